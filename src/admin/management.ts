@@ -1,0 +1,210 @@
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config.js';
+import { isScopeToken } from '../oauth/scopes.js';
+import type { Api, ApiRepository } from '../store/apis.js';
+import type { Client, ClientRepository } from '../store/clients.js';
+import { nowSeconds } from '../store/json-list.js';
+import type { Role, RoleRepository } from '../store/roles.js';
+import { sha256Hex } from '../tokens/hash.js';
+import { OPAQUE_PREFIXES, generateOpaque } from '../tokens/opaque.js';
+
+/** A management request that cannot be carried out as asked; the message says what to change. */
+export class ManagementError extends Error {
+  override name = 'ManagementError';
+  constructor(
+    message: string,
+    readonly kind: 'invalid' | 'not_found' | 'conflict' = 'invalid',
+  ) {
+    super(message);
+  }
+}
+
+/** A client as shown to administrators: everything but secret hashes. */
+export interface ClientView {
+  client_id: string;
+  name: string;
+  description: string;
+  roles: string[];
+  scope: string;
+  grant_types: string[];
+  token_endpoint_auth_method: string;
+  redirect_uris: string[];
+  access_token_ttl: number | null;
+  status: 'active' | 'revoked';
+  created_at: number;
+  updated_at: number;
+  revoked_at: number | null;
+  previous_secret_expires_at: number | null;
+}
+
+export interface NewClientInput {
+  name: string;
+  description?: string;
+  roles?: string[];
+  scopes?: string[];
+  grantTypes?: string[];
+  redirectUris?: string[];
+  public?: boolean;
+  accessTokenTtl?: number;
+}
+
+export const toClientView = (client: Client): ClientView => ({
+  client_id: client.clientId,
+  name: client.name,
+  description: client.description,
+  roles: client.roles,
+  scope: client.scopes.join(' '),
+  grant_types: client.grantTypes,
+  token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+  redirect_uris: client.redirectUris,
+  access_token_ttl: client.accessTokenTtl,
+  status: client.revokedAt === null ? 'active' : 'revoked',
+  created_at: client.createdAt,
+  updated_at: client.updatedAt,
+  revoked_at: client.revokedAt,
+  previous_secret_expires_at:
+    client.previousSecretExpiresAt !== null && client.previousSecretExpiresAt > nowSeconds() ? client.previousSecretExpiresAt : null,
+});
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function checkScopes(scopes: readonly string[]): void {
+  for (const scope of scopes) {
+    if (!isScopeToken(scope)) throw new ManagementError(`"${scope}" is not a valid scope (RFC 6749 §3.3)`);
+  }
+}
+
+/**
+ * Redirect URIs per RFC 9700 §2.1 and RFC 8252: absolute, no fragment, https — or http only for loopback during
+ * development — or a private-use scheme for native apps.
+ */
+export function checkRedirectUri(uri: string): void {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    throw new ManagementError(`redirect URI "${uri}" is not an absolute URI`);
+  }
+  if (url.hash !== '' || uri.includes('#')) throw new ManagementError(`redirect URI "${uri}" must not have a fragment`);
+  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
+    throw new ManagementError(`redirect URI "${uri}" must use https (http is allowed only for localhost and loopback IPs)`);
+  }
+  if (['javascript:', 'data:', 'file:', 'vbscript:'].includes(url.protocol)) {
+    throw new ManagementError(`redirect URI "${uri}" uses a scheme that is never allowed`);
+  }
+}
+
+/**
+ * Administration of roles, APIs and app clients, shared by the CLI and the admin API. Client secrets are generated
+ * here, returned once, and stored only as SHA-256 hashes.
+ */
+export class Management {
+  constructor(
+    private readonly config: Config,
+    private readonly clients: ClientRepository,
+    private readonly roles: RoleRepository,
+    private readonly apis: ApiRepository,
+    private readonly supportedGrantTypes: readonly string[],
+  ) {}
+
+  async createRole(input: { name: string; scopes: string[]; description?: string }): Promise<Role> {
+    if (!NAME.test(input.name)) throw new ManagementError('a role name is 1-64 letters, digits, ".", "_", ":" or "-"');
+    checkScopes(input.scopes);
+    if (await this.roles.get(input.name)) throw new ManagementError(`role "${input.name}" exists already`, 'conflict');
+    return this.roles.create({ name: input.name, scopes: [...new Set(input.scopes)], ...(input.description ? { description: input.description } : {}) });
+  }
+
+  listRoles(): Promise<Role[]> {
+    return this.roles.list();
+  }
+
+  async createApi(input: { identifier: string; name: string; scopes: string[] }): Promise<Api> {
+    let url: URL;
+    try {
+      url = new URL(input.identifier);
+    } catch {
+      throw new ManagementError('an API identifier is an absolute URI (RFC 8707), e.g. https://api.example.com');
+    }
+    if (url.hash !== '' || input.identifier.includes('#')) throw new ManagementError('an API identifier must not have a fragment');
+    if (input.identifier === this.config.defaultAudience) throw new ManagementError('that identifier is the default API already', 'conflict');
+    checkScopes(input.scopes);
+    if (await this.apis.get(input.identifier)) throw new ManagementError(`API "${input.identifier}" exists already`, 'conflict');
+    return this.apis.create({ identifier: input.identifier, name: input.name || input.identifier, scopes: [...new Set(input.scopes)] });
+  }
+
+  listApis(): Promise<Api[]> {
+    return this.apis.list();
+  }
+
+  async createClient(input: NewClientInput): Promise<{ client: ClientView; clientSecret?: string }> {
+    const name = input.name?.trim();
+    if (!name || name.length > 200) throw new ManagementError('a client needs a name of 1-200 characters');
+    const description = input.description?.trim() ?? '';
+    if (description.length > 2000) throw new ManagementError('a description is at most 2000 characters');
+    const roles = [...new Set(input.roles ?? [])];
+    const known = await this.roles.scopesOf(roles);
+    const unknown = roles.filter((role) => !known.has(role));
+    if (unknown.length > 0) throw new ManagementError(`unknown role: ${unknown.join(', ')} (create it with "gatehouse roles create")`);
+    const scopes = [...new Set(input.scopes ?? [])];
+    checkScopes(scopes);
+    const isPublic = input.public === true;
+    const grantTypes = [...new Set(input.grantTypes ?? (isPublic ? ['authorization_code', 'refresh_token'] : ['client_credentials']))];
+    const unsupported = grantTypes.filter((grant) => !this.supportedGrantTypes.includes(grant));
+    if (unsupported.length > 0) {
+      throw new ManagementError(`unsupported grant type: ${unsupported.join(', ')} (supported: ${this.supportedGrantTypes.join(', ')})`);
+    }
+    if (grantTypes.length === 0) throw new ManagementError('a client needs at least one grant type');
+    if (isPublic && grantTypes.includes('client_credentials')) {
+      throw new ManagementError('a public client has no secret, so it cannot use client_credentials');
+    }
+    const redirectUris = [...new Set(input.redirectUris ?? [])];
+    redirectUris.forEach(checkRedirectUri);
+    const ttl = input.accessTokenTtl;
+    if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 60 || ttl > 86400)) {
+      throw new ManagementError('access token lifetime must be 60-86400 seconds');
+    }
+    const clientSecret = isPublic ? undefined : generateOpaque(OPAQUE_PREFIXES.clientSecret);
+    const client = await this.clients.create({
+      clientId: randomUUID(),
+      name,
+      description,
+      roles,
+      scopes,
+      grantTypes,
+      tokenEndpointAuthMethod: isPublic ? 'none' : 'client_secret_basic',
+      redirectUris,
+      accessTokenTtl: ttl ?? null,
+      secretHash: clientSecret === undefined ? null : sha256Hex(clientSecret),
+    });
+    return { client: toClientView(client), ...(clientSecret === undefined ? {} : { clientSecret }) };
+  }
+
+  async listClients(): Promise<ClientView[]> {
+    return (await this.clients.list()).map(toClientView);
+  }
+
+  async getClient(clientId: string): Promise<ClientView> {
+    const client = await this.clients.get(clientId);
+    if (!client) throw new ManagementError(`no client with id "${clientId}"`, 'not_found');
+    return toClientView(client);
+  }
+
+  /** A new secret, shown once; the previous one keeps working for `graceSeconds` so deployments can roll over. */
+  async rotateSecret(clientId: string, graceSeconds = this.config.secretRotationGrace): Promise<{ client: ClientView; clientSecret: string }> {
+    const existing = await this.clients.get(clientId);
+    if (!existing) throw new ManagementError(`no client with id "${clientId}"`, 'not_found');
+    if (existing.revokedAt !== null) throw new ManagementError('the client is revoked', 'conflict');
+    if (existing.tokenEndpointAuthMethod === 'none') throw new ManagementError('a public client has no secret to rotate', 'conflict');
+    const clientSecret = generateOpaque(OPAQUE_PREFIXES.clientSecret);
+    const client = await this.clients.rotateSecret(clientId, sha256Hex(clientSecret), nowSeconds() + graceSeconds);
+    if (!client) throw new ManagementError('the client changed while rotating its secret; try again', 'conflict');
+    return { client: toClientView(client), clientSecret };
+  }
+
+  /** Disables the client: it gets no more tokens, and the tokens it has are refused by introspection. */
+  async revokeClient(clientId: string): Promise<ClientView> {
+    if (!(await this.clients.revoke(clientId))) throw new ManagementError(`no client with id "${clientId}"`, 'not_found');
+    return this.getClient(clientId);
+  }
+}

@@ -1,0 +1,286 @@
+import cluster from 'node:cluster';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { ClientView } from '../admin/management.js';
+import { loadConfig, type Config } from '../config.js';
+import { createGatehouse, type Gatehouse } from '../gatehouse.js';
+import { isSigningAlgorithm, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/key-store.js';
+import { migrateToLatest } from '../store/migrations.js';
+import { startServer } from '../serve.js';
+
+interface Output {
+  json: boolean;
+}
+
+/** Where a command writes; tests pass their own. */
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: Record<string, string | undefined>;
+}
+
+const list = (value: string): string[] =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+const words = (value: string): string[] => value.split(/\s+/).filter(Boolean);
+
+function integer(min: number, max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    }
+    return Number(value);
+  };
+}
+
+const date = (seconds: number | null) => (seconds === null ? '-' : new Date(seconds * 1000).toISOString());
+
+function describeClient(client: ClientView): string {
+  return [
+    `client_id:    ${client.client_id}`,
+    `name:         ${client.name}`,
+    ...(client.description ? [`description:  ${client.description}`] : []),
+    `status:       ${client.status}`,
+    `roles:        ${client.roles.join(', ') || '-'}`,
+    ...(client.scope ? [`extra scopes: ${client.scope}`] : []),
+    `grant types:  ${client.grant_types.join(', ')}`,
+    `auth method:  ${client.token_endpoint_auth_method}`,
+    ...(client.redirect_uris.length ? [`redirect URIs: ${client.redirect_uris.join(' ')}`] : []),
+    ...(client.access_token_ttl ? [`token lifetime: ${client.access_token_ttl} s`] : []),
+    `created:      ${date(client.created_at)}`,
+  ].join('\n');
+}
+
+const secretNotice = (secret: string) =>
+  `client_secret: ${secret}\n\nStore the secret now: it is shown only this once and Gatehouse keeps only its hash.`;
+
+/** The `gatehouse` command line (DESIGN §2). Every command works on the store named by the environment. */
+export function buildProgram(io: Io): Command {
+  const program = new Command('gatehouse')
+    .description('Gatehouse: an OAuth 2.1 / OpenID Connect authorization server')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride();
+
+  const config = (overrides: Record<string, string> = {}): Config => loadConfig({ ...io.env, ...overrides });
+  /** Runs `work` against an open store and prints its result as JSON or as text. */
+  const withGatehouse =
+    <A extends unknown[]>(work: (gatehouse: Gatehouse, ...args: A) => Promise<{ json: unknown; text: string }>) =>
+    async (...args: A) => {
+      const options = args.at(-2) as Output;
+      const gatehouse = await createGatehouse(config());
+      try {
+        const result = await work(gatehouse, ...args);
+        io.stdout(options.json ? JSON.stringify(result.json, null, 2) + '\n' : result.text + '\n');
+      } finally {
+        await gatehouse.close();
+      }
+    };
+  const jsonOption = () => new Option('--json', 'print exactly one JSON document');
+
+  program
+    .command('serve')
+    .description('start the server')
+    .option('--port <n>', 'port to listen on (default: $PORT or 4444)', integer(0, 65535))
+    .option('--workers <n>', 'worker processes sharing the port', integer(1, 64), 1)
+    .action(async (options: { port?: number; workers: number }) => {
+      const serverConfig = config(options.port === undefined ? {} : { PORT: String(options.port) });
+      if (options.workers > 1 && cluster.isPrimary) {
+        // Create keys and schema once, so the workers do not race to do it.
+        const gatehouse = await createGatehouse(serverConfig);
+        await gatehouse.keys.ensureKeys();
+        await gatehouse.close();
+        for (let i = 0; i < options.workers; i++) cluster.fork();
+        cluster.on('exit', (worker, code, signal) => {
+          io.stderr(`worker ${worker.process.pid} exited (${signal ?? code}); starting another\n`);
+          cluster.fork();
+        });
+        io.stdout(`Gatehouse primary ${process.pid} started ${options.workers} workers on ${serverConfig.host}:${serverConfig.port}\n`);
+        return;
+      }
+      const server = await startServer(serverConfig);
+      server.app.log.info(`Gatehouse listening on ${server.url} (issuer ${serverConfig.issuer}, ${server.gatehouse.store.dialect})`);
+      const stop = () => {
+        server.close().then(() => process.exit(0), () => process.exit(1));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+
+  program
+    .command('migrate')
+    .description('bring the database schema up to date')
+    .addOption(jsonOption())
+    .action(async (options: Output) => {
+      const gatehouse = await createGatehouse(config(), { migrate: false });
+      try {
+        const { applied } = await migrateToLatest(gatehouse.store.db);
+        await gatehouse.keys.ensureKeys();
+        const text = applied.length ? `Applied: ${applied.join(', ')}` : 'The schema is up to date.';
+        io.stdout(options.json ? JSON.stringify({ applied, dialect: gatehouse.store.dialect }) + '\n' : `${text} (${gatehouse.store.dialect})\n`);
+      } finally {
+        await gatehouse.close();
+      }
+    });
+
+  const clients = program.command('clients').description('app clients');
+  clients
+    .command('create')
+    .description('create an app client; a confidential client gets a secret, shown once')
+    .requiredOption('--name <name>', 'display name')
+    .option('--description <text>', 'what the client is for')
+    .option('--roles <r1,r2>', 'roles whose scopes the client may request', list)
+    .option('--scope <"a b">', 'scopes given directly, beside those of the roles', words)
+    .option('--grant-types <g1,g2>', 'allowed grants (default: client_credentials; public: authorization_code,refresh_token)', list)
+    .option('--redirect-uris <u1,u2>', 'allowed redirect URIs', list)
+    .option('--access-token-ttl <seconds>', 'access token lifetime for this client', integer(60, 86400))
+    .option('--public', 'a public client (no secret; browser or native apps)')
+    .addOption(jsonOption())
+    .action(
+      withGatehouse(async (gatehouse, options: { name: string; description?: string; roles?: string[]; scope?: string[]; grantTypes?: string[]; redirectUris?: string[]; accessTokenTtl?: number; public?: boolean }) => {
+        const { client, clientSecret } = await gatehouse.management.createClient({
+          name: options.name,
+          ...(options.description === undefined ? {} : { description: options.description }),
+          ...(options.roles ? { roles: options.roles } : {}),
+          ...(options.scope ? { scopes: options.scope } : {}),
+          ...(options.grantTypes ? { grantTypes: options.grantTypes } : {}),
+          ...(options.redirectUris ? { redirectUris: options.redirectUris } : {}),
+          ...(options.accessTokenTtl === undefined ? {} : { accessTokenTtl: options.accessTokenTtl }),
+          public: options.public === true,
+        });
+        return {
+          json: { ...client, ...(clientSecret ? { client_secret: clientSecret } : {}) },
+          text: `Created app client "${client.name}"\n${describeClient(client)}${clientSecret ? '\n' + secretNotice(clientSecret) : ''}`,
+        };
+      }),
+    );
+  clients
+    .command('list')
+    .description('list app clients')
+    .addOption(jsonOption())
+    .action(
+      withGatehouse(async (gatehouse) => {
+        const all = await gatehouse.management.listClients();
+        const text = all.length
+          ? all.map((c) => `${c.client_id}  ${c.status.padEnd(7)}  ${c.name}  [${c.roles.join(', ')}]`).join('\n')
+          : 'No app clients yet. Create one with: gatehouse clients create --name NAME --roles ROLE';
+        return { json: all, text };
+      }),
+    );
+  clients
+    .command('get <id>')
+    .description('show one app client')
+    .addOption(jsonOption())
+    .action(withGatehouse(async (gatehouse, id: string) => {
+      const client = await gatehouse.management.getClient(id);
+      return { json: client, text: describeClient(client) };
+    }));
+  clients
+    .command('revoke <id>')
+    .description('disable an app client; its tokens are refused from now on')
+    .addOption(jsonOption())
+    .action(withGatehouse(async (gatehouse, id: string) => {
+      const client = await gatehouse.management.revokeClient(id);
+      return { json: client, text: `Revoked app client ${client.client_id} ("${client.name}")` };
+    }));
+  clients
+    .command('rotate-secret <id>')
+    .description('issue a new secret; the previous one keeps working for a grace period')
+    .option('--grace <seconds>', 'how long the previous secret stays valid (default: $GATEHOUSE_SECRET_ROTATION_GRACE or 86400)', integer(0, 30 * 86400))
+    .addOption(jsonOption())
+    .action(withGatehouse(async (gatehouse, id: string, options: { grace?: number }) => {
+      const { client, clientSecret } = await gatehouse.management.rotateSecret(id, options.grace);
+      const until = client.previous_secret_expires_at === null ? 'is no longer valid' : `stays valid until ${date(client.previous_secret_expires_at)}`;
+      return {
+        json: { ...client, client_secret: clientSecret },
+        text: `New secret for ${client.client_id} ("${client.name}"); the previous one ${until}\n${secretNotice(clientSecret)}`,
+      };
+    }));
+
+  const roles = program.command('roles').description('roles: named sets of scopes');
+  roles
+    .command('create')
+    .description('create a role')
+    .requiredOption('--name <name>', 'role name')
+    .requiredOption('--scopes <"a b">', 'space-separated scopes', words)
+    .option('--description <text>', 'what the role is for')
+    .addOption(jsonOption())
+    .action(withGatehouse(async (gatehouse, options: { name: string; scopes: string[]; description?: string }) => {
+      const role = await gatehouse.management.createRole(options);
+      return { json: role, text: `Created role "${role.name}" with scopes: ${role.scopes.join(' ') || '(none)'}` };
+    }));
+  roles
+    .command('list')
+    .description('list roles')
+    .addOption(jsonOption())
+    .action(withGatehouse(async (gatehouse) => {
+      const all = await gatehouse.management.listRoles();
+      return { json: all, text: all.length ? all.map((r) => `${r.name}: ${r.scopes.join(' ')}`).join('\n') : 'No roles yet.' };
+    }));
+
+  const apis = program.command('apis').description('APIs (resource servers) that tokens can be issued for');
+  apis
+    .command('create')
+    .description('register an API; clients name it with the RFC 8707 resource parameter')
+    .requiredOption('--identifier <uri>', 'absolute URI; becomes the aud of its tokens')
+    .option('--name <name>', 'display name')
+    .option('--scopes <"a b">', 'scopes the API defines (tokens for it carry no others)', words)
+    .addOption(jsonOption())
+    .action(withGatehouse(async (gatehouse, options: { identifier: string; name?: string; scopes?: string[] }) => {
+      const api = await gatehouse.management.createApi({ identifier: options.identifier, name: options.name ?? '', scopes: options.scopes ?? [] });
+      return { json: api, text: `Registered API ${api.identifier} ("${api.name}")` };
+    }));
+  apis
+    .command('list')
+    .description('list registered APIs')
+    .addOption(jsonOption())
+    .action(withGatehouse(async (gatehouse) => {
+      const all = await gatehouse.management.listApis();
+      const lines = [`${gatehouse.config.defaultAudience}  (default API)`, ...all.map((a) => `${a.identifier}  ${a.name}  ${a.scopes.join(' ')}`)];
+      return { json: { default: gatehouse.config.defaultAudience, apis: all }, text: lines.join('\n') };
+    }));
+
+  const keys = program.command('keys').description('token signing keys');
+  keys
+    .command('list')
+    .description('list signing keys')
+    .addOption(jsonOption())
+    .action(withGatehouse(async (gatehouse) => {
+      await gatehouse.keys.ensureKeys();
+      const all = await gatehouse.keys.list();
+      return {
+        json: all,
+        text: all.map((k) => `${k.kid}  ${k.alg}  ${k.status.padEnd(7)}  created ${date(k.createdAt)}${k.publishUntil ? `  published until ${date(k.publishUntil)}` : ''}`).join('\n'),
+      };
+    }));
+  keys
+    .command('rotate')
+    .description('sign with new keys; old public keys stay published until their tokens expire')
+    .addOption(new Option('--alg <alg>', 'rotate only this algorithm').choices([...SIGNING_ALGORITHMS]))
+    .addOption(jsonOption())
+    .action(withGatehouse(async (gatehouse, options: { alg?: string }) => {
+      await gatehouse.keys.ensureKeys();
+      const algorithms: SigningAlgorithm[] = options.alg && isSigningAlgorithm(options.alg) ? [options.alg] : [...SIGNING_ALGORITHMS];
+      const rotated = await gatehouse.keys.rotate(algorithms);
+      return { json: rotated, text: rotated.map((r) => `${r.alg}: now signing with ${r.kid}${r.retired ? ` (retired ${r.retired})` : ''}`).join('\n') };
+    }));
+
+  return program;
+}
+
+/** Runs the CLI; resolves to the exit code. Expected failures are one line on stderr, never a stack trace. */
+export async function runCli(argv: string[], io: Io): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    const commanderError = error as { code?: string; exitCode?: number };
+    if (typeof commanderError.code === 'string' && commanderError.code.startsWith('commander.')) {
+      return commanderError.exitCode ?? 2;
+    }
+    io.stderr(`gatehouse: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}

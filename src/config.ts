@@ -1,0 +1,71 @@
+import { resolve } from 'node:path';
+
+/** Everything Gatehouse reads from its environment, parsed once and passed down (never a global). */
+export interface Config {
+  port: number;
+  host: string;
+  issuer: string;
+  dataDir: string;
+  /** postgres://… selects PostgreSQL; absent means the SQLite file in dataDir. */
+  databaseUrl: string | undefined;
+  /** Master secret for encrypting signing keys at rest; generated into dataDir when absent. */
+  masterSecret: string | undefined;
+  accessTokenTtl: number;
+  /** Audience of access tokens issued without an RFC 8707 `resource` parameter. */
+  defaultAudience: string;
+  /** How long the previous client secret keeps working after `rotate-secret`. */
+  secretRotationGrace: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function positiveInteger(env: Env, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < 1 || value > max) throw new ConfigError(`${name} must be between 1 and ${max}, got ${value}`);
+  return value;
+}
+
+function absoluteUrl(name: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  }
+  if (url.search || url.hash) throw new ConfigError(`${name} must not have a query or fragment`);
+  // Issuer identifiers are compared as exact strings (RFC 8414 §3.3); a trailing slash would break that.
+  return raw.replace(/\/+$/, '');
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = positiveInteger(env, 'PORT', 4444, 65535);
+  const issuer = absoluteUrl('GATEHOUSE_ISSUER', env.GATEHOUSE_ISSUER || `http://localhost:${port}`);
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  return {
+    port,
+    host: env.HOST || '127.0.0.1',
+    issuer,
+    dataDir: resolve(env.GATEHOUSE_DATA_DIR || './data'),
+    databaseUrl,
+    masterSecret: env.GATEHOUSE_SECRET || undefined,
+    accessTokenTtl: positiveInteger(env, 'GATEHOUSE_ACCESS_TOKEN_TTL', 1800, 86400),
+    // Compared as an exact string by resource servers, so it is taken as written.
+    defaultAudience: env.GATEHOUSE_AUDIENCE || `${issuer}/api`,
+    secretRotationGrace: positiveInteger(env, 'GATEHOUSE_SECRET_ROTATION_GRACE', 86400, 30 * 86400),
+    logLevel: env.GATEHOUSE_LOG_LEVEL || 'info',
+  };
+}

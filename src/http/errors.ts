@@ -1,0 +1,47 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { OAuthError } from '../oauth/errors.js';
+
+interface ErrorBody {
+  error: string;
+  error_description: string;
+}
+
+/**
+ * The one place errors become responses. Protocol errors keep their RFC code and status; what Fastify rejects
+ * before a handler runs (schema, body size, media type) becomes `invalid_request` with its 4xx status; anything
+ * else is logged and answered as a bare `server_error`, never with a stack trace.
+ */
+export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error instanceof OAuthError) {
+    return reply.code(error.status).headers({ ...error.headers, 'cache-control': 'no-store' }).send(error.toJSON());
+  }
+  const fastifyError = error as Partial<FastifyError>;
+  if (fastifyError.validation) {
+    return reply.code(400).header('cache-control', 'no-store').send(body('invalid_request', `the request is malformed: ${fastifyError.message}`));
+  }
+  const status = fastifyError.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return reply.code(status).header('cache-control', 'no-store').send(body('invalid_request', clientErrorDescription(fastifyError)));
+  }
+  request.log.error({ err: error }, 'request failed');
+  return reply.code(500).header('cache-control', 'no-store').send(body('server_error', 'the server could not complete the request'));
+}
+
+function clientErrorDescription(error: Partial<FastifyError>): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'the request body is too large';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'the request body has an unsupported media type';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'the request body is empty';
+    default:
+      return 'the request is malformed';
+  }
+}
+
+const body = (error: string, description: string): ErrorBody => ({ error, error_description: description });
+
+export function sendNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return reply.code(404).send(body('not_found', `no resource at ${request.method} ${request.url.split('?')[0]}`));
+}

@@ -1,0 +1,75 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Gatehouse } from '../../gatehouse.js';
+import { bearerChallenge, bearerTokenFrom } from '../../resource/bearer.js';
+import { verifyAccessToken, type AccessTokenClaims } from '../../resource/verify-access-token.js';
+
+export const DEMO_READ_SCOPE = 'demo:read';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    accessToken?: AccessTokenClaims;
+  }
+}
+
+const claimsSchema = {
+  type: 'object',
+  properties: { sub: { type: 'string' }, client_id: { type: 'string' }, scope: { type: 'string' } },
+  required: ['sub', 'client_id', 'scope'],
+} as const;
+const bearerError = { type: 'object', properties: { error: { type: 'string' }, error_description: { type: 'string' } } } as const;
+
+/**
+ * A small protected API, to try tokens against and to show how a resource server uses `verifyAccessToken`. Being
+ * in-process it also sees revocations at once; an external API would use introspection for that.
+ */
+export async function demoApiRoutes(app: FastifyInstance, gatehouse: Gatehouse): Promise<void> {
+  const { config, accessTokens } = gatehouse;
+  const protect = (requiredScopes: string[]) => async (request: FastifyRequest) => {
+    request.accessToken = await verifyAccessToken(bearerTokenFrom(request.headers.authorization) ?? '', {
+      issuer: config.issuer,
+      audience: config.defaultAudience,
+      keys: accessTokens.keyResolver,
+      requiredScopes,
+      isRevoked: (claims) => accessTokens.isRevoked(claims),
+    });
+  };
+
+  app.setErrorHandler((error, request, reply) => {
+    const noToken = request.headers.authorization === undefined;
+    const challenge = bearerChallenge('gatehouse-demo', noToken ? undefined : error);
+    reply.code(challenge.status).header('www-authenticate', challenge.wwwAuthenticate).header('cache-control', 'no-store');
+    return reply.send(challenge.body ?? { error: 'unauthorized', error_description: 'an access token is required' });
+  });
+
+  const responses = { 400: bearerError, 401: bearerError, 403: bearerError };
+  app.get(
+    '/api/demo/whoami',
+    {
+      onRequest: protect([]),
+      schema: { summary: 'Who the token speaks for', tags: ['demo'], security: [{ bearer: [] }], response: { 200: claimsSchema, ...responses } },
+    },
+    async (request) => {
+      const claims = request.accessToken!;
+      return { sub: claims.sub, client_id: claims.client_id, scope: claims.scope ?? '' };
+    },
+  );
+  app.get(
+    '/api/demo/items',
+    {
+      onRequest: protect([DEMO_READ_SCOPE]),
+      schema: {
+        summary: `Sample data; needs the ${DEMO_READ_SCOPE} scope`,
+        tags: ['demo'],
+        security: [{ bearer: [DEMO_READ_SCOPE] }],
+        response: {
+          200: {
+            type: 'object',
+            properties: { items: { type: 'array', items: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' } } } } },
+          },
+          ...responses,
+        },
+      },
+    },
+    async () => ({ items: [{ id: 1, name: 'Gate key' }, { id: 2, name: 'Visitor badge' }, { id: 3, name: 'Lantern' }] }),
+  );
+}

@@ -1,0 +1,145 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Gatehouse } from '../../gatehouse.js';
+import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
+import { invalidRequest } from '../../oauth/errors.js';
+import { parseForm, type FormParams } from '../../oauth/form.js';
+import { oauthErrorSchema } from '../schemas.js';
+
+const FORM_BODY_LIMIT = 16 * 1024;
+const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
+
+const stringParam = (description: string) => ({ type: 'string', maxLength: 4096, description });
+const clientAuthParams = {
+  client_id: stringParam('The client, when it does not authenticate with HTTP Basic'),
+  client_secret: stringParam('client_secret_post authentication (prefer HTTP Basic)'),
+};
+const formBody = (properties: Record<string, unknown>, required: string[]) => ({
+  type: 'object',
+  properties: { ...properties, ...clientAuthParams },
+  required,
+});
+const errorResponses = { 400: oauthErrorSchema, 401: oauthErrorSchema };
+
+function clientInput(request: FastifyRequest) {
+  // RFC 6749 §2.3.1: credentials never belong in the request URI, where logs and proxies keep them.
+  const query = request.query as Record<string, unknown>;
+  if ('client_secret' in query) throw invalidRequest('client credentials must not be sent in the query string');
+  return { authorization: request.headers.authorization, params: (request.body ?? {}) as FormParams };
+}
+
+const methodNotAllowed = async (_request: FastifyRequest, reply: FastifyReply) => {
+  reply.code(405).header('allow', 'POST').headers(NO_STORE);
+  throw invalidRequest('this endpoint accepts only POST with an application/x-www-form-urlencoded body', 405);
+};
+
+/** Token (RFC 6749 §3.2), revocation (RFC 7009) and introspection (RFC 7662): form-encoded POST endpoints. */
+export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse): Promise<void> {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: FORM_BODY_LIMIT }, (_request, body, done) => {
+    try {
+      done(null, parseForm(body as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: FORM_BODY_LIMIT }, (_request, _body, done) => {
+    done(invalidRequest('the request body must be application/x-www-form-urlencoded'), undefined);
+  });
+
+  app.post(
+    ENDPOINT_PATHS.token,
+    {
+      schema: {
+        summary: 'Token endpoint',
+        tags: ['oauth'],
+        body: formBody(
+          {
+            grant_type: stringParam('client_credentials'),
+            scope: stringParam('Space-delimited scopes; omitted means every scope the client is allowed'),
+            resource: {
+              anyOf: [{ type: 'string', maxLength: 4096 }, { type: 'array', items: { type: 'string', maxLength: 4096 } }],
+              description: 'RFC 8707 resource indicator naming a registered API',
+            },
+          },
+          [],
+        ),
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              access_token: { type: 'string' },
+              token_type: { type: 'string' },
+              expires_in: { type: 'integer' },
+              scope: { type: 'string' },
+              refresh_token: { type: 'string' },
+              id_token: { type: 'string' },
+            },
+            required: ['access_token', 'token_type', 'expires_in'],
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const response = await gatehouse.tokenEndpoint.handle(clientInput(request));
+      reply.headers(NO_STORE);
+      return response;
+    },
+  );
+
+  app.post(
+    ENDPOINT_PATHS.revocation,
+    {
+      schema: {
+        summary: 'Token revocation (RFC 7009)',
+        tags: ['oauth'],
+        body: formBody({ token: stringParam('The token to revoke'), token_type_hint: stringParam('access_token or refresh_token') }, []),
+        response: { 200: { type: 'null', description: 'Revoked, or nothing to revoke' }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await gatehouse.revocation.handle(clientInput(request));
+      reply.headers(NO_STORE).code(200).send();
+    },
+  );
+
+  app.post(
+    ENDPOINT_PATHS.introspection,
+    {
+      schema: {
+        summary: 'Token introspection (RFC 7662)',
+        tags: ['oauth'],
+        body: formBody({ token: stringParam('The token to introspect'), token_type_hint: stringParam('access_token or refresh_token') }, []),
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              active: { type: 'boolean' },
+              scope: { type: 'string' },
+              client_id: { type: 'string' },
+              sub: { type: 'string' },
+              aud: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+              iss: { type: 'string' },
+              exp: { type: 'integer' },
+              iat: { type: 'integer' },
+              jti: { type: 'string' },
+              token_type: { type: 'string' },
+              auth_time: { type: 'integer' },
+            },
+            required: ['active'],
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const response = await gatehouse.introspection.handle(clientInput(request));
+      reply.headers(NO_STORE);
+      return response;
+    },
+  );
+
+  for (const url of [ENDPOINT_PATHS.token, ENDPOINT_PATHS.revocation, ENDPOINT_PATHS.introspection]) {
+    app.route({ method: ['GET', 'PUT', 'PATCH', 'DELETE'], url, schema: { hide: true }, handler: methodNotAllowed });
+  }
+}

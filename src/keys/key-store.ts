@@ -1,0 +1,184 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint, type JWK } from 'jose';
+import type { Store } from '../store/database.js';
+import { nowSeconds } from '../store/json-list.js';
+import { SigningKeyRepository, type SigningKeyRow } from '../store/signing-keys.js';
+import { seal, unseal } from './sealed-box.js';
+
+/** ES256 signs access tokens; RS256 is OpenID Connect's mandatory id_token algorithm. */
+export const SIGNING_ALGORITHMS = ['ES256', 'RS256'] as const;
+export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
+
+export const isSigningAlgorithm = (alg: string): alg is SigningAlgorithm =>
+  (SIGNING_ALGORITHMS as readonly string[]).includes(alg);
+
+export interface SigningKey {
+  kid: string;
+  alg: SigningAlgorithm;
+  privateKey: KeyObject;
+}
+
+export interface VerificationKey {
+  kid: string;
+  alg: SigningAlgorithm;
+  publicKey: KeyObject;
+}
+
+export interface PublicJwk extends JWK {
+  kid: string;
+  alg: SigningAlgorithm;
+  use: 'sig';
+}
+
+export interface KeyInfo {
+  kid: string;
+  alg: string;
+  status: 'active' | 'retired' | 'expired';
+  createdAt: number;
+  retiredAt: number | null;
+  publishUntil: number | null;
+}
+
+interface LoadedKeys {
+  generation: number;
+  signing: Map<SigningAlgorithm, SigningKey>;
+  verification: Map<string, VerificationKey>;
+  jwks: { keys: PublicJwk[] };
+  /** Earliest moment a retired key leaves the JWKS, when the set must be reloaded even without a change. */
+  nextExpiry: number;
+}
+
+function generate(alg: SigningAlgorithm): { publicJwk: JsonWebKey; privateJwk: JsonWebKey } {
+  const pair =
+    alg === 'ES256'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { publicJwk: pair.publicKey.export({ format: 'jwk' }), privateJwk: pair.privateKey.export({ format: 'jwk' }) };
+}
+
+/**
+ * Signing keys: created on first start, sealed at rest with the master key, rotated on demand. A retired key's
+ * public part stays in the JWKS until every token it signed has expired. The loaded set follows the store's change
+ * generation, so a rotation by the CLI or another process is picked up on the next request.
+ */
+export class KeyStore {
+  private readonly repository: SigningKeyRepository;
+  private loaded: LoadedKeys | undefined;
+  private loading: Promise<LoadedKeys> | undefined;
+  /** Private keys never change under a kid, so each is unsealed once per process. */
+  private readonly unsealed = new Map<string, KeyObject>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly masterKey: Buffer,
+    /** Longest lifetime of anything signed, so a retired key is published for at least that long. */
+    private readonly maxSignedLifetime: () => Promise<number>,
+  ) {
+    this.repository = new SigningKeyRepository(store);
+  }
+
+  /** Creates the first key of each algorithm where there is none. Safe to run from several processes at once. */
+  async ensureKeys(): Promise<void> {
+    const rows = await this.repository.listPublishable();
+    for (const alg of SIGNING_ALGORITHMS) {
+      if (!rows.some((row) => row.alg === alg && row.status === 'active')) {
+        await this.repository.addFirst(await this.newKey(alg));
+      }
+    }
+    this.loaded = undefined;
+  }
+
+  /** Retires the active key of each algorithm and activates a new one; returns the new kids. */
+  async rotate(algorithms: readonly SigningAlgorithm[] = SIGNING_ALGORITHMS): Promise<{ alg: string; kid: string; retired?: string }[]> {
+    const publishUntil = nowSeconds() + (await this.maxSignedLifetime());
+    const rotated = [];
+    for (const alg of algorithms) {
+      const key = await this.newKey(alg);
+      const retired = await this.repository.rotate(key, publishUntil);
+      rotated.push({ alg, kid: key.kid, ...(retired ? { retired } : {}) });
+    }
+    this.loaded = undefined;
+    return rotated;
+  }
+
+  async signingKey(alg: SigningAlgorithm): Promise<SigningKey> {
+    const key = (await this.current()).signing.get(alg);
+    if (!key) throw new Error(`no active ${alg} signing key; run "gatehouse migrate" or restart the server to create one`);
+    return key;
+  }
+
+  async verificationKey(kid: string): Promise<VerificationKey | undefined> {
+    return (await this.current()).verification.get(kid);
+  }
+
+  async jwks(): Promise<{ keys: PublicJwk[] }> {
+    return (await this.current()).jwks;
+  }
+
+  async list(): Promise<KeyInfo[]> {
+    const now = nowSeconds();
+    return (await this.repository.listAll()).map((row) => ({
+      kid: row.kid,
+      alg: row.alg,
+      status: row.status === 'retired' && row.publish_until !== null && row.publish_until <= now ? 'expired' : row.status,
+      createdAt: row.created_at,
+      retiredAt: row.retired_at,
+      publishUntil: row.publish_until,
+    }));
+  }
+
+  private async newKey(alg: SigningAlgorithm) {
+    const { publicJwk, privateJwk } = generate(alg);
+    const kid = await calculateJwkThumbprint(publicJwk as JWK);
+    return { kid, alg, publicJwk: JSON.stringify(publicJwk), privateJwkSealed: seal(this.masterKey, JSON.stringify(privateJwk), kid) };
+  }
+
+  private async current(): Promise<LoadedKeys> {
+    const generation = this.store.generation();
+    const loaded = this.loaded;
+    if (loaded && loaded.generation === generation && nowSeconds() < loaded.nextExpiry) return loaded;
+    // Concurrent requests share one reload instead of each querying the store.
+    this.loading ??= this.load(generation).finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  private async load(generation: number): Promise<LoadedKeys> {
+    const now = nowSeconds();
+    await this.repository.destroyExpiredPrivateParts(now);
+    const rows = await this.repository.listPublishable(now);
+    const signing = new Map<SigningAlgorithm, SigningKey>();
+    const verification = new Map<string, VerificationKey>();
+    const keys: PublicJwk[] = [];
+    let nextExpiry = Number.MAX_SAFE_INTEGER;
+    for (const row of rows) {
+      if (!isSigningAlgorithm(row.alg)) continue;
+      const publicJwk = JSON.parse(row.public_jwk) as JsonWebKey;
+      verification.set(row.kid, { kid: row.kid, alg: row.alg, publicKey: createPublicKey({ key: publicJwk, format: 'jwk' }) });
+      keys.push({ ...(publicJwk as JWK), kid: row.kid, alg: row.alg, use: 'sig' });
+      if (row.status === 'active') signing.set(row.alg, { kid: row.kid, alg: row.alg, privateKey: this.privateKey(row) });
+      if (row.publish_until !== null) nextExpiry = Math.min(nextExpiry, row.publish_until);
+    }
+    const loaded = { generation, signing, verification, jwks: { keys }, nextExpiry };
+    this.loaded = loaded;
+    return loaded;
+  }
+
+  private privateKey(row: SigningKeyRow): KeyObject {
+    const cached = this.unsealed.get(row.kid);
+    if (cached) return cached;
+    if (!row.private_jwk_sealed) throw new Error(`active signing key ${row.kid} has no private part`);
+    let jwk: JsonWebKey;
+    try {
+      jwk = JSON.parse(unseal(this.masterKey, row.private_jwk_sealed, row.kid)) as JsonWebKey;
+    } catch (error) {
+      throw new Error(
+        `signing key ${row.kid} cannot be opened with this master key: every instance on one database needs the same GATEHOUSE_SECRET (${(error as Error).message})`,
+      );
+    }
+    const key = createPrivateKey({ key: jwk, format: 'jwk' });
+    this.unsealed.set(row.kid, key);
+    return key;
+  }
+}

@@ -1,0 +1,27 @@
+import { hkdfSync, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const MASTER_KEY_FILE = 'master.key';
+
+/**
+ * The 256-bit key that seals signing keys at rest. From GATEHOUSE_SECRET through HKDF-SHA256 when set; otherwise a
+ * random key generated once into the data directory (mode 0600). Instances sharing one PostgreSQL must share
+ * GATEHOUSE_SECRET.
+ */
+export function loadMasterKey(masterSecret: string | undefined, dataDir: string): Buffer {
+  if (masterSecret) {
+    return Buffer.from(hkdfSync('sha256', masterSecret, 'gatehouse', 'signing-key-encryption/v1', 32));
+  }
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const path = join(dataDir, MASTER_KEY_FILE);
+  try {
+    // `wx` fails when the file exists, so two processes starting together agree on the first one written.
+    writeFileSync(path, randomBytes(32).toString('base64url') + '\n', { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'base64url');
+  if (key.length !== 32) throw new Error(`${path} does not hold a 256-bit key; restore it or set GATEHOUSE_SECRET`);
+  return key;
+}

@@ -1,0 +1,99 @@
+import { secretMatchesHash, sha256Hex } from '../tokens/hash.js';
+import { nowSeconds } from '../store/json-list.js';
+import type { ClientDirectory, ResolvedClient } from './client-directory.js';
+import { OAuthError, invalidRequest } from './errors.js';
+import { single, type FormParams } from './form.js';
+
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+export interface AuthenticatedClient extends ResolvedClient {
+  method: ClientAuthMethod;
+}
+
+export interface ClientAuthInput {
+  authorization: string | undefined;
+  params: FormParams;
+}
+
+/** RFC 6749 §5.2 invalid_client; 401 with a Basic challenge naming the scheme clients may use. */
+export const invalidClient = (description = 'client authentication failed') =>
+  new OAuthError('invalid_client', description, { status: 401, headers: { 'www-authenticate': 'Basic realm="gatehouse", charset="UTF-8"' } });
+
+// Compared against when the client is unknown, so that a miss costs what a wrong secret costs.
+const UNKNOWN_CLIENT_HASH = sha256Hex('gatehouse: no such client');
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+interface PresentedCredentials {
+  method: ClientAuthMethod;
+  clientId: string;
+  secret?: string;
+}
+
+function formDecode(value: string): string {
+  try {
+    return decodeURIComponent(value.replaceAll('+', ' '));
+  } catch {
+    throw invalidClient('the Basic credentials are not form-encoded');
+  }
+}
+
+/** RFC 6749 §2.3.1: id and secret are form-encoded, then joined by ":" and base64-encoded. */
+function parseBasic(authorization: string): { clientId: string; secret: string } {
+  const match = /^Basic +(\S+) *$/i.exec(authorization);
+  if (!match || !BASE64.test(match[1]!)) throw invalidClient('the Authorization header is not valid HTTP Basic');
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon === -1) throw invalidClient('the Basic credentials have no ":" separator');
+  const clientId = formDecode(decoded.slice(0, colon));
+  const secret = formDecode(decoded.slice(colon + 1));
+  if (clientId === '' || secret === '') throw invalidClient('the Basic credentials are empty');
+  return { clientId, secret };
+}
+
+function presentedCredentials({ authorization, params }: ClientAuthInput): PresentedCredentials {
+  const bodyClientId = single(params, 'client_id');
+  const bodySecret = single(params, 'client_secret');
+  if (authorization !== undefined) {
+    if (bodySecret !== undefined) {
+      throw invalidRequest('the client used more than one authentication method (HTTP Basic and client_secret)');
+    }
+    const basic = parseBasic(authorization);
+    if (bodyClientId !== undefined && bodyClientId !== basic.clientId) {
+      throw invalidRequest('client_id in the body differs from the one in the Authorization header');
+    }
+    return { method: 'client_secret_basic', ...basic };
+  }
+  if (bodyClientId === undefined) throw invalidClient('no client authentication was included');
+  if (bodySecret !== undefined) return { method: 'client_secret_post', clientId: bodyClientId, secret: bodySecret };
+  return { method: 'none', clientId: bodyClientId };
+}
+
+function secretIsCurrent(resolved: ResolvedClient, secret: string): boolean {
+  const { client } = resolved;
+  const matchesCurrent = client.secretHash !== null && secretMatchesHash(secret, client.secretHash);
+  const previousValid = client.previousSecretHash !== null && (client.previousSecretExpiresAt ?? 0) > nowSeconds();
+  // Both comparisons always run so the answer takes the same time whichever secret matched.
+  const matchesPrevious = previousValid && secretMatchesHash(secret, client.previousSecretHash!);
+  return matchesCurrent || matchesPrevious;
+}
+
+/**
+ * Authenticates the client of a token, revocation or introspection request (RFC 6749 §2.3). An unknown client, a
+ * revoked one and a wrong secret get the same answer. Confidential clients may send their secret by HTTP Basic or
+ * in the body; public clients (`none`) send only their client_id and never a secret.
+ */
+export async function authenticateClient(directory: ClientDirectory, input: ClientAuthInput): Promise<AuthenticatedClient> {
+  const presented = presentedCredentials(input);
+  const resolved = await directory.find(presented.clientId);
+  if (!resolved || resolved.client.revokedAt !== null) {
+    if (presented.secret !== undefined) secretMatchesHash(presented.secret, UNKNOWN_CLIENT_HASH);
+    throw invalidClient();
+  }
+  const isPublic = resolved.client.tokenEndpointAuthMethod === 'none';
+  if (presented.secret === undefined) {
+    if (!isPublic) throw invalidClient();
+    return { ...resolved, method: 'none' };
+  }
+  if (isPublic || !secretIsCurrent(resolved, presented.secret)) throw invalidClient();
+  return { ...resolved, method: presented.method };
+}

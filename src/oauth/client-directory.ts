@@ -1,0 +1,34 @@
+import type { Store } from '../store/database.js';
+import { ClientRepository, type Client } from '../store/clients.js';
+import { GenerationCache } from '../store/generation-cache.js';
+import { RoleRepository } from '../store/roles.js';
+
+/** A client together with every scope it may be given: its roles' scopes plus those given to it directly. */
+export interface ResolvedClient {
+  client: Client;
+  allowedScopes: ReadonlySet<string>;
+}
+
+/** Client lookups for the protocol core, cached so that the token endpoint's hot path does not touch the store. */
+export class ClientDirectory {
+  private readonly cache: GenerationCache<ResolvedClient>;
+
+  constructor(store: Store, clients = new ClientRepository(store), roles = new RoleRepository(store)) {
+    this.cache = new GenerationCache(
+      store,
+      async (clientId) => {
+        const client = await clients.get(clientId);
+        if (!client) return undefined;
+        const roleScopes = await roles.scopesOf(client.roles);
+        const allowed = new Set(client.scopes);
+        for (const scopes of roleScopes.values()) for (const scope of scopes) allowed.add(scope);
+        return { client, allowedScopes: allowed };
+      },
+      { maxAgeMs: 30_000, maxEntries: 10_000 },
+    );
+  }
+
+  find(clientId: string): Promise<ResolvedClient | undefined> {
+    return this.cache.get(clientId);
+  }
+}

@@ -1,0 +1,58 @@
+import { invalidRequest } from './errors.js';
+
+/** Parameters of an application/x-www-form-urlencoded body; only RFC 8707 `resource` may be repeated. */
+export type FormParams = Record<string, string | string[]>;
+
+const REPEATABLE = new Set(['resource']);
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Strict form parsing for OAuth endpoints: malformed percent-encoding or UTF-8 is `invalid_request`, a repeated
+ * parameter is `invalid_request` (RFC 6749 §3.1, §3.2), and a parameter without a value counts as absent.
+ */
+export function parseForm(body: Buffer | string): FormParams {
+  let text: string;
+  try {
+    text = typeof body === 'string' ? body : utf8.decode(body);
+  } catch {
+    throw invalidRequest('the request body is not valid UTF-8');
+  }
+  const params: FormParams = Object.create(null);
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const name = decode(eq === -1 ? pair : pair.slice(0, eq));
+    const value = eq === -1 ? '' : decode(pair.slice(eq + 1));
+    if (value === '') continue;
+    const existing = params[name];
+    if (existing === undefined) {
+      params[name] = value;
+    } else if (REPEATABLE.has(name)) {
+      params[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
+    } else {
+      throw invalidRequest(`the ${name} parameter is repeated`);
+    }
+  }
+  return params;
+}
+
+function decode(component: string): string {
+  try {
+    return decodeURIComponent(component.replaceAll('+', ' '));
+  } catch {
+    throw invalidRequest('the request body has malformed percent-encoding');
+  }
+}
+
+/** A single-valued parameter; `resource` is the only one that may come as a list. */
+export function single(params: FormParams, name: string): string | undefined {
+  const value = params[name];
+  if (Array.isArray(value)) throw invalidRequest(`the ${name} parameter is repeated`);
+  return value;
+}
+
+export function required(params: FormParams, name: string): string {
+  const value = single(params, name);
+  if (value === undefined) throw invalidRequest(`the ${name} parameter is missing`);
+  return value;
+}

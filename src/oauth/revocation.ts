@@ -1,0 +1,29 @@
+import type { AccessTokens } from '../tokens/access-tokens.js';
+import { authenticateClient, type ClientAuthInput } from './client-auth.js';
+import type { ClientDirectory } from './client-directory.js';
+import { invalidRequest } from './errors.js';
+import { required, single } from './form.js';
+
+/**
+ * RFC 7009. The client authenticates (public clients by client_id) and may revoke only tokens issued to it. A
+ * token that is unknown, expired or already revoked is answered 200 all the same (§2.2): there is nothing to do.
+ */
+export class RevocationEndpoint {
+  constructor(
+    private readonly directory: ClientDirectory,
+    private readonly accessTokens: AccessTokens,
+  ) {}
+
+  async handle(input: ClientAuthInput): Promise<void> {
+    const token = required(input.params, 'token');
+    // The hint only orders the lookup (§2.1); an unknown hint is no error because every kind is searched anyway.
+    single(input.params, 'token_type_hint');
+    const client = await authenticateClient(this.directory, input);
+    const claims = await this.accessTokens.inspect(token);
+    if (!claims) return;
+    if (claims.client_id !== client.client.clientId) {
+      throw invalidRequest('the token was not issued to this client');
+    }
+    await this.accessTokens.revoke(claims);
+  }
+}

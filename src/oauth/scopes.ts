@@ -1,0 +1,29 @@
+import { OAuthError } from './errors.js';
+
+// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+export const isScopeToken = (value: string): boolean => SCOPE_TOKEN.test(value);
+
+/** The scopes of a `scope` parameter, in order, without repeats; a malformed one is `invalid_scope`. */
+export function parseScopeParameter(scope: string | undefined): string[] {
+  if (scope === undefined) return [];
+  const tokens = scope.split(' ').filter((token) => token !== '');
+  for (const token of tokens) {
+    if (!isScopeToken(token)) throw new OAuthError('invalid_scope', 'the scope parameter has a malformed scope');
+  }
+  return [...new Set(tokens)];
+}
+
+/**
+ * The scopes a token gets: what was requested when every requested scope is allowed, everything allowed when
+ * nothing was requested (RFC 6749 §3.3 lets the server pick a default), `invalid_scope` otherwise.
+ */
+export function grantScopes(requested: readonly string[], allowed: ReadonlySet<string>): string[] {
+  if (requested.length === 0) return [...allowed];
+  const refused = requested.filter((scope) => !allowed.has(scope));
+  if (refused.length > 0) {
+    throw new OAuthError('invalid_scope', `the client may not request: ${refused.join(' ')}`);
+  }
+  return [...requested];
+}

@@ -1,0 +1,35 @@
+import { authenticateClient, type ClientAuthInput } from './client-auth.js';
+import type { ClientDirectory } from './client-directory.js';
+import { OAuthError } from './errors.js';
+import { required } from './form.js';
+import type { GrantHandler, TokenResponse } from './grants/grant-handler.js';
+
+/**
+ * The token endpoint as a list of small steps (RFC 6749 §3.2, §4): the grant type must be present and supported,
+ * the client must authenticate and be allowed the grant; then its handler issues the tokens.
+ */
+export class TokenEndpoint {
+  private readonly handlers: Map<string, GrantHandler>;
+
+  constructor(
+    private readonly directory: ClientDirectory,
+    handlers: readonly GrantHandler[],
+  ) {
+    this.handlers = new Map(handlers.map((handler) => [handler.grantType, handler]));
+  }
+
+  get grantTypes(): string[] {
+    return [...this.handlers.keys()];
+  }
+
+  async handle(input: ClientAuthInput): Promise<TokenResponse> {
+    const grantType = required(input.params, 'grant_type');
+    const handler = this.handlers.get(grantType);
+    if (!handler) throw new OAuthError('unsupported_grant_type', `the grant type "${grantType}" is not supported`);
+    const client = await authenticateClient(this.directory, input);
+    if (!client.client.grantTypes.includes(grantType)) {
+      throw new OAuthError('unauthorized_client', `the client is not allowed the ${grantType} grant`);
+    }
+    return handler.handle({ client, params: input.params });
+  }
+}

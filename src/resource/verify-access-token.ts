@@ -1,0 +1,103 @@
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+
+/** Claims of a Gatehouse access token (RFC 9068 §2.2). */
+export interface AccessTokenClaims extends JWTPayload {
+  iss: string;
+  sub: string;
+  aud: string | string[];
+  client_id: string;
+  scope?: string;
+  iat: number;
+  exp: number;
+  jti: string;
+  auth_time?: number;
+}
+
+export interface VerifyAccessTokenOptions {
+  /** The authorization server's issuer identifier, compared as an exact string. */
+  issuer: string;
+  /** This API's identifier; the token's `aud` must contain it. Omit only for the authorization server itself. */
+  audience?: string | string[];
+  /** Where the signing keys come from: `remoteJwks(jwksUri)` for a resource server, a local resolver in-process. */
+  keys: JWTVerifyGetKey;
+  /** Accepted signature algorithms; anything else (notably `none` and HMAC) is refused. */
+  algorithms?: string[];
+  /** Seconds of clock skew allowed on `exp`, `nbf` and `iat`. */
+  clockTolerance?: number;
+  /** Scopes the token must all carry; a token without them is valid but insufficient (403). */
+  requiredScopes?: readonly string[];
+  /** Checks revocation, for example by the authorization server's own store or by introspection. */
+  isRevoked?: (claims: AccessTokenClaims) => Promise<boolean> | boolean;
+}
+
+/** The token is missing, malformed, forged, expired, revoked or not meant for this API (RFC 6750 `invalid_token`). */
+export class InvalidTokenError extends Error {
+  override name = 'InvalidTokenError';
+  readonly code = 'invalid_token';
+}
+
+/** The token is valid but lacks a required scope (RFC 6750 `insufficient_scope`). */
+export class InsufficientScopeError extends Error {
+  override name = 'InsufficientScopeError';
+  readonly code = 'insufficient_scope';
+  constructor(readonly requiredScopes: readonly string[]) {
+    super(`the token lacks a required scope: ${requiredScopes.join(' ')}`);
+  }
+}
+
+export const DEFAULT_ALGORITHMS = ['ES256', 'RS256'];
+export const DEFAULT_CLOCK_TOLERANCE = 5;
+
+/** A JWKS fetched from the authorization server, cached, and refetched when a token names an unknown key. */
+export function remoteJwks(jwksUri: string | URL): JWTVerifyGetKey {
+  return createRemoteJWKSet(new URL(jwksUri), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+}
+
+/** Space-delimited scope claim as a set (RFC 9068 §2.2.3). */
+export const scopesOf = (claims: { scope?: unknown }): Set<string> =>
+  new Set(typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : []);
+
+/**
+ * Verifies a JWT access token as RFC 9068 §4 requires: `typ` at+jwt, an allowed algorithm, a known key, the exact
+ * issuer, this API as audience, `exp`/`nbf` with a small leeway, then revocation and scopes.
+ *
+ * @example
+ * const keys = remoteJwks('https://auth.example.com/.well-known/jwks.json');
+ * const claims = await verifyAccessToken(token, { issuer: 'https://auth.example.com', audience: 'https://api.example.com', keys, requiredScopes: ['orders:read'] });
+ */
+export async function verifyAccessToken(token: string, options: VerifyAccessTokenOptions): Promise<AccessTokenClaims> {
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(token, options.keys, {
+      issuer: options.issuer,
+      ...(options.audience === undefined ? {} : { audience: options.audience }),
+      algorithms: options.algorithms ?? DEFAULT_ALGORITHMS,
+      typ: 'at+jwt',
+      clockTolerance: options.clockTolerance ?? DEFAULT_CLOCK_TOLERANCE,
+      requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id'],
+    }));
+  } catch (error) {
+    if (error instanceof errors.JOSEError || error instanceof TypeError) throw new InvalidTokenError(describe(error));
+    throw error;
+  }
+  if (typeof payload.client_id !== 'string' || (payload.scope !== undefined && typeof payload.scope !== 'string')) {
+    throw new InvalidTokenError('the token has malformed claims');
+  }
+  const claims = payload as AccessTokenClaims;
+  if (options.isRevoked && (await options.isRevoked(claims))) throw new InvalidTokenError('the token has been revoked');
+  const required = options.requiredScopes ?? [];
+  if (required.length > 0) {
+    const granted = scopesOf(claims);
+    if (!required.every((scope) => granted.has(scope))) throw new InsufficientScopeError(required);
+  }
+  return claims;
+}
+
+function describe(error: Error): string {
+  if (error instanceof errors.JWTExpired) return 'the token has expired';
+  if (error instanceof errors.JWTClaimValidationFailed) return `the token's ${error.claim} claim is not accepted`;
+  if (error instanceof errors.JWKSNoMatchingKey) return 'the token was not signed by a known key';
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'the token signature is invalid';
+  if (error instanceof errors.JOSEAlgNotAllowed) return 'the token is signed with an algorithm that is not accepted';
+  return 'the token is malformed';
+}

@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { createGatehouse, type Gatehouse } from './gatehouse.js';
+import { buildHttpServer } from './http/server.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  gatehouse: Gatehouse;
+  url: string;
+  close(): Promise<void>;
+}
+
+const PURGE_INTERVAL_MS = 10 * 60_000;
+
+/** Opens the store, makes sure signing keys exist, and listens. `port: 0` picks a free port. */
+export async function startServer(config: Config, options: { logging?: boolean } = {}): Promise<RunningServer> {
+  const gatehouse = await createGatehouse(config);
+  let app: FastifyInstance | undefined;
+  try {
+    await gatehouse.keys.ensureKeys();
+    app = await buildHttpServer(gatehouse, options);
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await app?.close();
+    await gatehouse.close();
+    throw error;
+  }
+  const purge = setInterval(() => {
+    gatehouse.revocations.purgeExpired().catch((error: unknown) => app!.log.warn({ err: error }, 'purging expired revocations failed'));
+  }, PURGE_INTERVAL_MS);
+  purge.unref();
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const running = app;
+  return {
+    app: running,
+    gatehouse,
+    url: `http://${host}:${port}`,
+    close: async () => {
+      clearInterval(purge);
+      await running.close();
+      await gatehouse.close();
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import type { Store } from './database.js';
+import { fromJsonList, nowSeconds, toJsonList } from './json-list.js';
+
+/** A registered API (resource server) that clients can name with the RFC 8707 `resource` parameter. */
+export interface Api {
+  identifier: string;
+  name: string;
+  /** Scopes this API defines; a token for it carries no others. Empty means it accepts any scope. */
+  scopes: string[];
+  createdAt: number;
+}
+
+const toApi = (row: { identifier: string; name: string; scopes: string; created_at: number }): Api => ({
+  identifier: row.identifier,
+  name: row.name,
+  scopes: fromJsonList(row.scopes),
+  createdAt: row.created_at,
+});
+
+export class ApiRepository {
+  constructor(private readonly store: Store) {}
+
+  async create(api: { identifier: string; name: string; scopes: string[] }): Promise<Api> {
+    const row = { identifier: api.identifier, name: api.name, scopes: toJsonList(api.scopes), created_at: nowSeconds() };
+    await this.store.db.insertInto('apis').values(row).execute();
+    await this.store.announceChange();
+    return toApi(row);
+  }
+
+  async get(identifier: string): Promise<Api | undefined> {
+    const row = await this.store.db.selectFrom('apis').selectAll().where('identifier', '=', identifier).executeTakeFirst();
+    return row && toApi(row);
+  }
+
+  async list(): Promise<Api[]> {
+    return (await this.store.db.selectFrom('apis').selectAll().orderBy('identifier').execute()).map(toApi);
+  }
+}

@@ -1,0 +1,134 @@
+import type { Selectable } from 'kysely';
+import type { Store } from './database.js';
+import type { ClientsTable } from './schema.js';
+import { fromJsonList, nowSeconds, toJsonList } from './json-list.js';
+
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+/** An app client as the protocol core sees it. Secrets exist here only as SHA-256 hashes. */
+export interface Client {
+  clientId: string;
+  name: string;
+  description: string;
+  roles: string[];
+  /** Scopes given to the client directly, beside those of its roles. */
+  scopes: string[];
+  grantTypes: string[];
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  redirectUris: string[];
+  accessTokenTtl: number | null;
+  secretHash: string | null;
+  previousSecretHash: string | null;
+  previousSecretExpiresAt: number | null;
+  revokedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface NewClient {
+  clientId: string;
+  name: string;
+  description: string;
+  roles: string[];
+  scopes: string[];
+  grantTypes: string[];
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  redirectUris: string[];
+  accessTokenTtl: number | null;
+  secretHash: string | null;
+}
+
+function toClient(row: Selectable<ClientsTable>): Client {
+  return {
+    clientId: row.client_id,
+    name: row.name,
+    description: row.description,
+    roles: fromJsonList(row.roles),
+    scopes: fromJsonList(row.scopes),
+    grantTypes: fromJsonList(row.grant_types),
+    tokenEndpointAuthMethod: row.token_endpoint_auth_method as TokenEndpointAuthMethod,
+    redirectUris: fromJsonList(row.redirect_uris),
+    accessTokenTtl: row.access_token_ttl,
+    secretHash: row.secret_hash,
+    previousSecretHash: row.previous_secret_hash,
+    previousSecretExpiresAt: row.previous_secret_expires_at,
+    revokedAt: row.revoked_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export class ClientRepository {
+  constructor(private readonly store: Store) {}
+
+  async create(client: NewClient): Promise<Client> {
+    const now = nowSeconds();
+    const row = {
+      client_id: client.clientId,
+      name: client.name,
+      description: client.description,
+      roles: toJsonList(client.roles),
+      scopes: toJsonList(client.scopes),
+      grant_types: toJsonList(client.grantTypes),
+      token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+      redirect_uris: toJsonList(client.redirectUris),
+      access_token_ttl: client.accessTokenTtl,
+      secret_hash: client.secretHash,
+      previous_secret_hash: null,
+      previous_secret_expires_at: null,
+      revoked_at: null,
+      created_at: now,
+      updated_at: now,
+    };
+    await this.store.db.insertInto('clients').values(row).execute();
+    await this.store.announceChange();
+    return toClient(row);
+  }
+
+  async get(clientId: string): Promise<Client | undefined> {
+    const row = await this.store.db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+    return row && toClient(row);
+  }
+
+  async list(): Promise<Client[]> {
+    const rows = await this.store.db.selectFrom('clients').selectAll().orderBy('created_at').orderBy('client_id').execute();
+    return rows.map(toClient);
+  }
+
+  /** Replaces the secret; the old one keeps working until `graceUntil` so deployments can roll over. */
+  async rotateSecret(clientId: string, newSecretHash: string, graceUntil: number): Promise<Client | undefined> {
+    const now = nowSeconds();
+    const result = await this.store.db
+      .updateTable('clients')
+      .set((eb) => ({
+        previous_secret_hash: eb.ref('secret_hash'),
+        previous_secret_expires_at: graceUntil,
+        secret_hash: newSecretHash,
+        updated_at: now,
+      }))
+      .where('client_id', '=', clientId)
+      .where('revoked_at', 'is', null)
+      .where('secret_hash', 'is not', null)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) return undefined;
+    await this.store.announceChange();
+    return this.get(clientId);
+  }
+
+  /** Disables the client for good; returns false when it does not exist. Revoking twice keeps the first time. */
+  async revoke(clientId: string): Promise<boolean> {
+    const now = nowSeconds();
+    const existing = await this.get(clientId);
+    if (!existing) return false;
+    if (existing.revokedAt === null) {
+      await this.store.db
+        .updateTable('clients')
+        .set({ revoked_at: now, updated_at: now })
+        .where('client_id', '=', clientId)
+        .where('revoked_at', 'is', null)
+        .execute();
+      await this.store.announceChange();
+    }
+    return true;
+  }
+}

@@ -1,0 +1,153 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+import { migrateToLatest } from './migrations.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface DatabaseHealth {
+  ok: boolean;
+  dialect: Dialect;
+  latencyMs?: number;
+  error?: string;
+}
+
+/**
+ * A connection to the store plus a change counter. Caches (client records, signing keys) remember the
+ * generation they were filled at and refill when it moves, so a change made by the CLI or by another server
+ * process is seen at once: SQLite reports other connections' commits through `PRAGMA data_version`, PostgreSQL
+ * through LISTEN/NOTIFY.
+ */
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  generation(): number;
+  /** Call after a write that caches depend on; tells this process and every other one. */
+  announceChange(): Promise<void>;
+  health(): Promise<DatabaseHealth>;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  migrate?: boolean;
+}
+
+const CHANNEL = 'gatehouse_changes';
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const store = options.databaseUrl ? await openPostgres(options.databaseUrl) : openSqlite(options.dataDir);
+  if (options.migrate !== false) {
+    try {
+      await migrateToLatest(store.db);
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  }
+  return store;
+}
+
+async function measure(dialect: Dialect, db: Kysely<Database>): Promise<DatabaseHealth> {
+  const started = performance.now();
+  try {
+    await sql`select 1`.execute(db);
+    return { ok: true, dialect, latencyMs: Math.round((performance.now() - started) * 100) / 100 };
+  } catch (error) {
+    return { ok: false, dialect, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function openSqlite(dataDir: string): Store {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const connection = new BetterSqlite3(join(dataDir, 'gatehouse.sqlite'));
+  connection.pragma('journal_mode = WAL');
+  connection.pragma('busy_timeout = 5000');
+  connection.pragma('synchronous = NORMAL');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  let local = 0;
+  const dataVersion = connection.prepare('pragma data_version').pluck();
+  return {
+    db,
+    dialect: 'sqlite',
+    // data_version moves when another connection commits; our own writes bump `local`.
+    generation: () => (dataVersion.get() as number) * 1_000_000 + local,
+    announceChange: async () => {
+      local += 1;
+    },
+    health: () => measure('sqlite', db),
+    close: () => db.destroy(),
+  };
+}
+
+const int8AsNumber = (value: string) => Number(value);
+
+async function openPostgres(databaseUrl: string): Promise<Store> {
+  const types = {
+    getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+      oid === pg.types.builtins.INT8 ? int8AsNumber : pg.types.getTypeParser(oid, format as 'text'),
+  };
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, types });
+  // An idle client that errors (server restart) must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+
+  let counter = 0;
+  let listening = false;
+  let closed = false;
+  let listener: pg.Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+
+  const listen = async () => {
+    const client = new pg.Client({ connectionString: databaseUrl, types });
+    client.on('notification', () => {
+      counter += 1;
+    });
+    client.on('error', () => {
+      listening = false;
+      client.end().catch(() => {});
+      scheduleListen();
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+      listener = client;
+      listening = true;
+      counter += 1; // anything may have changed while we were not listening
+    } catch {
+      client.end().catch(() => {});
+      scheduleListen();
+    }
+  };
+  const scheduleListen = () => {
+    if (closed || retry) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      void listen();
+    }, 1000);
+    retry.unref();
+  };
+  await listen();
+
+  return {
+    db,
+    dialect: 'postgres',
+    // While the listener is down nothing can be trusted to be fresh: every call is a new generation.
+    generation: () => (listening ? counter : ++counter),
+    announceChange: async () => {
+      counter += 1;
+      await sql`select pg_notify(${CHANNEL}, '')`.execute(db);
+    },
+    health: () => measure('postgres', db),
+    close: async () => {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      await listener?.end().catch(() => {});
+      await db.destroy();
+    },
+  };
+}

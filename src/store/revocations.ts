@@ -1,0 +1,28 @@
+import type { Store } from './database.js';
+import { nowSeconds } from './json-list.js';
+
+/**
+ * Revoked JWT access tokens, by `jti`. A row is kept only until the token would have expired anyway; after that
+ * the signature check alone refuses it.
+ */
+export class RevocationRepository {
+  constructor(private readonly store: Store) {}
+
+  async revoke(jti: string, clientId: string, expiresAt: number): Promise<void> {
+    await this.store.db
+      .insertInto('revoked_tokens')
+      .values({ jti, client_id: clientId, expires_at: expiresAt, revoked_at: nowSeconds() })
+      .onConflict((oc) => oc.column('jti').doNothing())
+      .execute();
+  }
+
+  async isRevoked(jti: string): Promise<boolean> {
+    const row = await this.store.db.selectFrom('revoked_tokens').select('jti').where('jti', '=', jti).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async purgeExpired(now = nowSeconds()): Promise<number> {
+    const result = await this.store.db.deleteFrom('revoked_tokens').where('expires_at', '<', now).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}

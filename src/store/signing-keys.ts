@@ -1,0 +1,85 @@
+import type { Selectable } from 'kysely';
+import type { Store } from './database.js';
+import type { SigningKeysTable } from './schema.js';
+import { nowSeconds } from './json-list.js';
+
+export type SigningKeyRow = Selectable<SigningKeysTable>;
+
+export interface NewSigningKey {
+  kid: string;
+  alg: string;
+  publicJwk: string;
+  privateJwkSealed: string;
+}
+
+export class SigningKeyRepository {
+  constructor(private readonly store: Store) {}
+
+  /** Keys whose public part belongs in the JWKS now: the active ones and retired ones still covering tokens. */
+  async listPublishable(now = nowSeconds()): Promise<SigningKeyRow[]> {
+    return this.store.db
+      .selectFrom('signing_keys')
+      .selectAll()
+      .where((eb) => eb.or([eb('status', '=', 'active'), eb('publish_until', '>', now)]))
+      .orderBy('created_at', 'desc')
+      .orderBy('kid')
+      .execute();
+  }
+
+  async listAll(): Promise<SigningKeyRow[]> {
+    return this.store.db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').orderBy('kid').execute();
+  }
+
+  /** Adds an active key for its algorithm, or does nothing when one is there already (another process won). */
+  async addFirst(key: NewSigningKey): Promise<void> {
+    await this.store.db.transaction().execute(async (trx) => {
+      const existing = await trx.selectFrom('signing_keys').select('kid').where('alg', '=', key.alg).where('status', '=', 'active').executeTakeFirst();
+      if (existing) return;
+      await trx.insertInto('signing_keys').values(this.row(key)).execute();
+    });
+    await this.store.announceChange();
+  }
+
+  /** Retires the active key of the algorithm (publishing it until `publishUntil`) and activates `key`. */
+  async rotate(key: NewSigningKey, publishUntil: number): Promise<string | undefined> {
+    const now = nowSeconds();
+    const retired = await this.store.db.transaction().execute(async (trx) => {
+      const current = await trx.selectFrom('signing_keys').select('kid').where('alg', '=', key.alg).where('status', '=', 'active').executeTakeFirst();
+      if (current) {
+        await trx
+          .updateTable('signing_keys')
+          .set({ status: 'retired', retired_at: now, publish_until: publishUntil })
+          .where('kid', '=', current.kid)
+          .execute();
+      }
+      await trx.insertInto('signing_keys').values(this.row(key)).execute();
+      return current?.kid;
+    });
+    await this.store.announceChange();
+    return retired;
+  }
+
+  /** A retired key that no valid token can need any more has its private part destroyed. */
+  async destroyExpiredPrivateParts(now = nowSeconds()): Promise<void> {
+    await this.store.db
+      .updateTable('signing_keys')
+      .set({ private_jwk_sealed: null })
+      .where('status', '=', 'retired')
+      .where('publish_until', '<=', now)
+      .where('private_jwk_sealed', 'is not', null)
+      .execute();
+  }
+
+  private row(key: NewSigningKey) {
+    return {
+      kid: key.kid,
+      alg: key.alg,
+      public_jwk: key.publicJwk,
+      private_jwk_sealed: key.privateJwkSealed,
+      status: 'active' as const,
+      created_at: nowSeconds(),
+      retired_at: null,
+      publish_until: null,
+    };
+  }
+}

@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import { SignJWT, errors, type JWTVerifyGetKey } from 'jose';
+import type { KeyStore } from '../keys/key-store.js';
+import type { ClientDirectory } from '../oauth/client-directory.js';
+import type { RevocationRepository } from '../store/revocations.js';
+import { nowSeconds } from '../store/json-list.js';
+import { InvalidTokenError, verifyAccessToken, type AccessTokenClaims } from '../resource/verify-access-token.js';
+
+export interface AccessTokenRequest {
+  subject: string;
+  clientId: string;
+  audience: string;
+  scopes: readonly string[];
+  ttl: number;
+  authTime?: number;
+}
+
+export interface IssuedAccessToken {
+  token: string;
+  claims: AccessTokenClaims;
+}
+
+/**
+ * RFC 9068 JWT access tokens: issued with the active ES256 key, and checked for this server's own endpoints
+ * (introspection, revocation, the demo API) with the same verifier resource servers use plus revocation state.
+ */
+export class AccessTokens {
+  readonly keyResolver: JWTVerifyGetKey;
+
+  constructor(
+    private readonly issuer: string,
+    private readonly keys: KeyStore,
+    private readonly revocations: RevocationRepository,
+    private readonly clients: ClientDirectory,
+  ) {
+    this.keyResolver = async (header) => {
+      const key = header.kid === undefined ? undefined : await keys.verificationKey(header.kid);
+      if (!key || key.alg !== header.alg) throw new errors.JWKSNoMatchingKey();
+      return key.publicKey;
+    };
+  }
+
+  async issue(request: AccessTokenRequest): Promise<IssuedAccessToken> {
+    const key = await this.keys.signingKey('ES256');
+    const iat = nowSeconds();
+    const claims: AccessTokenClaims = {
+      iss: this.issuer,
+      sub: request.subject,
+      aud: request.audience,
+      client_id: request.clientId,
+      ...(request.scopes.length > 0 ? { scope: request.scopes.join(' ') } : {}),
+      ...(request.authTime === undefined ? {} : { auth_time: request.authTime }),
+      iat,
+      exp: iat + request.ttl,
+      jti: randomBytes(16).toString('base64url'),
+    };
+    const token = await new SignJWT(claims).setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid: key.kid }).sign(key.privateKey);
+    return { token, claims };
+  }
+
+  /** The claims of a token this server issued that is still valid and not revoked; undefined for anything else. */
+  async inspect(token: string, audience?: string): Promise<AccessTokenClaims | undefined> {
+    try {
+      return await verifyAccessToken(token, {
+        issuer: this.issuer,
+        ...(audience === undefined ? {} : { audience }),
+        keys: this.keyResolver,
+        clockTolerance: 0,
+        isRevoked: (claims) => this.isRevoked(claims),
+      });
+    } catch (error) {
+      if (error instanceof InvalidTokenError) return undefined;
+      throw error;
+    }
+  }
+
+  /** Revoked by its jti, or issued to a client that has since been revoked or removed. */
+  async isRevoked(claims: AccessTokenClaims): Promise<boolean> {
+    const client = await this.clients.find(claims.client_id);
+    if (!client || client.client.revokedAt !== null) return true;
+    return this.revocations.isRevoked(claims.jti);
+  }
+
+  /** Records the jti until the token would expire anyway. */
+  async revoke(claims: AccessTokenClaims): Promise<void> {
+    await this.revocations.revoke(claims.jti, claims.client_id, claims.exp);
+  }
+}
