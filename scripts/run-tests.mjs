@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// Runs the compiled test files with node's test runner and says loudly which suites could not run here.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = 'dist/test';
+const files = [];
+const walk = (dir) => {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path);
+    else if (name.endsWith('.test.js')) files.push(path);
+  }
+};
+walk(root);
+const only = process.argv.slice(2);
+const selected = only.length ? files.filter((file) => only.some((pattern) => file.includes(pattern))) : files;
+
+const missing = [];
+if (!(process.env.TEST_DATABASE_URL || process.env.DATABASE_URL)) missing.push('PostgreSQL (set TEST_DATABASE_URL, or run: bash scripts/with-postgres.sh npm test)');
+const banner = () => {
+  if (missing.length === 0) return;
+  const verdict = process.env.REQUIRE_ALL_SUITES === '1' ? 'FAIL (REQUIRE_ALL_SUITES=1)' : 'SKIPPED';
+  for (const what of missing) console.error(`\n!!! ${verdict}: suites that need ${what}\n`);
+};
+banner();
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=3', '--test-timeout=120000', ...selected], { stdio: 'inherit' });
+banner();
+process.exit(result.status ?? 1);

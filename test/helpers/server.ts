@@ -1,0 +1,92 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { loadConfig, type Config } from '../../src/config.js';
+import { startServer, type RunningServer } from '../../src/serve.js';
+import type { NewClientInput } from '../../src/admin/management.js';
+import type { Backend } from './backends.js';
+
+export interface TestServer {
+  url: string;
+  issuer: string;
+  config: Config;
+  server: RunningServer;
+  /** Environment that points the CLI at the same store. */
+  env: Record<string, string>;
+  createClient(input?: Partial<NewClientInput>): Promise<{ clientId: string; clientSecret: string }>;
+  createRole(name: string, scopes: string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.unref();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** A fresh, empty PostgreSQL database on the test server; dropped by the returned function. */
+export async function createPostgresDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `gatehouse_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: serverUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+/** The real server on a free port with a temporary store of the given backend, plus shortcuts to seed it. */
+export async function startTestServer(backend: Backend, env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-test-'));
+  const database = backend.postgresUrl ? await createPostgresDatabase(backend.postgresUrl) : undefined;
+  const port = await freePort();
+  const serverEnv: Record<string, string> = {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    GATEHOUSE_ISSUER: `http://127.0.0.1:${port}`,
+    GATEHOUSE_DATA_DIR: dataDir,
+    GATEHOUSE_SECRET: randomBytes(32).toString('base64url'),
+    ...(database ? { DATABASE_URL: database.url } : {}),
+    ...env,
+  };
+  const config = loadConfig(serverEnv);
+  const server = await startServer(config, { logging: false });
+  const { management } = server.gatehouse;
+  return {
+    url: server.url,
+    issuer: config.issuer,
+    config,
+    server,
+    env: serverEnv,
+    async createClient(input = {}) {
+      const { client, clientSecret } = await management.createClient({ name: 'test client', ...input });
+      return { clientId: client.client_id, clientSecret: clientSecret ?? '' };
+    },
+    async createRole(name, scopes) {
+      await management.createRole({ name, scopes });
+    },
+    async close() {
+      await server.close();
+      await database?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
