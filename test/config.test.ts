@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+test('defaults follow DESIGN §2', () => {
+  const config = loadConfig({});
+  assert.equal(config.port, 4444);
+  assert.equal(config.host, '127.0.0.1');
+  assert.equal(config.issuer, 'http://localhost:4444');
+  assert.equal(config.defaultAudience, 'http://localhost:4444/api');
+  assert.equal(config.accessTokenTtl, 1800);
+  assert.equal(config.databaseUrl, undefined);
+  assert.match(config.dataDir, /\/data$/);
+});
+
+test('the issuer follows PORT, loses a trailing slash, and sets the default audience', () => {
+  assert.equal(loadConfig({ PORT: '8080' }).issuer, 'http://localhost:8080');
+  const config = loadConfig({ GATEHOUSE_ISSUER: 'https://auth.example.com/' });
+  assert.equal(config.issuer, 'https://auth.example.com');
+  assert.equal(config.defaultAudience, 'https://auth.example.com/api');
+  assert.equal(loadConfig({ GATEHOUSE_AUDIENCE: 'urn:example:api' }).defaultAudience, 'urn:example:api');
+});
+
+test('bad values are refused with a message naming the variable', () => {
+  assert.throws(() => loadConfig({ PORT: 'abc' }), (e: unknown) => e instanceof ConfigError && /PORT/.test(e.message));
+  assert.throws(() => loadConfig({ PORT: '70000' }), ConfigError);
+  assert.throws(() => loadConfig({ GATEHOUSE_ACCESS_TOKEN_TTL: '0' }), /GATEHOUSE_ACCESS_TOKEN_TTL/);
+  assert.throws(() => loadConfig({ GATEHOUSE_ISSUER: 'ftp://x' }), /GATEHOUSE_ISSUER/);
+  assert.throws(() => loadConfig({ GATEHOUSE_ISSUER: 'https://x/?a=b' }), /query/);
+  assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL/);
+});
