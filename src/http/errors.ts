@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { OAuthError } from '../oauth/errors.js';
+import { OAuthError, safeDescription } from '../oauth/errors.js';
 
 interface ErrorBody {
   error: string;
@@ -40,7 +40,7 @@ function clientErrorDescription(error: Partial<FastifyError>): string {
   }
 }
 
-const body = (error: string, description: string): ErrorBody => ({ error, error_description: description });
+const body = (error: string, description: string): ErrorBody => ({ error, error_description: safeDescription(description) });
 
 export function sendNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   return reply.code(404).send(body('not_found', `no resource at ${request.method} ${request.url.split('?')[0]}`));

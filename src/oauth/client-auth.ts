@@ -43,7 +43,7 @@ function parseBasic(authorization: string): { clientId: string; secret: string }
   if (!match || !BASE64.test(match[1]!)) throw invalidClient('the Authorization header is not valid HTTP Basic');
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  if (colon === -1) throw invalidClient('the Basic credentials have no ":" separator');
+  if (colon === -1) throw invalidClient('the Basic credentials have no colon separator');
   const clientId = formDecode(decoded.slice(0, colon));
   const secret = formDecode(decoded.slice(colon + 1));
   if (clientId === '' || secret === '') throw invalidClient('the Basic credentials are empty');

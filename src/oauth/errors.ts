@@ -35,18 +35,24 @@ const DEFAULT_STATUS: Record<OAuthErrorCode, number> = {
   insufficient_scope: 403,
 };
 
+// RFC 6749 §5.2: error_description is limited to %x20-21 / %x23-5B / %x5D-7E.
+const NOT_ALLOWED_IN_DESCRIPTION = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g;
+export const safeDescription = (text: string): string => text.replace(NOT_ALLOWED_IN_DESCRIPTION, "'");
+
 export class OAuthError extends Error {
   override name = 'OAuthError';
   readonly status: number;
+  readonly description: string;
   /** Extra response headers, such as WWW-Authenticate for invalid_client over HTTP Basic. */
   readonly headers: Record<string, string>;
 
   constructor(
     readonly code: OAuthErrorCode,
-    readonly description: string,
+    description: string,
     options: { status?: number; headers?: Record<string, string> } = {},
   ) {
     super(`${code}: ${description}`);
+    this.description = safeDescription(description);
     this.status = options.status ?? DEFAULT_STATUS[code];
     this.headers = options.headers ?? {};
   }

@@ -30,11 +30,14 @@ export function parseForm(body: Buffer | string): FormParams {
     } else if (REPEATABLE.has(name)) {
       params[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
     } else {
-      throw invalidRequest(`the ${name} parameter is repeated`);
+      throw invalidRequest(`the ${describeName(name)} parameter is repeated`);
     }
   }
   return params;
 }
+
+// Names are echoed in error descriptions only when they look like OAuth parameter names.
+const describeName = (name: string): string => (/^[a-z_]{1,40}$/.test(name) ? name : 'same');
 
 function decode(component: string): string {
   try {

@@ -32,10 +32,10 @@ export class IntrospectionEndpoint {
   ) {}
 
   async handle(input: ClientAuthInput): Promise<IntrospectionResponse> {
-    const token = required(input.params, 'token');
-    single(input.params, 'token_type_hint');
     const client = await authenticateClient(this.directory, input);
     if (client.method === 'none') throw invalidClient('introspection requires client authentication');
+    const token = required(input.params, 'token');
+    single(input.params, 'token_type_hint');
     const claims = await this.accessTokens.inspect(token);
     if (!claims) return INACTIVE;
     return {

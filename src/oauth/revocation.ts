@@ -1,3 +1,4 @@
+import { DEFAULT_CLOCK_TOLERANCE } from '../resource/verify-access-token.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
 import { authenticateClient, type ClientAuthInput } from './client-auth.js';
 import type { ClientDirectory } from './client-directory.js';
@@ -15,11 +16,12 @@ export class RevocationEndpoint {
   ) {}
 
   async handle(input: ClientAuthInput): Promise<void> {
+    const client = await authenticateClient(this.directory, input);
     const token = required(input.params, 'token');
     // The hint only orders the lookup (§2.1); an unknown hint is no error because every kind is searched anyway.
     single(input.params, 'token_type_hint');
-    const client = await authenticateClient(this.directory, input);
-    const claims = await this.accessTokens.inspect(token);
+    // With the leeway resource servers allow, so that no token one of them could still accept escapes revocation.
+    const claims = await this.accessTokens.inspect(token, { clockTolerance: DEFAULT_CLOCK_TOLERANCE });
     if (!claims) return;
     if (claims.client_id !== client.client.clientId) {
       throw invalidRequest('the token was not issued to this client');

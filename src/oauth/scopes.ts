@@ -8,10 +8,9 @@ export const isScopeToken = (value: string): boolean => SCOPE_TOKEN.test(value);
 /** The scopes of a `scope` parameter, in order, without repeats; a malformed one is `invalid_scope`. */
 export function parseScopeParameter(scope: string | undefined): string[] {
   if (scope === undefined) return [];
-  const tokens = scope.split(' ').filter((token) => token !== '');
-  for (const token of tokens) {
-    if (!isScopeToken(token)) throw new OAuthError('invalid_scope', 'the scope parameter has a malformed scope');
-  }
+  // scope = scope-token *( SP scope-token ): single spaces between tokens, none around them.
+  const tokens = scope.split(' ');
+  if (!tokens.every(isScopeToken)) throw new OAuthError('invalid_scope', 'the scope parameter is malformed');
   return [...new Set(tokens)];
 }
 

@@ -25,7 +25,7 @@ export class TokenEndpoint {
   async handle(input: ClientAuthInput): Promise<TokenResponse> {
     const grantType = required(input.params, 'grant_type');
     const handler = this.handlers.get(grantType);
-    if (!handler) throw new OAuthError('unsupported_grant_type', `the grant type "${grantType}" is not supported`);
+    if (!handler) throw new OAuthError('unsupported_grant_type', 'the grant type is not supported');
     const client = await authenticateClient(this.directory, input);
     if (!client.client.grantTypes.includes(grantType)) {
       throw new OAuthError('unauthorized_client', `the client is not allowed the ${grantType} grant`);

@@ -77,7 +77,9 @@ export async function verifyAccessToken(token: string, options: VerifyAccessToke
       requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id'],
     }));
   } catch (error) {
-    if (error instanceof errors.JOSEError || error instanceof TypeError) throw new InvalidTokenError(describe(error));
+    // A JWKS that cannot be fetched or read is an outage at the resource server (5xx), not a bad token.
+    const outage = error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid;
+    if (error instanceof errors.JOSEError && !outage) throw new InvalidTokenError(describe(error));
     throw error;
   }
   if (typeof payload.client_id !== 'string' || (payload.scope !== undefined && typeof payload.scope !== 'string')) {

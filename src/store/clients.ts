@@ -16,6 +16,8 @@ export interface Client {
   grantTypes: string[];
   tokenEndpointAuthMethod: TokenEndpointAuthMethod;
   redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  idTokenSignedResponseAlg: string;
   accessTokenTtl: number | null;
   secretHash: string | null;
   previousSecretHash: string | null;
@@ -34,6 +36,8 @@ export interface NewClient {
   grantTypes: string[];
   tokenEndpointAuthMethod: TokenEndpointAuthMethod;
   redirectUris: string[];
+  postLogoutRedirectUris?: string[];
+  idTokenSignedResponseAlg?: string;
   accessTokenTtl: number | null;
   secretHash: string | null;
 }
@@ -48,6 +52,8 @@ function toClient(row: Selectable<ClientsTable>): Client {
     grantTypes: fromJsonList(row.grant_types),
     tokenEndpointAuthMethod: row.token_endpoint_auth_method as TokenEndpointAuthMethod,
     redirectUris: fromJsonList(row.redirect_uris),
+    postLogoutRedirectUris: fromJsonList(row.post_logout_redirect_uris),
+    idTokenSignedResponseAlg: row.id_token_signed_response_alg,
     accessTokenTtl: row.access_token_ttl,
     secretHash: row.secret_hash,
     previousSecretHash: row.previous_secret_hash,
@@ -72,6 +78,8 @@ export class ClientRepository {
       grant_types: toJsonList(client.grantTypes),
       token_endpoint_auth_method: client.tokenEndpointAuthMethod,
       redirect_uris: toJsonList(client.redirectUris),
+      post_logout_redirect_uris: toJsonList(client.postLogoutRedirectUris ?? []),
+      id_token_signed_response_alg: client.idTokenSignedResponseAlg ?? 'RS256',
       access_token_ttl: client.accessTokenTtl,
       secret_hash: client.secretHash,
       previous_secret_hash: null,

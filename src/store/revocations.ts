@@ -5,6 +5,9 @@ import { nowSeconds } from './json-list.js';
  * Revoked JWT access tokens, by `jti`. A row is kept only until the token would have expired anyway; after that
  * the signature check alone refuses it.
  */
+// Well beyond the 5 s leeway verifyAccessToken allows, so a purged revocation can never readmit a token.
+const PURGE_MARGIN_SECONDS = 300;
+
 export class RevocationRepository {
   constructor(private readonly store: Store) {}
 
@@ -21,8 +24,9 @@ export class RevocationRepository {
     return row !== undefined;
   }
 
+  /** Forgets revocations of tokens expired for longer than any verifier's clock leeway. */
   async purgeExpired(now = nowSeconds()): Promise<number> {
-    const result = await this.store.db.deleteFrom('revoked_tokens').where('expires_at', '<', now).executeTakeFirst();
+    const result = await this.store.db.deleteFrom('revoked_tokens').where('expires_at', '<', now - PURGE_MARGIN_SECONDS).executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 }

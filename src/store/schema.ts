@@ -33,6 +33,8 @@ export interface ClientsTable {
   revoked_at: number | null;
   created_at: number;
   updated_at: number;
+  post_logout_redirect_uris: string; // JSON string[]
+  id_token_signed_response_alg: string;
 }
 
 export interface RevokedTokensTable {
@@ -55,10 +57,121 @@ export interface SigningKeysTable {
   publish_until: number | null;
 }
 
+export interface UsersTable {
+  id: string;
+  /** Lower-cased: usernames are case-insensitive. */
+  username: string;
+  password_hash: string;
+  email: string | null;
+  email_verified: number;
+  name: string | null;
+  roles: string; // JSON string[]
+  disabled_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  /** Public session id: the `sid` claim. The cookie holds a different secret, stored here only as token_hash. */
+  id: string;
+  token_hash: string;
+  user_id: string;
+  auth_time: number;
+  created_at: number;
+  expires_at: number;
+  ip: string;
+  user_agent: string;
+  revoked_at: number | null;
+}
+
+/** A validated authorization request waiting for the user to sign in and consent. */
+export interface InteractionsTable {
+  id: string;
+  /** SHA-256 of a secret in a cookie of the browser that made the request: nobody else can finish it. */
+  binding_hash: string;
+  client_id: string;
+  request: string; // JSON AuthorizationRequest
+  created_at: number;
+  expires_at: number;
+  session_id: string | null;
+  consumed_at: number | null;
+}
+
+/** What one authorization code grew into: its refresh-token family and the access tokens issued from it. */
+export interface GrantsTable {
+  id: string;
+  user_id: string;
+  client_id: string;
+  scopes: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface AuthorizationCodesTable {
+  code_hash: string;
+  client_id: string;
+  user_id: string;
+  session_id: string;
+  redirect_uri: string | null;
+  code_challenge: string;
+  scopes: string;
+  nonce: string | null;
+  audience: string;
+  auth_time: number;
+  requested_at: number;
+  expires_at: number;
+  used_at: number | null;
+  grant_id: string | null;
+}
+
+export interface RefreshTokensTable {
+  token_hash: string;
+  grant_id: string;
+  client_id: string;
+  user_id: string;
+  session_id: string;
+  scopes: string;
+  audience: string;
+  auth_time: number;
+  requested_at: number;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface GrantAccessTokensTable {
+  jti: string;
+  grant_id: string;
+  client_id: string;
+  expires_at: number;
+}
+
+export interface ConsentsTable {
+  user_id: string;
+  client_id: string;
+  scopes: string;
+  granted_at: number;
+}
+
+export interface LoginThrottleTable {
+  key: string;
+  failures: number;
+  window_start: number;
+}
+
 export interface Database {
   roles: RolesTable;
   apis: ApisTable;
   clients: ClientsTable;
   revoked_tokens: RevokedTokensTable;
   signing_keys: SigningKeysTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  interactions: InteractionsTable;
+  grants: GrantsTable;
+  authorization_codes: AuthorizationCodesTable;
+  refresh_tokens: RefreshTokensTable;
+  grant_access_tokens: GrantAccessTokensTable;
+  consents: ConsentsTable;
+  login_throttle: LoginThrottleTable;
 }

@@ -58,14 +58,16 @@ export class AccessTokens {
     return { token, claims };
   }
 
-  /** The claims of a token this server issued that is still valid and not revoked; undefined for anything else. */
-  async inspect(token: string, audience?: string): Promise<AccessTokenClaims | undefined> {
+  /**
+   * The claims of a token this server issued that is still valid and not revoked; undefined for anything else.
+   * Strict about expiry unless told otherwise.
+   */
+  async inspect(token: string, options: { clockTolerance?: number } = {}): Promise<AccessTokenClaims | undefined> {
     try {
       return await verifyAccessToken(token, {
         issuer: this.issuer,
-        ...(audience === undefined ? {} : { audience }),
         keys: this.keyResolver,
-        clockTolerance: 0,
+        clockTolerance: options.clockTolerance ?? 0,
         isRevoked: (claims) => this.isRevoked(claims),
       });
     } catch (error) {

@@ -28,7 +28,9 @@ test('malformed percent-encoding and invalid UTF-8 are invalid_request', () => {
 });
 
 test('scope syntax (RFC 6749 §3.3) and the granted set', () => {
-  assert.deepEqual(parseScopeParameter(' a  b a '), ['a', 'b']);
+  assert.deepEqual(parseScopeParameter('a b a'), ['a', 'b']);
+  assert.throws(() => parseScopeParameter(' '), invalid('invalid_scope', /malformed/));
+  assert.throws(() => parseScopeParameter('a  b'), invalid('invalid_scope', /malformed/));
   assert.throws(() => parseScopeParameter('a "b"'), invalid('invalid_scope', /malformed/));
   assert.throws(() => parseScopeParameter('a\\b'), invalid('invalid_scope', /malformed/));
   const allowed = new Set(['read', 'write']);

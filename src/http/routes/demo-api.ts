@@ -16,7 +16,10 @@ const claimsSchema = {
   properties: { sub: { type: 'string' }, client_id: { type: 'string' }, scope: { type: 'string' } },
   required: ['sub', 'client_id', 'scope'],
 } as const;
-const bearerError = { type: 'object', properties: { error: { type: 'string' }, error_description: { type: 'string' } } } as const;
+const bearerError = {
+  type: 'object',
+  properties: { error: { type: 'string' }, error_description: { type: 'string' }, message: { type: 'string' } },
+} as const;
 
 /**
  * A small protected API, to try tokens against and to show how a resource server uses `verifyAccessToken`. Being
@@ -38,7 +41,8 @@ export async function demoApiRoutes(app: FastifyInstance, gatehouse: Gatehouse):
     const noToken = request.headers.authorization === undefined;
     const challenge = bearerChallenge('gatehouse-demo', noToken ? undefined : error);
     reply.code(challenge.status).header('www-authenticate', challenge.wwwAuthenticate).header('cache-control', 'no-store');
-    return reply.send(challenge.body ?? { error: 'unauthorized', error_description: 'an access token is required' });
+    // RFC 6750 §3.1: a request without a token gets no error code.
+    return reply.send(challenge.body ?? { message: 'an access token is required' });
   });
 
   const responses = { 400: bearerError, 401: bearerError, 403: bearerError };

@@ -9,6 +9,8 @@ const FORM_BODY_LIMIT = 16 * 1024;
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
 const stringParam = (description: string) => ({ type: 'string', maxLength: 4096, description });
+// Tokens are bounded only by the body limit: an over-long one is just an unknown token (RFC 7009 §2.2, RFC 7662 §2.2).
+const tokenParam = (description: string) => ({ type: 'string', description });
 const clientAuthParams = {
   client_id: stringParam('The client, when it does not authenticate with HTTP Basic'),
   client_secret: stringParam('client_secret_post authentication (prefer HTTP Basic)'),
@@ -93,7 +95,7 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
       schema: {
         summary: 'Token revocation (RFC 7009)',
         tags: ['oauth'],
-        body: formBody({ token: stringParam('The token to revoke'), token_type_hint: stringParam('access_token or refresh_token') }, []),
+        body: formBody({ token: tokenParam('The token to revoke'), token_type_hint: stringParam('access_token or refresh_token') }, []),
         response: { 200: { type: 'null', description: 'Revoked, or nothing to revoke' }, ...errorResponses },
       },
     },
@@ -109,7 +111,7 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
       schema: {
         summary: 'Token introspection (RFC 7662)',
         tags: ['oauth'],
-        body: formBody({ token: stringParam('The token to introspect'), token_type_hint: stringParam('access_token or refresh_token') }, []),
+        body: formBody({ token: tokenParam('The token to introspect'), token_type_hint: stringParam('access_token or refresh_token') }, []),
         response: {
           200: {
             type: 'object',

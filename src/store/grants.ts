@@ -1,0 +1,183 @@
+import type { Selectable } from 'kysely';
+import type { Store } from './database.js';
+import type { AuthorizationCodesTable, RefreshTokensTable } from './schema.js';
+import { fromJsonList, nowSeconds, toJsonList } from './json-list.js';
+
+/** What a code or refresh token stands for: who authorized which client for what, and when. */
+export interface GrantContext {
+  clientId: string;
+  userId: string;
+  sessionId: string;
+  scopes: string[];
+  audience: string;
+  authTime: number;
+  /** When the authorization request was made (the `rat` claim). */
+  requestedAt: number;
+}
+
+export interface AuthorizationCode extends GrantContext {
+  codeHash: string;
+  redirectUri: string | null;
+  codeChallenge: string;
+  nonce: string | null;
+  expiresAt: number;
+  usedAt: number | null;
+  grantId: string | null;
+}
+
+export interface RefreshToken extends GrantContext {
+  tokenHash: string;
+  grantId: string;
+  createdAt: number;
+  expiresAt: number;
+  usedAt: number | null;
+}
+
+const context = (row: Selectable<AuthorizationCodesTable> | Selectable<RefreshTokensTable>): GrantContext => ({
+  clientId: row.client_id,
+  userId: row.user_id,
+  sessionId: row.session_id,
+  scopes: fromJsonList(row.scopes),
+  audience: row.audience,
+  authTime: row.auth_time,
+  requestedAt: row.requested_at,
+});
+
+const contextRow = (grant: GrantContext) => ({
+  client_id: grant.clientId,
+  user_id: grant.userId,
+  session_id: grant.sessionId,
+  scopes: toJsonList(grant.scopes),
+  audience: grant.audience,
+  auth_time: grant.authTime,
+  requested_at: grant.requestedAt,
+});
+
+/**
+ * Grants and everything issued from them. A grant is born when a code is redeemed; its refresh tokens form one
+ * rotation family and its access tokens are listed by jti, so revoking the grant (code replay, refresh-token reuse,
+ * withdrawn consent) ends all of them at once without touching each token.
+ */
+export class GrantRepository {
+  constructor(private readonly store: Store) {}
+
+  async createGrant(id: string, userId: string, clientId: string, scopes: readonly string[]): Promise<void> {
+    await this.store.db
+      .insertInto('grants')
+      .values({ id, user_id: userId, client_id: clientId, scopes: toJsonList(scopes), created_at: nowSeconds(), revoked_at: null })
+      .execute();
+  }
+
+  async isGrantActive(id: string): Promise<boolean> {
+    const row = await this.store.db.selectFrom('grants').select('revoked_at').where('id', '=', id).executeTakeFirst();
+    return row !== undefined && row.revoked_at === null;
+  }
+
+  async revokeGrant(id: string): Promise<void> {
+    await this.store.db.updateTable('grants').set({ revoked_at: nowSeconds() }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+  }
+
+  /** Ends every grant a user gave a client; returns how many were live. */
+  async revokeGrantsOf(userId: string, clientId: string): Promise<number> {
+    const result = await this.store.db
+      .updateTable('grants')
+      .set({ revoked_at: nowSeconds() })
+      .where('user_id', '=', userId)
+      .where('client_id', '=', clientId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async createCode(code: Omit<AuthorizationCode, 'usedAt' | 'grantId'>): Promise<void> {
+    await this.store.db
+      .insertInto('authorization_codes')
+      .values({
+        code_hash: code.codeHash,
+        ...contextRow(code),
+        redirect_uri: code.redirectUri,
+        code_challenge: code.codeChallenge,
+        nonce: code.nonce,
+        expires_at: code.expiresAt,
+        used_at: null,
+        grant_id: null,
+      })
+      .execute();
+  }
+
+  async findCode(codeHash: string): Promise<AuthorizationCode | undefined> {
+    const row = await this.store.db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+    return (
+      row && {
+        ...context(row),
+        codeHash: row.code_hash,
+        redirectUri: row.redirect_uri,
+        codeChallenge: row.code_challenge,
+        nonce: row.nonce,
+        expiresAt: row.expires_at,
+        usedAt: row.used_at,
+        grantId: row.grant_id,
+      }
+    );
+  }
+
+  /** Marks the code used by `grantId`; false when another request used it first. */
+  async consumeCode(codeHash: string, grantId: string): Promise<boolean> {
+    const result = await this.store.db
+      .updateTable('authorization_codes')
+      .set({ used_at: nowSeconds(), grant_id: grantId })
+      .where('code_hash', '=', codeHash)
+      .where('used_at', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  async recordAccessToken(jti: string, grantId: string, clientId: string, expiresAt: number): Promise<void> {
+    await this.store.db.insertInto('grant_access_tokens').values({ jti, grant_id: grantId, client_id: clientId, expires_at: expiresAt }).execute();
+  }
+
+  async createRefreshToken(token: Omit<RefreshToken, 'usedAt' | 'createdAt'>): Promise<void> {
+    await this.store.db
+      .insertInto('refresh_tokens')
+      .values({
+        token_hash: token.tokenHash,
+        grant_id: token.grantId,
+        ...contextRow(token),
+        created_at: nowSeconds(),
+        expires_at: token.expiresAt,
+        used_at: null,
+      })
+      .execute();
+  }
+
+  async findRefreshToken(tokenHash: string): Promise<RefreshToken | undefined> {
+    const row = await this.store.db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+    return (
+      row && {
+        ...context(row),
+        tokenHash: row.token_hash,
+        grantId: row.grant_id,
+        createdAt: row.created_at,
+        expiresAt: row.expires_at,
+        usedAt: row.used_at,
+      }
+    );
+  }
+
+  /** Marks the refresh token rotated; false when it was used already (by a concurrent request, or a replay). */
+  async consumeRefreshToken(tokenHash: string): Promise<boolean> {
+    const result = await this.store.db
+      .updateTable('refresh_tokens')
+      .set({ used_at: nowSeconds() })
+      .where('token_hash', '=', tokenHash)
+      .where('used_at', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  async purgeExpired(now = nowSeconds()): Promise<void> {
+    await this.store.db.deleteFrom('authorization_codes').where('expires_at', '<', now - 3600).execute();
+    await this.store.db.deleteFrom('grant_access_tokens').where('expires_at', '<', now).execute();
+    await this.store.db.deleteFrom('refresh_tokens').where('expires_at', '<', now).execute();
+  }
+}

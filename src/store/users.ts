@@ -1,0 +1,85 @@
+import type { Selectable } from 'kysely';
+import type { Store } from './database.js';
+import type { UsersTable } from './schema.js';
+import { fromJsonList, nowSeconds, toJsonList } from './json-list.js';
+
+export interface User {
+  id: string;
+  username: string;
+  passwordHash: string;
+  email: string | null;
+  emailVerified: boolean;
+  name: string | null;
+  /** Roles whose scopes the user's tokens may carry (e.g. the built-in admin role). */
+  roles: string[];
+  disabledAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type NewUser = Pick<User, 'id' | 'username' | 'passwordHash' | 'email' | 'emailVerified' | 'name' | 'roles'>;
+
+const toUser = (row: Selectable<UsersTable>): User => ({
+  id: row.id,
+  username: row.username,
+  passwordHash: row.password_hash,
+  email: row.email,
+  emailVerified: row.email_verified === 1,
+  name: row.name,
+  roles: fromJsonList(row.roles),
+  disabledAt: row.disabled_at,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+/** Usernames compare case-insensitively, so they are stored folded. */
+export const normalizeUsername = (username: string): string => username.trim().toLowerCase();
+
+export class UserRepository {
+  constructor(private readonly store: Store) {}
+
+  async create(user: NewUser): Promise<User> {
+    const now = nowSeconds();
+    const row = {
+      id: user.id,
+      username: normalizeUsername(user.username),
+      password_hash: user.passwordHash,
+      email: user.email,
+      email_verified: user.emailVerified ? 1 : 0,
+      name: user.name,
+      roles: toJsonList(user.roles),
+      disabled_at: null,
+      created_at: now,
+      updated_at: now,
+    };
+    await this.store.db.insertInto('users').values(row).execute();
+    return toUser(row);
+  }
+
+  async get(id: string): Promise<User | undefined> {
+    const row = await this.store.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async findByUsername(username: string): Promise<User | undefined> {
+    const row = await this.store.db.selectFrom('users').selectAll().where('username', '=', normalizeUsername(username)).executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async list(): Promise<User[]> {
+    return (await this.store.db.selectFrom('users').selectAll().orderBy('created_at').orderBy('username').execute()).map(toUser);
+  }
+
+  async setDisabled(id: string, disabled: boolean): Promise<boolean> {
+    const result = await this.store.db
+      .updateTable('users')
+      .set({ disabled_at: disabled ? nowSeconds() : null, updated_at: nowSeconds() })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async setPasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.store.db.updateTable('users').set({ password_hash: passwordHash, updated_at: nowSeconds() }).where('id', '=', id).execute();
+  }
+}
