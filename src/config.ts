@@ -15,6 +15,13 @@ export interface Config {
   defaultAudience: string;
   /** How long the previous client secret keeps working after `rotate-secret`. */
   secretRotationGrace: number;
+  refreshTokenTtl: number;
+  idTokenTtl: number;
+  sessionTtl: number;
+  /** Whether people may create their own accounts on the sign-up page. */
+  signupEnabled: boolean;
+  /** Trust X-Forwarded-For from a proxy in front (for client addresses in throttling and sessions). */
+  trustProxy: boolean;
   logLevel: string;
 }
 
@@ -31,6 +38,14 @@ function positiveInteger(env: Env, name: string, fallback: number, max = Number.
   const value = Number(raw);
   if (value < 1 || value > max) throw new ConfigError(`${name} must be between 1 and ${max}, got ${value}`);
   return value;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'on', 'yes'].includes(raw)) return true;
+  if (['0', 'false', 'off', 'no'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be on or off, got "${env[name]}"`);
 }
 
 function absoluteUrl(name: string, raw: string): string {
@@ -66,6 +81,11 @@ export function loadConfig(env: Env = process.env): Config {
     // Compared as an exact string by resource servers, so it is taken as written.
     defaultAudience: env.GATEHOUSE_AUDIENCE || `${issuer}/api`,
     secretRotationGrace: positiveInteger(env, 'GATEHOUSE_SECRET_ROTATION_GRACE', 86400, 30 * 86400),
+    refreshTokenTtl: positiveInteger(env, 'GATEHOUSE_REFRESH_TOKEN_TTL', 30 * 86400, 365 * 86400),
+    idTokenTtl: positiveInteger(env, 'GATEHOUSE_ID_TOKEN_TTL', 3600, 86400),
+    sessionTtl: positiveInteger(env, 'GATEHOUSE_SESSION_TTL', 86400, 90 * 86400),
+    signupEnabled: flag(env, 'GATEHOUSE_SIGNUP', true),
+    trustProxy: flag(env, 'GATEHOUSE_TRUST_PROXY', false),
     logLevel: env.GATEHOUSE_LOG_LEVEL || 'info',
   };
 }

@@ -1,18 +1,35 @@
+import { hkdfSync } from 'node:crypto';
+import { PasswordLogin } from './accounts/login.js';
+import { SessionService } from './accounts/sessions.js';
 import { Management } from './admin/management.js';
 import type { Config } from './config.js';
 import { KeyStore } from './keys/key-store.js';
 import { loadMasterKey } from './keys/master-key.js';
+import type { AuthorizationRequest } from './oauth/authorization-request.js';
+import { AuthorizationFlow } from './oauth/authorization-flow.js';
 import { ClientDirectory } from './oauth/client-directory.js';
+import { AuthorizationCodeGrant } from './oauth/grants/authorization-code.js';
 import { ClientCredentialsGrant } from './oauth/grants/client-credentials.js';
+import { RefreshTokenGrant } from './oauth/grants/refresh-token.js';
+import { UserTokenIssuer } from './oauth/grants/user-tokens.js';
 import { IntrospectionEndpoint } from './oauth/introspection.js';
 import { RevocationEndpoint } from './oauth/revocation.js';
 import { TokenEndpoint } from './oauth/token-endpoint.js';
+import { EndSession } from './oidc/end-session.js';
+import { IdTokens } from './oidc/id-tokens.js';
+import { UserInfo } from './oidc/userinfo.js';
 import { ApiRepository } from './store/apis.js';
 import { ClientRepository } from './store/clients.js';
+import { ConsentRepository } from './store/consents.js';
 import { openStore, type Store } from './store/database.js';
 import { GenerationCache } from './store/generation-cache.js';
+import { GrantRepository } from './store/grants.js';
+import { InteractionRepository } from './store/interactions.js';
+import { LoginThrottleRepository } from './store/login-throttle.js';
 import { RevocationRepository } from './store/revocations.js';
 import { RoleRepository } from './store/roles.js';
+import { SessionRepository } from './store/sessions.js';
+import { UserRepository } from './store/users.js';
 import { AccessTokens } from './tokens/access-tokens.js';
 
 /** Every part of one Gatehouse instance, wired together. The HTTP edge and the CLI both start from here. */
@@ -24,8 +41,19 @@ export interface Gatehouse {
   tokenEndpoint: TokenEndpoint;
   revocation: RevocationEndpoint;
   introspection: IntrospectionEndpoint;
+  authorization: AuthorizationFlow;
+  login: PasswordLogin;
+  sessions: SessionService;
+  userInfo: UserInfo;
+  endSession: EndSession;
+  directory: ClientDirectory;
+  users: UserRepository;
+  consents: ConsentRepository;
   management: Management;
-  revocations: RevocationRepository;
+  /** Key for CSRF tokens on the pages, derived from the master key. */
+  csrfKey: Buffer;
+  /** Deletes what has expired (revocations, codes, interactions); run periodically. */
+  purgeExpired(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -40,35 +68,74 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
     const clients = new ClientRepository(store);
     const roles = new RoleRepository(store);
     const apis = new ApiRepository(store);
+    const users = new UserRepository(store);
+    const sessionRepository = new SessionRepository(store);
+    const consents = new ConsentRepository(store);
+    const grants = new GrantRepository(store);
+    const interactions = new InteractionRepository<AuthorizationRequest>(store);
     const revocations = new RevocationRepository(store);
     const directory = new ClientDirectory(store, clients, roles);
     const apiCache = new GenerationCache(store, (identifier) => apis.get(identifier), { maxAgeMs: 30_000, maxEntries: 1000 });
+    const findApi = (identifier: string) => apiCache.get(identifier);
 
-    const keys = new KeyStore(store, loadMasterKey(config.masterSecret, config.dataDir), async () => {
+    const masterKey = loadMasterKey(config.masterSecret, config.dataDir);
+    const keys = new KeyStore(store, masterKey, async () => {
       const longest = await store.db.selectFrom('clients').select((eb) => eb.fn.max('access_token_ttl').as('ttl')).executeTakeFirst();
       // A minute more than the longest token lifetime covers clock skew at resource servers.
-      return Math.max(config.accessTokenTtl, Number(longest?.ttl ?? 0)) + 60;
+      return Math.max(config.accessTokenTtl, config.idTokenTtl, Number(longest?.ttl ?? 0)) + 60;
     });
     const accessTokens = new AccessTokens(config.issuer, keys, revocations, directory);
-    const grants = [
-      new ClientCredentialsGrant({
-        accessTokens,
-        defaultAudience: config.defaultAudience,
-        defaultAccessTokenTtl: config.accessTokenTtl,
-        findApi: (identifier) => apiCache.get(identifier),
-      }),
-    ];
-    const tokenEndpoint = new TokenEndpoint(directory, grants);
+    const idTokens = new IdTokens(config.issuer, keys, config.idTokenTtl);
+    const userTokens = new UserTokenIssuer(accessTokens, idTokens, grants, users, {
+      defaultAccessTokenTtl: config.accessTokenTtl,
+      refreshTokenTtl: config.refreshTokenTtl,
+    });
+    const tokenEndpoint = new TokenEndpoint(directory, [
+      new AuthorizationCodeGrant(grants, userTokens),
+      new RefreshTokenGrant(grants, userTokens),
+      new ClientCredentialsGrant({ accessTokens, defaultAudience: config.defaultAudience, defaultAccessTokenTtl: config.accessTokenTtl, findApi }),
+    ]);
     return {
       config,
       store,
       keys,
       accessTokens,
       tokenEndpoint,
-      revocation: new RevocationEndpoint(directory, accessTokens),
+      revocation: new RevocationEndpoint(directory, accessTokens, grants),
       introspection: new IntrospectionEndpoint(directory, accessTokens),
-      management: new Management(config, clients, roles, apis, tokenEndpoint.grantTypes),
-      revocations,
+      authorization: new AuthorizationFlow({
+        issuer: config.issuer,
+        defaultAudience: config.defaultAudience,
+        findApi,
+        findClient: (clientId) => directory.find(clientId),
+        interactions,
+        consents,
+        grants,
+      }),
+      login: new PasswordLogin(users, new LoginThrottleRepository(store)),
+      sessions: new SessionService(sessionRepository, config.sessionTtl),
+      userInfo: new UserInfo(accessTokens, users),
+      endSession: new EndSession(idTokens, directory),
+      directory,
+      users,
+      consents,
+      management: new Management({
+        config,
+        clients,
+        roles,
+        apis,
+        users,
+        sessions: sessionRepository,
+        consents,
+        grants,
+        supportedGrantTypes: tokenEndpoint.grantTypes,
+      }),
+      csrfKey: Buffer.from(hkdfSync('sha256', masterKey, 'gatehouse', 'csrf/v1', 32)),
+      purgeExpired: async () => {
+        await revocations.purgeExpired();
+        await grants.purgeExpired();
+        await interactions.purgeExpired();
+      },
       close: () => store.close(),
     };
   } catch (error) {

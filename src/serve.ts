@@ -26,7 +26,7 @@ export async function startServer(config: Config, options: { logging?: boolean }
     throw error;
   }
   const purge = setInterval(() => {
-    gatehouse.revocations.purgeExpired().catch((error: unknown) => app!.log.warn({ err: error }, 'purging expired revocations failed'));
+    gatehouse.purgeExpired().catch((error: unknown) => app!.log.warn({ err: error }, 'purging expired records failed'));
   }, PURGE_INTERVAL_MS);
   purge.unref();
   const address = app.server.address();

@@ -161,7 +161,7 @@ for (const backend of backends()) {
     });
 
     test('an unknown grant_type is unsupported_grant_type; a missing one is invalid_request', async (t) => {
-      const grants = ['password', 'implicit', 'authorization_code', 'urn:example:custom', 'é'].map((grant) => [grant, grant] as const);
+      const grants = ['password', 'implicit', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:example:custom', 'é'].map((grant) => [grant, grant] as const);
       await eachCase(t, grants, async (grant) => assertError(await postToken(form({ grant_type: grant })), 400, 'unsupported_grant_type'));
       await t.test('missing', async () => assertError(await postToken(form({ scope: 'demo:read' })), 400, 'invalid_request'));
     });

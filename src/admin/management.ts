@@ -1,10 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hashPassword } from '../accounts/passwords.js';
 import type { Config } from '../config.js';
+import { ID_TOKEN_SIGNING_ALGORITHMS } from '../oidc/id-tokens.js';
 import { isScopeToken } from '../oauth/scopes.js';
 import type { Api, ApiRepository } from '../store/apis.js';
 import type { Client, ClientRepository } from '../store/clients.js';
+import type { ConsentRepository } from '../store/consents.js';
+import type { GrantRepository } from '../store/grants.js';
 import { nowSeconds } from '../store/json-list.js';
 import type { Role, RoleRepository } from '../store/roles.js';
+import type { SessionRepository } from '../store/sessions.js';
+import { normalizeUsername, type User, type UserRepository } from '../store/users.js';
 import { sha256Hex } from '../tokens/hash.js';
 import { OPAQUE_PREFIXES, generateOpaque } from '../tokens/opaque.js';
 
@@ -29,6 +35,8 @@ export interface ClientView {
   grant_types: string[];
   token_endpoint_auth_method: string;
   redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  id_token_signed_response_alg: string;
   access_token_ttl: number | null;
   status: 'active' | 'revoked';
   created_at: number;
@@ -44,9 +52,45 @@ export interface NewClientInput {
   scopes?: string[];
   grantTypes?: string[];
   redirectUris?: string[];
+  postLogoutRedirectUris?: string[];
+  idTokenSignedResponseAlg?: string;
   public?: boolean;
   accessTokenTtl?: number;
 }
+
+/** A user as shown to administrators: never the password hash. */
+export interface UserView {
+  id: string;
+  username: string;
+  email: string | null;
+  email_verified: boolean;
+  name: string | null;
+  roles: string[];
+  status: 'active' | 'disabled';
+  created_at: number;
+  updated_at: number;
+}
+
+export interface NewUserInput {
+  username: string;
+  password: string;
+  email?: string;
+  emailVerified?: boolean;
+  name?: string;
+  roles?: string[];
+}
+
+export const toUserView = (user: User): UserView => ({
+  id: user.id,
+  username: user.username,
+  email: user.email,
+  email_verified: user.emailVerified,
+  name: user.name,
+  roles: user.roles,
+  status: user.disabledAt === null ? 'active' : 'disabled',
+  created_at: user.createdAt,
+  updated_at: user.updatedAt,
+});
 
 export const toClientView = (client: Client): ClientView => ({
   client_id: client.clientId,
@@ -57,6 +101,8 @@ export const toClientView = (client: Client): ClientView => ({
   grant_types: client.grantTypes,
   token_endpoint_auth_method: client.tokenEndpointAuthMethod,
   redirect_uris: client.redirectUris,
+  post_logout_redirect_uris: client.postLogoutRedirectUris,
+  id_token_signed_response_alg: client.idTokenSignedResponseAlg,
   access_token_ttl: client.accessTokenTtl,
   status: client.revokedAt === null ? 'active' : 'revoked',
   created_at: client.createdAt,
@@ -66,7 +112,11 @@ export const toClientView = (client: Client): ClientView => ({
     client.previousSecretExpiresAt !== null && client.previousSecretExpiresAt > nowSeconds() ? client.previousSecretExpiresAt : null,
 });
 
+export const ADMIN_ROLE = 'admin';
+export const ADMIN_SCOPE = 'gatehouse:admin';
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+const USERNAME = /^[a-z0-9][a-z0-9._@+-]{0,63}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 function checkScopes(scopes: readonly string[]): void {
@@ -99,20 +149,47 @@ export function checkRedirectUri(uri: string): void {
  * Administration of roles, APIs and app clients, shared by the CLI and the admin API. Client secrets are generated
  * here, returned once, and stored only as SHA-256 hashes.
  */
+export interface ManagementDependencies {
+  config: Config;
+  clients: ClientRepository;
+  roles: RoleRepository;
+  apis: ApiRepository;
+  users: UserRepository;
+  sessions: SessionRepository;
+  consents: ConsentRepository;
+  grants: GrantRepository;
+  supportedGrantTypes: readonly string[];
+}
+
 export class Management {
-  constructor(
-    private readonly config: Config,
-    private readonly clients: ClientRepository,
-    private readonly roles: RoleRepository,
-    private readonly apis: ApiRepository,
-    private readonly supportedGrantTypes: readonly string[],
-  ) {}
+  private readonly config: Config;
+  private readonly clients: ClientRepository;
+  private readonly roles: RoleRepository;
+  private readonly apis: ApiRepository;
+  private readonly users: UserRepository;
+  private readonly supportedGrantTypes: readonly string[];
+
+  constructor(private readonly deps: ManagementDependencies) {
+    ({ config: this.config, clients: this.clients, roles: this.roles, apis: this.apis, users: this.users, supportedGrantTypes: this.supportedGrantTypes } = deps);
+  }
 
   async createRole(input: { name: string; scopes: string[]; description?: string }): Promise<Role> {
     if (!NAME.test(input.name)) throw new ManagementError('a role name is 1-64 letters, digits, ".", "_", ":" or "-"');
     checkScopes(input.scopes);
     if (await this.roles.get(input.name)) throw new ManagementError(`role "${input.name}" exists already`, 'conflict');
     return this.roles.create({ name: input.name, scopes: [...new Set(input.scopes)], ...(input.description ? { description: input.description } : {}) });
+  }
+
+  /** The built-in role that carries the admin API's scope; created on first use. */
+  async ensureAdminRole(): Promise<string> {
+    if (!(await this.roles.get(ADMIN_ROLE))) {
+      try {
+        await this.roles.create({ name: ADMIN_ROLE, description: 'Administers Gatehouse through the admin API and console', scopes: [ADMIN_SCOPE] });
+      } catch (error) {
+        if (!(await this.roles.get(ADMIN_ROLE))) throw error;
+      }
+    }
+    return ADMIN_ROLE;
   }
 
   listRoles(): Promise<Role[]> {
@@ -160,6 +237,15 @@ export class Management {
     }
     const redirectUris = [...new Set(input.redirectUris ?? [])];
     redirectUris.forEach(checkRedirectUri);
+    const postLogoutRedirectUris = [...new Set(input.postLogoutRedirectUris ?? [])];
+    postLogoutRedirectUris.forEach(checkRedirectUri);
+    if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
+      throw new ManagementError('a client using authorization_code needs at least one redirect URI');
+    }
+    const idTokenAlg = input.idTokenSignedResponseAlg ?? 'RS256';
+    if (!(ID_TOKEN_SIGNING_ALGORITHMS as readonly string[]).includes(idTokenAlg)) {
+      throw new ManagementError(`id_token_signed_response_alg must be one of ${ID_TOKEN_SIGNING_ALGORITHMS.join(', ')}`);
+    }
     const ttl = input.accessTokenTtl;
     if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 60 || ttl > 86400)) {
       throw new ManagementError('access token lifetime must be 60-86400 seconds');
@@ -174,6 +260,8 @@ export class Management {
       grantTypes,
       tokenEndpointAuthMethod: isPublic ? 'none' : 'client_secret_basic',
       redirectUris,
+      postLogoutRedirectUris,
+      idTokenSignedResponseAlg: idTokenAlg,
       accessTokenTtl: ttl ?? null,
       secretHash: clientSecret === undefined ? null : sha256Hex(clientSecret),
     });
@@ -206,5 +294,66 @@ export class Management {
   async revokeClient(clientId: string): Promise<ClientView> {
     if (!(await this.clients.revoke(clientId))) throw new ManagementError(`no client with id "${clientId}"`, 'not_found');
     return this.getClient(clientId);
+  }
+
+  async createUser(input: NewUserInput): Promise<UserView> {
+    const username = normalizeUsername(input.username ?? '');
+    if (!USERNAME.test(username)) {
+      throw new ManagementError('a username is 1-64 characters: letters, digits, and . _ @ + - (not first)');
+    }
+    const password = input.password ?? '';
+    if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
+      throw new ManagementError(`a password is ${MIN_PASSWORD_LENGTH}-${MAX_PASSWORD_LENGTH} characters`);
+    }
+    const email = input.email?.trim() || null;
+    if (email !== null && (email.length > 254 || !EMAIL.test(email))) throw new ManagementError('the email address is not valid');
+    const name = input.name?.trim() || null;
+    if (name !== null && name.length > 200) throw new ManagementError('a name is at most 200 characters');
+    const roles = [...new Set(input.roles ?? [])];
+    const known = await this.roles.scopesOf(roles);
+    const unknown = roles.filter((role) => !known.has(role));
+    if (unknown.length > 0) throw new ManagementError(`unknown role: ${unknown.join(', ')}`);
+    if (await this.users.findByUsername(username)) throw new ManagementError(`the username "${username}" is taken`, 'conflict');
+    try {
+      const user = await this.users.create({
+        id: randomUUID(),
+        username,
+        passwordHash: await hashPassword(password),
+        email,
+        emailVerified: input.emailVerified === true,
+        name,
+        roles,
+      });
+      return toUserView(user);
+    } catch (error) {
+      // Two sign-ups racing for one name: the unique index decides.
+      if (await this.users.findByUsername(username)) throw new ManagementError(`the username "${username}" is taken`, 'conflict');
+      throw error;
+    }
+  }
+
+  async listUsers(): Promise<UserView[]> {
+    return (await this.users.list()).map(toUserView);
+  }
+
+  async getUser(idOrUsername: string): Promise<UserView> {
+    const user = (await this.users.get(idOrUsername)) ?? (await this.users.findByUsername(idOrUsername));
+    if (!user) throw new ManagementError(`no user "${idOrUsername}"`, 'not_found');
+    return toUserView(user);
+  }
+
+  /** A disabled user cannot sign in, their sessions end, and their refresh tokens stop working. */
+  async disableUser(idOrUsername: string): Promise<UserView> {
+    const user = await this.getUser(idOrUsername);
+    await this.users.setDisabled(user.id, true);
+    await this.deps.sessions.revokeAllForUser(user.id);
+    return this.getUser(user.id);
+  }
+
+  /** Withdraws a user's consent for a client and revokes every grant (and so every token) it gave. */
+  async withdrawConsent(userId: string, clientId: string): Promise<{ withdrawn: boolean; revokedGrants: number }> {
+    const withdrawn = await this.deps.consents.withdraw(userId, clientId);
+    const revokedGrants = await this.deps.grants.revokeGrantsOf(userId, clientId);
+    return { withdrawn, revokedGrants };
   }
 }

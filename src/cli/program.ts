@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { ClientView } from '../admin/management.js';
+import type { ClientView, UserView } from '../admin/management.js';
 import { loadConfig, type Config } from '../config.js';
 import { createGatehouse, type Gatehouse } from '../gatehouse.js';
 import { isSigningAlgorithm, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/key-store.js';
@@ -49,6 +49,18 @@ function describeClient(client: ClientView): string {
     ...(client.redirect_uris.length ? [`redirect URIs: ${client.redirect_uris.join(' ')}`] : []),
     ...(client.access_token_ttl ? [`token lifetime: ${client.access_token_ttl} s`] : []),
     `created:      ${date(client.created_at)}`,
+  ].join('\n');
+}
+
+function describeUser(user: UserView): string {
+  return [
+    `id:        ${user.id}`,
+    `username:  ${user.username}`,
+    ...(user.name ? [`name:      ${user.name}`] : []),
+    ...(user.email ? [`email:     ${user.email}${user.email_verified ? ' (verified)' : ''}`] : []),
+    `status:    ${user.status}`,
+    ...(user.roles.length ? [`roles:     ${user.roles.join(', ')}`] : []),
+    `created:   ${date(user.created_at)}`,
   ].join('\n');
 }
 
@@ -134,11 +146,13 @@ export function buildProgram(io: Io): Command {
     .option('--scope <"a b">', 'scopes given directly, beside those of the roles', words)
     .option('--grant-types <g1,g2>', 'allowed grants (default: client_credentials; public: authorization_code,refresh_token)', list)
     .option('--redirect-uris <u1,u2>', 'allowed redirect URIs', list)
+    .option('--post-logout-redirect-uris <u1,u2>', 'allowed post_logout_redirect_uri values', list)
+    .addOption(new Option('--id-token-alg <alg>', 'ID token signing algorithm').choices(['RS256', 'ES256']))
     .option('--access-token-ttl <seconds>', 'access token lifetime for this client', integer(60, 86400))
     .option('--public', 'a public client (no secret; browser or native apps)')
     .addOption(jsonOption())
     .action(
-      withGatehouse(async (gatehouse, options: { name: string; description?: string; roles?: string[]; scope?: string[]; grantTypes?: string[]; redirectUris?: string[]; accessTokenTtl?: number; public?: boolean }) => {
+      withGatehouse(async (gatehouse, options: { name: string; description?: string; roles?: string[]; scope?: string[]; grantTypes?: string[]; redirectUris?: string[]; postLogoutRedirectUris?: string[]; idTokenAlg?: string; accessTokenTtl?: number; public?: boolean }) => {
         const { client, clientSecret } = await gatehouse.management.createClient({
           name: options.name,
           ...(options.description === undefined ? {} : { description: options.description }),
@@ -146,6 +160,8 @@ export function buildProgram(io: Io): Command {
           ...(options.scope ? { scopes: options.scope } : {}),
           ...(options.grantTypes ? { grantTypes: options.grantTypes } : {}),
           ...(options.redirectUris ? { redirectUris: options.redirectUris } : {}),
+          ...(options.postLogoutRedirectUris ? { postLogoutRedirectUris: options.postLogoutRedirectUris } : {}),
+          ...(options.idTokenAlg ? { idTokenSignedResponseAlg: options.idTokenAlg } : {}),
           ...(options.accessTokenTtl === undefined ? {} : { accessTokenTtl: options.accessTokenTtl }),
           public: options.public === true,
         });
@@ -239,6 +255,51 @@ export function buildProgram(io: Io): Command {
       const all = await gatehouse.management.listApis();
       const lines = [`${gatehouse.config.defaultAudience}  (default API)`, ...all.map((a) => `${a.identifier}  ${a.name}  ${a.scopes.join(' ')}`)];
       return { json: { default: gatehouse.config.defaultAudience, apis: all }, text: lines.join('\n') };
+    }));
+
+  const users = program.command('users').description('people who sign in');
+  users
+    .command('create')
+    .description('create a user')
+    .requiredOption('--username <name>', 'sign-in name (case-insensitive)')
+    .requiredOption('--password <password>', 'at least 8 characters')
+    .option('--email <email>', 'email address (taken as verified)')
+    .option('--name <name>', 'display name')
+    .option('--admin', 'give the user the admin role (scope gatehouse:admin)')
+    .addOption(jsonOption())
+    .action(withGatehouse(async (gatehouse, options: { username: string; password: string; email?: string; name?: string; admin?: boolean }) => {
+      const user = await gatehouse.management.createUser({
+        username: options.username,
+        password: options.password,
+        ...(options.email ? { email: options.email, emailVerified: true } : {}),
+        ...(options.name ? { name: options.name } : {}),
+        ...(options.admin ? { roles: [await gatehouse.management.ensureAdminRole()] } : {}),
+      });
+      return { json: user, text: `Created user "${user.username}"\n${describeUser(user)}` };
+    }));
+  users
+    .command('list')
+    .description('list users')
+    .addOption(jsonOption())
+    .action(withGatehouse(async (gatehouse) => {
+      const all = await gatehouse.management.listUsers();
+      return { json: all, text: all.length ? all.map((u) => `${u.id}  ${u.status.padEnd(8)}  ${u.username}${u.roles.length ? `  [${u.roles.join(', ')}]` : ''}`).join('\n') : 'No users yet.' };
+    }));
+  users
+    .command('get <id-or-username>')
+    .description('show one user')
+    .addOption(jsonOption())
+    .action(withGatehouse(async (gatehouse, id: string) => {
+      const user = await gatehouse.management.getUser(id);
+      return { json: user, text: describeUser(user) };
+    }));
+  users
+    .command('disable <id-or-username>')
+    .description('stop a user from signing in; ends their sessions and refresh tokens')
+    .addOption(jsonOption())
+    .action(withGatehouse(async (gatehouse, id: string) => {
+      const user = await gatehouse.management.disableUser(id);
+      return { json: user, text: `Disabled user "${user.username}"` };
     }));
 
   const keys = program.command('keys').description('token signing keys');

@@ -5,6 +5,8 @@ import { loggerOptions } from './logger.js';
 import { registerOpenApi } from './openapi.js';
 import { demoApiRoutes } from './routes/demo-api.js';
 import { healthRoutes } from './routes/health.js';
+import { userInfoRoutes } from './routes/userinfo.js';
+import { pagesPlugin } from '../pages/plugin.js';
 import { oauthEndpoints } from './routes/oauth-endpoints.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 import { registerSecurityHeaders } from './security-headers.js';
@@ -21,6 +23,7 @@ export async function buildHttpServer(gatehouse: Gatehouse, options: HttpServerO
     // One log line per request costs throughput and tells nothing the metrics do not; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
+    trustProxy: gatehouse.config.trustProxy,
     // Slow or stalled clients must not hold sockets open.
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
@@ -36,6 +39,8 @@ export async function buildHttpServer(gatehouse: Gatehouse, options: HttpServerO
   await app.register(wellKnownRoutes, gatehouse);
   await app.register(healthRoutes, gatehouse);
   await app.register(demoApiRoutes, gatehouse);
+  await app.register(userInfoRoutes, gatehouse);
+  await app.register(pagesPlugin, gatehouse);
   await app.ready();
   return app;
 }

@@ -1,18 +1,25 @@
 import { DEFAULT_CLOCK_TOLERANCE } from '../resource/verify-access-token.js';
+import type { GrantRepository } from '../store/grants.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
+import { sha256Hex } from '../tokens/hash.js';
+import { OPAQUE_PREFIXES, isWellFormedOpaque } from '../tokens/opaque.js';
 import { authenticateClient, type ClientAuthInput } from './client-auth.js';
 import type { ClientDirectory } from './client-directory.js';
 import { invalidRequest } from './errors.js';
 import { required, single } from './form.js';
 
+const notIssuedToClient = () => invalidRequest('the token was not issued to this client');
+
 /**
  * RFC 7009. The client authenticates (public clients by client_id) and may revoke only tokens issued to it. A
  * token that is unknown, expired or already revoked is answered 200 all the same (§2.2): there is nothing to do.
+ * A refresh token takes its whole grant with it — every access token issued from it too (§2.1).
  */
 export class RevocationEndpoint {
   constructor(
     private readonly directory: ClientDirectory,
     private readonly accessTokens: AccessTokens,
+    private readonly grants: GrantRepository,
   ) {}
 
   async handle(input: ClientAuthInput): Promise<void> {
@@ -20,12 +27,19 @@ export class RevocationEndpoint {
     const token = required(input.params, 'token');
     // The hint only orders the lookup (§2.1); an unknown hint is no error because every kind is searched anyway.
     single(input.params, 'token_type_hint');
+    const clientId = client.client.clientId;
+
+    if (isWellFormedOpaque(token, OPAQUE_PREFIXES.refreshToken)) {
+      const refresh = await this.grants.findRefreshToken(sha256Hex(token));
+      if (!refresh) return;
+      if (refresh.clientId !== clientId) throw notIssuedToClient();
+      await this.grants.revokeGrant(refresh.grantId);
+      return;
+    }
     // With the leeway resource servers allow, so that no token one of them could still accept escapes revocation.
     const claims = await this.accessTokens.inspect(token, { clockTolerance: DEFAULT_CLOCK_TOLERANCE });
     if (!claims) return;
-    if (claims.client_id !== client.client.clientId) {
-      throw invalidRequest('the token was not issued to this client');
-    }
+    if (claims.client_id !== clientId) throw notIssuedToClient();
     await this.accessTokens.revoke(claims);
   }
 }

@@ -53,6 +53,11 @@ export class InteractionRepository<Request> {
     );
   }
 
+  /** Records that the user signed in within this interaction (so prompt=login is satisfied once). */
+  async attachSession(id: string, sessionId: string): Promise<void> {
+    await this.store.db.updateTable('interactions').set({ session_id: sessionId }).where('id', '=', id).execute();
+  }
+
   /** Finishes the interaction; false when another request finished it first. */
   async consume(id: string): Promise<boolean> {
     const result = await this.store.db

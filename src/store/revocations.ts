@@ -19,8 +19,21 @@ export class RevocationRepository {
       .execute();
   }
 
+  /** Revoked itself, or issued from a grant that has been revoked since (code replay, refresh reuse, consent withdrawn). */
   async isRevoked(jti: string): Promise<boolean> {
-    const row = await this.store.db.selectFrom('revoked_tokens').select('jti').where('jti', '=', jti).executeTakeFirst();
+    const row = await this.store.db
+      .selectFrom('revoked_tokens')
+      .select('jti')
+      .where('jti', '=', jti)
+      .unionAll((eb) =>
+        eb
+          .selectFrom('grant_access_tokens')
+          .innerJoin('grants', 'grants.id', 'grant_access_tokens.grant_id')
+          .select('grant_access_tokens.jti')
+          .where('grant_access_tokens.jti', '=', jti)
+          .where('grants.revoked_at', 'is not', null),
+      )
+      .executeTakeFirst();
     return row !== undefined;
   }
 

@@ -3,6 +3,7 @@ import type { Gatehouse } from '../../gatehouse.js';
 import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
 import { invalidRequest } from '../../oauth/errors.js';
 import { parseForm, type FormParams } from '../../oauth/form.js';
+import { allowCors } from '../cors.js';
 import { oauthErrorSchema } from '../schemas.js';
 
 const FORM_BODY_LIMIT = 16 * 1024;
@@ -56,7 +57,11 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
         tags: ['oauth'],
         body: formBody(
           {
-            grant_type: stringParam('client_credentials'),
+            grant_type: stringParam('client_credentials, authorization_code or refresh_token'),
+            code: stringParam('authorization_code: the code from the authorization response'),
+            code_verifier: stringParam('authorization_code: the PKCE verifier'),
+            redirect_uri: stringParam('authorization_code: the redirect_uri of the authorization request, if it had one'),
+            refresh_token: tokenParam('refresh_token: the refresh token'),
             scope: stringParam('Space-delimited scopes; omitted means every scope the client is allowed'),
             resource: {
               anyOf: [{ type: 'string', maxLength: 4096 }, { type: 'array', items: { type: 'string', maxLength: 4096 } }],
@@ -141,6 +146,8 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
     },
   );
 
+  allowCors(app, ENDPOINT_PATHS.token, ['POST']);
+  allowCors(app, ENDPOINT_PATHS.revocation, ['POST']);
   for (const url of [ENDPOINT_PATHS.token, ENDPOINT_PATHS.revocation, ENDPOINT_PATHS.introspection]) {
     app.route({ method: ['GET', 'PUT', 'PATCH', 'DELETE'], url, schema: { hide: true }, handler: methodNotAllowed });
   }

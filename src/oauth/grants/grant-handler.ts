@@ -1,10 +1,10 @@
 import type { AuthenticatedClient } from '../client-auth.js';
 import type { FormParams } from '../form.js';
 
-/** The successful token response of RFC 6749 §5.1. */
+/** The successful token response of RFC 6749 §5.1; the token type is case-insensitive (§7.1). */
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  token_type: 'Bearer' | 'bearer';
   expires_in: number;
   scope?: string;
   refresh_token?: string;

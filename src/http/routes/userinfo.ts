@@ -1,0 +1,37 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Gatehouse } from '../../gatehouse.js';
+import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
+import { bearerChallenge, bearerTokenFrom } from '../../resource/bearer.js';
+import { allowCors } from '../cors.js';
+
+/**
+ * UserInfo (OpenID Connect Core §5.3), GET and POST. The token comes in the Authorization header only: a token in
+ * the query string (RFC 9700 §4.3.2) or the body is not looked at, so such a request counts as one without a token.
+ */
+export async function userInfoRoutes(app: FastifyInstance, gatehouse: Gatehouse): Promise<void> {
+  app.setErrorHandler((error, request, reply) => {
+    const noToken = request.headers.authorization === undefined;
+    const challenge = bearerChallenge('gatehouse', noToken ? undefined : error);
+    reply.code(challenge.status).header('www-authenticate', challenge.wwwAuthenticate).header('cache-control', 'no-store');
+    return reply.send(challenge.body ?? { message: 'an access token is required' });
+  });
+  // Any body is ignored: the token is in the header.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 16 * 1024 }, (_request, _body, done) => done(null, undefined));
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    // Without a header the empty token fails, and the error handler answers with the bare challenge.
+    const claims = await gatehouse.userInfo.claims(bearerTokenFrom(request.headers.authorization) ?? '');
+    reply.header('cache-control', 'no-store');
+    return claims;
+  };
+  const schema = {
+    summary: 'UserInfo',
+    tags: ['oidc'],
+    security: [{ bearer: ['openid'] }],
+    response: { 200: { type: 'object', additionalProperties: true, properties: { sub: { type: 'string' } }, required: ['sub'] } },
+  };
+  app.get(ENDPOINT_PATHS.userinfo, { schema }, handler);
+  app.post(ENDPOINT_PATHS.userinfo, { schema }, handler);
+  allowCors(app, ENDPOINT_PATHS.userinfo, ['GET', 'POST']);
+}

@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import type { ConsentRepository } from '../store/consents.js';
+import type { GrantRepository } from '../store/grants.js';
+import type { Interaction, InteractionRepository } from '../store/interactions.js';
+import { nowSeconds } from '../store/json-list.js';
+import type { Session } from '../store/sessions.js';
+import { sha256Hex } from '../tokens/hash.js';
+import { OPAQUE_PREFIXES, generateOpaque } from '../tokens/opaque.js';
+import {
+  AuthorizationPageError,
+  AuthorizationRedirectError,
+  validateAuthorizationRequest,
+  type AuthorizationRequest,
+  type AuthorizationRequestDependencies,
+  type RawParams,
+  type ResponseMode,
+} from './authorization-request.js';
+import { OAuthError } from './errors.js';
+
+/** What the HTTP edge does next. */
+export type FlowOutcome =
+  | { kind: 'respond'; redirectUri: string; responseMode: ResponseMode; params: Record<string, string> }
+  | { kind: 'login'; interactionId: string }
+  | { kind: 'consent'; interactionId: string }
+  | { kind: 'error_page'; error: string; description: string };
+
+export type AuthorizationInteraction = Interaction<AuthorizationRequest>;
+
+const CODE_TTL_SECONDS = 60;
+const INTERACTION_TTL_SECONDS = 30 * 60;
+
+export interface AuthorizationFlowDependencies extends Omit<AuthorizationRequestDependencies, 'now'> {
+  issuer: string;
+  interactions: InteractionRepository<AuthorizationRequest>;
+  consents: ConsentRepository;
+  grants: GrantRepository;
+}
+
+/**
+ * The authorization endpoint's decisions, free of HTTP: validate the request, then sign-in when there is no
+ * fitting session, then consent when the user has not yet agreed to these scopes for this client, then a code.
+ * Requests waiting for the user are kept as interactions bound to the browser that made them.
+ */
+export class AuthorizationFlow {
+  constructor(private readonly deps: AuthorizationFlowDependencies) {}
+
+  async authorize(params: RawParams, browserId: string, session: Session | undefined): Promise<FlowOutcome> {
+    let request: AuthorizationRequest;
+    try {
+      request = await validateAuthorizationRequest(params, { ...this.deps, now: nowSeconds });
+    } catch (error) {
+      return this.errorOutcome(error);
+    }
+    return this.decide(request, browserId, session, undefined);
+  }
+
+  /** The interaction, when it is open and was started by this browser; anything else is treated as unknown. */
+  async interaction(id: string | undefined, browserId: string | undefined): Promise<AuthorizationInteraction | undefined> {
+    if (!id || !browserId || id.length > 64) return undefined;
+    const interaction = await this.deps.interactions.getOpen(id);
+    return interaction && interaction.bindingHash === sha256Hex(browserId) ? interaction : undefined;
+  }
+
+  /** After a successful sign-in within the interaction. */
+  async afterLogin(interaction: AuthorizationInteraction, browserId: string, session: Session): Promise<FlowOutcome> {
+    await this.deps.interactions.attachSession(interaction.id, session.id);
+    return this.decide(interaction.request, browserId, session, { ...interaction, sessionId: session.id });
+  }
+
+  /** The user's answer on the consent page. */
+  async afterConsent(interaction: AuthorizationInteraction, session: Session, allow: boolean): Promise<FlowOutcome> {
+    const { request } = interaction;
+    if (!(await this.deps.interactions.consume(interaction.id))) {
+      return { kind: 'error_page', error: 'invalid_request', description: 'this authorization request was already answered' };
+    }
+    if (!allow) return this.errorResponse(request, new OAuthError('access_denied', 'the user denied the request'));
+    await this.deps.consents.grant(session.userId, request.clientId, request.scopes);
+    return this.issueCode(request, session);
+  }
+
+  private async decide(
+    request: AuthorizationRequest,
+    browserId: string,
+    session: Session | undefined,
+    interaction: AuthorizationInteraction | undefined,
+  ): Promise<FlowOutcome> {
+    const signedInHere = interaction?.sessionId != null && interaction.sessionId === session?.id;
+    const tooOld = session !== undefined && request.maxAge !== undefined && nowSeconds() - session.authTime > request.maxAge;
+    if (!session || tooOld || (request.prompt.includes('login') && !signedInHere)) {
+      if (request.prompt.includes('none')) return this.errorResponse(request, new OAuthError('login_required', 'the user is not signed in'));
+      return { kind: 'login', interactionId: (interaction ?? (await this.openInteraction(request, browserId))).id };
+    }
+    const consent = await this.deps.consents.get(session.userId, request.clientId);
+    const consented = new Set(consent?.scopes ?? []);
+    if (request.prompt.includes('consent') || !consent || request.scopes.some((scope) => !consented.has(scope))) {
+      if (request.prompt.includes('none')) return this.errorResponse(request, new OAuthError('consent_required', 'the user has not consented'));
+      return { kind: 'consent', interactionId: (interaction ?? (await this.openInteraction(request, browserId))).id };
+    }
+    if (interaction && !(await this.deps.interactions.consume(interaction.id))) {
+      return { kind: 'error_page', error: 'invalid_request', description: 'this authorization request was already answered' };
+    }
+    return this.issueCode(request, session);
+  }
+
+  private async openInteraction(request: AuthorizationRequest, browserId: string): Promise<AuthorizationInteraction> {
+    const now = nowSeconds();
+    const interaction = {
+      id: randomBytes(18).toString('base64url'),
+      bindingHash: sha256Hex(browserId),
+      clientId: request.clientId,
+      request,
+      createdAt: now,
+      expiresAt: now + INTERACTION_TTL_SECONDS,
+    };
+    await this.deps.interactions.create(interaction);
+    return { ...interaction, sessionId: null };
+  }
+
+  private async issueCode(request: AuthorizationRequest, session: Session): Promise<FlowOutcome> {
+    const code = generateOpaque(OPAQUE_PREFIXES.authorizationCode);
+    await this.deps.grants.createCode({
+      codeHash: sha256Hex(code),
+      clientId: request.clientId,
+      userId: session.userId,
+      sessionId: session.id,
+      redirectUri: request.redirectUriParameter,
+      codeChallenge: request.codeChallenge,
+      scopes: request.scopes,
+      nonce: request.nonce ?? null,
+      audience: request.audience,
+      authTime: session.authTime,
+      requestedAt: request.requestedAt,
+      expiresAt: nowSeconds() + CODE_TTL_SECONDS,
+    });
+    return this.respond(request.redirectUri, request.responseMode, request.state, { code });
+  }
+
+  private errorResponse(request: AuthorizationRequest, error: OAuthError): FlowOutcome {
+    return this.respond(request.redirectUri, request.responseMode, request.state, error.toJSON());
+  }
+
+  private errorOutcome(error: unknown): FlowOutcome {
+    if (error instanceof AuthorizationPageError) return { kind: 'error_page', error: error.code, description: error.description };
+    if (error instanceof AuthorizationRedirectError) {
+      return this.respond(error.redirectUri, error.responseMode, error.state, error.error.toJSON());
+    }
+    throw error;
+  }
+
+  /** Every response carries `iss` (RFC 9207) and echoes `state`. */
+  private respond(redirectUri: string, responseMode: ResponseMode, state: string | undefined, params: Record<string, string>): FlowOutcome {
+    return {
+      kind: 'respond',
+      redirectUri,
+      responseMode,
+      params: { ...params, ...(state === undefined ? {} : { state }), iss: this.deps.issuer },
+    };
+  }
+}

@@ -1,0 +1,74 @@
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { GrantRepository } from '../../store/grants.js';
+import { nowSeconds } from '../../store/json-list.js';
+import { sha256Hex } from '../../tokens/hash.js';
+import { OPAQUE_PREFIXES, isWellFormedOpaque } from '../../tokens/opaque.js';
+import { OAuthError, invalidRequest } from '../errors.js';
+import { required, single } from '../form.js';
+import type { GrantHandler, TokenRequest, TokenResponse } from './grant-handler.js';
+import type { UserTokenIssuer } from './user-tokens.js';
+
+// RFC 7636 §4.1: code-verifier = 43*128unreserved
+const CODE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
+const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
+
+function pkceMatches(verifier: string, challenge: string): boolean {
+  const computed = createHash('sha256').update(verifier, 'ascii').digest();
+  const expected = Buffer.from(challenge, 'base64url');
+  return expected.length === computed.length && timingSafeEqual(computed, expected);
+}
+
+/**
+ * RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.6). Everything that proves the caller is the rightful holder — client,
+ * redirect URI, verifier — is checked before the code's state is looked at, so a replay by someone without the
+ * verifier changes nothing, while a replay by the holder revokes all the code produced (RFC 9700 §4.2.4).
+ */
+export class AuthorizationCodeGrant implements GrantHandler {
+  readonly grantType = 'authorization_code';
+
+  constructor(
+    private readonly grants: GrantRepository,
+    private readonly issuer: UserTokenIssuer,
+  ) {}
+
+  async handle({ client, params }: TokenRequest): Promise<TokenResponse> {
+    const code = required(params, 'code');
+    const verifier = single(params, 'code_verifier');
+    const redirectUri = single(params, 'redirect_uri');
+    if (verifier === undefined) throw invalidRequest('the code_verifier parameter is missing (PKCE is required)');
+    if (!CODE_VERIFIER.test(verifier)) throw invalidRequest('code_verifier must be 43-128 unreserved characters');
+    if (!isWellFormedOpaque(code, OPAQUE_PREFIXES.authorizationCode)) throw invalidGrant('the authorization code is invalid');
+
+    const stored = await this.grants.findCode(sha256Hex(code));
+    if (!stored || stored.clientId !== client.client.clientId) throw invalidGrant('the authorization code is invalid');
+    if (stored.expiresAt <= nowSeconds()) throw invalidGrant('the authorization code has expired');
+    // §4.1.3: required and identical when the authorization request had it; else it may only name the one implied.
+    const redirectMatches =
+      stored.redirectUri !== null
+        ? redirectUri === stored.redirectUri
+        : redirectUri === undefined || redirectUri === client.client.redirectUris[0];
+    if (!redirectMatches) throw invalidGrant('redirect_uri does not match the authorization request');
+    if (!pkceMatches(verifier, stored.codeChallenge)) throw invalidGrant('code_verifier does not match the code_challenge');
+
+    if (stored.usedAt !== null) {
+      if (stored.grantId) await this.grants.revokeGrant(stored.grantId);
+      throw invalidGrant('the authorization code was used already; the tokens issued from it are revoked');
+    }
+    const grantId = randomUUID();
+    await this.grants.createGrant(grantId, stored.userId, stored.clientId, stored.scopes);
+    if (!(await this.grants.consumeCode(stored.codeHash, grantId))) {
+      // Another request redeemed it a moment ago: the same replay, seen from the other side.
+      await this.grants.revokeGrant(grantId);
+      const winner = await this.grants.findCode(stored.codeHash);
+      if (winner?.grantId) await this.grants.revokeGrant(winner.grantId);
+      throw invalidGrant('the authorization code was used already; the tokens issued from it are revoked');
+    }
+    return this.issuer.issue({
+      client,
+      grantId,
+      grant: stored,
+      scopes: stored.scopes,
+      ...(stored.nonce === null ? {} : { nonce: stored.nonce }),
+    });
+  }
+}

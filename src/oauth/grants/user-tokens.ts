@@ -1,0 +1,95 @@
+import type { IdTokens } from '../../oidc/id-tokens.js';
+import type { GrantContext, GrantRepository } from '../../store/grants.js';
+import { nowSeconds } from '../../store/json-list.js';
+import type { UserRepository } from '../../store/users.js';
+import type { AccessTokens } from '../../tokens/access-tokens.js';
+import { sha256Hex } from '../../tokens/hash.js';
+import { OPAQUE_PREFIXES, generateOpaque } from '../../tokens/opaque.js';
+import { OFFLINE_SCOPES } from '../authorization-request.js';
+import type { AuthenticatedClient } from '../client-auth.js';
+import { OAuthError } from '../errors.js';
+
+/** The token response of the user-facing grants. RFC 6749 §7.1 makes the type case-insensitive. */
+export interface UserTokenResponse {
+  access_token: string;
+  token_type: 'bearer';
+  expires_in: number;
+  scope: string;
+  refresh_token?: string;
+  id_token?: string;
+}
+
+export interface UserTokenRequest {
+  client: AuthenticatedClient;
+  grantId: string;
+  grant: GrantContext;
+  /** Scopes of this access token; a refresh may narrow them (RFC 6749 §6). */
+  scopes: readonly string[];
+  nonce?: string;
+}
+
+export interface UserTokenSettings {
+  defaultAccessTokenTtl: number;
+  refreshTokenTtl: number;
+}
+
+/**
+ * Issues what a user's grant yields: an access token listed under the grant (so revoking the grant ends it), a
+ * rotated refresh token when offline access was granted, and an ID token when `openid` was.
+ */
+export class UserTokenIssuer {
+  constructor(
+    private readonly accessTokens: AccessTokens,
+    private readonly idTokens: IdTokens,
+    private readonly grants: GrantRepository,
+    private readonly users: UserRepository,
+    private readonly settings: UserTokenSettings,
+  ) {}
+
+  async issue(request: UserTokenRequest): Promise<UserTokenResponse> {
+    const { client, grant, grantId, scopes } = request;
+    const user = await this.users.get(grant.userId);
+    if (!user || user.disabledAt !== null) {
+      await this.grants.revokeGrant(grantId);
+      throw new OAuthError('invalid_grant', 'the user is no longer active');
+    }
+    const ttl = client.client.accessTokenTtl ?? this.settings.defaultAccessTokenTtl;
+    const { token, claims } = await this.accessTokens.issue({
+      subject: user.id,
+      clientId: client.client.clientId,
+      audience: grant.audience,
+      scopes,
+      ttl,
+      authTime: grant.authTime,
+    });
+    await this.grants.recordAccessToken(claims.jti, grantId, client.client.clientId, claims.exp);
+
+    let refreshToken: string | undefined;
+    if (grant.scopes.some((scope) => OFFLINE_SCOPES.has(scope)) && client.client.grantTypes.includes('refresh_token')) {
+      refreshToken = generateOpaque(OPAQUE_PREFIXES.refreshToken);
+      // A new refresh token keeps the scope of the grant, whatever this access token was narrowed to (§6).
+      await this.grants.createRefreshToken({ ...grant, tokenHash: sha256Hex(refreshToken), grantId, expiresAt: nowSeconds() + this.settings.refreshTokenTtl });
+    }
+    const idToken = scopes.includes('openid')
+      ? await this.idTokens.issue({
+          user,
+          clientId: client.client.clientId,
+          alg: client.client.idTokenSignedResponseAlg,
+          scopes,
+          authTime: grant.authTime,
+          sessionId: grant.sessionId,
+          requestedAt: grant.requestedAt,
+          accessToken: token,
+          ...(request.nonce === undefined ? {} : { nonce: request.nonce }),
+        })
+      : undefined;
+    return {
+      access_token: token,
+      token_type: 'bearer',
+      expires_in: ttl,
+      scope: scopes.join(' '),
+      ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
+      ...(idToken === undefined ? {} : { id_token: idToken }),
+    };
+  }
+}

@@ -1,0 +1,39 @@
+import type { FastifyInstance } from 'fastify';
+import { field, type PageBody, type PageContext } from './context.js';
+import { sendPage } from './render.js';
+
+/** Where a signed-in user sees which apps have access and withdraws it (which revokes those apps' tokens). */
+export async function accountRoutes(app: FastifyInstance, pages: PageContext): Promise<void> {
+  const { gatehouse } = pages;
+
+  app.get('/account', { schema: { hide: true } }, async (request, reply) => {
+    const session = await pages.session(request);
+    if (!session) return reply.redirect('/login?return_to=/account', 303);
+    const [user, consents] = await Promise.all([gatehouse.users.get(session.userId), gatehouse.consents.listForUser(session.userId)]);
+    const rows = await Promise.all(
+      consents.map(async (consent) => ({
+        clientId: consent.clientId,
+        clientName: (await gatehouse.directory.find(consent.clientId))?.client.name ?? consent.clientId,
+        scopes: consent.scopes.join(' '),
+        since: new Date(consent.grantedAt * 1000).toISOString().slice(0, 10),
+      })),
+    );
+    return sendPage(reply, 'account', {
+      title: 'Your account',
+      username: user?.username,
+      email: user?.email,
+      consents: rows,
+      csrf: pages.csrf.issue(pages.cookies.browserId(request, reply), 'account'),
+    });
+  });
+
+  app.post('/account/consents/withdraw', { schema: { hide: true } }, async (request, reply) => {
+    const body = request.body as PageBody;
+    if (!pages.checkCsrf(request, reply, 'account', body)) return reply;
+    const session = await pages.session(request);
+    if (!session) return reply.redirect('/login?return_to=/account', 303);
+    const clientId = field(body, 'client_id');
+    if (clientId) await gatehouse.management.withdrawConsent(session.userId, clientId);
+    return reply.redirect('/account', 303);
+  });
+}

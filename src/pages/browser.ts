@@ -1,0 +1,65 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/**
+ * The cookies of the pages. On https they carry the `__Host-` prefix (Secure, no Domain, Path=/), so a sibling
+ * subdomain cannot plant or read them. The browser cookie is a random id that binds interactions and CSRF tokens
+ * to the browser that started them; the session cookie holds the session secret.
+ */
+export class BrowserCookies {
+  readonly browserName: string;
+  readonly sessionName: string;
+  private readonly secure: boolean;
+
+  constructor(issuer: string, private readonly sessionTtl: number) {
+    this.secure = issuer.startsWith('https://');
+    const prefix = this.secure ? '__Host-' : '';
+    this.browserName = `${prefix}gh_browser`;
+    this.sessionName = `${prefix}gh_session`;
+  }
+
+  /** The browser id, set when the browser has none yet. */
+  browserId(request: FastifyRequest, reply: FastifyReply): string {
+    const existing = request.cookies[this.browserName];
+    if (existing && /^[\w-]{43}$/.test(existing)) return existing;
+    const id = randomBytes(32).toString('base64url');
+    reply.setCookie(this.browserName, id, this.options(400 * 86400));
+    return id;
+  }
+
+  existingBrowserId(request: FastifyRequest): string | undefined {
+    return request.cookies[this.browserName];
+  }
+
+  sessionCookie(request: FastifyRequest): string | undefined {
+    return request.cookies[this.sessionName];
+  }
+
+  setSession(reply: FastifyReply, value: string): void {
+    reply.setCookie(this.sessionName, value, this.options(this.sessionTtl));
+  }
+
+  clearSession(reply: FastifyReply): void {
+    reply.clearCookie(this.sessionName, this.options(0));
+  }
+
+  private options(maxAge: number) {
+    return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: this.secure, maxAge };
+  }
+}
+
+/** CSRF tokens: an HMAC of the browser id and the form's purpose, so a token is good for one form in one browser. */
+export class CsrfTokens {
+  constructor(private readonly key: Buffer) {}
+
+  issue(browserId: string, purpose: string): string {
+    return createHmac('sha256', this.key).update(`${purpose}\n${browserId}`).digest('base64url');
+  }
+
+  verify(browserId: string | undefined, purpose: string, token: string | undefined): boolean {
+    if (!browserId || !token) return false;
+    const expected = Buffer.from(this.issue(browserId, purpose));
+    const presented = Buffer.from(token);
+    return expected.length === presented.length && timingSafeEqual(expected, presented);
+  }
+}

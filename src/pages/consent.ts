@@ -1,0 +1,67 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { OFFLINE_SCOPES } from '../oauth/authorization-request.js';
+import { field, type PageBody, type PageContext } from './context.js';
+import { sendPage } from './render.js';
+
+const DESCRIPTIONS: Record<string, string> = {
+  openid: 'Confirm who you are',
+  profile: 'See your name and username',
+  email: 'See your email address',
+};
+const OFFLINE_DESCRIPTION = 'Keep access when you are not using it';
+
+export const describeScope = (scope: string): string =>
+  DESCRIPTIONS[scope] ?? (OFFLINE_SCOPES.has(scope) ? OFFLINE_DESCRIPTION : `Use the permission "${scope}"`);
+
+/** The consent page (DESIGN §2): names the client and each scope; buttons Allow and Deny. */
+export async function consentRoutes(app: FastifyInstance, pages: PageContext): Promise<void> {
+  const { gatehouse } = pages;
+
+  /** The interaction and the signed-in user; otherwise the answer has been sent. */
+  async function context(request: FastifyRequest, reply: FastifyReply, interactionId: string | undefined) {
+    const interaction = await gatehouse.authorization.interaction(interactionId, pages.cookies.existingBrowserId(request));
+    if (!interaction) {
+      pages.expiredInteraction(reply);
+      return undefined;
+    }
+    const session = await pages.session(request);
+    if (!session) {
+      reply.redirect(`/login?interaction=${encodeURIComponent(interaction.id)}`, 303);
+      return undefined;
+    }
+    return { interaction, session };
+  }
+
+  app.get('/consent', { schema: { hide: true } }, async (request, reply) => {
+    const found = await context(request, reply, (request.query as Record<string, string | undefined>).interaction);
+    if (!found) return reply;
+    const { interaction, session } = found;
+    const [client, user] = await Promise.all([gatehouse.directory.find(interaction.clientId), gatehouse.users.get(session.userId)]);
+    const browserId = pages.cookies.browserId(request, reply);
+    return sendPage(
+      reply,
+      'consent',
+      {
+        title: 'Allow access',
+        clientName: client?.client.name ?? interaction.clientId,
+        description: client?.client.description,
+        username: user?.name ?? user?.username,
+        // Offline access is one permission, however it was spelled.
+        scopes: [...new Set(interaction.request.scopes.map((s) => (OFFLINE_SCOPES.has(s) ? 'offline_access' : s)))].map((name) => ({ name, description: describeScope(name) })),
+        csrf: pages.csrf.issue(browserId, 'consent'),
+        interaction: interaction.id,
+      },
+      { formTargets: [interaction.request.redirectUri] },
+    );
+  });
+
+  app.post('/consent', { schema: { hide: true } }, async (request, reply) => {
+    const body = request.body as PageBody;
+    if (!pages.checkCsrf(request, reply, 'consent', body)) return reply;
+    const found = await context(request, reply, field(body, 'interaction'));
+    if (!found) return reply;
+    const decision = field(body, 'decision');
+    const outcome = await gatehouse.authorization.afterConsent(found.interaction, found.session, decision === 'allow');
+    return pages.sendOutcome(reply, outcome, 303);
+  });
+}

@@ -1,0 +1,74 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Gatehouse } from '../gatehouse.js';
+import type { FlowOutcome } from '../oauth/authorization-flow.js';
+import { invalidRequest } from '../oauth/errors.js';
+import type { Session } from '../store/sessions.js';
+import { BrowserCookies, CsrfTokens } from './browser.js';
+import { sendErrorPage, sendFormPost } from './render.js';
+
+export type PageBody = Record<string, string[]>;
+
+/** What every page route needs: the instance, its cookies and CSRF tokens, and the common answers. */
+export class PageContext {
+  readonly cookies: BrowserCookies;
+  readonly csrf: CsrfTokens;
+
+  constructor(readonly gatehouse: Gatehouse) {
+    this.cookies = new BrowserCookies(gatehouse.config.issuer, gatehouse.config.sessionTtl);
+    this.csrf = new CsrfTokens(gatehouse.csrfKey);
+  }
+
+  session(request: FastifyRequest): Promise<Session | undefined> {
+    return this.gatehouse.sessions.resolve(this.cookies.sessionCookie(request));
+  }
+
+  /** Starts a new session at sign-in, ending the one the browser had (session fixation, rotation). */
+  async signIn(request: FastifyRequest, reply: FastifyReply, userId: string): Promise<Session> {
+    const previous = await this.session(request);
+    if (previous) await this.gatehouse.sessions.end(previous.id);
+    const { session, cookieValue } = await this.gatehouse.sessions.start(userId, { ip: request.ip, userAgent: request.headers['user-agent'] ?? '' });
+    this.cookies.setSession(reply, cookieValue);
+    return session;
+  }
+
+  /** False (and a 403 page sent) when the form's CSRF token is not the one issued to this browser for it. */
+  checkCsrf(request: FastifyRequest, reply: FastifyReply, purpose: string, body: PageBody): boolean {
+    if (this.csrf.verify(this.cookies.existingBrowserId(request), purpose, field(body, 'csrf'))) return true;
+    sendErrorPage(reply, 403, 'This form has expired', 'Go back, reload the page and try again.', 'invalid_request');
+    return false;
+  }
+
+  /** Carries out a decision of the authorization flow. After a form POST the redirect is 303, never 307. */
+  sendOutcome(reply: FastifyReply, outcome: FlowOutcome, status: 302 | 303): FastifyReply {
+    switch (outcome.kind) {
+      case 'respond': {
+        if (outcome.responseMode === 'form_post') return sendFormPost(reply, outcome.redirectUri, outcome.params);
+        const url = new URL(outcome.redirectUri);
+        for (const [name, value] of Object.entries(outcome.params)) url.searchParams.append(name, value);
+        return reply.redirect(url.toString(), status);
+      }
+      case 'login':
+        return reply.redirect(`/login?interaction=${encodeURIComponent(outcome.interactionId)}`, status);
+      case 'consent':
+        return reply.redirect(`/consent?interaction=${encodeURIComponent(outcome.interactionId)}`, status);
+      case 'error_page':
+        return sendErrorPage(reply, 400, 'This sign-in request cannot be completed', outcome.description, outcome.error);
+    }
+  }
+
+  expiredInteraction(reply: FastifyReply): FastifyReply {
+    return sendErrorPage(reply, 400, 'This sign-in link has expired', 'Go back to the application and start again.', 'invalid_request');
+  }
+}
+
+/** One value of a form field; a repeated field is a malformed request. */
+export function field(body: PageBody | undefined, name: string): string | undefined {
+  const values = body?.[name];
+  if (values && values.length > 1) throw invalidRequest(`the ${name} field is repeated`);
+  return values?.[0];
+}
+
+/** Only a path on this server, so that a link cannot send the browser elsewhere after sign-in. */
+export function localPath(value: string | undefined, fallback: string): string {
+  return value && /^\/(?![/\\])[\w\-./?=&%]*$/.test(value) ? value : fallback;
+}

@@ -1,0 +1,125 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ManagementError } from '../admin/management.js';
+import type { AuthorizationInteraction } from '../oauth/authorization-flow.js';
+import { field, localPath, type PageBody, type PageContext } from './context.js';
+import { sendErrorPage, sendPage } from './render.js';
+
+const INVALID_LOGIN = 'Incorrect username or password.';
+const THROTTLED = 'Too many failed sign-in attempts. Wait a few minutes and try again.';
+
+/** Sign-in and sign-up pages (DESIGN §2: labels Username and Password, button Sign in). */
+export async function loginRoutes(app: FastifyInstance, pages: PageContext): Promise<void> {
+  const { gatehouse } = pages;
+  const { authorization, config } = gatehouse;
+
+  /** The interaction a page is for, if any; `false` when one was named but cannot be used. */
+  async function interactionOf(request: FastifyRequest, name: string | undefined): Promise<AuthorizationInteraction | undefined | false> {
+    if (!name) return undefined;
+    return (await authorization.interaction(name, pages.cookies.existingBrowserId(request))) ?? false;
+  }
+
+  async function renderLogin(reply: FastifyReply, browserId: string, view: {
+    interaction?: AuthorizationInteraction;
+    returnTo?: string;
+    username?: string;
+    error?: string;
+    status?: number;
+  }) {
+    const client = view.interaction ? await gatehouse.directory.find(view.interaction.clientId) : undefined;
+    const signupQuery = view.interaction ? `?interaction=${encodeURIComponent(view.interaction.id)}` : '';
+    return sendPage(
+      reply,
+      'login',
+      {
+        title: 'Sign in',
+        csrf: pages.csrf.issue(browserId, 'login'),
+        interaction: view.interaction?.id,
+        returnTo: view.returnTo,
+        clientName: client?.client.name,
+        username: view.username ?? view.interaction?.request.loginHint,
+        error: view.error,
+        signupUrl: config.signupEnabled ? `/signup${signupQuery}` : undefined,
+      },
+      { status: view.status ?? 200, formTargets: view.interaction ? [view.interaction.request.redirectUri] : [] },
+    );
+  }
+
+  /** After sign-in or sign-up: back into the authorization flow, or to a local page. */
+  async function continueAfterSignIn(request: FastifyRequest, reply: FastifyReply, userId: string, interaction: AuthorizationInteraction | undefined, returnTo: string) {
+    const session = await pages.signIn(request, reply, userId);
+    if (!interaction) return reply.redirect(returnTo, 303);
+    return pages.sendOutcome(reply, await authorization.afterLogin(interaction, pages.cookies.browserId(request, reply), session), 303);
+  }
+
+  app.get('/login', { schema: { hide: true } }, async (request, reply) => {
+    const query = request.query as Record<string, string | undefined>;
+    const browserId = pages.cookies.browserId(request, reply);
+    const interaction = await interactionOf(request, query.interaction);
+    if (interaction === false) return pages.expiredInteraction(reply);
+    return renderLogin(reply, browserId, { ...(interaction ? { interaction } : { returnTo: localPath(query.return_to, '/account') }) });
+  });
+
+  app.post('/login', { schema: { hide: true } }, async (request, reply) => {
+    const body = request.body as PageBody;
+    if (!pages.checkCsrf(request, reply, 'login', body)) return reply;
+    const browserId = pages.cookies.browserId(request, reply);
+    const interaction = await interactionOf(request, field(body, 'interaction'));
+    if (interaction === false) return pages.expiredInteraction(reply);
+    const returnTo = localPath(field(body, 'return_to'), '/account');
+    const username = (field(body, 'username') ?? '').slice(0, 64);
+    const result = await gatehouse.login.attempt(username, field(body, 'password') ?? '', request.ip);
+    if (!result.ok) {
+      const throttled = result.reason === 'throttled';
+      return renderLogin(reply, browserId, {
+        ...(interaction ? { interaction } : { returnTo }),
+        username,
+        error: throttled ? THROTTLED : INVALID_LOGIN,
+        status: throttled ? 429 : 401,
+      });
+    }
+    return continueAfterSignIn(request, reply, result.user.id, interaction, returnTo);
+  });
+
+  app.get('/signup', { schema: { hide: true } }, async (request, reply) => {
+    if (!config.signupEnabled) return sendErrorPage(reply, 404, 'Sign-up is closed', 'Ask an administrator for an account.');
+    const query = request.query as Record<string, string | undefined>;
+    const browserId = pages.cookies.browserId(request, reply);
+    const interaction = await interactionOf(request, query.interaction);
+    if (interaction === false) return pages.expiredInteraction(reply);
+    return renderSignup(reply, browserId, interaction, {});
+  });
+
+  async function renderSignup(reply: FastifyReply, browserId: string, interaction: AuthorizationInteraction | undefined, values: Record<string, unknown>, status = 200) {
+    const client = interaction ? await gatehouse.directory.find(interaction.clientId) : undefined;
+    return sendPage(
+      reply,
+      'signup',
+      {
+        title: 'Create your account',
+        csrf: pages.csrf.issue(browserId, 'signup'),
+        interaction: interaction?.id,
+        clientName: client?.client.name,
+        loginUrl: interaction ? `/login?interaction=${encodeURIComponent(interaction.id)}` : '/login',
+        ...values,
+      },
+      { status, formTargets: interaction ? [interaction.request.redirectUri] : [] },
+    );
+  }
+
+  app.post('/signup', { schema: { hide: true } }, async (request, reply) => {
+    if (!config.signupEnabled) return sendErrorPage(reply, 404, 'Sign-up is closed', 'Ask an administrator for an account.');
+    const body = request.body as PageBody;
+    if (!pages.checkCsrf(request, reply, 'signup', body)) return reply;
+    const browserId = pages.cookies.browserId(request, reply);
+    const interaction = await interactionOf(request, field(body, 'interaction'));
+    if (interaction === false) return pages.expiredInteraction(reply);
+    const values = { username: field(body, 'username') ?? '', name: field(body, 'name') ?? '', email: field(body, 'email') ?? '' };
+    try {
+      const user = await gatehouse.management.createUser({ ...values, password: field(body, 'password') ?? '' });
+      return continueAfterSignIn(request, reply, user.id, interaction, '/account');
+    } catch (error) {
+      if (!(error instanceof ManagementError)) throw error;
+      return renderSignup(reply, browserId, interaction, { ...values, error: error.message.charAt(0).toUpperCase() + error.message.slice(1) + '.' }, error.kind === 'conflict' ? 409 : 400);
+    }
+  });
+}

@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import cookie from '@fastify/cookie';
+import type { FastifyInstance } from 'fastify';
+import type { Gatehouse } from '../gatehouse.js';
+import { OAuthError } from '../oauth/errors.js';
+import { parseParams } from '../oauth/form.js';
+import { accountRoutes } from './account.js';
+import { authorizeRoutes } from './authorize.js';
+import { consentRoutes } from './consent.js';
+import { PageContext } from './context.js';
+import { loginRoutes } from './login.js';
+import { logoutRoutes } from './logout.js';
+import { packageRoot } from './package-root.js';
+import { sendErrorPage } from './render.js';
+
+const PAGE_BODY_LIMIT = 16 * 1024;
+
+/** Everything a browser sees: authorization endpoint, sign-in, consent, sign-out, account. */
+export async function pagesPlugin(app: FastifyInstance, gatehouse: Gatehouse): Promise<void> {
+  await app.register(cookie);
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: PAGE_BODY_LIMIT }, (_request, body, done) => {
+    try {
+      done(null, parseParams(body as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  // Errors here are shown to a person as a page, never as JSON or a stack trace.
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof OAuthError) return sendErrorPage(reply, error.status, 'This request cannot be completed', error.description, error.code);
+    const status = (error as { statusCode?: number }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return sendErrorPage(reply, status, 'This request cannot be completed', 'The request was malformed.', 'invalid_request');
+    }
+    request.log.error({ err: error }, 'page failed');
+    return sendErrorPage(reply, 500, 'Something went wrong', 'Please try again in a moment.', 'server_error');
+  });
+
+  const stylesheet = readFileSync(join(packageRoot(), 'public', 'gatehouse.css'));
+  app.get('/assets/gatehouse.css', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(stylesheet),
+  );
+
+  const pages = new PageContext(gatehouse);
+  await authorizeRoutes(app, pages);
+  await loginRoutes(app, pages);
+  await consentRoutes(app, pages);
+  await logoutRoutes(app, pages);
+  await accountRoutes(app, pages);
+}
