@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the compiled test files with node's test runner and says loudly which suites could not run here.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = 'dist/test';
@@ -19,6 +19,7 @@ const selected = only.length ? files.filter((file) => only.some((pattern) => fil
 
 const missing = [];
 if (!(process.env.TEST_DATABASE_URL || process.env.DATABASE_URL)) missing.push('PostgreSQL (set TEST_DATABASE_URL, or run: bash scripts/with-postgres.sh npm test)');
+if (!existsSync(process.env.CHROMIUM_PATH || '/usr/bin/chromium')) missing.push('Chromium (apt-get install chromium)');
 const banner = () => {
   if (missing.length === 0) return;
   const verdict = process.env.REQUIRE_ALL_SUITES === '1' ? 'FAIL (REQUIRE_ALL_SUITES=1)' : 'SKIPPED';
