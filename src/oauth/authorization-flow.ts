@@ -70,6 +70,8 @@ export class AuthorizationFlow {
   /** The user's answer on the consent page. */
   async afterConsent(interaction: AuthorizationInteraction, session: Session, allow: boolean): Promise<FlowOutcome> {
     const { request } = interaction;
+    // The consent page can be reached directly: it must not become a way around prompt=login or max_age.
+    if (this.needsLogin(request, session, interaction)) return { kind: 'login', interactionId: interaction.id };
     if (!(await this.deps.interactions.consume(interaction.id))) {
       return { kind: 'error_page', error: 'invalid_request', description: 'this authorization request was already answered' };
     }
@@ -84,9 +86,7 @@ export class AuthorizationFlow {
     session: Session | undefined,
     interaction: AuthorizationInteraction | undefined,
   ): Promise<FlowOutcome> {
-    const signedInHere = interaction?.sessionId != null && interaction.sessionId === session?.id;
-    const tooOld = session !== undefined && request.maxAge !== undefined && nowSeconds() - session.authTime > request.maxAge;
-    if (!session || tooOld || (request.prompt.includes('login') && !signedInHere)) {
+    if (!session || this.needsLogin(request, session, interaction)) {
       if (request.prompt.includes('none')) return this.errorResponse(request, new OAuthError('login_required', 'the user is not signed in'));
       return { kind: 'login', interactionId: (interaction ?? (await this.openInteraction(request, browserId))).id };
     }
@@ -100,6 +100,16 @@ export class AuthorizationFlow {
       return { kind: 'error_page', error: 'invalid_request', description: 'this authorization request was already answered' };
     }
     return this.issueCode(request, session);
+  }
+
+  /**
+   * A session still needs a fresh sign-in when it is older than max_age, or once for prompt=login — but never again
+   * after the user signed in within this very interaction.
+   */
+  private needsLogin(request: AuthorizationRequest, session: Session, interaction: AuthorizationInteraction | undefined): boolean {
+    if (interaction?.sessionId === session.id) return false;
+    const tooOld = request.maxAge !== undefined && nowSeconds() - session.authTime > request.maxAge;
+    return tooOld || request.prompt.includes('login');
   }
 
   private async openInteraction(request: AuthorizationRequest, browserId: string): Promise<AuthorizationInteraction> {
