@@ -7,6 +7,7 @@ import type { Api, ApiRepository } from '../store/apis.js';
 import type { Client, ClientRepository } from '../store/clients.js';
 import type { ConsentRepository } from '../store/consents.js';
 import type { GrantRepository } from '../store/grants.js';
+import { isUniqueViolation } from '../store/errors.js';
 import { nowSeconds } from '../store/json-list.js';
 import type { Role, RoleRepository } from '../store/roles.js';
 import type { SessionRepository } from '../store/sessions.js';
@@ -327,7 +328,7 @@ export class Management {
       return toUserView(user);
     } catch (error) {
       // Two sign-ups racing for one name: the unique index decides.
-      if (await this.users.findByUsername(username)) throw new ManagementError(`the username "${username}" is taken`, 'conflict');
+      if (isUniqueViolation(error)) throw new ManagementError(`the username "${username}" is taken`, 'conflict');
       throw error;
     }
   }

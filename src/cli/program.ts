@@ -4,7 +4,6 @@ import type { ClientView, UserView } from '../admin/management.js';
 import { loadConfig, type Config } from '../config.js';
 import { createGatehouse, type Gatehouse } from '../gatehouse.js';
 import { isSigningAlgorithm, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/key-store.js';
-import { migrateToLatest } from '../store/migrations.js';
 import { startServer } from '../serve.js';
 
 interface Output {
@@ -127,7 +126,7 @@ export function buildProgram(io: Io): Command {
     .action(async (options: Output) => {
       const gatehouse = await createGatehouse(config(), { migrate: false });
       try {
-        const { applied } = await migrateToLatest(gatehouse.store.db);
+        const applied = await gatehouse.store.migrate();
         await gatehouse.keys.ensureKeys();
         const text = applied.length ? `Applied: ${applied.join(', ')}` : 'The schema is up to date.';
         io.stdout(options.json ? JSON.stringify({ applied, dialect: gatehouse.store.dialect }) + '\n' : `${text} (${gatehouse.store.dialect})\n`);

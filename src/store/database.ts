@@ -25,6 +25,13 @@ export interface Store {
   readonly db: Kysely<Database>;
   readonly dialect: Dialect;
   generation(): number;
+  /**
+   * A transaction that will write. On SQLite it begins IMMEDIATE, taking the write lock up front so that a busy
+   * database is waited for (busy_timeout) rather than failing when a read turns into a write.
+   */
+  writeTransaction<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T>;
+  /** Brings the schema up to date; safe when several processes start at once. */
+  migrate(): Promise<string[]>;
   /** Call after a write that caches depend on; tells this process and every other one. */
   announceChange(): Promise<void>;
   health(): Promise<DatabaseHealth>;
@@ -43,7 +50,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const store = options.databaseUrl ? await openPostgres(options.databaseUrl) : openSqlite(options.dataDir);
   if (options.migrate !== false) {
     try {
-      await migrateToLatest(store.db);
+      await store.migrate();
     } catch (error) {
       await store.close();
       throw error;
@@ -71,9 +78,25 @@ function openSqlite(dataDir: string): Store {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
   let local = 0;
   const dataVersion = connection.prepare('pragma data_version').pluck();
+  const immediate = <T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T> =>
+    db.connection().execute(async (conn) => {
+      await sql`begin immediate`.execute(conn);
+      try {
+        const result = await work(conn);
+        await sql`commit`.execute(conn);
+        return result;
+      } catch (error) {
+        await sql`rollback`.execute(conn);
+        throw error;
+      }
+    });
   return {
     db,
     dialect: 'sqlite',
+    writeTransaction: immediate,
+    // Kysely runs SQLite migrations outside a transaction and without a lock; inside one IMMEDIATE transaction a
+    // second process waits and then finds the schema current.
+    migrate: () => immediate(migrateToLatest),
     // data_version moves when another connection commits; our own writes bump `local`.
     generation: () => (dataVersion.get() as number) * 1_000_000 + local,
     announceChange: async () => {
@@ -136,6 +159,9 @@ async function openPostgres(databaseUrl: string): Promise<Store> {
   return {
     db,
     dialect: 'postgres',
+    writeTransaction: (work) => db.transaction().execute(work),
+    // Kysely's migrator takes an advisory lock on PostgreSQL.
+    migrate: () => migrateToLatest(db),
     // While the listener is down nothing can be trusted to be fresh: every call is a new generation.
     generation: () => (listening ? counter : ++counter),
     announceChange: async () => {

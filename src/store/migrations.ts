@@ -174,13 +174,10 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-export interface MigrationReport {
-  applied: string[];
-}
-
-export async function migrateToLatest(db: Kysely<any>): Promise<MigrationReport> {
+/** Applies what is missing; returns the names of the migrations applied now. */
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   const migrator = new Migrator({ db, provider, migrationTableName: 'gatehouse_migrations', migrationLockTableName: 'gatehouse_migrations_lock' });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
-  return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

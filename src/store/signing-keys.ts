@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Store } from './database.js';
 import type { SigningKeysTable } from './schema.js';
+import { isUniqueViolation } from './errors.js';
 import { nowSeconds } from './json-list.js';
 
 export type SigningKeyRow = Selectable<SigningKeysTable>;
@@ -32,18 +33,32 @@ export class SigningKeyRepository {
 
   /** Adds an active key for its algorithm, or does nothing when one is there already (another process won). */
   async addFirst(key: NewSigningKey): Promise<void> {
-    await this.store.db.transaction().execute(async (trx) => {
-      const existing = await trx.selectFrom('signing_keys').select('kid').where('alg', '=', key.alg).where('status', '=', 'active').executeTakeFirst();
-      if (existing) return;
-      await trx.insertInto('signing_keys').values(this.row(key)).execute();
-    });
+    try {
+      await this.store.writeTransaction(async (trx) => {
+        const existing = await trx.selectFrom('signing_keys').select('kid').where('alg', '=', key.alg).where('status', '=', 'active').executeTakeFirst();
+        if (!existing) await trx.insertInto('signing_keys').values(this.row(key)).execute();
+      });
+    } catch (error) {
+      // The one-active-key index refused ours: a concurrent start created the key first, which is all we wanted.
+      if (!isUniqueViolation(error)) throw error;
+    }
     await this.store.announceChange();
   }
 
   /** Retires the active key of the algorithm (publishing it until `publishUntil`) and activates `key`. */
   async rotate(key: NewSigningKey, publishUntil: number): Promise<string | undefined> {
+    try {
+      return await this.rotateOnce(key, publishUntil);
+    } catch (error) {
+      // Two rotations at once: the other one's new key is active now, so retire that one in turn.
+      if (!isUniqueViolation(error)) throw error;
+      return this.rotateOnce(key, publishUntil);
+    }
+  }
+
+  private async rotateOnce(key: NewSigningKey, publishUntil: number): Promise<string | undefined> {
     const now = nowSeconds();
-    const retired = await this.store.db.transaction().execute(async (trx) => {
+    const retired = await this.store.writeTransaction(async (trx) => {
       const current = await trx.selectFrom('signing_keys').select('kid').where('alg', '=', key.alg).where('status', '=', 'active').executeTakeFirst();
       if (current) {
         await trx
