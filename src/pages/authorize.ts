@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ENDPOINT_PATHS } from '../oauth/discovery.js';
 import { parseParams } from '../oauth/form.js';
-import type { PageBody, PageContext } from './context.js';
+import { rawQuery, type PageBody, type PageContext } from './context.js';
 
 /**
  * The authorization endpoint (RFC 6749 §3.1, GET and form POST). The protocol decisions are the flow's; this only
@@ -10,7 +10,7 @@ import type { PageBody, PageContext } from './context.js';
 export async function authorizeRoutes(app: FastifyInstance, pages: PageContext): Promise<void> {
   const { authorization } = pages.gatehouse;
   const handle = (status: 302 | 303) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const params: PageBody = request.method === 'GET' ? parseParams(request.raw.url?.split('?')[1] ?? '') : ((request.body as PageBody | undefined) ?? {});
+    const params: PageBody = request.method === 'GET' ? parseParams(rawQuery(request)) : ((request.body as PageBody | undefined) ?? {});
     const browserId = pages.cookies.browserId(request, reply);
     const outcome = await authorization.authorize(params, browserId, await pages.session(request));
     return pages.sendOutcome(reply, outcome, status);

@@ -68,6 +68,13 @@ export function field(body: PageBody | undefined, name: string): string | undefi
   return values?.[0];
 }
 
+/** The query string as sent, everything after the first "?" (a "?" may appear inside values, RFC 3986 §3.4). */
+export function rawQuery(request: FastifyRequest): string {
+  const url = request.raw.url ?? '';
+  const start = url.indexOf('?');
+  return start === -1 ? '' : url.slice(start + 1);
+}
+
 /** Only a path on this server, so that a link cannot send the browser elsewhere after sign-in. */
 export function localPath(value: string | undefined, fallback: string): string {
   return value && /^\/(?![/\\])[\w\-./?=&%]*$/.test(value) ? value : fallback;

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ENDPOINT_PATHS } from '../oauth/discovery.js';
 import { parseParams } from '../oauth/form.js';
 import { EndSessionError, type EndSessionRequest } from '../oidc/end-session.js';
-import { field, type PageBody, type PageContext } from './context.js';
+import { field, rawQuery, type PageBody, type PageContext } from './context.js';
 import { sendErrorPage, sendPage } from './render.js';
 
 const LOGOUT_FIELDS = ['id_token_hint', 'post_logout_redirect_uri', 'state', 'client_id'] as const;
@@ -60,7 +60,7 @@ export async function logoutRoutes(app: FastifyInstance, pages: PageContext): Pr
   });
 
   const endSession = async (request: FastifyRequest, reply: FastifyReply) => {
-    const body = request.method === 'GET' ? parseParams(request.raw.url?.split('?')[1] ?? '') : ((request.body as PageBody | undefined) ?? {});
+    const body = request.method === 'GET' ? parseParams(rawQuery(request)) : ((request.body as PageBody | undefined) ?? {});
     const logout = await validate(reply, body);
     return logout ? confirm(request, reply, logout) : reply;
   };
