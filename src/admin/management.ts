@@ -354,6 +354,8 @@ export class Management {
   /** Withdraws a user's consent for a client and revokes every grant (and so every token) it gave. */
   async withdrawConsent(userId: string, clientId: string): Promise<{ withdrawn: boolean; revokedGrants: number }> {
     const withdrawn = await this.deps.consents.withdraw(userId, clientId);
+    // Codes issued a moment ago have no grant yet; they must not turn into tokens afterwards.
+    await this.deps.grants.invalidateCodesOf(userId, clientId);
     const revokedGrants = await this.deps.grants.revokeGrantsOf(userId, clientId);
     return { withdrawn, revokedGrants };
   }

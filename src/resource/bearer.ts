@@ -1,3 +1,4 @@
+import { safeDescription } from '../oauth/errors.js';
 import { InsufficientScopeError, InvalidTokenError } from './verify-access-token.js';
 
 /** The request itself is malformed, e.g. a broken Authorization header (RFC 6750 §3.1 `invalid_request`, 400). */
@@ -16,13 +17,14 @@ export function bearerTokenFrom(authorization: string | undefined): string | und
   if (authorization === undefined) return undefined;
   const match = /^([A-Za-z]+) +(\S+) *$/.exec(authorization);
   if (!match || match[1]!.toLowerCase() !== 'bearer') {
-    throw new InvalidBearerRequestError('the Authorization header must be "Bearer <token>"');
+    throw new InvalidBearerRequestError('the Authorization header must use the Bearer scheme with one token');
   }
   if (!B64TOKEN.test(match[2]!)) throw new InvalidBearerRequestError('the bearer token has characters RFC 6750 does not allow');
   return match[2];
 }
 
-const quoted = (value: string) => `"${value.replace(/[\\"]/g, '\\$&')}"`;
+// RFC 6750 §3: attribute values are limited to %x20-21 / %x23-5B / %x5D-7E, so no quote or backslash to escape.
+const quoted = (value: string) => `"${safeDescription(value)}"`;
 
 /** The RFC 6750 §3 challenge for an error, or a bare one when the request carried no token. */
 export function bearerChallenge(realm: string, error?: unknown): { status: number; wwwAuthenticate: string; body?: { error: string; error_description: string } } {
@@ -41,5 +43,5 @@ export function bearerChallenge(realm: string, error?: unknown): { status: numbe
   } else {
     throw error;
   }
-  return { status, wwwAuthenticate: `Bearer ${params.join(', ')}`, body: { error: code, error_description: (error as Error).message } };
+  return { status, wwwAuthenticate: `Bearer ${params.join(', ')}`, body: { error: code, error_description: safeDescription((error as Error).message) } };
 }

@@ -89,6 +89,17 @@ export class GrantRepository {
     return Number(result.numUpdatedRows);
   }
 
+  /** Makes the user's unredeemed codes for the client worthless (consent withdrawn before they were used). */
+  async invalidateCodesOf(userId: string, clientId: string): Promise<void> {
+    await this.store.db
+      .updateTable('authorization_codes')
+      .set({ used_at: nowSeconds() })
+      .where('user_id', '=', userId)
+      .where('client_id', '=', clientId)
+      .where('used_at', 'is', null)
+      .execute();
+  }
+
   async createCode(code: Omit<AuthorizationCode, 'usedAt' | 'grantId'>): Promise<void> {
     await this.store.db
       .insertInto('authorization_codes')
