@@ -106,7 +106,7 @@ export class AuthorizationFlow {
    * A session still needs a fresh sign-in when it is older than max_age, or once for prompt=login — but never again
    * after the user signed in within this very interaction.
    */
-  private needsLogin(request: AuthorizationRequest, session: Session, interaction: AuthorizationInteraction | undefined): boolean {
+  needsLogin(request: AuthorizationRequest, session: Session, interaction: AuthorizationInteraction | undefined): boolean {
     if (interaction?.sessionId === session.id) return false;
     const tooOld = request.maxAge !== undefined && nowSeconds() - session.authTime > request.maxAge;
     return tooOld || request.prompt.includes('login');

@@ -10,7 +10,7 @@ import { rawQuery, type PageBody, type PageContext } from './context.js';
 export async function authorizeRoutes(app: FastifyInstance, pages: PageContext): Promise<void> {
   const { authorization } = pages.gatehouse;
   const handle = (status: 302 | 303) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const params: PageBody = request.method === 'GET' ? parseParams(rawQuery(request)) : ((request.body as PageBody | undefined) ?? {});
+    const params: PageBody = request.method !== 'POST' ? parseParams(rawQuery(request)) : ((request.body as PageBody | undefined) ?? {});
     const browserId = pages.cookies.browserId(request, reply);
     const outcome = await authorization.authorize(params, browserId, await pages.session(request));
     return pages.sendOutcome(reply, outcome, status);

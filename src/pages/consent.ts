@@ -25,7 +25,7 @@ export async function consentRoutes(app: FastifyInstance, pages: PageContext): P
       return undefined;
     }
     const session = await pages.session(request);
-    if (!session) {
+    if (!session || gatehouse.authorization.needsLogin(interaction.request, session, interaction)) {
       reply.redirect(`/login?interaction=${encodeURIComponent(interaction.id)}`, 303);
       return undefined;
     }

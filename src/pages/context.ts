@@ -43,9 +43,9 @@ export class PageContext {
     switch (outcome.kind) {
       case 'respond': {
         if (outcome.responseMode === 'form_post') return sendFormPost(reply, outcome.redirectUri, outcome.params);
-        const url = new URL(outcome.redirectUri);
-        for (const [name, value] of Object.entries(outcome.params)) url.searchParams.append(name, value);
-        return reply.redirect(url.toString(), status);
+        // The registered URI's own query is kept byte for byte (RFC 6749 §3.1.2); ours is appended to it.
+        const separator = outcome.redirectUri.includes('?') ? '&' : '?';
+        return reply.redirect(outcome.redirectUri + separator + new URLSearchParams(outcome.params).toString(), status);
       }
       case 'login':
         return reply.redirect(`/login?interaction=${encodeURIComponent(outcome.interactionId)}`, status);

@@ -60,7 +60,7 @@ export async function logoutRoutes(app: FastifyInstance, pages: PageContext): Pr
   });
 
   const endSession = async (request: FastifyRequest, reply: FastifyReply) => {
-    const body = request.method === 'GET' ? parseParams(rawQuery(request)) : ((request.body as PageBody | undefined) ?? {});
+    const body = request.method !== 'POST' ? parseParams(rawQuery(request)) : ((request.body as PageBody | undefined) ?? {});
     const logout = await validate(reply, body);
     return logout ? confirm(request, reply, logout) : reply;
   };
