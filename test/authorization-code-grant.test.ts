@@ -20,13 +20,13 @@ import {
   tokensFor,
   userinfo,
   webApp,
+  FULL_SCOPE,
   type CodeFlow,
   type Tokens,
 } from './helpers/code-flow.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { introspect, revoke, type Answer, type Credentials } from './helpers/tokens.js';
 
-const FULL_SCOPE = 'openid offline profile email';
 // DESIGN §2 opaque format: prefix, 43 base62 characters of randomness, 6 of checksum.
 const CODE_FORMAT = /^gate_ac_[0-9A-Za-z]{49}$/;
 

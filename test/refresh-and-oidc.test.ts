@@ -22,13 +22,13 @@ import {
   tokensFor,
   userinfo,
   webApp,
+  FULL_SCOPE,
   type CodeFlow,
   type Tokens,
 } from './helpers/code-flow.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { getWith, tokenFor, type Answer, type Credentials } from './helpers/tokens.js';
 
-const FULL_SCOPE = 'openid offline profile email';
 const ID_TOKEN_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'sid', 'jti', 'rat', 'azp'];
 const PROFILE_CLAIMS = ['name', 'preferred_username', 'updated_at'];
 const EMAIL_CLAIMS = ['email', 'email_verified'];

@@ -75,3 +75,5 @@ export class OAuthError extends Error {
 
 export const invalidRequest = (description: string, status?: number) =>
   new OAuthError('invalid_request', description, status === undefined ? {} : { status });
+
+export const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);

@@ -27,20 +27,11 @@ export interface Client {
   updatedAt: number;
 }
 
-export interface NewClient {
-  clientId: string;
-  name: string;
-  description: string;
-  roles: string[];
-  scopes: string[];
-  grantTypes: string[];
-  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
-  redirectUris: string[];
-  postLogoutRedirectUris?: string[];
-  idTokenSignedResponseAlg?: string;
-  accessTokenTtl: number | null;
-  secretHash: string | null;
-}
+export type NewClient = Pick<
+  Client,
+  'clientId' | 'name' | 'description' | 'roles' | 'scopes' | 'grantTypes' | 'tokenEndpointAuthMethod' | 'redirectUris' | 'accessTokenTtl' | 'secretHash'
+> &
+  Partial<Pick<Client, 'postLogoutRedirectUris' | 'idTokenSignedResponseAlg'>>;
 
 function toClient(row: Selectable<ClientsTable>): Client {
   return {

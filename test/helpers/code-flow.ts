@@ -4,6 +4,9 @@ import { TestBrowser, hiddenFields, location } from './browser.js';
 import type { TestServer } from './server.js';
 import { getWith, introspect, postForm, type Answer, type Credentials } from './tokens.js';
 
+/** Every scope a user-facing client may ask for: sign-in, refresh tokens, profile and email claims. */
+export const FULL_SCOPE = 'openid offline profile email';
+
 /**
  * The authorization code flow as a browser and a client app run it: authorize, sign in, consent, callback. Used by
  * the tests of the token endpoint's user-facing grants, ID tokens, userinfo, logout and consent withdrawal.

@@ -3,14 +3,13 @@ import type { GrantRepository } from '../../store/grants.js';
 import { nowSeconds } from '../../store/json-list.js';
 import { sha256Hex } from '../../tokens/hash.js';
 import { OPAQUE_PREFIXES, isWellFormedOpaque } from '../../tokens/opaque.js';
-import { OAuthError, invalidRequest } from '../errors.js';
+import { invalidGrant, invalidRequest } from '../errors.js';
 import { required, single } from '../form.js';
 import type { GrantHandler, TokenRequest, TokenResponse } from './grant-handler.js';
 import type { UserTokenIssuer } from './user-tokens.js';
 
 // RFC 7636 §4.1: code-verifier = 43*128unreserved
 const CODE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
-const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
 
 function pkceMatches(verifier: string, challenge: string): boolean {
   const computed = createHash('sha256').update(verifier, 'ascii').digest();

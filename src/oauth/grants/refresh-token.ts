@@ -2,13 +2,12 @@ import type { GrantRepository } from '../../store/grants.js';
 import { nowSeconds } from '../../store/json-list.js';
 import { sha256Hex } from '../../tokens/hash.js';
 import { OPAQUE_PREFIXES, isWellFormedOpaque } from '../../tokens/opaque.js';
-import { OAuthError } from '../errors.js';
+import { invalidGrant } from '../errors.js';
 import { required, single } from '../form.js';
 import { grantScopes, parseScopeParameter } from '../scopes.js';
 import type { GrantHandler, TokenRequest, TokenResponse } from './grant-handler.js';
 import type { UserTokenIssuer } from './user-tokens.js';
 
-const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
 
 /**
  * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): every use returns a new refresh token and retires the old one.
