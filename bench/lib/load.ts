@@ -1,0 +1,63 @@
+import autocannon from 'autocannon';
+
+export interface HttpRequest {
+  method: 'POST' | 'GET';
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface LoadOptions {
+  connections: number;
+  /** Seconds. */
+  duration: number;
+}
+
+export interface LoadResult {
+  /** Responses received, whatever their status. */
+  requests: number;
+  /** Mean requests per second over the run (autocannon counts every response, whatever its status). */
+  requestsPerSecond: number;
+  /** Responses with a 2xx status. */
+  ok: number;
+  /** Responses with any other status. */
+  non2xx: number;
+  /** Connection errors and timeouts. */
+  errors: number;
+  latencyMs: { mean: number; p50: number; p99: number; max: number };
+  statusCodes: Record<string, number>;
+  durationSeconds: number;
+}
+
+/** Drives `request` with `connections` keep-alive connections for `duration` seconds. */
+export function runLoad(request: HttpRequest, options: LoadOptions): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: request.url,
+        method: request.method,
+        headers: request.headers,
+        ...(request.body === undefined ? {} : { body: request.body }),
+        connections: options.connections,
+        duration: options.duration,
+        pipelining: 1,
+        timeout: 10,
+      },
+      (error, result) => {
+        if (error) return reject(error);
+        const statusCodes: Record<string, number> = {};
+        for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = Number(count);
+        resolve({
+          requests: result['2xx'] + result.non2xx,
+          requestsPerSecond: result.requests.average,
+          ok: result['2xx'],
+          non2xx: result.non2xx,
+          errors: result.errors,
+          latencyMs: { mean: result.latency.average, p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
+          statusCodes,
+          durationSeconds: result.duration,
+        });
+      },
+    );
+  });
+}
