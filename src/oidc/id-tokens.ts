@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { SignJWT, errors, jwtVerify, type JWTPayload } from 'jose';
+import { errors, jwtVerify, type JWTPayload } from 'jose';
 import { isSigningAlgorithm, type KeyStore } from '../keys/key-store.js';
 import { nowSeconds } from '../store/json-list.js';
+import { signCompactJws } from '../tokens/jws.js';
 import type { User } from '../store/users.js';
 import { userClaims } from './claims.js';
 
@@ -52,7 +53,7 @@ export class IdTokens {
       rat: request.requestedAt,
       azp: request.clientId,
     };
-    return new SignJWT(payload).setProtectedHeader({ alg, typ: 'JWT', kid: key.kid }).sign(key.privateKey);
+    return signCompactJws(alg, { typ: 'JWT', kid: key.kid }, payload, key.privateKey);
   }
 
   /**

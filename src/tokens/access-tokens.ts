@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { SignJWT, errors, type JWTVerifyGetKey } from 'jose';
+import { errors, type JWTVerifyGetKey } from 'jose';
 import type { KeyStore } from '../keys/key-store.js';
 import type { ClientDirectory } from '../oauth/client-directory.js';
 import type { RevocationRepository } from '../store/revocations.js';
 import { nowSeconds } from '../store/json-list.js';
 import { InvalidTokenError, verifyAccessToken, type AccessTokenClaims } from '../resource/verify-access-token.js';
+import { signCompactJws } from './jws.js';
 
 export interface AccessTokenRequest {
   subject: string;
@@ -54,7 +55,7 @@ export class AccessTokens {
       exp: iat + request.ttl,
       jti: randomBytes(16).toString('base64url'),
     };
-    const token = await new SignJWT(claims).setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid: key.kid }).sign(key.privateKey);
+    const token = signCompactJws(key.alg, { typ: 'at+jwt', kid: key.kid }, claims, key.privateKey);
     return { token, claims };
   }
 
