@@ -55,7 +55,7 @@ export class AccessTokens {
       exp: iat + request.ttl,
       jti: randomBytes(16).toString('base64url'),
     };
-    const token = signCompactJws(key.alg, { typ: 'at+jwt', kid: key.kid }, claims, key.privateKey);
+    const token = await signCompactJws(key.alg, { typ: 'at+jwt', kid: key.kid }, claims, key.privateKey);
     return { token, claims };
   }
 

@@ -7,7 +7,7 @@ import { signCompactJws } from '../../src/tokens/jws.js';
 for (const alg of ['ES256', 'RS256'] as const) {
   test(`${alg} compact JWS verifies with jose and carries the header given`, async () => {
     const pair = alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const jws = signCompactJws(alg, { typ: 'at+jwt', kid: 'k1' }, { sub: 'alice', n: 1 }, pair.privateKey);
+    const jws = await signCompactJws(alg, { typ: 'at+jwt', kid: 'k1' }, { sub: 'alice', n: 1 }, pair.privateKey);
     assert.deepEqual(decodeProtectedHeader(jws), { typ: 'at+jwt', kid: 'k1', alg });
     const { payload } = await compactVerify(jws, pair.publicKey, { algorithms: [alg] });
     assert.deepEqual(JSON.parse(new TextDecoder().decode(payload)), { sub: 'alice', n: 1 });
