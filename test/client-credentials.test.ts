@@ -95,5 +95,24 @@ for (const backend of backends()) {
       assert.deepEqual(Object.keys(body).sort(), ['access_token', 'expires_in', 'scope', 'token_type']);
       assert.equal(body.token_type, 'Bearer');
     });
+
+    test('single-page apps may call the token endpoint cross-origin: preflight, and errors they can read', async () => {
+      const preflight = await fetch(`${server.url}/oauth2/token`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      });
+      assert.equal(preflight.status, 204);
+      assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
+      assert.equal(preflight.headers.get('access-control-allow-methods'), 'POST');
+      assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /Content-Type/);
+      const refused = await fetch(`${server.url}/oauth2/token`, {
+        method: 'POST',
+        headers: { origin: 'https://app.example', 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials&client_id=nobody&client_secret=wrong',
+      });
+      assert.equal(refused.status, 401);
+      assert.equal(refused.headers.get('access-control-allow-origin'), '*');
+      assert.deepEqual(await refused.json(), { error: 'invalid_client', error_description: 'client authentication failed' });
+    });
   });
 }

@@ -1,14 +1,17 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 
 /**
  * CORS for the endpoints single-page apps call with fetch (token, revocation, userinfo). They never read cookies,
  * so any origin may call them: what protects them is client authentication, PKCE and the tokens themselves.
  * The authorization endpoint and the pages get no CORS: browsers reach them by navigation.
  */
-export function allowCors(app: FastifyInstance, url: string, methods: readonly string[]): void {
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.url === url) reply.header('access-control-allow-origin', '*');
-  });
+export const corsHeader: onRequestHookHandler = (_request, reply, done) => {
+  reply.header('access-control-allow-origin', '*');
+  done();
+};
+
+/** Answers the preflight of a cross-origin call to `url`. */
+export function allowCorsPreflight(app: FastifyInstance, url: string, methods: readonly string[]): void {
   app.options(url, { schema: { hide: true } }, async (_request, reply) =>
     reply
       .code(204)

@@ -3,7 +3,7 @@ import type { Gatehouse } from '../../gatehouse.js';
 import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
 import { invalidRequest } from '../../oauth/errors.js';
 import { parseForm, type FormParams } from '../../oauth/form.js';
-import { allowCors } from '../cors.js';
+import { allowCorsPreflight, corsHeader } from '../cors.js';
 import { oauthErrorSchema } from '../schemas.js';
 
 const FORM_BODY_LIMIT = 16 * 1024;
@@ -52,6 +52,7 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
   app.post(
     ENDPOINT_PATHS.token,
     {
+      onRequest: corsHeader,
       schema: {
         summary: 'Token endpoint',
         tags: ['oauth'],
@@ -97,6 +98,7 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
   app.post(
     ENDPOINT_PATHS.revocation,
     {
+      onRequest: corsHeader,
       schema: {
         summary: 'Token revocation (RFC 7009)',
         tags: ['oauth'],
@@ -146,8 +148,8 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
     },
   );
 
-  allowCors(app, ENDPOINT_PATHS.token, ['POST']);
-  allowCors(app, ENDPOINT_PATHS.revocation, ['POST']);
+  allowCorsPreflight(app, ENDPOINT_PATHS.token, ['POST']);
+  allowCorsPreflight(app, ENDPOINT_PATHS.revocation, ['POST']);
   for (const url of [ENDPOINT_PATHS.token, ENDPOINT_PATHS.revocation, ENDPOINT_PATHS.introspection]) {
     app.route({ method: ['GET', 'PUT', 'PATCH', 'DELETE'], url, schema: { hide: true }, handler: methodNotAllowed });
   }

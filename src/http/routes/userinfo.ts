@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../../gatehouse.js';
 import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
 import { bearerChallenge, bearerTokenFrom } from '../../resource/bearer.js';
-import { allowCors } from '../cors.js';
+import { allowCorsPreflight, corsHeader } from '../cors.js';
 
 /**
  * UserInfo (OpenID Connect Core §5.3), GET and POST. The token comes in the Authorization header only: a token in
@@ -31,7 +31,7 @@ export async function userInfoRoutes(app: FastifyInstance, gatehouse: Gatehouse)
     security: [{ bearer: ['openid'] }],
     response: { 200: { type: 'object', additionalProperties: true, properties: { sub: { type: 'string' } }, required: ['sub'] } },
   };
-  app.get(ENDPOINT_PATHS.userinfo, { schema }, handler);
-  app.post(ENDPOINT_PATHS.userinfo, { schema }, handler);
-  allowCors(app, ENDPOINT_PATHS.userinfo, ['GET', 'POST']);
+  app.get(ENDPOINT_PATHS.userinfo, { onRequest: corsHeader, schema }, handler);
+  app.post(ENDPOINT_PATHS.userinfo, { onRequest: corsHeader, schema }, handler);
+  allowCorsPreflight(app, ENDPOINT_PATHS.userinfo, ['GET', 'POST']);
 }
