@@ -1,6 +1,7 @@
 import { hkdfSync } from 'node:crypto';
 import { PasswordLogin } from './accounts/login.js';
 import { SessionService } from './accounts/sessions.js';
+import { AuditLog } from './admin/audit-log.js';
 import { Management } from './admin/management.js';
 import type { Config } from './config.js';
 import { KeyStore } from './keys/key-store.js';
@@ -19,6 +20,7 @@ import { EndSession } from './oidc/end-session.js';
 import { IdTokens } from './oidc/id-tokens.js';
 import { UserInfo } from './oidc/userinfo.js';
 import { ApiRepository } from './store/apis.js';
+import { AuditRepository } from './store/audit.js';
 import { ClientRepository } from './store/clients.js';
 import { ConsentRepository } from './store/consents.js';
 import { openStore, type Store } from './store/database.js';
@@ -50,6 +52,9 @@ export interface Gatehouse {
   users: UserRepository;
   consents: ConsentRepository;
   management: Management;
+  audit: AuditLog;
+  /** Every scope the user's roles grant. */
+  roleScopesOf: (userId: string) => Promise<ReadonlySet<string>>;
   /** Key for CSRF tokens on the pages, derived from the master key. */
   csrfKey: Buffer;
   /** Deletes what has expired (revocations, codes, interactions); run periodically. */
@@ -77,6 +82,11 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
     const directory = new ClientDirectory(store, clients, roles);
     const apiCache = new GenerationCache(store, (identifier) => apis.get(identifier), { maxAgeMs: 30_000, maxEntries: 1000 });
     const findApi = (identifier: string) => apiCache.get(identifier);
+    const roleScopesOf = async (userId: string): Promise<ReadonlySet<string>> => {
+      const user = await users.get(userId);
+      const byRole = await roles.scopesOf(user?.roles ?? []);
+      return new Set([...byRole.values()].flat());
+    };
 
     const masterKey = loadMasterKey(config.masterSecret, config.dataDir);
     const keys = new KeyStore(store, masterKey, async () => {
@@ -86,13 +96,14 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
     });
     const accessTokens = new AccessTokens(config.issuer, keys, revocations, directory);
     const idTokens = new IdTokens(config.issuer, keys, config.idTokenTtl);
-    const userTokens = new UserTokenIssuer(accessTokens, idTokens, grants, users, {
+    const userTokens = new UserTokenIssuer(accessTokens, idTokens, grants, users, roleScopesOf, {
       defaultAccessTokenTtl: config.accessTokenTtl,
       refreshTokenTtl: config.refreshTokenTtl,
     });
+    const audit = new AuditLog(new AuditRepository(store));
     const tokenEndpoint = new TokenEndpoint(directory, [
-      new AuthorizationCodeGrant(grants, userTokens),
-      new RefreshTokenGrant(grants, userTokens),
+      new AuthorizationCodeGrant(grants, userTokens, audit),
+      new RefreshTokenGrant(grants, userTokens, audit),
       new ClientCredentialsGrant({ accessTokens, defaultAudience: config.defaultAudience, defaultAccessTokenTtl: config.accessTokenTtl, findApi }),
     ]);
     return {
@@ -101,13 +112,14 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       keys,
       accessTokens,
       tokenEndpoint,
-      revocation: new RevocationEndpoint(directory, accessTokens, grants),
+      revocation: new RevocationEndpoint(directory, accessTokens, grants, audit),
       introspection: new IntrospectionEndpoint(directory, accessTokens),
       authorization: new AuthorizationFlow({
         issuer: config.issuer,
         defaultAudience: config.defaultAudience,
         findApi,
         findClient: (clientId) => directory.find(clientId),
+        roleScopesOf,
         interactions,
         consents,
         grants,
@@ -130,6 +142,8 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
         grants,
         supportedGrantTypes: tokenEndpoint.grantTypes,
       }),
+      audit,
+      roleScopesOf,
       csrfKey: Buffer.from(hkdfSync('sha256', masterKey, 'gatehouse', 'csrf/v1', 32)),
       purgeExpired: async () => {
         await revocations.purgeExpired();

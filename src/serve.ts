@@ -18,6 +18,7 @@ export async function startServer(config: Config, options: { logging?: boolean }
   let app: FastifyInstance | undefined;
   try {
     await gatehouse.keys.ensureKeys();
+    await gatehouse.management.ensureBuiltinClients();
     app = await buildHttpServer(gatehouse, options);
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {

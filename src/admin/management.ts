@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import { ID_TOKEN_SIGNING_ALGORITHMS } from '../oidc/id-tokens.js';
 import { isScopeToken } from '../oauth/scopes.js';
 import type { Api, ApiRepository } from '../store/apis.js';
-import type { Client, ClientRepository } from '../store/clients.js';
+import type { Client, ClientChanges, ClientRepository } from '../store/clients.js';
 import type { ConsentRepository } from '../store/consents.js';
 import type { GrantRepository } from '../store/grants.js';
 import { isUniqueViolation } from '../store/errors.js';
@@ -114,11 +114,18 @@ export const toClientView = (client: Client): ClientView => ({
 });
 
 export const ADMIN_ROLE = 'admin';
+export const CONSOLE_CLIENT_ID = 'gatehouse-console';
+export const PLAYGROUND_CLIENT_ID = 'gatehouse-playground';
 export const ADMIN_SCOPE = 'gatehouse:admin';
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 const USERNAME = /^[a-z0-9][a-z0-9._@+-]{0,63}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function checkTtl(ttl: number): number {
+  if (!Number.isInteger(ttl) || ttl < 60 || ttl > 86400) throw new ManagementError('access token lifetime must be 60-86400 seconds');
+  return ttl;
+}
 
 function checkScopes(scopes: readonly string[]): void {
   for (const scope of scopes) {
@@ -174,6 +181,15 @@ export class Management {
     ({ config: this.config, clients: this.clients, roles: this.roles, apis: this.apis, users: this.users, supportedGrantTypes: this.supportedGrantTypes } = deps);
   }
 
+  /** The names, without repeats, when every one is a role that exists. */
+  private async knownRoles(names: readonly string[]): Promise<string[]> {
+    const roles = [...new Set(names)];
+    const known = await this.roles.scopesOf(roles);
+    const unknown = roles.filter((role) => !known.has(role));
+    if (unknown.length > 0) throw new ManagementError(`unknown role: ${unknown.join(', ')} (create it first)`);
+    return roles;
+  }
+
   async createRole(input: { name: string; scopes: string[]; description?: string }): Promise<Role> {
     if (!NAME.test(input.name)) throw new ManagementError('a role name is 1-64 letters, digits, ".", "_", ":" or "-"');
     checkScopes(input.scopes);
@@ -220,10 +236,7 @@ export class Management {
     if (!name || name.length > 200) throw new ManagementError('a client needs a name of 1-200 characters');
     const description = input.description?.trim() ?? '';
     if (description.length > 2000) throw new ManagementError('a description is at most 2000 characters');
-    const roles = [...new Set(input.roles ?? [])];
-    const known = await this.roles.scopesOf(roles);
-    const unknown = roles.filter((role) => !known.has(role));
-    if (unknown.length > 0) throw new ManagementError(`unknown role: ${unknown.join(', ')} (create it with "gatehouse roles create")`);
+    const roles = await this.knownRoles(input.roles ?? []);
     const scopes = [...new Set(input.scopes ?? [])];
     checkScopes(scopes);
     const isPublic = input.public === true;
@@ -247,10 +260,7 @@ export class Management {
     if (!(ID_TOKEN_SIGNING_ALGORITHMS as readonly string[]).includes(idTokenAlg)) {
       throw new ManagementError(`id_token_signed_response_alg must be one of ${ID_TOKEN_SIGNING_ALGORITHMS.join(', ')}`);
     }
-    const ttl = input.accessTokenTtl;
-    if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 60 || ttl > 86400)) {
-      throw new ManagementError('access token lifetime must be 60-86400 seconds');
-    }
+    const ttl = input.accessTokenTtl === undefined ? undefined : checkTtl(input.accessTokenTtl);
     const clientSecret = isPublic ? undefined : generateOpaque(OPAQUE_PREFIXES.clientSecret);
     const client = await this.clients.create({
       clientId: randomUUID(),
@@ -267,6 +277,92 @@ export class Management {
       secretHash: clientSecret === undefined ? null : sha256Hex(clientSecret),
     });
     return { client: toClientView(client), ...(clientSecret === undefined ? {} : { clientSecret }) };
+  }
+
+  /** Changes a client's settings, validated as at creation. */
+  async updateClient(clientId: string, input: Partial<Omit<NewClientInput, 'public' | 'grantTypes' | 'idTokenSignedResponseAlg'>>): Promise<ClientView> {
+    const existing = await this.clients.get(clientId);
+    if (!existing) throw new ManagementError(`no client with id "${clientId}"`, 'not_found');
+    const changes: ClientChanges = {};
+    if (input.name !== undefined) {
+      const name = input.name.trim();
+      if (!name || name.length > 200) throw new ManagementError('a client needs a name of 1-200 characters');
+      changes.name = name;
+    }
+    if (input.description !== undefined) {
+      if (input.description.length > 2000) throw new ManagementError('a description is at most 2000 characters');
+      changes.description = input.description.trim();
+    }
+    if (input.roles !== undefined) changes.roles = await this.knownRoles(input.roles);
+    if (input.scopes !== undefined) {
+      checkScopes(input.scopes);
+      changes.scopes = [...new Set(input.scopes)];
+    }
+    if (input.redirectUris !== undefined) {
+      input.redirectUris.forEach(checkRedirectUri);
+      if (existing.grantTypes.includes('authorization_code') && input.redirectUris.length === 0) {
+        throw new ManagementError('a client using authorization_code needs at least one redirect URI');
+      }
+      changes.redirectUris = [...new Set(input.redirectUris)];
+    }
+    if (input.postLogoutRedirectUris !== undefined) {
+      input.postLogoutRedirectUris.forEach(checkRedirectUri);
+      changes.postLogoutRedirectUris = [...new Set(input.postLogoutRedirectUris)];
+    }
+    if (input.accessTokenTtl !== undefined) changes.accessTokenTtl = checkTtl(input.accessTokenTtl);
+    const client = await this.clients.update(clientId, changes);
+    if (!client) throw new ManagementError(`no client with id "${clientId}"`, 'not_found');
+    return toClientView(client);
+  }
+
+  /**
+   * The console and the API playground are public clients of this very server, first party (no consent page),
+   * allowed the admin role's scope — which a user's token carries only when the user holds that role.
+   */
+  async ensureBuiltinClients(): Promise<void> {
+    const adminRole = await this.ensureAdminRole();
+    const issuer = this.config.issuer;
+    const builtins = [
+      {
+        clientId: CONSOLE_CLIENT_ID,
+        name: 'Gatehouse console',
+        description: 'The developer console of this Gatehouse.',
+        redirectUris: [`${issuer}/console/callback`],
+        postLogoutRedirectUris: [`${issuer}/console/`],
+        scopes: [],
+      },
+      {
+        clientId: PLAYGROUND_CLIENT_ID,
+        name: 'Gatehouse API playground',
+        description: 'Tries the APIs from the browser.',
+        redirectUris: [`${issuer}/playground/oauth2-redirect.html`],
+        postLogoutRedirectUris: [],
+        scopes: ['demo:read'],
+      },
+    ];
+    for (const builtin of builtins) {
+      const existing = await this.clients.get(builtin.clientId);
+      if (existing) {
+        // The issuer may have moved (another port, a public URL): the redirect URIs follow it.
+        if (existing.redirectUris.join(' ') !== builtin.redirectUris.join(' ')) {
+          await this.clients.update(builtin.clientId, { redirectUris: builtin.redirectUris, postLogoutRedirectUris: builtin.postLogoutRedirectUris });
+        }
+        continue;
+      }
+      try {
+        await this.clients.create({
+          ...builtin,
+          roles: [adminRole],
+          grantTypes: ['authorization_code'],
+          tokenEndpointAuthMethod: 'none',
+          skipConsent: true,
+          accessTokenTtl: null,
+          secretHash: null,
+        });
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+      }
+    }
   }
 
   async listClients(): Promise<ClientView[]> {
@@ -310,10 +406,7 @@ export class Management {
     if (email !== null && (email.length > 254 || !EMAIL.test(email))) throw new ManagementError('the email address is not valid');
     const name = input.name?.trim() || null;
     if (name !== null && name.length > 200) throw new ManagementError('a name is at most 200 characters');
-    const roles = [...new Set(input.roles ?? [])];
-    const known = await this.roles.scopesOf(roles);
-    const unknown = roles.filter((role) => !known.has(role));
-    if (unknown.length > 0) throw new ManagementError(`unknown role: ${unknown.join(', ')}`);
+    const roles = await this.knownRoles(input.roles ?? []);
     if (await this.users.findByUsername(username)) throw new ManagementError(`the username "${username}" is taken`, 'conflict');
     try {
       const user = await this.users.create({
@@ -349,6 +442,49 @@ export class Management {
     await this.users.setDisabled(user.id, true);
     await this.deps.sessions.revokeAllForUser(user.id);
     return this.getUser(user.id);
+  }
+
+  async enableUser(idOrUsername: string): Promise<UserView> {
+    const user = await this.getUser(idOrUsername);
+    await this.users.setDisabled(user.id, false);
+    return this.getUser(user.id);
+  }
+
+  async updateRoleScopes(name: string, scopes: string[]): Promise<Role> {
+    checkScopes(scopes);
+    const role = await this.roles.setScopes(name, [...new Set(scopes)]);
+    if (!role) throw new ManagementError(`no role "${name}"`, 'not_found');
+    return role;
+  }
+
+  async listConsents(userId: string): Promise<{ client_id: string; client_name: string; scopes: string[]; granted_at: number }[]> {
+    const user = await this.getUser(userId);
+    const consents = await this.deps.consents.listForUser(user.id);
+    return Promise.all(
+      consents.map(async (consent) => ({
+        client_id: consent.clientId,
+        client_name: (await this.clients.get(consent.clientId))?.name ?? consent.clientId,
+        scopes: consent.scopes,
+        granted_at: consent.grantedAt,
+      })),
+    );
+  }
+
+  async listSessions(userId: string): Promise<{ id: string; created_at: number; expires_at: number; auth_time: number; ip: string; user_agent: string }[]> {
+    const user = await this.getUser(userId);
+    return (await this.deps.sessions.listActiveForUser(user.id)).map((session) => ({
+      id: session.id,
+      created_at: session.createdAt,
+      expires_at: session.expiresAt,
+      auth_time: session.authTime,
+      ip: session.ip,
+      user_agent: session.userAgent,
+    }));
+  }
+
+  async endSession(sessionId: string): Promise<void> {
+    if (!(await this.deps.sessions.get(sessionId))) throw new ManagementError(`no active session "${sessionId}"`, 'not_found');
+    await this.deps.sessions.revoke(sessionId);
   }
 
   /** Withdraws a user's consent for a client and revokes every grant (and so every token) it gave. */

@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { cliActor } from '../admin/audit-log.js';
 import type { ClientView, UserView } from '../admin/management.js';
 import { loadConfig, type Config } from '../config.js';
 import { createGatehouse, type Gatehouse } from '../gatehouse.js';
@@ -8,6 +9,13 @@ import { startServer } from '../serve.js';
 
 interface Output {
   json: boolean;
+}
+
+/** What a command prints, and the audit event of a command that changes something. */
+interface CommandResult {
+  json: unknown;
+  text: string;
+  audit?: { action: string; target: string; details?: Record<string, unknown> };
 }
 
 /** Where a command writes; tests pass their own. */
@@ -77,12 +85,13 @@ export function buildProgram(io: Io): Command {
   const config = (overrides: Record<string, string> = {}): Config => loadConfig({ ...io.env, ...overrides });
   /** Runs `work` against an open store and prints its result as JSON or as text. */
   const withGatehouse =
-    <A extends unknown[]>(work: (gatehouse: Gatehouse, ...args: A) => Promise<{ json: unknown; text: string }>) =>
+    <A extends unknown[]>(work: (gatehouse: Gatehouse, ...args: A) => Promise<CommandResult>) =>
     async (...args: A) => {
       const options = args.at(-2) as Output;
       const gatehouse = await createGatehouse(config());
       try {
         const result = await work(gatehouse, ...args);
+        if (result.audit) await gatehouse.audit.record(cliActor(), result.audit.action, result.audit.target, result.audit.details);
         io.stdout(options.json ? JSON.stringify(result.json, null, 2) + '\n' : result.text + '\n');
       } finally {
         await gatehouse.close();
@@ -101,6 +110,7 @@ export function buildProgram(io: Io): Command {
         // Create keys and schema once, so the workers do not race to do it.
         const gatehouse = await createGatehouse(serverConfig);
         await gatehouse.keys.ensureKeys();
+        await gatehouse.management.ensureBuiltinClients();
         await gatehouse.close();
         for (let i = 0; i < options.workers; i++) cluster.fork();
         cluster.on('exit', (worker, code, signal) => {
@@ -165,6 +175,7 @@ export function buildProgram(io: Io): Command {
           public: options.public === true,
         });
         return {
+          audit: { action: 'client.created', target: client.client_id, details: { name: client.name, roles: client.roles, grant_types: client.grant_types } },
           json: { ...client, ...(clientSecret ? { client_secret: clientSecret } : {}) },
           text: `Created app client "${client.name}"\n${describeClient(client)}${clientSecret ? '\n' + secretNotice(clientSecret) : ''}`,
         };
@@ -197,7 +208,7 @@ export function buildProgram(io: Io): Command {
     .addOption(jsonOption())
     .action(withGatehouse(async (gatehouse, id: string) => {
       const client = await gatehouse.management.revokeClient(id);
-      return { json: client, text: `Revoked app client ${client.client_id} ("${client.name}")` };
+      return { json: client, text: `Revoked app client ${client.client_id} ("${client.name}")`, audit: { action: 'client.revoked', target: client.client_id, details: { name: client.name } } };
     }));
   clients
     .command('rotate-secret <id>')
@@ -208,6 +219,7 @@ export function buildProgram(io: Io): Command {
       const { client, clientSecret } = await gatehouse.management.rotateSecret(id, options.grace);
       const until = client.previous_secret_expires_at === null ? 'is no longer valid' : `stays valid until ${date(client.previous_secret_expires_at)}`;
       return {
+        audit: { action: 'client.secret_rotated', target: client.client_id, details: { previous_secret_expires_at: client.previous_secret_expires_at } },
         json: { ...client, client_secret: clientSecret },
         text: `New secret for ${client.client_id} ("${client.name}"); the previous one ${until}\n${secretNotice(clientSecret)}`,
       };
@@ -223,7 +235,7 @@ export function buildProgram(io: Io): Command {
     .addOption(jsonOption())
     .action(withGatehouse(async (gatehouse, options: { name: string; scopes: string[]; description?: string }) => {
       const role = await gatehouse.management.createRole(options);
-      return { json: role, text: `Created role "${role.name}" with scopes: ${role.scopes.join(' ') || '(none)'}` };
+      return { json: role, text: `Created role "${role.name}" with scopes: ${role.scopes.join(' ') || '(none)'}`, audit: { action: 'role.created', target: role.name, details: { scopes: role.scopes } } };
     }));
   roles
     .command('list')
@@ -244,7 +256,7 @@ export function buildProgram(io: Io): Command {
     .addOption(jsonOption())
     .action(withGatehouse(async (gatehouse, options: { identifier: string; name?: string; scopes?: string[] }) => {
       const api = await gatehouse.management.createApi({ identifier: options.identifier, name: options.name ?? '', scopes: options.scopes ?? [] });
-      return { json: api, text: `Registered API ${api.identifier} ("${api.name}")` };
+      return { json: api, text: `Registered API ${api.identifier} ("${api.name}")`, audit: { action: 'api.created', target: api.identifier, details: { scopes: api.scopes } } };
     }));
   apis
     .command('list')
@@ -274,7 +286,7 @@ export function buildProgram(io: Io): Command {
         ...(options.name ? { name: options.name } : {}),
         ...(options.admin ? { roles: [await gatehouse.management.ensureAdminRole()] } : {}),
       });
-      return { json: user, text: `Created user "${user.username}"\n${describeUser(user)}` };
+      return { json: user, text: `Created user "${user.username}"\n${describeUser(user)}`, audit: { action: 'user.created', target: user.id, details: { username: user.username, roles: user.roles } } };
     }));
   users
     .command('list')
@@ -298,7 +310,7 @@ export function buildProgram(io: Io): Command {
     .addOption(jsonOption())
     .action(withGatehouse(async (gatehouse, id: string) => {
       const user = await gatehouse.management.disableUser(id);
-      return { json: user, text: `Disabled user "${user.username}"` };
+      return { json: user, text: `Disabled user "${user.username}"`, audit: { action: 'user.disabled', target: user.id, details: { username: user.username } } };
     }));
 
   const keys = program.command('keys').description('token signing keys');
@@ -323,7 +335,11 @@ export function buildProgram(io: Io): Command {
       await gatehouse.keys.ensureKeys();
       const algorithms: SigningAlgorithm[] = options.alg && isSigningAlgorithm(options.alg) ? [options.alg] : [...SIGNING_ALGORITHMS];
       const rotated = await gatehouse.keys.rotate(algorithms);
-      return { json: rotated, text: rotated.map((r) => `${r.alg}: now signing with ${r.kid}${r.retired ? ` (retired ${r.retired})` : ''}`).join('\n') };
+      return {
+        json: rotated,
+        text: rotated.map((r) => `${r.alg}: now signing with ${r.kid}${r.retired ? ` (retired ${r.retired})` : ''}`).join('\n'),
+        audit: { action: 'keys.rotated', target: rotated.map((r) => r.kid).join(' '), details: { rotated } },
+      };
     }));
 
   return program;

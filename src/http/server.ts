@@ -7,6 +7,8 @@ import { demoApiRoutes } from './routes/demo-api.js';
 import { healthRoutes } from './routes/health.js';
 import { userInfoRoutes } from './routes/userinfo.js';
 import { pagesPlugin } from '../pages/plugin.js';
+import { adminRoutes } from '../admin/routes.js';
+import { consoleRoutes } from '../console/routes.js';
 import { oauthEndpoints } from './routes/oauth-endpoints.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 import { registerSecurityHeaders } from './security-headers.js';
@@ -41,6 +43,8 @@ export async function buildHttpServer(gatehouse: Gatehouse, options: HttpServerO
   await app.register(demoApiRoutes, gatehouse);
   await app.register(userInfoRoutes, gatehouse);
   await app.register(pagesPlugin, gatehouse);
+  await app.register(adminRoutes, gatehouse);
+  await app.register(consoleRoutes, gatehouse);
   await app.ready();
   return app;
 }

@@ -16,6 +16,7 @@ import {
   type ResponseMode,
 } from './authorization-request.js';
 import { OAuthError } from './errors.js';
+import { isPrivilegedScope, withoutUnheldPrivileges } from './scopes.js';
 
 /** What the HTTP edge does next. */
 export type FlowOutcome =
@@ -31,6 +32,8 @@ const INTERACTION_TTL_SECONDS = 30 * 60;
 
 export interface AuthorizationFlowDependencies extends Omit<AuthorizationRequestDependencies, 'now'> {
   issuer: string;
+  /** The scopes a user's roles grant (for Gatehouse's own, privileged scopes). */
+  roleScopesOf: (userId: string) => Promise<ReadonlySet<string>>;
   interactions: InteractionRepository<AuthorizationRequest>;
   consents: ConsentRepository;
   grants: GrantRepository;
@@ -67,9 +70,15 @@ export class AuthorizationFlow {
     return this.decide(interaction.request, browserId, session, { ...interaction, sessionId: session.id });
   }
 
+  /** The scopes this user can be given of what the request asks: privileged ones only when their roles hold them. */
+  async scopesFor(request: AuthorizationRequest, userId: string): Promise<string[]> {
+    if (!request.scopes.some(isPrivilegedScope)) return request.scopes;
+    return withoutUnheldPrivileges(request.scopes, await this.deps.roleScopesOf(userId));
+  }
+
   /** The user's answer on the consent page. */
   async afterConsent(interaction: AuthorizationInteraction, session: Session, allow: boolean): Promise<FlowOutcome> {
-    const { request } = interaction;
+    const request = { ...interaction.request, scopes: await this.scopesFor(interaction.request, session.userId) };
     // The consent page can be reached directly: it must not become a way around prompt=login or max_age.
     if (this.needsLogin(request, session, interaction)) return { kind: 'login', interactionId: interaction.id };
     if (!(await this.deps.interactions.consume(interaction.id))) {
@@ -90,9 +99,8 @@ export class AuthorizationFlow {
       if (request.prompt.includes('none')) return this.errorResponse(request, new OAuthError('login_required', 'the user is not signed in'));
       return { kind: 'login', interactionId: (interaction ?? (await this.openInteraction(request, browserId))).id };
     }
-    const consent = await this.deps.consents.get(session.userId, request.clientId);
-    const consented = new Set(consent?.scopes ?? []);
-    if (request.prompt.includes('consent') || !consent || request.scopes.some((scope) => !consented.has(scope))) {
+    request = { ...request, scopes: await this.scopesFor(request, session.userId) };
+    if (await this.needsConsent(request, session.userId)) {
       if (request.prompt.includes('none')) return this.errorResponse(request, new OAuthError('consent_required', 'the user has not consented'));
       return { kind: 'consent', interactionId: (interaction ?? (await this.openInteraction(request, browserId))).id };
     }
@@ -110,6 +118,15 @@ export class AuthorizationFlow {
     if (interaction?.sessionId === session.id) return false;
     const tooOld = request.maxAge !== undefined && nowSeconds() - session.authTime > request.maxAge;
     return tooOld || request.prompt.includes('login');
+  }
+
+  /** First-party clients skip consent unless prompt=consent asks; others need it for every scope not yet agreed. */
+  private async needsConsent(request: AuthorizationRequest, userId: string): Promise<boolean> {
+    if (request.prompt.includes('consent')) return true;
+    if ((await this.deps.findClient(request.clientId))?.client.skipConsent) return false;
+    const consent = await this.deps.consents.get(userId, request.clientId);
+    const consented = new Set(consent?.scopes ?? []);
+    return !consent || request.scopes.some((scope) => !consented.has(scope));
   }
 
   private async openInteraction(request: AuthorizationRequest, browserId: string): Promise<AuthorizationInteraction> {

@@ -13,6 +13,8 @@ export interface AuthenticatedClient extends ResolvedClient {
 export interface ClientAuthInput {
   authorization: string | undefined;
   params: FormParams;
+  /** Where the request came from, for the audit log. */
+  ip: string;
 }
 
 /** RFC 6749 §5.2 invalid_client; 401 with a Basic challenge naming the scheme clients may use. */

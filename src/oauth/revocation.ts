@@ -1,4 +1,5 @@
 import { DEFAULT_CLOCK_TOLERANCE } from '../resource/verify-access-token.js';
+import type { AuditLog } from '../admin/audit-log.js';
 import type { GrantRepository } from '../store/grants.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
 import { sha256Hex } from '../tokens/hash.js';
@@ -20,6 +21,7 @@ export class RevocationEndpoint {
     private readonly directory: ClientDirectory,
     private readonly accessTokens: AccessTokens,
     private readonly grants: GrantRepository,
+    private readonly audit: AuditLog,
   ) {}
 
   async handle(input: ClientAuthInput): Promise<void> {
@@ -34,6 +36,7 @@ export class RevocationEndpoint {
       if (!refresh) return;
       if (refresh.clientId !== clientId) throw notIssuedToClient();
       await this.grants.revokeGrant(refresh.grantId);
+      await this.audit.record({ actor: clientId, actor_type: 'client', ip: input.ip }, 'token.revoked', refresh.userId, { kind: 'refresh_token', grant: refresh.grantId });
       return;
     }
     // With the leeway resource servers allow, so that no token one of them could still accept escapes revocation.
@@ -41,5 +44,6 @@ export class RevocationEndpoint {
     if (!claims) return;
     if (claims.client_id !== clientId) throw notIssuedToClient();
     await this.accessTokens.revoke(claims);
+    await this.audit.record({ actor: clientId, actor_type: 'client', ip: input.ip }, 'token.revoked', claims.sub, { kind: 'access_token', jti: claims.jti });
   }
 }

@@ -26,3 +26,13 @@ export function grantScopes(requested: readonly string[], allowed: ReadonlySet<s
   }
   return [...requested];
 }
+
+/**
+ * Gatehouse's own scopes (`gatehouse:…`, such as gatehouse:admin) reach a user's token only when one of the user's
+ * roles grants them: a client allowed to ask for them is not enough.
+ */
+export const isPrivilegedScope = (scope: string): boolean => scope.startsWith('gatehouse:');
+
+export function withoutUnheldPrivileges(scopes: readonly string[], held: ReadonlySet<string>): string[] {
+  return scopes.filter((scope) => !isPrivilegedScope(scope) || held.has(scope));
+}

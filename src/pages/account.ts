@@ -33,7 +33,10 @@ export async function accountRoutes(app: FastifyInstance, pages: PageContext): P
     const session = await pages.session(request);
     if (!session) return reply.redirect('/login?return_to=/account', 303);
     const clientId = field(body, 'client_id');
-    if (clientId) await gatehouse.management.withdrawConsent(session.userId, clientId);
+    if (clientId) {
+      const { revokedGrants } = await gatehouse.management.withdrawConsent(session.userId, clientId);
+      await gatehouse.audit.record({ actor: session.userId, actor_type: 'user', ip: request.ip }, 'consent.withdrawn', session.userId, { client_id: clientId, revoked_grants: revokedGrants });
+    }
     return reply.redirect('/account', 303);
   });
 }

@@ -36,7 +36,11 @@ export async function consentRoutes(app: FastifyInstance, pages: PageContext): P
     const found = await context(request, reply, (request.query as Record<string, string | undefined>).interaction);
     if (!found) return reply;
     const { interaction, session } = found;
-    const [client, user] = await Promise.all([gatehouse.directory.find(interaction.clientId), gatehouse.users.get(session.userId)]);
+    const [client, user, granted] = await Promise.all([
+      gatehouse.directory.find(interaction.clientId),
+      gatehouse.users.get(session.userId),
+      gatehouse.authorization.scopesFor(interaction.request, session.userId),
+    ]);
     const browserId = pages.cookies.browserId(request, reply);
     return sendPage(
       reply,
@@ -47,7 +51,7 @@ export async function consentRoutes(app: FastifyInstance, pages: PageContext): P
         description: client?.client.description,
         username: user?.name ?? user?.username,
         // Offline access is one permission, however it was spelled.
-        scopes: [...new Set(interaction.request.scopes.map((s) => (OFFLINE_SCOPES.has(s) ? 'offline_access' : s)))].map((name) => ({ name, description: describeScope(name) })),
+        scopes: [...new Set(granted.map((s) => (OFFLINE_SCOPES.has(s) ? 'offline_access' : s)))].map((name) => ({ name, description: describeScope(name) })),
         csrf: pages.csrf.issue(browserId, 'consent'),
         interaction: interaction.id,
       },
@@ -60,8 +64,11 @@ export async function consentRoutes(app: FastifyInstance, pages: PageContext): P
     if (!pages.checkCsrf(request, reply, 'consent', body)) return reply;
     const found = await context(request, reply, field(body, 'interaction'));
     if (!found) return reply;
-    const decision = field(body, 'decision');
-    const outcome = await gatehouse.authorization.afterConsent(found.interaction, found.session, decision === 'allow');
+    const allow = field(body, 'decision') === 'allow';
+    const outcome = await gatehouse.authorization.afterConsent(found.interaction, found.session, allow);
+    await gatehouse.audit.record({ actor: found.session.userId, actor_type: 'user', ip: request.ip }, allow ? 'consent.granted' : 'consent.denied', found.interaction.clientId, {
+      scopes: found.interaction.request.scopes,
+    });
     return pages.sendOutcome(reply, outcome, 303);
   });
 }

@@ -68,6 +68,12 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
     const returnTo = localPath(field(body, 'return_to'), '/account');
     const username = (field(body, 'username') ?? '').slice(0, 64);
     const result = await gatehouse.login.attempt(username, field(body, 'password') ?? '', request.ip);
+    await gatehouse.audit.record(
+      { actor: result.ok ? result.user.id : username, actor_type: result.ok ? 'user' : 'anonymous', ip: request.ip },
+      result.ok ? 'login.succeeded' : result.reason === 'throttled' ? 'login.throttled' : 'login.failed',
+      username,
+      interaction ? { client_id: interaction.clientId } : {},
+    );
     if (!result.ok) {
       const throttled = result.reason === 'throttled';
       return renderLogin(reply, browserId, {
@@ -116,6 +122,7 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
     const values = { username: field(body, 'username') ?? '', name: field(body, 'name') ?? '', email: field(body, 'email') ?? '' };
     try {
       const user = await gatehouse.management.createUser({ ...values, password: field(body, 'password') ?? '' });
+      await gatehouse.audit.record({ actor: user.id, actor_type: 'user', ip: request.ip }, 'user.signed_up', user.id, { username: user.username });
       return continueAfterSignIn(request, reply, user.id, interaction, '/account');
     } catch (error) {
       if (!(error instanceof ManagementError)) throw error;

@@ -24,7 +24,10 @@ export async function logoutRoutes(app: FastifyInstance, pages: PageContext): Pr
 
   async function finish(request: FastifyRequest, reply: FastifyReply, logout: EndSessionRequest) {
     const session = await pages.session(request);
-    if (session) await gatehouse.sessions.end(session.id);
+    if (session) {
+      await gatehouse.sessions.end(session.id);
+      await gatehouse.audit.record({ actor: session.userId, actor_type: 'user', ip: request.ip }, 'logout', session.id, logout.params.client_id ? { client_id: logout.params.client_id } : {});
+    }
     pages.cookies.clearSession(reply);
     if (logout.redirect) return reply.redirect(logout.redirect, 303);
     return sendPage(reply, 'logged-out', { title: 'Signed out' });

@@ -18,6 +18,8 @@ export interface Client {
   redirectUris: string[];
   postLogoutRedirectUris: string[];
   idTokenSignedResponseAlg: string;
+  /** First-party clients (the console, the playground) skip the consent page. */
+  skipConsent: boolean;
   accessTokenTtl: number | null;
   secretHash: string | null;
   previousSecretHash: string | null;
@@ -31,7 +33,11 @@ export type NewClient = Pick<
   Client,
   'clientId' | 'name' | 'description' | 'roles' | 'scopes' | 'grantTypes' | 'tokenEndpointAuthMethod' | 'redirectUris' | 'accessTokenTtl' | 'secretHash'
 > &
-  Partial<Pick<Client, 'postLogoutRedirectUris' | 'idTokenSignedResponseAlg'>>;
+  Partial<Pick<Client, 'postLogoutRedirectUris' | 'idTokenSignedResponseAlg' | 'skipConsent'>>;
+
+export type ClientChanges = Partial<
+  Pick<Client, 'name' | 'description' | 'roles' | 'scopes' | 'redirectUris' | 'postLogoutRedirectUris' | 'accessTokenTtl'>
+>;
 
 function toClient(row: Selectable<ClientsTable>): Client {
   return {
@@ -45,6 +51,7 @@ function toClient(row: Selectable<ClientsTable>): Client {
     redirectUris: fromJsonList(row.redirect_uris),
     postLogoutRedirectUris: fromJsonList(row.post_logout_redirect_uris),
     idTokenSignedResponseAlg: row.id_token_signed_response_alg,
+    skipConsent: row.skip_consent === 1,
     accessTokenTtl: row.access_token_ttl,
     secretHash: row.secret_hash,
     previousSecretHash: row.previous_secret_hash,
@@ -71,6 +78,7 @@ export class ClientRepository {
       redirect_uris: toJsonList(client.redirectUris),
       post_logout_redirect_uris: toJsonList(client.postLogoutRedirectUris ?? []),
       id_token_signed_response_alg: client.idTokenSignedResponseAlg ?? 'RS256',
+      skip_consent: client.skipConsent ? 1 : 0,
       access_token_ttl: client.accessTokenTtl,
       secret_hash: client.secretHash,
       previous_secret_hash: null,
@@ -92,6 +100,24 @@ export class ClientRepository {
   async list(): Promise<Client[]> {
     const rows = await this.store.db.selectFrom('clients').selectAll().orderBy('created_at').orderBy('client_id').execute();
     return rows.map(toClient);
+  }
+
+  /** Changes the given settings; returns the client as it is now, or undefined when there is none. */
+  async update(clientId: string, changes: ClientChanges): Promise<Client | undefined> {
+    const set = {
+      ...(changes.name === undefined ? {} : { name: changes.name }),
+      ...(changes.description === undefined ? {} : { description: changes.description }),
+      ...(changes.roles === undefined ? {} : { roles: toJsonList(changes.roles) }),
+      ...(changes.scopes === undefined ? {} : { scopes: toJsonList(changes.scopes) }),
+      ...(changes.redirectUris === undefined ? {} : { redirect_uris: toJsonList(changes.redirectUris) }),
+      ...(changes.postLogoutRedirectUris === undefined ? {} : { post_logout_redirect_uris: toJsonList(changes.postLogoutRedirectUris) }),
+      ...(changes.accessTokenTtl === undefined ? {} : { access_token_ttl: changes.accessTokenTtl }),
+      updated_at: nowSeconds(),
+    };
+    const result = await this.store.db.updateTable('clients').set(set).where('client_id', '=', clientId).executeTakeFirst();
+    if (result.numUpdatedRows === 0n) return undefined;
+    await this.store.announceChange();
+    return this.get(clientId);
   }
 
   /** Replaces the secret; the old one keeps working until `graceUntil` so deployments can roll over. */

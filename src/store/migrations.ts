@@ -170,9 +170,29 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_console_and_audit': {
+    async up(db: Kysely<any>) {
+      // First-party clients (the console, the playground) are not asked for consent.
+      await db.schema.alterTable('clients').addColumn('skip_consent', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .createTable('audit_events')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('actor_type', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('target', 'text', (c) => c.notNull())
+        .addColumn('ip', 'text', (c) => c.notNull())
+        .addColumn('details', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/** Every migration there is, in order. */
+export const MIGRATION_NAMES = Object.keys(migrations).sort();
 
 /** Applies what is missing; returns the names of the migrations applied now. */
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {

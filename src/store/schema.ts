@@ -35,6 +35,7 @@ export interface ClientsTable {
   updated_at: number;
   post_logout_redirect_uris: string; // JSON string[]
   id_token_signed_response_alg: string;
+  skip_consent: number;
 }
 
 export interface RevokedTokensTable {
@@ -159,6 +160,18 @@ export interface LoginThrottleTable {
   window_start: number;
 }
 
+export interface AuditEventsTable {
+  /** Time-ordered: sorting by id is sorting by time. */
+  id: string;
+  at: number;
+  actor: string;
+  actor_type: string;
+  action: string;
+  target: string;
+  ip: string;
+  details: string; // JSON object
+}
+
 export interface Database {
   roles: RolesTable;
   apis: ApisTable;
@@ -174,4 +187,5 @@ export interface Database {
   grant_access_tokens: GrantAccessTokensTable;
   consents: ConsentsTable;
   login_throttle: LoginThrottleTable;
+  audit_events: AuditEventsTable;
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../../gatehouse.js';
-import { bearerChallenge, bearerTokenFrom } from '../../resource/bearer.js';
+import { bearerTokenFrom } from '../../resource/bearer.js';
+import { sendBearerError } from '../bearer-errors.js';
 import { verifyAccessToken, type AccessTokenClaims } from '../../resource/verify-access-token.js';
 
 export const DEMO_READ_SCOPE = 'demo:read';
@@ -37,13 +38,7 @@ export async function demoApiRoutes(app: FastifyInstance, gatehouse: Gatehouse):
     });
   };
 
-  app.setErrorHandler((error, request, reply) => {
-    const noToken = request.headers.authorization === undefined;
-    const challenge = bearerChallenge('gatehouse-demo', noToken ? undefined : error);
-    reply.code(challenge.status).header('www-authenticate', challenge.wwwAuthenticate).header('cache-control', 'no-store');
-    // RFC 6750 §3.1: a request without a token gets no error code.
-    return reply.send(challenge.body ?? { message: 'an access token is required' });
-  });
+  app.setErrorHandler((error, request, reply) => sendBearerError('gatehouse-demo', error, request, reply));
 
   const responses = { 400: bearerError, 401: bearerError, 403: bearerError };
   app.get(

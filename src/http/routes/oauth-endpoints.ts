@@ -27,7 +27,7 @@ function clientInput(request: FastifyRequest) {
   // RFC 6749 §2.3.1: credentials never belong in the request URI, where logs and proxies keep them.
   const query = request.query as Record<string, unknown>;
   if ('client_secret' in query) throw invalidRequest('client credentials must not be sent in the query string');
-  return { authorization: request.headers.authorization, params: (request.body ?? {}) as FormParams };
+  return { authorization: request.headers.authorization, params: (request.body ?? {}) as FormParams, ip: request.ip };
 }
 
 const methodNotAllowed = async (_request: FastifyRequest, reply: FastifyReply) => {

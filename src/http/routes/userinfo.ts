@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../../gatehouse.js';
 import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
-import { bearerChallenge, bearerTokenFrom } from '../../resource/bearer.js';
+import { bearerTokenFrom } from '../../resource/bearer.js';
+import { sendBearerError } from '../bearer-errors.js';
 import { allowCorsPreflight, corsHeader } from '../cors.js';
 
 /**
@@ -9,12 +10,7 @@ import { allowCorsPreflight, corsHeader } from '../cors.js';
  * the query string (RFC 9700 §4.3.2) or the body is not looked at, so such a request counts as one without a token.
  */
 export async function userInfoRoutes(app: FastifyInstance, gatehouse: Gatehouse): Promise<void> {
-  app.setErrorHandler((error, request, reply) => {
-    const noToken = request.headers.authorization === undefined;
-    const challenge = bearerChallenge('gatehouse', noToken ? undefined : error);
-    reply.code(challenge.status).header('www-authenticate', challenge.wwwAuthenticate).header('cache-control', 'no-store');
-    return reply.send(challenge.body ?? { message: 'an access token is required' });
-  });
+  app.setErrorHandler((error, request, reply) => sendBearerError('gatehouse', error, request, reply));
   // Any body is ignored: the token is in the header.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 16 * 1024 }, (_request, _body, done) => done(null, undefined));

@@ -1,4 +1,5 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { AuditLog } from '../../admin/audit-log.js';
 import type { GrantRepository } from '../../store/grants.js';
 import { nowSeconds } from '../../store/json-list.js';
 import { sha256Hex } from '../../tokens/hash.js';
@@ -28,9 +29,10 @@ export class AuthorizationCodeGrant implements GrantHandler {
   constructor(
     private readonly grants: GrantRepository,
     private readonly issuer: UserTokenIssuer,
+    private readonly audit: AuditLog,
   ) {}
 
-  async handle({ client, params }: TokenRequest): Promise<TokenResponse> {
+  async handle({ client, params, ip }: TokenRequest): Promise<TokenResponse> {
     const code = required(params, 'code');
     const verifier = single(params, 'code_verifier');
     const redirectUri = single(params, 'redirect_uri');
@@ -49,18 +51,18 @@ export class AuthorizationCodeGrant implements GrantHandler {
     if (!redirectMatches) throw invalidGrant('redirect_uri does not match the authorization request');
     if (!pkceMatches(verifier, stored.codeChallenge)) throw invalidGrant('code_verifier does not match the code_challenge');
 
-    if (stored.usedAt !== null) {
-      if (stored.grantId) await this.grants.revokeGrant(stored.grantId);
-      throw invalidGrant('the authorization code was used already; the tokens issued from it are revoked');
-    }
+    const replayed = async (grantIds: (string | null)[]) => {
+      for (const id of grantIds) if (id) await this.grants.revokeGrant(id);
+      await this.audit.record({ actor: client.client.clientId, actor_type: 'client', ip }, 'code.replayed', stored.userId, { revoked_grants: grantIds.filter(Boolean) });
+      return invalidGrant('the authorization code was used already; the tokens issued from it are revoked');
+    };
+    if (stored.usedAt !== null) throw await replayed([stored.grantId]);
     const grantId = randomUUID();
     await this.grants.createGrant(grantId, stored.userId, stored.clientId, stored.scopes);
     if (!(await this.grants.consumeCode(stored.codeHash, grantId))) {
       // Another request redeemed it a moment ago: the same replay, seen from the other side.
-      await this.grants.revokeGrant(grantId);
       const winner = await this.grants.findCode(stored.codeHash);
-      if (winner?.grantId) await this.grants.revokeGrant(winner.grantId);
-      throw invalidGrant('the authorization code was used already; the tokens issued from it are revoked');
+      throw await replayed([grantId, winner?.grantId ?? null]);
     }
     return this.issuer.issue({
       client,

@@ -14,6 +14,7 @@ export interface TokenResponse {
 export interface TokenRequest {
   client: AuthenticatedClient;
   params: FormParams;
+  ip: string;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { AuditLog } from '../../admin/audit-log.js';
 import type { GrantRepository } from '../../store/grants.js';
 import { nowSeconds } from '../../store/json-list.js';
 import { sha256Hex } from '../../tokens/hash.js';
@@ -20,9 +21,10 @@ export class RefreshTokenGrant implements GrantHandler {
   constructor(
     private readonly grants: GrantRepository,
     private readonly issuer: UserTokenIssuer,
+    private readonly audit: AuditLog,
   ) {}
 
-  async handle({ client, params }: TokenRequest): Promise<TokenResponse> {
+  async handle({ client, params, ip }: TokenRequest): Promise<TokenResponse> {
     const presented = required(params, 'refresh_token');
     if (!isWellFormedOpaque(presented, OPAQUE_PREFIXES.refreshToken)) throw invalidGrant('the refresh token is invalid');
     const stored = await this.grants.findRefreshToken(sha256Hex(presented));
@@ -34,6 +36,7 @@ export class RefreshTokenGrant implements GrantHandler {
     const scopes = grantScopes(parseScopeParameter(single(params, 'scope')), new Set(stored.scopes));
     if (stored.usedAt !== null || !(await this.grants.consumeRefreshToken(stored.tokenHash))) {
       await this.grants.revokeGrant(stored.grantId);
+      await this.audit.record({ actor: client.client.clientId, actor_type: 'client', ip }, 'refresh_token.reused', stored.userId, { revoked_grant: stored.grantId });
       throw invalidGrant('the refresh token was used already; its whole family is revoked');
     }
     return this.issuer.issue({ client, grantId: stored.grantId, grant: stored, scopes });

@@ -8,6 +8,7 @@ import { OPAQUE_PREFIXES, generateOpaque } from '../../tokens/opaque.js';
 import { OFFLINE_SCOPES } from '../authorization-request.js';
 import type { AuthenticatedClient } from '../client-auth.js';
 import { OAuthError } from '../errors.js';
+import { isPrivilegedScope, withoutUnheldPrivileges } from '../scopes.js';
 
 /** The token response of the user-facing grants. RFC 6749 §7.1 makes the type case-insensitive. */
 export interface UserTokenResponse {
@@ -43,16 +44,19 @@ export class UserTokenIssuer {
     private readonly idTokens: IdTokens,
     private readonly grants: GrantRepository,
     private readonly users: UserRepository,
+    private readonly roleScopesOf: (userId: string) => Promise<ReadonlySet<string>>,
     private readonly settings: UserTokenSettings,
   ) {}
 
   async issue(request: UserTokenRequest): Promise<UserTokenResponse> {
-    const { client, grant, grantId, scopes } = request;
+    const { client, grant, grantId } = request;
     const user = await this.users.get(grant.userId);
     if (!user || user.disabledAt !== null) {
       await this.grants.revokeGrant(grantId);
       throw new OAuthError('invalid_grant', 'the user is no longer active');
     }
+    // A refresh after the user lost a role must not carry that role's privileged scopes on.
+    const scopes = request.scopes.some(isPrivilegedScope) ? withoutUnheldPrivileges(request.scopes, await this.roleScopesOf(user.id)) : request.scopes;
     const ttl = client.client.accessTokenTtl ?? this.settings.defaultAccessTokenTtl;
     const { token, claims } = await this.accessTokens.issue({
       subject: user.id,

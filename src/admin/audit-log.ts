@@ -1,0 +1,44 @@
+import { userInfo } from 'node:os';
+import type { AuditRepository, ActorType } from '../store/audit.js';
+
+/** Who did something, and from where. */
+export interface Actor {
+  actor: string;
+  actor_type: ActorType;
+  ip: string;
+}
+
+/** The actor for commands run with the CLI on this machine. */
+export const cliActor = (): Actor => {
+  let name = 'unknown';
+  try {
+    name = userInfo().username;
+  } catch {
+    // No passwd entry (some containers): the action is still recorded.
+  }
+  return { actor: `cli:${name}`, actor_type: 'cli', ip: '' };
+};
+
+/**
+ * Records administrative and security events. Never holds a secret or a token: details name ids, scopes and
+ * outcomes only. A failure to record is reported but does not undo or fail the action it describes.
+ */
+export class AuditLog {
+  constructor(
+    private readonly events: AuditRepository,
+    private readonly onError: (error: unknown) => void = (error) =>
+      process.stderr.write(`${JSON.stringify({ level: 50, msg: 'audit event not recorded', err: String(error) })}\n`),
+  ) {}
+
+  async record(who: Actor, action: string, target: string, details: Record<string, unknown> = {}): Promise<void> {
+    try {
+      await this.events.append({ ...who, action, target, details });
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+
+  page(limit: number, before?: string) {
+    return this.events.page(limit, before);
+  }
+}

@@ -1,0 +1,210 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Gatehouse } from '../gatehouse.js';
+import { isSigningAlgorithm, SIGNING_ALGORITHMS } from '../keys/key-store.js';
+import { sendBearerError } from '../http/bearer-errors.js';
+import { bearerTokenFrom } from '../resource/bearer.js';
+import { InsufficientScopeError, InvalidTokenError, verifyAccessToken, type AccessTokenClaims } from '../resource/verify-access-token.js';
+import type { Actor } from './audit-log.js';
+import { ADMIN_SCOPE, ManagementError } from './management.js';
+import * as schemas from './schemas.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    admin?: AccessTokenClaims;
+  }
+}
+
+const STATUS: Record<ManagementError['kind'], number> = { invalid: 400, not_found: 404, conflict: 409 };
+const ERROR_CODE: Record<ManagementError['kind'], string> = { invalid: 'invalid_request', not_found: 'not_found', conflict: 'conflict' };
+
+type Params = Record<string, string>;
+type Body = Record<string, unknown>;
+
+/**
+ * The admin API (JSON under /admin). Every call needs an access token from this server with scope
+ * gatehouse:admin, checked by the same verifier resource servers use; a user's token also needs the user to be
+ * active and to hold the scope through a role right now. Every change is written to the audit log.
+ */
+export async function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): Promise<void> {
+  const { config, accessTokens, management, keys, audit } = gatehouse;
+
+  app.addHook('onRequest', async (request) => {
+    const claims = await verifyAccessToken(bearerTokenFrom(request.headers.authorization) ?? '', {
+      issuer: config.issuer,
+      audience: config.defaultAudience,
+      keys: accessTokens.keyResolver,
+      requiredScopes: [ADMIN_SCOPE],
+      isRevoked: (c) => accessTokens.isRevoked(c),
+    });
+    if (claims.auth_time !== undefined) {
+      const user = await gatehouse.users.get(claims.sub);
+      if (!user || user.disabledAt !== null) throw new InvalidTokenError('the user is no longer active');
+      if (!(await gatehouse.roleScopesOf(user.id)).has(ADMIN_SCOPE)) throw new InsufficientScopeError([ADMIN_SCOPE]);
+    }
+    request.admin = claims;
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof ManagementError) {
+      return reply.code(STATUS[error.kind]).header('cache-control', 'no-store').send({ error: ERROR_CODE[error.kind], error_description: error.message });
+    }
+    if ((error as { validation?: unknown }).validation) {
+      return reply.code(400).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: (error as Error).message });
+    }
+    return sendBearerError('gatehouse-admin', error, request, reply);
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+  });
+
+  const actor = (request: FastifyRequest): Actor => ({
+    actor: request.admin!.sub,
+    actor_type: request.admin!.auth_time === undefined ? 'client' : 'user',
+    ip: request.ip,
+  });
+  const route = (schema: Record<string, unknown>) => ({ schema: { tags: ['admin'], security: schemas.adminSecurity, ...schema } });
+  const created = (reply: FastifyReply) => reply.code(201);
+
+  // App clients
+  app.get('/admin/clients', route({ summary: 'List app clients', response: { 200: schemas.clientList } }), async () => ({
+    clients: await management.listClients(),
+  }));
+  app.post('/admin/clients', route({ summary: 'Create an app client', body: schemas.newClient, response: { 201: schemas.clientWithSecret } }), async (request, reply) => {
+    const body = request.body as ClientBody & { name: string };
+    const { client, clientSecret } = await management.createClient({ ...clientInput(body), name: body.name, public: body.public === true });
+    await audit.record(actor(request), 'client.created', client.client_id, { name: client.name, roles: client.roles, grant_types: client.grant_types });
+    created(reply);
+    return { client, ...(clientSecret ? { client_secret: clientSecret } : {}) };
+  });
+  app.get('/admin/clients/:id', route({ summary: 'Get an app client', params: schemas.idParam, response: { 200: schemas.clientOne } }), async (request) => ({
+    client: await management.getClient((request.params as Params).id!),
+  }));
+  app.patch('/admin/clients/:id', route({ summary: 'Change an app client', params: schemas.idParam, body: schemas.clientChanges, response: { 200: schemas.clientOne } }), async (request) => {
+    const { id } = request.params as Params;
+    const body = request.body as ClientBody;
+    const client = await management.updateClient(id!, clientInput(body));
+    await audit.record(actor(request), 'client.updated', client.client_id, { changed: Object.keys(body) });
+    return { client };
+  });
+  app.post('/admin/clients/:id/rotate-secret', route({ summary: 'Issue a new client secret', params: schemas.idParam, body: schemas.rotateSecret, response: { 200: schemas.clientWithSecret } }), async (request) => {
+    const { id } = request.params as Params;
+    const grace = (request.body as Body | undefined)?.grace_seconds;
+    const { client, clientSecret } = await management.rotateSecret(id!, typeof grace === 'number' ? grace : undefined);
+    await audit.record(actor(request), 'client.secret_rotated', client.client_id, { previous_secret_expires_at: client.previous_secret_expires_at });
+    return { client, client_secret: clientSecret };
+  });
+  app.post('/admin/clients/:id/revoke', route({ summary: 'Revoke an app client and its tokens', params: schemas.idParam, response: { 200: schemas.clientOne } }), async (request) => {
+    const client = await management.revokeClient((request.params as Params).id!);
+    await audit.record(actor(request), 'client.revoked', client.client_id, { name: client.name });
+    return { client };
+  });
+
+  // Roles and APIs
+  app.get('/admin/roles', route({ summary: 'List roles', response: { 200: schemas.roleList } }), async () => ({ roles: await management.listRoles() }));
+  app.post('/admin/roles', route({ summary: 'Create a role', body: schemas.newRole, response: { 201: schemas.roleOne } }), async (request, reply) => {
+    const body = request.body as { name: string; scopes: string[]; description?: string };
+    const role = await management.createRole(body);
+    await audit.record(actor(request), 'role.created', role.name, { scopes: role.scopes });
+    created(reply);
+    return { role };
+  });
+  app.patch('/admin/roles/:name', route({ summary: "Change a role's scopes", params: schemas.nameParam, body: schemas.roleChanges, response: { 200: schemas.roleOne } }), async (request) => {
+    const { name } = request.params as Params;
+    const role = await management.updateRoleScopes(name!, (request.body as { scopes: string[] }).scopes);
+    await audit.record(actor(request), 'role.updated', role.name, { scopes: role.scopes });
+    return { role };
+  });
+  app.get('/admin/apis', route({ summary: 'List APIs (resource servers)', response: { 200: schemas.apiList } }), async () => ({
+    default: config.defaultAudience,
+    apis: await management.listApis(),
+  }));
+  app.post('/admin/apis', route({ summary: 'Register an API', body: schemas.newApi, response: { 201: schemas.apiOne } }), async (request, reply) => {
+    const body = request.body as { identifier: string; name?: string; scopes?: string[] };
+    const api = await management.createApi({ identifier: body.identifier, name: body.name ?? '', scopes: body.scopes ?? [] });
+    await audit.record(actor(request), 'api.created', api.identifier, { scopes: api.scopes });
+    created(reply);
+    return { api };
+  });
+
+  // Users, their consents and sessions
+  app.get('/admin/users', route({ summary: 'List users', response: { 200: schemas.userList } }), async () => ({ users: await management.listUsers() }));
+  app.post('/admin/users', route({ summary: 'Create a user', body: schemas.newUser, response: { 201: schemas.userOne } }), async (request, reply) => {
+    const body = request.body as { username: string; password: string; email?: string; name?: string; roles?: string[] };
+    const user = await management.createUser(body);
+    await audit.record(actor(request), 'user.created', user.id, { username: user.username, roles: user.roles });
+    created(reply);
+    return { user };
+  });
+  app.get('/admin/users/:id', route({ summary: 'Get a user', params: schemas.idParam, response: { 200: schemas.userOne } }), async (request) => ({
+    user: await management.getUser((request.params as Params).id!),
+  }));
+  for (const [path, action, summary] of [
+    ['disable', 'user.disabled', 'Disable a user (ends their sessions)'],
+    ['enable', 'user.enabled', 'Enable a user'],
+  ] as const) {
+    app.post(`/admin/users/:id/${path}`, route({ summary, params: schemas.idParam, response: { 200: schemas.userOne } }), async (request) => {
+      const { id } = request.params as Params;
+      const user = path === 'disable' ? await management.disableUser(id!) : await management.enableUser(id!);
+      await audit.record(actor(request), action, user.id, { username: user.username });
+      return { user };
+    });
+  }
+  app.get('/admin/users/:id/consents', route({ summary: "A user's consents", params: schemas.idParam, response: { 200: schemas.consentList } }), async (request) => ({
+    consents: await management.listConsents((request.params as Params).id!),
+  }));
+  app.delete('/admin/users/:id/consents/:clientId', route({ summary: 'Withdraw a consent and revoke its tokens', params: schemas.consentParams, response: { 200: schemas.withdrawal } }), async (request) => {
+    const { id, clientId } = request.params as Params;
+    const user = await management.getUser(id!);
+    const result = await management.withdrawConsent(user.id, clientId!);
+    await audit.record(actor(request), 'consent.withdrawn', user.id, { client_id: clientId, revoked_grants: result.revokedGrants });
+    return { withdrawn: result.withdrawn, revoked_grants: result.revokedGrants };
+  });
+  app.get('/admin/users/:id/sessions', route({ summary: "A user's active sessions", params: schemas.idParam, response: { 200: schemas.sessionList } }), async (request) => ({
+    sessions: await management.listSessions((request.params as Params).id!),
+  }));
+  app.delete('/admin/sessions/:id', route({ summary: 'End a session', params: schemas.idParam, response: { 204: { type: 'null' } } }), async (request, reply) => {
+    const { id } = request.params as Params;
+    await management.endSession(id!);
+    await audit.record(actor(request), 'session.ended', id!);
+    return reply.code(204).send();
+  });
+
+  // Signing keys and the audit log
+  app.get('/admin/keys', route({ summary: 'List signing keys', response: { 200: schemas.keyList } }), async () => ({ keys: await keys.list() }));
+  app.post('/admin/keys/rotate', route({ summary: 'Rotate signing keys', body: schemas.rotateKeys, response: { 200: schemas.rotation } }), async (request) => {
+    const alg = (request.body as Body | undefined)?.alg;
+    const rotated = await keys.rotate(typeof alg === 'string' && isSigningAlgorithm(alg) ? [alg] : SIGNING_ALGORITHMS);
+    await audit.record(actor(request), 'keys.rotated', rotated.map((r) => r.kid).join(' '), { rotated });
+    return { rotated };
+  });
+  app.get('/admin/audit', route({ summary: 'The audit log, newest first', querystring: schemas.auditQuery, response: { 200: schemas.auditPage } }), async (request) => {
+    const query = request.query as { limit?: number; before?: string };
+    return audit.page(query.limit ?? 50, query.before);
+  });
+}
+
+/** The admin API's client fields (snake_case, as in RFC 7591) as management input; absent stays undefined. */
+interface ClientBody {
+  name?: string;
+  description?: string;
+  roles?: string[];
+  scope?: string;
+  grant_types?: string[];
+  redirect_uris?: string[];
+  post_logout_redirect_uris?: string[];
+  id_token_signed_response_alg?: string;
+  access_token_ttl?: number;
+  public?: boolean;
+}
+
+const clientInput = (body: ClientBody) => ({
+  name: body.name,
+  description: body.description,
+  roles: body.roles,
+  scopes: body.scope?.split(' ').filter(Boolean),
+  grantTypes: body.grant_types,
+  redirectUris: body.redirect_uris,
+  postLogoutRedirectUris: body.post_logout_redirect_uris,
+  idTokenSignedResponseAlg: body.id_token_signed_response_alg,
+  accessTokenTtl: body.access_token_ttl,
+});

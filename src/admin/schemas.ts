@@ -1,0 +1,195 @@
+/** JSON schemas of the admin API: they validate requests, shape responses and become its OpenAPI description. */
+
+const str = { type: 'string' } as const;
+const int = { type: 'integer' } as const;
+const nullableInt = { type: ['integer', 'null'] } as const;
+const strings = { type: 'array', items: str } as const;
+const scopeList = { type: 'array', items: { type: 'string', pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$', maxLength: 200 }, maxItems: 200 } as const;
+const uriList = { type: 'array', items: { type: 'string', maxLength: 2000 }, maxItems: 50 } as const;
+
+export const adminSecurity = [{ bearer: ['gatehouse:admin'] }];
+
+export const idParam = { type: 'object', properties: { id: { type: 'string', maxLength: 200 } }, required: ['id'] } as const;
+export const nameParam = { type: 'object', properties: { name: { type: 'string', maxLength: 64 } }, required: ['name'] } as const;
+export const consentParams = {
+  type: 'object',
+  properties: { id: { type: 'string', maxLength: 200 }, clientId: { type: 'string', maxLength: 200 } },
+  required: ['id', 'clientId'],
+} as const;
+
+const client = {
+  type: 'object',
+  properties: {
+    client_id: str,
+    name: str,
+    description: str,
+    roles: strings,
+    scope: str,
+    grant_types: strings,
+    token_endpoint_auth_method: str,
+    redirect_uris: strings,
+    post_logout_redirect_uris: strings,
+    id_token_signed_response_alg: str,
+    access_token_ttl: nullableInt,
+    status: { type: 'string', enum: ['active', 'revoked'] },
+    created_at: int,
+    updated_at: int,
+    revoked_at: nullableInt,
+    previous_secret_expires_at: nullableInt,
+  },
+  required: ['client_id', 'name', 'status'],
+} as const;
+
+export const clientList = { type: 'object', properties: { clients: { type: 'array', items: client } }, required: ['clients'] } as const;
+export const clientOne = { type: 'object', properties: { client }, required: ['client'] } as const;
+export const clientWithSecret = {
+  type: 'object',
+  properties: { client, client_secret: { type: 'string', description: 'Shown only this once; store it now' } },
+  required: ['client'],
+} as const;
+
+const clientFields = {
+  name: { type: 'string', minLength: 1, maxLength: 200 },
+  description: { type: 'string', maxLength: 2000 },
+  roles: { type: 'array', items: { type: 'string', maxLength: 64 }, maxItems: 50 },
+  scope: { type: 'string', maxLength: 4000, description: 'Space-separated scopes given directly, beside those of the roles' },
+  redirect_uris: uriList,
+  post_logout_redirect_uris: uriList,
+  access_token_ttl: { type: 'integer', minimum: 60, maximum: 86400 },
+} as const;
+
+export const newClient = {
+  type: 'object',
+  properties: {
+    ...clientFields,
+    grant_types: { type: 'array', items: { type: 'string', enum: ['client_credentials', 'authorization_code', 'refresh_token'] } },
+    id_token_signed_response_alg: { type: 'string', enum: ['RS256', 'ES256'] },
+    public: { type: 'boolean', description: 'A public client (no secret): browser and native apps' },
+  },
+  required: ['name'],
+  additionalProperties: false,
+} as const;
+export const clientChanges = { type: 'object', properties: clientFields, additionalProperties: false, minProperties: 1 } as const;
+export const rotateSecret = {
+  type: ['object', 'null'],
+  properties: { grace_seconds: { type: 'integer', minimum: 0, maximum: 30 * 86400, description: 'How long the previous secret keeps working' } },
+  additionalProperties: false,
+} as const;
+
+const role = { type: 'object', properties: { name: str, description: str, scopes: strings, createdAt: int }, required: ['name', 'scopes'] } as const;
+export const roleList = { type: 'object', properties: { roles: { type: 'array', items: role } }, required: ['roles'] } as const;
+export const roleOne = { type: 'object', properties: { role }, required: ['role'] } as const;
+export const newRole = {
+  type: 'object',
+  properties: { name: { type: 'string', maxLength: 64 }, description: { type: 'string', maxLength: 500 }, scopes: scopeList },
+  required: ['name', 'scopes'],
+  additionalProperties: false,
+} as const;
+export const roleChanges = { type: 'object', properties: { scopes: scopeList }, required: ['scopes'], additionalProperties: false } as const;
+
+const api = { type: 'object', properties: { identifier: str, name: str, scopes: strings, createdAt: int }, required: ['identifier'] } as const;
+export const apiList = { type: 'object', properties: { default: str, apis: { type: 'array', items: api } }, required: ['default', 'apis'] } as const;
+export const apiOne = { type: 'object', properties: { api }, required: ['api'] } as const;
+export const newApi = {
+  type: 'object',
+  properties: { identifier: { type: 'string', maxLength: 2000 }, name: { type: 'string', maxLength: 200 }, scopes: scopeList },
+  required: ['identifier'],
+  additionalProperties: false,
+} as const;
+
+const user = {
+  type: 'object',
+  properties: {
+    id: str,
+    username: str,
+    email: { type: ['string', 'null'] },
+    email_verified: { type: 'boolean' },
+    name: { type: ['string', 'null'] },
+    roles: strings,
+    status: { type: 'string', enum: ['active', 'disabled'] },
+    created_at: int,
+    updated_at: int,
+  },
+  required: ['id', 'username', 'status'],
+} as const;
+export const userList = { type: 'object', properties: { users: { type: 'array', items: user } }, required: ['users'] } as const;
+export const userOne = { type: 'object', properties: { user }, required: ['user'] } as const;
+export const newUser = {
+  type: 'object',
+  properties: {
+    username: { type: 'string', maxLength: 64 },
+    password: { type: 'string', maxLength: 1024, writeOnly: true },
+    email: { type: 'string', maxLength: 254 },
+    name: { type: 'string', maxLength: 200 },
+    roles: { type: 'array', items: { type: 'string', maxLength: 64 }, maxItems: 50 },
+  },
+  required: ['username', 'password'],
+  additionalProperties: false,
+} as const;
+
+export const consentList = {
+  type: 'object',
+  properties: {
+    consents: {
+      type: 'array',
+      items: { type: 'object', properties: { client_id: str, client_name: str, scopes: strings, granted_at: int }, required: ['client_id', 'scopes'] },
+    },
+  },
+  required: ['consents'],
+} as const;
+export const withdrawal = { type: 'object', properties: { withdrawn: { type: 'boolean' }, revoked_grants: int }, required: ['withdrawn', 'revoked_grants'] } as const;
+export const sessionList = {
+  type: 'object',
+  properties: {
+    sessions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { id: str, created_at: int, expires_at: int, auth_time: int, ip: str, user_agent: str },
+        required: ['id', 'created_at', 'expires_at'],
+      },
+    },
+  },
+  required: ['sessions'],
+} as const;
+
+const key = {
+  type: 'object',
+  properties: {
+    kid: str,
+    alg: str,
+    status: { type: 'string', enum: ['active', 'retired', 'expired'] },
+    createdAt: int,
+    retiredAt: nullableInt,
+    publishUntil: nullableInt,
+  },
+  required: ['kid', 'alg', 'status'],
+} as const;
+export const keyList = { type: 'object', properties: { keys: { type: 'array', items: key } }, required: ['keys'] } as const;
+export const rotateKeys = { type: ['object', 'null'], properties: { alg: { type: 'string', enum: ['ES256', 'RS256'] } }, additionalProperties: false } as const;
+export const rotation = {
+  type: 'object',
+  properties: { rotated: { type: 'array', items: { type: 'object', properties: { alg: str, kid: str, retired: str }, required: ['alg', 'kid'] } } },
+  required: ['rotated'],
+} as const;
+
+export const auditQuery = {
+  type: 'object',
+  properties: { limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 }, before: { type: 'string', maxLength: 64 } },
+  additionalProperties: false,
+} as const;
+export const auditPage = {
+  type: 'object',
+  properties: {
+    events: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { id: str, at: int, actor: str, actor_type: str, action: str, target: str, ip: str, details: { type: 'object', additionalProperties: true } },
+        required: ['id', 'at', 'actor', 'action'],
+      },
+    },
+    next: { type: ['string', 'null'] },
+  },
+  required: ['events', 'next'],
+} as const;

@@ -1,0 +1,101 @@
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Gatehouse } from '../gatehouse.js';
+import { packageRoot } from '../pages/package-root.js';
+
+/** The console's own OAuth client, created by the server at start (first party: no consent page). */
+export const CONSOLE_CLIENT_ID = 'gatehouse-console';
+export const CONSOLE_SCOPE = 'openid profile gatehouse:admin';
+
+/**
+ * The console is a static single-page app: it needs its own scripts and styles, talks only to this origin, and is
+ * never framed. This replaces the `default-src 'none'` the global security headers put on every response.
+ */
+export const CONSOLE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+  "frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+
+/** What the built console consists of: index.html in memory, and the set of files that may be served. */
+interface Bundle {
+  index: Buffer;
+  files: Set<string>;
+}
+
+function listFiles(dir: string, root = dir, into = new Set<string>()): Set<string> {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) listFiles(path, root, into);
+    else into.add(relative(root, path).split(sep).join('/'));
+  }
+  return into;
+}
+
+function loadBundle(dir: string): Bundle | undefined {
+  const indexPath = join(dir, 'index.html');
+  if (!existsSync(indexPath)) return undefined;
+  return { index: readFileSync(indexPath), files: listFiles(dir) };
+}
+
+/**
+ * The developer console at /console/: the Vite build in dist/console, its settings at /console/config.json, and
+ * index.html for every other path under /console/ so that client-side routes (including the OAuth callback) load
+ * the app. Only files that exist in the build are served; nothing outside it can be named.
+ */
+export async function consoleRoutes(app: FastifyInstance, gatehouse: Gatehouse): Promise<void> {
+  const root = join(packageRoot(), 'dist', 'console');
+  const issuer = gatehouse.config.issuer;
+  // Encapsulated in this plugin: reply.sendFile, without serving anything by itself.
+  await app.register(fastifyStatic, { root, serve: false, suppressWarning: true, cacheControl: false, etag: true, lastModified: true });
+
+  let bundle = loadBundle(root);
+  if (!bundle) app.log.warn(`the console is not built (no ${join(root, 'index.html')}): run npm run build`);
+  // Built after the server started (npm run build in another terminal): pick it up on the next request.
+  const currentBundle = () => (bundle ??= loadBundle(root));
+
+  const settings = {
+    issuer,
+    clientId: CONSOLE_CLIENT_ID,
+    redirectUri: `${issuer}/console/callback`,
+    scope: CONSOLE_SCOPE,
+    postLogoutRedirectUri: `${issuer}/console/`,
+  };
+
+  const secure = (reply: FastifyReply) => reply.header('content-security-policy', CONSOLE_CSP);
+
+  const sendIndex = (reply: FastifyReply) => {
+    const built = currentBundle();
+    secure(reply).header('cache-control', 'no-cache');
+    if (!built) {
+      return reply
+        .code(503)
+        .type('text/plain; charset=utf-8')
+        .header('retry-after', '30')
+        .send('The Gatehouse console has not been built. Run "npm run build" (or "npx vite build --config console/vite.config.ts") and reload this page.\n');
+    }
+    return reply.type('text/html; charset=utf-8').send(built.index);
+  };
+
+  app.get('/console', { schema: { hide: true } }, async (_request, reply) => secure(reply).redirect('/console/', 301));
+
+  app.get('/console/config.json', { schema: { hide: true } }, async (_request, reply) =>
+    secure(reply).header('cache-control', 'no-store').send(settings),
+  );
+
+  app.get('/console/*', { schema: { hide: true } }, async (request, reply) => {
+    const path = (request.params as { '*': string })['*'];
+    const built = currentBundle();
+    if (built && path !== 'index.html' && built.files.has(path)) {
+      secure(reply);
+      // Vite puts a content hash in every name under assets/: those never change.
+      reply.header('cache-control', path.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'public, max-age=3600');
+      return reply.sendFile(path);
+    }
+    // A missing hashed asset is an error (a stale page after a deploy), not a client-side route.
+    if (path.startsWith('assets/')) {
+      return secure(reply).code(404).send({ error: 'not_found', error_description: 'no such console asset' });
+    }
+    return sendIndex(reply);
+  });
+}

@@ -1,0 +1,42 @@
+import { randomBytes } from 'node:crypto';
+import type { Store } from './database.js';
+
+export type ActorType = 'user' | 'client' | 'cli' | 'anonymous';
+
+export interface AuditEvent {
+  id: string;
+  at: number;
+  actor: string;
+  actor_type: ActorType;
+  action: string;
+  target: string;
+  ip: string;
+  details: Record<string, unknown>;
+}
+
+export type NewAuditEvent = Omit<AuditEvent, 'id' | 'at'>;
+
+/** Milliseconds in base 36 (fixed width) then randomness: ids sort by time, and two events never collide. */
+const eventId = (at: number) => at.toString(36).padStart(10, '0') + randomBytes(6).toString('hex');
+
+/** The audit trail: administrative and security events, newest first, paged by id. */
+export class AuditRepository {
+  constructor(private readonly store: Store) {}
+
+  async append(event: NewAuditEvent): Promise<void> {
+    const at = Date.now();
+    await this.store.db
+      .insertInto('audit_events')
+      .values({ id: eventId(at), at, actor: event.actor, actor_type: event.actor_type, action: event.action, target: event.target, ip: event.ip, details: JSON.stringify(event.details) })
+      .execute();
+  }
+
+  /** Up to `limit` events older than the cursor `before` (an event id). */
+  async page(limit: number, before?: string): Promise<{ events: AuditEvent[]; next: string | null }> {
+    let query = this.store.db.selectFrom('audit_events').selectAll().orderBy('id', 'desc').limit(limit + 1);
+    if (before) query = query.where('id', '<', before);
+    const rows = await query.execute();
+    const events = rows.slice(0, limit).map((row) => ({ ...row, actor_type: row.actor_type as ActorType, details: JSON.parse(row.details) as Record<string, unknown> }));
+    return { events, next: rows.length > limit ? events.at(-1)!.id : null };
+  }
+}
