@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { errors, type JWTVerifyGetKey } from 'jose';
 import type { KeyStore } from '../keys/key-store.js';
 import type { ClientDirectory } from '../oauth/client-directory.js';
@@ -53,7 +53,8 @@ export class AccessTokens {
       ...(request.authTime === undefined ? {} : { auth_time: request.authTime }),
       iat,
       exp: iat + request.ttl,
-      jti: randomBytes(16).toString('base64url'),
+      // randomUUID draws from a cached pool of entropy: cheaper than randomBytes on the hot path, 122 random bits.
+      jti: randomUUID(),
     };
     const token = await signCompactJws(key.alg, { typ: 'at+jwt', kid: key.kid }, claims, key.privateKey);
     return { token, claims };
