@@ -436,11 +436,15 @@ export class Management {
     return toUserView(user);
   }
 
-  /** A disabled user cannot sign in, their sessions end, and their refresh tokens stop working. */
+  /**
+   * A disabled user cannot sign in, their sessions end, and every grant they gave is revoked — refresh tokens and
+   * access tokens alike — so that enabling them again does not bring back tokens someone may have stolen.
+   */
   async disableUser(idOrUsername: string): Promise<UserView> {
     const user = await this.getUser(idOrUsername);
     await this.users.setDisabled(user.id, true);
     await this.deps.sessions.revokeAllForUser(user.id);
+    await this.deps.grants.revokeAllGrantsOf(user.id);
     return this.getUser(user.id);
   }
 

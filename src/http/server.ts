@@ -9,6 +9,7 @@ import { userInfoRoutes } from './routes/userinfo.js';
 import { pagesPlugin } from '../pages/plugin.js';
 import { adminRoutes } from '../admin/routes.js';
 import { consoleRoutes } from '../console/routes.js';
+import { playgroundRoutes } from '../playground/routes.js';
 import { oauthEndpoints } from './routes/oauth-endpoints.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 import { registerSecurityHeaders } from './security-headers.js';
@@ -31,6 +32,9 @@ export async function buildHttpServer(gatehouse: Gatehouse, options: HttpServerO
     connectionTimeout: 60_000,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
+    // A field the schema does not know is a mistake to report (a typo in "grace_seconds" must not become the
+    // default), not something to drop silently.
+    ajv: { customOptions: { removeAdditional: false } },
   });
   registerSecurityHeaders(app, gatehouse.config.issuer);
   app.setErrorHandler(sendError);
@@ -45,6 +49,7 @@ export async function buildHttpServer(gatehouse: Gatehouse, options: HttpServerO
   await app.register(pagesPlugin, gatehouse);
   await app.register(adminRoutes, gatehouse);
   await app.register(consoleRoutes, gatehouse);
+  await app.register(playgroundRoutes, gatehouse);
   await app.ready();
   return app;
 }

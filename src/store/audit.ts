@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Store } from './database.js';
+import { nowSeconds } from './json-list.js';
 
 export type ActorType = 'user' | 'client' | 'cli' | 'anonymous';
 
@@ -16,18 +17,23 @@ export interface AuditEvent {
 
 export type NewAuditEvent = Omit<AuditEvent, 'id' | 'at'>;
 
-/** Milliseconds in base 36 (fixed width) then randomness: ids sort by time, and two events never collide. */
-const eventId = (at: number) => at.toString(36).padStart(10, '0') + randomBytes(6).toString('hex');
+// Orders events of one process within the same millisecond.
+let sequence = 0;
+
+/** Milliseconds and a sequence number in base 36 (fixed width), then randomness: ids sort by time, never collide. */
+function eventId(): string {
+  sequence = (sequence + 1) % 36 ** 4;
+  return Date.now().toString(36).padStart(10, '0') + sequence.toString(36).padStart(4, '0') + randomBytes(5).toString('hex');
+}
 
 /** The audit trail: administrative and security events, newest first, paged by id. */
 export class AuditRepository {
   constructor(private readonly store: Store) {}
 
   async append(event: NewAuditEvent): Promise<void> {
-    const at = Date.now();
     await this.store.db
       .insertInto('audit_events')
-      .values({ id: eventId(at), at, actor: event.actor, actor_type: event.actor_type, action: event.action, target: event.target, ip: event.ip, details: JSON.stringify(event.details) })
+      .values({ id: eventId(), at: nowSeconds(), actor: event.actor, actor_type: event.actor_type, action: event.action, target: event.target, ip: event.ip, details: JSON.stringify(event.details) })
       .execute();
   }
 

@@ -100,6 +100,17 @@ export class GrantRepository {
       .execute();
   }
 
+  /** Ends every grant of a user, whatever the client (the user was disabled). */
+  async revokeAllGrantsOf(userId: string): Promise<number> {
+    const result = await this.store.db
+      .updateTable('grants')
+      .set({ revoked_at: nowSeconds() })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   async createCode(code: Omit<AuthorizationCode, 'usedAt' | 'grantId'>): Promise<void> {
     await this.store.db
       .insertInto('authorization_codes')
