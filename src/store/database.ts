@@ -1,8 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
 import type { Database } from './schema.js';
 import { migrateToLatest } from './migrations.js';
 
@@ -47,7 +45,8 @@ export interface StoreOptions {
 const CHANNEL = 'gatehouse_changes';
 
 export async function openStore(options: StoreOptions): Promise<Store> {
-  const store = options.databaseUrl ? await openPostgres(options.databaseUrl) : openSqlite(options.dataDir);
+  // Only the driver in use is loaded: each costs start-up time and memory.
+  const store = options.databaseUrl ? await openPostgres(options.databaseUrl) : await openSqlite(options.dataDir);
   if (options.migrate !== false) {
     try {
       await store.migrate();
@@ -69,7 +68,8 @@ async function measure(dialect: Dialect, db: Kysely<Database>): Promise<Database
   }
 }
 
-function openSqlite(dataDir: string): Store {
+async function openSqlite(dataDir: string): Promise<Store> {
+  const { default: BetterSqlite3 } = await import('better-sqlite3');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const connection = new BetterSqlite3(join(dataDir, 'gatehouse.sqlite'));
   connection.pragma('journal_mode = WAL');
@@ -122,6 +122,7 @@ function openSqlite(dataDir: string): Store {
 const int8AsNumber = (value: string) => Number(value);
 
 async function openPostgres(databaseUrl: string): Promise<Store> {
+  const { default: pg } = await import('pg');
   const types = {
     getTypeParser: (oid: number, format?: 'text' | 'binary') =>
       oid === pg.types.builtins.INT8 ? int8AsNumber : pg.types.getTypeParser(oid, format as 'text'),
@@ -134,7 +135,7 @@ async function openPostgres(databaseUrl: string): Promise<Store> {
   let counter = 0;
   let listening = false;
   let closed = false;
-  let listener: pg.Client | undefined;
+  let listener: import('pg').Client | undefined;
   let retry: NodeJS.Timeout | undefined;
 
   const listen = async () => {
