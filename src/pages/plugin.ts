@@ -39,10 +39,16 @@ export async function pagesPlugin(app: FastifyInstance, gatehouse: Gatehouse): P
     return sendErrorPage(reply, 500, 'Something went wrong', 'Please try again in a moment.', 'server_error');
   });
 
-  const stylesheet = readFileSync(join(packageRoot(), 'public', 'gatehouse.css'));
-  app.get('/assets/gatehouse.css', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(stylesheet),
-  );
+  for (const [file, type, paths] of [
+    ['gatehouse.css', 'text/css; charset=utf-8', ['/assets/gatehouse.css']],
+    // Browsers ask for /favicon.ico whatever the page says; the console and the playground get it too.
+    ['favicon.svg', 'image/svg+xml', ['/assets/favicon.svg', '/favicon.ico']],
+  ] as const) {
+    const content = readFileSync(join(packageRoot(), 'public', file));
+    for (const path of paths) {
+      app.get(path, { schema: { hide: true } }, async (_request, reply) => reply.type(type).header('cache-control', 'public, max-age=3600').send(content));
+    }
+  }
 
   const pages = new PageContext(gatehouse);
   await authorizeRoutes(app, pages);

@@ -45,7 +45,7 @@ export async function demoApiRoutes(app: FastifyInstance, gatehouse: Gatehouse):
     '/api/demo/whoami',
     {
       onRequest: protect([]),
-      schema: { summary: 'Who the token speaks for', tags: ['demo'], security: [{ bearer: [] }], response: { 200: claimsSchema, ...responses } },
+      schema: { summary: 'Who the token speaks for', tags: ['demo'], security: [{ bearer: [] }, { oauth2: [] }], response: { 200: claimsSchema, ...responses } },
     },
     async (request) => {
       const claims = request.accessToken!;
@@ -59,7 +59,7 @@ export async function demoApiRoutes(app: FastifyInstance, gatehouse: Gatehouse):
       schema: {
         summary: `Sample data; needs the ${DEMO_READ_SCOPE} scope`,
         tags: ['demo'],
-        security: [{ bearer: [DEMO_READ_SCOPE] }],
+        security: [{ bearer: [DEMO_READ_SCOPE] }, { oauth2: [DEMO_READ_SCOPE] }],
         response: {
           200: {
             type: 'object',

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { Gatehouse } from '../../gatehouse.js';
 import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
 import { invalidRequest } from '../../oauth/errors.js';
@@ -22,6 +22,9 @@ const formBody = (properties: Record<string, unknown>, required: string[]) => ({
   required,
 });
 const errorResponses = { 400: oauthErrorSchema, 401: oauthErrorSchema };
+// Documentation only: the client authenticates with HTTP Basic, or in the form (client_secret_post), or not at all
+// (public clients at the token and revocation endpoints); the endpoints decide, per RFC 6749 §2.3.
+const formDocs: Pick<FastifySchema, 'consumes' | 'security'> = { consumes: ['application/x-www-form-urlencoded'], security: [{ clientBasic: [] }, {}] };
 
 function clientInput(request: FastifyRequest) {
   // RFC 6749 §2.3.1: credentials never belong in the request URI, where logs and proxies keep them.
@@ -54,8 +57,12 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
     {
       onRequest: corsHeader,
       schema: {
-        summary: 'Token endpoint',
+        summary: 'Token endpoint: trade a grant for tokens',
+        description:
+          'RFC 6749 §3.2. grant_type client_credentials (confidential clients), authorization_code (with the PKCE ' +
+          'code_verifier) or refresh_token (rotates the refresh token). Answers carry Cache-Control: no-store.',
         tags: ['oauth'],
+        ...formDocs,
         body: formBody(
           {
             grant_type: stringParam('client_credentials, authorization_code or refresh_token'),
@@ -101,7 +108,9 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
       onRequest: corsHeader,
       schema: {
         summary: 'Token revocation (RFC 7009)',
+        description: 'Revokes an access or refresh token of the calling client; an unknown token is not an error (RFC 7009 §2.2).',
         tags: ['oauth'],
+        ...formDocs,
         body: formBody({ token: tokenParam('The token to revoke'), token_type_hint: stringParam('access_token or refresh_token') }, []),
         response: { 200: { type: 'null', description: 'Revoked, or nothing to revoke' }, ...errorResponses },
       },
@@ -117,7 +126,10 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
     {
       schema: {
         summary: 'Token introspection (RFC 7662)',
+        description: 'For resource servers: is the token active, and what does it carry. Needs a confidential client, authenticated with HTTP Basic or client_secret_post.',
         tags: ['oauth'],
+        consumes: formDocs.consumes,
+        security: [{ clientBasic: [] }],
         body: formBody({ token: tokenParam('The token to introspect'), token_type_hint: stringParam('access_token or refresh_token') }, []),
         response: {
           200: {

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { Gatehouse } from '../../gatehouse.js';
 import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
 import { bearerTokenFrom } from '../../resource/bearer.js';
@@ -21,10 +21,11 @@ export async function userInfoRoutes(app: FastifyInstance, gatehouse: Gatehouse)
     reply.header('cache-control', 'no-store');
     return claims;
   };
-  const schema = {
-    summary: 'UserInfo',
+  const schema: FastifySchema = {
+    summary: 'UserInfo: claims about the signed-in user',
+    description: "OpenID Connect Core §5.3. Needs a user's access token with the openid scope; profile and email add their claims.",
     tags: ['oidc'],
-    security: [{ bearer: ['openid'] }],
+    security: [{ bearer: ['openid'] }, { oauth2: ['openid'] }],
     response: { 200: { type: 'object', additionalProperties: true, properties: { sub: { type: 'string' } }, required: ['sub'] } },
   };
   app.get(ENDPOINT_PATHS.userinfo, { onRequest: corsHeader, schema }, handler);
