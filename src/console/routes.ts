@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -21,6 +21,7 @@ export const CONSOLE_CSP =
 interface Bundle {
   index: Buffer;
   files: Set<string>;
+  builtAt: number;
 }
 
 function listFiles(dir: string, root = dir, into = new Set<string>()): Set<string> {
@@ -32,10 +33,22 @@ function listFiles(dir: string, root = dir, into = new Set<string>()): Set<strin
   return into;
 }
 
+const indexMtime = (dir: string): number | undefined => {
+  try {
+    return statSync(join(dir, 'index.html')).mtimeMs;
+  } catch {
+    return undefined;
+  }
+};
+
 function loadBundle(dir: string): Bundle | undefined {
-  const indexPath = join(dir, 'index.html');
-  if (!existsSync(indexPath)) return undefined;
-  return { index: readFileSync(indexPath), files: listFiles(dir) };
+  const builtAt = indexMtime(dir);
+  if (builtAt === undefined) return undefined;
+  try {
+    return { index: readFileSync(join(dir, 'index.html')), files: listFiles(dir), builtAt };
+  } catch {
+    return undefined; // being rebuilt right now
+  }
 }
 
 /**
@@ -51,8 +64,12 @@ export async function consoleRoutes(app: FastifyInstance, gatehouse: Gatehouse):
 
   let bundle = loadBundle(root);
   if (!bundle) app.log.warn(`the console is not built (no ${join(root, 'index.html')}): run npm run build`);
-  // Built after the server started (npm run build in another terminal): pick it up on the next request.
-  const currentBundle = () => (bundle ??= loadBundle(root));
+  // Built or rebuilt after the server started (npm run build in another terminal): pick it up on the next request.
+  const currentBundle = () => {
+    const builtAt = indexMtime(root);
+    if (builtAt !== bundle?.builtAt) bundle = builtAt === undefined ? undefined : loadBundle(root);
+    return bundle;
+  };
 
   const settings = {
     issuer,

@@ -1,0 +1,146 @@
+import type { JSX } from 'preact';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { AdminApi } from './api';
+import type { Auth, SignedIn } from './auth';
+import { ADMIN_SCOPE } from './config';
+import { AppsIcon, KeyIcon, ListIcon, Logo, ShieldIcon, SignOutIcon, UsersIcon } from './components/icons';
+import { Console, type ConsoleContext } from './context';
+import { AuditPage } from './pages/audit';
+import { ClientDetailPage } from './pages/client-detail';
+import { ClientsPage } from './pages/clients';
+import { KeysPage } from './pages/keys';
+import { NotFoundPage } from './pages/not-found';
+import { RolesPage } from './pages/roles';
+import { UserDetailPage } from './pages/user-detail';
+import { UsersPage } from './pages/users';
+import { Link, match, navigate, useRoute } from './router';
+import { Busy, NoAccess } from './screens';
+
+const NAVIGATION: { to: string; label: string; icon: (props: { size?: number }) => JSX.Element }[] = [
+  { to: '/clients', label: 'API access', icon: AppsIcon },
+  { to: '/roles', label: 'Roles & scopes', icon: ShieldIcon },
+  { to: '/users', label: 'Users', icon: UsersIcon },
+  { to: '/keys', label: 'Signing keys', icon: KeyIcon },
+  { to: '/audit', label: 'Audit log', icon: ListIcon },
+];
+
+function pageFor(path: string): JSX.Element {
+  let params: Record<string, string> | undefined;
+  if (path === '/clients') return <ClientsPage />;
+  if ((params = match('/clients/:id', path))) return <ClientDetailPage key={params.id} clientId={params.id!} />;
+  if (path === '/roles') return <RolesPage />;
+  if (path === '/users') return <UsersPage />;
+  if ((params = match('/users/:id', path))) return <UserDetailPage key={params.id} userId={params.id!} />;
+  if (path === '/keys') return <KeysPage />;
+  if (path === '/audit') return <AuditPage />;
+  return <NotFoundPage />;
+}
+
+function initials(text: string): string {
+  const parts = text.split(/[\s._@-]+/).filter(Boolean);
+  return ((parts[0]?.[0] ?? '?') + (parts[1]?.[0] ?? '')).toUpperCase();
+}
+
+export function App({ auth, session, tokenEndpoint }: { auth: Auth; session: SignedIn; tokenEndpoint: string }) {
+  const [forbidden, setForbidden] = useState(!session.scopes.includes(ADMIN_SCOPE));
+  const [reauthenticating, setReauthenticating] = useState(false);
+  const { path } = useRoute();
+  const main = useRef<HTMLElement>(null);
+  const firstRender = useRef(true);
+
+  const context = useMemo<ConsoleContext>(() => {
+    let redirecting = false;
+    const api = new AdminApi({
+      accessToken: () => (Date.now() < session.expiresAt - 5_000 ? session.accessToken : undefined),
+      onUnauthorized: () => {
+        if (redirecting) return;
+        redirecting = true;
+        setReauthenticating(true);
+        void auth.signIn(location.pathname + location.search);
+      },
+      onForbidden: () => setForbidden(true),
+    });
+    return { api, auth, session, tokenEndpoint };
+  }, [auth, session, tokenEndpoint]);
+
+  // "/" is API access; an unknown path shows a not-found page inside the console.
+  useEffect(() => {
+    if (path === '/' || path === '/callback') navigate('/clients', { replace: true });
+  }, [path]);
+
+  // After client-side navigation, move focus to the new page's heading so screen readers announce it.
+  useEffect(() => {
+    if (firstRender.current) {
+      firstRender.current = false;
+      return;
+    }
+    const frame = requestAnimationFrame(() => {
+      const heading = main.current?.querySelector<HTMLElement>('h1');
+      (heading ?? main.current)?.focus({ preventScroll: false });
+      window.scrollTo(0, 0);
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [path]);
+
+  const who = session.user.name ?? session.user.username ?? 'this account';
+  if (reauthenticating) return <Busy message="Your sign-in has expired. Signing you in again…" />;
+  if (forbidden) return <NoAccess who={session.user.username ?? who} signOutUrl={auth.signOutUrl(session)} />;
+
+  return (
+    <Console.Provider value={context}>
+      <div class="shell">
+        <a href="#main" class="skip-link">
+          Skip to main content
+        </a>
+        <aside class="sidebar">
+          <div class="sidebar-brand">
+            <Logo size={30} />
+            <span class="brand-name">Gatehouse</span>
+            <span class="brand-tag">Console</span>
+          </div>
+          <nav class="sidebar-nav" aria-label="Console">
+            <ul>
+              {NAVIGATION.map(({ to, label, icon: Icon }) => {
+                const current = path === to || path.startsWith(`${to}/`);
+                return (
+                  <li key={to}>
+                    <Link to={to} class={`nav-link${current ? ' active' : ''}`} aria-current={current ? 'page' : undefined}>
+                      <Icon size={18} />
+                      <span>{label}</span>
+                    </Link>
+                  </li>
+                );
+              })}
+            </ul>
+          </nav>
+          <div class="sidebar-footer">
+            <span class="sidebar-footer-label">Issuer</span>
+            <span class="sidebar-footer-value" title={auth.config.issuer}>
+              {auth.config.issuer}
+            </span>
+          </div>
+        </aside>
+        <div class="main-column">
+          <header class="topbar">
+            <div class="topbar-user">
+              <span class="avatar" aria-hidden="true">
+                {initials(who)}
+              </span>
+              <span class="topbar-who">
+                <span class="topbar-name">{who}</span>
+                {session.user.username && session.user.username !== who && <span class="topbar-username">{session.user.username}</span>}
+              </span>
+            </div>
+            <a class="btn btn-ghost btn-small" href={auth.signOutUrl(session)}>
+              <SignOutIcon size={16} />
+              <span>Sign out</span>
+            </a>
+          </header>
+          <main id="main" class="main" tabIndex={-1} ref={main}>
+            {pageFor(path)}
+          </main>
+        </div>
+      </div>
+    </Console.Provider>
+  );
+}

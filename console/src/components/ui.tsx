@@ -1,0 +1,411 @@
+import type { ComponentChildren, JSX } from 'preact';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { formatDateTime, formatExact, formatPrecise, formatRelative } from '../format';
+import { CheckIcon, CloseIcon, CopyIcon, ErrorIcon, InfoIcon, WarningIcon } from './icons';
+
+export function PageHeader(props: { title: string; description?: ComponentChildren; actions?: ComponentChildren; breadcrumb?: ComponentChildren; badge?: ComponentChildren }) {
+  return (
+    <header class="page-header">
+      {props.breadcrumb && (
+        <nav class="breadcrumb" aria-label="Breadcrumb">
+          {props.breadcrumb}
+        </nav>
+      )}
+      <div class="page-header-row">
+        <div class="page-header-text">
+          <div class="title-row">
+            <h1 id="page-title" tabIndex={-1}>
+              {props.title}
+            </h1>
+            {props.badge && <span class="title-badge">{props.badge}</span>}
+          </div>
+          {props.description && <p class="page-description">{props.description}</p>}
+        </div>
+        {props.actions && <div class="page-actions">{props.actions}</div>}
+      </div>
+    </header>
+  );
+}
+
+type Tone = 'error' | 'warning' | 'success' | 'info';
+const TONE_ICONS = { error: ErrorIcon, warning: WarningIcon, success: CheckIcon, info: InfoIcon };
+
+/** An inline message. Errors are announced at once (role=alert); the others politely. */
+export function Alert({
+  tone,
+  title,
+  children,
+  class: className,
+  quiet,
+}: {
+  tone: Tone;
+  title?: string;
+  children?: ComponentChildren;
+  class?: string;
+  /** A standing state of the page (not news): not announced as a live region. */
+  quiet?: boolean;
+}) {
+  const Icon = TONE_ICONS[tone];
+  const ref = useRef<HTMLDivElement>(null);
+  // An error may appear below the fold of a long form or dialog: bring it into view.
+  useEffect(() => {
+    if (tone === 'error' && !quiet) ref.current?.scrollIntoView({ block: 'nearest' });
+  }, []);
+  return (
+    <div ref={ref} class={`alert alert-${tone}${className ? ` ${className}` : ''}`} role={quiet ? undefined : tone === 'error' ? 'alert' : 'status'}>
+      <Icon class="alert-icon" />
+      <div class="alert-body">
+        {title && <p class="alert-title">{title}</p>}
+        {children && <div class="alert-text">{children}</div>}
+      </div>
+    </div>
+  );
+}
+
+export function ErrorMessage({ error }: { error: Error | undefined }) {
+  if (!error) return null;
+  return <Alert tone="error">{error.message}</Alert>;
+}
+
+export function Badge({ tone = 'neutral', children }: { tone?: 'neutral' | 'success' | 'danger' | 'warning' | 'info'; children: ComponentChildren }) {
+  return <span class={`badge badge-${tone}`}>{children}</span>;
+}
+
+export function StatusBadge({ status }: { status: string }) {
+  const tone = status === 'active' ? 'success' : status === 'retired' ? 'warning' : status === 'revoked' || status === 'disabled' ? 'danger' : 'neutral';
+  return <Badge tone={tone}>{status[0]!.toUpperCase() + status.slice(1)}</Badge>;
+}
+
+export function Chips({ items, empty = '—' }: { items: string[]; empty?: string }) {
+  if (items.length === 0) return <span class="muted">{empty}</span>;
+  return (
+    <ul class="chips">
+      {items.map((item) => (
+        <li key={item} class="chip">
+          {item}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function Time({ value, relative = false, precise = false }: { value: number | null | undefined; relative?: boolean; precise?: boolean }) {
+  if (value === null || value === undefined) return <span class="muted">—</span>;
+  const iso = new Date(value * 1000).toISOString();
+  return (
+    <time dateTime={iso} title={formatExact(value)}>
+      {relative ? formatRelative(value) : precise ? formatPrecise(value) : formatDateTime(value)}
+    </time>
+  );
+}
+
+export function Spinner({ label = 'Loading…' }: { label?: string }) {
+  return (
+    <div class="loading" role="status">
+      <span class="spinner" aria-hidden="true" />
+      <span>{label}</span>
+    </div>
+  );
+}
+
+export function EmptyState({ icon: Icon, title, children, action }: { icon: (props: { size?: number }) => JSX.Element; title: string; children?: ComponentChildren; action?: ComponentChildren }) {
+  return (
+    <div class="empty">
+      <span class="empty-icon">
+        <Icon size={24} />
+      </span>
+      <h2 class="empty-title">{title}</h2>
+      {children && <p class="empty-text">{children}</p>}
+      {action && <div class="empty-action">{action}</div>}
+    </div>
+  );
+}
+
+export function Card({ title, description, children, actions, class: className, id }: { title?: string; description?: ComponentChildren; children: ComponentChildren; actions?: ComponentChildren; class?: string; id?: string }) {
+  const headingId = useId();
+  return (
+    <section class={`card${className ? ` ${className}` : ''}`} aria-labelledby={title ? headingId : undefined} id={id}>
+      {(title || actions) && (
+        <div class="card-header">
+          <div>
+            {title && (
+              <h2 class="card-title" id={headingId}>
+                {title}
+              </h2>
+            )}
+            {description && <p class="card-description">{description}</p>}
+          </div>
+          {actions && <div class="card-actions">{actions}</div>}
+        </div>
+      )}
+      {children}
+    </section>
+  );
+}
+
+/** A text input with its label, hint and error wired up for assistive technology. */
+export function Field({
+  label,
+  hint,
+  optional,
+  error,
+  children,
+}: {
+  label: string;
+  hint?: ComponentChildren;
+  optional?: boolean;
+  error?: string;
+  children: (ids: { id: string; describedBy: string | undefined; invalid: boolean }) => ComponentChildren;
+}) {
+  const id = useId();
+  const hintId = `${id}-hint`;
+  const errorId = `${id}-error`;
+  const describedBy = [hint ? hintId : '', error ? errorId : ''].filter(Boolean).join(' ') || undefined;
+  return (
+    <div class="field">
+      <label for={id} class="field-label">
+        {label}
+        {optional && <span class="optional"> (optional)</span>}
+      </label>
+      {children({ id, describedBy, invalid: Boolean(error) })}
+      {hint && (
+        <p class="field-hint" id={hintId}>
+          {hint}
+        </p>
+      )}
+      {error && (
+        <p class="field-error" id={errorId}>
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** A read-only value with a copy button; the value stays selectable for browsers without clipboard access. */
+export function CopyField({ label, value, hint, emphasis }: { label: string; value: string; hint?: ComponentChildren; emphasis?: boolean }) {
+  const id = useId();
+  const input = useRef<HTMLInputElement>(null);
+  const [copied, setCopied] = useState(false);
+  useEffect(() => {
+    if (!copied) return;
+    const timer = setTimeout(() => setCopied(false), 2500);
+    return () => clearTimeout(timer);
+  }, [copied]);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(value);
+    } catch {
+      input.current?.select();
+      document.execCommand('copy');
+    }
+    setCopied(true);
+  };
+  return (
+    <div class="field">
+      <label for={id} class="field-label">
+        {label}
+      </label>
+      <div class={`copy-field${emphasis ? ' copy-field-emphasis' : ''}`}>
+        <input
+          ref={input}
+          id={id}
+          class="input mono"
+          readOnly
+          value={value}
+          spellcheck={false}
+          autoComplete="off"
+          onFocus={(event) => event.currentTarget.select()}
+          aria-describedby={hint ? `${id}-hint` : undefined}
+        />
+        <button type="button" class="btn btn-secondary copy-button" onClick={copy} aria-label={`Copy ${label.toLowerCase()}`}>
+          {copied ? <CheckIcon /> : <CopyIcon />}
+          <span>{copied ? 'Copied' : 'Copy'}</span>
+        </button>
+      </div>
+      {hint && (
+        <p class="field-hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      )}
+      <span class="sr-only" aria-live="polite">
+        {copied ? `${label} copied to the clipboard` : ''}
+      </span>
+    </div>
+  );
+}
+
+/**
+ * A modal dialog on the native <dialog> element: focus moves in and is trapped, Escape closes, and focus goes back
+ * to where it was when the dialog closes.
+ */
+export function Dialog({
+  title,
+  description,
+  onClose,
+  children,
+  wide,
+  role,
+}: {
+  title: string;
+  description?: ComponentChildren;
+  onClose: () => void;
+  children: ComponentChildren;
+  wide?: boolean;
+  role?: 'alertdialog';
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  const descriptionId = useId();
+  useEffect(() => {
+    const previous = document.activeElement as HTMLElement | null;
+    const dialog = ref.current!;
+    if (!dialog.open) dialog.showModal();
+    return () => {
+      if (dialog.open) dialog.close();
+      if (previous && document.contains(previous)) previous.focus();
+    };
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      class={`dialog${wide ? ' dialog-wide' : ''}`}
+      aria-labelledby={titleId}
+      aria-describedby={description ? descriptionId : undefined}
+      role={role}
+      onCancel={(event) => {
+        event.preventDefault();
+        onClose();
+      }}
+    >
+      <div class="dialog-header">
+        <h2 id={titleId} class="dialog-title">
+          {title}
+        </h2>
+        <button type="button" class="icon-button" aria-label="Close" onClick={onClose}>
+          <CloseIcon />
+        </button>
+      </div>
+      {description && (
+        <p class="dialog-description" id={descriptionId}>
+          {description}
+        </p>
+      )}
+      {children}
+    </dialog>
+  );
+}
+
+/** Asks before something that cannot be undone; shows the API's error inside the dialog. */
+export function ConfirmDialog({
+  title,
+  children,
+  confirmLabel,
+  danger = true,
+  onConfirm,
+  onClose,
+}: {
+  title: string;
+  children: ComponentChildren;
+  confirmLabel: string;
+  danger?: boolean;
+  onConfirm: () => Promise<void>;
+  onClose: () => void;
+}) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error>();
+  const confirm = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await onConfirm();
+    } catch (reason) {
+      setError(reason as Error);
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog title={title} onClose={onClose} role="alertdialog">
+      <form onSubmit={confirm}>
+        <div class="dialog-body">
+          <div class="confirm-text">{children}</div>
+          <ErrorMessage error={error} />
+        </div>
+        <div class="dialog-footer">
+          <button type="button" class="btn btn-secondary" onClick={onClose} autoFocus>
+            Cancel
+          </button>
+          <button type="submit" class={`btn ${danger ? 'btn-danger' : 'btn-primary'}`} disabled={busy} aria-busy={busy}>
+            {busy ? 'Working…' : confirmLabel}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+/** Checkboxes for roles, each with the scopes it grants. */
+export function RoleChecklist({
+  roles,
+  selected,
+  onChange,
+  legend = 'Roles',
+  hint,
+  disabled,
+}: {
+  roles: { name: string; description: string; scopes: string[] }[];
+  selected: string[];
+  onChange: (selected: string[]) => void;
+  legend?: string;
+  hint?: ComponentChildren;
+  disabled?: boolean;
+}) {
+  const hintId = useId();
+  return (
+    <fieldset class="fieldset" aria-describedby={hint ? hintId : undefined} disabled={disabled}>
+      <legend class="field-label">{legend}</legend>
+      {hint && (
+        <p class="field-hint fieldset-hint" id={hintId}>
+          {hint}
+        </p>
+      )}
+      {roles.length === 0 ? (
+        <p class="muted small">There are no roles yet. Create one under Roles &amp; scopes.</p>
+      ) : (
+        <div class="check-list">
+          {roles.map((role) => {
+            const checked = selected.includes(role.name);
+            return (
+              <label key={role.name} class={`check-row${checked ? ' checked' : ''}`}>
+                <input
+                  type="checkbox"
+                  checked={checked}
+                  onChange={(event) => {
+                    const on = event.currentTarget.checked;
+                    onChange(on ? [...selected, role.name] : selected.filter((name) => name !== role.name));
+                  }}
+                />
+                <span class="check-text">
+                  <span class="check-title">{role.name}</span>
+                  <span class="check-detail">
+                    {role.scopes.length ? role.scopes.join(' ') : 'no scopes'}
+                    {role.description ? ` · ${role.description}` : ''}
+                  </span>
+                </span>
+              </label>
+            );
+          })}
+        </div>
+      )}
+    </fieldset>
+  );
+}
+
+export function TableWrap({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="table-wrap" data-label={label}>
+      {children}
+    </div>
+  );
+}

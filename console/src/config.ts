@@ -1,0 +1,20 @@
+/** What GET /console/config.json says: where to sign in and as which client. */
+export interface ConsoleConfig {
+  issuer: string;
+  clientId: string;
+  redirectUri: string;
+  scope: string;
+  /** Registered for the console client; where end-session sends the browser back to. */
+  postLogoutRedirectUri?: string;
+}
+
+export async function loadConfig(): Promise<ConsoleConfig> {
+  const response = await fetch(new URL('config.json', new URL(import.meta.env.BASE_URL, location.origin)), {
+    headers: { accept: 'application/json' },
+    cache: 'no-store',
+  });
+  if (!response.ok) throw new Error(`The console settings could not be loaded (HTTP ${response.status}).`);
+  return (await response.json()) as ConsoleConfig;
+}
+
+export const ADMIN_SCOPE = 'gatehouse:admin';

@@ -1,0 +1,389 @@
+import { useEffect, useState } from 'preact/hooks';
+import { ChevronRightIcon, RotateIcon } from '../components/icons';
+import { Alert, Card, Chips, ConfirmDialog, CopyField, Dialog, ErrorMessage, Field, PageHeader, RoleChecklist, Spinner, StatusBadge, Time } from '../components/ui';
+import { useConsole } from '../context';
+import { clientType, formatDateTime, formatDuration, splitLines, splitList } from '../format';
+import { useAction, useLoad, useTitle } from '../hooks';
+import { Link } from '../router';
+import type { ClientChanges, ClientView, Role } from '../types';
+import { isBuiltin } from './clients';
+import { CredentialsDialog } from './credentials';
+
+export function ClientDetailPage({ clientId }: { clientId: string }) {
+  const { api } = useConsole();
+  const loaded = useLoad(() => Promise.all([api.getClient(clientId), api.listRoles()]), [clientId]);
+  const [client, setClient] = useState<ClientView>();
+  const [dialog, setDialog] = useState<'rotate' | 'revoke'>();
+  const [rotated, setRotated] = useState<{ client: ClientView; secret: string }>();
+  useEffect(() => {
+    if (loaded.data) setClient(loaded.data[0]);
+  }, [loaded.data]);
+  useTitle(client?.name ?? 'App client');
+
+  const breadcrumb = (
+    <>
+      <Link to="/clients">API access</Link>
+      <ChevronRightIcon size={14} />
+      <span aria-current="page">{client?.name ?? 'App client'}</span>
+    </>
+  );
+  if (!client) {
+    return (
+      <>
+        <PageHeader title={loaded.error ? 'App client not found' : 'App client'} breadcrumb={breadcrumb} />
+        {loaded.error ? <ErrorMessage error={loaded.error} /> : <Spinner label="Loading the app client…" />}
+      </>
+    );
+  }
+  const roles = loaded.data?.[1] ?? [];
+  const active = client.status === 'active';
+  const confidential = client.token_endpoint_auth_method !== 'none';
+  const builtin = isBuiltin(client);
+
+  return (
+    <>
+      <PageHeader
+        title={client.name}
+        badge={<StatusBadge status={client.status} />}
+        description={client.description || undefined}
+        breadcrumb={breadcrumb}
+      />
+      {!active && (
+        <Alert tone="error" quiet title={`Revoked ${client.revoked_at ? formatDateTime(client.revoked_at) : ''}`.trim()} class="page-alert">
+          This app client cannot get tokens any more, and the access tokens it was given are refused.
+        </Alert>
+      )}
+      <div class="detail-grid">
+        <div class="detail-main">
+          <Card title="Credentials" description="What the app presents at the token endpoint.">
+            <div class="card-body">
+              <CopyField label="Client ID" value={client.client_id} />
+              {confidential ? (
+                <div class="secret-row">
+                  <div>
+                    <p class="field-label">Client secret</p>
+                    <p class="secret-mask" aria-label="Hidden">
+                      gate_cs_••••••••••••••••
+                    </p>
+                    <p class="field-hint">
+                      Shown only once, when the client was created or the secret rotated.
+                      {active && client.previous_secret_expires_at && (
+                        <>
+                          {' '}
+                          The previous secret keeps working until <Time value={client.previous_secret_expires_at} />.
+                        </>
+                      )}
+                    </p>
+                  </div>
+                  {active && (
+                    <button type="button" class="btn btn-secondary" onClick={() => setDialog('rotate')}>
+                      <RotateIcon size={16} />
+                      <span>Rotate secret</span>
+                    </button>
+                  )}
+                </div>
+              ) : (
+                <p class="muted small">Public client: no secret. It proves itself with PKCE at each sign-in.</p>
+              )}
+            </div>
+          </Card>
+          <SettingsCard client={client} roles={roles} disabled={!active || builtin} onSaved={setClient} />
+        </div>
+        <div class="detail-side">
+          <Card title="Details">
+            <dl class="details">
+              <dt>Type</dt>
+              <dd>{clientType(client)}</dd>
+              <dt>Grant types</dt>
+              <dd>
+                <Chips items={client.grant_types} />
+              </dd>
+              <dt>Effective scopes</dt>
+              <dd>
+                <Chips items={effectiveScopes(client, roles)} empty="None" />
+              </dd>
+              <dt>Client authentication</dt>
+              <dd>
+                <code class="mono-small">{client.token_endpoint_auth_method}</code>
+              </dd>
+              <dt>Access token lifetime</dt>
+              <dd>{client.access_token_ttl ? formatDuration(client.access_token_ttl) : 'Server default'}</dd>
+              {client.grant_types.includes('authorization_code') && (
+                <>
+                  <dt>ID token algorithm</dt>
+                  <dd>{client.id_token_signed_response_alg}</dd>
+                </>
+              )}
+              <dt>Created</dt>
+              <dd>
+                <Time value={client.created_at} />
+              </dd>
+              <dt>Last changed</dt>
+              <dd>
+                <Time value={client.updated_at} />
+              </dd>
+              {client.revoked_at && (
+                <>
+                  <dt>Revoked</dt>
+                  <dd>
+                    <Time value={client.revoked_at} />
+                  </dd>
+                </>
+              )}
+            </dl>
+          </Card>
+          {active && !builtin && (
+            <Card title="Revoke app client" class="card-danger">
+              <div class="card-body">
+                <p class="small">
+                  Revoking stops this client from getting tokens and makes the resource servers that check revocation refuse the tokens it holds.{' '}
+                  <strong>This cannot be undone.</strong>
+                </p>
+                <button type="button" class="btn btn-danger-outline" onClick={() => setDialog('revoke')}>
+                  Revoke app client
+                </button>
+              </div>
+            </Card>
+          )}
+          {builtin && (
+            <Alert tone="info" title="Built-in client">
+              Gatehouse manages this client itself; its settings follow the server's configuration.
+            </Alert>
+          )}
+        </div>
+      </div>
+      {dialog === 'revoke' && (
+        <ConfirmDialog
+          title={`Revoke ${client.name}?`}
+          confirmLabel="Revoke"
+          onClose={() => setDialog(undefined)}
+          onConfirm={async () => {
+            setClient(await api.revokeClient(client.client_id));
+            setDialog(undefined);
+          }}
+        >
+          <p>
+            <strong>{client.name}</strong> will no longer get access tokens, and the tokens it holds will be refused. Anything that uses this client stops working.
+          </p>
+          <p>This cannot be undone: to restore access, create a new app client.</p>
+        </ConfirmDialog>
+      )}
+      {dialog === 'rotate' && (
+        <RotateSecretDialog
+          client={client}
+          onClose={() => setDialog(undefined)}
+          onRotated={(updated, secret) => {
+            setDialog(undefined);
+            setClient(updated);
+            setRotated({ client: updated, secret });
+          }}
+        />
+      )}
+      {rotated && (
+        <CredentialsDialog
+          title="New client secret"
+          lead={
+            rotated.client.previous_secret_expires_at ? (
+              <>
+                The previous secret keeps working until <Time value={rotated.client.previous_secret_expires_at} />. Deploy the new one before then.
+              </>
+            ) : (
+              <>The previous secret no longer works. Deploy the new one now.</>
+            )
+          }
+          client={rotated.client}
+          secret={rotated.secret}
+          doneLabel="Done"
+          onDone={() => setRotated(undefined)}
+        />
+      )}
+    </>
+  );
+}
+
+function effectiveScopes(client: ClientView, roles: Role[]): string[] {
+  const scopes = new Set(client.scope.split(' ').filter(Boolean));
+  for (const name of client.roles) for (const scope of roles.find((role) => role.name === name)?.scopes ?? []) scopes.add(scope);
+  return [...scopes].sort();
+}
+
+const GRACE_OPTIONS = [
+  { value: 0, label: 'Stop working now' },
+  { value: 3_600, label: '1 hour' },
+  { value: 86_400, label: '24 hours (recommended)' },
+  { value: 604_800, label: '7 days' },
+];
+
+function RotateSecretDialog({ client, onClose, onRotated }: { client: ClientView; onClose: () => void; onRotated: (client: ClientView, secret: string) => void }) {
+  const { api } = useConsole();
+  const [grace, setGrace] = useState(86_400);
+  const rotate = useAction(async () => {
+    const result = await api.rotateSecret(client.client_id, grace);
+    onRotated(result.client, result.client_secret);
+  });
+  return (
+    <Dialog title="Rotate client secret" onClose={onClose}>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          void rotate.run();
+        }}
+      >
+        <div class="dialog-body">
+          <p class="dialog-lead">
+            Gatehouse issues a new secret for <strong>{client.name}</strong>. To roll it out without downtime, keep the old one working for a while.
+          </p>
+          <Field label="Old secret keeps working for">
+            {({ id }) => (
+              <select id={id} class="input select" value={grace} onChange={(event) => setGrace(Number(event.currentTarget.value))}>
+                {GRACE_OPTIONS.map((option) => (
+                  <option key={option.value} value={option.value}>
+                    {option.label}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <ErrorMessage error={rotate.error} />
+        </div>
+        <div class="dialog-footer">
+          <button type="button" class="btn btn-secondary" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" class="btn btn-primary" disabled={rotate.busy} aria-busy={rotate.busy}>
+            {rotate.busy ? 'Rotating…' : 'Rotate secret'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function SettingsCard({ client, roles, disabled, onSaved }: { client: ClientView; roles: Role[]; disabled: boolean; onSaved: (client: ClientView) => void }) {
+  const { api } = useConsole();
+  const initial = () => ({
+    name: client.name,
+    description: client.description,
+    roles: client.roles,
+    scope: client.scope,
+    redirectUris: client.redirect_uris.join('\n'),
+    logoutUris: client.post_logout_redirect_uris.join('\n'),
+    ttl: client.access_token_ttl === null ? '' : String(client.access_token_ttl),
+  });
+  const [form, setForm] = useState(initial);
+  const [saved, setSaved] = useState(false);
+  useEffect(() => setForm(initial()), [client]);
+  const set = <K extends keyof ReturnType<typeof initial>>(key: K, value: ReturnType<typeof initial>[K]) => {
+    setSaved(false);
+    setForm((current) => ({ ...current, [key]: value }));
+  };
+  const usesRedirects = client.grant_types.includes('authorization_code');
+
+  const changes = (): ClientChanges => {
+    const out: ClientChanges = {};
+    if (form.name.trim() !== client.name) out.name = form.name.trim();
+    if (form.description.trim() !== client.description) out.description = form.description.trim();
+    if ([...form.roles].sort().join(' ') !== [...client.roles].sort().join(' ')) out.roles = form.roles;
+    const scope = splitList(form.scope).join(' ');
+    if (scope !== client.scope) out.scope = scope;
+    if (usesRedirects) {
+      const redirects = splitLines(form.redirectUris);
+      if (redirects.join(' ') !== client.redirect_uris.join(' ')) out.redirect_uris = redirects;
+      const logout = splitLines(form.logoutUris);
+      if (logout.join(' ') !== client.post_logout_redirect_uris.join(' ')) out.post_logout_redirect_uris = logout;
+    }
+    const ttl = form.ttl.trim();
+    if (ttl !== '' && Number(ttl) !== client.access_token_ttl) out.access_token_ttl = Number(ttl);
+    return out;
+  };
+  const dirty = Object.keys(changes()).length > 0;
+  const ttlInvalid = form.ttl.trim() !== '' && !/^\d+$/.test(form.ttl.trim());
+  const save = useAction(async () => {
+    const updated = await api.updateClient(client.client_id, changes());
+    onSaved(updated);
+    setSaved(true);
+  });
+
+  return (
+    <Card
+      title="Settings"
+      description={
+        client.status === 'revoked'
+          ? 'A revoked client cannot be changed.'
+          : disabled
+            ? 'Gatehouse manages the settings of its built-in clients.'
+            : 'Changes apply to the next token the client asks for.'
+      }
+    >
+      <form
+        class="card-body"
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (!form.name.trim() || ttlInvalid) return;
+          void save.run();
+        }}
+      >
+        <fieldset class="plain-fieldset" disabled={disabled}>
+          <div class="form-grid">
+            <Field label="Name" error={!form.name.trim() ? 'Enter a name.' : undefined}>
+              {({ id, describedBy, invalid }) => (
+                <input id={id} class="input" value={form.name} maxLength={200} aria-describedby={describedBy} aria-invalid={invalid} onInput={(e) => set('name', e.currentTarget.value)} />
+              )}
+            </Field>
+            <Field label="Access token lifetime (seconds)" optional error={ttlInvalid ? 'Enter a whole number of seconds.' : undefined} hint="Empty means the server default.">
+              {({ id, describedBy, invalid }) => (
+                <input
+                  id={id}
+                  class="input"
+                  inputMode="numeric"
+                  value={form.ttl}
+                  placeholder="Server default"
+                  aria-describedby={describedBy}
+                  aria-invalid={invalid}
+                  onInput={(e) => set('ttl', e.currentTarget.value)}
+                />
+              )}
+            </Field>
+          </div>
+          <Field label="Description" optional>
+            {({ id }) => <textarea id={id} class="input textarea" rows={2} maxLength={2000} value={form.description} onInput={(e) => set('description', e.currentTarget.value)} />}
+          </Field>
+          <RoleChecklist roles={roles} selected={form.roles} onChange={(value) => set('roles', value)} hint="The client may ask for the scopes of these roles." />
+          <Field label="Additional scopes" optional hint="Separated by spaces. Granted to this client directly, on top of its roles.">
+            {({ id, describedBy }) => (
+              <input id={id} class="input mono" value={form.scope} spellcheck={false} aria-describedby={describedBy} onInput={(e) => set('scope', e.currentTarget.value)} />
+            )}
+          </Field>
+          {usesRedirects && (
+            <>
+              <Field label="Redirect URIs" hint="One per line, matched exactly.">
+                {({ id, describedBy }) => (
+                  <textarea id={id} class="input textarea mono" rows={2} spellcheck={false} value={form.redirectUris} aria-describedby={describedBy} onInput={(e) => set('redirectUris', e.currentTarget.value)} />
+                )}
+              </Field>
+              <Field label="Post-logout redirect URIs" optional hint="One per line.">
+                {({ id, describedBy }) => (
+                  <textarea id={id} class="input textarea mono" rows={1} spellcheck={false} value={form.logoutUris} aria-describedby={describedBy} onInput={(e) => set('logoutUris', e.currentTarget.value)} />
+                )}
+              </Field>
+            </>
+          )}
+        </fieldset>
+        {save.error && <Alert tone="error" title="The changes were not saved">{save.error.message}</Alert>}
+        {saved && !dirty && <Alert tone="success">Changes saved.</Alert>}
+        {!disabled && (
+          <div class="form-actions">
+            <button type="button" class="btn btn-secondary" disabled={!dirty || save.busy} onClick={() => setForm(initial())}>
+              Discard changes
+            </button>
+            <button type="submit" class="btn btn-primary" disabled={!dirty || save.busy} aria-busy={save.busy}>
+              {save.busy ? 'Saving…' : 'Save changes'}
+            </button>
+          </div>
+        )}
+      </form>
+    </Card>
+  );
+}
+

@@ -1,0 +1,327 @@
+import { useState } from 'preact/hooks';
+import { AppsIcon, PlusIcon } from '../components/icons';
+import { Alert, Chips, Dialog, EmptyState, ErrorMessage, Field, PageHeader, RoleChecklist, Spinner, StatusBadge, TableWrap, Time } from '../components/ui';
+import { useConsole } from '../context';
+import { clientType, splitLines, splitList } from '../format';
+import { useAction, useLoad, useTitle } from '../hooks';
+import { Link, navigate } from '../router';
+import type { ClientView, NewClient } from '../types';
+import { CredentialsDialog } from './credentials';
+
+/** The console's own clients: created by the server, not by people. */
+export const isBuiltin = (client: ClientView) => client.client_id.startsWith('gatehouse-');
+
+export function ClientsPage() {
+  useTitle('API access');
+  const { api } = useConsole();
+  const clients = useLoad(() => api.listClients(), []);
+  const [creating, setCreating] = useState(false);
+  const [created, setCreated] = useState<{ client: ClientView; secret: string | undefined }>();
+
+  const createButton = (
+    <button type="button" class="btn btn-primary" onClick={() => setCreating(true)}>
+      <PlusIcon size={16} />
+      <span>Create app client</span>
+    </button>
+  );
+  const list = clients.data ?? [];
+  const own = list.filter((client) => !isBuiltin(client)).sort((a, b) => b.created_at - a.created_at);
+  const builtin = list.filter(isBuiltin);
+
+  return (
+    <>
+      <PageHeader
+        title="API access"
+        description="App clients are the services and apps that call your APIs. Each gets a client ID and secret to trade for short-lived access tokens carrying the scopes of its roles."
+        actions={createButton}
+      />
+      {clients.loading && !clients.data ? (
+        <Spinner label="Loading app clients…" />
+      ) : clients.error && !clients.data ? (
+        <ErrorMessage error={clients.error} />
+      ) : (
+        <>
+          {own.length === 0 ? (
+            <EmptyState icon={AppsIcon} title="No app clients yet" action={createButton}>
+              Create an app client for each service that needs an access token. You choose its roles; it gets a client ID and a secret.
+            </EmptyState>
+          ) : (
+            <ClientTable clients={own} label="App clients" />
+          )}
+          {builtin.length > 0 && (
+            <details class="builtin">
+              <summary>Built-in clients ({builtin.length})</summary>
+              <p class="muted small">Gatehouse's own console and API playground sign people in with these. They are managed by the server.</p>
+              <ClientTable clients={builtin} label="Built-in clients" />
+            </details>
+          )}
+        </>
+      )}
+      {creating && (
+        <CreateClientDialog
+          onClose={() => setCreating(false)}
+          onCreated={(client, secret) => {
+            setCreating(false);
+            setCreated({ client, secret });
+            clients.reload();
+          }}
+        />
+      )}
+      {created && (
+        <CredentialsDialog
+          title="App client created"
+          lead={
+            <>
+              <strong>{created.client.name}</strong> is ready. Use these credentials to get access tokens.
+            </>
+          }
+          client={created.client}
+          secret={created.secret}
+          doneLabel="Done"
+          onDone={() => {
+            const id = created.client.client_id;
+            setCreated(undefined);
+            navigate(`/clients/${encodeURIComponent(id)}`);
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+function ClientTable({ clients, label }: { clients: ClientView[]; label: string }) {
+  return (
+    <TableWrap label={label}>
+      <table class="table" aria-label={label}>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Client ID</th>
+            <th scope="col">Type</th>
+            <th scope="col">Roles</th>
+            <th scope="col">Status</th>
+            <th scope="col">Created</th>
+          </tr>
+        </thead>
+        <tbody>
+          {clients.map((client) => (
+            <tr key={client.client_id}>
+              <td class="cell-primary">
+                <Link to={`/clients/${encodeURIComponent(client.client_id)}`} class="row-link">
+                  {client.name}
+                </Link>
+                {client.description && <div class="cell-secondary">{client.description}</div>}
+              </td>
+              <td>
+                <code class="mono-small">{client.client_id}</code>
+              </td>
+              <td class="nowrap">{clientType(client)}</td>
+              <td>
+                <Chips items={client.roles} />
+              </td>
+              <td>
+                <StatusBadge status={client.status} />
+              </td>
+              <td class="nowrap">
+                <Time value={client.created_at} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableWrap>
+  );
+}
+
+type AppType = 'machine' | 'web' | 'public';
+const APP_TYPES: { value: AppType; label: string; detail: string }[] = [
+  { value: 'machine', label: 'Machine to machine', detail: 'A backend service or job. Gets tokens with its client ID and secret (client credentials).' },
+  { value: 'web', label: 'Web application', detail: 'A server-side app that signs people in (authorization code). Has a secret.' },
+  { value: 'public', label: 'Single-page or native app', detail: 'Runs in a browser or on a device, so it cannot keep a secret. Signs people in with PKCE.' },
+];
+
+export function CreateClientDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (client: ClientView, secret: string | undefined) => void }) {
+  const { api } = useConsole();
+  const roles = useLoad(() => api.listRoles(), []);
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [type, setType] = useState<AppType>('machine');
+  const [selected, setSelected] = useState<string[]>([]);
+  const [redirectUris, setRedirectUris] = useState('');
+  const [logoutUris, setLogoutUris] = useState('');
+  const [scope, setScope] = useState('');
+  const [ttl, setTtl] = useState('');
+  const [touched, setTouched] = useState(false);
+  const nameError = touched && !name.trim() ? 'Enter a name for the app client.' : undefined;
+  const redirectError = touched && type !== 'machine' && splitLines(redirectUris).length === 0 ? 'Enter at least one redirect URI.' : undefined;
+  const ttlError = touched && ttl.trim() !== '' && !/^\d+$/.test(ttl.trim()) ? 'Enter a whole number of seconds.' : undefined;
+
+  const submit = useAction(async () => {
+    const input: NewClient = { name: name.trim() };
+    if (description.trim()) input.description = description.trim();
+    if (selected.length) input.roles = selected;
+    if (scope.trim()) input.scope = splitList(scope).join(' ');
+    if (ttl.trim()) input.access_token_ttl = Number(ttl.trim());
+    if (type === 'machine') input.grant_types = ['client_credentials'];
+    else {
+      input.grant_types = ['authorization_code', 'refresh_token'];
+      input.redirect_uris = splitLines(redirectUris);
+      const logout = splitLines(logoutUris);
+      if (logout.length) input.post_logout_redirect_uris = logout;
+      if (type === 'public') input.public = true;
+    }
+    const result = await api.createClient(input);
+    onCreated(result.client, result.client_secret);
+  });
+
+  return (
+    <Dialog title="Create app client" onClose={onClose} wide>
+      <form
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          setTouched(true);
+          const invalid = !name.trim() || (type !== 'machine' && splitLines(redirectUris).length === 0) || (ttl.trim() !== '' && !/^\d+$/.test(ttl.trim()));
+          if (invalid) {
+            requestAnimationFrame(() => (event.currentTarget as HTMLFormElement | null)?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+            return;
+          }
+          void submit.run();
+        }}
+      >
+        <div class="dialog-body">
+          <Field label="Name" error={nameError} hint="Shown to administrators and, for apps that sign people in, on the consent page.">
+            {({ id, describedBy, invalid }) => (
+              <input
+                id={id}
+                class="input"
+                value={name}
+                maxLength={200}
+                required
+                autoFocus
+                autoComplete="off"
+                aria-describedby={describedBy}
+                aria-invalid={invalid}
+                onInput={(event) => setName(event.currentTarget.value)}
+              />
+            )}
+          </Field>
+          <Field label="Description" optional>
+            {({ id, describedBy }) => (
+              <textarea
+                id={id}
+                class="input textarea"
+                rows={2}
+                maxLength={2000}
+                value={description}
+                aria-describedby={describedBy}
+                onInput={(event) => setDescription(event.currentTarget.value)}
+              />
+            )}
+          </Field>
+          <fieldset class="fieldset">
+            <legend class="field-label">Application type</legend>
+            <div class="radio-cards">
+              {APP_TYPES.map((option) => (
+                <label key={option.value} class={`radio-card${type === option.value ? ' checked' : ''}`}>
+                  <input type="radio" name="app-type" value={option.value} checked={type === option.value} onChange={() => setType(option.value)} />
+                  <span class="check-text">
+                    <span class="check-title">{option.label}</span>
+                    <span class="check-detail">{option.detail}</span>
+                  </span>
+                </label>
+              ))}
+            </div>
+          </fieldset>
+          {type !== 'machine' && (
+            <>
+              <Field label="Redirect URIs" error={redirectError} hint="One per line. Matched exactly; http only for localhost and loopback addresses.">
+                {({ id, describedBy, invalid }) => (
+                  <textarea
+                    id={id}
+                    class="input textarea mono"
+                    rows={2}
+                    value={redirectUris}
+                    placeholder="https://app.example.com/callback"
+                    spellcheck={false}
+                    aria-describedby={describedBy}
+                    aria-invalid={invalid}
+                    onInput={(event) => setRedirectUris(event.currentTarget.value)}
+                  />
+                )}
+              </Field>
+              <Field label="Post-logout redirect URIs" optional hint="One per line. Where the app may send people after they sign out.">
+                {({ id, describedBy }) => (
+                  <textarea
+                    id={id}
+                    class="input textarea mono"
+                    rows={1}
+                    value={logoutUris}
+                    spellcheck={false}
+                    aria-describedby={describedBy}
+                    onInput={(event) => setLogoutUris(event.currentTarget.value)}
+                  />
+                )}
+              </Field>
+            </>
+          )}
+          {roles.error ? (
+            <ErrorMessage error={roles.error} />
+          ) : roles.loading && !roles.data ? (
+            <Spinner label="Loading roles…" />
+          ) : (
+            <RoleChecklist
+              roles={roles.data ?? []}
+              selected={selected}
+              onChange={setSelected}
+              hint="The client may ask for the scopes of these roles."
+            />
+          )}
+          <details class="advanced">
+            <summary>Advanced settings</summary>
+            <div class="advanced-body">
+              <Field label="Additional scopes" optional hint="Separated by spaces. Granted to this client directly, on top of its roles.">
+                {({ id, describedBy }) => (
+                  <input
+                    id={id}
+                    class="input mono"
+                    value={scope}
+                    spellcheck={false}
+                    autoComplete="off"
+                    placeholder="invoices:read invoices:write"
+                    aria-describedby={describedBy}
+                    onInput={(event) => setScope(event.currentTarget.value)}
+                  />
+                )}
+              </Field>
+              <Field label="Access token lifetime (seconds)" optional error={ttlError} hint="How long each access token is valid. Shorter is safer.">
+                {({ id, describedBy, invalid }) => (
+                  <input
+                    id={id}
+                    class="input input-narrow"
+                    inputMode="numeric"
+                    value={ttl}
+                    placeholder="Server default"
+                    aria-describedby={describedBy}
+                    aria-invalid={invalid}
+                    onInput={(event) => setTtl(event.currentTarget.value)}
+                  />
+                )}
+              </Field>
+            </div>
+          </details>
+          {submit.error && <Alert tone="error" title="The app client was not created">{submit.error.message}</Alert>}
+        </div>
+        <div class="dialog-footer">
+          <button type="button" class="btn btn-secondary" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" class="btn btn-primary" disabled={submit.busy} aria-busy={submit.busy}>
+            {submit.busy ? 'Creating…' : 'Create'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+

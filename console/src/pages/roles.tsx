@@ -1,0 +1,271 @@
+import { useState } from 'preact/hooks';
+import { PlusIcon, ShieldIcon } from '../components/icons';
+import { Alert, Badge, Card, Chips, Dialog, EmptyState, ErrorMessage, Field, PageHeader, Spinner, TableWrap, Time } from '../components/ui';
+import { useConsole } from '../context';
+import { splitList } from '../format';
+import { useAction, useLoad, useTitle } from '../hooks';
+import type { Role } from '../types';
+
+const ADMIN_ROLE = 'admin';
+
+export function RolesPage() {
+  useTitle('Roles & scopes');
+  const { api } = useConsole();
+  const roles = useLoad(() => api.listRoles(), []);
+  const apis = useLoad(() => api.listApis(), []);
+  const [creating, setCreating] = useState(false);
+  const [editing, setEditing] = useState<Role>();
+  const [notice, setNotice] = useState<string>();
+
+  const createButton = (
+    <button type="button" class="btn btn-primary" onClick={() => setCreating(true)}>
+      <PlusIcon size={16} />
+      <span>Create role</span>
+    </button>
+  );
+  const list = [...(roles.data ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+
+  return (
+    <>
+      <PageHeader
+        title="Roles & scopes"
+        description="A role is a named set of scopes. App clients and users get the scopes of their roles, and access tokens carry them to your APIs."
+        actions={createButton}
+      />
+      {notice && (
+        <Alert tone="success" class="page-alert">
+          {notice}
+        </Alert>
+      )}
+      {roles.loading && !roles.data ? (
+        <Spinner label="Loading roles…" />
+      ) : roles.error && !roles.data ? (
+        <ErrorMessage error={roles.error} />
+      ) : list.length === 0 ? (
+        <EmptyState icon={ShieldIcon} title="No roles yet" action={createButton}>
+          Create a role such as <code>reader</code> with the scope <code>demo:read</code>, then give it to app clients.
+        </EmptyState>
+      ) : (
+        <TableWrap label="Roles">
+          <table class="table" aria-label="Roles">
+            <thead>
+              <tr>
+                <th scope="col">Role</th>
+                <th scope="col">Scopes</th>
+                <th scope="col">Created</th>
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((role) => (
+                <tr key={role.name}>
+                  <td class="cell-primary">
+                    <span class="cell-title">{role.name}</span>
+                    {role.name === ADMIN_ROLE && <Badge tone="info">Built-in</Badge>}
+                    {role.description && <div class="cell-secondary">{role.description}</div>}
+                  </td>
+                  <td>
+                    <Chips items={role.scopes} empty="No scopes" />
+                  </td>
+                  <td class="nowrap">
+                    <Time value={role.createdAt} />
+                  </td>
+                  <td class="cell-actions">
+                    {role.name !== ADMIN_ROLE && (
+                      <button type="button" class="btn btn-secondary btn-small" aria-label={`Edit scopes of ${role.name}`} onClick={() => setEditing(role)}>
+                        Edit scopes
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
+      )}
+
+      <Card
+        class="section"
+        title="APIs"
+        description="The audiences tokens are issued for. A client names one with the resource parameter (RFC 8707); without it, tokens are for the default API."
+      >
+        {apis.error ? (
+          <div class="card-body">
+            <ErrorMessage error={apis.error} />
+          </div>
+        ) : !apis.data ? (
+          <div class="card-body">
+            <Spinner label="Loading APIs…" />
+          </div>
+        ) : (
+          <table class="table table-flush" aria-label="APIs">
+            <thead>
+              <tr>
+                <th scope="col">Identifier</th>
+                <th scope="col">Name</th>
+                <th scope="col">Scopes</th>
+              </tr>
+            </thead>
+            <tbody>
+              <tr>
+                <td>
+                  <code class="mono-small">{apis.data.default}</code> <Badge tone="info">Default</Badge>
+                </td>
+                <td>Default API</td>
+                <td>
+                  <span class="muted">Any scope</span>
+                </td>
+              </tr>
+              {apis.data.apis.map((resource) => (
+                <tr key={resource.identifier}>
+                  <td>
+                    <code class="mono-small">{resource.identifier}</code>
+                  </td>
+                  <td>{resource.name || '—'}</td>
+                  <td>
+                    <Chips items={resource.scopes ?? []} empty="Any scope" />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
+
+      {creating && (
+        <CreateRoleDialog
+          onClose={() => setCreating(false)}
+          onCreated={(role) => {
+            setCreating(false);
+            setNotice(`Role "${role.name}" created.`);
+            roles.setData([...(roles.data ?? []), role]);
+          }}
+        />
+      )}
+      {editing && (
+        <EditScopesDialog
+          role={editing}
+          onClose={() => setEditing(undefined)}
+          onSaved={(role) => {
+            setEditing(undefined);
+            setNotice(`Scopes of "${role.name}" saved. Tokens issued from now on carry them.`);
+            roles.setData((roles.data ?? []).map((existing) => (existing.name === role.name ? role : existing)));
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+function CreateRoleDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (role: Role) => void }) {
+  const { api } = useConsole();
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [scopes, setScopes] = useState('');
+  const [touched, setTouched] = useState(false);
+  const nameError = touched && !name.trim() ? 'Enter a name for the role.' : undefined;
+  const create = useAction(async () => {
+    const role = await api.createRole({ name: name.trim(), scopes: splitList(scopes), ...(description.trim() ? { description: description.trim() } : {}) });
+    onCreated(role);
+  });
+  return (
+    <Dialog title="Create role" onClose={onClose}>
+      <form
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          setTouched(true);
+          if (name.trim()) void create.run();
+        }}
+      >
+        <div class="dialog-body">
+          <Field label="Name" error={nameError} hint={'Letters, digits, ".", "_", ":" or "-", e.g. billing-reader.'}>
+            {({ id, describedBy, invalid }) => (
+              <input
+                id={id}
+                class="input"
+                value={name}
+                maxLength={64}
+                autoFocus
+                autoComplete="off"
+                spellcheck={false}
+                aria-describedby={describedBy}
+                aria-invalid={invalid}
+                onInput={(e) => setName(e.currentTarget.value)}
+              />
+            )}
+          </Field>
+          <Field label="Description" optional>
+            {({ id }) => <input id={id} class="input" value={description} maxLength={500} onInput={(e) => setDescription(e.currentTarget.value)} />}
+          </Field>
+          <Field label="Scopes" hint="Separated by spaces, e.g. invoices:read invoices:write.">
+            {({ id, describedBy }) => (
+              <input
+                id={id}
+                class="input mono"
+                value={scopes}
+                spellcheck={false}
+                autoComplete="off"
+                aria-describedby={describedBy}
+                onInput={(e) => setScopes(e.currentTarget.value)}
+              />
+            )}
+          </Field>
+          {create.error && <Alert tone="error" title="The role was not created">{create.error.message}</Alert>}
+        </div>
+        <div class="dialog-footer">
+          <button type="button" class="btn btn-secondary" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" class="btn btn-primary" disabled={create.busy} aria-busy={create.busy}>
+            {create.busy ? 'Creating…' : 'Create role'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function EditScopesDialog({ role, onClose, onSaved }: { role: Role; onClose: () => void; onSaved: (role: Role) => void }) {
+  const { api } = useConsole();
+  const [scopes, setScopes] = useState(role.scopes.join(' '));
+  const save = useAction(async () => onSaved(await api.updateRoleScopes(role.name, splitList(scopes))));
+  return (
+    <Dialog title={`Edit scopes of ${role.name}`} onClose={onClose}>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          void save.run();
+        }}
+      >
+        <div class="dialog-body">
+          <Field label="Scopes" hint="Separated by spaces. Clients and users with this role get exactly these from their next token on.">
+            {({ id, describedBy }) => (
+              <textarea
+                id={id}
+                class="input textarea mono"
+                rows={3}
+                value={scopes}
+                autoFocus
+                spellcheck={false}
+                aria-describedby={describedBy}
+                onInput={(e) => setScopes(e.currentTarget.value)}
+              />
+            )}
+          </Field>
+          {save.error && <Alert tone="error" title="The scopes were not saved">{save.error.message}</Alert>}
+        </div>
+        <div class="dialog-footer">
+          <button type="button" class="btn btn-secondary" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" class="btn btn-primary" disabled={save.busy} aria-busy={save.busy}>
+            {save.busy ? 'Saving…' : 'Save scopes'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

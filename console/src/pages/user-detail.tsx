@@ -1,0 +1,288 @@
+import { useState } from 'preact/hooks';
+import { AppsIcon, ChevronRightIcon, MonitorIcon } from '../components/icons';
+import { Alert, Badge, Card, Chips, ConfirmDialog, EmptyState, ErrorMessage, PageHeader, Spinner, StatusBadge, Time } from '../components/ui';
+import { useConsole } from '../context';
+import { describeUserAgent } from '../format';
+import { useLoad, useTitle } from '../hooks';
+import { Link } from '../router';
+import type { Consent, Session, UserView } from '../types';
+
+type Pending = { kind: 'disable' } | { kind: 'consent'; consent: Consent } | { kind: 'session'; session: Session };
+
+export function UserDetailPage({ userId }: { userId: string }) {
+  const { api, session: me } = useConsole();
+  const user = useLoad(() => api.getUser(userId), [userId]);
+  const consents = useLoad(() => api.listConsents(userId), [userId]);
+  const sessions = useLoad(() => api.listSessions(userId), [userId]);
+  const [pending, setPending] = useState<Pending>();
+  const [notice, setNotice] = useState<string>();
+  const [enableError, setEnableError] = useState<Error>();
+  useTitle(user.data?.username ?? 'User');
+
+  const breadcrumb = (
+    <>
+      <Link to="/users">Users</Link>
+      <ChevronRightIcon size={14} />
+      <span aria-current="page">{user.data?.username ?? 'User'}</span>
+    </>
+  );
+  if (!user.data) {
+    return (
+      <>
+        <PageHeader title={user.error ? 'User not found' : 'User'} breadcrumb={breadcrumb} />
+        {user.error ? <ErrorMessage error={user.error} /> : <Spinner label="Loading the user…" />}
+      </>
+    );
+  }
+  const person: UserView = user.data;
+  const isMe = person.id === me.user.sub;
+  const enable = async () => {
+    setEnableError(undefined);
+    try {
+      user.setData(await api.enableUser(person.id));
+      setNotice(`${person.username} can sign in again.`);
+    } catch (error) {
+      setEnableError(error as Error);
+    }
+  };
+
+  return (
+    <>
+      <PageHeader
+        title={person.username}
+        badge={<StatusBadge status={person.status} />}
+        description={person.name ?? undefined}
+        breadcrumb={breadcrumb}
+        actions={
+          person.status === 'active' ? (
+            <button type="button" class="btn btn-danger-outline" onClick={() => setPending({ kind: 'disable' })} disabled={isMe} title={isMe ? 'You cannot disable yourself' : undefined}>
+              Disable user
+            </button>
+          ) : (
+            <button type="button" class="btn btn-secondary" onClick={enable}>
+              Enable user
+            </button>
+          )
+        }
+      />
+      {notice && (
+        <Alert tone="success" class="page-alert">
+          {notice}
+        </Alert>
+      )}
+      {enableError && <ErrorMessage error={enableError} />}
+      {person.status === 'disabled' && (
+        <Alert tone="warning" title="This user is disabled" class="page-alert">
+          They cannot sign in, and their sessions have ended. Enable the account to let them back in.
+        </Alert>
+      )}
+      <div class="detail-grid">
+        <div class="detail-main">
+          <Card title="Apps allowed" description="Apps this user let act on their behalf. Withdrawing revokes the app's refresh tokens; it must ask again.">
+            {consents.error ? (
+              <div class="card-body">
+                <ErrorMessage error={consents.error} />
+              </div>
+            ) : !consents.data ? (
+              <div class="card-body">
+                <Spinner />
+              </div>
+            ) : consents.data.length === 0 ? (
+              <EmptyState icon={AppsIcon} title="No apps allowed">
+                When {person.username} allows an app on the consent page, it appears here.
+              </EmptyState>
+            ) : (
+              <table class="table table-flush" aria-label="Apps allowed">
+                <thead>
+                  <tr>
+                    <th scope="col">App</th>
+                    <th scope="col">Scopes</th>
+                    <th scope="col">Allowed</th>
+                    <th scope="col">
+                      <span class="sr-only">Actions</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {consents.data.map((consent) => (
+                    <tr key={consent.client_id}>
+                      <td class="cell-primary">
+                        <Link to={`/clients/${encodeURIComponent(consent.client_id)}`} class="row-link">
+                          {consent.client_name}
+                        </Link>
+                      </td>
+                      <td>
+                        <Chips items={consent.scopes} />
+                      </td>
+                      <td class="nowrap">
+                        <Time value={consent.granted_at} />
+                      </td>
+                      <td class="cell-actions">
+                        <button
+                          type="button"
+                          class="btn btn-secondary btn-small"
+                          aria-label={`Withdraw consent for ${consent.client_name}`}
+                          onClick={() => setPending({ kind: 'consent', consent })}
+                        >
+                          Withdraw
+                        </button>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </Card>
+          <Card title="Sessions" description="Where this user is signed in to Gatehouse. Revoking a session signs them out there.">
+            {sessions.error ? (
+              <div class="card-body">
+                <ErrorMessage error={sessions.error} />
+              </div>
+            ) : !sessions.data ? (
+              <div class="card-body">
+                <Spinner />
+              </div>
+            ) : sessions.data.length === 0 ? (
+              <EmptyState icon={MonitorIcon} title="No active sessions">
+                {person.username} is not signed in anywhere.
+              </EmptyState>
+            ) : (
+              <table class="table table-flush" aria-label="Sessions">
+                <thead>
+                  <tr>
+                    <th scope="col">Device</th>
+                    <th scope="col">IP address</th>
+                    <th scope="col">Signed in</th>
+                    <th scope="col">Expires</th>
+                    <th scope="col">
+                      <span class="sr-only">Actions</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {sessions.data.map((session) => (
+                    <tr key={session.id}>
+                      <td class="cell-primary" title={session.user_agent ?? undefined}>
+                        {describeUserAgent(session.user_agent)}
+                      </td>
+                      <td>
+                        <code class="mono-small">{session.ip || '—'}</code>
+                      </td>
+                      <td class="nowrap">
+                        <Time value={session.auth_time} relative />
+                      </td>
+                      <td class="nowrap">
+                        <Time value={session.expires_at} relative />
+                      </td>
+                      <td class="cell-actions">
+                        <button
+                          type="button"
+                          class="btn btn-secondary btn-small"
+                          aria-label={`Revoke session on ${describeUserAgent(session.user_agent)} from ${session.ip || 'unknown address'}`}
+                          onClick={() => setPending({ kind: 'session', session })}
+                        >
+                          Revoke
+                        </button>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </Card>
+        </div>
+        <div class="detail-side">
+          <Card title="Profile">
+            <dl class="details">
+              <dt>Username</dt>
+              <dd>{person.username}</dd>
+              <dt>Name</dt>
+              <dd>{person.name ?? <span class="muted">—</span>}</dd>
+              <dt>Email</dt>
+              <dd>
+                {person.email ? (
+                  <>
+                    {person.email} {person.email_verified ? <Badge tone="success">Verified</Badge> : <Badge>Unverified</Badge>}
+                  </>
+                ) : (
+                  <span class="muted">—</span>
+                )}
+              </dd>
+              <dt>Roles</dt>
+              <dd>
+                <Chips items={person.roles} empty="None" />
+              </dd>
+              <dt>User ID</dt>
+              <dd>
+                <code class="mono-small break">{person.id}</code>
+              </dd>
+              <dt>Created</dt>
+              <dd>
+                <Time value={person.created_at} />
+              </dd>
+              <dt>Last changed</dt>
+              <dd>
+                <Time value={person.updated_at} />
+              </dd>
+            </dl>
+          </Card>
+        </div>
+      </div>
+
+      {pending?.kind === 'disable' && (
+        <ConfirmDialog
+          title={`Disable ${person.username}?`}
+          confirmLabel="Disable user"
+          onClose={() => setPending(undefined)}
+          onConfirm={async () => {
+            user.setData(await api.disableUser(person.id));
+            setPending(undefined);
+            setNotice(undefined);
+            sessions.reload();
+          }}
+        >
+          <p>
+            <strong>{person.username}</strong> will be signed out everywhere and cannot sign in until you enable the account again.
+          </p>
+        </ConfirmDialog>
+      )}
+      {pending?.kind === 'consent' && (
+        <ConfirmDialog
+          title={`Withdraw consent for ${pending.consent.client_name}?`}
+          confirmLabel="Withdraw consent"
+          onClose={() => setPending(undefined)}
+          onConfirm={async () => {
+            const result = await api.withdrawConsent(person.id, pending.consent.client_id);
+            setPending(undefined);
+            setNotice(
+              `Consent for ${pending.consent.client_name} withdrawn${result.revoked_grants ? `; ${result.revoked_grants} grant${result.revoked_grants === 1 ? '' : 's'} revoked` : ''}.`,
+            );
+            consents.reload();
+          }}
+        >
+          <p>
+            {pending.consent.client_name} loses access to {person.username}'s account: its refresh tokens are revoked, and it must ask for consent again.
+          </p>
+        </ConfirmDialog>
+      )}
+      {pending?.kind === 'session' && (
+        <ConfirmDialog
+          title="Revoke this session?"
+          confirmLabel="Revoke session"
+          onClose={() => setPending(undefined)}
+          onConfirm={async () => {
+            await api.revokeSession(pending.session.id);
+            setPending(undefined);
+            setNotice('Session revoked.');
+            sessions.reload();
+          }}
+        >
+          <p>
+            {person.username} is signed out on {describeUserAgent(pending.session.user_agent)}
+            {pending.session.ip ? ` (${pending.session.ip})` : ''} and must sign in again there.
+          </p>
+        </ConfirmDialog>
+      )}
+    </>
+  );
+}

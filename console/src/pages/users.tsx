@@ -1,0 +1,225 @@
+import { useState } from 'preact/hooks';
+import { PlusIcon, UsersIcon } from '../components/icons';
+import { Alert, Badge, Chips, Dialog, EmptyState, ErrorMessage, Field, PageHeader, RoleChecklist, Spinner, StatusBadge, TableWrap, Time } from '../components/ui';
+import { useConsole } from '../context';
+import { useAction, useLoad, useTitle } from '../hooks';
+import { Link, navigate } from '../router';
+import type { NewUser, UserView } from '../types';
+
+const MIN_PASSWORD = 8;
+
+export function UsersPage() {
+  useTitle('Users');
+  const { api } = useConsole();
+  const users = useLoad(() => api.listUsers(), []);
+  const [creating, setCreating] = useState(false);
+  const [filter, setFilter] = useState('');
+  const createButton = (
+    <button type="button" class="btn btn-primary" onClick={() => setCreating(true)}>
+      <PlusIcon size={16} />
+      <span>Create user</span>
+    </button>
+  );
+  const needle = filter.trim().toLowerCase();
+  const list = (users.data ?? []).filter(
+    (user) => !needle || [user.username, user.name ?? '', user.email ?? ''].some((text) => text.toLowerCase().includes(needle)),
+  );
+
+  return (
+    <>
+      <PageHeader title="Users" description="People who sign in to your apps through Gatehouse. Disabling a user ends their sessions at once." actions={createButton} />
+      {users.loading && !users.data ? (
+        <Spinner label="Loading users…" />
+      ) : users.error && !users.data ? (
+        <ErrorMessage error={users.error} />
+      ) : (users.data ?? []).length === 0 ? (
+        <EmptyState icon={UsersIcon} title="No users yet" action={createButton}>
+          Create users here, or let people sign up on the sign-in page.
+        </EmptyState>
+      ) : (
+        <>
+          <div class="toolbar">
+            <label class="search">
+              <span class="sr-only">Search users</span>
+              <input
+                type="search"
+                class="input"
+                placeholder="Search by username, name or email"
+                value={filter}
+                onInput={(event) => setFilter(event.currentTarget.value)}
+              />
+            </label>
+            <span class="muted small" aria-live="polite">
+              {list.length} of {users.data!.length} users
+            </span>
+          </div>
+          <TableWrap label="Users">
+            <table class="table" aria-label="Users">
+              <thead>
+                <tr>
+                  <th scope="col">User</th>
+                  <th scope="col">Email</th>
+                  <th scope="col">Roles</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Created</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.length === 0 && (
+                  <tr>
+                    <td colSpan={5} class="cell-empty">
+                      No user matches “{filter.trim()}”.
+                    </td>
+                  </tr>
+                )}
+                {list.map((user) => (
+                  <tr key={user.id}>
+                    <td class="cell-primary">
+                      <Link to={`/users/${encodeURIComponent(user.id)}`} class="row-link">
+                        {user.username}
+                      </Link>
+                      {user.name && <div class="cell-secondary">{user.name}</div>}
+                    </td>
+                    <td>
+                      {user.email ? (
+                        <>
+                          {user.email} {user.email_verified && <Badge tone="success">Verified</Badge>}
+                        </>
+                      ) : (
+                        <span class="muted">—</span>
+                      )}
+                    </td>
+                    <td>
+                      <Chips items={user.roles} />
+                    </td>
+                    <td>
+                      <StatusBadge status={user.status} />
+                    </td>
+                    <td class="nowrap">
+                      <Time value={user.created_at} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
+        </>
+      )}
+      {creating && (
+        <CreateUserDialog
+          onClose={() => setCreating(false)}
+          onCreated={(user) => {
+            setCreating(false);
+            navigate(`/users/${encodeURIComponent(user.id)}`);
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+function CreateUserDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (user: UserView) => void }) {
+  const { api } = useConsole();
+  const roles = useLoad(() => api.listRoles(), []);
+  const [username, setUsername] = useState('');
+  const [name, setName] = useState('');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [selected, setSelected] = useState<string[]>([]);
+  const [touched, setTouched] = useState(false);
+  const errors = {
+    username: touched && !username.trim() ? 'Enter a username.' : undefined,
+    password: touched && password.length < MIN_PASSWORD ? `Use at least ${MIN_PASSWORD} characters.` : undefined,
+    email: touched && email.trim() && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim()) ? 'Enter an email address like name@example.com.' : undefined,
+  };
+  const create = useAction(async () => {
+    const input: NewUser = { username: username.trim(), password };
+    if (name.trim()) input.name = name.trim();
+    if (email.trim()) input.email = email.trim();
+    if (selected.length) input.roles = selected;
+    onCreated(await api.createUser(input));
+  });
+  return (
+    <Dialog title="Create user" onClose={onClose} wide>
+      <form
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          setTouched(true);
+          const valid = username.trim() && password.length >= MIN_PASSWORD && (!email.trim() || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim()));
+          if (valid) void create.run();
+          else requestAnimationFrame(() => (event.target as HTMLFormElement).querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+        }}
+      >
+        <div class="dialog-body">
+          <div class="form-grid">
+            <Field label="Username" error={errors.username} hint="Lower-case letters, digits and . _ @ + -">
+              {({ id, describedBy, invalid }) => (
+                <input
+                  id={id}
+                  class="input"
+                  value={username}
+                  maxLength={64}
+                  autoFocus
+                  autoComplete="off"
+                  autoCapitalize="none"
+                  spellcheck={false}
+                  aria-describedby={describedBy}
+                  aria-invalid={invalid}
+                  onInput={(e) => setUsername(e.currentTarget.value)}
+                />
+              )}
+            </Field>
+            <Field label="Full name" optional>
+              {({ id }) => <input id={id} class="input" value={name} maxLength={200} autoComplete="off" onInput={(e) => setName(e.currentTarget.value)} />}
+            </Field>
+            <Field label="Email" optional error={errors.email}>
+              {({ id, describedBy, invalid }) => (
+                <input
+                  id={id}
+                  type="email"
+                  class="input"
+                  value={email}
+                  maxLength={254}
+                  autoComplete="off"
+                  aria-describedby={describedBy}
+                  aria-invalid={invalid}
+                  onInput={(e) => setEmail(e.currentTarget.value)}
+                />
+              )}
+            </Field>
+            <Field label="Password" error={errors.password} hint={`At least ${MIN_PASSWORD} characters. Share it with the user privately.`}>
+              {({ id, describedBy, invalid }) => (
+                <input
+                  id={id}
+                  type="password"
+                  class="input"
+                  value={password}
+                  maxLength={1024}
+                  autoComplete="new-password"
+                  aria-describedby={describedBy}
+                  aria-invalid={invalid}
+                  onInput={(e) => setPassword(e.currentTarget.value)}
+                />
+              )}
+            </Field>
+          </div>
+          {roles.error ? (
+            <ErrorMessage error={roles.error} />
+          ) : (
+            <RoleChecklist roles={roles.data ?? []} selected={selected} onChange={setSelected} hint="The admin role gives access to this console." />
+          )}
+          {create.error && <Alert tone="error" title="The user was not created">{create.error.message}</Alert>}
+        </div>
+        <div class="dialog-footer">
+          <button type="button" class="btn btn-secondary" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" class="btn btn-primary" disabled={create.busy} aria-busy={create.busy}>
+            {create.busy ? 'Creating…' : 'Create user'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,81 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+
+/** "/console" — the app's routes below are paths relative to it ("/clients/abc"). */
+export const BASE = import.meta.env.BASE_URL.replace(/\/$/, '');
+
+const listeners = new Set<() => void>();
+const notify = () => listeners.forEach((listener) => listener());
+if (typeof window !== 'undefined') window.addEventListener('popstate', notify);
+
+/** The current route: the path below /console, "/" at the root. */
+export function currentPath(): string {
+  const path = location.pathname.startsWith(BASE) ? location.pathname.slice(BASE.length) : location.pathname;
+  return path === '' ? '/' : path;
+}
+
+export function href(path: string): string {
+  return `${BASE}${path}`;
+}
+
+export function navigate(path: string, options: { replace?: boolean } = {}): void {
+  const target = href(path);
+  if (target === location.pathname + location.search) return;
+  if (options.replace) history.replaceState(null, '', target);
+  else history.pushState(null, '', target);
+  notify();
+}
+
+export function useRoute(): { path: string; search: URLSearchParams } {
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    const listener = () => setTick((tick) => tick + 1);
+    listeners.add(listener);
+    return () => void listeners.delete(listener);
+  }, []);
+  return { path: currentPath(), search: new URLSearchParams(location.search) };
+}
+
+/** Matches "/clients/:id" against a path; returns the decoded parameters or undefined. */
+export function match(pattern: string, path: string): Record<string, string> | undefined {
+  const want = pattern.split('/');
+  const have = path.replace(/\/$/, '').split('/');
+  if (want.length !== have.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const segment = want[i]!;
+    if (segment.startsWith(':')) {
+      try {
+        params[segment.slice(1)] = decodeURIComponent(have[i]!);
+      } catch {
+        return undefined;
+      }
+    } else if (segment !== have[i]) return undefined;
+  }
+  return params;
+}
+
+interface LinkProps {
+  to: string;
+  children: ComponentChildren;
+  class?: string;
+  title?: string;
+  'aria-current'?: 'page' | undefined;
+  onClick?: (event: MouseEvent) => void;
+}
+
+/** A real link (middle click, copy address, keyboard) that navigates inside the app on a plain click. */
+export function Link({ to, onClick, ...props }: LinkProps) {
+  return (
+    <a
+      {...props}
+      href={href(to)}
+      onClick={(event) => {
+        onClick?.(event);
+        if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+        event.preventDefault();
+        navigate(to);
+      }}
+    />
+  );
+}

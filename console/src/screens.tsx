@@ -1,0 +1,90 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect } from 'preact/hooks';
+import { Logo } from './components/icons';
+
+/** A centred card for the moments outside the console proper: signing in, signed out, no access, errors. */
+export function Screen({ title, children, busy }: { title: string; children?: ComponentChildren; busy?: boolean }) {
+  useEffect(() => {
+    document.title = `${title} · Gatehouse console`;
+  }, [title]);
+  return (
+    <div class="screen">
+      <main class="screen-card" aria-labelledby="screen-title" aria-busy={busy}>
+        <div class="screen-brand">
+          <Logo size={28} />
+          <span>Gatehouse</span>
+          <span class="brand-tag">Console</span>
+        </div>
+        <h1 id="screen-title" class="screen-title">
+          {busy && <span class="spinner" aria-hidden="true" />}
+          {title}
+        </h1>
+        {children}
+      </main>
+    </div>
+  );
+}
+
+export function Busy({ message }: { message: string }) {
+  return <Screen title={message} busy />;
+}
+
+export function SignedOut({ onSignIn }: { onSignIn: () => void }) {
+  return (
+    <Screen title="You have signed out">
+      <p class="screen-text">You are signed out of Gatehouse. Sign in again to manage app clients, users and keys.</p>
+      <div class="screen-actions">
+        <button type="button" class="btn btn-primary" onClick={onSignIn}>
+          Sign in again
+        </button>
+      </div>
+    </Screen>
+  );
+}
+
+export function SignInProblem({ message, onRetry }: { message: string; onRetry: () => void }) {
+  return (
+    <Screen title="Sign-in did not complete">
+      <p class="screen-text" role="alert">
+        {message}
+      </p>
+      <div class="screen-actions">
+        <button type="button" class="btn btn-primary" onClick={onRetry}>
+          Try again
+        </button>
+      </div>
+    </Screen>
+  );
+}
+
+export function Unavailable({ message }: { message: string }) {
+  return (
+    <Screen title="The console cannot start">
+      <p class="screen-text" role="alert">
+        {message}
+      </p>
+      <div class="screen-actions">
+        <button type="button" class="btn btn-primary" onClick={() => location.reload()}>
+          Reload
+        </button>
+      </div>
+    </Screen>
+  );
+}
+
+export function NoAccess({ who, signOutUrl }: { who: string; signOutUrl: string }) {
+  return (
+    <Screen title="You need administrator access">
+      <p class="screen-text">
+        You are signed in as <strong>{who}</strong>, but this account does not have the <code>admin</code> role, so it
+        cannot use the Gatehouse console.
+      </p>
+      <p class="screen-text muted">Ask an administrator to give you the admin role, then sign in again — or sign in with another account.</p>
+      <div class="screen-actions">
+        <a class="btn btn-primary" href={signOutUrl}>
+          Sign out
+        </a>
+      </div>
+    </Screen>
+  );
+}

@@ -1,0 +1,104 @@
+/** The admin API's shapes (src/admin). Times are epoch seconds. */
+
+export interface ClientView {
+  client_id: string;
+  name: string;
+  description: string;
+  roles: string[];
+  scope: string;
+  grant_types: string[];
+  token_endpoint_auth_method: string;
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  id_token_signed_response_alg: string;
+  access_token_ttl: number | null;
+  status: 'active' | 'revoked';
+  created_at: number;
+  updated_at: number;
+  revoked_at: number | null;
+  previous_secret_expires_at: number | null;
+}
+
+export interface NewClient {
+  name: string;
+  description?: string;
+  roles?: string[];
+  scope?: string;
+  grant_types?: string[];
+  redirect_uris?: string[];
+  post_logout_redirect_uris?: string[];
+  public?: boolean;
+  access_token_ttl?: number;
+}
+
+export type ClientChanges = Partial<Pick<NewClient, 'name' | 'description' | 'roles' | 'scope' | 'redirect_uris' | 'post_logout_redirect_uris' | 'access_token_ttl'>>;
+
+export interface Role {
+  name: string;
+  description: string;
+  scopes: string[];
+  createdAt: number;
+}
+
+export interface UserView {
+  id: string;
+  username: string;
+  email: string | null;
+  email_verified: boolean;
+  name: string | null;
+  roles: string[];
+  status: 'active' | 'disabled';
+  created_at: number;
+  updated_at: number;
+}
+
+export interface NewUser {
+  username: string;
+  password: string;
+  email?: string;
+  name?: string;
+  roles?: string[];
+}
+
+export interface Consent {
+  client_id: string;
+  client_name: string;
+  scopes: string[];
+  granted_at: number;
+}
+
+export interface Session {
+  id: string;
+  created_at: number;
+  expires_at: number;
+  auth_time: number;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface SigningKey {
+  kid: string;
+  alg: string;
+  status: 'active' | 'retired' | 'expired';
+  createdAt: number;
+  retiredAt: number | null;
+  publishUntil: number | null;
+}
+
+export interface AuditEvent {
+  id: string;
+  at: number;
+  actor: string | null;
+  actor_type: string | null;
+  action: string;
+  target: string | null;
+  ip: string | null;
+  details: Record<string, unknown> | null;
+}
+
+export interface ApiResource {
+  identifier: string;
+  name?: string;
+  scopes?: string[];
+  createdAt?: number;
+}
