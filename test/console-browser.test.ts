@@ -27,8 +27,14 @@ const unlabelledControls = (page: Page): Promise<string[]> =>
     .map((control) => control.outerHTML.slice(0, 120))`);
 
 /** The accessible label of the focused element, or its text. */
-const focused = (page: Page): Promise<string | undefined> =>
-  page.evaluate(`document.activeElement?.labels?.[0]?.textContent ?? document.activeElement?.textContent ?? undefined`);
+const FOCUSED_NAME = `(document.activeElement?.labels?.[0]?.textContent ?? document.activeElement?.textContent ?? '').trim()`;
+const focused = (page: Page): Promise<string | undefined> => page.evaluate(FOCUSED_NAME);
+
+/** Focus moves in a later frame (the dialog closes first); wait for it rather than read it once. */
+async function focusReaches(page: Page, name: string): Promise<string | undefined> {
+  await page.waitForFunction(`${FOCUSED_NAME} === ${JSON.stringify(name)}`, undefined, { timeout: 5000 }).catch(() => undefined);
+  return focused(page);
+}
 
 /** A browser context that records what must never happen: requests to other origins, and errors (CSP violations). */
 async function watchedPage(browser: Browser, server: TestServer): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
@@ -111,10 +117,10 @@ if (chromiumAvailable()) {
       await page.keyboard.press('Enter');
       const dialog = page.getByRole('dialog', { name: 'Create app client' });
       await dialog.waitFor();
-      assert.equal(await focused(page), 'Name', 'Name has focus');
+      assert.equal(await focusReaches(page, 'Name'), 'Name', 'Name has focus');
       await page.keyboard.press('Escape');
       await dialog.waitFor({ state: 'detached' });
-      assert.equal(await focused(page), 'Create app client', 'focus returns to the button');
+      assert.equal(await focusReaches(page, 'Create app client'), 'Create app client', 'focus returns to the button');
 
       await createButton.click();
       await dialog.waitFor();
