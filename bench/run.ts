@@ -1,41 +1,64 @@
 /**
- * `npm run bench`: token-endpoint throughput of Gatehouse beside node-oidc-provider and a floor server (plain
- * node:http + one ES256 signature), measured in the same run on the same machine with autocannon.
+ * `npm run bench`: Gatehouse beside node-oidc-provider (and, for client_credentials, a floor server: plain node:http +
+ * one ES256 signature), measured in the same run on the same machine, scenario by scenario:
  *
- * Each server runs in its own child process, one at a time: start, wait for its ready line, check one request is
- * answered correctly (so a run never measures errors), warm up, measure, stop. With --rounds N the targets alternate
- * (A B C, A B C, …) and the median round is reported. The load generator shares the CPU with the server, so absolute
- * numbers say little; the ratios between servers in one run are the result.
+ *   client_credentials  POST /token, client_secret_basic, ES256 JWT access token           autocannon, req/s
+ *   introspection       POST introspection endpoint for a valid access token               autocannon, req/s
+ *   code_flow           authorize -> sign-in (argon2id) -> consent -> token, PKCE S256     closed loops, flows/s
+ *   refresh_token       refresh-token rotation, each loop holding its own token            closed loops, req/s
+ *   startup             idle RSS and spawn-to-first-token of `gatehouse serve`             per Gatehouse target
  *
- *   node dist/bench/run.js [--duration 10] [--connections 32] [--warmup 2] [--rounds 1] [--only a,b] [--cpu-prof]
- *                          [--wait-quiet S]
+ * Each server runs in its own child process, one at a time, started afresh for every scenario: start, wait for its
+ * ready line, check the scenario is answered correctly (so a run never measures errors), warm up, measure, check
+ * again, stop. With --rounds N the targets alternate (A B C, A B C, …) within each scenario and the median round is
+ * reported. The load generator shares the CPU with the server, so absolute numbers say little; the ratios between
+ * servers in one run are the result.
  *
- * Besides req/s and latency it reports each server's CPU time per response (steadier than req/s when the machine is
- * shared) and the CPU everything else used meanwhile ("other CPU %"; includes PostgreSQL for gatehouse-postgres), so a
- * noisy run shows itself. --wait-quiet S waits up to S seconds before each target for the machine to be idle.
- * --cpu-prof writes a V8 CPU profile of each server to bench/results/profiles-<timestamp>/.
+ *   node dist/bench/run.js [--scenario a,b] [--duration 10] [--connections 32] [--flow-loops 8] [--refresh-loops 16]
+ *                          [--warmup 2] [--rounds 1] [--only t1,t2] [--cpu-prof] [--perf] [--wait-quiet S]
+ *
+ * Besides the rate and latency it reports each server's CPU time per unit of work (steadier than the rate when the
+ * machine is shared; for gatehouse-postgres also PostgreSQL's, found by the port of TEST_DATABASE_URL) and the CPU
+ * everything else used meanwhile ("other CPU %"), so a noisy run shows itself. --wait-quiet S waits up to S seconds before each target for the
+ * machine to be idle. --cpu-prof writes a V8 CPU profile of each server to bench/results/profiles-<timestamp>/
+ * (summarise one with `node dist/bench/profile-top.js FILE`); it samples the JavaScript thread by wall clock. --perf
+ * records each server with Linux perf during the measured run instead: on-CPU time of every thread (thread pool and
+ * kernel included), summarised in <name>.perf.data.txt next to the data.
  *
  * PostgreSQL is measured when TEST_DATABASE_URL or DATABASE_URL names a server (each run gets a fresh database):
  *   bash scripts/with-postgres.sh node dist/bench/run.js
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import argon2 from 'argon2';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ServerProcess, stopAll } from './lib/child.js';
-import { runLoad, type LoadResult } from './lib/load.js';
-import { ProcessMonitor, readMachineBusySeconds, waitForQuiet } from './lib/proc.js';
+import type { LoadResult } from './lib/load.js';
+import { PERF_NODE_ARGS, PerfRecording, perfAvailable, removePerfMap } from './lib/perf.js';
+import { ARGON2ID_OPTIONS } from './lib/protocol.js';
+import { ProcessMonitor, readMachineBusySeconds, readPostgresCpuSeconds, waitForQuiet } from './lib/proc.js';
+import { measureStartup, type StartupResult } from './lib/startup.js';
 import { formatTable, median } from './lib/stats.js';
 import { clientCredentials } from './scenarios/client-credentials.js';
-import type { Scenario } from './scenarios/scenario.js';
+import { codeFlow } from './scenarios/code-flow.js';
+import { introspection } from './scenarios/introspection.js';
+import { refreshRotation } from './scenarios/refresh.js';
+import type { Scenario, ScenarioOptions, ServerKind } from './scenarios/scenario.js';
+import { GATEHOUSE_NODE_FLAGS } from './lib/node-flags.js';
 
 interface Options {
   duration: number;
   connections: number;
+  flowLoops: number;
+  refreshLoops: number;
   warmup: number;
   rounds: number;
   only: string[] | undefined;
+  scenarios: string[];
   cpuProf: boolean;
+  /** Record the server with Linux perf (on-CPU, all threads) during each measured run. */
+  perf: boolean;
   /** Before each target, wait up to this many seconds for other processes to leave the CPUs alone. */
   waitQuiet: number;
 }
@@ -43,7 +66,7 @@ interface Options {
 interface Target {
   name: string;
   /** Compiled server script, relative to this file. */
-  server: 'gatehouse' | 'oidc-provider' | 'floor';
+  server: ServerKind;
   /** Environment changes for the server process; `undefined` removes a variable. */
   env: Record<string, string | undefined>;
   /** Whether a wrong client secret must be refused (the floor authenticates nobody). */
@@ -54,41 +77,57 @@ interface Target {
 
 interface RoundResult {
   round: number;
-  requestsPerSecond: number;
+  /** Units of work (requests, or whole flows) per second. */
+  perSecond: number;
   latencyMs: LoadResult['latencyMs'];
   ok: number;
+  /** Answers with a status other than 2xx (3xx within a flow), or with a wrong body. */
   non2xx: number;
   errors: number;
   statusCodes: Record<string, number>;
+  /** HTTP requests per second, where a unit is several requests (code flow). */
+  httpRequestsPerSecond: number | undefined;
   peakRssBytes: number | undefined;
   /** CPU the server process used during the measured run, as % of one core (user + system, all threads). */
   serverCpuPercent: number | undefined;
-  /** Server CPU time per response, in microseconds: less sensitive than req/s to a saturated load generator. */
-  serverCpuMicrosPerRequest: number | undefined;
-  /** CPU the runner (autocannon) used during the measured run, as % of one core; near 100 means it was the limit. */
+  /** Server CPU time per unit of work, in microseconds: less sensitive than the rate to a saturated load generator. */
+  serverCpuMicrosPerUnit: number | undefined;
+  /** CPU of the PostgreSQL server during the run, as % of one core (gatehouse-postgres only). */
+  databaseCpuPercent: number | undefined;
+  /** Its CPU time per unit of work, in microseconds: work an in-process store (SQLite, oidc-provider's memory) does in the server. */
+  databaseCpuMicrosPerUnit: number | undefined;
+  /** CPU the runner (the load generator) used during the measured run, as % of one core; near 100 means it was the limit. */
   loadGeneratorCpuPercent: number;
   /**
    * CPU used by everything else on the machine during the measured run, as % of one core. It competes with the
    * server and the load generator, so rounds with a high value are noisy; compare it between targets.
    */
   otherCpuPercent: number | undefined;
-  warmup: { requestsPerSecond: number; non2xx: number; errors: number };
+  warmup: { perSecond: number; non2xx: number; errors: number };
   verified: string;
+  errorSamples: string[];
 }
 
 interface TargetReport {
   name: string;
   status: 'ok' | 'failed' | 'skipped';
   reason?: string;
+  /** What this target's numbers measure, where that differs between servers. */
+  note?: string;
+  concurrency?: string;
   rounds: RoundResult[];
   failures: string[];
   median?: {
-    requestsPerSecond: number;
+    perSecond: number;
     p50Ms: number;
     p99Ms: number;
+    httpRequestsPerSecond: number | undefined;
     peakRssBytes: number | undefined;
     serverCpuPercent: number | undefined;
-    serverCpuMicrosPerRequest: number | undefined;
+    serverCpuMicrosPerUnit: number | undefined;
+    databaseCpuMicrosPerUnit: number | undefined;
+    /** Server + PostgreSQL CPU per unit: what the ratios of CPU per unit compare. */
+    totalCpuMicrosPerUnit: number | undefined;
     loadGeneratorCpuPercent: number;
     otherCpuPercent: number | undefined;
   };
@@ -96,11 +135,38 @@ interface TargetReport {
   totals: { non2xx: number; errors: number };
 }
 
+interface ScenarioReport {
+  /** code_flow: CPU of one argon2id verification with the servers' parameters, measured in the runner. */
+  argon2VerifyCpuMs?: number;
+  name: string;
+  description: string;
+  unit: Scenario['unit'];
+  targets: TargetReport[];
+  ratios: Record<string, Record<string, number | null>>;
+  table: string;
+  verdicts: string[];
+}
+
+interface StartupReport {
+  name: string;
+  status: 'ok' | 'failed' | 'skipped';
+  reason?: string;
+  rounds: (StartupResult & { round: number })[];
+  median?: { idleRssBytes: number | undefined; firstTokenMs: number; otherCpuPercent: number | undefined };
+  verdict?: string;
+}
+
 const GATEHOUSE_PREFIX = 'gatehouse-';
 const BASELINE = 'oidc-provider';
 const FLOOR = 'floor';
-/** DESIGN.md §3. */
-const GOALS = { vsOidcProvider: 3, vsFloor: 0.9 };
+const STARTUP = 'startup';
+const SCENARIOS: Scenario[] = [clientCredentials, introspection, codeFlow, refreshRotation];
+/** DESIGN.md §3 and the benchmark issue. */
+const GOALS = {
+  client_credentials: { vsOidcProvider: 3, vsFloor: 0.9, errors: 0 },
+  code_flow: { vsOidcProvider: 2 },
+  startup: { idleRssMb: 100, firstTokenMs: 1000 },
+} as const;
 /** Other processes using more than this % of one core during a measured run make that run suspect. */
 const NOISE_THRESHOLD = 20;
 
@@ -108,20 +174,27 @@ function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
+      scenario: { type: 'string' },
       duration: { type: 'string', default: '10' },
       connections: { type: 'string', default: '32' },
+      'flow-loops': { type: 'string', default: '8' },
+      'refresh-loops': { type: 'string', default: '16' },
       warmup: { type: 'string', default: '2' },
       rounds: { type: 'string', default: '1' },
       only: { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
+      perf: { type: 'boolean', default: false },
       'wait-quiet': { type: 'string', default: '0' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   });
+  const known = [...SCENARIOS.map((s) => s.name), STARTUP];
   if (values.help) {
     process.stdout.write(
-      'usage: node dist/bench/run.js [--duration S] [--connections N] [--warmup S] [--rounds N] [--only t1,t2] [--cpu-prof] [--wait-quiet S]\n',
+      'usage: node dist/bench/run.js [--scenario a,b] [--duration S] [--connections N] [--flow-loops N] [--refresh-loops N] [--warmup S]\n' +
+        '                              [--rounds N] [--only t1,t2] [--cpu-prof] [--perf] [--wait-quiet S]\n' +
+        `scenarios: ${known.join(', ')} (default: all)\n`,
     );
     process.exit(0);
   }
@@ -129,27 +202,36 @@ function parseOptions(argv: string[]): Options {
     if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new Error(`--${name} must be a whole number from ${min} to ${max}`);
     return Number(raw);
   };
+  const scenarios = values.scenario === undefined ? known : values.scenario.split(',').map((name) => name.trim().replace(/-/g, '_')).filter(Boolean);
+  const unknown = scenarios.filter((name) => !known.includes(name));
+  if (unknown.length) throw new Error(`unknown scenario: ${unknown.join(', ')} (known: ${known.join(', ')})`);
   return {
     duration: integer('duration', values.duration, 1, 3600),
     connections: integer('connections', values.connections, 1, 10_000),
+    flowLoops: integer('flow-loops', values['flow-loops'], 1, 1000),
+    refreshLoops: integer('refresh-loops', values['refresh-loops'], 1, 1000),
     warmup: integer('warmup', values.warmup, 0, 600),
     rounds: integer('rounds', values.rounds, 1, 100),
     only: values.only?.split(',').map((name) => name.trim()).filter(Boolean),
+    scenarios,
     cpuProf: values['cpu-prof'],
+    perf: values.perf,
     waitQuiet: integer('wait-quiet', values['wait-quiet'], 0, 3600),
   };
 }
 
+const postgresUrl = () => process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
+
 function targets(): Target[] {
-  const postgresUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
+  const postgres = postgresUrl();
   return [
     { name: 'gatehouse-sqlite', server: 'gatehouse', env: { DATABASE_URL: undefined }, authenticates: true },
     {
       name: 'gatehouse-postgres',
       server: 'gatehouse',
-      env: { DATABASE_URL: postgresUrl },
+      env: { DATABASE_URL: postgres },
       authenticates: true,
-      ...(postgresUrl ? {} : { skip: 'no TEST_DATABASE_URL or DATABASE_URL (run under: bash scripts/with-postgres.sh …)' }),
+      ...(postgres ? {} : { skip: 'no TEST_DATABASE_URL or DATABASE_URL (run under: bash scripts/with-postgres.sh …)' }),
     },
     { name: BASELINE, server: 'oidc-provider', env: { DATABASE_URL: undefined }, authenticates: true },
     { name: FLOOR, server: 'floor', env: { DATABASE_URL: undefined }, authenticates: false },
@@ -168,74 +250,115 @@ function serverEnv(target: Target): Record<string, string | undefined> {
 
 const log = (line: string) => process.stderr.write(line + '\n');
 
-async function runRound(target: Target, round: number, scenario: Scenario, options: Options, profileDir: string): Promise<RoundResult> {
+async function runRound(
+  target: Target,
+  round: number,
+  scenario: Scenario,
+  options: Options,
+  profileDir: string,
+): Promise<RoundResult & { note?: string; concurrency: string }> {
   const script = fileURLToPath(new URL(`./servers/${target.server}.js`, import.meta.url));
-  const nodeArgs = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${target.name}-round${round}.cpuprofile`] : [];
+  const nodeArgs = [
+    ...(target.server.startsWith('gatehouse') ? GATEHOUSE_NODE_FLAGS : []),
+    ...(options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${scenario.name}-${target.name}-round${round}.cpuprofile`] : []),
+    ...(options.perf ? PERF_NODE_ARGS : []),
+  ];
   const server = await ServerProcess.start({ name: target.name, script, env: serverEnv(target), nodeArgs });
   let monitor: ProcessMonitor | undefined;
+  let dispose: (() => void) | undefined;
+  let perf: PerfRecording | undefined;
   try {
-    const verified = await scenario.verify(server.ready, { authenticates: target.authenticates });
-    log(`  ${target.name}: pid ${server.pid}, ${server.ready.tokenEndpoint}; verified: ${verified}`);
-    const request = scenario.request(server.ready);
+    const scenarioOptions: ScenarioOptions = {
+      authenticates: target.authenticates,
+      connections: options.connections,
+      flowLoops: options.flowLoops,
+      refreshLoops: options.refreshLoops,
+    };
+    const load = await scenario.prepare(server.ready, scenarioOptions);
+    dispose = load.dispose?.bind(load);
+    log(`  ${target.name}: pid ${server.pid}, ${server.ready.url}; verified: ${load.verified}`);
     monitor = new ProcessMonitor(server.pid);
-    const load = { connections: options.connections };
-    const warm = options.warmup > 0 ? await runLoad(request, { ...load, duration: options.warmup }) : undefined;
+    const warm = options.warmup > 0 ? await load.run(options.warmup) : undefined;
     if (!server.running) throw new Error('the server exited during the warm-up');
+    if (options.perf) {
+      mkdirSync(profileDir, { recursive: true });
+      perf = PerfRecording.start(server.pid, `${profileDir}/${scenario.name}-${target.name}-round${round}.perf.data`);
+    }
+    const postgresPort = target.env.DATABASE_URL ? Number(new URL(target.env.DATABASE_URL).port || 5432) : undefined;
+    const databaseBefore = postgresPort === undefined ? undefined : readPostgresCpuSeconds(postgresPort);
     const cpuBefore = monitor.cpuSeconds();
     const machineBefore = readMachineBusySeconds();
     const ownCpuBefore = process.cpuUsage();
     const startedAt = performance.now();
-    const result = await runLoad(request, { ...load, duration: options.duration });
+    const result = await load.run(options.duration);
     const wallSeconds = (performance.now() - startedAt) / 1000;
     const ownCpu = process.cpuUsage(ownCpuBefore);
     const cpuAfter = monitor.cpuSeconds();
     const machineAfter = readMachineBusySeconds();
+    const databaseAfter = postgresPort === undefined ? undefined : readPostgresCpuSeconds(postgresPort);
+    const databaseCpu = databaseBefore !== undefined && databaseAfter !== undefined ? databaseAfter - databaseBefore : undefined;
     const serverCpu = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;
     const loadGeneratorCpu = (ownCpu.user + ownCpu.system) / 1e6;
     const machineCpu = machineBefore !== undefined && machineAfter !== undefined ? machineAfter - machineBefore : undefined;
     const peakRssBytes = monitor.stop();
+    if (perf) log(`  ${target.name}: perf: ${(await perf.stop()).split('\n').slice(0, 6).map((line) => line.trim()).join(' | ')} (${perf.file}.txt)`);
     if (!server.running) throw new Error('the server exited during the run');
     // Still answering correctly after the load, not just answering.
-    await scenario.verify(server.ready, { authenticates: target.authenticates });
+    await load.recheck();
     return {
       round,
-      requestsPerSecond: result.requestsPerSecond,
+      perSecond: result.requestsPerSecond,
       latencyMs: result.latencyMs,
       ok: result.ok,
       non2xx: result.non2xx,
       errors: result.errors,
       statusCodes: result.statusCodes,
+      httpRequestsPerSecond: result.httpRequests === undefined ? undefined : result.httpRequests / result.durationSeconds,
       peakRssBytes,
       serverCpuPercent: serverCpu === undefined ? undefined : (100 * serverCpu) / wallSeconds,
-      serverCpuMicrosPerRequest: serverCpu === undefined || result.requests === 0 ? undefined : (1e6 * serverCpu) / result.requests,
+      serverCpuMicrosPerUnit: serverCpu === undefined || result.ok === 0 ? undefined : (1e6 * serverCpu) / result.ok,
+      databaseCpuPercent: databaseCpu === undefined ? undefined : (100 * databaseCpu) / wallSeconds,
+      databaseCpuMicrosPerUnit: databaseCpu === undefined || result.ok === 0 ? undefined : (1e6 * databaseCpu) / result.ok,
       loadGeneratorCpuPercent: (100 * loadGeneratorCpu) / wallSeconds,
       otherCpuPercent:
-        machineCpu === undefined || serverCpu === undefined ? undefined : Math.max(0, (100 * (machineCpu - serverCpu - loadGeneratorCpu)) / wallSeconds),
-      warmup: { requestsPerSecond: warm?.requestsPerSecond ?? 0, non2xx: warm?.non2xx ?? 0, errors: warm?.errors ?? 0 },
-      verified,
+        machineCpu === undefined || serverCpu === undefined
+          ? undefined
+          : Math.max(0, (100 * (machineCpu - serverCpu - (databaseCpu ?? 0) - loadGeneratorCpu)) / wallSeconds),
+      warmup: { perSecond: warm?.requestsPerSecond ?? 0, non2xx: warm?.non2xx ?? 0, errors: warm?.errors ?? 0 },
+      verified: load.verified,
+      errorSamples: [...(warm?.errorSamples ?? []), ...(result.errorSamples ?? [])].slice(0, 5),
+      concurrency: load.concurrency,
+      ...(load.note === undefined ? {} : { note: load.note }),
     };
   } finally {
     monitor?.stop();
+    dispose?.();
     await server.stop();
+    if (options.perf) removePerfMap(server.pid);
   }
 }
 
-function summarise(target: Target, rounds: RoundResult[], failures: string[]): TargetReport {
+function summarise(target: Target, rounds: RoundResult[], failures: string[], extra: { note?: string; concurrency?: string }): TargetReport {
   if (target.skip) return { name: target.name, status: 'skipped', reason: target.skip, rounds: [], failures: [], totals: { non2xx: 0, errors: 0 } };
   const totals = {
     non2xx: rounds.reduce((sum, r) => sum + r.non2xx + r.warmup.non2xx, 0),
     errors: rounds.reduce((sum, r) => sum + r.errors + r.warmup.errors, 0),
   };
-  const report: TargetReport = { name: target.name, status: failures.length > 0 || rounds.length === 0 ? 'failed' : 'ok', rounds, failures, totals };
+  const report: TargetReport = { name: target.name, status: failures.length > 0 || rounds.length === 0 ? 'failed' : 'ok', ...extra, rounds, failures, totals };
   if (rounds.length > 0) {
     const defined = (values: (number | undefined)[]) => values.filter((value): value is number => value !== undefined);
     report.median = {
-      requestsPerSecond: median(rounds.map((r) => r.requestsPerSecond))!,
+      perSecond: median(rounds.map((r) => r.perSecond))!,
       p50Ms: median(rounds.map((r) => r.latencyMs.p50))!,
       p99Ms: median(rounds.map((r) => r.latencyMs.p99))!,
+      httpRequestsPerSecond: median(defined(rounds.map((r) => r.httpRequestsPerSecond))),
       peakRssBytes: median(defined(rounds.map((r) => r.peakRssBytes))),
       serverCpuPercent: median(defined(rounds.map((r) => r.serverCpuPercent))),
-      serverCpuMicrosPerRequest: median(defined(rounds.map((r) => r.serverCpuMicrosPerRequest))),
+      serverCpuMicrosPerUnit: median(defined(rounds.map((r) => r.serverCpuMicrosPerUnit))),
+      databaseCpuMicrosPerUnit: median(defined(rounds.map((r) => r.databaseCpuMicrosPerUnit))),
+      totalCpuMicrosPerUnit: median(
+        defined(rounds.map((r) => (r.serverCpuMicrosPerUnit === undefined ? undefined : r.serverCpuMicrosPerUnit + (r.databaseCpuMicrosPerUnit ?? 0)))),
+      ),
       loadGeneratorCpuPercent: median(rounds.map((r) => r.loadGeneratorCpuPercent))!,
       otherCpuPercent: median(defined(rounds.map((r) => r.otherCpuPercent))),
     };
@@ -244,96 +367,165 @@ function summarise(target: Target, rounds: RoundResult[], failures: string[]): T
   return report;
 }
 
-function ratio(
-  reports: TargetReport[],
-  name: string,
-  against: string,
-  metric: 'requestsPerSecond' | 'serverCpuMicrosPerRequest' = 'requestsPerSecond',
-): number | undefined {
+function ratio(reports: TargetReport[], name: string, against: string, metric: 'perSecond' | 'totalCpuMicrosPerUnit' = 'perSecond'): number | undefined {
   const subject = reports.find((r) => r.name === name)?.median?.[metric];
   const base = reports.find((r) => r.name === against)?.median?.[metric];
   return subject !== undefined && base !== undefined && base > 0 ? subject / base : undefined;
 }
 
 const LEGEND = [
-  'req/s: mean over the measured run; p50/p99: latency; non-2xx/errors: over all rounds, warm-up included (must be 0).',
-  'peak RSS: VmHWM of the server process. server CPU %: user+system of the server process, all threads (GC included),',
-  'as % of one core. CPU us/req: server CPU time per response - steadier than req/s when the machine is shared.',
-  'loadgen CPU %: autocannon (this process). other CPU %: everything else on the machine during the run; high values',
-  'mean a noisy run. vs columns: ratio of req/s to that target.',
+  'req/s (flows/s for code_flow): mean over the measured run; p50/p99: latency of one request (of a whole flow for code_flow).',
+  'bad answers: status other than 2xx (3xx inside a flow) or a wrong body; errors: connection errors; both over all rounds,',
+  'warm-up included, and must be 0. HTTP req/s: requests of all flow steps. peak RSS: VmHWM of the server process.',
+  'server CPU %: user+system of the server process, all threads (GC and argon2 threads included), as % of one core.',
+  'CPU us/req (ms/flow): server CPU time per unit of work - steadier than the rate when the machine is shared.',
+  '+ PG: CPU time PostgreSQL spent per unit (gatehouse-postgres; SQLite and oidc-provider\'s memory store work in-process);',
+  'the CPU-per-unit ratios below compare server + PostgreSQL.',
+  'loadgen CPU %: the load generator (this process). other CPU %: everything else on the machine (PostgreSQL excluded) during the run; high',
+  'values mean a noisy run. vs columns: ratio of the rate to that target.',
 ].join('\n');
 
-function render(reports: TargetReport[], options: Options): string {
+function render(scenario: Scenario, reports: TargetReport[], options: Options): string {
   const number = (value: number | undefined, digits = 0) => (value === undefined ? '-' : value.toFixed(digits));
   const times = (value: number | undefined) => (value === undefined ? '-' : `${value.toFixed(2)}x`);
-  const header = ['target', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'peak RSS MB', 'server CPU %', 'CPU us/req', 'loadgen CPU %', 'other CPU %', `vs ${BASELINE}`, `vs ${FLOOR}`];
-  if (options.rounds > 1) header.push('req/s min-max');
+  const flows = scenario.unit === 'flow';
+  const withFloor = scenario.servers.includes('floor');
+  const withDatabase = reports.some((r) => r.median?.databaseCpuMicrosPerUnit !== undefined);
+  const perUnit = (micros: number | undefined) => (flows ? number(micros === undefined ? undefined : micros / 1000, 1) : number(micros));
+  const header = [
+    'target',
+    flows ? 'flows/s' : 'req/s',
+    'p50 ms',
+    'p99 ms',
+    'bad answers',
+    'errors',
+    ...(flows ? ['HTTP req/s'] : []),
+    'peak RSS MB',
+    'server CPU %',
+    flows ? 'CPU ms/flow' : 'CPU us/req',
+    ...(withDatabase ? [flows ? '+ PG ms/flow' : '+ PG us/req'] : []),
+    'loadgen CPU %',
+    'other CPU %',
+    `vs ${BASELINE}`,
+    ...(withFloor ? [`vs ${FLOOR}`] : []),
+  ];
+  if (options.rounds > 1) header.push(`${flows ? 'flows' : 'req'}/s min-max`);
   const rows = reports.map((report) => {
     if (report.status === 'skipped') return [report.name, 'skipped', ...header.slice(2).map(() => '')];
     const m = report.median;
     const row = [
       report.status === 'failed' ? `${report.name} (FAILED)` : report.name,
-      number(m?.requestsPerSecond),
+      number(m?.perSecond, flows ? 1 : 0),
       number(m?.p50Ms, 1),
       number(m?.p99Ms, 1),
       String(report.totals.non2xx),
       String(report.totals.errors),
+      ...(flows ? [number(m?.httpRequestsPerSecond)] : []),
       m?.peakRssBytes === undefined ? '-' : (m.peakRssBytes / 1024 / 1024).toFixed(0),
       number(m?.serverCpuPercent),
-      number(m?.serverCpuMicrosPerRequest),
+      perUnit(m?.serverCpuMicrosPerUnit),
+      ...(withDatabase ? [perUnit(m?.databaseCpuMicrosPerUnit)] : []),
       number(m?.loadGeneratorCpuPercent),
       number(m?.otherCpuPercent),
       report.name === BASELINE ? '' : times(ratio(reports, report.name, BASELINE)),
-      report.name === FLOOR ? '' : times(ratio(reports, report.name, FLOOR)),
+      ...(withFloor ? [report.name === FLOOR ? '' : times(ratio(reports, report.name, FLOOR))] : []),
     ];
     if (options.rounds > 1) {
-      const values = report.rounds.map((r) => r.requestsPerSecond);
-      row.push(values.length ? `${Math.min(...values).toFixed(0)}-${Math.max(...values).toFixed(0)}` : '-');
+      const values = report.rounds.map((r) => r.perSecond);
+      row.push(values.length ? `${Math.min(...values).toFixed(flows ? 1 : 0)}-${Math.max(...values).toFixed(flows ? 1 : 0)}` : '-');
     }
     return row;
   });
   return formatTable(header, rows);
 }
 
-async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
-  const scenario = clientCredentials;
-  const all = targets();
-  if (options.only) {
-    const unknown = options.only.filter((name) => !all.some((t) => t.name === name));
-    if (unknown.length) throw new Error(`unknown target: ${unknown.join(', ')} (known: ${all.map((t) => t.name).join(', ')})`);
-  }
-  const selected = all.filter((t) => !options.only || options.only.includes(t.name));
+const isNoisy = (reports: TargetReport[], name: string) =>
+  reports.find((t) => t.name === name)?.rounds.some((round) => (round.otherCpuPercent ?? 0) > NOISE_THRESHOLD) ?? false;
+
+/** The goal verdicts of one scenario, one line per Gatehouse target. */
+function verdictsFor(scenario: Scenario, reports: TargetReport[], argon2VerifyCpuMs?: number): string[] {
+  return reports
+    .filter((r) => r.name.startsWith(GATEHOUSE_PREFIX) && r.median)
+    .map((r) => {
+      const vsBaseline = ratio(reports, r.name, BASELINE);
+      const vsFloor = ratio(reports, r.name, FLOOR);
+      const noisy = (against: string) => (isNoisy(reports, r.name) || isNoisy(reports, against) ? ', noisy run: unreliable' : '');
+      const invalid = (against: string) => {
+        const other = reports.find((t) => t.name === against);
+        return r.totals.non2xx + r.totals.errors > 0 || (other !== undefined && other.totals.non2xx + other.totals.errors > 0) ? ', errors: invalid' : '';
+      };
+      const verdict = (value: number | undefined, goal: number, against: string) =>
+        value === undefined ? 'not measured' : `${value >= goal ? 'met' : 'MISSED'}${noisy(against)}${invalid(against)}`;
+      const cpu = (against: string) => ratio(reports, r.name, against, 'totalCpuMicrosPerUnit')?.toFixed(2) ?? '-';
+      const unit = scenario.unit === 'flow' ? 'flow' : 'request';
+      const cpuLine = `CPU per ${unit} ${cpu(BASELINE)}x ${BASELINE}'s`;
+      const times = (value: number | undefined) => `${value?.toFixed(2) ?? '-'}x`;
+      if (scenario.name === 'client_credentials') {
+        const goal = GOALS.client_credentials;
+        const bad = r.totals.non2xx + r.totals.errors;
+        return (
+          `${scenario.name} ${r.name}: ${times(vsBaseline)} ${BASELINE} (goal >= ${goal.vsOidcProvider}x: ${verdict(vsBaseline, goal.vsOidcProvider, BASELINE)}), ` +
+          `${times(vsFloor)} ${FLOOR} (goal >= ${goal.vsFloor}x: ${verdict(vsFloor, goal.vsFloor, FLOOR)}), ` +
+          `${bad} bad answers/errors (goal ${goal.errors}: ${bad === 0 ? 'met' : 'MISSED'}); ${cpuLine}, ${cpu(FLOOR)}x ${FLOOR}'s`
+        );
+      }
+      if (scenario.name === 'code_flow') {
+        const goal = GOALS.code_flow;
+        const baselineCpuMs = (reports.find((t) => t.name === BASELINE)?.median?.totalCpuMicrosPerUnit ?? 0) / 1000;
+        const ownCpuMs = (r.median?.totalCpuMicrosPerUnit ?? 0) / 1000;
+        const bound =
+          argon2VerifyCpuMs && baselineCpuMs
+            ? `; one argon2id verification costs ${argon2VerifyCpuMs.toFixed(1)} ms CPU here, so with the same password hashing even a flow that did ` +
+              `nothing else would be at most ${(baselineCpuMs / argon2VerifyCpuMs).toFixed(2)}x cheaper than ${BASELINE}'s ${baselineCpuMs.toFixed(1)} ms; ` +
+              `${r.name} spends ${Math.max(0, ownCpuMs - argon2VerifyCpuMs).toFixed(1)} ms per flow besides it, ${BASELINE} ${Math.max(0, baselineCpuMs - argon2VerifyCpuMs).toFixed(1)} ms`
+            : '';
+        return `${scenario.name} ${r.name}: ${times(vsBaseline)} ${BASELINE} (goal >= ${goal.vsOidcProvider}x: ${verdict(vsBaseline, goal.vsOidcProvider, BASELINE)}); ${cpuLine}${bound}`;
+      }
+      return `${scenario.name} ${r.name}: ${times(vsBaseline)} ${BASELINE} (no goal set${noisy(BASELINE)}${invalid(BASELINE)}); ${cpuLine}`;
+    });
+}
+
+/** CPU time of one argon2id verification (m = 19 MiB, t = 2, p = 1) on this machine: the floor of a sign-in. */
+async function measureArgon2(): Promise<number> {
+  const hash = await argon2.hash('correct horse battery staple', { ...ARGON2ID_OPTIONS, type: argon2.argon2id });
+  await argon2.verify(hash, 'warm-up');
+  const count = 20;
+  const before = process.cpuUsage();
+  for (let i = 0; i < count; i++) await argon2.verify(hash, 'correct horse battery staple');
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000 / count;
+}
+
+async function runScenario(scenario: Scenario, all: Target[], options: Options, profileDir: string): Promise<ScenarioReport> {
+  const selected = all.filter((t) => scenario.servers.includes(t.server));
   const active = selected.filter((t) => !t.skip);
-  const startedAt = new Date();
-  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-  const resultsDir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
-  const profileDir = `${resultsDir}profiles-${stamp}`;
-
-  const machine = { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryBytes: totalmem(), loadAverage: loadavg() };
-  log(`bench: ${scenario.name} — ${scenario.description}`);
-  log(`bench: node ${machine.node}, ${machine.cpus} CPUs (${machine.cpuModel}), load average ${machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}`);
-  log(`bench: ${options.connections} connections, ${options.warmup} s warm-up + ${options.duration} s per target, ${options.rounds} round(s); the load generator shares the CPUs, so compare ratios, not absolute numbers`);
-  for (const target of selected.filter((t) => t.skip)) log(`bench: SKIPPED ${target.name}: ${target.skip}`);
-  if (options.cpuProf) log(`bench: --cpu-prof: profiles go to ${profileDir} (profiling slows the servers; these numbers are not comparable)`);
-
   const rounds = new Map<string, RoundResult[]>(active.map((t) => [t.name, []]));
   const failures = new Map<string, string[]>(active.map((t) => [t.name, []]));
+  const extras = new Map<string, { note?: string; concurrency?: string }>();
+  log(`bench: ${scenario.name} — ${scenario.description}`);
+  const argon2VerifyCpuMs = scenario.name === 'code_flow' ? await measureArgon2() : undefined;
+  if (argon2VerifyCpuMs !== undefined) log(`bench: one argon2id verification (m=19456 t=2 p=1) costs ${argon2VerifyCpuMs.toFixed(1)} ms CPU in this process`);
   for (let round = 1; round <= options.rounds; round++) {
     for (const target of active) {
-      log(`bench: round ${round}/${options.rounds}: ${target.name}`);
+      log(`bench: ${scenario.name} round ${round}/${options.rounds}: ${target.name}`);
       if (options.waitQuiet > 0 && !(await waitForQuiet(options.waitQuiet))) {
         log(`  the machine did not go quiet within ${options.waitQuiet} s; measuring anyway`);
       }
       try {
-        const result = await runRound(target, round, scenario, options, profileDir);
+        const { note, concurrency, ...result } = await runRound(target, round, scenario, options, profileDir);
         rounds.get(target.name)!.push(result);
+        extras.set(target.name, { ...(note === undefined ? {} : { note }), concurrency });
         const bad = result.non2xx + result.errors + result.warmup.non2xx + result.warmup.errors;
+        const unit = scenario.unit === 'flow' ? 'flows/s' : 'req/s';
         log(
-          `  ${target.name}: ${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ` +
-            `server CPU ${result.serverCpuPercent?.toFixed(0) ?? '-'}% (${result.serverCpuMicrosPerRequest?.toFixed(0) ?? '-'} us/req), load generator CPU ${result.loadGeneratorCpuPercent.toFixed(0)}%, ` +
+          `  ${target.name}: ${result.perSecond.toFixed(scenario.unit === 'flow' ? 1 : 0)} ${unit} (${concurrency}), p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ` +
+            `server CPU ${result.serverCpuPercent?.toFixed(0) ?? '-'}% (${result.serverCpuMicrosPerUnit?.toFixed(0) ?? '-'} us/${scenario.unit}), ` +
+            (result.databaseCpuPercent === undefined ? '' : `PostgreSQL CPU ${result.databaseCpuPercent.toFixed(0)}% (${result.databaseCpuMicrosPerUnit?.toFixed(0) ?? '-'} us/${scenario.unit}), `) +
+            `load generator CPU ${result.loadGeneratorCpuPercent.toFixed(0)}%, ` +
             `everything else ${result.otherCpuPercent?.toFixed(0) ?? '-'}%` +
-            (bad ? `, ERRORS: ${result.non2xx + result.warmup.non2xx} non-2xx ${JSON.stringify(result.statusCodes)}, ${result.errors + result.warmup.errors} connection errors` : ''),
+            (bad
+              ? `, ERRORS: ${result.non2xx + result.warmup.non2xx} bad answers ${JSON.stringify(result.statusCodes)}, ${result.errors + result.warmup.errors} connection errors; e.g. ${result.errorSamples.join(' | ')}`
+              : ''),
         );
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
@@ -342,49 +534,7 @@ async function main(): Promise<void> {
       }
     }
   }
-
-  const reports = selected.map((t) => summarise(t, rounds.get(t.name) ?? [], failures.get(t.name) ?? []));
-  const table = render(reports, options);
-  const verdicts = reports
-    .filter((r) => r.name.startsWith(GATEHOUSE_PREFIX) && r.median && (ratio(reports, r.name, BASELINE) ?? ratio(reports, r.name, FLOOR)) !== undefined)
-    .map((r) => {
-      const vsBaseline = ratio(reports, r.name, BASELINE);
-      const vsFloor = ratio(reports, r.name, FLOOR);
-      const isNoisy = (name: string) => reports.find((t) => t.name === name)?.rounds.some((round) => (round.otherCpuPercent ?? 0) > NOISE_THRESHOLD);
-      const verdict = (value: number | undefined, goal: number, against: string) =>
-        value === undefined
-          ? 'not measured'
-          : `${value >= goal ? 'met' : 'MISSED'}${isNoisy(r.name) || isNoisy(against) ? ', noisy run: unreliable' : ''}`;
-      const cpu = (against: string) => ratio(reports, r.name, against, 'serverCpuMicrosPerRequest')?.toFixed(2) ?? '-';
-      return (
-        `${r.name}: ${vsBaseline?.toFixed(2) ?? '-'}x ${BASELINE} (goal >= ${GOALS.vsOidcProvider}x: ${verdict(vsBaseline, GOALS.vsOidcProvider, BASELINE)}), ` +
-        `${vsFloor?.toFixed(2) ?? '-'}x ${FLOOR} (goal >= ${GOALS.vsFloor}x: ${verdict(vsFloor, GOALS.vsFloor, FLOOR)}); ` +
-        `CPU per token ${cpu(BASELINE)}x ${BASELINE}'s, ${cpu(FLOOR)}x ${FLOOR}'s`
-      );
-    });
-  const noisy = reports.flatMap((r) =>
-    r.rounds.filter((round) => (round.otherCpuPercent ?? 0) > NOISE_THRESHOLD).map((round) => `${r.name} round ${round.round} (${round.otherCpuPercent!.toFixed(0)}%)`),
-  );
-  const problems = reports.flatMap((r) => [
-    ...(r.status === 'failed' ? [`${r.name} failed: ${r.reason ?? 'no rounds completed'}`] : []),
-    ...(r.totals.non2xx + r.totals.errors > 0 ? [`${r.name}: ${r.totals.non2xx} non-2xx responses and ${r.totals.errors} connection errors under load — its numbers are not valid`] : []),
-  ]);
-
-  const out = process.stdout;
-  out.write(`\n${scenario.name}: median of ${options.rounds} round(s), ${options.duration} s each, ${options.connections} connections (node ${machine.node}, ${machine.cpus} CPUs)\n\n`);
-  out.write(table + '\n\n' + LEGEND + '\n\n');
-  for (const line of verdicts) out.write(line + '\n');
-  for (const target of selected.filter((t) => t.skip)) out.write(`skipped ${target.name}: ${target.skip}\n`);
-  if (noisy.length > 0) {
-    out.write(
-      `WARNING: other processes used more than ${NOISE_THRESHOLD}% of a core during: ${noisy.join(', ')}. ` +
-        'Those req/s are depressed; trust CPU us/req more, or rerun on a quiet machine with --rounds 3 or more.\n',
-    );
-  }
-  for (const problem of problems) out.write(`ERROR: ${problem}\n`);
-
-  mkdirSync(resultsDir, { recursive: true });
-  const file = `${resultsDir}${stamp}.json`;
+  const reports = selected.map((t) => summarise(t, rounds.get(t.name) ?? [], failures.get(t.name) ?? [], extras.get(t.name) ?? {}));
   const ratios = Object.fromEntries(
     reports
       .filter((r) => r.name.startsWith(GATEHOUSE_PREFIX) && r.median)
@@ -392,23 +542,184 @@ async function main(): Promise<void> {
         r.name,
         {
           vsOidcProvider: ratio(reports, r.name, BASELINE) ?? null,
-          vsFloor: ratio(reports, r.name, FLOOR) ?? null,
-          cpuPerRequestVsOidcProvider: ratio(reports, r.name, BASELINE, 'serverCpuMicrosPerRequest') ?? null,
-          cpuPerRequestVsFloor: ratio(reports, r.name, FLOOR, 'serverCpuMicrosPerRequest') ?? null,
+          cpuPerUnitVsOidcProvider: ratio(reports, r.name, BASELINE, 'totalCpuMicrosPerUnit') ?? null,
+          ...(scenario.servers.includes('floor')
+            ? { vsFloor: ratio(reports, r.name, FLOOR) ?? null, cpuPerUnitVsFloor: ratio(reports, r.name, FLOOR, 'totalCpuMicrosPerUnit') ?? null }
+            : {}),
         },
       ]),
   );
-  const json = {
-    scenario: scenario.name,
+  return {
+    name: scenario.name,
     description: scenario.description,
+    unit: scenario.unit,
+    targets: reports,
+    ratios,
+    table: render(scenario, reports, options),
+    verdicts: verdictsFor(scenario, reports, argon2VerifyCpuMs),
+    ...(argon2VerifyCpuMs === undefined ? {} : { argon2VerifyCpuMs }),
+  };
+}
+
+async function runStartup(all: Target[], options: Options): Promise<StartupReport[]> {
+  const gatehouses = all.filter((t) => t.server === 'gatehouse');
+  const reports: StartupReport[] = [];
+  log(`bench: ${STARTUP} — idle RSS after 3 s and spawn-to-first-token of \`gatehouse serve\` on a prepared store`);
+  for (const target of gatehouses) {
+    if (target.skip) {
+      reports.push({ name: target.name, status: 'skipped', reason: target.skip, rounds: [] });
+      continue;
+    }
+    const rounds: StartupReport['rounds'] = [];
+    const failures: string[] = [];
+    for (let round = 1; round <= options.rounds; round++) {
+      log(`bench: ${STARTUP} round ${round}/${options.rounds}: ${target.name}`);
+      try {
+        const postgres = target.env.DATABASE_URL;
+        const result = await measureStartup({ env: process.env, ...(postgres ? { postgresServer: postgres } : {}) });
+        rounds.push({ round, ...result });
+        log(
+          `  ${target.name}: idle RSS ${result.idleRssBytes === undefined ? '-' : (result.idleRssBytes / 1048576).toFixed(1)} MB, ` +
+            `first token ${result.firstTokenMs.toFixed(0)} ms after spawn (${result.attempts} attempts; everything else used ${result.otherCpuPercent?.toFixed(0) ?? '-'}% meanwhile)`,
+        );
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        failures.push(`round ${round}: ${message}`);
+        log(`  ${target.name}: FAILED: ${message}`);
+      }
+    }
+    const report: StartupReport = { name: target.name, status: failures.length || rounds.length === 0 ? 'failed' : 'ok', rounds };
+    if (failures.length) report.reason = failures.join('; ');
+    if (rounds.length) {
+      const idle = median(rounds.flatMap((r) => (r.idleRssBytes === undefined ? [] : [r.idleRssBytes])));
+      const first = median(rounds.map((r) => r.firstTokenMs))!;
+      const other = median(rounds.flatMap((r) => (r.otherCpuPercent === undefined ? [] : [r.otherCpuPercent])));
+      report.median = { idleRssBytes: idle, firstTokenMs: first, otherCpuPercent: other };
+      const goal = GOALS.startup;
+      const idleMb = idle === undefined ? undefined : idle / 1048576;
+      const noisy = rounds.some((r) => (r.otherCpuPercent ?? 0) > NOISE_THRESHOLD) ? ', noisy: unreliable' : '';
+      report.verdict =
+        `${STARTUP} ${target.name}: idle RSS ${idleMb?.toFixed(1) ?? '-'} MB (goal < ${goal.idleRssMb} MB: ${idleMb === undefined ? 'not measured' : idleMb < goal.idleRssMb ? 'met' : 'MISSED'}), ` +
+        `first token ${first.toFixed(0)} ms after spawn (goal < ${goal.firstTokenMs} ms: ${first < goal.firstTokenMs ? 'met' : 'MISSED'}${noisy})`;
+    }
+    reports.push(report);
+  }
+  return reports;
+}
+
+function renderStartup(reports: StartupReport[]): string {
+  const mb = (bytes: number | undefined) => (bytes === undefined ? '-' : (bytes / 1048576).toFixed(1));
+  const header = ['target', 'idle RSS MB', 'first token ms', 'attempts', 'RSS after 1st token MB', 'other CPU %', 'first token ms min-max'];
+  const rows = reports.map((r) => {
+    if (r.status === 'skipped') return [r.name, 'skipped', '', '', '', '', ''];
+    const m = r.median;
+    const firsts = r.rounds.map((x) => x.firstTokenMs);
+    return [
+      r.status === 'failed' ? `${r.name} (FAILED)` : r.name,
+      mb(m?.idleRssBytes),
+      m ? m.firstTokenMs.toFixed(0) : '-',
+      r.rounds.length ? String(median(r.rounds.map((x) => x.attempts))) : '-',
+      mb(median(r.rounds.flatMap((x) => (x.rssAfterFirstTokenBytes === undefined ? [] : [x.rssAfterFirstTokenBytes])))),
+      m?.otherCpuPercent === undefined ? '-' : m.otherCpuPercent.toFixed(0),
+      firsts.length ? `${Math.min(...firsts).toFixed(0)}-${Math.max(...firsts).toFixed(0)}` : '-',
+    ];
+  });
+  return formatTable(header, rows);
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const all = targets();
+  if (options.only) {
+    const unknown = options.only.filter((name) => !all.some((t) => t.name === name));
+    if (unknown.length) throw new Error(`unknown target: ${unknown.join(', ')} (known: ${all.map((t) => t.name).join(', ')})`);
+  }
+  const selected = all.filter((t) => !options.only || options.only.includes(t.name));
+  const scenarios = SCENARIOS.filter((s) => options.scenarios.includes(s.name));
+  const startedAt = new Date();
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  const resultsDir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
+  const profileDir = `${resultsDir}profiles-${stamp}`;
+
+  const machine = { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryBytes: totalmem(), loadAverage: loadavg() };
+  log(`bench: scenarios ${options.scenarios.join(', ')}; targets ${selected.map((t) => t.name).join(', ')}`);
+  log(`bench: node ${machine.node}, ${machine.cpus} CPUs (${machine.cpuModel}), load average ${machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}`);
+  log(
+    `bench: ${options.connections} connections (autocannon scenarios), ${options.flowLoops} flow loops, ${options.refreshLoops} refresh loops, ` +
+      `${options.warmup} s warm-up + ${options.duration} s per target, ${options.rounds} round(s); the load generator shares the CPUs, so compare ratios, not absolute numbers`,
+  );
+  for (const target of selected.filter((t) => t.skip)) log(`bench: SKIPPED ${target.name}: ${target.skip}`);
+  if (options.perf && !perfAvailable()) throw new Error('--perf needs Linux perf on the PATH');
+  if (options.perf) log(`bench: --perf: perf data and summaries go to ${profileDir}`);
+  if (options.cpuProf) log(`bench: --cpu-prof: profiles go to ${profileDir} (profiling slows the servers; these numbers are not comparable)`);
+
+  const startup = options.scenarios.includes(STARTUP) ? await runStartup(selected, options) : [];
+  const reports: ScenarioReport[] = [];
+  for (const scenario of scenarios) reports.push(await runScenario(scenario, selected, options, profileDir));
+
+  const out = process.stdout;
+  const problems: string[] = [];
+  const noisy: string[] = [];
+  for (const report of reports) {
+    const concurrency = report.targets.find((t) => t.concurrency)?.concurrency ?? '';
+    out.write(`\n${report.name}: ${report.description}\nmedian of ${options.rounds} round(s), ${options.duration} s each, ${concurrency} (node ${machine.node}, ${machine.cpus} CPUs)\n\n`);
+    out.write(report.table + '\n');
+    for (const target of report.targets.filter((t) => t.note)) out.write(`  ${target.name}: ${target.note}\n`);
+    for (const target of report.targets) {
+      if (target.status === 'failed') problems.push(`${report.name} ${target.name} failed: ${target.reason ?? 'no rounds completed'}`);
+      if (target.totals.non2xx + target.totals.errors > 0) {
+        problems.push(`${report.name} ${target.name}: ${target.totals.non2xx} bad answers and ${target.totals.errors} connection errors under load — its numbers are not valid`);
+      }
+      for (const round of target.rounds.filter((r) => (r.otherCpuPercent ?? 0) > NOISE_THRESHOLD)) {
+        noisy.push(`${report.name} ${target.name} round ${round.round} (${round.otherCpuPercent!.toFixed(0)}%)`);
+      }
+    }
+  }
+  if (reports.length) out.write('\n' + LEGEND + '\n');
+
+  // Gatehouse / oidc-provider, every scenario at a glance.
+  const gatehouseNames = selected.filter((t) => t.server === 'gatehouse' && !t.skip).map((t) => t.name);
+  if (reports.length && gatehouseNames.length) {
+    const header = ['Gatehouse / oidc-provider', ...reports.map((r) => r.name)];
+    const rows = gatehouseNames.map((name) => [
+      name,
+      ...reports.map((r) => {
+        const value = r.ratios[name]?.vsOidcProvider;
+        const cpu = r.ratios[name]?.cpuPerUnitVsOidcProvider;
+        return value == null ? '-' : `${value.toFixed(2)}x (CPU/unit ${cpu == null ? '-' : cpu.toFixed(2)}x)`;
+      }),
+    ]);
+    out.write(`\n${formatTable(header, rows)}\n`);
+  }
+
+  if (startup.length) {
+    out.write(`\n${STARTUP}: \`gatehouse serve\` (dist/src/cli/main.js) restarted on a prepared store (schema, keys, one client); idle RSS = VmRSS after 3 s with no request; first token = spawn to the first 200 from the token endpoint (client_credentials), polled every 10 ms; median of ${options.rounds} round(s)\n\n`);
+    out.write(renderStartup(startup) + '\n');
+    for (const r of startup) if (r.status === 'failed') problems.push(`${STARTUP} ${r.name} failed: ${r.reason}`);
+  }
+
+  const verdicts = [...reports.flatMap((r) => r.verdicts), ...startup.flatMap((r) => (r.verdict ? [r.verdict] : []))];
+  if (verdicts.length) out.write('\ngoals:\n' + verdicts.map((v) => `  ${v}\n`).join(''));
+  for (const target of selected.filter((t) => t.skip)) out.write(`skipped ${target.name}: ${target.skip}\n`);
+  if (noisy.length > 0) {
+    out.write(
+      `WARNING: other processes used more than ${NOISE_THRESHOLD}% of a core during: ${noisy.join(', ')}. ` +
+        'Those rates are depressed; trust CPU per unit more, or rerun on a quiet machine with --rounds 3 or more.\n',
+    );
+  }
+  for (const problem of problems) out.write(`ERROR: ${problem}\n`);
+
+  mkdirSync(resultsDir, { recursive: true });
+  const file = `${resultsDir}${stamp}.json`;
+  const json = {
+    scenarios: reports,
+    startup,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     machine: { ...machine, loadAverageAtEnd: loadavg() },
     options,
     goals: GOALS,
-    targets: reports,
-    ratios,
-    table,
+    verdicts,
     problems,
     noisyRounds: noisy,
   };

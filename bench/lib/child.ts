@@ -1,8 +1,14 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { isReadyLine, type ReadyLine } from './protocol.js';
 
-const live = new Set<ChildProcessWithoutNullStreams>();
+const live = new Set<ChildProcess>();
+
+/** Has the runner stop `child` on its way out too (for processes not started through ServerProcess). */
+export function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+}
 
 // Whatever way the runner ends, no server is left behind: SIGKILL is the only thing 'exit' has time for.
 process.on('exit', () => {

@@ -5,6 +5,8 @@ export interface HttpRequest {
   url: string;
   headers: Record<string, string>;
   body?: string;
+  /** When given, a 2xx answer whose body fails this check counts as a wrong answer (autocannon's verifyBody). */
+  verifyBody?: (body: string) => boolean;
 }
 
 export interface LoadOptions {
@@ -20,13 +22,17 @@ export interface LoadResult {
   requestsPerSecond: number;
   /** Responses with a 2xx status. */
   ok: number;
-  /** Responses with any other status. */
+  /** Responses with any other status, and (with verifyBody) 2xx answers with a wrong body. */
   non2xx: number;
   /** Connection errors and timeouts. */
   errors: number;
   latencyMs: { mean: number; p50: number; p99: number; max: number };
   statusCodes: Record<string, number>;
   durationSeconds: number;
+  /** HTTP requests made, where one unit of work is several (closed-loop flows). */
+  httpRequests?: number;
+  /** The first few failures, for the log. */
+  errorSamples?: string[];
 }
 
 /** Drives `request` with `connections` keep-alive connections for `duration` seconds. */
@@ -38,6 +44,7 @@ export function runLoad(request: HttpRequest, options: LoadOptions): Promise<Loa
         method: request.method,
         headers: request.headers,
         ...(request.body === undefined ? {} : { body: request.body }),
+        ...(request.verifyBody ? { verifyBody: request.verifyBody } : {}),
         connections: options.connections,
         duration: options.duration,
         pipelining: 1,
@@ -47,11 +54,12 @@ export function runLoad(request: HttpRequest, options: LoadOptions): Promise<Loa
         if (error) return reject(error);
         const statusCodes: Record<string, number> = {};
         for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = Number(count);
+        if (result.mismatches) statusCodes['wrong body'] = result.mismatches;
         resolve({
           requests: result['2xx'] + result.non2xx,
           requestsPerSecond: result.requests.average,
-          ok: result['2xx'],
-          non2xx: result.non2xx,
+          ok: result['2xx'] - (result.mismatches ?? 0),
+          non2xx: result.non2xx + (result.mismatches ?? 0),
           errors: result.errors,
           latencyMs: { mean: result.latency.average, p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
           statusCodes,

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 
 /** Clock ticks per second of /proc/<pid>/stat times: 100 on every mainstream Linux build (getconf CLK_TCK). */
 const CLOCK_TICKS = 100;
@@ -92,4 +92,35 @@ export async function waitForQuiet(maxSeconds: number, thresholdPercent = 10): P
     if (100 * (after - before) < thresholdPercent) return true;
   }
   return false;
+}
+
+function statFields(pid: number): string[] | undefined {
+  const stat = read(`/proc/${pid}/stat`);
+  return stat === undefined ? undefined : stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/**
+ * CPU seconds used so far by the PostgreSQL server listening on `port` (found by the `-p <port>` on its postmaster's
+ * command line, as scripts/with-postgres.sh starts it): the postmaster, its live children (backends, WAL writer,
+ * checkpointer…) and the children it has already reaped. Undefined when no such server is found (e.g. a PostgreSQL
+ * started without -p, or on another machine).
+ */
+export function readPostgresCpuSeconds(port: number): number | undefined {
+  const pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+  const postmaster = pids.find((pid) => {
+    const cmdline = read(`/proc/${pid}/cmdline`);
+    if (!cmdline) return false;
+    const args = cmdline.split('\0');
+    return /(^|\/)postgres$/.test(args[0] ?? '') && args.some((arg, i) => (arg === '-p' && args[i + 1] === String(port)) || arg === `-p${port}`);
+  });
+  if (postmaster === undefined) return undefined;
+  let ticks = 0;
+  for (const pid of pids) {
+    const fields = statFields(pid);
+    if (!fields) continue;
+    // ppid is field 4, utime 14, stime 15, cutime 16, cstime 17 (proc(5)); fields[] starts at field 3.
+    if (pid === postmaster) ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    else if (Number(fields[1]) === postmaster) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / CLOCK_TICKS;
 }

@@ -21,7 +21,47 @@ export interface ReadyLine {
   audience: string;
   /** Scopes the client may ask for, space-separated. */
   scope: string;
+  /** Token introspection (RFC 7662), for servers that take part in the introspection scenario. */
+  introspection?: IntrospectionSetup;
+  /** The authorization code flow, for servers that take part in the code-flow and refresh scenarios. */
+  codeFlow?: CodeFlowSetup;
 }
+
+export interface IntrospectionSetup {
+  endpoint: string;
+  /**
+   * Extra parameters of the client_credentials request (by the client above, with `scope`) that issues the token the
+   * scenario introspects, e.g. a `resource` whose access tokens are opaque.
+   */
+  tokenParams: Record<string, string>;
+  /** What that token is. */
+  tokenFormat: 'jwt' | 'opaque';
+  /** Why, when it is not the JWT access token the other scenarios issue; printed with the results. */
+  note?: string;
+}
+
+export interface CodeFlowSetup {
+  authorizationEndpoint: string;
+  /** A confidential client allowed authorization_code and refresh_token, authenticating with HTTP Basic. */
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+  /** The scope the flow asks for (sign-in and offline access, in the server's spelling). */
+  scope: string;
+  /** More authorization request parameters, e.g. prompt=consent. */
+  params: Record<string, string>;
+  /** A user who signs in with a password. */
+  username: string;
+  password: string;
+  /** The `aud` of the access tokens the flow yields. */
+  audience: string;
+}
+
+/** The user, password and redirect URI every server's code flow uses. */
+export const BENCH_USER = { username: 'alice', password: 'correct horse battery staple' } as const;
+export const BENCH_REDIRECT_URI = 'http://127.0.0.1:9999/cb';
+/** DESIGN/Gatehouse's argon2id parameters (OWASP): m = 19 MiB, t = 2, p = 1. */
+export const ARGON2ID_OPTIONS = { memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 } as const;
 
 /** The client, scopes and audience every benchmark server is configured with, so they all do the same work. */
 export const BENCH_SCOPE = 'bench:read bench:write';

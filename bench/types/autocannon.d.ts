@@ -15,6 +15,8 @@ declare module 'autocannon' {
       title?: string;
       bailout?: number;
       excludeErrorStats?: boolean;
+      /** A false result counts the response as a mismatch. */
+      verifyBody?: (body: string) => boolean;
     }
 
     /** Percentiles, mean and spread of one statistic (latency in ms, requests and bytes per second). */

@@ -31,7 +31,7 @@ declare module 'oidc-provider' {
     features?: {
       clientCredentials?: { enabled: boolean };
       devInteractions?: { enabled: boolean };
-      introspection?: { enabled: boolean };
+      introspection?: { enabled: boolean; allowedPolicy?: (ctx: unknown, client: { clientAuthMethod: string }, token: unknown) => boolean | Promise<boolean> };
       revocation?: { enabled: boolean };
       resourceIndicators?: {
         enabled: boolean;
@@ -44,11 +44,45 @@ declare module 'oidc-provider' {
     [key: string]: unknown;
   }
 
+  export interface InteractionDetails {
+    uid: string;
+    prompt: { name: string; reasons: string[]; details: Record<string, unknown> };
+    params: Record<string, unknown>;
+    session?: { accountId: string; uid: string; cookie: string };
+    grantId?: string;
+    lastSubmission?: Record<string, unknown>;
+  }
+
+  export interface InteractionResults {
+    login?: { accountId: string; [key: string]: unknown };
+    consent?: { grantId?: string };
+    error?: string;
+    error_description?: string;
+    [key: string]: unknown;
+  }
+
+  export class Grant {
+    constructor(properties: { accountId: string; clientId: string });
+    addOIDCScope(scope: string): void;
+    addOIDCClaims(claims: string[]): void;
+    addResourceScope(resource: string, scope: string): void;
+    save(ttl?: number): Promise<string>;
+  }
+
   export default class Provider {
     constructor(issuer: string, configuration?: Configuration);
     readonly issuer: string;
+    readonly Grant: typeof Grant & { find(id: string): Promise<Grant | undefined> };
+    readonly Client: { find(id: string): Promise<{ clientId: string; clientName?: string } | undefined> };
     callback(): (request: IncomingMessage, response: ServerResponse) => void;
     listen(port: number, host: string, callback?: () => void): Server;
     on(event: string, listener: (...args: unknown[]) => void): this;
+    interactionDetails(request: IncomingMessage, response: ServerResponse): Promise<InteractionDetails>;
+    interactionFinished(
+      request: IncomingMessage,
+      response: ServerResponse,
+      result: InteractionResults,
+      options?: { mergeWithLastSubmission?: boolean },
+    ): Promise<void>;
   }
 }

@@ -1,0 +1,20 @@
+/**
+ * Prepares a Gatehouse store for the startup measurement (bench/lib/startup.ts), then exits: schema, signing keys,
+ * one role and one confidential client, in the store the environment names (GATEHOUSE_DATA_DIR, DATABASE_URL,
+ * GATEHOUSE_SECRET). Prints one line of JSON: {"clientId": …, "clientSecret": …}. So the measured `gatehouse serve`
+ * is a restart on an existing store, as after a deploy or when scaling out.
+ */
+import { loadConfig } from '../../src/config.js';
+import { createGatehouse } from '../../src/gatehouse.js';
+import { BENCH_SCOPE } from '../lib/protocol.js';
+
+const gatehouse = await createGatehouse(loadConfig(process.env));
+try {
+  await gatehouse.keys.ensureKeys();
+  await gatehouse.management.ensureBuiltinClients();
+  await gatehouse.management.createRole({ name: 'bench', scopes: BENCH_SCOPE.split(' ') });
+  const { client, clientSecret } = await gatehouse.management.createClient({ name: 'bench client', roles: ['bench'], grantTypes: ['client_credentials'] });
+  process.stdout.write(JSON.stringify({ clientId: client.client_id, clientSecret }) + '\n');
+} finally {
+  await gatehouse.close();
+}
