@@ -94,7 +94,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       // A minute more than the longest token lifetime covers clock skew at resource servers.
       return Math.max(config.accessTokenTtl, config.idTokenTtl, Number(longest?.ttl ?? 0)) + 60;
     });
-    const accessTokens = new AccessTokens(config.issuer, keys, revocations, directory);
+    const accessTokens = new AccessTokens(config.issuer, keys, revocations, directory, store);
     const idTokens = new IdTokens(config.issuer, keys, config.idTokenTtl);
     const userTokens = new UserTokenIssuer(accessTokens, idTokens, grants, users, roleScopesOf, {
       defaultAccessTokenTtl: config.accessTokenTtl,

@@ -43,6 +43,7 @@ export interface StoreOptions {
 }
 
 const CHANNEL = 'gatehouse_changes';
+const STATEMENT_CACHE_SIZE = 500;
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   // Only the driver in use is loaded: each costs start-up time and memory.
@@ -75,7 +76,21 @@ async function openSqlite(dataDir: string): Promise<Store> {
   connection.pragma('journal_mode = WAL');
   connection.pragma('busy_timeout = 5000');
   connection.pragma('synchronous = NORMAL');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  // Kysely prepares every query anew; compiling SQL costs more than running these small queries. The queries are
+  // built from a fixed set of shapes, so the cache stays small, and a statement is never iterated concurrently.
+  const statements = new Map<string, ReturnType<typeof connection.prepare>>();
+  const database = {
+    close: () => connection.close(),
+    prepare: (text: string) => {
+      let statement = statements.get(text);
+      if (!statement) {
+        statement = connection.prepare(text);
+        if (statements.size < STATEMENT_CACHE_SIZE) statements.set(text, statement);
+      }
+      return statement;
+    },
+  };
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   let local = 0;
   const dataVersion = connection.prepare('pragma data_version').pluck();
   // Asking SQLite on every cache read costs more than the token endpoint's own work; one answer serves a

@@ -73,8 +73,10 @@ export class GrantRepository {
     return row !== undefined && row.revoked_at === null;
   }
 
+  /** Revoking announces a change: caches of revocation status everywhere must drop what they know. */
   async revokeGrant(id: string): Promise<void> {
     await this.store.db.updateTable('grants').set({ revoked_at: nowSeconds() }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+    await this.store.announceChange();
   }
 
   /** Ends every grant a user gave a client; returns how many were live. */
@@ -86,6 +88,7 @@ export class GrantRepository {
       .where('client_id', '=', clientId)
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
+    await this.store.announceChange();
     return Number(result.numUpdatedRows);
   }
 
@@ -108,6 +111,7 @@ export class GrantRepository {
       .where('user_id', '=', userId)
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
+    await this.store.announceChange();
     return Number(result.numUpdatedRows);
   }
 

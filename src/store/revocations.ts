@@ -17,6 +17,8 @@ export class RevocationRepository {
       .values({ jti, client_id: clientId, expires_at: expiresAt, revoked_at: nowSeconds() })
       .onConflict((oc) => oc.column('jti').doNothing())
       .execute();
+    // Caches of revocation status, in this process and the others, must drop what they know.
+    await this.store.announceChange();
   }
 
   /** Revoked itself, or issued from a grant that has been revoked since (code replay, refresh reuse, consent withdrawn). */

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { errors, type JWTVerifyGetKey } from 'jose';
 import type { KeyStore } from '../keys/key-store.js';
 import type { ClientDirectory } from '../oauth/client-directory.js';
+import type { Store } from '../store/database.js';
+import { GenerationCache } from '../store/generation-cache.js';
 import type { RevocationRepository } from '../store/revocations.js';
 import { nowSeconds } from '../store/json-list.js';
 import { InvalidTokenError, verifyAccessToken, type AccessTokenClaims } from '../resource/verify-access-token.js';
@@ -27,13 +29,23 @@ export interface IssuedAccessToken {
  */
 export class AccessTokens {
   readonly keyResolver: JWTVerifyGetKey;
+  /**
+   * Whether a jti is revoked, remembered until the store's change generation moves: every revocation announces
+   * itself, so a resource server introspecting the same token again costs no query.
+   */
+  private readonly revocationStatus: GenerationCache<{ revoked: boolean }>;
 
   constructor(
     private readonly issuer: string,
     private readonly keys: KeyStore,
     private readonly revocations: RevocationRepository,
     private readonly clients: ClientDirectory,
+    store: Store,
   ) {
+    this.revocationStatus = new GenerationCache(store, async (jti) => ({ revoked: await this.revocations.isRevoked(jti) }), {
+      maxAgeMs: 60_000,
+      maxEntries: 50_000,
+    });
     this.keyResolver = async (header) => {
       const key = header.kid === undefined ? undefined : await keys.verificationKey(header.kid);
       if (!key || key.alg !== header.alg) throw new errors.JWKSNoMatchingKey();
@@ -82,7 +94,7 @@ export class AccessTokens {
   async isRevoked(claims: AccessTokenClaims): Promise<boolean> {
     const client = await this.clients.find(claims.client_id);
     if (!client || client.client.revokedAt !== null) return true;
-    return this.revocations.isRevoked(claims.jti);
+    return (await this.revocationStatus.get(claims.jti))!.revoked;
   }
 
   /** Records the jti until the token would expire anyway. */
