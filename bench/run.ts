@@ -61,6 +61,8 @@ interface Options {
   perf: boolean;
   /** Before each target, wait up to this many seconds for other processes to leave the CPUs alone. */
   waitQuiet: number;
+  /** Gatehouse serves through `gatehouse serve --workers N` (node:cluster) when N > 1. */
+  workers: number;
 }
 
 interface Target {
@@ -185,6 +187,7 @@ function parseOptions(argv: string[]): Options {
       'cpu-prof': { type: 'boolean', default: false },
       perf: { type: 'boolean', default: false },
       'wait-quiet': { type: 'string', default: '0' },
+      workers: { type: 'string', default: '1' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -193,7 +196,7 @@ function parseOptions(argv: string[]): Options {
   if (values.help) {
     process.stdout.write(
       'usage: node dist/bench/run.js [--scenario a,b] [--duration S] [--connections N] [--flow-loops N] [--refresh-loops N] [--warmup S]\n' +
-        '                              [--rounds N] [--only t1,t2] [--cpu-prof] [--perf] [--wait-quiet S]\n' +
+        '                              [--rounds N] [--only t1,t2] [--cpu-prof] [--perf] [--wait-quiet S] [--workers N]\n' +
         `scenarios: ${known.join(', ')} (default: all)\n`,
     );
     process.exit(0);
@@ -217,6 +220,7 @@ function parseOptions(argv: string[]): Options {
     cpuProf: values['cpu-prof'],
     perf: values.perf,
     waitQuiet: integer('wait-quiet', values['wait-quiet'], 0, 3600),
+    workers: integer('workers', values.workers, 1, 64),
   };
 }
 
@@ -238,8 +242,8 @@ function targets(): Target[] {
   ];
 }
 
-function serverEnv(target: Target): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = { ...process.env, NODE_ENV: 'production' };
+function serverEnv(target: Target, workers: number): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...process.env, NODE_ENV: 'production', ...(target.server === 'gatehouse' ? { BENCH_WORKERS: String(workers) } : {}) };
   delete env.TEST_DATABASE_URL;
   for (const [name, value] of Object.entries(target.env)) {
     if (value === undefined) delete env[name];
@@ -263,7 +267,7 @@ async function runRound(
     ...(options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${scenario.name}-${target.name}-round${round}.cpuprofile`] : []),
     ...(options.perf ? PERF_NODE_ARGS : []),
   ];
-  const server = await ServerProcess.start({ name: target.name, script, env: serverEnv(target), nodeArgs });
+  const server = await ServerProcess.start({ name: target.name, script, env: serverEnv(target, options.workers), nodeArgs });
   let monitor: ProcessMonitor | undefined;
   let dispose: (() => void) | undefined;
   let perf: PerfRecording | undefined;

@@ -5,22 +5,48 @@
  * `gatehouse users create` does) and a confidential web app for the authorization code flow with refresh tokens, and
  * prints the ready line (bench/lib/protocol.ts).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config.js';
 import { ENDPOINT_PATHS } from '../../src/oauth/discovery.js';
 import { startServer, type RunningServer } from '../../src/serve.js';
 import { freePort } from '../lib/net.js';
+import { GATEHOUSE_NODE_FLAGS } from '../lib/node-flags.js';
 import { createFreshDatabase, type FreshDatabase } from '../lib/postgres.js';
 import { BENCH_REDIRECT_URI, BENCH_SCOPE, BENCH_USER, announceReady, exitOnShutdown, failStart } from '../lib/protocol.js';
+
+/** With BENCH_WORKERS > 1 the seeded store is served by the real `gatehouse serve --workers N` (node:cluster). */
+async function serveWithWorkers(env: Record<string, string>, workers: number, issuer: string): Promise<ChildProcess> {
+  const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+  const child = spawn(process.execPath, [...GATEHOUSE_NODE_FLAGS, cli, 'serve', '--workers', String(workers)], {
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', GATEHOUSE_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`gatehouse serve --workers ${workers} exited with ${child.exitCode}`);
+    const healthy = await fetch(`${issuer}/health`).then((r) => r.ok, () => false);
+    if (healthy) return child;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  child.kill('SIGTERM');
+  throw new Error(`gatehouse serve --workers ${workers} did not become healthy`);
+}
 
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-bench-'));
   let database: FreshDatabase | undefined;
   let server: RunningServer | undefined;
+  let cluster: ChildProcess | undefined;
   const cleanup = async () => {
+    if (cluster && cluster.exitCode === null) {
+      const exited = new Promise((resolve) => cluster!.once('exit', resolve));
+      cluster.kill('SIGTERM');
+      await exited;
+    }
     await server?.close();
     await database?.drop();
     await rm(dataDir, { recursive: true, force: true });
@@ -31,7 +57,7 @@ async function main(): Promise<void> {
     if (postgresServer) database = await createFreshDatabase(postgresServer);
     const port = await freePort();
     // An explicit environment, so nothing from the runner's shell (GATEHOUSE_*, PORT…) changes what is measured.
-    const config = loadConfig({
+    const env = {
       PORT: String(port),
       HOST: '127.0.0.1',
       GATEHOUSE_ISSUER: `http://127.0.0.1:${port}`,
@@ -39,7 +65,8 @@ async function main(): Promise<void> {
       GATEHOUSE_SECRET: randomBytes(32).toString('base64url'),
       GATEHOUSE_ACCESS_TOKEN_TTL: '1800',
       ...(database ? { DATABASE_URL: database.url } : {}),
-    });
+    };
+    const config = loadConfig(env);
     server = await startServer(config, { logging: false });
     const { management } = server.gatehouse;
     await management.createRole({ name: 'bench', scopes: BENCH_SCOPE.split(' ') });
@@ -52,9 +79,15 @@ async function main(): Promise<void> {
       redirectUris: [BENCH_REDIRECT_URI],
     });
     if (!web.clientSecret) throw new Error('the bench web app was created without a secret');
+    const workers = Number(process.env.BENCH_WORKERS ?? '1');
+    if (workers > 1) {
+      await server.close();
+      server = undefined;
+      cluster = await serveWithWorkers(env, workers, config.issuer);
+    }
     announceReady({
       ready: true,
-      url: server.url,
+      url: config.issuer,
       tokenEndpoint: config.issuer + ENDPOINT_PATHS.token,
       jwksUri: config.issuer + ENDPOINT_PATHS.jwks,
       issuer: config.issuer,

@@ -112,11 +112,22 @@ export function buildProgram(io: Io): Command {
         await gatehouse.keys.ensureKeys();
         await gatehouse.management.ensureBuiltinClients();
         await gatehouse.close();
+        let stopping = false;
         for (let i = 0; i < options.workers; i++) cluster.fork();
         cluster.on('exit', (worker, code, signal) => {
+          if (stopping) {
+            if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+            return;
+          }
           io.stderr(`worker ${worker.process.pid} exited (${signal ?? code}); starting another\n`);
           cluster.fork();
         });
+        const stop = () => {
+          stopping = true;
+          for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
         io.stdout(`Gatehouse primary ${process.pid} started ${options.workers} workers on ${serverConfig.host}:${serverConfig.port}\n`);
         return;
       }
