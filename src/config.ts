@@ -22,6 +22,8 @@ export interface Config {
   signupEnabled: boolean;
   /** Trust X-Forwarded-For from a proxy in front (for client addresses in throttling and sessions). */
   trustProxy: boolean;
+  /** Serve /metrics to everyone, not only to loopback clients. */
+  publicMetrics: boolean;
   logLevel: string;
 }
 
@@ -86,6 +88,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionTtl: positiveInteger(env, 'GATEHOUSE_SESSION_TTL', 86400, 90 * 86400),
     signupEnabled: flag(env, 'GATEHOUSE_SIGNUP', true),
     trustProxy: flag(env, 'GATEHOUSE_TRUST_PROXY', false),
+    publicMetrics: flag(env, 'GATEHOUSE_METRICS_PUBLIC', false),
     logLevel: env.GATEHOUSE_LOG_LEVEL || 'info',
   };
 }

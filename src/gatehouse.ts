@@ -4,6 +4,7 @@ import { SessionService } from './accounts/sessions.js';
 import { AuditLog } from './admin/audit-log.js';
 import { Management } from './admin/management.js';
 import type { Config } from './config.js';
+import { Metrics } from './metrics.js';
 import { KeyStore } from './keys/key-store.js';
 import { loadMasterKey } from './keys/master-key.js';
 import type { AuthorizationRequest } from './oauth/authorization-request.js';
@@ -55,6 +56,7 @@ export interface Gatehouse {
   audit: AuditLog;
   /** Every scope the user's roles grant. */
   roleScopesOf: (userId: string) => Promise<ReadonlySet<string>>;
+  metrics: Metrics;
   /** Key for CSRF tokens on the pages, derived from the master key. */
   csrfKey: Buffer;
   /** Deletes what has expired (revocations, codes, interactions); run periodically. */
@@ -144,6 +146,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       }),
       audit,
       roleScopesOf,
+      metrics: new Metrics(),
       csrfKey: Buffer.from(hkdfSync('sha256', masterKey, 'gatehouse', 'csrf/v1', 32)),
       purgeExpired: async () => {
         await revocations.purgeExpired();

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { Metrics } from '../metrics.js';
 import { OAuthError, safeDescription } from '../oauth/errors.js';
 
 interface ErrorBody {
@@ -11,7 +12,12 @@ interface ErrorBody {
  * before a handler runs (schema, body size, media type) becomes `invalid_request` with its 4xx status; anything
  * else is logged and answered as a bare `server_error`, never with a stack trace.
  */
-export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export const errorHandler = (metrics: Metrics) => (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+  metrics.oauthError(request.routeOptions.url ?? 'unknown', error);
+  return sendError(error, request, reply);
+};
+
+function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof OAuthError) {
     return reply.code(error.status).headers({ ...error.headers, 'cache-control': 'no-store' }).send(error.toJSON());
   }

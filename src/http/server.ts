@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Gatehouse } from '../gatehouse.js';
-import { sendError, sendNotFound } from './errors.js';
+import { errorHandler, sendNotFound } from './errors.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { loggerOptions } from './logger.js';
 import { registerOpenApi } from './openapi.js';
 import { demoApiRoutes } from './routes/demo-api.js';
@@ -37,13 +38,14 @@ export async function buildHttpServer(gatehouse: Gatehouse, options: HttpServerO
     ajv: { customOptions: { removeAdditional: false } },
   });
   registerSecurityHeaders(app, gatehouse.config.issuer);
-  app.setErrorHandler(sendError);
+  app.setErrorHandler(errorHandler(gatehouse.metrics));
   app.setNotFoundHandler(sendNotFound);
 
   await registerOpenApi(app, gatehouse);
   await app.register(oauthEndpoints, gatehouse);
   await app.register(wellKnownRoutes, gatehouse);
   await app.register(healthRoutes, gatehouse);
+  await app.register(metricsRoutes, gatehouse);
   await app.register(demoApiRoutes, gatehouse);
   await app.register(userInfoRoutes, gatehouse);
   await app.register(pagesPlugin, gatehouse);

@@ -96,7 +96,9 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
       },
     },
     async (request, reply) => {
-      const response = await gatehouse.tokenEndpoint.handle(clientInput(request));
+      const input = clientInput(request);
+      const response = await gatehouse.tokenEndpoint.handle(input);
+      gatehouse.metrics.tokenIssued(String(input.params.grant_type));
       reply.headers(NO_STORE);
       return response;
     },
