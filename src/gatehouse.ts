@@ -32,7 +32,7 @@ import { LoginThrottleRepository } from './store/login-throttle.js';
 import { RevocationRepository } from './store/revocations.js';
 import { RoleRepository } from './store/roles.js';
 import { SessionRepository } from './store/sessions.js';
-import { UserRepository } from './store/users.js';
+import { UserRepository, type User } from './store/users.js';
 import { AccessTokens } from './tokens/access-tokens.js';
 
 /** Every part of one Gatehouse instance, wired together. The HTTP edge and the CLI both start from here. */
@@ -50,10 +50,11 @@ export interface Gatehouse {
   userInfo: UserInfo;
   endSession: EndSession;
   directory: ClientDirectory;
-  users: UserRepository;
   consents: ConsentRepository;
   management: Management;
   audit: AuditLog;
+  /** A user by id, from a cache that follows the store's changes. */
+  findUser: (id: string) => Promise<User | undefined>;
   /** Every scope the user's roles grant. */
   roleScopesOf: (userId: string) => Promise<ReadonlySet<string>>;
   metrics: Metrics;
@@ -84,8 +85,11 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
     const directory = new ClientDirectory(store, clients, roles);
     const apiCache = new GenerationCache(store, (identifier) => apis.get(identifier), { maxAgeMs: 30_000, maxEntries: 1000 });
     const findApi = (identifier: string) => apiCache.get(identifier);
+    // Users change rarely and every change that matters here (disabling) announces itself.
+    const userCache = new GenerationCache(store, (id) => users.get(id), { maxAgeMs: 30_000, maxEntries: 10_000 });
+    const findUser = (id: string) => userCache.get(id);
     const roleScopesOf = async (userId: string): Promise<ReadonlySet<string>> => {
-      const user = await users.get(userId);
+      const user = await findUser(userId);
       const byRole = await roles.scopesOf(user?.roles ?? []);
       return new Set([...byRole.values()].flat());
     };
@@ -98,7 +102,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
     });
     const accessTokens = new AccessTokens(config.issuer, keys, revocations, directory, store);
     const idTokens = new IdTokens(config.issuer, keys, config.idTokenTtl);
-    const userTokens = new UserTokenIssuer(accessTokens, idTokens, grants, users, roleScopesOf, {
+    const userTokens = new UserTokenIssuer(accessTokens, idTokens, grants, findUser, roleScopesOf, {
       defaultAccessTokenTtl: config.accessTokenTtl,
       refreshTokenTtl: config.refreshTokenTtl,
     });
@@ -128,10 +132,9 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       }),
       login: new PasswordLogin(users, new LoginThrottleRepository(store)),
       sessions: new SessionService(sessionRepository, config.sessionTtl),
-      userInfo: new UserInfo(accessTokens, users),
+      userInfo: new UserInfo(accessTokens, findUser),
       endSession: new EndSession(idTokens, directory),
       directory,
-      users,
       consents,
       management: new Management({
         config,
@@ -146,6 +149,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       }),
       audit,
       roleScopesOf,
+      findUser,
       metrics: new Metrics(),
       csrfKey: Buffer.from(hkdfSync('sha256', masterKey, 'gatehouse', 'csrf/v1', 32)),
       purgeExpired: async () => {

@@ -37,7 +37,7 @@ export async function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): P
       isRevoked: (c) => accessTokens.isRevoked(c),
     });
     if (claims.auth_time !== undefined) {
-      const user = await gatehouse.users.get(claims.sub);
+      const user = await gatehouse.findUser(claims.sub);
       if (!user || user.disabledAt !== null) throw new InvalidTokenError('the user is no longer active');
       if (!(await gatehouse.roleScopesOf(user.id)).has(ADMIN_SCOPE)) throw new InsufficientScopeError([ADMIN_SCOPE]);
     }

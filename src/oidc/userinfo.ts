@@ -1,5 +1,5 @@
 import { InsufficientScopeError, InvalidTokenError, scopesOf } from '../resource/verify-access-token.js';
-import type { UserRepository } from '../store/users.js';
+import type { User } from '../store/users.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
 import { userClaims } from './claims.js';
 
@@ -10,7 +10,7 @@ import { userClaims } from './claims.js';
 export class UserInfo {
   constructor(
     private readonly accessTokens: AccessTokens,
-    private readonly users: UserRepository,
+    private readonly findUser: (id: string) => Promise<User | undefined>,
   ) {}
 
   async claims(token: string): Promise<Record<string, unknown>> {
@@ -20,7 +20,7 @@ export class UserInfo {
     if (claims.auth_time === undefined) throw new InvalidTokenError('the access token does not speak for a user');
     const scopes = scopesOf(claims);
     if (!scopes.has('openid')) throw new InsufficientScopeError(['openid']);
-    const user = await this.users.get(claims.sub);
+    const user = await this.findUser(claims.sub);
     if (!user || user.disabledAt !== null) throw new InvalidTokenError('the user is no longer active');
     return userClaims(user, [...scopes]);
   }

@@ -9,7 +9,7 @@ export async function accountRoutes(app: FastifyInstance, pages: PageContext): P
   app.get('/account', { schema: { hide: true } }, async (request, reply) => {
     const session = await pages.session(request);
     if (!session) return reply.redirect('/login?return_to=/account', 303);
-    const [user, consents] = await Promise.all([gatehouse.users.get(session.userId), gatehouse.consents.listForUser(session.userId)]);
+    const [user, consents] = await Promise.all([gatehouse.findUser(session.userId), gatehouse.consents.listForUser(session.userId)]);
     const rows = await Promise.all(
       consents.map(async (consent) => ({
         clientId: consent.clientId,

@@ -38,7 +38,7 @@ export async function consentRoutes(app: FastifyInstance, pages: PageContext): P
     const { interaction, session } = found;
     const [client, user, granted] = await Promise.all([
       gatehouse.directory.find(interaction.clientId),
-      gatehouse.users.get(session.userId),
+      gatehouse.findUser(session.userId),
       gatehouse.authorization.scopesFor(interaction.request, session.userId),
     ]);
     const browserId = pages.cookies.browserId(request, reply);

@@ -38,7 +38,7 @@ export async function logoutRoutes(app: FastifyInstance, pages: PageContext): Pr
     if (!session) return logout.redirect ? reply.redirect(logout.redirect, 303) : sendPage(reply, 'logged-out', { title: 'Signed out' });
     // The RP proved it holds this very session's ID token: no need to ask (RP-Initiated Logout §2).
     if (logout.hintSessionId === session.id) return finish(request, reply, logout);
-    const user = await gatehouse.users.get(session.userId);
+    const user = await gatehouse.findUser(session.userId);
     return sendPage(
       reply,
       'logout',

@@ -28,6 +28,8 @@ export interface AuthorizationCode extends GrantContext {
 export interface RefreshToken extends GrantContext {
   tokenHash: string;
   grantId: string;
+  /** Whether its grant (the family) has been revoked. */
+  grantRevoked: boolean;
   createdAt: number;
   expiresAt: number;
   usedAt: number | null;
@@ -66,11 +68,6 @@ export class GrantRepository {
       .insertInto('grants')
       .values({ id, user_id: userId, client_id: clientId, scopes: toJsonList(scopes), created_at: nowSeconds(), revoked_at: null })
       .execute();
-  }
-
-  async isGrantActive(id: string): Promise<boolean> {
-    const row = await this.store.db.selectFrom('grants').select('revoked_at').where('id', '=', id).executeTakeFirst();
-    return row !== undefined && row.revoked_at === null;
   }
 
   /** Revoking announces a change: caches of revocation status everywhere must drop what they know. */
@@ -162,7 +159,7 @@ export class GrantRepository {
     await this.store.db.insertInto('grant_access_tokens').values({ jti, grant_id: grantId, client_id: clientId, expires_at: expiresAt }).execute();
   }
 
-  async createRefreshToken(token: Omit<RefreshToken, 'usedAt' | 'createdAt'>): Promise<void> {
+  async createRefreshToken(token: Omit<RefreshToken, 'usedAt' | 'createdAt' | 'grantRevoked'>): Promise<void> {
     await this.store.db
       .insertInto('refresh_tokens')
       .values({
@@ -176,13 +173,21 @@ export class GrantRepository {
       .execute();
   }
 
+  /** The refresh token and, in the same query, whether its family has been revoked. */
   async findRefreshToken(tokenHash: string): Promise<RefreshToken | undefined> {
-    const row = await this.store.db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+    const row = await this.store.db
+      .selectFrom('refresh_tokens')
+      .innerJoin('grants', 'grants.id', 'refresh_tokens.grant_id')
+      .selectAll('refresh_tokens')
+      .select('grants.revoked_at as grant_revoked_at')
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
     return (
       row && {
         ...context(row),
         tokenHash: row.token_hash,
         grantId: row.grant_id,
+        grantRevoked: row.grant_revoked_at !== null,
         createdAt: row.created_at,
         expiresAt: row.expires_at,
         usedAt: row.used_at,

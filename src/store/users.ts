@@ -76,6 +76,8 @@ export class UserRepository {
       .set({ disabled_at: disabled ? nowSeconds() : null, updated_at: nowSeconds() })
       .where('id', '=', id)
       .executeTakeFirst();
+    // Cached user records (token issuing, userinfo, the admin API) must see the change at once.
+    await this.store.announceChange();
     return result.numUpdatedRows > 0n;
   }
 

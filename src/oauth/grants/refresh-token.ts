@@ -30,7 +30,7 @@ export class RefreshTokenGrant implements GrantHandler {
     const stored = await this.grants.findRefreshToken(sha256Hex(presented));
     if (!stored || stored.clientId !== client.client.clientId) throw invalidGrant('the refresh token is invalid');
     if (stored.expiresAt <= nowSeconds()) throw invalidGrant('the refresh token has expired');
-    if (!(await this.grants.isGrantActive(stored.grantId))) throw invalidGrant('the refresh token has been revoked');
+    if (stored.grantRevoked) throw invalidGrant('the refresh token has been revoked');
 
     // Narrowing is allowed, widening is not; omitted means the scope originally granted.
     const scopes = grantScopes(parseScopeParameter(single(params, 'scope')), new Set(stored.scopes));

@@ -1,7 +1,7 @@
 import type { IdTokens } from '../../oidc/id-tokens.js';
 import type { GrantContext, GrantRepository } from '../../store/grants.js';
 import { nowSeconds } from '../../store/json-list.js';
-import type { UserRepository } from '../../store/users.js';
+import type { User } from '../../store/users.js';
 import type { AccessTokens } from '../../tokens/access-tokens.js';
 import { sha256Hex } from '../../tokens/hash.js';
 import { OPAQUE_PREFIXES, generateOpaque } from '../../tokens/opaque.js';
@@ -43,14 +43,14 @@ export class UserTokenIssuer {
     private readonly accessTokens: AccessTokens,
     private readonly idTokens: IdTokens,
     private readonly grants: GrantRepository,
-    private readonly users: UserRepository,
+    private readonly findUser: (id: string) => Promise<User | undefined>,
     private readonly roleScopesOf: (userId: string) => Promise<ReadonlySet<string>>,
     private readonly settings: UserTokenSettings,
   ) {}
 
   async issue(request: UserTokenRequest): Promise<UserTokenResponse> {
     const { client, grant, grantId } = request;
-    const user = await this.users.get(grant.userId);
+    const user = await this.findUser(grant.userId);
     if (!user || user.disabledAt !== null) {
       await this.grants.revokeGrant(grantId);
       throw new OAuthError('invalid_grant', 'the user is no longer active');
