@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import type { Gatehouse } from '../gatehouse.js';
+import { acceptFormBodies } from '../http/form-body.js';
 import { OAuthError } from '../oauth/errors.js';
 import { parseParams } from '../oauth/form.js';
 import { accountRoutes } from './account.js';
@@ -19,14 +20,7 @@ const PAGE_BODY_LIMIT = 16 * 1024;
 /** Everything a browser sees: authorization endpoint, sign-in, consent, sign-out, account. */
 export async function pagesPlugin(app: FastifyInstance, gatehouse: Gatehouse): Promise<void> {
   await app.register(cookie);
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: PAGE_BODY_LIMIT }, (_request, body, done) => {
-    try {
-      done(null, parseParams(body as Buffer));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
+  acceptFormBodies(app, parseParams, PAGE_BODY_LIMIT);
 
   // Errors here are shown to a person as a page, never as JSON or a stack trace.
   app.setErrorHandler((error, request, reply) => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { TestBrowser, hiddenFields, location } from './browser.js';
-import { authorizationUrl, type CodeFlow } from './code-flow.js';
+import { authorizationUrl, authorize, isCallback, type CodeFlow } from './code-flow.js';
 import type { AuditEvent } from '../../src/store/audit.js';
 import type { TestServer } from './server.js';
 import { tokenFor, type Answer, type Credentials } from './tokens.js';
@@ -85,36 +85,13 @@ async function authorizationRequest(server: TestServer, clientId: string, redire
   return { url, verifier, state, nonce };
 }
 
-const isCallback = (url: URL, redirectUri: string) => `${url.origin}${url.pathname}` === redirectUri;
-
 /**
  * The authorization code flow as `username` in a browser: authorize, sign in, consent (as far as needed), and the
  * callback — which may be on the server's own origin (the console's). Returns what code-flow's redeem() takes.
  */
-export async function signIn(server: TestServer, options: SignInOptions): Promise<CodeFlow> {
-  const { url, verifier, state, nonce } = await authorizationRequest(server, options.clientId, options.redirectUri, options.scope);
-  const browser = options.browser ?? new TestBrowser(server.url);
-  const asked = { login: false, consent: false };
-  let response = await browser.get(url.toString());
-  for (let step = 0; step < 4; step++) {
-    const next = new URL(location(response), server.url);
-    if (isCallback(next, options.redirectUri)) {
-      const code = next.searchParams.get('code');
-      if (!code) throw new Error(`the authorization ended without a code: ${next}`);
-      return { code, verifier, state, nonce, redirectUri: options.redirectUri, callbackUrl: next, browser, asked };
-    }
-    const page = await (await browser.get(next.toString())).text();
-    if (next.pathname === '/login') {
-      asked.login = true;
-      response = await browser.post('/login', { ...hiddenFields(page, '/login'), username: options.username, password: options.password });
-    } else if (next.pathname === '/consent') {
-      asked.consent = true;
-      response = await browser.post('/consent', { ...hiddenFields(page, '/consent'), decision: 'allow' });
-    } else {
-      throw new Error(`unexpected redirect to ${next}`);
-    }
-  }
-  throw new Error('the authorization did not reach the client');
+export function signIn(server: TestServer, options: SignInOptions): Promise<CodeFlow> {
+  const { redirectUri, ...rest } = options;
+  return authorize(server, { ...rest, redirectUri });
 }
 
 /** An authorization request with prompt=none in `browser`; the parameters the client's callback receives. */

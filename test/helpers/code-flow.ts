@@ -71,7 +71,13 @@ export interface FlowOptions {
   params?: Record<string, string>;
   /** Builds the authorization URL, e.g. with a client library; the URL is built by hand otherwise. */
   buildUrl?: (params: Record<string, string>) => URL;
+  /** Who signs in when asked; alice otherwise. */
+  username?: string;
+  password?: string;
 }
+
+/** Whether the browser reached the client's redirect URI (which may be on the server's own origin, as the console's). */
+export const isCallback = (url: URL, redirectUri: string) => `${url.origin}${url.pathname}` === redirectUri;
 
 export interface CodeFlow {
   code: string;
@@ -107,7 +113,7 @@ export async function authorize(server: TestServer, options: FlowOptions): Promi
   let response = await browser.get((options.buildUrl?.(params) ?? authorizationUrl(server, params)).toString());
   for (let step = 0; step < 4; step++) {
     const next = new URL(location(response), server.url);
-    if (next.origin !== new URL(server.url).origin) {
+    if (isCallback(next, redirectUri)) {
       const code = next.searchParams.get('code');
       if (!code) throw new Error(`the authorization ended without a code: ${next}`);
       return { code, verifier, state, nonce, redirectUri, callbackUrl: next, browser, asked };
@@ -115,7 +121,7 @@ export async function authorize(server: TestServer, options: FlowOptions): Promi
     const page = await (await browser.get(next.toString())).text();
     if (next.pathname === '/login') {
       asked.login = true;
-      response = await browser.post('/login', { ...hiddenFields(page, '/login'), username: USERNAME, password: PASSWORD });
+      response = await browser.post('/login', { ...hiddenFields(page, '/login'), username: options.username ?? USERNAME, password: options.password ?? PASSWORD });
     } else if (next.pathname === '/consent') {
       asked.consent = true;
       response = await browser.post('/consent', { ...hiddenFields(page, '/consent'), decision: 'allow' });

@@ -4,6 +4,7 @@ import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
 import { invalidRequest } from '../../oauth/errors.js';
 import { parseForm, type FormParams } from '../../oauth/form.js';
 import { allowCorsPreflight, corsHeader } from '../cors.js';
+import { acceptFormBodies } from '../form-body.js';
 import { oauthErrorSchema } from '../schemas.js';
 
 const FORM_BODY_LIMIT = 16 * 1024;
@@ -40,14 +41,7 @@ const methodNotAllowed = async (_request: FastifyRequest, reply: FastifyReply) =
 
 /** Token (RFC 6749 §3.2), revocation (RFC 7009) and introspection (RFC 7662): form-encoded POST endpoints. */
 export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse): Promise<void> {
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: FORM_BODY_LIMIT }, (_request, body, done) => {
-    try {
-      done(null, parseForm(body as Buffer));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
+  acceptFormBodies(app, parseForm, FORM_BODY_LIMIT);
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: FORM_BODY_LIMIT }, (_request, _body, done) => {
     done(invalidRequest('the request body must be application/x-www-form-urlencoded'), undefined);
   });
