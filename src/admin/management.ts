@@ -116,6 +116,10 @@ export const toClientView = (client: Client): ClientView => ({
 export const ADMIN_ROLE = 'admin';
 export const CONSOLE_CLIENT_ID = 'gatehouse-console';
 export const PLAYGROUND_CLIENT_ID = 'gatehouse-playground';
+/** Where the built-in clients' responses go: the console's callback route and Swagger UI's redirect page. */
+export const consoleRedirectUri = (issuer: string): string => `${issuer}/console/callback`;
+export const consoleLogoutRedirectUri = (issuer: string): string => `${issuer}/console/`;
+export const playgroundRedirectUri = (issuer: string): string => `${issuer}/playground/oauth2-redirect.html`;
 export const ADMIN_SCOPE = 'gatehouse:admin';
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 const USERNAME = /^[a-z0-9][a-z0-9._@+-]{0,63}$/;
@@ -327,15 +331,15 @@ export class Management {
         clientId: CONSOLE_CLIENT_ID,
         name: 'Gatehouse console',
         description: 'The developer console of this Gatehouse.',
-        redirectUris: [`${issuer}/console/callback`],
-        postLogoutRedirectUris: [`${issuer}/console/`],
+        redirectUris: [consoleRedirectUri(issuer)],
+        postLogoutRedirectUris: [consoleLogoutRedirectUri(issuer)],
         scopes: [],
       },
       {
         clientId: PLAYGROUND_CLIENT_ID,
         name: 'Gatehouse API playground',
         description: 'Tries the APIs from the browser.',
-        redirectUris: [`${issuer}/playground/oauth2-redirect.html`],
+        redirectUris: [playgroundRedirectUri(issuer)],
         postLogoutRedirectUris: [],
         scopes: ['demo:read'],
       },

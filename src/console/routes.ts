@@ -2,11 +2,11 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { CONSOLE_CLIENT_ID, consoleLogoutRedirectUri, consoleRedirectUri } from '../admin/management.js';
 import type { Gatehouse } from '../gatehouse.js';
 import { packageRoot } from '../pages/package-root.js';
 
-/** The console's own OAuth client, created by the server at start (first party: no consent page). */
-export const CONSOLE_CLIENT_ID = 'gatehouse-console';
+/** What the console asks for when it signs in with its built-in client (first party: no consent page). */
 export const CONSOLE_SCOPE = 'openid profile gatehouse:admin';
 
 /**
@@ -74,9 +74,9 @@ export async function consoleRoutes(app: FastifyInstance, gatehouse: Gatehouse):
   const settings = {
     issuer,
     clientId: CONSOLE_CLIENT_ID,
-    redirectUri: `${issuer}/console/callback`,
+    redirectUri: consoleRedirectUri(issuer),
     scope: CONSOLE_SCOPE,
-    postLogoutRedirectUri: `${issuer}/console/`,
+    postLogoutRedirectUri: consoleLogoutRedirectUri(issuer),
   };
 
   const secure = (reply: FastifyReply) => reply.header('content-security-policy', CONSOLE_CSP);

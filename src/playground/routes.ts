@@ -1,14 +1,12 @@
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
-import { PLAYGROUND_CLIENT_ID } from '../admin/management.js';
+import { PLAYGROUND_CLIENT_ID, playgroundRedirectUri } from '../admin/management.js';
 import type { Gatehouse } from '../gatehouse.js';
 import { DEMO_READ_SCOPE } from '../http/routes/demo-api.js';
 import { gatehousePlaygroundPlugin } from './swagger-ui-plugin.js';
 
 export const PLAYGROUND_PATH = '/playground';
 
-/** Where the authorization code comes back: the redirect URI registered for the built-in playground client. */
-export const playgroundRedirectUri = (issuer: string): string => `${issuer}${PLAYGROUND_PATH}/oauth2-redirect.html`;
 
 /** What the Authorize dialog asks for by default in the authorization code flow; more can be ticked there. */
 export const PLAYGROUND_DEFAULT_SCOPES = ['openid', 'profile', 'email', DEMO_READ_SCOPE] as const;
