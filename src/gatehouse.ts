@@ -60,7 +60,7 @@ export interface Gatehouse {
   metrics: Metrics;
   /** Key for CSRF tokens on the pages, derived from the master key. */
   csrfKey: Buffer;
-  /** Deletes what has expired (revocations, codes, interactions); run periodically. */
+  /** Deletes what has expired (revocations, codes, interactions, sessions, sign-in counters); run periodically. */
   purgeExpired(): Promise<void>;
   close(): Promise<void>;
 }
@@ -82,6 +82,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
     const grants = new GrantRepository(store);
     const interactions = new InteractionRepository<AuthorizationRequest>(store);
     const revocations = new RevocationRepository(store);
+    const throttle = new LoginThrottleRepository(store);
     const directory = new ClientDirectory(store, clients, roles);
     const apiCache = new GenerationCache(store, (identifier) => apis.get(identifier), { maxAgeMs: 30_000, maxEntries: 1000 });
     const findApi = (identifier: string) => apiCache.get(identifier);
@@ -130,7 +131,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
         consents,
         grants,
       }),
-      login: new PasswordLogin(users, new LoginThrottleRepository(store)),
+      login: new PasswordLogin(users, throttle),
       sessions: new SessionService(sessionRepository, config.sessionTtl),
       userInfo: new UserInfo(accessTokens, findUser),
       endSession: new EndSession(idTokens, directory),
@@ -156,6 +157,8 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
         await revocations.purgeExpired();
         await grants.purgeExpired();
         await interactions.purgeExpired();
+        await sessionRepository.purgeExpired();
+        await throttle.purgeOlderThan(86400);
       },
       close: () => store.close(),
     };

@@ -31,4 +31,9 @@ export class LoginThrottleRepository {
   async clear(key: string): Promise<void> {
     await this.store.db.deleteFrom('login_throttle').where('key', '=', key).execute();
   }
+
+  /** Forgets counters whose window closed long ago. */
+  async purgeOlderThan(windowSeconds: number, now = nowSeconds()): Promise<void> {
+    await this.store.db.deleteFrom('login_throttle').where('window_start', '<', now - windowSeconds).execute();
+  }
 }

@@ -80,4 +80,12 @@ export class SessionRepository {
   async revokeAllForUser(userId: string): Promise<void> {
     await this.store.db.updateTable('sessions').set({ revoked_at: nowSeconds() }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
   }
+
+  /** Forgets sessions that ended (expired or signed out) more than a day ago. */
+  async purgeExpired(now = nowSeconds()): Promise<void> {
+    await this.store.db
+      .deleteFrom('sessions')
+      .where((eb) => eb.or([eb('expires_at', '<', now - 86400), eb('revoked_at', '<', now - 86400)]))
+      .execute();
+  }
 }
