@@ -1,7 +1,8 @@
-import type { ComponentChildren, JSX } from 'preact';
+import type { ComponentChildren, JSX, TargetedSubmitEvent } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { formatDateTime, formatExact, formatPrecise, formatRelative } from '../format';
-import { CheckIcon, CloseIcon, CopyIcon, ErrorIcon, InfoIcon, WarningIcon } from './icons';
+import { Link } from '../router';
+import { CheckIcon, ChevronRightIcon, CloseIcon, CopyIcon, ErrorIcon, InfoIcon, WarningIcon } from './icons';
 
 export function PageHeader(props: { title: string; description?: ComponentChildren; actions?: ComponentChildren; breadcrumb?: ComponentChildren; badge?: ComponentChildren }) {
   return (
@@ -332,14 +333,7 @@ export function ConfirmDialog({
           <div class="confirm-text">{children}</div>
           <ErrorMessage error={error} />
         </div>
-        <div class="dialog-footer">
-          <button type="button" class="btn btn-secondary" onClick={onClose} autoFocus>
-            Cancel
-          </button>
-          <button type="submit" class={`btn ${danger ? 'btn-danger' : 'btn-primary'}`} disabled={busy} aria-busy={busy}>
-            {busy ? 'Working…' : confirmLabel}
-          </button>
-        </div>
+        <DialogFooter onCancel={onClose} cancelAutoFocus busy={busy} label={confirmLabel} busyLabel="Working…" danger={danger} />
       </form>
     </Dialog>
   );
@@ -408,4 +402,185 @@ export function TableWrap({ label, children }: { label: string; children: Compon
       {children}
     </div>
   );
+}
+
+/** A dialog's Cancel and submit buttons; the submit button is disabled and relabelled while busy. */
+export function DialogFooter({
+  onCancel,
+  busy,
+  label,
+  busyLabel,
+  danger,
+  cancelAutoFocus,
+}: {
+  onCancel: () => void;
+  busy: boolean;
+  label: string;
+  busyLabel: string;
+  danger?: boolean;
+  cancelAutoFocus?: boolean;
+}) {
+  return (
+    <div class="dialog-footer">
+      <button type="button" class="btn btn-secondary" onClick={onCancel} autoFocus={cancelAutoFocus}>
+        Cancel
+      </button>
+      <button type="submit" class={`btn ${danger ? 'btn-danger' : 'btn-primary'}`} disabled={busy} aria-busy={busy}>
+        {busy ? busyLabel : label}
+      </button>
+    </div>
+  );
+}
+
+/** A dialog holding one form: its fields in the body, Cancel and submit in the footer. Default submission is prevented. */
+export function FormDialog({
+  title,
+  onClose,
+  wide,
+  noValidate,
+  onSubmit,
+  busy,
+  submitLabel,
+  busyLabel,
+  children,
+}: {
+  title: string;
+  onClose: () => void;
+  wide?: boolean;
+  noValidate?: boolean;
+  onSubmit: (event: TargetedSubmitEvent<HTMLFormElement>) => void;
+  busy: boolean;
+  submitLabel: string;
+  busyLabel: string;
+  children: ComponentChildren;
+}) {
+  return (
+    <Dialog title={title} onClose={onClose} wide={wide}>
+      <form
+        noValidate={noValidate}
+        onSubmit={(event) => {
+          event.preventDefault();
+          onSubmit(event);
+        }}
+      >
+        <div class="dialog-body">{children}</div>
+        <DialogFooter onCancel={onClose} busy={busy} label={submitLabel} busyLabel={busyLabel} />
+      </form>
+    </Dialog>
+  );
+}
+
+/** Radio buttons drawn as cards, each with a title and a line of detail. */
+export function RadioCards<T extends string>({
+  legend,
+  name,
+  options,
+  value,
+  onChange,
+}: {
+  legend: string;
+  name: string;
+  options: { value: T; label: string; detail: string }[];
+  value: T;
+  onChange: (value: T) => void;
+}) {
+  return (
+    <fieldset class="fieldset">
+      <legend class="field-label">{legend}</legend>
+      <div class="radio-cards">
+        {options.map((option) => (
+          <label key={option.value} class={`radio-card${value === option.value ? ' checked' : ''}`}>
+            <input type="radio" name={name} value={option.value} checked={value === option.value} onChange={() => onChange(option.value)} />
+            <span class="check-text">
+              <span class="check-title">{option.label}</span>
+              <span class="check-detail">{option.detail}</span>
+            </span>
+          </label>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
+/** A detail page's breadcrumb: the list it belongs to, then the page itself. */
+export function Breadcrumb({ to, parent, current }: { to: string; parent: string; current: string }) {
+  return (
+    <>
+      <Link to={to}>{parent}</Link>
+      <ChevronRightIcon size={14} />
+      <span aria-current="page">{current}</span>
+    </>
+  );
+}
+
+/** A table's header row; `actions` adds a last column, named for screen readers only. */
+export function TableHead({ columns, actions }: { columns: string[]; actions?: boolean }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((column) => (
+          <th key={column} scope="col">
+            {column}
+          </th>
+        ))}
+        {actions && (
+          <th scope="col">
+            <span class="sr-only">Actions</span>
+          </th>
+        )}
+      </tr>
+    </thead>
+  );
+}
+
+/** A table cell with a time that does not wrap. */
+export function TimeCell(props: { value: number | null | undefined; relative?: boolean; precise?: boolean }) {
+  return (
+    <td class="nowrap">
+      <Time {...props} />
+    </td>
+  );
+}
+
+/** A row's first cell: a link to the item's page, with an optional second line. */
+export function LinkCell({ to, children, secondary }: { to: string; children: ComponentChildren; secondary?: ComponentChildren }) {
+  return (
+    <td class="cell-primary">
+      <Link to={to} class="row-link">
+        {children}
+      </Link>
+      {secondary && <div class="cell-secondary">{secondary}</div>}
+    </td>
+  );
+}
+
+/** A row's last cell: one small button, labelled in full for screen readers. */
+export function ActionCell({ label, children, onClick }: { label: string; children: ComponentChildren; onClick: () => void }) {
+  return (
+    <td class="cell-actions">
+      <button type="button" class="btn btn-secondary btn-small" aria-label={label} onClick={onClick}>
+        {children}
+      </button>
+    </td>
+  );
+}
+
+/** The roles, status and creation time cells that the client and user tables share. */
+export function RoleStatusCreatedCells({ roles, status, createdAt }: { roles: string[]; status: string; createdAt: number }) {
+  return (
+    <>
+      <td>
+        <Chips items={roles} />
+      </td>
+      <td>
+        <StatusBadge status={status} />
+      </td>
+      <TimeCell value={createdAt} />
+    </>
+  );
+}
+
+/** A card's body while its data is loading or failed to load. */
+export function CardStatus({ error, label }: { error: Error | undefined; label?: string }) {
+  return <div class="card-body">{error ? <ErrorMessage error={error} /> : <Spinner label={label} />}</div>;
 }

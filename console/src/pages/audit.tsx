@@ -1,7 +1,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { ChevronLeftIcon, ChevronRightIcon, ListIcon } from '../components/icons';
-import { EmptyState, ErrorMessage, PageHeader, Spinner, TableWrap, Time } from '../components/ui';
+import { EmptyState, ErrorMessage, PageHeader, Spinner, TableHead, TableWrap, TimeCell } from '../components/ui';
 import { useConsole } from '../context';
 import { formatDateTime, shortId } from '../format';
 import { useLoad, useTitle } from '../hooks';
@@ -45,22 +45,11 @@ export function AuditPage() {
           {events.error && <ErrorMessage error={events.error} />}
           <TableWrap label="Audit events">
             <table class="table" aria-label="Audit events" aria-busy={events.loading}>
-              <thead>
-                <tr>
-                  <th scope="col">Time</th>
-                  <th scope="col">Actor</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Target</th>
-                  <th scope="col">IP address</th>
-                  <th scope="col">Details</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Time', 'Actor', 'Action', 'Target', 'IP address', 'Details']} />
               <tbody>
                 {list.map((event) => (
                   <tr key={event.id}>
-                    <td class="nowrap">
-                      <Time value={event.at} precise />
-                    </td>
+                    <TimeCell value={event.at} precise />
                     <td>
                       <Name id={event.actor} names={known} />
                       {event.actor_type && <div class="cell-secondary">{event.actor_type}</div>}

@@ -1,10 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ChevronRightIcon, RotateIcon } from '../components/icons';
-import { Alert, Card, Chips, ConfirmDialog, CopyField, Dialog, ErrorMessage, Field, PageHeader, RoleChecklist, Spinner, StatusBadge, Time } from '../components/ui';
+import { RotateIcon } from '../components/icons';
+import { Alert, Breadcrumb, Card, Chips, ConfirmDialog, CopyField, ErrorMessage, Field, FormDialog, PageHeader, RoleChecklist, Spinner, StatusBadge, Time } from '../components/ui';
 import { useConsole } from '../context';
 import { clientType, formatDateTime, formatDuration, splitLines, splitList } from '../format';
 import { useAction, useLoad, useTitle } from '../hooks';
-import { Link } from '../router';
 import type { ClientChanges, ClientView, Role } from '../types';
 import { isBuiltin } from './clients';
 import { CredentialsDialog } from './credentials';
@@ -20,13 +19,7 @@ export function ClientDetailPage({ clientId }: { clientId: string }) {
   }, [loaded.data]);
   useTitle(client?.name ?? 'App client');
 
-  const breadcrumb = (
-    <>
-      <Link to="/clients">API access</Link>
-      <ChevronRightIcon size={14} />
-      <span aria-current="page">{client?.name ?? 'App client'}</span>
-    </>
-  );
+  const breadcrumb = <Breadcrumb to="/clients" parent="API access" current={client?.name ?? 'App client'} />;
   if (!client) {
     return (
       <>
@@ -222,40 +215,23 @@ function RotateSecretDialog({ client, onClose, onRotated }: { client: ClientView
     onRotated(result.client, result.client_secret);
   });
   return (
-    <Dialog title="Rotate client secret" onClose={onClose}>
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          void rotate.run();
-        }}
-      >
-        <div class="dialog-body">
-          <p class="dialog-lead">
-            Gatehouse issues a new secret for <strong>{client.name}</strong>. To roll it out without downtime, keep the old one working for a while.
-          </p>
-          <Field label="Old secret keeps working for">
-            {({ id }) => (
-              <select id={id} class="input select" value={grace} onChange={(event) => setGrace(Number(event.currentTarget.value))}>
-                {GRACE_OPTIONS.map((option) => (
-                  <option key={option.value} value={option.value}>
-                    {option.label}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-          <ErrorMessage error={rotate.error} />
-        </div>
-        <div class="dialog-footer">
-          <button type="button" class="btn btn-secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={rotate.busy} aria-busy={rotate.busy}>
-            {rotate.busy ? 'Rotating…' : 'Rotate secret'}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog title="Rotate client secret" onClose={onClose} busy={rotate.busy} submitLabel="Rotate secret" busyLabel="Rotating…" onSubmit={() => void rotate.run()}>
+      <p class="dialog-lead">
+        Gatehouse issues a new secret for <strong>{client.name}</strong>. To roll it out without downtime, keep the old one working for a while.
+      </p>
+      <Field label="Old secret keeps working for">
+        {({ id }) => (
+          <select id={id} class="input select" value={grace} onChange={(event) => setGrace(Number(event.currentTarget.value))}>
+            {GRACE_OPTIONS.map((option) => (
+              <option key={option.value} value={option.value}>
+                {option.label}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <ErrorMessage error={rotate.error} />
+    </FormDialog>
   );
 }
 
@@ -319,68 +295,68 @@ function SettingsCard({ client, roles, disabled, onSaved }: { client: ClientView
         class="card-body"
         noValidate
         onSubmit={(event) => {
-          event.preventDefault();
-          if (!form.name.trim() || ttlInvalid) return;
-          void save.run();
+      event.preventDefault();
+      if (!form.name.trim() || ttlInvalid) return;
+      void save.run();
         }}
       >
         <fieldset class="plain-fieldset" disabled={disabled}>
-          <div class="form-grid">
-            <Field label="Name" error={!form.name.trim() ? 'Enter a name.' : undefined}>
-              {({ id, describedBy, invalid }) => (
-                <input id={id} class="input" value={form.name} maxLength={200} aria-describedby={describedBy} aria-invalid={invalid} onInput={(e) => set('name', e.currentTarget.value)} />
-              )}
-            </Field>
-            <Field label="Access token lifetime (seconds)" optional error={ttlInvalid ? 'Enter a whole number of seconds.' : undefined} hint="Empty means the server default.">
-              {({ id, describedBy, invalid }) => (
-                <input
-                  id={id}
-                  class="input"
-                  inputMode="numeric"
-                  value={form.ttl}
-                  placeholder="Server default"
-                  aria-describedby={describedBy}
-                  aria-invalid={invalid}
-                  onInput={(e) => set('ttl', e.currentTarget.value)}
-                />
-              )}
-            </Field>
-          </div>
-          <Field label="Description" optional>
-            {({ id }) => <textarea id={id} class="input textarea" rows={2} maxLength={2000} value={form.description} onInput={(e) => set('description', e.currentTarget.value)} />}
-          </Field>
-          <RoleChecklist roles={roles} selected={form.roles} onChange={(value) => set('roles', value)} hint="The client may ask for the scopes of these roles." />
-          <Field label="Additional scopes" optional hint="Separated by spaces. Granted to this client directly, on top of its roles.">
+      <div class="form-grid">
+        <Field label="Name" error={!form.name.trim() ? 'Enter a name.' : undefined}>
+          {({ id, describedBy, invalid }) => (
+            <input id={id} class="input" value={form.name} maxLength={200} aria-describedby={describedBy} aria-invalid={invalid} onInput={(e) => set('name', e.currentTarget.value)} />
+          )}
+        </Field>
+        <Field label="Access token lifetime (seconds)" optional error={ttlInvalid ? 'Enter a whole number of seconds.' : undefined} hint="Empty means the server default.">
+          {({ id, describedBy, invalid }) => (
+            <input
+              id={id}
+              class="input"
+              inputMode="numeric"
+              value={form.ttl}
+              placeholder="Server default"
+              aria-describedby={describedBy}
+              aria-invalid={invalid}
+              onInput={(e) => set('ttl', e.currentTarget.value)}
+            />
+          )}
+        </Field>
+      </div>
+      <Field label="Description" optional>
+        {({ id }) => <textarea id={id} class="input textarea" rows={2} maxLength={2000} value={form.description} onInput={(e) => set('description', e.currentTarget.value)} />}
+      </Field>
+      <RoleChecklist roles={roles} selected={form.roles} onChange={(value) => set('roles', value)} hint="The client may ask for the scopes of these roles." />
+      <Field label="Additional scopes" optional hint="Separated by spaces. Granted to this client directly, on top of its roles.">
+        {({ id, describedBy }) => (
+          <input id={id} class="input mono" value={form.scope} spellcheck={false} aria-describedby={describedBy} onInput={(e) => set('scope', e.currentTarget.value)} />
+        )}
+      </Field>
+      {usesRedirects && (
+        <>
+          <Field label="Redirect URIs" hint="One per line, matched exactly.">
             {({ id, describedBy }) => (
-              <input id={id} class="input mono" value={form.scope} spellcheck={false} aria-describedby={describedBy} onInput={(e) => set('scope', e.currentTarget.value)} />
+              <textarea id={id} class="input textarea mono" rows={2} spellcheck={false} value={form.redirectUris} aria-describedby={describedBy} onInput={(e) => set('redirectUris', e.currentTarget.value)} />
             )}
           </Field>
-          {usesRedirects && (
-            <>
-              <Field label="Redirect URIs" hint="One per line, matched exactly.">
-                {({ id, describedBy }) => (
-                  <textarea id={id} class="input textarea mono" rows={2} spellcheck={false} value={form.redirectUris} aria-describedby={describedBy} onInput={(e) => set('redirectUris', e.currentTarget.value)} />
-                )}
-              </Field>
-              <Field label="Post-logout redirect URIs" optional hint="One per line.">
-                {({ id, describedBy }) => (
-                  <textarea id={id} class="input textarea mono" rows={1} spellcheck={false} value={form.logoutUris} aria-describedby={describedBy} onInput={(e) => set('logoutUris', e.currentTarget.value)} />
-                )}
-              </Field>
-            </>
-          )}
+          <Field label="Post-logout redirect URIs" optional hint="One per line.">
+            {({ id, describedBy }) => (
+              <textarea id={id} class="input textarea mono" rows={1} spellcheck={false} value={form.logoutUris} aria-describedby={describedBy} onInput={(e) => set('logoutUris', e.currentTarget.value)} />
+            )}
+          </Field>
+        </>
+      )}
         </fieldset>
         {save.error && <Alert tone="error" title="The changes were not saved">{save.error.message}</Alert>}
         {saved && !dirty && <Alert tone="success">Changes saved.</Alert>}
         {!disabled && (
-          <div class="form-actions">
-            <button type="button" class="btn btn-secondary" disabled={!dirty || save.busy} onClick={() => setForm(initial())}>
-              Discard changes
-            </button>
-            <button type="submit" class="btn btn-primary" disabled={!dirty || save.busy} aria-busy={save.busy}>
-              {save.busy ? 'Saving…' : 'Save changes'}
-            </button>
-          </div>
+      <div class="form-actions">
+        <button type="button" class="btn btn-secondary" disabled={!dirty || save.busy} onClick={() => setForm(initial())}>
+          Discard changes
+        </button>
+        <button type="submit" class="btn btn-primary" disabled={!dirty || save.busy} aria-busy={save.busy}>
+          {save.busy ? 'Saving…' : 'Save changes'}
+        </button>
+      </div>
         )}
       </form>
     </Card>

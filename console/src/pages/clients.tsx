@@ -1,10 +1,10 @@
 import { useState } from 'preact/hooks';
 import { AppsIcon, PlusIcon } from '../components/icons';
-import { Alert, Chips, Dialog, EmptyState, ErrorMessage, Field, PageHeader, RoleChecklist, Spinner, StatusBadge, TableWrap, Time } from '../components/ui';
+import { Alert, EmptyState, ErrorMessage, Field, FormDialog, LinkCell, PageHeader, RadioCards, RoleChecklist, RoleStatusCreatedCells, Spinner, TableHead, TableWrap } from '../components/ui';
 import { useConsole } from '../context';
 import { clientType, splitLines, splitList } from '../format';
 import { useAction, useLoad, useTitle } from '../hooks';
-import { Link, navigate } from '../router';
+import { navigate } from '../router';
 import type { ClientView, NewClient } from '../types';
 import { CredentialsDialog } from './credentials';
 
@@ -93,38 +93,18 @@ function ClientTable({ clients, label }: { clients: ClientView[]; label: string 
   return (
     <TableWrap label={label}>
       <table class="table" aria-label={label}>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Client ID</th>
-            <th scope="col">Type</th>
-            <th scope="col">Roles</th>
-            <th scope="col">Status</th>
-            <th scope="col">Created</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Name', 'Client ID', 'Type', 'Roles', 'Status', 'Created']} />
         <tbody>
           {clients.map((client) => (
             <tr key={client.client_id}>
-              <td class="cell-primary">
-                <Link to={`/clients/${encodeURIComponent(client.client_id)}`} class="row-link">
-                  {client.name}
-                </Link>
-                {client.description && <div class="cell-secondary">{client.description}</div>}
-              </td>
+              <LinkCell to={`/clients/${encodeURIComponent(client.client_id)}`} secondary={client.description}>
+                {client.name}
+              </LinkCell>
               <td>
                 <code class="mono-small">{client.client_id}</code>
               </td>
               <td class="nowrap">{clientType(client)}</td>
-              <td>
-                <Chips items={client.roles} />
-              </td>
-              <td>
-                <StatusBadge status={client.status} />
-              </td>
-              <td class="nowrap">
-                <Time value={client.created_at} />
-              </td>
+              <RoleStatusCreatedCells roles={client.roles} status={client.status} createdAt={client.created_at} />
             </tr>
           ))}
         </tbody>
@@ -175,153 +155,133 @@ export function CreateClientDialog({ onClose, onCreated }: { onClose: () => void
   });
 
   return (
-    <Dialog title="Create app client" onClose={onClose} wide>
-      <form
-        noValidate
-        onSubmit={(event) => {
-          event.preventDefault();
-          setTouched(true);
-          const invalid = !name.trim() || (type !== 'machine' && splitLines(redirectUris).length === 0) || (ttl.trim() !== '' && !/^\d+$/.test(ttl.trim()));
-          if (invalid) {
-            requestAnimationFrame(() => (event.currentTarget as HTMLFormElement | null)?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
-            return;
-          }
-          void submit.run();
-        }}
-      >
-        <div class="dialog-body">
-          <Field label="Name" error={nameError} hint="Shown to administrators and, for apps that sign people in, on the consent page.">
+    <FormDialog
+      title="Create app client"
+      onClose={onClose}
+      wide
+      noValidate
+      busy={submit.busy}
+      submitLabel="Create"
+      busyLabel="Creating…"
+      onSubmit={(event) => {
+        setTouched(true);
+        const invalid = !name.trim() || (type !== 'machine' && splitLines(redirectUris).length === 0) || (ttl.trim() !== '' && !/^\d+$/.test(ttl.trim()));
+        if (invalid) {
+          requestAnimationFrame(() => (event.currentTarget as HTMLFormElement | null)?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+          return;
+        }
+        void submit.run();
+      }}
+    >
+      <Field label="Name" error={nameError} hint="Shown to administrators and, for apps that sign people in, on the consent page.">
+        {({ id, describedBy, invalid }) => (
+          <input
+            id={id}
+            class="input"
+            value={name}
+            maxLength={200}
+            required
+            autoFocus
+            autoComplete="off"
+            aria-describedby={describedBy}
+            aria-invalid={invalid}
+            onInput={(event) => setName(event.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <Field label="Description" optional>
+        {({ id, describedBy }) => (
+          <textarea
+            id={id}
+            class="input textarea"
+            rows={2}
+            maxLength={2000}
+            value={description}
+            aria-describedby={describedBy}
+            onInput={(event) => setDescription(event.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <RadioCards legend="Application type" name="app-type" options={APP_TYPES} value={type} onChange={setType} />
+      {type !== 'machine' && (
+        <>
+          <Field label="Redirect URIs" error={redirectError} hint="One per line. Matched exactly; http only for localhost and loopback addresses.">
             {({ id, describedBy, invalid }) => (
-              <input
+              <textarea
                 id={id}
-                class="input"
-                value={name}
-                maxLength={200}
-                required
-                autoFocus
-                autoComplete="off"
+                class="input textarea mono"
+                rows={2}
+                value={redirectUris}
+                placeholder="https://app.example.com/callback"
+                spellcheck={false}
                 aria-describedby={describedBy}
                 aria-invalid={invalid}
-                onInput={(event) => setName(event.currentTarget.value)}
+                onInput={(event) => setRedirectUris(event.currentTarget.value)}
               />
             )}
           </Field>
-          <Field label="Description" optional>
+          <Field label="Post-logout redirect URIs" optional hint="One per line. Where the app may send people after they sign out.">
             {({ id, describedBy }) => (
               <textarea
                 id={id}
-                class="input textarea"
-                rows={2}
-                maxLength={2000}
-                value={description}
+                class="input textarea mono"
+                rows={1}
+                value={logoutUris}
+                spellcheck={false}
                 aria-describedby={describedBy}
-                onInput={(event) => setDescription(event.currentTarget.value)}
+                onInput={(event) => setLogoutUris(event.currentTarget.value)}
               />
             )}
           </Field>
-          <fieldset class="fieldset">
-            <legend class="field-label">Application type</legend>
-            <div class="radio-cards">
-              {APP_TYPES.map((option) => (
-                <label key={option.value} class={`radio-card${type === option.value ? ' checked' : ''}`}>
-                  <input type="radio" name="app-type" value={option.value} checked={type === option.value} onChange={() => setType(option.value)} />
-                  <span class="check-text">
-                    <span class="check-title">{option.label}</span>
-                    <span class="check-detail">{option.detail}</span>
-                  </span>
-                </label>
-              ))}
-            </div>
-          </fieldset>
-          {type !== 'machine' && (
-            <>
-              <Field label="Redirect URIs" error={redirectError} hint="One per line. Matched exactly; http only for localhost and loopback addresses.">
-                {({ id, describedBy, invalid }) => (
-                  <textarea
-                    id={id}
-                    class="input textarea mono"
-                    rows={2}
-                    value={redirectUris}
-                    placeholder="https://app.example.com/callback"
-                    spellcheck={false}
-                    aria-describedby={describedBy}
-                    aria-invalid={invalid}
-                    onInput={(event) => setRedirectUris(event.currentTarget.value)}
-                  />
-                )}
-              </Field>
-              <Field label="Post-logout redirect URIs" optional hint="One per line. Where the app may send people after they sign out.">
-                {({ id, describedBy }) => (
-                  <textarea
-                    id={id}
-                    class="input textarea mono"
-                    rows={1}
-                    value={logoutUris}
-                    spellcheck={false}
-                    aria-describedby={describedBy}
-                    onInput={(event) => setLogoutUris(event.currentTarget.value)}
-                  />
-                )}
-              </Field>
-            </>
-          )}
-          {roles.error ? (
-            <ErrorMessage error={roles.error} />
-          ) : roles.loading && !roles.data ? (
-            <Spinner label="Loading roles…" />
-          ) : (
-            <RoleChecklist
-              roles={roles.data ?? []}
-              selected={selected}
-              onChange={setSelected}
-              hint="The client may ask for the scopes of these roles."
-            />
-          )}
-          <details class="advanced">
-            <summary>Advanced settings</summary>
-            <div class="advanced-body">
-              <Field label="Additional scopes" optional hint="Separated by spaces. Granted to this client directly, on top of its roles.">
-                {({ id, describedBy }) => (
-                  <input
-                    id={id}
-                    class="input mono"
-                    value={scope}
-                    spellcheck={false}
-                    autoComplete="off"
-                    placeholder="invoices:read invoices:write"
-                    aria-describedby={describedBy}
-                    onInput={(event) => setScope(event.currentTarget.value)}
-                  />
-                )}
-              </Field>
-              <Field label="Access token lifetime (seconds)" optional error={ttlError} hint="How long each access token is valid. Shorter is safer.">
-                {({ id, describedBy, invalid }) => (
-                  <input
-                    id={id}
-                    class="input input-narrow"
-                    inputMode="numeric"
-                    value={ttl}
-                    placeholder="Server default"
-                    aria-describedby={describedBy}
-                    aria-invalid={invalid}
-                    onInput={(event) => setTtl(event.currentTarget.value)}
-                  />
-                )}
-              </Field>
-            </div>
-          </details>
-          {submit.error && <Alert tone="error" title="The app client was not created">{submit.error.message}</Alert>}
+        </>
+      )}
+      {roles.error ? (
+        <ErrorMessage error={roles.error} />
+      ) : roles.loading && !roles.data ? (
+        <Spinner label="Loading roles…" />
+      ) : (
+        <RoleChecklist
+          roles={roles.data ?? []}
+          selected={selected}
+          onChange={setSelected}
+          hint="The client may ask for the scopes of these roles."
+        />
+      )}
+      <details class="advanced">
+        <summary>Advanced settings</summary>
+        <div class="advanced-body">
+          <Field label="Additional scopes" optional hint="Separated by spaces. Granted to this client directly, on top of its roles.">
+            {({ id, describedBy }) => (
+              <input
+                id={id}
+                class="input mono"
+                value={scope}
+                spellcheck={false}
+                autoComplete="off"
+                placeholder="invoices:read invoices:write"
+                aria-describedby={describedBy}
+                onInput={(event) => setScope(event.currentTarget.value)}
+              />
+            )}
+          </Field>
+          <Field label="Access token lifetime (seconds)" optional error={ttlError} hint="How long each access token is valid. Shorter is safer.">
+            {({ id, describedBy, invalid }) => (
+              <input
+                id={id}
+                class="input input-narrow"
+                inputMode="numeric"
+                value={ttl}
+                placeholder="Server default"
+                aria-describedby={describedBy}
+                aria-invalid={invalid}
+                onInput={(event) => setTtl(event.currentTarget.value)}
+              />
+            )}
+          </Field>
         </div>
-        <div class="dialog-footer">
-          <button type="button" class="btn btn-secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={submit.busy} aria-busy={submit.busy}>
-            {submit.busy ? 'Creating…' : 'Create'}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+      </details>
+      {submit.error && <Alert tone="error" title="The app client was not created">{submit.error.message}</Alert>}
+    </FormDialog>
   );
 }
 

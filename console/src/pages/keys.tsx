@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { KeyIcon, RotateIcon } from '../components/icons';
-import { Alert, Dialog, EmptyState, ErrorMessage, PageHeader, Spinner, StatusBadge, TableWrap, Time } from '../components/ui';
+import { Alert, EmptyState, ErrorMessage, FormDialog, PageHeader, RadioCards, Spinner, StatusBadge, TableHead, TableWrap, Time, TimeCell } from '../components/ui';
 import { useConsole } from '../context';
 import { useAction, useLoad, useTitle } from '../hooks';
 
@@ -43,16 +43,7 @@ export function KeysPage() {
       ) : (
         <TableWrap label="Signing keys">
           <table class="table" aria-label="Signing keys">
-            <thead>
-              <tr>
-                <th scope="col">Key ID</th>
-                <th scope="col">Algorithm</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-                <th scope="col">Retired</th>
-                <th scope="col">Published until</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Key ID', 'Algorithm', 'Status', 'Created', 'Retired', 'Published until']} />
             <tbody>
               {list.map((key) => (
                 <tr key={key.kid}>
@@ -66,12 +57,8 @@ export function KeysPage() {
                   <td>
                     <StatusBadge status={key.status} />
                   </td>
-                  <td class="nowrap">
-                    <Time value={key.createdAt} />
-                  </td>
-                  <td class="nowrap">
-                    <Time value={key.retiredAt} />
-                  </td>
+                  <TimeCell value={key.createdAt} />
+                  <TimeCell value={key.retiredAt} />
                   <td class="nowrap">{key.status === 'active' ? <span class="muted">While active</span> : <Time value={key.publishUntil} />}</td>
                 </tr>
               ))}
@@ -105,40 +92,10 @@ function RotateKeysDialog({ onClose, onRotated }: { onClose: () => void; onRotat
     { value: 'RS256', label: 'RS256 only', detail: 'The key that signs ID tokens.' },
   ];
   return (
-    <Dialog title="Rotate signing keys" onClose={onClose}>
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          void rotate.run();
-        }}
-      >
-        <div class="dialog-body">
-          <p class="dialog-lead">New tokens are signed with a new key at once. Tokens already issued stay valid: the old public key remains published until they expire.</p>
-          <fieldset class="fieldset">
-            <legend class="field-label">Keys to rotate</legend>
-            <div class="radio-cards">
-              {options.map((option) => (
-                <label key={option.value} class={`radio-card${choice === option.value ? ' checked' : ''}`}>
-                  <input type="radio" name="alg" value={option.value} checked={choice === option.value} onChange={() => setChoice(option.value)} />
-                  <span class="check-text">
-                    <span class="check-title">{option.label}</span>
-                    <span class="check-detail">{option.detail}</span>
-                  </span>
-                </label>
-              ))}
-            </div>
-          </fieldset>
-          <ErrorMessage error={rotate.error} />
-        </div>
-        <div class="dialog-footer">
-          <button type="button" class="btn btn-secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={rotate.busy} aria-busy={rotate.busy}>
-            {rotate.busy ? 'Rotating…' : 'Rotate now'}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog title="Rotate signing keys" onClose={onClose} busy={rotate.busy} submitLabel="Rotate now" busyLabel="Rotating…" onSubmit={() => void rotate.run()}>
+      <p class="dialog-lead">New tokens are signed with a new key at once. Tokens already issued stay valid: the old public key remains published until they expire.</p>
+      <RadioCards legend="Keys to rotate" name="alg" options={options} value={choice} onChange={setChoice} />
+      <ErrorMessage error={rotate.error} />
+    </FormDialog>
   );
 }

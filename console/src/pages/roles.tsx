@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { PlusIcon, ShieldIcon } from '../components/icons';
-import { Alert, Badge, Card, Chips, Dialog, EmptyState, ErrorMessage, Field, PageHeader, Spinner, TableWrap, Time } from '../components/ui';
+import { ActionCell, Alert, Badge, Card, CardStatus, Chips, EmptyState, ErrorMessage, Field, FormDialog, PageHeader, Spinner, TableHead, TableWrap, TimeCell } from '../components/ui';
 import { useConsole } from '../context';
 import { splitList } from '../format';
 import { useAction, useLoad, useTitle } from '../hooks';
@@ -48,16 +48,7 @@ export function RolesPage() {
       ) : (
         <TableWrap label="Roles">
           <table class="table" aria-label="Roles">
-            <thead>
-              <tr>
-                <th scope="col">Role</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Role', 'Scopes', 'Created']} actions />
             <tbody>
               {list.map((role) => (
                 <tr key={role.name}>
@@ -69,16 +60,14 @@ export function RolesPage() {
                   <td>
                     <Chips items={role.scopes} empty="No scopes" />
                   </td>
-                  <td class="nowrap">
-                    <Time value={role.createdAt} />
-                  </td>
-                  <td class="cell-actions">
-                    {role.name !== ADMIN_ROLE && (
-                      <button type="button" class="btn btn-secondary btn-small" aria-label={`Edit scopes of ${role.name}`} onClick={() => setEditing(role)}>
-                        Edit scopes
-                      </button>
-                    )}
-                  </td>
+                  <TimeCell value={role.createdAt} />
+                  {role.name !== ADMIN_ROLE ? (
+                    <ActionCell label={`Edit scopes of ${role.name}`} onClick={() => setEditing(role)}>
+                      Edit scopes
+                    </ActionCell>
+                  ) : (
+                    <td class="cell-actions" />
+                  )}
                 </tr>
               ))}
             </tbody>
@@ -91,23 +80,11 @@ export function RolesPage() {
         title="APIs"
         description="The audiences tokens are issued for. A client names one with the resource parameter (RFC 8707); without it, tokens are for the default API."
       >
-        {apis.error ? (
-          <div class="card-body">
-            <ErrorMessage error={apis.error} />
-          </div>
-        ) : !apis.data ? (
-          <div class="card-body">
-            <Spinner label="Loading APIs…" />
-          </div>
+        {apis.error || !apis.data ? (
+          <CardStatus error={apis.error} label="Loading APIs…" />
         ) : (
           <table class="table table-flush" aria-label="APIs">
-            <thead>
-              <tr>
-                <th scope="col">Identifier</th>
-                <th scope="col">Name</th>
-                <th scope="col">Scopes</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Identifier', 'Name', 'Scopes']} />
             <tbody>
               <tr>
                 <td>
@@ -171,60 +148,52 @@ function CreateRoleDialog({ onClose, onCreated }: { onClose: () => void; onCreat
     onCreated(role);
   });
   return (
-    <Dialog title="Create role" onClose={onClose}>
-      <form
-        noValidate
-        onSubmit={(event) => {
-          event.preventDefault();
-          setTouched(true);
-          if (name.trim()) void create.run();
-        }}
-      >
-        <div class="dialog-body">
-          <Field label="Name" error={nameError} hint={'Letters, digits, ".", "_", ":" or "-", e.g. billing-reader.'}>
-            {({ id, describedBy, invalid }) => (
-              <input
-                id={id}
-                class="input"
-                value={name}
-                maxLength={64}
-                autoFocus
-                autoComplete="off"
-                spellcheck={false}
-                aria-describedby={describedBy}
-                aria-invalid={invalid}
-                onInput={(e) => setName(e.currentTarget.value)}
-              />
-            )}
-          </Field>
-          <Field label="Description" optional>
-            {({ id }) => <input id={id} class="input" value={description} maxLength={500} onInput={(e) => setDescription(e.currentTarget.value)} />}
-          </Field>
-          <Field label="Scopes" hint="Separated by spaces, e.g. invoices:read invoices:write.">
-            {({ id, describedBy }) => (
-              <input
-                id={id}
-                class="input mono"
-                value={scopes}
-                spellcheck={false}
-                autoComplete="off"
-                aria-describedby={describedBy}
-                onInput={(e) => setScopes(e.currentTarget.value)}
-              />
-            )}
-          </Field>
-          {create.error && <Alert tone="error" title="The role was not created">{create.error.message}</Alert>}
-        </div>
-        <div class="dialog-footer">
-          <button type="button" class="btn btn-secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={create.busy} aria-busy={create.busy}>
-            {create.busy ? 'Creating…' : 'Create role'}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog
+      title="Create role"
+      onClose={onClose}
+      noValidate
+      busy={create.busy}
+      submitLabel="Create role"
+      busyLabel="Creating…"
+      onSubmit={() => {
+        setTouched(true);
+        if (name.trim()) void create.run();
+      }}
+    >
+      <Field label="Name" error={nameError} hint={'Letters, digits, ".", "_", ":" or "-", e.g. billing-reader.'}>
+        {({ id, describedBy, invalid }) => (
+          <input
+            id={id}
+            class="input"
+            value={name}
+            maxLength={64}
+            autoFocus
+            autoComplete="off"
+            spellcheck={false}
+            aria-describedby={describedBy}
+            aria-invalid={invalid}
+            onInput={(e) => setName(e.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <Field label="Description" optional>
+        {({ id }) => <input id={id} class="input" value={description} maxLength={500} onInput={(e) => setDescription(e.currentTarget.value)} />}
+      </Field>
+      <Field label="Scopes" hint="Separated by spaces, e.g. invoices:read invoices:write.">
+        {({ id, describedBy }) => (
+          <input
+            id={id}
+            class="input mono"
+            value={scopes}
+            spellcheck={false}
+            autoComplete="off"
+            aria-describedby={describedBy}
+            onInput={(e) => setScopes(e.currentTarget.value)}
+          />
+        )}
+      </Field>
+      {create.error && <Alert tone="error" title="The role was not created">{create.error.message}</Alert>}
+    </FormDialog>
   );
 }
 
@@ -233,39 +202,22 @@ function EditScopesDialog({ role, onClose, onSaved }: { role: Role; onClose: () 
   const [scopes, setScopes] = useState(role.scopes.join(' '));
   const save = useAction(async () => onSaved(await api.updateRoleScopes(role.name, splitList(scopes))));
   return (
-    <Dialog title={`Edit scopes of ${role.name}`} onClose={onClose}>
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          void save.run();
-        }}
-      >
-        <div class="dialog-body">
-          <Field label="Scopes" hint="Separated by spaces. Clients and users with this role get exactly these from their next token on.">
-            {({ id, describedBy }) => (
-              <textarea
-                id={id}
-                class="input textarea mono"
-                rows={3}
-                value={scopes}
-                autoFocus
-                spellcheck={false}
-                aria-describedby={describedBy}
-                onInput={(e) => setScopes(e.currentTarget.value)}
-              />
-            )}
-          </Field>
-          {save.error && <Alert tone="error" title="The scopes were not saved">{save.error.message}</Alert>}
-        </div>
-        <div class="dialog-footer">
-          <button type="button" class="btn btn-secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={save.busy} aria-busy={save.busy}>
-            {save.busy ? 'Saving…' : 'Save scopes'}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog title={`Edit scopes of ${role.name}`} onClose={onClose} busy={save.busy} submitLabel="Save scopes" busyLabel="Saving…" onSubmit={() => void save.run()}>
+      <Field label="Scopes" hint="Separated by spaces. Clients and users with this role get exactly these from their next token on.">
+        {({ id, describedBy }) => (
+          <textarea
+            id={id}
+            class="input textarea mono"
+            rows={3}
+            value={scopes}
+            autoFocus
+            spellcheck={false}
+            aria-describedby={describedBy}
+            onInput={(e) => setScopes(e.currentTarget.value)}
+          />
+        )}
+      </Field>
+      {save.error && <Alert tone="error" title="The scopes were not saved">{save.error.message}</Alert>}
+    </FormDialog>
   );
 }

@@ -1,10 +1,9 @@
 import { useState } from 'preact/hooks';
-import { AppsIcon, ChevronRightIcon, MonitorIcon } from '../components/icons';
-import { Alert, Badge, Card, Chips, ConfirmDialog, EmptyState, ErrorMessage, PageHeader, Spinner, StatusBadge, Time } from '../components/ui';
+import { AppsIcon, MonitorIcon } from '../components/icons';
+import { ActionCell, Alert, Badge, Breadcrumb, Card, CardStatus, Chips, ConfirmDialog, EmptyState, ErrorMessage, LinkCell, PageHeader, Spinner, StatusBadge, TableHead, Time, TimeCell } from '../components/ui';
 import { useConsole } from '../context';
 import { describeUserAgent } from '../format';
 import { useLoad, useTitle } from '../hooks';
-import { Link } from '../router';
 import type { Consent, Session, UserView } from '../types';
 
 type Pending = { kind: 'disable' } | { kind: 'consent'; consent: Consent } | { kind: 'session'; session: Session };
@@ -19,13 +18,7 @@ export function UserDetailPage({ userId }: { userId: string }) {
   const [enableError, setEnableError] = useState<Error>();
   useTitle(user.data?.username ?? 'User');
 
-  const breadcrumb = (
-    <>
-      <Link to="/users">Users</Link>
-      <ChevronRightIcon size={14} />
-      <span aria-current="page">{user.data?.username ?? 'User'}</span>
-    </>
-  );
+  const breadcrumb = <Breadcrumb to="/users" parent="Users" current={user.data?.username ?? 'User'} />;
   if (!user.data) {
     return (
       <>
@@ -78,55 +71,27 @@ export function UserDetailPage({ userId }: { userId: string }) {
       )}
       <div class="detail-grid">
         <div class="detail-main">
-          <Card title="Apps allowed" description="Apps this user let act on their behalf. Withdrawing revokes the app's refresh tokens; it must ask again.">
-            {consents.error ? (
-              <div class="card-body">
-                <ErrorMessage error={consents.error} />
-              </div>
-            ) : !consents.data ? (
-              <div class="card-body">
-                <Spinner />
-              </div>
+          <Card title="Apps allowed" description="Apps this user let act on their behalf. Withdrawing revokes the app's access and refresh tokens; it must ask again.">
+            {consents.error || !consents.data ? (
+              <CardStatus error={consents.error} />
             ) : consents.data.length === 0 ? (
               <EmptyState icon={AppsIcon} title="No apps allowed">
                 When {person.username} allows an app on the consent page, it appears here.
               </EmptyState>
             ) : (
               <table class="table table-flush" aria-label="Apps allowed">
-                <thead>
-                  <tr>
-                    <th scope="col">App</th>
-                    <th scope="col">Scopes</th>
-                    <th scope="col">Allowed</th>
-                    <th scope="col">
-                      <span class="sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
+                <TableHead columns={['App', 'Scopes', 'Allowed']} actions />
                 <tbody>
                   {consents.data.map((consent) => (
                     <tr key={consent.client_id}>
-                      <td class="cell-primary">
-                        <Link to={`/clients/${encodeURIComponent(consent.client_id)}`} class="row-link">
-                          {consent.client_name}
-                        </Link>
-                      </td>
+                      <LinkCell to={`/clients/${encodeURIComponent(consent.client_id)}`}>{consent.client_name}</LinkCell>
                       <td>
                         <Chips items={consent.scopes} />
                       </td>
-                      <td class="nowrap">
-                        <Time value={consent.granted_at} />
-                      </td>
-                      <td class="cell-actions">
-                        <button
-                          type="button"
-                          class="btn btn-secondary btn-small"
-                          aria-label={`Withdraw consent for ${consent.client_name}`}
-                          onClick={() => setPending({ kind: 'consent', consent })}
-                        >
-                          Withdraw
-                        </button>
-                      </td>
+                      <TimeCell value={consent.granted_at} />
+                      <ActionCell label={`Withdraw consent for ${consent.client_name}`} onClick={() => setPending({ kind: 'consent', consent })}>
+                        Withdraw
+                      </ActionCell>
                     </tr>
                   ))}
                 </tbody>
@@ -134,31 +99,15 @@ export function UserDetailPage({ userId }: { userId: string }) {
             )}
           </Card>
           <Card title="Sessions" description="Where this user is signed in to Gatehouse. Revoking a session signs them out there.">
-            {sessions.error ? (
-              <div class="card-body">
-                <ErrorMessage error={sessions.error} />
-              </div>
-            ) : !sessions.data ? (
-              <div class="card-body">
-                <Spinner />
-              </div>
+            {sessions.error || !sessions.data ? (
+              <CardStatus error={sessions.error} />
             ) : sessions.data.length === 0 ? (
               <EmptyState icon={MonitorIcon} title="No active sessions">
                 {person.username} is not signed in anywhere.
               </EmptyState>
             ) : (
               <table class="table table-flush" aria-label="Sessions">
-                <thead>
-                  <tr>
-                    <th scope="col">Device</th>
-                    <th scope="col">IP address</th>
-                    <th scope="col">Signed in</th>
-                    <th scope="col">Expires</th>
-                    <th scope="col">
-                      <span class="sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
+                <TableHead columns={['Device', 'IP address', 'Signed in', 'Expires']} actions />
                 <tbody>
                   {sessions.data.map((session) => (
                     <tr key={session.id}>
@@ -168,22 +117,14 @@ export function UserDetailPage({ userId }: { userId: string }) {
                       <td>
                         <code class="mono-small">{session.ip || '—'}</code>
                       </td>
-                      <td class="nowrap">
-                        <Time value={session.auth_time} relative />
-                      </td>
-                      <td class="nowrap">
-                        <Time value={session.expires_at} relative />
-                      </td>
-                      <td class="cell-actions">
-                        <button
-                          type="button"
-                          class="btn btn-secondary btn-small"
-                          aria-label={`Revoke session on ${describeUserAgent(session.user_agent)} from ${session.ip || 'unknown address'}`}
-                          onClick={() => setPending({ kind: 'session', session })}
-                        >
-                          Revoke
-                        </button>
-                      </td>
+                      <TimeCell value={session.auth_time} relative />
+                      <TimeCell value={session.expires_at} relative />
+                      <ActionCell
+                        label={`Revoke session on ${describeUserAgent(session.user_agent)} from ${session.ip || 'unknown address'}`}
+                        onClick={() => setPending({ kind: 'session', session })}
+                      >
+                        Revoke
+                      </ActionCell>
                     </tr>
                   ))}
                 </tbody>

@@ -1,9 +1,9 @@
 import { useState } from 'preact/hooks';
 import { PlusIcon, UsersIcon } from '../components/icons';
-import { Alert, Badge, Chips, Dialog, EmptyState, ErrorMessage, Field, PageHeader, RoleChecklist, Spinner, StatusBadge, TableWrap, Time } from '../components/ui';
+import { Alert, Badge, EmptyState, ErrorMessage, Field, FormDialog, LinkCell, PageHeader, RoleChecklist, RoleStatusCreatedCells, Spinner, TableHead, TableWrap } from '../components/ui';
 import { useConsole } from '../context';
 import { useAction, useLoad, useTitle } from '../hooks';
-import { Link, navigate } from '../router';
+import { navigate } from '../router';
 import type { NewUser, UserView } from '../types';
 
 const MIN_PASSWORD = 8;
@@ -55,15 +55,7 @@ export function UsersPage() {
           </div>
           <TableWrap label="Users">
             <table class="table" aria-label="Users">
-              <thead>
-                <tr>
-                  <th scope="col">User</th>
-                  <th scope="col">Email</th>
-                  <th scope="col">Roles</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Created</th>
-                </tr>
-              </thead>
+              <TableHead columns={['User', 'Email', 'Roles', 'Status', 'Created']} />
               <tbody>
                 {list.length === 0 && (
                   <tr>
@@ -74,12 +66,9 @@ export function UsersPage() {
                 )}
                 {list.map((user) => (
                   <tr key={user.id}>
-                    <td class="cell-primary">
-                      <Link to={`/users/${encodeURIComponent(user.id)}`} class="row-link">
-                        {user.username}
-                      </Link>
-                      {user.name && <div class="cell-secondary">{user.name}</div>}
-                    </td>
+                    <LinkCell to={`/users/${encodeURIComponent(user.id)}`} secondary={user.name}>
+                      {user.username}
+                    </LinkCell>
                     <td>
                       {user.email ? (
                         <>
@@ -89,15 +78,7 @@ export function UsersPage() {
                         <span class="muted">—</span>
                       )}
                     </td>
-                    <td>
-                      <Chips items={user.roles} />
-                    </td>
-                    <td>
-                      <StatusBadge status={user.status} />
-                    </td>
-                    <td class="nowrap">
-                      <Time value={user.created_at} />
-                    </td>
+                    <RoleStatusCreatedCells roles={user.roles} status={user.status} createdAt={user.created_at} />
                   </tr>
                 ))}
               </tbody>
@@ -140,86 +121,79 @@ function CreateUserDialog({ onClose, onCreated }: { onClose: () => void; onCreat
     onCreated(await api.createUser(input));
   });
   return (
-    <Dialog title="Create user" onClose={onClose} wide>
-      <form
-        noValidate
-        onSubmit={(event) => {
-          event.preventDefault();
-          setTouched(true);
-          const valid = username.trim() && password.length >= MIN_PASSWORD && (!email.trim() || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim()));
-          if (valid) void create.run();
-          else requestAnimationFrame(() => (event.target as HTMLFormElement).querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
-        }}
-      >
-        <div class="dialog-body">
-          <div class="form-grid">
-            <Field label="Username" error={errors.username} hint="Lower-case letters, digits and . _ @ + -">
-              {({ id, describedBy, invalid }) => (
-                <input
-                  id={id}
-                  class="input"
-                  value={username}
-                  maxLength={64}
-                  autoFocus
-                  autoComplete="off"
-                  autoCapitalize="none"
-                  spellcheck={false}
-                  aria-describedby={describedBy}
-                  aria-invalid={invalid}
-                  onInput={(e) => setUsername(e.currentTarget.value)}
-                />
-              )}
-            </Field>
-            <Field label="Full name" optional>
-              {({ id }) => <input id={id} class="input" value={name} maxLength={200} autoComplete="off" onInput={(e) => setName(e.currentTarget.value)} />}
-            </Field>
-            <Field label="Email" optional error={errors.email}>
-              {({ id, describedBy, invalid }) => (
-                <input
-                  id={id}
-                  type="email"
-                  class="input"
-                  value={email}
-                  maxLength={254}
-                  autoComplete="off"
-                  aria-describedby={describedBy}
-                  aria-invalid={invalid}
-                  onInput={(e) => setEmail(e.currentTarget.value)}
-                />
-              )}
-            </Field>
-            <Field label="Password" error={errors.password} hint={`At least ${MIN_PASSWORD} characters. Share it with the user privately.`}>
-              {({ id, describedBy, invalid }) => (
-                <input
-                  id={id}
-                  type="password"
-                  class="input"
-                  value={password}
-                  maxLength={1024}
-                  autoComplete="new-password"
-                  aria-describedby={describedBy}
-                  aria-invalid={invalid}
-                  onInput={(e) => setPassword(e.currentTarget.value)}
-                />
-              )}
-            </Field>
-          </div>
-          {roles.error ? (
-            <ErrorMessage error={roles.error} />
-          ) : (
-            <RoleChecklist roles={roles.data ?? []} selected={selected} onChange={setSelected} hint="The admin role gives access to this console." />
+    <FormDialog
+      title="Create user"
+      onClose={onClose}
+      wide
+      noValidate
+      busy={create.busy}
+      submitLabel="Create user"
+      busyLabel="Creating…"
+      onSubmit={(event) => {
+        setTouched(true);
+        const valid = username.trim() && password.length >= MIN_PASSWORD && (!email.trim() || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim()));
+        if (valid) void create.run();
+        else requestAnimationFrame(() => (event.target as HTMLFormElement).querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+      }}
+    >
+      <div class="form-grid">
+        <Field label="Username" error={errors.username} hint="Lower-case letters, digits and . _ @ + -">
+          {({ id, describedBy, invalid }) => (
+            <input
+              id={id}
+              class="input"
+              value={username}
+              maxLength={64}
+              autoFocus
+              autoComplete="off"
+              autoCapitalize="none"
+              spellcheck={false}
+              aria-describedby={describedBy}
+              aria-invalid={invalid}
+              onInput={(e) => setUsername(e.currentTarget.value)}
+            />
           )}
-          {create.error && <Alert tone="error" title="The user was not created">{create.error.message}</Alert>}
-        </div>
-        <div class="dialog-footer">
-          <button type="button" class="btn btn-secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={create.busy} aria-busy={create.busy}>
-            {create.busy ? 'Creating…' : 'Create user'}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+        </Field>
+        <Field label="Full name" optional>
+          {({ id }) => <input id={id} class="input" value={name} maxLength={200} autoComplete="off" onInput={(e) => setName(e.currentTarget.value)} />}
+        </Field>
+        <Field label="Email" optional error={errors.email}>
+          {({ id, describedBy, invalid }) => (
+            <input
+              id={id}
+              type="email"
+              class="input"
+              value={email}
+              maxLength={254}
+              autoComplete="off"
+              aria-describedby={describedBy}
+              aria-invalid={invalid}
+              onInput={(e) => setEmail(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <Field label="Password" error={errors.password} hint={`At least ${MIN_PASSWORD} characters. Share it with the user privately.`}>
+          {({ id, describedBy, invalid }) => (
+            <input
+              id={id}
+              type="password"
+              class="input"
+              value={password}
+              maxLength={1024}
+              autoComplete="new-password"
+              aria-describedby={describedBy}
+              aria-invalid={invalid}
+              onInput={(e) => setPassword(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+      </div>
+      {roles.error ? (
+        <ErrorMessage error={roles.error} />
+      ) : (
+        <RoleChecklist roles={roles.data ?? []} selected={selected} onChange={setSelected} hint="The admin role gives access to this console." />
+      )}
+      {create.error && <Alert tone="error" title="The user was not created">{create.error.message}</Alert>}
+    </FormDialog>
   );
 }
