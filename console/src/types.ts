@@ -1,23 +1,6 @@
 /** The admin API's shapes (src/admin). Times are epoch seconds. */
 
-export interface ClientView {
-  client_id: string;
-  name: string;
-  description: string;
-  roles: string[];
-  scope: string;
-  grant_types: string[];
-  token_endpoint_auth_method: string;
-  redirect_uris: string[];
-  post_logout_redirect_uris: string[];
-  id_token_signed_response_alg: string;
-  access_token_ttl: number | null;
-  status: 'active' | 'revoked';
-  created_at: number;
-  updated_at: number;
-  revoked_at: number | null;
-  previous_secret_expires_at: number | null;
-}
+export type { ClientView, UserView } from '../../src/admin/views.js';
 
 export interface NewClient {
   name: string;
@@ -40,17 +23,6 @@ export interface Role {
   createdAt: number;
 }
 
-export interface UserView {
-  id: string;
-  username: string;
-  email: string | null;
-  email_verified: boolean;
-  name: string | null;
-  roles: string[];
-  status: 'active' | 'disabled';
-  created_at: number;
-  updated_at: number;
-}
 
 export interface NewUser {
   username: string;

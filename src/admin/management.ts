@@ -14,6 +14,9 @@ import type { SessionRepository } from '../store/sessions.js';
 import { normalizeUsername, type User, type UserRepository } from '../store/users.js';
 import { sha256Hex } from '../tokens/hash.js';
 import { OPAQUE_PREFIXES, generateOpaque } from '../tokens/opaque.js';
+import type { ClientView, UserView } from './views.js';
+
+export type { ClientView, UserView } from './views.js';
 
 /** A management request that cannot be carried out as asked; the message says what to change. */
 export class ManagementError extends Error {
@@ -24,26 +27,6 @@ export class ManagementError extends Error {
   ) {
     super(message);
   }
-}
-
-/** A client as shown to administrators: everything but secret hashes. */
-export interface ClientView {
-  client_id: string;
-  name: string;
-  description: string;
-  roles: string[];
-  scope: string;
-  grant_types: string[];
-  token_endpoint_auth_method: string;
-  redirect_uris: string[];
-  post_logout_redirect_uris: string[];
-  id_token_signed_response_alg: string;
-  access_token_ttl: number | null;
-  status: 'active' | 'revoked';
-  created_at: number;
-  updated_at: number;
-  revoked_at: number | null;
-  previous_secret_expires_at: number | null;
 }
 
 export interface NewClientInput {
@@ -57,19 +40,6 @@ export interface NewClientInput {
   idTokenSignedResponseAlg?: string;
   public?: boolean;
   accessTokenTtl?: number;
-}
-
-/** A user as shown to administrators: never the password hash. */
-export interface UserView {
-  id: string;
-  username: string;
-  email: string | null;
-  email_verified: boolean;
-  name: string | null;
-  roles: string[];
-  status: 'active' | 'disabled';
-  created_at: number;
-  updated_at: number;
 }
 
 export interface NewUserInput {

@@ -1,0 +1,37 @@
+/**
+ * The admin API's views of clients and users, as JSON. Kept free of imports so that the console (console/src) can
+ * share them with the server: one definition of the contract.
+ */
+
+/** A client as shown to administrators: everything but secret hashes. */
+export interface ClientView {
+  client_id: string;
+  name: string;
+  description: string;
+  roles: string[];
+  scope: string;
+  grant_types: string[];
+  token_endpoint_auth_method: string;
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  id_token_signed_response_alg: string;
+  access_token_ttl: number | null;
+  status: 'active' | 'revoked';
+  created_at: number;
+  updated_at: number;
+  revoked_at: number | null;
+  previous_secret_expires_at: number | null;
+}
+
+/** A user as shown to administrators: never the password hash. */
+export interface UserView {
+  id: string;
+  username: string;
+  email: string | null;
+  email_verified: boolean;
+  name: string | null;
+  roles: string[];
+  status: 'active' | 'disabled';
+  created_at: number;
+  updated_at: number;
+}
