@@ -1,6 +1,6 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
-// --max-semi-space-size=4 (MiB): V8's young generation otherwise grows to 16 MiB per semi-space while the server
-// starts and stays there; requests make little garbage, so the small one costs no throughput and keeps idle
+#!/usr/bin/env -S node --max-semi-space-size=2
+// --max-semi-space-size=2 (MiB): V8's young generation otherwise grows to 16 MiB per semi-space while the server
+// starts and stays there; requests make little garbage, so the small one costs no measurable throughput and keeps idle
 // memory under 100 MB. `npm start` passes the same flag.
 import { runCli } from './program.js';
 
