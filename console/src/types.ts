@@ -1,18 +1,10 @@
 /** The admin API's shapes (src/admin). Times are epoch seconds. */
 
+import type { ClientRequest } from '../../src/admin/views.js';
+
 export type { ClientView, UserView } from '../../src/admin/views.js';
 
-export interface NewClient {
-  name: string;
-  description?: string;
-  roles?: string[];
-  scope?: string;
-  grant_types?: string[];
-  redirect_uris?: string[];
-  post_logout_redirect_uris?: string[];
-  public?: boolean;
-  access_token_ttl?: number;
-}
+export type NewClient = Omit<ClientRequest, 'id_token_signed_response_alg'> & { name: string };
 
 export type ClientChanges = Partial<Pick<NewClient, 'name' | 'description' | 'roles' | 'scope' | 'redirect_uris' | 'post_logout_redirect_uris' | 'access_token_ttl'>>;
 
@@ -22,7 +14,6 @@ export interface Role {
   scopes: string[];
   createdAt: number;
 }
-
 
 export interface NewUser {
   username: string;
@@ -48,14 +39,7 @@ export interface Session {
   user_agent: string | null;
 }
 
-export interface SigningKey {
-  kid: string;
-  alg: string;
-  status: 'active' | 'retired' | 'expired';
-  createdAt: number;
-  retiredAt: number | null;
-  publishUntil: number | null;
-}
+export type { KeyInfo as SigningKey } from '../../src/keys/key-info.js';
 
 export interface AuditEvent {
   id: string;

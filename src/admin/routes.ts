@@ -7,6 +7,7 @@ import { InsufficientScopeError, InvalidTokenError, verifyAccessToken, type Acce
 import type { Actor } from './audit-log.js';
 import { ADMIN_SCOPE, ManagementError } from './management.js';
 import * as schemas from './schemas.js';
+import type { ClientRequest } from './views.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -70,7 +71,7 @@ export async function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): P
     clients: await management.listClients(),
   }));
   app.post('/admin/clients', route({ summary: 'Create an app client', body: schemas.newClient, response: { 201: schemas.clientWithSecret } }), async (request, reply) => {
-    const body = request.body as ClientBody & { name: string };
+    const body = request.body as ClientRequest & { name: string };
     const { client, clientSecret } = await management.createClient({ ...clientInput(body), name: body.name, public: body.public === true });
     await audit.record(actor(request), 'client.created', client.client_id, { name: client.name, roles: client.roles, grant_types: client.grant_types });
     created(reply);
@@ -81,7 +82,7 @@ export async function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): P
   }));
   app.patch('/admin/clients/:id', route({ summary: 'Change an app client', params: schemas.idParam, body: schemas.clientChanges, response: { 200: schemas.clientOne } }), async (request) => {
     const { id } = request.params as Params;
-    const body = request.body as ClientBody;
+    const body = request.body as ClientRequest;
     const client = await management.updateClient(id!, clientInput(body));
     await audit.record(actor(request), 'client.updated', client.client_id, { changed: Object.keys(body) });
     return { client };
@@ -183,21 +184,9 @@ export async function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): P
   });
 }
 
-/** The admin API's client fields (snake_case, as in RFC 7591) as management input; absent stays undefined. */
-interface ClientBody {
-  name?: string;
-  description?: string;
-  roles?: string[];
-  scope?: string;
-  grant_types?: string[];
-  redirect_uris?: string[];
-  post_logout_redirect_uris?: string[];
-  id_token_signed_response_alg?: string;
-  access_token_ttl?: number;
-  public?: boolean;
-}
+/** The admin API's client fields as management input; absent stays undefined. */
 
-const clientInput = (body: ClientBody) => ({
+const clientInput = (body: ClientRequest) => ({
   name: body.name,
   description: body.description,
   roles: body.roles,

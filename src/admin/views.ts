@@ -35,3 +35,17 @@ export interface UserView {
   created_at: number;
   updated_at: number;
 }
+
+/** The client fields of POST and PATCH /admin/clients (snake_case, as in RFC 7591); all optional on PATCH. */
+export interface ClientRequest {
+  name?: string;
+  description?: string;
+  roles?: string[];
+  scope?: string;
+  grant_types?: string[];
+  redirect_uris?: string[];
+  post_logout_redirect_uris?: string[];
+  id_token_signed_response_alg?: string;
+  access_token_ttl?: number;
+  public?: boolean;
+}

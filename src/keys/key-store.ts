@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Store } from '../store/database.js';
+import type { KeyInfo } from './key-info.js';
 import { nowSeconds } from '../store/json-list.js';
 import { SigningKeyRepository, type SigningKeyRow } from '../store/signing-keys.js';
 import { seal, unseal } from './sealed-box.js';
@@ -30,14 +31,6 @@ export interface PublicJwk extends JWK {
   use: 'sig';
 }
 
-export interface KeyInfo {
-  kid: string;
-  alg: string;
-  status: 'active' | 'retired' | 'expired';
-  createdAt: number;
-  retiredAt: number | null;
-  publishUntil: number | null;
-}
 
 interface LoadedKeys {
   generation: number;
