@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import type { Gatehouse } from '../gatehouse.js';
+import { RETRY_AFTER_SECONDS } from '../http/errors.js';
 import { acceptFormBodies } from '../http/form-body.js';
 import { OAuthError } from '../oauth/errors.js';
 import { parseParams } from '../oauth/form.js';
+import { unavailableReason } from '../store/errors.js';
 import { accountRoutes } from './account.js';
 import { authorizeRoutes } from './authorize.js';
 import { consentRoutes } from './consent.js';
@@ -28,6 +30,12 @@ export async function pagesPlugin(app: FastifyInstance, gatehouse: Gatehouse): P
     const status = (error as { statusCode?: number }).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return sendErrorPage(reply, status, 'This request cannot be completed', 'The request was malformed.', 'invalid_request');
+    }
+    const unavailable = unavailableReason(error);
+    if (unavailable !== undefined) {
+      request.log.warn({ reason: unavailable }, 'the database is unavailable');
+      reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+      return sendErrorPage(reply, 503, 'Temporarily unavailable', 'The service cannot complete this right now. Please try again in a moment.', 'temporarily_unavailable');
     }
     request.log.error({ err: error }, 'page failed');
     return sendErrorPage(reply, 500, 'Something went wrong', 'Please try again in a moment.', 'server_error');
