@@ -10,6 +10,7 @@ import { loadMasterKey } from './keys/master-key.js';
 import type { AuthorizationRequest } from './oauth/authorization-request.js';
 import { AuthorizationFlow } from './oauth/authorization-flow.js';
 import { ClientDirectory } from './oauth/client-directory.js';
+import { InteractionSeal } from './oauth/interaction-seal.js';
 import { AuthorizationCodeGrant } from './oauth/grants/authorization-code.js';
 import { ClientCredentialsGrant } from './oauth/grants/client-credentials.js';
 import { RefreshTokenGrant } from './oauth/grants/refresh-token.js';
@@ -60,7 +61,7 @@ export interface Gatehouse {
   metrics: Metrics;
   /** Key for CSRF tokens on the pages, derived from the master key. */
   csrfKey: Buffer;
-  /** Deletes what has expired (revocations, codes, interactions, sessions, sign-in counters); run periodically. */
+  /** Deletes what has expired (revocations, codes, answered interactions, sessions, sign-in counters); run periodically. */
   purgeExpired(): Promise<void>;
   close(): Promise<void>;
 }
@@ -80,7 +81,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
     const sessionRepository = new SessionRepository(store);
     const consents = new ConsentRepository(store);
     const grants = new GrantRepository(store);
-    const interactions = new InteractionRepository<AuthorizationRequest>(store);
+    const interactions = new InteractionRepository(store);
     const revocations = new RevocationRepository(store);
     const throttle = new LoginThrottleRepository(store);
     const directory = new ClientDirectory(store, clients, roles);
@@ -127,6 +128,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
         findApi,
         findClient: (clientId) => directory.find(clientId),
         roleScopesOf,
+        seal: new InteractionSeal<AuthorizationRequest>(masterKey),
         interactions,
         consents,
         grants,

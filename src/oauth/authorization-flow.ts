@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ConsentRepository } from '../store/consents.js';
 import type { GrantRepository } from '../store/grants.js';
-import type { Interaction, InteractionRepository } from '../store/interactions.js';
+import type { InteractionRepository } from '../store/interactions.js';
 import { nowSeconds } from '../store/json-list.js';
 import type { Session } from '../store/sessions.js';
 import { sha256Hex } from '../tokens/hash.js';
@@ -16,25 +16,42 @@ import {
   type ResponseMode,
 } from './authorization-request.js';
 import { OAuthError } from './errors.js';
+import type { Interaction, InteractionSeal } from './interaction-seal.js';
 import { isPrivilegedScope, withoutUnheldPrivileges } from './scopes.js';
+
+/** A pending interaction as the browser is to keep it: `value` is sealed for its id and browser. */
+export interface SealedInteraction {
+  id: string;
+  value: string;
+  createdAt: number;
+  expiresAt: number;
+}
 
 /** What the HTTP edge does next. */
 export type FlowOutcome =
   | { kind: 'respond'; redirectUri: string; responseMode: ResponseMode; params: Record<string, string> }
-  | { kind: 'login'; interactionId: string }
-  | { kind: 'consent'; interactionId: string }
+  | { kind: 'login'; interaction: SealedInteraction }
+  | { kind: 'consent'; interaction: SealedInteraction }
   | { kind: 'error_page'; error: string; description: string };
 
 export type AuthorizationInteraction = Interaction<AuthorizationRequest>;
 
 const CODE_TTL_SECONDS = 60;
 const INTERACTION_TTL_SECONDS = 30 * 60;
+/**
+ * The longest sealed interaction: it must fit in one cookie, and RFC 6265 §6.1 only promises 4096 bytes per cookie
+ * (name, value and attributes), which is what browsers keep. Only very long state, nonce or login_hint come near it.
+ */
+const MAX_SEALED_LENGTH = 3000;
+const ALREADY_ANSWERED: FlowOutcome = { kind: 'error_page', error: 'invalid_request', description: 'this authorization request was already answered' };
 
 export interface AuthorizationFlowDependencies extends Omit<AuthorizationRequestDependencies, 'now'> {
   issuer: string;
   /** The scopes a user's roles grant (for Gatehouse's own, privileged scopes). */
   roleScopesOf: (userId: string) => Promise<ReadonlySet<string>>;
-  interactions: InteractionRepository<AuthorizationRequest>;
+  /** Seals pending interactions for the browser; the store only learns of an interaction once it is answered. */
+  seal: InteractionSeal<AuthorizationRequest>;
+  interactions: InteractionRepository;
   consents: ConsentRepository;
   grants: GrantRepository;
 }
@@ -42,7 +59,7 @@ export interface AuthorizationFlowDependencies extends Omit<AuthorizationRequest
 /**
  * The authorization endpoint's decisions, free of HTTP: validate the request, then sign-in when there is no
  * fitting session, then consent when the user has not yet agreed to these scopes for this client, then a code.
- * Requests waiting for the user are kept as interactions bound to the browser that made them.
+ * Requests waiting for the user are interactions sealed into the browser that made them; each is answered once.
  */
 export class AuthorizationFlow {
   constructor(private readonly deps: AuthorizationFlowDependencies) {}
@@ -57,16 +74,23 @@ export class AuthorizationFlow {
     return this.decide(request, browserId, session, undefined);
   }
 
-  /** The interaction, when it is open and was started by this browser; anything else is treated as unknown. */
-  async interaction(id: string | undefined, browserId: string | undefined): Promise<AuthorizationInteraction | undefined> {
-    if (!id || !browserId || id.length > 64) return undefined;
-    const interaction = await this.deps.interactions.getOpen(id);
-    return interaction && interaction.bindingHash === sha256Hex(browserId) ? interaction : undefined;
+  /**
+   * The interaction, when `sealed` is its value sealed for this browser, it has not expired and it was not answered
+   * yet; anything else is treated as unknown.
+   */
+  async interaction(id: string | undefined, sealed: string | undefined, browserId: string | undefined): Promise<AuthorizationInteraction | undefined> {
+    const interaction = this.unsealed(id, sealed, browserId);
+    return interaction && !(await this.deps.interactions.isConsumed(interaction.id)) ? interaction : undefined;
   }
 
-  /** After a successful sign-in within the interaction. */
+  /** The interaction sealed in `sealed`, without asking the store whether it was answered. */
+  unsealed(id: string | undefined, sealed: string | undefined, browserId: string | undefined): AuthorizationInteraction | undefined {
+    if (!id || !sealed || !browserId || id.length > 64) return undefined;
+    return this.deps.seal.open(id, sealed, browserId);
+  }
+
+  /** After a successful sign-in within the interaction: from now on it carries the session (prompt=login, max_age). */
   async afterLogin(interaction: AuthorizationInteraction, browserId: string, session: Session): Promise<FlowOutcome> {
-    await this.deps.interactions.attachSession(interaction.id, session.id);
     return this.decide(interaction.request, browserId, session, { ...interaction, sessionId: session.id });
   }
 
@@ -77,13 +101,11 @@ export class AuthorizationFlow {
   }
 
   /** The user's answer on the consent page. */
-  async afterConsent(interaction: AuthorizationInteraction, session: Session, allow: boolean): Promise<FlowOutcome> {
+  async afterConsent(interaction: AuthorizationInteraction, browserId: string, session: Session, allow: boolean): Promise<FlowOutcome> {
     const request = { ...interaction.request, scopes: await this.scopesFor(interaction.request, session.userId) };
     // The consent page can be reached directly: it must not become a way around prompt=login or max_age.
-    if (this.needsLogin(request, session, interaction)) return { kind: 'login', interactionId: interaction.id };
-    if (!(await this.deps.interactions.consume(interaction.id))) {
-      return { kind: 'error_page', error: 'invalid_request', description: 'this authorization request was already answered' };
-    }
+    if (this.needsLogin(request, session, interaction)) return this.pending('login', interaction, browserId);
+    if (!(await this.consume(interaction))) return ALREADY_ANSWERED;
     if (!allow) return this.errorResponse(request, new OAuthError('access_denied', 'the user denied the request'));
     await this.deps.consents.grant(session.userId, request.clientId, request.scopes);
     return this.issueCode(request, session);
@@ -97,16 +119,14 @@ export class AuthorizationFlow {
   ): Promise<FlowOutcome> {
     if (!session || this.needsLogin(request, session, interaction)) {
       if (request.prompt.includes('none')) return this.errorResponse(request, new OAuthError('login_required', 'the user is not signed in'));
-      return { kind: 'login', interactionId: (interaction ?? (await this.openInteraction(request, browserId))).id };
+      return this.pending('login', interaction ?? this.openInteraction(request), browserId);
     }
     request = { ...request, scopes: await this.scopesFor(request, session.userId) };
     if (await this.needsConsent(request, session.userId)) {
       if (request.prompt.includes('none')) return this.errorResponse(request, new OAuthError('consent_required', 'the user has not consented'));
-      return { kind: 'consent', interactionId: (interaction ?? (await this.openInteraction(request, browserId))).id };
+      return this.pending('consent', interaction ?? this.openInteraction(request), browserId);
     }
-    if (interaction && !(await this.deps.interactions.consume(interaction.id))) {
-      return { kind: 'error_page', error: 'invalid_request', description: 'this authorization request was already answered' };
-    }
+    if (interaction && !(await this.consume(interaction))) return ALREADY_ANSWERED;
     return this.issueCode(request, session);
   }
 
@@ -129,18 +149,24 @@ export class AuthorizationFlow {
     return !consent || request.scopes.some((scope) => !consented.has(scope));
   }
 
-  private async openInteraction(request: AuthorizationRequest, browserId: string): Promise<AuthorizationInteraction> {
+  private openInteraction(request: AuthorizationRequest): AuthorizationInteraction {
     const now = nowSeconds();
-    const interaction = {
-      id: randomBytes(18).toString('base64url'),
-      bindingHash: sha256Hex(browserId),
-      clientId: request.clientId,
-      request,
-      createdAt: now,
-      expiresAt: now + INTERACTION_TTL_SECONDS,
-    };
-    await this.deps.interactions.create(interaction);
-    return { ...interaction, sessionId: null };
+    return { id: randomBytes(18).toString('base64url'), request, createdAt: now, expiresAt: now + INTERACTION_TTL_SECONDS, sessionId: null };
+  }
+
+  /** The page the user goes to next, with the interaction sealed for their browser (nothing is stored yet). */
+  private pending(kind: 'login' | 'consent', interaction: AuthorizationInteraction, browserId: string): FlowOutcome {
+    const value = this.deps.seal.seal(interaction, browserId);
+    if (value.length > MAX_SEALED_LENGTH) return this.errorResponse(interaction.request, new OAuthError('invalid_request', 'the authorization request is too large'));
+    return { kind, interaction: { id: interaction.id, value, createdAt: interaction.createdAt, expiresAt: interaction.expiresAt } };
+  }
+
+  /**
+   * An interaction is answered once (a replayed sign-in or consent must not yield a second code): its id is stored
+   * now, after the user signed in or consented, for as long as its sealed value could still be presented.
+   */
+  private consume(interaction: AuthorizationInteraction): Promise<boolean> {
+    return this.deps.interactions.consume(interaction.id, interaction.expiresAt);
   }
 
   private async issueCode(request: AuthorizationRequest, session: Session): Promise<FlowOutcome> {

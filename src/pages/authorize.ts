@@ -13,7 +13,7 @@ export async function authorizeRoutes(app: FastifyInstance, pages: PageContext):
     const params: PageBody = request.method !== 'POST' ? parseParams(rawQuery(request)) : ((request.body as PageBody | undefined) ?? {});
     const browserId = pages.cookies.browserId(request, reply);
     const outcome = await authorization.authorize(params, browserId, await pages.session(request));
-    return pages.sendOutcome(reply, outcome, status);
+    return pages.sendOutcome(request, reply, browserId, outcome, status);
   };
   const schema = { summary: 'Authorization endpoint (authorization code + PKCE S256)', tags: ['oauth'] };
   app.get(ENDPOINT_PATHS.authorization, { schema }, handle(302));

@@ -7,15 +7,17 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  * to the browser that started them; the session cookie holds the session secret.
  */
 export class BrowserCookies {
+  /** What every cookie name of the pages starts with. */
+  readonly prefix: string;
   readonly browserName: string;
   readonly sessionName: string;
   private readonly secure: boolean;
 
   constructor(issuer: string, private readonly sessionTtl: number) {
     this.secure = issuer.startsWith('https://');
-    const prefix = this.secure ? '__Host-' : '';
-    this.browserName = `${prefix}gh_browser`;
-    this.sessionName = `${prefix}gh_session`;
+    this.prefix = this.secure ? '__Host-' : '';
+    this.browserName = `${this.prefix}gh_browser`;
+    this.sessionName = `${this.prefix}gh_session`;
   }
 
   /** The browser id, set when the browser has none yet. */
@@ -23,7 +25,7 @@ export class BrowserCookies {
     const existing = request.cookies[this.browserName];
     if (existing && /^[\w-]{43}$/.test(existing)) return existing;
     const id = randomBytes(32).toString('base64url');
-    reply.setCookie(this.browserName, id, this.options(400 * 86400));
+    this.set(reply, this.browserName, id, 400 * 86400);
     return id;
   }
 
@@ -36,11 +38,20 @@ export class BrowserCookies {
   }
 
   setSession(reply: FastifyReply, value: string): void {
-    reply.setCookie(this.sessionName, value, this.options(this.sessionTtl));
+    this.set(reply, this.sessionName, value, this.sessionTtl);
   }
 
   clearSession(reply: FastifyReply): void {
-    reply.clearCookie(this.sessionName, this.options(0));
+    this.clear(reply, this.sessionName);
+  }
+
+  /** HttpOnly, SameSite=Lax, Path=/ (which `__Host-` requires), Secure on https. */
+  set(reply: FastifyReply, name: string, value: string, maxAgeSeconds: number): void {
+    reply.setCookie(name, value, this.options(maxAgeSeconds));
+  }
+
+  clear(reply: FastifyReply, name: string): void {
+    reply.clearCookie(name, this.options(0));
   }
 
   private options(maxAge: number) {

@@ -19,7 +19,7 @@ export async function consentRoutes(app: FastifyInstance, pages: PageContext): P
 
   /** The interaction and the signed-in user; otherwise the answer has been sent. */
   async function context(request: FastifyRequest, reply: FastifyReply, interactionId: string | undefined) {
-    const interaction = await gatehouse.authorization.interaction(interactionId, pages.cookies.existingBrowserId(request));
+    const interaction = await pages.interaction(request, reply, interactionId);
     if (!interaction) {
       pages.expiredInteraction(reply);
       return undefined;
@@ -37,7 +37,7 @@ export async function consentRoutes(app: FastifyInstance, pages: PageContext): P
     if (!found) return reply;
     const { interaction, session } = found;
     const [client, user, granted] = await Promise.all([
-      gatehouse.directory.find(interaction.clientId),
+      gatehouse.directory.find(interaction.request.clientId),
       gatehouse.findUser(session.userId),
       gatehouse.authorization.scopesFor(interaction.request, session.userId),
     ]);
@@ -47,7 +47,7 @@ export async function consentRoutes(app: FastifyInstance, pages: PageContext): P
       'consent',
       {
         title: 'Allow access',
-        clientName: client?.client.name ?? interaction.clientId,
+        clientName: client?.client.name ?? interaction.request.clientId,
         description: client?.client.description,
         username: user?.name ?? user?.username,
         // Offline access is one permission, however it was spelled.
@@ -65,10 +65,11 @@ export async function consentRoutes(app: FastifyInstance, pages: PageContext): P
     const found = await context(request, reply, field(body, 'interaction'));
     if (!found) return reply;
     const allow = field(body, 'decision') === 'allow';
-    const outcome = await gatehouse.authorization.afterConsent(found.interaction, found.session, allow);
-    await gatehouse.audit.record({ actor: found.session.userId, actor_type: 'user', ip: request.ip }, allow ? 'consent.granted' : 'consent.denied', found.interaction.clientId, {
+    const browserId = pages.cookies.browserId(request, reply);
+    const outcome = await gatehouse.authorization.afterConsent(found.interaction, browserId, found.session, allow);
+    await gatehouse.audit.record({ actor: found.session.userId, actor_type: 'user', ip: request.ip }, allow ? 'consent.granted' : 'consent.denied', found.interaction.request.clientId, {
       scopes: found.interaction.request.scopes,
     });
-    return pages.sendOutcome(reply, outcome, 303);
+    return pages.sendOutcome(request, reply, browserId, outcome, 303, found.interaction);
   });
 }

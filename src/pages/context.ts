@@ -1,9 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../gatehouse.js';
-import type { FlowOutcome } from '../oauth/authorization-flow.js';
+import type { AuthorizationInteraction, FlowOutcome } from '../oauth/authorization-flow.js';
 import { invalidRequest } from '../oauth/errors.js';
 import type { Session } from '../store/sessions.js';
 import { BrowserCookies, CsrfTokens } from './browser.js';
+import { InteractionCookies } from './interaction-cookies.js';
 import { sendErrorPage, sendFormPost } from './render.js';
 
 export type PageBody = Record<string, string[]>;
@@ -12,10 +13,12 @@ export type PageBody = Record<string, string[]>;
 export class PageContext {
   readonly cookies: BrowserCookies;
   readonly csrf: CsrfTokens;
+  readonly interactions: InteractionCookies;
 
   constructor(readonly gatehouse: Gatehouse) {
     this.cookies = new BrowserCookies(gatehouse.config.issuer, gatehouse.config.sessionTtl);
     this.csrf = new CsrfTokens(gatehouse.csrfKey);
+    this.interactions = new InteractionCookies(this.cookies, gatehouse.authorization);
   }
 
   session(request: FastifyRequest): Promise<Session | undefined> {
@@ -38,8 +41,25 @@ export class PageContext {
     return false;
   }
 
-  /** Carries out a decision of the authorization flow. After a form POST the redirect is 303, never 307. */
-  sendOutcome(reply: FastifyReply, outcome: FlowOutcome, status: 302 | 303): FastifyReply {
+  /**
+   * The interaction a page's query or form names, when this browser holds it sealed and it is still open; `false`
+   * when one was named but cannot be used (unknown, expired, from another browser, or answered), whose cookie goes.
+   */
+  async interaction(request: FastifyRequest, reply: FastifyReply, id: string | undefined): Promise<AuthorizationInteraction | undefined | false> {
+    if (!id) return undefined;
+    const interaction = await this.gatehouse.authorization.interaction(id, this.interactions.value(request, id), this.cookies.existingBrowserId(request));
+    if (interaction) return interaction;
+    this.interactions.clear(request, reply, id);
+    return false;
+  }
+
+  /**
+   * Carries out a decision of the authorization flow for this browser: a pending interaction goes into its cookie;
+   * once the interaction `answered` is finished, its cookie goes. After a form POST the redirect is 303, never 307.
+   */
+  sendOutcome(request: FastifyRequest, reply: FastifyReply, browserId: string, outcome: FlowOutcome, status: 302 | 303, answered?: AuthorizationInteraction): FastifyReply {
+    if (outcome.kind === 'login' || outcome.kind === 'consent') this.interactions.save(request, reply, browserId, outcome.interaction);
+    else if (answered) this.interactions.clear(request, reply, answered.id);
     switch (outcome.kind) {
       case 'respond': {
         if (outcome.responseMode === 'form_post') return sendFormPost(reply, outcome.redirectUri, outcome.params);
@@ -48,9 +68,9 @@ export class PageContext {
         return reply.redirect(outcome.redirectUri + separator + new URLSearchParams(outcome.params).toString(), status);
       }
       case 'login':
-        return reply.redirect(`/login?interaction=${encodeURIComponent(outcome.interactionId)}`, status);
+        return reply.redirect(`/login?interaction=${encodeURIComponent(outcome.interaction.id)}`, status);
       case 'consent':
-        return reply.redirect(`/consent?interaction=${encodeURIComponent(outcome.interactionId)}`, status);
+        return reply.redirect(`/consent?interaction=${encodeURIComponent(outcome.interaction.id)}`, status);
       case 'error_page':
         return sendErrorPage(reply, 400, 'This sign-in request cannot be completed', outcome.description, outcome.error);
     }

@@ -12,12 +12,6 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
   const { gatehouse } = pages;
   const { authorization, config } = gatehouse;
 
-  /** The interaction a page is for, if any; `false` when one was named but cannot be used. */
-  async function interactionOf(request: FastifyRequest, name: string | undefined): Promise<AuthorizationInteraction | undefined | false> {
-    if (!name) return undefined;
-    return (await authorization.interaction(name, pages.cookies.existingBrowserId(request))) ?? false;
-  }
-
   async function renderLogin(reply: FastifyReply, browserId: string, view: {
     interaction?: AuthorizationInteraction;
     returnTo?: string;
@@ -25,7 +19,7 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
     error?: string;
     status?: number;
   }) {
-    const client = view.interaction ? await gatehouse.directory.find(view.interaction.clientId) : undefined;
+    const client = view.interaction ? await gatehouse.directory.find(view.interaction.request.clientId) : undefined;
     const signupQuery = view.interaction ? `?interaction=${encodeURIComponent(view.interaction.id)}` : '';
     return sendPage(
       reply,
@@ -48,13 +42,14 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
   async function continueAfterSignIn(request: FastifyRequest, reply: FastifyReply, userId: string, interaction: AuthorizationInteraction | undefined, returnTo: string) {
     const session = await pages.signIn(request, reply, userId);
     if (!interaction) return reply.redirect(returnTo, 303);
-    return pages.sendOutcome(reply, await authorization.afterLogin(interaction, pages.cookies.browserId(request, reply), session), 303);
+    const browserId = pages.cookies.browserId(request, reply);
+    return pages.sendOutcome(request, reply, browserId, await authorization.afterLogin(interaction, browserId, session), 303, interaction);
   }
 
   app.get('/login', { schema: { hide: true } }, async (request, reply) => {
     const query = request.query as Record<string, string | undefined>;
     const browserId = pages.cookies.browserId(request, reply);
-    const interaction = await interactionOf(request, query.interaction);
+    const interaction = await pages.interaction(request, reply, query.interaction);
     if (interaction === false) return pages.expiredInteraction(reply);
     return renderLogin(reply, browserId, { ...(interaction ? { interaction } : { returnTo: localPath(query.return_to, '/account') }) });
   });
@@ -63,7 +58,7 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
     const body = request.body as PageBody;
     if (!pages.checkCsrf(request, reply, 'login', body)) return reply;
     const browserId = pages.cookies.browserId(request, reply);
-    const interaction = await interactionOf(request, field(body, 'interaction'));
+    const interaction = await pages.interaction(request, reply, field(body, 'interaction'));
     if (interaction === false) return pages.expiredInteraction(reply);
     const returnTo = localPath(field(body, 'return_to'), '/account');
     const username = (field(body, 'username') ?? '').slice(0, 64);
@@ -72,7 +67,7 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
       { actor: result.ok ? result.user.id : username, actor_type: result.ok ? 'user' : 'anonymous', ip: request.ip },
       result.ok ? 'login.succeeded' : result.reason === 'throttled' ? 'login.throttled' : 'login.failed',
       username,
-      interaction ? { client_id: interaction.clientId } : {},
+      interaction ? { client_id: interaction.request.clientId } : {},
     );
     if (!result.ok) {
       const throttled = result.reason === 'throttled';
@@ -90,13 +85,13 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
     if (!config.signupEnabled) return sendErrorPage(reply, 404, 'Sign-up is closed', 'Ask an administrator for an account.');
     const query = request.query as Record<string, string | undefined>;
     const browserId = pages.cookies.browserId(request, reply);
-    const interaction = await interactionOf(request, query.interaction);
+    const interaction = await pages.interaction(request, reply, query.interaction);
     if (interaction === false) return pages.expiredInteraction(reply);
     return renderSignup(reply, browserId, interaction, {});
   });
 
   async function renderSignup(reply: FastifyReply, browserId: string, interaction: AuthorizationInteraction | undefined, values: Record<string, unknown>, status = 200) {
-    const client = interaction ? await gatehouse.directory.find(interaction.clientId) : undefined;
+    const client = interaction ? await gatehouse.directory.find(interaction.request.clientId) : undefined;
     return sendPage(
       reply,
       'signup',
@@ -117,7 +112,7 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
     const body = request.body as PageBody;
     if (!pages.checkCsrf(request, reply, 'signup', body)) return reply;
     const browserId = pages.cookies.browserId(request, reply);
-    const interaction = await interactionOf(request, field(body, 'interaction'));
+    const interaction = await pages.interaction(request, reply, field(body, 'interaction'));
     if (interaction === false) return pages.expiredInteraction(reply);
     const values = { username: field(body, 'username') ?? '', name: field(body, 'name') ?? '', email: field(body, 'email') ?? '' };
     try {

@@ -1,72 +1,27 @@
 import type { Store } from './database.js';
 import { nowSeconds } from './json-list.js';
 
-export interface Interaction<Request> {
-  id: string;
-  bindingHash: string;
-  clientId: string;
-  request: Request;
-  createdAt: number;
-  expiresAt: number;
-  sessionId: string | null;
-}
-
-/** Authorization requests in progress: validated, waiting for the user to sign in and consent. */
-export class InteractionRepository<Request> {
+/**
+ * The ids of finished interactions (a code issued or the request denied), so that each is answered once. Pending
+ * interactions are not stored: they travel sealed in the browser (src/oauth/interaction-seal.ts). A row is written
+ * only after the user signed in or consented, and is kept only while the sealed interaction could still be
+ * presented.
+ */
+export class InteractionRepository {
   constructor(private readonly store: Store) {}
 
-  async create(interaction: Omit<Interaction<Request>, 'sessionId'>): Promise<void> {
-    await this.store.db
-      .insertInto('interactions')
-      .values({
-        id: interaction.id,
-        binding_hash: interaction.bindingHash,
-        client_id: interaction.clientId,
-        request: JSON.stringify(interaction.request),
-        created_at: interaction.createdAt,
-        expires_at: interaction.expiresAt,
-        session_id: null,
-        consumed_at: null,
-      })
-      .execute();
-  }
-
-  /** A live, unfinished interaction; undefined when unknown, expired or already finished. */
-  async getOpen(id: string, now = nowSeconds()): Promise<Interaction<Request> | undefined> {
-    const row = await this.store.db
-      .selectFrom('interactions')
-      .selectAll()
-      .where('id', '=', id)
-      .where('consumed_at', 'is', null)
-      .where('expires_at', '>', now)
-      .executeTakeFirst();
-    return (
-      row && {
-        id: row.id,
-        bindingHash: row.binding_hash,
-        clientId: row.client_id,
-        request: JSON.parse(row.request) as Request,
-        createdAt: row.created_at,
-        expiresAt: row.expires_at,
-        sessionId: row.session_id,
-      }
-    );
-  }
-
-  /** Records that the user signed in within this interaction (so prompt=login is satisfied once). */
-  async attachSession(id: string, sessionId: string): Promise<void> {
-    await this.store.db.updateTable('interactions').set({ session_id: sessionId }).where('id', '=', id).execute();
-  }
-
-  /** Finishes the interaction; false when another request finished it first. */
-  async consume(id: string): Promise<boolean> {
+  /** Marks the interaction finished; false when another request finished it first. */
+  async consume(id: string, expiresAt: number): Promise<boolean> {
     const result = await this.store.db
-      .updateTable('interactions')
-      .set({ consumed_at: nowSeconds() })
-      .where('id', '=', id)
-      .where('consumed_at', 'is', null)
+      .insertInto('interactions')
+      .values({ id, expires_at: expiresAt })
+      .onConflict((conflict) => conflict.column('id').doNothing())
       .executeTakeFirst();
-    return result.numUpdatedRows === 1n;
+    return result.numInsertedOrUpdatedRows === 1n;
+  }
+
+  async isConsumed(id: string): Promise<boolean> {
+    return (await this.store.db.selectFrom('interactions').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
   }
 
   async purgeExpired(now = nowSeconds()): Promise<void> {

@@ -187,6 +187,19 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0005_interactions': {
+    async up(db: Kysely<any>) {
+      // Pending authorization requests moved into a sealed cookie; what is left to store is which ones were answered.
+      // Requests in progress during the upgrade end with "this sign-in link has expired", and are started again.
+      await db.schema.dropTable('interactions').execute();
+      await db.schema
+        .createTable('interactions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('interactions_expires_at').on('interactions').column('expires_at').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

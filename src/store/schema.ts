@@ -85,17 +85,14 @@ export interface SessionsTable {
   revoked_at: number | null;
 }
 
-/** A validated authorization request waiting for the user to sign in and consent. */
+/**
+ * An authorization request that has been answered (a code issued, or denied), so it is answered once. Requests still
+ * waiting for the user are not stored: they travel sealed in the browser (src/oauth/interaction-seal.ts).
+ */
 export interface InteractionsTable {
   id: string;
-  /** SHA-256 of a secret in a cookie of the browser that made the request: nobody else can finish it. */
-  binding_hash: string;
-  client_id: string;
-  request: string; // JSON AuthorizationRequest
-  created_at: number;
+  /** When the sealed interaction expires; after that it cannot be presented, so the row can go. */
   expires_at: number;
-  session_id: string | null;
-  consumed_at: number | null;
 }
 
 /** What one authorization code grew into: its refresh-token family and the access tokens issued from it. */
