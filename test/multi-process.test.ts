@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeProtectedHeader } from 'jose';
 import { backends } from './helpers/backends.js';
+import { TestBrowser, hiddenFields, location } from './helpers/browser.js';
+import { CHALLENGE, assertErrorPage, authorizePath, callback, signIn } from './helpers/authorize.js';
 import { eventually, spawnServe, type ServeProcess } from './helpers/cli.js';
-import { authorize, createAlice, refresh, tokensFor, webApp } from './helpers/code-flow.js';
+import { REDIRECT_URI, authorize, createAlice, refresh, tokensFor, webApp } from './helpers/code-flow.js';
 import { freePort, startTestServer, type TestServer } from './helpers/server.js';
 import { getWith, introspect, postForm, revoke, type Answer, type Credentials } from './helpers/tokens.js';
 
@@ -84,6 +86,22 @@ for (const backend of backends()) {
       assert.equal(bodyOf(newest).error, 'invalid_grant');
       assert.deepEqual((await introspect(b, admin, String(bodyOf(rotated).access_token))).body, { active: false });
       assert.deepEqual((await introspect(a, admin, tokens.access_token)).body, { active: false });
+    });
+
+    test('an authorization started at one process is signed in at the other and answered once across both', async () => {
+      await a.server.gatehouse.management.createUser({ username: 'bob', password: 'bob horse battery' });
+      const app = await webApp(a, 'Cross-process sign-in');
+      // One browser; the load balancer sends each of its requests to either process.
+      const atA = new TestBrowser(a.url);
+      const atB = atA.at(b.url);
+      const params = { client_id: app.clientId, response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'openid', state: 's', code_challenge: CHALLENGE, code_challenge_method: 'S256' };
+      const login = location(await atA.get(authorizePath(params)));
+      const consent = location(await signIn(atB, login, 'bob', 'bob horse battery'));
+      assert.match(consent, /^\/consent\?interaction=/);
+      const fields = { ...hiddenFields(await (await atA.get(consent)).text(), '/consent'), decision: 'allow' };
+      const replay = new TestBrowser(b.url, new Map(atA.cookieNames().map((name) => [name, atA.cookie(name)!])));
+      assert.match(callback(await atA.post('/consent', fields), REDIRECT_URI, 303).code!, /^gate_ac_/);
+      await assertErrorPage(await replay.post('/consent', fields), 400, 'invalid_request');
     });
   });
 }

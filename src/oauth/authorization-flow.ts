@@ -40,9 +40,10 @@ const CODE_TTL_SECONDS = 60;
 const INTERACTION_TTL_SECONDS = 30 * 60;
 /**
  * The longest sealed interaction: it must fit in one cookie, and RFC 6265 §6.1 only promises 4096 bytes per cookie
- * (name, value and attributes), which is what browsers keep. Only very long state, nonce or login_hint come near it.
+ * (name, value and attributes), which is what browsers keep. The name and attributes take under 120. A state of the
+ * longest kind accepted (2048) fits; only several very long state, nonce and login_hint values together do not.
  */
-const MAX_SEALED_LENGTH = 3000;
+const MAX_SEALED_LENGTH = 3800;
 const ALREADY_ANSWERED: FlowOutcome = { kind: 'error_page', error: 'invalid_request', description: 'this authorization request was already answered' };
 
 export interface AuthorizationFlowDependencies extends Omit<AuthorizationRequestDependencies, 'now'> {

@@ -31,7 +31,11 @@ export class InteractionCookies {
     return request.cookies[this.prefix + id];
   }
 
-  /** Stores the interaction in the browser, dropping the oldest others (and any that no longer open) beyond the bounds. */
+  /**
+   * Stores the interaction in the browser, dropping the oldest others (and any that no longer open) beyond the
+   * bounds. Newest first: by creation time, and within one second by the order the browser sends them, which is
+   * the order they were created in (RFC 6265 §5.4).
+   */
   save(request: FastifyRequest, reply: FastifyReply, browserId: string, interaction: SealedInteraction): void {
     const name = this.prefix + interaction.id;
     const others = Object.entries(request.cookies)
@@ -41,6 +45,7 @@ export class InteractionCookies {
         bytes: cookieBytes(other, value),
         createdAt: this.flow.unsealed(other.slice(this.prefix.length), value, browserId)?.createdAt,
       }))
+      .reverse()
       .sort((a, b) => (b.createdAt ?? -1) - (a.createdAt ?? -1));
     let kept = 1;
     let bytes = cookieBytes(name, interaction.value);

@@ -3,9 +3,25 @@
  * the page's form, so tests can post login and consent forms as a real browser does (cookies + CSRF token).
  */
 export class TestBrowser {
-  private readonly cookies = new Map<string, string>();
+  constructor(
+    private readonly base: string,
+    private readonly cookies = new Map<string, string>(),
+  ) {}
 
-  constructor(private readonly base: string) {}
+  /** The same browser (the same cookies) talking to another origin, as to another instance behind one address. */
+  at(base: string): TestBrowser {
+    return new TestBrowser(base, this.cookies);
+  }
+
+  /** The Cookie header this browser sends, to replay a request byte for byte. */
+  cookieHeader(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+
+  /** The names of the cookies it holds. */
+  cookieNames(): string[] {
+    return [...this.cookies.keys()];
+  }
 
   async get(url: string): Promise<Response> {
     return this.request(url, { method: 'GET' });
@@ -31,7 +47,7 @@ export class TestBrowser {
     const target = new URL(url, this.base);
     const headers = new Headers(init.headers);
     if (target.origin === new URL(this.base).origin && this.cookies.size > 0) {
-      headers.set('cookie', [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; '));
+      headers.set('cookie', this.cookieHeader());
     }
     const response = await fetch(target, { ...init, headers, redirect: 'manual' });
     for (const line of response.headers.getSetCookie()) {
