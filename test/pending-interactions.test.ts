@@ -141,18 +141,19 @@ for (const backend of backends()) {
       const browser = `gh_browser=${b.cookie('gh_browser')}`;
       const value = b.cookie(cookieName(id))!;
       const seal = new InteractionSeal<AuthorizationRequest>(loadMasterKey(server.config.masterSecret, server.config.dataDir));
-      const interaction = seal.open(id, value, b.cookie('gh_browser')!)!;
+      const interaction = (await seal.open(id, value, b.cookie('gh_browser')!))!;
       assert.equal(interaction.request.clientId, web.clientId);
       const flipped = (text: string, at: number) => text.slice(0, at) + (text[at] === 'A' ? 'B' : 'A') + text.slice(at + 1);
       const forgeries: [string, string][] = [
         ['a flipped ciphertext character', flipped(value, Math.floor(value.length / 2))],
         ['a flipped tag character', flipped(value, value.length - 3)],
         ['a truncated value', value.slice(0, -10)],
-        ['garbage', 'v1.x.y.z'],
-        ['expired', seal.seal({ ...interaction, expiresAt: nowSeconds() - 1 }, b.cookie('gh_browser')!)],
+        ['garbage', 'x.y.z'],
+        ['an unsecured JWT', `eyJhbGciOiJub25lIn0.${Buffer.from(JSON.stringify({ jti: id, req: interaction.request })).toString('base64url')}.`],
+        ['expired', await seal.seal({ ...interaction, expiresAt: nowSeconds() - 1 }, b.cookie('gh_browser')!)],
         ["another interaction's value", b.cookie(cookieName(other))!],
-        ['sealed for another browser', seal.seal(interaction, randomBytes(32).toString('base64url'))],
-        ['sealed under another master key', new InteractionSeal<AuthorizationRequest>(randomBytes(32)).seal(interaction, b.cookie('gh_browser')!)],
+        ['sealed for another browser', await seal.seal(interaction, randomBytes(32).toString('base64url'))],
+        ['sealed under another master key', await new InteractionSeal<AuthorizationRequest>(randomBytes(32)).seal(interaction, b.cookie('gh_browser')!)],
       ];
       for (const [name, forged] of forgeries) {
         const response = await getWithCookies(`/login?interaction=${id}`, `${browser}; ${cookieName(id)}=${forged}`);

@@ -80,12 +80,12 @@ export class AuthorizationFlow {
    * yet; anything else is treated as unknown.
    */
   async interaction(id: string | undefined, sealed: string | undefined, browserId: string | undefined): Promise<AuthorizationInteraction | undefined> {
-    const interaction = this.unsealed(id, sealed, browserId);
+    const interaction = await this.unsealed(id, sealed, browserId);
     return interaction && !(await this.deps.interactions.isConsumed(interaction.id)) ? interaction : undefined;
   }
 
   /** The interaction sealed in `sealed`, without asking the store whether it was answered. */
-  unsealed(id: string | undefined, sealed: string | undefined, browserId: string | undefined): AuthorizationInteraction | undefined {
+  async unsealed(id: string | undefined, sealed: string | undefined, browserId: string | undefined): Promise<AuthorizationInteraction | undefined> {
     if (!id || !sealed || !browserId || id.length > 64) return undefined;
     return this.deps.seal.open(id, sealed, browserId);
   }
@@ -156,8 +156,8 @@ export class AuthorizationFlow {
   }
 
   /** The page the user goes to next, with the interaction sealed for their browser (nothing is stored yet). */
-  private pending(kind: 'login' | 'consent', interaction: AuthorizationInteraction, browserId: string): FlowOutcome {
-    const value = this.deps.seal.seal(interaction, browserId);
+  private async pending(kind: 'login' | 'consent', interaction: AuthorizationInteraction, browserId: string): Promise<FlowOutcome> {
+    const value = await this.deps.seal.seal(interaction, browserId);
     if (value.length > MAX_SEALED_LENGTH) return this.errorResponse(interaction.request, new OAuthError('invalid_request', 'the authorization request is too large'));
     return { kind, interaction: { id: interaction.id, value, createdAt: interaction.createdAt, expiresAt: interaction.expiresAt } };
   }

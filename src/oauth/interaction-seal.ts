@@ -1,6 +1,7 @@
-import { hkdfSync } from 'node:crypto';
-import { UnsealError, seal, unseal } from '../keys/sealed-box.js';
+import { createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
+import { EncryptJWT, errors, jwtDecrypt } from 'jose';
 import { nowSeconds } from '../store/json-list.js';
+import { secretMatchesHash, sha256Hex } from '../tokens/hash.js';
 
 /** An authorization request waiting for the user to sign in and consent. */
 export interface Interaction<Request> {
@@ -12,38 +13,54 @@ export interface Interaction<Request> {
   sessionId: string | null;
 }
 
-type SealedContent<Request> = Omit<Interaction<Request>, 'id'>;
+const KEY_MANAGEMENT = 'A256KW';
+const CONTENT_ENCRYPTION = 'A256GCM';
 
 /**
  * Pending interactions travel sealed in the browser that started them instead of in the store, so an unauthenticated
- * request costs the store nothing. AES-256-GCM (src/keys/sealed-box.ts) under a key of their own, derived from the
- * master key; the interaction id and the browser id are its associated data, so a value opens only under its own
- * id, only in the browser it was issued to, and only until it expires. Several processes sharing the master key
- * open each other's values.
+ * request costs the store nothing. A JWT encrypted as a JWE (RFC 7516) under a key of their own, derived from the
+ * master key: A256KW wraps a fresh content key for every value, so however many requests anyone sends, no AES-GCM
+ * key ever comes near its limit of 2^32 random nonces (NIST SP 800-38D §8.3), as one key with `dir` would. The value
+ * names its interaction (`jti`) and the browser it was issued to (`bnd`, a hash of the browser id), and expires with
+ * the interaction. Several processes sharing the master key open each other's values.
  */
 export class InteractionSeal<Request> {
-  private readonly key: Buffer;
+  private readonly key: KeyObject;
 
   constructor(masterKey: Buffer) {
-    this.key = Buffer.from(hkdfSync('sha256', masterKey, 'gatehouse', 'interactions/v1', 32));
+    this.key = createSecretKey(Buffer.from(hkdfSync('sha256', masterKey, 'gatehouse', 'interactions/v1', 32)));
   }
 
-  seal(interaction: Interaction<Request>, browserId: string): string {
-    const { id, ...content } = interaction;
-    return seal(this.key, JSON.stringify(content satisfies SealedContent<Request>), associatedData(id, browserId));
+  seal(interaction: Interaction<Request>, browserId: string): Promise<string> {
+    return new EncryptJWT({ req: interaction.request, bnd: sha256Hex(browserId), ...(interaction.sessionId === null ? {} : { sid: interaction.sessionId }) })
+      .setProtectedHeader({ alg: KEY_MANAGEMENT, enc: CONTENT_ENCRYPTION })
+      .setJti(interaction.id)
+      .setIssuedAt(interaction.createdAt)
+      .setExpirationTime(interaction.expiresAt)
+      .encrypt(this.key);
   }
 
-  /** The interaction, when `value` was sealed here for this id and browser and has not expired. */
-  open(id: string, value: string, browserId: string, now = nowSeconds()): Interaction<Request> | undefined {
-    let content: SealedContent<Request>;
+  /** The interaction, when `value` was sealed here for this id and this browser and has not expired. */
+  async open(id: string, value: string, browserId: string, now = nowSeconds()): Promise<Interaction<Request> | undefined> {
+    let claims;
     try {
-      content = JSON.parse(unseal(this.key, value, associatedData(id, browserId))) as SealedContent<Request>;
+      ({ payload: claims } = await jwtDecrypt(value, this.key, {
+        keyManagementAlgorithms: [KEY_MANAGEMENT],
+        contentEncryptionAlgorithms: [CONTENT_ENCRYPTION],
+        currentDate: new Date(now * 1000),
+        requiredClaims: ['jti', 'iat', 'exp'],
+      }));
     } catch (error) {
-      if (error instanceof UnsealError) return undefined;
+      if (error instanceof errors.JOSEError) return undefined;
       throw error;
     }
-    return content.expiresAt > now ? { id, ...content } : undefined;
+    if (claims.jti !== id || typeof claims.bnd !== 'string' || !secretMatchesHash(browserId, claims.bnd)) return undefined;
+    return {
+      id,
+      request: claims.req as Request,
+      createdAt: claims.iat!,
+      expiresAt: claims.exp!,
+      sessionId: typeof claims.sid === 'string' ? claims.sid : null,
+    };
   }
 }
-
-const associatedData = (id: string, browserId: string) => `interaction\n${id}\n${browserId}`;

@@ -57,8 +57,8 @@ export class PageContext {
    * Carries out a decision of the authorization flow for this browser: a pending interaction goes into its cookie;
    * once the interaction `answered` is finished, its cookie goes. After a form POST the redirect is 303, never 307.
    */
-  sendOutcome(request: FastifyRequest, reply: FastifyReply, browserId: string, outcome: FlowOutcome, status: 302 | 303, answered?: AuthorizationInteraction): FastifyReply {
-    if (outcome.kind === 'login' || outcome.kind === 'consent') this.interactions.save(request, reply, browserId, outcome.interaction);
+  async sendOutcome(request: FastifyRequest, reply: FastifyReply, browserId: string, outcome: FlowOutcome, status: 302 | 303, answered?: AuthorizationInteraction): Promise<FastifyReply> {
+    if (outcome.kind === 'login' || outcome.kind === 'consent') await this.interactions.save(request, reply, browserId, outcome.interaction);
     else if (answered) this.interactions.clear(request, reply, answered.id);
     switch (outcome.kind) {
       case 'respond': {

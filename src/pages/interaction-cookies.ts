@@ -36,15 +36,18 @@ export class InteractionCookies {
    * bounds. Newest first: by creation time, and within one second by the order the browser sends them, which is
    * the order they were created in (RFC 6265 §5.4).
    */
-  save(request: FastifyRequest, reply: FastifyReply, browserId: string, interaction: SealedInteraction): void {
+  async save(request: FastifyRequest, reply: FastifyReply, browserId: string, interaction: SealedInteraction): Promise<void> {
     const name = this.prefix + interaction.id;
-    const others = Object.entries(request.cookies)
-      .filter(([other]) => other.startsWith(this.prefix) && other !== name)
-      .map(([other, value = '']) => ({
-        name: other,
-        bytes: cookieBytes(other, value),
-        createdAt: this.flow.unsealed(other.slice(this.prefix.length), value, browserId)?.createdAt,
-      }))
+    const found = Object.entries(request.cookies).filter(([other]) => other.startsWith(this.prefix) && other !== name);
+    const others = (
+      await Promise.all(
+        found.map(async ([other, value = '']) => ({
+          name: other,
+          bytes: cookieBytes(other, value),
+          createdAt: (await this.flow.unsealed(other.slice(this.prefix.length), value, browserId))?.createdAt,
+        })),
+      )
+    )
       .reverse()
       .sort((a, b) => (b.createdAt ?? -1) - (a.createdAt ?? -1));
     let kept = 1;
