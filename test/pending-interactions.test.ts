@@ -245,3 +245,22 @@ for (const backend of backends()) {
   });
 }
 
+
+describe('interaction cookies of an https issuer', () => {
+  test('__Host- prefix: Secure, Path=/, no Domain; sign-in works with them', async () => {
+    const server = await startTestServer({ name: 'sqlite' }, { GATEHOUSE_ISSUER: 'https://auth.example.test' });
+    try {
+      const { clientId } = await server.createClient({ grantTypes: ['authorization_code'], redirectUris: [CB] });
+      await server.server.gatehouse.management.createUser({ username: 'secure', password: PASSWORD });
+      const b = new TestBrowser(server.url);
+      const started = await b.get(authorizePath({ client_id: clientId, response_type: 'code', scope: 'openid', code_challenge: CHALLENGE, code_challenge_method: 'S256' }));
+      const id = idOf(assertInteraction(started, 'login'));
+      const attributes = cookieAttributes(setCookie(started, `__Host-${cookieName(id)}`) ?? '');
+      for (const attribute of ['secure', 'httponly', 'samesite=lax', 'path=/']) assert.ok(attributes.includes(attribute), `${attribute} missing: ${attributes}`);
+      assert.ok(!attributes.some((attribute) => attribute.startsWith('domain=')));
+      assert.equal(idOf(assertInteraction(await signIn(b, location(started), 'secure', PASSWORD), 'consent', 303)), id);
+    } finally {
+      await server.close();
+    }
+  });
+});
