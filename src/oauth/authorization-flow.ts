@@ -23,7 +23,6 @@ import { isPrivilegedScope, withoutUnheldPrivileges } from './scopes.js';
 export interface SealedInteraction {
   id: string;
   value: string;
-  createdAt: number;
   expiresAt: number;
 }
 
@@ -159,7 +158,7 @@ export class AuthorizationFlow {
   private async pending(kind: 'login' | 'consent', interaction: AuthorizationInteraction, browserId: string): Promise<FlowOutcome> {
     const value = await this.deps.seal.seal(interaction, browserId);
     if (value.length > MAX_SEALED_LENGTH) return this.errorResponse(interaction.request, new OAuthError('invalid_request', 'the authorization request is too large'));
-    return { kind, interaction: { id: interaction.id, value, createdAt: interaction.createdAt, expiresAt: interaction.expiresAt } };
+    return { kind, interaction: { id: interaction.id, value, expiresAt: interaction.expiresAt } };
   }
 
   /**
