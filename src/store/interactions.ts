@@ -1,5 +1,6 @@
 import type { Store } from './database.js';
 import { nowSeconds } from './json-list.js';
+import { deleteInBatches, inPurgeBatch } from './purge.js';
 
 export interface Interaction<Request> {
   id: string;
@@ -69,7 +70,10 @@ export class InteractionRepository<Request> {
     return result.numUpdatedRows === 1n;
   }
 
-  async purgeExpired(now = nowSeconds()): Promise<void> {
-    await this.store.db.deleteFrom('interactions').where('expires_at', '<', now).execute();
+  /** Returns how many were deleted. */
+  async purgeExpired(now = nowSeconds()): Promise<number> {
+    const { db, dialect } = this.store;
+    const expired = (limit: number) => inPurgeBatch(dialect, 'id', db.selectFrom('interactions').select('id').where('expires_at', '<', now).limit(limit));
+    return deleteInBatches((limit) => db.deleteFrom('interactions').where(expired(limit)).executeTakeFirst());
   }
 }

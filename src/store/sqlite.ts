@@ -11,6 +11,8 @@ export async function openSqlite(dataDir: string): Promise<Store> {
   const { default: BetterSqlite3 } = await import('better-sqlite3');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const connection = new BetterSqlite3(join(dataDir, 'gatehouse.sqlite'));
+  // Takes effect only in a file that has no tables yet: a new store gives purged space back (sqlite-space.ts).
+  connection.pragma('auto_vacuum = INCREMENTAL');
   connection.pragma('journal_mode = WAL');
   connection.pragma('busy_timeout = 5000');
   connection.pragma('synchronous = NORMAL');
