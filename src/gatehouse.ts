@@ -178,7 +178,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
           audit_events: await auditEvents.purgeOlderThan(config.auditRetention),
         };
         if (store.dialect !== 'sqlite') return { deleted };
-        return { deleted, sqlite: await reclaimSqliteSpace(store.db, { convert: onDemand, truncateWal: onDemand }) };
+        return { deleted, sqlite: await reclaimSqliteSpace(store, { convert: onDemand, truncateWal: onDemand }) };
       },
       close: () => store.close(),
     };

@@ -70,6 +70,11 @@ export async function openSqlite(dataDir: string): Promise<Store> {
       local += 1;
     },
     health: () => measure('sqlite', db),
+    // Through Kysely's connection, so it waits for (and never lands inside) a transaction in progress.
+    incrementalVacuum: (pages) =>
+      db.connection().execute(async () => {
+        connection.exec(`pragma incremental_vacuum(${Math.max(1, Math.trunc(pages))})`);
+      }),
     close: () => db.destroy(),
   };
 }
