@@ -289,6 +289,15 @@ for (const backend of backends()) {
       }
       assert.deepEqual((await gatehouseJson<PurgeReport>(env, 'purge')).deleted, none);
     });
+
+    test('two processes purging the same backlog at once both succeed and delete each row once', async () => {
+      const perTable = 3 * PURGE_BATCH_SIZE + 7;
+      await seedDeadRows(store.db, 'cli-twice-', perTable);
+      const [first, second] = await Promise.all([gatehouseJson<PurgeReport>(env, 'purge'), gatehouseJson<PurgeReport>(env, 'purge')]);
+      const sum = Object.fromEntries(TABLES.map((table) => [table, first.deleted[table] + second.deleted[table]]));
+      assert.deepEqual(sum, each(perTable));
+      assert.deepEqual(await remaining(store.db, 'cli-twice-'), none);
+    });
   });
 
   describe(`purges by gatehouse serve (${backend.name})`, () => {
