@@ -257,10 +257,11 @@ export class GrantRepository {
   /**
    * Deletes grants that nothing refers to any more. A grant row matters only while something issued from it can
    * still be presented or checked: a refresh token, used or not (the refresh grant and revocation read the
-   * family's state from it, and reuse revokes it: RFC 9700 §4.14.2); an access token's record (introspection
-   * and resource servers ask whether its grant was revoked; kept until the token has expired beyond any leeway);
-   * a code that names it (a replayed code revokes it: RFC 6749 §4.1.2). With none of these left nothing can be
-   * presented that the grant would decide about: revoking it would change nothing, so deleting it loses nothing.
+   * family's state from it, and reuse revokes it: RFC 9700 §4.14.2); an access token's record (every check of an
+   * access token here asks whether its grant was revoked; kept until the token expired beyond any verifier's
+   * leeway); a code that names it (a replayed code revokes it: RFC 6749 §4.1.2). With none of these left nothing
+   * can be presented that the grant would decide about: revoking it would change nothing, so deleting it loses
+   * nothing.
    * Young grants stay (see GRANT_MIN_AGE_SECONDS). The check is part of the DELETE itself, so a token recorded
    * between finding a candidate and deleting it keeps its grant.
    */
@@ -274,11 +275,7 @@ export class GrantRepository {
       after = batch.at(-1)!.id;
       const result = await db
         .deleteFrom('grants')
-        .where(
-          'id',
-          'in',
-          batch.map((row) => row.id),
-        )
+        .where('id', 'in', batch.map((row) => row.id))
         .where('created_at', '<', now - GRANT_MIN_AGE_SECONDS)
         .where((eb) =>
           eb.not(
