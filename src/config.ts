@@ -25,6 +25,10 @@ export interface Config {
   /** Serve /metrics to everyone, not only to loopback clients. */
   publicMetrics: boolean;
   logLevel: string;
+  /** Seconds an audit event is kept (GATEHOUSE_AUDIT_RETENTION_DAYS, in days). */
+  auditRetention: number;
+  /** Seconds between purges of expired records; the first runs within a minute of start. */
+  purgeInterval: number;
 }
 
 export class ConfigError extends Error {
@@ -90,5 +94,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: flag(env, 'GATEHOUSE_TRUST_PROXY', false),
     publicMetrics: flag(env, 'GATEHOUSE_METRICS_PUBLIC', false),
     logLevel: env.GATEHOUSE_LOG_LEVEL || 'info',
+    auditRetention: positiveInteger(env, 'GATEHOUSE_AUDIT_RETENTION_DAYS', 90, 36500) * 86400,
+    purgeInterval: positiveInteger(env, 'GATEHOUSE_PURGE_INTERVAL', 600, 86400),
   };
 }

@@ -27,14 +27,23 @@ import { ClientRepository } from './store/clients.js';
 import { ConsentRepository } from './store/consents.js';
 import { openStore, type Store } from './store/database.js';
 import { GenerationCache } from './store/generation-cache.js';
-import { GrantRepository } from './store/grants.js';
+import { GrantRepository, type GrantPurgeCounts } from './store/grants.js';
 import { InteractionRepository } from './store/interactions.js';
 import { LoginThrottleRepository } from './store/login-throttle.js';
 import { RevocationRepository } from './store/revocations.js';
 import { RoleRepository } from './store/roles.js';
 import { SessionRepository } from './store/sessions.js';
+import { reclaimSqliteSpace, type SpaceReclaimed } from './store/sqlite-space.js';
 import { UserRepository, type User } from './store/users.js';
 import { AccessTokens } from './tokens/access-tokens.js';
+
+/** What one purge removed. */
+export interface PurgeReport {
+  /** Rows deleted, per table. */
+  deleted: GrantPurgeCounts & { revoked_tokens: number; interactions: number; sessions: number; login_throttle: number; audit_events: number };
+  /** SQLite only: the file's pages before and after giving the free ones back. */
+  sqlite?: SpaceReclaimed;
+}
 
 /** Every part of one Gatehouse instance, wired together. The HTTP edge and the CLI both start from here. */
 export interface Gatehouse {
@@ -61,8 +70,13 @@ export interface Gatehouse {
   metrics: Metrics;
   /** Key for CSRF tokens on the pages, derived from the master key. */
   csrfKey: Buffer;
-  /** Deletes what has expired (revocations, codes, answered interactions, sessions, sign-in counters); run periodically. */
-  purgeExpired(): Promise<void>;
+  /**
+   * Deletes, in bounded batches, what has expired (revocations, codes, token records, answered interactions, sessions,
+   * sign-in counters), grants nothing refers to any more and audit events past retention, then gives SQLite's free
+   * pages back. Run periodically; `onDemand` (`gatehouse purge`) also converts an SQLite file made without
+   * incremental auto-vacuum (a full VACUUM) and empties the WAL. Safe to run in several processes at once.
+   */
+  purgeExpired(options?: { onDemand?: boolean }): Promise<PurgeReport>;
   close(): Promise<void>;
 }
 
@@ -108,7 +122,8 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       defaultAccessTokenTtl: config.accessTokenTtl,
       refreshTokenTtl: config.refreshTokenTtl,
     });
-    const audit = new AuditLog(new AuditRepository(store));
+    const auditEvents = new AuditRepository(store);
+    const audit = new AuditLog(auditEvents);
     const tokenEndpoint = new TokenEndpoint(directory, [
       new AuthorizationCodeGrant(grants, userTokens, audit),
       new RefreshTokenGrant(grants, userTokens, audit),
@@ -155,12 +170,17 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       findUser,
       metrics: new Metrics(),
       csrfKey: Buffer.from(hkdfSync('sha256', masterKey, 'gatehouse', 'csrf/v1', 32)),
-      purgeExpired: async () => {
-        await revocations.purgeExpired();
-        await grants.purgeExpired();
-        await interactions.purgeExpired();
-        await sessionRepository.purgeExpired();
-        await throttle.purgeOlderThan(86400);
+      purgeExpired: async ({ onDemand = false } = {}) => {
+        const deleted = {
+          revoked_tokens: await revocations.purgeExpired(),
+          ...(await grants.purgeExpired()),
+          interactions: await interactions.purgeExpired(),
+          sessions: await sessionRepository.purgeExpired(),
+          login_throttle: await throttle.purgeOlderThan(86400),
+          audit_events: await auditEvents.purgeOlderThan(config.auditRetention),
+        };
+        if (store.dialect !== 'sqlite') return { deleted };
+        return { deleted, sqlite: await reclaimSqliteSpace(store, { convert: onDemand, truncateWal: onDemand }) };
       },
       close: () => store.close(),
     };

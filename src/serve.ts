@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { createGatehouse, type Gatehouse } from './gatehouse.js';
 import { buildHttpServer } from './http/server.js';
+import { schedulePurges } from './purge-schedule.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -9,8 +10,6 @@ export interface RunningServer {
   url: string;
   close(): Promise<void>;
 }
-
-const PURGE_INTERVAL_MS = 10 * 60_000;
 
 /** Opens the store, makes sure signing keys exist, and listens. `port: 0` picks a free port. */
 export async function startServer(config: Config, options: { logging?: boolean } = {}): Promise<RunningServer> {
@@ -26,10 +25,7 @@ export async function startServer(config: Config, options: { logging?: boolean }
     await gatehouse.close();
     throw error;
   }
-  const purge = setInterval(() => {
-    gatehouse.purgeExpired().catch((error: unknown) => app!.log.warn({ err: error }, 'purging expired records failed'));
-  }, PURGE_INTERVAL_MS);
-  purge.unref();
+  const purges = schedulePurges(() => gatehouse.purgeExpired(), config.purgeInterval * 1000, app.log);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -39,8 +35,9 @@ export async function startServer(config: Config, options: { logging?: boolean }
     gatehouse,
     url: `http://${host}:${port}`,
     close: async () => {
-      clearInterval(purge);
+      const purgesStopped = purges.stop();
       await running.close();
+      await purgesStopped;
       await gatehouse.close();
     },
   };

@@ -29,3 +29,15 @@ test('bad values are refused with a message naming the variable', () => {
   assert.throws(() => loadConfig({ GATEHOUSE_ISSUER: 'https://x/?a=b' }), /query/);
   assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL/);
 });
+
+test('audit retention is in days (default 90) and the purge interval in seconds (default 600)', () => {
+  const defaults = loadConfig({});
+  assert.equal(defaults.auditRetention, 90 * 86400);
+  assert.equal(defaults.purgeInterval, 600);
+  const set = loadConfig({ GATEHOUSE_AUDIT_RETENTION_DAYS: '7', GATEHOUSE_PURGE_INTERVAL: '60' });
+  assert.equal(set.auditRetention, 7 * 86400);
+  assert.equal(set.purgeInterval, 60);
+  assert.throws(() => loadConfig({ GATEHOUSE_AUDIT_RETENTION_DAYS: '0' }), (e: unknown) => e instanceof ConfigError && /GATEHOUSE_AUDIT_RETENTION_DAYS/.test(e.message));
+  assert.throws(() => loadConfig({ GATEHOUSE_AUDIT_RETENTION_DAYS: '30d' }), /GATEHOUSE_AUDIT_RETENTION_DAYS must be a whole number/);
+  assert.throws(() => loadConfig({ GATEHOUSE_PURGE_INTERVAL: '100000' }), /GATEHOUSE_PURGE_INTERVAL must be between 1 and 86400/);
+});

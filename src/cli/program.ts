@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { cliActor } from '../admin/audit-log.js';
 import type { ClientView, UserView } from '../admin/management.js';
 import { loadConfig, type Config } from '../config.js';
-import { createGatehouse, type Gatehouse } from '../gatehouse.js';
+import { createGatehouse, type Gatehouse, type PurgeReport } from '../gatehouse.js';
 import { isSigningAlgorithm, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/key-store.js';
 import { startServer } from '../serve.js';
 
@@ -69,6 +69,20 @@ function describeUser(user: UserView): string {
     ...(user.roles.length ? [`roles:     ${user.roles.join(', ')}`] : []),
     `created:   ${date(user.created_at)}`,
   ].join('\n');
+}
+
+function describePurge({ deleted, sqlite }: PurgeReport): string {
+  const width = Math.max(...Object.keys(deleted).map((table) => table.length));
+  const lines = Object.entries(deleted).map(([table, count]) => `${table.padEnd(width)}  ${count} deleted`);
+  if (sqlite) {
+    const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
+    const free = (pages: number, of: number) => `${of ? Math.round((100 * pages) / of) : 0} % free`;
+    lines.push(
+      `SQLite file: ${mib(sqlite.before.fileBytes)} (${free(sqlite.before.freePages, sqlite.before.pageCount)}) -> ${mib(sqlite.after.fileBytes)} (${free(sqlite.after.freePages, sqlite.after.pageCount)})` +
+        (sqlite.converted ? '; switched to incremental auto-vacuum' : ''),
+    );
+  }
+  return lines.join('\n');
 }
 
 const secretNotice = (secret: string) =>
@@ -155,6 +169,17 @@ export function buildProgram(io: Io): Command {
         await gatehouse.close();
       }
     });
+
+  program
+    .command('purge')
+    .description('delete expired records, unused grants and old audit events now, and give SQLite\'s free space back')
+    .addOption(jsonOption())
+    .action(
+      withGatehouse(async (gatehouse) => {
+        const report = await gatehouse.purgeExpired({ onDemand: true });
+        return { json: report, text: describePurge(report), audit: { action: 'store.purged', target: gatehouse.store.dialect, details: { deleted: report.deleted } } };
+      }),
+    );
 
   const clients = program.command('clients').description('app clients');
   clients

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Store } from './database.js';
 import { nowSeconds } from './json-list.js';
+import { deleteInBatches, inPurgeBatch } from './purge.js';
 
 export type ActorType = 'user' | 'client' | 'cli' | 'anonymous';
 
@@ -44,5 +45,12 @@ export class AuditRepository {
     const rows = await query.execute();
     const events = rows.slice(0, limit).map((row) => ({ ...row, actor_type: row.actor_type as ActorType, details: JSON.parse(row.details) as Record<string, unknown> }));
     return { events, next: rows.length > limit ? events.at(-1)!.id : null };
+  }
+
+  /** Deletes events older than the retention period (GATEHOUSE_AUDIT_RETENTION_DAYS); returns how many. */
+  async purgeOlderThan(retentionSeconds: number, now = nowSeconds()): Promise<number> {
+    const { db, dialect } = this.store;
+    const old = (limit: number) => inPurgeBatch(dialect, 'id', db.selectFrom('audit_events').select('id').where('at', '<', now - retentionSeconds).limit(limit));
+    return deleteInBatches((limit) => db.deleteFrom('audit_events').where(old(limit)).executeTakeFirst());
   }
 }

@@ -31,6 +31,11 @@ export interface Store {
   announceChange(): Promise<void>;
   health(): Promise<DatabaseHealth>;
   close(): Promise<void>;
+  /**
+   * SQLite only: gives up to `pages` free pages back to the file system (one `incremental_vacuum` run to
+   * completion, which Kysely cannot do: its statements step once, freeing one page). See sqlite-space.ts.
+   */
+  incrementalVacuum?(pages: number): Promise<void>;
 }
 
 export interface StoreOptions {

@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import type { Store } from './database.js';
 import type { AuthorizationCodesTable, RefreshTokensTable } from './schema.js';
 import { fromJsonList, nowSeconds, toJsonList } from './json-list.js';
+import { deleteInBatches, EXPIRED_TOKEN_MARGIN_SECONDS, PURGE_BATCH_SIZE, inPurgeBatch, yieldToEventLoop } from './purge.js';
 
 /** What a code or refresh token stands for: who authorized which client for what, and when. */
 export interface GrantContext {
@@ -34,6 +35,20 @@ export interface RefreshToken extends GrantContext {
   expiresAt: number;
   usedAt: number | null;
 }
+
+/** Rows removed by one purge, per table. */
+export interface GrantPurgeCounts {
+  authorization_codes: number;
+  grant_access_tokens: number;
+  refresh_tokens: number;
+  grants: number;
+}
+
+// Codes live 60 s; as before, one is kept an hour past expiry, far beyond any clock difference between processes.
+const CODE_RETENTION_SECONDS = 3600;
+// The request that creates a grant records its tokens a moment later; a younger grant with no tokens is in the
+// middle of being issued, not abandoned. An hour also covers clock differences between server processes.
+const GRANT_MIN_AGE_SECONDS = 3600;
 
 const context = (row: Selectable<AuthorizationCodesTable> | Selectable<RefreshTokensTable>): GrantContext => ({
   clientId: row.client_id,
@@ -206,9 +221,75 @@ export class GrantRepository {
     return result.numUpdatedRows === 1n;
   }
 
-  async purgeExpired(now = nowSeconds()): Promise<void> {
-    await this.store.db.deleteFrom('authorization_codes').where('expires_at', '<', now - 3600).execute();
-    await this.store.db.deleteFrom('grant_access_tokens').where('expires_at', '<', now).execute();
-    await this.store.db.deleteFrom('refresh_tokens').where('expires_at', '<', now).execute();
+  /** Deletes expired codes and tokens, then the grants nothing refers to any more; counts per table. */
+  async purgeExpired(now = nowSeconds()): Promise<GrantPurgeCounts> {
+    return {
+      authorization_codes: await this.purgeExpiredCodes(now),
+      grant_access_tokens: await this.purgeExpiredAccessTokenRecords(now),
+      refresh_tokens: await this.purgeExpiredRefreshTokens(now),
+      // Last: the rows above are what keeps a grant.
+      grants: await this.purgeUnreferencedGrants(now),
+    };
+  }
+
+  async purgeExpiredCodes(now = nowSeconds()): Promise<number> {
+    const { db, dialect } = this.store;
+    const expired = (limit: number) =>
+      inPurgeBatch(dialect, 'code_hash', db.selectFrom('authorization_codes').select('code_hash').where('expires_at', '<', now - CODE_RETENTION_SECONDS).limit(limit));
+    return deleteInBatches((limit) => db.deleteFrom('authorization_codes').where(expired(limit)).executeTakeFirst());
+  }
+
+  /** An access token's record goes only after no verifier would accept the token any more, revoked or not. */
+  async purgeExpiredAccessTokenRecords(now = nowSeconds()): Promise<number> {
+    const { db, dialect } = this.store;
+    const expired = (limit: number) =>
+      inPurgeBatch(dialect, 'jti', db.selectFrom('grant_access_tokens').select('jti').where('expires_at', '<', now - EXPIRED_TOKEN_MARGIN_SECONDS).limit(limit));
+    return deleteInBatches((limit) => db.deleteFrom('grant_access_tokens').where(expired(limit)).executeTakeFirst());
+  }
+
+  async purgeExpiredRefreshTokens(now = nowSeconds()): Promise<number> {
+    const { db, dialect } = this.store;
+    const expired = (limit: number) =>
+      inPurgeBatch(dialect, 'token_hash', db.selectFrom('refresh_tokens').select('token_hash').where('expires_at', '<', now).limit(limit));
+    return deleteInBatches((limit) => db.deleteFrom('refresh_tokens').where(expired(limit)).executeTakeFirst());
+  }
+
+  /**
+   * Deletes grants that nothing refers to any more. A grant row matters only while something issued from it can
+   * still be presented or checked: a refresh token, used or not (the refresh grant and revocation read the
+   * family's state from it, and reuse revokes it: RFC 9700 §4.14.2); an access token's record (every check of an
+   * access token here asks whether its grant was revoked; kept until the token expired beyond any verifier's
+   * leeway); a code that names it (a replayed code revokes it: RFC 6749 §4.1.2). With none of these left nothing
+   * can be presented that the grant would decide about: revoking it would change nothing, so deleting it loses
+   * nothing.
+   * Young grants stay (see GRANT_MIN_AGE_SECONDS). The check is part of the DELETE itself, so a token recorded
+   * between finding a candidate and deleting it keeps its grant.
+   */
+  async purgeUnreferencedGrants(now = nowSeconds()): Promise<number> {
+    const { db } = this.store;
+    let deleted = 0;
+    // Walks the grants by primary key, a batch at a time, instead of one statement over the whole table.
+    for (let after = ''; ; ) {
+      const batch = await db.selectFrom('grants').select('id').where('id', '>', after).orderBy('id').limit(PURGE_BATCH_SIZE).execute();
+      if (batch.length === 0) return deleted;
+      after = batch.at(-1)!.id;
+      const result = await db
+        .deleteFrom('grants')
+        .where('id', 'in', batch.map((row) => row.id))
+        .where('created_at', '<', now - GRANT_MIN_AGE_SECONDS)
+        .where((eb) =>
+          eb.not(
+            eb.or([
+              eb.exists(eb.selectFrom('refresh_tokens').select('refresh_tokens.grant_id').whereRef('refresh_tokens.grant_id', '=', 'grants.id')),
+              eb.exists(eb.selectFrom('grant_access_tokens').select('grant_access_tokens.grant_id').whereRef('grant_access_tokens.grant_id', '=', 'grants.id')),
+              eb.exists(eb.selectFrom('authorization_codes').select('authorization_codes.grant_id').whereRef('authorization_codes.grant_id', '=', 'grants.id')),
+            ]),
+          ),
+        )
+        .executeTakeFirst();
+      deleted += Number(result.numDeletedRows);
+      if (batch.length < PURGE_BATCH_SIZE) return deleted;
+      await yieldToEventLoop();
+    }
   }
 }

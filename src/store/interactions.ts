@@ -1,5 +1,6 @@
 import type { Store } from './database.js';
 import { nowSeconds } from './json-list.js';
+import { deleteInBatches, inPurgeBatch } from './purge.js';
 
 /**
  * The ids of finished interactions (a code issued or the request denied), so that each is answered once. Pending
@@ -24,7 +25,10 @@ export class InteractionRepository {
     return (await this.store.db.selectFrom('interactions').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
   }
 
-  async purgeExpired(now = nowSeconds()): Promise<void> {
-    await this.store.db.deleteFrom('interactions').where('expires_at', '<', now).execute();
+  /** Returns how many were deleted. */
+  async purgeExpired(now = nowSeconds()): Promise<number> {
+    const { db, dialect } = this.store;
+    const expired = (limit: number) => inPurgeBatch(dialect, 'id', db.selectFrom('interactions').select('id').where('expires_at', '<', now).limit(limit));
+    return deleteInBatches((limit) => db.deleteFrom('interactions').where(expired(limit)).executeTakeFirst());
   }
 }

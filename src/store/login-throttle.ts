@@ -1,5 +1,6 @@
 import type { Store } from './database.js';
 import { nowSeconds } from './json-list.js';
+import { deleteInBatches, inPurgeBatch } from './purge.js';
 
 /**
  * Failed sign-in counters in fixed windows, kept in the store so that every server process sees the same count.
@@ -32,8 +33,11 @@ export class LoginThrottleRepository {
     await this.store.db.deleteFrom('login_throttle').where('key', '=', key).execute();
   }
 
-  /** Forgets counters whose window closed long ago. */
-  async purgeOlderThan(windowSeconds: number, now = nowSeconds()): Promise<void> {
-    await this.store.db.deleteFrom('login_throttle').where('window_start', '<', now - windowSeconds).execute();
+  /** Forgets counters whose window closed long ago; returns how many. */
+  async purgeOlderThan(windowSeconds: number, now = nowSeconds()): Promise<number> {
+    const { db, dialect } = this.store;
+    const closed = (limit: number) =>
+      inPurgeBatch(dialect, 'key', db.selectFrom('login_throttle').select('key').where('window_start', '<', now - windowSeconds).limit(limit));
+    return deleteInBatches((limit) => db.deleteFrom('login_throttle').where(closed(limit)).executeTakeFirst());
   }
 }

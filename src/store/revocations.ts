@@ -1,13 +1,11 @@
 import type { Store } from './database.js';
 import { nowSeconds } from './json-list.js';
+import { deleteInBatches, EXPIRED_TOKEN_MARGIN_SECONDS, inPurgeBatch } from './purge.js';
 
 /**
  * Revoked JWT access tokens, by `jti`. A row is kept only until the token would have expired anyway; after that
  * the signature check alone refuses it.
  */
-// Well beyond the 5 s leeway verifyAccessToken allows, so a purged revocation can never readmit a token.
-const PURGE_MARGIN_SECONDS = 300;
-
 export class RevocationRepository {
   constructor(private readonly store: Store) {}
 
@@ -41,7 +39,9 @@ export class RevocationRepository {
 
   /** Forgets revocations of tokens expired for longer than any verifier's clock leeway. */
   async purgeExpired(now = nowSeconds()): Promise<number> {
-    const result = await this.store.db.deleteFrom('revoked_tokens').where('expires_at', '<', now - PURGE_MARGIN_SECONDS).executeTakeFirst();
-    return Number(result.numDeletedRows);
+    const { db, dialect } = this.store;
+    const expired = (limit: number) =>
+      inPurgeBatch(dialect, 'jti', db.selectFrom('revoked_tokens').select('jti').where('expires_at', '<', now - EXPIRED_TOKEN_MARGIN_SECONDS).limit(limit));
+    return deleteInBatches((limit) => db.deleteFrom('revoked_tokens').where(expired(limit)).executeTakeFirst());
   }
 }

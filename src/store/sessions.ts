@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import type { Store } from './database.js';
 import type { SessionsTable } from './schema.js';
 import { nowSeconds } from './json-list.js';
+import { deleteInBatches, inPurgeBatch } from './purge.js';
 
 export interface Session {
   id: string;
@@ -81,11 +82,19 @@ export class SessionRepository {
     await this.store.db.updateTable('sessions').set({ revoked_at: nowSeconds() }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
   }
 
-  /** Forgets sessions that ended (expired or signed out) more than a day ago. */
-  async purgeExpired(now = nowSeconds()): Promise<void> {
-    await this.store.db
-      .deleteFrom('sessions')
-      .where((eb) => eb.or([eb('expires_at', '<', now - 86400), eb('revoked_at', '<', now - 86400)]))
-      .execute();
+  /** Forgets sessions that ended (expired or signed out) more than a day ago; returns how many. */
+  async purgeExpired(now = nowSeconds()): Promise<number> {
+    const { db, dialect } = this.store;
+    const ended = (limit: number) =>
+      inPurgeBatch(
+        dialect,
+        'id',
+        db
+          .selectFrom('sessions')
+          .select('id')
+          .where((eb) => eb.or([eb('expires_at', '<', now - 86400), eb('revoked_at', '<', now - 86400)]))
+          .limit(limit),
+      );
+    return deleteInBatches((limit) => db.deleteFrom('sessions').where(ended(limit)).executeTakeFirst());
   }
 }

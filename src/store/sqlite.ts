@@ -11,6 +11,8 @@ export async function openSqlite(dataDir: string): Promise<Store> {
   const { default: BetterSqlite3 } = await import('better-sqlite3');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const connection = new BetterSqlite3(join(dataDir, 'gatehouse.sqlite'));
+  // Takes effect only in a file that has no tables yet: a new store gives purged space back (sqlite-space.ts).
+  connection.pragma('auto_vacuum = INCREMENTAL');
   connection.pragma('journal_mode = WAL');
   connection.pragma('busy_timeout = 5000');
   connection.pragma('synchronous = NORMAL');
@@ -68,6 +70,11 @@ export async function openSqlite(dataDir: string): Promise<Store> {
       local += 1;
     },
     health: () => measure('sqlite', db),
+    // Through Kysely's connection, so it waits for (and never lands inside) a transaction in progress.
+    incrementalVacuum: (pages) =>
+      db.connection().execute(async () => {
+        connection.exec(`pragma incremental_vacuum(${Math.max(1, Math.trunc(pages))})`);
+      }),
     close: () => db.destroy(),
   };
 }
