@@ -25,6 +25,8 @@ export interface Config {
   /** Serve /metrics to everyone, not only to loopback clients. */
   publicMetrics: boolean;
   logLevel: string;
+  /** SQLite: how long a write may wait (for the lock, the disk, the writes queued before it) before a 503. */
+  dbWriteTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -90,5 +92,6 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: flag(env, 'GATEHOUSE_TRUST_PROXY', false),
     publicMetrics: flag(env, 'GATEHOUSE_METRICS_PUBLIC', false),
     logLevel: env.GATEHOUSE_LOG_LEVEL || 'info',
+    dbWriteTimeoutMs: positiveInteger(env, 'GATEHOUSE_DB_WRITE_TIMEOUT_MS', 10_000, 10 * 60_000),
   };
 }

@@ -29,3 +29,11 @@ test('bad values are refused with a message naming the variable', () => {
   assert.throws(() => loadConfig({ GATEHOUSE_ISSUER: 'https://x/?a=b' }), /query/);
   assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL/);
 });
+
+test('GATEHOUSE_DB_WRITE_TIMEOUT_MS: 10 s by default, milliseconds up to 10 minutes', () => {
+  assert.equal(loadConfig({}).dbWriteTimeoutMs, 10_000);
+  assert.equal(loadConfig({ GATEHOUSE_DB_WRITE_TIMEOUT_MS: '2500' }).dbWriteTimeoutMs, 2500);
+  assert.throws(() => loadConfig({ GATEHOUSE_DB_WRITE_TIMEOUT_MS: '0' }), (e: unknown) => e instanceof ConfigError && /GATEHOUSE_DB_WRITE_TIMEOUT_MS/.test(e.message));
+  assert.throws(() => loadConfig({ GATEHOUSE_DB_WRITE_TIMEOUT_MS: '10s' }), /GATEHOUSE_DB_WRITE_TIMEOUT_MS must be a whole number/);
+  assert.throws(() => loadConfig({ GATEHOUSE_DB_WRITE_TIMEOUT_MS: '600001' }), /GATEHOUSE_DB_WRITE_TIMEOUT_MS/);
+});

@@ -37,13 +37,15 @@ export interface StoreOptions {
   databaseUrl: string | undefined;
   dataDir: string;
   migrate?: boolean;
+  /** SQLite only: see Config.dbWriteTimeoutMs. */
+  writeTimeoutMs: number;
 }
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   // Only the driver in use is loaded: each costs start-up time and memory.
   const store = options.databaseUrl
     ? await (await import('./postgres.js')).openPostgres(options.databaseUrl)
-    : await (await import('./sqlite.js')).openSqlite(options.dataDir);
+    : await (await import('./sqlite.js')).openSqlite(options.dataDir, { writeTimeoutMs: options.writeTimeoutMs });
   if (options.migrate !== false) {
     try {
       await store.migrate();
