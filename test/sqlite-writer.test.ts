@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StoreUnavailableError, isUniqueViolation } from '../src/store/errors.js';
+import BetterSqlite3 from 'better-sqlite3';
+import { StoreUnavailableError, isUniqueViolation, unavailableReason } from '../src/store/errors.js';
 import { openStore, type Store } from '../src/store/database.js';
 
 /**
@@ -54,6 +55,22 @@ describe('SQLite writer thread', () => {
     await assert.rejects(attempt, /changed my mind/);
     await outside;
     assert.deepEqual(await roleNames('tx-'), ['tx-outside']);
+  });
+
+  test('statements after a BEGIN that could not get the lock are refused, not run outside the transaction', async () => {
+    const holder = new BetterSqlite3(join(dir, 'gatehouse.sqlite'));
+    holder.exec('begin immediate');
+    try {
+      const attempt = store.writeTransaction(async (trx) => {
+        await trx.insertInto('roles').values(role('locked-a')).execute().catch(() => {});
+        await trx.insertInto('roles').values(role('locked-b')).execute();
+      });
+      await assert.rejects(attempt, (error: unknown) => unavailableReason(error) !== undefined);
+    } finally {
+      holder.exec('rollback');
+      holder.close();
+    }
+    assert.deepEqual(await roleNames('locked-'), []);
   });
 
   test('SQLite errors keep their codes across the thread, and a failed statement leaves the transaction usable', async () => {

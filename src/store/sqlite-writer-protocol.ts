@@ -4,10 +4,11 @@
  * been told it timed out, so such work is never applied after the fact.
  */
 export type WriterRequest =
-  /** One statement: on its own (autocommit), or inside the transaction `begin` opened. */
-  | { id: number; kind: 'run'; sql: string; parameters: readonly unknown[]; deadline: number; inTransaction: boolean }
-  /** BEGIN IMMEDIATE: takes the write lock, waiting for it (busy timeout) until the deadline at most. */
-  | { id: number; kind: 'begin'; deadline: number }
+  /**
+   * One statement: on its own (`none`, autocommit), as the first of a transaction (`begin`: BEGIN IMMEDIATE first,
+   * waiting for the write lock until the deadline at most), or inside the transaction that one opened (`continue`).
+   */
+  | { id: number; kind: 'run'; sql: string; parameters: readonly unknown[]; deadline: number; transaction: 'none' | 'begin' | 'continue' }
   /** COMMIT, unless the deadline has passed: then ROLLBACK, so a transaction whose caller left is not applied. */
   | { id: number; kind: 'commit'; deadline: number }
   | { id: number; kind: 'rollback' }

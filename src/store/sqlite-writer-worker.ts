@@ -42,6 +42,10 @@ function execute(sql: string, parameters: readonly unknown[]): WriterOutcome {
   return { ok: true, rows: [], changes, lastInsertRowid: Number(lastInsertRowid) };
 }
 
+// SQLite rolls a transaction back by itself after some errors (SQLITE_FULL, SQLITE_IOERR, …); what the caller
+// sends next must not then run, or commit, outside of it.
+const rolledBack = (): WriterOutcome => ({ ok: false, message: 'the transaction was rolled back after an earlier error', code: 'SQLITE_ABORT_ROLLBACK' });
+
 function handle(request: WriterRequest): WriterOutcome {
   if (request.kind === 'rollback') {
     if (connection.inTransaction) connection.exec('rollback');
@@ -52,20 +56,20 @@ function handle(request: WriterRequest): WriterOutcome {
     if (request.kind === 'commit' && connection.inTransaction) connection.exec('rollback');
     return { ok: false, expired: true };
   }
-  // A statement or BEGIN from outside a transaction never runs inside one left open (its rollback failed).
-  if ((request.kind === 'begin' || (request.kind === 'run' && !request.inTransaction)) && connection.inTransaction) connection.exec('rollback');
-  switch (request.kind) {
-    case 'begin':
-      waitForLockUntil(request.deadline);
-      connection.exec('begin immediate');
-      return { ok: true, rows: [] };
-    case 'commit':
-      connection.exec('commit');
-      return { ok: true, rows: [] };
-    case 'run':
-      if (!request.inTransaction) waitForLockUntil(request.deadline);
-      return execute(request.sql, request.parameters);
+  if (request.kind === 'commit') {
+    if (!connection.inTransaction) return rolledBack();
+    connection.exec('commit');
+    return { ok: true, rows: [] };
   }
+  if (request.transaction === 'continue') {
+    if (!connection.inTransaction) return rolledBack();
+    return execute(request.sql, request.parameters);
+  }
+  // Work from outside a transaction never runs inside one left open (its rollback failed).
+  if (connection.inTransaction) connection.exec('rollback');
+  waitForLockUntil(request.deadline);
+  if (request.transaction === 'begin') connection.exec('begin immediate');
+  return execute(request.sql, request.parameters);
 }
 
 parentPort!.on('message', (request: WriterRequest) => {

@@ -5,13 +5,19 @@ import { StoreUnavailableError } from './errors.js';
 import type { WriterOptions, WriterOutcome, WriterReply, WriterRequest } from './sqlite-writer-protocol.js';
 
 type Success = Extract<WriterOutcome, { ok: true }>;
-type Request = WriterRequest extends infer R ? (R extends WriterRequest ? Omit<R, 'id'> : never) : never;
+/** A request before it is given its id; distributes over the union, so each kind keeps its own fields. */
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+type Request = WithoutId<WriterRequest>;
 
 interface Pending {
   resolve(outcome: Success): void;
   reject(error: Error): void;
-  timer: NodeJS.Timeout | undefined;
+  deadline: number | undefined;
 }
+
+// One timer sweeps every pending request this often, rather than one timer per statement (which costs more than the
+// statement's own SQLite work); a timed-out caller hears of it at most this much later.
+const SWEEP_MS = 25;
 
 const timedOut = () => new StoreUnavailableError('the write did not finish in time');
 const stopped = () => new StoreUnavailableError('the database writer stopped');
@@ -28,6 +34,7 @@ export class SqliteWriter {
   private epoch = 0;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  private sweeper: NodeJS.Timeout | undefined;
   private readonly lease = new WriteLease();
   private closing = false;
 
@@ -44,7 +51,7 @@ export class SqliteWriter {
     await this.lease.acquire(deadline);
     let outcome: Promise<Success>;
     try {
-      outcome = this.request({ kind: 'run', sql, parameters, deadline, inTransaction: false }, deadline);
+      outcome = this.request({ kind: 'run', sql, parameters, deadline, transaction: 'none' }, deadline);
     } finally {
       // The thread handles requests in order: what is posted next cannot overtake this statement.
       this.lease.release();
@@ -52,18 +59,14 @@ export class SqliteWriter {
     return toQueryResult(await outcome);
   }
 
-  /** BEGIN IMMEDIATE; the writer is this transaction's alone until it commits or rolls back, or its deadline passes. */
+  /**
+   * A transaction: the writer is its alone until it commits or rolls back, or its deadline passes. BEGIN IMMEDIATE
+   * goes with its first statement, which saves a round trip to the thread.
+   */
   async begin(): Promise<WriterTransaction> {
     const deadline = Date.now() + this.timeoutMs;
     await this.lease.acquire(deadline);
-    const transaction = new WriterTransaction(this, this.epoch, deadline, () => this.lease.release());
-    try {
-      await this.request({ kind: 'begin', deadline }, deadline);
-    } catch (error) {
-      transaction.rollback();
-      throw error;
-    }
-    return transaction;
+    return new WriterTransaction(this, this.epoch, deadline, () => this.lease.release());
   }
 
   /** Finishes what was posted, then ends the thread; gives up waiting after the write timeout (a frozen disk). */
@@ -91,22 +94,31 @@ export class SqliteWriter {
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
     return new Promise<Success>((resolve, reject) => {
-      const pending: Pending = { resolve, reject, timer: undefined };
-      if (deadline !== undefined) {
-        pending.timer = setTimeout(() => {
-          this.pending.delete(id);
-          reject(timedOut());
-        }, deadline - Date.now());
-      }
-      this.pending.set(id, pending);
+      this.pending.set(id, { resolve, reject, deadline });
+      // Referenced: while an answer is awaited the process stays up (the idle worker itself does not hold it).
+      if (deadline !== undefined) this.sweeper ??= setInterval(() => this.expire(), SWEEP_MS);
       worker.postMessage({ ...message, id } as WriterRequest);
     });
+  }
+
+  private expire(): void {
+    const now = Date.now();
+    for (const [id, pending] of this.pending) {
+      if (pending.deadline !== undefined && now >= pending.deadline) {
+        this.pending.delete(id);
+        pending.reject(timedOut());
+      }
+    }
+    if (this.pending.size === 0) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
   }
 
   private start(): Worker {
     const options: WriterOptions = { file: this.file };
     const worker = new Worker(new URL('./sqlite-writer-worker.js', import.meta.url), { workerData: options });
-    // An idle writer must not keep a CLI command alive; pending requests hold their own timers.
+    // An idle writer must not keep a CLI command alive.
     worker.unref();
     worker.on('message', (reply: WriterReply) => this.settle(reply));
     // The 'exit' that follows an error rejects what was waiting.
@@ -116,7 +128,6 @@ export class SqliteWriter {
       this.worker = undefined;
       this.epoch += 1;
       for (const [id, pending] of this.pending) {
-        clearTimeout(pending.timer);
         this.pending.delete(id);
         pending.reject(stopped());
       }
@@ -131,15 +142,16 @@ export class SqliteWriter {
     // A reply nobody waits for: its caller timed out (and the thread checked the same deadline), or a rollback.
     if (!pending) return;
     this.pending.delete(reply.id);
-    clearTimeout(pending.timer);
     if (reply.ok) pending.resolve(reply);
     else if (reply.expired) pending.reject(timedOut());
     else pending.reject(new BetterSqlite3.SqliteError(reply.message, reply.code ?? 'SQLITE_ERROR'));
   }
 }
 
-/** A transaction on the writer thread; every statement and the COMMIT share the deadline set at BEGIN. */
+/** A transaction on the writer thread; every statement and the COMMIT share the deadline set when it began. */
 export class WriterTransaction {
+  /** Whether BEGIN IMMEDIATE was sent (with the first statement). */
+  private begun = false;
   private finished = false;
   /** A statement timed out: whatever the thread does with it, this transaction must not commit. */
   private abandoned = false;
@@ -153,8 +165,11 @@ export class WriterTransaction {
 
   async run(sql: string, parameters: readonly unknown[]): Promise<QueryResult<unknown>> {
     if (this.finished || this.abandoned) throw timedOut();
+    // If BEGIN fails, the thread refuses the statements that follow rather than run them outside a transaction.
+    const transaction = this.begun ? 'continue' : 'begin';
+    this.begun = true;
     try {
-      return toQueryResult(await this.writer.request({ kind: 'run', sql, parameters, deadline: this.deadline, inTransaction: true }, this.deadline, this.epoch));
+      return toQueryResult(await this.writer.request({ kind: 'run', sql, parameters, deadline: this.deadline, transaction }, this.deadline, this.epoch));
     } catch (error) {
       if (error instanceof StoreUnavailableError) this.abandoned = true;
       throw error;
@@ -166,13 +181,15 @@ export class WriterTransaction {
       this.rollback();
       throw timedOut();
     }
-    try {
-      await this.writer.request({ kind: 'commit', deadline: this.deadline }, this.deadline, this.epoch);
-    } catch (error) {
-      // A failed COMMIT (SQLITE_BUSY, a full disk) may leave the transaction open; a timed-out one rolls back
-      // on the thread if it has not committed by then.
-      this.rollback();
-      throw error;
+    if (this.begun) {
+      try {
+        await this.writer.request({ kind: 'commit', deadline: this.deadline }, this.deadline, this.epoch);
+      } catch (error) {
+        // A failed COMMIT (SQLITE_BUSY, a full disk) may leave the transaction open; a timed-out one rolls back
+        // on the thread if it has not committed by then.
+        this.rollback();
+        throw error;
+      }
     }
     this.finished = true;
     this.releaseWriter();
@@ -182,7 +199,7 @@ export class WriterTransaction {
   rollback(): void {
     if (this.finished) return;
     this.finished = true;
-    this.writer.request({ kind: 'rollback' }, undefined, this.epoch).catch(() => {});
+    if (this.begun) this.writer.request({ kind: 'rollback' }, undefined, this.epoch).catch(() => {});
     this.releaseWriter();
   }
 }
