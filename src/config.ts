@@ -29,6 +29,8 @@ export interface Config {
   auditRetention: number;
   /** Seconds between purges of expired records; the first runs within a minute of start. */
   purgeInterval: number;
+  /** SQLite: how long a write may wait (for the lock, the disk, the writes queued before it) before a 503. */
+  dbWriteTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -96,5 +98,6 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: env.GATEHOUSE_LOG_LEVEL || 'info',
     auditRetention: positiveInteger(env, 'GATEHOUSE_AUDIT_RETENTION_DAYS', 90, 36500) * 86400,
     purgeInterval: positiveInteger(env, 'GATEHOUSE_PURGE_INTERVAL', 600, 86400),
+    dbWriteTimeoutMs: positiveInteger(env, 'GATEHOUSE_DB_WRITE_TIMEOUT_MS', 10_000, 10 * 60_000),
   };
 }

@@ -86,7 +86,7 @@ export interface GatehouseOptions {
 }
 
 export async function createGatehouse(config: Config, options: GatehouseOptions = {}): Promise<Gatehouse> {
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: options.migrate ?? true });
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: options.migrate ?? true, writeTimeoutMs: config.dbWriteTimeoutMs });
   try {
     const clients = new ClientRepository(store);
     const roles = new RoleRepository(store);

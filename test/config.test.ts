@@ -41,3 +41,11 @@ test('audit retention is in days (default 90) and the purge interval in seconds 
   assert.throws(() => loadConfig({ GATEHOUSE_AUDIT_RETENTION_DAYS: '30d' }), /GATEHOUSE_AUDIT_RETENTION_DAYS must be a whole number/);
   assert.throws(() => loadConfig({ GATEHOUSE_PURGE_INTERVAL: '100000' }), /GATEHOUSE_PURGE_INTERVAL must be between 1 and 86400/);
 });
+
+test('GATEHOUSE_DB_WRITE_TIMEOUT_MS: 10 s by default, milliseconds up to 10 minutes', () => {
+  assert.equal(loadConfig({}).dbWriteTimeoutMs, 10_000);
+  assert.equal(loadConfig({ GATEHOUSE_DB_WRITE_TIMEOUT_MS: '2500' }).dbWriteTimeoutMs, 2500);
+  assert.throws(() => loadConfig({ GATEHOUSE_DB_WRITE_TIMEOUT_MS: '0' }), (e: unknown) => e instanceof ConfigError && /GATEHOUSE_DB_WRITE_TIMEOUT_MS/.test(e.message));
+  assert.throws(() => loadConfig({ GATEHOUSE_DB_WRITE_TIMEOUT_MS: '10s' }), /GATEHOUSE_DB_WRITE_TIMEOUT_MS must be a whole number/);
+  assert.throws(() => loadConfig({ GATEHOUSE_DB_WRITE_TIMEOUT_MS: '600001' }), /GATEHOUSE_DB_WRITE_TIMEOUT_MS/);
+});

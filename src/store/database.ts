@@ -32,23 +32,26 @@ export interface Store {
   health(): Promise<DatabaseHealth>;
   close(): Promise<void>;
   /**
-   * SQLite only: gives up to `pages` free pages back to the file system (one `incremental_vacuum` run to
-   * completion, which Kysely cannot do: its statements step once, freeing one page). See sqlite-space.ts.
+   * SQLite only: SQL without parameters run to completion on the write connection, after any transaction in
+   * progress: maintenance such as `incremental_vacuum` (which frees one page per step, where a Kysely statement steps
+   * once), VACUUM and checkpoints, all of which write and so must not run on the event loop. See sqlite-space.ts.
    */
-  incrementalVacuum?(pages: number): Promise<void>;
+  exec?(sql: string): Promise<void>;
 }
 
 export interface StoreOptions {
   databaseUrl: string | undefined;
   dataDir: string;
   migrate?: boolean;
+  /** SQLite only: see Config.dbWriteTimeoutMs. */
+  writeTimeoutMs: number;
 }
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   // Only the driver in use is loaded: each costs start-up time and memory.
   const store = options.databaseUrl
     ? await (await import('./postgres.js')).openPostgres(options.databaseUrl)
-    : await (await import('./sqlite.js')).openSqlite(options.dataDir);
+    : await (await import('./sqlite.js')).openSqlite(options.dataDir, { writeTimeoutMs: options.writeTimeoutMs });
   if (options.migrate !== false) {
     try {
       await store.migrate();

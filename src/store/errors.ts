@@ -37,6 +37,8 @@ const SQLITE_UNAVAILABLE: Record<string, string> = {
   SQLITE_IOERR: 'disk I/O error',
   SQLITE_CANTOPEN: 'cannot open the database file',
   SQLITE_PROTOCOL: 'the database is locked',
+  // The transaction was rolled back (by SQLite after a full disk or an I/O error): nothing of it was applied.
+  SQLITE_ABORT: 'the transaction was rolled back',
 };
 
 /** Why the error means the store is unavailable, or undefined when it is some other failure. */

@@ -43,9 +43,12 @@ const bytesOnDisk = (file: string) => [file, `${file}-wal`].reduce((sum, path) =
 export async function sqliteSpace(db: Kysely<Database>): Promise<SqliteSpace> {
   const { rows } = await sql<{ name: string; file: string }>`pragma database_list`.execute(db);
   const file = rows.find((row) => row.name === 'main')?.file;
+  // page_count reads the file's first page, and with it the auto-vacuum mode another connection's VACUUM may have
+  // just changed; asked first, auto_vacuum could answer from what this connection read before.
+  const pageCount = Number(await pragma(db, 'page_count'));
   return {
     autoVacuum: AUTO_VACUUM_MODES[Number(await pragma(db, 'auto_vacuum'))] ?? 'none',
-    pageCount: Number(await pragma(db, 'page_count')),
+    pageCount,
     freePages: Number(await pragma(db, 'freelist_count')),
     fileBytes: file ? bytesOnDisk(file) : 0,
   };
@@ -57,24 +60,25 @@ export async function sqliteSpace(db: Kysely<Database>): Promise<SqliteSpace> {
  * amount at a time; without it (files created before Gatehouse set it) only a full VACUUM can switch the mode.
  */
 export async function reclaimSqliteSpace(store: Store, options: ReclaimOptions): Promise<SpaceReclaimed> {
-  const { db } = store;
+  const { db, exec } = store;
+  if (!exec) throw new Error('reclaiming space is for SQLite stores');
   const before = await sqliteSpace(db);
   let converted = false;
-  if (before.autoVacuum === 'incremental' && store.incrementalVacuum) {
+  if (before.autoVacuum === 'incremental') {
     for (let free = before.freePages; free > 0; ) {
-      await store.incrementalVacuum(VACUUM_STEP_PAGES);
+      await exec(`pragma incremental_vacuum(${VACUUM_STEP_PAGES})`);
       const left = Number(await pragma(db, 'freelist_count'));
       if (left >= free) break;
       free = left;
       await yieldToEventLoop();
     }
   } else if (options.convert) {
-    // Recorded now, applied by the VACUUM, which rebuilds the file without its free pages.
-    await sql`pragma auto_vacuum = incremental`.execute(db);
-    await sql`vacuum`.execute(db);
+    // Recorded by the pragma, applied by the VACUUM, which rebuilds the file without its free pages; both on the
+    // write connection, since the mode is a setting of the connection that vacuums.
+    await exec('pragma auto_vacuum = incremental; vacuum');
     converted = true;
   }
   // The file shrinks when the WAL holding the moved pages is checkpointed into it.
-  await sql.raw(`pragma wal_checkpoint(${options.truncateWal ? 'TRUNCATE' : 'PASSIVE'})`).execute(db);
+  await exec(`pragma wal_checkpoint(${options.truncateWal ? 'TRUNCATE' : 'PASSIVE'})`);
   return { before, after: await sqliteSpace(db), converted };
 }

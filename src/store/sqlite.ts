@@ -1,36 +1,45 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, sql } from 'kysely';
 import type { Database } from './schema.js';
 import { measure, type Store } from './database.js';
 import { migrateToLatest } from './migrations.js';
+import { SplitSqliteDriver } from './sqlite-driver.js';
+import { SqliteWriter } from './sqlite-writer.js';
 
-const STATEMENT_CACHE_SIZE = 500;
+// A WAL reader waits only while another connection recovers the WAL after a crash, or resets it; it must not sleep
+// long on the event loop. A read that still finds the database busy is a 503 (SQLITE_BUSY), like a stuck write.
+const READ_BUSY_TIMEOUT_MS = 250;
 
-export async function openSqlite(dataDir: string): Promise<Store> {
+export interface SqliteOptions {
+  /** How long a write (or a whole write transaction) may take, queueing included, before its caller gets a 503. */
+  writeTimeoutMs: number;
+}
+
+/**
+ * SQLite in two halves: reads on this thread's own connection, writes on a worker thread that owns the write
+ * connection (`sqlite-writer-worker.ts`), so that a write stuck on the disk or on another process's lock leaves
+ * every endpoint that only reads answering.
+ */
+export async function openSqlite(dataDir: string, options: SqliteOptions): Promise<Store> {
   const { default: BetterSqlite3 } = await import('better-sqlite3');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const connection = new BetterSqlite3(join(dataDir, 'gatehouse.sqlite'));
-  // Takes effect only in a file that has no tables yet: a new store gives purged space back (sqlite-space.ts).
+  const file = join(dataDir, 'gatehouse.sqlite');
+  const connection = new BetterSqlite3(file);
+  // Takes effect only in a file that has no tables yet, and must come before WAL mode writes the file's first page:
+  // a new store gives purged space back (sqlite-space.ts).
   connection.pragma('auto_vacuum = INCREMENTAL');
   connection.pragma('journal_mode = WAL');
-  connection.pragma('busy_timeout = 5000');
-  connection.pragma('synchronous = NORMAL');
-  // Kysely prepares every query anew; compiling SQL costs more than running these small queries. The queries are
-  // built from a fixed set of shapes, so the cache stays small, and a statement is never iterated concurrently.
-  const statements = new Map<string, ReturnType<typeof connection.prepare>>();
-  const database = {
-    close: () => connection.close(),
-    prepare: (text: string) => {
-      let statement = statements.get(text);
-      if (!statement) {
-        statement = connection.prepare(text);
-        if (statements.size < STATEMENT_CACHE_SIZE) statements.set(text, statement);
-      }
-      return statement;
+  connection.pragma(`busy_timeout = ${READ_BUSY_TIMEOUT_MS}`);
+  const writer = new SqliteWriter(file, options.writeTimeoutMs);
+  const db = new Kysely<Database>({
+    dialect: {
+      createAdapter: () => new SqliteAdapter(),
+      createDriver: () => new SplitSqliteDriver(connection, writer),
+      createIntrospector: (kysely) => new SqliteIntrospector(kysely),
+      createQueryCompiler: () => new SqliteQueryCompiler(),
     },
-  };
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  });
   let local = 0;
   const dataVersion = connection.prepare('pragma data_version').pluck();
   // Asking SQLite on every cache read costs more than the token endpoint's own work; one answer serves a
@@ -64,17 +73,14 @@ export async function openSqlite(dataDir: string): Promise<Store> {
     // Kysely runs SQLite migrations outside a transaction and without a lock; inside one IMMEDIATE transaction a
     // second process waits and then finds the schema current.
     migrate: () => immediate(migrateToLatest),
-    // data_version moves when another connection commits; our own writes bump `local`.
+    // data_version moves when another connection commits, the writer thread's included; our own writes also bump
+    // `local`, so that the change is seen at once rather than within the millisecond data_version is cached.
     generation: () => currentDataVersion() * 1_000_000 + local,
     announceChange: async () => {
       local += 1;
     },
     health: () => measure('sqlite', db),
-    // Through Kysely's connection, so it waits for (and never lands inside) a transaction in progress.
-    incrementalVacuum: (pages) =>
-      db.connection().execute(async () => {
-        connection.exec(`pragma incremental_vacuum(${Math.max(1, Math.trunc(pages))})`);
-      }),
+    exec: (text) => writer.exec(text),
     close: () => db.destroy(),
   };
 }
