@@ -25,6 +25,11 @@ export interface Config {
   /** Serve /metrics to everyone, not only to loopback clients. */
   publicMetrics: boolean;
   logLevel: string;
+  /**
+   * Seconds after a refresh token's first rotation (or a code's first redemption) during which presenting it again
+   * is taken for the same client's retry rather than reuse; 0 disables.
+   */
+  refreshReuseWindow: number;
 }
 
 export class ConfigError extends Error {
@@ -33,14 +38,19 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-function positiveInteger(env: Env, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+function wholeNumber(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
   const value = Number(raw);
-  if (value < 1 || value > max) throw new ConfigError(`${name} must be between 1 and ${max}, got ${value}`);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
   return value;
 }
+
+const positiveInteger = (env: Env, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number => wholeNumber(env, name, fallback, 1, max);
+
+/** A whole number where 0 means "off". */
+const nonNegativeInteger = (env: Env, name: string, fallback: number, max: number): number => wholeNumber(env, name, fallback, 0, max);
 
 function flag(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name]?.toLowerCase();
@@ -90,5 +100,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: flag(env, 'GATEHOUSE_TRUST_PROXY', false),
     publicMetrics: flag(env, 'GATEHOUSE_METRICS_PUBLIC', false),
     logLevel: env.GATEHOUSE_LOG_LEVEL || 'info',
+    // Short, as Okta's and Auth0's: long enough for a lost answer's retry, too short to be a thief's grace period.
+    refreshReuseWindow: nonNegativeInteger(env, 'GATEHOUSE_REFRESH_REUSE_WINDOW', 10, 300),
   };
 }

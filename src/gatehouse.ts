@@ -109,8 +109,8 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
     });
     const audit = new AuditLog(new AuditRepository(store));
     const tokenEndpoint = new TokenEndpoint(directory, [
-      new AuthorizationCodeGrant(grants, userTokens, audit),
-      new RefreshTokenGrant(grants, userTokens, audit),
+      new AuthorizationCodeGrant(grants, userTokens, audit, config.refreshReuseWindow),
+      new RefreshTokenGrant(grants, userTokens, audit, config.refreshReuseWindow),
       new ClientCredentialsGrant({ accessTokens, defaultAudience: config.defaultAudience, defaultAccessTokenTtl: config.accessTokenTtl, findApi }),
     ]);
     return {

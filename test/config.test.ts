@@ -29,3 +29,11 @@ test('bad values are refused with a message naming the variable', () => {
   assert.throws(() => loadConfig({ GATEHOUSE_ISSUER: 'https://x/?a=b' }), /query/);
   assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL/);
 });
+
+test('the refresh reuse window defaults to 10 s, 0 turns it off, and it is bounded', () => {
+  assert.equal(loadConfig({}).refreshReuseWindow, 10);
+  assert.equal(loadConfig({ GATEHOUSE_REFRESH_REUSE_WINDOW: '0' }).refreshReuseWindow, 0);
+  assert.equal(loadConfig({ GATEHOUSE_REFRESH_REUSE_WINDOW: '30' }).refreshReuseWindow, 30);
+  assert.throws(() => loadConfig({ GATEHOUSE_REFRESH_REUSE_WINDOW: '301' }), /GATEHOUSE_REFRESH_REUSE_WINDOW must be between 0 and 300/);
+  assert.throws(() => loadConfig({ GATEHOUSE_REFRESH_REUSE_WINDOW: '-1' }), /GATEHOUSE_REFRESH_REUSE_WINDOW must be a whole number/);
+});
