@@ -196,9 +196,10 @@ export class GrantRepository {
   /**
    * Redeems the code for a new grant with the tokens issued for it, in one transaction: false, and nothing
    * written, when another request redeemed it first. The conditional UPDATE is the deciding step: on PostgreSQL a
-   * concurrent one waits for this row lock and then finds the code used.
+   * concurrent one waits for this row lock and then finds the code used. Rolled back instead of committed when
+   * `signal` is aborted by then: the client that went away may retry with the same code.
    */
-  async redeemCode(codeHash: string, grant: NewGrant): Promise<boolean> {
+  async redeemCode(codeHash: string, grant: NewGrant, signal?: AbortSignal): Promise<boolean> {
     return this.transaction(async (tx) => {
       const consumed = await tx.db
         .updateTable('authorization_codes')
@@ -227,6 +228,7 @@ export class GrantRepository {
         })
         .execute();
       await tx.recordIssued(grant.id, c.clientId, issued);
+      signal?.throwIfAborted();
       return true;
     });
   }
@@ -275,12 +277,14 @@ export class GrantRepository {
    * Rotates the family in one transaction: `decide` sees the family as it stands under the lock and says whether
    * the presented token is rotated, a rotation is retried, or reuse revokes the family. On rotation and retry the
    * issued tokens are recorded and become the family's live ones; a retry keeps the time of the first rotation, so
-   * repeating it cannot stretch the window. A failure anywhere leaves everything as it was.
+   * repeating it cannot stretch the window. A failure anywhere leaves everything as it was, and so does a client
+   * gone away (`signal`) before tokens meant for it are committed; a revocation for reuse is committed regardless.
    */
   async rotate(
     presented: RefreshToken,
     issued: IssuedTokens,
     decide: (family: RefreshFamily) => RotationDecision,
+    signal?: AbortSignal,
   ): Promise<RotationDecision> {
     return this.transaction(async (tx) => {
       const current = await tx.lockFamily(presented.family.grantId);
@@ -298,6 +302,7 @@ export class GrantRepository {
           })
           .where('id', '=', current.grantId)
           .execute();
+        signal?.throwIfAborted();
       }
       return decision;
     });

@@ -51,7 +51,9 @@ export async function openSqlite(dataDir: string): Promise<Store> {
         await sql`commit`.execute(conn);
         return result;
       } catch (error) {
-        await sql`rollback`.execute(conn);
+        // SQLite ends the transaction itself on some errors (SQLITE_FULL at commit, for one); a rollback then would
+        // fail and hide the error that says what happened.
+        if (connection.inTransaction) await sql`rollback`.execute(conn);
         throw error;
       }
     });

@@ -35,7 +35,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
     private readonly reuseWindow: number,
   ) {}
 
-  async handle({ client, params, ip }: TokenRequest): Promise<TokenResponse> {
+  async handle({ client, params, ip, signal }: TokenRequest): Promise<TokenResponse> {
     const code = required(params, 'code');
     const verifier = single(params, 'code_verifier');
     const redirectUri = single(params, 'redirect_uri');
@@ -63,7 +63,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
       scopes: stored.scopes,
       ...(stored.nonce === null ? {} : { nonce: stored.nonce }),
     });
-    if (!(await this.grants.redeemCode(stored.codeHash, { id: grantId, context: stored, issued: signed.issued }))) {
+    if (!(await this.grants.redeemCode(stored.codeHash, { id: grantId, context: stored, issued: signed.issued }, signal))) {
       // Another request redeemed it a moment ago; what it wrote is now visible.
       const winner = await this.grants.findCode(stored.codeHash);
       throw await this.usedAlready(winner ?? stored, client.client.clientId, ip);

@@ -40,7 +40,7 @@ export class RefreshTokenGrant implements GrantHandler {
     private readonly reuseWindow: number,
   ) {}
 
-  async handle({ client, params, ip }: TokenRequest): Promise<TokenResponse> {
+  async handle({ client, params, ip, signal }: TokenRequest): Promise<TokenResponse> {
     const presented = required(params, 'refresh_token');
     if (!isWellFormedOpaque(presented, OPAQUE_PREFIXES.refreshToken)) throw invalidGrant('the refresh token is invalid');
     const stored = await this.grants.findRefreshToken(sha256Hex(presented));
@@ -51,7 +51,7 @@ export class RefreshTokenGrant implements GrantHandler {
     // Narrowing is allowed, widening is not; omitted means the scope originally granted.
     const scopes = grantScopes(parseScopeParameter(single(params, 'scope')), new Set(stored.grant.scopes));
     const signed = await this.issuer.sign({ client, grantId: stored.family.grantId, grant: stored.grant, scopes });
-    const decision = await this.grants.rotate(stored, signed.issued, (family) => rotationDecision(stored.tokenHash, family, nowSeconds(), this.reuseWindow));
+    const decision = await this.grants.rotate(stored, signed.issued, (family) => rotationDecision(stored.tokenHash, family, nowSeconds(), this.reuseWindow), signal);
     if (decision === 'reused') {
       await this.audit.record({ actor: client.client.clientId, actor_type: 'client', ip }, 'refresh_token.reused', stored.grant.userId, { revoked_grant: stored.family.grantId });
       throw invalidGrant('the refresh token was used already; its whole family is revoked');
