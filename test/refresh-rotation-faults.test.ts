@@ -1,14 +1,21 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
+import { GrantRepository } from '../src/store/grants.js';
+import { nowSeconds } from '../src/store/json-list.js';
 import { sha256Hex } from '../src/tokens/hash.js';
 import { backends } from './helpers/backends.js';
 import { spawnServe, type ServeProcess } from './helpers/cli.js';
 import { assertOAuthError, authorize, createAlice, redeem, refresh, tokensFor, webApp, type Tokens } from './helpers/code-flow.js';
 import { requireScratchDisks, scratchDisk } from './helpers/disk.js';
 import { freePort, startTestServer, type TestServer } from './helpers/server.js';
-import { introspect, type Answer, type Credentials } from './helpers/tokens.js';
+import { basicAuth, introspect, type Answer, type Credentials } from './helpers/tokens.js';
 
 /**
  * Issue 8, item 3: refresh rotation and code redemption are one transaction each, and a client that repeats a
@@ -17,6 +24,7 @@ import { introspect, type Answer, type Credentials } from './helpers/tokens.js';
  */
 
 const SCOPE = 'openid offline';
+const run = promisify(execFile);
 const tokensOf = (answer: Answer) => answer.body as Tokens;
 
 /** Whether the access token is active at introspection. */
@@ -37,23 +45,36 @@ async function liveTokenHash(server: TestServer, anyTokenOfFamily: string): Prom
   return row.revoked_at === null ? row.refresh_token_hash : null;
 }
 
-/** A refresh that gives up after `timeoutMs`, as an impatient client does; undefined when it gave up or the server is gone. */
-async function refreshWithin(server: Pick<TestServer, 'url'>, app: Credentials, refreshToken: string, timeoutMs: number): Promise<Answer | undefined> {
-  try {
-    const response = await fetch(`${server.url}/oauth2/token`, {
+/**
+ * A refresh that gives up after `timeoutMs`, as an impatient client does, closing its connection; undefined when it
+ * gave up or the server is gone. One connection per request (no keep-alive), so that nothing is left open when the
+ * server closes.
+ */
+function refreshWithin(server: Pick<TestServer, 'url'>, app: Credentials, refreshToken: string, timeoutMs: number): Promise<Answer | undefined> {
+  const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString();
+  return new Promise((resolve) => {
+    const request = httpRequest(`${server.url}/oauth2/token`, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`${app.clientId}:${app.clientSecret}`).toString('base64')}`,
-      },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
-      signal: AbortSignal.timeout(timeoutMs),
+      agent: false,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(app), connection: 'close' },
     });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, text, body: text === '' ? undefined : JSON.parse(text) };
-  } catch {
-    return undefined;
-  }
+    const timer = setTimeout(() => request.destroy(), timeoutMs);
+    request.on('error', () => {
+      clearTimeout(timer);
+      resolve(undefined);
+    });
+    request.on('response', (response) => {
+      let text = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      response.on('error', () => resolve(undefined));
+      response.on('end', () => {
+        clearTimeout(timer);
+        const headers = new Headers(Object.entries(response.headers).map(([name, value]) => [name, String(value)] as [string, string]));
+        resolve({ status: response.statusCode!, headers, text, body: text === '' ? undefined : JSON.parse(text) });
+      });
+    });
+    request.end(body);
+  });
 }
 
 for (const backend of backends()) {
@@ -137,11 +158,13 @@ for (const backend of backends()) {
           }),
         );
         const won = answers.filter((answer) => answer.status === 200).map(tokensOf);
-        t.diagnostic(`${won.length}/${count} answered 200`);
+        let stillActive = 0;
+        for (const tokens of won) if (await active(server, introspector, tokens.access_token)) stillActive += 1;
+        t.diagnostic(`${won.length}/${count} answered 200, ${stillActive} of their access tokens active`);
         assert.equal(won.length, count, answers.find((answer) => answer.status !== 200)?.text);
+        assert.equal(stillActive, won.length, 'an access token handed out was revoked');
         const live = await liveTokenHash(server, first.refresh_token!);
         assert.equal(won.filter((tokens) => sha256Hex(tokens.refresh_token!) === live).length, 1, 'exactly one handed-out refresh token is live');
-        for (const tokens of won) assert.ok(await active(server, introspector, tokens.access_token), 'an access token handed out was revoked');
         const usable = won.find((tokens) => sha256Hex(tokens.refresh_token!) === live)!;
         assert.equal((await refresh(server, web, usable.refresh_token!)).status, 200);
       });
@@ -156,6 +179,24 @@ for (const backend of backends()) {
       const winner = tokensOf(won[0]!);
       assert.ok(await active(server, introspector, winner.access_token));
       assert.equal((await refresh(server, web, winner.refresh_token!)).status, 200);
+    });
+
+    test('a retired refresh token is kept until it would have expired, so a thief’s many rotations are still caught', async () => {
+      const { db } = server.server.gatehouse.store;
+      const stolen = await family();
+      let thief = stolen;
+      for (let i = 0; i < 5; i++) thief = tokensOf(await refresh(server, web, thief.refresh_token!));
+      const rows = () => db.selectFrom('refresh_tokens').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const before = Number((await rows()).n);
+      await server.server.gatehouse.purgeExpired();
+      assert.equal(Number((await rows()).n), before, 'the periodic purge deleted refresh tokens that had not expired');
+      // The rightful client comes back with the token it last received, five rotations ago.
+      assertOAuthError(await refresh(server, web, stolen.refresh_token!), 400, 'invalid_grant');
+      assert.equal(await active(server, introspector, thief.access_token), false);
+      // Once past its own expiry it is refused as expired, so nothing needs it any more.
+      const deleted = await new GrantRepository(server.server.gatehouse.store).purgeRefreshTokens(nowSeconds() + server.config.refreshTokenTtl + 1);
+      assert.ok(deleted >= 6, `only ${deleted} rows purged`);
+      assert.equal(Number((await rows()).n), before - deleted);
     });
 
     describe('after the reuse window', () => {
@@ -297,30 +338,41 @@ describe('refresh rotation on a full disk (sqlite)', async () => {
     await disk?.close();
   });
 
-  test('a refresh refused with 503 while the disk is full works with the same token once there is room (8 families)', async (t) => {
-    const families: Tokens[] = [];
-    for (let i = 0; i < 8; i++) families.push(await tokensFor(server, web, await authorize(server, { clientId: web.clientId, scope: SCOPE })));
-    await disk.fill();
+  /** Takes all free space but `headroom` bytes, so that a rotation's first writes may fit and its later ones not. */
+  async function fillLeaving(headroom: number): Promise<() => Promise<void>> {
+    const filler = join(disk.path, `.filler-${headroom}`);
+    const free = Number((await run('df', ['--output=avail', '-B1', disk.path])).stdout.split('\n')[1]);
+    await run('fallocate', ['-l', String(free - headroom), filler]);
+    return () => rm(filler, { force: true });
+  }
+
+  test('a rotation that hits a full disk is all or nothing: 503, then the same token works once there is room', async (t) => {
+    // Each family meets a different amount of room (0 to 7 blocks): somewhere a rotation's writes no longer all fit.
     let refused = 0;
-    try {
-      for (const [i, tokens] of families.entries()) {
-        const answer = await refresh(server, web, tokens.refresh_token!);
-        if (answer.status === 200) {
-          families[i] = tokensOf(answer);
-          continue;
-        }
-        refused += 1;
-        assert.equal(answer.status, 503, answer.text);
-        assert.equal(answer.headers.get('retry-after'), '5');
-        assert.deepEqual(Object.keys(answer.body as object).sort(), ['error', 'error_description']);
-        assert.equal((answer.body as { error: string }).error, 'temporarily_unavailable');
-      }
-    } finally {
-      await disk.unfill();
-    }
     let lost = 0;
-    for (const tokens of families) if ((await refresh(server, web, tokens.refresh_token!)).status !== 200) lost += 1;
-    t.diagnostic(`refused while full: ${refused}/8, families lost: ${lost}/8`);
+    for (let block = 0; block < 8; block++) {
+      let tokens = await tokensFor(server, web, await authorize(server, { clientId: web.clientId, scope: SCOPE }));
+      const unfill = await fillLeaving(block * 4096);
+      try {
+        for (let i = 0; i < 3; i++) {
+          const answer = await refresh(server, web, tokens.refresh_token!);
+          if (answer.status === 200) {
+            tokens = tokensOf(answer);
+            continue;
+          }
+          refused += 1;
+          assert.equal(answer.status, 503, answer.text);
+          assert.equal(answer.headers.get('retry-after'), '5');
+          assert.deepEqual(Object.keys(answer.body as object).sort(), ['error', 'error_description']);
+          assert.equal((answer.body as { error: string }).error, 'temporarily_unavailable');
+          break;
+        }
+      } finally {
+        await unfill();
+      }
+      if ((await refresh(server, web, tokens.refresh_token!)).status !== 200) lost += 1;
+    }
+    t.diagnostic(`rotations refused while full: ${refused}, families lost: ${lost}/8`);
     assert.ok(refused > 0, 'the full disk refused no rotation: the fault was not injected');
     assert.equal(lost, 0);
   });
