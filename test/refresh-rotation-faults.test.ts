@@ -234,6 +234,28 @@ for (const backend of backends()) {
         assert.equal(await active(strict, checker, tokensOf(retried).access_token), false);
       });
 
+      if (backend.name === 'postgres') {
+        test('a client that gave up during a stall keeps its token: the answer no one received is rolled back', async () => {
+          const first = await family(strict, app);
+          const locker = new pg.Client({ connectionString: strict.env.DATABASE_URL });
+          await locker.connect();
+          try {
+            await locker.query('BEGIN');
+            await locker.query('LOCK TABLE refresh_tokens IN ACCESS EXCLUSIVE MODE');
+            assert.equal(await refreshWithin(strict, app, first.refresh_token!, 500), undefined);
+            await sleep(1000);
+            await locker.query('COMMIT');
+          } finally {
+            await locker.end();
+          }
+          // Long enough for the abandoned request to finish, and for a rotation it made to leave the window.
+          await sleep(3200);
+          const later = await refresh(strict, app, first.refresh_token!);
+          assert.equal(later.status, 200, later.text);
+          assert.equal(await active(strict, checker, tokensOf(later).access_token), true);
+        });
+      }
+
       test('a replayed code revokes what it issued', async () => {
         const flow = await authorize(strict, { clientId: app.clientId, scope: SCOPE });
         const tokens = await tokensFor(strict, app, flow);
