@@ -362,10 +362,16 @@ describe('refresh rotation on a full disk (sqlite)', async () => {
 
   /** Takes all free space but `headroom` bytes, so that a rotation's first writes may fit and its later ones not. */
   async function fillLeaving(headroom: number): Promise<() => Promise<void>> {
-    const filler = join(disk.path, `.filler-${headroom}`);
-    const free = Number((await run('df', ['--output=avail', '-B1', disk.path])).stdout.split('\n')[1]);
-    await run('fallocate', ['-l', String(free - headroom), filler]);
-    return () => rm(filler, { force: true });
+    const fillers = [join(disk.path, '.filler-bulk'), join(disk.path, '.filler-rest')];
+    const free = async () => Number((await run('df', ['--output=avail', '-B1', disk.path])).stdout.split('\n')[1]);
+    // fallocate takes most of it at once (leaving room for its own extent blocks), dd the rest block by block.
+    await run('fallocate', ['-l', String(Math.max((await free()) - headroom - 65536, 4096)), fillers[0]!]).catch(() => {});
+    const blocks = Math.floor(((await free()) - headroom) / 4096);
+    if (blocks > 0) await run('dd', ['if=/dev/zero', `of=${fillers[1]}`, 'bs=4096', `count=${blocks}`, 'status=none']).catch(() => {});
+    await run('sync', ['-f', disk.path]).catch(() => {});
+    return async () => {
+      for (const filler of fillers) await rm(filler, { force: true });
+    };
   }
 
   test('a rotation that hits a full disk is all or nothing: 503, then the same token works once there is room', async (t) => {
