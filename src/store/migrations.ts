@@ -238,10 +238,13 @@ const provider: MigrationProvider = { getMigrations: async () => migrations };
 /** Every migration there is, in order. */
 export const MIGRATION_NAMES = Object.keys(migrations).sort();
 
-/** Applies what is missing; returns the names of the migrations applied now. */
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+/**
+ * Applies what is missing; returns the names of the migrations applied now. `upTo` stops at that migration (for
+ * the tests of a migration, which need the schema as it was before it).
+ */
+export async function migrateToLatest(db: Kysely<any>, upTo?: string): Promise<string[]> {
   const migrator = new Migrator({ db, provider, migrationTableName: 'gatehouse_migrations', migrationLockTableName: 'gatehouse_migrations_lock' });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = upTo === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(upTo);
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
