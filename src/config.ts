@@ -31,6 +31,11 @@ export interface Config {
   purgeInterval: number;
   /** SQLite: how long a write may wait (for the lock, the disk, the writes queued before it) before a 503. */
   dbWriteTimeoutMs: number;
+  /**
+   * Seconds after a refresh token's first rotation (or a code's first redemption) during which presenting it again
+   * is taken for the same client's retry rather than reuse; 0 disables.
+   */
+  refreshReuseWindow: number;
 }
 
 export class ConfigError extends Error {
@@ -39,14 +44,19 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-function positiveInteger(env: Env, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+function wholeNumber(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
   const value = Number(raw);
-  if (value < 1 || value > max) throw new ConfigError(`${name} must be between 1 and ${max}, got ${value}`);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
   return value;
 }
+
+const positiveInteger = (env: Env, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number => wholeNumber(env, name, fallback, 1, max);
+
+/** A whole number where 0 means "off". */
+const nonNegativeInteger = (env: Env, name: string, fallback: number, max: number): number => wholeNumber(env, name, fallback, 0, max);
 
 function flag(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name]?.toLowerCase();
@@ -99,5 +109,7 @@ export function loadConfig(env: Env = process.env): Config {
     auditRetention: positiveInteger(env, 'GATEHOUSE_AUDIT_RETENTION_DAYS', 90, 36500) * 86400,
     purgeInterval: positiveInteger(env, 'GATEHOUSE_PURGE_INTERVAL', 600, 86400),
     dbWriteTimeoutMs: positiveInteger(env, 'GATEHOUSE_DB_WRITE_TIMEOUT_MS', 10_000, 10 * 60_000),
+    // Short, as Okta's and Auth0's: long enough for a lost answer's retry, too short to be a thief's grace period.
+    refreshReuseWindow: nonNegativeInteger(env, 'GATEHOUSE_REFRESH_REUSE_WINDOW', 10, 300),
   };
 }

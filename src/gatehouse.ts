@@ -125,8 +125,8 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
     const auditEvents = new AuditRepository(store);
     const audit = new AuditLog(auditEvents);
     const tokenEndpoint = new TokenEndpoint(directory, [
-      new AuthorizationCodeGrant(grants, userTokens, audit),
-      new RefreshTokenGrant(grants, userTokens, audit),
+      new AuthorizationCodeGrant(grants, userTokens, audit, config.refreshReuseWindow),
+      new RefreshTokenGrant(grants, userTokens, audit, config.refreshReuseWindow),
       new ClientCredentialsGrant({ accessTokens, defaultAudience: config.defaultAudience, defaultAccessTokenTtl: config.accessTokenTtl, findApi }),
     ]);
     return {

@@ -49,3 +49,11 @@ test('GATEHOUSE_DB_WRITE_TIMEOUT_MS: 10 s by default, milliseconds up to 10 minu
   assert.throws(() => loadConfig({ GATEHOUSE_DB_WRITE_TIMEOUT_MS: '10s' }), /GATEHOUSE_DB_WRITE_TIMEOUT_MS must be a whole number/);
   assert.throws(() => loadConfig({ GATEHOUSE_DB_WRITE_TIMEOUT_MS: '600001' }), /GATEHOUSE_DB_WRITE_TIMEOUT_MS/);
 });
+
+test('the refresh reuse window defaults to 10 s, 0 turns it off, and it is bounded', () => {
+  assert.equal(loadConfig({}).refreshReuseWindow, 10);
+  assert.equal(loadConfig({ GATEHOUSE_REFRESH_REUSE_WINDOW: '0' }).refreshReuseWindow, 0);
+  assert.equal(loadConfig({ GATEHOUSE_REFRESH_REUSE_WINDOW: '30' }).refreshReuseWindow, 30);
+  assert.throws(() => loadConfig({ GATEHOUSE_REFRESH_REUSE_WINDOW: '301' }), /GATEHOUSE_REFRESH_REUSE_WINDOW must be between 0 and 300/);
+  assert.throws(() => loadConfig({ GATEHOUSE_REFRESH_REUSE_WINDOW: '-1' }), /GATEHOUSE_REFRESH_REUSE_WINDOW must be a whole number/);
+});

@@ -78,12 +78,15 @@ for (const backend of backends()) {
       const tokens = await tokensFor(a, app, flow);
       const rotated = await refresh(b, app, tokens.refresh_token!);
       assert.equal(rotated.status, 200);
-      // The old refresh token, presented again at the first process: reuse.
-      const reused = await refresh(a, app, tokens.refresh_token!);
+      // The successor used at the first process, so the old token can no longer pass for a retry.
+      const newest = await refresh(a, app, String(bodyOf(rotated).refresh_token));
+      assert.equal(newest.status, 200);
+      // The old refresh token, presented again at the second process: reuse.
+      const reused = await refresh(b, app, tokens.refresh_token!);
       assert.equal(reused.status, 400);
       assert.equal(bodyOf(reused).error, 'invalid_grant');
-      const newest = await refresh(b, app, String(bodyOf(rotated).refresh_token));
-      assert.equal(bodyOf(newest).error, 'invalid_grant');
+      assert.equal(bodyOf(await refresh(a, app, String(bodyOf(newest).refresh_token))).error, 'invalid_grant');
+      assert.deepEqual((await introspect(a, admin, String(bodyOf(newest).access_token))).body, { active: false });
       assert.deepEqual((await introspect(b, admin, String(bodyOf(rotated).access_token))).body, { active: false });
       assert.deepEqual((await introspect(a, admin, tokens.access_token)).body, { active: false });
     });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { sql, type Kysely } from 'kysely';
+import { SqliteAdapter, sql, type Kysely } from 'kysely';
 import { loadConfig } from '../src/config.js';
 import { createGatehouse, type PurgeReport } from '../src/gatehouse.js';
 import { openStore, type Store } from '../src/store/database.js';
@@ -25,7 +25,8 @@ const PURGED = {
   revoked_tokens: 'jti',
   authorization_codes: 'code_hash',
   grant_access_tokens: 'jti',
-  refresh_tokens: 'token_hash',
+  // Keyed by the hash's bytes; the seeded rows are found by their (made-up) grant id.
+  refresh_tokens: 'grant_id',
   grants: 'id',
   interactions: 'id',
   sessions: 'id',
@@ -35,18 +36,18 @@ const PURGED = {
 type PurgedTable = keyof typeof PURGED;
 const TABLES = Object.keys(PURGED) as PurgedTable[];
 
-/** What each table's seeded rows look like, all long dead at `old`: `i` numbers them, `p` is the key prefix. */
-const DEAD_ROWS: Record<PurgedTable, [columns: string, select: (p: string, old: number) => string]> = {
+/**
+ * What each table's seeded rows look like, all long dead at `old`: `i` numbers them, `p` is the key prefix, `bytes`
+ * turns a text expression into the dialect's binary type.
+ */
+const DEAD_ROWS: Record<PurgedTable, [columns: string, select: (p: string, old: number, bytes: (text: string) => string) => string]> = {
   revoked_tokens: ['jti, client_id, expires_at, revoked_at', (p, old) => `${p} || i, 'c', ${old}, ${old}`],
   authorization_codes: [
     'code_hash, client_id, user_id, session_id, code_challenge, scopes, audience, auth_time, requested_at, expires_at',
     (p, old) => `${p} || i, 'c', 'u', 's', 'challenge', '["openid"]', 'https://api.example', ${old}, ${old}, ${old}`,
   ],
   grant_access_tokens: ['jti, grant_id, client_id, expires_at', (p, old) => `${p} || i, 'no-such-grant', 'c', ${old}`],
-  refresh_tokens: [
-    'token_hash, grant_id, client_id, user_id, session_id, scopes, audience, auth_time, requested_at, created_at, expires_at, used_at',
-    (p, old) => `${p} || i, 'no-such-grant', 'c', 'u', 's', '["openid","offline"]', 'https://api.example', ${old}, ${old}, ${old}, ${old}, ${old}`,
-  ],
+  refresh_tokens: ['token_hash, grant_id, expires_at', (p, old, bytes) => `${bytes(`${p} || i`)}, ${p} || 'rt' || i, ${old}`],
   grants: ['id, user_id, client_id, scopes, created_at', (p, old) => `${p} || i, 'u', 'c', '["openid"]', ${old}`],
   interactions: ['id, expires_at', (p, old) => `${p} || i, ${old}`],
   sessions: ['id, token_hash, user_id, auth_time, created_at, expires_at, ip, user_agent', (p, old) => `${p} || i, ${p} || 'hash-' || i, 'u', ${old}, ${old}, ${old}, '', ''`],
@@ -58,10 +59,11 @@ const DEAD_ROWS: Record<PurgedTable, [columns: string, select: (p: string, old: 
 async function seedDeadRows(db: Kysely<Database>, prefix: string, count: number): Promise<void> {
   const old = nowSeconds() - 400 * DAY;
   const quoted = `'${prefix.replace(/'/g, "''")}'`;
+  const bytes = db.getExecutor().adapter instanceof SqliteAdapter ? (text: string) => `cast(${text} as blob)` : (text: string) => `convert_to(${text}, 'UTF8')`;
   for (const table of TABLES) {
     const [columns, select] = DEAD_ROWS[table];
     await sql
-      .raw(`with recursive n(i) as (select 1 union all select i + 1 from n where i < ${count}) insert into ${table} (${columns}) select ${select(quoted, old)} from n`)
+      .raw(`with recursive n(i) as (select 1 union all select i + 1 from n where i < ${count}) insert into ${table} (${columns}) select ${select(quoted, old, bytes)} from n`)
       .execute(db);
   }
 }
@@ -156,18 +158,18 @@ for (const backend of backends()) {
       const live = await tokensFor(server, app, await authorize(server, { clientId: app.clientId, scope: FULL_SCOPE }));
       const ended = await tokensFor(server, app, await authorize(server, { clientId: app.clientId, scope: FULL_SCOPE }));
       const grantOf = async (refreshToken: string) =>
-        (await db.selectFrom('refresh_tokens').select('grant_id').where('token_hash', '=', sha256Hex(refreshToken)).executeTakeFirstOrThrow()).grant_id;
+        (await db.selectFrom('refresh_tokens').select('grant_id').where('token_hash', '=', Buffer.from(sha256Hex(refreshToken), 'hex')).executeTakeFirstOrThrow()).grant_id;
       const liveGrant = await grantOf(live.refresh_token!);
       const endedGrant = await grantOf(ended.refresh_token!);
       const old = nowSeconds() - 40 * DAY;
       // The clock far ahead: both grants are old; everything issued from one of them has expired long ago.
       await db.updateTable('grants').set({ created_at: old }).where('id', 'in', [liveGrant, endedGrant]).execute();
-      await db.updateTable('refresh_tokens').set({ created_at: old, expires_at: old }).where('grant_id', '=', endedGrant).execute();
+      await db.updateTable('refresh_tokens').set({ expires_at: old }).where('grant_id', '=', endedGrant).execute();
       await db.updateTable('grant_access_tokens').set({ expires_at: old }).where('grant_id', '=', endedGrant).execute();
       await db.updateTable('authorization_codes').set({ expires_at: old }).where('grant_id', '=', endedGrant).execute();
       // Old grants kept by one thing each, an old grant kept by nothing, and a grant being issued right now.
       const now = nowSeconds();
-      const grant = (id: string, createdAt: number) => ({ id, user_id: 'u', client_id: 'c', scopes: '[]', created_at: createdAt, revoked_at: null });
+      const grant = (id: string, createdAt: number) => ({ id, user_id: 'u', client_id: 'c', scopes: '[]', created_at: createdAt, revoked_at: null, session_id: 's', audience: 'a', auth_time: createdAt, requested_at: createdAt });
       await db.insertInto('grants').values([grant('g-access-token', old), grant('g-code', old), grant('g-nothing', old), grant('g-new', now)]).execute();
       await db.insertInto('grant_access_tokens').values({ jti: 'jti-of-g-access-token', grant_id: 'g-access-token', client_id: 'c', expires_at: now + 600 }).execute();
       await db

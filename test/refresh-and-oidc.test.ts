@@ -76,15 +76,19 @@ for (const backend of backends()) {
         assert.equal(new Set([first.refresh_token, (raw.body as Tokens).refresh_token, second.refresh_token, third.refresh_token]).size, 4);
         assert.notEqual(second.access_token, first.access_token);
         assert.deepEqual(second.scope?.split(' ').sort(), FULL_SCOPE.split(' ').sort());
-        assertOAuthError(await refresh(server, web, second.refresh_token!), 400, 'invalid_grant');
+        // Not the one just rotated (a retry within the reuse window), but one whose successor was used since.
+        assertOAuthError(await refresh(server, web, (raw.body as Tokens).refresh_token!), 400, 'invalid_grant');
       });
 
       test('presenting a rotated refresh token revokes the whole family, newest refresh token and access tokens alike', async () => {
         const first = await tokensOf(web);
         const second = (await refresh(server, web, first.refresh_token!)).body as Tokens;
+        // Its successor used, the first token can no longer be a retry: it is reuse.
+        const third = (await refresh(server, web, second.refresh_token!)).body as Tokens;
         assertOAuthError(await refresh(server, web, first.refresh_token!), 400, 'invalid_grant');
         await assertTokensUsable(server, web, resourceServer, first, false);
         await assertTokensUsable(server, web, resourceServer, second, false);
+        await assertTokensUsable(server, web, resourceServer, third, false);
       });
 
       test('a refresh token is bound to its client', async () => {
@@ -116,6 +120,7 @@ for (const backend of backends()) {
         assert.match(next.refresh_token ?? '', /^gate_rt_/);
         assert.notEqual(next.refresh_token, tokens.refresh_token);
         assert.equal(decodeJwt(next.access_token).client_id, spa.clientId);
+        await client.refreshTokenGrant(spaConfig, next.refresh_token!);
         await rejectsWith(client.refreshTokenGrant(spaConfig, tokens.refresh_token!), 'invalid_grant');
       });
 

@@ -15,6 +15,12 @@ export interface ClientAuthInput {
   params: FormParams;
   /** Where the request came from, for the audit log. */
   ip: string;
+  /**
+   * Aborted when the client has gone away (timed out, disconnected) before its answer was sent. Work that would
+   * hand out something new is then rolled back: a client that retries must find the state it left, and an answer
+   * no one receives must not retire what the client still holds.
+   */
+  signal?: AbortSignal;
 }
 
 /** RFC 6749 §5.2 invalid_client; 401 with a Basic challenge naming the scheme clients may use. */

@@ -34,9 +34,9 @@ export class RevocationEndpoint {
     if (isWellFormedOpaque(token, OPAQUE_PREFIXES.refreshToken)) {
       const refresh = await this.grants.findRefreshToken(sha256Hex(token));
       if (!refresh) return;
-      if (refresh.clientId !== clientId) throw notIssuedToClient();
-      await this.grants.revokeGrant(refresh.grantId);
-      await this.audit.record({ actor: clientId, actor_type: 'client', ip: input.ip }, 'token.revoked', refresh.userId, { kind: 'refresh_token', grant: refresh.grantId });
+      if (refresh.grant.clientId !== clientId) throw notIssuedToClient();
+      await this.grants.revokeGrant(refresh.family.grantId);
+      await this.audit.record({ actor: clientId, actor_type: 'client', ip: input.ip }, 'token.revoked', refresh.grant.userId, { kind: 'refresh_token', grant: refresh.family.grantId });
       return;
     }
     // With the leeway resource servers allow, so that no token one of them could still accept escapes revocation.

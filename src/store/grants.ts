@@ -1,6 +1,6 @@
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Store } from './database.js';
-import type { AuthorizationCodesTable, RefreshTokensTable } from './schema.js';
+import type { AuthorizationCodesTable, Database, GrantsTable } from './schema.js';
 import { fromJsonList, nowSeconds, toJsonList } from './json-list.js';
 import { deleteInBatches, EXPIRED_TOKEN_MARGIN_SECONDS, PURGE_BATCH_SIZE, inPurgeBatch, yieldToEventLoop } from './purge.js';
 
@@ -22,18 +22,24 @@ export interface AuthorizationCode extends GrantContext {
   codeChallenge: string;
   nonce: string | null;
   expiresAt: number;
+  /** When it was first redeemed. */
   usedAt: number | null;
   grantId: string | null;
 }
 
-export interface RefreshToken extends GrantContext {
-  tokenHash: string;
+/**
+ * Where a refresh-token family stands. It has one live refresh token; the last rotation also remembers the token it
+ * replaced and when that one was first presented, which is all a retry of that rotation needs to be told apart from
+ * reuse (RFC 9700 §4.14.2).
+ */
+export interface RefreshFamily {
   grantId: string;
-  /** Whether its grant (the family) has been revoked. */
-  grantRevoked: boolean;
-  createdAt: number;
-  expiresAt: number;
-  usedAt: number | null;
+  revoked: boolean;
+  /** The one refresh token of the family that may be rotated now; null when none was issued. */
+  liveTokenHash: string | null;
+  /** The token the last rotation replaced, and when it was first rotated (a retry does not move it). */
+  rotatedTokenHash: string | null;
+  rotatedAt: number | null;
 }
 
 /** Rows removed by one purge, per table. */
@@ -50,7 +56,21 @@ const CODE_RETENTION_SECONDS = 3600;
 // middle of being issued, not abandoned. An hour also covers clock differences between server processes.
 const GRANT_MIN_AGE_SECONDS = 3600;
 
-const context = (row: Selectable<AuthorizationCodesTable> | Selectable<RefreshTokensTable>): GrantContext => ({
+export interface RefreshToken {
+  tokenHash: string;
+  expiresAt: number;
+  /** What its grant stands for. */
+  grant: GrantContext;
+  family: RefreshFamily;
+}
+
+/** What a token response put into the world and the store has to know about: its access token and refresh token. */
+export interface IssuedTokens {
+  accessToken: { jti: string; expiresAt: number };
+  refreshToken?: { tokenHash: string; expiresAt: number };
+}
+
+const context = (row: Selectable<AuthorizationCodesTable> | Selectable<GrantsTable>): GrantContext => ({
   clientId: row.client_id,
   userId: row.user_id,
   sessionId: row.session_id,
@@ -60,53 +80,76 @@ const context = (row: Selectable<AuthorizationCodesTable> | Selectable<RefreshTo
   requestedAt: row.requested_at,
 });
 
-const contextRow = (grant: GrantContext) => ({
-  client_id: grant.clientId,
-  user_id: grant.userId,
-  session_id: grant.sessionId,
-  scopes: toJsonList(grant.scopes),
-  audience: grant.audience,
-  auth_time: grant.authTime,
-  requested_at: grant.requestedAt,
+const family = (row: Selectable<GrantsTable>): RefreshFamily => ({
+  grantId: row.id,
+  revoked: row.revoked_at !== null,
+  liveTokenHash: row.refresh_token_hash,
+  rotatedTokenHash: row.rotated_token_hash,
+  rotatedAt: row.rotated_at,
 });
+
+// Refresh-token rows are kept for reuse detection, one per rotation, so their key is the 32 hash bytes, not 64 hex
+// characters; everything else about the token lives once on its grant.
+const hashBytes = (hex: string): Buffer => Buffer.from(hex, 'hex');
+
+/** A grant about to be born from a redeemed code. */
+export interface NewGrant {
+  id: string;
+  context: GrantContext;
+  issued: IssuedTokens;
+}
 
 /**
  * Grants and everything issued from them. A grant is born when a code is redeemed; its refresh tokens form one
  * rotation family and its access tokens are listed by jti, so revoking the grant (code replay, refresh-token reuse,
  * withdrawn consent) ends all of them at once without touching each token.
+ *
+ * `transaction(work)` hands `work` a repository bound to one write transaction (the shape of DESIGN §1's
+ * `store.transaction`): everything it does commits together or not at all, and changes are announced after commit.
  */
 export class GrantRepository {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly db: Kysely<Database> = store.db,
+    /** Set inside a transaction: announcements wait for the commit. */
+    private readonly pendingAnnouncement?: { due: boolean },
+  ) {}
 
-  async createGrant(id: string, userId: string, clientId: string, scopes: readonly string[]): Promise<void> {
-    await this.store.db
-      .insertInto('grants')
-      .values({ id, user_id: userId, client_id: clientId, scopes: toJsonList(scopes), created_at: nowSeconds(), revoked_at: null })
-      .execute();
+  async transaction<T>(work: (grants: GrantRepository) => Promise<T>): Promise<T> {
+    const pending = { due: false };
+    const result = await this.store.writeTransaction((db) => work(new GrantRepository(this.store, db, pending)));
+    if (pending.due) await this.store.announceChange();
+    return result;
+  }
+
+  /** Caches of revocation status everywhere must drop what they know. */
+  private async announce(): Promise<void> {
+    if (this.pendingAnnouncement) this.pendingAnnouncement.due = true;
+    else await this.store.announceChange();
   }
 
   /** Revoking announces a change: caches of revocation status everywhere must drop what they know. */
   async revokeGrant(id: string): Promise<void> {
-    await this.store.db.updateTable('grants').set({ revoked_at: nowSeconds() }).where('id', '=', id).where('revoked_at', 'is', null).execute();
-    await this.store.announceChange();
+    await this.db.updateTable('grants').set({ revoked_at: nowSeconds() }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+    await this.announce();
   }
 
   /** Ends every grant a user gave a client; returns how many were live. */
   async revokeGrantsOf(userId: string, clientId: string): Promise<number> {
-    const result = await this.store.db
+    const result = await this.db
       .updateTable('grants')
       .set({ revoked_at: nowSeconds() })
       .where('user_id', '=', userId)
       .where('client_id', '=', clientId)
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
-    await this.store.announceChange();
+    await this.announce();
     return Number(result.numUpdatedRows);
   }
 
   /** Makes the user's unredeemed codes for the client worthless (consent withdrawn before they were used). */
   async invalidateCodesOf(userId: string, clientId: string): Promise<void> {
-    await this.store.db
+    await this.db
       .updateTable('authorization_codes')
       .set({ used_at: nowSeconds() })
       .where('user_id', '=', userId)
@@ -117,22 +160,28 @@ export class GrantRepository {
 
   /** Ends every grant of a user, whatever the client (the user was disabled). */
   async revokeAllGrantsOf(userId: string): Promise<number> {
-    const result = await this.store.db
+    const result = await this.db
       .updateTable('grants')
       .set({ revoked_at: nowSeconds() })
       .where('user_id', '=', userId)
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
-    await this.store.announceChange();
+    await this.announce();
     return Number(result.numUpdatedRows);
   }
 
   async createCode(code: Omit<AuthorizationCode, 'usedAt' | 'grantId'>): Promise<void> {
-    await this.store.db
+    await this.db
       .insertInto('authorization_codes')
       .values({
         code_hash: code.codeHash,
-        ...contextRow(code),
+        client_id: code.clientId,
+        user_id: code.userId,
+        session_id: code.sessionId,
+        scopes: toJsonList(code.scopes),
+        audience: code.audience,
+        auth_time: code.authTime,
+        requested_at: code.requestedAt,
         redirect_uri: code.redirectUri,
         code_challenge: code.codeChallenge,
         nonce: code.nonce,
@@ -144,7 +193,7 @@ export class GrantRepository {
   }
 
   async findCode(codeHash: string): Promise<AuthorizationCode | undefined> {
-    const row = await this.store.db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+    const row = await this.db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
     return (
       row && {
         ...context(row),
@@ -159,66 +208,119 @@ export class GrantRepository {
     );
   }
 
-  /** Marks the code used by `grantId`; false when another request used it first. */
-  async consumeCode(codeHash: string, grantId: string): Promise<boolean> {
-    const result = await this.store.db
-      .updateTable('authorization_codes')
-      .set({ used_at: nowSeconds(), grant_id: grantId })
-      .where('code_hash', '=', codeHash)
-      .where('used_at', 'is', null)
-      .executeTakeFirst();
-    return result.numUpdatedRows === 1n;
+  /**
+   * Redeems the code for a new grant with the tokens issued for it, in one transaction: false, and nothing
+   * written, when another request redeemed it first. The conditional UPDATE is the deciding step: on PostgreSQL a
+   * concurrent one waits for this row lock and then finds the code used. Rolled back instead of committed when
+   * `signal` is aborted by then: the client that went away may retry with the same code.
+   */
+  async redeemCode(codeHash: string, grant: NewGrant, signal?: AbortSignal): Promise<boolean> {
+    return this.transaction(async (tx) => {
+      const consumed = await tx.db
+        .updateTable('authorization_codes')
+        .set({ used_at: nowSeconds(), grant_id: grant.id })
+        .where('code_hash', '=', codeHash)
+        .where('used_at', 'is', null)
+        .executeTakeFirst();
+      if (consumed.numUpdatedRows !== 1n) return false;
+      const { context: c, issued } = grant;
+      await tx.db
+        .insertInto('grants')
+        .values({
+          id: grant.id,
+          user_id: c.userId,
+          client_id: c.clientId,
+          scopes: toJsonList(c.scopes),
+          created_at: nowSeconds(),
+          revoked_at: null,
+          session_id: c.sessionId,
+          audience: c.audience,
+          auth_time: c.authTime,
+          requested_at: c.requestedAt,
+          refresh_token_hash: issued.refreshToken?.tokenHash ?? null,
+          rotated_token_hash: null,
+          rotated_at: null,
+        })
+        .execute();
+      await tx.recordIssued(grant.id, c.clientId, issued);
+      signal?.throwIfAborted();
+      return true;
+    });
   }
 
-  async recordAccessToken(jti: string, grantId: string, clientId: string, expiresAt: number): Promise<void> {
-    await this.store.db.insertInto('grant_access_tokens').values({ jti, grant_id: grantId, client_id: clientId, expires_at: expiresAt }).execute();
-  }
-
-  async createRefreshToken(token: Omit<RefreshToken, 'usedAt' | 'createdAt' | 'grantRevoked'>): Promise<void> {
-    await this.store.db
-      .insertInto('refresh_tokens')
-      .values({
-        token_hash: token.tokenHash,
-        grant_id: token.grantId,
-        ...contextRow(token),
-        created_at: nowSeconds(),
-        expires_at: token.expiresAt,
-        used_at: null,
-      })
+  /** Lists the access token under its grant and keeps the refresh token for the family. */
+  private async recordIssued(grantId: string, clientId: string, issued: IssuedTokens): Promise<void> {
+    await this.db
+      .insertInto('grant_access_tokens')
+      .values({ jti: issued.accessToken.jti, grant_id: grantId, client_id: clientId, expires_at: issued.accessToken.expiresAt })
       .execute();
+    if (issued.refreshToken) {
+      await this.db
+        .insertInto('refresh_tokens')
+        .values({ token_hash: hashBytes(issued.refreshToken.tokenHash), grant_id: grantId, expires_at: issued.refreshToken.expiresAt })
+        .execute();
+    }
   }
 
-  /** The refresh token and, in the same query, whether its family has been revoked. */
+  /** The refresh token with what its grant stands for and where its family stands, in one query. */
   async findRefreshToken(tokenHash: string): Promise<RefreshToken | undefined> {
-    const row = await this.store.db
+    const row = await this.db
       .selectFrom('refresh_tokens')
       .innerJoin('grants', 'grants.id', 'refresh_tokens.grant_id')
-      .selectAll('refresh_tokens')
-      .select('grants.revoked_at as grant_revoked_at')
-      .where('token_hash', '=', tokenHash)
+      .selectAll('grants')
+      .select('refresh_tokens.expires_at as token_expires_at')
+      .where('token_hash', '=', hashBytes(tokenHash))
       .executeTakeFirst();
-    return (
-      row && {
-        ...context(row),
-        tokenHash: row.token_hash,
-        grantId: row.grant_id,
-        grantRevoked: row.grant_revoked_at !== null,
-        createdAt: row.created_at,
-        expiresAt: row.expires_at,
-        usedAt: row.used_at,
-      }
-    );
+    return row && { tokenHash, expiresAt: row.token_expires_at, grant: context(row), family: family(row) };
   }
 
-  /** Marks the refresh token rotated; false when it was used already (by a concurrent request, or a replay). */
-  async consumeRefreshToken(tokenHash: string): Promise<boolean> {
-    const result = await this.store.db
-      .updateTable('refresh_tokens')
-      .set({ used_at: nowSeconds() })
-      .where('token_hash', '=', tokenHash)
-      .where('used_at', 'is', null)
+  /**
+   * The family as it stands now, locked until the transaction ends (on PostgreSQL; SQLite's write transaction
+   * holds the whole database), so that concurrent rotations of one family are decided one after the other.
+   */
+  private async lockFamily(grantId: string): Promise<RefreshFamily | undefined> {
+    const row = await this.db
+      .selectFrom('grants')
+      .selectAll()
+      .where('id', '=', grantId)
+      .$if(this.store.dialect === 'postgres', (query) => query.forUpdate())
       .executeTakeFirst();
-    return result.numUpdatedRows === 1n;
+    return row && family(row);
+  }
+
+  /**
+   * Rotates the family in one transaction: `decide` sees the family as it stands under the lock and says whether
+   * the presented token is rotated, a rotation is retried, or reuse revokes the family. On rotation and retry the
+   * issued tokens are recorded and become the family's live ones; a retry keeps the time of the first rotation, so
+   * repeating it cannot stretch the window. A failure anywhere leaves everything as it was, and so does a client
+   * gone away (`signal`) before tokens meant for it are committed; a revocation for reuse is committed regardless.
+   */
+  async rotate(
+    presented: RefreshToken,
+    issued: IssuedTokens,
+    decide: (family: RefreshFamily) => RotationDecision,
+    signal?: AbortSignal,
+  ): Promise<RotationDecision> {
+    return this.transaction(async (tx) => {
+      const current = await tx.lockFamily(presented.family.grantId);
+      if (!current) return 'invalid';
+      const decision = decide(current);
+      if (decision === 'reused') {
+        await tx.revokeGrant(current.grantId);
+      } else if (decision === 'rotate' || decision === 'retry') {
+        await tx.recordIssued(current.grantId, presented.grant.clientId, issued);
+        await tx.db
+          .updateTable('grants')
+          .set({
+            refresh_token_hash: issued.refreshToken?.tokenHash ?? null,
+            ...(decision === 'rotate' ? { rotated_token_hash: presented.tokenHash, rotated_at: nowSeconds() } : {}),
+          })
+          .where('id', '=', current.grantId)
+          .execute();
+        signal?.throwIfAborted();
+      }
+      return decision;
+    });
   }
 
   /** Deletes expired codes and tokens, then the grants nothing refers to any more; counts per table. */
@@ -247,6 +349,12 @@ export class GrantRepository {
     return deleteInBatches((limit) => db.deleteFrom('grant_access_tokens').where(expired(limit)).executeTakeFirst());
   }
 
+  /**
+   * Deletes the refresh tokens reuse detection no longer needs. A retired token must be recognised for as long as
+   * it could otherwise have been valid: a thief may rotate many times before the rightful client comes back with an
+   * old one (RFC 9700 §4.14.2), so its row stays until its own expiry. After that the token is refused as expired
+   * or unknown alike, and nothing else refers to it.
+   */
   async purgeExpiredRefreshTokens(now = nowSeconds()): Promise<number> {
     const { db, dialect } = this.store;
     const expired = (limit: number) =>
@@ -293,3 +401,9 @@ export class GrantRepository {
     }
   }
 }
+
+/**
+ * What to do with a presented refresh token: `rotate` (it is live), `retry` (the rotation it had is repeated for a
+ * client that lost the answer), `reused` (revoke the family), `invalid` (it is not, or no longer, a member).
+ */
+export type RotationDecision = 'rotate' | 'retry' | 'reused' | 'invalid';

@@ -1,4 +1,4 @@
-import { Kysely, Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, SqliteAdapter, sql, type Migration, type MigrationProvider } from 'kysely';
 
 /**
  * Schema migrations, kept in code so that the compiled package carries them. Types are the common ground of
@@ -187,6 +187,50 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0004_refresh_rotation': {
+    async up(db: Kysely<any>) {
+      const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+      // What a family's refresh tokens stand for moves onto the grant (it was copied into every rotation), with the
+      // family's live token and its last rotation, which decide between rotation, retry and reuse.
+      for (const [name, type] of [
+        ['session_id', 'text'],
+        ['audience', 'text'],
+        ['auth_time', 'bigint'],
+        ['requested_at', 'bigint'],
+      ] as const) {
+        await db.schema
+          .alterTable('grants')
+          .addColumn(name, type, (c) => c.notNull().defaultTo(type === 'text' ? '' : 0))
+          .execute();
+      }
+      for (const [name, type] of [
+        ['refresh_token_hash', 'text'],
+        ['rotated_token_hash', 'text'],
+        ['rotated_at', 'bigint'],
+      ] as const) {
+        await db.schema.alterTable('grants').addColumn(name, type).execute();
+      }
+      const fromTokens = (column: string) =>
+        sql`coalesce((select r.${sql.ref(column)} from refresh_tokens r where r.grant_id = grants.id limit 1), ${sql.ref(column)})`;
+      await sql`update grants set
+        session_id = ${fromTokens('session_id')}, audience = ${fromTokens('audience')},
+        auth_time = ${fromTokens('auth_time')}, requested_at = ${fromTokens('requested_at')},
+        refresh_token_hash = (select r.token_hash from refresh_tokens r where r.grant_id = grants.id and r.used_at is null order by r.created_at desc limit 1)`.execute(db);
+      // Kept one per rotation until it expires, so the row is only what reuse detection needs, keyed by the hash's
+      // 32 bytes; on SQLite without a rowid, so the key is stored once.
+      await db.schema
+        .createTable('refresh_tokens_0004')
+        .addColumn('token_hash', sqlite ? 'blob' : 'bytea', (c) => c.primaryKey())
+        .addColumn('grant_id', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .$call((table) => (sqlite ? table.modifyEnd(sql`without rowid`) : table))
+        .execute();
+      await sql`insert into refresh_tokens_0004 (token_hash, grant_id, expires_at)
+        select ${sqlite ? sql`unhex(token_hash)` : sql`decode(token_hash, 'hex')`}, grant_id, expires_at from refresh_tokens`.execute(db);
+      await db.schema.dropTable('refresh_tokens').execute();
+      await db.schema.alterTable('refresh_tokens_0004').renameTo('refresh_tokens').execute();
+    },
+  },
   '0005_interactions': {
     async up(db: Kysely<any>) {
       // Pending authorization requests moved into a sealed cookie; what is left to store is which ones were answered.
@@ -209,6 +253,8 @@ const migrations: Record<string, Migration> = {
         ['authorization_codes_grant', 'authorization_codes', 'grant_id'],
         ['grant_access_tokens_expires_at', 'grant_access_tokens', 'expires_at'],
         ['refresh_tokens_expires_at', 'refresh_tokens', 'expires_at'],
+        // 0004 rebuilt the table without it; the grant purge asks whether a refresh token still names a grant.
+        ['refresh_tokens_grant', 'refresh_tokens', 'grant_id'],
         ['sessions_expires_at', 'sessions', 'expires_at'],
         ['sessions_revoked_at', 'sessions', 'revoked_at'],
         ['login_throttle_window_start', 'login_throttle', 'window_start'],
@@ -224,10 +270,13 @@ const provider: MigrationProvider = { getMigrations: async () => migrations };
 /** Every migration there is, in order. */
 export const MIGRATION_NAMES = Object.keys(migrations).sort();
 
-/** Applies what is missing; returns the names of the migrations applied now. */
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+/**
+ * Applies what is missing; returns the names of the migrations applied now. `upTo` stops at that migration (for
+ * the tests of a migration, which need the schema as it was before it).
+ */
+export async function migrateToLatest(db: Kysely<any>, upTo?: string): Promise<string[]> {
   const migrator = new Migrator({ db, provider, migrationTableName: 'gatehouse_migrations', migrationLockTableName: 'gatehouse_migrations_lock' });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = upTo === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(upTo);
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -96,6 +96,10 @@ export interface InteractionsTable {
 }
 
 /** What one authorization code grew into: its refresh-token family and the access tokens issued from it. */
+/**
+ * A grant is also its refresh-token family: what the family's tokens stand for (one copy, not one per rotation), its
+ * live refresh token, and the token the last rotation replaced with the time of that rotation (for retries).
+ */
 export interface GrantsTable {
   id: string;
   user_id: string;
@@ -103,6 +107,13 @@ export interface GrantsTable {
   scopes: string;
   created_at: number;
   revoked_at: number | null;
+  session_id: string;
+  audience: string;
+  auth_time: number;
+  requested_at: number;
+  refresh_token_hash: string | null;
+  rotated_token_hash: string | null;
+  rotated_at: number | null;
 }
 
 export interface AuthorizationCodesTable {
@@ -122,19 +133,14 @@ export interface AuthorizationCodesTable {
   grant_id: string | null;
 }
 
+/**
+ * Every refresh token a family was given, kept until it expires so that presenting a retired one is recognised as
+ * reuse (RFC 9700 §4.14.2); which one is live is on the grant. The key is the SHA-256 itself (32 bytes).
+ */
 export interface RefreshTokensTable {
-  token_hash: string;
+  token_hash: Buffer;
   grant_id: string;
-  client_id: string;
-  user_id: string;
-  session_id: string;
-  scopes: string;
-  audience: string;
-  auth_time: number;
-  requested_at: number;
-  created_at: number;
   expires_at: number;
-  used_at: number | null;
 }
 
 export interface GrantAccessTokensTable {

@@ -99,7 +99,14 @@ class SqliteSession implements DatabaseConnection {
       return { rows: [] };
     }
     if (this.transaction) return (await this.transaction.run(sql, parameters)) as QueryResult<R>;
-    const statement = this.driver.prepare(sql);
+    let statement: BetterSqlite3.Statement;
+    try {
+      statement = this.driver.prepare(sql);
+    } catch {
+      // This connection may judge by a schema the writer has just changed (DDL outside a transaction, as Kysely's
+      // migrator runs it on SQLite): the writer prepares with its own, current schema, and reports a real error.
+      return (await this.writer.run(sql, parameters)) as QueryResult<R>;
+    }
     if (!statement.readonly) return (await this.writer.run(sql, parameters)) as QueryResult<R>;
     if (statement.reader) return { rows: statement.all(parameters) as R[] };
     statement.run(parameters);

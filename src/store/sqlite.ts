@@ -62,6 +62,8 @@ export async function openSqlite(dataDir: string, options: SqliteOptions): Promi
         await sql`commit`.execute(conn);
         return result;
       } catch (error) {
+        // Safe when SQLite already ended the transaction itself (SQLITE_FULL at commit, for one): the writer thread
+        // rolls back only a transaction still open, so the error that says what happened is the one thrown.
         await sql`rollback`.execute(conn);
         throw error;
       }

@@ -34,6 +34,18 @@ function clientInput(request: FastifyRequest) {
   return { authorization: request.headers.authorization, params: (request.body ?? {}) as FormParams, ip: request.ip };
 }
 
+/**
+ * Aborts when the connection closes before the answer is complete. The reason is an error answered as such (to no
+ * one), so that work rolled back for it is not logged as a server failure.
+ */
+function clientGone(reply: FastifyReply): AbortSignal {
+  const gone = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) gone.abort(invalidRequest('the client went away before its answer was ready; nothing was changed', 499));
+  });
+  return gone.signal;
+}
+
 const methodNotAllowed = async (_request: FastifyRequest, reply: FastifyReply) => {
   reply.code(405).header('allow', 'POST').headers(NO_STORE);
   throw invalidRequest('this endpoint accepts only POST with an application/x-www-form-urlencoded body', 405);
@@ -90,7 +102,7 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
       },
     },
     async (request, reply) => {
-      const input = clientInput(request);
+      const input = { ...clientInput(request), signal: clientGone(reply) };
       const response = await gatehouse.tokenEndpoint.handle(input);
       gatehouse.metrics.tokenIssued(String(input.params.grant_type));
       reply.headers(NO_STORE);

@@ -1,10 +1,10 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { AuditLog } from '../../admin/audit-log.js';
-import type { GrantRepository } from '../../store/grants.js';
+import type { AuthorizationCode, GrantRepository } from '../../store/grants.js';
 import { nowSeconds } from '../../store/json-list.js';
 import { sha256Hex } from '../../tokens/hash.js';
 import { OPAQUE_PREFIXES, isWellFormedOpaque } from '../../tokens/opaque.js';
-import { invalidGrant, invalidRequest } from '../errors.js';
+import { invalidGrant, invalidRequest, type OAuthError } from '../errors.js';
 import { required, single } from '../form.js';
 import type { GrantHandler, TokenRequest, TokenResponse } from './grant-handler.js';
 import type { UserTokenIssuer } from './user-tokens.js';
@@ -21,7 +21,8 @@ function pkceMatches(verifier: string, challenge: string): boolean {
 /**
  * RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.6). Everything that proves the caller is the rightful holder — client,
  * redirect URI, verifier — is checked before the code's state is looked at, so a replay by someone without the
- * verifier changes nothing, while a replay by the holder revokes all the code produced (RFC 9700 §4.2.4).
+ * verifier changes nothing, while a replay by the holder revokes all the code produced (RFC 9700 §4.2.4). Redeeming
+ * is one transaction: the code's consumption, the new grant and the record of its tokens.
  */
 export class AuthorizationCodeGrant implements GrantHandler {
   readonly grantType = 'authorization_code';
@@ -30,9 +31,11 @@ export class AuthorizationCodeGrant implements GrantHandler {
     private readonly grants: GrantRepository,
     private readonly issuer: UserTokenIssuer,
     private readonly audit: AuditLog,
+    /** Seconds after the first redemption during which a repeat is refused without revoking anything; 0 disables. */
+    private readonly reuseWindow: number,
   ) {}
 
-  async handle({ client, params, ip }: TokenRequest): Promise<TokenResponse> {
+  async handle({ client, params, ip, signal }: TokenRequest): Promise<TokenResponse> {
     const code = required(params, 'code');
     const verifier = single(params, 'code_verifier');
     const redirectUri = single(params, 'redirect_uri');
@@ -51,25 +54,33 @@ export class AuthorizationCodeGrant implements GrantHandler {
     if (!redirectMatches) throw invalidGrant('redirect_uri does not match the authorization request');
     if (!pkceMatches(verifier, stored.codeChallenge)) throw invalidGrant('code_verifier does not match the code_challenge');
 
-    const replayed = async (grantIds: (string | null)[]) => {
-      for (const id of grantIds) if (id) await this.grants.revokeGrant(id);
-      await this.audit.record({ actor: client.client.clientId, actor_type: 'client', ip }, 'code.replayed', stored.userId, { revoked_grants: grantIds.filter(Boolean) });
-      return invalidGrant('the authorization code was used already; the tokens issued from it are revoked');
-    };
-    if (stored.usedAt !== null) throw await replayed([stored.grantId]);
+    if (stored.usedAt !== null) throw await this.usedAlready(stored, client.client.clientId, ip);
     const grantId = randomUUID();
-    await this.grants.createGrant(grantId, stored.userId, stored.clientId, stored.scopes);
-    if (!(await this.grants.consumeCode(stored.codeHash, grantId))) {
-      // Another request redeemed it a moment ago: the same replay, seen from the other side.
-      const winner = await this.grants.findCode(stored.codeHash);
-      throw await replayed([grantId, winner?.grantId ?? null]);
-    }
-    return this.issuer.issue({
+    const signed = await this.issuer.sign({
       client,
       grantId,
       grant: stored,
       scopes: stored.scopes,
       ...(stored.nonce === null ? {} : { nonce: stored.nonce }),
     });
+    if (!(await this.grants.redeemCode(stored.codeHash, { id: grantId, context: stored, issued: signed.issued }, signal))) {
+      // Another request redeemed it a moment ago; what it wrote is now visible.
+      const winner = await this.grants.findCode(stored.codeHash);
+      throw await this.usedAlready(winner ?? stored, client.client.clientId, ip);
+    }
+    return signed.response;
+  }
+
+  /**
+   * A code presented again by its rightful holder. Within the window of its first redemption this is a concurrent
+   * or retried request of the same client, which loses without harming the winner; later it is a replay, and all
+   * the code produced is revoked (RFC 6749 §4.1.2, RFC 9700 §4.2.4).
+   */
+  private async usedAlready(code: AuthorizationCode, clientId: string, ip: string): Promise<OAuthError> {
+    const sinceFirstUse = nowSeconds() - (code.usedAt ?? nowSeconds());
+    if (this.reuseWindow > 0 && sinceFirstUse <= this.reuseWindow) return invalidGrant('the authorization code was used already');
+    if (code.grantId) await this.grants.revokeGrant(code.grantId);
+    await this.audit.record({ actor: clientId, actor_type: 'client', ip }, 'code.replayed', code.userId, { revoked_grants: code.grantId ? [code.grantId] : [] });
+    return invalidGrant('the authorization code was used already; the tokens issued from it are revoked');
   }
 }

@@ -15,6 +15,8 @@ export interface TokenRequest {
   client: AuthenticatedClient;
   params: FormParams;
   ip: string;
+  /** See ClientAuthInput.signal. */
+  signal?: AbortSignal;
 }
 
 /**

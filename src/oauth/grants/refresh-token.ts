@@ -1,5 +1,5 @@
 import type { AuditLog } from '../../admin/audit-log.js';
-import type { GrantRepository } from '../../store/grants.js';
+import type { GrantRepository, RefreshFamily, RotationDecision } from '../../store/grants.js';
 import { nowSeconds } from '../../store/json-list.js';
 import { sha256Hex } from '../../tokens/hash.js';
 import { OPAQUE_PREFIXES, isWellFormedOpaque } from '../../tokens/opaque.js';
@@ -9,11 +9,25 @@ import { grantScopes, parseScopeParameter } from '../scopes.js';
 import type { GrantHandler, TokenRequest, TokenResponse } from './grant-handler.js';
 import type { UserTokenIssuer } from './user-tokens.js';
 
+/**
+ * What presenting `tokenHash` to its family means. The live token rotates. The token the last rotation replaced is
+ * a retry while that rotation is younger than the window: the client lost the answer (or two tabs refreshed at
+ * once), and the successor it never received is still unused, since using it would have made it the rotated one.
+ * Anything else is reuse (RFC 9700 §4.14.2), including a successor that a retry superseded.
+ */
+export function rotationDecision(tokenHash: string, family: RefreshFamily, now: number, reuseWindow: number): RotationDecision {
+  if (family.revoked) return 'invalid';
+  if (family.liveTokenHash === tokenHash) return 'rotate';
+  const retry = reuseWindow > 0 && family.rotatedTokenHash === tokenHash && family.rotatedAt !== null && now - family.rotatedAt <= reuseWindow;
+  return retry ? 'retry' : 'reused';
+}
 
 /**
  * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): every use returns a new refresh token and retires the old one.
  * Presenting a retired token means two parties hold the family, so the whole grant is revoked — its refresh
- * tokens and its access tokens alike.
+ * tokens and its access tokens alike — unless it is a retry of the last rotation within the reuse window.
+ * The tokens are signed first; the decision, the retirement and the record of what was issued are one
+ * transaction, so a failure at any point leaves the presented token as it was, valid for the client's retry.
  */
 export class RefreshTokenGrant implements GrantHandler {
   readonly grantType = 'refresh_token';
@@ -22,23 +36,27 @@ export class RefreshTokenGrant implements GrantHandler {
     private readonly grants: GrantRepository,
     private readonly issuer: UserTokenIssuer,
     private readonly audit: AuditLog,
+    /** Seconds after a token's first rotation during which presenting it again is a retry; 0 disables. */
+    private readonly reuseWindow: number,
   ) {}
 
-  async handle({ client, params, ip }: TokenRequest): Promise<TokenResponse> {
+  async handle({ client, params, ip, signal }: TokenRequest): Promise<TokenResponse> {
     const presented = required(params, 'refresh_token');
     if (!isWellFormedOpaque(presented, OPAQUE_PREFIXES.refreshToken)) throw invalidGrant('the refresh token is invalid');
     const stored = await this.grants.findRefreshToken(sha256Hex(presented));
-    if (!stored || stored.clientId !== client.client.clientId) throw invalidGrant('the refresh token is invalid');
+    if (!stored || stored.grant.clientId !== client.client.clientId) throw invalidGrant('the refresh token is invalid');
     if (stored.expiresAt <= nowSeconds()) throw invalidGrant('the refresh token has expired');
-    if (stored.grantRevoked) throw invalidGrant('the refresh token has been revoked');
+    if (stored.family.revoked) throw invalidGrant('the refresh token has been revoked');
 
     // Narrowing is allowed, widening is not; omitted means the scope originally granted.
-    const scopes = grantScopes(parseScopeParameter(single(params, 'scope')), new Set(stored.scopes));
-    if (stored.usedAt !== null || !(await this.grants.consumeRefreshToken(stored.tokenHash))) {
-      await this.grants.revokeGrant(stored.grantId);
-      await this.audit.record({ actor: client.client.clientId, actor_type: 'client', ip }, 'refresh_token.reused', stored.userId, { revoked_grant: stored.grantId });
+    const scopes = grantScopes(parseScopeParameter(single(params, 'scope')), new Set(stored.grant.scopes));
+    const signed = await this.issuer.sign({ client, grantId: stored.family.grantId, grant: stored.grant, scopes });
+    const decision = await this.grants.rotate(stored, signed.issued, (family) => rotationDecision(stored.tokenHash, family, nowSeconds(), this.reuseWindow), signal);
+    if (decision === 'reused') {
+      await this.audit.record({ actor: client.client.clientId, actor_type: 'client', ip }, 'refresh_token.reused', stored.grant.userId, { revoked_grant: stored.family.grantId });
       throw invalidGrant('the refresh token was used already; its whole family is revoked');
     }
-    return this.issuer.issue({ client, grantId: stored.grantId, grant: stored, scopes });
+    if (decision === 'invalid') throw invalidGrant('the refresh token has been revoked');
+    return signed.response;
   }
 }

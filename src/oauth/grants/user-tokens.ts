@@ -1,5 +1,5 @@
 import type { IdTokens } from '../../oidc/id-tokens.js';
-import type { GrantContext, GrantRepository } from '../../store/grants.js';
+import type { GrantContext, GrantRepository, IssuedTokens } from '../../store/grants.js';
 import { nowSeconds } from '../../store/json-list.js';
 import type { User } from '../../store/users.js';
 import type { AccessTokens } from '../../tokens/access-tokens.js';
@@ -29,14 +29,22 @@ export interface UserTokenRequest {
   nonce?: string;
 }
 
+/** A token response ready to send, and what of it the store must record before it is sent. */
+export interface SignedUserTokens {
+  response: UserTokenResponse;
+  issued: IssuedTokens;
+}
+
 export interface UserTokenSettings {
   defaultAccessTokenTtl: number;
   refreshTokenTtl: number;
 }
 
 /**
- * Issues what a user's grant yields: an access token listed under the grant (so revoking the grant ends it), a
- * rotated refresh token when offline access was granted, and an ID token when `openid` was.
+ * Makes what a user's grant yields: an access token (to be listed under the grant, so revoking the grant ends it), a
+ * rotated refresh token when offline access was granted, and an ID token when `openid` was. It only signs: the grant
+ * handler records the result in the same transaction that decides the grant, so no write lock is held while
+ * signing and nothing is recorded for a response that is never sent.
  */
 export class UserTokenIssuer {
   constructor(
@@ -48,7 +56,7 @@ export class UserTokenIssuer {
     private readonly settings: UserTokenSettings,
   ) {}
 
-  async issue(request: UserTokenRequest): Promise<UserTokenResponse> {
+  async sign(request: UserTokenRequest): Promise<SignedUserTokens> {
     const { client, grant, grantId } = request;
     const user = await this.findUser(grant.userId);
     if (!user || user.disabledAt !== null) {
@@ -66,13 +74,14 @@ export class UserTokenIssuer {
       ttl,
       authTime: grant.authTime,
     });
-    await this.grants.recordAccessToken(claims.jti, grantId, client.client.clientId, claims.exp);
+    const issued: IssuedTokens = { accessToken: { jti: claims.jti, expiresAt: claims.exp } };
 
+    // A new refresh token keeps the scope of the grant, whatever this access token was narrowed to (§6): the scope
+    // is the grant's, not the token's.
     let refreshToken: string | undefined;
     if (grant.scopes.some((scope) => OFFLINE_SCOPES.has(scope)) && client.client.grantTypes.includes('refresh_token')) {
       refreshToken = generateOpaque(OPAQUE_PREFIXES.refreshToken);
-      // A new refresh token keeps the scope of the grant, whatever this access token was narrowed to (§6).
-      await this.grants.createRefreshToken({ ...grant, tokenHash: sha256Hex(refreshToken), grantId, expiresAt: nowSeconds() + this.settings.refreshTokenTtl });
+      issued.refreshToken = { tokenHash: sha256Hex(refreshToken), expiresAt: nowSeconds() + this.settings.refreshTokenTtl };
     }
     const idToken = scopes.includes('openid')
       ? await this.idTokens.issue({
@@ -87,7 +96,7 @@ export class UserTokenIssuer {
           ...(request.nonce === undefined ? {} : { nonce: request.nonce }),
         })
       : undefined;
-    return {
+    const response: UserTokenResponse = {
       access_token: token,
       token_type: 'bearer',
       expires_in: ttl,
@@ -95,5 +104,6 @@ export class UserTokenIssuer {
       ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
       ...(idToken === undefined ? {} : { id_token: idToken }),
     };
+    return { response, issued };
   }
 }
