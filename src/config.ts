@@ -25,6 +25,16 @@ export interface Config {
   /** Serve /metrics to everyone, not only to loopback clients. */
   publicMetrics: boolean;
   logLevel: string;
+  /** PostgreSQL: opening a connection, waiting for a pooled one, one statement, a transaction left open (ms). */
+  dbConnectTimeoutMs: number;
+  dbAcquireTimeoutMs: number;
+  dbStatementTimeoutMs: number;
+  dbIdleInTransactionTimeoutMs: number;
+  /**
+   * While the database is unavailable, cached clients, APIs, users, signing keys and revocation states keep serving
+   * for at most this long after they were read (s): a change made elsewhere meanwhile takes effect within this bound.
+   */
+  outageMaxStaleness: number;
 }
 
 export class ConfigError extends Error {
@@ -90,5 +100,10 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: flag(env, 'GATEHOUSE_TRUST_PROXY', false),
     publicMetrics: flag(env, 'GATEHOUSE_METRICS_PUBLIC', false),
     logLevel: env.GATEHOUSE_LOG_LEVEL || 'info',
+    dbConnectTimeoutMs: positiveInteger(env, 'GATEHOUSE_DB_CONNECT_TIMEOUT_MS', 5000, 600_000),
+    dbAcquireTimeoutMs: positiveInteger(env, 'GATEHOUSE_DB_ACQUIRE_TIMEOUT_MS', 5000, 600_000),
+    dbStatementTimeoutMs: positiveInteger(env, 'GATEHOUSE_DB_STATEMENT_TIMEOUT_MS', 10_000, 600_000),
+    dbIdleInTransactionTimeoutMs: positiveInteger(env, 'GATEHOUSE_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', 10_000, 600_000),
+    outageMaxStaleness: positiveInteger(env, 'GATEHOUSE_OUTAGE_MAX_STALENESS', 300, 86_400),
   };
 }
