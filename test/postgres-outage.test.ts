@@ -244,39 +244,37 @@ if (requirePostgresCluster()) {
       });
     }
 
-    test('a frozen PostgreSQL: requests that need it get 503 within about the timeouts, /health says so, cached paths still answer', async (t: TestContext) => {
+    /** An answer with how long it took; the generous deadline only means "answered at all". */
+    const timed = async (url: string, init: RequestInit = {}) => {
+      const started = performance.now();
+      const response = await fetch(url, { ...init, signal: AbortSignal.timeout(20_000) });
+      const text = await response.text();
+      return { status: response.status, retryAfter: response.headers.get('retry-after'), text, ms: Math.round(performance.now() - started) };
+    };
+
+    test('a frozen PostgreSQL: a request that needs it gets 503 within about the statement timeout, the next at once; cached paths still answer', async (t: TestContext) => {
       const deployment = await deploy(cluster);
       const admin = adminApi(deployment.view, deployment.adminToken);
+      const adminRead = () => timed(`${deployment.view.url}/admin/clients`, { headers: { authorization: `Bearer ${deployment.adminToken}` } });
       try {
         await cluster.pause();
-        const timed = async (call: () => Promise<Answer>) => {
-          const started = performance.now();
-          const answer = await call();
-          return { answer, ms: Math.round(performance.now() - started) };
-        };
         try {
-          // A generous deadline: the point is an answer at all, where the old code never answered.
-          const deadline = AbortSignal.timeout(20_000);
-          const read = await timed(async () => {
-            const response = await fetch(`${deployment.view.url}/admin/clients`, { headers: { authorization: `Bearer ${deployment.adminToken}` }, signal: deadline });
-            return { status: response.status, headers: response.headers, text: await response.text(), body: undefined };
-          });
-          const health = await timed(async () => {
-            const response = await fetch(`${deployment.view.url}/health`, { signal: AbortSignal.timeout(20_000) });
-            return { status: response.status, headers: response.headers, text: await response.text(), body: undefined };
-          });
-          const cached = await timed(() => postForm(deployment.view, '/oauth2/token', { grant_type: 'client_credentials' }, deployment.app));
-          const again = await timed(() => admin('GET', '/admin/clients'));
-          t.diagnostic(`frozen: admin read ${read.answer.status} after ${read.ms} ms, /health ${health.answer.status} after ${health.ms} ms, client_credentials ${cached.answer.status} after ${cached.ms} ms, admin read again ${again.answer.status} after ${again.ms} ms`);
-          assert.equal(read.answer.status, 503, read.answer.text);
-          assert.equal(read.answer.headers.get('retry-after'), '5');
-          assert.equal(JSON.parse(read.answer.text).error, 'temporarily_unavailable');
-          assert.equal(health.answer.status, 503);
-          assert.equal(JSON.parse(health.answer.text).status, 'unavailable');
-          assert.equal(cached.answer.status, 200, cached.answer.text);
-          // Known to be down: the next request fails fast instead of waiting for its own timeout.
-          assert.equal(again.answer.status, 503);
+          const read = await adminRead();
+          const again = await adminRead();
+          const health = await timed(`${deployment.view.url}/health`);
+          const started = performance.now();
+          const cached = await postForm(deployment.view, '/oauth2/token', { grant_type: 'client_credentials' }, deployment.app);
+          const cachedMs = Math.round(performance.now() - started);
+          t.diagnostic(`frozen: admin read ${read.status} after ${read.ms} ms, again ${again.status} after ${again.ms} ms, /health ${health.status} after ${health.ms} ms, client_credentials ${cached.status} after ${cachedMs} ms`);
+          assert.equal(read.status, 503, read.text);
+          assert.equal(read.retryAfter, '5');
+          assert.equal(JSON.parse(read.text).error, 'temporarily_unavailable');
+          // Known to be down: the next request fails at once instead of waiting for its own timeout.
+          assert.equal(again.status, 503);
           assert.ok(again.ms < read.ms, `the second request waited ${again.ms} ms, the first ${read.ms} ms`);
+          assert.equal(health.status, 503);
+          assert.equal(JSON.parse(health.text).status, 'unavailable');
+          assert.equal(cached.status, 200, cached.text);
         } finally {
           await cluster.resume();
         }
@@ -284,6 +282,94 @@ if (requirePostgresCluster()) {
         assert.equal(back.status, 200, back.text);
         assert.equal((await getWith(deployment.view, '/health')).status, 200);
         assert.equal(deployment.serve.child.exitCode, null);
+      } finally {
+        await deployment.close();
+      }
+    });
+
+    test('a frozen PostgreSQL: /health answers 503 within about the connect timeout', async (t: TestContext) => {
+      const deployment = await deploy(cluster);
+      try {
+        await cluster.pause();
+        let health;
+        try {
+          health = await timed(`${deployment.view.url}/health`);
+        } finally {
+          await cluster.resume();
+        }
+        t.diagnostic(`frozen: /health ${health.status} after ${health.ms} ms`);
+        assert.equal(health.status, 503, health.text);
+        assert.equal(JSON.parse(health.text).status, 'unavailable');
+        const back = await eventually(() => getWith(deployment.view, '/health'), (answer) => answer.status === 200, 15_000);
+        assert.equal(back.status, 200);
+      } finally {
+        await deployment.close();
+      }
+    });
+
+    test('a statement past the statement timeout is cancelled and rolled back, never completed after its request gave up', async (t: TestContext) => {
+      const deployment = await deploy(cluster);
+      const holder = new pg.Client({ connectionString: deployment.view.env.DATABASE_URL });
+      await holder.connect();
+      try {
+        // Another session holds the clients table against writes, as a long migration or a stuck transaction does.
+        await holder.query('BEGIN');
+        await holder.query('LOCK TABLE clients IN EXCLUSIVE MODE');
+        const answer = timed(`${deployment.view.url}/admin/clients`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${deployment.adminToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'written too late' }),
+        });
+        // Held well past the 1.5 s statement timeout, then let go: a write still waiting would now complete.
+        const held = await Promise.race([answer.then(() => 'answered'), new Promise((resolve) => setTimeout(resolve, 4000, 'still waiting'))]);
+        await holder.query('ROLLBACK');
+        const created = await answer;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const rows = (await holder.query('SELECT count(*)::int AS n FROM clients WHERE name = $1', ['written too late'])).rows as { n: number }[];
+        t.diagnostic(`locked table: POST ${held} at 4 s, answered ${created.status} after ${created.ms} ms; rows written: ${rows[0]!.n}`);
+        assert.equal(created.status, 503, created.text);
+        assert.equal(created.retryAfter, '5');
+        assert.equal(JSON.parse(created.text).error, 'temporarily_unavailable');
+        assert.equal(rows[0]!.n, 0);
+        // The connection that timed out is fine: the server answered the cancellation, so nothing is marked down.
+        assert.equal((await adminApi(deployment.view, deployment.adminToken)('GET', '/admin/clients')).status, 200);
+      } finally {
+        await holder.end();
+        await deployment.close();
+      }
+    });
+
+    test('cached answers stand in for the database only up to GATEHOUSE_OUTAGE_MAX_STALENESS', async (t: TestContext) => {
+      const deployment = await deploy(cluster, { GATEHOUSE_OUTAGE_MAX_STALENESS: '2' });
+      const cc = () => postForm(deployment.view, '/oauth2/token', { grant_type: 'client_credentials' }, deployment.app);
+      try {
+        assert.equal((await cc()).status, 200);
+        await cluster.stop('immediate');
+        let early: Answer;
+        let late: Answer;
+        let lateJwks: Answer;
+        let unknownStatus: Answer;
+        try {
+          early = await cc();
+          // A token issued from the cache during the outage: its revocation status was never read, so it cannot be
+          // vouched for (RFC 7662 §2.2), and introspection must not say active.
+          unknownStatus = early.status === 200 ? await introspect(deployment.view, deployment.introspector, (early.body as { access_token: string }).access_token) : early;
+          await new Promise((resolve) => setTimeout(resolve, 2500));
+          late = await cc();
+          lateJwks = await getWith(deployment.view, '/.well-known/jwks.json');
+        } finally {
+          await cluster.start();
+        }
+        t.diagnostic(`staleness 2 s: client_credentials ${early.status} at once, ${late.status} after 2.5 s; JWKS ${lateJwks.status}; introspection of a token never looked up ${unknownStatus.status}`);
+        assert.equal(early.status, 200, early.text);
+        assert.equal(unknownStatus.status, 503, unknownStatus.text);
+        assert.deepEqual(unknownStatus.body, { error: 'temporarily_unavailable', error_description: 'the service is temporarily unavailable; retry later' });
+        for (const answer of [late, lateJwks]) {
+          assert.equal(answer.status, 503, answer.text);
+          assert.equal(answer.headers.get('retry-after'), '5');
+        }
+        const back = await eventually(cc, (answer) => answer.status === 200, 15_000);
+        assert.equal(back.status, 200, back.text);
       } finally {
         await deployment.close();
       }
@@ -330,5 +416,12 @@ describe('start-up against a server that accepts TCP and never answers', () => {
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, new RegExp(`^gatehouse: .*cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port}: connection timed out after 1000 ms\\n$`));
     assert.equal(result.stdout, '');
+  });
+
+  test('a port nobody listens on is named as refused, at once', async () => {
+    const port = await freePort();
+    const result = await gatehouse({ DATABASE_URL: `postgres://gatehouse@127.0.0.1:${port}/gatehouse`, ...unusedDataDir(), PORT: String(await freePort()), ...TIMEOUTS }, 'serve');
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, new RegExp(`cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port}: connection refused\\n$`));
   });
 });
