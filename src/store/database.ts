@@ -37,7 +37,10 @@ export interface Store {
 export interface PostgresTimeouts {
   /** Opening a connection (TCP, TLS, authentication). */
   connectMs: number;
-  /** Waiting for a free connection from the pool. */
+  /**
+   * Waiting for a connection from the pool. pg-pool bounds a queued wait by the connect timeout as well, so the
+   * effective bound is the smaller of the two.
+   */
   acquireMs: number;
   /** One statement, cancelled by the server (and given up on by the client shortly after, should the server not answer). */
   statementMs: number;
