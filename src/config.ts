@@ -36,6 +36,16 @@ export interface Config {
    * is taken for the same client's retry rather than reuse; 0 disables.
    */
   refreshReuseWindow: number;
+  /** PostgreSQL: opening a connection, waiting for a pooled one, one statement, a transaction left open (ms). */
+  dbConnectTimeoutMs: number;
+  dbAcquireTimeoutMs: number;
+  dbStatementTimeoutMs: number;
+  dbIdleInTransactionTimeoutMs: number;
+  /**
+   * While the database is unavailable, cached clients, APIs, users, signing keys and revocation states keep serving
+   * for at most this long after they were read (s): a change made elsewhere meanwhile takes effect within this bound.
+   */
+  outageMaxStaleness: number;
 }
 
 export class ConfigError extends Error {
@@ -111,5 +121,10 @@ export function loadConfig(env: Env = process.env): Config {
     dbWriteTimeoutMs: positiveInteger(env, 'GATEHOUSE_DB_WRITE_TIMEOUT_MS', 10_000, 10 * 60_000),
     // Short, as Okta's and Auth0's: long enough for a lost answer's retry, too short to be a thief's grace period.
     refreshReuseWindow: nonNegativeInteger(env, 'GATEHOUSE_REFRESH_REUSE_WINDOW', 10, 300),
+    dbConnectTimeoutMs: positiveInteger(env, 'GATEHOUSE_DB_CONNECT_TIMEOUT_MS', 5000, 600_000),
+    dbAcquireTimeoutMs: positiveInteger(env, 'GATEHOUSE_DB_ACQUIRE_TIMEOUT_MS', 5000, 600_000),
+    dbStatementTimeoutMs: positiveInteger(env, 'GATEHOUSE_DB_STATEMENT_TIMEOUT_MS', 10_000, 600_000),
+    dbIdleInTransactionTimeoutMs: positiveInteger(env, 'GATEHOUSE_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', 10_000, 600_000),
+    outageMaxStaleness: positiveInteger(env, 'GATEHOUSE_OUTAGE_MAX_STALENESS', 300, 86_400),
   };
 }

@@ -25,7 +25,7 @@ import { ApiRepository } from './store/apis.js';
 import { AuditRepository } from './store/audit.js';
 import { ClientRepository } from './store/clients.js';
 import { ConsentRepository } from './store/consents.js';
-import { openStore, type Store } from './store/database.js';
+import { openStore, storeOptionsOf, type Store } from './store/database.js';
 import { GenerationCache } from './store/generation-cache.js';
 import { GrantRepository, type GrantPurgeCounts } from './store/grants.js';
 import { InteractionRepository } from './store/interactions.js';
@@ -86,7 +86,8 @@ export interface GatehouseOptions {
 }
 
 export async function createGatehouse(config: Config, options: GatehouseOptions = {}): Promise<Gatehouse> {
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: options.migrate ?? true, writeTimeoutMs: config.dbWriteTimeoutMs });
+  const store = await openStore(storeOptionsOf(config, options.migrate ?? true));
+  const staleIfUnavailableMs = config.outageMaxStaleness * 1000;
   try {
     const clients = new ClientRepository(store);
     const roles = new RoleRepository(store);
@@ -98,11 +99,11 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
     const interactions = new InteractionRepository(store);
     const revocations = new RevocationRepository(store);
     const throttle = new LoginThrottleRepository(store);
-    const directory = new ClientDirectory(store, clients, roles);
-    const apiCache = new GenerationCache(store, (identifier) => apis.get(identifier), { maxAgeMs: 30_000, maxEntries: 1000 });
+    const directory = new ClientDirectory(store, staleIfUnavailableMs, clients, roles);
+    const apiCache = new GenerationCache(store, (identifier) => apis.get(identifier), { maxAgeMs: 30_000, maxEntries: 1000, staleIfUnavailableMs });
     const findApi = (identifier: string) => apiCache.get(identifier);
     // Users change rarely and every change that matters here (disabling) announces itself.
-    const userCache = new GenerationCache(store, (id) => users.get(id), { maxAgeMs: 30_000, maxEntries: 10_000 });
+    const userCache = new GenerationCache(store, (id) => users.get(id), { maxAgeMs: 30_000, maxEntries: 10_000, staleIfUnavailableMs });
     const findUser = (id: string) => userCache.get(id);
     const roleScopesOf = async (userId: string): Promise<ReadonlySet<string>> => {
       const user = await findUser(userId);
@@ -115,8 +116,8 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       const longest = await store.db.selectFrom('clients').select((eb) => eb.fn.max('access_token_ttl').as('ttl')).executeTakeFirst();
       // A minute more than the longest token lifetime covers clock skew at resource servers.
       return Math.max(config.accessTokenTtl, config.idTokenTtl, Number(longest?.ttl ?? 0)) + 60;
-    });
-    const accessTokens = new AccessTokens(config.issuer, keys, revocations, directory, store);
+    }, staleIfUnavailableMs);
+    const accessTokens = new AccessTokens(config.issuer, keys, revocations, directory, store, staleIfUnavailableMs);
     const idTokens = new IdTokens(config.issuer, keys, config.idTokenTtl);
     const userTokens = new UserTokenIssuer(accessTokens, idTokens, grants, findUser, roleScopesOf, {
       defaultAccessTokenTtl: config.accessTokenTtl,

@@ -57,3 +57,26 @@ test('the refresh reuse window defaults to 10 s, 0 turns it off, and it is bound
   assert.throws(() => loadConfig({ GATEHOUSE_REFRESH_REUSE_WINDOW: '301' }), /GATEHOUSE_REFRESH_REUSE_WINDOW must be between 0 and 300/);
   assert.throws(() => loadConfig({ GATEHOUSE_REFRESH_REUSE_WINDOW: '-1' }), /GATEHOUSE_REFRESH_REUSE_WINDOW must be a whole number/);
 });
+
+test('database timeouts (ms) and the outage staleness bound (s) have defaults and refuse nonsense', () => {
+  const config = loadConfig({});
+  assert.equal(config.dbConnectTimeoutMs, 5000);
+  assert.equal(config.dbAcquireTimeoutMs, 5000);
+  assert.equal(config.dbStatementTimeoutMs, 10_000);
+  assert.equal(config.dbIdleInTransactionTimeoutMs, 10_000);
+  assert.equal(config.outageMaxStaleness, 300);
+  const custom = loadConfig({
+    GATEHOUSE_DB_CONNECT_TIMEOUT_MS: '1000',
+    GATEHOUSE_DB_ACQUIRE_TIMEOUT_MS: '2000',
+    GATEHOUSE_DB_STATEMENT_TIMEOUT_MS: '3000',
+    GATEHOUSE_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: '4000',
+    GATEHOUSE_OUTAGE_MAX_STALENESS: '60',
+  });
+  assert.deepEqual(
+    [custom.dbConnectTimeoutMs, custom.dbAcquireTimeoutMs, custom.dbStatementTimeoutMs, custom.dbIdleInTransactionTimeoutMs, custom.outageMaxStaleness],
+    [1000, 2000, 3000, 4000, 60],
+  );
+  assert.throws(() => loadConfig({ GATEHOUSE_DB_STATEMENT_TIMEOUT_MS: '0' }), (e: unknown) => e instanceof ConfigError && /GATEHOUSE_DB_STATEMENT_TIMEOUT_MS/.test(e.message));
+  assert.throws(() => loadConfig({ GATEHOUSE_DB_CONNECT_TIMEOUT_MS: '5s' }), /GATEHOUSE_DB_CONNECT_TIMEOUT_MS must be a whole number/);
+  assert.throws(() => loadConfig({ GATEHOUSE_OUTAGE_MAX_STALENESS: '999999' }), /GATEHOUSE_OUTAGE_MAX_STALENESS must be between 1 and 86400/);
+});

@@ -6,7 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { SqliteAdapter, sql, type Kysely } from 'kysely';
 import { loadConfig } from '../src/config.js';
 import { createGatehouse, type PurgeReport } from '../src/gatehouse.js';
-import { openStore, type Store } from '../src/store/database.js';
+import { openStore, storeOptionsOf, type Store } from '../src/store/database.js';
 import { nowSeconds } from '../src/store/json-list.js';
 import { PURGE_BATCH_SIZE } from '../src/store/purge.js';
 import type { Database } from '../src/store/schema.js';
@@ -83,7 +83,7 @@ const none = Object.fromEntries(TABLES.map((table) => [table, 0]));
 const each = (n: number) => Object.fromEntries(TABLES.map((table) => [table, n]));
 
 /** Opens the store named by a CLI environment (for seeding what a separate process will purge). */
-const storeOf = (env: Record<string, string>): Promise<Store> => openStore({ databaseUrl: env.DATABASE_URL, dataDir: env.GATEHOUSE_DATA_DIR!, writeTimeoutMs: 10_000 });
+const storeOf = (env: Record<string, string>): Promise<Store> => openStore(storeOptionsOf(loadConfig(env)));
 
 /** The indexes the purge filters through: name, table, column. */
 const PURGE_INDEXES = [

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Kysely } from 'kysely';
-import { openStore, type Store } from '../src/store/database.js';
+import { loadConfig } from '../src/config.js';
+import { openStore, storeOptionsOf, type Store } from '../src/store/database.js';
 import { GrantRepository } from '../src/store/grants.js';
 import { nowSeconds } from '../src/store/json-list.js';
 import { migrateToLatest } from '../src/store/migrations.js';
@@ -25,7 +26,7 @@ for (const backend of backends()) {
       cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
       const database = backend.postgresUrl ? await createPostgresDatabase(backend.postgresUrl) : undefined;
       if (database) cleanup.push(database.drop);
-      const store: Store = await openStore({ databaseUrl: database?.url, dataDir, migrate: false, writeTimeoutMs: 10_000 });
+      const store: Store = await openStore(storeOptionsOf(loadConfig({ GATEHOUSE_DATA_DIR: dataDir, ...(database ? { DATABASE_URL: database.url } : {}) }), false));
       cleanup.push(() => store.close());
       const old = store.db as unknown as Kysely<any>;
       await migrateToLatest(old, '0003_console_and_audit');

@@ -6,7 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
 import { StoreUnavailableError, isUniqueViolation, unavailableReason } from '../src/store/errors.js';
-import { openStore, type Store } from '../src/store/database.js';
+import { loadConfig } from '../src/config.js';
+import { openStore, storeOptionsOf, type Store } from '../src/store/database.js';
 
 /**
  * The SQLite store's writer thread, on a real file: transactions and the statements around them, the write
@@ -18,7 +19,7 @@ describe('SQLite writer thread', () => {
   let store: Store;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gatehouse-writer-'));
-    store = await openStore({ databaseUrl: undefined, dataDir: dir, writeTimeoutMs: WRITE_TIMEOUT_MS });
+    store = await openStore(storeOptionsOf(loadConfig({ GATEHOUSE_DATA_DIR: dir, GATEHOUSE_DB_WRITE_TIMEOUT_MS: String(WRITE_TIMEOUT_MS) })));
   });
   after(async () => {
     await store?.close();
@@ -98,7 +99,7 @@ describe('SQLite writer thread', () => {
   test('close() ends the writer thread; a write afterwards is refused', async () => {
     const threads = () => process.getActiveResourcesInfo().filter((kind) => kind === 'MessagePort').length;
     const running = threads();
-    const other = await openStore({ databaseUrl: undefined, dataDir: dir, writeTimeoutMs: WRITE_TIMEOUT_MS });
+    const other = await openStore(storeOptionsOf(loadConfig({ GATEHOUSE_DATA_DIR: dir, GATEHOUSE_DB_WRITE_TIMEOUT_MS: String(WRITE_TIMEOUT_MS) })));
     assert.equal(threads(), running + 1);
     await other.db.insertInto('roles').values(role('from-other')).execute();
     await other.close();

@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Store } from '../store/database.js';
+import { unavailableReason } from '../store/errors.js';
 import type { KeyInfo } from './key-info.js';
 import { nowSeconds } from '../store/json-list.js';
 import { SigningKeyRepository, type SigningKeyRow } from '../store/signing-keys.js';
@@ -34,6 +35,9 @@ export interface PublicJwk extends JWK {
 
 interface LoadedKeys {
   generation: number;
+  /** Date.now() when the rows were read: how stale this set is while the store cannot be asked again. */
+  loadedAt: number;
+  rows: SigningKeyRow[];
   signing: Map<SigningAlgorithm, SigningKey>;
   verification: Map<string, VerificationKey>;
   jwks: { keys: PublicJwk[] };
@@ -66,6 +70,8 @@ export class KeyStore {
     private readonly masterKey: Buffer,
     /** Longest lifetime of anything signed, so a retired key is published for at least that long. */
     private readonly maxSignedLifetime: () => Promise<number>,
+    /** While the store is unavailable, keys read at most this long ago keep signing and stay published. */
+    private readonly staleIfUnavailableMs: number,
   ) {
     this.repository = new SigningKeyRepository(store);
   }
@@ -131,16 +137,36 @@ export class KeyStore {
     const loaded = this.loaded;
     if (loaded && loaded.generation === generation && nowSeconds() < loaded.nextExpiry) return loaded;
     // Concurrent requests share one reload instead of each querying the store.
-    this.loading ??= this.load(generation).finally(() => {
-      this.loading = undefined;
-    });
+    this.loading ??= this.load(generation)
+      .catch((error: unknown) => this.stale(loaded, error))
+      .finally(() => {
+        this.loading = undefined;
+      });
     return this.loading;
   }
 
   private async load(generation: number): Promise<LoadedKeys> {
     const now = nowSeconds();
     await this.repository.destroyExpiredPrivateParts(now);
-    const rows = await this.repository.listPublishable(now);
+    const loaded = this.assemble(generation, Date.now(), await this.repository.listPublishable(now));
+    this.loaded = loaded;
+    return loaded;
+  }
+
+  /**
+   * The keys last read, while the store is unavailable and they are younger than the staleness bound: tokens keep
+   * being signed and verified, and the JWKS served, through an outage. A rotation made elsewhere meanwhile is
+   * missed for at most that long, which is harmless (the old key stays published for every token's lifetime).
+   * A retired key whose publication ended in the meantime is dropped as the store would have dropped it.
+   */
+  private stale(loaded: LoadedKeys | undefined, error: unknown): LoadedKeys {
+    if (!loaded || unavailableReason(error) === undefined || Date.now() - loaded.loadedAt >= this.staleIfUnavailableMs) throw error;
+    return nowSeconds() < loaded.nextExpiry ? loaded : this.assemble(loaded.generation, loaded.loadedAt, loaded.rows);
+  }
+
+  private assemble(generation: number, loadedAt: number, publishable: SigningKeyRow[]): LoadedKeys {
+    const now = nowSeconds();
+    const rows = publishable.filter((row) => row.status === 'active' || (row.publish_until !== null && row.publish_until > now));
     const signing = new Map<SigningAlgorithm, SigningKey>();
     const verification = new Map<string, VerificationKey>();
     const keys: PublicJwk[] = [];
@@ -153,9 +179,7 @@ export class KeyStore {
       if (row.status === 'active') signing.set(row.alg, { kid: row.kid, alg: row.alg, privateKey: this.privateKey(row) });
       if (row.publish_until !== null) nextExpiry = Math.min(nextExpiry, row.publish_until);
     }
-    const loaded = { generation, signing, verification, jwks: { keys }, nextExpiry };
-    this.loaded = loaded;
-    return loaded;
+    return { generation, loadedAt, rows, signing, verification, jwks: { keys }, nextExpiry };
   }
 
   private privateKey(row: SigningKeyRow): KeyObject {

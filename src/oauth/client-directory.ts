@@ -9,11 +9,15 @@ export interface ResolvedClient {
   allowedScopes: ReadonlySet<string>;
 }
 
-/** Client lookups for the protocol core, cached so that the token endpoint's hot path does not touch the store. */
+/**
+ * Client lookups for the protocol core, cached so that the token endpoint's hot path does not touch the store. While
+ * the store is unavailable a client read within `staleIfUnavailableMs` keeps authenticating (client_credentials
+ * needs nothing else); a client revoked elsewhere meanwhile is refused once that bound has passed.
+ */
 export class ClientDirectory {
   private readonly cache: GenerationCache<ResolvedClient>;
 
-  constructor(store: Store, clients = new ClientRepository(store), roles = new RoleRepository(store)) {
+  constructor(store: Store, staleIfUnavailableMs: number, clients = new ClientRepository(store), roles = new RoleRepository(store)) {
     this.cache = new GenerationCache(
       store,
       async (clientId) => {
@@ -24,7 +28,7 @@ export class ClientDirectory {
         for (const scopes of roleScopes.values()) for (const scope of scopes) allowed.add(scope);
         return { client, allowedScopes: allowed };
       },
-      { maxAgeMs: 30_000, maxEntries: 10_000 },
+      { maxAgeMs: 30_000, maxEntries: 10_000, staleIfUnavailableMs },
     );
   }
 

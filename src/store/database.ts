@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { Config } from '../config.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -39,18 +40,50 @@ export interface Store {
   exec?(sql: string): Promise<void>;
 }
 
+/** PostgreSQL's time limits, in milliseconds; each bounds a wait that a stalled or unreachable server would make endless. */
+export interface PostgresTimeouts {
+  /** Opening a connection (TCP, TLS, authentication). */
+  connectMs: number;
+  /**
+   * Waiting for a connection from the pool. pg-pool bounds a queued wait by the connect timeout as well, so the
+   * effective bound is the smaller of the two.
+   */
+  acquireMs: number;
+  /** One statement, cancelled by the server (and given up on by the client shortly after, should the server not answer). */
+  statementMs: number;
+  /** A session that left a transaction open this long is ended by the server, rolling the transaction back. */
+  idleInTransactionMs: number;
+}
+
 export interface StoreOptions {
   databaseUrl: string | undefined;
   dataDir: string;
   migrate?: boolean;
   /** SQLite only: see Config.dbWriteTimeoutMs. */
   writeTimeoutMs: number;
+  postgres: PostgresTimeouts;
+}
+
+/** The store's settings in a configuration. */
+export function storeOptionsOf(config: Config, migrate = true): StoreOptions {
+  return {
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    migrate,
+    writeTimeoutMs: config.dbWriteTimeoutMs,
+    postgres: {
+      connectMs: config.dbConnectTimeoutMs,
+      acquireMs: config.dbAcquireTimeoutMs,
+      statementMs: config.dbStatementTimeoutMs,
+      idleInTransactionMs: config.dbIdleInTransactionTimeoutMs,
+    },
+  };
 }
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   // Only the driver in use is loaded: each costs start-up time and memory.
   const store = options.databaseUrl
-    ? await (await import('./postgres.js')).openPostgres(options.databaseUrl)
+    ? await (await import('./postgres.js')).openPostgres(options.databaseUrl, options.postgres)
     : await (await import('./sqlite.js')).openSqlite(options.dataDir, { writeTimeoutMs: options.writeTimeoutMs });
   if (options.migrate !== false) {
     try {
@@ -63,12 +96,28 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return store;
 }
 
-export async function measure(dialect: Dialect, db: Kysely<Database>): Promise<DatabaseHealth> {
+/** Times `select 1`; with a deadline, a database that does not answer in time is reported not ok rather than waited for. */
+export async function measure(dialect: Dialect, db: Kysely<Database>, deadlineMs?: number): Promise<DatabaseHealth> {
   const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await sql`select 1`.execute(db);
+    const answered = sql`select 1`.execute(db);
+    if (deadlineMs === undefined) {
+      await answered;
+    } else {
+      // The query is left to its own statement timeout; only the wait for it ends here.
+      answered.catch(() => {});
+      await Promise.race([
+        answered,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${deadlineMs} ms`)), deadlineMs);
+        }),
+      ]);
+    }
     return { ok: true, dialect, latencyMs: Math.round((performance.now() - started) * 100) / 100 };
   } catch (error) {
     return { ok: false, dialect, error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -1,77 +1,220 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
+import type { Client, ClientConfig, PoolClient } from 'pg';
 import type { Database } from './schema.js';
-import { measure, type Store } from './database.js';
+import { Availability } from './availability.js';
+import { measure, type PostgresTimeouts, type Store } from './database.js';
+import { StoreUnavailableError, unavailableReason } from './errors.js';
 import { migrateToLatest } from './migrations.js';
 
 const CHANNEL = 'gatehouse_changes';
 
 const int8AsNumber = (value: string) => Number(value);
 
-export async function openPostgres(databaseUrl: string): Promise<Store> {
+/**
+ * The client-side guard on a statement fires this long after the server's own statement_timeout should have: on a
+ * live server the server cancels first (57014, the transaction rolled back), and the guard only ends the waits that
+ * a frozen or unreachable server would otherwise make endless.
+ */
+const CLIENT_GUARD_MARGIN_MS = 1000;
+
+// Failures of the connection rather than of the statement: the server is gone, restarting, refusing connections or
+// not answering at all. SQLSTATE class 08 and 57P01-57P03 (admin shutdown, crash shutdown, cannot connect now).
+const CONNECTION_SQLSTATE = /^(08...|57P0[1-3])$/;
+const CONNECTION_MESSAGE = /Connection terminated|Query read timeout|Client has encountered a connection error|not queryable/i;
+
+function isConnectionFailure(error: unknown): boolean {
+  if (!(error instanceof Error) || unavailableReason(error) === undefined) return false;
+  const code = (error as { code?: unknown }).code;
+  return (typeof code === 'string' && (CONNECTION_SQLSTATE.test(code) || /^E[A-Z]+$/.test(code))) || CONNECTION_MESSAGE.test(error.message);
+}
+
+/** host:port of the URL, for messages: never the user or the password. */
+function serverAddress(databaseUrl: string): string {
+  try {
+    const url = new URL(databaseUrl);
+    return `${url.hostname || 'localhost'}:${url.port || '5432'}`;
+  } catch {
+    return 'the configured address';
+  }
+}
+
+/** Why a first connection failed, as an operator needs to read it at start-up. */
+function connectFailure(error: unknown, where: string, elapsedMs: number, timeoutMs: number): Error {
+  const code = (error as { code?: unknown })?.code;
+  if (elapsedMs >= timeoutMs) return new StoreUnavailableError(`cannot reach PostgreSQL at ${where}: connection timed out after ${timeoutMs} ms`, { cause: error });
+  if (code === 'ECONNREFUSED') return new StoreUnavailableError(`cannot reach PostgreSQL at ${where}: connection refused`, { cause: error });
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new StoreUnavailableError(`cannot reach PostgreSQL at ${where}: host not found`, { cause: error });
+  const reason = unavailableReason(error);
+  if (reason !== undefined) return new StoreUnavailableError(`cannot reach PostgreSQL at ${where}: ${reason}`, { cause: error });
+  // Authentication, a missing database, TLS: the server answered; its message names no secret.
+  return new Error(`PostgreSQL at ${where} refused the connection: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+}
+
+export async function openPostgres(databaseUrl: string, timeouts: PostgresTimeouts): Promise<Store> {
   const { default: pg } = await import('pg');
   const types = {
     getTypeParser: (oid: number, format?: 'text' | 'binary') =>
       oid === pg.types.builtins.INT8 ? int8AsNumber : pg.types.getTypeParser(oid, format as 'text'),
   };
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, types });
-  // An idle client that errors (server restart) must not crash the process; the pool replaces it.
-  pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const where = serverAddress(databaseUrl);
+  // Keepalive lets the kernel notice a peer that vanished without closing (a partition) on idle connections.
+  const connection: ClientConfig = { connectionString: databaseUrl, types, connectionTimeoutMillis: timeouts.connectMs, keepAlive: true };
+  const pool = new pg.Pool({
+    ...connection,
+    max: 10,
+    // Enforced by the server: a statement running too long is cancelled, and a session that left a transaction
+    // open (its client gone or stuck) is ended, so the transaction is rolled back and its locks released.
+    statement_timeout: timeouts.statementMs,
+    idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
+    // Enforced here, for a server that does not answer at all; the connection is then discarded (see guard).
+    query_timeout: timeouts.statementMs + CLIENT_GUARD_MARGIN_MS,
+  });
 
   let counter = 0;
-  let listening = false;
   let closed = false;
-  let listener: import('pg').Client | undefined;
-  let retry: NodeJS.Timeout | undefined;
+  /** The LISTEN connection while it is connected; undefined while we cannot hear other processes' changes. */
+  let listener: Client | undefined;
 
-  const listen = async () => {
-    const client = new pg.Client({ connectionString: databaseUrl, types });
+  const dropListener = (client: Client) => {
+    if (listener === client) listener = undefined;
+    client.end().catch(() => {});
+  };
+  const connectListener = async (): Promise<void> => {
+    const client = new pg.Client({ ...connection, query_timeout: timeouts.connectMs });
     client.on('notification', () => {
       counter += 1;
     });
     client.on('error', () => {
-      listening = false;
-      client.end().catch(() => {});
-      scheduleListen();
+      dropListener(client);
+      availability.markUnavailable('connection lost');
     });
+    const started = performance.now();
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANNEL}`);
-      listener = client;
-      listening = true;
-      counter += 1; // anything may have changed while we were not listening
-    } catch {
-      client.end().catch(() => {});
-      scheduleListen();
+    } catch (error) {
+      dropListener(client);
+      throw connectFailure(error, where, performance.now() - started, timeouts.connectMs);
     }
+    listener = client;
+    counter += 1; // anything may have changed while we were not listening
   };
-  const scheduleListen = () => {
-    if (closed || retry) return;
-    retry = setTimeout(() => {
-      retry = undefined;
-      void listen();
-    }, 1000);
-    retry.unref();
+  // The probe is the LISTEN connection itself: the database is back when it is connected again and answers.
+  const availability = new Availability(
+    async () => {
+      if (closed) throw new StoreUnavailableError('closed');
+      if (!listener) return connectListener();
+      const client = listener;
+      try {
+        await client.query('select 1');
+      } catch (error) {
+        dropListener(client);
+        throw error;
+      }
+    },
+    // Catch-up: whatever changed during the outage was not announced to us, so every cache reloads.
+    () => {
+      counter += 1;
+    },
+  );
+
+  // A client checked out of the pool has no error listener of pg-pool's: without one, a connection lost under a
+  // query (server stopped, backend terminated) is an unhandled 'error' event that ends the process. The failure
+  // itself reaches the request through its query, which rejects; here it only must not crash anything.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
+  // An idle client that errors is removed by the pool; the next checkout connects anew (or fails and marks us down).
+  pool.on('error', () => {});
+
+  /**
+   * One pool client as Kysely uses it. A connection-level failure marks the database unavailable and discards the
+   * connection when it is released, so a statement that the client-side guard gave up on can never be followed by
+   * another (a COMMIT) on the same connection once a frozen server wakes: the server sees the session end and
+   * rolls its open transaction back.
+   */
+  const guard = (client: PoolClient): PostgresPoolClient => {
+    let broken: Error | undefined;
+    const query = async (text: string, parameters: ReadonlyArray<unknown>) => {
+      try {
+        return await client.query(text, parameters as unknown[]);
+      } catch (error) {
+        if (isConnectionFailure(error)) {
+          broken = error as Error;
+          availability.markUnavailable(unavailableReason(error)!);
+        }
+        throw error;
+      }
+    };
+    // Kysely passes a cursor only when the dialect is given a cursor class, which this one is not.
+    return { query: query as unknown as PostgresPoolClient['query'], release: () => client.release(broken) };
   };
-  await listen();
+  /** A pool client within the acquire timeout, or a StoreUnavailableError; a client that comes late goes back. */
+  const acquire = () =>
+    new Promise<PoolClient>((resolve, reject) => {
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        reject(new StoreUnavailableError(`no database connection free within ${timeouts.acquireMs} ms`));
+      }, timeouts.acquireMs);
+      pool.connect().then(
+        (client) => {
+          clearTimeout(timer);
+          if (timedOut) client.release();
+          else resolve(client);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          if (isConnectionFailure(error)) availability.markUnavailable(unavailableReason(error)!);
+          if (!timedOut) reject(error);
+        },
+      );
+    });
+  const gatedPool: PostgresPool = {
+    connect: async () => {
+      availability.assertAvailable();
+      return guard(await acquire());
+    },
+    end: () => pool.end(),
+  };
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: gatedPool }) });
+
+  // The first connection doubles as the start-up check: an unreachable server is named at once, not after a hang.
+  await connectListener();
 
   return {
     db,
     dialect: 'postgres',
     writeTransaction: (work) => db.transaction().execute(work),
-    // Kysely's migrator takes an advisory lock on PostgreSQL.
-    migrate: () => migrateToLatest(db),
-    // While the listener is down nothing can be trusted to be fresh: every call is a new generation.
-    generation: () => (listening ? counter : ++counter),
+    // Migrations may legitimately run longer than a request's statement timeout (an index on a big table, or
+    // waiting for another process's migration lock), so they get a connection of their own without one. Kysely's
+    // migrator takes an advisory lock on PostgreSQL.
+    migrate: async () => {
+      const migrator = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ ...connection, max: 1 }) }) });
+      try {
+        return await migrateToLatest(migrator);
+      } finally {
+        await migrator.destroy();
+      }
+    },
+    // While the listener is down nothing can be trusted to be fresh: every call is a new generation, and caches
+    // reload (or, while the database is unavailable too, fall back to what they hold; see GenerationCache).
+    generation: () => (listener ? counter : ++counter),
     announceChange: async () => {
       counter += 1;
       await sql`select pg_notify(${CHANNEL}, '')`.execute(db);
     },
-    health: () => measure('postgres', db),
+    // Bounded: a frozen server must not hold /health for the length of the statement guard.
+    health: async () => {
+      if (availability.reason !== undefined) return { ok: false, dialect: 'postgres', error: availability.reason };
+      const health = await measure('postgres', db, timeouts.connectMs);
+      if (!health.ok) availability.markUnavailable(health.error ?? 'health check failed');
+      return health;
+    },
     close: async () => {
       closed = true;
-      if (retry) clearTimeout(retry);
-      await listener?.end().catch(() => {});
+      availability.close();
+      if (listener) dropListener(listener);
       await db.destroy();
     },
   };

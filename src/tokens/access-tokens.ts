@@ -31,7 +31,10 @@ export class AccessTokens {
   readonly keyResolver: JWTVerifyGetKey;
   /**
    * Whether a jti is revoked, remembered until the store's change generation moves: every revocation announces
-   * itself, so a resource server introspecting the same token again costs no query.
+   * itself, so a resource server introspecting the same token again costs no query. While the store is unavailable
+   * a status read within `staleIfUnavailableMs` still answers; a status never read (or read longer ago) cannot be
+   * answered, and the lookup fails as the store does (a 503), never "not revoked": RFC 7662 §2.2 allows
+   * `active: true` only for a token known to be valid.
    */
   private readonly revocationStatus: GenerationCache<{ revoked: boolean }>;
 
@@ -41,10 +44,12 @@ export class AccessTokens {
     private readonly revocations: RevocationRepository,
     private readonly clients: ClientDirectory,
     store: Store,
+    staleIfUnavailableMs: number,
   ) {
     this.revocationStatus = new GenerationCache(store, async (jti) => ({ revoked: await this.revocations.isRevoked(jti) }), {
       maxAgeMs: 60_000,
       maxEntries: 50_000,
+      staleIfUnavailableMs,
     });
     this.keyResolver = async (header) => {
       const key = header.kid === undefined ? undefined : await keys.verificationKey(header.kid);
