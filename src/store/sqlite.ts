@@ -1,15 +1,15 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema.js';
 import { measure, type Store } from './database.js';
 import { migrateToLatest } from './migrations.js';
+import { checkSqliteDataDir } from './sqlite-startup.js';
 
 const STATEMENT_CACHE_SIZE = 500;
 
 export async function openSqlite(dataDir: string): Promise<Store> {
   const { default: BetterSqlite3 } = await import('better-sqlite3');
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  checkSqliteDataDir(dataDir);
   const connection = new BetterSqlite3(join(dataDir, 'gatehouse.sqlite'));
   connection.pragma('journal_mode = WAL');
   connection.pragma('busy_timeout = 5000');
