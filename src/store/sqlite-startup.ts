@@ -1,5 +1,5 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export const SQLITE_FILE = 'gatehouse.sqlite';
 /** Written and removed at every start to learn whether the directory takes writes; never left behind. */
@@ -38,6 +38,23 @@ function isNewDataDir(dataDir: string): boolean {
 }
 
 const sizeOf = (path: string) => statSync(path, { throwIfNoEntry: false })?.size;
+const isDirectory = (path: string) => statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+
+/**
+ * `mkdir -p`, one level at a time: Node's recursive mkdir reports a read-only parent as ENOENT, which would name the
+ * wrong cause; creating each missing level in turn fails with the real one.
+ */
+function createDirectory(dir: string): void {
+  if (isDirectory(dir)) return;
+  const parent = dirname(dir);
+  if (parent !== dir) createDirectory(parent);
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (error) {
+    // Another process starting at the same moment may have made it first.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !isDirectory(dir)) throw error;
+  }
+}
 
 /**
  * Checks the SQLite data directory before the database is opened, so that a fault is named for what it is:
@@ -47,7 +64,7 @@ const sizeOf = (path: string) => statSync(path, { throwIfNoEntry: false })?.size
  */
 export function checkSqliteDataDir(dataDir: string): void {
   try {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    createDirectory(dataDir);
   } catch (error) {
     throw new StorageStartupError(`cannot create the data directory ${dataDir}: ${storageCause(error)}`, { cause: error });
   }
