@@ -54,13 +54,18 @@ async function runPrimary(config: Config, workers: number): Promise<void> {
   // The primary's lines go to stderr without ever throwing: a full log disk must not end the cluster.
   const log = new LogDestination(() => {}, 2);
   const say = (line: string) => log.write(`${new Date().toISOString()} gatehouse primary ${process.pid}: ${line}\n`);
-  // Create keys and schema once, so the workers do not race to do it.
-  const gatehouse = await createGatehouse(config);
+  // Create keys and schema once, so the workers do not race to do it. A failure here ends the primary with the
+  // reason (the CLI prints it and exits 1), before any worker is forked.
   try {
-    await gatehouse.keys.ensureKeys();
-    await gatehouse.management.ensureBuiltinClients();
-  } finally {
-    await gatehouse.close();
+    const gatehouse = await createGatehouse(config);
+    try {
+      await gatehouse.keys.ensureKeys();
+      await gatehouse.management.ensureBuiltinClients();
+    } finally {
+      await gatehouse.close();
+    }
+  } catch (error) {
+    throw new Error(`the cluster primary could not prepare the store: ${describeError(error)}`, { cause: error });
   }
 
   const servingSince = new Map<Worker, number>();
