@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { backends } from './helpers/backends.js';
-import { freshStoreEnv, gatehouse, gatehouseJson } from './helpers/cli.js';
+import { CLI, freshStoreEnv, gatehouse, gatehouseJson, isolatedEnv } from './helpers/cli.js';
 import { requireScratchDisks, scratchDisk, type ScratchDisk } from './helpers/disk.js';
 import { freePort } from './helpers/server.js';
 
@@ -149,5 +150,56 @@ if (await requireScratchDisks()) {
         await disk.setReadOnly(false);
       }
     });
+
+    for (const backend of backends().filter((b) => b.name === 'postgres')) {
+      test('PostgreSQL without GATEHOUSE_SECRET: the generated master.key on a full or read-only disk names the cause', async () => {
+        const cleanup: (() => Promise<void>)[] = [];
+        try {
+          const base = await freshStoreEnv(backend, cleanup, { secret: false });
+          const full = { ...base, GATEHOUSE_DATA_DIR: join(disk.path, 'pg-full') };
+          await mkdir(full.GATEHOUSE_DATA_DIR, { mode: 0o700 });
+          await disk.fill();
+          // fill() tops up in 4 KiB steps; a small file still fits in the last few 1 KiB blocks of a small ext4.
+          const topUp = join(disk.path, '.top-up');
+          spawnSync('dd', ['if=/dev/zero', `of=${topUp}`, 'bs=1k', 'status=none']);
+          try {
+            const message = new RegExp(`cannot write ${full.GATEHOUSE_DATA_DIR}/master\\.key: disk full`);
+            refusedWith(await serve(full), message);
+            refusedWith(await gatehouse(full, 'clients', 'list'), message);
+          } finally {
+            await rm(topUp, { force: true });
+            await disk.unfill();
+          }
+          assert.deepEqual(await readdir(full.GATEHOUSE_DATA_DIR), [], 'no empty master.key is left behind');
+          await disk.setReadOnly(true);
+          try {
+            const under = { ...base, GATEHOUSE_DATA_DIR: join(disk.path, 'pg-not-yet', 'data') };
+            refusedWith(await serve(under), new RegExp(`cannot create the data directory ${under.GATEHOUSE_DATA_DIR}: read-only file system`));
+          } finally {
+            await disk.setReadOnly(false);
+          }
+        } finally {
+          for (const step of cleanup.reverse()) await step();
+        }
+      });
+    }
   });
 }
+
+/** As a user that may not write where the data directory should be (root may write anywhere, so another user). */
+const unprivileged = process.getuid?.() === 0 && spawnSync('id', ['-u', 'postgres']).status === 0;
+describe('a data directory the user may not create', { skip: unprivileged ? false : 'needs root and a postgres user to run as' }, () => {
+  test('"cannot create the data directory …: permission denied", for serve and a CLI command', async () => {
+    const locked = await mkdtemp(join(tmpdir(), 'gatehouse-locked-'));
+    try {
+      const env = { GATEHOUSE_DATA_DIR: join(locked, 'data'), GATEHOUSE_SECRET: randomBytes(32).toString('base64url'), PORT: String(await freePort()) };
+      const message = new RegExp(`cannot create the data directory ${env.GATEHOUSE_DATA_DIR}: permission denied`);
+      for (const args of [['serve'], ['roles', 'list']]) {
+        const result = spawnSync('runuser', ['-u', 'postgres', '--', process.execPath, CLI, ...args], { env: isolatedEnv(env), encoding: 'utf8', timeout: 30_000 });
+        refusedWith({ code: result.status, stderr: result.stderr }, message);
+      }
+    } finally {
+      await rm(locked, { recursive: true, force: true });
+    }
+  });
+});
