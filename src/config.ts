@@ -46,6 +46,20 @@ export interface Config {
    * for at most this long after they were read (s): a change made elsewhere meanwhile takes effect within this bound.
    */
   outageMaxStaleness: number;
+  /** How long SIGTERM waits for in-flight requests before closing what is left (ms). */
+  shutdownTimeoutMs: number;
+  /** Time a client has to send the request headers (ms). */
+  httpHeadersTimeoutMs: number;
+  /** Time a client has to send the whole request, headers and body (ms). */
+  httpRequestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open (ms). */
+  httpKeepAliveTimeoutMs: number;
+  /** Open connections one process accepts; further ones are closed at once. */
+  httpMaxConnections: number;
+  /** First delay before the cluster primary restarts a worker that exited (ms); doubles per failure in a row. */
+  workerRestartDelayMs: number;
+  /** Longest delay between worker restarts (ms). */
+  workerRestartMaxDelayMs: number;
 }
 
 export class ConfigError extends Error {
@@ -126,5 +140,32 @@ export function loadConfig(env: Env = process.env): Config {
     dbStatementTimeoutMs: positiveInteger(env, 'GATEHOUSE_DB_STATEMENT_TIMEOUT_MS', 10_000, 600_000),
     dbIdleInTransactionTimeoutMs: positiveInteger(env, 'GATEHOUSE_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', 10_000, 600_000),
     outageMaxStaleness: positiveInteger(env, 'GATEHOUSE_OUTAGE_MAX_STALENESS', 300, 86_400),
+    shutdownTimeoutMs: positiveInteger(env, 'GATEHOUSE_SHUTDOWN_TIMEOUT_MS', 20_000, 10 * 60_000),
+    ...httpTimeouts(env),
+    // Above the 60 s idle timeout of common load balancers, so that the proxy, not the server, closes an idle
+    // connection and never sends a request on a socket the server is closing.
+    httpKeepAliveTimeoutMs: positiveInteger(env, 'GATEHOUSE_HTTP_KEEP_ALIVE_TIMEOUT_MS', 65_000, 10 * 60_000),
+    httpMaxConnections: positiveInteger(env, 'GATEHOUSE_HTTP_MAX_CONNECTIONS', 10_000, 1_000_000),
+    ...workerRestartDelays(env),
   };
+}
+
+/** Slow clients must not hold sockets: headers within 10 s, the whole request within 20 s by default. */
+function httpTimeouts(env: Env): Pick<Config, 'httpHeadersTimeoutMs' | 'httpRequestTimeoutMs'> {
+  const httpHeadersTimeoutMs = positiveInteger(env, 'GATEHOUSE_HTTP_HEADERS_TIMEOUT_MS', 10_000, 10 * 60_000);
+  const httpRequestTimeoutMs = positiveInteger(env, 'GATEHOUSE_HTTP_REQUEST_TIMEOUT_MS', 20_000, 10 * 60_000);
+  // Node refuses a headers timeout longer than the request timeout: the headers are part of the request.
+  if (httpHeadersTimeoutMs > httpRequestTimeoutMs) {
+    throw new ConfigError(`GATEHOUSE_HTTP_HEADERS_TIMEOUT_MS (${httpHeadersTimeoutMs}) must not exceed GATEHOUSE_HTTP_REQUEST_TIMEOUT_MS (${httpRequestTimeoutMs})`);
+  }
+  return { httpHeadersTimeoutMs, httpRequestTimeoutMs };
+}
+
+function workerRestartDelays(env: Env): Pick<Config, 'workerRestartDelayMs' | 'workerRestartMaxDelayMs'> {
+  const workerRestartDelayMs = positiveInteger(env, 'GATEHOUSE_WORKER_RESTART_DELAY_MS', 1000, 10 * 60_000);
+  const workerRestartMaxDelayMs = positiveInteger(env, 'GATEHOUSE_WORKER_RESTART_MAX_DELAY_MS', 30_000, 60 * 60_000);
+  if (workerRestartDelayMs > workerRestartMaxDelayMs) {
+    throw new ConfigError(`GATEHOUSE_WORKER_RESTART_DELAY_MS (${workerRestartDelayMs}) must not exceed GATEHOUSE_WORKER_RESTART_MAX_DELAY_MS (${workerRestartMaxDelayMs})`);
+  }
+  return { workerRestartDelayMs, workerRestartMaxDelayMs };
 }

@@ -21,12 +21,23 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly logWriteFailures = new Counter({
+    name: 'gatehouse_log_write_failures_total',
+    help: 'Log lines that could not be written (full disk, closed pipe), by error code; the server goes on without them',
+    labelNames: ['code'],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'gatehouse_' });
   }
 
   tokenIssued(grantType: string): void {
     this.tokens.inc({ grant_type: grantType });
+  }
+
+  logWriteFailed(code: string): void {
+    this.logWriteFailures.inc({ code });
   }
 
   oauthError(endpoint: string, error: unknown): void {

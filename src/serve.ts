@@ -8,6 +8,10 @@ export interface RunningServer {
   app: FastifyInstance;
   gatehouse: Gatehouse;
   url: string;
+  /**
+   * Stops accepting connections, lets in-flight requests finish for up to `config.shutdownTimeoutMs`, then closes
+   * the connections that are left (a slow or stalled client) and the store.
+   */
   close(): Promise<void>;
 }
 
@@ -36,7 +40,17 @@ export async function startServer(config: Config, options: { logging?: boolean }
     url: `http://${host}:${port}`,
     close: async () => {
       const purgesStopped = purges.stop();
-      await running.close();
+      // A slow client must not hold the process past an orchestrator's own deadline (Kubernetes sends SIGKILL 30 s
+      // after SIGTERM): what has not finished by ours is cut off.
+      const deadline = setTimeout(() => {
+        running.log.warn(`shutdown: requests still open after ${config.shutdownTimeoutMs} ms; closing their connections`);
+        running.server.closeAllConnections();
+      }, config.shutdownTimeoutMs);
+      try {
+        await running.close();
+      } finally {
+        clearTimeout(deadline);
+      }
       await purgesStopped;
       await gatehouse.close();
     },

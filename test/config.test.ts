@@ -80,3 +80,34 @@ test('database timeouts (ms) and the outage staleness bound (s) have defaults an
   assert.throws(() => loadConfig({ GATEHOUSE_DB_CONNECT_TIMEOUT_MS: '5s' }), /GATEHOUSE_DB_CONNECT_TIMEOUT_MS must be a whole number/);
   assert.throws(() => loadConfig({ GATEHOUSE_OUTAGE_MAX_STALENESS: '999999' }), /GATEHOUSE_OUTAGE_MAX_STALENESS must be between 1 and 86400/);
 });
+
+test('operations settings: shutdown deadline, HTTP timeouts and connection cap, worker restart backoff', () => {
+  const defaults = loadConfig({});
+  assert.equal(defaults.shutdownTimeoutMs, 20_000);
+  assert.equal(defaults.httpHeadersTimeoutMs, 10_000);
+  assert.equal(defaults.httpRequestTimeoutMs, 20_000);
+  assert.equal(defaults.httpKeepAliveTimeoutMs, 65_000);
+  assert.equal(defaults.httpMaxConnections, 10_000);
+  assert.equal(defaults.workerRestartDelayMs, 1000);
+  assert.equal(defaults.workerRestartMaxDelayMs, 30_000);
+  const set = loadConfig({
+    GATEHOUSE_SHUTDOWN_TIMEOUT_MS: '5000',
+    GATEHOUSE_HTTP_HEADERS_TIMEOUT_MS: '2000',
+    GATEHOUSE_HTTP_REQUEST_TIMEOUT_MS: '3000',
+    GATEHOUSE_HTTP_KEEP_ALIVE_TIMEOUT_MS: '4000',
+    GATEHOUSE_HTTP_MAX_CONNECTIONS: '50',
+    GATEHOUSE_WORKER_RESTART_DELAY_MS: '200',
+    GATEHOUSE_WORKER_RESTART_MAX_DELAY_MS: '800',
+  });
+  assert.deepEqual(
+    [set.shutdownTimeoutMs, set.httpHeadersTimeoutMs, set.httpRequestTimeoutMs, set.httpKeepAliveTimeoutMs, set.httpMaxConnections, set.workerRestartDelayMs, set.workerRestartMaxDelayMs],
+    [5000, 2000, 3000, 4000, 50, 200, 800],
+  );
+  assert.throws(() => loadConfig({ GATEHOUSE_SHUTDOWN_TIMEOUT_MS: '0' }), /GATEHOUSE_SHUTDOWN_TIMEOUT_MS/);
+  assert.throws(() => loadConfig({ GATEHOUSE_HTTP_MAX_CONNECTIONS: 'many' }), /GATEHOUSE_HTTP_MAX_CONNECTIONS/);
+  assert.throws(
+    () => loadConfig({ GATEHOUSE_HTTP_HEADERS_TIMEOUT_MS: '30000', GATEHOUSE_HTTP_REQUEST_TIMEOUT_MS: '20000' }),
+    (e: unknown) => e instanceof ConfigError && /GATEHOUSE_HTTP_HEADERS_TIMEOUT_MS.*GATEHOUSE_HTTP_REQUEST_TIMEOUT_MS/.test(e.message),
+  );
+  assert.throws(() => loadConfig({ GATEHOUSE_WORKER_RESTART_DELAY_MS: '60000' }), /GATEHOUSE_WORKER_RESTART_DELAY_MS/);
+});

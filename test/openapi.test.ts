@@ -67,6 +67,8 @@ describe('OpenAPI 3.1 document (/openapi.json)', () => {
       'GET /.well-known/oauth-authorization-server',
       'GET /.well-known/jwks.json',
       'GET /health',
+      'GET /health/live',
+      'GET /health/ready',
       'GET /admin/clients',
       'POST /admin/clients',
       'GET /admin/users',

@@ -1,11 +1,10 @@
-import cluster from 'node:cluster';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { cliActor } from '../admin/audit-log.js';
 import type { ClientView, UserView } from '../admin/management.js';
 import { loadConfig, type Config } from '../config.js';
 import { createGatehouse, type Gatehouse, type PurgeReport } from '../gatehouse.js';
 import { isSigningAlgorithm, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/key-store.js';
-import { startServer } from '../serve.js';
+import { serve } from './serve-command.js';
 
 interface Output {
   json: boolean;
@@ -119,39 +118,7 @@ export function buildProgram(io: Io): Command {
     .option('--port <n>', 'port to listen on (default: $PORT or 4444)', integer(0, 65535))
     .option('--workers <n>', 'worker processes sharing the port', integer(1, 64), 1)
     .action(async (options: { port?: number; workers: number }) => {
-      const serverConfig = config(options.port === undefined ? {} : { PORT: String(options.port) });
-      if (options.workers > 1 && cluster.isPrimary) {
-        // Create keys and schema once, so the workers do not race to do it.
-        const gatehouse = await createGatehouse(serverConfig);
-        await gatehouse.keys.ensureKeys();
-        await gatehouse.management.ensureBuiltinClients();
-        await gatehouse.close();
-        let stopping = false;
-        for (let i = 0; i < options.workers; i++) cluster.fork();
-        cluster.on('exit', (worker, code, signal) => {
-          if (stopping) {
-            if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
-            return;
-          }
-          io.stderr(`worker ${worker.process.pid} exited (${signal ?? code}); starting another\n`);
-          cluster.fork();
-        });
-        const stop = () => {
-          stopping = true;
-          for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        io.stdout(`Gatehouse primary ${process.pid} started ${options.workers} workers on ${serverConfig.host}:${serverConfig.port}\n`);
-        return;
-      }
-      const server = await startServer(serverConfig);
-      server.app.log.info(`Gatehouse listening on ${server.url} (issuer ${serverConfig.issuer}, ${server.gatehouse.store.dialect})`);
-      const stop = () => {
-        server.close().then(() => process.exit(0), () => process.exit(1));
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      await serve(config(options.port === undefined ? {} : { PORT: String(options.port) }), options.workers, io.stderr);
     });
 
   program

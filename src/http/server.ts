@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Gatehouse } from '../gatehouse.js';
 import { errorHandler, sendNotFound } from './errors.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { LogDestination } from './log-destination.js';
 import { loggerOptions } from './logger.js';
 import { registerOpenApi } from './openapi.js';
 import { demoApiRoutes } from './routes/demo-api.js';
@@ -22,14 +23,19 @@ export interface HttpServerOptions {
 
 /** The HTTP edge: Fastify with every route plugin, the security headers and the one error handler. */
 export async function buildHttpServer(gatehouse: Gatehouse, options: HttpServerOptions = {}): Promise<FastifyInstance> {
+  const { config, metrics } = gatehouse;
   const app = Fastify({
-    logger: options.logging === false ? false : loggerOptions(gatehouse.config.logLevel),
+    logger: options.logging === false ? false : loggerOptions(config.logLevel, new LogDestination((code) => metrics.logWriteFailed(code))),
     // One log line per request costs throughput and tells nothing the metrics do not; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
-    trustProxy: gatehouse.config.trustProxy,
-    // Slow or stalled clients must not hold sockets open.
-    requestTimeout: 30_000,
+    trustProxy: config.trustProxy,
+    // Slow or stalled clients must not hold sockets open. Node enforces the headers and request timeouts only when
+    // it checks its connections, every 30 s by default; checked every second, a request at 1 byte/s is cut off
+    // (408) within a second of its deadline instead of up to 30 s after it.
+    http: { headersTimeout: config.httpHeadersTimeoutMs, requestTimeout: config.httpRequestTimeoutMs, connectionsCheckingInterval: 1000 },
+    requestTimeout: config.httpRequestTimeoutMs,
+    keepAliveTimeout: config.httpKeepAliveTimeoutMs,
     connectionTimeout: 60_000,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
@@ -37,7 +43,9 @@ export async function buildHttpServer(gatehouse: Gatehouse, options: HttpServerO
     // default), not something to drop silently.
     ajv: { customOptions: { removeAdditional: false } },
   });
-  registerSecurityHeaders(app, gatehouse.config.issuer);
+  // Past the cap Node closes new connections at once, so a flood of idle sockets cannot exhaust file descriptors.
+  app.server.maxConnections = config.httpMaxConnections;
+  registerSecurityHeaders(app, config.issuer);
   app.setErrorHandler(errorHandler(gatehouse.metrics));
   app.setNotFoundHandler(sendNotFound);
 

@@ -14,6 +14,19 @@ export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 export const isSigningAlgorithm = (alg: string): alg is SigningAlgorithm =>
   (SIGNING_ALGORITHMS as readonly string[]).includes(alg);
 
+/** An active signing key does not open with this process's master key: it was sealed with another one. */
+export class SigningKeyUnsealError extends Error {
+  override name = 'SigningKeyUnsealError';
+
+  constructor(kid: string, alg: string) {
+    super(
+      `the active ${alg} signing key ${kid} does not open with this master key: GATEHOUSE_SECRET (or, when it is unset, ` +
+        'master.key in the data directory) is not the one the keys were sealed with. Start with the original ' +
+        'GATEHOUSE_SECRET or restore the original master.key; every instance on one database needs the same one',
+    );
+  }
+}
+
 export interface SigningKey {
   kid: string;
   alg: SigningAlgorithm;
@@ -76,7 +89,11 @@ export class KeyStore {
     this.repository = new SigningKeyRepository(store);
   }
 
-  /** Creates the first key of each algorithm where there is none. Safe to run from several processes at once. */
+  /**
+   * Creates the first key of each algorithm where there is none, then opens every active one. Safe to run from
+   * several processes at once. Opening them here turns a wrong GATEHOUSE_SECRET or a foreign master.key into a
+   * refusal to start, instead of a server whose every token request and JWKS answer fails.
+   */
   async ensureKeys(): Promise<void> {
     const rows = await this.repository.listPublishable();
     for (const alg of SIGNING_ALGORITHMS) {
@@ -85,6 +102,7 @@ export class KeyStore {
       }
     }
     this.loaded = undefined;
+    await this.current();
   }
 
   /** Retires the active key of each algorithm and activates a new one; returns the new kids. */
@@ -189,10 +207,8 @@ export class KeyStore {
     let jwk: JsonWebKey;
     try {
       jwk = JSON.parse(unseal(this.masterKey, row.private_jwk_sealed, row.kid)) as JsonWebKey;
-    } catch (error) {
-      throw new Error(
-        `signing key ${row.kid} cannot be opened with this master key: every instance on one database needs the same GATEHOUSE_SECRET (${(error as Error).message})`,
-      );
+    } catch {
+      throw new SigningKeyUnsealError(row.kid, row.alg);
     }
     const key = createPrivateKey({ key: jwk, format: 'jwk' });
     this.unsealed.set(row.kid, key);

@@ -1,6 +1,7 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createDataDirectory, storageCause, StorageStartupError } from '../store/storage-faults.js';
 
 const MASTER_KEY_FILE = 'master.key';
 
@@ -13,13 +14,17 @@ export function loadMasterKey(masterSecret: string | undefined, dataDir: string)
   if (masterSecret) {
     return Buffer.from(hkdfSync('sha256', masterSecret, 'gatehouse', 'signing-key-encryption/v1', 32));
   }
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  createDataDirectory(dataDir);
   const path = join(dataDir, MASTER_KEY_FILE);
   try {
     // `wx` fails when the file exists, so two processes starting together agree on the first one written.
     writeFileSync(path, randomBytes(32).toString('base64url') + '\n', { flag: 'wx', mode: 0o600 });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      // `wx` may have created the file before the write failed (a full disk): an empty key must not be left behind.
+      rmSync(path, { force: true });
+      throw new StorageStartupError(`cannot write ${path}: ${storageCause(error)}`, { cause: error });
+    }
   }
   const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'base64url');
   if (key.length !== 32) throw new Error(`${path} does not hold a 256-bit key; restore it or set GATEHOUSE_SECRET`);

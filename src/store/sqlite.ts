@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, sql } from 'kysely';
 import type { Database } from './schema.js';
 import { measure, type Store } from './database.js';
 import { migrateToLatest } from './migrations.js';
 import { SplitSqliteDriver } from './sqlite-driver.js';
+import { checkSqliteDataDir } from './sqlite-startup.js';
 import { SqliteWriter } from './sqlite-writer.js';
 
 // A WAL reader waits only while another connection recovers the WAL after a crash, or resets it; it must not sleep
@@ -23,7 +23,7 @@ export interface SqliteOptions {
  */
 export async function openSqlite(dataDir: string, options: SqliteOptions): Promise<Store> {
   const { default: BetterSqlite3 } = await import('better-sqlite3');
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  checkSqliteDataDir(dataDir);
   const file = join(dataDir, 'gatehouse.sqlite');
   const connection = new BetterSqlite3(file);
   // Takes effect only in a file that has no tables yet, and must come before WAL mode writes the file's first page:

@@ -61,9 +61,9 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-/** Spawns `gatehouse serve` and waits until /health answers 200. Always call stop(), even after a failure. */
-export async function spawnServe(env: Record<string, string>, url: string): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve'], { env: isolatedEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+/** Spawns `gatehouse serve ARGS…` and waits until /health answers 200. Always call stop(), even after a failure. */
+export async function spawnServe(env: Record<string, string>, url: string, args: string[] = []): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: isolatedEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
