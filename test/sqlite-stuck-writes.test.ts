@@ -188,14 +188,17 @@ describe('SQLite write lock held by another process', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('reads and client_credentials do not wait for the lock; a write gives up with 503 and is not applied', async () => {
-    const { url } = setup.serve;
-    const checked = await accessToken(url, setup.app);
+  /** A token checked once (so its status is cached), and a revocation of another one waiting for the held lock. */
+  const revocationBehindTheLock = async () => {
+    const checked = await accessToken(setup.serve.url, setup.app);
     assert.equal(((await introspect(setup, checked)).body as { active: boolean }).active, true);
-    const doomed = await accessToken(url, setup.app);
-
+    const doomed = await accessToken(setup.serve.url, setup.app);
     holder.exec('begin immediate');
-    const waiting = revoke(setup, doomed, 15_000);
+    return { url: setup.serve.url, checked, doomed, waiting: revoke(setup, doomed, 15_000) };
+  };
+
+  test('reads and client_credentials do not wait for the lock; a write gives up with 503 and is not applied', async () => {
+    const { url, checked, doomed, waiting } = await revocationBehindTheLock();
     const rounds = await probeWhile(waiting, 2 * WRITE_TIMEOUT_MS, 200, () => probeReaders(url, setup.app, checked));
     const answer = await waiting;
     holder.exec('rollback');
@@ -205,13 +208,7 @@ describe('SQLite write lock held by another process', () => {
   });
 
   test('a write that gets the lock within the write timeout waits for it, off the event loop, and succeeds', async () => {
-    const { url } = setup.serve;
-    const checked = await accessToken(url, setup.app);
-    assert.equal(((await introspect(setup, checked)).body as { active: boolean }).active, true);
-    const doomed = await accessToken(url, setup.app);
-
-    holder.exec('begin immediate');
-    const waiting = revoke(setup, doomed, 15_000);
+    const { url, checked, doomed, waiting } = await revocationBehindTheLock();
     const rounds = await probeWhile(Promise.resolve(), WRITE_TIMEOUT_MS / 3, 100, () => probeReaders(url, setup.app, checked));
     holder.exec('commit');
     assert.equal((await waiting).status, 200);

@@ -76,7 +76,7 @@ if (requirePostgresCluster()) {
       try {
         const result = await gatehouse({ ...env, PORT: String(await freePort()) }, 'serve', '--workers', '2');
         assert.equal(result.code, 1, result.stderr);
-        assert.match(result.stderr, /^gatehouse: the cluster primary could not prepare the store: .*ECONNREFUSED/);
+        assert.match(result.stderr, /^gatehouse: the cluster primary could not prepare the store: the database is unavailable: cannot reach PostgreSQL at 127\.0\.0\.1:\d+: connection refused\n$/);
         assert.doesNotMatch(result.stdout + result.stderr, /worker \d+ starting/);
       } finally {
         await cluster.start();
