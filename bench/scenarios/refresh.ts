@@ -17,10 +17,12 @@ export const refreshRotation: Scenario = {
     if (!setup) throw new Error('the server does not announce a code flow');
     const agents = Array.from({ length: refreshLoops }, () => keepAliveAgent());
 
-    // A sacrificial family: refresh once, check the answer, then check the used token is refused.
+    // A sacrificial family: refresh once, check the answer, refresh again with the new token, then check the first one
+    // is refused (once its successor was used, a replay is reuse whatever a server's retry window).
     const first = (await completeFlow(server, setup, agents[0]!)).tokens;
     const second = await refreshOnce(server, setup, first.refresh_token!, agents[0]!);
     const what = await checkUserTokens(server, setup, { ...second, id_token: second.id_token ?? first.id_token! });
+    await refreshOnce(server, setup, second.refresh_token!, agents[0]!);
     const replay = await postBasic(new URL(server.tokenEndpoint), setup.clientId, setup.clientSecret, { grant_type: 'refresh_token', refresh_token: first.refresh_token! }, agents[0]!);
     if (replay.status !== 400 || !replay.body.includes('invalid_grant')) throw new Error(`a used refresh token was answered ${replay.status} ${replay.body.slice(0, 200)}`);
 
@@ -38,7 +40,7 @@ export const refreshRotation: Scenario = {
       return 1;
     };
     return {
-      verified: `200 with a new refresh token, ${what}, ${second.id_token ? 'an id_token' : 'no id_token'} on refresh; the used refresh token then answered 400 invalid_grant`,
+      verified: `200 with a new refresh token, ${what}, ${second.id_token ? 'an id_token' : 'no id_token'} on refresh; after its successor was used, the first refresh token answered 400 invalid_grant`,
       concurrency: `${refreshLoops} loops`,
       note: second.id_token ? 'each refresh also issues an RS256 id_token' : 'refresh issues no id_token',
       run: (duration) => runClosedLoop(rotate, { loops: refreshLoops, duration }),
