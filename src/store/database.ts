@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import type { Config } from '../config.js';
 import type { Database } from './schema.js';
 
@@ -26,6 +26,14 @@ export interface Store {
    * database is waited for (busy_timeout) rather than failing when a read turns into a write.
    */
   writeTransaction<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T>;
+  /**
+   * One write transaction that needs no decision in JavaScript between its statements: `guard` (a conditional
+   * UPDATE, the compare-and-set) runs first, and only when it changed exactly one row do `writes` follow and
+   * commit; otherwise nothing is applied and the answer is false. On SQLite the whole transaction is a single trip
+   * to the writer thread, so the write lock is never held while the event loop is busy with other requests.
+   * Rolled back instead of committed when `signal` is aborted by then.
+   */
+  compareAndWrite(guard: CompiledQuery, writes: readonly CompiledQuery[], signal?: AbortSignal): Promise<boolean>;
   /** Brings the schema up to date; safe when several processes start at once. */
   migrate(): Promise<string[]>;
   /** Call after a write that caches depend on; tells this process and every other one. */

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { CompiledQuery, Kysely, Selectable } from 'kysely';
 import type { Store } from './database.js';
 import type { AuthorizationCodesTable, Database, GrantsTable } from './schema.js';
 import { fromJsonList, nowSeconds, toJsonList } from './json-list.js';
@@ -104,34 +104,20 @@ export interface NewGrant {
  * rotation family and its access tokens are listed by jti, so revoking the grant (code replay, refresh-token reuse,
  * withdrawn consent) ends all of them at once without touching each token.
  *
- * `transaction(work)` hands `work` a repository bound to one write transaction (the shape of DESIGN §1's
- * `store.transaction`): everything it does commits together or not at all, and changes are announced after commit.
+ * Steps that write more than once are one transaction each: a compare-and-set with what follows from it
+ * (Store.compareAndWrite), so no decision in JavaScript waits between their statements.
  */
 export class GrantRepository {
-  constructor(
-    private readonly store: Store,
-    private readonly db: Kysely<Database> = store.db,
-    /** Set inside a transaction: announcements wait for the commit. */
-    private readonly pendingAnnouncement?: { due: boolean },
-  ) {}
+  private readonly db: Kysely<Database>;
 
-  async transaction<T>(work: (grants: GrantRepository) => Promise<T>): Promise<T> {
-    const pending = { due: false };
-    const result = await this.store.writeTransaction((db) => work(new GrantRepository(this.store, db, pending)));
-    if (pending.due) await this.store.announceChange();
-    return result;
-  }
-
-  /** Caches of revocation status everywhere must drop what they know. */
-  private async announce(): Promise<void> {
-    if (this.pendingAnnouncement) this.pendingAnnouncement.due = true;
-    else await this.store.announceChange();
+  constructor(private readonly store: Store) {
+    this.db = store.db;
   }
 
   /** Revoking announces a change: caches of revocation status everywhere must drop what they know. */
   async revokeGrant(id: string): Promise<void> {
     await this.db.updateTable('grants').set({ revoked_at: nowSeconds() }).where('id', '=', id).where('revoked_at', 'is', null).execute();
-    await this.announce();
+    await this.store.announceChange();
   }
 
   /** Ends every grant a user gave a client; returns how many were live. */
@@ -143,7 +129,7 @@ export class GrantRepository {
       .where('client_id', '=', clientId)
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
-    await this.announce();
+    await this.store.announceChange();
     return Number(result.numUpdatedRows);
   }
 
@@ -166,7 +152,7 @@ export class GrantRepository {
       .where('user_id', '=', userId)
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
-    await this.announce();
+    await this.store.announceChange();
     return Number(result.numUpdatedRows);
   }
 
@@ -210,56 +196,47 @@ export class GrantRepository {
 
   /**
    * Redeems the code for a new grant with the tokens issued for it, in one transaction: false, and nothing
-   * written, when another request redeemed it first. The conditional UPDATE is the deciding step: on PostgreSQL a
-   * concurrent one waits for this row lock and then finds the code used. Rolled back instead of committed when
-   * `signal` is aborted by then: the client that went away may retry with the same code.
+   * written, when another request redeemed it first. The conditional UPDATE of the code is the deciding step (a
+   * concurrent one waits for its row lock on PostgreSQL, or for the write lock on SQLite, and then finds the code
+   * used). Rolled back instead of committed when `signal` is aborted by then: the client that went away may retry
+   * with the same code.
    */
   async redeemCode(codeHash: string, grant: NewGrant, signal?: AbortSignal): Promise<boolean> {
-    return this.transaction(async (tx) => {
-      const consumed = await tx.db
-        .updateTable('authorization_codes')
-        .set({ used_at: nowSeconds(), grant_id: grant.id })
-        .where('code_hash', '=', codeHash)
-        .where('used_at', 'is', null)
-        .executeTakeFirst();
-      if (consumed.numUpdatedRows !== 1n) return false;
-      const { context: c, issued } = grant;
-      await tx.db
-        .insertInto('grants')
-        .values({
-          id: grant.id,
-          user_id: c.userId,
-          client_id: c.clientId,
-          scopes: toJsonList(c.scopes),
-          created_at: nowSeconds(),
-          revoked_at: null,
-          session_id: c.sessionId,
-          audience: c.audience,
-          auth_time: c.authTime,
-          requested_at: c.requestedAt,
-          refresh_token_hash: issued.refreshToken?.tokenHash ?? null,
-          rotated_token_hash: null,
-          rotated_at: null,
-        })
-        .execute();
-      await tx.recordIssued(grant.id, c.clientId, issued);
-      signal?.throwIfAborted();
-      return true;
+    const { context: c, issued } = grant;
+    const consume = this.db
+      .updateTable('authorization_codes')
+      .set({ used_at: nowSeconds(), grant_id: grant.id })
+      .where('code_hash', '=', codeHash)
+      .where('used_at', 'is', null);
+    const create = this.db.insertInto('grants').values({
+      id: grant.id,
+      user_id: c.userId,
+      client_id: c.clientId,
+      scopes: toJsonList(c.scopes),
+      created_at: nowSeconds(),
+      revoked_at: null,
+      session_id: c.sessionId,
+      audience: c.audience,
+      auth_time: c.authTime,
+      requested_at: c.requestedAt,
+      refresh_token_hash: issued.refreshToken?.tokenHash ?? null,
+      rotated_token_hash: null,
+      rotated_at: null,
     });
+    return this.store.compareAndWrite(consume.compile(), [create.compile(), ...this.recordsOfIssued(grant.id, c.clientId, issued)], signal);
   }
 
-  /** Lists the access token under its grant and keeps the refresh token for the family. */
-  private async recordIssued(grantId: string, clientId: string, issued: IssuedTokens): Promise<void> {
-    await this.db
-      .insertInto('grant_access_tokens')
-      .values({ jti: issued.accessToken.jti, grant_id: grantId, client_id: clientId, expires_at: issued.accessToken.expiresAt })
-      .execute();
-    if (issued.refreshToken) {
-      await this.db
-        .insertInto('refresh_tokens')
-        .values({ token_hash: hashBytes(issued.refreshToken.tokenHash), grant_id: grantId, expires_at: issued.refreshToken.expiresAt })
-        .execute();
-    }
+  /** The statements that list the access token under its grant and keep the refresh token for the family. */
+  private recordsOfIssued(grantId: string, clientId: string, issued: IssuedTokens): CompiledQuery[] {
+    return [
+      this.db
+        .insertInto('grant_access_tokens')
+        .values({ jti: issued.accessToken.jti, grant_id: grantId, client_id: clientId, expires_at: issued.accessToken.expiresAt })
+        .compile(),
+      ...(issued.refreshToken
+        ? [this.db.insertInto('refresh_tokens').values({ token_hash: hashBytes(issued.refreshToken.tokenHash), grant_id: grantId, expires_at: issued.refreshToken.expiresAt }).compile()]
+        : []),
+    ];
   }
 
   /** The refresh token with what its grant stands for and where its family stands, in one query. */
@@ -274,26 +251,21 @@ export class GrantRepository {
     return row && { tokenHash, expiresAt: row.token_expires_at, grant: context(row), family: family(row) };
   }
 
-  /**
-   * The family as it stands now, locked until the transaction ends (on PostgreSQL; SQLite's write transaction
-   * holds the whole database), so that concurrent rotations of one family are decided one after the other.
-   */
-  private async lockFamily(grantId: string): Promise<RefreshFamily | undefined> {
-    const row = await this.db
-      .selectFrom('grants')
-      .selectAll()
-      .where('id', '=', grantId)
-      .$if(this.store.dialect === 'postgres', (query) => query.forUpdate())
-      .executeTakeFirst();
+  /** The family as it stands now. */
+  private async readFamily(grantId: string): Promise<RefreshFamily | undefined> {
+    const row = await this.db.selectFrom('grants').selectAll().where('id', '=', grantId).executeTakeFirst();
     return row && family(row);
   }
 
   /**
-   * Rotates the family in one transaction: `decide` sees the family as it stands under the lock and says whether
-   * the presented token is rotated, a rotation is retried, or reuse revokes the family. On rotation and retry the
-   * issued tokens are recorded and become the family's live ones; a retry keeps the time of the first rotation, so
-   * repeating it cannot stretch the window. A failure anywhere leaves everything as it was, and so does a client
-   * gone away (`signal`) before tokens meant for it are committed; a revocation for reuse is committed regardless.
+   * Rotates the family: `decide` says whether the presented token is rotated, a rotation is retried, or reuse
+   * revokes the family. Rotation and retry are one compare-and-set on the family as it was seen, with the records of
+   * the issued tokens, in one transaction (Store.compareAndWrite); when another request changed the family in
+   * between, it is read again and decided anew, so concurrent presentations are decided one after the other. A retry
+   * keeps the time of the first rotation, so repeating it cannot stretch the window. A failure anywhere leaves
+   * everything as it was, and so does a client gone away (`signal`) before tokens meant for it are committed; a
+   * revocation for reuse is committed regardless. Reuse cannot be undone by a concurrent change (the presented token
+   * was neither live nor a timely retry, and a family never turns back), so it needs no compare-and-set.
    */
   async rotate(
     presented: RefreshToken,
@@ -301,26 +273,27 @@ export class GrantRepository {
     decide: (family: RefreshFamily) => RotationDecision,
     signal?: AbortSignal,
   ): Promise<RotationDecision> {
-    return this.transaction(async (tx) => {
-      const current = await tx.lockFamily(presented.family.grantId);
-      if (!current) return 'invalid';
-      const decision = decide(current);
+    for (let seen: RefreshFamily | undefined = presented.family; seen; seen = await this.readFamily(seen.grantId)) {
+      const decision = decide(seen);
+      if (decision === 'invalid') return decision;
       if (decision === 'reused') {
-        await tx.revokeGrant(current.grantId);
-      } else if (decision === 'rotate' || decision === 'retry') {
-        await tx.recordIssued(current.grantId, presented.grant.clientId, issued);
-        await tx.db
-          .updateTable('grants')
-          .set({
-            refresh_token_hash: issued.refreshToken?.tokenHash ?? null,
-            ...(decision === 'rotate' ? { rotated_token_hash: presented.tokenHash, rotated_at: nowSeconds() } : {}),
-          })
-          .where('id', '=', current.grantId)
-          .execute();
-        signal?.throwIfAborted();
+        await this.revokeGrant(seen.grantId);
+        return decision;
       }
-      return decision;
-    });
+      const swap = this.db
+        .updateTable('grants')
+        .set({
+          refresh_token_hash: issued.refreshToken?.tokenHash ?? null,
+          ...(decision === 'rotate' ? { rotated_token_hash: presented.tokenHash, rotated_at: nowSeconds() } : {}),
+        })
+        .where('id', '=', seen.grantId)
+        .where('revoked_at', 'is', null)
+        .where('refresh_token_hash', seen.liveTokenHash === null ? 'is' : '=', seen.liveTokenHash)
+        .where('rotated_token_hash', seen.rotatedTokenHash === null ? 'is' : '=', seen.rotatedTokenHash);
+      const records = this.recordsOfIssued(seen.grantId, presented.grant.clientId, issued);
+      if (await this.store.compareAndWrite(swap.compile(), records, signal)) return decision;
+    }
+    return 'invalid';
   }
 
   /** Deletes expired codes and tokens, then the grants nothing refers to any more; counts per table. */

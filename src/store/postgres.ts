@@ -186,6 +186,13 @@ export async function openPostgres(databaseUrl: string, timeouts: PostgresTimeou
     db,
     dialect: 'postgres',
     writeTransaction: (work) => db.transaction().execute(work),
+    compareAndWrite: (guard, writes, signal) =>
+      db.transaction().execute(async (tx) => {
+        if (Number((await tx.executeQuery(guard)).numAffectedRows ?? 0n) !== 1) return false;
+        for (const write of writes) await tx.executeQuery(write);
+        signal?.throwIfAborted();
+        return true;
+      }),
     // Migrations may legitimately run longer than a request's statement timeout (an index on a big table, or
     // waiting for another process's migration lock), so they get a connection of their own without one. Kysely's
     // migrator takes an advisory lock on PostgreSQL.

@@ -3,6 +3,12 @@
  * `Date.now()` milliseconds, the one clock both threads share; the worker refuses work whose caller has already
  * been told it timed out, so such work is never applied after the fact.
  */
+/** A compiled statement and its parameters. */
+export interface Statement {
+  sql: string;
+  parameters: readonly unknown[];
+}
+
 export type WriterRequest =
   /**
    * One statement: on its own (`none`, autocommit), as the first of a transaction (`begin`: BEGIN IMMEDIATE first,
@@ -14,6 +20,11 @@ export type WriterRequest =
    * step of their work per sqlite3_step, where a prepared statement's run() steps once.
    */
   | { id: number; kind: 'exec'; sql: string; deadline: number }
+  /**
+   * A whole write transaction in one message: `guard` first, and only when it changed exactly one row the
+   * `writes`, then COMMIT (see Store.compareAndWrite). The reply's `changes` is 1 when applied, 0 when not.
+   */
+  | { id: number; kind: 'batch'; guard: Statement; writes: readonly Statement[]; deadline: number }
   /** COMMIT, unless the deadline has passed: then ROLLBACK, so a transaction whose caller left is not applied. */
   | { id: number; kind: 'commit'; deadline: number }
   | { id: number; kind: 'rollback' }

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import type { WriterOptions, WriterOutcome, WriterReply, WriterRequest } from './sqlite-writer-protocol.js';
+import type { Statement, WriterOptions, WriterOutcome, WriterReply, WriterRequest } from './sqlite-writer-protocol.js';
 
 /**
  * The thread that owns the SQLite write connection. better-sqlite3 blocks the thread that calls it: here a commit
@@ -46,6 +46,28 @@ function execute(sql: string, parameters: readonly unknown[]): WriterOutcome {
 // sends next must not then run, or commit, outside of it.
 const rolledBack = (): WriterOutcome => ({ ok: false, message: 'the transaction was rolled back after an earlier error', code: 'SQLITE_ABORT_ROLLBACK' });
 
+/** Store.compareAndWrite on this thread: nothing between BEGIN and COMMIT waits for the event loop. */
+function compareAndWrite(guard: Statement, writes: readonly Statement[], deadline: number): WriterOutcome {
+  connection.exec('begin immediate');
+  try {
+    if (prepare(guard.sql).run(guard.parameters).changes !== 1) {
+      connection.exec('rollback');
+      return { ok: true, rows: [], changes: 0 };
+    }
+    for (const write of writes) prepare(write.sql).run(write.parameters);
+    if (Date.now() >= deadline) {
+      connection.exec('rollback');
+      return { ok: false, expired: true };
+    }
+    connection.exec('commit');
+    return { ok: true, rows: [], changes: 1 };
+  } catch (error) {
+    // SQLite may have ended the transaction itself (SQLITE_FULL, SQLITE_IOERR).
+    if (connection.inTransaction) connection.exec('rollback');
+    throw error;
+  }
+}
+
 function handle(request: WriterRequest): WriterOutcome {
   if (request.kind === 'rollback') {
     if (connection.inTransaction) connection.exec('rollback');
@@ -72,6 +94,7 @@ function handle(request: WriterRequest): WriterOutcome {
     connection.exec(request.sql);
     return { ok: true, rows: [] };
   }
+  if (request.kind === 'batch') return compareAndWrite(request.guard, request.writes, request.deadline);
   if (request.transaction === 'begin') connection.exec('begin immediate');
   return execute(request.sql, request.parameters);
 }

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import type { QueryResult } from 'kysely';
 import { StoreUnavailableError } from './errors.js';
-import type { WriterOptions, WriterOutcome, WriterReply, WriterRequest } from './sqlite-writer-protocol.js';
+import type { Statement, WriterOptions, WriterOutcome, WriterReply, WriterRequest } from './sqlite-writer-protocol.js';
 
 type Success = Extract<WriterOutcome, { ok: true }>;
 /** A request before it is given its id; distributes over the union, so each kind keeps its own fields. */
@@ -47,29 +47,31 @@ export class SqliteWriter {
 
   /** One statement on its own (autocommit), after any transaction that holds the writer. */
   async run(sql: string, parameters: readonly unknown[]): Promise<QueryResult<unknown>> {
-    const deadline = Date.now() + this.timeoutMs;
-    await this.lease.acquire(deadline);
-    let outcome: Promise<Success>;
-    try {
-      outcome = this.request({ kind: 'run', sql, parameters, deadline, transaction: 'none' }, deadline);
-    } finally {
-      // The thread handles requests in order: what is posted next cannot overtake this statement.
-      this.lease.release();
-    }
-    return toQueryResult(await outcome);
+    return toQueryResult(await this.afterTransactions((deadline) => ({ kind: 'run', sql, parameters, deadline, transaction: 'none' })));
   }
 
   /** SQL without parameters, run to completion on its own (see the `exec` request), after any transaction. */
   async exec(sql: string): Promise<void> {
+    await this.afterTransactions((deadline) => ({ kind: 'exec', sql, deadline }));
+  }
+
+  /** Store.compareAndWrite: the whole transaction in one message; true when the guard changed a row and it committed. */
+  async compareAndWrite(guard: Statement, writes: readonly Statement[]): Promise<boolean> {
+    return (await this.afterTransactions((deadline) => ({ kind: 'batch', guard, writes, deadline }))).changes === 1;
+  }
+
+  /** Posts a request of its own (not part of a transaction) once no transaction holds the writer. */
+  private async afterTransactions(message: (deadline: number) => Request): Promise<Success> {
     const deadline = Date.now() + this.timeoutMs;
     await this.lease.acquire(deadline);
     let outcome: Promise<Success>;
     try {
-      outcome = this.request({ kind: 'exec', sql, deadline }, deadline);
+      outcome = this.request(message(deadline), deadline);
     } finally {
+      // The thread handles requests in order: what is posted next cannot overtake this one.
       this.lease.release();
     }
-    await outcome;
+    return outcome;
   }
 
   /**

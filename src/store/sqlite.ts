@@ -83,6 +83,11 @@ export async function openSqlite(dataDir: string, options: SqliteOptions): Promi
     },
     health: () => measure('sqlite', db),
     exec: (text) => writer.exec(text),
+    compareAndWrite: async (guard, writes, signal) => {
+      // Once posted, the transaction is the thread's to finish in microseconds; a caller already gone is not asked for.
+      signal?.throwIfAborted();
+      return writer.compareAndWrite(guard, writes);
+    },
     close: () => db.destroy(),
   };
 }
