@@ -18,9 +18,10 @@ export interface ClientAuthInput {
   /**
    * Aborted when the client has gone away (timed out, disconnected) before its answer was sent. Work that would
    * hand out something new is then rolled back: a client that retries must find the state it left, and an answer
-   * no one receives must not retire what the client still holds.
+   * no one receives must not retire what the client still holds. A getter at the HTTP edge: the signal is made
+   * only for a grant that asks for it, not on the client_credentials hot path.
    */
-  signal?: AbortSignal;
+  readonly signal?: AbortSignal;
 }
 
 /** RFC 6749 §5.2 invalid_client; 401 with a Basic challenge naming the scheme clients may use. */

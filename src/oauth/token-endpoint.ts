@@ -30,6 +30,13 @@ export class TokenEndpoint {
     if (!client.client.grantTypes.includes(grantType)) {
       throw new OAuthError('unauthorized_client', `the client is not allowed the ${grantType} grant`);
     }
-    return handler.handle({ client, params: input.params, ip: input.ip, ...(input.signal ? { signal: input.signal } : {}) });
+    return handler.handle({
+      client,
+      params: input.params,
+      ip: input.ip,
+      get signal() {
+        return input.signal;
+      },
+    });
   }
 }

@@ -40,9 +40,10 @@ function clientInput(request: FastifyRequest) {
  */
 function clientGone(reply: FastifyReply): AbortSignal {
   const gone = new AbortController();
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) gone.abort(invalidRequest('the client went away before its answer was ready; nothing was changed', 499));
-  });
+  const abort = () => gone.abort(invalidRequest('the client went away before its answer was ready; nothing was changed', 499));
+  // Made when a grant first asks: the connection may have closed already.
+  if (reply.raw.socket?.destroyed !== false) abort();
+  else reply.raw.once('close', () => reply.raw.writableFinished || abort());
   return gone.signal;
 }
 
@@ -102,7 +103,13 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
       },
     },
     async (request, reply) => {
-      const input = { ...clientInput(request), signal: clientGone(reply) };
+      let signal: AbortSignal | undefined;
+      const input = {
+        ...clientInput(request),
+        get signal() {
+          return (signal ??= clientGone(reply));
+        },
+      };
       const response = await gatehouse.tokenEndpoint.handle(input);
       gatehouse.metrics.tokenIssued(String(input.params.grant_type));
       reply.headers(NO_STORE);
