@@ -150,22 +150,34 @@ export function loadConfig(env: Env = process.env): Config {
   };
 }
 
-/** Slow clients must not hold sockets: headers within 10 s, the whole request within 20 s by default. */
+type Setting = [name: string, fallback: number, max: number];
+
+/** Two millisecond settings where the first may not exceed the second; both read with positiveInteger. */
+function orderedPair(env: Env, lower: Setting, upper: Setting): [number, number] {
+  const low = positiveInteger(env, ...lower);
+  const high = positiveInteger(env, ...upper);
+  if (low > high) throw new ConfigError(`${lower[0]} (${low}) must not exceed ${upper[0]} (${high})`);
+  return [low, high];
+}
+
+/**
+ * Slow clients must not hold sockets: headers within 10 s, the whole request within 20 s by default. Node refuses a
+ * headers timeout longer than the request timeout: the headers are part of the request.
+ */
 function httpTimeouts(env: Env): Pick<Config, 'httpHeadersTimeoutMs' | 'httpRequestTimeoutMs'> {
-  const httpHeadersTimeoutMs = positiveInteger(env, 'GATEHOUSE_HTTP_HEADERS_TIMEOUT_MS', 10_000, 10 * 60_000);
-  const httpRequestTimeoutMs = positiveInteger(env, 'GATEHOUSE_HTTP_REQUEST_TIMEOUT_MS', 20_000, 10 * 60_000);
-  // Node refuses a headers timeout longer than the request timeout: the headers are part of the request.
-  if (httpHeadersTimeoutMs > httpRequestTimeoutMs) {
-    throw new ConfigError(`GATEHOUSE_HTTP_HEADERS_TIMEOUT_MS (${httpHeadersTimeoutMs}) must not exceed GATEHOUSE_HTTP_REQUEST_TIMEOUT_MS (${httpRequestTimeoutMs})`);
-  }
+  const [httpHeadersTimeoutMs, httpRequestTimeoutMs] = orderedPair(
+    env,
+    ['GATEHOUSE_HTTP_HEADERS_TIMEOUT_MS', 10_000, 10 * 60_000],
+    ['GATEHOUSE_HTTP_REQUEST_TIMEOUT_MS', 20_000, 10 * 60_000],
+  );
   return { httpHeadersTimeoutMs, httpRequestTimeoutMs };
 }
 
 function workerRestartDelays(env: Env): Pick<Config, 'workerRestartDelayMs' | 'workerRestartMaxDelayMs'> {
-  const workerRestartDelayMs = positiveInteger(env, 'GATEHOUSE_WORKER_RESTART_DELAY_MS', 1000, 10 * 60_000);
-  const workerRestartMaxDelayMs = positiveInteger(env, 'GATEHOUSE_WORKER_RESTART_MAX_DELAY_MS', 30_000, 60 * 60_000);
-  if (workerRestartDelayMs > workerRestartMaxDelayMs) {
-    throw new ConfigError(`GATEHOUSE_WORKER_RESTART_DELAY_MS (${workerRestartDelayMs}) must not exceed GATEHOUSE_WORKER_RESTART_MAX_DELAY_MS (${workerRestartMaxDelayMs})`);
-  }
+  const [workerRestartDelayMs, workerRestartMaxDelayMs] = orderedPair(
+    env,
+    ['GATEHOUSE_WORKER_RESTART_DELAY_MS', 1000, 10 * 60_000],
+    ['GATEHOUSE_WORKER_RESTART_MAX_DELAY_MS', 30_000, 60 * 60_000],
+  );
   return { workerRestartDelayMs, workerRestartMaxDelayMs };
 }
