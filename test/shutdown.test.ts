@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, describe, test } from 'node:test';
-import { freshStoreEnv, spawnServe, type ServeProcess } from './helpers/cli.js';
+import { eventually, freshStoreEnv, spawnServe, type ServeProcess } from './helpers/cli.js';
 import { rawConnection, type RawConnection } from './helpers/raw-socket.js';
 import { freePort } from './helpers/server.js';
 
@@ -73,14 +73,15 @@ describe('SIGTERM drains within GATEHOUSE_SHUTDOWN_TIMEOUT_MS', () => {
 
   test('a cluster: the primary stops its workers within the deadline, though one holds a stalled request', async (t) => {
     const { serve, port } = await start(2);
+    // /health answers once one worker listens; the test is about both.
+    const serving = () => [...serve.output().matchAll(/worker (\d+) serving/g)].map((match) => Number(match[1]));
+    assert.equal((await eventually(async () => serving(), (pids) => pids.length === 2, 20_000)).length, 2, serve.output());
     const stalled = await Promise.all([stalledClient(port), stalledClient(port), stalledClient(port)]);
     await new Promise((resolve) => setTimeout(resolve, 200));
     const { code, afterMs } = await exitAfterSigterm(serve);
     t.diagnostic(`cluster exited ${Math.round(afterMs)} ms after SIGTERM`);
     assert.equal(code, 0, serve.output());
     for (const client of stalled) await client.closed;
-    const workerPids = [...serve.output().matchAll(/worker (\d+) serving/g)].map((match) => Number(match[1]));
-    assert.equal(workerPids.length, 2, serve.output());
-    for (const pid of workerPids) assert.throws(() => process.kill(pid, 0), /ESRCH/, `worker ${pid} is gone`);
+    for (const pid of serving()) assert.throws(() => process.kill(pid, 0), /ESRCH/, `worker ${pid} is gone`);
   });
 });
