@@ -205,9 +205,9 @@ for (const backend of backends()) {
         await refusedThenRedeemable(flow, redeem(server, web, flow, { code_verifier: client.randomPKCECodeVerifier() }), 400, 'invalid_grant');
       });
 
-      test('a missing code_verifier is invalid_request', async () => {
+      test('a missing code_verifier is invalid_grant (RFC 7636 §4.6)', async () => {
         const flow = await flowFor(web);
-        await refusedThenRedeemable(flow, redeem(server, web, flow, { code_verifier: undefined }), 400, 'invalid_request');
+        await refusedThenRedeemable(flow, redeem(server, web, flow, { code_verifier: undefined }), 400, 'invalid_grant');
       });
 
       test('a malformed code_verifier (too short, bad characters) is invalid_request', async () => {
@@ -218,7 +218,7 @@ for (const backend of backends()) {
 
       test('a public client cannot redeem without PKCE either', async () => {
         const flow = await flowFor(spa);
-        assertOAuthError(await redeem(server, spa, flow, { code_verifier: undefined }), 400, 'invalid_request');
+        assertOAuthError(await redeem(server, spa, flow, { code_verifier: undefined }), 400, 'invalid_grant');
       });
     });
 

@@ -12,6 +12,9 @@ const MAX_FAILURES_PER_IP = 50;
 /**
  * Username and password sign-in. A wrong username and a wrong password are one answer and cost the same time;
  * repeated failures lock the account name and the client address out for the rest of a 15-minute window.
+ * Each attempt is counted before the password is checked and decided on the count it got (OWASP ASVS V2.2.1): a
+ * burst of parallel guesses gets no more evaluations than the limit. An attempt refused unchecked is withdrawn again;
+ * a success clears the account's counter and withdraws itself from the address's, so only failures stay counted.
  */
 export class PasswordLogin {
   constructor(
@@ -22,19 +25,19 @@ export class PasswordLogin {
   async attempt(username: string, password: string, ip: string): Promise<LoginResult> {
     const accountKey = `user:${username.trim().toLowerCase()}`;
     const ipKey = `ip:${ip}`;
-    const [accountFailures, ipFailures] = await Promise.all([
-      this.throttle.failures(accountKey, WINDOW_SECONDS),
-      this.throttle.failures(ipKey, WINDOW_SECONDS),
+    const [account, address] = await Promise.all([
+      this.throttle.recordAttempt(accountKey, WINDOW_SECONDS),
+      this.throttle.recordAttempt(ipKey, WINDOW_SECONDS),
     ]);
-    if (accountFailures >= MAX_FAILURES_PER_ACCOUNT || ipFailures >= MAX_FAILURES_PER_IP) return { ok: false, reason: 'throttled' };
+    if (account.count > MAX_FAILURES_PER_ACCOUNT || address.count > MAX_FAILURES_PER_IP) {
+      await Promise.all([this.throttle.withdrawAttempt(accountKey, account), this.throttle.withdrawAttempt(ipKey, address)]);
+      return { ok: false, reason: 'throttled' };
+    }
 
     const user = await this.users.findByUsername(username);
     const valid = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
-    if (!user || !valid || user.disabledAt !== null) {
-      await Promise.all([this.throttle.recordFailure(accountKey, WINDOW_SECONDS), this.throttle.recordFailure(ipKey, WINDOW_SECONDS)]);
-      return { ok: false, reason: 'invalid' };
-    }
-    await this.throttle.clear(accountKey);
+    if (!user || !valid || user.disabledAt !== null) return { ok: false, reason: 'invalid' };
+    await Promise.all([this.throttle.clear(accountKey), this.throttle.withdrawAttempt(ipKey, address)]);
     if (passwordNeedsRehash(user.passwordHash)) await this.users.setPasswordHash(user.id, await hashPassword(password));
     return { ok: true, user };
   }

@@ -132,12 +132,13 @@ export class AuthorizationFlow {
 
   /**
    * A session still needs a fresh sign-in when it is older than max_age, or once for prompt=login — but never again
-   * after the user signed in within this very interaction.
+   * after the user signed in within this very interaction. max_age=0 always asks (OIDC Core §3.1.2.1: it is
+   * equivalent to prompt=login); compared in whole seconds, a session signed in this very second would pass it.
    */
   needsLogin(request: AuthorizationRequest, session: Session, interaction: AuthorizationInteraction | undefined): boolean {
     if (interaction?.sessionId === session.id) return false;
-    const tooOld = request.maxAge !== undefined && nowSeconds() - session.authTime > request.maxAge;
-    return tooOld || request.prompt.includes('login');
+    if (request.maxAge === 0 || request.prompt.includes('login')) return true;
+    return request.maxAge !== undefined && nowSeconds() - session.authTime > request.maxAge;
   }
 
   /** First-party clients skip consent unless prompt=consent asks; others need it for every scope not yet agreed. */

@@ -2,30 +2,49 @@ import type { Store } from './database.js';
 import { nowSeconds } from './json-list.js';
 import { deleteInBatches, inPurgeBatch } from './purge.js';
 
+/** An attempt's place in its key's window: the count including it, and the window it was counted in. */
+export interface ThrottleCount {
+  count: number;
+  windowStart: number;
+}
+
 /**
  * Failed sign-in counters in fixed windows, kept in the store so that every server process sees the same count.
+ * An attempt is counted when it starts (and withdrawn if it did not fail), so a count includes those in progress.
  * Keys are opaque strings such as `user:alice` or `ip:203.0.113.7`.
  */
 export class LoginThrottleRepository {
   constructor(private readonly store: Store) {}
 
-  /** Failures counted for `key` in the window that is still open. */
-  async failures(key: string, windowSeconds: number, now = nowSeconds()): Promise<number> {
-    const row = await this.store.db.selectFrom('login_throttle').selectAll().where('key', '=', key).executeTakeFirst();
-    return row && row.window_start > now - windowSeconds ? row.failures : 0;
-  }
-
-  async recordFailure(key: string, windowSeconds: number, now = nowSeconds()): Promise<void> {
-    await this.store.db
+  /**
+   * Counts one attempt for `key` and returns the count with it, in one statement: parallel attempts each see their
+   * own count, so a caller that decides on it lets no more than the limit through however many arrive at once
+   * (reading first and writing after the check let 100 parallel guesses all be evaluated).
+   */
+  async recordAttempt(key: string, windowSeconds: number, now = nowSeconds()): Promise<ThrottleCount> {
+    const row = await this.store.db
       .insertInto('login_throttle')
       .values({ key, failures: 1, window_start: now })
       .onConflict((oc) =>
         oc.column('key').doUpdateSet((eb) => ({
-          // A failure after the window closed starts a new one.
+          // An attempt after the window closed starts a new one.
           failures: eb.case().when('login_throttle.window_start', '<=', now - windowSeconds).then(1).else(eb('login_throttle.failures', '+', 1)).end(),
           window_start: eb.case().when('login_throttle.window_start', '<=', now - windowSeconds).then(now).else(eb.ref('login_throttle.window_start')).end(),
         })),
       )
+      .returning(['failures', 'window_start'])
+      .executeTakeFirstOrThrow();
+    return { count: row.failures, windowStart: row.window_start };
+  }
+
+  /** Takes back an attempt that turned out not to be a failure, unless its window has closed since. */
+  async withdrawAttempt(key: string, attempt: ThrottleCount): Promise<void> {
+    await this.store.db
+      .updateTable('login_throttle')
+      .set((eb) => ({ failures: eb('failures', '-', 1) }))
+      .where('key', '=', key)
+      .where('window_start', '=', attempt.windowStart)
+      .where('failures', '>', 0)
       .execute();
   }
 

@@ -39,7 +39,11 @@ export class AuthorizationCodeGrant implements GrantHandler {
     const code = required(params, 'code');
     const verifier = single(params, 'code_verifier');
     const redirectUri = single(params, 'redirect_uri');
-    if (verifier === undefined) throw invalidRequest('the code_verifier parameter is missing (PKCE is required)');
+    // RFC 7636 §4.6: every code here was issued with a code_challenge (PKCE is required), so a request without the
+    // verifier cannot match it: invalid_grant, as for a verifier that does not match (and as the FAPI 2.0 suite and
+    // node-oidc-provider answer). A verifier outside the §4.1 syntax is a malformed parameter, so invalid_request
+    // (RFC 6749 §5.2).
+    if (verifier === undefined) throw invalidGrant('the code_verifier parameter is missing (PKCE is required)');
     if (!CODE_VERIFIER.test(verifier)) throw invalidRequest('code_verifier must be 43-128 unreserved characters');
     if (!isWellFormedOpaque(code, OPAQUE_PREFIXES.authorizationCode)) throw invalidGrant('the authorization code is invalid');
 
