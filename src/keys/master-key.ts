@@ -1,6 +1,7 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { warnIfNotPrivate } from '../store/file-permissions.js';
 import { createDataDirectory, storageCause, StorageStartupError } from '../store/storage-faults.js';
 
 const MASTER_KEY_FILE = 'master.key';
@@ -26,6 +27,9 @@ export function loadMasterKey(masterSecret: string | undefined, dataDir: string)
       throw new StorageStartupError(`cannot write ${path}: ${storageCause(error)}`, { cause: error });
     }
   }
+  // Whoever reads master.key opens every signing key in the store: it and its directory must be the owner's alone.
+  warnIfNotPrivate(dataDir, 'the data directory');
+  warnIfNotPrivate(path, 'the master key file');
   const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'base64url');
   if (key.length !== 32) throw new Error(`${path} does not hold a 256-bit key; restore it or set GATEHOUSE_SECRET`);
   return key;

@@ -9,6 +9,9 @@ export interface ResolvedClient {
   allowedScopes: ReadonlySet<string>;
 }
 
+/** Unknown client_ids remembered at most; a flood of made-up ones empties the set and is read from the store again. */
+export const UNKNOWN_CLIENTS_REMEMBERED = 10_000;
+
 /**
  * Client lookups for the protocol core, cached so that the token endpoint's hot path does not touch the store. While
  * the store is unavailable a client read within `staleIfUnavailableMs` keeps authenticating (client_credentials
@@ -28,7 +31,9 @@ export class ClientDirectory {
         for (const scopes of roleScopes.values()) for (const scope of scopes) allowed.add(scope);
         return { client, allowedScopes: allowed };
       },
-      { maxAgeMs: 30_000, maxEntries: 10_000, staleIfUnavailableMs },
+      // Unknown client_ids are cached too: otherwise each costs a store read that a known one does not, and the
+      // answer's timing tells which client_ids exist (the dummy hash compare in client-auth.ts covers the rest).
+      { maxAgeMs: 30_000, maxEntries: 10_000, maxMissEntries: UNKNOWN_CLIENTS_REMEMBERED, staleIfUnavailableMs },
     );
   }
 

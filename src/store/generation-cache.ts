@@ -12,15 +12,29 @@ export interface GenerationCacheOptions {
    * fail as the store does.
    */
   staleIfUnavailableMs: number;
+  /**
+   * How many keys to remember as absent (0, the default: none). A miss then costs what a hit costs, so that how long
+   * an answer takes does not tell whether a key (a client_id) exists. Kept apart from the found entries, so a flood
+   * of made-up keys can only empty this set, never push out a record in use.
+   */
+  maxMissEntries?: number;
+}
+
+interface Entry<V> {
+  value: V;
+  generation: number;
+  loadedAt: number;
 }
 
 /**
  * A read-through cache of records that change rarely (clients, APIs). An entry is trusted while the store's change
- * generation has not moved and it is younger than `maxAgeMs`. Only found records are cached, so unknown keys cannot
- * fill memory.
+ * generation has not moved and it is younger than `maxAgeMs`. Keys found absent are remembered only when
+ * `maxMissEntries` asks for it, under the same rule (a record created later moves the generation, so it is found at
+ * once), and in a set of that bounded size, so unknown keys cannot fill memory.
  */
 export class GenerationCache<V> {
-  private readonly entries = new Map<string, { value: V; generation: number; loadedAt: number }>();
+  private readonly entries = new Map<string, Entry<V>>();
+  private readonly misses = new Map<string, Entry<undefined>>();
 
   constructor(
     private readonly store: Store,
@@ -30,23 +44,31 @@ export class GenerationCache<V> {
 
   async get(key: string): Promise<V | undefined> {
     const generation = this.store.generation();
-    const entry = this.entries.get(key);
+    const entry: Entry<V | undefined> | undefined = this.entries.get(key) ?? this.misses.get(key);
     const age = entry ? Date.now() - entry.loadedAt : Infinity;
     if (entry && entry.generation === generation && age < this.options.maxAgeMs) return entry.value;
-    let value: V | undefined;
+    let loaded: V | undefined;
     try {
-      value = await this.load(key);
+      loaded = await this.load(key);
     } catch (error) {
       // The entry keeps its first loadedAt: serving it does not make it fresher.
       if (entry && age < this.options.staleIfUnavailableMs && unavailableReason(error) !== undefined) return entry.value;
       throw error;
     }
-    if (value === undefined) {
-      this.entries.delete(key);
+    this.entries.delete(key);
+    this.misses.delete(key);
+    if (loaded === undefined) {
+      remember(this.misses, key, { value: undefined, generation, loadedAt: Date.now() }, this.options.maxMissEntries ?? 0);
       return undefined;
     }
-    if (this.entries.size >= this.options.maxEntries) this.entries.clear();
-    this.entries.set(key, { value, generation, loadedAt: Date.now() });
-    return value;
+    remember(this.entries, key, { value: loaded, generation, loadedAt: Date.now() }, this.options.maxEntries);
+    return loaded;
   }
+}
+
+/** Adds an entry to a map of at most `limit` entries: a full map starts over (cheaper than tracking an LRU order). */
+function remember<E>(map: Map<string, E>, key: string, entry: E, limit: number): void {
+  if (limit <= 0) return;
+  if (map.size >= limit) map.clear();
+  map.set(key, entry);
 }

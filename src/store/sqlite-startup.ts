@@ -1,5 +1,6 @@
-import { closeSync, fsyncSync, openSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, openSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { warnIfNotPrivate } from './file-permissions.js';
 import { createDataDirectory, storageCause, StorageStartupError } from './storage-faults.js';
 
 export const SQLITE_FILE = 'gatehouse.sqlite';
@@ -21,7 +22,9 @@ const sizeOf = (path: string) => statSync(path, { throwIfNoEntry: false })?.size
  * Checks the SQLite data directory before the database is opened, so that a fault is named for what it is:
  * creates the directory, writes (and fsyncs) a small file in it to find a full or read-only disk, and refuses a
  * 0-byte database file unless the directory is new. SQLite would take an empty file for a brand-new store and fill
- * it with new signing keys and no clients: a lost or truncated database would pass unnoticed.
+ * it with new signing keys and no clients: a lost or truncated database would pass unnoticed. Creates a missing
+ * database file 0600 (SQLite gives its -wal and -shm the database file's mode; left to SQLite all three are 0644 under
+ * the usual umask), and warns when the directory or an existing database file is open to group or others.
  */
 export function checkSqliteDataDir(dataDir: string): void {
   createDataDirectory(dataDir);
@@ -49,5 +52,18 @@ export function checkSqliteDataDir(dataDir: string): void {
         'database was lost or truncated. Restore it from a backup; to start over with an empty store instead, delete ' +
         'the empty file',
     );
+  }
+  createPrivateFile(database);
+  warnIfNotPrivate(dataDir, 'the data directory');
+  for (const file of [database, `${database}-wal`, `${database}-shm`]) warnIfNotPrivate(file, 'the database file');
+}
+
+/** Creates `path` with mode 0600 unless it exists; an existing file keeps its mode (and is warned about). */
+function createPrivateFile(path: string): void {
+  try {
+    closeSync(openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw new StorageStartupError(`cannot create ${path}: ${storageCause(error)}`, { cause: error });
   }
 }
