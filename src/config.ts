@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 
 /** Everything Gatehouse reads from its environment, parsed once and passed down (never a global). */
@@ -20,8 +21,11 @@ export interface Config {
   sessionTtl: number;
   /** Whether people may create their own accounts on the sign-up page. */
   signupEnabled: boolean;
-  /** Trust X-Forwarded-For from a proxy in front (for client addresses in throttling and sessions). */
-  trustProxy: boolean;
+  /**
+   * Which X-Forwarded-For hops to believe (for client addresses in throttling, /metrics, sessions and the audit log):
+   * none, the nearest N, or those that come from the listed proxy addresses/CIDRs.
+   */
+  trustProxy: TrustProxy;
   /** Serve /metrics to everyone, not only to loopback clients. */
   publicMetrics: boolean;
   logLevel: string;
@@ -62,6 +66,9 @@ export interface Config {
   workerRestartMaxDelayMs: number;
 }
 
+/** false: the socket peer is the client; a number: that many proxies in front; a list: proxies at these addresses. */
+export type TrustProxy = false | number | readonly string[];
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -88,6 +95,39 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
   if (['1', 'true', 'on', 'yes'].includes(raw)) return true;
   if (['0', 'false', 'off', 'no'].includes(raw)) return false;
   throw new ConfigError(`${name} must be on or off, got "${env[name]}"`);
+}
+
+const TRUST_PROXY_FORMS = 'off, a hop count (1 for one proxy in front) or a comma list of proxy addresses/CIDRs';
+
+/** An IPv4 or IPv6 address, optionally with a /prefix that fits its family. */
+function isAddressOrCidr(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * GATEHOUSE_TRUST_PROXY. "on" (trust every hop) is refused rather than read as 1: it used to make a client-supplied
+ * left-most X-Forwarded-For the client address, and guessing what an old setting meant could keep that hole open.
+ */
+function trustProxy(env: Env): TrustProxy {
+  const name = 'GATEHOUSE_TRUST_PROXY';
+  const raw = env[name]?.trim() ?? '';
+  if (['', 'off', 'false', 'no', '0'].includes(raw.toLowerCase())) return false;
+  if (['on', 'true', 'yes'].includes(raw.toLowerCase())) {
+    throw new ConfigError(`${name}=${raw} would trust every X-Forwarded-For hop, which lets a client forge its address; use ${TRUST_PROXY_FORMS}`);
+  }
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 10) throw new ConfigError(`${name} must be at most 10 hops, got "${raw}"`);
+    return hops;
+  }
+  const entries = raw.split(',').map((entry) => entry.trim());
+  const bad = entries.find((entry) => !isAddressOrCidr(entry));
+  if (bad !== undefined) throw new ConfigError(`${name} must be ${TRUST_PROXY_FORMS}; "${bad}" is none of these`);
+  return entries;
 }
 
 function absoluteUrl(name: string, raw: string): string {
@@ -127,7 +167,7 @@ export function loadConfig(env: Env = process.env): Config {
     idTokenTtl: positiveInteger(env, 'GATEHOUSE_ID_TOKEN_TTL', 3600, 86400),
     sessionTtl: positiveInteger(env, 'GATEHOUSE_SESSION_TTL', 86400, 90 * 86400),
     signupEnabled: flag(env, 'GATEHOUSE_SIGNUP', true),
-    trustProxy: flag(env, 'GATEHOUSE_TRUST_PROXY', false),
+    trustProxy: trustProxy(env),
     publicMetrics: flag(env, 'GATEHOUSE_METRICS_PUBLIC', false),
     logLevel: env.GATEHOUSE_LOG_LEVEL || 'info',
     auditRetention: positiveInteger(env, 'GATEHOUSE_AUDIT_RETENTION_DAYS', 90, 36500) * 86400,

@@ -111,3 +111,20 @@ test('operations settings: shutdown deadline, HTTP timeouts and connection cap, 
   );
   assert.throws(() => loadConfig({ GATEHOUSE_WORKER_RESTART_DELAY_MS: '60000' }), /GATEHOUSE_WORKER_RESTART_DELAY_MS/);
 });
+
+test('GATEHOUSE_TRUST_PROXY: off by default, a hop count or proxy addresses/CIDRs; "on" (every hop) is refused', () => {
+  assert.equal(loadConfig({}).trustProxy, false);
+  assert.equal(loadConfig({ GATEHOUSE_TRUST_PROXY: 'off' }).trustProxy, false);
+  assert.equal(loadConfig({ GATEHOUSE_TRUST_PROXY: '0' }).trustProxy, false);
+  assert.equal(loadConfig({ GATEHOUSE_TRUST_PROXY: '2' }).trustProxy, 2);
+  assert.deepEqual(loadConfig({ GATEHOUSE_TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,::1, fd00::/8' }).trustProxy, ['10.0.0.1', '192.168.0.0/16', '::1', 'fd00::/8']);
+  for (const refused of ['on', 'true', 'yes']) {
+    assert.throws(
+      () => loadConfig({ GATEHOUSE_TRUST_PROXY: refused }),
+      (e: unknown) => e instanceof ConfigError && /GATEHOUSE_TRUST_PROXY/.test(e.message) && /hop count/.test(e.message) && /CIDR/.test(e.message),
+    );
+  }
+  for (const bad of ['11', 'proxy.example.com', '10.0.0.0/33', '::1/129', '10.0.0.1,', '10.0.0.1/8/8', '10.0.0.256']) {
+    assert.throws(() => loadConfig({ GATEHOUSE_TRUST_PROXY: bad }), (e: unknown) => e instanceof ConfigError && /GATEHOUSE_TRUST_PROXY/.test(e.message), bad);
+  }
+});

@@ -13,7 +13,7 @@ describe('Prometheus metrics', () => {
 
   before(async () => {
     server = await startTestServer({ name: 'sqlite' });
-    behindProxy = await startTestServer({ name: 'sqlite' }, { GATEHOUSE_TRUST_PROXY: 'on' });
+    behindProxy = await startTestServer({ name: 'sqlite' }, { GATEHOUSE_TRUST_PROXY: '1' });
   });
   after(async () => {
     await server.close();

@@ -28,11 +28,12 @@ function assertInactive(answer: Answer): void {
   assert.equal(answer.headers.get('pragma'), 'no-cache');
 }
 
-function assertError(answer: Answer, status: number, error: string, description: string): void {
+/** `basicChallenge`: the client tried HTTP Basic, so a 401 must name the scheme (RFC 6749 §5.2); otherwise no challenge. */
+function assertError(answer: Answer, status: number, error: string, description: string, basicChallenge = false): void {
   assert.equal(answer.status, status);
   assert.deepEqual(answer.body, { error, error_description: description });
   assert.equal(answer.headers.get('cache-control'), 'no-store');
-  assert.equal(answer.headers.get('www-authenticate'), status === 401 ? INVALID_CLIENT_CHALLENGE : null);
+  assert.equal(answer.headers.get('www-authenticate'), basicChallenge ? INVALID_CLIENT_CHALLENGE : null);
 }
 
 /** RFC 7009 §2.2: 200 with an empty body, not cacheable. */
@@ -65,11 +66,11 @@ for (const backend of backends()) {
         const token = await newToken();
         assertError(await introspect(server, undefined, token), 401, 'invalid_client', 'no client authentication was included');
         const wrong = { clientId: alice.clientId, clientSecret: `${alice.clientSecret}x` };
-        assertError(await introspect(server, wrong, token), 401, 'invalid_client', 'client authentication failed');
+        assertError(await introspect(server, wrong, token), 401, 'invalid_client', 'client authentication failed', true);
         const posted = await postForm(server, '/oauth2/introspect', { token, client_id: alice.clientId, client_secret: 'wrong' });
         assertError(posted, 401, 'invalid_client', 'client authentication failed');
         const unknown = { clientId: 'no-such-client', clientSecret: alice.clientSecret };
-        assertError(await introspect(server, unknown, token), 401, 'invalid_client', 'client authentication failed');
+        assertError(await introspect(server, unknown, token), 401, 'invalid_client', 'client authentication failed', true);
       });
 
       test('an active token is described by all its claims and token_type Bearer', async () => {
@@ -193,7 +194,7 @@ for (const backend of backends()) {
         const token = await newToken();
         assertError(await revoke(server, undefined, token), 401, 'invalid_client', 'no client authentication was included');
         const wrong = { clientId: alice.clientId, clientSecret: 'gate_cs_wrong' };
-        assertError(await revoke(server, wrong, token), 401, 'invalid_client', 'client authentication failed');
+        assertError(await revoke(server, wrong, token), 401, 'invalid_client', 'client authentication failed', true);
         assert.equal(((await introspect(server, alice, token)).body as { active: boolean }).active, true);
       });
 

@@ -14,6 +14,8 @@ interface Reply {
   headers: Headers;
   text: string;
   json: Record<string, unknown>;
+  /** Whether the request carried an Authorization header (then a 401 must carry the Basic challenge). */
+  sentAuthorization: boolean;
 }
 
 const FORM: HeaderMap = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -43,7 +45,10 @@ function assertError(reply: Reply, status: number, error: string): void {
   assert.match(reply.json.error_description as string, DESCRIPTION_CHARS, `error_description outside the RFC 6749 §5.2 charset: ${reply.text}`);
   assert.match(reply.headers.get('content-type') ?? '', /^application\/json/);
   assert.equal(reply.headers.get('cache-control'), 'no-store', where);
-  if (status === 401) assert.match(reply.headers.get('www-authenticate') ?? '', /^Basic realm="[^"]+"/, where);
+  // RFC 6749 §5.2: the challenge only for a client that tried the Authorization header, never to trigger a
+  // browser's sign-in prompt for a secret sent in the body.
+  if (status === 401 && reply.sentAuthorization) assert.match(reply.headers.get('www-authenticate') ?? '', /^Basic realm="[^"]+"/, where);
+  else assert.equal(reply.headers.get('www-authenticate'), null, where);
 }
 
 /** A successful RFC 6749 §5.1 response: only these members, not cacheable; returns the JWT's claims. */
@@ -79,7 +84,7 @@ for (const backend of backends()) {
       } catch {
         assert.fail(`not JSON (${response.status}): ${text}`);
       }
-      return { status: response.status, headers: response.headers, text, json };
+      return { status: response.status, headers: response.headers, text, json, sentAuthorization: headers.authorization !== undefined };
     }
     const postToken = (body?: string | Uint8Array, headers: HeaderMap = auth, path = '/oauth2/token') => send('POST', path, body, headers);
     const withBasic = (id: string, clientSecret: string): HeaderMap => ({ ...FORM, authorization: basic(id, clientSecret) });
@@ -135,6 +140,32 @@ for (const backend of backends()) {
         assert.equal(reply.text, replies[0]!.text, 'unknown, wrong-secret and revoked clients must be indistinguishable');
       }
       assertError(await postToken(CC, FORM), 401, 'invalid_client');
+    });
+
+    test('a failed client authentication sends the Basic challenge only to a client that used the Authorization header (RFC 6749 §5.2)', async () => {
+      const challenge = 'Basic realm="gatehouse", charset="UTF-8"';
+      const challenged: [string, HeaderMap][] = [
+        ['wrong secret by Basic', withBasic(clientId, `${secret}x`)],
+        ['unknown client by Basic', withBasic(randomUUID(), secret)],
+        ['malformed Basic', { ...FORM, authorization: 'Basic !!!' }],
+      ];
+      for (const [name, headers] of challenged) {
+        const reply = await postToken(CC, headers);
+        assertError(reply, 401, 'invalid_client');
+        assert.equal(reply.headers.get('www-authenticate'), challenge, name);
+      }
+      const unchallenged: [string, string][] = [
+        ['wrong secret in the body', form({ grant_type: 'client_credentials', client_id: clientId, client_secret: `${secret}x` })],
+        ['unknown client in the body', form({ grant_type: 'client_credentials', client_id: randomUUID(), client_secret: secret })],
+        ['confidential client without a secret', form({ grant_type: 'client_credentials', client_id: clientId })],
+        ['no client authentication', CC],
+      ];
+      for (const [name, body] of unchallenged) {
+        const reply = await postToken(body, FORM);
+        assert.equal(reply.status, 401, name);
+        assert.equal(reply.json.error, 'invalid_client', name);
+        assert.equal(reply.headers.get('www-authenticate'), null, `${name}: a browser would show its sign-in prompt`);
+      }
     });
 
     test('HTTP Basic credentials are form-encoded (RFC 6749 §2.3.1)', async () => {

@@ -108,15 +108,41 @@ function checkScopes(scopes: readonly string[]): void {
 }
 
 /**
+ * A host (with an optional port and path) typed without its scheme: "localhost:3000", "example.com/cb",
+ * "127.0.0.1:8080/cb". WHATWG URL reads "localhost:3000" as scheme "localhost:" and path "3000", a private-use
+ * scheme that no browser would ever send back. A reverse-domain private-use scheme ("com.example.app:/cb") has no
+ * port digits or slash straight after its host-like part, so it does not match.
+ */
+const SCHEMELESS = /^(?<host>localhost|\[[0-9a-f:.]+\]|[a-z0-9-]+(?:\.[a-z0-9-]+)+)(?::\d+)?(?:[/?]|$)/i;
+
+/** The error for a redirect URI that is not absolute, with the URI that was probably meant. */
+function notAbsolute(uri: string): ManagementError {
+  const host = SCHEMELESS.exec(uri)?.groups?.host?.toLowerCase();
+  if (host !== undefined) {
+    const scheme = LOOPBACK_HOSTS.has(host) ? 'http' : 'https';
+    return new ManagementError(`redirect URI "${uri}" has no scheme: did you mean "${scheme}://${uri}"?`);
+  }
+  const path = uri.startsWith('/') ? uri : `/${uri}`;
+  return new ManagementError(
+    `redirect URI "${uri}" is not an absolute URI: give the full address the app receives it at, e.g. "https://app.example.com${path}" (or "http://localhost:3000${path}" during development)`,
+  );
+}
+
+/**
  * Redirect URIs per RFC 9700 §2.1 and RFC 8252: absolute, no fragment, https — or http only for loopback during
- * development — or a private-use scheme for native apps.
+ * development — or a private-use scheme for native apps. They are compared as exact strings (RFC 9700 §4.1.3), so
+ * they must also be written the way a browser sends them: "https://host/…", not a host without its scheme.
  */
 export function checkRedirectUri(uri: string): void {
+  if (SCHEMELESS.test(uri)) throw notAbsolute(uri);
   let url: URL;
   try {
     url = new URL(uri);
   } catch {
-    throw new ManagementError(`redirect URI "${uri}" is not an absolute URI`);
+    throw notAbsolute(uri);
+  }
+  if ((url.protocol === 'https:' || url.protocol === 'http:') && !/^https?:\/\/[^/]/i.test(uri)) {
+    throw new ManagementError(`redirect URI "${uri}" must be written as ${url.protocol}//host/path, e.g. "${url.href}"`);
   }
   if (url.hash !== '' || uri.includes('#')) throw new ManagementError(`redirect URI "${uri}" must not have a fragment`);
   if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {

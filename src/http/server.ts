@@ -15,6 +15,7 @@ import { playgroundRoutes } from '../playground/routes.js';
 import { oauthEndpoints } from './routes/oauth-endpoints.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 import { registerSecurityHeaders } from './security-headers.js';
+import { fastifyTrustProxy } from './trust-proxy.js';
 
 export interface HttpServerOptions {
   /** false silences the logger (tests); otherwise pino at the configured level. */
@@ -29,7 +30,7 @@ export async function buildHttpServer(gatehouse: Gatehouse, options: HttpServerO
     // One log line per request costs throughput and tells nothing the metrics do not; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     // Slow or stalled clients must not hold sockets open. Node enforces the headers and request timeouts only when
     // it checks its connections, every 30 s by default; checked every second, a request at 1 byte/s is cut off
     // (408) within a second of its deadline instead of up to 30 s after it.

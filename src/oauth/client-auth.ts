@@ -24,9 +24,15 @@ export interface ClientAuthInput {
   readonly signal?: AbortSignal;
 }
 
-/** RFC 6749 §5.2 invalid_client; 401 with a Basic challenge naming the scheme clients may use. */
-export const invalidClient = (description = 'client authentication failed') =>
-  new OAuthError('invalid_client', description, { status: 401, headers: { 'www-authenticate': 'Basic realm="gatehouse", charset="UTF-8"' } });
+const BASIC_CHALLENGE = { 'www-authenticate': 'Basic realm="gatehouse", charset="UTF-8"' };
+
+/**
+ * RFC 6749 §5.2 invalid_client, 401. The Basic challenge goes only to a client that tried the Authorization header,
+ * where §5.2 requires it; to one that sent its secret in the body (or nothing) it would only make a browser show its
+ * native sign-in prompt, so that client gets the JSON error alone.
+ */
+export const invalidClient = (description = 'client authentication failed', triedAuthorizationHeader = false) =>
+  new OAuthError('invalid_client', description, { status: 401, ...(triedAuthorizationHeader ? { headers: BASIC_CHALLENGE } : {}) });
 
 // Compared against when the client is unknown, so that a miss costs what a wrong secret costs.
 const UNKNOWN_CLIENT_HASH = sha256Hex('gatehouse: no such client');
@@ -42,20 +48,20 @@ function formDecode(value: string): string {
   try {
     return decodeURIComponent(value.replaceAll('+', ' '));
   } catch {
-    throw invalidClient('the Basic credentials are not form-encoded');
+    throw invalidClient('the Basic credentials are not form-encoded', true);
   }
 }
 
 /** RFC 6749 §2.3.1: id and secret are form-encoded, then joined by ":" and base64-encoded. */
 function parseBasic(authorization: string): { clientId: string; secret: string } {
   const match = /^Basic +(\S+) *$/i.exec(authorization);
-  if (!match || !BASE64.test(match[1]!)) throw invalidClient('the Authorization header is not valid HTTP Basic');
+  if (!match || !BASE64.test(match[1]!)) throw invalidClient('the Authorization header is not valid HTTP Basic', true);
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  if (colon === -1) throw invalidClient('the Basic credentials have no colon separator');
+  if (colon === -1) throw invalidClient('the Basic credentials have no colon separator', true);
   const clientId = formDecode(decoded.slice(0, colon));
   const secret = formDecode(decoded.slice(colon + 1));
-  if (clientId === '' || secret === '') throw invalidClient('the Basic credentials are empty');
+  if (clientId === '' || secret === '') throw invalidClient('the Basic credentials are empty', true);
   return { clientId, secret };
 }
 
@@ -93,16 +99,17 @@ function secretIsCurrent(resolved: ResolvedClient, secret: string): boolean {
  */
 export async function authenticateClient(directory: ClientDirectory, input: ClientAuthInput): Promise<AuthenticatedClient> {
   const presented = presentedCredentials(input);
+  const refused = () => invalidClient(undefined, presented.method === 'client_secret_basic');
   const resolved = await directory.find(presented.clientId);
   if (!resolved || resolved.client.revokedAt !== null) {
     if (presented.secret !== undefined) secretMatchesHash(presented.secret, UNKNOWN_CLIENT_HASH);
-    throw invalidClient();
+    throw refused();
   }
   const isPublic = resolved.client.tokenEndpointAuthMethod === 'none';
   if (presented.secret === undefined) {
-    if (!isPublic) throw invalidClient();
+    if (!isPublic) throw refused();
     return { ...resolved, method: 'none' };
   }
-  if (isPublic || !secretIsCurrent(resolved, presented.secret)) throw invalidClient();
+  if (isPublic || !secretIsCurrent(resolved, presented.secret)) throw refused();
   return { ...resolved, method: presented.method };
 }
