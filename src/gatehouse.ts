@@ -1,5 +1,6 @@
 import { hkdfSync } from 'node:crypto';
 import { PasswordLogin } from './accounts/login.js';
+import { SelfSignup } from './accounts/signup.js';
 import { SessionService } from './accounts/sessions.js';
 import { AuditLog } from './admin/audit-log.js';
 import { Management } from './admin/management.js';
@@ -56,6 +57,7 @@ export interface Gatehouse {
   introspection: IntrospectionEndpoint;
   authorization: AuthorizationFlow;
   login: PasswordLogin;
+  signup: SelfSignup;
   sessions: SessionService;
   userInfo: UserInfo;
   endSession: EndSession;
@@ -130,6 +132,17 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       new RefreshTokenGrant(grants, userTokens, audit, config.refreshReuseWindow),
       new ClientCredentialsGrant({ accessTokens, defaultAudience: config.defaultAudience, defaultAccessTokenTtl: config.accessTokenTtl, findApi }),
     ]);
+    const management = new Management({
+      config,
+      clients,
+      roles,
+      apis,
+      users,
+      sessions: sessionRepository,
+      consents,
+      grants,
+      supportedGrantTypes: tokenEndpoint.grantTypes,
+    });
     return {
       config,
       store,
@@ -150,22 +163,13 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
         grants,
       }),
       login: new PasswordLogin(users, throttle),
+      signup: new SelfSignup(management, throttle),
       sessions: new SessionService(sessionRepository, config.sessionTtl),
       userInfo: new UserInfo(accessTokens, findUser),
       endSession: new EndSession(idTokens, directory),
       directory,
       consents,
-      management: new Management({
-        config,
-        clients,
-        roles,
-        apis,
-        users,
-        sessions: sessionRepository,
-        consents,
-        grants,
-        supportedGrantTypes: tokenEndpoint.grantTypes,
-      }),
+      management,
       audit,
       roleScopesOf,
       findUser,

@@ -1,11 +1,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { SignupResult } from '../accounts/signup.js';
 import { ManagementError } from '../admin/management.js';
 import type { AuthorizationInteraction } from '../oauth/authorization-flow.js';
+import { normalizeUsername } from '../store/users.js';
 import { field, localPath, type PageBody, type PageContext } from './context.js';
 import { sendErrorPage, sendPage } from './render.js';
 
 const INVALID_LOGIN = 'Incorrect username or password.';
 const THROTTLED = 'Too many failed sign-in attempts. Wait a few minutes and try again.';
+const SIGNUP_THROTTLED = 'Too many sign-ups from your network. Wait a few minutes and try again.';
+/** The one answer to a sign-up whether the name was free or taken (OWASP ASVS V2/V3: no account enumeration). */
+const signupReceived = (username: string) =>
+  `If the username "${username}" was available, your account has been created. Sign in with it and your new password to continue.`;
 
 /** Sign-in and sign-up pages (DESIGN §2: labels Username and Password, button Sign in). */
 export async function loginRoutes(app: FastifyInstance, pages: PageContext): Promise<void> {
@@ -16,6 +22,7 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
     interaction?: AuthorizationInteraction;
     returnTo?: string;
     username?: string;
+    notice?: string;
     error?: string;
     status?: number;
   }) {
@@ -31,6 +38,7 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
         returnTo: view.returnTo,
         clientName: client?.client.name,
         username: view.username ?? view.interaction?.request.loginHint,
+        notice: view.notice,
         error: view.error,
         signupUrl: config.signupEnabled ? `/signup${signupQuery}` : undefined,
       },
@@ -115,13 +123,26 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
     const interaction = await pages.interaction(request, reply, field(body, 'interaction'));
     if (interaction === false) return pages.expiredInteraction(reply);
     const values = { username: field(body, 'username') ?? '', name: field(body, 'name') ?? '', email: field(body, 'email') ?? '' };
+    let result: SignupResult;
     try {
-      const user = await gatehouse.management.createUser({ ...values, password: field(body, 'password') ?? '' });
-      await gatehouse.audit.record({ actor: user.id, actor_type: 'user', ip: request.ip }, 'user.signed_up', user.id, { username: user.username });
-      return continueAfterSignIn(request, reply, user.id, interaction, '/account');
+      result = await gatehouse.signup.signUp({ ...values, password: field(body, 'password') ?? '' }, request.ip);
     } catch (error) {
       if (!(error instanceof ManagementError)) throw error;
-      return renderSignup(reply, browserId, interaction, { ...values, error: error.message.charAt(0).toUpperCase() + error.message.slice(1) + '.' }, error.kind === 'conflict' ? 409 : 400);
+      return renderSignup(reply, browserId, interaction, { ...values, error: error.message.charAt(0).toUpperCase() + error.message.slice(1) + '.' }, 400);
     }
+    if (result.outcome === 'throttled') {
+      reply.header('retry-after', String(result.retryAfter));
+      return renderSignup(reply, browserId, interaction, { ...values, error: SIGNUP_THROTTLED }, 429);
+    }
+    if (result.outcome === 'created') {
+      await gatehouse.audit.record({ actor: result.user.id, actor_type: 'user', ip: request.ip }, 'user.signed_up', result.user.id, { username: result.user.username });
+    } else {
+      // What was typed is data, not an actor or a target: the name belongs to someone who did not do this.
+      await gatehouse.audit.record({ actor: '', actor_type: 'anonymous', ip: request.ip }, 'signup.name_taken', '', { username: normalizeUsername(values.username) });
+    }
+    // Free or taken, the same page: no one is signed in by a sign-up, so a taken name is never confirmed and its
+    // owner's account is never entered. The new user signs in once, with the password just chosen.
+    const username = normalizeUsername(values.username);
+    return renderLogin(reply, browserId, { ...(interaction ? { interaction } : { returnTo: '/account' }), username, notice: signupReceived(username) });
   });
 }
