@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { MAX_SIGNUPS_PER_IP } from '../src/accounts/signup.js';
-import { setCookie } from './helpers/authorize.js';
+import { CHALLENGE, assertInteraction, setCookie } from './helpers/authorize.js';
 import { backends } from './helpers/backends.js';
 import { TestBrowser, hiddenFields, location } from './helpers/browser.js';
-import { SESSION_COOKIE } from './helpers/code-flow.js';
+import { REDIRECT_URI, SESSION_COOKIE, authorizationUrl, webApp } from './helpers/code-flow.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const PASSWORD = 'correct horse';
@@ -72,6 +72,23 @@ for (const backend of backends()) {
       assert.equal(signedIn.status, 303);
       assert.equal(location(signedIn), '/account');
       assert.ok(setCookie(signedIn, SESSION_COOKIE));
+    });
+
+    test('signing up in the middle of an authorization leads, after one sign-in, back into it', async () => {
+      const app = await webApp(server);
+      const browser = new TestBrowser(server.url);
+      const authorize = authorizationUrl(server, {
+        response_type: 'code', client_id: app.clientId, redirect_uri: REDIRECT_URI, scope: 'openid', state: 'st', code_challenge: CHALLENGE, code_challenge_method: 'S256',
+      });
+      const login = assertInteraction(await browser.get(authorize.toString()), 'login');
+      const interaction = new URL(login, server.url).searchParams.get('interaction')!;
+      const page = await browser.get(`/signup?interaction=${interaction}`);
+      const answer = await browser.post('/signup', { ...hiddenFields(await page.text(), '/signup'), username: 'dave', password: PASSWORD });
+      const body = await answer.text();
+      assert.equal(answer.status, 200);
+      assert.equal(hiddenFields(body, '/login').interaction, interaction, 'the sign-in form carries the authorization on');
+      assert.ok(body.includes('to continue to <strong>Web App</strong>'), body);
+      assertInteraction(await browser.post('/login', { ...hiddenFields(body, '/login'), username: 'dave', password: PASSWORD }), 'consent', 303);
     });
 
     test(`sign-ups beyond ${MAX_SIGNUPS_PER_IP} per address in the window are refused before any account is made`, async () => {
