@@ -379,8 +379,8 @@ for (const backend of backends()) {
       const events = await allEvents();
       const expect = (action: string, actor: string, actorType: string, target: string) =>
         assert.ok(events.some((e) => e.action === action && e.actor === actor && e.actor_type === actorType && e.target === target), `no ${action} by ${actor} on ${target}`);
-      expect('login.failed', 'grace', 'anonymous', 'grace');
-      expect('login.succeeded', grace, 'user', 'grace');
+      expect('login.failed', 'anonymous', 'anonymous', '');
+      expect('login.succeeded', grace, 'user', grace);
       expect('consent.granted', grace, 'user', web.clientId);
       expect('code.replayed', web.clientId, 'client', grace);
       expect('refresh_token.reused', web.clientId, 'client', grace);

@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { chromiumAvailable, launchChromium, SCREENSHOTS } from './helpers/chromium.js';
 import { authorize, createAlice, webApp } from './helpers/code-flow.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { loginPage } from './helpers/admin.js';
 import { getWith, postForm } from './helpers/tokens.js';
 
 /**
@@ -316,13 +317,19 @@ if (chromiumAvailable()) {
       await page.getByRole('table', { name: 'Signing keys' }).getByRole('row').filter({ hasText: 'ES256' }).filter({ hasText: 'Retired' }).first().waitFor();
       await shot(page, 'keys-rotated');
 
-      // Audit log: what was done above, with names instead of ids.
+      // Audit log: what was done above, with names instead of ids. A stranger's failed sign-in as admin is shown
+      // as anonymous, the typed name as data, and is not linked to Ada's account.
+      assert.equal(await loginPage(server, ADMIN.username, 'a stranger guessing'), 401);
       await open(page, 'Audit log', 'Audit log');
       const log = page.getByRole('table', { name: 'Audit events' });
       for (const action of ['client.created', 'client.secret_rotated', 'client.revoked', 'role.created', 'user.disabled', 'consent.withdrawn', 'keys.rotated']) {
         await log.getByText(action, { exact: true }).first().waitFor();
       }
       assert.match(await textOf(log.getByRole('row').filter({ hasText: 'client.revoked' })), /admin.*Billing service/);
+      const failedSignIn = log.getByRole('row').filter({ hasText: 'login.failed' }).first();
+      const cells = (await failedSignIn.getByRole('cell').allTextContents()).slice(1);
+      assert.deepEqual(cells, ['anonymousanonymous', 'login.failed', '—', '127.0.0.1', 'usernameadmin']);
+      assert.equal(await failedSignIn.getByRole('link').count(), 0);
       await page.getByRole('navigation', { name: 'Audit log pages' }).waitFor();
       await shot(page, 'audit');
 

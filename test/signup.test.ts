@@ -61,7 +61,7 @@ for (const backend of backends()) {
       assert.deepEqual(await storedUser('carol'), carol);
       const events = await db().selectFrom('audit_events').select(['actor', 'actor_type', 'action', 'target', 'details']).where('action', 'in', ['user.signed_up', 'signup.name_taken']).execute();
       assert.deepEqual(events.map((event) => [event.action, event.actor_type, event.actor, event.target]).sort(), [
-        ['signup.name_taken', 'anonymous', '', ''],
+        ['signup.name_taken', 'anonymous', 'anonymous', ''],
         ['user.signed_up', 'user', carol.id, carol.id],
       ]);
       assert.equal((await stranger.post('/login', { ...hiddenFields(takenBody, '/login'), username: 'carol', password: 'a stranger guessing' })).status, 401);

@@ -19,6 +19,9 @@ export const cliActor = (): Actor => {
   return { actor: `cli:${name}`, actor_type: 'cli', ip: '' };
 };
 
+/** The actor for a request by nobody authenticated (a failed sign-in): what they typed goes in the details. */
+export const anonymousActor = (ip: string): Actor => ({ actor: 'anonymous', actor_type: 'anonymous', ip });
+
 /**
  * Records administrative and security events. Never holds a secret or a token: details name ids, scopes and
  * outcomes only. A failure to record is reported but does not undo or fail the action it describes.

@@ -24,7 +24,8 @@ type Body = Record<string, unknown>;
 /**
  * The admin API (JSON under /admin). Every call needs an access token from this server with scope
  * gatehouse:admin, checked by the same verifier resource servers use; a user's token also needs the user to be
- * active and to hold the scope through a role right now. Every change is written to the audit log.
+ * active and to hold the scope through a role right now, and a client's token the client to be active and allowed the
+ * scope (through its roles or directly) right now. Every change is written to the audit log.
  */
 export async function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): Promise<void> {
   const { config, accessTokens, management, keys, audit } = gatehouse;
@@ -37,10 +38,17 @@ export async function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): P
       requiredScopes: [ADMIN_SCOPE],
       isRevoked: (c) => accessTokens.isRevoked(c),
     });
+    // The scope in the token is what was allowed when it was issued; admin power must follow demotions at once,
+    // so the holder's right to gatehouse:admin is checked again now (RFC 9700 §2.3: least privilege).
     if (claims.auth_time !== undefined) {
       const user = await gatehouse.findUser(claims.sub);
       if (!user || user.disabledAt !== null) throw new InvalidTokenError('the user is no longer active');
       if (!(await gatehouse.roleScopesOf(user.id)).has(ADMIN_SCOPE)) throw new InsufficientScopeError([ADMIN_SCOPE]);
+    } else {
+      // A machine client's token (client_credentials): the client itself is the holder.
+      const resolved = await gatehouse.directory.find(claims.client_id);
+      if (!resolved || resolved.client.revokedAt !== null) throw new InvalidTokenError('the client is no longer active');
+      if (!resolved.allowedScopes.has(ADMIN_SCOPE)) throw new InsufficientScopeError([ADMIN_SCOPE]);
     }
     request.admin = claims;
   });

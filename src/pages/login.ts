@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SignupResult } from '../accounts/signup.js';
+import { anonymousActor } from '../admin/audit-log.js';
 import { ManagementError } from '../admin/management.js';
 import type { AuthorizationInteraction } from '../oauth/authorization-flow.js';
 import { normalizeUsername } from '../store/users.js';
@@ -71,12 +72,14 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
     const returnTo = localPath(field(body, 'return_to'), '/account');
     const username = (field(body, 'username') ?? '').slice(0, 64);
     const result = await gatehouse.login.attempt(username, field(body, 'password') ?? '', request.ip);
-    await gatehouse.audit.record(
-      { actor: result.ok ? result.user.id : username, actor_type: result.ok ? 'user' : 'anonymous', ip: request.ip },
-      result.ok ? 'login.succeeded' : result.reason === 'throttled' ? 'login.throttled' : 'login.failed',
-      username,
-      interaction ? { client_id: interaction.request.clientId } : {},
-    );
+    // Only an authenticated identity is an actor or a target: what a stranger typed is data, or anyone could make
+    // "admin / login.failed" look like admin's own doing (and the console link it to the real account).
+    const context = { username, ...(interaction ? { client_id: interaction.request.clientId } : {}) };
+    if (result.ok) {
+      await gatehouse.audit.record({ actor: result.user.id, actor_type: 'user', ip: request.ip }, 'login.succeeded', result.user.id, context);
+    } else {
+      await gatehouse.audit.record(anonymousActor(request.ip), result.reason === 'throttled' ? 'login.throttled' : 'login.failed', '', context);
+    }
     if (!result.ok) {
       const throttled = result.reason === 'throttled';
       return renderLogin(reply, browserId, {
@@ -138,7 +141,7 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
       await gatehouse.audit.record({ actor: result.user.id, actor_type: 'user', ip: request.ip }, 'user.signed_up', result.user.id, { username: result.user.username });
     } else {
       // What was typed is data, not an actor or a target: the name belongs to someone who did not do this.
-      await gatehouse.audit.record({ actor: '', actor_type: 'anonymous', ip: request.ip }, 'signup.name_taken', '', { username: normalizeUsername(values.username) });
+      await gatehouse.audit.record(anonymousActor(request.ip), 'signup.name_taken', '', { username: normalizeUsername(values.username) });
     }
     // Free or taken, the same page: no one is signed in by a sign-up, so a taken name is never confirmed and its
     // owner's account is never entered. The new user signs in once, with the password just chosen.

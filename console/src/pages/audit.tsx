@@ -10,6 +10,9 @@ import type { AuditEvent } from '../types';
 
 const PAGE_SIZE = 50;
 type Names = Map<string, { label: string; to: string }>;
+const NO_NAMES: Names = new Map();
+// Details that hold what someone typed (a failed sign-in's username), never resolved to an account's name.
+const TYPED_DETAILS = new Set(['username']);
 
 export function AuditPage() {
   useTitle('Audit log');
@@ -51,7 +54,8 @@ export function AuditPage() {
                   <tr key={event.id}>
                     <TimeCell value={event.at} precise />
                     <td>
-                      <Name id={event.actor} names={known} />
+                      {/* Only an authenticated actor is linked; an anonymous one is shown as recorded. */}
+                      <Name id={event.actor} names={event.actor_type === 'user' || event.actor_type === 'client' ? known : NO_NAMES} />
                       {event.actor_type && <div class="cell-secondary">{event.actor_type}</div>}
                     </td>
                     <td>
@@ -144,6 +148,7 @@ function Details({ event, names }: { event: AuditEvent; names: Names }) {
 function describe(key: string, value: unknown, names: Names): string {
   if (value === null || value === undefined || value === '') return '—';
   if (key.endsWith('_at') && typeof value === 'number') return formatDateTime(value);
+  if (typeof value === 'string' && TYPED_DETAILS.has(key)) return value;
   if (typeof value === 'string') return names.get(value)?.label ?? (value.length > 24 ? shortId(value) : value);
   if (Array.isArray(value)) return value.length ? value.map((item) => describe('', item, names)).join(', ') : 'none';
   if (typeof value === 'object') {
