@@ -109,7 +109,7 @@ for (const backend of backends()) {
     test('keys list and rotate --json', async () => {
       const keys = await gatehouseJson(env, 'keys', 'list');
       assert.deepEqual(keys.map((k: { alg: string; status: string }) => `${k.alg}:${k.status}`).sort(), ['ES256:active', 'RS256:active']);
-      const rotated = await gatehouseJson(env, 'keys', 'rotate');
+      const rotated = await gatehouseJson(env, 'keys', 'rotate', '--yes');
       assert.deepEqual(
         rotated.map((r: { alg: string; retired: string }) => [r.alg, r.retired]).sort(),
         keys.map((k: { alg: string; kid: string }) => [k.alg, k.kid]).sort(),
@@ -125,12 +125,12 @@ for (const backend of backends()) {
     });
 
     test('clients rotate-secret and revoke --json', async () => {
-      const rotated = await gatehouseJson(env, 'clients', 'rotate-secret', client.client_id);
+      const rotated = await gatehouseJson(env, 'clients', 'rotate-secret', client.client_id, '--yes');
       assert.equal(rotated.client_id, client.client_id);
       assert.match(rotated.client_secret, CLIENT_SECRET);
       assert.notEqual(rotated.client_secret, client.client_secret);
       within(rotated.previous_secret_expires_at, nowSeconds() + 86400);
-      const revoked = await gatehouseJson(env, 'clients', 'revoke', client.client_id);
+      const revoked = await gatehouseJson(env, 'clients', 'revoke', client.client_id, '--yes');
       assert.equal(revoked.status, 'revoked');
       within(revoked.revoked_at, nowSeconds());
     });
@@ -146,12 +146,12 @@ for (const backend of backends()) {
 
     test('the old secret works during the grace period, and not at all with --grace 0', async () => {
       const { clientId, clientSecret: original } = await server.createClient({ name: 'Rotating', roles: ['reader'] });
-      const first = await gatehouseJson(server.env, 'clients', 'rotate-secret', clientId);
+      const first = await gatehouseJson(server.env, 'clients', 'rotate-secret', clientId, '--yes');
       assert.match(first.client_secret, CLIENT_SECRET);
       assert.equal((await requestToken(server.url, clientId, original)).status, 200, 'old secret during the grace period');
       assert.equal((await requestToken(server.url, clientId, first.client_secret)).status, 200, 'new secret');
 
-      const second = await gatehouseJson(server.env, 'clients', 'rotate-secret', clientId, '--grace', '0');
+      const second = await gatehouseJson(server.env, 'clients', 'rotate-secret', clientId, '--grace', '0', '--yes');
       assert.equal(second.previous_secret_expires_at, null);
       for (const stale of [original, first.client_secret]) {
         const refused = await requestToken(server.url, clientId, stale);
@@ -202,7 +202,7 @@ for (const backend of backends()) {
       assert.equal(allowed.status, 200);
       assert.deepEqual(await allowed.json(), { sub: clientId, client_id: clientId, scope: 'demo:read' });
 
-      const revoked = await gatehouse(env, 'clients', 'revoke', clientId);
+      const revoked = await gatehouse(env, 'clients', 'revoke', clientId, '--yes');
       assert.equal(revoked.code, 0, revoked.stderr);
       assert.match(revoked.stdout, new RegExp(`Revoked app client ${clientId}`));
       const refused = await whoami();

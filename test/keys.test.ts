@@ -161,7 +161,7 @@ for (const backend of backends()) {
 
     test('a rotation by the CLI in another process is picked up by the running server', async () => {
       const current = kidOf(await token());
-      const rotated = await gatehouseJson<{ alg: string; kid: string; retired?: string }[]>(server.env, 'keys', 'rotate');
+      const rotated = await gatehouseJson<{ alg: string; kid: string; retired?: string }[]>(server.env, 'keys', 'rotate', '--yes');
       const es = rotated.find((entry) => entry.alg === 'ES256');
       assert.ok(es, JSON.stringify(rotated));
       assert.equal(es.retired, current);

@@ -43,7 +43,7 @@ for (const backend of backends()) {
 
     test('serve, migrate and keys rotate exit 1 with what to do, and change no key', async () => {
       const wrong = wrongSecret();
-      for (const args of [['serve'], ['migrate'], ['keys', 'rotate'], ['keys', 'list']]) {
+      for (const args of [['serve'], ['migrate'], ['keys', 'rotate', '--yes'], ['keys', 'list']]) {
         const result = args[0] === 'serve' ? await serve(wrong) : await gatehouse(wrong, ...args);
         refusedWith(result, keyMessage);
         assert.ok(!result.stderr.includes(wrong.GATEHOUSE_SECRET) && !result.stderr.includes(env.GATEHOUSE_SECRET!), 'no secret in the message');

@@ -86,6 +86,15 @@ export const toClientView = (client: Client): ClientView => ({
 export const ADMIN_ROLE = 'admin';
 export const CONSOLE_CLIENT_ID = 'gatehouse-console';
 export const PLAYGROUND_CLIENT_ID = 'gatehouse-playground';
+/** The clients this server itself runs (ensureBuiltinClients); revoking one would break the console or playground for good. */
+const BUILTIN_CLIENT_IDS: ReadonlySet<string> = new Set([CONSOLE_CLIENT_ID, PLAYGROUND_CLIENT_ID]);
+
+/** Refuses to revoke a built-in client, by any path (CLI, admin API, console). */
+export function checkRevocable(clientId: string): void {
+  if (BUILTIN_CLIENT_IDS.has(clientId)) {
+    throw new ManagementError(`"${clientId}" is a built-in client of this server and cannot be revoked`, 'conflict');
+  }
+}
 /** Where the built-in clients' responses go: the console's callback route and Swagger UI's redirect page. */
 export const consoleRedirectUri = (issuer: string): string => `${issuer}/console/callback`;
 export const consoleLogoutRedirectUri = (issuer: string): string => `${issuer}/console/`;
@@ -389,6 +398,7 @@ export class Management {
 
   /** Disables the client: it gets no more tokens, and the tokens it has are refused by introspection. */
   async revokeClient(clientId: string): Promise<ClientView> {
+    checkRevocable(clientId);
     if (!(await this.clients.revoke(clientId))) throw new ManagementError(`no client with id "${clientId}"`, 'not_found');
     return this.getClient(clientId);
   }
@@ -442,7 +452,12 @@ export class Management {
    */
   async disableUser(idOrUsername: string): Promise<UserView> {
     const user = await this.getUser(idOrUsername);
-    await this.users.setDisabled(user.id, true);
+    if (!(await this.users.disableKeepingAHolderOf(user.id, ADMIN_ROLE))) {
+      throw new ManagementError(
+        `"${user.username}" is the last active administrator; create another (gatehouse users create --admin) before disabling this one`,
+        'conflict',
+      );
+    }
     await this.deps.sessions.revokeAllForUser(user.id);
     await this.deps.grants.revokeAllGrantsOf(user.id);
     return this.getUser(user.id);

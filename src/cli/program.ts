@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { cliActor } from '../admin/audit-log.js';
-import type { ClientView, UserView } from '../admin/management.js';
+import { checkRevocable, type ClientView, type UserView } from '../admin/management.js';
 import { loadConfig, type Config } from '../config.js';
 import { createGatehouse, type Gatehouse, type PurgeReport } from '../gatehouse.js';
 import { isSigningAlgorithm, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/key-store.js';
@@ -8,6 +8,10 @@ import { serve } from './serve-command.js';
 
 interface Output {
   json: boolean;
+}
+
+interface Confirmation {
+  yes?: boolean;
 }
 
 /** What a command prints, and the audit event of a command that changes something. */
@@ -22,6 +26,13 @@ export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   env: Record<string, string | undefined>;
+  /** Asks the person at the terminal; absent when stdin is not a terminal. */
+  confirm?: (question: string) => Promise<boolean>;
+}
+
+/** A destructive command that was not confirmed; exits 1 with this message. */
+class NotConfirmedError extends Error {
+  override name = 'NotConfirmedError';
 }
 
 const list = (value: string): string[] =>
@@ -111,6 +122,13 @@ export function buildProgram(io: Io): Command {
       }
     };
   const jsonOption = () => new Option('--json', 'print exactly one JSON document');
+  const yesOption = () => new Option('--yes', 'do it without asking (required when stdin is not a terminal)');
+  /** Goes on only with --yes or a "yes" typed at the terminal (ASVS: confirm destructive actions). */
+  const confirm = async (options: Confirmation, command: string, question: string): Promise<void> => {
+    if (options.yes) return;
+    if (!io.confirm) throw new NotConfirmedError(`${question} Add --yes to "gatehouse ${command}" to do it without a terminal.`);
+    if (!(await io.confirm(question))) throw new NotConfirmedError('Nothing changed.');
+  };
 
   program
     .command('serve')
@@ -208,8 +226,12 @@ export function buildProgram(io: Io): Command {
   clients
     .command('revoke <id>')
     .description('disable an app client; its tokens are refused from now on')
+    .addOption(yesOption())
     .addOption(jsonOption())
-    .action(withGatehouse(async (gatehouse, id: string) => {
+    .action(withGatehouse(async (gatehouse, id: string, options: Confirmation) => {
+      const target = await gatehouse.management.getClient(id);
+      checkRevocable(target.client_id);
+      await confirm(options, 'clients revoke', `Revoke app client ${target.client_id} ("${target.name}") for good? Its tokens are refused from now on.`);
       const client = await gatehouse.management.revokeClient(id);
       return { json: client, text: `Revoked app client ${client.client_id} ("${client.name}")`, audit: { action: 'client.revoked', target: client.client_id, details: { name: client.name } } };
     }));
@@ -217,8 +239,11 @@ export function buildProgram(io: Io): Command {
     .command('rotate-secret <id>')
     .description('issue a new secret; the previous one keeps working for a grace period')
     .option('--grace <seconds>', 'how long the previous secret stays valid (default: $GATEHOUSE_SECRET_ROTATION_GRACE or 86400)', integer(0, 30 * 86400))
+    .addOption(yesOption())
     .addOption(jsonOption())
-    .action(withGatehouse(async (gatehouse, id: string, options: { grace?: number }) => {
+    .action(withGatehouse(async (gatehouse, id: string, options: { grace?: number } & Confirmation) => {
+      const target = await gatehouse.management.getClient(id);
+      await confirm(options, 'clients rotate-secret', `Issue a new secret for ${target.client_id} ("${target.name}")? Every deployment must switch to it before the grace period ends.`);
       const { client, clientSecret } = await gatehouse.management.rotateSecret(id, options.grace);
       const until = client.previous_secret_expires_at === null ? 'is no longer valid' : `stays valid until ${date(client.previous_secret_expires_at)}`;
       return {
@@ -309,11 +334,22 @@ export function buildProgram(io: Io): Command {
     }));
   users
     .command('disable <id-or-username>')
-    .description('stop a user from signing in; ends their sessions and refresh tokens')
+    .description('stop a user from signing in; ends their sessions and revokes every token they gave')
+    .addOption(yesOption())
     .addOption(jsonOption())
-    .action(withGatehouse(async (gatehouse, id: string) => {
+    .action(withGatehouse(async (gatehouse, id: string, options: Confirmation) => {
+      const target = await gatehouse.management.getUser(id);
+      await confirm(options, 'users disable', `Disable user "${target.username}"? Their sessions end and every token they gave is revoked.`);
       const user = await gatehouse.management.disableUser(id);
       return { json: user, text: `Disabled user "${user.username}"`, audit: { action: 'user.disabled', target: user.id, details: { username: user.username } } };
+    }));
+  users
+    .command('enable <id-or-username>')
+    .description('let a disabled user sign in again (the tokens revoked when they were disabled stay revoked)')
+    .addOption(jsonOption())
+    .action(withGatehouse(async (gatehouse, id: string) => {
+      const user = await gatehouse.management.enableUser(id);
+      return { json: user, text: `Enabled user "${user.username}"`, audit: { action: 'user.enabled', target: user.id, details: { username: user.username } } };
     }));
 
   const keys = program.command('keys').description('token signing keys');
@@ -333,9 +369,11 @@ export function buildProgram(io: Io): Command {
     .command('rotate')
     .description('sign with new keys; old public keys stay published until their tokens expire')
     .addOption(new Option('--alg <alg>', 'rotate only this algorithm').choices([...SIGNING_ALGORITHMS]))
+    .addOption(yesOption())
     .addOption(jsonOption())
-    .action(withGatehouse(async (gatehouse, options: { alg?: string }) => {
+    .action(withGatehouse(async (gatehouse, options: { alg?: string } & Confirmation) => {
       await gatehouse.keys.ensureKeys();
+      await confirm(options, 'keys rotate', `Sign with new ${options.alg ?? 'ES256 and RS256'} keys from now on? Old public keys stay published until their tokens expire.`);
       const algorithms: SigningAlgorithm[] = options.alg && isSigningAlgorithm(options.alg) ? [options.alg] : [...SIGNING_ALGORITHMS];
       const rotated = await gatehouse.keys.rotate(algorithms);
       return {

@@ -81,6 +81,25 @@ export class UserRepository {
     return result.numUpdatedRows > 0n;
   }
 
+  /**
+   * Disables the user unless that leaves no active user holding `role`; false when it would. The count and the
+   * write are one transaction, and on PostgreSQL the holders' rows are locked (FOR UPDATE), so two administrators
+   * disabling each other at once cannot both succeed (SQLite serialises writers anyway, and has no FOR UPDATE).
+   */
+  async disableKeepingAHolderOf(id: string, role: string): Promise<boolean> {
+    const disabled = await this.store.writeTransaction(async (db) => {
+      const query = db.selectFrom('users').select(['id', 'roles']).where('disabled_at', 'is', null);
+      const active = await (this.store.dialect === 'postgres' ? query.forUpdate() : query).execute();
+      const holders = active.filter((user) => fromJsonList(user.roles).includes(role));
+      if (holders.some((user) => user.id === id) && holders.length === 1) return false;
+      await db.updateTable('users').set({ disabled_at: nowSeconds(), updated_at: nowSeconds() }).where('id', '=', id).execute();
+      return true;
+    });
+    // Cached user records (token issuing, userinfo, the admin API) must see the change at once.
+    if (disabled) await this.store.announceChange();
+    return disabled;
+  }
+
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
     await this.store.db.updateTable('users').set({ password_hash: passwordHash, updated_at: nowSeconds() }).where('id', '=', id).execute();
   }
