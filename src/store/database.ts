@@ -4,11 +4,8 @@ import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
-export interface DatabaseHealth {
-  ok: boolean;
+export interface DatabaseHealth extends CheckResult {
   dialect: Dialect;
-  latencyMs?: number;
-  error?: string;
 }
 
 /**
@@ -105,27 +102,38 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 }
 
 /** Times `select 1`; with a deadline, a database that does not answer in time is reported not ok rather than waited for. */
-export async function measure(dialect: Dialect, db: Kysely<Database>, deadlineMs?: number): Promise<DatabaseHealth> {
+/** How a bounded check of the store went: its latency, or a short reason for the log (never a query or a value). */
+export interface CheckResult {
+  ok: boolean;
+  latencyMs?: number;
+  error?: string;
+}
+
+/**
+ * Waits for `work` at most `deadlineMs` (when given) and says how it went. Only the wait ends at the deadline; the
+ * work is left to its own timeouts, and its late failure is not an unhandled rejection.
+ */
+export async function timedCheck(work: Promise<unknown>, deadlineMs?: number): Promise<CheckResult> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
+  work.catch(() => {});
   try {
-    const answered = sql`select 1`.execute(db);
-    if (deadlineMs === undefined) {
-      await answered;
-    } else {
-      // The query is left to its own statement timeout; only the wait for it ends here.
-      answered.catch(() => {});
-      await Promise.race([
-        answered,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${deadlineMs} ms`)), deadlineMs);
-        }),
-      ]);
-    }
-    return { ok: true, dialect, latencyMs: Math.round((performance.now() - started) * 100) / 100 };
+    await (deadlineMs === undefined
+      ? work
+      : Promise.race([
+          work,
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer within ${deadlineMs} ms`)), deadlineMs);
+          }),
+        ]));
+    return { ok: true, latencyMs: Math.round((performance.now() - started) * 100) / 100 };
   } catch (error) {
-    return { ok: false, dialect, error: error instanceof Error ? error.message : String(error) };
+    return { ok: false, error: error instanceof Error ? error.message : String(error) };
   } finally {
     clearTimeout(timer);
   }
+}
+
+export async function measure(dialect: Dialect, db: Kysely<Database>, deadlineMs?: number): Promise<DatabaseHealth> {
+  return { ...(await timedCheck(sql`select 1`.execute(db), deadlineMs)), dialect };
 }
