@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Store } from './database.js';
 import { nowSeconds } from './json-list.js';
-import { deleteInBatches, inPurgeBatch } from './purge.js';
+import { purgeInBatches } from './purge.js';
 
 export type ActorType = 'user' | 'client' | 'cli' | 'anonymous';
 
@@ -49,8 +49,6 @@ export class AuditRepository {
 
   /** Deletes events older than the retention period (GATEHOUSE_AUDIT_RETENTION_DAYS); returns how many. */
   async purgeOlderThan(retentionSeconds: number, now = nowSeconds()): Promise<number> {
-    const { db, dialect } = this.store;
-    const old = (limit: number) => inPurgeBatch(dialect, 'id', db.selectFrom('audit_events').select('id').where('at', '<', now - retentionSeconds).limit(limit));
-    return deleteInBatches((limit) => db.deleteFrom('audit_events').where(old(limit)).executeTakeFirst());
+    return purgeInBatches(this.store, 'audit_events', 'id', (eb) => eb('at', '<', now - retentionSeconds));
   }
 }

@@ -2,7 +2,7 @@ import type { CompiledQuery, Kysely, Selectable } from 'kysely';
 import type { Store } from './database.js';
 import type { AuthorizationCodesTable, Database, GrantsTable } from './schema.js';
 import { fromJsonList, nowSeconds, toJsonList } from './json-list.js';
-import { deleteInBatches, EXPIRED_TOKEN_MARGIN_SECONDS, PURGE_BATCH_SIZE, inPurgeBatch, yieldToEventLoop } from './purge.js';
+import { EXPIRED_TOKEN_MARGIN_SECONDS, PURGE_BATCH_SIZE, purgeInBatches, yieldToEventLoop } from './purge.js';
 
 /** What a code or refresh token stands for: who authorized which client for what, and when. */
 export interface GrantContext {
@@ -308,18 +308,12 @@ export class GrantRepository {
   }
 
   async purgeExpiredCodes(now = nowSeconds()): Promise<number> {
-    const { db, dialect } = this.store;
-    const expired = (limit: number) =>
-      inPurgeBatch(dialect, 'code_hash', db.selectFrom('authorization_codes').select('code_hash').where('expires_at', '<', now - CODE_RETENTION_SECONDS).limit(limit));
-    return deleteInBatches((limit) => db.deleteFrom('authorization_codes').where(expired(limit)).executeTakeFirst());
+    return purgeInBatches(this.store, 'authorization_codes', 'code_hash', (eb) => eb('expires_at', '<', now - CODE_RETENTION_SECONDS));
   }
 
   /** An access token's record goes only after no verifier would accept the token any more, revoked or not. */
   async purgeExpiredAccessTokenRecords(now = nowSeconds()): Promise<number> {
-    const { db, dialect } = this.store;
-    const expired = (limit: number) =>
-      inPurgeBatch(dialect, 'jti', db.selectFrom('grant_access_tokens').select('jti').where('expires_at', '<', now - EXPIRED_TOKEN_MARGIN_SECONDS).limit(limit));
-    return deleteInBatches((limit) => db.deleteFrom('grant_access_tokens').where(expired(limit)).executeTakeFirst());
+    return purgeInBatches(this.store, 'grant_access_tokens', 'jti', (eb) => eb('expires_at', '<', now - EXPIRED_TOKEN_MARGIN_SECONDS));
   }
 
   /**
@@ -329,10 +323,7 @@ export class GrantRepository {
    * or unknown alike, and nothing else refers to it.
    */
   async purgeExpiredRefreshTokens(now = nowSeconds()): Promise<number> {
-    const { db, dialect } = this.store;
-    const expired = (limit: number) =>
-      inPurgeBatch(dialect, 'token_hash', db.selectFrom('refresh_tokens').select('token_hash').where('expires_at', '<', now).limit(limit));
-    return deleteInBatches((limit) => db.deleteFrom('refresh_tokens').where(expired(limit)).executeTakeFirst());
+    return purgeInBatches(this.store, 'refresh_tokens', 'token_hash', (eb) => eb('expires_at', '<', now));
   }
 
   /**

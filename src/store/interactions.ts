@@ -1,6 +1,6 @@
 import type { Store } from './database.js';
 import { nowSeconds } from './json-list.js';
-import { deleteInBatches, inPurgeBatch } from './purge.js';
+import { purgeInBatches } from './purge.js';
 
 /**
  * The ids of finished interactions (a code issued or the request denied), so that each is answered once. Pending
@@ -27,8 +27,6 @@ export class InteractionRepository {
 
   /** Returns how many were deleted. */
   async purgeExpired(now = nowSeconds()): Promise<number> {
-    const { db, dialect } = this.store;
-    const expired = (limit: number) => inPurgeBatch(dialect, 'id', db.selectFrom('interactions').select('id').where('expires_at', '<', now).limit(limit));
-    return deleteInBatches((limit) => db.deleteFrom('interactions').where(expired(limit)).executeTakeFirst());
+    return purgeInBatches(this.store, 'interactions', 'id', (eb) => eb('expires_at', '<', now));
   }
 }

@@ -1,6 +1,6 @@
 import type { Store } from './database.js';
 import { nowSeconds } from './json-list.js';
-import { deleteInBatches, inPurgeBatch } from './purge.js';
+import { purgeInBatches } from './purge.js';
 
 /** An attempt's place in its key's window: the count including it, and the window it was counted in. */
 export interface ThrottleCount {
@@ -54,9 +54,6 @@ export class LoginThrottleRepository {
 
   /** Forgets counters whose window closed long ago; returns how many. */
   async purgeOlderThan(windowSeconds: number, now = nowSeconds()): Promise<number> {
-    const { db, dialect } = this.store;
-    const closed = (limit: number) =>
-      inPurgeBatch(dialect, 'key', db.selectFrom('login_throttle').select('key').where('window_start', '<', now - windowSeconds).limit(limit));
-    return deleteInBatches((limit) => db.deleteFrom('login_throttle').where(closed(limit)).executeTakeFirst());
+    return purgeInBatches(this.store, 'login_throttle', 'key', (eb) => eb('window_start', '<', now - windowSeconds));
   }
 }

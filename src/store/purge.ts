@@ -1,10 +1,12 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { sql, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
-import type { Dialect } from './database.js';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import type { Dialect, Store } from './database.js';
+import type { Database } from './schema.js';
 
 /**
- * Rows one purge statement deletes at most. On SQLite a statement runs on the event loop: 1,000 rows take a few
- * milliseconds, where one statement for a 150k-row backlog held every request for 0.2-0.8 s on a busy machine.
+ * Rows one purge statement deletes at most. A statement holds the write lock (SQLite's for the whole database) while
+ * it runs: 1,000 rows take a few milliseconds, where one statement for a 150k-row backlog held every request for
+ * 0.2-0.8 s on a busy machine.
  */
 export const PURGE_BATCH_SIZE = 1000;
 
@@ -19,7 +21,7 @@ export const EXPIRED_TOKEN_MARGIN_SECONDS = 300;
  * event loop serve requests between batches. Each batch commits on its own, so a purge that fails midway has
  * still removed what it removed, and never leaves anything half-deleted.
  */
-export async function deleteInBatches(deleteBatch: (limit: number) => Promise<{ numDeletedRows: bigint }>, batchSize = PURGE_BATCH_SIZE): Promise<number> {
+async function deleteInBatches(deleteBatch: (limit: number) => Promise<{ numDeletedRows: bigint }>, batchSize = PURGE_BATCH_SIZE): Promise<number> {
   let total = 0;
   for (;;) {
     const deleted = Number((await deleteBatch(batchSize)).numDeletedRows);
@@ -35,8 +37,24 @@ export async function deleteInBatches(deleteBatch: (limit: number) => Promise<{ 
  * for every batch, and rows another process is purging at this moment are skipped, so two purges at once
  * neither wait on each other nor deadlock. SQLite serialises writers anyway (and has no FOR UPDATE).
  */
-export function inPurgeBatch<DB, TB extends keyof DB, O>(dialect: Dialect, key: string, batch: SelectQueryBuilder<DB, TB, O>): RawBuilder<SqlBool> {
+function inPurgeBatch<DB, TB extends keyof DB, O>(dialect: Dialect, key: string, batch: SelectQueryBuilder<DB, TB, O>): RawBuilder<SqlBool> {
   return dialect === 'postgres' ? sql<SqlBool>`${sql.ref(key)} = any(array(${batch.forUpdate().skipLocked()}))` : sql<SqlBool>`${sql.ref(key)} in (${batch})`;
+}
+
+/**
+ * Deletes the rows of `table` that `expired` picks (through an index on what it filters by), in batches by the
+ * primary key `key`, and returns how many. Every purge has this one shape; the table and key are ours, never input,
+ * so the builder is used untyped here.
+ */
+export function purgeInBatches(
+  store: Store,
+  table: keyof Database,
+  key: string,
+  expired: (eb: ExpressionBuilder<any, any>) => Expression<SqlBool>,
+): Promise<number> {
+  const db = store.db as unknown as Kysely<any>;
+  const batch = (limit: number) => inPurgeBatch(store.dialect, key, db.selectFrom(table).select(key).where(expired).limit(limit));
+  return deleteInBatches((limit) => db.deleteFrom(table).where(batch(limit)).executeTakeFirst());
 }
 
 /** Lets pending I/O and timers run: between batches of a long purge. */

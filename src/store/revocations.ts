@@ -1,6 +1,6 @@
 import type { Store } from './database.js';
 import { nowSeconds } from './json-list.js';
-import { deleteInBatches, EXPIRED_TOKEN_MARGIN_SECONDS, inPurgeBatch } from './purge.js';
+import { EXPIRED_TOKEN_MARGIN_SECONDS, purgeInBatches } from './purge.js';
 
 /**
  * Revoked JWT access tokens, by `jti`. A row is kept only until the token would have expired anyway; after that
@@ -39,9 +39,6 @@ export class RevocationRepository {
 
   /** Forgets revocations of tokens expired for longer than any verifier's clock leeway. */
   async purgeExpired(now = nowSeconds()): Promise<number> {
-    const { db, dialect } = this.store;
-    const expired = (limit: number) =>
-      inPurgeBatch(dialect, 'jti', db.selectFrom('revoked_tokens').select('jti').where('expires_at', '<', now - EXPIRED_TOKEN_MARGIN_SECONDS).limit(limit));
-    return deleteInBatches((limit) => db.deleteFrom('revoked_tokens').where(expired(limit)).executeTakeFirst());
+    return purgeInBatches(this.store, 'revoked_tokens', 'jti', (eb) => eb('expires_at', '<', now - EXPIRED_TOKEN_MARGIN_SECONDS));
   }
 }

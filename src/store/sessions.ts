@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import type { Store } from './database.js';
 import type { SessionsTable } from './schema.js';
 import { nowSeconds } from './json-list.js';
-import { deleteInBatches, inPurgeBatch } from './purge.js';
+import { purgeInBatches } from './purge.js';
 
 export interface Session {
   id: string;
@@ -84,17 +84,6 @@ export class SessionRepository {
 
   /** Forgets sessions that ended (expired or signed out) more than a day ago; returns how many. */
   async purgeExpired(now = nowSeconds()): Promise<number> {
-    const { db, dialect } = this.store;
-    const ended = (limit: number) =>
-      inPurgeBatch(
-        dialect,
-        'id',
-        db
-          .selectFrom('sessions')
-          .select('id')
-          .where((eb) => eb.or([eb('expires_at', '<', now - 86400), eb('revoked_at', '<', now - 86400)]))
-          .limit(limit),
-      );
-    return deleteInBatches((limit) => db.deleteFrom('sessions').where(ended(limit)).executeTakeFirst());
+    return purgeInBatches(this.store, 'sessions', 'id', (eb) => eb.or([eb('expires_at', '<', now - 86400), eb('revoked_at', '<', now - 86400)]));
   }
 }
