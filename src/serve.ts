@@ -16,7 +16,14 @@ export interface RunningServer {
 }
 
 /** Opens the store, makes sure signing keys exist, and listens. `port: 0` picks a free port. */
-export async function startServer(config: Config, options: { logging?: boolean } = {}): Promise<RunningServer> {
+export interface StartOptions {
+  /** false silences the logger (tests). */
+  logging?: boolean;
+  /** false leaves purging to whoever calls `purgeExpired` (a test that counts what one purge removes). */
+  purges?: boolean;
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const gatehouse = await createGatehouse(config);
   let app: FastifyInstance | undefined;
   try {
@@ -29,7 +36,7 @@ export async function startServer(config: Config, options: { logging?: boolean }
     await gatehouse.close();
     throw error;
   }
-  const purges = schedulePurges(() => gatehouse.purgeExpired(), config.purgeInterval * 1000, app.log);
+  const purges = options.purges === false ? { stop: async () => {} } : schedulePurges(() => gatehouse.purgeExpired(), config.purgeInterval * 1000, app.log);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

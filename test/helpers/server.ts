@@ -45,7 +45,7 @@ export async function createPostgresDatabase(serverUrl: string): Promise<{ url: 
 }
 
 /** The real server on a free port with a temporary store of the given backend, plus shortcuts to seed it. */
-export async function startTestServer(backend: Backend, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(backend: Backend, env: Record<string, string> = {}, options: { purges?: boolean } = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-test-'));
   const database = backend.postgresUrl ? await createPostgresDatabase(backend.postgresUrl) : undefined;
   const port = await freePort();
@@ -59,7 +59,7 @@ export async function startTestServer(backend: Backend, env: Record<string, stri
     ...env,
   };
   const config = loadConfig(serverEnv);
-  const server = await startServer(config, { logging: false });
+  const server = await startServer(config, { logging: false, ...options });
   const { management } = server.gatehouse;
   return {
     url: server.url,
