@@ -6,11 +6,21 @@ import { createDataDirectory, storageCause, StorageStartupError } from './storag
 export const SQLITE_FILE = 'gatehouse.sqlite';
 /** Written and removed at every start to learn whether the directory takes writes; never left behind. */
 const WRITE_CHECK_FILE = '.gatehouse-write-check';
-/** The database file and the companions SQLite keeps beside it in WAL mode. */
-const DATABASE_FILES = new Set([SQLITE_FILE, `${SQLITE_FILE}-wal`, `${SQLITE_FILE}-shm`, WRITE_CHECK_FILE]);
+/**
+ * The database file and the companions SQLite keeps beside it: -wal and -shm in WAL mode, and the rollback -journal
+ * that a first start writes while it switches a new, empty file to WAL (another process starting at that moment sees
+ * it). Another starting process's write check may be there too.
+ */
+const DATABASE_FILES = new Set([
+  SQLITE_FILE,
+  `${SQLITE_FILE}-wal`,
+  `${SQLITE_FILE}-shm`,
+  `${SQLITE_FILE}-journal`,
+  WRITE_CHECK_FILE,
+]);
 
 /**
- * A data directory is new when it holds nothing but, at most, the database file and its -wal/-shm companions:
+ * A data directory is new when it holds nothing but, at most, the database file and its companions:
  * no master.key and nothing else. That is what a first start leaves if it stops before the schema is written.
  */
 function isNewDataDir(dataDir: string): boolean {
