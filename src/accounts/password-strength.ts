@@ -9,7 +9,7 @@ export interface Strength {
   guessesLog10: number;
   /** 0 (too guessable) … 4 (very unguessable), zxcvbn's score. */
   score: number;
-  /** Whether some part of the value is one of the common passwords zxcvbn ships. */
+  /** Whether the whole value is one of the common passwords zxcvbn ships (also reversed or in l33t spelling). */
   commonPassword: boolean;
 }
 
@@ -21,6 +21,7 @@ export function estimateStrength(value: string, context: readonly string[] = [])
   return {
     guessesLog10: result.guessesLog10,
     score: result.score,
-    commonPassword: result.sequence.some((match) => match.pattern === 'dictionary' && match.dictionaryName === 'passwords-common'),
+    commonPassword: result.sequence.length === 1 && result.sequence[0]!.pattern === 'dictionary' &&
+      result.sequence[0]!.dictionaryName === 'passwords-common',
   };
 }
