@@ -17,6 +17,7 @@ import { ClientCredentialsGrant } from './oauth/grants/client-credentials.js';
 import { RefreshTokenGrant } from './oauth/grants/refresh-token.js';
 import { UserTokenIssuer } from './oauth/grants/user-tokens.js';
 import { IntrospectionEndpoint } from './oauth/introspection.js';
+import { AudienceResolver } from './oauth/resource-indicators.js';
 import { RevocationEndpoint } from './oauth/revocation.js';
 import { TokenEndpoint } from './oauth/token-endpoint.js';
 import { EndSession } from './oidc/end-session.js';
@@ -63,6 +64,8 @@ export interface Gatehouse {
   endSession: EndSession;
   directory: ClientDirectory;
   consents: ConsentRepository;
+  /** RFC 8707: which API a `resource` names, and what the user is told that API is called. */
+  audiences: AudienceResolver;
   management: Management;
   audit: AuditLog;
   /** A user by id, from a cache that follows the store's changes. */
@@ -96,14 +99,14 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
     const apis = new ApiRepository(store);
     const users = new UserRepository(store);
     const sessionRepository = new SessionRepository(store);
-    const consents = new ConsentRepository(store);
+    const consents = new ConsentRepository(store, config.defaultAudience);
     const grants = new GrantRepository(store);
     const interactions = new InteractionRepository(store);
     const revocations = new RevocationRepository(store);
     const throttle = new LoginThrottleRepository(store);
     const directory = new ClientDirectory(store, staleIfUnavailableMs, clients, roles);
     const apiCache = new GenerationCache(store, (identifier) => apis.get(identifier), { maxAgeMs: 30_000, maxEntries: 1000, staleIfUnavailableMs });
-    const findApi = (identifier: string) => apiCache.get(identifier);
+    const audiences = new AudienceResolver(config.defaultAudience, (identifier) => apiCache.get(identifier));
     // Users change rarely and every change that matters here (disabling) announces itself.
     const userCache = new GenerationCache(store, (id) => users.get(id), { maxAgeMs: 30_000, maxEntries: 10_000, staleIfUnavailableMs });
     const findUser = (id: string) => userCache.get(id);
@@ -128,9 +131,9 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
     const auditEvents = new AuditRepository(store);
     const audit = new AuditLog(auditEvents);
     const tokenEndpoint = new TokenEndpoint(directory, [
-      new AuthorizationCodeGrant(grants, userTokens, audit, config.refreshReuseWindow),
-      new RefreshTokenGrant(grants, userTokens, audit, config.refreshReuseWindow),
-      new ClientCredentialsGrant({ accessTokens, defaultAudience: config.defaultAudience, defaultAccessTokenTtl: config.accessTokenTtl, findApi }),
+      new AuthorizationCodeGrant(grants, userTokens, audiences, audit, config.refreshReuseWindow),
+      new RefreshTokenGrant(grants, userTokens, audiences, audit, config.refreshReuseWindow),
+      new ClientCredentialsGrant({ accessTokens, audiences, defaultAccessTokenTtl: config.accessTokenTtl }),
     ]);
     const management = new Management({
       config,
@@ -153,8 +156,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       introspection: new IntrospectionEndpoint(directory, accessTokens),
       authorization: new AuthorizationFlow({
         issuer: config.issuer,
-        defaultAudience: config.defaultAudience,
-        findApi,
+        audiences,
         findClient: (clientId) => directory.find(clientId),
         roleScopesOf,
         seal: new InteractionSeal<AuthorizationRequest>(masterKey),
@@ -169,6 +171,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       endSession: new EndSession(idTokens, directory),
       directory,
       consents,
+      audiences,
       management,
       audit,
       roleScopesOf,

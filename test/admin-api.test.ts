@@ -325,9 +325,13 @@ for (const backend of backends()) {
       const { flow, tokens } = await webTokens('frank');
       frankBrowser = flow.browser;
       assert.deepEqual(flow.asked, { login: true, consent: true });
-      const consents = await expectOk<{ client_id: string; client_name: string; scopes: string[]; granted_at: number }[]>(api('GET', `/admin/users/${ids.frank}/consents`), 200, 'consents');
+      const consents = await expectOk<{ client_id: string; client_name: string; audience: string; scopes: string[]; granted_at: number }[]>(
+        api('GET', `/admin/users/${ids.frank}/consents`),
+        200,
+        'consents',
+      );
       assert.deepEqual(consents.map(({ granted_at, ...rest }) => (assert.ok(granted_at >= now() - 60), rest)), [
-        { client_id: web.clientId, client_name: 'Web App', scopes: ['openid', 'profile', 'offline'] },
+        { client_id: web.clientId, client_name: 'Web App', audience: `${server.issuer}/api`, scopes: ['openid', 'profile', 'offline'] },
       ]);
       const path = `/admin/users/${ids.frank}/consents/${web.clientId}`;
       assert.deepEqual((await api('DELETE', path)).body, { withdrawn: true, revoked_grants: 1 });

@@ -26,6 +26,8 @@ export interface NewUser {
 export interface Consent {
   client_id: string;
   client_name: string;
+  /** The API (RFC 8707 resource) the consent is for. */
+  audience: string;
   scopes: string[];
   granted_at: number;
 }

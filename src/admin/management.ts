@@ -476,13 +476,15 @@ export class Management {
     return role;
   }
 
-  async listConsents(userId: string): Promise<{ client_id: string; client_name: string; scopes: string[]; granted_at: number }[]> {
+  /** One entry per client and API (RFC 8707 audience): a consent covers the API it was given for. */
+  async listConsents(userId: string): Promise<{ client_id: string; client_name: string; audience: string; scopes: string[]; granted_at: number }[]> {
     const user = await this.getUser(userId);
     const consents = await this.deps.consents.listForUser(user.id);
     return Promise.all(
       consents.map(async (consent) => ({
         client_id: consent.clientId,
         client_name: (await this.clients.get(consent.clientId))?.name ?? consent.clientId,
+        audience: consent.audience,
         scopes: consent.scopes,
         granted_at: consent.grantedAt,
       })),
@@ -506,7 +508,7 @@ export class Management {
     await this.deps.sessions.revoke(sessionId);
   }
 
-  /** Withdraws a user's consent for a client and revokes every grant (and so every token) it gave. */
+  /** Withdraws a user's consent for a client, at every API, and revokes every grant (and so every token) it gave. */
   async withdrawConsent(userId: string, clientId: string): Promise<{ withdrawn: boolean; revokedGrants: number }> {
     const withdrawn = await this.deps.consents.withdraw(userId, clientId);
     // Codes issued a moment ago have no grant yet; they must not turn into tokens afterwards.

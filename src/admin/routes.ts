@@ -161,7 +161,7 @@ export async function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): P
   app.get('/admin/users/:id/consents', route({ summary: "A user's consents", params: schemas.idParam, response: { 200: schemas.consentList } }), async (request) => ({
     consents: await management.listConsents((request.params as Params).id!),
   }));
-  app.delete('/admin/users/:id/consents/:clientId', route({ summary: 'Withdraw a consent and revoke its tokens', params: schemas.consentParams, response: { 200: schemas.withdrawal } }), async (request) => {
+  app.delete('/admin/users/:id/consents/:clientId', route({ summary: "Withdraw a user's consent for a client (at every API) and revoke its tokens", params: schemas.consentParams, response: { 200: schemas.withdrawal } }), async (request) => {
     const { id, clientId } = request.params as Params;
     const user = await management.getUser(id!);
     const result = await management.withdrawConsent(user.id, clientId!);

@@ -132,7 +132,11 @@ export const consentList = {
   properties: {
     consents: {
       type: 'array',
-      items: { type: 'object', properties: { client_id: str, client_name: str, scopes: strings, granted_at: int }, required: ['client_id', 'scopes'] },
+      items: {
+        type: 'object',
+        properties: { client_id: str, client_name: str, audience: { ...str, description: 'The API (RFC 8707 resource) the consent is for' }, scopes: strings, granted_at: int },
+        required: ['client_id', 'audience', 'scopes'],
+      },
     },
   },
   required: ['consents'],

@@ -58,7 +58,7 @@ export interface AuthorizationFlowDependencies extends Omit<AuthorizationRequest
 
 /**
  * The authorization endpoint's decisions, free of HTTP: validate the request, then sign-in when there is no
- * fitting session, then consent when the user has not yet agreed to these scopes for this client, then a code.
+ * fitting session, then consent when the user has not yet agreed to these scopes for this client and API, then a code.
  * Requests waiting for the user are interactions sealed into the browser that made them; each is answered once.
  */
 export class AuthorizationFlow {
@@ -107,7 +107,7 @@ export class AuthorizationFlow {
     if (this.needsLogin(request, session, interaction)) return this.pending('login', interaction, browserId);
     if (!(await this.consume(interaction))) return ALREADY_ANSWERED;
     if (!allow) return this.errorResponse(request, new OAuthError('access_denied', 'the user denied the request'));
-    await this.deps.consents.grant(session.userId, request.clientId, request.scopes);
+    await this.deps.consents.grant(session.userId, request.clientId, request.audience, request.scopes);
     return this.issueCode(request, session);
   }
 
@@ -141,11 +141,14 @@ export class AuthorizationFlow {
     return request.maxAge !== undefined && nowSeconds() - session.authTime > request.maxAge;
   }
 
-  /** First-party clients skip consent unless prompt=consent asks; others need it for every scope not yet agreed. */
+  /**
+   * First-party clients skip consent unless prompt=consent asks; others need it for every scope not yet agreed at
+   * the API asked for: what a user let an app do at one API says nothing about another (RFC 8707 §2, RFC 9700 §2.3).
+   */
   private async needsConsent(request: AuthorizationRequest, userId: string): Promise<boolean> {
     if (request.prompt.includes('consent')) return true;
     if ((await this.deps.findClient(request.clientId))?.client.skipConsent) return false;
-    const consent = await this.deps.consents.get(userId, request.clientId);
+    const consent = await this.deps.consents.get(userId, request.clientId, request.audience);
     const consented = new Set(consent?.scopes ?? []);
     return !consent || request.scopes.some((scope) => !consented.has(scope));
   }

@@ -1,8 +1,7 @@
-import type { Api } from '../store/apis.js';
 import type { ResolvedClient } from './client-directory.js';
 import { OAuthError, type OAuthErrorCode } from './errors.js';
 import { describeName } from './form.js';
-import { resolveAudience } from './resource-indicators.js';
+import { withinApi, type AudienceResolver, type TokenAudience } from './resource-indicators.js';
 import { isScopeToken } from './scopes.js';
 
 /** Scopes any client may ask of a user: OpenID Connect's, and the two spellings of offline access. */
@@ -100,8 +99,7 @@ function one(params: RawParams, name: string): string | undefined {
 }
 
 export interface AuthorizationRequestDependencies {
-  defaultAudience: string;
-  findApi: (identifier: string) => Promise<Api | undefined>;
+  audiences: AudienceResolver;
   findClient: (clientId: string) => Promise<ResolvedClient | undefined>;
   now: () => number;
 }
@@ -163,10 +161,21 @@ export async function validateAuthorizationRequest(params: RawParams, deps: Auth
   if (method !== 'S256') throw fail('invalid_request', 'code_challenge_method must be S256');
   if (!CODE_CHALLENGE.test(codeChallenge)) throw fail('invalid_request', 'code_challenge must be 43 base64url characters');
 
+  // RFC 8707 §2: the resource is checked up front, since the API it names bounds the scopes.
+  let target: TokenAudience;
+  try {
+    target = await deps.audiences.resolve(params.resource?.length === 1 ? params.resource[0] : params.resource);
+  } catch (error) {
+    if (error instanceof OAuthError) throw new AuthorizationRedirectError(error, redirectUri, responseMode, state);
+    throw error;
+  }
+
   const scopeText = one(params, 'scope');
   const requested = scopeText === undefined ? [] : scopeText.split(' ');
   if (!requested.every(isScopeToken)) throw fail('invalid_scope', 'the scope parameter is malformed');
-  const allowed = new Set<string>([...OIDC_SCOPES, ...resolved.allowedScopes]);
+  // The user's own scopes (OpenID Connect's) are for the ID token and userinfo, whatever the API; any other scope must
+  // be one the API defines, as for client credentials: asking for another is invalid_scope.
+  const allowed = new Set<string>([...OIDC_SCOPES, ...withinApi(resolved.allowedScopes, target)]);
   const refused = requested.filter((scope) => !allowed.has(scope));
   if (refused.length > 0) throw fail('invalid_scope', `the client may not request: ${refused.join(' ')}`);
   // Offline access means a refresh token, which only clients allowed that grant can receive (OIDC Core §11).
@@ -178,14 +187,6 @@ export async function validateAuthorizationRequest(params: RawParams, deps: Auth
   if (prompts.includes('none') && prompts.length > 1) throw fail('invalid_request', 'prompt=none cannot be combined with other values');
   const maxAgeText = one(params, 'max_age');
   if (maxAgeText !== undefined && !/^\d{1,9}$/.test(maxAgeText)) throw fail('invalid_request', 'max_age must be a whole number of seconds');
-
-  let audience: string;
-  try {
-    ({ audience } = await resolveAudience(params.resource?.length === 1 ? params.resource[0] : params.resource, deps.defaultAudience, deps.findApi));
-  } catch (error) {
-    if (error instanceof OAuthError) throw new AuthorizationRedirectError(error, redirectUri, responseMode, state);
-    throw error;
-  }
 
   const nonce = one(params, 'nonce');
   const loginHint = one(params, 'login_hint');
@@ -201,7 +202,7 @@ export async function validateAuthorizationRequest(params: RawParams, deps: Auth
     prompt: prompts.filter((p): p is Prompt => p !== 'select_account'),
     ...(maxAgeText === undefined ? {} : { maxAge: Number(maxAgeText) }),
     ...(loginHint === undefined ? {} : { loginHint }),
-    audience,
+    audience: target.audience,
     requestedAt: deps.now(),
   };
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Consent } from '../store/consents.js';
 import { field, type PageBody, type PageContext } from './context.js';
 import { sendPage } from './render.js';
 
@@ -10,12 +11,17 @@ export async function accountRoutes(app: FastifyInstance, pages: PageContext): P
     const session = await pages.session(request);
     if (!session) return reply.redirect('/login?return_to=/account', 303);
     const [user, consents] = await Promise.all([gatehouse.findUser(session.userId), gatehouse.consents.listForUser(session.userId)]);
+    // One entry per app (withdrawing ends all its access), listing each API it may access and with which scopes.
+    const byClient = new Map<string, Consent[]>();
+    for (const consent of consents) byClient.set(consent.clientId, [...(byClient.get(consent.clientId) ?? []), consent]);
     const rows = await Promise.all(
-      consents.map(async (consent) => ({
-        clientId: consent.clientId,
-        clientName: (await gatehouse.directory.find(consent.clientId))?.client.name ?? consent.clientId,
-        scopes: consent.scopes.join(' '),
-        since: new Date(consent.grantedAt * 1000).toISOString().slice(0, 10),
+      [...byClient].map(async ([clientId, ofClient]) => ({
+        clientId,
+        clientName: (await gatehouse.directory.find(clientId))?.client.name ?? clientId,
+        access: await Promise.all(
+          ofClient.map(async (consent) => ({ api: await gatehouse.audiences.nameOf(consent.audience), audience: consent.audience, scopes: consent.scopes.join(' ') })),
+        ),
+        since: new Date(Math.min(...ofClient.map((consent) => consent.grantedAt)) * 1000).toISOString().slice(0, 10),
       })),
     );
     return sendPage(reply, 'account', {

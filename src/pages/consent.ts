@@ -36,10 +36,11 @@ export async function consentRoutes(app: FastifyInstance, pages: PageContext): P
     const found = await context(request, reply, (request.query as Record<string, string | undefined>).interaction);
     if (!found) return reply;
     const { interaction, session } = found;
-    const [client, user, granted] = await Promise.all([
+    const [client, user, granted, apiName] = await Promise.all([
       gatehouse.directory.find(interaction.request.clientId),
       gatehouse.findUser(session.userId),
       gatehouse.authorization.scopesFor(interaction.request, session.userId),
+      gatehouse.audiences.nameOf(interaction.request.audience),
     ]);
     const browserId = pages.cookies.browserId(request, reply);
     return sendPage(
@@ -50,6 +51,8 @@ export async function consentRoutes(app: FastifyInstance, pages: PageContext): P
         clientName: client?.client.name ?? interaction.request.clientId,
         description: client?.client.description,
         username: user?.name ?? user?.username,
+        // The API the tokens will be for: a consent covers that API only (RFC 8707), so the user is told which.
+        api: { name: apiName, identifier: interaction.request.audience },
         // Offline access is one permission, however it was spelled.
         scopes: [...new Set(granted.map((s) => (OFFLINE_SCOPES.has(s) ? 'offline_access' : s)))].map((name) => ({ name, description: describeScope(name) })),
         csrf: pages.csrf.issue(browserId, 'consent'),
@@ -69,6 +72,7 @@ export async function consentRoutes(app: FastifyInstance, pages: PageContext): P
     const outcome = await gatehouse.authorization.afterConsent(found.interaction, browserId, found.session, allow);
     await gatehouse.audit.record({ actor: found.session.userId, actor_type: 'user', ip: request.ip }, allow ? 'consent.granted' : 'consent.denied', found.interaction.request.clientId, {
       scopes: found.interaction.request.scopes,
+      audience: found.interaction.request.audience,
     });
     return pages.sendOutcome(request, reply, browserId, outcome, 303, found.interaction);
   });

@@ -4,40 +4,70 @@ import { fromJsonList, nowSeconds, toJsonList } from './json-list.js';
 export interface Consent {
   userId: string;
   clientId: string;
+  /** The API (RFC 8707 audience) the consent lets the client access. */
+  audience: string;
   scopes: string[];
   grantedAt: number;
 }
 
-/** What each user has agreed to share with each client; asked again when a request goes beyond it. */
-export class ConsentRepository {
-  constructor(private readonly store: Store) {}
+/** How the default API is stored: by no identifier, so a changed GATEHOUSE_AUDIENCE keeps its consents. */
+const DEFAULT_API = '';
 
-  async get(userId: string, clientId: string): Promise<Consent | undefined> {
+/**
+ * What each user has agreed to share with each client at each API; asked again when a request goes beyond it, and
+ * for another API (a consent for scopes at API A does not cover API B).
+ */
+export class ConsentRepository {
+  constructor(
+    private readonly store: Store,
+    private readonly defaultAudience: string,
+  ) {}
+
+  private stored = (audience: string) => (audience === this.defaultAudience ? DEFAULT_API : audience);
+
+  private toConsent = (row: { user_id: string; client_id: string; audience: string; scopes: string; granted_at: number }): Consent => ({
+    userId: row.user_id,
+    clientId: row.client_id,
+    audience: row.audience === DEFAULT_API ? this.defaultAudience : row.audience,
+    scopes: fromJsonList(row.scopes),
+    grantedAt: row.granted_at,
+  });
+
+  async get(userId: string, clientId: string, audience: string): Promise<Consent | undefined> {
     const row = await this.store.db
       .selectFrom('consents')
       .selectAll()
       .where('user_id', '=', userId)
       .where('client_id', '=', clientId)
+      .where('audience', '=', this.stored(audience))
       .executeTakeFirst();
-    return row && { userId: row.user_id, clientId: row.client_id, scopes: fromJsonList(row.scopes), grantedAt: row.granted_at };
+    return row && this.toConsent(row);
   }
 
-  /** Adds `scopes` to what the user has consented to for the client. */
-  async grant(userId: string, clientId: string, scopes: readonly string[]): Promise<void> {
-    const existing = await this.get(userId, clientId);
+  /** Adds `scopes` to what the user has consented to for the client at the API. */
+  async grant(userId: string, clientId: string, audience: string, scopes: readonly string[]): Promise<void> {
+    const existing = await this.get(userId, clientId, audience);
     const merged = toJsonList([...new Set([...(existing?.scopes ?? []), ...scopes])]);
     await this.store.db
       .insertInto('consents')
-      .values({ user_id: userId, client_id: clientId, scopes: merged, granted_at: nowSeconds() })
-      .onConflict((oc) => oc.columns(['user_id', 'client_id']).doUpdateSet({ scopes: merged, granted_at: nowSeconds() }))
+      .values({ user_id: userId, client_id: clientId, audience: this.stored(audience), scopes: merged, granted_at: nowSeconds() })
+      .onConflict((oc) => oc.columns(['user_id', 'client_id', 'audience']).doUpdateSet({ scopes: merged, granted_at: nowSeconds() }))
       .execute();
   }
 
   async listForUser(userId: string): Promise<Consent[]> {
-    const rows = await this.store.db.selectFrom('consents').selectAll().where('user_id', '=', userId).orderBy('granted_at', 'desc').execute();
-    return rows.map((row) => ({ userId: row.user_id, clientId: row.client_id, scopes: fromJsonList(row.scopes), grantedAt: row.granted_at }));
+    const rows = await this.store.db
+      .selectFrom('consents')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('granted_at', 'desc')
+      .orderBy('client_id')
+      .orderBy('audience')
+      .execute();
+    return rows.map(this.toConsent);
   }
 
+  /** Withdraws what the user agreed to for the client, at every API. */
   async withdraw(userId: string, clientId: string): Promise<boolean> {
     const result = await this.store.db.deleteFrom('consents').where('user_id', '=', userId).where('client_id', '=', clientId).executeTakeFirst();
     return result.numDeletedRows > 0n;

@@ -153,6 +153,7 @@ export interface GrantAccessTokensTable {
 export interface ConsentsTable {
   user_id: string;
   client_id: string;
+  audience: string; // the API's identifier; '' for the default API
   scopes: string;
   granted_at: number;
 }

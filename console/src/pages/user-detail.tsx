@@ -80,11 +80,14 @@ export function UserDetailPage({ userId }: { userId: string }) {
               </EmptyState>
             ) : (
               <table class="table table-flush" aria-label="Apps allowed">
-                <TableHead columns={['App', 'Scopes', 'Allowed']} actions />
+                <TableHead columns={['App', 'API', 'Scopes', 'Allowed']} actions />
                 <tbody>
                   {consents.data.map((consent) => (
-                    <tr key={consent.client_id}>
+                    <tr key={`${consent.client_id} ${consent.audience}`}>
                       <LinkCell to={`/clients/${encodeURIComponent(consent.client_id)}`}>{consent.client_name}</LinkCell>
+                      <td>
+                        <code class="mono-small">{consent.audience}</code>
+                      </td>
                       <td>
                         <Chips items={consent.scopes} />
                       </td>

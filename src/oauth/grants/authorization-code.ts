@@ -6,6 +6,7 @@ import { sha256Hex } from '../../tokens/hash.js';
 import { OPAQUE_PREFIXES, isWellFormedOpaque } from '../../tokens/opaque.js';
 import { invalidGrant, invalidRequest, type OAuthError } from '../errors.js';
 import { required, single } from '../form.js';
+import type { AudienceResolver } from '../resource-indicators.js';
 import type { GrantHandler, TokenRequest, TokenResponse } from './grant-handler.js';
 import type { UserTokenIssuer } from './user-tokens.js';
 
@@ -30,6 +31,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
   constructor(
     private readonly grants: GrantRepository,
     private readonly issuer: UserTokenIssuer,
+    private readonly audiences: AudienceResolver,
     private readonly audit: AuditLog,
     /** Seconds after the first redemption during which a repeat is refused without revoking anything; 0 disables. */
     private readonly reuseWindow: number,
@@ -59,12 +61,17 @@ export class AuthorizationCodeGrant implements GrantHandler {
     if (!pkceMatches(verifier, stored.codeChallenge)) throw invalidGrant('code_verifier does not match the code_challenge');
 
     if (stored.usedAt !== null) throw await this.usedAlready(stored, client.client.clientId, ip);
+    // RFC 8707 §2.2: the resource of the authorization request, repeated or implied. A wrong one is refused before
+    // anything is written, so the code stays redeemable: no token was issued from it, so this is no second use in
+    // the sense of RFC 6749 §4.1.2, and only the holder of the verifier gets this far.
+    const target = await this.audiences.forGrant(params.resource, stored.audience);
     const grantId = randomUUID();
     const signed = await this.issuer.sign({
       client,
       grantId,
       grant: stored,
       scopes: stored.scopes,
+      target,
       ...(stored.nonce === null ? {} : { nonce: stored.nonce }),
     });
     if (!(await this.grants.redeemCode(stored.codeHash, { id: grantId, context: stored, issued: signed.issued }, signal))) {

@@ -1,16 +1,14 @@
-import type { Api } from '../../store/apis.js';
 import type { AccessTokens } from '../../tokens/access-tokens.js';
 import { OAuthError } from '../errors.js';
 import { single } from '../form.js';
-import { resolveAudience } from '../resource-indicators.js';
+import { withinApi, type AudienceResolver } from '../resource-indicators.js';
 import { grantScopes, parseScopeParameter } from '../scopes.js';
 import type { GrantHandler, TokenRequest, TokenResponse } from './grant-handler.js';
 
 export interface ClientCredentialsDependencies {
   accessTokens: AccessTokens;
-  defaultAudience: string;
+  audiences: AudienceResolver;
   defaultAccessTokenTtl: number;
-  findApi: (identifier: string) => Promise<Api | undefined>;
 }
 
 /**
@@ -26,10 +24,9 @@ export class ClientCredentialsGrant implements GrantHandler {
     if (client.method === 'none') {
       throw new OAuthError('unauthorized_client', 'public clients may not use the client_credentials grant');
     }
-    const target = await resolveAudience(params.resource, this.deps.defaultAudience, this.deps.findApi);
-    let allowed = client.allowedScopes;
-    if (target.apiScopes) allowed = new Set([...allowed].filter((scope) => target.apiScopes!.has(scope)));
-    const scopes = grantScopes(parseScopeParameter(single(params, 'scope')), allowed);
+    const target = await this.deps.audiences.resolve(params.resource);
+    // A scope the API does not define is refused when asked for, and left out of the default (RFC 8707 §2).
+    const scopes = grantScopes(parseScopeParameter(single(params, 'scope')), new Set(withinApi(client.allowedScopes, target)));
     const ttl = client.client.accessTokenTtl ?? this.deps.defaultAccessTokenTtl;
     const { token } = await this.deps.accessTokens.issue({
       subject: client.client.clientId,

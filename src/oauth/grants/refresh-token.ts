@@ -5,6 +5,7 @@ import { sha256Hex } from '../../tokens/hash.js';
 import { OPAQUE_PREFIXES, isWellFormedOpaque } from '../../tokens/opaque.js';
 import { invalidGrant } from '../errors.js';
 import { required, single } from '../form.js';
+import type { AudienceResolver } from '../resource-indicators.js';
 import { grantScopes, parseScopeParameter } from '../scopes.js';
 import type { GrantHandler, TokenRequest, TokenResponse } from './grant-handler.js';
 import type { UserTokenIssuer } from './user-tokens.js';
@@ -35,6 +36,7 @@ export class RefreshTokenGrant implements GrantHandler {
   constructor(
     private readonly grants: GrantRepository,
     private readonly issuer: UserTokenIssuer,
+    private readonly audiences: AudienceResolver,
     private readonly audit: AuditLog,
     /** Seconds after a token's first rotation during which presenting it again is a retry; 0 disables. */
     private readonly reuseWindow: number,
@@ -48,9 +50,12 @@ export class RefreshTokenGrant implements GrantHandler {
     if (stored.expiresAt <= nowSeconds()) throw invalidGrant('the refresh token has expired');
     if (stored.family.revoked) throw invalidGrant('the refresh token has been revoked');
 
+    // RFC 8707 §2.2: the resource may narrow to the grant's one audience (or be omitted), so the refreshed token's
+    // aud stays the grant's; another is invalid_target, refused before the family is touched.
+    const target = await this.audiences.forGrant(params.resource, stored.grant.audience);
     // Narrowing is allowed, widening is not; omitted means the scope originally granted.
     const scopes = grantScopes(parseScopeParameter(single(params, 'scope')), new Set(stored.grant.scopes));
-    const signed = await this.issuer.sign({ client, grantId: stored.family.grantId, grant: stored.grant, scopes });
+    const signed = await this.issuer.sign({ client, grantId: stored.family.grantId, grant: stored.grant, scopes, target });
     const decision = await this.grants.rotate(stored, signed.issued, (family) => rotationDecision(stored.tokenHash, family, nowSeconds(), this.reuseWindow), signal);
     if (decision === 'reused') {
       await this.audit.record({ actor: client.client.clientId, actor_type: 'client', ip }, 'refresh_token.reused', stored.grant.userId, { revoked_grant: stored.family.grantId });

@@ -8,6 +8,7 @@ import { OPAQUE_PREFIXES, generateOpaque } from '../../tokens/opaque.js';
 import { OFFLINE_SCOPES } from '../authorization-request.js';
 import type { AuthenticatedClient } from '../client-auth.js';
 import { OAuthError } from '../errors.js';
+import { withinApi, type TokenAudience } from '../resource-indicators.js';
 import { isPrivilegedScope, withoutUnheldPrivileges } from '../scopes.js';
 
 /** The token response of the user-facing grants. RFC 6749 §7.1 makes the type case-insensitive. */
@@ -15,7 +16,7 @@ export interface UserTokenResponse {
   access_token: string;
   token_type: 'bearer';
   expires_in: number;
-  scope: string;
+  scope?: string;
   refresh_token?: string;
   id_token?: string;
 }
@@ -24,8 +25,10 @@ export interface UserTokenRequest {
   client: AuthenticatedClient;
   grantId: string;
   grant: GrantContext;
-  /** Scopes of this access token; a refresh may narrow them (RFC 6749 §6). */
+  /** Scopes of this token request: the grant's, or fewer on a refresh (RFC 6749 §6). */
   scopes: readonly string[];
+  /** The grant's API (RFC 8707 §2.2: a token request on a grant cannot change it): `aud`, and the scopes it defines. */
+  target: TokenAudience;
   nonce?: string;
 }
 
@@ -65,12 +68,17 @@ export class UserTokenIssuer {
     }
     // A refresh after the user lost a role must not carry that role's privileged scopes on.
     const scopes = request.scopes.some(isPrivilegedScope) ? withoutUnheldPrivileges(request.scopes, await this.roleScopesOf(user.id)) : request.scopes;
+    // The access token is for the API alone, so it carries only the scopes that API defines, as a client-credentials
+    // token does (RFC 8707 §2, RFC 9700 §2.3). OpenID Connect's scopes stay in the grant, where they decide the ID
+    // token, its claims and the refresh token; the default API defines no scopes, so its tokens keep them all and
+    // work at userinfo. `scope` in the response is the access token's (RFC 6749 §5.1), omitted when empty.
+    const tokenScopes = withinApi(scopes, request.target);
     const ttl = client.client.accessTokenTtl ?? this.settings.defaultAccessTokenTtl;
     const { token, claims } = await this.accessTokens.issue({
       subject: user.id,
       clientId: client.client.clientId,
-      audience: grant.audience,
-      scopes,
+      audience: request.target.audience,
+      scopes: tokenScopes,
       ttl,
       authTime: grant.authTime,
     });
@@ -100,7 +108,7 @@ export class UserTokenIssuer {
       access_token: token,
       token_type: 'bearer',
       expires_in: ttl,
-      scope: scopes.join(' '),
+      ...(tokenScopes.length > 0 ? { scope: tokenScopes.join(' ') } : {}),
       ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
       ...(idToken === undefined ? {} : { id_token: idToken }),
     };
