@@ -153,7 +153,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       accessTokens,
       tokenEndpoint,
       revocation: new RevocationEndpoint(directory, accessTokens, grants, audit),
-      introspection: new IntrospectionEndpoint(directory, accessTokens),
+      introspection: new IntrospectionEndpoint(config.issuer, directory, accessTokens, grants),
       authorization: new AuthorizationFlow({
         issuer: config.issuer,
         audiences,

@@ -23,6 +23,8 @@ for (const backend of backends()) {
     let machine: Credentials & { token: string };
     let api: AdminApi;
     let web: Credentials;
+    /** A resource server: may introspect every client's tokens. */
+    let resourceServer: Credentials;
     /** Targets of the changes made below, to find them in the audit log. */
     const ids: Record<string, string> = {};
 
@@ -44,13 +46,14 @@ for (const backend of backends()) {
     }
     const webTokens = (username: string, browser?: TestBrowser) =>
       userTokens(username, { app: web, scope: 'openid profile offline', ...(browser ? { browser } : {}) });
-    const inactive = async (token: string) => assert.deepEqual((await introspect(server, machine, token)).body, { active: false });
+    const inactive = async (token: string) => assert.deepEqual((await introspect(server, resourceServer, token)).body, { active: false });
     const allEvents = () => auditEvents(api);
 
     before(async () => {
       // The audit test replays a code and a refresh token at once; without the reuse window both are revoking replays.
       server = await startTestServer(backend, { GATEHOUSE_REFRESH_REUSE_WINDOW: '0' });
       machine = await adminMachine(server, 'Ops automation');
+      resourceServer = await server.createClient({ name: 'Resource server', introspection: true });
       api = adminApi(server, machine.token);
       await server.createRole('demo-reader', ['demo:read']);
       await server.createRole('orders-reader', ['orders:read']);

@@ -54,7 +54,7 @@ for (const backend of backends()) {
       web = await webApp(server);
       otherWeb = await webApp(server, 'Other Web App');
       spa = await publicApp(server);
-      resourceServer = await server.createClient({ name: 'Resource server' });
+      resourceServer = await server.createClient({ name: 'Resource server', introspection: true });
     });
     after(() => server.close());
 

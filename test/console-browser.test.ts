@@ -172,6 +172,15 @@ if (chromiumAvailable()) {
       assert.deepEqual(await unlabelledControls(page), []);
       await shot(page, 'client-detail');
 
+      // Made a resource server on its page: it may then introspect other clients' tokens (RFC 7662 §4).
+      const introspectionBox = page.getByRole('checkbox', { name: /May introspect other clients' tokens/ });
+      assert.equal(await introspectionBox.isChecked(), false, 'a new client is no resource server');
+      await introspectionBox.check();
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.getByText('Changes saved.').waitFor();
+      await page.getByText("Any client's tokens (resource server)").waitFor();
+      assert.equal((await server.server.gatehouse.management.getClient(clientId)).introspection, true);
+
       // Rotate: a new secret, shown once; the old one keeps working through the grace period.
       await page.getByRole('button', { name: 'Rotate secret' }).click();
       const rotate = page.getByRole('dialog', { name: 'Rotate client secret' });

@@ -30,7 +30,7 @@ for (const backend of backends()) {
       other = await spawnServe({ ...a.env, PORT: String(port) }, `http://127.0.0.1:${port}`);
       b = { ...a, url: other.url };
       await a.createRole('reader', ['demo:read']);
-      admin = await a.createClient({ name: 'introspector', roles: ['reader'] });
+      admin = await a.createClient({ name: 'introspector', roles: ['reader'], introspection: true });
     });
     after(async () => {
       await other?.stop();

@@ -64,7 +64,7 @@ async function deploy(cluster: PostgresCluster, extraEnv: Record<string, string>
   const adminClient = await seed.createClient({ name: 'operator', roles: [role] });
   const app = await seed.createClient({ name: 'machine', roles: ['reader'] });
   const victim = await seed.createClient({ name: 'victim', roles: ['reader'] });
-  const introspector = await seed.createClient({ name: 'introspector', roles: ['reader'] });
+  const introspector = await seed.createClient({ name: 'introspector', roles: ['reader'], introspection: true });
   await createAlice(seed);
   const web = await webApp(seed, 'outage web app');
   // The in-process server lets go of the database before any fault; the spawned process is the one under test.

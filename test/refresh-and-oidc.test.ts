@@ -60,7 +60,7 @@ for (const backend of backends()) {
       web = await webApp(server);
       otherWeb = await webApp(server, 'Other Web App');
       spa = await publicApp(server);
-      resourceServer = await server.createClient({ name: 'Resource server' });
+      resourceServer = await server.createClient({ name: 'Resource server', introspection: true });
       config = await discover(server, web);
     });
     after(() => server.close());

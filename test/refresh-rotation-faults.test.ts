@@ -88,7 +88,7 @@ for (const backend of backends()) {
       server = await startTestServer(backend);
       await createAlice(server);
       web = await webApp(server);
-      introspector = await server.createClient({ name: 'Resource server' });
+      introspector = await server.createClient({ name: 'Resource server', introspection: true });
     });
     after(() => server.close());
 

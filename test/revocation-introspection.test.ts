@@ -48,6 +48,8 @@ for (const backend of backends()) {
     let server: TestServer;
     let alice: Credentials;
     let bob: Credentials;
+    /** A resource server: may introspect the tokens of every client. */
+    let resourceServer: Credentials;
     const newToken = (credentials = alice) => tokenFor(server, credentials, { scope: 'demo:read' });
     /** A token of alice's with demo:read whose lifetime is `ttl` seconds (negative: expired that long ago). */
     const issueExpired = async (ttl: number) =>
@@ -58,6 +60,7 @@ for (const backend of backends()) {
       await server.createRole('reader', ['demo:read', 'orders:read']);
       alice = await server.createClient({ name: 'Alice', roles: ['reader'] });
       bob = await server.createClient({ name: 'Bob', roles: ['reader'] });
+      resourceServer = await server.createClient({ name: 'Orders API', introspection: true });
     });
     after(() => server.close());
 
@@ -73,10 +76,10 @@ for (const backend of backends()) {
         assertError(await introspect(server, unknown, token), 401, 'invalid_client', 'client authentication failed', true);
       });
 
-      test('an active token is described by all its claims and token_type Bearer', async () => {
+      test('an active token is described by all its claims and token_type Bearer, to its client and a resource server', async () => {
         const token = await newToken();
         const claims = decodeJwt(token);
-        for (const credentials of [alice, bob]) {
+        for (const credentials of [alice, resourceServer]) {
           const answer = await introspect(server, credentials, token);
           assert.equal(answer.status, 200);
           assert.equal(answer.headers.get('cache-control'), 'no-store');
@@ -98,7 +101,7 @@ for (const backend of backends()) {
 
       test('client_secret_post is accepted as well as HTTP Basic', async () => {
         const token = await newToken();
-        const answer = await postForm(server, '/oauth2/introspect', { token, client_id: bob.clientId, client_secret: bob.clientSecret });
+        const answer = await postForm(server, '/oauth2/introspect', { token, client_id: resourceServer.clientId, client_secret: resourceServer.clientSecret });
         assert.equal(answer.status, 200);
         assert.equal((answer.body as { active: boolean }).active, true);
       });
@@ -137,7 +140,7 @@ for (const backend of backends()) {
       ];
       for (const [name, make] of inactive) {
         test(`exactly {"active":false} for ${name}`, async () => {
-          assertInactive(await introspect(server, bob, await make()));
+          assertInactive(await introspect(server, resourceServer, await make()));
         });
       }
 

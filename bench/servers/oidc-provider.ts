@@ -215,8 +215,13 @@ async function main(): Promise<void> {
       features: {
         devInteractions: { enabled: false },
         clientCredentials: { enabled: true },
-        // Any authenticated (confidential) client may introspect, as in Gatehouse; spelt out, it also silences the notice.
-        introspection: { enabled: true, allowedPolicy: (_ctx: unknown, client: { clientAuthMethod: string }) => client.clientAuthMethod !== 'none' },
+        // As in Gatehouse for a client that is no resource server: a confidential client introspects its own tokens
+        // (the scenario's client asks about its own token). Spelt out, it also silences the notice.
+        introspection: {
+          enabled: true,
+          allowedPolicy: (_ctx: unknown, client: { clientAuthMethod: string; clientId: string }, token: { clientId?: string }) =>
+            client.clientAuthMethod !== 'none' && token.clientId === client.clientId,
+        },
         resourceIndicators: {
           enabled: true,
           // No `resource` parameter means the default API, as in Gatehouse.

@@ -31,7 +31,10 @@ declare module 'oidc-provider' {
     features?: {
       clientCredentials?: { enabled: boolean };
       devInteractions?: { enabled: boolean };
-      introspection?: { enabled: boolean; allowedPolicy?: (ctx: unknown, client: { clientAuthMethod: string }, token: unknown) => boolean | Promise<boolean> };
+      introspection?: {
+        enabled: boolean;
+        allowedPolicy?: (ctx: unknown, client: { clientAuthMethod: string; clientId: string }, token: { clientId?: string }) => boolean | Promise<boolean>;
+      };
       revocation?: { enabled: boolean };
       resourceIndicators?: {
         enabled: boolean;

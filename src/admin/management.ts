@@ -40,6 +40,8 @@ export interface NewClientInput {
   idTokenSignedResponseAlg?: string;
   public?: boolean;
   accessTokenTtl?: number;
+  /** A resource server: may introspect every client's tokens (RFC 7662 §4). Off unless asked for. */
+  introspection?: boolean;
 }
 
 export interface NewUserInput {
@@ -75,6 +77,7 @@ export const toClientView = (client: Client): ClientView => ({
   post_logout_redirect_uris: client.postLogoutRedirectUris,
   id_token_signed_response_alg: client.idTokenSignedResponseAlg,
   access_token_ttl: client.accessTokenTtl,
+  introspection: client.introspection,
   status: client.revokedAt === null ? 'active' : 'revoked',
   created_at: client.createdAt,
   updated_at: client.updatedAt,
@@ -108,6 +111,13 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 function checkTtl(ttl: number): number {
   if (!Number.isInteger(ttl) || ttl < 60 || ttl > 86400) throw new ManagementError('access token lifetime must be 60-86400 seconds');
   return ttl;
+}
+
+/** RFC 7662 §2.1: introspection needs client authentication, which a public client (no secret) cannot give. */
+function checkIntrospection(introspection: boolean | undefined, isPublic: boolean): void {
+  if (introspection === true && isPublic) {
+    throw new ManagementError('a public client has no secret, so it cannot authenticate to introspect tokens; a resource server is a confidential client');
+  }
 }
 
 function checkScopes(scopes: readonly string[]): void {
@@ -270,6 +280,7 @@ export class Management {
       throw new ManagementError(`id_token_signed_response_alg must be one of ${ID_TOKEN_SIGNING_ALGORITHMS.join(', ')}`);
     }
     const ttl = input.accessTokenTtl === undefined ? undefined : checkTtl(input.accessTokenTtl);
+    checkIntrospection(input.introspection, isPublic);
     const clientSecret = isPublic ? undefined : generateOpaque(OPAQUE_PREFIXES.clientSecret);
     const client = await this.clients.create({
       clientId: randomUUID(),
@@ -283,6 +294,7 @@ export class Management {
       postLogoutRedirectUris,
       idTokenSignedResponseAlg: idTokenAlg,
       accessTokenTtl: ttl ?? null,
+      introspection: input.introspection === true,
       secretHash: clientSecret === undefined ? null : sha256Hex(clientSecret),
     });
     return { client: toClientView(client), ...(clientSecret === undefined ? {} : { clientSecret }) };
@@ -319,6 +331,10 @@ export class Management {
       changes.postLogoutRedirectUris = [...new Set(input.postLogoutRedirectUris)];
     }
     if (input.accessTokenTtl !== undefined) changes.accessTokenTtl = checkTtl(input.accessTokenTtl);
+    if (input.introspection !== undefined) {
+      checkIntrospection(input.introspection, existing.tokenEndpointAuthMethod === 'none');
+      changes.introspection = input.introspection;
+    }
     const client = await this.clients.update(clientId, changes);
     if (!client) throw new ManagementError(`no client with id "${clientId}"`, 'not_found');
     return toClientView(client);

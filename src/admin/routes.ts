@@ -81,7 +81,12 @@ export async function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): P
   app.post('/admin/clients', route({ summary: 'Create an app client', body: schemas.newClient, response: { 201: schemas.clientWithSecret } }), async (request, reply) => {
     const body = request.body as ClientRequest & { name: string };
     const { client, clientSecret } = await management.createClient({ ...clientInput(body), name: body.name, public: body.public === true });
-    await audit.record(actor(request), 'client.created', client.client_id, { name: client.name, roles: client.roles, grant_types: client.grant_types });
+    await audit.record(actor(request), 'client.created', client.client_id, {
+      name: client.name,
+      roles: client.roles,
+      grant_types: client.grant_types,
+      introspection: client.introspection,
+    });
     created(reply);
     return { client, ...(clientSecret ? { client_secret: clientSecret } : {}) };
   });
@@ -204,4 +209,5 @@ const clientInput = (body: ClientRequest) => ({
   postLogoutRedirectUris: body.post_logout_redirect_uris,
   idTokenSignedResponseAlg: body.id_token_signed_response_alg,
   accessTokenTtl: body.access_token_ttl,
+  introspection: body.introspection,
 });

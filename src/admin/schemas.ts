@@ -17,6 +17,9 @@ export const consentParams = {
   required: ['id', 'clientId'],
 } as const;
 
+const INTROSPECTION_RIGHT =
+  'A resource server: may introspect tokens issued to any client. Without it a client introspects only its own tokens (RFC 7662 §4)';
+
 const client = {
   type: 'object',
   properties: {
@@ -31,6 +34,7 @@ const client = {
     post_logout_redirect_uris: strings,
     id_token_signed_response_alg: str,
     access_token_ttl: nullableInt,
+    introspection: { type: 'boolean', description: INTROSPECTION_RIGHT },
     status: { type: 'string', enum: ['active', 'revoked'] },
     created_at: int,
     updated_at: int,
@@ -56,6 +60,7 @@ const clientFields = {
   redirect_uris: uriList,
   post_logout_redirect_uris: uriList,
   access_token_ttl: { type: 'integer', minimum: 60, maximum: 86400 },
+  introspection: { type: 'boolean', description: `${INTROSPECTION_RIGHT}. Default false; confidential clients only` },
 } as const;
 
 export const newClient = {

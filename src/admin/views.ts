@@ -16,6 +16,8 @@ export interface ClientView {
   post_logout_redirect_uris: string[];
   id_token_signed_response_alg: string;
   access_token_ttl: number | null;
+  /** A resource server: it may introspect tokens issued to any client; otherwise only its own (RFC 7662 §4). */
+  introspection: boolean;
   status: 'active' | 'revoked';
   created_at: number;
   updated_at: number;
@@ -47,5 +49,6 @@ export interface ClientRequest {
   post_logout_redirect_uris?: string[];
   id_token_signed_response_alg?: string;
   access_token_ttl?: number;
+  introspection?: boolean;
   public?: boolean;
 }

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { cliActor } from '../admin/audit-log.js';
-import { checkRevocable, type ClientView, type UserView } from '../admin/management.js';
+import { checkRevocable, ManagementError, type ClientView, type UserView } from '../admin/management.js';
 import { loadConfig, type Config } from '../config.js';
 import { createGatehouse, type Gatehouse, type PurgeReport } from '../gatehouse.js';
 import { isSigningAlgorithm, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/key-store.js';
@@ -65,6 +65,7 @@ function describeClient(client: ClientView): string {
     `auth method:  ${client.token_endpoint_auth_method}`,
     ...(client.redirect_uris.length ? [`redirect URIs: ${client.redirect_uris.join(' ')}`] : []),
     ...(client.access_token_ttl ? [`token lifetime: ${client.access_token_ttl} s`] : []),
+    `introspects:  ${client.introspection ? "any client's access tokens (resource server)" : 'its own tokens only'}`,
     `created:      ${date(client.created_at)}`,
   ].join('\n');
 }
@@ -94,6 +95,20 @@ function describePurge({ deleted, sqlite }: PurgeReport): string {
   }
   return lines.join('\n');
 }
+
+/** The settings `clients create` and `clients update` share, as commander parses them. */
+interface ClientOptions {
+  name?: string;
+  description?: string;
+  roles?: string[];
+  scope?: string[];
+  redirectUris?: string[];
+  postLogoutRedirectUris?: string[];
+  accessTokenTtl?: number;
+  introspection?: boolean;
+}
+
+const INTROSPECTION_HELP = "a resource server: may introspect any client's access tokens (RFC 7662 §4); without it only its own";
 
 const secretNotice = (secret: string) =>
   `client_secret: ${secret}\n\nStore the secret now: it is shown only this once and Gatehouse keeps only its hash.`;
@@ -180,9 +195,10 @@ export function buildProgram(io: Io): Command {
     .addOption(new Option('--id-token-alg <alg>', 'ID token signing algorithm').choices(['RS256', 'ES256']))
     .option('--access-token-ttl <seconds>', 'access token lifetime for this client', integer(60, 86400))
     .option('--public', 'a public client (no secret; browser or native apps)')
+    .option('--introspection', INTROSPECTION_HELP)
     .addOption(jsonOption())
     .action(
-      withGatehouse(async (gatehouse, options: { name: string; description?: string; roles?: string[]; scope?: string[]; grantTypes?: string[]; redirectUris?: string[]; postLogoutRedirectUris?: string[]; idTokenAlg?: string; accessTokenTtl?: number; public?: boolean }) => {
+      withGatehouse(async (gatehouse, options: ClientOptions & { name: string; grantTypes?: string[]; idTokenAlg?: string; public?: boolean }) => {
         const { client, clientSecret } = await gatehouse.management.createClient({
           name: options.name,
           ...(options.description === undefined ? {} : { description: options.description }),
@@ -193,15 +209,52 @@ export function buildProgram(io: Io): Command {
           ...(options.postLogoutRedirectUris ? { postLogoutRedirectUris: options.postLogoutRedirectUris } : {}),
           ...(options.idTokenAlg ? { idTokenSignedResponseAlg: options.idTokenAlg } : {}),
           ...(options.accessTokenTtl === undefined ? {} : { accessTokenTtl: options.accessTokenTtl }),
+          ...(options.introspection === undefined ? {} : { introspection: options.introspection }),
           public: options.public === true,
         });
         return {
-          audit: { action: 'client.created', target: client.client_id, details: { name: client.name, roles: client.roles, grant_types: client.grant_types } },
+          audit: {
+            action: 'client.created',
+            target: client.client_id,
+            details: { name: client.name, roles: client.roles, grant_types: client.grant_types, introspection: client.introspection },
+          },
           json: { ...client, ...(clientSecret ? { client_secret: clientSecret } : {}) },
           text: `Created app client "${client.name}"\n${describeClient(client)}${clientSecret ? '\n' + secretNotice(clientSecret) : ''}`,
         };
       }),
     );
+  clients
+    .command('update <id>')
+    .description('change an app client; what is not given stays as it is')
+    .option('--name <name>', 'display name')
+    .option('--description <text>', 'what the client is for')
+    .option('--roles <r1,r2>', 'roles whose scopes the client may request (replaces the list)', list)
+    .option('--scope <"a b">', 'scopes given directly, beside those of the roles (replaces them)', words)
+    .option('--redirect-uris <u1,u2>', 'allowed redirect URIs (replaces the list)', list)
+    .option('--post-logout-redirect-uris <u1,u2>', 'allowed post_logout_redirect_uri values (replaces the list)', list)
+    .option('--access-token-ttl <seconds>', 'access token lifetime for this client', integer(60, 86400))
+    .option('--introspection', INTROSPECTION_HELP)
+    .option('--no-introspection', 'take the resource-server right away: the client introspects only its own tokens')
+    .addOption(jsonOption())
+    .action(withGatehouse(async (gatehouse, id: string, options: ClientOptions) => {
+      const changes = {
+        ...(options.name === undefined ? {} : { name: options.name }),
+        ...(options.description === undefined ? {} : { description: options.description }),
+        ...(options.roles ? { roles: options.roles } : {}),
+        ...(options.scope ? { scopes: options.scope } : {}),
+        ...(options.redirectUris ? { redirectUris: options.redirectUris } : {}),
+        ...(options.postLogoutRedirectUris ? { postLogoutRedirectUris: options.postLogoutRedirectUris } : {}),
+        ...(options.accessTokenTtl === undefined ? {} : { accessTokenTtl: options.accessTokenTtl }),
+        ...(options.introspection === undefined ? {} : { introspection: options.introspection }),
+      };
+      if (Object.keys(changes).length === 0) throw new ManagementError('nothing to change: give at least one option (see gatehouse clients update --help)');
+      const client = await gatehouse.management.updateClient(id, changes);
+      return {
+        json: client,
+        text: `Updated app client "${client.name}"\n${describeClient(client)}`,
+        audit: { action: 'client.updated', target: client.client_id, details: { changed: Object.keys(changes) } },
+      };
+    }));
   clients
     .command('list')
     .description('list app clients')

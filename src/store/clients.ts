@@ -20,6 +20,8 @@ export interface Client {
   idTokenSignedResponseAlg: string;
   /** First-party clients (the console, the playground) skip the consent page. */
   skipConsent: boolean;
+  /** A resource server: it may introspect tokens issued to any client, not only its own (RFC 7662 §4). */
+  introspection: boolean;
   accessTokenTtl: number | null;
   secretHash: string | null;
   previousSecretHash: string | null;
@@ -33,10 +35,10 @@ export type NewClient = Pick<
   Client,
   'clientId' | 'name' | 'description' | 'roles' | 'scopes' | 'grantTypes' | 'tokenEndpointAuthMethod' | 'redirectUris' | 'accessTokenTtl' | 'secretHash'
 > &
-  Partial<Pick<Client, 'postLogoutRedirectUris' | 'idTokenSignedResponseAlg' | 'skipConsent'>>;
+  Partial<Pick<Client, 'postLogoutRedirectUris' | 'idTokenSignedResponseAlg' | 'skipConsent' | 'introspection'>>;
 
 export type ClientChanges = Partial<
-  Pick<Client, 'name' | 'description' | 'roles' | 'scopes' | 'redirectUris' | 'postLogoutRedirectUris' | 'accessTokenTtl'>
+  Pick<Client, 'name' | 'description' | 'roles' | 'scopes' | 'redirectUris' | 'postLogoutRedirectUris' | 'accessTokenTtl' | 'introspection'>
 >;
 
 function toClient(row: Selectable<ClientsTable>): Client {
@@ -52,6 +54,7 @@ function toClient(row: Selectable<ClientsTable>): Client {
     postLogoutRedirectUris: fromJsonList(row.post_logout_redirect_uris),
     idTokenSignedResponseAlg: row.id_token_signed_response_alg,
     skipConsent: row.skip_consent === 1,
+    introspection: row.introspection === 1,
     accessTokenTtl: row.access_token_ttl,
     secretHash: row.secret_hash,
     previousSecretHash: row.previous_secret_hash,
@@ -79,6 +82,7 @@ export class ClientRepository {
       post_logout_redirect_uris: toJsonList(client.postLogoutRedirectUris ?? []),
       id_token_signed_response_alg: client.idTokenSignedResponseAlg ?? 'RS256',
       skip_consent: client.skipConsent ? 1 : 0,
+      introspection: client.introspection ? 1 : 0,
       access_token_ttl: client.accessTokenTtl,
       secret_hash: client.secretHash,
       previous_secret_hash: null,
@@ -112,6 +116,7 @@ export class ClientRepository {
       ...(changes.redirectUris === undefined ? {} : { redirect_uris: toJsonList(changes.redirectUris) }),
       ...(changes.postLogoutRedirectUris === undefined ? {} : { post_logout_redirect_uris: toJsonList(changes.postLogoutRedirectUris) }),
       ...(changes.accessTokenTtl === undefined ? {} : { access_token_ttl: changes.accessTokenTtl }),
+      ...(changes.introspection === undefined ? {} : { introspection: changes.introspection ? 1 : 0 }),
       updated_at: nowSeconds(),
     };
     const result = await this.store.db.updateTable('clients').set(set).where('client_id', '=', clientId).executeTakeFirst();

@@ -59,6 +59,8 @@ const GRANT_MIN_AGE_SECONDS = 3600;
 export interface RefreshToken {
   tokenHash: string;
   expiresAt: number;
+  /** When it was issued, for the family's live token; unknown for one issued before migration 0008. */
+  issuedAt?: number;
   /** What its grant stands for. */
   grant: GrantContext;
   family: RefreshFamily;
@@ -67,7 +69,7 @@ export interface RefreshToken {
 /** What a token response put into the world and the store has to know about: its access token and refresh token. */
 export interface IssuedTokens {
   accessToken: { jti: string; expiresAt: number };
-  refreshToken?: { tokenHash: string; expiresAt: number };
+  refreshToken?: { tokenHash: string; issuedAt: number; expiresAt: number };
 }
 
 const context = (row: Selectable<AuthorizationCodesTable> | Selectable<GrantsTable>): GrantContext => ({
@@ -220,6 +222,7 @@ export class GrantRepository {
       auth_time: c.authTime,
       requested_at: c.requestedAt,
       refresh_token_hash: issued.refreshToken?.tokenHash ?? null,
+      refresh_token_issued_at: issued.refreshToken?.issuedAt ?? null,
       rotated_token_hash: null,
       rotated_at: null,
     });
@@ -248,7 +251,15 @@ export class GrantRepository {
       .select('refresh_tokens.expires_at as token_expires_at')
       .where('token_hash', '=', hashBytes(tokenHash))
       .executeTakeFirst();
-    return row && { tokenHash, expiresAt: row.token_expires_at, grant: context(row), family: family(row) };
+    return (
+      row && {
+        tokenHash,
+        expiresAt: row.token_expires_at,
+        ...(row.refresh_token_hash === tokenHash && row.refresh_token_issued_at !== null ? { issuedAt: row.refresh_token_issued_at } : {}),
+        grant: context(row),
+        family: family(row),
+      }
+    );
   }
 
   /** The family as it stands now. */
@@ -284,6 +295,7 @@ export class GrantRepository {
         .updateTable('grants')
         .set({
           refresh_token_hash: issued.refreshToken?.tokenHash ?? null,
+          refresh_token_issued_at: issued.refreshToken?.issuedAt ?? null,
           ...(decision === 'rotate' ? { rotated_token_hash: presented.tokenHash, rotated_at: nowSeconds() } : {}),
         })
         .where('id', '=', seen.grantId)

@@ -36,6 +36,8 @@ export interface ClientsTable {
   post_logout_redirect_uris: string; // JSON string[]
   id_token_signed_response_alg: string;
   skip_consent: number;
+  /** 1: a resource server, which may introspect the tokens of every client; 0: only its own (RFC 7662 §4). */
+  introspection: number;
 }
 
 export interface RevokedTokensTable {
@@ -112,6 +114,8 @@ export interface GrantsTable {
   auth_time: number;
   requested_at: number;
   refresh_token_hash: string | null;
+  /** When the live refresh token was issued (its introspection `iat`); null before migration 0008. */
+  refresh_token_issued_at: number | null;
   rotated_token_hash: string | null;
   rotated_at: number | null;
 }

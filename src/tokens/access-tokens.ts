@@ -79,15 +79,20 @@ export class AccessTokens {
 
   /**
    * The claims of a token this server issued that is still valid and not revoked; undefined for anything else.
-   * Strict about expiry unless told otherwise.
+   * Strict about expiry unless told otherwise. With `visibleTo`, a token it refuses is answered as invalid before
+   * its revocation state is looked up.
    */
-  async inspect(token: string, options: { clockTolerance?: number } = {}): Promise<AccessTokenClaims | undefined> {
+  async inspect(
+    token: string,
+    options: { clockTolerance?: number; visibleTo?: (claims: AccessTokenClaims) => boolean } = {},
+  ): Promise<AccessTokenClaims | undefined> {
+    const { visibleTo } = options;
     try {
       return await verifyAccessToken(token, {
         issuer: this.issuer,
         keys: this.keyResolver,
         clockTolerance: options.clockTolerance ?? 0,
-        isRevoked: (claims) => this.isRevoked(claims),
+        isRevoked: (claims) => (visibleTo !== undefined && !visibleTo(claims)) || this.isRevoked(claims),
       });
     } catch (error) {
       if (error instanceof InvalidTokenError) return undefined;

@@ -339,6 +339,29 @@ export function ConfirmDialog({
   );
 }
 
+/** One checkbox with its title and a one-line explanation beneath. */
+export function CheckOption({
+  title,
+  detail,
+  checked,
+  onChange,
+}: {
+  title: string;
+  detail: ComponentChildren;
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+}) {
+  return (
+    <label class={`check-row check-option${checked ? ' checked' : ''}`}>
+      <input type="checkbox" checked={checked} onChange={(event) => onChange(event.currentTarget.checked)} />
+      <span class="check-text">
+        <span class="check-title">{title}</span>
+        <span class="check-detail">{detail}</span>
+      </span>
+    </label>
+  );
+}
+
 /** Checkboxes for roles, each with the scopes it grants. */
 export function RoleChecklist({
   roles,

@@ -1,11 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
 import { RotateIcon } from '../components/icons';
-import { Alert, Breadcrumb, Card, Chips, ConfirmDialog, CopyField, ErrorMessage, Field, FormDialog, PageHeader, RoleChecklist, Spinner, StatusBadge, Time } from '../components/ui';
+import { Alert, Breadcrumb, Card, CheckOption, Chips, ConfirmDialog, CopyField, ErrorMessage, Field, FormDialog, PageHeader, RoleChecklist, Spinner, StatusBadge, Time } from '../components/ui';
 import { useConsole } from '../context';
 import { clientType, formatDateTime, formatDuration, splitLines, splitList } from '../format';
 import { useAction, useLoad, useTitle } from '../hooks';
 import type { ClientChanges, ClientView, Role } from '../types';
-import { isBuiltin } from './clients';
+import { INTROSPECTION_OPTION, isBuiltin } from './clients';
 import { CredentialsDialog } from './credentials';
 
 export function ClientDetailPage({ clientId }: { clientId: string }) {
@@ -101,6 +101,8 @@ export function ClientDetailPage({ clientId }: { clientId: string }) {
               </dd>
               <dt>Access token lifetime</dt>
               <dd>{client.access_token_ttl ? formatDuration(client.access_token_ttl) : 'Server default'}</dd>
+              <dt>Introspection</dt>
+              <dd>{client.introspection ? "Any client's tokens (resource server)" : 'Its own tokens only'}</dd>
               {client.grant_types.includes('authorization_code') && (
                 <>
                   <dt>ID token algorithm</dt>
@@ -245,6 +247,7 @@ function SettingsCard({ client, roles, disabled, onSaved }: { client: ClientView
     redirectUris: client.redirect_uris.join('\n'),
     logoutUris: client.post_logout_redirect_uris.join('\n'),
     ttl: client.access_token_ttl === null ? '' : String(client.access_token_ttl),
+    introspection: client.introspection,
   });
   const [form, setForm] = useState(initial);
   const [saved, setSaved] = useState(false);
@@ -270,6 +273,7 @@ function SettingsCard({ client, roles, disabled, onSaved }: { client: ClientView
     }
     const ttl = form.ttl.trim();
     if (ttl !== '' && Number(ttl) !== client.access_token_ttl) out.access_token_ttl = Number(ttl);
+    if (form.introspection !== client.introspection) out.introspection = form.introspection;
     return out;
   };
   const dirty = Object.keys(changes()).length > 0;
@@ -331,6 +335,9 @@ function SettingsCard({ client, roles, disabled, onSaved }: { client: ClientView
           <input id={id} class="input mono" value={form.scope} spellcheck={false} aria-describedby={describedBy} onInput={(e) => set('scope', e.currentTarget.value)} />
         )}
       </Field>
+      {client.token_endpoint_auth_method !== 'none' && (
+        <CheckOption {...INTROSPECTION_OPTION} checked={form.introspection} onChange={(value) => set('introspection', value)} />
+      )}
       {usesRedirects && (
         <>
           <Field label="Redirect URIs" hint="One per line, matched exactly.">

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { AppsIcon, PlusIcon } from '../components/icons';
-import { Alert, EmptyState, ErrorMessage, Field, FormDialog, LinkCell, PageHeader, RadioCards, RoleChecklist, RoleStatusCreatedCells, Spinner, TableHead, TableWrap } from '../components/ui';
+import { Alert, CheckOption, EmptyState, ErrorMessage, Field, FormDialog, LinkCell, PageHeader, RadioCards, RoleChecklist, RoleStatusCreatedCells, Spinner, TableHead, TableWrap } from '../components/ui';
 import { useConsole } from '../context';
 import { clientType, splitLines, splitList } from '../format';
 import { useAction, useLoad, useTitle } from '../hooks';
@@ -10,6 +10,12 @@ import { CredentialsDialog } from './credentials';
 
 /** The console's own clients: created by the server, not by people. */
 export const isBuiltin = (client: ClientView) => client.client_id.startsWith('gatehouse-');
+
+/** The resource-server right (RFC 7662 §4), worded once for the create dialog and the client page. */
+export const INTROSPECTION_OPTION = {
+  title: "May introspect other clients' tokens (resource server)",
+  detail: 'For an API that checks access tokens at the introspection endpoint. Without it, a client introspects only its own tokens.',
+};
 
 export function ClientsPage() {
   useTitle('API access');
@@ -131,6 +137,7 @@ export function CreateClientDialog({ onClose, onCreated }: { onClose: () => void
   const [logoutUris, setLogoutUris] = useState('');
   const [scope, setScope] = useState('');
   const [ttl, setTtl] = useState('');
+  const [introspection, setIntrospection] = useState(false);
   const [touched, setTouched] = useState(false);
   const nameError = touched && !name.trim() ? 'Enter a name for the app client.' : undefined;
   const redirectError = touched && type !== 'machine' && splitLines(redirectUris).length === 0 ? 'Enter at least one redirect URI.' : undefined;
@@ -142,6 +149,7 @@ export function CreateClientDialog({ onClose, onCreated }: { onClose: () => void
     if (selected.length) input.roles = selected;
     if (scope.trim()) input.scope = splitList(scope).join(' ');
     if (ttl.trim()) input.access_token_ttl = Number(ttl.trim());
+    if (introspection && type !== 'public') input.introspection = true;
     if (type === 'machine') input.grant_types = ['client_credentials'];
     else {
       input.grant_types = ['authorization_code', 'refresh_token'];
@@ -278,6 +286,7 @@ export function CreateClientDialog({ onClose, onCreated }: { onClose: () => void
               />
             )}
           </Field>
+          {type !== 'public' && <CheckOption {...INTROSPECTION_OPTION} checked={introspection} onChange={setIntrospection} />}
         </div>
       </details>
       {submit.error && <Alert tone="error" title="The app client was not created">{submit.error.message}</Alert>}

@@ -141,7 +141,11 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
     {
       schema: {
         summary: 'Token introspection (RFC 7662)',
-        description: 'For resource servers: is the token active, and what does it carry. Needs a confidential client, authenticated with HTTP Basic or client_secret_post.',
+        description:
+          'Is the token active, and what does it carry. Needs a confidential client, authenticated with HTTP Basic or ' +
+          'client_secret_post. A client sees its own access and refresh tokens; a client marked as a resource server ' +
+          '(introspection: true) also sees the access tokens of every other client. Anything else is answered ' +
+          '{"active":false} (RFC 7662 §2.2, §4). token_type_hint is only a hint: every kind of token is searched.',
         tags: ['oauth'],
         consumes: formDocs.consumes,
         security: [{ clientBasic: [] }],
@@ -149,18 +153,22 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
         response: {
           200: {
             type: 'object',
+            description: 'RFC 7662 §2.2. An inactive token, or one the caller may not see, is exactly {"active":false}.',
             properties: {
-              active: { type: 'boolean' },
-              scope: { type: 'string' },
-              client_id: { type: 'string' },
-              sub: { type: 'string' },
-              aud: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
-              iss: { type: 'string' },
-              exp: { type: 'integer' },
-              iat: { type: 'integer' },
-              jti: { type: 'string' },
-              token_type: { type: 'string' },
-              auth_time: { type: 'integer' },
+              active: { type: 'boolean', description: 'Whether the token is valid now; the other members appear only when true' },
+              scope: { type: 'string', description: 'Space-separated scopes of the token' },
+              client_id: { type: 'string', description: 'The client the token was issued to' },
+              sub: { type: 'string', description: "The user's id, or the client_id for a client_credentials token" },
+              aud: {
+                anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
+                description: 'Access tokens: the API the token is meant for (RFC 8707)',
+              },
+              iss: { type: 'string', description: 'This server' },
+              exp: { type: 'integer', description: 'When the token expires (epoch seconds)' },
+              iat: { type: 'integer', description: "When it was issued; a refresh token's only until its family first rotates" },
+              jti: { type: 'string', description: "Access tokens: the token's identifier" },
+              token_type: { type: 'string', description: 'Access tokens: Bearer. Absent for a refresh token, which is not presented to APIs' },
+              auth_time: { type: 'integer', description: 'User tokens: when the user authenticated' },
             },
             required: ['active'],
           },

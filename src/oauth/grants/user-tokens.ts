@@ -89,7 +89,8 @@ export class UserTokenIssuer {
     let refreshToken: string | undefined;
     if (grant.scopes.some((scope) => OFFLINE_SCOPES.has(scope)) && client.client.grantTypes.includes('refresh_token')) {
       refreshToken = generateOpaque(OPAQUE_PREFIXES.refreshToken);
-      issued.refreshToken = { tokenHash: sha256Hex(refreshToken), expiresAt: nowSeconds() + this.settings.refreshTokenTtl };
+      const issuedAt = nowSeconds();
+      issued.refreshToken = { tokenHash: sha256Hex(refreshToken), issuedAt, expiresAt: issuedAt + this.settings.refreshTokenTtl };
     }
     const idToken = scopes.includes('openid')
       ? await this.idTokens.issue({
