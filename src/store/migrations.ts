@@ -263,7 +263,17 @@ const migrations: Record<string, Migration> = {
       for (const [name, table, column] of indexes) await db.schema.createIndex(name).on(table).column(column).execute();
     },
   },
-<<<<<<< HEAD
+  '0008_introspection_rights': {
+    // Which clients may introspect tokens issued to other clients (resource servers, RFC 7662 §4). Every existing
+    // client starts without the right: until now any confidential client could read any token, and which of them
+    // are resource servers only the operator knows (README, "Upgrading"). A client's own tokens need no right.
+    // And when a family's live refresh token was issued, its `iat` at introspection: rotations kept only their first
+    // moment (a retry issues the successor again), so it was not known; for tokens issued before this it stays so.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('clients').addColumn('introspection', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('grants').addColumn('refresh_token_issued_at', 'bigint').execute();
+    },
+  },
   '0009_consent_audience': {
     // A consent is for the API (RFC 8707 audience) the app asked to access, so one for API A does not cover API B.
     // '' stands for the default API, whatever GATEHOUSE_AUDIENCE names, which is what every consent before this was
@@ -282,17 +292,6 @@ const migrations: Record<string, Migration> = {
         select user_id, client_id, '', scopes, granted_at from consents`.execute(db);
       await db.schema.dropTable('consents').execute();
       await db.schema.alterTable('consents_0009').renameTo('consents').execute();
-=======
-  '0008_introspection_rights': {
-    // Which clients may introspect tokens issued to other clients (resource servers, RFC 7662 §4). Every existing
-    // client starts without the right: until now any confidential client could read any token, and which of them
-    // are resource servers only the operator knows (README, "Upgrading"). A client's own tokens need no right.
-    // And when a family's live refresh token was issued, its `iat` at introspection: rotations kept only their first
-    // moment (a retry issues the successor again), so it was not known; for tokens issued before this it stays so.
-    async up(db: Kysely<any>) {
-      await db.schema.alterTable('clients').addColumn('introspection', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-      await db.schema.alterTable('grants').addColumn('refresh_token_issued_at', 'bigint').execute();
->>>>>>> h-introspect
     },
   },
 };
