@@ -45,16 +45,23 @@ for (const backend of backends()) {
     let web: Credentials;
     let otherWeb: Credentials;
     let api: AdminApi;
-    const userTokens = async (client = web): Promise<Tokens> => tokensFor(server, client, await authorize(server, { clientId: client.clientId, scope: 'openid offline' }));
+    const userTokens = async (client = web): Promise<Tokens> =>
+      tokensFor(server, client, await authorize(server, { clientId: client.clientId, scope: 'openid offline' }));
+    const db = () => server.server.gatehouse.store.db;
     /** The stored rows behind a refresh token: its own and its family's (the grant). */
     const storedRefresh = async (refreshToken: string) => {
-      const found = await server.server.gatehouse.store.db
+      const found = await db()
         .selectFrom('refresh_tokens')
         .innerJoin('grants', 'grants.id', 'refresh_tokens.grant_id')
         .select(['refresh_tokens.expires_at', 'grants.id', 'grants.refresh_token_issued_at', 'grants.auth_time'])
         .where('refresh_tokens.token_hash', '=', Buffer.from(sha256Hex(refreshToken), 'hex'))
         .executeTakeFirstOrThrow();
-      return { expiresAt: Number(found.expires_at), grantId: found.id, issuedAt: Number(found.refresh_token_issued_at), authTime: Number(found.auth_time) };
+      return {
+        expiresAt: Number(found.expires_at),
+        grantId: found.id,
+        issuedAt: Number(found.refresh_token_issued_at),
+        authTime: Number(found.auth_time),
+      };
     };
 
     before(async () => {
@@ -117,7 +124,8 @@ for (const backend of backends()) {
           return oauth.processIntrospectionResponse(as, client, response);
         };
         const seen = await ask(resourceServer);
-        assert.deepEqual([seen.active, seen.client_id, seen.sub, seen.scope, seen.token_type], [true, app.clientId, app.clientId, 'demo:read', 'Bearer']);
+        const described = [seen.active, seen.client_id, seen.sub, seen.scope, seen.token_type];
+        assert.deepEqual(described, [true, app.clientId, app.clientId, 'demo:read', 'Bearer']);
         assert.deepEqual(await ask(stranger), { active: false });
       });
 
@@ -182,7 +190,8 @@ for (const backend of backends()) {
         activeBody(await introspect(server, web, third.refresh_token!));
         assertOAuthError(await refresh(server, web, first.refresh_token!), 400, 'invalid_grant');
         assertInactive(await introspect(server, web, third.refresh_token!));
-        const grant = await server.server.gatehouse.store.db.selectFrom('grants').select('revoked_at').where('id', '=', (await storedRefresh(third.refresh_token!)).grantId).executeTakeFirstOrThrow();
+        const { grantId } = await storedRefresh(third.refresh_token!);
+        const grant = await db().selectFrom('grants').select('revoked_at').where('id', '=', grantId).executeTakeFirstOrThrow();
         assert.notEqual(grant.revoked_at, null);
       });
 
@@ -190,7 +199,7 @@ for (const backend of backends()) {
         const tokens = await userTokens();
         const { grantId } = await storedRefresh(tokens.refresh_token!);
         const past = Math.floor(Date.now() / 1000) - 1;
-        await server.server.gatehouse.store.db.updateTable('refresh_tokens').set({ expires_at: past }).where('grant_id', '=', grantId).execute();
+        await db().updateTable('refresh_tokens').set({ expires_at: past }).where('grant_id', '=', grantId).execute();
         assertInactive(await introspect(server, web, tokens.refresh_token!));
       });
 
@@ -215,24 +224,34 @@ for (const backend of backends()) {
         const token = await tokenFor(server, app);
         assert.equal(activeBody(await introspect(server, inventory, token)).client_id, app.clientId);
 
-        const changed = await expectOk<ClientView>(api('PATCH', `/admin/clients/${client.client_id}`, { introspection: false }), 200, 'client');
+        const path = `/admin/clients/${client.client_id}`;
+        const changed = await expectOk<ClientView>(api('PATCH', path, { introspection: false }), 200, 'client');
         assert.equal(changed.introspection, false);
         assertInactive(await eventually(() => introspect(server, inventory, token), (a) => a.text === '{"active":false}'));
         // Its own tokens it still reads.
         assert.equal(activeBody(await introspect(server, inventory, await tokenFor(server, inventory))).client_id, client.client_id);
         // What the store holds, as a new process (the CLI) reads it.
         assert.equal((await gatehouseJson<ClientView>(server.env, 'clients', 'get', client.client_id)).introspection, false);
-        assert.equal((await expectOk<ClientView>(api('PATCH', `/admin/clients/${client.client_id}`, { introspection: true }), 200, 'client')).introspection, true);
+        assert.equal((await expectOk<ClientView>(api('PATCH', path, { introspection: true }), 200, 'client')).introspection, true);
         assert.equal((await gatehouseJson<ClientView>(server.env, 'clients', 'get', client.client_id)).introspection, true);
 
-        assertAdminError(await api('POST', '/admin/clients', { name: 'SPA', public: true, redirect_uris: ['http://127.0.0.1:9999/cb'], introspection: true }), 400, 'invalid_request', /public client/);
-        const spa = await expectOk<ClientView>(api('POST', '/admin/clients', { name: 'SPA', public: true, redirect_uris: ['http://127.0.0.1:9999/cb'] }), 201, 'client');
-        assertAdminError(await api('PATCH', `/admin/clients/${spa.client_id}`, { introspection: true }), 400, 'invalid_request', /public client/);
+        const spaFields = { name: 'SPA', public: true, redirect_uris: ['http://127.0.0.1:9999/cb'] };
+        const publicRefused = (answer: Answer) => assertAdminError(answer, 400, 'invalid_request', /public client/);
+        publicRefused(await api('POST', '/admin/clients', { ...spaFields, introspection: true }));
+        const spa = await expectOk<ClientView>(api('POST', '/admin/clients', spaFields), 201, 'client');
+        publicRefused(await api('PATCH', `/admin/clients/${spa.client_id}`, { introspection: true }));
         assertAdminError(await api('PATCH', `/admin/clients/${spa.client_id}`, { introspection: 'yes' }), 400, 'invalid_request');
       });
 
       test('CLI: clients create --introspection, clients update --no-introspection, and the server follows', async () => {
-        const created = await gatehouseJson<ClientView & { client_secret: string }>(server.env, 'clients', 'create', '--name', 'Reports API', '--introspection');
+        const created = await gatehouseJson<ClientView & { client_secret: string }>(
+          server.env,
+          'clients',
+          'create',
+          '--name',
+          'Reports API',
+          '--introspection',
+        );
         assert.equal(created.introspection, true);
         const reports = { clientId: created.client_id, clientSecret: created.client_secret };
         const token = await tokenFor(server, app);
@@ -249,7 +268,8 @@ for (const backend of backends()) {
 
         const plain = await gatehouseJson<ClientView>(server.env, 'clients', 'create', '--name', 'Plain CLI client');
         assert.equal(plain.introspection, false);
-        const refused = await gatehouse(server.env, 'clients', 'create', '--name', 'SPA', '--public', '--redirect-uris', 'http://127.0.0.1:9999/cb', '--introspection');
+        const spaArgs = ['--name', 'SPA', '--public', '--redirect-uris', 'http://127.0.0.1:9999/cb'];
+        const refused = await gatehouse(server.env, 'clients', 'create', ...spaArgs, '--introspection');
         assert.equal(refused.code, 1);
         assert.match(refused.stderr, /public client/);
         const nothing = await gatehouse(server.env, 'clients', 'update', created.client_id);
@@ -273,7 +293,8 @@ for (const backend of backends()) {
       cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
       const database = backend.postgresUrl ? await createPostgresDatabase(backend.postgresUrl) : undefined;
       if (database) cleanup.push(database.drop);
-      const store = await openStore(storeOptionsOf(loadConfig({ GATEHOUSE_DATA_DIR: dataDir, ...(database ? { DATABASE_URL: database.url } : {}) }), false));
+      const config = loadConfig({ GATEHOUSE_DATA_DIR: dataDir, ...(database ? { DATABASE_URL: database.url } : {}) });
+      const store = await openStore(storeOptionsOf(config, false));
       cleanup.push(() => store.close());
       const old = store.db as unknown as Kysely<any>;
       await migrateToLatest(old, '0006_purge_indexes');
@@ -302,19 +323,39 @@ for (const backend of backends()) {
       const live = sha256Hex('live refresh token');
       await old
         .insertInto('grants')
-        .values({ id: 'g1', user_id: 'alice', client_id: 'billing', scopes: '["offline"]', created_at: now - 60, revoked_at: null, session_id: 's1', audience: 'https://api', auth_time: now - 60, requested_at: now - 61, refresh_token_hash: live, rotated_token_hash: null, rotated_at: null })
+        .values({
+          id: 'g1',
+          user_id: 'alice',
+          client_id: 'billing',
+          scopes: '["offline"]',
+          created_at: now - 60,
+          revoked_at: null,
+          session_id: 's1',
+          audience: 'https://api',
+          auth_time: now - 60,
+          requested_at: now - 61,
+          refresh_token_hash: live,
+          rotated_token_hash: null,
+          rotated_at: null,
+        })
         .execute();
-      await old.insertInto('refresh_tokens').values({ token_hash: Buffer.from(live, 'hex'), grant_id: 'g1', expires_at: now + 3600 }).execute();
+      await old
+        .insertInto('refresh_tokens')
+        .values({ token_hash: Buffer.from(live, 'hex'), grant_id: 'g1', expires_at: now + 3600 })
+        .execute();
 
       assert.ok((await migrateToLatest(old)).includes('0008_introspection_rights'));
 
       const migrated = await new ClientRepository(store).get('billing');
+      assert.ok(migrated);
+      const { name, description, roles, scopes, accessTokenTtl, secretHash, introspection } = migrated;
       assert.deepEqual(
-        [migrated?.name, migrated?.description, migrated?.roles, migrated?.scopes, migrated?.accessTokenTtl, migrated?.secretHash, migrated?.introspection],
+        [name, description, roles, scopes, accessTokenTtl, secretHash, introspection],
         ['Billing', 'Sends invoices', ['reader'], ['demo:read'], 600, sha256Hex('secret'), false],
       );
       const found = await new GrantRepository(store).findRefreshToken(live);
-      assert.deepEqual([found?.family.liveTokenHash, found?.expiresAt, found?.issuedAt], [live, now + 3600, undefined], 'when it was issued was never recorded');
+      const seen = [found?.family.liveTokenHash, found?.expiresAt, found?.issuedAt];
+      assert.deepEqual(seen, [live, now + 3600, undefined], 'when it was issued was never recorded');
     });
   });
 }

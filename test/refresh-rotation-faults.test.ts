@@ -209,7 +209,7 @@ for (const backend of backends()) {
         strict = await startTestServer(backend, { GATEHOUSE_REFRESH_REUSE_WINDOW: String(WINDOW) });
         await createAlice(strict);
         app = await webApp(strict);
-        checker = await strict.createClient({ name: 'Resource server' });
+        checker = await strict.createClient({ name: 'Resource server', introspection: true });
       });
       after(() => strict.close());
 

@@ -101,7 +101,8 @@ for (const backend of backends()) {
 
       test('client_secret_post is accepted as well as HTTP Basic', async () => {
         const token = await newToken();
-        const answer = await postForm(server, '/oauth2/introspect', { token, client_id: resourceServer.clientId, client_secret: resourceServer.clientSecret });
+        const { clientId, clientSecret } = resourceServer;
+        const answer = await postForm(server, '/oauth2/introspect', { token, client_id: clientId, client_secret: clientSecret });
         assert.equal(answer.status, 200);
         assert.equal((answer.body as { active: boolean }).active, true);
       });

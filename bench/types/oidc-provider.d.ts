@@ -33,7 +33,11 @@ declare module 'oidc-provider' {
       devInteractions?: { enabled: boolean };
       introspection?: {
         enabled: boolean;
-        allowedPolicy?: (ctx: unknown, client: { clientAuthMethod: string; clientId: string }, token: { clientId?: string }) => boolean | Promise<boolean>;
+        allowedPolicy?: (
+          ctx: unknown,
+          client: { clientAuthMethod: string; clientId: string },
+          token: { clientId?: string },
+        ) => boolean | Promise<boolean>;
       };
       revocation?: { enabled: boolean };
       resourceIndicators?: {

@@ -6,7 +6,12 @@ export type { ClientView, UserView } from '../../src/admin/views.js';
 
 export type NewClient = Omit<ClientRequest, 'id_token_signed_response_alg'> & { name: string };
 
-export type ClientChanges = Partial<Pick<NewClient, 'name' | 'description' | 'roles' | 'scope' | 'redirect_uris' | 'post_logout_redirect_uris' | 'access_token_ttl' | 'introspection'>>;
+export type ClientChanges = Partial<
+  Pick<
+    NewClient,
+    'name' | 'description' | 'roles' | 'scope' | 'redirect_uris' | 'post_logout_redirect_uris' | 'access_token_ttl' | 'introspection'
+  >
+>;
 
 export interface Role {
   name: string;

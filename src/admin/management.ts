@@ -116,7 +116,9 @@ function checkTtl(ttl: number): number {
 /** RFC 7662 §2.1: introspection needs client authentication, which a public client (no secret) cannot give. */
 function checkIntrospection(introspection: boolean | undefined, isPublic: boolean): void {
   if (introspection === true && isPublic) {
-    throw new ManagementError('a public client has no secret, so it cannot authenticate to introspect tokens; a resource server is a confidential client');
+    throw new ManagementError(
+      'a public client has no secret, so it cannot authenticate to introspect tokens; a resource server is a confidential client',
+    );
   }
 }
 

@@ -108,6 +108,13 @@ interface ClientOptions {
   introspection?: boolean;
 }
 
+interface NewClientOptions extends ClientOptions {
+  name: string;
+  grantTypes?: string[];
+  idTokenAlg?: string;
+  public?: boolean;
+}
+
 const INTROSPECTION_HELP = "a resource server: may introspect any client's access tokens (RFC 7662 §4); without it only its own";
 
 const secretNotice = (secret: string) =>
@@ -198,7 +205,7 @@ export function buildProgram(io: Io): Command {
     .option('--introspection', INTROSPECTION_HELP)
     .addOption(jsonOption())
     .action(
-      withGatehouse(async (gatehouse, options: ClientOptions & { name: string; grantTypes?: string[]; idTokenAlg?: string; public?: boolean }) => {
+      withGatehouse(async (gatehouse, options: NewClientOptions) => {
         const { client, clientSecret } = await gatehouse.management.createClient({
           name: options.name,
           ...(options.description === undefined ? {} : { description: options.description }),
@@ -247,7 +254,9 @@ export function buildProgram(io: Io): Command {
         ...(options.accessTokenTtl === undefined ? {} : { accessTokenTtl: options.accessTokenTtl }),
         ...(options.introspection === undefined ? {} : { introspection: options.introspection }),
       };
-      if (Object.keys(changes).length === 0) throw new ManagementError('nothing to change: give at least one option (see gatehouse clients update --help)');
+      if (Object.keys(changes).length === 0) {
+        throw new ManagementError('nothing to change: give at least one option (see gatehouse clients update --help)');
+      }
       const client = await gatehouse.management.updateClient(id, changes);
       return {
         json: client,

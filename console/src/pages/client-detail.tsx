@@ -1,6 +1,22 @@
 import { useEffect, useState } from 'preact/hooks';
 import { RotateIcon } from '../components/icons';
-import { Alert, Breadcrumb, Card, CheckOption, Chips, ConfirmDialog, CopyField, ErrorMessage, Field, FormDialog, PageHeader, RoleChecklist, Spinner, StatusBadge, Time } from '../components/ui';
+import {
+  Alert,
+  Breadcrumb,
+  Card,
+  CheckOption,
+  Chips,
+  ConfirmDialog,
+  CopyField,
+  ErrorMessage,
+  Field,
+  FormDialog,
+  PageHeader,
+  RoleChecklist,
+  Spinner,
+  StatusBadge,
+  Time,
+} from '../components/ui';
 import { useConsole } from '../context';
 import { clientType, formatDateTime, formatDuration, splitLines, splitList } from '../format';
 import { useAction, useLoad, useTitle } from '../hooks';

@@ -1,6 +1,21 @@
 import { useState } from 'preact/hooks';
 import { AppsIcon, PlusIcon } from '../components/icons';
-import { Alert, CheckOption, EmptyState, ErrorMessage, Field, FormDialog, LinkCell, PageHeader, RadioCards, RoleChecklist, RoleStatusCreatedCells, Spinner, TableHead, TableWrap } from '../components/ui';
+import {
+  Alert,
+  CheckOption,
+  EmptyState,
+  ErrorMessage,
+  Field,
+  FormDialog,
+  LinkCell,
+  PageHeader,
+  RadioCards,
+  RoleChecklist,
+  RoleStatusCreatedCells,
+  Spinner,
+  TableHead,
+  TableWrap,
+} from '../components/ui';
 import { useConsole } from '../context';
 import { clientType, splitLines, splitList } from '../format';
 import { useAction, useLoad, useTitle } from '../hooks';

@@ -167,7 +167,10 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
               exp: { type: 'integer', description: 'When the token expires (epoch seconds)' },
               iat: { type: 'integer', description: "When it was issued; a refresh token's only until its family first rotates" },
               jti: { type: 'string', description: "Access tokens: the token's identifier" },
-              token_type: { type: 'string', description: 'Access tokens: Bearer. Absent for a refresh token, which is not presented to APIs' },
+              token_type: {
+                type: 'string',
+                description: 'Access tokens: Bearer. Absent for a refresh token, which is not presented to APIs',
+              },
               auth_time: { type: 'integer', description: 'User tokens: when the user authenticated' },
             },
             required: ['active'],
