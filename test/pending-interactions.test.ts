@@ -73,7 +73,9 @@ for (const backend of backends()) {
       const afterwards = await footprint(store);
       const grown = { rows: afterwards.rows - before.rows, bytes: afterwards.bytes - before.bytes };
       console.log(`${backend.name}: ${requests} unauthenticated authorization requests added ${grown.rows} rows and ${grown.bytes} bytes`);
-      assert.deepEqual(grown, { rows: 0, bytes: 0 });
+      assert.equal(grown.rows, 0);
+      // Not growing is the property; the size may drop when SQLite hands a free page back meanwhile (incremental vacuum).
+      assert.ok(grown.bytes <= 0, `the database grew by ${grown.bytes} bytes`);
     });
 
     let users = 0;
