@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import type { Kysely } from 'kysely';
-import { loadConfig } from '../src/config.js';
 import { ConsentRepository } from '../src/store/consents.js';
-import { openStore, storeOptionsOf, type Store } from '../src/store/database.js';
 import { nowSeconds } from '../src/store/json-list.js';
-import { MIGRATION_NAMES, migrateToLatest } from '../src/store/migrations.js';
+import { migrateToLatest } from '../src/store/migrations.js';
 import { backends } from './helpers/backends.js';
-import { createPostgresDatabase } from './helpers/server.js';
+import { storeBeforeMigration } from './helpers/migrations.js';
 
 const MIGRATION = '0009_consent_audience';
 
@@ -23,15 +17,7 @@ for (const backend of backends()) {
     });
 
     test('existing consents become consents for the default API; another API needs its own', async () => {
-      const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-migration-'));
-      cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
-      const database = backend.postgresUrl ? await createPostgresDatabase(backend.postgresUrl) : undefined;
-      if (database) cleanup.push(database.drop);
-      const config = loadConfig({ GATEHOUSE_DATA_DIR: dataDir, ...(database ? { DATABASE_URL: database.url } : {}) });
-      const store: Store = await openStore(storeOptionsOf(config, false));
-      cleanup.push(() => store.close());
-      const old = store.db as unknown as Kysely<any>;
-      await migrateToLatest(old, MIGRATION_NAMES[MIGRATION_NAMES.indexOf(MIGRATION) - 1]);
+      const { config, store, old } = await storeBeforeMigration(backend, cleanup, MIGRATION);
 
       const grantedAt = nowSeconds() - 3600;
       await old.insertInto('consents').values([

@@ -1,15 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
-import type { Kysely } from 'kysely';
 import * as oauth from 'oauth4webapi';
 import type { ClientView } from '../src/admin/management.js';
-import { loadConfig } from '../src/config.js';
 import { ClientRepository } from '../src/store/clients.js';
-import { openStore, storeOptionsOf } from '../src/store/database.js';
 import { GrantRepository } from '../src/store/grants.js';
 import { migrateToLatest } from '../src/store/migrations.js';
 import { sha256Hex } from '../src/tokens/hash.js';
@@ -17,7 +11,8 @@ import { adminApi, adminMachine, assertAdminError, expectOk, type AdminApi } fro
 import { backends } from './helpers/backends.js';
 import { eventually, gatehouse, gatehouseJson } from './helpers/cli.js';
 import { assertOAuthError, authorize, createAlice, refresh, tokensFor, webApp, type Tokens } from './helpers/code-flow.js';
-import { createPostgresDatabase, startTestServer, type TestServer } from './helpers/server.js';
+import { storeBeforeMigration } from './helpers/migrations.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
 import { introspect, postForm, revoke, tokenFor, type Answer, type Credentials } from './helpers/tokens.js';
 
 /** RFC 7662 §2.2 for a token the caller may not see: exactly this body, not cacheable. */
@@ -289,15 +284,7 @@ for (const backend of backends()) {
     });
 
     test('every existing client keeps its settings and starts without the right; live families keep working', async () => {
-      const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-migration-'));
-      cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
-      const database = backend.postgresUrl ? await createPostgresDatabase(backend.postgresUrl) : undefined;
-      if (database) cleanup.push(database.drop);
-      const config = loadConfig({ GATEHOUSE_DATA_DIR: dataDir, ...(database ? { DATABASE_URL: database.url } : {}) });
-      const store = await openStore(storeOptionsOf(config, false));
-      cleanup.push(() => store.close());
-      const old = store.db as unknown as Kysely<any>;
-      await migrateToLatest(old, '0006_purge_indexes');
+      const { store, old } = await storeBeforeMigration(backend, cleanup, '0008_introspection_rights');
       const now = Math.floor(Date.now() / 1000);
       const client = {
         client_id: 'billing',

@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import type { Kysely } from 'kysely';
-import { loadConfig } from '../src/config.js';
-import { openStore, storeOptionsOf, type Store } from '../src/store/database.js';
 import { GrantRepository } from '../src/store/grants.js';
 import { nowSeconds } from '../src/store/json-list.js';
 import { MIGRATION_NAMES, migrateToLatest } from '../src/store/migrations.js';
 import { sha256Hex } from '../src/tokens/hash.js';
 import { backends } from './helpers/backends.js';
-import { createPostgresDatabase } from './helpers/server.js';
+import { storeBeforeMigration } from './helpers/migrations.js';
 
 /** Migration 0004_refresh_rotation keeps every family that existed before it: its live token, its used ones, its context. */
 for (const backend of backends()) {
@@ -22,14 +16,7 @@ for (const backend of backends()) {
     });
 
     test('moves the context onto the grant, the live token into the family and the hashes into 32 bytes', async () => {
-      const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-migration-'));
-      cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
-      const database = backend.postgresUrl ? await createPostgresDatabase(backend.postgresUrl) : undefined;
-      if (database) cleanup.push(database.drop);
-      const store: Store = await openStore(storeOptionsOf(loadConfig({ GATEHOUSE_DATA_DIR: dataDir, ...(database ? { DATABASE_URL: database.url } : {}) }), false));
-      cleanup.push(() => store.close());
-      const old = store.db as unknown as Kysely<any>;
-      await migrateToLatest(old, '0003_console_and_audit');
+      const { store, old } = await storeBeforeMigration(backend, cleanup, '0004_refresh_rotation');
 
       const now = nowSeconds();
       const [used, live, other] = [sha256Hex('token used'), sha256Hex('token live'), sha256Hex('token other')];

@@ -115,6 +115,21 @@ interface NewClientOptions extends ClientOptions {
   public?: boolean;
 }
 
+/**
+ * The client fields `clients create` and `clients update` share, as the management layer takes them: what is not
+ * given is left out.
+ */
+const clientChangesOf = (options: ClientOptions) => ({
+  ...(options.name === undefined ? {} : { name: options.name }),
+  ...(options.description === undefined ? {} : { description: options.description }),
+  ...(options.roles ? { roles: options.roles } : {}),
+  ...(options.scope ? { scopes: options.scope } : {}),
+  ...(options.redirectUris ? { redirectUris: options.redirectUris } : {}),
+  ...(options.postLogoutRedirectUris ? { postLogoutRedirectUris: options.postLogoutRedirectUris } : {}),
+  ...(options.accessTokenTtl === undefined ? {} : { accessTokenTtl: options.accessTokenTtl }),
+  ...(options.introspection === undefined ? {} : { introspection: options.introspection }),
+});
+
 const INTROSPECTION_HELP = "a resource server: may introspect any client's access tokens (RFC 7662 §4); without it only its own";
 
 const secretNotice = (secret: string) =>
@@ -207,16 +222,10 @@ export function buildProgram(io: Io): Command {
     .action(
       withGatehouse(async (gatehouse, options: NewClientOptions) => {
         const { client, clientSecret } = await gatehouse.management.createClient({
+          ...clientChangesOf(options),
           name: options.name,
-          ...(options.description === undefined ? {} : { description: options.description }),
-          ...(options.roles ? { roles: options.roles } : {}),
-          ...(options.scope ? { scopes: options.scope } : {}),
           ...(options.grantTypes ? { grantTypes: options.grantTypes } : {}),
-          ...(options.redirectUris ? { redirectUris: options.redirectUris } : {}),
-          ...(options.postLogoutRedirectUris ? { postLogoutRedirectUris: options.postLogoutRedirectUris } : {}),
           ...(options.idTokenAlg ? { idTokenSignedResponseAlg: options.idTokenAlg } : {}),
-          ...(options.accessTokenTtl === undefined ? {} : { accessTokenTtl: options.accessTokenTtl }),
-          ...(options.introspection === undefined ? {} : { introspection: options.introspection }),
           public: options.public === true,
         });
         return {
@@ -244,16 +253,7 @@ export function buildProgram(io: Io): Command {
     .option('--no-introspection', 'take the resource-server right away: the client introspects only its own tokens')
     .addOption(jsonOption())
     .action(withGatehouse(async (gatehouse, id: string, options: ClientOptions) => {
-      const changes = {
-        ...(options.name === undefined ? {} : { name: options.name }),
-        ...(options.description === undefined ? {} : { description: options.description }),
-        ...(options.roles ? { roles: options.roles } : {}),
-        ...(options.scope ? { scopes: options.scope } : {}),
-        ...(options.redirectUris ? { redirectUris: options.redirectUris } : {}),
-        ...(options.postLogoutRedirectUris ? { postLogoutRedirectUris: options.postLogoutRedirectUris } : {}),
-        ...(options.accessTokenTtl === undefined ? {} : { accessTokenTtl: options.accessTokenTtl }),
-        ...(options.introspection === undefined ? {} : { introspection: options.introspection }),
-      };
+      const changes = clientChangesOf(options);
       if (Object.keys(changes).length === 0) {
         throw new ManagementError('nothing to change: give at least one option (see gatehouse clients update --help)');
       }
