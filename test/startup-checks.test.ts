@@ -190,6 +190,9 @@ if (await requireScratchDisks()) {
 const unprivileged = process.getuid?.() === 0 && spawnSync('id', ['-u', 'postgres']).status === 0;
 describe('a data directory the user may not create', { skip: unprivileged ? false : 'needs root and a postgres user to run as' }, () => {
   test('"cannot create the data directory …: permission denied", for serve and a CLI command', async () => {
+    // The CLI runs as `postgres`, so the checkout must be readable by that user: a clone under a 0700 directory is not.
+    const readable = spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-r', CLI]).status === 0;
+    assert.ok(readable, `${CLI} is not readable by the postgres user: put the checkout under directories that others may enter`);
     const locked = await mkdtemp(join(tmpdir(), 'gatehouse-locked-'));
     try {
       const env = { GATEHOUSE_DATA_DIR: join(locked, 'data'), GATEHOUSE_SECRET: randomBytes(32).toString('base64url'), PORT: String(await freePort()) };
