@@ -34,6 +34,8 @@ export interface AuthorizationCode extends GrantContext {
  */
 export interface RefreshFamily {
   grantId: string;
+  /** When the family began: its grant's creation, when the code was redeemed for its first refresh token. */
+  startedAt: number;
   revoked: boolean;
   /** The one refresh token of the family that may be rotated now; null when none was issued. */
   liveTokenHash: string | null;
@@ -66,6 +68,17 @@ export interface RefreshToken {
   family: RefreshFamily;
 }
 
+/** When a refresh-token family ends, however often it rotated: `lifetime` seconds after it began. */
+export const familyEndsAt = (family: Pick<RefreshFamily, 'startedAt'>, lifetime: number): number => family.startedAt + lifetime;
+
+/**
+ * When a refresh token stops working: at its own expiry, or at its family's end when that comes first. Tokens are
+ * issued capped to their family's end; one issued before the family lifetime existed, or before it was shortened,
+ * may expire later than its family ends.
+ */
+export const refreshTokenEndsAt = (token: Pick<RefreshToken, 'expiresAt' | 'family'>, familyLifetime: number): number =>
+  Math.min(token.expiresAt, familyEndsAt(token.family, familyLifetime));
+
 /** What a token response put into the world and the store has to know about: its access token and refresh token. */
 export interface IssuedTokens {
   accessToken: { jti: string; expiresAt: number };
@@ -84,6 +97,7 @@ const context = (row: Selectable<AuthorizationCodesTable> | Selectable<GrantsTab
 
 const family = (row: Selectable<GrantsTable>): RefreshFamily => ({
   grantId: row.id,
+  startedAt: row.created_at,
   revoked: row.revoked_at !== null,
   liveTokenHash: row.refresh_token_hash,
   rotatedTokenHash: row.rotated_token_hash,
