@@ -244,9 +244,11 @@ function sessionLifetimes(env: Env): Pick<Config, 'sessionTtl' | 'sessionIdleTim
  */
 function refreshLifetimes(env: Env): Pick<Config, 'refreshTokenTtl' | 'refreshFamilyLifetime'> {
   const refreshTokenTtl = positiveInteger(env, 'GATEHOUSE_REFRESH_TOKEN_TTL', 30 * 86400, 365 * 86400);
-  const refreshFamilyLifetime = positiveInteger(env, 'GATEHOUSE_REFRESH_FAMILY_LIFETIME', Math.max(90 * 86400, refreshTokenTtl), 10 * 365 * 86400);
+  const fallback = Math.max(90 * 86400, refreshTokenTtl);
+  const refreshFamilyLifetime = positiveInteger(env, 'GATEHOUSE_REFRESH_FAMILY_LIFETIME', fallback, 10 * 365 * 86400);
   if (refreshFamilyLifetime < refreshTokenTtl) {
-    throw new ConfigError(`GATEHOUSE_REFRESH_FAMILY_LIFETIME (${refreshFamilyLifetime}) must not be shorter than GATEHOUSE_REFRESH_TOKEN_TTL (${refreshTokenTtl})`);
+    const names = ['GATEHOUSE_REFRESH_FAMILY_LIFETIME', 'GATEHOUSE_REFRESH_TOKEN_TTL'];
+    throw new ConfigError(`${names[0]} (${refreshFamilyLifetime}) must not be shorter than ${names[1]} (${refreshTokenTtl})`);
   }
   return { refreshTokenTtl, refreshFamilyLifetime };
 }

@@ -8,6 +8,7 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 import { introspect, type Credentials } from './helpers/tokens.js';
 
 const TOKEN_TTL = 3600;
+type Introspected = { active: boolean; exp?: number; iat?: number };
 const FAMILY_LIFETIME = 7200;
 
 /**
@@ -20,20 +21,27 @@ for (const backend of backends()) {
     let server: TestServer;
     let app: Credentials;
     const db = () => server.server.gatehouse.store.db;
-    const newFamily = async (): Promise<Tokens> => tokensFor(server, app, await authorize(server, { clientId: app.clientId, scope: 'openid offline' }));
-    const tokenRow = (token: string) =>
-      db().selectFrom('refresh_tokens').selectAll().where('token_hash', '=', Buffer.from(sha256Hex(token), 'hex')).executeTakeFirstOrThrow();
-    const grantOf = async (token: string) => db().selectFrom('grants').selectAll().where('id', '=', (await tokenRow(token)).grant_id).executeTakeFirstOrThrow();
+    const newFamily = async (): Promise<Tokens> =>
+      tokensFor(server, app, await authorize(server, { clientId: app.clientId, scope: 'openid offline' }));
+    const hashOf = (token: string) => Buffer.from(sha256Hex(token), 'hex');
+    const refreshTokens = () => db().selectFrom('refresh_tokens').selectAll();
+    const tokenRow = (token: string) => refreshTokens().where('token_hash', '=', hashOf(token)).executeTakeFirstOrThrow();
+    const grantOf = async (token: string) =>
+      db().selectFrom('grants').selectAll().where('id', '=', (await tokenRow(token)).grant_id).executeTakeFirstOrThrow();
+    const tokensOfGrant = (grantId: string) => refreshTokens().where('grant_id', '=', grantId).orderBy('expires_at').execute();
     /** Makes the family of `token` have begun `age` seconds ago; returns when it ends. */
     const ageFamily = async (token: string, age: number): Promise<number> => {
       const startedAt = nowSeconds() - age;
       await db().updateTable('grants').set({ created_at: startedAt }).where('id', '=', (await grantOf(token)).id).execute();
       return startedAt + FAMILY_LIFETIME;
     };
-    const introspected = async (token: string) => (await introspect(server, app, token)).body as { active: boolean; exp?: number; iat?: number };
+    const introspected = async (token: string) => (await introspect(server, app, token)).body as Introspected;
 
     before(async () => {
-      server = await startTestServer(backend, { GATEHOUSE_REFRESH_TOKEN_TTL: String(TOKEN_TTL), GATEHOUSE_REFRESH_FAMILY_LIFETIME: String(FAMILY_LIFETIME) });
+      server = await startTestServer(backend, {
+        GATEHOUSE_REFRESH_TOKEN_TTL: String(TOKEN_TTL),
+        GATEHOUSE_REFRESH_FAMILY_LIFETIME: String(FAMILY_LIFETIME),
+      });
       await createAlice(server);
       app = await webApp(server);
     });
@@ -63,7 +71,7 @@ for (const backend of backends()) {
       const live = (rotated.body as Tokens).refresh_token!;
       await ageFamily(live, FAMILY_LIFETIME + 1);
       const grant = await grantOf(live);
-      const tokens = await db().selectFrom('refresh_tokens').selectAll().where('grant_id', '=', grant.id).orderBy('expires_at').execute();
+      const tokens = await tokensOfGrant(grant.id);
 
       assertOAuthError(await refresh(server, app, live), 400, 'invalid_grant');
       // The retired token is not taken for reuse either: the family is over, there is nothing left to revoke.
@@ -71,7 +79,7 @@ for (const backend of backends()) {
       assert.deepEqual(await introspected(live), { active: false });
 
       assert.deepEqual(await grantOf(live), grant, 'the family was changed');
-      assert.deepEqual(await db().selectFrom('refresh_tokens').selectAll().where('grant_id', '=', grant.id).orderBy('expires_at').execute(), tokens);
+      assert.deepEqual(await tokensOfGrant(grant.id), tokens);
       const reuse = await db().selectFrom('audit_events').select('id').where('action', '=', 'refresh_token.reused').execute();
       assert.deepEqual(reuse, []);
     });
@@ -79,7 +87,8 @@ for (const backend of backends()) {
     test('a token issued before the family lifetime existed ends with its family', async () => {
       const { refresh_token: token } = await newFamily();
       // As issued by a server without the family lifetime: a whole TTL after the family's last rotation.
-      await db().updateTable('refresh_tokens').set({ expires_at: nowSeconds() + TOKEN_TTL }).where('token_hash', '=', (await tokenRow(token!)).token_hash).execute();
+      const oldStyleExpiry = nowSeconds() + TOKEN_TTL;
+      await db().updateTable('refresh_tokens').set({ expires_at: oldStyleExpiry }).where('token_hash', '=', hashOf(token!)).execute();
       const familyEnd = await ageFamily(token!, FAMILY_LIFETIME - 600);
       assert.equal((await introspected(token!)).exp, familyEnd, 'introspection reports the expiry in force');
 

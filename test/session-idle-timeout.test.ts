@@ -121,7 +121,10 @@ for (const backend of backends()) {
           refresh_token_hash: live, refresh_token_issued_at: now - 86400, rotated_token_hash: null, rotated_at: null,
         })
         .execute();
-      await old.insertInto('refresh_tokens').values({ token_hash: Buffer.from(live, 'hex'), grant_id: 'g1', expires_at: now + 29 * 86400 }).execute();
+      await old
+        .insertInto('refresh_tokens')
+        .values({ token_hash: Buffer.from(live, 'hex'), grant_id: 'g1', expires_at: now + 29 * 86400 })
+        .execute();
 
       assert.deepEqual(await migrateToLatest(old), MIGRATION_NAMES.slice(MIGRATION_NAMES.indexOf('0011_session_idle_and_family_lifetime')));
 

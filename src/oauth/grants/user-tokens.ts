@@ -95,7 +95,8 @@ export class UserTokenIssuer {
       refreshToken = generateOpaque(OPAQUE_PREFIXES.refreshToken);
       const issuedAt = nowSeconds();
       const familyEnd = familyEndsAt({ startedAt: request.familyStartedAt ?? issuedAt }, this.settings.refreshFamilyLifetime);
-      issued.refreshToken = { tokenHash: sha256Hex(refreshToken), issuedAt, expiresAt: Math.min(issuedAt + this.settings.refreshTokenTtl, familyEnd) };
+      const expiresAt = Math.min(issuedAt + this.settings.refreshTokenTtl, familyEnd);
+      issued.refreshToken = { tokenHash: sha256Hex(refreshToken), issuedAt, expiresAt };
     }
     const idToken = scopes.includes('openid')
       ? await this.idTokens.issue({
