@@ -346,7 +346,9 @@ export class GrantRepository {
    * Deletes the refresh tokens reuse detection no longer needs. A retired token must be recognised for as long as
    * it could otherwise have been valid: a thief may rotate many times before the rightful client comes back with an
    * old one (RFC 9700 §4.14.2), so its row stays until its own expiry. After that the token is refused as expired
-   * or unknown alike, and nothing else refers to it.
+   * or unknown alike, and nothing else refers to it. No token is issued to expire after its family ends, so a
+   * family's rows go by its end at the latest; one issued before that cap existed stays to its own expiry, refused
+   * meanwhile by the family's end (refreshTokenEndsAt), and only delays its grant's purge.
    */
   async purgeExpiredRefreshTokens(now = nowSeconds()): Promise<number> {
     return purgeInBatches(this.store, 'refresh_tokens', 'token_hash', (eb) => eb('expires_at', '<', now));
