@@ -28,7 +28,7 @@ for (const backend of backends()) {
     const tokenRow = (token: string) => refreshTokens().where('token_hash', '=', hashOf(token)).executeTakeFirstOrThrow();
     const grantOf = async (token: string) =>
       db().selectFrom('grants').selectAll().where('id', '=', (await tokenRow(token)).grant_id).executeTakeFirstOrThrow();
-    const tokensOfGrant = (grantId: string) => refreshTokens().where('grant_id', '=', grantId).orderBy('expires_at').execute();
+    const tokensOfGrant = (grantId: string) => refreshTokens().where('grant_id', '=', grantId).orderBy('expires_at').orderBy('token_hash').execute();
     /** Makes the family of `token` have begun `age` seconds ago; returns when it ends. */
     const ageFamily = async (token: string, age: number): Promise<number> => {
       const startedAt = nowSeconds() - age;
