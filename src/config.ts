@@ -19,6 +19,10 @@ export interface Config {
   refreshTokenTtl: number;
   idTokenTtl: number;
   sessionTtl: number;
+  /** Seconds a session may go unused before it ends (at most sessionTtl, which still bounds it absolutely). */
+  sessionIdleTimeout: number;
+  /** Seconds a refresh-token family lives from its grant, however often it rotates (at least refreshTokenTtl). */
+  refreshFamilyLifetime: number;
   /** Whether people may create their own accounts on the sign-up page. */
   signupEnabled: boolean;
   /**
@@ -60,6 +64,8 @@ export interface Config {
   httpKeepAliveTimeoutMs: number;
   /** Open connections one process accepts; further ones are closed at once. */
   httpMaxConnections: number;
+  /** Open connections one process accepts from one peer address (trusted proxies exempt); further ones are closed. */
+  httpMaxConnectionsPerAddress: number;
   /** First delay before the cluster primary restarts a worker that exited (ms); doubles per failure in a row. */
   workerRestartDelayMs: number;
   /** Longest delay between worker restarts (ms). */
@@ -163,9 +169,9 @@ export function loadConfig(env: Env = process.env): Config {
     // Compared as an exact string by resource servers, so it is taken as written.
     defaultAudience: env.GATEHOUSE_AUDIENCE || `${issuer}/api`,
     secretRotationGrace: positiveInteger(env, 'GATEHOUSE_SECRET_ROTATION_GRACE', 86400, 30 * 86400),
-    refreshTokenTtl: positiveInteger(env, 'GATEHOUSE_REFRESH_TOKEN_TTL', 30 * 86400, 365 * 86400),
+    ...refreshLifetimes(env),
     idTokenTtl: positiveInteger(env, 'GATEHOUSE_ID_TOKEN_TTL', 3600, 86400),
-    sessionTtl: positiveInteger(env, 'GATEHOUSE_SESSION_TTL', 86400, 90 * 86400),
+    ...sessionLifetimes(env),
     signupEnabled: flag(env, 'GATEHOUSE_SIGNUP', true),
     trustProxy: trustProxy(env),
     publicMetrics: flag(env, 'GATEHOUSE_METRICS_PUBLIC', false),
@@ -186,6 +192,8 @@ export function loadConfig(env: Env = process.env): Config {
     // connection and never sends a request on a socket the server is closing.
     httpKeepAliveTimeoutMs: positiveInteger(env, 'GATEHOUSE_HTTP_KEEP_ALIVE_TIMEOUT_MS', 65_000, 10 * 60_000),
     httpMaxConnections: positiveInteger(env, 'GATEHOUSE_HTTP_MAX_CONNECTIONS', 10_000, 1_000_000),
+    // Far above what one browser or app opens (a handful), so that clients behind one NAT are not cut off.
+    httpMaxConnectionsPerAddress: positiveInteger(env, 'GATEHOUSE_HTTP_MAX_CONNECTIONS_PER_ADDRESS', 256, 1_000_000),
     ...workerRestartDelays(env),
   };
 }
@@ -211,6 +219,38 @@ function httpTimeouts(env: Env): Pick<Config, 'httpHeadersTimeoutMs' | 'httpRequ
     ['GATEHOUSE_HTTP_REQUEST_TIMEOUT_MS', 20_000, 10 * 60_000],
   );
   return { httpHeadersTimeoutMs, httpRequestTimeoutMs };
+}
+
+/**
+ * A session ends after GATEHOUSE_SESSION_IDLE_TIMEOUT unused (OWASP ASVS V3.3: idle and absolute timeouts) and at
+ * GATEHOUSE_SESSION_TTL whatever happens. There is no "off": an idle timeout equal to the TTL never ends a session
+ * first. Left unset it is 2 hours, or the TTL when that is shorter, so that a short TTL set before this setting
+ * existed is still a valid configuration.
+ */
+function sessionLifetimes(env: Env): Pick<Config, 'sessionTtl' | 'sessionIdleTimeout'> {
+  const sessionTtl = positiveInteger(env, 'GATEHOUSE_SESSION_TTL', 86400, 90 * 86400);
+  const sessionIdleTimeout = positiveInteger(env, 'GATEHOUSE_SESSION_IDLE_TIMEOUT', Math.min(7200, sessionTtl), 90 * 86400);
+  if (sessionIdleTimeout > sessionTtl) {
+    throw new ConfigError(`GATEHOUSE_SESSION_IDLE_TIMEOUT (${sessionIdleTimeout}) must not exceed GATEHOUSE_SESSION_TTL (${sessionTtl})`);
+  }
+  return { sessionTtl, sessionIdleTimeout };
+}
+
+/**
+ * Rotation gives each refresh token a new GATEHOUSE_REFRESH_TOKEN_TTL; GATEHOUSE_REFRESH_FAMILY_LIFETIME bounds the
+ * family as a whole, so that refreshing cannot keep a grant (or a stolen token) alive for ever: RFC 9700 §4.14.2
+ * lets refresh tokens expire however recently they were used. Left unset it is 90 days, or the token TTL when that
+ * is longer, so that a long TTL set before this setting existed is still a valid configuration.
+ */
+function refreshLifetimes(env: Env): Pick<Config, 'refreshTokenTtl' | 'refreshFamilyLifetime'> {
+  const refreshTokenTtl = positiveInteger(env, 'GATEHOUSE_REFRESH_TOKEN_TTL', 30 * 86400, 365 * 86400);
+  const fallback = Math.max(90 * 86400, refreshTokenTtl);
+  const refreshFamilyLifetime = positiveInteger(env, 'GATEHOUSE_REFRESH_FAMILY_LIFETIME', fallback, 10 * 365 * 86400);
+  if (refreshFamilyLifetime < refreshTokenTtl) {
+    const names = ['GATEHOUSE_REFRESH_FAMILY_LIFETIME', 'GATEHOUSE_REFRESH_TOKEN_TTL'];
+    throw new ConfigError(`${names[0]} (${refreshFamilyLifetime}) must not be shorter than ${names[1]} (${refreshTokenTtl})`);
+  }
+  return { refreshTokenTtl, refreshFamilyLifetime };
 }
 
 function workerRestartDelays(env: Env): Pick<Config, 'workerRestartDelayMs' | 'workerRestartMaxDelayMs'> {

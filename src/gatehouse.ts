@@ -98,7 +98,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
     const roles = new RoleRepository(store);
     const apis = new ApiRepository(store);
     const users = new UserRepository(store);
-    const sessionRepository = new SessionRepository(store);
+    const sessionRepository = new SessionRepository(store, config.sessionIdleTimeout);
     const consents = new ConsentRepository(store, config.defaultAudience);
     const grants = new GrantRepository(store);
     const interactions = new InteractionRepository(store);
@@ -127,12 +127,13 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
     const userTokens = new UserTokenIssuer(accessTokens, idTokens, grants, findUser, roleScopesOf, {
       defaultAccessTokenTtl: config.accessTokenTtl,
       refreshTokenTtl: config.refreshTokenTtl,
+      refreshFamilyLifetime: config.refreshFamilyLifetime,
     });
     const auditEvents = new AuditRepository(store);
     const audit = new AuditLog(auditEvents);
     const tokenEndpoint = new TokenEndpoint(directory, [
       new AuthorizationCodeGrant(grants, userTokens, audiences, audit, config.refreshReuseWindow),
-      new RefreshTokenGrant(grants, userTokens, audiences, audit, config.refreshReuseWindow),
+      new RefreshTokenGrant(grants, userTokens, audiences, audit, config.refreshReuseWindow, config.refreshFamilyLifetime),
       new ClientCredentialsGrant({ accessTokens, audiences, defaultAccessTokenTtl: config.accessTokenTtl }),
     ]);
     const management = new Management({
@@ -153,7 +154,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       accessTokens,
       tokenEndpoint,
       revocation: new RevocationEndpoint(directory, accessTokens, grants, audit),
-      introspection: new IntrospectionEndpoint(config.issuer, directory, accessTokens, grants),
+      introspection: new IntrospectionEndpoint(config.issuer, directory, accessTokens, grants, config.refreshFamilyLifetime),
       authorization: new AuthorizationFlow({
         issuer: config.issuer,
         audiences,
@@ -166,7 +167,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       }),
       login: new PasswordLogin(users, throttle),
       signup: new SelfSignup(management, throttle),
-      sessions: new SessionService(sessionRepository, config.sessionTtl),
+      sessions: new SessionService(sessionRepository, { ttl: config.sessionTtl, idleTimeout: config.sessionIdleTimeout }),
       userInfo: new UserInfo(accessTokens, findUser),
       endSession: new EndSession(idTokens, directory),
       directory,

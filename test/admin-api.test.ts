@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import type { ClientView, UserView } from '../src/admin/management.js';
+import type { ClientView, SessionSummary, UserView } from '../src/admin/management.js';
 import type { AuditEvent } from '../src/store/audit.js';
 import type { TestBrowser } from './helpers/browser.js';
 import { REDIRECT_URI, assertOAuthError, redeem, refresh, tokensFor, userinfo, type Tokens } from './helpers/code-flow.js';
@@ -345,10 +345,12 @@ for (const backend of backends()) {
     });
 
     test('sessions: the browser session is listed, and DELETE ends it (204)', async () => {
-      const sessions = await expectOk<{ id: string; created_at: number; expires_at: number; auth_time: number; ip: string; user_agent: string }[]>(api('GET', `/admin/users/${ids.frank}/sessions`), 200, 'sessions');
+      const sessions = await expectOk<SessionSummary[]>(api('GET', `/admin/users/${ids.frank}/sessions`), 200, 'sessions');
       assert.equal(sessions.length, 1);
       const [session] = sessions;
       assert.deepEqual([session!.ip, typeof session!.user_agent, session!.expires_at > now(), session!.auth_time <= now()], ['127.0.0.1', 'string', true, true]);
+      // Its last use: when it was signed in with, less than the touch interval ago.
+      assert.ok(session!.last_seen_at >= session!.created_at && session!.last_seen_at <= now(), JSON.stringify(session));
       ids.session = session!.id;
       const ended = await api('DELETE', `/admin/sessions/${session!.id}`);
       assert.deepEqual([ended.status, ended.text], [204, '']);

@@ -128,3 +128,33 @@ test('GATEHOUSE_TRUST_PROXY: off by default, a hop count or proxy addresses/CIDR
     assert.throws(() => loadConfig({ GATEHOUSE_TRUST_PROXY: bad }), (e: unknown) => e instanceof ConfigError && /GATEHOUSE_TRUST_PROXY/.test(e.message), bad);
   }
 });
+
+test('GATEHOUSE_SESSION_IDLE_TIMEOUT: 2 hours by default (the TTL when shorter), never 0, never above the TTL', () => {
+  assert.deepEqual([loadConfig({}).sessionTtl, loadConfig({}).sessionIdleTimeout], [86400, 7200]);
+  assert.equal(loadConfig({ GATEHOUSE_SESSION_IDLE_TIMEOUT: '600' }).sessionIdleTimeout, 600);
+  // A short TTL set before the idle timeout existed stays a valid configuration.
+  assert.equal(loadConfig({ GATEHOUSE_SESSION_TTL: '3600' }).sessionIdleTimeout, 3600);
+  assert.equal(loadConfig({ GATEHOUSE_SESSION_TTL: '3600', GATEHOUSE_SESSION_IDLE_TIMEOUT: '3600' }).sessionIdleTimeout, 3600);
+  const aboveTtl = new ConfigError('GATEHOUSE_SESSION_IDLE_TIMEOUT (3601) must not exceed GATEHOUSE_SESSION_TTL (3600)');
+  assert.throws(() => loadConfig({ GATEHOUSE_SESSION_TTL: '3600', GATEHOUSE_SESSION_IDLE_TIMEOUT: '3601' }), aboveTtl);
+  assert.throws(() => loadConfig({ GATEHOUSE_SESSION_IDLE_TIMEOUT: '0' }), /GATEHOUSE_SESSION_IDLE_TIMEOUT must be between 1 and/);
+  assert.throws(() => loadConfig({ GATEHOUSE_SESSION_IDLE_TIMEOUT: '2h' }), /GATEHOUSE_SESSION_IDLE_TIMEOUT must be a whole number/);
+});
+
+test('GATEHOUSE_REFRESH_FAMILY_LIFETIME: 90 days by default (the token TTL when longer), never below the token TTL', () => {
+  assert.deepEqual([loadConfig({}).refreshTokenTtl, loadConfig({}).refreshFamilyLifetime], [30 * 86400, 90 * 86400]);
+  assert.equal(loadConfig({ GATEHOUSE_REFRESH_FAMILY_LIFETIME: String(40 * 86400) }).refreshFamilyLifetime, 40 * 86400);
+  // A long TTL set before the family lifetime existed stays a valid configuration.
+  assert.equal(loadConfig({ GATEHOUSE_REFRESH_TOKEN_TTL: String(180 * 86400) }).refreshFamilyLifetime, 180 * 86400);
+  const belowTtl = new ConfigError('GATEHOUSE_REFRESH_FAMILY_LIFETIME (3600) must not be shorter than GATEHOUSE_REFRESH_TOKEN_TTL (7200)');
+  assert.throws(() => loadConfig({ GATEHOUSE_REFRESH_TOKEN_TTL: '7200', GATEHOUSE_REFRESH_FAMILY_LIFETIME: '3600' }), belowTtl);
+  assert.throws(() => loadConfig({ GATEHOUSE_REFRESH_FAMILY_LIFETIME: '0' }), /GATEHOUSE_REFRESH_FAMILY_LIFETIME must be between 1 and/);
+});
+
+test('GATEHOUSE_HTTP_MAX_CONNECTIONS_PER_ADDRESS: 256 by default, a positive whole number', () => {
+  assert.equal(loadConfig({}).httpMaxConnectionsPerAddress, 256);
+  assert.equal(loadConfig({ GATEHOUSE_HTTP_MAX_CONNECTIONS_PER_ADDRESS: '8' }).httpMaxConnectionsPerAddress, 8);
+  const name = 'GATEHOUSE_HTTP_MAX_CONNECTIONS_PER_ADDRESS';
+  assert.throws(() => loadConfig({ [name]: '0' }), new RegExp(`${name} must be between 1 and`));
+  assert.throws(() => loadConfig({ [name]: 'lots' }), new RegExp(`${name} must be a whole number`));
+});

@@ -74,3 +74,33 @@ describe('HTTP timeouts and the connection cap', () => {
     }
   });
 });
+
+/**
+ * The pattern of the report (issue 9, item 14): a body at 1 byte every 3 s was held 82 s with a 30 s request
+ * timeout. Each byte comes well within any idle timeout, so only the request deadline can end it; with a 5 s one it
+ * must end by the first check after 5 s, not several intervals later.
+ */
+describe('a body sent at 1 byte every 3 s', () => {
+  const REQUEST_TIMEOUT_MS = 5000;
+  let server: TestServer;
+
+  before(async () => {
+    server = await startTestServer({ name: 'sqlite' }, {
+      GATEHOUSE_HTTP_HEADERS_TIMEOUT_MS: '1000',
+      GATEHOUSE_HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+    });
+  });
+  after(() => server?.close());
+
+  test('is cut off with a 408 within a second or two of the request timeout', async (t) => {
+    const client = await rawConnection(portOf(server));
+    const body = 'grant_type=client_credentials&scope=' + 'x'.repeat(100);
+    const headers = `Host: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n`;
+    client.write(`POST /oauth2/token HTTP/1.1\r\n${headers}\r\n`);
+    client.trickle(body, 3000);
+    const closedAfter = await within(client.closed, REQUEST_TIMEOUT_MS + 2500, 'the request was held past its deadline');
+    t.diagnostic(`1 byte every 3 s: socket closed after ${Math.round(closedAfter)} ms`);
+    assert.ok(closedAfter >= REQUEST_TIMEOUT_MS - 500, `closed after ${Math.round(closedAfter)} ms, before the request timeout`);
+    assert.match(client.received(), /^HTTP\/1\.1 408 /);
+  });
+});

@@ -97,6 +97,7 @@ const PURGE_INDEXES = [
   ['interactions_expires_at', 'interactions', 'expires_at'],
   ['sessions_expires_at', 'sessions', 'expires_at'],
   ['sessions_revoked_at', 'sessions', 'revoked_at'],
+  ['sessions_last_seen_at', 'sessions', 'last_seen_at'],
   ['login_throttle_window_start', 'login_throttle', 'window_start'],
   ['audit_events_at', 'audit_events', 'at'],
 ] as const;
@@ -124,20 +125,29 @@ for (const backend of backends()) {
     test('removes long-dead sessions, old sign-in counters and expired revocations; keeps what is live', async () => {
       const { db } = server.server.gatehouse.store;
       const now = nowSeconds();
-      const session = (id: string, expiresAt: number, revokedAt: number | null) => ({
+      const session = (id: string, expiresAt: number, revokedAt: number | null, lastSeenAt = now - 10) => ({
         id,
         token_hash: `hash-${id}`,
         user_id: 'u',
         auth_time: now - 10,
         created_at: now - 10,
         expires_at: expiresAt,
+        last_seen_at: lastSeenAt,
         ip: '',
         user_agent: '',
         revoked_at: revokedAt,
       });
+      const idleSince = now - server.config.sessionIdleTimeout;
       await db
         .insertInto('sessions')
-        .values([session('live', now + 3600, null), session('expired', now - 2 * 86400, null), session('signed-out', now + 3600, now - 2 * 86400)])
+        .values([
+          session('live', now + 3600, null),
+          session('expired', now - 2 * 86400, null),
+          session('signed-out', now + 3600, now - 2 * 86400),
+          // Ended by the idle timeout two days ago, one an hour ago (kept for a day like every ended session).
+          session('idle', now + 3600, null, idleSince - 2 * 86400),
+          session('idle-lately', now + 3600, null, idleSince - 3600),
+        ])
         .execute();
       await db.insertInto('login_throttle').values([{ key: 'user:old', failures: 3, window_start: now - 2 * 86400 }, { key: 'user:new', failures: 1, window_start: now }]).execute();
       await db
@@ -147,10 +157,10 @@ for (const backend of backends()) {
 
       const { deleted } = await purge();
 
-      assert.deepEqual((await db.selectFrom('sessions').select('id').orderBy('id').execute()).map((r) => r.id), ['live']);
+      assert.deepEqual((await db.selectFrom('sessions').select('id').orderBy('id').execute()).map((r) => r.id), ['idle-lately', 'live']);
       assert.deepEqual((await db.selectFrom('login_throttle').select('key').execute()).map((r) => r.key), ['user:new']);
       assert.deepEqual((await db.selectFrom('revoked_tokens').select('jti').execute()).map((r) => r.jti), ['current']);
-      assert.deepEqual([deleted.sessions, deleted.login_throttle, deleted.revoked_tokens], [2, 1, 1]);
+      assert.deepEqual([deleted.sessions, deleted.login_throttle, deleted.revoked_tokens], [3, 1, 1]);
     });
 
     test('grants nothing refers to any more are deleted; a grant whose tokens are live stays, and its tokens keep working', async () => {

@@ -36,7 +36,7 @@ for (const backend of backends()) {
         tokenHash: live,
         expiresAt: now + 86400,
         grant: { clientId: 'app', userId: 'alice', sessionId: 'sid-1', scopes: ['openid', 'offline'], audience: 'https://api', authTime: now - 60, requestedAt: now - 61 },
-        family: { grantId: 'g1', revoked: false, liveTokenHash: live, rotatedTokenHash: null, rotatedAt: null },
+        family: { grantId: 'g1', startedAt: now - 60, revoked: false, liveTokenHash: live, rotatedTokenHash: null, rotatedAt: null },
       });
       assert.equal((await grants.findRefreshToken(used))?.family.grantId, 'g1', 'a used token must still be known, for reuse detection');
       assert.equal(await grants.findRefreshToken(other), undefined);

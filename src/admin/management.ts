@@ -174,6 +174,17 @@ export function checkRedirectUri(uri: string): void {
   }
 }
 
+/** A browser session as the admin API lists it. */
+export interface SessionSummary {
+  id: string;
+  created_at: number;
+  expires_at: number;
+  last_seen_at: number;
+  auth_time: number;
+  ip: string;
+  user_agent: string;
+}
+
 /**
  * Administration of roles, APIs and app clients, shared by the CLI and the admin API. Client secrets are generated
  * here, returned once, and stored only as SHA-256 hashes.
@@ -509,12 +520,14 @@ export class Management {
     );
   }
 
-  async listSessions(userId: string): Promise<{ id: string; created_at: number; expires_at: number; auth_time: number; ip: string; user_agent: string }[]> {
+  /** A user's active sessions; `last_seen_at` is their last use, to within a tenth of the idle timeout. */
+  async listSessions(userId: string): Promise<SessionSummary[]> {
     const user = await this.getUser(userId);
     return (await this.deps.sessions.listActiveForUser(user.id)).map((session) => ({
       id: session.id,
       created_at: session.createdAt,
       expires_at: session.expiresAt,
+      last_seen_at: session.lastSeenAt,
       auth_time: session.authTime,
       ip: session.ip,
       user_agent: session.userAgent,

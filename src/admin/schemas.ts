@@ -154,7 +154,7 @@ export const sessionList = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { id: str, created_at: int, expires_at: int, auth_time: int, ip: str, user_agent: str },
+        properties: { id: str, created_at: int, expires_at: int, last_seen_at: int, auth_time: int, ip: str, user_agent: str },
         required: ['id', 'created_at', 'expires_at'],
       },
     },

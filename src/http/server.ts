@@ -16,6 +16,7 @@ import { oauthEndpoints } from './routes/oauth-endpoints.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import { fastifyTrustProxy } from './trust-proxy.js';
+import { capConnectionsPerAddress, trustedProxyPeers } from './connection-cap.js';
 
 export interface HttpServerOptions {
   /** false silences the logger (tests); otherwise pino at the configured level. */
@@ -46,6 +47,8 @@ export async function buildHttpServer(gatehouse: Gatehouse, options: HttpServerO
   });
   // Past the cap Node closes new connections at once, so a flood of idle sockets cannot exhaust file descriptors.
   app.server.maxConnections = config.httpMaxConnections;
+  const proxies = trustedProxyPeers(config.trustProxy);
+  if (proxies) capConnectionsPerAddress(app.server, config.httpMaxConnectionsPerAddress, proxies);
   registerSecurityHeaders(app, config.issuer);
   app.setErrorHandler(errorHandler(gatehouse.metrics));
   app.setNotFoundHandler(sendNotFound);

@@ -1,4 +1,4 @@
-import type { GrantRepository } from '../store/grants.js';
+import { refreshTokenEndsAt, type GrantRepository } from '../store/grants.js';
 import { nowSeconds } from '../store/json-list.js';
 import type { AccessTokenClaims } from '../resource/verify-access-token.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
@@ -56,6 +56,8 @@ export class IntrospectionEndpoint {
     private readonly directory: ClientDirectory,
     private readonly accessTokens: AccessTokens,
     private readonly grants: GrantRepository,
+    /** Refresh-token families end this long after they began (GATEHOUSE_REFRESH_FAMILY_LIFETIME). */
+    private readonly refreshFamilyLifetime: number,
   ) {}
 
   async handle(input: ClientAuthInput): Promise<IntrospectionResponse> {
@@ -97,14 +99,16 @@ export class IntrospectionEndpoint {
     const stored = await this.grants.findRefreshToken(sha256Hex(token));
     if (!stored || stored.grant.clientId !== client.client.clientId) return INACTIVE;
     const { family, grant } = stored;
-    if (family.revoked || family.liveTokenHash !== stored.tokenHash || stored.expiresAt <= nowSeconds()) return INACTIVE;
+    // The exp in force: a token issued before the family lifetime existed (or was shortened) ends with its family.
+    const exp = refreshTokenEndsAt(stored, this.refreshFamilyLifetime);
+    if (family.revoked || family.liveTokenHash !== stored.tokenHash || exp <= nowSeconds()) return INACTIVE;
     return {
       active: true,
       ...(grant.scopes.length === 0 ? {} : { scope: grant.scopes.join(' ') }),
       client_id: grant.clientId,
       sub: grant.userId,
       iss: this.issuer,
-      exp: stored.expiresAt,
+      exp,
       ...(stored.issuedAt === undefined ? {} : { iat: stored.issuedAt }),
       auth_time: grant.authTime,
     };

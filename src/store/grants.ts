@@ -34,6 +34,8 @@ export interface AuthorizationCode extends GrantContext {
  */
 export interface RefreshFamily {
   grantId: string;
+  /** When the family began: its grant's creation, when the code was redeemed for its first refresh token. */
+  startedAt: number;
   revoked: boolean;
   /** The one refresh token of the family that may be rotated now; null when none was issued. */
   liveTokenHash: string | null;
@@ -66,6 +68,17 @@ export interface RefreshToken {
   family: RefreshFamily;
 }
 
+/** When a refresh-token family ends, however often it rotated: `lifetime` seconds after it began. */
+export const familyEndsAt = (family: Pick<RefreshFamily, 'startedAt'>, lifetime: number): number => family.startedAt + lifetime;
+
+/**
+ * When a refresh token stops working: at its own expiry, or at its family's end when that comes first. Tokens are
+ * issued capped to their family's end; one issued before the family lifetime existed, or before it was shortened,
+ * may expire later than its family ends.
+ */
+export const refreshTokenEndsAt = (token: Pick<RefreshToken, 'expiresAt' | 'family'>, familyLifetime: number): number =>
+  Math.min(token.expiresAt, familyEndsAt(token.family, familyLifetime));
+
 /** What a token response put into the world and the store has to know about: its access token and refresh token. */
 export interface IssuedTokens {
   accessToken: { jti: string; expiresAt: number };
@@ -84,6 +97,7 @@ const context = (row: Selectable<AuthorizationCodesTable> | Selectable<GrantsTab
 
 const family = (row: Selectable<GrantsTable>): RefreshFamily => ({
   grantId: row.id,
+  startedAt: row.created_at,
   revoked: row.revoked_at !== null,
   liveTokenHash: row.refresh_token_hash,
   rotatedTokenHash: row.rotated_token_hash,
@@ -332,7 +346,9 @@ export class GrantRepository {
    * Deletes the refresh tokens reuse detection no longer needs. A retired token must be recognised for as long as
    * it could otherwise have been valid: a thief may rotate many times before the rightful client comes back with an
    * old one (RFC 9700 §4.14.2), so its row stays until its own expiry. After that the token is refused as expired
-   * or unknown alike, and nothing else refers to it.
+   * or unknown alike, and nothing else refers to it. No token is issued to expire after its family ends, so a
+   * family's rows go by its end at the latest; one issued before that cap existed stays to its own expiry, refused
+   * meanwhile by the family's end (refreshTokenEndsAt), and only delays its grant's purge.
    */
   async purgeExpiredRefreshTokens(now = nowSeconds()): Promise<number> {
     return purgeInBatches(this.store, 'refresh_tokens', 'token_hash', (eb) => eb('expires_at', '<', now));

@@ -1,4 +1,5 @@
 import { Kysely, Migrator, SqliteAdapter, sql, type Migration, type MigrationProvider } from 'kysely';
+import { nowSeconds } from './json-list.js';
 
 /**
  * Schema migrations, kept in code so that the compiled package carries them. Types are the common ground of
@@ -292,6 +293,17 @@ const migrations: Record<string, Migration> = {
         select user_id, client_id, '', scopes, granted_at from consents`.execute(db);
       await db.schema.dropTable('consents').execute();
       await db.schema.alterTable('consents_0009').renameTo('consents').execute();
+    },
+  },
+  '0011_session_idle_and_family_lifetime': {
+    // A session ends when unused for GATEHOUSE_SESSION_IDLE_TIMEOUT, so it records when it was last used. When the
+    // sessions open at the upgrade were last used is not known; they count as used at the upgrade, so that none is
+    // ended by it, and each still ends by its absolute expiry. The purge finds idle ones by the index.
+    // (A refresh-token family's absolute lifetime needs no column: it starts with its grant, at grants.created_at.)
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('sessions').addColumn('last_seen_at', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+      await db.updateTable('sessions').set({ last_seen_at: nowSeconds() }).execute();
+      await db.schema.createIndex('sessions_last_seen_at').on('sessions').column('last_seen_at').execute();
     },
   },
 };

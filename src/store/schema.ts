@@ -82,6 +82,8 @@ export interface SessionsTable {
   auth_time: number;
   created_at: number;
   expires_at: number;
+  /** When the session was last used, to within a tenth of the idle timeout (writes are spaced that far apart). */
+  last_seen_at: number;
   ip: string;
   user_agent: string;
   revoked_at: number | null;

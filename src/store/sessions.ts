@@ -10,6 +10,8 @@ export interface Session {
   authTime: number;
   createdAt: number;
   expiresAt: number;
+  /** When it was last used, to within the interval its use is written at (SessionService). */
+  lastSeenAt: number;
   ip: string;
   userAgent: string;
 }
@@ -20,13 +22,20 @@ const toSession = (row: Selectable<SessionsTable>): Session => ({
   authTime: row.auth_time,
   createdAt: row.created_at,
   expiresAt: row.expires_at,
+  lastSeenAt: row.last_seen_at,
   ip: row.ip,
   userAgent: row.user_agent,
 });
 
-/** Browser sessions at the authorization server. The cookie's secret is stored only as its SHA-256 hash. */
+/**
+ * Browser sessions at the authorization server. The cookie's secret is stored only as its SHA-256 hash. A session is
+ * active until it is revoked, reaches its expiry, or goes unused for longer than `idleTimeout` seconds.
+ */
 export class SessionRepository {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly idleTimeout: number,
+  ) {}
 
   async create(session: Session & { tokenHash: string }): Promise<void> {
     await this.store.db
@@ -38,6 +47,7 @@ export class SessionRepository {
         auth_time: session.authTime,
         created_at: session.createdAt,
         expires_at: session.expiresAt,
+        last_seen_at: session.lastSeenAt,
         ip: session.ip,
         user_agent: session.userAgent,
         revoked_at: null,
@@ -45,7 +55,7 @@ export class SessionRepository {
       .execute();
   }
 
-  /** The live session whose cookie secret hashes to `tokenHash`. */
+  /** The active session whose cookie secret hashes to `tokenHash`. */
   async findActiveByTokenHash(tokenHash: string, now = nowSeconds()): Promise<Session | undefined> {
     const row = await this.store.db
       .selectFrom('sessions')
@@ -53,8 +63,24 @@ export class SessionRepository {
       .where('token_hash', '=', tokenHash)
       .where('revoked_at', 'is', null)
       .where('expires_at', '>', now)
+      .where('last_seen_at', '>=', now - this.idleTimeout)
       .executeTakeFirst();
     return row && toSession(row);
+  }
+
+  /**
+   * Records a use of the session at `now`, unless one within the last `interval` seconds is recorded (by another
+   * request or process, a moment ago), so that concurrent requests write it once. Never revives an idle session.
+   */
+  async touch(id: string, interval: number, now = nowSeconds()): Promise<void> {
+    await this.store.db
+      .updateTable('sessions')
+      .set({ last_seen_at: now })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .where('last_seen_at', '<=', now - interval)
+      .where('last_seen_at', '>=', now - this.idleTimeout)
+      .execute();
   }
 
   async get(id: string): Promise<Session | undefined> {
@@ -69,6 +95,7 @@ export class SessionRepository {
       .where('user_id', '=', userId)
       .where('revoked_at', 'is', null)
       .where('expires_at', '>', now)
+      .where('last_seen_at', '>=', now - this.idleTimeout)
       .orderBy('created_at', 'desc')
       .execute();
     return rows.map(toSession);
@@ -82,8 +109,11 @@ export class SessionRepository {
     await this.store.db.updateTable('sessions').set({ revoked_at: nowSeconds() }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
   }
 
-  /** Forgets sessions that ended (expired or signed out) more than a day ago; returns how many. */
+  /** Forgets sessions that ended (expired, went idle or signed out) more than a day ago; returns how many. */
   async purgeExpired(now = nowSeconds()): Promise<number> {
-    return purgeInBatches(this.store, 'sessions', 'id', (eb) => eb.or([eb('expires_at', '<', now - 86400), eb('revoked_at', '<', now - 86400)]));
+    const dayAgo = now - 86400;
+    return purgeInBatches(this.store, 'sessions', 'id', (eb) =>
+      eb.or([eb('expires_at', '<', dayAgo), eb('last_seen_at', '<', dayAgo - this.idleTimeout), eb('revoked_at', '<', dayAgo)]),
+    );
   }
 }

@@ -13,9 +13,10 @@ export interface RawConnection {
   destroy(): void;
 }
 
-export function rawConnection(port: number, host = '127.0.0.1'): Promise<RawConnection> {
+/** `localAddress` is the address to connect from: any of 127.0.0.0/8 stands for another client on one machine. */
+export function rawConnection(port: number, host = '127.0.0.1', localAddress?: string): Promise<RawConnection> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, host);
+    const socket = connect({ port, host, ...(localAddress === undefined ? {} : { localAddress }) });
     const started = performance.now();
     let data = '';
     let timer: NodeJS.Timeout | undefined;

@@ -1,5 +1,5 @@
 import type { AuditLog } from '../../admin/audit-log.js';
-import type { GrantRepository, RefreshFamily, RotationDecision } from '../../store/grants.js';
+import { refreshTokenEndsAt, type GrantRepository, type RefreshFamily, type RotationDecision } from '../../store/grants.js';
 import { nowSeconds } from '../../store/json-list.js';
 import { sha256Hex } from '../../tokens/hash.js';
 import { OPAQUE_PREFIXES, isWellFormedOpaque } from '../../tokens/opaque.js';
@@ -26,7 +26,8 @@ export function rotationDecision(tokenHash: string, family: RefreshFamily, now: 
 /**
  * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): every use returns a new refresh token and retires the old one.
  * Presenting a retired token means two parties hold the family, so the whole grant is revoked — its refresh
- * tokens and its access tokens alike — unless it is a retry of the last rotation within the reuse window.
+ * tokens and its access tokens alike — unless it is a retry of the last rotation within the reuse window. Rotation
+ * does not extend the family: it ends at its absolute lifetime, and no token is issued to outlive it.
  * The tokens are signed first; the decision, the retirement and the record of what was issued are one
  * transaction, so a failure at any point leaves the presented token as it was, valid for the client's retry.
  */
@@ -40,6 +41,8 @@ export class RefreshTokenGrant implements GrantHandler {
     private readonly audit: AuditLog,
     /** Seconds after a token's first rotation during which presenting it again is a retry; 0 disables. */
     private readonly reuseWindow: number,
+    /** Seconds a family lives from its grant's creation, however often it rotates. */
+    private readonly familyLifetime: number,
   ) {}
 
   async handle({ client, params, ip, signal }: TokenRequest): Promise<TokenResponse> {
@@ -47,7 +50,9 @@ export class RefreshTokenGrant implements GrantHandler {
     if (!isWellFormedOpaque(presented, OPAQUE_PREFIXES.refreshToken)) throw invalidGrant('the refresh token is invalid');
     const stored = await this.grants.findRefreshToken(sha256Hex(presented));
     if (!stored || stored.grant.clientId !== client.client.clientId) throw invalidGrant('the refresh token is invalid');
-    if (stored.expiresAt <= nowSeconds()) throw invalidGrant('the refresh token has expired');
+    // A token ends with its family (RFC 9700 §4.14.2), even one issued before the family lifetime existed. Past that
+    // the family is left as it is: nothing rotates, and presenting a retired token is no longer reuse to revoke for.
+    if (refreshTokenEndsAt(stored, this.familyLifetime) <= nowSeconds()) throw invalidGrant('the refresh token has expired');
     if (stored.family.revoked) throw invalidGrant('the refresh token has been revoked');
 
     // RFC 8707 §2.2: the resource may narrow to the grant's one audience (or be omitted), so the refreshed token's
@@ -55,7 +60,14 @@ export class RefreshTokenGrant implements GrantHandler {
     const target = await this.audiences.forGrant(params.resource, stored.grant.audience);
     // Narrowing is allowed, widening is not; omitted means the scope originally granted.
     const scopes = grantScopes(parseScopeParameter(single(params, 'scope')), new Set(stored.grant.scopes));
-    const signed = await this.issuer.sign({ client, grantId: stored.family.grantId, grant: stored.grant, scopes, target });
+    const signed = await this.issuer.sign({
+      client,
+      grantId: stored.family.grantId,
+      grant: stored.grant,
+      scopes,
+      target,
+      familyStartedAt: stored.family.startedAt,
+    });
     const decision = await this.grants.rotate(stored, signed.issued, (family) => rotationDecision(stored.tokenHash, family, nowSeconds(), this.reuseWindow), signal);
     if (decision === 'reused') {
       await this.audit.record({ actor: client.client.clientId, actor_type: 'client', ip }, 'refresh_token.reused', stored.grant.userId, { revoked_grant: stored.family.grantId });

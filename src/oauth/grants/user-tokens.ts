@@ -1,5 +1,5 @@
 import type { IdTokens } from '../../oidc/id-tokens.js';
-import type { GrantContext, GrantRepository, IssuedTokens } from '../../store/grants.js';
+import { familyEndsAt, type GrantContext, type GrantRepository, type IssuedTokens } from '../../store/grants.js';
 import { nowSeconds } from '../../store/json-list.js';
 import type { User } from '../../store/users.js';
 import type { AccessTokens } from '../../tokens/access-tokens.js';
@@ -30,6 +30,8 @@ export interface UserTokenRequest {
   /** The grant's API (RFC 8707 §2.2: a token request on a grant cannot change it): `aud`, and the scopes it defines. */
   target: TokenAudience;
   nonce?: string;
+  /** When the grant's refresh-token family began; absent for a new grant, whose family begins now. */
+  familyStartedAt?: number;
 }
 
 /** A token response ready to send, and what of it the store must record before it is sent. */
@@ -41,6 +43,8 @@ export interface SignedUserTokens {
 export interface UserTokenSettings {
   defaultAccessTokenTtl: number;
   refreshTokenTtl: number;
+  /** A refresh token never outlives its family, which ends this many seconds after it began. */
+  refreshFamilyLifetime: number;
 }
 
 /**
@@ -90,7 +94,9 @@ export class UserTokenIssuer {
     if (grant.scopes.some((scope) => OFFLINE_SCOPES.has(scope)) && client.client.grantTypes.includes('refresh_token')) {
       refreshToken = generateOpaque(OPAQUE_PREFIXES.refreshToken);
       const issuedAt = nowSeconds();
-      issued.refreshToken = { tokenHash: sha256Hex(refreshToken), issuedAt, expiresAt: issuedAt + this.settings.refreshTokenTtl };
+      const familyEnd = familyEndsAt({ startedAt: request.familyStartedAt ?? issuedAt }, this.settings.refreshFamilyLifetime);
+      const expiresAt = Math.min(issuedAt + this.settings.refreshTokenTtl, familyEnd);
+      issued.refreshToken = { tokenHash: sha256Hex(refreshToken), issuedAt, expiresAt };
     }
     const idToken = scopes.includes('openid')
       ? await this.idTokens.issue({
