@@ -234,3 +234,26 @@ for (const backend of backends()) {
     });
   });
 }
+
+describe('device cookie of an https issuer', () => {
+  test('__Host-gh_device: Secure, HttpOnly, SameSite=Lax, Path=/, no Domain; it lets its owner past the delay', async () => {
+    const env = { GATEHOUSE_ISSUER: 'https://auth.example.test', GATEHOUSE_SIGN_IN_DELAY: String(FIRST_DELAY) };
+    const server = await startTestServer({ name: 'sqlite' }, env);
+    try {
+      await server.server.gatehouse.management.createUser({ username: 'secure', password: PASSWORD });
+      const owner = new TestBrowser(server.url);
+      const line = setCookie(await signIn(owner, '/login', 'secure', PASSWORD), `__Host-${DEVICE_COOKIE}`);
+      const attributes = cookieAttributes(line ?? '');
+      for (const attribute of ['secure', 'httponly', 'samesite=lax', 'path=/']) {
+        assert.ok(attributes.includes(attribute), `${attribute} missing: ${line}`);
+      }
+      assert.ok(!attributes.some((attribute) => attribute.startsWith('domain=')));
+      const stranger = new TestBrowser(server.url);
+      for (let i = 0; i < FREE_FAILURES; i++) assert.equal((await signIn(stranger, '/login', 'secure', `wrong ${i}`)).status, 401);
+      assert.equal((await signIn(stranger, '/login', 'secure', PASSWORD)).status, 429);
+      assert.equal(location(await signIn(owner, '/login', 'secure', PASSWORD)), '/account');
+    } finally {
+      await server.close();
+    }
+  });
+});
