@@ -231,6 +231,15 @@ for (const backend of backends()) {
       assert.equal(await counter('user:nobody-else'), undefined, 'an attempt the address refused never touches the account');
       assert.equal(location(await signIn(owner, '/login', 'rosa', PASSWORD)), '/account');
       assert.equal((await counter('ip:127.0.0.1'))?.failures, FREE_FAILURES_PER_ADDRESS);
+
+      // Once the delay is over, a success from the address takes back its claim whole: the delay does not run again
+      // from it, and the next stranger's attempt is evaluated.
+      await rewind('ip:127.0.0.1', FIRST_DELAY);
+      const waitedOut = await counter('ip:127.0.0.1');
+      await createUser('sam');
+      assert.equal(location(await signIn(new TestBrowser(server.url), '/login', 'sam', PASSWORD)), '/account');
+      assert.deepEqual(await counter('ip:127.0.0.1'), waitedOut);
+      assert.equal((await signIn(stranger, '/login', 'nobody-else', 'wrong')).status, 401);
     });
   });
 }

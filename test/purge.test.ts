@@ -55,7 +55,7 @@ const DEAD_ROWS: Record<PurgedTable, [columns: string, select: (p: string, old: 
   sessions: ['id, token_hash, user_id, auth_time, created_at, expires_at, ip, user_agent', (p, old) => `${p} || i, ${p} || 'hash-' || i, 'u', ${old}, ${old}, ${old}, '', ''`],
   login_throttle: ['key, failures, window_start', (p, old) => `${p} || i, 3, ${old}`],
   // Milliseconds there: the seconds of `old` are a moment of 1970, long dead too.
-  sign_in_delays: ['key, failures, last_failure_ms, claim', (p, old) => `${p} || i, 3, ${old}, 'claim'`],
+  sign_in_delays: ['key, failures, last_failure_ms, previous_failure_ms, claim', (p, old) => `${p} || i, 3, ${old}, 0, 'claim'`],
   sign_in_devices: ['token_hash, user_id, failures, created_at, expires_at', (p, old) => `${p} || i, 'u', 0, ${old}, ${old}`],
   audit_events: ['id, at, actor, actor_type, action, target, ip, details', (p, old) => `${p} || i, ${old}, 'cli', 'cli', 'client.created', 'c', '', '{}'`],
 };
@@ -151,8 +151,8 @@ for (const backend of backends()) {
       await db
         .insertInto('sign_in_delays')
         .values([
-          { key: 'user:quiet', failures: 9, last_failure_ms: (now - 3601) * 1000, claim: 'a' },
-          { key: 'user:recent', failures: 9, last_failure_ms: (now - 3500) * 1000, claim: 'b' },
+          { key: 'user:quiet', failures: 9, last_failure_ms: (now - 3601) * 1000, previous_failure_ms: 0, claim: 'a' },
+          { key: 'user:recent', failures: 9, last_failure_ms: (now - 3500) * 1000, previous_failure_ms: 0, claim: 'b' },
         ])
         .execute();
       const device = (token_hash: string, expires_at: number) => ({ token_hash, user_id: 'u', failures: 0, created_at: 0, expires_at });

@@ -60,16 +60,14 @@ export class PasswordLogin {
     const presentedDevice = deviceCookie !== undefined && DEVICE_COOKIE.test(deviceCookie) ? sha256Hex(deviceCookie) : undefined;
     const knownDevice =
       user !== undefined && presentedDevice !== undefined && (await this.devices.claim(presentedDevice, user.id, MAX_DEVICE_FAILURES));
-    if (!knownDevice) {
-      const refused = await this.claimEvaluation(accountKey, addressKey);
-      if (refused) return refused;
-    }
+    const evaluation = knownDevice ? undefined : await this.claimEvaluation(accountKey, addressKey);
+    if (evaluation?.refused) return evaluation.refused;
 
     const valid = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
     if (!user || !valid || user.disabledAt !== null) return { ok: false, reason: 'invalid' };
-    // A success through the device cookie leaves the account's count alone: clearing it would give whoever is
-    // guessing from elsewhere a fresh set of free failures every time the owner signs in.
-    if (!knownDevice) await Promise.all([this.delays.clear(accountKey), this.delays.withdraw(addressKey)]);
+    // A success through the device cookie (no evaluation claimed) leaves the account's count alone: clearing it would
+    // give whoever is guessing from elsewhere a fresh set of free failures every time the owner signs in.
+    if (evaluation) await Promise.all([this.delays.clear(accountKey), this.delays.withdraw(addressKey, evaluation.addressClaim)]);
     if (passwordNeedsRehash(user.passwordHash)) await this.users.setPasswordHash(user.id, await hashPassword(password));
     const newDevice = randomBytes(32).toString('base64url');
     const expiresAt = nowSeconds() + DEVICE_COOKIE_TTL_SECONDS;
@@ -81,15 +79,18 @@ export class PasswordLogin {
    * The address first: an attempt it refuses never touches the account's count. One the account then refuses
    * takes its address failure back, so that an attempt refused unchecked is counted nowhere.
    */
-  private async claimEvaluation(accountKey: string, addressKey: string): Promise<LoginResult | undefined> {
+  private async claimEvaluation(accountKey: string, addressKey: string): Promise<Evaluation> {
     const address = await this.delays.claim(addressKey, this.schedules.address);
-    if (!address.allowed) return throttled('address', address.retryAfterMs);
+    if (!address.allowed) return { refused: throttled('address', address.retryAfterMs) };
     const account = await this.delays.claim(accountKey, this.schedules.account);
-    if (account.allowed) return undefined;
-    await this.delays.withdraw(addressKey);
-    return throttled('account', account.retryAfterMs);
+    if (account.allowed) return { addressClaim: address.claim };
+    await this.delays.withdraw(addressKey, address.claim);
+    return { refused: throttled('account', account.retryAfterMs) };
   }
 }
+
+/** An evaluation claimed from both delays (with the address's claim, to take back after a success), or refused. */
+type Evaluation = { refused: LoginResult } | { refused?: undefined; addressClaim: string };
 
 const throttled = (delayed: 'account' | 'address', retryAfterMs: number): LoginResult => ({
   ok: false,

@@ -303,6 +303,7 @@ const migrations: Record<string, Migration> = {
         .addColumn('key', 'text', (c) => c.primaryKey())
         .addColumn('failures', 'integer', (c) => c.notNull())
         .addColumn('last_failure_ms', 'bigint', (c) => c.notNull())
+        .addColumn('previous_failure_ms', 'bigint', (c) => c.notNull())
         .addColumn('claim', 'text', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('sign_in_delays_last_failure_ms').on('sign_in_delays').column('last_failure_ms').execute();

@@ -175,6 +175,8 @@ export interface SignInDelaysTable {
   failures: number;
   /** Epoch milliseconds of the last failure counted: the delay runs from it. */
   last_failure_ms: number;
+  /** The one before it, where the delay runs from again when the last is withdrawn; 0 for none. */
+  previous_failure_ms: number;
   /** Random id written by the attempt that counted it, which tells that attempt it was let through. */
   claim: string;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
 import type { Store } from './database.js';
 import { purgeInBatches } from './purge.js';
+import type { SignInDelaysTable } from './schema.js';
 
 /**
  * When a key's next sign-in attempt may be evaluated: the first `freeFailures` failures cost nothing, then each
@@ -32,8 +33,8 @@ function delayAfterSql(schedule: DelaySchedule, failures: RawBuilder<number>): R
   return sql<number>`(case ${sql.join(steps, sql` `)} else ${sql.lit(schedule.maxDelayMs)} end)`;
 }
 
-/** What claiming an evaluation came to: allowed, or refused with the milliseconds left of the key's delay. */
-export type DelayClaim = { allowed: true } | { allowed: false; retryAfterMs: number };
+/** What claiming an evaluation came to: allowed (with the claim, to withdraw it), or refused with the milliseconds left. */
+export type DelayClaim = { allowed: true; claim: string } | { allowed: false; retryAfterMs: number };
 
 /**
  * Failed sign-in counters with growing delays (OWASP Authentication Cheat Sheet: no hard lock the owner cannot pass),
@@ -52,34 +53,44 @@ export class SignInDelayRepository {
    * writing after the check let 100 parallel guesses all be evaluated). Which attempt got through is told by the
    * random claim it wrote, since two claims in one millisecond would otherwise return the same row. A refused attempt
    * changes nothing, so it neither counts as a failure nor extends the delay. A success takes its failure back
-   * (`withdraw` or `clear`).
+   * (`withdraw` or `clear`); the failure it replaced is kept so that the delay can run from it again.
    */
   async claim(key: string, schedule: DelaySchedule, now = Date.now()): Promise<DelayClaim> {
     const claim = randomBytes(16).toString('base64url');
-    const old = (column: 'failures' | 'last_failure_ms' | 'claim') => sql.ref<number>(`sign_in_delays.${column}`);
+    // The row as it was: in ON CONFLICT DO UPDATE, every SET expression reads the conflicting row before the update.
+    const old = (column: keyof SignInDelaysTable) => sql.ref<number | string>(`sign_in_delays.${column}`);
     const quiet = sql<boolean>`${old('last_failure_ms')} <= ${now - this.quietPeriodMs}`;
-    const due = sql<boolean>`${old('last_failure_ms')} + ${delayAfterSql(schedule, old('failures'))} <= ${now}`;
+    const due = sql<boolean>`${old('last_failure_ms')} + ${delayAfterSql(schedule, sql.ref<number>('sign_in_delays.failures'))} <= ${now}`;
     const row = await this.store.db
       .insertInto('sign_in_delays')
-      .values({ key, failures: 1, last_failure_ms: now, claim })
+      .values({ key, failures: 1, last_failure_ms: now, previous_failure_ms: 0, claim })
       .onConflict((oc) =>
         oc.column('key').doUpdateSet({
           failures: sql`case when ${quiet} then 1 when ${due} then ${old('failures')} + 1 else ${old('failures')} end`,
           last_failure_ms: sql`case when ${quiet} or ${due} then ${now} else ${old('last_failure_ms')} end`,
+          previous_failure_ms: sql`case when ${quiet} then 0 when ${due} then ${old('last_failure_ms')}
+            else ${old('previous_failure_ms')} end`,
           claim: sql`case when ${quiet} or ${due} then ${claim} else ${old('claim')} end`,
         }),
       )
       .returning(['failures', 'last_failure_ms', 'claim'])
       .executeTakeFirstOrThrow();
-    if (row.claim === claim) return { allowed: true };
+    if (row.claim === claim) return { allowed: true, claim };
     return { allowed: false, retryAfterMs: Math.max(1, row.last_failure_ms + delayAfter(schedule, row.failures) - now) };
   }
 
-  /** Takes back the failure a claim counted, for an attempt that was not evaluated after all or succeeded. */
-  async withdraw(key: string): Promise<void> {
+  /**
+   * Takes back the failure a claim counted, for an attempt that was not evaluated after all or succeeded. Unless
+   * another attempt has claimed since, the delay runs from the failure before again: a success, or an attempt the
+   * account refused, does not restart the address's delay for everyone behind it.
+   */
+  async withdraw(key: string, claim: string): Promise<void> {
     await this.store.db
       .updateTable('sign_in_delays')
-      .set((eb) => ({ failures: eb('failures', '-', 1) }))
+      .set((eb) => ({
+        failures: eb('failures', '-', 1),
+        last_failure_ms: eb.case().when('claim', '=', claim).then(eb.ref('previous_failure_ms')).else(eb.ref('last_failure_ms')).end(),
+      }))
       .where('key', '=', key)
       .where('failures', '>', 0)
       .execute();
