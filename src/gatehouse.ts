@@ -88,8 +88,8 @@ export interface Gatehouse {
   /**
    * Deletes, in bounded batches, what has expired (revocations, codes, token records, answered interactions, sessions,
    * sign-up and sign-in counters, device cookies), grants nothing refers to any more and audit events past retention,
-   * then gives SQLite's free pages back. Run periodically; `onDemand` (`gatehouse purge`) also converts an SQLite file made without
-   * incremental auto-vacuum (a full VACUUM) and empties the WAL. Safe to run in several processes at once.
+   * then gives SQLite's free pages back. Run periodically; `onDemand` (`gatehouse purge`) also converts an SQLite file
+   * made without incremental auto-vacuum (a full VACUUM) and empties the WAL. Safe to run in several processes at once.
    */
   purgeExpired(options?: { onDemand?: boolean }): Promise<PurgeReport>;
   close(): Promise<void>;

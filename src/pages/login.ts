@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DEVICE_COOKIE_TTL_SECONDS } from '../accounts/login.js';
 import type { SignupResult } from '../accounts/signup.js';
 import { anonymousActor } from '../admin/audit-log.js';
-import { DEVICE_COOKIE_TTL_SECONDS } from '../accounts/login.js';
 import { ManagementError } from '../admin/management.js';
 import type { AuthorizationInteraction } from '../oauth/authorization-flow.js';
 import { normalizeUsername } from '../store/users.js';
