@@ -25,6 +25,8 @@ export interface Config {
   refreshFamilyLifetime: number;
   /** Whether people may create their own accounts on the sign-up page. */
   signupEnabled: boolean;
+  /** The growing delays after failed sign-ins (README, "Security notes"). */
+  signInDelays: SignInDelaySettings;
   /**
    * Which X-Forwarded-For hops to believe (for client addresses in throttling, /metrics, sessions and the audit log):
    * none, the nearest N, or those that come from the listed proxy addresses/CIDRs.
@@ -70,6 +72,17 @@ export interface Config {
   workerRestartDelayMs: number;
   /** Longest delay between worker restarts (ms). */
   workerRestartMaxDelayMs: number;
+}
+
+/**
+ * Failures that cost nothing, per account and per client address, then the wait after the next failure (seconds),
+ * doubling with each further one up to the longest.
+ */
+export interface SignInDelaySettings {
+  freeFailures: number;
+  freeFailuresPerAddress: number;
+  firstDelay: number;
+  maxDelay: number;
 }
 
 /** false: the socket peer is the client; a number: that many proxies in front; a list: proxies at these addresses. */
@@ -173,6 +186,7 @@ export function loadConfig(env: Env = process.env): Config {
     idTokenTtl: positiveInteger(env, 'GATEHOUSE_ID_TOKEN_TTL', 3600, 86400),
     ...sessionLifetimes(env),
     signupEnabled: flag(env, 'GATEHOUSE_SIGNUP', true),
+    signInDelays: signInDelays(env),
     trustProxy: trustProxy(env),
     publicMetrics: flag(env, 'GATEHOUSE_METRICS_PUBLIC', false),
     logLevel: env.GATEHOUSE_LOG_LEVEL || 'info',
@@ -200,7 +214,7 @@ export function loadConfig(env: Env = process.env): Config {
 
 type Setting = [name: string, fallback: number, max: number];
 
-/** Two millisecond settings where the first may not exceed the second; both read with positiveInteger. */
+/** Two settings where the first may not exceed the second; both read with positiveInteger. */
 function orderedPair(env: Env, lower: Setting, upper: Setting): [number, number] {
   const low = positiveInteger(env, ...lower);
   const high = positiveInteger(env, ...upper);
@@ -251,6 +265,20 @@ function refreshLifetimes(env: Env): Pick<Config, 'refreshTokenTtl' | 'refreshFa
     throw new ConfigError(`${names[0]} (${refreshFamilyLifetime}) must not be shorter than ${names[1]} (${refreshTokenTtl})`);
   }
   return { refreshTokenTtl, refreshFamilyLifetime };
+}
+
+/**
+ * Per account a few typos are free, far too few for guessing; an address gets more, as a shared office NAT signs in
+ * many people. The longest wait is 15 minutes: the owner without a device cookie is slowed down, never locked out.
+ */
+function signInDelays(env: Env): SignInDelaySettings {
+  const [firstDelay, maxDelay] = orderedPair(env, ['GATEHOUSE_SIGN_IN_DELAY', 1, 3600], ['GATEHOUSE_SIGN_IN_MAX_DELAY', 900, 86_400]);
+  return {
+    freeFailures: positiveInteger(env, 'GATEHOUSE_SIGN_IN_FREE_FAILURES', 3, 100),
+    freeFailuresPerAddress: positiveInteger(env, 'GATEHOUSE_SIGN_IN_FREE_FAILURES_PER_ADDRESS', 20, 100_000),
+    firstDelay,
+    maxDelay,
+  };
 }
 
 function workerRestartDelays(env: Env): Pick<Config, 'workerRestartDelayMs' | 'workerRestartMaxDelayMs'> {

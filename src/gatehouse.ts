@@ -1,5 +1,5 @@
 import { hkdfSync } from 'node:crypto';
-import { PasswordLogin } from './accounts/login.js';
+import { PasswordLogin, delaySchedules } from './accounts/login.js';
 import { SelfSignup } from './accounts/signup.js';
 import { SessionService } from './accounts/sessions.js';
 import { AuditLog } from './admin/audit-log.js';
@@ -35,6 +35,8 @@ import { LoginThrottleRepository } from './store/login-throttle.js';
 import { RevocationRepository } from './store/revocations.js';
 import { RoleRepository } from './store/roles.js';
 import { SessionRepository } from './store/sessions.js';
+import { SignInDelayRepository } from './store/sign-in-delays.js';
+import { SignInDeviceRepository } from './store/sign-in-devices.js';
 import { reclaimSqliteSpace, type SpaceReclaimed } from './store/sqlite-space.js';
 import { UserRepository, type User } from './store/users.js';
 import { AccessTokens } from './tokens/access-tokens.js';
@@ -42,7 +44,15 @@ import { AccessTokens } from './tokens/access-tokens.js';
 /** What one purge removed. */
 export interface PurgeReport {
   /** Rows deleted, per table. */
-  deleted: GrantPurgeCounts & { revoked_tokens: number; interactions: number; sessions: number; login_throttle: number; audit_events: number };
+  deleted: GrantPurgeCounts & {
+    revoked_tokens: number;
+    interactions: number;
+    sessions: number;
+    login_throttle: number;
+    sign_in_delays: number;
+    sign_in_devices: number;
+    audit_events: number;
+  };
   /** SQLite only: the file's pages before and after giving the free ones back. */
   sqlite?: SpaceReclaimed;
 }
@@ -77,9 +87,9 @@ export interface Gatehouse {
   csrfKey: Buffer;
   /**
    * Deletes, in bounded batches, what has expired (revocations, codes, token records, answered interactions, sessions,
-   * sign-in counters), grants nothing refers to any more and audit events past retention, then gives SQLite's free
-   * pages back. Run periodically; `onDemand` (`gatehouse purge`) also converts an SQLite file made without
-   * incremental auto-vacuum (a full VACUUM) and empties the WAL. Safe to run in several processes at once.
+   * sign-up and sign-in counters, device cookies), grants nothing refers to any more and audit events past retention,
+   * then gives SQLite's free pages back. Run periodically; `onDemand` (`gatehouse purge`) also converts an SQLite file
+   * made without incremental auto-vacuum (a full VACUUM) and empties the WAL. Safe to run in several processes at once.
    */
   purgeExpired(options?: { onDemand?: boolean }): Promise<PurgeReport>;
   close(): Promise<void>;
@@ -104,6 +114,8 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
     const interactions = new InteractionRepository(store);
     const revocations = new RevocationRepository(store);
     const throttle = new LoginThrottleRepository(store);
+    const signInDelays = new SignInDelayRepository(store, delaySchedules(config.signInDelays).quietPeriodMs);
+    const signInDevices = new SignInDeviceRepository(store);
     const directory = new ClientDirectory(store, staleIfUnavailableMs, clients, roles);
     const apiCache = new GenerationCache(store, (identifier) => apis.get(identifier), { maxAgeMs: 30_000, maxEntries: 1000, staleIfUnavailableMs });
     const audiences = new AudienceResolver(config.defaultAudience, (identifier) => apiCache.get(identifier));
@@ -165,7 +177,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
         consents,
         grants,
       }),
-      login: new PasswordLogin(users, throttle),
+      login: new PasswordLogin(users, signInDelays, signInDevices, config.signInDelays),
       signup: new SelfSignup(management, throttle),
       sessions: new SessionService(sessionRepository, { ttl: config.sessionTtl, idleTimeout: config.sessionIdleTimeout }),
       userInfo: new UserInfo(accessTokens, findUser),
@@ -186,6 +198,8 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
           interactions: await interactions.purgeExpired(),
           sessions: await sessionRepository.purgeExpired(),
           login_throttle: await throttle.purgeOlderThan(86400),
+          sign_in_delays: await signInDelays.purgeQuiet(),
+          sign_in_devices: await signInDevices.purgeExpired(),
           audit_events: await auditEvents.purgeOlderThan(config.auditRetention),
         };
         if (store.dialect !== 'sqlite') return { deleted };

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
+import { signIn } from './helpers/authorize.js';
+import { TestBrowser } from './helpers/browser.js';
 import { chromiumAvailable, launchChromium, SCREENSHOTS } from './helpers/chromium.js';
 import { freePort, startTestServer, type TestServer } from './helpers/server.js';
 
@@ -55,7 +57,8 @@ if (chromiumAvailable()) {
     let relyingParty: Awaited<ReturnType<typeof startRelyingParty>>;
 
     before(async () => {
-      server = await startTestServer({ name: 'sqlite' });
+      // A first delay of a minute, so that "inside the delay" holds however slow the machine.
+      server = await startTestServer({ name: 'sqlite' }, { GATEHOUSE_SIGN_IN_DELAY: '60' });
       const { management } = server.server.gatehouse;
       await management.createUser({ username: 'alice', password: 'correct horse battery', name: 'Alice Example', email: 'alice@example.com', emailVerified: true });
       const port = await freePort();
@@ -124,6 +127,39 @@ if (chromiumAvailable()) {
       await page.keyboard.press('Enter');
       await page.getByRole('heading', { name: 'Welcome, Alice Example' }).waitFor();
       await context.close();
+    });
+
+    test('while strangers are held back from an account, its owner signs in from a browser that signed in before', async () => {
+      await server.server.gatehouse.management.createUser({ username: 'bob', password: 'Tq8#vLm2!pZr5wXe', name: 'Bob' });
+      const signInAsBob = async (page: Page, password: string) => {
+        await page.goto(`${server.url}/login`);
+        await page.getByLabel('Username').fill('bob');
+        await page.getByLabel('Password').fill(password);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+      };
+      const own = await browser.newContext();
+      const ownPage = await own.newPage();
+      await signInAsBob(ownPage, 'Tq8#vLm2!pZr5wXe');
+      await ownPage.waitForURL(`${server.url}/account`);
+      const device = (await own.cookies()).find((cookie) => cookie.name === 'gh_device');
+      assert.ok(device, 'the browser keeps a device cookie');
+      assert.deepEqual([device.httpOnly, device.sameSite], [true, 'Lax']);
+      assert.ok(device.expires > Date.now() / 1000 + 364 * 86400, 'for a year');
+
+      const stranger = new TestBrowser(server.url);
+      for (let i = 0; i < 3; i++) assert.equal((await signIn(stranger, '/login', 'bob', `a guess ${i}`)).status, 401);
+
+      const other = await browser.newContext();
+      const otherPage = await other.newPage();
+      await signInAsBob(otherPage, 'Tq8#vLm2!pZr5wXe');
+      await otherPage.getByRole('alert').waitFor();
+      const alert = (await otherPage.getByRole('alert').textContent()) ?? '';
+      assert.match(alert, /^Too many failed sign-in attempts\. Try again in (1 minute|\d\d seconds)\.$/);
+      await shot(otherPage, '05-login-delayed');
+
+      await signInAsBob(ownPage, 'Tq8#vLm2!pZr5wXe');
+      await ownPage.waitForURL(`${server.url}/account`);
+      await Promise.all([own.close(), other.close()]);
     });
   });
 }

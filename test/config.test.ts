@@ -158,3 +158,18 @@ test('GATEHOUSE_HTTP_MAX_CONNECTIONS_PER_ADDRESS: 256 by default, a positive who
   assert.throws(() => loadConfig({ [name]: '0' }), new RegExp(`${name} must be between 1 and`));
   assert.throws(() => loadConfig({ [name]: 'lots' }), new RegExp(`${name} must be a whole number`));
 });
+
+test('sign-in delays: 3 free failures per account, 20 per address, then 1 s doubling up to 15 minutes', () => {
+  assert.deepEqual(loadConfig({}).signInDelays, { freeFailures: 3, freeFailuresPerAddress: 20, firstDelay: 1, maxDelay: 900 });
+  const set = loadConfig({
+    GATEHOUSE_SIGN_IN_FREE_FAILURES: '5',
+    GATEHOUSE_SIGN_IN_FREE_FAILURES_PER_ADDRESS: '100',
+    GATEHOUSE_SIGN_IN_DELAY: '2',
+    GATEHOUSE_SIGN_IN_MAX_DELAY: '3600',
+  });
+  assert.deepEqual(set.signInDelays, { freeFailures: 5, freeFailuresPerAddress: 100, firstDelay: 2, maxDelay: 3600 });
+  const tooLong = /GATEHOUSE_SIGN_IN_DELAY \(1000\) must not exceed GATEHOUSE_SIGN_IN_MAX_DELAY \(900\)/;
+  assert.throws(() => loadConfig({ GATEHOUSE_SIGN_IN_DELAY: '1000' }), tooLong);
+  assert.throws(() => loadConfig({ GATEHOUSE_SIGN_IN_FREE_FAILURES: '0' }), /GATEHOUSE_SIGN_IN_FREE_FAILURES must be between 1 and 100/);
+  assert.throws(() => loadConfig({ GATEHOUSE_SIGN_IN_MAX_DELAY: '1h' }), /GATEHOUSE_SIGN_IN_MAX_DELAY must be a whole number/);
+});

@@ -31,6 +31,8 @@ const PURGED = {
   interactions: 'id',
   sessions: 'id',
   login_throttle: 'key',
+  sign_in_delays: 'key',
+  sign_in_devices: 'token_hash',
   audit_events: 'id',
 } as const;
 type PurgedTable = keyof typeof PURGED;
@@ -52,6 +54,9 @@ const DEAD_ROWS: Record<PurgedTable, [columns: string, select: (p: string, old: 
   interactions: ['id, expires_at', (p, old) => `${p} || i, ${old}`],
   sessions: ['id, token_hash, user_id, auth_time, created_at, expires_at, ip, user_agent', (p, old) => `${p} || i, ${p} || 'hash-' || i, 'u', ${old}, ${old}, ${old}, '', ''`],
   login_throttle: ['key, failures, window_start', (p, old) => `${p} || i, 3, ${old}`],
+  // Milliseconds there: the seconds of `old` are a moment of 1970, long dead too.
+  sign_in_delays: ['key, failures, last_failure_ms, previous_failure_ms, claim', (p, old) => `${p} || i, 3, ${old}, 0, 'claim'`],
+  sign_in_devices: ['token_hash, user_id, failures, created_at, expires_at', (p, old) => `${p} || i, 'u', 0, ${old}, ${old}`],
   audit_events: ['id, at, actor, actor_type, action, target, ip, details', (p, old) => `${p} || i, ${old}, 'cli', 'cli', 'client.created', 'c', '', '{}'`],
 };
 
@@ -99,6 +104,8 @@ const PURGE_INDEXES = [
   ['sessions_revoked_at', 'sessions', 'revoked_at'],
   ['sessions_last_seen_at', 'sessions', 'last_seen_at'],
   ['login_throttle_window_start', 'login_throttle', 'window_start'],
+  ['sign_in_delays_last_failure_ms', 'sign_in_delays', 'last_failure_ms'],
+  ['sign_in_devices_expires_at', 'sign_in_devices', 'expires_at'],
   ['audit_events_at', 'audit_events', 'at'],
 ] as const;
 
@@ -122,7 +129,7 @@ for (const backend of backends()) {
     after(() => server.close());
     const purge = () => server.server.gatehouse.purgeExpired();
 
-    test('removes long-dead sessions, old sign-in counters and expired revocations; keeps what is live', async () => {
+    test('removes long-dead sessions, old sign-in counters, expired device cookies and revocations; keeps what is live', async () => {
       const { db } = server.server.gatehouse.store;
       const now = nowSeconds();
       const session = (id: string, expiresAt: number, revokedAt: number | null, lastSeenAt = now - 10) => ({
@@ -150,6 +157,16 @@ for (const backend of backends()) {
         ])
         .execute();
       await db.insertInto('login_throttle').values([{ key: 'user:old', failures: 3, window_start: now - 2 * 86400 }, { key: 'user:new', failures: 1, window_start: now }]).execute();
+      // Quiet for longer than four times the longest delay (an hour by default), a counter would start again anyway.
+      await db
+        .insertInto('sign_in_delays')
+        .values([
+          { key: 'user:quiet', failures: 9, last_failure_ms: (now - 3601) * 1000, previous_failure_ms: 0, claim: 'a' },
+          { key: 'user:recent', failures: 9, last_failure_ms: (now - 3500) * 1000, previous_failure_ms: 0, claim: 'b' },
+        ])
+        .execute();
+      const device = (token_hash: string, expires_at: number) => ({ token_hash, user_id: 'u', failures: 0, created_at: 0, expires_at });
+      await db.insertInto('sign_in_devices').values([device('expired', now - 1), device('live', now + 3600)]).execute();
       await db
         .insertInto('revoked_tokens')
         .values([{ jti: 'old', client_id: 'c', expires_at: now - 3600, revoked_at: now - 7200 }, { jti: 'current', client_id: 'c', expires_at: now + 600, revoked_at: now }])
@@ -160,7 +177,10 @@ for (const backend of backends()) {
       assert.deepEqual((await db.selectFrom('sessions').select('id').orderBy('id').execute()).map((r) => r.id), ['idle-lately', 'live']);
       assert.deepEqual((await db.selectFrom('login_throttle').select('key').execute()).map((r) => r.key), ['user:new']);
       assert.deepEqual((await db.selectFrom('revoked_tokens').select('jti').execute()).map((r) => r.jti), ['current']);
-      assert.deepEqual([deleted.sessions, deleted.login_throttle, deleted.revoked_tokens], [3, 1, 1]);
+      assert.deepEqual((await db.selectFrom('sign_in_delays').select('key').execute()).map((r) => r.key), ['user:recent']);
+      assert.deepEqual((await db.selectFrom('sign_in_devices').select('token_hash').execute()).map((r) => r.token_hash), ['live']);
+      const counts = [deleted.sessions, deleted.login_throttle, deleted.sign_in_delays, deleted.sign_in_devices, deleted.revoked_tokens];
+      assert.deepEqual(counts, [3, 1, 1, 1, 1]);
     });
 
     test('grants nothing refers to any more are deleted; a grant whose tokens are live stays, and its tokens keep working', async () => {

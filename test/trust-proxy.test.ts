@@ -32,7 +32,7 @@ async function signIn(server: TestServer, forwardedFor: string, password: string
 const metrics = (server: TestServer, forwardedFor: string) => fetch(`${server.url}/metrics`, { headers: { 'x-forwarded-for': forwardedFor } });
 
 async function throttleKeys(server: TestServer): Promise<string[]> {
-  const rows = await server.server.gatehouse.store.db.selectFrom('login_throttle').select('key').where('key', 'like', 'ip:%').execute();
+  const rows = await server.server.gatehouse.store.db.selectFrom('sign_in_delays').select('key').where('key', 'like', 'ip:%').execute();
   return rows.map((row) => row.key).sort();
 }
 

@@ -1,44 +1,100 @@
-import type { LoginThrottleRepository } from '../store/login-throttle.js';
-import type { User, UserRepository } from '../store/users.js';
+import { randomBytes } from 'node:crypto';
+import type { SignInDelaySettings } from '../config.js';
+import { nowSeconds } from '../store/json-list.js';
+import type { DelaySchedule, SignInDelayRepository } from '../store/sign-in-delays.js';
+import type { SignInDeviceRepository } from '../store/sign-in-devices.js';
+import { normalizeUsername, type User, type UserRepository } from '../store/users.js';
+import { sha256Hex } from '../tokens/hash.js';
 import { dummyPasswordHash, hashPassword, passwordNeedsRehash, verifyPassword } from './passwords.js';
 
-export type LoginResult = { ok: true; user: User } | { ok: false; reason: 'invalid' | 'throttled' };
+/** `deviceCookie` is the browser's new device cookie, in place of the one it presented. */
+export type LoginResult =
+  | { ok: true; user: User; deviceCookie: string }
+  | { ok: false; reason: 'invalid' }
+  | { ok: false; reason: 'throttled'; delayed: 'account' | 'address'; retryAfter: number };
 
-const WINDOW_SECONDS = 15 * 60;
-// Per account: enough for typos, far too few for guessing. Per address: a shared office NAT still fits.
-const MAX_FAILURES_PER_ACCOUNT = 5;
-const MAX_FAILURES_PER_IP = 50;
+/** A device cookie lasts a year (OWASP: long-lived) and is replaced at every sign-in. */
+export const DEVICE_COOKIE_TTL_SECONDS = 365 * 86400;
+/** Failures a device may make before its cookie stops counting: a stolen one allows no fast guessing either. */
+export const MAX_DEVICE_FAILURES = 5;
+const DEVICE_COOKIE = /^[\w-]{43}$/;
+
+/** The schedules of the settings, in milliseconds; a counter starts again after four times the longest delay. */
+export function delaySchedules(settings: SignInDelaySettings): { account: DelaySchedule; address: DelaySchedule; quietPeriodMs: number } {
+  const delays = { firstDelayMs: settings.firstDelay * 1000, maxDelayMs: settings.maxDelay * 1000 };
+  return {
+    account: { freeFailures: settings.freeFailures, ...delays },
+    address: { freeFailures: settings.freeFailuresPerAddress, ...delays },
+    quietPeriodMs: 4 * delays.maxDelayMs,
+  };
+}
 
 /**
- * Username and password sign-in. A wrong username and a wrong password are one answer and cost the same time;
- * repeated failures lock the account name and the client address out for the rest of a 15-minute window.
- * Each attempt is counted before the password is checked and decided on the count it got (OWASP ASVS V2.2.1): a
- * burst of parallel guesses gets no more evaluations than the limit. An attempt refused unchecked is withdrawn again;
- * a success clears the account's counter and withdraws itself from the address's, so only failures stay counted.
+ * Username and password sign-in. A wrong username and a wrong password are one answer and cost the same time.
+ * Failures slow down further attempts instead of locking anyone out (OWASP Authentication Cheat Sheet, "Slow down
+ * online guessing attacks with device cookies"): per account name and, with more free failures, per client address,
+ * an attempt inside the delay of the last failure is refused unchecked. Each evaluation is claimed, and counted as a
+ * failure, before the password is checked and decided on what that one statement returned (OWASP ASVS V2.2.1): a
+ * burst of parallel guesses gets no more evaluations than the schedule. A success takes its failure back.
+ *
+ * A browser that signed in to the account before carries a device cookie: its attempts for that account are held
+ * back by neither the account's delay nor the address's (which a stranger behind the same proxy could otherwise
+ * drive up for everyone), only by its own count, which ends the cookie's standing after a few failures.
  */
 export class PasswordLogin {
+  private readonly schedules: ReturnType<typeof delaySchedules>;
+
   constructor(
     private readonly users: UserRepository,
-    private readonly throttle: LoginThrottleRepository,
-  ) {}
+    private readonly delays: SignInDelayRepository,
+    private readonly devices: SignInDeviceRepository,
+    settings: SignInDelaySettings,
+  ) {
+    this.schedules = delaySchedules(settings);
+  }
 
-  async attempt(username: string, password: string, ip: string): Promise<LoginResult> {
-    const accountKey = `user:${username.trim().toLowerCase()}`;
-    const ipKey = `ip:${ip}`;
-    const [account, address] = await Promise.all([
-      this.throttle.recordAttempt(accountKey, WINDOW_SECONDS),
-      this.throttle.recordAttempt(ipKey, WINDOW_SECONDS),
-    ]);
-    if (account.count > MAX_FAILURES_PER_ACCOUNT || address.count > MAX_FAILURES_PER_IP) {
-      await Promise.all([this.throttle.withdrawAttempt(accountKey, account), this.throttle.withdrawAttempt(ipKey, address)]);
-      return { ok: false, reason: 'throttled' };
-    }
-
+  async attempt(username: string, password: string, ip: string, deviceCookie?: string): Promise<LoginResult> {
+    const accountKey = `user:${normalizeUsername(username)}`;
+    const addressKey = `ip:${ip}`;
     const user = await this.users.findByUsername(username);
+    const presentedDevice = deviceCookie !== undefined && DEVICE_COOKIE.test(deviceCookie) ? sha256Hex(deviceCookie) : undefined;
+    const knownDevice =
+      user !== undefined && presentedDevice !== undefined && (await this.devices.claim(presentedDevice, user.id, MAX_DEVICE_FAILURES));
+    const evaluation = knownDevice ? undefined : await this.claimEvaluation(accountKey, addressKey);
+    if (evaluation?.refused) return evaluation.refused;
+
     const valid = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
     if (!user || !valid || user.disabledAt !== null) return { ok: false, reason: 'invalid' };
-    await Promise.all([this.throttle.clear(accountKey), this.throttle.withdrawAttempt(ipKey, address)]);
+    // A success through the device cookie (no evaluation claimed) leaves the account's count alone: clearing it would
+    // give whoever is guessing from elsewhere a fresh set of free failures every time the owner signs in.
+    if (evaluation) await Promise.all([this.delays.clear(accountKey), this.delays.withdraw(addressKey, evaluation.addressClaim)]);
     if (passwordNeedsRehash(user.passwordHash)) await this.users.setPasswordHash(user.id, await hashPassword(password));
-    return { ok: true, user };
+    const newDevice = randomBytes(32).toString('base64url');
+    const expiresAt = nowSeconds() + DEVICE_COOKIE_TTL_SECONDS;
+    await this.devices.replace(presentedDevice, { tokenHash: sha256Hex(newDevice), userId: user.id, expiresAt });
+    return { ok: true, user, deviceCookie: newDevice };
+  }
+
+  /**
+   * The address first: an attempt it refuses never touches the account's count. One the account then refuses
+   * takes its address failure back, so that an attempt refused unchecked is counted nowhere.
+   */
+  private async claimEvaluation(accountKey: string, addressKey: string): Promise<Evaluation> {
+    const address = await this.delays.claim(addressKey, this.schedules.address);
+    if (!address.allowed) return { refused: throttled('address', address.retryAfterMs) };
+    const account = await this.delays.claim(accountKey, this.schedules.account);
+    if (account.allowed) return { addressClaim: address.claim };
+    await this.delays.withdraw(addressKey, address.claim);
+    return { refused: throttled('account', account.retryAfterMs) };
   }
 }
+
+/** An evaluation claimed from both delays (with the address's claim, to take back after a success), or refused. */
+type Evaluation = { refused: LoginResult } | { refused?: undefined; addressClaim: string };
+
+const throttled = (delayed: 'account' | 'address', retryAfterMs: number): LoginResult => ({
+  ok: false,
+  reason: 'throttled',
+  delayed,
+  retryAfter: Math.ceil(retryAfterMs / 1000),
+});

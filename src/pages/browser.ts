@@ -4,13 +4,15 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 /**
  * The cookies of the pages. On https they carry the `__Host-` prefix (Secure, no Domain, Path=/), so a sibling
  * subdomain cannot plant or read them. The browser cookie is a random id that binds interactions and CSRF tokens
- * to the browser that started them; the session cookie holds the session secret.
+ * to the browser that started them; the session cookie holds the session secret; the device cookie tells sign-in
+ * that this browser signed in to an account before (src/accounts/login.ts).
  */
 export class BrowserCookies {
   /** What every cookie name of the pages starts with. */
   readonly prefix: string;
   readonly browserName: string;
   readonly sessionName: string;
+  readonly deviceName: string;
   private readonly secure: boolean;
 
   constructor(issuer: string, private readonly sessionTtl: number) {
@@ -18,6 +20,7 @@ export class BrowserCookies {
     this.prefix = this.secure ? '__Host-' : '';
     this.browserName = `${this.prefix}gh_browser`;
     this.sessionName = `${this.prefix}gh_session`;
+    this.deviceName = `${this.prefix}gh_device`;
   }
 
   /** The browser id, set when the browser has none yet. */
@@ -43,6 +46,14 @@ export class BrowserCookies {
 
   clearSession(reply: FastifyReply): void {
     this.clear(reply, this.sessionName);
+  }
+
+  deviceCookie(request: FastifyRequest): string | undefined {
+    return request.cookies[this.deviceName];
+  }
+
+  setDevice(reply: FastifyReply, value: string, maxAgeSeconds: number): void {
+    this.set(reply, this.deviceName, value, maxAgeSeconds);
   }
 
   /** HttpOnly, SameSite=Lax, Path=/ (which `__Host-` requires), Secure on https. */

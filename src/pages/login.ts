@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DEVICE_COOKIE_TTL_SECONDS } from '../accounts/login.js';
 import type { SignupResult } from '../accounts/signup.js';
 import { anonymousActor } from '../admin/audit-log.js';
 import { ManagementError } from '../admin/management.js';
@@ -8,7 +9,11 @@ import { field, localPath, type PageBody, type PageContext } from './context.js'
 import { sendErrorPage, sendPage } from './render.js';
 
 const INVALID_LOGIN = 'Incorrect username or password.';
-const THROTTLED = 'Too many failed sign-in attempts. Wait a few minutes and try again.';
+/** The wait, in whole seconds or minutes rounded up, on the page that also sends it as Retry-After (RFC 9110 §10.2.3). */
+const throttled = (seconds: number) => {
+  const [count, unit] = seconds < 60 ? [seconds, 'second'] : [Math.ceil(seconds / 60), 'minute'];
+  return `Too many failed sign-in attempts. Try again in ${count} ${unit}${count === 1 ? '' : 's'}.`;
+};
 const SIGNUP_THROTTLED = 'Too many sign-ups from your network. Wait a few minutes and try again.';
 /** The one answer to a sign-up whether the name was free or taken (OWASP ASVS V2/V3: no account enumeration). */
 const signupReceived = (username: string) =>
@@ -71,25 +76,26 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
     if (interaction === false) return pages.expiredInteraction(reply);
     const returnTo = localPath(field(body, 'return_to'), '/account');
     const username = (field(body, 'username') ?? '').slice(0, 64);
-    const result = await gatehouse.login.attempt(username, field(body, 'password') ?? '', request.ip);
+    const deviceCookie = pages.cookies.deviceCookie(request);
+    const result = await gatehouse.login.attempt(username, field(body, 'password') ?? '', request.ip, deviceCookie);
     // Only an authenticated identity is an actor or a target: what a stranger typed is data, or anyone could make
     // "admin / login.failed" look like admin's own doing (and the console link it to the real account).
     const context = { username, ...(interaction ? { client_id: interaction.request.clientId } : {}) };
     if (result.ok) {
       await gatehouse.audit.record({ actor: result.user.id, actor_type: 'user', ip: request.ip }, 'login.succeeded', result.user.id, context);
-    } else {
-      await gatehouse.audit.record(anonymousActor(request.ip), result.reason === 'throttled' ? 'login.throttled' : 'login.failed', '', context);
+      pages.cookies.setDevice(reply, result.deviceCookie, DEVICE_COOKIE_TTL_SECONDS);
+      return continueAfterSignIn(request, reply, result.user.id, interaction, returnTo);
     }
-    if (!result.ok) {
-      const throttled = result.reason === 'throttled';
-      return renderLogin(reply, browserId, {
-        ...(interaction ? { interaction } : { returnTo }),
-        username,
-        error: throttled ? THROTTLED : INVALID_LOGIN,
-        status: throttled ? 429 : 401,
-      });
+    const again = { ...(interaction ? { interaction } : { returnTo }), username };
+    if (result.reason === 'invalid') {
+      await gatehouse.audit.record(anonymousActor(request.ip), 'login.failed', '', context);
+      return renderLogin(reply, browserId, { ...again, error: INVALID_LOGIN, status: 401 });
     }
-    return continueAfterSignIn(request, reply, result.user.id, interaction, returnTo);
+    // Whether a device cookie came along (never its value), and whose delay refused the attempt.
+    const details = { ...context, device_cookie: deviceCookie !== undefined, delayed: result.delayed, retry_after: result.retryAfter };
+    await gatehouse.audit.record(anonymousActor(request.ip), 'login.throttled', '', details);
+    reply.header('retry-after', String(result.retryAfter));
+    return renderLogin(reply, browserId, { ...again, error: throttled(result.retryAfter), status: 429 });
   });
 
   app.get('/signup', { schema: { hide: true } }, async (request, reply) => {

@@ -9,9 +9,9 @@ export interface ThrottleCount {
 }
 
 /**
- * Failed sign-in counters in fixed windows, kept in the store so that every server process sees the same count.
- * An attempt is counted when it starts (and withdrawn if it did not fail), so a count includes those in progress.
- * Keys are opaque strings such as `user:alice` or `ip:203.0.113.7`.
+ * Attempt counters in fixed windows, kept in the store so that every server process sees the same count: self
+ * sign-ups per address (`signup:203.0.113.7`). An attempt is counted when it starts, so a count includes those in
+ * progress. (Failed sign-ins have growing delays instead: sign-in-delays.ts.)
  */
 export class LoginThrottleRepository {
   constructor(private readonly store: Store) {}
@@ -35,21 +35,6 @@ export class LoginThrottleRepository {
       .returning(['failures', 'window_start'])
       .executeTakeFirstOrThrow();
     return { count: row.failures, windowStart: row.window_start };
-  }
-
-  /** Takes back an attempt that turned out not to be a failure, unless its window has closed since. */
-  async withdrawAttempt(key: string, attempt: ThrottleCount): Promise<void> {
-    await this.store.db
-      .updateTable('login_throttle')
-      .set((eb) => ({ failures: eb('failures', '-', 1) }))
-      .where('key', '=', key)
-      .where('window_start', '=', attempt.windowStart)
-      .where('failures', '>', 0)
-      .execute();
-  }
-
-  async clear(key: string): Promise<void> {
-    await this.store.db.deleteFrom('login_throttle').where('key', '=', key).execute();
   }
 
   /** Forgets counters whose window closed long ago; returns how many. */

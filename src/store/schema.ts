@@ -170,6 +170,28 @@ export interface LoginThrottleTable {
   window_start: number;
 }
 
+/** Failed sign-ins per account or address, for growing delays (src/store/sign-in-delays.ts). */
+export interface SignInDelaysTable {
+  key: string;
+  /** Failures in a row, counting attempts still being evaluated. */
+  failures: number;
+  /** Epoch milliseconds of the last failure counted: the delay runs from it. */
+  last_failure_ms: number;
+  /** The one before it, where the delay runs from again when the last is withdrawn; 0 for none. */
+  previous_failure_ms: number;
+  /** Random id written by the attempt that counted it, which tells that attempt it was let through. */
+  claim: string;
+}
+
+/** Browsers that signed in before, by their device cookie's SHA-256 hex (src/store/sign-in-devices.ts). */
+export interface SignInDevicesTable {
+  token_hash: string;
+  user_id: string;
+  failures: number;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface AuditEventsTable {
   /** Time-ordered: sorting by id is sorting by time. */
   id: string;
@@ -197,5 +219,7 @@ export interface Database {
   grant_access_tokens: GrantAccessTokensTable;
   consents: ConsentsTable;
   login_throttle: LoginThrottleTable;
+  sign_in_delays: SignInDelaysTable;
+  sign_in_devices: SignInDevicesTable;
   audit_events: AuditEventsTable;
 }

@@ -8,7 +8,7 @@ export const WRITE_PROBE_TIMEOUT_MS = 2000;
  * Proves the store can commit a write now: one transaction inserts a row of its own and deletes it again, so it
  * leaves nothing behind yet goes through the commit (SQLite writes the pages to its WAL, PostgreSQL to its WAL),
  * which is what a full or read-only disk or a lost database refuses. The row lives in `login_throttle` under a key
- * no sign-in counter can have (those are `user:…` and `ip:…`); a table of its own would need a migration for one
+ * no sign-up counter can have (those are `signup:…`); a table of its own would need a migration for one
  * throw-away row.
  */
 export function probeWrite(store: Store, timeoutMs = WRITE_PROBE_TIMEOUT_MS): Promise<CheckResult> {
