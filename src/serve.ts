@@ -15,7 +15,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Opens the store, makes sure signing keys exist, and listens. `port: 0` picks a free port. */
+/** Opens the store, makes sure signing keys and page keys exist, and listens. `port: 0` picks a free port. */
 export interface StartOptions {
   /** false silences the logger (tests). */
   logging?: boolean;
@@ -27,9 +27,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const gatehouse = await createGatehouse(config);
   let app: FastifyInstance | undefined;
   try {
-    await gatehouse.keys.ensureKeys();
+    const { resealed } = await gatehouse.prepareKeys();
     await gatehouse.management.ensureBuiltinClients();
     app = await buildHttpServer(gatehouse, options);
+    if (resealed > 0) {
+      app.log.warn(
+        `sealed ${resealed} keys again under the new GATEHOUSE_SECRET; ` +
+          'remove GATEHOUSE_PREVIOUS_SECRET once every instance runs with the new secret',
+      );
+    }
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     await app?.close();

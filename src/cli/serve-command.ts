@@ -59,7 +59,7 @@ async function runPrimary(config: Config, workers: number): Promise<void> {
   try {
     const gatehouse = await createGatehouse(config);
     try {
-      await gatehouse.keys.ensureKeys();
+      await gatehouse.prepareKeys();
       await gatehouse.management.ensureBuiltinClients();
     } finally {
       await gatehouse.close();
