@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { createGatehouse, type Gatehouse } from './gatehouse.js';
 import { buildHttpServer } from './http/server.js';
+import { resealedNotice } from './keys/master-key-rotation.js';
 import { schedulePurges } from './purge-schedule.js';
 
 export interface RunningServer {
@@ -30,12 +31,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const { resealed } = await gatehouse.prepareKeys();
     await gatehouse.management.ensureBuiltinClients();
     app = await buildHttpServer(gatehouse, options);
-    if (resealed > 0) {
-      app.log.warn(
-        `sealed ${resealed} keys again under the new GATEHOUSE_SECRET; ` +
-          'remove GATEHOUSE_PREVIOUS_SECRET once every instance runs with the new secret',
-      );
-    }
+    if (resealed > 0) app.log.warn(resealedNotice(resealed));
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     await app?.close();

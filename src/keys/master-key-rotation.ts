@@ -3,6 +3,10 @@ import { SealedKeyRepository, type SealedKey } from '../store/sealed-keys.js';
 import { pageKeyContext } from './page-keys.js';
 import { seal, unseal, UnsealError } from './sealed-box.js';
 
+/** What the operator is told once keys were re-sealed: the previous secret has done its work. */
+export const resealedNotice = (count: number): string =>
+  `sealed ${count} keys again under the new GATEHOUSE_SECRET; remove GATEHOUSE_PREVIOUS_SECRET once every instance runs with it`;
+
 const contextOf = (key: SealedKey): string => (key.kind === 'page-key' ? pageKeyContext(key.id) : key.id);
 
 /**
