@@ -6,9 +6,11 @@ import { createGatehouse } from '../src/gatehouse.js';
 import { loadMasterKey } from '../src/keys/master-key.js';
 import { PAGE_KEY_NAMES } from '../src/keys/page-keys.js';
 import { unseal } from '../src/keys/sealed-box.js';
+import { startServer } from '../src/serve.js';
 import { backends } from './helpers/backends.js';
 import { TestBrowser, hiddenFields, location } from './helpers/browser.js';
 import { freshStoreEnv, spawnServe, type ServeProcess } from './helpers/cli.js';
+import { storeBeforeMigration } from './helpers/migrations.js';
 import { freePort, startTestServer, type TestServer } from './helpers/server.js';
 
 const PASSWORD = 'Tq8#vLm2!pZr5wXe';
@@ -92,5 +94,38 @@ for (const backend of backends()) {
         for (const step of cleanup.reverse()) await step();
       }
     });
+  });
+}
+
+const MIGRATION = '0010_page_keys';
+
+/** Migration 0010_page_keys on a store in use: the next start creates the page keys and keeps the signing keys. */
+for (const backend of backends()) {
+  test(`a store from before ${MIGRATION} gets its page keys at the next start (${backend.name})`, async () => {
+    const cleanup: (() => Promise<void>)[] = [];
+    try {
+      const { config } = await storeBeforeMigration(backend, cleanup, MIGRATION);
+      const old = await createGatehouse(config, { migrate: false });
+      let kids: string[];
+      try {
+        await old.keys.ensureKeys();
+        kids = (await old.keys.list()).map((key) => key.kid).sort();
+      } finally {
+        await old.close();
+      }
+      const running = await startServer({ ...config, port: 0 }, { logging: false, purges: false });
+      try {
+        assert.deepEqual((await running.gatehouse.keys.list()).map((key) => key.kid).sort(), kids, 'the signing keys are kept');
+        const rows = await running.gatehouse.store.db.selectFrom('page_keys').select('name').orderBy('name').execute();
+        assert.deepEqual(rows.map((row) => row.name), [...PAGE_KEY_NAMES].sort());
+        const b = new TestBrowser(running.url);
+        const fields = hiddenFields(await (await b.get('/login')).text(), '/login');
+        assert.equal((await b.post('/login', { ...fields, username: 'nobody', password: PASSWORD })).status, 401, 'the form posts');
+      } finally {
+        await running.close();
+      }
+    } finally {
+      for (const step of cleanup.reverse()) await step();
+    }
   });
 }
