@@ -19,10 +19,10 @@ const CONTENT_ENCRYPTION = 'A256GCM';
 /**
  * Pending interactions travel sealed in the browser that started them instead of in the store, so an unauthenticated
  * request costs the store nothing. A JWT encrypted as a JWE (RFC 7516) under a random key of their own (a page key,
- * src/keys/page-keys.ts): A256KW wraps a fresh content key for every value, so however many requests anyone sends, no AES-GCM
- * key ever comes near its limit of 2^32 random nonces (NIST SP 800-38D §8.3), as one key with `dir` would. The value
- * names its interaction (`jti`) and the browser it was issued to (`bnd`, a hash of the browser id), and expires with
- * the interaction. Every process on one store has the same page keys, so they open each other's values.
+ * src/keys/page-keys.ts): A256KW wraps a fresh content key for every value, so however many requests anyone sends,
+ * no AES-GCM key ever comes near its limit of 2^32 random nonces (NIST SP 800-38D §8.3), as one key with `dir` would.
+ * The value names its interaction (`jti`) and the browser it was issued to (`bnd`, a hash of the browser id), and
+ * expires with the interaction. Every process on one store has the same page keys, so they open each other's values.
  */
 export class InteractionSeal<Request> {
   private secretKey: KeyObject | undefined;
