@@ -9,8 +9,10 @@ export interface Config {
   dataDir: string;
   /** postgres://… selects PostgreSQL; absent means the SQLite file in dataDir. */
   databaseUrl: string | undefined;
-  /** Master secret for encrypting signing keys at rest; generated into dataDir when absent. */
+  /** Master secret for encrypting signing keys and page keys at rest; generated into dataDir when absent. */
   masterSecret: string | undefined;
+  /** The master secret being replaced: what it sealed is sealed again under masterSecret at start. */
+  previousMasterSecret: string | undefined;
   accessTokenTtl: number;
   /** Audience of access tokens issued without an RFC 8707 `resource` parameter. */
   defaultAudience: string;
@@ -177,7 +179,7 @@ export function loadConfig(env: Env = process.env): Config {
     issuer,
     dataDir: resolve(env.GATEHOUSE_DATA_DIR || './data'),
     databaseUrl,
-    masterSecret: env.GATEHOUSE_SECRET || undefined,
+    ...masterSecrets(env),
     accessTokenTtl: positiveInteger(env, 'GATEHOUSE_ACCESS_TOKEN_TTL', 1800, 86400),
     // Compared as an exact string by resource servers, so it is taken as written.
     defaultAudience: env.GATEHOUSE_AUDIENCE || `${issuer}/api`,
@@ -210,6 +212,22 @@ export function loadConfig(env: Env = process.env): Config {
     httpMaxConnectionsPerAddress: positiveInteger(env, 'GATEHOUSE_HTTP_MAX_CONNECTIONS_PER_ADDRESS', 256, 1_000_000),
     ...workerRestartDelays(env),
   };
+}
+
+/**
+ * GATEHOUSE_SECRET and GATEHOUSE_PREVIOUS_SECRET. The strength of GATEHOUSE_SECRET is judged at start
+ * (src/keys/secret-strength.ts), where the estimator is loaded only when a secret is set.
+ */
+function masterSecrets(env: Env): Pick<Config, 'masterSecret' | 'previousMasterSecret'> {
+  const masterSecret = env.GATEHOUSE_SECRET || undefined;
+  const previousMasterSecret = env.GATEHOUSE_PREVIOUS_SECRET || undefined;
+  if (previousMasterSecret !== undefined && masterSecret === undefined) {
+    throw new ConfigError('GATEHOUSE_PREVIOUS_SECRET is set but GATEHOUSE_SECRET is not: set GATEHOUSE_SECRET to the new secret');
+  }
+  if (previousMasterSecret !== undefined && previousMasterSecret === masterSecret) {
+    throw new ConfigError('GATEHOUSE_PREVIOUS_SECRET is the same as GATEHOUSE_SECRET: set it to the secret being replaced, or unset it');
+  }
+  return { masterSecret, previousMasterSecret };
 }
 
 type Setting = [name: string, fallback: number, max: number];

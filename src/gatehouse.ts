@@ -1,4 +1,3 @@
-import { hkdfSync } from 'node:crypto';
 import { PasswordLogin, delaySchedules } from './accounts/login.js';
 import { SelfSignup } from './accounts/signup.js';
 import { SessionService } from './accounts/sessions.js';
@@ -7,7 +6,10 @@ import { Management } from './admin/management.js';
 import type { Config } from './config.js';
 import { Metrics } from './metrics.js';
 import { KeyStore } from './keys/key-store.js';
-import { loadMasterKey } from './keys/master-key.js';
+import { loadMasterKey, masterKeyFromSecret } from './keys/master-key.js';
+import { resealUnderCurrentMasterKey } from './keys/master-key-rotation.js';
+import { PageKeys } from './keys/page-keys.js';
+import { assertStrongSecret } from './keys/secret-strength.js';
 import type { AuthorizationRequest } from './oauth/authorization-request.js';
 import { AuthorizationFlow } from './oauth/authorization-flow.js';
 import { ClientDirectory } from './oauth/client-directory.js';
@@ -83,8 +85,14 @@ export interface Gatehouse {
   /** Every scope the user's roles grant. */
   roleScopesOf: (userId: string) => Promise<ReadonlySet<string>>;
   metrics: Metrics;
-  /** Key for CSRF tokens on the pages, derived from the master key. */
-  csrfKey: Buffer;
+  /** The pages' random keys (CSRF tokens, sealed interactions); prepareKeys loads them. */
+  pageKeys: PageKeys;
+  /**
+   * The start-up step of the server, `migrate` and the key commands: refuses a guessable GATEHOUSE_SECRET, seals again
+   * under it what GATEHOUSE_PREVIOUS_SECRET sealed, creates the signing keys and page keys the store lacks and opens
+   * them all (a wrong master key is a refusal here, not failing requests later). Returns how many were re-sealed.
+   */
+  prepareKeys(): Promise<{ resealed: number }>;
   /**
    * Deletes, in bounded batches, what has expired (revocations, codes, token records, answered interactions, sessions,
    * sign-up and sign-in counters, device cookies), grants nothing refers to any more and audit events past retention,
@@ -134,6 +142,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       // A minute more than the longest token lifetime covers clock skew at resource servers.
       return Math.max(config.accessTokenTtl, config.idTokenTtl, Number(longest?.ttl ?? 0)) + 60;
     }, staleIfUnavailableMs);
+    const pageKeys = new PageKeys(store, masterKey);
     const accessTokens = new AccessTokens(config.issuer, keys, revocations, directory, store, staleIfUnavailableMs);
     const idTokens = new IdTokens(config.issuer, keys, config.idTokenTtl);
     const userTokens = new UserTokenIssuer(accessTokens, idTokens, grants, findUser, roleScopesOf, {
@@ -172,7 +181,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
         audiences,
         findClient: (clientId) => directory.find(clientId),
         roleScopesOf,
-        seal: new InteractionSeal<AuthorizationRequest>(masterKey),
+        seal: new InteractionSeal<AuthorizationRequest>(() => pageKeys.key('interactions')),
         interactions,
         consents,
         grants,
@@ -190,7 +199,15 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       roleScopesOf,
       findUser,
       metrics: new Metrics(),
-      csrfKey: Buffer.from(hkdfSync('sha256', masterKey, 'gatehouse', 'csrf/v1', 32)),
+      pageKeys,
+      prepareKeys: async () => {
+        if (config.masterSecret !== undefined) await assertStrongSecret(config.masterSecret);
+        const previous = config.previousMasterSecret;
+        const resealed = previous === undefined ? 0 : await resealUnderCurrentMasterKey(store, masterKeyFromSecret(previous), masterKey);
+        await keys.ensureKeys();
+        await pageKeys.ensure();
+        return { resealed };
+      },
       purgeExpired: async ({ onDemand = false } = {}) => {
         const deleted = {
           revoked_tokens: await revocations.purgeExpired(),

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { createGatehouse, type Gatehouse } from './gatehouse.js';
 import { buildHttpServer } from './http/server.js';
+import { resealedNotice } from './keys/master-key-rotation.js';
 import { schedulePurges } from './purge-schedule.js';
 
 export interface RunningServer {
@@ -15,7 +16,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Opens the store, makes sure signing keys exist, and listens. `port: 0` picks a free port. */
+/** Opens the store, makes sure signing keys and page keys exist, and listens. `port: 0` picks a free port. */
 export interface StartOptions {
   /** false silences the logger (tests). */
   logging?: boolean;
@@ -27,9 +28,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const gatehouse = await createGatehouse(config);
   let app: FastifyInstance | undefined;
   try {
-    await gatehouse.keys.ensureKeys();
+    const { resealed } = await gatehouse.prepareKeys();
     await gatehouse.management.ensureBuiltinClients();
     app = await buildHttpServer(gatehouse, options);
+    if (resealed > 0) app.log.warn(resealedNotice(resealed));
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     await app?.close();

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { loadMasterKey } from '../src/keys/master-key.js';
 import type { AuthorizationRequest } from '../src/oauth/authorization-request.js';
 import { InteractionSeal } from '../src/oauth/interaction-seal.js';
 import type { Store } from '../src/store/database.js';
@@ -142,7 +141,7 @@ for (const backend of backends()) {
       const other = idOf(assertInteraction(await authorize(b, { state: 'other' }), 'login'));
       const browser = `gh_browser=${b.cookie('gh_browser')}`;
       const value = b.cookie(cookieName(id))!;
-      const seal = new InteractionSeal<AuthorizationRequest>(loadMasterKey(server.config.masterSecret, server.config.dataDir));
+      const seal = new InteractionSeal<AuthorizationRequest>(() => server.server.gatehouse.pageKeys.key('interactions'));
       const interaction = (await seal.open(id, value, b.cookie('gh_browser')!))!;
       assert.equal(interaction.request.clientId, web.clientId);
       const flipped = (text: string, at: number) => text.slice(0, at) + (text[at] === 'A' ? 'B' : 'A') + text.slice(at + 1);
@@ -155,7 +154,10 @@ for (const backend of backends()) {
         ['expired', await seal.seal({ ...interaction, expiresAt: nowSeconds() - 1 }, b.cookie('gh_browser')!)],
         ["another interaction's value", b.cookie(cookieName(other))!],
         ['sealed for another browser', await seal.seal(interaction, randomBytes(32).toString('base64url'))],
-        ['sealed under another master key', await new InteractionSeal<AuthorizationRequest>(randomBytes(32)).seal(interaction, b.cookie('gh_browser')!)],
+        [
+          'sealed under another key',
+          await new InteractionSeal<AuthorizationRequest>(() => randomBytes(32)).seal(interaction, b.cookie('gh_browser')!),
+        ],
       ];
       for (const [name, forged] of forgeries) {
         const response = await getWithCookies(`/login?interaction=${id}`, `${browser}; ${cookieName(id)}=${forged}`);
@@ -188,16 +190,24 @@ for (const backend of backends()) {
       await assertErrorPage(await postWithCookies('/consent', cookie, fields), 400, 'invalid_request');
       assert.equal(await codeRows(), codesBefore + 1);
 
-      // prompt=login with consent remembered: the sign-in itself answers the interaction.
-      const again = location(await authorize(b, { prompt: 'login' }));
-      const loginFields = { ...hiddenFields(await (await b.get(again)).text(), '/login'), username: user, password: PASSWORD };
-      const loginCookie = b.cookieHeader();
+      // With consent remembered, the sign-in itself answers the interaction. Replayed with the same cookies (no session
+      // yet, as when it was sent), the CSRF token still holds; the interaction, answered, does not.
+      const fresh = new TestBrowser(server.url);
+      const again = location(await authorize(fresh));
+      const loginFields = { ...hiddenFields(await (await fresh.get(again)).text(), '/login'), username: user, password: PASSWORD };
+      const loginCookie = fresh.cookieHeader();
       const signedIn = await postWithCookies('/login', loginCookie, loginFields);
       const { code } = callback(signedIn, CB, 303);
       assert.equal((await postForm(server, '/oauth2/token', { grant_type: 'authorization_code', code: code!, code_verifier: VERIFIER, redirect_uri: CB }, web)).status, 200);
       const replayed = await postWithCookies('/login', loginCookie, loginFields);
       await assertErrorPage(replayed, 400, 'invalid_request');
-      assert.equal(await codeRows(), codesBefore + 2);
+      // prompt=login within a session: a replay carries the session that the sign-in ended, so its CSRF token is refused.
+      const reauth = location(await authorize(b, { prompt: 'login' }));
+      const reauthFields = { ...hiddenFields(await (await b.get(reauth)).text(), '/login'), username: user, password: PASSWORD };
+      const reauthCookie = b.cookieHeader();
+      callback(await postWithCookies('/login', reauthCookie, reauthFields), CB, 303);
+      await assertErrorPage(await postWithCookies('/login', reauthCookie, reauthFields), 403, 'invalid_request', 'This form has expired');
+      assert.equal(await codeRows(), codesBefore + 3);
     });
 
     test('several tabs sign in side by side, each finishing its own request', async () => {

@@ -10,7 +10,7 @@ import { BENCH_SCOPE } from '../lib/protocol.js';
 
 const gatehouse = await createGatehouse(loadConfig(process.env));
 try {
-  await gatehouse.keys.ensureKeys();
+  await gatehouse.prepareKeys();
   await gatehouse.management.ensureBuiltinClients();
   await gatehouse.management.createRole({ name: 'bench', scopes: BENCH_SCOPE.split(' ') });
   const { client, clientSecret } = await gatehouse.management.createClient({ name: 'bench client', roles: ['bench'], grantTypes: ['client_credentials'] });

@@ -184,7 +184,7 @@ export function buildProgram(io: Io): Command {
       const gatehouse = await createGatehouse(config(), { migrate: false });
       try {
         const applied = await gatehouse.store.migrate();
-        await gatehouse.keys.ensureKeys();
+        await gatehouse.prepareKeys();
         const text = applied.length ? `Applied: ${applied.join(', ')}` : 'The schema is up to date.';
         io.stdout(options.json ? JSON.stringify({ applied, dialect: gatehouse.store.dialect }) + '\n' : `${text} (${gatehouse.store.dialect})\n`);
       } finally {
@@ -420,7 +420,7 @@ export function buildProgram(io: Io): Command {
     .description('list signing keys')
     .addOption(jsonOption())
     .action(withGatehouse(async (gatehouse) => {
-      await gatehouse.keys.ensureKeys();
+      await gatehouse.prepareKeys();
       const all = await gatehouse.keys.list();
       return {
         json: all,
@@ -434,7 +434,7 @@ export function buildProgram(io: Io): Command {
     .addOption(yesOption())
     .addOption(jsonOption())
     .action(withGatehouse(async (gatehouse, options: { alg?: string } & Confirmation) => {
-      await gatehouse.keys.ensureKeys();
+      await gatehouse.prepareKeys();
       await confirm(options, 'keys rotate', `Sign with new ${options.alg ?? 'ES256 and RS256'} keys from now on? Old public keys stay published until their tokens expire.`);
       const algorithms: SigningAlgorithm[] = options.alg && isSigningAlgorithm(options.alg) ? [options.alg] : [...SIGNING_ALGORITHMS];
       const rotated = await gatehouse.keys.rotate(algorithms);

@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Config } from '../config.js';
 import { createGatehouse } from '../gatehouse.js';
+import { resealedNotice } from '../keys/master-key-rotation.js';
 import { LogDestination } from '../http/log-destination.js';
 import { startServer } from '../serve.js';
 
@@ -59,7 +60,8 @@ async function runPrimary(config: Config, workers: number): Promise<void> {
   try {
     const gatehouse = await createGatehouse(config);
     try {
-      await gatehouse.keys.ensureKeys();
+      const { resealed } = await gatehouse.prepareKeys();
+      if (resealed > 0) say(resealedNotice(resealed));
       await gatehouse.management.ensureBuiltinClients();
     } finally {
       await gatehouse.close();

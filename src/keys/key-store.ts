@@ -5,6 +5,7 @@ import { unavailableReason } from '../store/errors.js';
 import type { KeyInfo } from './key-info.js';
 import { nowSeconds } from '../store/json-list.js';
 import { SigningKeyRepository, type SigningKeyRow } from '../store/signing-keys.js';
+import { MasterKeyMismatchError } from './master-key.js';
 import { seal, unseal } from './sealed-box.js';
 
 /** ES256 signs access tokens; RS256 is OpenID Connect's mandatory id_token algorithm. */
@@ -13,19 +14,6 @@ export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
 export const isSigningAlgorithm = (alg: string): alg is SigningAlgorithm =>
   (SIGNING_ALGORITHMS as readonly string[]).includes(alg);
-
-/** An active signing key does not open with this process's master key: it was sealed with another one. */
-export class SigningKeyUnsealError extends Error {
-  override name = 'SigningKeyUnsealError';
-
-  constructor(kid: string, alg: string) {
-    super(
-      `the active ${alg} signing key ${kid} does not open with this master key: GATEHOUSE_SECRET (or, when it is unset, ` +
-        'master.key in the data directory) is not the one the keys were sealed with. Start with the original ' +
-        'GATEHOUSE_SECRET or restore the original master.key; every instance on one database needs the same one',
-    );
-  }
-}
 
 export interface SigningKey {
   kid: string;
@@ -208,7 +196,7 @@ export class KeyStore {
     try {
       jwk = JSON.parse(unseal(this.masterKey, row.private_jwk_sealed, row.kid)) as JsonWebKey;
     } catch {
-      throw new SigningKeyUnsealError(row.kid, row.alg);
+      throw new MasterKeyMismatchError(`the active ${row.alg} signing key ${row.kid}`);
     }
     const key = createPrivateKey({ key: jwk, format: 'jwk' });
     this.unsealed.set(row.kid, key);

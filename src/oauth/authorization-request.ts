@@ -131,6 +131,8 @@ export async function validateAuthorizationRequest(params: RawParams, deps: Auth
   }
 
   const state = params.state?.length === 1 ? params.state[0] : undefined;
+  // An over-long state is not echoed (it would be reflected, whole, into the redirect): the user gets the error page.
+  if ((state?.length ?? 0) > MAX_ECHOED_LENGTH) throw pageError(`the state parameter is longer than ${MAX_ECHOED_LENGTH} characters`);
   const modeValue = params.response_mode?.length === 1 ? params.response_mode[0] : undefined;
   const responseMode: ResponseMode = modeValue === 'form_post' ? 'form_post' : 'query';
   const fail = (code: OAuthErrorCode, description: string) =>
@@ -143,7 +145,7 @@ export async function validateAuthorizationRequest(params: RawParams, deps: Auth
   }
   if (params.request) throw fail('request_not_supported', 'request objects are not supported');
   if (params.request_uri) throw fail('request_uri_not_supported', 'request_uri is not supported');
-  for (const name of ['state', 'nonce', 'login_hint']) {
+  for (const name of ['nonce', 'login_hint']) {
     if ((one(params, name)?.length ?? 0) > MAX_ECHOED_LENGTH) throw fail('invalid_request', `${name} is too long`);
   }
 

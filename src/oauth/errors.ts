@@ -48,7 +48,12 @@ const DEFAULT_STATUS: Record<OAuthErrorCode, number> = {
 
 // RFC 6749 §5.2: error_description is limited to %x20-21 / %x23-5B / %x5D-7E.
 const NOT_ALLOWED_IN_DESCRIPTION = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g;
-export const safeDescription = (text: string): string => text.replace(NOT_ALLOWED_IN_DESCRIPTION, "'");
+/** A description may name what a request carried (refused scopes); it is cut so a response never reflects much of it. */
+const MAX_DESCRIPTION_LENGTH = 200;
+export const safeDescription = (text: string): string => {
+  const safe = text.replace(NOT_ALLOWED_IN_DESCRIPTION, "'");
+  return safe.length <= MAX_DESCRIPTION_LENGTH ? safe : `${safe.slice(0, MAX_DESCRIPTION_LENGTH - 3)}...`;
+};
 
 export class OAuthError extends Error {
   override name = 'OAuthError';

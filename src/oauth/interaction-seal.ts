@@ -1,4 +1,4 @@
-import { createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { EncryptJWT, errors, jwtDecrypt } from 'jose';
 import { nowSeconds } from '../store/json-list.js';
 import { secretMatchesHash, sha256Hex } from '../tokens/hash.js';
@@ -18,17 +18,21 @@ const CONTENT_ENCRYPTION = 'A256GCM';
 
 /**
  * Pending interactions travel sealed in the browser that started them instead of in the store, so an unauthenticated
- * request costs the store nothing. A JWT encrypted as a JWE (RFC 7516) under a key of their own, derived from the
- * master key: A256KW wraps a fresh content key for every value, so however many requests anyone sends, no AES-GCM
- * key ever comes near its limit of 2^32 random nonces (NIST SP 800-38D §8.3), as one key with `dir` would. The value
- * names its interaction (`jti`) and the browser it was issued to (`bnd`, a hash of the browser id), and expires with
- * the interaction. Several processes sharing the master key open each other's values.
+ * request costs the store nothing. A JWT encrypted as a JWE (RFC 7516) under a random key of their own (a page key,
+ * src/keys/page-keys.ts): A256KW wraps a fresh content key for every value, so however many requests anyone sends,
+ * no AES-GCM key ever comes near its limit of 2^32 random nonces (NIST SP 800-38D §8.3), as one key with `dir` would.
+ * The value names its interaction (`jti`) and the browser it was issued to (`bnd`, a hash of the browser id), and
+ * expires with the interaction. Every process on one store has the same page keys, so they open each other's values.
  */
 export class InteractionSeal<Request> {
-  private readonly key: KeyObject;
+  private secretKey: KeyObject | undefined;
 
-  constructor(masterKey: Buffer) {
-    this.key = createSecretKey(Buffer.from(hkdfSync('sha256', masterKey, 'gatehouse', 'interactions/v1', 32)));
+  /** `rawKey` gives the 256-bit key once the page keys are loaded (at start, after this is made). */
+  constructor(private readonly rawKey: () => Buffer) {}
+
+  private get key(): KeyObject {
+    this.secretKey ??= createSecretKey(this.rawKey());
+    return this.secretKey;
   }
 
   seal(interaction: Interaction<Request>, browserId: string): Promise<string> {

@@ -29,13 +29,13 @@ export async function accountRoutes(app: FastifyInstance, pages: PageContext): P
       username: user?.username,
       email: user?.email,
       consents: rows,
-      csrf: pages.csrf.issue(pages.cookies.browserId(request, reply), 'account'),
+      csrf: await pages.csrfToken(request, reply, 'account'),
     });
   });
 
   app.post('/account/consents/withdraw', { schema: { hide: true } }, async (request, reply) => {
     const body = request.body as PageBody;
-    if (!pages.checkCsrf(request, reply, 'account', body)) return reply;
+    if (!(await pages.checkCsrf(request, reply, 'account', body))) return reply;
     const session = await pages.session(request);
     if (!session) return reply.redirect('/login?return_to=/account', 303);
     const clientId = field(body, 'client_id');

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { nowSeconds } from '../store/json-list.js';
 
 /**
  * The cookies of the pages. On https they carry the `__Host-` prefix (Secure, no Domain, Path=/), so a sibling
@@ -70,18 +71,46 @@ export class BrowserCookies {
   }
 }
 
-/** CSRF tokens: an HMAC of the browser id and the form's purpose, so a token is good for one form in one browser. */
-export class CsrfTokens {
-  constructor(private readonly key: Buffer) {}
+/** What a CSRF token is bound to: the browser and the session the form is posted in (none before sign-in). */
+export interface CsrfBinding {
+  browserId: string;
+  sessionId: string | undefined;
+}
 
-  issue(browserId: string, purpose: string): string {
-    return createHmac('sha256', this.key).update(`${purpose}\n${browserId}`).digest('base64url');
+const CSRF_TTL_SECONDS = 3600;
+/** Tokens issued by another process whose clock is a little ahead still work. */
+const CSRF_CLOCK_SKEW_SECONDS = 60;
+const CSRF_TOKEN = /^(\d{1,12})\.([\w-]{43})$/;
+
+/**
+ * CSRF tokens (OWASP ASVS V50.3, synchronizer tokens): `issuedAt.mac`, an HMAC-SHA256 under a random page key of the
+ * form's purpose, the browser id, the session (or none) and the issue time. So a token works for one form, in one
+ * browser, within one session and for an hour: one handed out before a sign-in no longer works after it, nor one from
+ * a session after its sign-out. The key comes from no secret an operator chose, so a token is no test of one.
+ */
+export class CsrfTokens {
+  constructor(
+    private readonly key: Buffer,
+    private readonly now: () => number = nowSeconds,
+  ) {}
+
+  issue(binding: CsrfBinding, purpose: string): string {
+    const issuedAt = this.now();
+    return `${issuedAt}.${this.mac(binding, purpose, issuedAt)}`;
   }
 
-  verify(browserId: string | undefined, purpose: string, token: string | undefined): boolean {
-    if (!browserId || !token) return false;
-    const expected = Buffer.from(this.issue(browserId, purpose));
-    const presented = Buffer.from(token);
-    return expected.length === presented.length && timingSafeEqual(expected, presented);
+  verify(binding: Partial<CsrfBinding>, purpose: string, token: string | undefined): boolean {
+    const { browserId, sessionId } = binding;
+    const parts = token === undefined ? null : CSRF_TOKEN.exec(token);
+    if (!browserId || !parts) return false;
+    const issuedAt = Number(parts[1]);
+    const age = this.now() - issuedAt;
+    if (age >= CSRF_TTL_SECONDS || age < -CSRF_CLOCK_SKEW_SECONDS) return false;
+    const expected = Buffer.from(this.mac({ browserId, sessionId }, purpose, issuedAt));
+    return timingSafeEqual(expected, Buffer.from(parts[2]!));
+  }
+
+  private mac({ browserId, sessionId }: CsrfBinding, purpose: string, issuedAt: number): string {
+    return createHmac('sha256', this.key).update(`csrf/v2\n${purpose}\n${browserId}\n${sessionId ?? ''}\n${issuedAt}`).digest('base64url');
   }
 }

@@ -42,7 +42,6 @@ export async function consentRoutes(app: FastifyInstance, pages: PageContext): P
       gatehouse.authorization.scopesFor(interaction.request, session.userId),
       gatehouse.audiences.nameOf(interaction.request.audience),
     ]);
-    const browserId = pages.cookies.browserId(request, reply);
     return sendPage(
       reply,
       'consent',
@@ -55,7 +54,7 @@ export async function consentRoutes(app: FastifyInstance, pages: PageContext): P
         api: { name: apiName, identifier: interaction.request.audience },
         // Offline access is one permission, however it was spelled.
         scopes: [...new Set(granted.map((s) => (OFFLINE_SCOPES.has(s) ? 'offline_access' : s)))].map((name) => ({ name, description: describeScope(name) })),
-        csrf: pages.csrf.issue(browserId, 'consent'),
+        csrf: await pages.csrfToken(request, reply, 'consent'),
         interaction: interaction.id,
       },
       { formTargets: [interaction.request.redirectUri] },
@@ -64,7 +63,7 @@ export async function consentRoutes(app: FastifyInstance, pages: PageContext): P
 
   app.post('/consent', { schema: { hide: true } }, async (request, reply) => {
     const body = request.body as PageBody;
-    if (!pages.checkCsrf(request, reply, 'consent', body)) return reply;
+    if (!(await pages.checkCsrf(request, reply, 'consent', body))) return reply;
     const found = await context(request, reply, field(body, 'interaction'));
     if (!found) return reply;
     const allow = field(body, 'decision') === 'allow';

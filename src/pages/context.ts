@@ -14,15 +14,23 @@ export class PageContext {
   readonly cookies: BrowserCookies;
   readonly csrf: CsrfTokens;
   readonly interactions: InteractionCookies;
+  /** Each request's session, looked up once: the CSRF check and the page itself both need it. */
+  private readonly sessions = new WeakMap<FastifyRequest, Promise<Session | undefined>>();
 
   constructor(readonly gatehouse: Gatehouse) {
     this.cookies = new BrowserCookies(gatehouse.config.issuer, gatehouse.config.sessionTtl);
-    this.csrf = new CsrfTokens(gatehouse.csrfKey);
+    this.csrf = new CsrfTokens(gatehouse.pageKeys.key('csrf'));
     this.interactions = new InteractionCookies(this.cookies, gatehouse.authorization);
   }
 
+  /** The browser's live session, as it stands after any sign-in or sign-out made in this request. */
   session(request: FastifyRequest): Promise<Session | undefined> {
-    return this.gatehouse.sessions.resolve(this.cookies.sessionCookie(request));
+    let session = this.sessions.get(request);
+    if (!session) {
+      session = this.gatehouse.sessions.resolve(this.cookies.sessionCookie(request));
+      this.sessions.set(request, session);
+    }
+    return session;
   }
 
   /** Starts a new session at sign-in, ending the one the browser had (session fixation, rotation). */
@@ -31,12 +39,32 @@ export class PageContext {
     if (previous) await this.gatehouse.sessions.end(previous.id);
     const { session, cookieValue } = await this.gatehouse.sessions.start(userId, { ip: request.ip, userAgent: request.headers['user-agent'] ?? '' });
     this.cookies.setSession(reply, cookieValue);
+    this.sessions.set(request, Promise.resolve(session));
     return session;
   }
 
-  /** False (and a 403 page sent) when the form's CSRF token is not the one issued to this browser for it. */
-  checkCsrf(request: FastifyRequest, reply: FastifyReply, purpose: string, body: PageBody): boolean {
-    if (this.csrf.verify(this.cookies.existingBrowserId(request), purpose, field(body, 'csrf'))) return true;
+  /** Ends the browser's session, if it has one, and drops its cookie; returns the session ended. */
+  async signOut(request: FastifyRequest, reply: FastifyReply): Promise<Session | undefined> {
+    const session = await this.session(request);
+    if (session) await this.gatehouse.sessions.end(session.id);
+    this.cookies.clearSession(reply);
+    this.sessions.set(request, Promise.resolve(undefined));
+    return session;
+  }
+
+  /** A CSRF token for a form of `purpose` that this browser will post within its current session (or none). */
+  async csrfToken(request: FastifyRequest, reply: FastifyReply, purpose: string): Promise<string> {
+    const browserId = this.cookies.browserId(request, reply);
+    return this.csrf.issue({ browserId, sessionId: (await this.session(request))?.id }, purpose);
+  }
+
+  /**
+   * False (and a 403 page sent) when the form's CSRF token was not issued for it to this browser in its current
+   * session within the hour.
+   */
+  async checkCsrf(request: FastifyRequest, reply: FastifyReply, purpose: string, body: PageBody): Promise<boolean> {
+    const binding = { browserId: this.cookies.existingBrowserId(request), sessionId: (await this.session(request))?.id };
+    if (this.csrf.verify(binding, purpose, field(body, 'csrf'))) return true;
     sendErrorPage(reply, 403, 'This form has expired', 'Go back, reload the page and try again.', 'invalid_request');
     return false;
   }

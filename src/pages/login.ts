@@ -24,7 +24,7 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
   const { gatehouse } = pages;
   const { authorization, config } = gatehouse;
 
-  async function renderLogin(reply: FastifyReply, browserId: string, view: {
+  async function renderLogin(request: FastifyRequest, reply: FastifyReply, view: {
     interaction?: AuthorizationInteraction;
     returnTo?: string;
     username?: string;
@@ -39,7 +39,7 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
       'login',
       {
         title: 'Sign in',
-        csrf: pages.csrf.issue(browserId, 'login'),
+        csrf: await pages.csrfToken(request, reply, 'login'),
         interaction: view.interaction?.id,
         returnTo: view.returnTo,
         clientName: client?.client.name,
@@ -62,16 +62,14 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
 
   app.get('/login', { schema: { hide: true } }, async (request, reply) => {
     const query = request.query as Record<string, string | undefined>;
-    const browserId = pages.cookies.browserId(request, reply);
     const interaction = await pages.interaction(request, reply, query.interaction);
     if (interaction === false) return pages.expiredInteraction(reply);
-    return renderLogin(reply, browserId, { ...(interaction ? { interaction } : { returnTo: localPath(query.return_to, '/account') }) });
+    return renderLogin(request, reply, { ...(interaction ? { interaction } : { returnTo: localPath(query.return_to, '/account') }) });
   });
 
   app.post('/login', { schema: { hide: true } }, async (request, reply) => {
     const body = request.body as PageBody;
-    if (!pages.checkCsrf(request, reply, 'login', body)) return reply;
-    const browserId = pages.cookies.browserId(request, reply);
+    if (!(await pages.checkCsrf(request, reply, 'login', body))) return reply;
     const interaction = await pages.interaction(request, reply, field(body, 'interaction'));
     if (interaction === false) return pages.expiredInteraction(reply);
     const returnTo = localPath(field(body, 'return_to'), '/account');
@@ -89,32 +87,37 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
     const again = { ...(interaction ? { interaction } : { returnTo }), username };
     if (result.reason === 'invalid') {
       await gatehouse.audit.record(anonymousActor(request.ip), 'login.failed', '', context);
-      return renderLogin(reply, browserId, { ...again, error: INVALID_LOGIN, status: 401 });
+      return renderLogin(request, reply, { ...again, error: INVALID_LOGIN, status: 401 });
     }
     // Whether a device cookie came along (never its value), and whose delay refused the attempt.
     const details = { ...context, device_cookie: deviceCookie !== undefined, delayed: result.delayed, retry_after: result.retryAfter };
     await gatehouse.audit.record(anonymousActor(request.ip), 'login.throttled', '', details);
     reply.header('retry-after', String(result.retryAfter));
-    return renderLogin(reply, browserId, { ...again, error: throttled(result.retryAfter), status: 429 });
+    return renderLogin(request, reply, { ...again, error: throttled(result.retryAfter), status: 429 });
   });
 
   app.get('/signup', { schema: { hide: true } }, async (request, reply) => {
     if (!config.signupEnabled) return sendErrorPage(reply, 404, 'Sign-up is closed', 'Ask an administrator for an account.');
     const query = request.query as Record<string, string | undefined>;
-    const browserId = pages.cookies.browserId(request, reply);
     const interaction = await pages.interaction(request, reply, query.interaction);
     if (interaction === false) return pages.expiredInteraction(reply);
-    return renderSignup(reply, browserId, interaction, {});
+    return renderSignup(request, reply, interaction, {});
   });
 
-  async function renderSignup(reply: FastifyReply, browserId: string, interaction: AuthorizationInteraction | undefined, values: Record<string, unknown>, status = 200) {
+  async function renderSignup(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    interaction: AuthorizationInteraction | undefined,
+    values: Record<string, unknown>,
+    status = 200,
+  ) {
     const client = interaction ? await gatehouse.directory.find(interaction.request.clientId) : undefined;
     return sendPage(
       reply,
       'signup',
       {
         title: 'Create your account',
-        csrf: pages.csrf.issue(browserId, 'signup'),
+        csrf: await pages.csrfToken(request, reply, 'signup'),
         interaction: interaction?.id,
         clientName: client?.client.name,
         loginUrl: interaction ? `/login?interaction=${encodeURIComponent(interaction.id)}` : '/login',
@@ -127,8 +130,7 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
   app.post('/signup', { schema: { hide: true } }, async (request, reply) => {
     if (!config.signupEnabled) return sendErrorPage(reply, 404, 'Sign-up is closed', 'Ask an administrator for an account.');
     const body = request.body as PageBody;
-    if (!pages.checkCsrf(request, reply, 'signup', body)) return reply;
-    const browserId = pages.cookies.browserId(request, reply);
+    if (!(await pages.checkCsrf(request, reply, 'signup', body))) return reply;
     const interaction = await pages.interaction(request, reply, field(body, 'interaction'));
     if (interaction === false) return pages.expiredInteraction(reply);
     const values = { username: field(body, 'username') ?? '', name: field(body, 'name') ?? '', email: field(body, 'email') ?? '' };
@@ -137,11 +139,12 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
       result = await gatehouse.signup.signUp({ ...values, password: field(body, 'password') ?? '' }, request.ip);
     } catch (error) {
       if (!(error instanceof ManagementError)) throw error;
-      return renderSignup(reply, browserId, interaction, { ...values, error: error.message.charAt(0).toUpperCase() + error.message.slice(1) + '.' }, 400);
+      const message = error.message.charAt(0).toUpperCase() + error.message.slice(1) + '.';
+      return renderSignup(request, reply, interaction, { ...values, error: message }, 400);
     }
     if (result.outcome === 'throttled') {
       reply.header('retry-after', String(result.retryAfter));
-      return renderSignup(reply, browserId, interaction, { ...values, error: SIGNUP_THROTTLED }, 429);
+      return renderSignup(request, reply, interaction, { ...values, error: SIGNUP_THROTTLED }, 429);
     }
     if (result.outcome === 'created') {
       await gatehouse.audit.record({ actor: result.user.id, actor_type: 'user', ip: request.ip }, 'user.signed_up', result.user.id, { username: result.user.username });
@@ -152,6 +155,7 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
     // Free or taken, the same page: no one is signed in by a sign-up, so a taken name is never confirmed and its
     // owner's account is never entered. The new user signs in once, with the password just chosen.
     const username = normalizeUsername(values.username);
-    return renderLogin(reply, browserId, { ...(interaction ? { interaction } : { returnTo: '/account' }), username, notice: signupReceived(username) });
+    const next = interaction ? { interaction } : { returnTo: '/account' };
+    return renderLogin(request, reply, { ...next, username, notice: signupReceived(username) });
   });
 }

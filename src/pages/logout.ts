@@ -23,12 +23,10 @@ export async function logoutRoutes(app: FastifyInstance, pages: PageContext): Pr
   }
 
   async function finish(request: FastifyRequest, reply: FastifyReply, logout: EndSessionRequest) {
-    const session = await pages.session(request);
+    const session = await pages.signOut(request, reply);
     if (session) {
-      await gatehouse.sessions.end(session.id);
       await gatehouse.audit.record({ actor: session.userId, actor_type: 'user', ip: request.ip }, 'logout', session.id, logout.params.client_id ? { client_id: logout.params.client_id } : {});
     }
-    pages.cookies.clearSession(reply);
     if (logout.redirect) return reply.redirect(logout.redirect, 303);
     return sendPage(reply, 'logged-out', { title: 'Signed out' });
   }
@@ -47,7 +45,7 @@ export async function logoutRoutes(app: FastifyInstance, pages: PageContext): Pr
         username: user?.username,
         clientName: logout.clientName,
         params: logout.params,
-        csrf: pages.csrf.issue(pages.cookies.browserId(request, reply), 'logout'),
+        csrf: await pages.csrfToken(request, reply, 'logout'),
       },
       { formTargets: logout.redirect ? [logout.redirect] : [] },
     );
@@ -57,7 +55,7 @@ export async function logoutRoutes(app: FastifyInstance, pages: PageContext): Pr
 
   app.post('/logout', { schema: { hide: true } }, async (request, reply) => {
     const body = request.body as PageBody;
-    if (!pages.checkCsrf(request, reply, 'logout', body)) return reply;
+    if (!(await pages.checkCsrf(request, reply, 'logout', body))) return reply;
     const logout = await validate(reply, body);
     return logout ? finish(request, reply, logout) : reply;
   });

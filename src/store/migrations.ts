@@ -295,6 +295,18 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('consents_0009').renameTo('consents').execute();
     },
   },
+  '0010_page_keys': {
+    // The pages' keys (CSRF tokens, sealed interactions) were derived from the master secret, so every CSRF token was
+    // an offline test of a guessed GATEHOUSE_SECRET. Now they are random, made once per store and kept sealed here.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('page_keys')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('key_sealed', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
   '0011_session_idle_and_family_lifetime': {
     // A session ends when unused for GATEHOUSE_SESSION_IDLE_TIMEOUT, so it records when it was last used. When the
     // sessions open at the upgrade were last used is not known; they count as used at the upgrade, so that none is

@@ -60,6 +60,14 @@ export interface SigningKeysTable {
   publish_until: number | null;
 }
 
+/** Random keys of the pages (CSRF tokens, sealed interactions), each sealed under the master key. */
+export interface PageKeysTable {
+  name: string;
+  /** AES-256-GCM sealed (sealed-box.ts), bound to the name. */
+  key_sealed: string;
+  created_at: number;
+}
+
 export interface UsersTable {
   id: string;
   /** Lower-cased: usernames are case-insensitive. */
@@ -210,6 +218,7 @@ export interface Database {
   clients: ClientsTable;
   revoked_tokens: RevokedTokensTable;
   signing_keys: SigningKeysTable;
+  page_keys: PageKeysTable;
   users: UsersTable;
   sessions: SessionsTable;
   interactions: InteractionsTable;

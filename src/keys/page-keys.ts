@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import { PageKeyRepository } from '../store/page-keys.js';
+import type { Store } from '../store/database.js';
+import { MasterKeyMismatchError } from './master-key.js';
+import { seal, unseal, UnsealError } from './sealed-box.js';
+
+/** csrf: the MAC key of CSRF tokens; interactions: the key that wraps pending interactions (interaction-seal.ts). */
+export const PAGE_KEY_NAMES = ['csrf', 'interactions'] as const;
+export type PageKeyName = (typeof PAGE_KEY_NAMES)[number];
+
+/** What a page key's sealed value is bound to, so that one moved to another row (or a signing key's) does not open. */
+export const pageKeyContext = (name: string): string => `page-key:${name}`;
+
+/**
+ * The keys of the pages: random 256-bit keys made once per store, kept sealed under the master key, and the same in
+ * every process on the store. Nothing of them comes from GATEHOUSE_SECRET, so what the pages hand out (CSRF tokens,
+ * sealed interactions) tells nothing about it.
+ */
+export class PageKeys {
+  private readonly repository: PageKeyRepository;
+  private keys: Map<string, Buffer> | undefined;
+
+  constructor(
+    store: Store,
+    private readonly masterKey: Buffer,
+  ) {
+    this.repository = new PageKeyRepository(store);
+  }
+
+  /**
+   * Creates the keys the store lacks (insert-if-absent, so processes starting together agree on the first), then reads
+   * and opens them all. A key sealed under another master key is a refusal to start, as for signing keys.
+   */
+  async ensure(): Promise<void> {
+    let rows = await this.repository.list();
+    const missing = PAGE_KEY_NAMES.filter((name) => !rows.some((row) => row.name === name));
+    if (missing.length > 0) {
+      for (const name of missing) {
+        const sealed = seal(this.masterKey, randomBytes(32).toString('base64url'), pageKeyContext(name));
+        await this.repository.addIfAbsent({ name, sealed });
+      }
+      rows = await this.repository.list();
+    }
+    const keys = new Map<string, Buffer>();
+    for (const row of rows) {
+      try {
+        keys.set(row.name, Buffer.from(unseal(this.masterKey, row.sealed, pageKeyContext(row.name)), 'base64url'));
+      } catch (error) {
+        if (error instanceof UnsealError) throw new MasterKeyMismatchError(`the page key "${row.name}"`);
+        throw error;
+      }
+    }
+    this.keys = keys;
+  }
+
+  /** A page key; ensure() must have run (the server does it at start). */
+  key(name: PageKeyName): Buffer {
+    const key = this.keys?.get(name);
+    if (!key) throw new Error(`the page key "${name}" is not loaded: prepare the keys before serving pages`);
+    return key;
+  }
+}
