@@ -14,7 +14,7 @@ import { getWith, postForm } from './helpers/tokens.js';
  * and revoke it, and visit every other page. Each page is screenshotted to test-artifacts/screenshots/console-*.png.
  */
 
-const ADMIN = { username: 'admin', password: 'console admin password' };
+const ADMIN = { username: 'admin', password: 'Tq8#vLm2!pZr5wXe' };
 const DEVELOPER = { username: 'dev', password: 'not an admin at all' };
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `console-${name}.png`), fullPage: true });

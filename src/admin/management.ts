@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hashPassword } from '../accounts/passwords.js';
+import { passwordProblem } from '../accounts/password-policy.js';
+import { hashPassword } from '../accounts/passwords.js';
 import type { Config } from '../config.js';
 import { ID_TOKEN_SIGNING_ALGORITHMS } from '../oidc/id-tokens.js';
 import { isScopeToken } from '../oauth/scopes.js';
@@ -427,13 +428,13 @@ export class Management {
       throw new ManagementError('a username is 1-64 characters: letters, digits, and . _ @ + - (not first)');
     }
     const password = input.password ?? '';
-    if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
-      throw new ManagementError(`a password is ${MIN_PASSWORD_LENGTH}-${MAX_PASSWORD_LENGTH} characters`);
-    }
     const email = input.email?.trim() || null;
     if (email !== null && (email.length > 254 || !EMAIL.test(email))) throw new ManagementError('the email address is not valid');
     const name = input.name?.trim() || null;
     if (name !== null && name.length > 200) throw new ManagementError('a name is at most 200 characters');
+    // Judged before the name is looked up, so that self sign-up answers a weak password alike for free and taken names.
+    const problem = await passwordProblem(password, { username, email, name });
+    if (problem !== undefined) throw new ManagementError(problem);
     const roles = await this.knownRoles(input.roles ?? []);
     if (await this.users.findByUsername(username)) throw new ManagementError(`the username "${username}" is taken`, 'conflict');
     try {
