@@ -144,6 +144,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       sessions: sessionRepository,
       consents,
       grants,
+      auditEvents,
       supportedGrantTypes: tokenEndpoint.grantTypes,
     });
     return {

@@ -329,6 +329,9 @@ if (chromiumAvailable()) {
       // Audit log: what was done above, with names instead of ids. A stranger's failed sign-in as admin is shown
       // as anonymous, the typed name as data, and is not linked to Ada's account.
       assert.equal(await loginPage(server, ADMIN.username, 'a stranger guessing'), 401);
+      // A built-in client revoked by an earlier version is restored as the server starts, by the system.
+      await gatehouse.store.db.updateTable('clients').set({ revoked_at: 1_700_000_000 }).where('client_id', '=', 'gatehouse-playground').execute();
+      await gatehouse.management.ensureBuiltinClients();
       await open(page, 'Audit log', 'Audit log');
       const log = page.getByRole('table', { name: 'Audit events' });
       for (const action of ['client.created', 'client.secret_rotated', 'client.revoked', 'role.created', 'user.disabled', 'consent.withdrawn', 'keys.rotated']) {
@@ -339,6 +342,9 @@ if (chromiumAvailable()) {
       const cells = (await failedSignIn.getByRole('cell').allTextContents()).slice(1);
       assert.deepEqual(cells, ['anonymousanonymous', 'login.failed', '—', '127.0.0.1', 'usernameadmin']);
       assert.equal(await failedSignIn.getByRole('link').count(), 0);
+      const restored = (await log.getByRole('row').filter({ hasText: 'client.restored' }).getByRole('cell').allTextContents()).slice(1);
+      assert.deepEqual(restored.slice(0, 4), ['Gatehousesystem', 'client.restored', 'Gatehouse API playground', '—']);
+      assert.match(restored[4]!, /^revoked at\S.*2023/, 'when the earlier version revoked it');
       await page.getByRole('navigation', { name: 'Audit log pages' }).waitFor();
       await shot(page, 'audit');
 
