@@ -15,6 +15,7 @@ import { getWith, postForm } from './helpers/tokens.js';
  */
 
 const ADMIN = { username: 'admin', password: 'Tq8#vLm2!pZr5wXe' };
+const NOTES_API = 'https://notes.example.com/api';
 const DEVELOPER = { username: 'dev', password: 'not an admin at all' };
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `console-${name}.png`), fullPage: true });
@@ -231,9 +232,13 @@ if (chromiumAvailable()) {
     test('roles, users, consents, sessions, signing keys and the audit log', async () => {
       const { page } = admin;
       // A person who signed in to a third-party app and allowed it: a session and a consent to manage.
+      // She allowed it at the default API and, asked again (consent is per API, RFC 8707), at the Notes API.
       const aliceId = await createAlice(server);
-      const notes = await webApp(server, 'Acme Notes');
-      await authorize(server, { clientId: notes.clientId, scope: 'openid profile' });
+      await server.server.gatehouse.management.createApi({ identifier: NOTES_API, name: 'Notes API', scopes: ['notes:read'] });
+      const notes = await webApp(server, 'Acme Notes', { scopes: ['notes:read'] });
+      const first = await authorize(server, { clientId: notes.clientId, scope: 'openid profile' });
+      const atNotesApi = await authorize(server, { clientId: notes.clientId, scope: 'openid notes:read', params: { resource: NOTES_API }, browser: first.browser });
+      assert.deepEqual(atNotesApi.asked, { login: false, consent: true });
 
       // Roles & scopes: create one; a duplicate gets the API's 409 message inline.
       await open(page, 'Roles & scopes', 'Roles & scopes');
@@ -294,8 +299,14 @@ if (chromiumAvailable()) {
       await nav(page, 'Users').click();
       await page.getByRole('link', { name: 'alice' }).click();
       await heading(page, 'alice').waitFor();
-      const consentRow = page.getByRole('table', { name: 'Apps allowed' }).getByRole('row').filter({ hasText: 'Acme Notes' });
-      assert.match(await textOf(consentRow), /openid.*profile/);
+      const consentTable = page.getByRole('table', { name: 'Apps allowed' });
+      assert.deepEqual((await consentTable.getByRole('columnheader').allTextContents()).slice(0, 4), ['App', 'API', 'Scopes', 'Allowed']);
+      const apiCells = async (row: Locator) => (await row.getByRole('cell').allTextContents()).slice(0, 3);
+      const consentRows = consentTable.getByRole('row').filter({ hasText: 'Acme Notes' });
+      assert.equal(await consentRows.count(), 2, 'one row per API');
+      assert.deepEqual(await apiCells(consentRows.filter({ hasText: 'Default API' })), ['Acme Notes', `Default API${server.issuer}/api`, 'openidprofile']);
+      assert.deepEqual(await apiCells(consentRows.filter({ hasText: 'Notes API' })), ['Acme Notes', `Notes API${NOTES_API}`, 'openidnotes:read']);
+      assert.equal(await consentTable.getByRole('button', { name: 'Withdraw consent for Acme Notes' }).count(), 1, 'withdrawing is per app, at every API');
       const sessionRows = page.getByRole('table', { name: 'Sessions' }).getByRole('row');
       assert.equal(await sessionRows.count(), 2, 'a header row and one session');
       assert.deepEqual(await unlabelledControls(page), []);
