@@ -26,7 +26,12 @@ for (const backend of backends()) {
 
     const db = () => server.server.gatehouse.store.db;
     const builtinRows = () =>
-      db().selectFrom('clients').select(['client_id', 'revoked_at']).where('client_id', 'in', BUILTIN_CLIENTS).orderBy('client_id').execute();
+      db()
+        .selectFrom('clients')
+        .select(['client_id', 'revoked_at'])
+        .where('client_id', 'in', BUILTIN_CLIENTS)
+        .orderBy('client_id')
+        .execute();
     const restoredEvents = async (): Promise<AuditEvent[]> =>
       (await db().selectFrom('audit_events').selectAll().where('action', '=', 'client.restored').orderBy('id').execute()).map((row) => ({
         ...row,
@@ -84,7 +89,10 @@ for (const backend of backends()) {
       assert.equal(users.status, 200, users.text);
       const audit = await adminApi(server, after)('GET', '/admin/audit?limit=200');
       const shown = (audit.body as { events: AuditEvent[] }).events.filter((event) => event.action === 'client.restored');
-      assert.deepEqual(shown.map((event) => [event.actor, event.actor_type, event.target]).sort(), BUILTIN_CLIENTS.map((id) => ['system', 'system', id]));
+      assert.deepEqual(
+        shown.map((event) => [event.actor, event.actor_type, event.target]).sort(),
+        BUILTIN_CLIENTS.map((id) => ['system', 'system', id]),
+      );
       // A token issued before the revocation stays refused: the restore ends the grants the client had given.
       assert.equal((await adminUsers(before)).status, 401);
 

@@ -237,7 +237,12 @@ if (chromiumAvailable()) {
       await server.server.gatehouse.management.createApi({ identifier: NOTES_API, name: 'Notes API', scopes: ['notes:read'] });
       const notes = await webApp(server, 'Acme Notes', { scopes: ['notes:read'] });
       const first = await authorize(server, { clientId: notes.clientId, scope: 'openid profile' });
-      const atNotesApi = await authorize(server, { clientId: notes.clientId, scope: 'openid notes:read', params: { resource: NOTES_API }, browser: first.browser });
+      const atNotesApi = await authorize(server, {
+        clientId: notes.clientId,
+        scope: 'openid notes:read',
+        params: { resource: NOTES_API },
+        browser: first.browser,
+      });
       assert.deepEqual(atNotesApi.asked, { login: false, consent: true });
 
       // Roles & scopes: create one; a duplicate gets the API's 409 message inline.
@@ -304,9 +309,12 @@ if (chromiumAvailable()) {
       const apiCells = async (row: Locator) => (await row.getByRole('cell').allTextContents()).slice(0, 3);
       const consentRows = consentTable.getByRole('row').filter({ hasText: 'Acme Notes' });
       assert.equal(await consentRows.count(), 2, 'one row per API');
-      assert.deepEqual(await apiCells(consentRows.filter({ hasText: 'Default API' })), ['Acme Notes', `Default API${server.issuer}/api`, 'openidprofile']);
-      assert.deepEqual(await apiCells(consentRows.filter({ hasText: 'Notes API' })), ['Acme Notes', `Notes API${NOTES_API}`, 'openidnotes:read']);
-      assert.equal(await consentTable.getByRole('button', { name: 'Withdraw consent for Acme Notes' }).count(), 1, 'withdrawing is per app, at every API');
+      const defaultRow = await apiCells(consentRows.filter({ hasText: 'Default API' }));
+      assert.deepEqual(defaultRow, ['Acme Notes', `Default API${server.issuer}/api`, 'openidprofile']);
+      const notesRow = await apiCells(consentRows.filter({ hasText: 'Notes API' }));
+      assert.deepEqual(notesRow, ['Acme Notes', `Notes API${NOTES_API}`, 'openidnotes:read']);
+      const withdrawButtons = consentTable.getByRole('button', { name: 'Withdraw consent for Acme Notes' });
+      assert.equal(await withdrawButtons.count(), 1, 'withdrawing is per app, at every API');
       const sessionRows = page.getByRole('table', { name: 'Sessions' }).getByRole('row');
       assert.equal(await sessionRows.count(), 2, 'a header row and one session');
       assert.deepEqual(await unlabelledControls(page), []);
@@ -341,7 +349,8 @@ if (chromiumAvailable()) {
       // as anonymous, the typed name as data, and is not linked to Ada's account.
       assert.equal(await loginPage(server, ADMIN.username, 'a stranger guessing'), 401);
       // A built-in client revoked by an earlier version is restored as the server starts, by the system.
-      await gatehouse.store.db.updateTable('clients').set({ revoked_at: 1_700_000_000 }).where('client_id', '=', 'gatehouse-playground').execute();
+      const playground = gatehouse.store.db.updateTable('clients').where('client_id', '=', 'gatehouse-playground');
+      await playground.set({ revoked_at: 1_700_000_000 }).execute();
       await gatehouse.management.ensureBuiltinClients();
       await open(page, 'Audit log', 'Audit log');
       const log = page.getByRole('table', { name: 'Audit events' });

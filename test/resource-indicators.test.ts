@@ -218,9 +218,11 @@ for (const backend of backends()) {
       const api = adminApi(server, (await adminMachine(server, 'Consent auditor')).token);
       const answer = await api('GET', `/admin/users/${userId}/consents`);
       assert.equal(answer.status, 200, answer.text);
-      const listed = (answer.body as { consents: Record<string, unknown>[] }).consents.filter((consent) => consent.client_id === app.clientId);
+      const listed = (answer.body as { consents: Record<string, unknown>[] }).consents
+        .filter((consent) => consent.client_id === app.clientId)
+        .map(({ granted_at, ...consent }) => (assert.equal(typeof granted_at, 'number'), consent));
       assert.deepEqual(
-        listed.map(({ granted_at, ...consent }) => (assert.equal(typeof granted_at, 'number'), consent)).sort((a, b) => String(a.audience).localeCompare(String(b.audience))),
+        listed.sort((a, b) => String(a.audience).localeCompare(String(b.audience))),
         [
           { client_id: app.clientId, client_name: 'Listed App', audience: defaultApi(), scopes: ['openid', 'profile'] },
           { client_id: app.clientId, client_name: 'Listed App', audience: ORDERS, scopes: ['openid', 'orders:read'] },
@@ -229,7 +231,8 @@ for (const backend of backends()) {
       const openapi = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
         paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: any }> }> }>>;
       };
-      const consentSchema = openapi.paths['/admin/users/{id}/consents']!.get!.responses['200']!.content['application/json']!.schema.properties.consents.items;
+      const consentList = openapi.paths['/admin/users/{id}/consents']!.get!.responses['200']!.content['application/json']!.schema;
+      const consentSchema = consentList.properties.consents.items;
       assert.equal(consentSchema.properties.audience.type, 'string');
       assert.match(consentSchema.properties.audience.description, /RFC 8707/);
       assert.ok(consentSchema.required.includes('audience'));

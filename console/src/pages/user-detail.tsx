@@ -98,7 +98,10 @@ export function UserDetailPage({ userId }: { userId: string }) {
                       {index > 0 && rows[index - 1]!.client_id === consent.client_id ? (
                         <td class="cell-actions" />
                       ) : (
-                        <ActionCell label={`Withdraw consent for ${consent.client_name}`} onClick={() => setPending({ kind: 'consent', consent })}>
+                        <ActionCell
+                          label={`Withdraw consent for ${consent.client_name}`}
+                          onClick={() => setPending({ kind: 'consent', consent })}
+                        >
                           Withdraw
                         </ActionCell>
                       )}
@@ -212,7 +215,8 @@ export function UserDetailPage({ userId }: { userId: string }) {
           }}
         >
           <p>
-            {pending.consent.client_name} loses access to {person.username}'s account, at every API: its refresh tokens are revoked, and it must ask for consent again.
+            {pending.consent.client_name} loses access to {person.username}'s account, at every API: its refresh tokens are revoked, and it
+            must ask for consent again.
           </p>
         </ConfirmDialog>
       )}
