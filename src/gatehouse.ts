@@ -166,6 +166,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       sessions: sessionRepository,
       consents,
       grants,
+      auditEvents,
       supportedGrantTypes: tokenEndpoint.grantTypes,
     });
     return {

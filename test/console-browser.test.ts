@@ -14,7 +14,8 @@ import { getWith, postForm } from './helpers/tokens.js';
  * and revoke it, and visit every other page. Each page is screenshotted to test-artifacts/screenshots/console-*.png.
  */
 
-const ADMIN = { username: 'admin', password: 'console admin password' };
+const ADMIN = { username: 'admin', password: 'Tq8#vLm2!pZr5wXe' };
+const NOTES_API = 'https://notes.example.com/api';
 const DEVELOPER = { username: 'dev', password: 'not an admin at all' };
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `console-${name}.png`), fullPage: true });
@@ -231,9 +232,18 @@ if (chromiumAvailable()) {
     test('roles, users, consents, sessions, signing keys and the audit log', async () => {
       const { page } = admin;
       // A person who signed in to a third-party app and allowed it: a session and a consent to manage.
+      // She allowed it at the default API and, asked again (consent is per API, RFC 8707), at the Notes API.
       const aliceId = await createAlice(server);
-      const notes = await webApp(server, 'Acme Notes');
-      await authorize(server, { clientId: notes.clientId, scope: 'openid profile' });
+      await server.server.gatehouse.management.createApi({ identifier: NOTES_API, name: 'Notes API', scopes: ['notes:read'] });
+      const notes = await webApp(server, 'Acme Notes', { scopes: ['notes:read'] });
+      const first = await authorize(server, { clientId: notes.clientId, scope: 'openid profile' });
+      const atNotesApi = await authorize(server, {
+        clientId: notes.clientId,
+        scope: 'openid notes:read',
+        params: { resource: NOTES_API },
+        browser: first.browser,
+      });
+      assert.deepEqual(atNotesApi.asked, { login: false, consent: true });
 
       // Roles & scopes: create one; a duplicate gets the API's 409 message inline.
       await open(page, 'Roles & scopes', 'Roles & scopes');
@@ -294,8 +304,17 @@ if (chromiumAvailable()) {
       await nav(page, 'Users').click();
       await page.getByRole('link', { name: 'alice' }).click();
       await heading(page, 'alice').waitFor();
-      const consentRow = page.getByRole('table', { name: 'Apps allowed' }).getByRole('row').filter({ hasText: 'Acme Notes' });
-      assert.match(await textOf(consentRow), /openid.*profile/);
+      const consentTable = page.getByRole('table', { name: 'Apps allowed' });
+      assert.deepEqual((await consentTable.getByRole('columnheader').allTextContents()).slice(0, 4), ['App', 'API', 'Scopes', 'Allowed']);
+      const apiCells = async (row: Locator) => (await row.getByRole('cell').allTextContents()).slice(0, 3);
+      const consentRows = consentTable.getByRole('row').filter({ hasText: 'Acme Notes' });
+      assert.equal(await consentRows.count(), 2, 'one row per API');
+      const defaultRow = await apiCells(consentRows.filter({ hasText: 'Default API' }));
+      assert.deepEqual(defaultRow, ['Acme Notes', `Default API${server.issuer}/api`, 'openidprofile']);
+      const notesRow = await apiCells(consentRows.filter({ hasText: 'Notes API' }));
+      assert.deepEqual(notesRow, ['Acme Notes', `Notes API${NOTES_API}`, 'openidnotes:read']);
+      const withdrawButtons = consentTable.getByRole('button', { name: 'Withdraw consent for Acme Notes' });
+      assert.equal(await withdrawButtons.count(), 1, 'withdrawing is per app, at every API');
       const sessionRows = page.getByRole('table', { name: 'Sessions' }).getByRole('row');
       assert.equal(await sessionRows.count(), 2, 'a header row and one session');
       assert.deepEqual(await unlabelledControls(page), []);
@@ -329,6 +348,10 @@ if (chromiumAvailable()) {
       // Audit log: what was done above, with names instead of ids. A stranger's failed sign-in as admin is shown
       // as anonymous, the typed name as data, and is not linked to Ada's account.
       assert.equal(await loginPage(server, ADMIN.username, 'a stranger guessing'), 401);
+      // A built-in client revoked by an earlier version is restored as the server starts, by the system.
+      const playground = gatehouse.store.db.updateTable('clients').where('client_id', '=', 'gatehouse-playground');
+      await playground.set({ revoked_at: 1_700_000_000 }).execute();
+      await gatehouse.management.ensureBuiltinClients();
       await open(page, 'Audit log', 'Audit log');
       const log = page.getByRole('table', { name: 'Audit events' });
       for (const action of ['client.created', 'client.secret_rotated', 'client.revoked', 'role.created', 'user.disabled', 'consent.withdrawn', 'keys.rotated']) {
@@ -339,6 +362,9 @@ if (chromiumAvailable()) {
       const cells = (await failedSignIn.getByRole('cell').allTextContents()).slice(1);
       assert.deepEqual(cells, ['anonymousanonymous', 'login.failed', '—', '127.0.0.1', 'usernameadmin']);
       assert.equal(await failedSignIn.getByRole('link').count(), 0);
+      const restored = (await log.getByRole('row').filter({ hasText: 'client.restored' }).getByRole('cell').allTextContents()).slice(1);
+      assert.deepEqual(restored.slice(0, 4), ['Gatehousesystem', 'client.restored', 'Gatehouse API playground', '—']);
+      assert.match(restored[4]!, /^revoked at\S.*2023/, 'when the earlier version revoked it');
       await page.getByRole('navigation', { name: 'Audit log pages' }).waitFor();
       await shot(page, 'audit');
 

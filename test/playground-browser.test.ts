@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page, Request } from 'playwright-core';
 import { chromiumAvailable, launchChromium, SCREENSHOTS } from './helpers/chromium.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -57,6 +57,18 @@ async function execute(page: Page, method: string, path: string): Promise<{ stat
     status: (await live.locator('.response-col_status').innerText()).trim(),
     body: await live.locator('.response-col_description pre').first().innerText(),
   };
+}
+
+/**
+ * The client credentials token request as the playground sends it: ID and secret in the form body
+ * (client_secret_post, RFC 6749 §2.3.1) and no Authorization header, whose failure would bring a Basic challenge.
+ */
+function assertSecretInBody(request: Request, clientId: string, clientSecret: string): void {
+  assert.equal(request.method(), 'POST');
+  assert.equal(request.headers().authorization, undefined, 'no HTTP Basic');
+  assert.equal(request.headers()['content-type'], 'application/x-www-form-urlencoded');
+  const form = new URLSearchParams(request.postData() ?? '');
+  assert.deepEqual(Object.fromEntries(form), { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret });
 }
 
 if (chromiumAvailable()) {
@@ -129,6 +141,7 @@ if (chromiumAvailable()) {
       const token = page.waitForResponse((response) => response.url() === `${server.issuer}/oauth2/token`);
       await section.locator('button.authorize', { hasText: 'Authorize' }).click();
       assert.equal((await token).status(), 200);
+      assertSecretInBody((await token).request(), client.client_id, clientSecret!);
       await section.locator('button.authorize', { hasText: 'Logout' }).waitFor();
       assert.match(await section.innerText(), /Authorized/);
       await shot(page, '03-authorized-client-credentials');
@@ -145,6 +158,45 @@ if (chromiumAvailable()) {
       assert.deepEqual(JSON.parse(whoami.body), { sub: client.client_id, client_id: client.client_id, scope: 'demo:read' });
 
       assertLocalOnly(requests, problems);
+      await context.close();
+    });
+
+    test('a wrong client secret: the error shows in the dialog, and nothing asks the browser for Basic credentials', async () => {
+      const { client } = await server.server.gatehouse.management.createClient({ name: 'Mistyped secret' });
+      const { context, requests, problems } = await recordingContext(browser);
+      const page = await context.newPage();
+      // A Basic challenge would make a browser open its own sign-in prompt; Chromium run by playwright reports it.
+      const prompts: string[] = [];
+      page.on('dialog', (dialog) => {
+        prompts.push(dialog.message());
+        void dialog.dismiss();
+      });
+
+      await page.goto(`${server.url}/playground`);
+      await page.locator('.auth-wrapper .authorize').click();
+      const section = authSection(page, /clientCredentials/);
+      await section.locator('#client_id_clientCredentials').fill(client.client_id);
+      await section.locator('#client_secret_clientCredentials').fill('gate_cs_not-the-secret');
+      const token = page.waitForResponse((response) => response.url() === `${server.issuer}/oauth2/token`);
+      await section.locator('button.authorize', { hasText: 'Authorize' }).click();
+      const answer = await token;
+      assertSecretInBody(answer.request(), client.client_id, 'gate_cs_not-the-secret');
+      assert.equal(answer.status(), 401);
+      assert.equal(await answer.headerValue('www-authenticate'), null, 'no challenge for credentials sent in the body (RFC 6749 §5.2)');
+      assert.deepEqual(await answer.json(), { error: 'invalid_client', error_description: 'client authentication failed' });
+
+      const error = section.locator('.errors');
+      await error.waitFor();
+      assert.match(await error.innerText(), /auth error[\s\S]*Unauthorized, error: invalid_client/i);
+      assert.match(await error.innerText(), /description: client authentication failed/);
+      assert.equal(await section.locator('button.authorize', { hasText: 'Authorize' }).count(), 1, 'still not authorized');
+      await section.scrollIntoViewIfNeeded();
+      await shot(page, '03b-wrong-client-secret');
+      assert.deepEqual(prompts, []);
+      // The one 401 is the token answer itself; nothing else failed.
+      const tokenAnswer401 = (problem: string) => problem.startsWith(`401 POST ${server.issuer}/oauth2/token`) || /status of 401/.test(problem);
+      assert.deepEqual(problems.filter((problem) => !tokenAnswer401(problem)), []);
+      assertLocalOnly(requests, []);
       await context.close();
     });
 

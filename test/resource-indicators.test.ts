@@ -19,6 +19,7 @@ import {
   type CodeFlow,
   type Tokens,
 } from './helpers/code-flow.js';
+import { adminApi, adminMachine } from './helpers/admin.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import type { Answer, Credentials } from './helpers/tokens.js';
 
@@ -208,6 +209,33 @@ for (const backend of backends()) {
       // Withdrawing ends the app's access at every API.
       await first.browser.post('/account/consents/withdraw', { ...hiddenFields(account, '/account/consents/withdraw'), client_id: app.clientId });
       assert.deepEqual((await server.server.gatehouse.management.listConsents(userId)).filter((consent) => consent.client_id === app.clientId), []);
+    });
+
+    test('admin API: a user\'s consents are listed one per app and API, with the audience; OpenAPI documents it', async () => {
+      const app = await webApp(server, 'Listed App', { scopes: ['orders:read'] });
+      const first = await flowFor(app, 'openid orders:read', ORDERS);
+      await flowFor(app, 'openid profile', undefined, first.browser);
+      const api = adminApi(server, (await adminMachine(server, 'Consent auditor')).token);
+      const answer = await api('GET', `/admin/users/${userId}/consents`);
+      assert.equal(answer.status, 200, answer.text);
+      const listed = (answer.body as { consents: Record<string, unknown>[] }).consents
+        .filter((consent) => consent.client_id === app.clientId)
+        .map(({ granted_at, ...consent }) => (assert.equal(typeof granted_at, 'number'), consent));
+      assert.deepEqual(
+        listed.sort((a, b) => String(a.audience).localeCompare(String(b.audience))),
+        [
+          { client_id: app.clientId, client_name: 'Listed App', audience: defaultApi(), scopes: ['openid', 'profile'] },
+          { client_id: app.clientId, client_name: 'Listed App', audience: ORDERS, scopes: ['openid', 'orders:read'] },
+        ].sort((a, b) => a.audience.localeCompare(b.audience)),
+      );
+      const openapi = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+        paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: any }> }> }>>;
+      };
+      const consentList = openapi.paths['/admin/users/{id}/consents']!.get!.responses['200']!.content['application/json']!.schema;
+      const consentSchema = consentList.properties.consents.items;
+      assert.equal(consentSchema.properties.audience.type, 'string');
+      assert.match(consentSchema.properties.audience.description, /RFC 8707/);
+      assert.ok(consentSchema.required.includes('audience'));
     });
   });
 }

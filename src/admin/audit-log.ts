@@ -19,6 +19,9 @@ export const cliActor = (): Actor => {
   return { actor: `cli:${name}`, actor_type: 'cli', ip: '' };
 };
 
+/** Gatehouse itself, acting on its own at start (restoring a built-in client), not on anyone's request. */
+export const systemActor = (): Actor => ({ actor: 'system', actor_type: 'system', ip: '' });
+
 /** The actor for a request by nobody authenticated (a failed sign-in): what they typed goes in the details. */
 export const anonymousActor = (ip: string): Actor => ({ actor: 'anonymous', actor_type: 'anonymous', ip });
 

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hashPassword } from '../accounts/passwords.js';
+import { passwordProblem } from '../accounts/password-policy.js';
+import { hashPassword } from '../accounts/passwords.js';
 import type { Config } from '../config.js';
 import { ID_TOKEN_SIGNING_ALGORITHMS } from '../oidc/id-tokens.js';
 import { isScopeToken } from '../oauth/scopes.js';
 import type { Api, ApiRepository } from '../store/apis.js';
+import type { AuditRepository } from '../store/audit.js';
 import type { Client, ClientChanges, ClientRepository } from '../store/clients.js';
 import type { ConsentRepository } from '../store/consents.js';
 import type { GrantRepository } from '../store/grants.js';
@@ -14,6 +16,7 @@ import type { SessionRepository } from '../store/sessions.js';
 import { normalizeUsername, type User, type UserRepository } from '../store/users.js';
 import { sha256Hex } from '../tokens/hash.js';
 import { OPAQUE_PREFIXES, generateOpaque } from '../tokens/opaque.js';
+import { systemActor } from './audit-log.js';
 import type { ClientView, UserView } from './views.js';
 
 export type { ClientView, UserView } from './views.js';
@@ -198,6 +201,8 @@ export interface ManagementDependencies {
   sessions: SessionRepository;
   consents: ConsentRepository;
   grants: GrantRepository;
+  /** For changes recorded in the same transaction as the change (a built-in client restored). */
+  auditEvents: AuditRepository;
   supportedGrantTypes: readonly string[];
 }
 
@@ -385,6 +390,7 @@ export class Management {
         if (existing.redirectUris.join(' ') !== builtin.redirectUris.join(' ')) {
           await this.clients.update(builtin.clientId, { redirectUris: builtin.redirectUris, postLogoutRedirectUris: builtin.postLogoutRedirectUris });
         }
+        if (existing.revokedAt !== null) await this.restoreBuiltinClient(existing.clientId, existing.revokedAt);
         continue;
       }
       try {
@@ -401,6 +407,24 @@ export class Management {
         if (!isUniqueViolation(error)) throw error;
       }
     }
+  }
+
+  /**
+   * Earlier versions let `clients revoke` revoke a built-in client (checkRevocable refuses it now), which broke the
+   * console or the playground for good. Such a client is made active again, with an audit event by the system, in
+   * one transaction. What it had issued before stays revoked, as it was meant to be from the revocation on: its
+   * grants are ended too, so tokens issued before the revocation do not come back with it.
+   */
+  private async restoreBuiltinClient(clientId: string, revokedAt: number): Promise<void> {
+    await this.clients.restore(clientId, [
+      this.deps.grants.revokeAllGrantsOfClientStatement(clientId),
+      this.deps.auditEvents.appendStatement({
+        ...systemActor(),
+        action: 'client.restored',
+        target: clientId,
+        details: { revoked_at: revokedAt },
+      }),
+    ]);
   }
 
   async listClients(): Promise<ClientView[]> {
@@ -438,13 +462,13 @@ export class Management {
       throw new ManagementError('a username is 1-64 characters: letters, digits, and . _ @ + - (not first)');
     }
     const password = input.password ?? '';
-    if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
-      throw new ManagementError(`a password is ${MIN_PASSWORD_LENGTH}-${MAX_PASSWORD_LENGTH} characters`);
-    }
     const email = input.email?.trim() || null;
     if (email !== null && (email.length > 254 || !EMAIL.test(email))) throw new ManagementError('the email address is not valid');
     const name = input.name?.trim() || null;
     if (name !== null && name.length > 200) throw new ManagementError('a name is at most 200 characters');
+    // Judged before the name is looked up, so that self sign-up answers a weak password alike for free and taken names.
+    const problem = await passwordProblem(password, { username, email, name });
+    if (problem !== undefined) throw new ManagementError(problem);
     const roles = await this.knownRoles(input.roles ?? []);
     if (await this.users.findByUsername(username)) throw new ManagementError(`the username "${username}" is taken`, 'conflict');
     try {

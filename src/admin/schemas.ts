@@ -123,7 +123,12 @@ export const newUser = {
   type: 'object',
   properties: {
     username: { type: 'string', maxLength: 64 },
-    password: { type: 'string', maxLength: 1024, writeOnly: true },
+    password: {
+      type: 'string',
+      maxLength: 1024,
+      writeOnly: true,
+      description: '8-1024 characters; not the username nor containing it, not a common password, not easily guessed (zxcvbn score ≥ 3)',
+    },
     email: { type: 'string', maxLength: 254 },
     name: { type: 'string', maxLength: 200 },
     roles: { type: 'array', items: { type: 'string', maxLength: 64 }, maxItems: 50 },

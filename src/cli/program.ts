@@ -363,7 +363,7 @@ export function buildProgram(io: Io): Command {
     .command('create')
     .description('create a user')
     .requiredOption('--username <name>', 'sign-in name (case-insensitive)')
-    .requiredOption('--password <password>', 'at least 8 characters')
+    .requiredOption('--password <password>', '8-1024 characters; not a common password, nor the username')
     .option('--email <email>', 'email address (taken as verified)')
     .option('--name <name>', 'display name')
     .option('--admin', 'give the user the admin role (scope gatehouse:admin)')

@@ -9,10 +9,35 @@
  * - The Authorize dialog gives every OAuth 2 flow the same defaults (client ID and scopes from initOAuth). Those
  *   belong to the authorization code flow and its public client; the client credentials flow starts empty, as it
  *   needs the ID and secret of the developer's own app client and scopes that client may have.
+ * - Swagger UI sends client credentials by HTTP Basic, and it has no setting for that flow (only the code flow's
+ *   `useBasicAuthenticationWithAccessCodeGrant`). A wrong secret then gets 401 with `WWW-Authenticate: Basic`, which
+ *   RFC 6749 §5.2 requires for Basic and which makes the browser open its native sign-in prompt over the page. So the
+ *   token request is rebuilt with the ID and secret in the form body (client_secret_post, RFC 6749 §2.3.1): the
+ *   error answer then carries no challenge, and Swagger UI shows it in the dialog.
  */
 export function gatehousePlaygroundPlugin(system: SwaggerSystem): SwaggerPlugin {
   const React = system.React;
   return {
+    statePlugins: {
+      auth: {
+        wrapActions: {
+          authorizeApplication: (_basic: unknown, wrapped: SwaggerSystem) => (auth: ApplicationAuth) => {
+            const form: Record<string, string> = {
+              grant_type: 'client_credentials',
+              client_id: auth.clientId,
+              client_secret: auth.clientSecret,
+              scope: auth.scopes.join(' '),
+            };
+            // As Swagger UI's own form encoding: empty fields are left out (no scope asked for means all allowed).
+            const body = Object.keys(form)
+              .filter((name) => form[name] !== '')
+              .map((name) => `${name}=${encodeURIComponent(form[name]!).replace(/%20/g, '+')}`)
+              .join('&');
+            return wrapped.authActions.authorizeRequest({ body, name: auth.name, url: auth.schema.get('tokenUrl'), auth });
+          },
+        },
+      },
+    },
     wrapComponents: {
       oauth2: (Original: unknown) => (props: Oauth2Props) => {
         const configs = props.getConfigs();
@@ -31,9 +56,19 @@ export function gatehousePlaygroundPlugin(system: SwaggerSystem): SwaggerPlugin 
 // The little of Swagger UI's plugin API this uses.
 interface SwaggerSystem {
   React: { createElement(type: unknown, props: object): unknown };
+  authActions: { authorizeRequest(request: { body: string; name: string; url: unknown; auth: ApplicationAuth }): unknown };
 }
 interface SwaggerPlugin {
+  statePlugins: { auth: { wrapActions: Record<string, (original: unknown, system: SwaggerSystem) => (auth: ApplicationAuth) => unknown> } };
   wrapComponents: Record<string, (Original: unknown) => (props: Oauth2Props) => unknown>;
+}
+/** What the Authorize dialog hands to authorizeApplication for the client credentials flow. */
+interface ApplicationAuth {
+  name: string;
+  schema: { get(key: string): unknown };
+  clientId: string;
+  clientSecret: string;
+  scopes: string[];
 }
 interface Oauth2Props {
   getConfigs(): Record<string, unknown>;

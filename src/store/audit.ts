@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import type { CompiledQuery } from 'kysely';
 import type { Store } from './database.js';
 import { nowSeconds } from './json-list.js';
 import { purgeInBatches } from './purge.js';
 
-export type ActorType = 'user' | 'client' | 'cli' | 'anonymous';
+/** `system`: Gatehouse itself, e.g. repairing its store at start. */
+export type ActorType = 'user' | 'client' | 'cli' | 'anonymous' | 'system';
 
 export interface AuditEvent {
   id: string;
@@ -32,10 +34,15 @@ export class AuditRepository {
   constructor(private readonly store: Store) {}
 
   async append(event: NewAuditEvent): Promise<void> {
-    await this.store.db
+    await this.store.db.executeQuery(this.appendStatement(event));
+  }
+
+  /** The insert of `event`, for a transaction that records a change together with the change itself. */
+  appendStatement(event: NewAuditEvent): CompiledQuery {
+    return this.store.db
       .insertInto('audit_events')
       .values({ id: eventId(), at: nowSeconds(), actor: event.actor, actor_type: event.actor_type, action: event.action, target: event.target, ip: event.ip, details: JSON.stringify(event.details) })
-      .execute();
+      .compile();
   }
 
   /** Up to `limit` events older than the cursor `before` (an event id). */

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import type { CompiledQuery, Selectable } from 'kysely';
 import type { Store } from './database.js';
 import type { ClientsTable } from './schema.js';
 import { fromJsonList, nowSeconds, toJsonList } from './json-list.js';
@@ -143,6 +143,23 @@ export class ClientRepository {
     if (result.numUpdatedRows === 0n) return undefined;
     await this.store.announceChange();
     return this.get(clientId);
+  }
+
+  /**
+   * Makes a revoked client active again, with `alongside` (what else the repair writes), in one transaction; false
+   * when the client is not revoked (then nothing is written). Only for the built-in clients, which must never stay
+   * revoked; the compare-and-set lets one of several processes starting at once do it.
+   */
+  async restore(clientId: string, alongside: readonly CompiledQuery[]): Promise<boolean> {
+    const guard = this.store.db
+      .updateTable('clients')
+      .set({ revoked_at: null, updated_at: nowSeconds() })
+      .where('client_id', '=', clientId)
+      .where('revoked_at', 'is not', null)
+      .compile();
+    const restored = await this.store.compareAndWrite(guard, alongside);
+    if (restored) await this.store.announceChange();
+    return restored;
   }
 
   /** Disables the client for good; returns false when it does not exist. Revoking twice keeps the first time. */

@@ -172,6 +172,16 @@ export class GrantRepository {
     return Number(result.numUpdatedRows);
   }
 
+  /** The update that ends every live grant given to a client, for a transaction that does more (ClientRepository.restore). */
+  revokeAllGrantsOfClientStatement(clientId: string): CompiledQuery {
+    return this.db
+      .updateTable('grants')
+      .set({ revoked_at: nowSeconds() })
+      .where('client_id', '=', clientId)
+      .where('revoked_at', 'is', null)
+      .compile();
+  }
+
   async createCode(code: Omit<AuthorizationCode, 'usedAt' | 'grantId'>): Promise<void> {
     await this.db
       .insertInto('authorization_codes')

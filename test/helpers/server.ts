@@ -20,6 +20,8 @@ export interface TestServer {
   env: Record<string, string>;
   createClient(input?: Partial<NewClientInput>): Promise<{ clientId: string; clientSecret: string }>;
   createRole(name: string, scopes: string[]): Promise<void>;
+  /** Stops the server and starts it again on the same store, port and settings (`server` is then the new one). */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -59,20 +61,26 @@ export async function startTestServer(backend: Backend, env: Record<string, stri
     ...env,
   };
   const config = loadConfig(serverEnv);
-  const server = await startServer(config, { logging: false, ...options });
-  const { management } = server.gatehouse;
+  const start = () => startServer(config, { logging: false, ...options });
+  let server = await start();
   return {
     url: server.url,
     issuer: config.issuer,
     config,
-    server,
+    get server() {
+      return server;
+    },
     env: serverEnv,
     async createClient(input = {}) {
-      const { client, clientSecret } = await management.createClient({ name: 'test client', ...input });
+      const { client, clientSecret } = await server.gatehouse.management.createClient({ name: 'test client', ...input });
       return { clientId: client.client_id, clientSecret: clientSecret ?? '' };
     },
     async createRole(name, scopes) {
-      await management.createRole({ name, scopes });
+      await server.gatehouse.management.createRole({ name, scopes });
+    },
+    async restart() {
+      await server.close();
+      server = await start();
     },
     async close() {
       await server.close();

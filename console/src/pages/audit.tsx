@@ -54,8 +54,13 @@ export function AuditPage() {
                   <tr key={event.id}>
                     <TimeCell value={event.at} precise />
                     <td>
-                      {/* Only an authenticated actor is linked; an anonymous one is shown as recorded. */}
-                      <Name id={event.actor} names={event.actor_type === 'user' || event.actor_type === 'client' ? known : NO_NAMES} />
+                      {/* Only an authenticated actor is linked; an anonymous one is shown as recorded. The system is
+                          Gatehouse itself, acting on its own at start (restoring a built-in client). */}
+                      {event.actor_type === 'system' ? (
+                        <span>Gatehouse</span>
+                      ) : (
+                        <Name id={event.actor} names={event.actor_type === 'user' || event.actor_type === 'client' ? known : NO_NAMES} />
+                      )}
                       {event.actor_type && <div class="cell-secondary">{event.actor_type}</div>}
                     </td>
                     <td>

@@ -4,7 +4,7 @@ import { ActionCell, Alert, Badge, Breadcrumb, Card, CardStatus, Chips, ConfirmD
 import { useConsole } from '../context';
 import { describeUserAgent } from '../format';
 import { useLoad, useTitle } from '../hooks';
-import type { Consent, Session, UserView } from '../types';
+import type { ApiResource, Consent, Session, UserView } from '../types';
 
 type Pending = { kind: 'disable' } | { kind: 'consent'; consent: Consent } | { kind: 'session'; session: Session };
 
@@ -12,6 +12,8 @@ export function UserDetailPage({ userId }: { userId: string }) {
   const { api, session: me } = useConsole();
   const user = useLoad(() => api.getUser(userId), [userId]);
   const consents = useLoad(() => api.listConsents(userId), [userId]);
+  // Names for the APIs consents are for; without them (an error) the identifiers alone are shown.
+  const apis = useLoad(() => api.listApis().catch(() => undefined), []);
   const sessions = useLoad(() => api.listSessions(userId), [userId]);
   const [pending, setPending] = useState<Pending>();
   const [notice, setNotice] = useState<string>();
@@ -82,19 +84,27 @@ export function UserDetailPage({ userId }: { userId: string }) {
               <table class="table table-flush" aria-label="Apps allowed">
                 <TableHead columns={['App', 'API', 'Scopes', 'Allowed']} actions />
                 <tbody>
-                  {consents.data.map((consent) => (
+                  {/* A row per app and API (RFC 8707: consent is given per API), an app's rows together; withdrawing
+                      ends the app's access at every API, so its first row alone has the button. */}
+                  {byClient(consents.data).map((consent, index, rows) => (
                     <tr key={`${consent.client_id} ${consent.audience}`}>
                       <LinkCell to={`/clients/${encodeURIComponent(consent.client_id)}`}>{consent.client_name}</LinkCell>
-                      <td>
-                        <code class="mono-small">{consent.audience}</code>
-                      </td>
+                      <ApiCell audience={consent.audience} apis={apis.data} />
                       <td>
                         <Chips items={consent.scopes} />
                       </td>
-                      <TimeCell value={consent.granted_at} />
-                      <ActionCell label={`Withdraw consent for ${consent.client_name}`} onClick={() => setPending({ kind: 'consent', consent })}>
-                        Withdraw
-                      </ActionCell>
+                      {/* Relative, the exact time on hover: the API's identifier needs the width. */}
+                      <TimeCell value={consent.granted_at} relative />
+                      {index > 0 && rows[index - 1]!.client_id === consent.client_id ? (
+                        <td class="cell-actions" />
+                      ) : (
+                        <ActionCell
+                          label={`Withdraw consent for ${consent.client_name}`}
+                          onClick={() => setPending({ kind: 'consent', consent })}
+                        >
+                          Withdraw
+                        </ActionCell>
+                      )}
                     </tr>
                   ))}
                 </tbody>
@@ -205,7 +215,8 @@ export function UserDetailPage({ userId }: { userId: string }) {
           }}
         >
           <p>
-            {pending.consent.client_name} loses access to {person.username}'s account: its refresh tokens are revoked, and it must ask for consent again.
+            {pending.consent.client_name} loses access to {person.username}'s account, at every API: its refresh tokens are revoked, and it
+            must ask for consent again.
           </p>
         </ConfirmDialog>
       )}
@@ -228,5 +239,23 @@ export function UserDetailPage({ userId }: { userId: string }) {
         </ConfirmDialog>
       )}
     </>
+  );
+}
+
+/** The consents with each app's rows together, apps in the order of their latest consent. */
+function byClient(consents: Consent[]): Consent[] {
+  const groups = new Map<string, Consent[]>();
+  for (const consent of consents) groups.set(consent.client_id, [...(groups.get(consent.client_id) ?? []), consent]);
+  return [...groups.values()].flat();
+}
+
+/** The API a consent is for: its name over its identifier, "Default API" for the audience of tokens without `resource`. */
+function ApiCell({ audience, apis }: { audience: string; apis: { default: string; apis: ApiResource[] } | undefined }) {
+  const name = audience === apis?.default ? 'Default API' : apis?.apis.find((registered) => registered.identifier === audience)?.name;
+  return (
+    <td class="cell-api">
+      {name && name !== audience && <div>{name}</div>}
+      <code class="mono-small">{audience}</code>
+    </td>
   );
 }

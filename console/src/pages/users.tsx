@@ -172,7 +172,11 @@ function CreateUserDialog({ onClose, onCreated }: { onClose: () => void; onCreat
             />
           )}
         </Field>
-        <Field label="Password" error={errors.password} hint={`At least ${MIN_PASSWORD} characters. Share it with the user privately.`}>
+        <Field
+          label="Password"
+          error={errors.password}
+          hint={`At least ${MIN_PASSWORD} characters, not a common password nor the username. Share it with the user privately.`}
+        >
           {({ id, describedBy, invalid }) => (
             <input
               id={id}
