@@ -202,11 +202,13 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       metrics: new Metrics(),
       pageKeys,
       prepareKeys: async () => {
-        if (config.masterSecret !== undefined) await assertStrongSecret(config.masterSecret);
+        // Judging a secret loads zxcvbn (a few hundred milliseconds and MBs): only a secret new to this store is judged.
+        const startedBefore = await pageKeys.open();
+        if (config.masterSecret !== undefined && !startedBefore) await assertStrongSecret(config.masterSecret);
         const previous = config.previousMasterSecret;
         const resealed = previous === undefined ? 0 : await resealUnderCurrentMasterKey(store, masterKeyFromSecret(previous), masterKey);
         await keys.ensureKeys();
-        await pageKeys.ensure();
+        if (!startedBefore) await pageKeys.ensure();
         return { resealed };
       },
       purgeExpired: async ({ onDemand = false } = {}) => {

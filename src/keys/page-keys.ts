@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { PageKeyRepository } from '../store/page-keys.js';
+import { PageKeyRepository, type SealedPageKey } from '../store/page-keys.js';
 import type { Store } from '../store/database.js';
 import { MasterKeyMismatchError } from './master-key.js';
 import { seal, unseal, UnsealError } from './sealed-box.js';
@@ -28,6 +28,24 @@ export class PageKeys {
   }
 
   /**
+   * Opens the page keys when the store has them all and each opens under the master key; false otherwise (then nothing
+   * is loaded). All of them opening says that this master key has been used to start before, so its secret passed the
+   * strength check then (prepareKeys checks before it creates or re-seals any key): a restart need not judge it again.
+   */
+  async open(): Promise<boolean> {
+    const rows = await this.repository.list();
+    if (!PAGE_KEY_NAMES.every((name) => rows.some((row) => row.name === name))) return false;
+    const keys = new Map<string, Buffer>();
+    for (const row of rows) {
+      const key = this.opened(row, () => undefined);
+      if (key === undefined) return false;
+      keys.set(row.name, key);
+    }
+    this.keys = keys;
+    return true;
+  }
+
+  /**
    * Creates the keys the store lacks (insert-if-absent, so processes starting together agree on the first), then reads
    * and opens them all. A key sealed under another master key is a refusal to start, as for signing keys.
    */
@@ -43,17 +61,22 @@ export class PageKeys {
     }
     const keys = new Map<string, Buffer>();
     for (const row of rows) {
-      try {
-        keys.set(row.name, Buffer.from(unseal(this.masterKey, row.sealed, pageKeyContext(row.name)), 'base64url'));
-      } catch (error) {
-        if (error instanceof UnsealError) throw new MasterKeyMismatchError(`the page key "${row.name}"`);
-        throw error;
-      }
+      keys.set(row.name, this.opened(row, () => { throw new MasterKeyMismatchError(`the page key "${row.name}"`); }));
     }
     this.keys = keys;
   }
 
-  /** A page key; ensure() must have run (the server does it at start). */
+  /** The row's key, or what `refused` says when it does not open under the master key. */
+  private opened<T>(row: SealedPageKey, refused: () => T): Buffer | T {
+    try {
+      return Buffer.from(unseal(this.masterKey, row.sealed, pageKeyContext(row.name)), 'base64url');
+    } catch (error) {
+      if (error instanceof UnsealError) return refused();
+      throw error;
+    }
+  }
+
+  /** A page key; open() or ensure() must have run (prepareKeys does it at start). */
   key(name: PageKeyName): Buffer {
     const key = this.keys?.get(name);
     if (!key) throw new Error(`the page key "${name}" is not loaded: prepare the keys before serving pages`);
