@@ -111,7 +111,8 @@ for (const backend of backends()) {
       assert.equal(answer.status, 200, answer.text);
       assert.deepEqual(Object.keys(answer.body as object).sort(), ['access_token', 'expires_in', 'id_token', 'refresh_token', 'scope', 'token_type']);
       const body = answer.body as Record<string, unknown>;
-      assert.equal(String(body.token_type).toLowerCase(), 'bearer');
+      // One spelling on the wire for every grant: RFC 6750 §1's "Bearer" (the client libraries above lower-case it).
+      assert.equal(body.token_type, 'Bearer');
       assert.equal(body.expires_in, server.config.accessTokenTtl);
       assert.equal(answer.headers.get('cache-control'), 'no-store');
       assert.equal(answer.headers.get('pragma'), 'no-cache');

@@ -70,6 +70,7 @@ for (const backend of backends()) {
         const first = await tokensOf(web);
         const raw = await refresh(server, web, first.refresh_token!);
         assert.deepEqual(Object.keys(raw.body as object).sort(), ['access_token', 'expires_in', 'id_token', 'refresh_token', 'scope', 'token_type']);
+        assert.equal((raw.body as Tokens).token_type, 'Bearer');
         assert.equal(raw.headers.get('cache-control'), 'no-store');
         const second = await client.refreshTokenGrant(config, (raw.body as Tokens).refresh_token!);
         const third = await client.refreshTokenGrant(config, second.refresh_token!);

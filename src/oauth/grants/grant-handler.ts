@@ -4,7 +4,7 @@ import type { FormParams } from '../form.js';
 /** The successful token response of RFC 6749 §5.1; the token type is case-insensitive (§7.1). */
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer' | 'bearer';
+  token_type: 'Bearer';
   expires_in: number;
   scope?: string;
   refresh_token?: string;

@@ -14,7 +14,7 @@ import { isPrivilegedScope, withoutUnheldPrivileges } from '../scopes.js';
 /** The token response of the user-facing grants. RFC 6749 §7.1 makes the type case-insensitive. */
 export interface UserTokenResponse {
   access_token: string;
-  token_type: 'bearer';
+  token_type: 'Bearer';
   expires_in: number;
   scope?: string;
   refresh_token?: string;
@@ -113,7 +113,7 @@ export class UserTokenIssuer {
       : undefined;
     const response: UserTokenResponse = {
       access_token: token,
-      token_type: 'bearer',
+      token_type: 'Bearer',
       expires_in: ttl,
       ...(tokenScopes.length > 0 ? { scope: tokenScopes.join(' ') } : {}),
       ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
