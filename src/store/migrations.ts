@@ -1,4 +1,5 @@
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { isSqlite } from './migrations/dialect.js';
 import * as m0001 from './migrations/0001_core.js';
 import * as m0002 from './migrations/0002_users_and_grants.js';
 import * as m0003 from './migrations/0003_console_and_audit.js';
@@ -36,13 +37,57 @@ const provider: MigrationProvider = { getMigrations: async () => migrations };
 /** Every migration there is, in order. */
 export const MIGRATION_NAMES = Object.keys(migrations).sort();
 
+const MIGRATION_TABLE = 'gatehouse_migrations';
+
+/**
+ * The store was migrated by a newer Gatehouse: it records a migration this build does not have, so the schema may
+ * differ from what this build reads and writes. Refused rather than half-working (the operator upgrades instead).
+ */
+export class UnknownMigrationError extends Error {
+  override name = 'UnknownMigrationError';
+  constructor(readonly unknown: readonly string[]) {
+    super(
+      `this store was migrated by a newer Gatehouse (unknown ${unknown.length === 1 ? 'migration' : 'migrations'} ${unknown.join(', ')}); ` +
+        `upgrade Gatehouse to at least the version that added ${unknown.at(-1)}`,
+    );
+  }
+}
+
+/** The migrations recorded as applied in this database, in order; none before the first migration ran. */
+export async function recordedMigrations(db: Kysely<any>): Promise<string[]> {
+  const exists = isSqlite(db)
+    ? sql<{ found: number }>`select count(*) as found from sqlite_master where type = 'table' and name = ${MIGRATION_TABLE}`
+    : sql<{ found: number }>`select count(*)::int as found from pg_catalog.pg_class where oid = to_regclass(${MIGRATION_TABLE})`;
+  if (Number((await exists.execute(db)).rows[0]?.found) === 0) return [];
+  const rows = await db.selectFrom(MIGRATION_TABLE).select('name').orderBy('name').execute();
+  return rows.map((row: { name: string }) => row.name);
+}
+
+/** The schema version of a store: the latest migration applied to it, or null for a database never migrated. */
+export async function schemaVersion(db: Kysely<any>): Promise<string | null> {
+  return (await recordedMigrations(db)).at(-1) ?? null;
+}
+
+async function refuseUnknownMigrations(db: Kysely<any>): Promise<void> {
+  const known = new Set(MIGRATION_NAMES);
+  const unknown = (await recordedMigrations(db)).filter((name) => !known.has(name));
+  if (unknown.length > 0) throw new UnknownMigrationError(unknown);
+}
+
 /**
  * Applies what is missing; returns the names of the migrations applied now. `upTo` stops at that migration (for
- * the tests of a migration, which need the schema as it was before it).
+ * the tests of a migration, which need the schema as it was before it). A store that a newer Gatehouse migrated is
+ * refused with UnknownMigrationError, before anything is written (Kysely's own "corrupted migrations" would say
+ * neither what happened nor what to do).
  */
 export async function migrateToLatest(db: Kysely<any>, upTo?: string): Promise<string[]> {
-  const migrator = new Migrator({ db, provider, migrationTableName: 'gatehouse_migrations', migrationLockTableName: 'gatehouse_migrations_lock' });
+  await refuseUnknownMigrations(db);
+  const migrator = new Migrator({ db, provider, migrationTableName: MIGRATION_TABLE, migrationLockTableName: 'gatehouse_migrations_lock' });
   const { error, results } = upTo === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(upTo);
-  if (error) throw error instanceof Error ? error : new Error(String(error));
+  if (error) {
+    // On PostgreSQL a newer Gatehouse may have migrated between the check and the migrator's lock.
+    await refuseUnknownMigrations(db);
+    throw error instanceof Error ? error : new Error(String(error));
+  }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

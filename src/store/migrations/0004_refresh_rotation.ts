@@ -1,7 +1,8 @@
-import { SqliteAdapter, sql, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { isSqlite } from './dialect.js';
 
 export async function up(db: Kysely<any>): Promise<void> {
-  const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+  const sqlite = isSqlite(db);
   // What a family's refresh tokens stand for moves onto the grant (it was copied into every rotation), with the
   // family's live token and its last rotation, which decide between rotation, retry and reuse.
   for (const [name, type] of [
