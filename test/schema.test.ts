@@ -66,7 +66,15 @@ const EXPECTED: ExpectedSchema = {
 };
 
 /** The types the two databases report, by what schema.ts says of them. */
-const KINDS: Record<string, string> = { text: 'text', integer: 'integer', int4: 'integer', bigint: 'bigint', int8: 'bigint', blob: 'bytes', bytea: 'bytes' };
+const KINDS: Record<string, string> = {
+  text: 'text',
+  integer: 'integer',
+  int4: 'integer',
+  bigint: 'bigint',
+  int8: 'bigint',
+  blob: 'bytes',
+  bytea: 'bytes',
+};
 
 /** Kysely's own bookkeeping, which schema.ts does not describe. */
 const MIGRATION_TABLES = new Set(['gatehouse_migrations', 'gatehouse_migrations_lock']);
@@ -78,10 +86,11 @@ async function actualSchema(store: Store): Promise<Record<string, Record<string,
     if (MIGRATION_TABLES.has(table.name)) continue;
     // SQLite lets a primary key other than INTEGER hold NULL unless it says NOT NULL (a legacy quirk, see "CREATE
     // TABLE" in its documentation) and reports it nullable; our writes never store one, so it counts as not null.
-    const primaryKey =
-      store.dialect === 'sqlite'
-        ? new Set((await sql<{ name: string }>`select name from pragma_table_info(${table.name}) where pk > 0`.execute(store.db)).rows.map((r) => r.name))
-        : new Set<string>();
+    const primaryKey = new Set<string>();
+    if (store.dialect === 'sqlite') {
+      const key = await sql<{ name: string }>`select name from pragma_table_info(${table.name}) where pk > 0`.execute(store.db);
+      for (const row of key.rows) primaryKey.add(row.name);
+    }
     schema[table.name] = Object.fromEntries(
       table.columns.map((column) => {
         const kind = KINDS[column.dataType.toLowerCase()] ?? column.dataType;
@@ -91,6 +100,90 @@ async function actualSchema(store: Store): Promise<Record<string, Record<string,
   }
   return schema;
 }
+
+/** Non-partial indexes (primary keys and unique constraints included), each as its columns in order. */
+async function indexedColumns(store: Store): Promise<{ table: string; index: string; columns: string[] }[]> {
+  const rows =
+    store.dialect === 'sqlite'
+      ? await sql<{ table: string; index: string; column: string }>`
+          select m.name as "table", l.name as "index", i.name as "column"
+          from sqlite_master m, pragma_index_list(m.name) l, pragma_index_xinfo(l.name) i
+          where m.type = 'table' and l.partial = 0 and i.key = 1 order by m.name, l.name, i.seqno`.execute(store.db)
+      : await sql<{ table: string; index: string; column: string }>`
+          select t.relname as "table", c.relname as "index", a.attname as "column"
+          from pg_index x
+          join pg_class c on c.oid = x.indexrelid
+          join pg_class t on t.oid = x.indrelid
+          join pg_namespace n on n.oid = t.relnamespace
+          cross join lateral unnest(x.indkey::int2[]) with ordinality as k(attnum, position)
+          join pg_attribute a on a.attrelid = t.oid and a.attnum = k.attnum
+          where n.nspname = current_schema() and x.indpred is null
+          order by t.relname, c.relname, k.position`.execute(store.db);
+  const indexes = new Map<string, { table: string; index: string; columns: string[] }>();
+  for (const row of rows.rows) {
+    const key = `${row.table}.${row.index}`;
+    if (!indexes.has(key)) indexes.set(key, { table: row.table, index: row.index, columns: [] });
+    indexes.get(key)!.columns.push(row.column);
+  }
+  return [...indexes.values()];
+}
+
+type IndexUse = {
+  [T in keyof Database]: readonly [table: T, columns: readonly (keyof Database[T] & string)[], serves: string];
+}[keyof Database];
+
+/** Every purge (purgeInBatches and the grant purge) and hot lookup, with the columns an index must start with. */
+const INDEX_USES: readonly IndexUse[] = [
+  // Purges: each finds what has expired through an index on what it filters by, then deletes by primary key.
+  ['revoked_tokens', ['expires_at'], 'revocations purge'],
+  ['authorization_codes', ['expires_at'], 'codes purge'],
+  ['grant_access_tokens', ['expires_at'], 'access-token records purge'],
+  ['refresh_tokens', ['expires_at'], 'refresh tokens purge'],
+  ['interactions', ['expires_at'], 'answered interactions purge'],
+  ['sessions', ['expires_at'], 'sessions purge: expired'],
+  ['sessions', ['last_seen_at'], 'sessions purge: idle'],
+  ['sessions', ['revoked_at'], 'sessions purge: signed out'],
+  ['login_throttle', ['window_start'], 'sign-up counters purge'],
+  ['sign_in_delays', ['last_failure_ms'], 'sign-in delays purge'],
+  ['sign_in_devices', ['expires_at'], 'device cookies purge'],
+  ['audit_events', ['at'], 'audit retention purge'],
+  ['grants', ['id'], 'grant purge: walks the grants by key'],
+  ['refresh_tokens', ['grant_id'], 'grant purge: does a refresh token name it'],
+  ['grant_access_tokens', ['grant_id'], 'grant purge: does an access-token record name it'],
+  ['authorization_codes', ['grant_id'], 'grant purge: does a code name it'],
+  // Token endpoint.
+  ['clients', ['client_id'], 'client authentication'],
+  ['authorization_codes', ['code_hash'], 'code redemption'],
+  ['refresh_tokens', ['token_hash'], 'refresh, revocation and introspection of a refresh token'],
+  ['grants', ['id'], 'a refresh token\'s family'],
+  // Introspection, revocation and access-token checks.
+  ['revoked_tokens', ['jti'], 'is this access token revoked'],
+  ['grant_access_tokens', ['jti'], 'was its grant revoked'],
+  // Sessions.
+  ['sessions', ['token_hash'], 'the session cookie'],
+  ['sessions', ['id'], 'a session by sid'],
+  ['sessions', ['user_id'], 'a user\'s sessions, and ending them'],
+  // Consents and what withdrawing one or disabling a user or client ends.
+  ['consents', ['user_id', 'client_id', 'audience'], 'the consent for a request'],
+  ['consents', ['user_id'], 'a user\'s consents'],
+  ['grants', ['user_id', 'client_id'], 'withdrawing a consent ends its grants'],
+  ['grants', ['user_id'], 'disabling a user ends their grants'],
+  ['grants', ['client_id'], 'revoking a client ends its grants'],
+  ['authorization_codes', ['user_id', 'client_id'], 'withdrawing a consent voids unredeemed codes'],
+  // Sign-in.
+  ['users', ['username'], 'sign-in by username'],
+  ['users', ['id'], 'a user by id'],
+  ['interactions', ['id'], 'was this interaction answered'],
+  ['sign_in_delays', ['key'], 'the delay of an account or address'],
+  ['sign_in_devices', ['token_hash'], 'the device cookie'],
+  ['login_throttle', ['key'], 'the sign-up counter of an address'],
+  // Looked up by key on every request that needs them (cached, but filled from these).
+  ['apis', ['identifier'], 'the resource indicator'],
+  ['roles', ['name'], 'a client\'s roles'],
+  ['signing_keys', ['kid'], 'a signing key'],
+  ['page_keys', ['name'], 'a page key'],
+  ['audit_events', ['id'], 'the audit log, newest first, by page'],
+];
 
 for (const backend of backends()) {
   describe(`the store's schema (${backend.name})`, () => {
@@ -109,5 +202,15 @@ for (const backend of backends()) {
       assert.deepEqual(Object.keys(actual).sort(), Object.keys(EXPECTED).sort(), 'the tables');
       for (const [table, columns] of Object.entries(EXPECTED)) assert.deepEqual(actual[table], { ...columns }, `the columns of ${table}`);
     });
+
+    test('every purge and hot lookup has an index that starts with the columns it filters by', async () => {
+      const indexes = await indexedColumns(store);
+      const missing = INDEX_USES.filter(([table, columns]) =>
+        !indexes.some((index) => index.table === table && sameSet(index.columns.slice(0, columns.length), columns)),
+      );
+      assert.deepEqual(missing.map(([table, columns, serves]) => `${table} (${columns.join(', ')}): ${serves}`), []);
+    });
   });
 }
+
+const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((item) => b.includes(item));

@@ -11,6 +11,7 @@ import * as m0009 from './migrations/0009_consent_audience.js';
 import * as m0010 from './migrations/0010_page_keys.js';
 import * as m0011 from './migrations/0011_session_idle_and_family_lifetime.js';
 import * as m0012 from './migrations/0012_sign_in_delays.js';
+import * as m0013 from './migrations/0013_indexes_and_foreign_keys.js';
 
 /**
  * Schema migrations, one file each under migrations/, kept in code so that the compiled package carries them. Types
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '0010_page_keys': m0010,
   '0011_session_idle_and_family_lifetime': m0011,
   '0012_sign_in_delays': m0012,
+  '0013_indexes_and_foreign_keys': m0013,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -46,10 +48,8 @@ const MIGRATION_TABLE = 'gatehouse_migrations';
 export class UnknownMigrationError extends Error {
   override name = 'UnknownMigrationError';
   constructor(readonly unknown: readonly string[]) {
-    super(
-      `this store was migrated by a newer Gatehouse (unknown ${unknown.length === 1 ? 'migration' : 'migrations'} ${unknown.join(', ')}); ` +
-        `upgrade Gatehouse to at least the version that added ${unknown.at(-1)}`,
-    );
+    const names = `${unknown.length === 1 ? 'migration' : 'migrations'} ${unknown.join(', ')}`;
+    super(`this store was migrated by a newer Gatehouse (unknown ${names}); upgrade Gatehouse to a version that has ${unknown.at(-1)}`);
   }
 }
 
