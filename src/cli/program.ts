@@ -189,7 +189,7 @@ export function buildProgram(io: Io): Command {
         const { dialect } = gatehouse.store;
         // The schema version is the latest migration recorded in the database (which a deployment can compare).
         const version = await schemaVersion(gatehouse.store.db);
-        const done = applied.length ? `Applied: ${applied.join(', ')}` : 'The schema is up to date.';
+        const done = applied.length ? `Applied: ${applied.join(', ')}.` : 'The schema is up to date.';
         const json = JSON.stringify({ applied, dialect, schemaVersion: version });
         io.stdout(options.json ? `${json}\n` : `${done} Schema version ${version} (${dialect})\n`);
       } finally {
