@@ -42,12 +42,13 @@ for (const backend of backends()) {
       for (const step of cleanup.reverse()) await step();
     });
 
-    test('migrate --json reports the applied migrations and the dialect, then that none is left', async () => {
+    test('migrate --json reports the applied migrations, the dialect and the schema version, then that none is left', async () => {
       const first = await gatehouseJson(env, 'migrate');
       assert.equal(first.dialect, backend.name);
       assert.equal(first.applied[0], '0001_core');
       assert.ok(first.applied.every((name: string) => /^\d{4}_\w+$/.test(name)), first.applied.join());
-      assert.deepEqual(await gatehouseJson(env, 'migrate'), { applied: [], dialect: backend.name });
+      assert.equal(first.schemaVersion, first.applied.at(-1));
+      assert.deepEqual(await gatehouseJson(env, 'migrate'), { applied: [], dialect: backend.name, schemaVersion: first.schemaVersion });
     });
 
     test('roles create and list --json', async () => {

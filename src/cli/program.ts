@@ -4,6 +4,7 @@ import { checkRevocable, ManagementError, type ClientView, type UserView } from 
 import { loadConfig, type Config } from '../config.js';
 import { createGatehouse, type Gatehouse, type PurgeReport } from '../gatehouse.js';
 import { isSigningAlgorithm, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/key-store.js';
+import { schemaVersion } from '../store/migrations.js';
 import { serve } from './serve-command.js';
 
 interface Output {
@@ -185,8 +186,12 @@ export function buildProgram(io: Io): Command {
       try {
         const applied = await gatehouse.store.migrate();
         await gatehouse.prepareKeys();
-        const text = applied.length ? `Applied: ${applied.join(', ')}` : 'The schema is up to date.';
-        io.stdout(options.json ? JSON.stringify({ applied, dialect: gatehouse.store.dialect }) + '\n' : `${text} (${gatehouse.store.dialect})\n`);
+        const { dialect } = gatehouse.store;
+        // The schema version is the latest migration recorded in the database (which a deployment can compare).
+        const version = await schemaVersion(gatehouse.store.db);
+        const done = applied.length ? `Applied: ${applied.join(', ')}.` : 'The schema is up to date.';
+        const json = JSON.stringify({ applied, dialect, schemaVersion: version });
+        io.stdout(options.json ? `${json}\n` : `${done} Schema version ${version} (${dialect})\n`);
       } finally {
         await gatehouse.close();
       }
