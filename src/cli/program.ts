@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { cliActor } from '../admin/audit-log.js';
 import { checkRevocable, ManagementError, type ClientView, type UserView } from '../admin/management.js';
 import { loadConfig, type Config } from '../config.js';
 import { createGatehouse, type Gatehouse, type PurgeReport } from '../gatehouse.js';
 import { isSigningAlgorithm, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/key-store.js';
+import { packageRoot } from '../pages/package-root.js';
 import { serve } from './serve-command.js';
 
 interface Output {
@@ -135,10 +138,14 @@ const INTROSPECTION_HELP = "a resource server: may introspect any client's acces
 const secretNotice = (secret: string) =>
   `client_secret: ${secret}\n\nStore the secret now: it is shown only this once and Gatehouse keeps only its hash.`;
 
+/** The version in Gatehouse's own package.json, wherever the package is installed. */
+const packageVersion = (): string => (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+
 /** The `gatehouse` command line (DESIGN §2). Every command works on the store named by the environment. */
 export function buildProgram(io: Io): Command {
   const program = new Command('gatehouse')
     .description('Gatehouse: an OAuth 2.1 / OpenID Connect authorization server')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
