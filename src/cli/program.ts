@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '../config.js';
 import { createGatehouse, type Gatehouse, type PurgeReport } from '../gatehouse.js';
 import { isSigningAlgorithm, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/key-store.js';
 import { packageRoot } from '../pages/package-root.js';
+import { readNewPassword, type PasswordOptions } from './password-input.js';
 import { serve } from './serve-command.js';
 
 interface Output {
@@ -29,8 +30,12 @@ export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   env: Record<string, string | undefined>;
+  /** All of stdin as text (`--password-stdin`). */
+  readStdin: () => Promise<string>;
   /** Asks the person at the terminal; absent when stdin is not a terminal. */
   confirm?: (question: string) => Promise<boolean>;
+  /** Asks the person at the terminal for a secret, not echoed; absent when stdin is not a terminal. */
+  readSecret?: (question: string) => Promise<string>;
 }
 
 /** A destructive command that was not confirmed; exits 1 with this message. */
@@ -97,6 +102,13 @@ function describePurge({ deleted, sqlite }: PurgeReport): string {
     );
   }
   return lines.join('\n');
+}
+
+interface NewUserOptions extends PasswordOptions {
+  username: string;
+  email?: string;
+  name?: string;
+  admin?: boolean;
 }
 
 /** The settings `clients create` and `clients update` share, as commander parses them. */
@@ -370,15 +382,18 @@ export function buildProgram(io: Io): Command {
     .command('create')
     .description('create a user')
     .requiredOption('--username <name>', 'sign-in name (case-insensitive)')
-    .requiredOption('--password <password>', '8-1024 characters; not a common password, nor the username')
+    .option('--password-stdin', 'read the password from stdin (without it, it is asked at the terminal)')
+    // Hidden and warned about: kept only so that old scripts go on working.
+    .addOption(new Option('--password <password>', 'deprecated: visible in the process list; use --password-stdin').hideHelp())
     .option('--email <email>', 'email address (taken as verified)')
     .option('--name <name>', 'display name')
     .option('--admin', 'give the user the admin role (scope gatehouse:admin)')
     .addOption(jsonOption())
-    .action(withGatehouse(async (gatehouse, options: { username: string; password: string; email?: string; name?: string; admin?: boolean }) => {
+    .addHelpText('after', '\nThe password: 8-1024 characters; not a common password, nor the username.')
+    .action(withGatehouse(async (gatehouse, options: NewUserOptions) => {
       const user = await gatehouse.management.createUser({
         username: options.username,
-        password: options.password,
+        password: await readNewPassword(options, io),
         ...(options.email ? { email: options.email, emailVerified: true } : {}),
         ...(options.name ? { name: options.name } : {}),
         ...(options.admin ? { roles: [await gatehouse.management.ensureAdminRole()] } : {}),
