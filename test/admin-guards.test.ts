@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ClientView, UserView } from '../src/admin/management.js';
 import { backends } from './helpers/backends.js';
-import { gatehouse, gatehouseJson, gatehouseJsonWithStdin, onTerminal } from './helpers/cli.js';
+import { gatehouse, gatehouseJson, gatehouseJsonWithStdin, onTerminal, STORE_LINE } from './helpers/cli.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { adminApi, adminMachine, assertAdminError, expectOk, type AdminApi } from './helpers/admin.js';
 
@@ -59,7 +59,8 @@ for (const backend of backends()) {
         const result = await gatehouse(server.env, 'clients', 'revoke', clientId, '--yes', '--json');
         assert.equal(result.code, 1);
         assert.equal(result.stdout, '');
-        assert.match(result.stderr, /^gatehouse: "gatehouse-\w+" is a built-in client of this server and cannot be revoked\n$/);
+        const refusal = /^gatehouse: "gatehouse-\w+" is a built-in client of this server and cannot be revoked\n$/;
+        assert.match(result.stderr.replace(STORE_LINE, ''), refusal, 'the store line, then the reason');
         assert.equal((await gatehouseJson<ClientView>(server.env, 'clients', 'get', clientId)).status, 'active');
       }
     });

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCli, type Io } from '../../src/cli/program.js';
 import type { Backend } from './backends.js';
 import { createPostgresDatabase } from './server.js';
 
@@ -52,6 +53,26 @@ export function gatehouseWithStdin(env: Record<string, string>, stdin: string | 
     });
   });
 }
+
+/**
+ * Runs `gatehouse ARGS…` in this process, through the same runCli as the bin, with `io` in place of a terminal (e.g. a
+ * scripted readSecret): for setting up what a test looks at without a node start per command, and for the Io seam.
+ */
+export async function gatehouseInProcess(env: Record<string, string>, args: string[], io: Partial<Io> = {}): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    env,
+    readStdin: () => Promise.resolve(''),
+    ...io,
+  });
+  return { code, stdout, stderr };
+}
+
+/** The line every command that opens the store starts its stderr with (src/cli/program.ts). */
+export const STORE_LINE = /^gatehouse: store (sqlite|postgresql) [^\n]+, issuer [^\n]+\n/;
 
 /** Runs a `--json` command that must succeed, and parses its whole stdout as one JSON document. */
 export function gatehouseJson<T = any>(env: Record<string, string>, ...args: string[]): Promise<T> {
