@@ -2,33 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ClientView, UserView } from '../src/admin/management.js';
 import { backends } from './helpers/backends.js';
-import { spawn } from 'node:child_process';
-import { CLI, gatehouse, gatehouseJson, isolatedEnv } from './helpers/cli.js';
+import { gatehouse, gatehouseJson, gatehouseJsonWithStdin, onTerminal, STORE_LINE } from './helpers/cli.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { adminApi, adminMachine, assertAdminError, expectOk, type AdminApi } from './helpers/admin.js';
 
 const PASSWORD = 'staple battery horse';
 const BUILTIN_CLIENTS = ['gatehouse-console', 'gatehouse-playground'];
-
-/**
- * Runs `gatehouse ARGS…` with a real terminal as stdin (util-linux `script` allocates a pseudo-terminal), types
- * `answer` and a newline, and collects what the terminal showed and the exit code.
- */
-function onTerminal(env: Record<string, string>, answer: string, ...args: string[]): Promise<{ code: number | null; shown: string }> {
-  return new Promise((resolve, reject) => {
-    const command = [process.execPath, CLI, ...args].map((word) => `'${word}'`).join(' ');
-    const child = spawn('script', ['-qec', command, '/dev/null'], { env: isolatedEnv(env), stdio: ['pipe', 'pipe', 'inherit'] });
-    let shown = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (shown += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, shown });
-    });
-    child.stdin.end(`${answer}\n`);
-  });
-}
 
 /** Issue 9 item 17: the foot-guns that break a Gatehouse for good, by any path. */
 for (const backend of backends()) {
@@ -80,7 +59,8 @@ for (const backend of backends()) {
         const result = await gatehouse(server.env, 'clients', 'revoke', clientId, '--yes', '--json');
         assert.equal(result.code, 1);
         assert.equal(result.stdout, '');
-        assert.match(result.stderr, /^gatehouse: "gatehouse-\w+" is a built-in client of this server and cannot be revoked\n$/);
+        const refusal = /^gatehouse: "gatehouse-\w+" is a built-in client of this server and cannot be revoked\n$/;
+        assert.match(result.stderr.replace(STORE_LINE, ''), refusal, 'the store line, then the reason');
         assert.equal((await gatehouseJson<ClientView>(server.env, 'clients', 'get', clientId)).status, 'active');
       }
     });
@@ -88,7 +68,8 @@ for (const backend of backends()) {
     test('destructive CLI commands run without a terminal and without --yes: exit 1 "add --yes", nothing changed', async () => {
       const machine = await server.createClient({ name: 'Batch job' });
       const keysBefore = await gatehouseJson<{ kid: string; status: string }[]>(server.env, 'keys', 'list');
-      const user = await gatehouseJson<UserView>(server.env, 'users', 'create', '--username', 'erin', '--password', PASSWORD);
+      const args = ['users', 'create', '--username', 'erin', '--password-stdin'];
+      const user = await gatehouseJsonWithStdin<UserView>(server.env, PASSWORD, ...args);
       for (const args of [
         ['clients', 'revoke', machine.clientId],
         ['clients', 'rotate-secret', machine.clientId],
@@ -108,12 +89,12 @@ for (const backend of backends()) {
 
     test('on a terminal, clients revoke asks first: "n" changes nothing, "y" revokes', async () => {
       const machine = await server.createClient({ name: 'Nightly export' });
-      const declined = await onTerminal(server.env, 'n', 'clients', 'revoke', machine.clientId);
+      const declined = await onTerminal(server.env, [['[y/N] ', 'n']], 'clients', 'revoke', machine.clientId);
       assert.equal(declined.code, 1, declined.shown);
       assert.ok(declined.shown.includes(`Revoke app client ${machine.clientId} ("Nightly export") for good?`), declined.shown);
       assert.ok(declined.shown.includes('[y/N]') && declined.shown.includes('gatehouse: Nothing changed.'), declined.shown);
       assert.equal((await gatehouseJson<ClientView>(server.env, 'clients', 'get', machine.clientId)).status, 'active');
-      const confirmed = await onTerminal(server.env, 'y', 'clients', 'revoke', machine.clientId);
+      const confirmed = await onTerminal(server.env, [['[y/N] ', 'y']], 'clients', 'revoke', machine.clientId);
       assert.equal(confirmed.code, 0, confirmed.shown);
       assert.ok(confirmed.shown.includes(`Revoked app client ${machine.clientId}`), confirmed.shown);
       assert.equal((await gatehouseJson<ClientView>(server.env, 'clients', 'get', machine.clientId)).status, 'revoked');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
@@ -29,6 +29,18 @@ async function requestToken(baseUrl: string, clientId: string, clientSecret: str
 
 const within = (actual: number | null, expected: number, slack = 3) =>
   assert.ok(actual !== null && Math.abs(actual - expected) <= slack, `${actual} is not within ${slack} s of ${expected}`);
+
+describe('CLI --version', () => {
+  test('--version and -V print the version in package.json, without opening a store', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    assert.match(version, /^\d+\.\d+\.\d+/);
+    // A data dir that cannot be created: the version must not depend on a store.
+    const env = { GATEHOUSE_DATA_DIR: '/proc/no-such-gatehouse-dir' };
+    for (const flag of ['--version', '-V']) {
+      assert.deepEqual(await gatehouse(env, flag), { code: 0, stdout: `${version}\n`, stderr: '' }, flag);
+    }
+  });
+});
 
 for (const backend of backends()) {
   describe(`CLI --json output and errors (${backend.name})`, () => {
@@ -86,7 +98,7 @@ for (const backend of backends()) {
     });
 
     test('clients create, list and get --json; the secret is printed once', async () => {
-      client = await gatehouseJson(env, 'clients', 'create', '--name', 'Billing', '--roles', 'reader', '--scope', 'extra:write');
+      client = await gatehouseJson(env, 'clients', 'create', '--name', 'Billing', '--roles', 'reader', '--scopes', 'extra:write');
       assert.match(client.client_id, /^[0-9a-f-]{36}$/);
       assert.match(client.client_secret, CLIENT_SECRET);
       hasClientFields(client);

@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import { loadConfig } from '../src/config.js';
 import { openStore, storeOptionsOf } from '../src/store/database.js';
 import { backends } from './helpers/backends.js';
-import { freshStoreEnv, gatehouse } from './helpers/cli.js';
+import { freshStoreEnv, gatehouse, STORE_LINE } from './helpers/cli.js';
 
 const modeOf = async (path: string) => (await stat(path)).mode & 0o777;
 
@@ -66,7 +66,9 @@ for (const backend of backends()) {
       await chmod(join(dataDir, 'master.key'), 0o644);
       const result = await gatehouse(env, 'roles', 'list');
       assert.equal(result.code, 0, `does not refuse (stderr: ${result.stderr})`);
-      const warnings = result.stderr.trim().split('\n').map((line) => JSON.parse(line) as { level: number; msg: string });
+      assert.match(result.stderr, STORE_LINE);
+      const logLines = result.stderr.replace(STORE_LINE, '').trim().split('\n');
+      const warnings = logLines.map((line) => JSON.parse(line) as { level: number; msg: string });
       const messages = warnings.map((warning) => warning.msg);
       assert.ok(warnings.every((warning) => warning.level === 40), result.stderr);
       assert.ok(messages.includes(`the data directory ${dataDir} has mode 0755, open to its group or to others: run chmod 0700 ${dataDir}`), result.stderr);

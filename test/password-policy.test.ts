@@ -6,7 +6,7 @@ import type { UserView } from '../src/admin/management.js';
 import { adminApi, adminMachine, assertAdminError, expectOk, type AdminApi } from './helpers/admin.js';
 import { backends } from './helpers/backends.js';
 import { TestBrowser, hiddenFields } from './helpers/browser.js';
-import { gatehouse, gatehouseJson } from './helpers/cli.js';
+import { gatehouseJsonWithStdin, gatehouseWithStdin, STORE_LINE } from './helpers/cli.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const STRONG = 'Tq8#vLm2!pZr5wXe';
@@ -101,14 +101,16 @@ for (const backend of backends()) {
     test('CLI users create: a refused password is one line on stderr and exit 1, and no user is stored', async () => {
       for (const [index, { rule, password, message }] of REFUSED.entries()) {
         const username = `cliuser${index}`;
-        const result = await gatehouse(server.env, 'users', 'create', '--username', username, '--password', password(username), '--json');
+        const args = ['users', 'create', '--username', username, '--password-stdin', '--json'];
+        const result = await gatehouseWithStdin(server.env, `${password(username)}\n`, ...args);
         assert.equal(result.code, 1, `${rule}: ${result.stderr}`);
         assert.equal(result.stdout, '', rule);
-        assert.match(result.stderr, /^gatehouse: [^\n]+\n$/, 'one line');
+        assert.match(result.stderr.replace(STORE_LINE, ''), /^gatehouse: [^\n]+\n$/, 'one line after the store line');
         assert.match(result.stderr, message, rule);
         assert.equal(await storedUser(username), undefined, rule);
       }
-      const user = await gatehouseJson<UserView>(server.env, 'users', 'create', '--username', 'clistrong', '--password', STRONG);
+      const args = ['users', 'create', '--username', 'clistrong', '--password-stdin'];
+      const user = await gatehouseJsonWithStdin<UserView>(server.env, STRONG, ...args);
       assert.equal(user.username, 'clistrong');
       assert.ok(await storedUser('clistrong'));
     });

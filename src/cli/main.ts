@@ -4,13 +4,17 @@
 // memory under 100 MB. `npm start` passes the same flag.
 import { askOnTerminal } from './confirm.js';
 import { runCli } from './program.js';
+import { readAllStdin, terminalSecrets } from './secret-prompt.js';
 
+const secrets = process.stdin.isTTY ? terminalSecrets() : undefined;
 const code = await runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   env: process.env,
-  // Destructive commands ask only a person at a terminal; a script must say --yes.
-  ...(process.stdin.isTTY ? { confirm: askOnTerminal } : {}),
-});
+  readStdin: readAllStdin,
+  // Destructive commands and password prompts ask only a person at a terminal; a script must say --yes and give
+  // passwords with --password-stdin.
+  ...(secrets ? { confirm: askOnTerminal, readSecret: secrets.readSecret } : {}),
+}).finally(() => secrets?.close());
 // exitCode, not exit(): `serve` resolves while its server keeps the process alive.
 process.exitCode = code;

@@ -1,11 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { cliActor } from '../admin/audit-log.js';
 import { checkRevocable, ManagementError, type ClientView, type UserView } from '../admin/management.js';
 import { loadConfig, type Config } from '../config.js';
 import { createGatehouse, type Gatehouse, type PurgeReport } from '../gatehouse.js';
 import { isSigningAlgorithm, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/key-store.js';
+import { packageRoot } from '../pages/package-root.js';
+import { describeStore } from '../store/location.js';
 import { schemaVersion } from '../store/migrations.js';
+import { readNewPassword, type PasswordOptions } from './password-input.js';
 import { serve } from './serve-command.js';
+import { table } from './table.js';
 
 interface Output {
   json: boolean;
@@ -27,8 +33,12 @@ export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   env: Record<string, string | undefined>;
+  /** All of stdin as text (`--password-stdin`). */
+  readStdin: () => Promise<string>;
   /** Asks the person at the terminal; absent when stdin is not a terminal. */
   confirm?: (question: string) => Promise<boolean>;
+  /** Asks the person at the terminal for a secret, not echoed; absent when stdin is not a terminal. */
+  readSecret?: (question: string) => Promise<string>;
 }
 
 /** A destructive command that was not confirmed; exits 1 with this message. */
@@ -97,11 +107,20 @@ function describePurge({ deleted, sqlite }: PurgeReport): string {
   return lines.join('\n');
 }
 
+interface NewUserOptions extends PasswordOptions {
+  username: string;
+  email?: string;
+  name?: string;
+  admin?: boolean;
+}
+
 /** The settings `clients create` and `clients update` share, as commander parses them. */
 interface ClientOptions {
   name?: string;
   description?: string;
   roles?: string[];
+  scopes?: string[];
+  /** The old name of --scopes, still accepted. */
   scope?: string[];
   redirectUris?: string[];
   postLogoutRedirectUris?: string[];
@@ -120,37 +139,58 @@ interface NewClientOptions extends ClientOptions {
  * The client fields `clients create` and `clients update` share, as the management layer takes them: what is not
  * given is left out.
  */
-const clientChangesOf = (options: ClientOptions) => ({
-  ...(options.name === undefined ? {} : { name: options.name }),
-  ...(options.description === undefined ? {} : { description: options.description }),
-  ...(options.roles ? { roles: options.roles } : {}),
-  ...(options.scope ? { scopes: options.scope } : {}),
-  ...(options.redirectUris ? { redirectUris: options.redirectUris } : {}),
-  ...(options.postLogoutRedirectUris ? { postLogoutRedirectUris: options.postLogoutRedirectUris } : {}),
-  ...(options.accessTokenTtl === undefined ? {} : { accessTokenTtl: options.accessTokenTtl }),
-  ...(options.introspection === undefined ? {} : { introspection: options.introspection }),
-});
+function clientChangesOf(options: ClientOptions) {
+  if (options.scopes && options.scope) throw new ManagementError('--scope is the old name of --scopes: give the scopes once');
+  const scopes = options.scopes ?? options.scope;
+  return {
+    ...(options.name === undefined ? {} : { name: options.name }),
+    ...(options.description === undefined ? {} : { description: options.description }),
+    ...(options.roles ? { roles: options.roles } : {}),
+    ...(scopes ? { scopes } : {}),
+    ...(options.redirectUris ? { redirectUris: options.redirectUris } : {}),
+    ...(options.postLogoutRedirectUris ? { postLogoutRedirectUris: options.postLogoutRedirectUris } : {}),
+    ...(options.accessTokenTtl === undefined ? {} : { accessTokenTtl: options.accessTokenTtl }),
+    ...(options.introspection === undefined ? {} : { introspection: options.introspection }),
+  };
+}
+
+/** `--scope`, the name `clients create/update` gave --scopes before every command said --scopes: hidden, still taken. */
+const oldScopeOption = () => new Option('--scope <"a b">', 'old name of --scopes').argParser(words).hideHelp();
 
 const INTROSPECTION_HELP = "a resource server: may introspect any client's access tokens (RFC 7662 §4); without it only its own";
 
 const secretNotice = (secret: string) =>
   `client_secret: ${secret}\n\nStore the secret now: it is shown only this once and Gatehouse keeps only its hash.`;
 
+/** The version in Gatehouse's own package.json, wherever the package is installed. */
+const packageVersion = (): string => (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+
 /** The `gatehouse` command line (DESIGN §2). Every command works on the store named by the environment. */
 export function buildProgram(io: Io): Command {
   const program = new Command('gatehouse')
     .description('Gatehouse: an OAuth 2.1 / OpenID Connect authorization server')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
 
   const config = (overrides: Record<string, string> = {}): Config => loadConfig({ ...io.env, ...overrides });
+  /**
+   * The settings of a command that opens the store, said first on stderr (stdout stays the result, --json or not):
+   * a command run from another directory or shell must not silently work on another ./data, nor print URLs of
+   * another issuer.
+   */
+  const announcedConfig = (): Config => {
+    const settings = config();
+    io.stderr(`gatehouse: store ${describeStore(settings)}, issuer ${settings.issuer}\n`);
+    return settings;
+  };
   /** Runs `work` against an open store and prints its result as JSON or as text. */
   const withGatehouse =
     <A extends unknown[]>(work: (gatehouse: Gatehouse, ...args: A) => Promise<CommandResult>) =>
     async (...args: A) => {
       const options = args.at(-2) as Output;
-      const gatehouse = await createGatehouse(config());
+      const gatehouse = await createGatehouse(announcedConfig());
       try {
         const result = await work(gatehouse, ...args);
         if (result.audit) await gatehouse.audit.record(cliActor(), result.audit.action, result.audit.target, result.audit.details);
@@ -182,7 +222,7 @@ export function buildProgram(io: Io): Command {
     .description('bring the database schema up to date')
     .addOption(jsonOption())
     .action(async (options: Output) => {
-      const gatehouse = await createGatehouse(config(), { migrate: false });
+      const gatehouse = await createGatehouse(announcedConfig(), { migrate: false });
       try {
         const applied = await gatehouse.store.migrate();
         await gatehouse.prepareKeys();
@@ -215,7 +255,8 @@ export function buildProgram(io: Io): Command {
     .requiredOption('--name <name>', 'display name')
     .option('--description <text>', 'what the client is for')
     .option('--roles <r1,r2>', 'roles whose scopes the client may request', list)
-    .option('--scope <"a b">', 'scopes given directly, beside those of the roles', words)
+    .option('--scopes <"a b">', 'scopes given directly, beside those of the roles', words)
+    .addOption(oldScopeOption())
     .option('--grant-types <g1,g2>', 'allowed grants (default: client_credentials; public: authorization_code,refresh_token)', list)
     .option('--redirect-uris <u1,u2>', 'allowed redirect URIs', list)
     .option('--post-logout-redirect-uris <u1,u2>', 'allowed post_logout_redirect_uri values', list)
@@ -250,7 +291,8 @@ export function buildProgram(io: Io): Command {
     .option('--name <name>', 'display name')
     .option('--description <text>', 'what the client is for')
     .option('--roles <r1,r2>', 'roles whose scopes the client may request (replaces the list)', list)
-    .option('--scope <"a b">', 'scopes given directly, beside those of the roles (replaces them)', words)
+    .option('--scopes <"a b">', 'scopes given directly, beside those of the roles (replaces them)', words)
+    .addOption(oldScopeOption())
     .option('--redirect-uris <u1,u2>', 'allowed redirect URIs (replaces the list)', list)
     .option('--post-logout-redirect-uris <u1,u2>', 'allowed post_logout_redirect_uri values (replaces the list)', list)
     .option('--access-token-ttl <seconds>', 'access token lifetime for this client', integer(60, 86400))
@@ -277,7 +319,10 @@ export function buildProgram(io: Io): Command {
       withGatehouse(async (gatehouse) => {
         const all = await gatehouse.management.listClients();
         const text = all.length
-          ? all.map((c) => `${c.client_id}  ${c.status.padEnd(7)}  ${c.name}  [${c.roles.join(', ')}]`).join('\n')
+          ? table(
+              ['CLIENT ID', 'STATUS', 'NAME', 'ROLES', 'GRANT TYPES'],
+              all.map((c) => [c.client_id, c.status, c.name, c.roles.join(','), c.grant_types.join(',')]),
+            )
           : 'No app clients yet. Create one with: gatehouse clients create --name NAME --roles ROLE';
         return { json: all, text };
       }),
@@ -338,7 +383,9 @@ export function buildProgram(io: Io): Command {
     .addOption(jsonOption())
     .action(withGatehouse(async (gatehouse) => {
       const all = await gatehouse.management.listRoles();
-      return { json: all, text: all.length ? all.map((r) => `${r.name}: ${r.scopes.join(' ')}`).join('\n') : 'No roles yet.' };
+      const rows = all.map((r) => [r.name, r.scopes.join(' '), r.description]);
+      const text = all.length ? table(['NAME', 'SCOPES', 'DESCRIPTION'], rows) : 'No roles yet.';
+      return { json: all, text };
     }));
 
   const apis = program.command('apis').description('APIs (resource servers) that tokens can be issued for');
@@ -359,8 +406,10 @@ export function buildProgram(io: Io): Command {
     .addOption(jsonOption())
     .action(withGatehouse(async (gatehouse) => {
       const all = await gatehouse.management.listApis();
-      const lines = [`${gatehouse.config.defaultAudience}  (default API)`, ...all.map((a) => `${a.identifier}  ${a.name}  ${a.scopes.join(' ')}`)];
-      return { json: { default: gatehouse.config.defaultAudience, apis: all }, text: lines.join('\n') };
+      // A registered API without scopes of its own accepts any scope (store/apis.ts).
+      const registered = all.map((a) => [a.identifier, a.name, a.scopes.join(' ') || '(any)']);
+      const rows = [[gatehouse.config.defaultAudience, '(default API)', ''], ...registered];
+      return { json: { default: gatehouse.config.defaultAudience, apis: all }, text: table(['IDENTIFIER', 'NAME', 'SCOPES'], rows) };
     }));
 
   const users = program.command('users').description('people who sign in');
@@ -368,15 +417,18 @@ export function buildProgram(io: Io): Command {
     .command('create')
     .description('create a user')
     .requiredOption('--username <name>', 'sign-in name (case-insensitive)')
-    .requiredOption('--password <password>', '8-1024 characters; not a common password, nor the username')
+    .option('--password-stdin', 'read the password from stdin (without it, it is asked at the terminal)')
+    // Hidden and warned about: kept only so that old scripts go on working.
+    .addOption(new Option('--password <password>', 'deprecated: visible in the process list; use --password-stdin').hideHelp())
     .option('--email <email>', 'email address (taken as verified)')
     .option('--name <name>', 'display name')
     .option('--admin', 'give the user the admin role (scope gatehouse:admin)')
     .addOption(jsonOption())
-    .action(withGatehouse(async (gatehouse, options: { username: string; password: string; email?: string; name?: string; admin?: boolean }) => {
+    .addHelpText('after', '\nThe password: 8-1024 characters; not a common password, nor the username.')
+    .action(withGatehouse(async (gatehouse, options: NewUserOptions) => {
       const user = await gatehouse.management.createUser({
         username: options.username,
-        password: options.password,
+        password: await readNewPassword(options, io),
         ...(options.email ? { email: options.email, emailVerified: true } : {}),
         ...(options.name ? { name: options.name } : {}),
         ...(options.admin ? { roles: [await gatehouse.management.ensureAdminRole()] } : {}),
@@ -389,7 +441,8 @@ export function buildProgram(io: Io): Command {
     .addOption(jsonOption())
     .action(withGatehouse(async (gatehouse) => {
       const all = await gatehouse.management.listUsers();
-      return { json: all, text: all.length ? all.map((u) => `${u.id}  ${u.status.padEnd(8)}  ${u.username}${u.roles.length ? `  [${u.roles.join(', ')}]` : ''}`).join('\n') : 'No users yet.' };
+      const rows = all.map((u) => [u.id, u.username, u.status, u.roles.join(','), u.email ?? '']);
+      return { json: all, text: all.length ? table(['ID', 'USERNAME', 'STATUS', 'ROLES', 'EMAIL'], rows) : 'No users yet.' };
     }));
   users
     .command('get <id-or-username>')
@@ -429,7 +482,10 @@ export function buildProgram(io: Io): Command {
       const all = await gatehouse.keys.list();
       return {
         json: all,
-        text: all.map((k) => `${k.kid}  ${k.alg}  ${k.status.padEnd(7)}  created ${date(k.createdAt)}${k.publishUntil ? `  published until ${date(k.publishUntil)}` : ''}`).join('\n'),
+        text: table(
+          ['KID', 'ALG', 'STATUS', 'CREATED', 'PUBLISHED UNTIL'],
+          all.map((k) => [k.kid, k.alg, k.status, date(k.createdAt), k.publishUntil ? date(k.publishUntil) : '']),
+        ),
       };
     }));
   keys

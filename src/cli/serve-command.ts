@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { createGatehouse } from '../gatehouse.js';
 import { resealedNotice } from '../keys/master-key-rotation.js';
 import { LogDestination } from '../http/log-destination.js';
+import { describeStore } from '../store/location.js';
 import { startServer } from '../serve.js';
 
 /** A worker that served this long before it exited was healthy: the next restart starts the backoff afresh. */
@@ -31,7 +32,7 @@ async function runServer(config: Config, stderr: (text: string) => void): Promis
     process.exit(1);
   }
   const running = server;
-  running.app.log.info(`Gatehouse listening on ${running.url} (issuer ${config.issuer}, ${running.gatehouse.store.dialect})`);
+  running.app.log.info(`Gatehouse listening on ${running.url} (issuer ${config.issuer}, store ${describeStore(config)})`);
   const stop = () => {
     running.app.log.info(`shutting down: waiting up to ${config.shutdownTimeoutMs} ms for requests in flight`);
     running.close().then(

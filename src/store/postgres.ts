@@ -4,6 +4,7 @@ import type { Database } from './schema.js';
 import { Availability } from './availability.js';
 import { measure, type PostgresTimeouts, type Store } from './database.js';
 import { StoreUnavailableError, unavailableReason } from './errors.js';
+import { postgresAddress } from './location.js';
 import { migrateToLatest } from './migrations.js';
 
 const CHANNEL = 'gatehouse_changes';
@@ -28,16 +29,6 @@ function isConnectionFailure(error: unknown): boolean {
   return (typeof code === 'string' && (CONNECTION_SQLSTATE.test(code) || /^E[A-Z]+$/.test(code))) || CONNECTION_MESSAGE.test(error.message);
 }
 
-/** host:port of the URL, for messages: never the user or the password. */
-function serverAddress(databaseUrl: string): string {
-  try {
-    const url = new URL(databaseUrl);
-    return `${url.hostname || 'localhost'}:${url.port || '5432'}`;
-  } catch {
-    return 'the configured address';
-  }
-}
-
 /** Why a first connection failed, as an operator needs to read it at start-up. */
 function connectFailure(error: unknown, where: string, elapsedMs: number, timeoutMs: number): Error {
   const code = (error as { code?: unknown })?.code;
@@ -56,7 +47,7 @@ export async function openPostgres(databaseUrl: string, timeouts: PostgresTimeou
     getTypeParser: (oid: number, format?: 'text' | 'binary') =>
       oid === pg.types.builtins.INT8 ? int8AsNumber : pg.types.getTypeParser(oid, format as 'text'),
   };
-  const where = serverAddress(databaseUrl);
+  const where = postgresAddress(databaseUrl);
   // Keepalive lets the kernel notice a peer that vanished without closing (a partition) on idle connections.
   const connection: ClientConfig = { connectionString: databaseUrl, types, connectionTimeoutMillis: timeouts.connectMs, keepAlive: true };
   const pool = new pg.Pool({

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCli, type Io } from '../../src/cli/program.js';
 import type { Backend } from './backends.js';
 import { createPostgresDatabase } from './server.js';
 
@@ -29,14 +30,21 @@ export function isolatedEnv(env: Record<string, string>): Record<string, string>
   return { ...base, ...env };
 }
 
-/** Runs `gatehouse ARGS…` in a fresh node process and collects its output. */
+/** Runs `gatehouse ARGS…` in a fresh node process and collects its output; its stdin is empty and not a terminal. */
 export function gatehouse(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
+  return gatehouseWithStdin(env, undefined, ...args);
+}
+
+/** Runs `gatehouse ARGS…` with `stdin` piped into it (e.g. for --password-stdin), and collects its output. */
+export function gatehouseWithStdin(env: Record<string, string>, stdin: string | undefined, ...args: string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: isolatedEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdio = [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] as const;
+    const child = spawn(process.execPath, [CLI, ...args], { env: isolatedEnv(env), stdio: [...stdio] });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stdin?.end(stdin);
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -46,11 +54,73 @@ export function gatehouse(env: Record<string, string>, ...args: string[]): Promi
   });
 }
 
+/**
+ * Runs `gatehouse ARGS…` in this process, through the same runCli as the bin, with `io` in place of a terminal (e.g. a
+ * scripted readSecret): for setting up what a test looks at without a node start per command, and for the Io seam.
+ */
+export async function gatehouseInProcess(env: Record<string, string>, args: string[], io: Partial<Io> = {}): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    env,
+    readStdin: () => Promise.resolve(''),
+    ...io,
+  });
+  return { code, stdout, stderr };
+}
+
+/** The line every command that opens the store starts its stderr with (src/cli/program.ts). */
+export const STORE_LINE = /^gatehouse: store (sqlite|postgresql) [^\n]+, issuer [^\n]+\n/;
+
 /** Runs a `--json` command that must succeed, and parses its whole stdout as one JSON document. */
-export async function gatehouseJson<T = any>(env: Record<string, string>, ...args: string[]): Promise<T> {
-  const result = await gatehouse(env, ...args, '--json');
+export function gatehouseJson<T = any>(env: Record<string, string>, ...args: string[]): Promise<T> {
+  return gatehouseJsonWithStdin<T>(env, undefined, ...args);
+}
+
+/** gatehouseJson with `stdin` piped into the command. */
+export async function gatehouseJsonWithStdin<T = any>(
+  env: Record<string, string>,
+  stdin: string | undefined,
+  ...args: string[]
+): Promise<T> {
+  const result = await gatehouseWithStdin(env, stdin, ...args, '--json');
   if (result.code !== 0) throw new Error(`gatehouse ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
   return JSON.parse(result.stdout) as T;
+}
+
+/**
+ * Runs `gatehouse ARGS…` with a real terminal as stdin (util-linux `script` allocates a pseudo-terminal) and holds a
+ * dialogue: each time the terminal shows the next prompt, it types the answer and Enter. Collects what the terminal
+ * showed (the prompts, anything echoed, the output) and the exit code.
+ */
+export function onTerminal(
+  env: Record<string, string>,
+  dialogue: [prompt: string, answer: string][],
+  ...args: string[]
+): Promise<{ code: number | null; shown: string }> {
+  return new Promise((resolve, reject) => {
+    const command = [process.execPath, CLI, ...args].map((word) => `'${word}'`).join(' ');
+    const child = spawn('script', ['-qec', command, '/dev/null'], { env: isolatedEnv(env), stdio: ['pipe', 'pipe', 'inherit'] });
+    const pending = [...dialogue];
+    let shown = '';
+    let answeredUpTo = 0;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      shown += chunk;
+      for (let next = pending[0]; next && shown.includes(next[0], answeredUpTo); next = pending[0]) {
+        pending.shift();
+        answeredUpTo = shown.indexOf(next[0], answeredUpTo) + next[0].length;
+        child.stdin.write(`${next[1]}\r`);
+      }
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, shown });
+    });
+  });
 }
 
 export interface ServeProcess {
