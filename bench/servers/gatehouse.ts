@@ -64,6 +64,11 @@ async function main(): Promise<void> {
       GATEHOUSE_DATA_DIR: dataDir,
       GATEHOUSE_SECRET: randomBytes(32).toString('base64url'),
       GATEHOUSE_ACCESS_TOKEN_TTL: '1800',
+      // Every flow loop signs in as the same user at once, and each sign-in counts against the account's free failures
+      // until its password is found right (so parallel guesses get no more evaluations than that): with the default
+      // 3, the fourth parallel sign-in waits with 429. The loops stand for different people, so the account's
+      // allowance covers them all; the per-address one (20) already does.
+      GATEHOUSE_SIGN_IN_FREE_FAILURES: '64',
       ...(database ? { DATABASE_URL: database.url } : {}),
     };
     const config = loadConfig(env);
