@@ -1,23 +1,16 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { backends } from './helpers/backends.js';
-import { freshStoreEnv, gatehouse, gatehouseInProcess, gatehouseJson } from './helpers/cli.js';
+import { gatehouse, gatehouseInProcess, gatehouseJson, migratedStoreForSuite } from './helpers/cli.js';
 
 /** Issue 10 item 11: one flag name per idea, and the CLI says which store and issuer it works on. */
 for (const backend of backends()) {
   describe(`CLI conventions (${backend.name})`, () => {
-    const cleanup: (() => Promise<void>)[] = [];
-    let env: Record<string, string>;
-    before(async () => {
-      env = await freshStoreEnv(backend, cleanup);
-      await gatehouseJson(env, 'migrate');
-    });
-    after(async () => {
-      for (const step of cleanup.reverse()) await step();
-    });
+    const storeEnv = migratedStoreForSuite(backend);
 
     test('a command that opens the store names the store and the issuer on stderr first; stdout stays the result', async () => {
+      const env = storeEnv();
       const store = backend.postgresUrl
         ? (({ hostname, port, pathname }) => `postgresql ${hostname}:${port || 5432}/${pathname.slice(1)}`)(new URL(env.DATABASE_URL!))
         : `sqlite ${join(env.GATEHOUSE_DATA_DIR!, 'gatehouse.sqlite')}`;
@@ -45,6 +38,7 @@ for (const backend of backends()) {
     });
 
     test('--scopes everywhere; --scope, the old name on clients create and update, still works but is not in --help', async () => {
+      const env = storeEnv();
       const client = await gatehouseJson(env, 'clients', 'create', '--name', 'Billing', '--scopes', 'a:read  b:read');
       assert.equal(client.scope, 'a:read b:read');
       const old = await gatehouseJson(env, 'clients', 'update', client.client_id, '--scope', 'extra:write');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { adminApi, adminMachine, assertAdminError, type AdminApi } from './helpers/admin.js';
 import { backends } from './helpers/backends.js';
-import { freshStoreEnv, gatehouse, gatehouseJson } from './helpers/cli.js';
+import { gatehouse, gatehouseJson, migratedStoreForSuite } from './helpers/cli.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /** What a newcomer types instead of a redirect URI, and what the refusal must suggest (RFC 9700 §2.1: absolute URIs). */
@@ -71,17 +71,10 @@ for (const backend of backends()) {
   });
 
   describe(`redirect URI registration on the CLI (${backend.name})`, () => {
-    const cleanup: (() => Promise<void>)[] = [];
-    let env: Record<string, string>;
-    before(async () => {
-      env = await freshStoreEnv(backend, cleanup);
-      await gatehouseJson(env, 'migrate');
-    });
-    after(async () => {
-      for (const step of cleanup.reverse()) await step();
-    });
+    const storeEnv = migratedStoreForSuite(backend);
 
     test('clients create with a scheme-less URI exits 1 with the fix on stderr, and creates nothing', async () => {
+      const env = storeEnv();
       const cases: [string, string, RegExp][] = [
         ['--redirect-uris', 'localhost:3000', /redirect URI "localhost:3000" has no scheme: did you mean "http:\/\/localhost:3000"\?/],
         ['--redirect-uris', '/cb', /redirect URI "\/cb" is not an absolute URI/],

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runCli, type Io } from '../../src/cli/program.js';
 import type { Backend } from './backends.js';
@@ -181,6 +182,23 @@ export async function freshStoreEnv(
     env.DATABASE_URL = database.url;
   }
   return env;
+}
+
+/**
+ * Inside a describe: a fresh, migrated store for its tests (before), removed afterwards (after). Returns the env to
+ * run the CLI or a server with; read it in a test, once `before` has run.
+ */
+export function migratedStoreForSuite(backend: Backend): () => Record<string, string> {
+  const cleanup: (() => Promise<void>)[] = [];
+  let env: Record<string, string> | undefined;
+  before(async () => {
+    env = await freshStoreEnv(backend, cleanup);
+    await gatehouseJson(env, 'migrate');
+  });
+  after(async () => {
+    for (const step of cleanup.reverse()) await step();
+  });
+  return () => env!;
 }
 
 /** Retries `check` for up to `ms`: PostgreSQL announces changes by NOTIFY, which arrives asynchronously. */
