@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { MAX_DEVICE_FAILURES } from '../src/accounts/login.js';
+import { SignInDelayRepository } from '../src/store/sign-in-delays.js';
 import { sha256Hex } from '../src/tokens/hash.js';
 import { backends } from './helpers/backends.js';
 import { TestBrowser, hiddenFields, location } from './helpers/browser.js';
@@ -135,6 +136,19 @@ for (const backend of backends()) {
       assert.equal(await counter('user:grace'), undefined);
       assert.equal((await signIn(stranger, '/login', 'grace', 'a typo')).status, 401);
       assert.equal((await counter('user:grace'))?.failures, 1);
+    });
+
+    test("an attempt within the free failures is let through even when a parallel one stored a later clock reading", async () => {
+      const delays = new SignInDelayRepository(server.server.gatehouse.store, 3600_000);
+      const schedule = { freeFailures: 3, firstDelayMs: 60_000, maxDelayMs: 900_000 };
+      const now = Date.now();
+      // Two parallel attempts read the clock in one order and ran their statements in the other.
+      assert.equal((await delays.claim('ip:198.51.100.7', schedule, now + 5)).allowed, true);
+      assert.equal((await delays.claim('ip:198.51.100.7', schedule, now)).allowed, true, 'a free failure is not delayed');
+      assert.equal((await delays.claim('ip:198.51.100.7', schedule, now + 1)).allowed, true);
+      assert.deepEqual(await counter('ip:198.51.100.7'), { failures: 3, last_failure_ms: now + 1 });
+      // Past the free failures the delay holds, whichever clock reading comes in.
+      assert.equal((await delays.claim('ip:198.51.100.7', schedule, now + 2)).allowed, false);
     });
 
     test('the delay never exceeds the longest, and a counter quiet for four times the longest starts again', async () => {

@@ -60,7 +60,12 @@ export class SignInDelayRepository {
     // The row as it was: in ON CONFLICT DO UPDATE, every SET expression reads the conflicting row before the update.
     const old = (column: keyof SignInDelaysTable) => sql.ref<number | string>(`sign_in_delays.${column}`);
     const quiet = sql<boolean>`${old('last_failure_ms')} <= ${now - this.quietPeriodMs}`;
-    const due = sql<boolean>`${old('last_failure_ms')} + ${delayAfterSql(schedule, sql.ref<number>('sign_in_delays.failures'))} <= ${now}`;
+    // A free failure is due whatever the clocks say: `now` is read before the statement runs, so a parallel attempt
+    // whose statement ran first may have stored a later time, and comparing with it refused an attempt (429) that no
+    // delay applied to. Parallel sign-ins from one address, an office behind a NAT, hit that.
+    const free = sql<boolean>`${old('failures')} < ${sql.lit(schedule.freeFailures)}`;
+    const delayed = delayAfterSql(schedule, sql.ref<number>('sign_in_delays.failures'));
+    const due = sql<boolean>`(${free} or ${old('last_failure_ms')} + ${delayed} <= ${now})`;
     const row = await this.store.db
       .insertInto('sign_in_delays')
       .values({ key, failures: 1, last_failure_ms: now, previous_failure_ms: 0, claim })
