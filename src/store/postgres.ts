@@ -87,6 +87,11 @@ export async function openPostgres(databaseUrl: string, timeouts: PostgresTimeou
       dropListener(client);
       throw connectFailure(error, where, performance.now() - started, timeouts.connectMs);
     }
+    // A connection that finished opening after close() would stay open, unowned, until the server ended it.
+    if (closed) {
+      await client.end().catch(() => {});
+      return;
+    }
     listener = client;
     counter += 1; // anything may have changed while we were not listening
   };
@@ -212,8 +217,11 @@ export async function openPostgres(databaseUrl: string, timeouts: PostgresTimeou
     close: async () => {
       closed = true;
       availability.close();
-      if (listener) dropListener(listener);
-      await db.destroy();
+      // Awaited, so that nothing of the store is still connected when close() resolves (a database dropped or
+      // stopped right after must find no session of ours to terminate).
+      const ending = listener;
+      listener = undefined;
+      await Promise.all([ending?.end().catch(() => {}), db.destroy()]);
     },
   };
 }
