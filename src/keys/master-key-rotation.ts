@@ -1,7 +1,7 @@
 import type { Store } from '../store/database.js';
 import { SealedKeyRepository, type SealedKey } from '../store/sealed-keys.js';
 import { pageKeyContext } from './page-keys.js';
-import { seal, unseal, UnsealError } from './sealed-box.js';
+import { seal, unsealIfOpens } from './sealed-box.js';
 
 /** What the operator is told once keys were re-sealed: the previous secret has done its work. */
 export const resealedNotice = (count: number): string =>
@@ -15,14 +15,7 @@ const contextOf = (key: SealedKey): string => (key.kind === 'page-key' ? pageKey
  * What opens with neither is left alone; opening it later refuses the start as usual. Returns how many were re-sealed.
  */
 export function resealUnderCurrentMasterKey(store: Store, previous: Buffer, current: Buffer): Promise<number> {
-  const opens = (masterKey: Buffer, key: SealedKey): string | undefined => {
-    try {
-      return unseal(masterKey, key.sealed, contextOf(key));
-    } catch (error) {
-      if (error instanceof UnsealError) return undefined;
-      throw error;
-    }
-  };
+  const opens = (masterKey: Buffer, key: SealedKey) => unsealIfOpens(masterKey, key.sealed, contextOf(key));
   return new SealedKeyRepository(store).resealAll((key) => {
     if (opens(current, key) !== undefined) return undefined;
     const plaintext = opens(previous, key);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { PageKeyRepository, type SealedPageKey } from '../store/page-keys.js';
 import type { Store } from '../store/database.js';
 import { MasterKeyMismatchError } from './master-key.js';
-import { seal, unseal, UnsealError } from './sealed-box.js';
+import { seal, unsealIfOpens } from './sealed-box.js';
 
 /** csrf: the MAC key of CSRF tokens; interactions: the key that wraps pending interactions (interaction-seal.ts). */
 export const PAGE_KEY_NAMES = ['csrf', 'interactions'] as const;
@@ -37,7 +37,7 @@ export class PageKeys {
     if (!PAGE_KEY_NAMES.every((name) => rows.some((row) => row.name === name))) return false;
     const keys = new Map<string, Buffer>();
     for (const row of rows) {
-      const key = this.opened(row, () => undefined);
+      const key = this.opened(row);
       if (key === undefined) return false;
       keys.set(row.name, key);
     }
@@ -61,19 +61,17 @@ export class PageKeys {
     }
     const keys = new Map<string, Buffer>();
     for (const row of rows) {
-      keys.set(row.name, this.opened(row, () => { throw new MasterKeyMismatchError(`the page key "${row.name}"`); }));
+      const key = this.opened(row);
+      if (key === undefined) throw new MasterKeyMismatchError(`the page key "${row.name}"`);
+      keys.set(row.name, key);
     }
     this.keys = keys;
   }
 
-  /** The row's key, or what `refused` says when it does not open under the master key. */
-  private opened<T>(row: SealedPageKey, refused: () => T): Buffer | T {
-    try {
-      return Buffer.from(unseal(this.masterKey, row.sealed, pageKeyContext(row.name)), 'base64url');
-    } catch (error) {
-      if (error instanceof UnsealError) return refused();
-      throw error;
-    }
+  /** The row's key, or undefined when it does not open under the master key. */
+  private opened(row: SealedPageKey): Buffer | undefined {
+    const key = unsealIfOpens(this.masterKey, row.sealed, pageKeyContext(row.name));
+    return key === undefined ? undefined : Buffer.from(key, 'base64url');
   }
 
   /** A page key; open() or ensure() must have run (prepareKeys does it at start). */

@@ -30,3 +30,13 @@ export function unseal(masterKey: Buffer, sealed: string, context: string): stri
     throw new UnsealError('sealed value does not open with this master key');
   }
 }
+
+/** The plaintext, or undefined when the value does not open under this master key (for callers that try several). */
+export function unsealIfOpens(masterKey: Buffer, sealed: string, context: string): string | undefined {
+  try {
+    return unseal(masterKey, sealed, context);
+  } catch (error) {
+    if (error instanceof UnsealError) return undefined;
+    throw error;
+  }
+}
