@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { sha256Hex } from '../src/tokens/hash.js';
-import { nowSeconds } from '../src/store/json-list.js';
+import { nowSeconds } from '../src/ports/clock.js';
 import { backends } from './helpers/backends.js';
 import { freshStoreEnv, gatehouse, gatehouseJson, spawnServe, type ServeProcess } from './helpers/cli.js';
 import { freePort, startTestServer, type TestServer } from './helpers/server.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { ConsentRepository } from '../src/store/consents.js';
-import { nowSeconds } from '../src/store/json-list.js';
+import { nowSeconds } from '../src/ports/clock.js';
 import { migrateToLatest } from '../src/store/migrations.js';
 import { backends } from './helpers/backends.js';
 import { storeBeforeMigration } from './helpers/migrations.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { nowSeconds } from '../src/store/json-list.js';
+import { nowSeconds } from '../src/ports/clock.js';
 import { CsrfTokens } from '../src/pages/browser.js';
 import { backends } from './helpers/backends.js';
 import { TestBrowser, hiddenFields, location } from './helpers/browser.js';

@@ -8,7 +8,7 @@ import { calculateJwkThumbprint, createLocalJWKSet, decodeProtectedHeader, jwtVe
 import { loadConfig } from '../src/config.js';
 import { createGatehouse, type Gatehouse } from '../src/gatehouse.js';
 import type { SigningAlgorithm } from '../src/keys/key-store.js';
-import { nowSeconds } from '../src/store/json-list.js';
+import { nowSeconds } from '../src/ports/clock.js';
 import { MIGRATION_NAMES } from '../src/store/migrations.js';
 import { backends } from './helpers/backends.js';
 import { eventually, freshStoreEnv, gatehouseJson, isolatedEnv } from './helpers/cli.js';

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import type { AuthorizationRequest } from '../src/oauth/authorization-request.js';
 import { InteractionSeal } from '../src/oauth/interaction-seal.js';
 import type { Store } from '../src/store/database.js';
-import { nowSeconds } from '../src/store/json-list.js';
+import { nowSeconds } from '../src/ports/clock.js';
 import { backends } from './helpers/backends.js';
 import { TestBrowser, hiddenFields, location } from './helpers/browser.js';
 import { startTestServer, type TestServer } from './helpers/server.js';

@@ -7,7 +7,7 @@ import { SqliteAdapter, sql, type Kysely } from 'kysely';
 import { loadConfig } from '../src/config.js';
 import { createGatehouse, type PurgeReport } from '../src/gatehouse.js';
 import { openStore, storeOptionsOf, type Store } from '../src/store/database.js';
-import { nowSeconds } from '../src/store/json-list.js';
+import { nowSeconds } from '../src/ports/clock.js';
 import { PURGE_BATCH_SIZE } from '../src/store/purge.js';
 import type { Database } from '../src/store/schema.js';
 import { sha256Hex } from '../src/tokens/hash.js';

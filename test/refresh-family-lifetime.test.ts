@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { nowSeconds } from '../src/store/json-list.js';
+import { nowSeconds } from '../src/ports/clock.js';
 import { sha256Hex } from '../src/tokens/hash.js';
 import { backends } from './helpers/backends.js';
 import { assertOAuthError, authorize, createAlice, refresh, tokensFor, webApp, type Tokens } from './helpers/code-flow.js';

@@ -4,7 +4,7 @@ import { CompiledQuery, sql } from 'kysely';
 import { loadConfig } from '../src/config.js';
 import { openStore, storeOptionsOf, type Store } from '../src/store/database.js';
 import { GrantRepository } from '../src/store/grants.js';
-import { nowSeconds } from '../src/store/json-list.js';
+import { nowSeconds } from '../src/ports/clock.js';
 import { MIGRATION_NAMES, migrateToLatest } from '../src/store/migrations.js';
 import type { Database } from '../src/store/schema.js';
 import { backends } from './helpers/backends.js';

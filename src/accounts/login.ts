@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { SignInDelaySettings } from '../config.js';
-import { nowSeconds } from '../store/json-list.js';
+import { nowSeconds } from '../ports/clock.js';
 import type { DelaySchedule, SignInDelayRepository } from '../store/sign-in-delays.js';
 import type { SignInDeviceRepository } from '../store/sign-in-devices.js';
 import { normalizeUsername, type User, type UserRepository } from '../store/users.js';

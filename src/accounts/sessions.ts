@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { nowSeconds } from '../store/json-list.js';
+import { nowSeconds } from '../ports/clock.js';
 import { SessionRepository, type Session } from '../store/sessions.js';
 import { sha256Hex } from '../tokens/hash.js';
 

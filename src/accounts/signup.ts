@@ -1,6 +1,6 @@
 import { ManagementError, type Management, type NewUserInput, type UserView } from '../admin/management.js';
 import type { LoginThrottleRepository } from '../store/login-throttle.js';
-import { nowSeconds } from '../store/json-list.js';
+import { nowSeconds } from '../ports/clock.js';
 import { normalizeUsername } from '../store/users.js';
 import { hashPassword } from './passwords.js';
 

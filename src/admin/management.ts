@@ -10,7 +10,7 @@ import type { Client, ClientChanges, ClientRepository } from '../store/clients.j
 import type { ConsentRepository } from '../store/consents.js';
 import type { GrantRepository } from '../store/grants.js';
 import { isUniqueViolation } from '../store/errors.js';
-import { nowSeconds } from '../store/json-list.js';
+import { nowSeconds } from '../ports/clock.js';
 import type { Role, RoleRepository } from '../store/roles.js';
 import type { SessionRepository } from '../store/sessions.js';
 import { normalizeUsername, type User, type UserRepository } from '../store/users.js';

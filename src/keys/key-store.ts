@@ -3,7 +3,7 @@ import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Store } from '../store/database.js';
 import { unavailableReason } from '../store/errors.js';
 import type { KeyInfo } from './key-info.js';
-import { nowSeconds } from '../store/json-list.js';
+import { nowSeconds } from '../ports/clock.js';
 import { SigningKeyRepository, type SigningKeyRow } from '../store/signing-keys.js';
 import { MasterKeyMismatchError } from './master-key.js';
 import { seal, unseal } from './sealed-box.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ConsentRepository } from '../store/consents.js';
 import type { GrantRepository } from '../store/grants.js';
 import type { InteractionRepository } from '../store/interactions.js';
-import { nowSeconds } from '../store/json-list.js';
+import { nowSeconds } from '../ports/clock.js';
 import type { Session } from '../store/sessions.js';
 import { sha256Hex } from '../tokens/hash.js';
 import { OPAQUE_PREFIXES, generateOpaque } from '../tokens/opaque.js';

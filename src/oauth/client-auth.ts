@@ -1,5 +1,5 @@
 import { secretMatchesHash, sha256Hex } from '../tokens/hash.js';
-import { nowSeconds } from '../store/json-list.js';
+import { nowSeconds } from '../ports/clock.js';
 import type { ClientDirectory, ResolvedClient } from './client-directory.js';
 import { OAuthError, invalidRequest } from './errors.js';
 import { single, type FormParams } from './form.js';

@@ -1,6 +1,6 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { EncryptJWT, errors, jwtDecrypt } from 'jose';
-import { nowSeconds } from '../store/json-list.js';
+import { nowSeconds } from '../ports/clock.js';
 import { secretMatchesHash, sha256Hex } from '../tokens/hash.js';
 
 /** An authorization request waiting for the user to sign in and consent. */

@@ -1,5 +1,5 @@
 import { refreshTokenEndsAt, type GrantRepository } from '../store/grants.js';
-import { nowSeconds } from '../store/json-list.js';
+import { nowSeconds } from '../ports/clock.js';
 import type { AccessTokenClaims } from '../resource/verify-access-token.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
 import { sha256Hex } from '../tokens/hash.js';

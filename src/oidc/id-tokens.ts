@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { errors, jwtVerify, type JWTPayload } from 'jose';
 import { isSigningAlgorithm, type KeyStore } from '../keys/key-store.js';
-import { nowSeconds } from '../store/json-list.js';
+import { nowSeconds } from '../ports/clock.js';
 import { signCompactJws } from '../tokens/jws.js';
 import type { User } from '../store/users.js';
 import { userClaims } from './claims.js';

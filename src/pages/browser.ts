@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { nowSeconds } from '../store/json-list.js';
+import { nowSeconds } from '../ports/clock.js';
 
 /**
  * The cookies of the pages. On https they carry the `__Host-` prefix (Secure, no Domain, Path=/), so a sibling

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthorizationFlow, SealedInteraction } from '../oauth/authorization-flow.js';
-import { nowSeconds } from '../store/json-list.js';
+import { nowSeconds } from '../ports/clock.js';
 import type { BrowserCookies } from './browser.js';
 
 /**

@@ -1,5 +1,6 @@
 import type { Store } from './database.js';
-import { fromJsonList, nowSeconds, toJsonList } from './json-list.js';
+import { fromJsonList, toJsonList } from './json-list.js';
+import { nowSeconds } from '../ports/clock.js';
 
 /** A registered API (resource server) that clients can name with the RFC 8707 `resource` parameter. */
 export interface Api {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CompiledQuery } from 'kysely';
 import type { Store } from './database.js';
-import { nowSeconds } from './json-list.js';
+import { nowSeconds } from '../ports/clock.js';
 import { purgeInBatches } from './purge.js';
 
 /** `system`: Gatehouse itself, e.g. repairing its store at start. */

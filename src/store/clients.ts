@@ -1,7 +1,8 @@
 import type { CompiledQuery, Selectable } from 'kysely';
 import type { Store } from './database.js';
 import type { ClientsTable } from './schema.js';
-import { fromJsonList, nowSeconds, toJsonList } from './json-list.js';
+import { fromJsonList, toJsonList } from './json-list.js';
+import { nowSeconds } from '../ports/clock.js';
 
 export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 

@@ -1,5 +1,6 @@
 import type { Store } from './database.js';
-import { fromJsonList, nowSeconds, toJsonList } from './json-list.js';
+import { fromJsonList, toJsonList } from './json-list.js';
+import { nowSeconds } from '../ports/clock.js';
 
 export interface Consent {
   userId: string;

@@ -1,7 +1,8 @@
 import type { CompiledQuery, Kysely, Selectable } from 'kysely';
 import type { Store } from './database.js';
 import type { AuthorizationCodesTable, Database, GrantsTable } from './schema.js';
-import { fromJsonList, nowSeconds, toJsonList } from './json-list.js';
+import { fromJsonList, toJsonList } from './json-list.js';
+import { nowSeconds } from '../ports/clock.js';
 import { EXPIRED_TOKEN_MARGIN_SECONDS, PURGE_BATCH_SIZE, purgeInBatches, yieldToEventLoop } from './purge.js';
 
 /** What a code or refresh token stands for: who authorized which client for what, and when. */

@@ -5,5 +5,3 @@ export function fromJsonList(text: string): string[] {
   const parsed: unknown = JSON.parse(text);
   return Array.isArray(parsed) ? parsed.filter((v): v is string => typeof v === 'string') : [];
 }
-
-export const nowSeconds = (): number => Math.floor(Date.now() / 1000);

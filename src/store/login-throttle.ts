@@ -1,5 +1,5 @@
 import type { Store } from './database.js';
-import { nowSeconds } from './json-list.js';
+import { nowSeconds } from '../ports/clock.js';
 import { purgeInBatches } from './purge.js';
 
 /** An attempt's place in its key's window: the count including it, and the window it was counted in. */

@@ -1,5 +1,5 @@
 import type { Store } from './database.js';
-import { nowSeconds } from './json-list.js';
+import { nowSeconds } from '../ports/clock.js';
 
 export interface SealedPageKey {
   name: string;

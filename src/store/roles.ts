@@ -1,5 +1,6 @@
 import type { Store } from './database.js';
-import { fromJsonList, nowSeconds, toJsonList } from './json-list.js';
+import { fromJsonList, toJsonList } from './json-list.js';
+import { nowSeconds } from '../ports/clock.js';
 
 /** A role is a named set of scopes that app clients are given. */
 export interface Role {

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Store } from './database.js';
 import type { SessionsTable } from './schema.js';
-import { nowSeconds } from './json-list.js';
+import { nowSeconds } from '../ports/clock.js';
 import { purgeInBatches } from './purge.js';
 
 export interface Session {

@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import type { Store } from './database.js';
 import type { SigningKeysTable } from './schema.js';
 import { isUniqueViolation } from './errors.js';
-import { nowSeconds } from './json-list.js';
+import { nowSeconds } from '../ports/clock.js';
 
 export type SigningKeyRow = Selectable<SigningKeysTable>;
 

@@ -1,7 +1,8 @@
 import type { Selectable } from 'kysely';
 import type { Store } from './database.js';
 import type { UsersTable } from './schema.js';
-import { fromJsonList, nowSeconds, toJsonList } from './json-list.js';
+import { fromJsonList, toJsonList } from './json-list.js';
+import { nowSeconds } from '../ports/clock.js';
 
 export interface User {
   id: string;

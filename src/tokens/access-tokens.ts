@@ -5,7 +5,7 @@ import type { ClientDirectory } from '../oauth/client-directory.js';
 import type { Store } from '../store/database.js';
 import { GenerationCache } from '../store/generation-cache.js';
 import type { RevocationRepository } from '../store/revocations.js';
-import { nowSeconds } from '../store/json-list.js';
+import { nowSeconds } from '../ports/clock.js';
 import { InvalidTokenError, verifyAccessToken, type AccessTokenClaims } from '../resource/verify-access-token.js';
 import { signCompactJws } from './jws.js';
 

@@ -1,7 +1,7 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { AuditLog } from '../../admin/audit-log.js';
 import type { AuthorizationCode, GrantRepository } from '../../store/grants.js';
-import { nowSeconds } from '../../store/json-list.js';
+import { nowSeconds } from '../../ports/clock.js';
 import { sha256Hex } from '../../tokens/hash.js';
 import { OPAQUE_PREFIXES, isWellFormedOpaque } from '../../tokens/opaque.js';
 import { invalidGrant, invalidRequest, type OAuthError } from '../errors.js';

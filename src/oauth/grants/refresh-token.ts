@@ -1,6 +1,6 @@
 import type { AuditLog } from '../../admin/audit-log.js';
 import { refreshTokenEndsAt, type GrantRepository, type RefreshFamily, type RotationDecision } from '../../store/grants.js';
-import { nowSeconds } from '../../store/json-list.js';
+import { nowSeconds } from '../../ports/clock.js';
 import { sha256Hex } from '../../tokens/hash.js';
 import { OPAQUE_PREFIXES, isWellFormedOpaque } from '../../tokens/opaque.js';
 import { invalidGrant } from '../errors.js';

@@ -1,6 +1,6 @@
 import type { IdTokens } from '../../oidc/id-tokens.js';
 import { familyEndsAt, type GrantContext, type GrantRepository, type IssuedTokens } from '../../store/grants.js';
-import { nowSeconds } from '../../store/json-list.js';
+import { nowSeconds } from '../../ports/clock.js';
 import type { User } from '../../store/users.js';
 import type { AccessTokens } from '../../tokens/access-tokens.js';
 import { sha256Hex } from '../../tokens/hash.js';

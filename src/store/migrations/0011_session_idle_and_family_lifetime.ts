@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { nowSeconds } from '../json-list.js';
+import { nowSeconds } from '../../ports/clock.js';
 
 /**
  * A session ends when unused for GATEHOUSE_SESSION_IDLE_TIMEOUT, so it records when it was last used. When the
