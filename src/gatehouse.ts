@@ -14,9 +14,7 @@ import type { AuthorizationRequest } from './oauth/authorization-request.js';
 import { AuthorizationFlow } from './oauth/authorization-flow.js';
 import { ClientDirectory } from './oauth/client-directory.js';
 import { InteractionSeal } from './oauth/interaction-seal.js';
-import { AuthorizationCodeGrant } from './oauth/grants/authorization-code.js';
-import { ClientCredentialsGrant } from './oauth/grants/client-credentials.js';
-import { RefreshTokenGrant } from './oauth/grants/refresh-token.js';
+import { GRANTS, type GrantModule } from './oauth/grants/index.js';
 import { UserTokenIssuer } from './oauth/grants/user-tokens.js';
 import { IntrospectionEndpoint } from './oauth/introspection.js';
 import { AudienceResolver } from './oauth/resource-indicators.js';
@@ -106,6 +104,8 @@ export interface Gatehouse {
 export interface GatehouseOptions {
   /** Run migrations before anything else (the server and `gatehouse migrate` do; other commands too, harmlessly). */
   migrate?: boolean;
+  /** Grants offered besides the built-in ones (GRANTS): each is then in discovery and may be allowed to clients. */
+  grants?: readonly GrantModule[];
 }
 
 export async function createGatehouse(config: Config, options: GatehouseOptions = {}): Promise<Gatehouse> {
@@ -152,11 +152,17 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
     });
     const auditEvents = new AuditRepository(store);
     const audit = new AuditLog(auditEvents);
-    const tokenEndpoint = new TokenEndpoint(directory, [
-      new AuthorizationCodeGrant(grants, userTokens, audiences, audit, config.refreshReuseWindow),
-      new RefreshTokenGrant(grants, userTokens, audiences, audit, config.refreshReuseWindow, config.refreshFamilyLifetime),
-      new ClientCredentialsGrant({ accessTokens, audiences, defaultAccessTokenTtl: config.accessTokenTtl }),
-    ]);
+    const grantServices = {
+      grants,
+      userTokens,
+      accessTokens,
+      audiences,
+      audit,
+      defaultAccessTokenTtl: config.accessTokenTtl,
+      refreshReuseWindow: config.refreshReuseWindow,
+      refreshFamilyLifetime: config.refreshFamilyLifetime,
+    };
+    const tokenEndpoint = new TokenEndpoint(directory, [...GRANTS, ...(options.grants ?? [])].map((grant) => grant(grantServices)));
     const management = new Management({
       config,
       clients,

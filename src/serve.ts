@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
-import { createGatehouse, type Gatehouse } from './gatehouse.js';
+import { createGatehouse, type Gatehouse, type GatehouseOptions } from './gatehouse.js';
 import { buildHttpServer } from './http/server.js';
 import { resealedNotice } from './keys/master-key-rotation.js';
 import { schedulePurges } from './purge-schedule.js';
@@ -17,7 +17,7 @@ export interface RunningServer {
 }
 
 /** Opens the store, makes sure signing keys and page keys exist, and listens. `port: 0` picks a free port. */
-export interface StartOptions {
+export interface StartOptions extends Pick<GatehouseOptions, 'grants'> {
   /** false silences the logger (tests). */
   logging?: boolean;
   /** false leaves purging to whoever calls `purgeExpired` (a test that counts what one purge removes). */
@@ -25,7 +25,7 @@ export interface StartOptions {
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
-  const gatehouse = await createGatehouse(config);
+  const gatehouse = await createGatehouse(config, { grants: options.grants });
   let app: FastifyInstance | undefined;
   try {
     const { resealed } = await gatehouse.prepareKeys();

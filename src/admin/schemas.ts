@@ -67,7 +67,7 @@ export const newClient = {
   type: 'object',
   properties: {
     ...clientFields,
-    grant_types: { type: 'array', items: { type: 'string', enum: ['client_credentials', 'authorization_code', 'refresh_token'] } },
+    grant_types: { type: 'array', items: { type: 'string', maxLength: 200 }, description: "Each one of discovery's grant_types_supported" },
     id_token_signed_response_alg: { type: 'string', enum: ['RS256', 'ES256'] },
     public: { type: 'boolean', description: 'A public client (no secret): browser and native apps' },
   },

@@ -1,6 +1,7 @@
 import { CLAIMS_SUPPORTED } from '../oidc/claims.js';
 import { ID_TOKEN_SIGNING_ALGORITHMS } from '../oidc/id-tokens.js';
 import { OIDC_SCOPES } from './authorization-request.js';
+import { CLIENT_AUTH_METHODS } from './client-auth.js';
 
 /** Where each endpoint lives, relative to the issuer. */
 export const ENDPOINT_PATHS = {
@@ -18,17 +19,19 @@ export interface DiscoveryInput {
   grantTypes: readonly string[];
 }
 
-const SECRET_METHODS = ['client_secret_basic', 'client_secret_post'];
+const ALL_METHODS = CLIENT_AUTH_METHODS.map((method) => method.name);
+const CONFIDENTIAL_METHODS = CLIENT_AUTH_METHODS.filter((method) => method.confidential).map((method) => method.name);
 
 /**
  * RFC 8414 / OpenID Connect Discovery 1.0 metadata, built from what this server really does: an endpoint or a value
- * appears only when it is implemented and enabled. No implicit or password grant exists, so none is listed.
+ * appears only when it is implemented and enabled. No implicit or password grant exists, so none is listed. The grant
+ * types are the token endpoint's registered grants, the client authentication methods the registered methods.
  */
 export function serverMetadata({ issuer, grantTypes }: DiscoveryInput): Record<string, unknown> {
   const url = (path: string) => issuer + path;
   const userFacing = grantTypes.includes('authorization_code');
-  // Public clients (no secret) exist only for the user-facing grants.
-  const clientMethods = userFacing ? [...SECRET_METHODS, 'none'] : SECRET_METHODS;
+  // Public clients (no credential) exist only for the user-facing grants.
+  const clientMethods = userFacing ? ALL_METHODS : CONFIDENTIAL_METHODS;
   return {
     issuer,
     ...(userFacing ? { authorization_endpoint: url(ENDPOINT_PATHS.authorization) } : {}),
@@ -57,6 +60,6 @@ export function serverMetadata({ issuer, grantTypes }: DiscoveryInput): Record<s
     token_endpoint_auth_methods_supported: clientMethods,
     revocation_endpoint_auth_methods_supported: clientMethods,
     // Introspection is for confidential clients (resource servers) only.
-    introspection_endpoint_auth_methods_supported: SECRET_METHODS,
+    introspection_endpoint_auth_methods_supported: CONFIDENTIAL_METHODS,
   };
 }

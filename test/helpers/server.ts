@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config.js';
-import { startServer, type RunningServer } from '../../src/serve.js';
+import { startServer, type RunningServer, type StartOptions } from '../../src/serve.js';
 import type { NewClientInput } from '../../src/admin/management.js';
 import { freePort } from '../../bench/lib/net.js';
 import type { Backend } from './backends.js';
@@ -47,7 +47,7 @@ export async function createPostgresDatabase(serverUrl: string): Promise<{ url: 
 }
 
 /** The real server on a free port with a temporary store of the given backend, plus shortcuts to seed it. */
-export async function startTestServer(backend: Backend, env: Record<string, string> = {}, options: { purges?: boolean } = {}): Promise<TestServer> {
+export async function startTestServer(backend: Backend, env: Record<string, string> = {}, options: Omit<StartOptions, 'logging'> = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-test-'));
   const database = backend.postgresUrl ? await createPostgresDatabase(backend.postgresUrl) : undefined;
   const port = await freePort();

@@ -59,6 +59,8 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
     done(invalidRequest('the request body must be application/x-www-form-urlencoded'), undefined);
   });
 
+  const { issuer } = gatehouse.config;
+  const grantTypes = gatehouse.tokenEndpoint.grantTypes.join(', ');
   app.post(
     ENDPOINT_PATHS.token,
     {
@@ -66,13 +68,14 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
       schema: {
         summary: 'Token endpoint: trade a grant for tokens',
         description:
-          'RFC 6749 §3.2. grant_type client_credentials (confidential clients), authorization_code (with the PKCE ' +
-          'code_verifier) or refresh_token (rotates the refresh token). Answers carry Cache-Control: no-store.',
+          `RFC 6749 §3.2. grant_type is one of ${grantTypes} (discovery's grant_types_supported): client_credentials ` +
+          'is for confidential clients, authorization_code needs the PKCE code_verifier, refresh_token rotates the ' +
+          'refresh token. Answers carry Cache-Control: no-store.',
         tags: ['oauth'],
         ...formDocs,
         body: formBody(
           {
-            grant_type: stringParam('client_credentials, authorization_code or refresh_token'),
+            grant_type: stringParam(`One of ${grantTypes}`),
             code: stringParam('authorization_code: the code from the authorization response'),
             code_verifier: stringParam('authorization_code: the PKCE verifier'),
             redirect_uri: stringParam('authorization_code: the redirect_uri of the authorization request, if it had one'),
@@ -88,6 +91,7 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
         response: {
           200: {
             type: 'object',
+            description: 'RFC 6749 §5.1. A grant may add extension members (e.g. RFC 8693 issued_token_type); they are sent as given.',
             properties: {
               access_token: { type: 'string' },
               token_type: { type: 'string' },
@@ -97,6 +101,7 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
               id_token: { type: 'string' },
             },
             required: ['access_token', 'token_type', 'expires_in'],
+            additionalProperties: true,
           },
           ...errorResponses,
         },
@@ -106,6 +111,10 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
       let signal: AbortSignal | undefined;
       const input = {
         ...clientInput(request),
+        method: request.method,
+        // From the configured issuer, never the Host header: what the client addressed, as discovery named it.
+        url: issuer + request.url,
+        headers: request.headers,
         get signal() {
           return (signal ??= clientGone(reply));
         },

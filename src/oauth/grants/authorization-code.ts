@@ -95,3 +95,15 @@ export class AuthorizationCodeGrant implements GrantHandler {
     return invalidGrant('the authorization code was used already; the tokens issued from it are revoked');
   }
 }
+
+/** What the registry (index.ts) makes this grant from. */
+export interface AuthorizationCodeServices {
+  grants: GrantRepository;
+  userTokens: UserTokenIssuer;
+  audiences: AudienceResolver;
+  audit: AuditLog;
+  refreshReuseWindow: number;
+}
+
+export const authorizationCodeGrant = ({ grants, userTokens, audiences, audit, refreshReuseWindow }: AuthorizationCodeServices): GrantHandler =>
+  new AuthorizationCodeGrant(grants, userTokens, audiences, audit, refreshReuseWindow);

@@ -43,3 +43,5 @@ export class ClientCredentialsGrant implements GrantHandler {
     };
   }
 }
+
+export const clientCredentialsGrant = (services: ClientCredentialsDependencies): GrantHandler => new ClientCredentialsGrant(services);

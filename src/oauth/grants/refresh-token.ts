@@ -77,3 +77,16 @@ export class RefreshTokenGrant implements GrantHandler {
     return signed.response;
   }
 }
+
+/** What the registry (index.ts) makes this grant from. */
+export interface RefreshTokenServices {
+  grants: GrantRepository;
+  userTokens: UserTokenIssuer;
+  audiences: AudienceResolver;
+  audit: AuditLog;
+  refreshReuseWindow: number;
+  refreshFamilyLifetime: number;
+}
+
+export const refreshTokenGrant = ({ grants, userTokens, audiences, audit, refreshReuseWindow, refreshFamilyLifetime }: RefreshTokenServices): GrantHandler =>
+  new RefreshTokenGrant(grants, userTokens, audiences, audit, refreshReuseWindow, refreshFamilyLifetime);

@@ -10,16 +10,7 @@ import type { AuthenticatedClient } from '../client-auth.js';
 import { OAuthError } from '../errors.js';
 import { withinApi, type TokenAudience } from '../resource-indicators.js';
 import { isPrivilegedScope, withoutUnheldPrivileges } from '../scopes.js';
-
-/** The token response of the user-facing grants. RFC 6749 §7.1 makes the type case-insensitive. */
-export interface UserTokenResponse {
-  access_token: string;
-  token_type: 'Bearer';
-  expires_in: number;
-  scope?: string;
-  refresh_token?: string;
-  id_token?: string;
-}
+import type { TokenResponse } from './grant-handler.js';
 
 export interface UserTokenRequest {
   client: AuthenticatedClient;
@@ -36,7 +27,7 @@ export interface UserTokenRequest {
 
 /** A token response ready to send, and what of it the store must record before it is sent. */
 export interface SignedUserTokens {
-  response: UserTokenResponse;
+  response: TokenResponse;
   issued: IssuedTokens;
 }
 
@@ -111,7 +102,7 @@ export class UserTokenIssuer {
           ...(request.nonce === undefined ? {} : { nonce: request.nonce }),
         })
       : undefined;
-    const response: UserTokenResponse = {
+    const response: TokenResponse = {
       access_token: token,
       token_type: 'Bearer',
       expires_in: ttl,
