@@ -173,6 +173,15 @@ describe('OpenAPI 3.1 document (/openapi.json)', () => {
     assert.deepEqual(Object.keys(doc.paths['/admin/clients'].post.requestBody.content), ['application/json']);
   });
 
+  test("the token response documents RFC 6749 §5.1's members and lets a grant add its own", () => {
+    const response = doc.paths['/oauth2/token'].post.responses['200'].content['application/json'].schema;
+    assert.deepEqual(Object.keys(response.properties), ['access_token', 'token_type', 'expires_in', 'scope', 'refresh_token', 'id_token']);
+    assert.deepEqual(response.required, ['access_token', 'token_type', 'expires_in']);
+    assert.equal(response.additionalProperties, true);
+    const grantType = doc.paths['/oauth2/token'].post.requestBody.content['application/x-www-form-urlencoded'].schema.properties.grant_type;
+    assert.equal(grantType.description, 'One of authorization_code, refresh_token, client_credentials');
+  });
+
   test('every schema in the document is valid JSON Schema 2020-12', () => {
     const ajv = new Ajv2020({ strict: true, strictTypes: false, strictTuples: false, validateFormats: false, allErrors: true });
     // OpenAPI 3.1's own vocabulary on top of JSON Schema.
