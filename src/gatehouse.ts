@@ -14,7 +14,7 @@ import type { AuthorizationRequest } from './oauth/authorization-request.js';
 import { AuthorizationFlow } from './oauth/authorization-flow.js';
 import { ClientDirectory } from './oauth/client-directory.js';
 import { InteractionSeal } from './oauth/interaction-seal.js';
-import { GRANTS, type GrantModule } from './oauth/grants/index.js';
+import { GRANTS, type GrantModule, type GrantServices } from './oauth/grants/index.js';
 import { UserTokenIssuer } from './oauth/grants/user-tokens.js';
 import { IntrospectionEndpoint } from './oauth/introspection.js';
 import { AudienceResolver } from './oauth/resource-indicators.js';
@@ -152,7 +152,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
     });
     const auditEvents = new AuditRepository(store);
     const audit = new AuditLog(auditEvents);
-    const grantServices = {
+    const grantServices: GrantServices = {
       grants,
       userTokens,
       accessTokens,

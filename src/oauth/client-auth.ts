@@ -41,6 +41,7 @@ export async function authenticateClient(directory: ClientDirectory, input: Clie
   const credentials = method.credentials(input);
   const resolved = await directory.find(credentials.clientId);
   const client = resolved && resolved.client.revokedAt === null ? resolved : undefined;
-  if (!method.proves(credentials, client) || !client) throw invalidClient(undefined, method.challenges);
+  // Asked for a missing client too: the method then spends what a real check spends.
+  if (!method.proves(credentials, client) || client === undefined) throw invalidClient(undefined, method.challenges);
   return { ...client, method: method.name };
 }
