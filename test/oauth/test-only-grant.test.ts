@@ -5,6 +5,7 @@ import { decodeJwt } from 'jose';
 import { adminApi, adminMachine, type AdminApi } from '../helpers/admin.js';
 import { backends } from '../helpers/backends.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { rawRequest } from '../helpers/raw-socket.js';
 import { basicAuth, postForm, type Credentials } from '../helpers/tokens.js';
 import { ECHO_GRANT, ECHO_HEADER, echoGrant, type Echo } from './echo-grant.js';
 
@@ -73,6 +74,21 @@ for (const backend of backends()) {
       assert.deepEqual(reply.body.echo, echo);
       const claims = decodeJwt(reply.body.access_token as string);
       assert.deepEqual([claims.iss, claims.sub, claims.client_id, claims.aud], [server.issuer, client.client_id, client.client_id, `${server.issuer}/api`]);
+    });
+
+    test("an absolute-form request target gives the handler the issuer's origin, not the one it names", async () => {
+      const created = await admin('POST', '/admin/clients', { name: 'Echo client 2', grant_types: [ECHO_GRANT] });
+      const { client, client_secret } = created.body as { client: { client_id: string }; client_secret: string };
+      const body = new URLSearchParams({ grant_type: ECHO_GRANT }).toString();
+      const raw = await rawRequest(
+        Number(new URL(server.url).port),
+        `POST http://attacker.example/oauth2/token?trace=on HTTP/1.1\r\nHost: attacker.example\r\n` +
+          `Authorization: ${basicAuth({ clientId: client.client_id, clientSecret: client_secret })}\r\n` +
+          `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      assert.match(raw, /^HTTP\/1\.1 200 /, raw);
+      const answer = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as { echo: Echo };
+      assert.equal(answer.echo.url, `${server.issuer}/oauth2/token?trace=on`);
     });
 
     test('a client not allowed it is refused with unauthorized_client', async () => {

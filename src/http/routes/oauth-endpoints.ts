@@ -47,6 +47,20 @@ function clientGone(reply: FastifyReply): AbortSignal {
   return gone.signal;
 }
 
+/**
+ * The path and query of the request target. An absolute-form target (RFC 9112 §3.2.2) names an origin of the
+ * client's choosing; only its path and query are taken, the origin being the issuer's.
+ */
+function pathAndQuery(target: string): string {
+  if (target.startsWith('/')) return target;
+  try {
+    const url = new URL(target);
+    return url.pathname + url.search;
+  } catch {
+    throw invalidRequest('the request target is neither a path nor an absolute URL');
+  }
+}
+
 const methodNotAllowed = async (_request: FastifyRequest, reply: FastifyReply) => {
   reply.code(405).header('allow', 'POST').headers(NO_STORE);
   throw invalidRequest('this endpoint accepts only POST with an application/x-www-form-urlencoded body', 405);
@@ -113,7 +127,7 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
         ...clientInput(request),
         method: request.method,
         // From the configured issuer, never the Host header: what the client addressed, as discovery named it.
-        url: issuer + request.url,
+        url: issuer + pathAndQuery(request.url),
         headers: request.headers,
         get signal() {
           return (signal ??= clientGone(reply));
