@@ -47,7 +47,11 @@ export async function createPostgresDatabase(serverUrl: string): Promise<{ url: 
 }
 
 /** The real server on a free port with a temporary store of the given backend, plus shortcuts to seed it. */
-export async function startTestServer(backend: Backend, env: Record<string, string> = {}, options: Omit<StartOptions, 'logging'> = {}): Promise<TestServer> {
+export async function startTestServer(
+  backend: Backend,
+  env: Record<string, string> = {},
+  options: Omit<StartOptions, 'logging'> = {},
+): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-test-'));
   const database = backend.postgresUrl ? await createPostgresDatabase(backend.postgresUrl) : undefined;
   const port = await freePort();

@@ -70,10 +70,13 @@ for (const backend of backends()) {
       assert.equal(reply.headers['cache-control'], 'no-store');
       assert.deepEqual(Object.keys(reply.body).sort(), ['access_token', 'echo', 'expires_in', 'issued_token_type', 'token_type']);
       assert.equal(reply.body.issued_token_type, 'urn:ietf:params:oauth:token-type:access_token');
-      const echo: Echo = { method: 'POST', url: `${server.issuer}/oauth2/token?trace=on`, header: 'Hello, grant', client_auth_method: 'client_secret_basic' };
+      const url = `${server.issuer}/oauth2/token?trace=on`;
+      const echo: Echo = { method: 'POST', url, header: 'Hello, grant', client_auth_method: 'client_secret_basic' };
       assert.deepEqual(reply.body.echo, echo);
       const claims = decodeJwt(reply.body.access_token as string);
-      assert.deepEqual([claims.iss, claims.sub, claims.client_id, claims.aud], [server.issuer, client.client_id, client.client_id, `${server.issuer}/api`]);
+      const { client_id } = client;
+      const expected = [server.issuer, client_id, client_id, `${server.issuer}/api`];
+      assert.deepEqual([claims.iss, claims.sub, claims.client_id, claims.aud], expected);
     });
 
     test("an absolute-form request target gives the handler the issuer's origin, not the one it names", async () => {
@@ -95,14 +98,15 @@ for (const backend of backends()) {
       const machine = await server.createClient({ name: 'Machine' });
       const answer = await postForm(server, '/oauth2/token', { grant_type: ECHO_GRANT }, machine);
       assert.equal(answer.status, 400, answer.text);
-      assert.deepEqual(answer.body, { error: 'unauthorized_client', error_description: `the client is not allowed the ${ECHO_GRANT} grant` });
+      const description = `the client is not allowed the ${ECHO_GRANT} grant`;
+      assert.deepEqual(answer.body, { error: 'unauthorized_client', error_description: description });
       assert.equal(answer.headers.get('cache-control'), 'no-store');
     });
 
     test('the OpenAPI document names it in grant_type', async () => {
       const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as any;
-      const grantType = doc.paths['/oauth2/token'].post.requestBody.content['application/x-www-form-urlencoded'].schema.properties.grant_type;
-      assert.match(grantType.description, new RegExp(`\\b${ECHO_GRANT}\\b`));
+      const form = doc.paths['/oauth2/token'].post.requestBody.content['application/x-www-form-urlencoded'].schema;
+      assert.match(form.properties.grant_type.description, new RegExp(`\\b${ECHO_GRANT}\\b`));
     });
   });
 }

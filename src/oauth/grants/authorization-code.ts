@@ -105,5 +105,7 @@ export interface AuthorizationCodeServices {
   refreshReuseWindow: number;
 }
 
-export const authorizationCodeGrant = ({ grants, userTokens, audiences, audit, refreshReuseWindow }: AuthorizationCodeServices): GrantHandler =>
-  new AuthorizationCodeGrant(grants, userTokens, audiences, audit, refreshReuseWindow);
+export const authorizationCodeGrant = (services: AuthorizationCodeServices): GrantHandler => {
+  const { grants, userTokens, audiences, audit, refreshReuseWindow } = services;
+  return new AuthorizationCodeGrant(grants, userTokens, audiences, audit, refreshReuseWindow);
+};

@@ -88,5 +88,7 @@ export interface RefreshTokenServices {
   refreshFamilyLifetime: number;
 }
 
-export const refreshTokenGrant = ({ grants, userTokens, audiences, audit, refreshReuseWindow, refreshFamilyLifetime }: RefreshTokenServices): GrantHandler =>
-  new RefreshTokenGrant(grants, userTokens, audiences, audit, refreshReuseWindow, refreshFamilyLifetime);
+export const refreshTokenGrant = (services: RefreshTokenServices): GrantHandler => {
+  const { grants, userTokens, audiences, audit, refreshReuseWindow, refreshFamilyLifetime } = services;
+  return new RefreshTokenGrant(grants, userTokens, audiences, audit, refreshReuseWindow, refreshFamilyLifetime);
+};
