@@ -48,12 +48,23 @@ export class InsufficientScopeError extends Error {
 export const DEFAULT_ALGORITHMS = ['ES256', 'RS256'];
 export const DEFAULT_CLOCK_TOLERANCE = 5;
 
-/** A JWKS fetched from the authorization server, cached, and refetched when a token names an unknown key. */
+/**
+ * A JWKS fetched from the authorization server, cached for 10 minutes, and refetched when a token names an unknown
+ * key (at most once every 30 s, so forged `kid`s cannot make it hammer the server).
+ *
+ * @example
+ * const keys = remoteJwks('https://auth.example.com/.well-known/jwks.json'); // create once, share across requests
+ */
 export function remoteJwks(jwksUri: string | URL): JWTVerifyGetKey {
   return createRemoteJWKSet(new URL(jwksUri), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
 }
 
-/** Space-delimited scope claim as a set (RFC 9068 §2.2.3). */
+/**
+ * Space-delimited scope claim as a set (RFC 9068 §2.2.3).
+ *
+ * @example
+ * scopesOf({ scope: 'orders:read orders:write' }).has('orders:write'); // true
+ */
 export const scopesOf = (claims: { scope?: unknown }): Set<string> =>
   new Set(typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : []);
 
