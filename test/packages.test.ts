@@ -14,7 +14,10 @@ import { basicAuth, type Credentials } from './helpers/tokens.js';
 
 const run = promisify(execFile);
 const repository = fileURLToPath(new URL('../..', import.meta.url));
-const manifest = JSON.parse(await readFile(join(repository, 'package.json'), 'utf8')) as { version: string; devDependencies: Record<string, string> };
+const manifest = JSON.parse(await readFile(join(repository, 'package.json'), 'utf8')) as {
+  version: string;
+  devDependencies: Record<string, string>;
+};
 
 /**
  * npm's environment without what `npm test` exports about this checkout (npm_package_*, npm_config_local_prefix…),
@@ -26,7 +29,8 @@ function npmEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-const npm = (cwd: string, args: string[], extra: Record<string, string> = {}) => run('npm', args, { cwd, env: npmEnv(extra), maxBuffer: 16 << 20 });
+const npm = (cwd: string, args: string[], extra: Record<string, string> = {}) =>
+  run('npm', args, { cwd, env: npmEnv(extra), maxBuffer: 16 << 20 });
 
 /** `npm pack` of one package of this checkout (already built by `npm test`) into `destination`; the tarball's path. */
 async function pack(destination: string, workspace?: string): Promise<string> {
@@ -40,9 +44,11 @@ const EXPRESS_APP = `
 import express from 'express';
 import { expressBearer, remoteJwks } from '@gatehouse/resource';
 const { ISSUER, PORT } = process.env;
+const keys = remoteJwks(ISSUER + '/.well-known/jwks.json');
 const app = express();
-app.use('/orders', expressBearer({ realm: 'orders', issuer: ISSUER, audience: ISSUER + '/api', keys: remoteJwks(ISSUER + '/.well-known/jwks.json'), requiredScopes: ['orders:read'] }));
-app.get('/orders', (req, res) => res.json({ framework: 'express', sub: req.auth.sub, scope: req.auth.scope, same: res.locals.auth === req.auth }));
+app.use('/orders', expressBearer({ realm: 'orders', issuer: ISSUER, audience: ISSUER + '/api', keys, requiredScopes: ['orders:read'] }));
+app.get('/orders', (req, res) =>
+  res.json({ framework: 'express', sub: req.auth.sub, scope: req.auth.scope, same: res.locals.auth === req.auth }));
 app.listen(Number(PORT), '127.0.0.1', () => console.log('listening'));
 `;
 const HONO_APP = `
@@ -50,8 +56,9 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { honoBearer, remoteJwks } from '@gatehouse/resource';
 const { ISSUER, PORT } = process.env;
+const keys = remoteJwks(ISSUER + '/.well-known/jwks.json');
 const app = new Hono();
-app.use('/orders', honoBearer({ realm: 'orders', issuer: ISSUER, audience: ISSUER + '/api', keys: remoteJwks(ISSUER + '/.well-known/jwks.json'), requiredScopes: ['orders:read'] }));
+app.use('/orders', honoBearer({ realm: 'orders', issuer: ISSUER, audience: ISSUER + '/api', keys, requiredScopes: ['orders:read'] }));
 app.get('/orders', (c) => c.json({ framework: 'hono', sub: c.get('auth').sub, scope: c.get('auth').scope, same: true }));
 serve({ fetch: app.fetch, port: Number(PORT), hostname: '127.0.0.1' }, () => console.log('listening'));
 `;
@@ -92,8 +99,9 @@ describe('@gatehouse/server and @gatehouse/resource, packed and installed', () =
   let client: Credentials;
   const apps: Record<string, string> = {};
 
+  const installedBin = () => join(project, 'node_modules/.bin/gatehouse');
   const cli = async (...args: string[]) =>
-    JSON.parse((await run(process.execPath, [join(project, 'node_modules/.bin/gatehouse'), ...args, '--json'], { env: isolatedEnv(storeEnv) })).stdout);
+    JSON.parse((await run(process.execPath, [installedBin(), ...args, '--json'], { env: isolatedEnv(storeEnv) })).stdout);
   const token = async (scope: string) => {
     const response = await fetch(`${issuer}/oauth2/token`, {
       method: 'POST',
@@ -121,13 +129,14 @@ describe('@gatehouse/server and @gatehouse/resource, packed and installed', () =
     const port = await freePort();
     issuer = `http://127.0.0.1:${port}`;
     const dataDir = join(scratch, 'data');
-    storeEnv = { PORT: String(port), GATEHOUSE_ISSUER: issuer, GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_SECRET: randomBytes(32).toString('base64url') };
+    const secret = randomBytes(32).toString('base64url');
+    storeEnv = { PORT: String(port), GATEHOUSE_ISSUER: issuer, GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_SECRET: secret };
     if (postgresUrl) {
       const database = await createPostgresDatabase(postgresUrl);
       cleanup.push(database.drop);
       storeEnv.DATABASE_URL = database.url;
     }
-    serve = await spawnServe(storeEnv, issuer, [], join(project, 'node_modules/.bin/gatehouse'));
+    serve = await spawnServe(storeEnv, issuer, [], installedBin());
     cleanup.push(() => serve.stop());
     await cli('roles', 'create', '--name', 'buyer', '--scopes', 'demo:read orders:read');
     const created = await cli('clients', 'create', '--name', 'Shop', '--roles', 'buyer');
@@ -150,7 +159,7 @@ describe('@gatehouse/server and @gatehouse/resource, packed and installed', () =
       const installed = JSON.parse(await readFile(join(project, 'node_modules', name, 'package.json'), 'utf8')) as { version: string };
       assert.equal(installed.version, manifest.version);
     }
-    const { stdout } = await run(process.execPath, [join(project, 'node_modules/.bin/gatehouse'), '--version']);
+    const { stdout } = await run(process.execPath, [installedBin(), '--version']);
     assert.equal(stdout.trim(), manifest.version);
     // The server uses the kit it was packed with: one copy, not a second one fetched from somewhere else.
     await assert.rejects(readFile(join(project, 'node_modules/@gatehouse/server/node_modules/@gatehouse/resource/package.json')));
@@ -161,7 +170,8 @@ describe('@gatehouse/server and @gatehouse/resource, packed and installed', () =
       const get = async (authorization?: string) => {
         const response = await fetch(apps[framework]!, authorization === undefined ? {} : { headers: { authorization } });
         const text = await response.text();
-        return { status: response.status, challenge: response.headers.get('www-authenticate'), body: text === '' ? undefined : JSON.parse(text) };
+        const body: unknown = text === '' ? undefined : JSON.parse(text);
+        return { status: response.status, challenge: response.headers.get('www-authenticate'), body };
       };
 
       test('a real token with the scope: 200 and its claims', async () => {
@@ -183,7 +193,8 @@ describe('@gatehouse/server and @gatehouse/resource, packed and installed', () =
         const answer = await get(`Bearer ${await token('demo:read')}`);
         assert.equal(answer.status, 403);
         const description = 'the token lacks a required scope: orders:read';
-        assert.equal(answer.challenge, `Bearer realm="orders", error="insufficient_scope", error_description="${description}", scope="orders:read"`);
+        const expected = `Bearer realm="orders", error="insufficient_scope", error_description="${description}", scope="orders:read"`;
+        assert.equal(answer.challenge, expected);
         assert.deepEqual(answer.body, { error: 'insufficient_scope', error_description: description });
       });
 

@@ -15,7 +15,10 @@ test('the metadata URL inserts the well-known path between host and path (RFC 97
     protectedResourceMetadataUrl('https://api.example.com:8443/v1/orders'),
     'https://api.example.com:8443/.well-known/oauth-protected-resource/v1/orders',
   );
-  assert.equal(protectedResourceMetadataUrl('https://api.example.com/x?tenant=a'), 'https://api.example.com/.well-known/oauth-protected-resource/x?tenant=a');
+  assert.equal(
+    protectedResourceMetadataUrl('https://api.example.com/x?tenant=a'),
+    'https://api.example.com/.well-known/oauth-protected-resource/x?tenant=a',
+  );
   assert.equal(protectedResourceMetadataPath('https://api.example.com/v1'), '/.well-known/oauth-protected-resource/v1');
   assert.equal(protectedResourceMetadataUrl('http://localhost:3000/api'), 'http://localhost:3000/.well-known/oauth-protected-resource/api');
 });

@@ -111,7 +111,8 @@ describe('resource kit middleware for Express, Hono and Fastify, against real to
       test('a good token reaches the handler with its claims', async () => {
         const answer = await get(`Bearer ${good}`);
         assert.equal(answer.status, 200);
-        const expected: Whoami = { sub: client.clientId, scope: 'demo:read orders:read', ...(framework === 'express' ? { locals: 'same' } : {}) };
+        const locals = framework === 'express' ? { locals: 'same' } : {};
+        const expected: Whoami = { sub: client.clientId, scope: 'demo:read orders:read', ...locals };
         assert.deepEqual(answer.body, expected);
       });
 
@@ -145,7 +146,8 @@ describe('resource kit middleware for Express, Hono and Fastify, against real to
       test('another scheme: 400 invalid_request', async () => {
         const answer = await get(`Basic ${Buffer.from('a:b').toString('base64')}`);
         assert.equal(answer.status, 400);
-        assert.match(answer.headers.get('www-authenticate') ?? '', /^Bearer realm="orders", resource_metadata="[^"]+", error="invalid_request"/);
+        const challenge = answer.headers.get('www-authenticate') ?? '';
+        assert.match(challenge, /^Bearer realm="orders", resource_metadata="[^"]+", error="invalid_request"/);
         assert.equal((answer.body as { error: string }).error, 'invalid_request');
       });
     });

@@ -1,7 +1,12 @@
 import { safeDescription } from './safe-description.js';
 import { InsufficientScopeError, InvalidTokenError } from './verify-access-token.js';
 
-/** The request itself is malformed, e.g. a broken Authorization header (RFC 6750 §3.1 `invalid_request`, 400). */
+/**
+ * The request itself is malformed, e.g. a broken Authorization header (RFC 6750 §3.1 `invalid_request`, 400).
+ *
+ * @example
+ * bearerTokenFrom('Basic dXNlcjpwYXNz'); // throws InvalidBearerRequestError
+ */
 export class InvalidBearerRequestError extends Error {
   override name = 'InvalidBearerRequestError';
   readonly code = 'invalid_request';

@@ -15,6 +15,9 @@ export interface ExpressLikeResponse {
   locals?: Record<string, unknown>;
 }
 
+/** An Express `RequestHandler`, in the few types the kit needs. */
+export type ExpressLikeMiddleware = (req: ExpressLikeRequest, res: ExpressLikeResponse, next: (error?: unknown) => void) => void;
+
 /**
  * Express (4 and 5) middleware: a good token's claims go to `req.auth` and `res.locals.auth`; otherwise the answer is
  * `bearerChallenge`'s status, `WWW-Authenticate` and JSON body. Other failures (a JWKS outage) go to `next(error)`.
@@ -23,7 +26,7 @@ export interface ExpressLikeResponse {
  * app.use('/api', expressBearer({ realm: 'orders', issuer, audience: 'https://api.example.com', keys: remoteJwks(jwksUri) }));
  * app.get('/api/orders', (req, res) => res.json({ for: req.auth.sub }));
  */
-export function expressBearer(options: BearerOptions): (req: ExpressLikeRequest, res: ExpressLikeResponse, next: (error?: unknown) => void) => void {
+export function expressBearer(options: BearerOptions): ExpressLikeMiddleware {
   return (req, res, next) => {
     authenticateBearer(req.headers.authorization, options).then(({ claims, challenge }) => {
       if (claims) {

@@ -25,7 +25,9 @@ export interface FastifyLikeReply {
  * app.addHook('onRequest', fastifyBearer({ realm: 'orders', issuer, audience: 'https://api.example.com', keys: remoteJwks(jwksUri) }));
  * app.get('/orders', (request) => ({ for: request.auth?.sub }));
  */
-export function fastifyBearer(options: BearerOptions): (request: FastifyLikeRequest, reply: FastifyLikeReply) => Promise<FastifyLikeReply | undefined> {
+export function fastifyBearer(
+  options: BearerOptions,
+): (request: FastifyLikeRequest, reply: FastifyLikeReply) => Promise<FastifyLikeReply | undefined> {
   return async (request, reply) => {
     const { claims, challenge } = await authenticateBearer(request.headers.authorization, options);
     if (claims) {

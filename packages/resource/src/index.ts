@@ -19,7 +19,7 @@ export {
 } from './bearer.js';
 export { safeDescription } from './safe-description.js';
 export { authenticateBearer, type BearerOptions, type BearerOutcome } from './authenticate.js';
-export { expressBearer, type ExpressLikeRequest, type ExpressLikeResponse } from './express.js';
+export { expressBearer, type ExpressLikeMiddleware, type ExpressLikeRequest, type ExpressLikeResponse } from './express.js';
 export { honoBearer, type HonoLikeContext } from './hono.js';
 export { fastifyBearer, type FastifyLikeReply, type FastifyLikeRequest } from './fastify.js';
 export {

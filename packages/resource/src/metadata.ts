@@ -38,7 +38,10 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
  */
 function resourceIdentifier(resource: string | URL): URL {
   const url = new URL(resource);
-  if (url.hash !== '' || String(resource).includes('#')) throw new TypeError('a resource identifier must not have a fragment (RFC 9728 §1.2)');
+  // An empty fragment ("…#") leaves url.hash empty, so the text is checked as well.
+  if (url.hash !== '' || String(resource).includes('#')) {
+    throw new TypeError('a resource identifier must not have a fragment (RFC 9728 §1.2)');
+  }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
     throw new TypeError('a resource identifier must be an https URL (http only on localhost and loopback addresses)');
   }
@@ -61,7 +64,12 @@ export function protectedResourceMetadataUrl(resource: string | URL): string {
   return `${url.origin}/.well-known/oauth-protected-resource${path}${url.search}`;
 }
 
-/** The path part of `protectedResourceMetadataUrl`, for mounting the document's route in the resource's own app. */
+/**
+ * The path part of `protectedResourceMetadataUrl`, for mounting the document's route in the resource's own app.
+ *
+ * @example
+ * protectedResourceMetadataPath('https://api.example.com/orders'); // '/.well-known/oauth-protected-resource/orders'
+ */
 export function protectedResourceMetadataPath(resource: string | URL): string {
   return new URL(protectedResourceMetadataUrl(resource)).pathname;
 }
@@ -72,8 +80,9 @@ export function protectedResourceMetadataPath(resource: string | URL): string {
  * used to find the document. Bearer tokens are taken from the Authorization header only (`bearer_methods_supported`).
  *
  * @example
- * app.get(protectedResourceMetadataPath('https://api.example.com/orders'), (req, res) =>
- *   res.json(protectedResourceMetadata({ resource: 'https://api.example.com/orders', authorizationServers: ['https://auth.example.com'] })));
+ * const resource = 'https://api.example.com/orders';
+ * app.get(protectedResourceMetadataPath(resource), (req, res) =>
+ *   res.json(protectedResourceMetadata({ resource, authorizationServers: ['https://auth.example.com'] })));
  */
 export function protectedResourceMetadata(options: ProtectedResourceMetadataOptions): ProtectedResourceMetadata {
   resourceIdentifier(options.resource);
@@ -82,7 +91,9 @@ export function protectedResourceMetadata(options: ProtectedResourceMetadataOpti
   if (options.jwksUri !== undefined) document.jwks_uri = String(options.jwksUri);
   if (options.scopesSupported) document.scopes_supported = [...options.scopesSupported];
   document.bearer_methods_supported = ['header'];
-  if (options.resourceSigningAlgValuesSupported) document.resource_signing_alg_values_supported = [...options.resourceSigningAlgValuesSupported];
+  if (options.resourceSigningAlgValuesSupported) {
+    document.resource_signing_alg_values_supported = [...options.resourceSigningAlgValuesSupported];
+  }
   if (options.resourceName !== undefined) document.resource_name = options.resourceName;
   if (options.resourceDocumentation !== undefined) document.resource_documentation = String(options.resourceDocumentation);
   if (options.resourcePolicyUri !== undefined) document.resource_policy_uri = String(options.resourcePolicyUri);

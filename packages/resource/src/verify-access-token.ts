@@ -30,13 +30,23 @@ export interface VerifyAccessTokenOptions {
   isRevoked?: (claims: AccessTokenClaims) => Promise<boolean> | boolean;
 }
 
-/** The token is missing, malformed, forged, expired, revoked or not meant for this API (RFC 6750 `invalid_token`). */
+/**
+ * The token is missing, malformed, forged, expired, revoked or not meant for this API (RFC 6750 `invalid_token`).
+ *
+ * @example
+ * if (error instanceof InvalidTokenError) console.warn(error.code, error.message); // 'invalid_token', 'the token has expired'
+ */
 export class InvalidTokenError extends Error {
   override name = 'InvalidTokenError';
   readonly code = 'invalid_token';
 }
 
-/** The token is valid but lacks a required scope (RFC 6750 `insufficient_scope`). */
+/**
+ * The token is valid but lacks a required scope (RFC 6750 `insufficient_scope`).
+ *
+ * @example
+ * if (error instanceof InsufficientScopeError) console.warn(error.requiredScopes); // ['orders:read']
+ */
 export class InsufficientScopeError extends Error {
   override name = 'InsufficientScopeError';
   readonly code = 'insufficient_scope';
@@ -45,7 +55,9 @@ export class InsufficientScopeError extends Error {
   }
 }
 
+/** The signature algorithms Gatehouse signs access tokens with, accepted unless `algorithms` says otherwise. */
 export const DEFAULT_ALGORITHMS = ['ES256', 'RS256'];
+/** Seconds of clock skew accepted on `exp`, `nbf` and `iat` unless `clockTolerance` says otherwise. */
 export const DEFAULT_CLOCK_TOLERANCE = 5;
 
 /**
