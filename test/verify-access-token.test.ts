@@ -8,7 +8,7 @@ import {
   verifyAccessToken,
   type AccessTokenClaims,
   type VerifyAccessTokenOptions,
-} from '../src/resource/index.js';
+} from '@gatehouse/resource';
 import { backends } from './helpers/backends.js';
 import { freePort, startTestServer, type TestServer } from './helpers/server.js';
 import { claimsFor, signHs256, signWithForeignKey, signWithServerKey, tokenFor, unsecured, type Credentials } from './helpers/tokens.js';

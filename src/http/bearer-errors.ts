@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { bearerChallenge } from '../resource/bearer.js';
+import { bearerChallenge } from '@gatehouse/resource';
 
 /**
  * The RFC 6750 §3 answer for a protected route: a bare challenge when the request carried no token (§3.1: no

@@ -1,3 +1,5 @@
+import { safeDescription } from '@gatehouse/resource';
+
 /**
  * The error codes of RFC 6749 §5.2 and §4.1.2.1, RFC 7009 §2.2.1, RFC 8707 §2, RFC 6750 §3.1 and OpenID Connect
  * Core §3.1.2.6.
@@ -46,14 +48,8 @@ const DEFAULT_STATUS: Record<OAuthErrorCode, number> = {
   request_uri_not_supported: 400,
 };
 
-// RFC 6749 §5.2: error_description is limited to %x20-21 / %x23-5B / %x5D-7E.
-const NOT_ALLOWED_IN_DESCRIPTION = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g;
-/** A description may name what a request carried (refused scopes); it is cut so a response never reflects much of it. */
-const MAX_DESCRIPTION_LENGTH = 200;
-export const safeDescription = (text: string): string => {
-  const safe = text.replace(NOT_ALLOWED_IN_DESCRIPTION, "'");
-  return safe.length <= MAX_DESCRIPTION_LENGTH ? safe : `${safe.slice(0, MAX_DESCRIPTION_LENGTH - 3)}...`;
-};
+// One rule for every error_description, the resource kit's (RFC 6749 §5.2, RFC 6750 §3).
+export { safeDescription };
 
 export class OAuthError extends Error {
   override name = 'OAuthError';

@@ -1,6 +1,6 @@
 import { refreshTokenEndsAt, type GrantRepository } from '../store/grants.js';
 import { nowSeconds } from '../ports/clock.js';
-import type { AccessTokenClaims } from '../resource/verify-access-token.js';
+import type { AccessTokenClaims } from '@gatehouse/resource';
 import type { AccessTokens } from '../tokens/access-tokens.js';
 import { sha256Hex } from '../tokens/hash.js';
 import { OPAQUE_PREFIXES, isWellFormedOpaque } from '../tokens/opaque.js';

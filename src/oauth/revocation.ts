@@ -1,4 +1,4 @@
-import { DEFAULT_CLOCK_TOLERANCE } from '../resource/verify-access-token.js';
+import { DEFAULT_CLOCK_TOLERANCE } from '@gatehouse/resource';
 import type { AuditLog } from '../admin/audit-log.js';
 import type { GrantRepository } from '../store/grants.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';

@@ -1,4 +1,4 @@
-import { InsufficientScopeError, InvalidTokenError, scopesOf } from '../resource/verify-access-token.js';
+import { InsufficientScopeError, InvalidTokenError, scopesOf } from '@gatehouse/resource';
 import type { User } from '../store/users.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
 import { userClaims } from './claims.js';

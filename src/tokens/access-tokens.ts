@@ -6,7 +6,7 @@ import type { Store } from '../store/database.js';
 import { GenerationCache } from '../store/generation-cache.js';
 import type { RevocationRepository } from '../store/revocations.js';
 import { nowSeconds } from '../ports/clock.js';
-import { InvalidTokenError, verifyAccessToken, type AccessTokenClaims } from '../resource/verify-access-token.js';
+import { InvalidTokenError, verifyAccessToken, type AccessTokenClaims } from '@gatehouse/resource';
 import { signCompactJws } from './jws.js';
 
 export interface AccessTokenRequest {

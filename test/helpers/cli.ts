@@ -132,9 +132,12 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-/** Spawns `gatehouse serve ARGS…` and waits until /health answers 200. Always call stop(), even after a failure. */
-export async function spawnServe(env: Record<string, string>, url: string, args: string[] = []): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: isolatedEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Spawns `gatehouse serve ARGS…` (this checkout's, or the `cli` given, e.g. an installed package's bin) and waits until
+ * /health answers 200. Always call stop(), even after a failure.
+ */
+export async function spawnServe(env: Record<string, string>, url: string, args: string[] = [], cli = CLI): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [cli, 'serve', ...args], { env: isolatedEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));

@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../../gatehouse.js';
-import { bearerTokenFrom } from '../../resource/bearer.js';
+import { bearerTokenFrom, verifyAccessToken, type AccessTokenClaims } from '@gatehouse/resource';
 import { sendBearerError } from '../bearer-errors.js';
-import { verifyAccessToken, type AccessTokenClaims } from '../../resource/verify-access-token.js';
 
 export const DEMO_READ_SCOPE = 'demo:read';
 

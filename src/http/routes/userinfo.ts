@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { Gatehouse } from '../../gatehouse.js';
 import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
-import { bearerTokenFrom } from '../../resource/bearer.js';
+import { bearerTokenFrom } from '@gatehouse/resource';
 import { sendBearerError } from '../bearer-errors.js';
 import { allowCorsPreflight, corsHeader } from '../cors.js';
 

@@ -30,13 +30,23 @@ export interface VerifyAccessTokenOptions {
   isRevoked?: (claims: AccessTokenClaims) => Promise<boolean> | boolean;
 }
 
-/** The token is missing, malformed, forged, expired, revoked or not meant for this API (RFC 6750 `invalid_token`). */
+/**
+ * The token is missing, malformed, forged, expired, revoked or not meant for this API (RFC 6750 `invalid_token`).
+ *
+ * @example
+ * if (error instanceof InvalidTokenError) console.warn(error.code, error.message); // 'invalid_token', 'the token has expired'
+ */
 export class InvalidTokenError extends Error {
   override name = 'InvalidTokenError';
   readonly code = 'invalid_token';
 }
 
-/** The token is valid but lacks a required scope (RFC 6750 `insufficient_scope`). */
+/**
+ * The token is valid but lacks a required scope (RFC 6750 `insufficient_scope`).
+ *
+ * @example
+ * if (error instanceof InsufficientScopeError) console.warn(error.requiredScopes); // ['orders:read']
+ */
 export class InsufficientScopeError extends Error {
   override name = 'InsufficientScopeError';
   readonly code = 'insufficient_scope';
@@ -45,15 +55,28 @@ export class InsufficientScopeError extends Error {
   }
 }
 
+/** The signature algorithms Gatehouse signs access tokens with, accepted unless `algorithms` says otherwise. */
 export const DEFAULT_ALGORITHMS = ['ES256', 'RS256'];
+/** Seconds of clock skew accepted on `exp`, `nbf` and `iat` unless `clockTolerance` says otherwise. */
 export const DEFAULT_CLOCK_TOLERANCE = 5;
 
-/** A JWKS fetched from the authorization server, cached, and refetched when a token names an unknown key. */
+/**
+ * A JWKS fetched from the authorization server, cached for 10 minutes, and refetched when a token names an unknown
+ * key (at most once every 30 s, so forged `kid`s cannot make it hammer the server).
+ *
+ * @example
+ * const keys = remoteJwks('https://auth.example.com/.well-known/jwks.json'); // create once, share across requests
+ */
 export function remoteJwks(jwksUri: string | URL): JWTVerifyGetKey {
   return createRemoteJWKSet(new URL(jwksUri), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
 }
 
-/** Space-delimited scope claim as a set (RFC 9068 §2.2.3). */
+/**
+ * Space-delimited scope claim as a set (RFC 9068 §2.2.3).
+ *
+ * @example
+ * scopesOf({ scope: 'orders:read orders:write' }).has('orders:write'); // true
+ */
 export const scopesOf = (claims: { scope?: unknown }): Set<string> =>
   new Set(typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : []);
 

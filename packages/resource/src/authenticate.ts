@@ -1,0 +1,35 @@
+import { bearerChallenge, bearerTokenFrom, type BearerChallenge } from './bearer.js';
+import { verifyAccessToken, type AccessTokenClaims, type VerifyAccessTokenOptions } from './verify-access-token.js';
+
+/** What the middleware need: how to verify a token, plus how to word the RFC 6750 challenge. */
+export interface BearerOptions extends VerifyAccessTokenOptions {
+  /** The challenge's `realm` (RFC 6750 §3), e.g. the API's name. */
+  realm: string;
+  /** This resource's RFC 9728 metadata URL, sent as `resource_metadata` in every challenge (RFC 9728 §5.1). */
+  resourceMetadata?: string | URL;
+}
+
+export type BearerOutcome = { claims: AccessTokenClaims; challenge?: undefined } | { claims?: undefined; challenge: BearerChallenge };
+
+/**
+ * The framework-free core of every middleware: the claims of a good token, or the challenge to answer with (bare
+ * when there is no Authorization header, RFC 6750 §3.1). Errors that are not about the token, like a JWKS that
+ * cannot be fetched, are thrown for the framework's error handling.
+ *
+ * @example
+ * const outcome = await authenticateBearer(req.headers.authorization, { realm: 'orders', issuer, audience, keys });
+ * if (outcome.challenge) return refuse(outcome.challenge);
+ */
+export async function authenticateBearer(authorization: string | undefined, options: BearerOptions): Promise<BearerOutcome> {
+  const challengeOptions = options.resourceMetadata === undefined ? {} : { resourceMetadata: options.resourceMetadata };
+  try {
+    const token = bearerTokenFrom(authorization);
+    if (token === undefined) return { challenge: bearerChallenge(options.realm, undefined, challengeOptions) };
+    return { claims: await verifyAccessToken(token, options) };
+  } catch (error) {
+    return { challenge: bearerChallenge(options.realm, error, challengeOptions) };
+  }
+}
+
+/** The body of a challenge: the error JSON, or the empty object of a bare one. */
+export const challengeBody = (challenge: BearerChallenge): string => JSON.stringify(challenge.body ?? {});

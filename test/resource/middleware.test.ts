@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { serve } from '@hono/node-server';
+import express from 'express';
+import Fastify from 'fastify';
+import { Hono } from 'hono';
+import {
+  expressBearer,
+  fastifyBearer,
+  honoBearer,
+  protectedResourceMetadataUrl,
+  remoteJwks,
+  type AccessTokenClaims,
+  type BearerOptions,
+} from '@gatehouse/resource';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { resignedByForeignKey, tokenFor, type Credentials } from '../helpers/tokens.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: AccessTokenClaims | null;
+  }
+}
+
+const RESOURCE = 'http://127.0.0.1/orders';
+const METADATA = protectedResourceMetadataUrl(RESOURCE);
+const REALM = `Bearer realm="orders", resource_metadata="${METADATA}"`;
+
+/** What each tiny app answers for a good token: the claims the middleware attached, as its framework hands them over. */
+interface Whoami {
+  sub: string;
+  scope: string;
+  locals?: string;
+}
+
+type App = { url: string; close(): Promise<void> };
+
+async function listening(server: Server): Promise<App> {
+  if (!server.listening) await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+const apps: Record<string, (options: BearerOptions) => Promise<App>> = {
+  async express(options) {
+    const app = express();
+    app.use('/orders', expressBearer(options));
+    app.get('/orders', (req, res) => {
+      const { auth } = req as typeof req & { auth: AccessTokenClaims };
+      res.json({ sub: auth.sub, scope: auth.scope, locals: (res.locals.auth as AccessTokenClaims).jti === auth.jti ? 'same' : 'other' });
+    });
+    return listening(app.listen(0, '127.0.0.1'));
+  },
+  async hono(options) {
+    const app = new Hono<{ Variables: { auth: AccessTokenClaims } }>();
+    app.use('/orders', honoBearer(options));
+    app.get('/orders', (c) => c.json({ sub: c.get('auth').sub, scope: c.get('auth').scope }));
+    return listening(serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server);
+  },
+  async fastify(options) {
+    const app = Fastify();
+    app.decorateRequest('auth', null);
+    app.addHook('onRequest', fastifyBearer(options));
+    app.get('/orders', async (request) => ({ sub: request.auth!.sub, scope: request.auth!.scope }));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    return listening(app.server);
+  },
+};
+
+describe('resource kit middleware for Express, Hono and Fastify, against real tokens', () => {
+  let server: TestServer;
+  let client: Credentials;
+  let good: string;
+  let narrow: string;
+
+  before(async () => {
+    server = await startTestServer({ name: 'sqlite' });
+    await server.createRole('buyer', ['demo:read', 'orders:read']);
+    client = await server.createClient({ name: 'Kit test', roles: ['buyer'] });
+    good = await tokenFor(server, client, { scope: 'demo:read orders:read' });
+    narrow = await tokenFor(server, client, { scope: 'demo:read' });
+  });
+  after(() => server.close());
+
+  for (const [framework, start] of Object.entries(apps)) {
+    describe(framework, () => {
+      let app: App;
+      const get = async (authorization?: string) => {
+        const response = await fetch(`${app.url}/orders`, authorization === undefined ? {} : { headers: { authorization } });
+        const text = await response.text();
+        return { status: response.status, headers: response.headers, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+      };
+
+      before(async () => {
+        app = await start({
+          realm: 'orders',
+          resourceMetadata: METADATA,
+          issuer: server.issuer,
+          audience: `${server.issuer}/api`,
+          keys: remoteJwks(`${server.issuer}/.well-known/jwks.json`),
+          requiredScopes: ['orders:read'],
+        });
+      });
+      after(() => app.close());
+
+      test('a good token reaches the handler with its claims', async () => {
+        const answer = await get(`Bearer ${good}`);
+        assert.equal(answer.status, 200);
+        const locals = framework === 'express' ? { locals: 'same' } : {};
+        const expected: Whoami = { sub: client.clientId, scope: 'demo:read orders:read', ...locals };
+        assert.deepEqual(answer.body, expected);
+      });
+
+      test('no Authorization header: 401 with a bare challenge, no error code (RFC 6750 §3.1)', async () => {
+        const answer = await get();
+        assert.equal(answer.status, 401);
+        assert.equal(answer.headers.get('www-authenticate'), REALM);
+        assert.equal(answer.headers.get('cache-control'), 'no-store');
+        assert.deepEqual(answer.body, {});
+      });
+
+      test('a token signed by a key the server never had: 401 invalid_token', async () => {
+        const answer = await get(`Bearer ${await resignedByForeignKey(good)}`);
+        assert.equal(answer.status, 401);
+        const description = 'the token signature is invalid';
+        assert.equal(answer.headers.get('www-authenticate'), `${REALM}, error="invalid_token", error_description="${description}"`);
+        assert.deepEqual(answer.body, { error: 'invalid_token', error_description: description });
+      });
+
+      test('a token without the required scope: 403 insufficient_scope naming the scope', async () => {
+        const answer = await get(`Bearer ${narrow}`);
+        assert.equal(answer.status, 403);
+        const description = 'the token lacks a required scope: orders:read';
+        assert.equal(
+          answer.headers.get('www-authenticate'),
+          `${REALM}, error="insufficient_scope", error_description="${description}", scope="orders:read"`,
+        );
+        assert.deepEqual(answer.body, { error: 'insufficient_scope', error_description: description });
+      });
+
+      test('another scheme: 400 invalid_request', async () => {
+        const answer = await get(`Basic ${Buffer.from('a:b').toString('base64')}`);
+        assert.equal(answer.status, 400);
+        const challenge = answer.headers.get('www-authenticate') ?? '';
+        assert.match(challenge, /^Bearer realm="orders", resource_metadata="[^"]+", error="invalid_request"/);
+        assert.equal((answer.body as { error: string }).error, 'invalid_request');
+      });
+    });
+  }
+});
