@@ -54,19 +54,32 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-test-'));
   const database = backend.postgresUrl ? await createPostgresDatabase(backend.postgresUrl) : undefined;
-  const port = await freePort();
-  const serverEnv: Record<string, string> = {
+  const secret = randomBytes(32).toString('base64url');
+  const settings = (port: number): Record<string, string> => ({
     PORT: String(port),
     HOST: '127.0.0.1',
     GATEHOUSE_ISSUER: `http://127.0.0.1:${port}`,
     GATEHOUSE_DATA_DIR: dataDir,
-    GATEHOUSE_SECRET: randomBytes(32).toString('base64url'),
+    GATEHOUSE_SECRET: secret,
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...env,
-  };
-  const config = loadConfig(serverEnv);
+  });
+  let serverEnv = settings(await freePort());
+  let config = loadConfig(serverEnv);
   const start = () => startServer(config, { logging: false, ...options });
-  let server = await start();
+  let server: RunningServer;
+  // The issuer names the port, so it is chosen before listening; another test listening on port 0 can take it in
+  // between. Such a race is retried on a new port (a failed start closes what it opened).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      server = await start();
+      break;
+    } catch (error) {
+      if (attempt === 5 || env.PORT || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+      serverEnv = settings(await freePort());
+      config = loadConfig(serverEnv);
+    }
+  }
   return {
     url: server.url,
     issuer: config.issuer,
