@@ -38,7 +38,8 @@ import { SessionRepository } from './store/sessions.js';
 import { SignInDelayRepository } from './store/sign-in-delays.js';
 import { SignInDeviceRepository } from './store/sign-in-devices.js';
 import { reclaimSqliteSpace, type SpaceReclaimed } from './store/sqlite-space.js';
-import { UserRepository, type User } from './store/users.js';
+import type { User } from './ports/users.js';
+import { UserRepository } from './store/users.js';
 import { AccessTokens } from './tokens/access-tokens.js';
 
 /** What one purge removed. */

@@ -3,7 +3,9 @@ import type { SignInDelaySettings } from '../config.js';
 import { nowSeconds } from '../ports/clock.js';
 import type { DelaySchedule, SignInDelayRepository } from '../store/sign-in-delays.js';
 import type { SignInDeviceRepository } from '../store/sign-in-devices.js';
-import { normalizeUsername, type User, type UserRepository } from '../store/users.js';
+import type { User } from '../ports/users.js';
+import type { UserRepository } from '../store/users.js';
+import { normalizeUsername } from './usernames.js';
 import { sha256Hex } from '../tokens/hash.js';
 import { dummyPasswordHash, hashPassword, passwordNeedsRehash, verifyPassword } from './passwords.js';
 

@@ -1,7 +1,7 @@
 import { ManagementError, type Management, type NewUserInput, type UserView } from '../admin/management.js';
 import type { LoginThrottleRepository } from '../store/login-throttle.js';
 import { nowSeconds } from '../ports/clock.js';
-import { normalizeUsername } from '../store/users.js';
+import { normalizeUsername } from './usernames.js';
 import { hashPassword } from './passwords.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { User } from '../store/users.js';
+import type { User } from '../ports/users.js';
 
 /** Claims of a user released by scope (OpenID Connect Core §5.4). */
 export function userClaims(user: User, scopes: readonly string[]): Record<string, unknown> {

@@ -3,7 +3,7 @@ import { errors, jwtVerify, type JWTPayload } from 'jose';
 import { isSigningAlgorithm, type KeyStore } from '../keys/key-store.js';
 import { nowSeconds } from '../ports/clock.js';
 import { signCompactJws } from '../tokens/jws.js';
-import type { User } from '../store/users.js';
+import type { User } from '../ports/users.js';
 import { userClaims } from './claims.js';
 
 export const ID_TOKEN_SIGNING_ALGORITHMS = ['RS256', 'ES256'] as const;

@@ -1,5 +1,5 @@
 import { InsufficientScopeError, InvalidTokenError, scopesOf } from '@gatehouse/resource';
-import type { User } from '../store/users.js';
+import type { User } from '../ports/users.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
 import { userClaims } from './claims.js';
 

@@ -4,7 +4,7 @@ import type { SignupResult } from '../accounts/signup.js';
 import { anonymousActor } from '../admin/audit-log.js';
 import { ManagementError } from '../admin/management.js';
 import type { AuthorizationInteraction } from '../oauth/authorization-flow.js';
-import { normalizeUsername } from '../store/users.js';
+import { normalizeUsername } from '../accounts/usernames.js';
 import { field, localPath, type PageBody, type PageContext } from './context.js';
 import { sendErrorPage, sendPage } from './render.js';
 

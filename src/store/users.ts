@@ -3,22 +3,8 @@ import type { Store } from './database.js';
 import type { UsersTable } from './schema.js';
 import { fromJsonList, toJsonList } from './json-list.js';
 import { nowSeconds } from '../ports/clock.js';
-
-export interface User {
-  id: string;
-  username: string;
-  passwordHash: string;
-  email: string | null;
-  emailVerified: boolean;
-  name: string | null;
-  /** Roles whose scopes the user's tokens may carry (e.g. the built-in admin role). */
-  roles: string[];
-  disabledAt: number | null;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export type NewUser = Pick<User, 'id' | 'username' | 'passwordHash' | 'email' | 'emailVerified' | 'name' | 'roles'>;
+import type { NewUser, User } from '../ports/users.js';
+import { normalizeUsername } from '../accounts/usernames.js';
 
 const toUser = (row: Selectable<UsersTable>): User => ({
   id: row.id,
@@ -32,9 +18,6 @@ const toUser = (row: Selectable<UsersTable>): User => ({
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
-
-/** Usernames compare case-insensitively, so they are stored folded. */
-export const normalizeUsername = (username: string): string => username.trim().toLowerCase();
 
 export class UserRepository {
   constructor(private readonly store: Store) {}

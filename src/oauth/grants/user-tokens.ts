@@ -1,7 +1,7 @@
 import type { IdTokens } from '../../oidc/id-tokens.js';
 import { familyEndsAt, type GrantContext, type GrantRepository, type IssuedTokens } from '../../store/grants.js';
 import { nowSeconds } from '../../ports/clock.js';
-import type { User } from '../../store/users.js';
+import type { User } from '../../ports/users.js';
 import type { AccessTokens } from '../../tokens/access-tokens.js';
 import { sha256Hex } from '../../tokens/hash.js';
 import { OPAQUE_PREFIXES, generateOpaque } from '../../tokens/opaque.js';
