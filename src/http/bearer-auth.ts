@@ -1,4 +1,4 @@
-import { bearerTokenFrom, InvalidTokenError, verifyAccessToken, type AccessTokenClaims } from '@gatehouse/resource';
+import { bearerTokenFrom, verifyAccessToken, type AccessTokenClaims } from '@gatehouse/resource';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import type { Gatehouse } from '../gatehouse.js';
@@ -63,10 +63,10 @@ export function accessTokenAuthentication(gatehouse: Gatehouse, scopes: readonly
 }
 
 /**
- * The principal of a route under `bearerAuth`. On a route without it this is a wiring mistake, answered as a
- * missing token (401) rather than as access without one.
+ * The principal of a route under `bearerAuth`. Asked on a route without it, this is a wiring mistake: it fails
+ * (logged, a bare 500) rather than serving the route without a token.
  */
 export function principalOf(request: FastifyRequest): AccessTokenClaims {
-  if (request.principal === null) throw new InvalidTokenError('an access token is required');
+  if (request.principal === null) throw new Error(`${request.routeOptions.url} is not under bearerAuth`);
   return request.principal;
 }
