@@ -60,7 +60,9 @@ export async function adminRoutes(fastify: FastifyInstance, gatehouse: Gatehouse
     const principal = principalOf(request);
     return { actor: principal.sub, actor_type: principal.auth_time === undefined ? 'client' : 'user', ip: request.ip };
   };
-  const route = <Schema extends FastifySchema>(schema: Schema) => ({ schema: { tags: ['admin'], security: schemas.adminSecurity, ...schema } });
+  const route = <Schema extends FastifySchema>(schema: Schema) => ({
+    schema: { tags: ['admin'], security: schemas.adminSecurity, ...schema },
+  });
   const created = (reply: FastifyReply) => reply.code(201);
 
   // App clients

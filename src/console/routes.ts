@@ -103,7 +103,8 @@ export async function consoleRoutes(app: FastifyInstance, gatehouse: Gatehouse):
     secure(reply).header('cache-control', 'no-store').send(settings),
   );
 
-  app.withTypeProvider<RequestSchemaTypes>().get('/console/*', { schema: { hide: true, params: wildcardParam } }, async (request, reply) => {
+  const typed = app.withTypeProvider<RequestSchemaTypes>();
+  typed.get('/console/*', { schema: { hide: true, params: wildcardParam } }, async (request, reply) => {
     const path = request.params['*'];
     const built = currentBundle();
     if (built && path !== 'index.html' && built.files.has(path)) {
