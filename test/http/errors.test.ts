@@ -22,7 +22,8 @@ async function buildApp(metrics: Metrics): Promise<FastifyInstance> {
   });
   await app.register(async (admin) => {
     answerErrors(admin, {
-      domainError: (error) => (error instanceof ShelfEmpty ? { status: 409, body: { error: 'conflict', error_description: 'the shelf is "empty"' } } : undefined),
+      domainError: (error) =>
+        error instanceof ShelfEmpty ? { status: 409, body: { error: 'conflict', error_description: 'the shelf is "empty"' } } : undefined,
       bareValidationMessage: true,
     });
     admin.post('/admin/count', { schema: { body: countBody } }, async () => ({}));
@@ -63,7 +64,8 @@ describe('the one error handler: one place decides every error answer, and count
     const response = await post('/json/count', { count: 'many' });
     assert.equal(response.statusCode, 400);
     assert.equal(response.headers['cache-control'], 'no-store');
-    assert.deepEqual(response.json(), { error: 'invalid_request', error_description: 'the request is malformed: body/count must be integer' });
+    const description = 'the request is malformed: body/count must be integer';
+    assert.deepEqual(response.json(), { error: 'invalid_request', error_description: description });
   });
 
   test('a protocol error keeps its RFC code and status', async () => {
