@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { nowSeconds } from '../ports/clock.js';
-import { SessionRepository, type Session } from '../store/sessions.js';
+import type { Session, SessionStore } from '../ports/session-store.js';
 import { sha256Hex } from '../tokens/hash.js';
 
 export interface StartedSession {
@@ -29,7 +29,7 @@ export class SessionService {
   private readonly touchInterval: number;
 
   constructor(
-    private readonly sessions: SessionRepository,
+    private readonly sessions: SessionStore,
     private readonly lifetimes: SessionLifetimes,
   ) {
     this.touchInterval = Math.max(1, Math.floor(lifetimes.idleTimeout / 10));

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Metrics } from '../metrics.js';
 import { OAuthError, safeDescription } from '../oauth/errors.js';
-import { unavailableReason } from '../store/errors.js';
+import { unavailableReason } from '../ports/storage-errors.js';
 
 /** How long a client should wait before retrying while the store is unavailable (RFC 9110 §10.2.3). */
 export const RETRY_AFTER_SECONDS = 5;

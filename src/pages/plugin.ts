@@ -7,7 +7,7 @@ import { RETRY_AFTER_SECONDS } from '../http/errors.js';
 import { acceptFormBodies } from '../http/form-body.js';
 import { OAuthError } from '../oauth/errors.js';
 import { parseParams } from '../oauth/form.js';
-import { unavailableReason } from '../store/errors.js';
+import { unavailableReason } from '../ports/storage-errors.js';
 import { accountRoutes } from './account.js';
 import { authorizeRoutes } from './authorize.js';
 import { consentRoutes } from './consent.js';

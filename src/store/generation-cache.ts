@@ -1,5 +1,5 @@
 import type { Store } from './database.js';
-import { unavailableReason } from './errors.js';
+import { unavailableReason } from '../ports/storage-errors.js';
 
 export interface GenerationCacheOptions {
   /** An entry is trusted this long while the generation has not moved: a backstop against a missed notification. */

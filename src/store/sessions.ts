@@ -2,19 +2,10 @@ import type { Selectable } from 'kysely';
 import type { Store } from './database.js';
 import type { SessionsTable } from './schema.js';
 import { nowSeconds } from '../ports/clock.js';
+import type { Session, SessionStore } from '../ports/session-store.js';
 import { purgeInBatches } from './purge.js';
 
-export interface Session {
-  id: string;
-  userId: string;
-  authTime: number;
-  createdAt: number;
-  expiresAt: number;
-  /** When it was last used, to within the interval its use is written at (SessionService). */
-  lastSeenAt: number;
-  ip: string;
-  userAgent: string;
-}
+export type { Session } from '../ports/session-store.js';
 
 const toSession = (row: Selectable<SessionsTable>): Session => ({
   id: row.id,
@@ -31,7 +22,7 @@ const toSession = (row: Selectable<SessionsTable>): Session => ({
  * Browser sessions at the authorization server. The cookie's secret is stored only as its SHA-256 hash. A session is
  * active until it is revoked, reaches its expiry, or goes unused for longer than `idleTimeout` seconds.
  */
-export class SessionRepository {
+export class SessionRepository implements SessionStore {
   constructor(
     private readonly store: Store,
     private readonly idleTimeout: number,
