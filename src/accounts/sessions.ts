@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { nowSeconds } from '../ports/clock.js';
-import type { Session, SessionStore } from '../ports/session-store.js';
+import type { SessionStore } from '../ports/session-store.js';
+import type { Session } from '../ports/sessions.js';
 import { sha256Hex } from '../tokens/hash.js';
 
 export interface StartedSession {

@@ -1,15 +1,4 @@
-/** A browser's session at the authorization server; its public id is the ID token's `sid` claim. */
-export interface Session {
-  id: string;
-  userId: string;
-  authTime: number;
-  createdAt: number;
-  expiresAt: number;
-  /** When it was last used, to within the interval its use is written at (SessionService). */
-  lastSeenAt: number;
-  ip: string;
-  userAgent: string;
-}
+import type { Session } from './sessions.js';
 
 /**
  * Where accounts/sessions.ts keeps sessions (store/sessions.ts). The cookie's secret is kept only as its SHA-256

@@ -1,11 +1,10 @@
+import type { SessionStore } from '../ports/session-store.js';
 import type { Selectable } from 'kysely';
 import type { Store } from './database.js';
 import type { SessionsTable } from './schema.js';
 import { nowSeconds } from '../ports/clock.js';
-import type { Session, SessionStore } from '../ports/session-store.js';
+import type { Session } from '../ports/sessions.js';
 import { purgeInBatches } from './purge.js';
-
-export type { Session } from '../ports/session-store.js';
 
 const toSession = (row: Selectable<SessionsTable>): Session => ({
   id: row.id,
@@ -17,6 +16,9 @@ const toSession = (row: Selectable<SessionsTable>): Session => ({
   ip: row.ip,
   userAgent: row.user_agent,
 });
+
+// oauth/authorization-flow.ts reads the record from here until it imports src/ports/sessions.ts.
+export type { Session } from '../ports/sessions.js';
 
 /**
  * Browser sessions at the authorization server. The cookie's secret is stored only as its SHA-256 hash. A session is
