@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import type { SignInDelaySettings } from './accounts/login.js';
 
 /** Everything Gatehouse reads from its environment, parsed once and passed down (never a global). */
 export interface Config {
@@ -74,17 +75,6 @@ export interface Config {
   workerRestartDelayMs: number;
   /** Longest delay between worker restarts (ms). */
   workerRestartMaxDelayMs: number;
-}
-
-/**
- * Failures that cost nothing, per account and per client address, then the wait after the next failure (seconds),
- * doubling with each further one up to the longest.
- */
-export interface SignInDelaySettings {
-  freeFailures: number;
-  freeFailuresPerAddress: number;
-  firstDelay: number;
-  maxDelay: number;
 }
 
 /** false: the socket peer is the client; a number: that many proxies in front; a list: proxies at these addresses. */

@@ -32,11 +32,14 @@ import { GenerationCache } from './store/generation-cache.js';
 import { GrantRepository, type GrantPurgeCounts } from './store/grants.js';
 import { InteractionRepository } from './store/interactions.js';
 import { LoginThrottleRepository } from './store/login-throttle.js';
+import { PageKeyRepository } from './store/page-keys.js';
 import { RevocationRepository } from './store/revocations.js';
 import { RoleRepository } from './store/roles.js';
+import { SealedKeyRepository } from './store/sealed-keys.js';
 import { SessionRepository } from './store/sessions.js';
 import { SignInDelayRepository } from './store/sign-in-delays.js';
 import { SignInDeviceRepository } from './store/sign-in-devices.js';
+import { SigningKeyRepository } from './store/signing-keys.js';
 import { reclaimSqliteSpace, type SpaceReclaimed } from './store/sqlite-space.js';
 import type { RecordCaches } from './ports/caches.js';
 import type { User } from './ports/users.js';
@@ -141,12 +144,12 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
     };
 
     const masterKey = loadMasterKey(config.masterSecret, config.dataDir);
-    const keys = new KeyStore(store, masterKey, async () => {
+    const keys = new KeyStore(new SigningKeyRepository(store), store, masterKey, async () => {
       const longest = await store.db.selectFrom('clients').select((eb) => eb.fn.max('access_token_ttl').as('ttl')).executeTakeFirst();
       // A minute more than the longest token lifetime covers clock skew at resource servers.
       return Math.max(config.accessTokenTtl, config.idTokenTtl, Number(longest?.ttl ?? 0)) + 60;
     }, staleIfUnavailableMs);
-    const pageKeys = new PageKeys(store, masterKey);
+    const pageKeys = new PageKeys(new PageKeyRepository(store), masterKey);
     const accessTokens = new AccessTokens(config.issuer, keys, revocations, directory, caches);
     const idTokens = new IdTokens(config.issuer, keys, config.idTokenTtl);
     const userTokens = new UserTokenIssuer(accessTokens, idTokens, grants, findUser, roleScopesOf, {
@@ -216,7 +219,9 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
         const startedBefore = await pageKeys.open();
         if (config.masterSecret !== undefined && !startedBefore) await assertStrongSecret(config.masterSecret);
         const previous = config.previousMasterSecret;
-        const resealed = previous === undefined ? 0 : await resealUnderCurrentMasterKey(store, masterKeyFromSecret(previous), masterKey);
+        const sealedKeys = new SealedKeyRepository(store);
+        const resealed =
+          previous === undefined ? 0 : await resealUnderCurrentMasterKey(sealedKeys, masterKeyFromSecret(previous), masterKey);
         await keys.ensureKeys();
         if (!startedBefore) await pageKeys.ensure();
         return { resealed };

@@ -7,11 +7,10 @@ import ts from 'typescript';
 
 /**
  * The protocol core depends only on interfaces it owns (src/ports), never on the store, the HTTP edge, the admin
- * layer or their libraries (issue 10, item 1). Most of it by hand, which prints nothing when it holds (and, with
- * src/accounts and src/keys added, exactly KNOWN_OFFENDERS until those are ported):
+ * layer or their libraries (issue 10, item 1). Most of it by hand, which prints nothing when it holds:
  *
  *   grep -rnE -e "from '(\.\./)+(store|admin|http|pages|console|cli|playground)/" -e "from '(\.\./)+(config|gatehouse|serve)\.js'" \
- *     -e "from '(fastify|@fastify/|kysely|pg|better-sqlite3)" src/oauth src/oidc src/tokens src/ports
+ *     -e "from '(fastify|@fastify/|kysely|pg|better-sqlite3)" src/oauth src/oidc src/accounts src/tokens src/keys src/ports
  *
  * This test also sees dynamic import(), `export ... from`, src/tokens importing src/oauth, and src/ports importing
  * anything outside itself.
@@ -26,31 +25,6 @@ const OUTSIDE_CORE = ['store', 'admin', 'http', 'pages', 'console', 'cli', 'play
 const WIRING = ['src/config.ts', 'src/gatehouse.ts', 'src/serve.ts', 'src/index.ts'];
 /** Storage and HTTP libraries, by package name. */
 const FORBIDDEN_PACKAGE = /^(fastify(-.*)?|@fastify\/.*|kysely(-.*)?|pg(-.*)?|better-sqlite3)$/;
-
-/**
- * Imports the other half of item 1 (src/accounts, src/keys) has yet to replace with ports, as `file imports
- * specifier`. Only files under src/accounts and src/keys may be listed, and each entry must still be an offender:
- * the list only shrinks, and is empty once that work is merged.
- */
-const KNOWN_OFFENDERS = [
-  'src/accounts/login.ts imports ../config.js',
-  'src/accounts/login.ts imports ../store/sign-in-delays.js',
-  'src/accounts/login.ts imports ../store/sign-in-devices.js',
-  'src/accounts/login.ts imports ../store/users.js',
-  'src/accounts/sessions.ts imports ../store/sessions.js',
-  'src/accounts/signup.ts imports ../admin/management.js',
-  'src/accounts/signup.ts imports ../store/login-throttle.js',
-  'src/keys/key-store.ts imports ../store/database.js',
-  'src/keys/key-store.ts imports ../store/errors.js',
-  'src/keys/key-store.ts imports ../store/signing-keys.js',
-  'src/keys/master-key-rotation.ts imports ../store/database.js',
-  'src/keys/master-key-rotation.ts imports ../store/sealed-keys.js',
-  'src/keys/master-key.ts imports ../store/file-permissions.js',
-  'src/keys/master-key.ts imports ../store/storage-faults.js',
-  'src/keys/page-keys.ts imports ../store/database.js',
-  'src/keys/page-keys.ts imports ../store/page-keys.js',
-  'src/keys/secret-strength.ts imports ../config.js',
-];
 
 /** Every module specifier in `source`: static imports, `export ... from`, `import type`, and import() with a literal. */
 function importsOf(source: string): string[] {
@@ -142,17 +116,7 @@ describe('architecture: the core depends only on its ports', () => {
   });
 
   test('no core module imports the store, the edges, the wiring or their libraries', () => {
-    const unexpected = [...offences()]
-      .filter(([offence]) => !KNOWN_OFFENDERS.includes(offence))
-      .map(([offence, why]) => `${offence}: ${why}`);
+    const unexpected = [...offences()].map(([offence, why]) => `${offence}: ${why}`);
     assert.deepEqual(unexpected, [], `core modules import what they must not:\n${unexpected.join('\n')}`);
-  });
-
-  test('the known offenders are only under src/accounts and src/keys, and each still offends', () => {
-    const found = offences();
-    for (const offence of KNOWN_OFFENDERS) {
-      assert.match(offence, /^src\/(accounts|keys)\//, `only src/accounts and src/keys may be listed: ${offence}`);
-      assert.ok(found.has(offence), `no longer an offence, remove it from KNOWN_OFFENDERS: ${offence}`);
-    }
   });
 });

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
-import { StoreUnavailableError, isUniqueViolation, unavailableReason } from '../src/store/errors.js';
+import { StoreUnavailableError, unavailableReason } from '../src/ports/storage-errors.js';
+import { isUniqueViolation } from '../src/store/errors.js';
 import { loadConfig } from '../src/config.js';
 import { openStore, storeOptionsOf, type Store } from '../src/store/database.js';
 

@@ -1,10 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { SignInDelaySettings } from '../config.js';
 import { nowSeconds } from '../ports/clock.js';
-import type { DelaySchedule, SignInDelayRepository } from '../store/sign-in-delays.js';
-import type { SignInDeviceRepository } from '../store/sign-in-devices.js';
-import type { User } from '../ports/users.js';
-import type { UserRepository } from '../store/users.js';
+import type { DelaySchedule, SignInDelayStore, SignInDeviceStore } from '../ports/sign-in.js';
+import type { User, UserStore } from '../ports/users.js';
 import { normalizeUsername } from './usernames.js';
 import { sha256Hex } from '../tokens/hash.js';
 import { dummyPasswordHash, hashPassword, passwordNeedsRehash, verifyPassword } from './passwords.js';
@@ -20,6 +17,17 @@ export const DEVICE_COOKIE_TTL_SECONDS = 365 * 86400;
 /** Failures a device may make before its cookie stops counting: a stolen one allows no fast guessing either. */
 export const MAX_DEVICE_FAILURES = 5;
 const DEVICE_COOKIE = /^[\w-]{43}$/;
+
+/**
+ * Failures that cost nothing, per account and per client address, then the wait after the next failure (seconds),
+ * doubling with each further one up to the longest (GATEHOUSE_SIGN_IN_* in config.ts).
+ */
+export interface SignInDelaySettings {
+  freeFailures: number;
+  freeFailuresPerAddress: number;
+  firstDelay: number;
+  maxDelay: number;
+}
 
 /** The schedules of the settings, in milliseconds; a counter starts again after four times the longest delay. */
 export function delaySchedules(settings: SignInDelaySettings): { account: DelaySchedule; address: DelaySchedule; quietPeriodMs: number } {
@@ -47,9 +55,9 @@ export class PasswordLogin {
   private readonly schedules: ReturnType<typeof delaySchedules>;
 
   constructor(
-    private readonly users: UserRepository,
-    private readonly delays: SignInDelayRepository,
-    private readonly devices: SignInDeviceRepository,
+    private readonly users: UserStore,
+    private readonly delays: SignInDelayStore,
+    private readonly devices: SignInDeviceStore,
     settings: SignInDelaySettings,
   ) {
     this.schedules = delaySchedules(settings);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { nowSeconds } from '../ports/clock.js';
+import type { SessionStore } from '../ports/session-store.js';
 import type { Session } from '../ports/sessions.js';
-import { SessionRepository } from '../store/sessions.js';
 import { sha256Hex } from '../tokens/hash.js';
 
 export interface StartedSession {
@@ -30,7 +30,7 @@ export class SessionService {
   private readonly touchInterval: number;
 
   constructor(
-    private readonly sessions: SessionRepository,
+    private readonly sessions: SessionStore,
     private readonly lifetimes: SessionLifetimes,
   ) {
     this.touchInterval = Math.max(1, Math.floor(lifetimes.idleTimeout / 10));

@@ -1,6 +1,7 @@
-import { ManagementError, type Management, type NewUserInput, type UserView } from '../admin/management.js';
-import type { LoginThrottleRepository } from '../store/login-throttle.js';
 import { nowSeconds } from '../ports/clock.js';
+import { RefusedError } from '../ports/refused-error.js';
+import type { AttemptCounter } from '../ports/sign-in.js';
+import type { NewAccount, User, UserRegistration } from '../ports/users.js';
 import { normalizeUsername } from './usernames.js';
 import { hashPassword } from './passwords.js';
 
@@ -8,7 +9,10 @@ import { hashPassword } from './passwords.js';
  * What a self sign-up came to. `taken` and `created` must look the same to the person signing up (OWASP ASVS V2/V3:
  * no account enumeration), so the page answers both alike and signs no one in; `throttled` carries the seconds left.
  */
-export type SignupResult = { outcome: 'created'; user: UserView } | { outcome: 'taken' } | { outcome: 'throttled'; retryAfter: number };
+export type SignupResult =
+  | { outcome: 'created'; user: Pick<User, 'id' | 'username'> }
+  | { outcome: 'taken' }
+  | { outcome: 'throttled'; retryAfter: number };
 
 export const SIGNUP_WINDOW_SECONDS = 15 * 60;
 // Per address: a household or office signing up together fits; a script enumerating names or burning CPU does not.
@@ -32,22 +36,22 @@ export const isReservedUsername = (username: string): boolean => RESERVED_USERNA
  */
 export class SelfSignup {
   constructor(
-    private readonly management: Management,
-    private readonly throttle: LoginThrottleRepository,
+    private readonly registration: UserRegistration,
+    private readonly throttle: AttemptCounter,
   ) {}
 
-  /** Throws ManagementError for input that is not valid (a reserved name among it), before anything is counted. */
-  async signUp(input: Omit<NewUserInput, 'roles' | 'emailVerified'>, ip: string): Promise<SignupResult> {
-    if (isReservedUsername(input.username)) throw new ManagementError('this username is reserved; choose another');
+  /** Throws RefusedError for input that is not valid (a reserved name among it), before anything is counted. */
+  async signUp(input: NewAccount, ip: string): Promise<SignupResult> {
+    if (isReservedUsername(input.username)) throw new RefusedError('this username is reserved; choose another');
     const now = nowSeconds();
     const attempt = await this.throttle.recordAttempt(`signup:${ip}`, SIGNUP_WINDOW_SECONDS, now);
     if (attempt.count > MAX_SIGNUPS_PER_IP) {
       return { outcome: 'throttled', retryAfter: Math.max(1, attempt.windowStart + SIGNUP_WINDOW_SECONDS - now) };
     }
     try {
-      return { outcome: 'created', user: await this.management.createUser(input) };
+      return { outcome: 'created', user: await this.registration.createUser(input) };
     } catch (error) {
-      if (!(error instanceof ManagementError) || error.kind !== 'conflict') throw error;
+      if (!(error instanceof RefusedError) || error.kind !== 'conflict') throw error;
       // createUser refuses a taken name before hashing; hash anyway so a taken name costs what a free one does.
       await hashPassword(input.password);
       return { outcome: 'taken' };

@@ -13,10 +13,11 @@ import type { ConsentRepository } from '../store/consents.js';
 import type { GrantRepository } from '../store/grants.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { nowSeconds } from '../ports/clock.js';
+import { RefusedError } from '../ports/refused-error.js';
 import type { Role, RoleRepository } from '../store/roles.js';
 import type { SessionRepository } from '../store/sessions.js';
 import { normalizeUsername } from '../accounts/usernames.js';
-import type { User } from '../ports/users.js';
+import type { User, UserRegistration } from '../ports/users.js';
 import type { UserRepository } from '../store/users.js';
 import { sha256Hex } from '../tokens/hash.js';
 import { OPAQUE_PREFIXES, generateOpaque } from '../tokens/opaque.js';
@@ -25,15 +26,12 @@ import type { ClientView, UserView } from './views.js';
 
 export type { ClientView, UserView } from './views.js';
 
-/** A management request that cannot be carried out as asked; the message says what to change. */
-export class ManagementError extends Error {
+/**
+ * A management request that cannot be carried out as asked; the message says what to change. A RefusedError, so
+ * that the core's ports (UserRegistration for self sign-up) tell a taken username from any other failure.
+ */
+export class ManagementError extends RefusedError {
   override name = 'ManagementError';
-  constructor(
-    message: string,
-    readonly kind: 'invalid' | 'not_found' | 'conflict' = 'invalid',
-  ) {
-    super(message);
-  }
 }
 
 export interface NewClientInput {
@@ -210,7 +208,7 @@ export interface ManagementDependencies {
   supportedGrantTypes: readonly string[];
 }
 
-export class Management {
+export class Management implements UserRegistration {
   private readonly config: Config;
   private readonly clients: ClientRepository;
   private readonly roles: RoleRepository;

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Metrics } from '../metrics.js';
 import { OAuthError, safeDescription } from '../oauth/errors.js';
 import { sendErrorPage } from '../pages/render.js';
-import { unavailableReason } from '../store/errors.js';
+import { unavailableReason } from '../ports/storage-errors.js';
 import { sendBearerChallenge } from './bearer-errors.js';
 
 /** How long a client should wait before retrying while the store is unavailable (RFC 9110 §10.2.3). */

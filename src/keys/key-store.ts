@@ -1,10 +1,10 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import type { Store } from '../store/database.js';
-import { unavailableReason } from '../store/errors.js';
-import type { KeyInfo } from './key-info.js';
+import type { ChangeGeneration } from '../ports/change-generation.js';
 import { nowSeconds } from '../ports/clock.js';
-import { SigningKeyRepository, type SigningKeyRow } from '../store/signing-keys.js';
+import type { SigningKeyRecord, SigningKeyStore } from '../ports/keys.js';
+import { unavailableReason } from '../ports/storage-errors.js';
+import type { KeyInfo } from './key-info.js';
 import { MasterKeyMismatchError } from './master-key.js';
 import { seal, unseal } from './sealed-box.js';
 
@@ -38,7 +38,7 @@ interface LoadedKeys {
   generation: number;
   /** Date.now() when the rows were read: how stale this set is while the store cannot be asked again. */
   loadedAt: number;
-  rows: SigningKeyRow[];
+  rows: SigningKeyRecord[];
   signing: Map<SigningAlgorithm, SigningKey>;
   verification: Map<string, VerificationKey>;
   jwks: { keys: PublicJwk[] };
@@ -60,22 +60,21 @@ function generate(alg: SigningAlgorithm): { publicJwk: JsonWebKey; privateJwk: J
  * generation, so a rotation by the CLI or another process is picked up on the next request.
  */
 export class KeyStore {
-  private readonly repository: SigningKeyRepository;
   private loaded: LoadedKeys | undefined;
   private loading: Promise<LoadedKeys> | undefined;
   /** Private keys never change under a kid, so each is unsealed once per process. */
   private readonly unsealed = new Map<string, KeyObject>();
 
   constructor(
-    private readonly store: Store,
+    private readonly repository: SigningKeyStore,
+    /** The store's change counter: a rotation anywhere moves it, and the next request reloads the keys. */
+    private readonly changes: ChangeGeneration,
     private readonly masterKey: Buffer,
     /** Longest lifetime of anything signed, so a retired key is published for at least that long. */
     private readonly maxSignedLifetime: () => Promise<number>,
     /** While the store is unavailable, keys read at most this long ago keep signing and stay published. */
     private readonly staleIfUnavailableMs: number,
-  ) {
-    this.repository = new SigningKeyRepository(store);
-  }
+  ) {}
 
   /**
    * Creates the first key of each algorithm where there is none, then opens every active one. Safe to run from
@@ -83,7 +82,7 @@ export class KeyStore {
    * refusal to start, instead of a server whose every token request and JWKS answer fails.
    */
   async ensureKeys(): Promise<void> {
-    const rows = await this.repository.listPublishable();
+    const rows = await this.repository.listPublishable(nowSeconds());
     for (const alg of SIGNING_ALGORITHMS) {
       if (!rows.some((row) => row.alg === alg && row.status === 'active')) {
         await this.repository.addFirst(await this.newKey(alg));
@@ -125,10 +124,10 @@ export class KeyStore {
     return (await this.repository.listAll()).map((row) => ({
       kid: row.kid,
       alg: row.alg,
-      status: row.status === 'retired' && row.publish_until !== null && row.publish_until <= now ? 'expired' : row.status,
-      createdAt: row.created_at,
-      retiredAt: row.retired_at,
-      publishUntil: row.publish_until,
+      status: row.status === 'retired' && row.publishUntil !== null && row.publishUntil <= now ? 'expired' : row.status,
+      createdAt: row.createdAt,
+      retiredAt: row.retiredAt,
+      publishUntil: row.publishUntil,
     }));
   }
 
@@ -139,7 +138,7 @@ export class KeyStore {
   }
 
   private async current(): Promise<LoadedKeys> {
-    const generation = this.store.generation();
+    const generation = this.changes.generation();
     const loaded = this.loaded;
     if (loaded && loaded.generation === generation && nowSeconds() < loaded.nextExpiry) return loaded;
     // Concurrent requests share one reload instead of each querying the store.
@@ -170,31 +169,31 @@ export class KeyStore {
     return nowSeconds() < loaded.nextExpiry ? loaded : this.assemble(loaded.generation, loaded.loadedAt, loaded.rows);
   }
 
-  private assemble(generation: number, loadedAt: number, publishable: SigningKeyRow[]): LoadedKeys {
+  private assemble(generation: number, loadedAt: number, publishable: SigningKeyRecord[]): LoadedKeys {
     const now = nowSeconds();
-    const rows = publishable.filter((row) => row.status === 'active' || (row.publish_until !== null && row.publish_until > now));
+    const rows = publishable.filter((row) => row.status === 'active' || (row.publishUntil !== null && row.publishUntil > now));
     const signing = new Map<SigningAlgorithm, SigningKey>();
     const verification = new Map<string, VerificationKey>();
     const keys: PublicJwk[] = [];
     let nextExpiry = Number.MAX_SAFE_INTEGER;
     for (const row of rows) {
       if (!isSigningAlgorithm(row.alg)) continue;
-      const publicJwk = JSON.parse(row.public_jwk) as JsonWebKey;
+      const publicJwk = JSON.parse(row.publicJwk) as JsonWebKey;
       verification.set(row.kid, { kid: row.kid, alg: row.alg, publicKey: createPublicKey({ key: publicJwk, format: 'jwk' }) });
       keys.push({ ...(publicJwk as JWK), kid: row.kid, alg: row.alg, use: 'sig' });
       if (row.status === 'active') signing.set(row.alg, { kid: row.kid, alg: row.alg, privateKey: this.privateKey(row) });
-      if (row.publish_until !== null) nextExpiry = Math.min(nextExpiry, row.publish_until);
+      if (row.publishUntil !== null) nextExpiry = Math.min(nextExpiry, row.publishUntil);
     }
     return { generation, loadedAt, rows, signing, verification, jwks: { keys }, nextExpiry };
   }
 
-  private privateKey(row: SigningKeyRow): KeyObject {
+  private privateKey(row: SigningKeyRecord): KeyObject {
     const cached = this.unsealed.get(row.kid);
     if (cached) return cached;
-    if (!row.private_jwk_sealed) throw new Error(`active signing key ${row.kid} has no private part`);
+    if (!row.privateJwkSealed) throw new Error(`active signing key ${row.kid} has no private part`);
     let jwk: JsonWebKey;
     try {
-      jwk = JSON.parse(unseal(this.masterKey, row.private_jwk_sealed, row.kid)) as JsonWebKey;
+      jwk = JSON.parse(unseal(this.masterKey, row.privateJwkSealed, row.kid)) as JsonWebKey;
     } catch {
       throw new MasterKeyMismatchError(`the active ${row.alg} signing key ${row.kid}`);
     }

@@ -1,5 +1,4 @@
-import type { Store } from '../store/database.js';
-import { SealedKeyRepository, type SealedKey } from '../store/sealed-keys.js';
+import type { SealedKey, SealedKeyStore } from '../ports/keys.js';
 import { pageKeyContext } from './page-keys.js';
 import { seal, unsealIfOpens } from './sealed-box.js';
 
@@ -14,9 +13,9 @@ const contextOf = (key: SealedKey): string => (key.kind === 'page-key' ? pageKey
  * current one) is sealed again under the current one, in one transaction, so the secret changes without losing a key.
  * What opens with neither is left alone; opening it later refuses the start as usual. Returns how many were re-sealed.
  */
-export function resealUnderCurrentMasterKey(store: Store, previous: Buffer, current: Buffer): Promise<number> {
+export function resealUnderCurrentMasterKey(sealedKeys: SealedKeyStore, previous: Buffer, current: Buffer): Promise<number> {
   const opens = (masterKey: Buffer, key: SealedKey) => unsealIfOpens(masterKey, key.sealed, contextOf(key));
-  return new SealedKeyRepository(store).resealAll((key) => {
+  return sealedKeys.resealAll((key) => {
     if (opens(current, key) !== undefined) return undefined;
     const plaintext = opens(previous, key);
     return plaintext === undefined ? undefined : seal(current, plaintext, contextOf(key));

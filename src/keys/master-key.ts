@@ -1,8 +1,8 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { warnIfNotPrivate } from '../store/file-permissions.js';
-import { createDataDirectory, storageCause, StorageStartupError } from '../store/storage-faults.js';
+import { warnIfNotPrivate } from '../fs/file-permissions.js';
+import { createDataDirectory, storageCause, StorageStartupError } from '../fs/storage-faults.js';
 
 const MASTER_KEY_FILE = 'master.key';
 

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { PageKeyRepository, type SealedPageKey } from '../store/page-keys.js';
-import type { Store } from '../store/database.js';
+import type { PageKeyStore, SealedPageKey } from '../ports/keys.js';
 import { MasterKeyMismatchError } from './master-key.js';
 import { seal, unsealIfOpens } from './sealed-box.js';
 
@@ -17,15 +16,12 @@ export const pageKeyContext = (name: string): string => `page-key:${name}`;
  * sealed interactions) tells nothing about it.
  */
 export class PageKeys {
-  private readonly repository: PageKeyRepository;
   private keys: Map<string, Buffer> | undefined;
 
   constructor(
-    store: Store,
+    private readonly repository: PageKeyStore,
     private readonly masterKey: Buffer,
-  ) {
-    this.repository = new PageKeyRepository(store);
-  }
+  ) {}
 
   /**
    * Opens the page keys when the store has them all and each opens under the master key; false otherwise (then nothing

@@ -1,5 +1,3 @@
-import { ConfigError } from '../config.js';
-
 const MIN_LENGTH = 32;
 /** 10^24 guesses (about 2^80): out of reach of an offline search, even of one HKDF per guess on many GPUs. */
 const MIN_GUESSES_LOG10 = 24;
@@ -28,11 +26,16 @@ export async function secretWeakness(secret: string): Promise<string | undefined
   return undefined;
 }
 
+/** GATEHOUSE_SECRET is too guessable to seal keys with: a configuration the server refuses to start on. */
+export class WeakSecretError extends Error {
+  override name = 'WeakSecretError';
+}
+
 /** Refuses to go on with a guessable GATEHOUSE_SECRET: one line saying what is wrong and how to make a good one. */
 export async function assertStrongSecret(secret: string): Promise<void> {
   const weakness = await secretWeakness(secret);
   if (weakness === undefined) return;
-  throw new ConfigError(
+  throw new WeakSecretError(
     `GATEHOUSE_SECRET is too weak: ${weakness}. Use at least ${MIN_LENGTH} random characters, e.g. the output of ` +
       '`openssl rand -base64 32`; to replace a weak secret without losing the keys sealed with it, start once with the ' +
       'old one as GATEHOUSE_PREVIOUS_SECRET and the new one as GATEHOUSE_SECRET',

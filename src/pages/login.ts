@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DEVICE_COOKIE_TTL_SECONDS } from '../accounts/login.js';
 import type { SignupResult } from '../accounts/signup.js';
 import { anonymousActor } from '../admin/audit-log.js';
-import { ManagementError } from '../admin/management.js';
+import { RefusedError } from '../ports/refused-error.js';
 import type { AuthorizationInteraction } from '../oauth/authorization-flow.js';
 import { normalizeUsername } from '../accounts/usernames.js';
 import { field, localPath, type PageBody, type PageContext } from './context.js';
@@ -138,7 +138,7 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
     try {
       result = await gatehouse.signup.signUp({ ...values, password: field(body, 'password') ?? '' }, request.ip);
     } catch (error) {
-      if (!(error instanceof ManagementError)) throw error;
+      if (!(error instanceof RefusedError)) throw error;
       const message = error.message.charAt(0).toUpperCase() + error.message.slice(1) + '.';
       return renderSignup(request, reply, interaction, { ...values, error: message }, 400);
     }

@@ -1,4 +1,4 @@
-import { StoreUnavailableError } from './errors.js';
+import { StoreUnavailableError } from '../ports/storage-errors.js';
 
 /** How soon the first probe follows an outage, and the longest wait between probes while it lasts. */
 export interface ProbeBackoff {

@@ -1,19 +1,14 @@
 import type { Store } from './database.js';
 import { nowSeconds } from '../ports/clock.js';
+import type { AttemptCounter, ThrottleCount } from '../ports/sign-in.js';
 import { purgeInBatches } from './purge.js';
-
-/** An attempt's place in its key's window: the count including it, and the window it was counted in. */
-export interface ThrottleCount {
-  count: number;
-  windowStart: number;
-}
 
 /**
  * Attempt counters in fixed windows, kept in the store so that every server process sees the same count: self
  * sign-ups per address (`signup:203.0.113.7`). An attempt is counted when it starts, so a count includes those in
  * progress. (Failed sign-ins have growing delays instead: sign-in-delays.ts.)
  */
-export class LoginThrottleRepository {
+export class LoginThrottleRepository implements AttemptCounter {
   constructor(private readonly store: Store) {}
 
   /**

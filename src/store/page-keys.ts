@@ -1,13 +1,9 @@
 import type { Store } from './database.js';
 import { nowSeconds } from '../ports/clock.js';
-
-export interface SealedPageKey {
-  name: string;
-  sealed: string;
-}
+import type { PageKeyStore, SealedPageKey } from '../ports/keys.js';
 
 /** The pages' random keys, each stored sealed under the master key (src/keys/page-keys.ts). */
-export class PageKeyRepository {
+export class PageKeyRepository implements PageKeyStore {
   constructor(private readonly store: Store) {}
 
   async list(): Promise<SealedPageKey[]> {

@@ -3,7 +3,7 @@ import type { Client, ClientConfig, PoolClient } from 'pg';
 import type { Database } from './schema.js';
 import { Availability } from './availability.js';
 import { measure, type PostgresTimeouts, type Store } from './database.js';
-import { StoreUnavailableError, unavailableReason } from './errors.js';
+import { StoreUnavailableError, unavailableReason } from '../ports/storage-errors.js';
 import { postgresAddress } from './location.js';
 import { migrateToLatest } from './migrations.js';
 

@@ -1,14 +1,8 @@
 import type { Store } from './database.js';
-
-/** A value in the store sealed under the master key: a signing key's private part (by kid) or a page key (by name). */
-export interface SealedKey {
-  kind: 'signing-key' | 'page-key';
-  id: string;
-  sealed: string;
-}
+import type { SealedKey, SealedKeyStore } from '../ports/keys.js';
 
 /** Everything the store keeps sealed under the master key, for re-sealing it under a new one. */
-export class SealedKeyRepository {
+export class SealedKeyRepository implements SealedKeyStore {
   constructor(private readonly store: Store) {}
 
   /**

@@ -1,3 +1,4 @@
+import type { SessionStore } from '../ports/session-store.js';
 import type { Selectable } from 'kysely';
 import type { Store } from './database.js';
 import type { SessionsTable } from './schema.js';
@@ -16,11 +17,13 @@ const toSession = (row: Selectable<SessionsTable>): Session => ({
   userAgent: row.user_agent,
 });
 
+// oauth/authorization-flow.ts reads the record from here until it imports src/ports/sessions.ts.
+
 /**
  * Browser sessions at the authorization server. The cookie's secret is stored only as its SHA-256 hash. A session is
  * active until it is revoked, reaches its expiry, or goes unused for longer than `idleTimeout` seconds.
  */
-export class SessionRepository {
+export class SessionRepository implements SessionStore {
   constructor(
     private readonly store: Store,
     private readonly idleTimeout: number,

@@ -3,16 +3,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Store } from './database.js';
 import { purgeInBatches } from './purge.js';
 import type { SignInDelaysTable } from './schema.js';
-
-/**
- * When a key's next sign-in attempt may be evaluated: the first `freeFailures` failures cost nothing, then each
- * further one makes the next attempt wait `firstDelayMs`, doubling per failure up to `maxDelayMs`.
- */
-export interface DelaySchedule {
-  freeFailures: number;
-  firstDelayMs: number;
-  maxDelayMs: number;
-}
+import type { DelayClaim, DelaySchedule, SignInDelayStore } from '../ports/sign-in.js';
 
 /** The wait after `failures` failures in a row. */
 export function delayAfter(schedule: DelaySchedule, failures: number): number {
@@ -33,15 +24,12 @@ function delayAfterSql(schedule: DelaySchedule, failures: RawBuilder<number>): R
   return sql<number>`(case ${sql.join(steps, sql` `)} else ${sql.lit(schedule.maxDelayMs)} end)`;
 }
 
-/** What claiming an evaluation came to: allowed (with the claim, to withdraw it), or refused with the milliseconds left. */
-export type DelayClaim = { allowed: true; claim: string } | { allowed: false; retryAfterMs: number };
-
 /**
  * Failed sign-in counters with growing delays (OWASP Authentication Cheat Sheet: no hard lock the owner cannot pass),
  * kept in the store so that every server process sees the same state. Keys are opaque strings such as `user:alice`
  * or `ip:203.0.113.7`. A counter starts again after `quietPeriodMs` without a failure.
  */
-export class SignInDelayRepository {
+export class SignInDelayRepository implements SignInDelayStore {
   constructor(
     private readonly store: Store,
     readonly quietPeriodMs: number,

@@ -1,12 +1,13 @@
 import type { Store } from './database.js';
 import { nowSeconds } from '../ports/clock.js';
 import { purgeInBatches } from './purge.js';
+import type { SignInDeviceStore } from '../ports/sign-in.js';
 
 /**
  * Browsers that signed in to an account before, by the SHA-256 of their device cookie (a random 256-bit id, so a
  * plain hash suffices and nothing here could be turned back into a cookie), each with its own failure count.
  */
-export class SignInDeviceRepository {
+export class SignInDeviceRepository implements SignInDeviceStore {
   constructor(private readonly store: Store) {}
 
   /**

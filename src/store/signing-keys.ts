@@ -3,32 +3,37 @@ import type { Store } from './database.js';
 import type { SigningKeysTable } from './schema.js';
 import { isUniqueViolation } from './errors.js';
 import { nowSeconds } from '../ports/clock.js';
+import type { NewSigningKey, SigningKeyRecord, SigningKeyStore } from '../ports/keys.js';
 
-export type SigningKeyRow = Selectable<SigningKeysTable>;
+const toRecord = (row: Selectable<SigningKeysTable>): SigningKeyRecord => ({
+  kid: row.kid,
+  alg: row.alg,
+  publicJwk: row.public_jwk,
+  privateJwkSealed: row.private_jwk_sealed,
+  status: row.status,
+  createdAt: row.created_at,
+  retiredAt: row.retired_at,
+  publishUntil: row.publish_until,
+});
 
-export interface NewSigningKey {
-  kid: string;
-  alg: string;
-  publicJwk: string;
-  privateJwkSealed: string;
-}
-
-export class SigningKeyRepository {
+export class SigningKeyRepository implements SigningKeyStore {
   constructor(private readonly store: Store) {}
 
   /** Keys whose public part belongs in the JWKS now: the active ones and retired ones still covering tokens. */
-  async listPublishable(now = nowSeconds()): Promise<SigningKeyRow[]> {
-    return this.store.db
+  async listPublishable(now = nowSeconds()): Promise<SigningKeyRecord[]> {
+    const rows = await this.store.db
       .selectFrom('signing_keys')
       .selectAll()
       .where((eb) => eb.or([eb('status', '=', 'active'), eb('publish_until', '>', now)]))
       .orderBy('created_at', 'desc')
       .orderBy('kid')
       .execute();
+    return rows.map(toRecord);
   }
 
-  async listAll(): Promise<SigningKeyRow[]> {
-    return this.store.db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').orderBy('kid').execute();
+  async listAll(): Promise<SigningKeyRecord[]> {
+    const rows = await this.store.db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').orderBy('kid').execute();
+    return rows.map(toRecord);
   }
 
   /** Adds an active key for its algorithm, or does nothing when one is there already (another process won). */

@@ -1,7 +1,7 @@
 import { closeSync, constants, fsyncSync, openSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { warnIfNotPrivate } from './file-permissions.js';
-import { createDataDirectory, storageCause, StorageStartupError } from './storage-faults.js';
+import { warnIfNotPrivate } from '../fs/file-permissions.js';
+import { createDataDirectory, storageCause, StorageStartupError } from '../fs/storage-faults.js';
 
 export const SQLITE_FILE = 'gatehouse.sqlite';
 /** Written and removed at every start to learn whether the directory takes writes; never left behind. */

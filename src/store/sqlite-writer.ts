@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import type { QueryResult } from 'kysely';
-import { StoreUnavailableError } from './errors.js';
+import { StoreUnavailableError } from '../ports/storage-errors.js';
 import type { Statement, WriterOptions, WriterOutcome, WriterReply, WriterRequest } from './sqlite-writer-protocol.js';
 
 type Success = Extract<WriterOutcome, { ok: true }>;

@@ -3,7 +3,7 @@ import type { Store } from './database.js';
 import type { UsersTable } from './schema.js';
 import { fromJsonList, toJsonList } from './json-list.js';
 import { nowSeconds } from '../ports/clock.js';
-import type { NewUser, User } from '../ports/users.js';
+import type { NewUser, User, UserStore } from '../ports/users.js';
 import { normalizeUsername } from '../accounts/usernames.js';
 
 const toUser = (row: Selectable<UsersTable>): User => ({
@@ -19,7 +19,7 @@ const toUser = (row: Selectable<UsersTable>): User => ({
   updatedAt: row.updated_at,
 });
 
-export class UserRepository {
+export class UserRepository implements UserStore {
   constructor(private readonly store: Store) {}
 
   async create(user: NewUser): Promise<User> {
