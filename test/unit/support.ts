@@ -1,0 +1,92 @@
+// What the unit tests share: fakes typed by the code under test, and an OAuthError matcher. Types are derived from the
+// signatures of the functions under test rather than imported from src/store, so the tests follow where the core's
+// record types and ports live.
+import assert from 'node:assert/strict';
+import { OAuthError, type OAuthErrorCode } from '../../src/oauth/errors.js';
+import type { AuthorizationRequestDependencies } from '../../src/oauth/authorization-request.js';
+import { AudienceResolver } from '../../src/oauth/resource-indicators.js';
+import { sha256Hex } from '../../src/tokens/hash.js';
+
+/** A client with its allowed scopes, as the protocol core looks it up. */
+export type ResolvedClient = NonNullable<Awaited<ReturnType<AuthorizationRequestDependencies['findClient']>>>;
+export type Client = ResolvedClient['client'];
+/** A registered API (an RFC 8707 resource), as the audience resolver finds it. */
+export type Api = NonNullable<Awaited<ReturnType<ConstructorParameters<typeof AudienceResolver>[1]>>>;
+
+/**
+ * A fake of a dependency, typed as the code under test declares it: only the members given exist, each checked against
+ * the real signature. A class with private members (a repository) cannot be matched by an object literal, hence the
+ * cast; a member the code calls but the fake lacks fails the test with "is not a function".
+ */
+export const fake = <T>(members: Partial<T>): T => members as T;
+
+/** An assertion predicate for `assert.throws`/`rejects`: an OAuthError of this code whose description matches. */
+export const oauthError =
+  (code: OAuthErrorCode, description: RegExp = /./) =>
+  (error: unknown): boolean => {
+    assert(error instanceof OAuthError, `expected an OAuthError, got ${String(error)}`);
+    assert(error.code === code, `expected ${code}, got ${error.code}: ${error.description}`);
+    assert(description.test(error.description), `"${error.description}" does not match ${description}`);
+    return true;
+  };
+
+export const SECRET = 'gate_cs_the-current-secret';
+export const PREVIOUS_SECRET = 'gate_cs_the-previous-secret';
+
+/** A confidential client allowed everything unit tests ask of one; `client` and `allowedScopes` override. */
+export function resolvedClient(client: Partial<Client> = {}, allowedScopes: Iterable<string> = ['read', 'write']): ResolvedClient {
+  return {
+    client: {
+      clientId: 'app',
+      name: 'App',
+      description: '',
+      roles: [],
+      scopes: [],
+      grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      redirectUris: ['https://app.example/callback'],
+      postLogoutRedirectUris: [],
+      idTokenSignedResponseAlg: 'RS256',
+      skipConsent: false,
+      introspection: false,
+      accessTokenTtl: null,
+      secretHash: sha256Hex(SECRET),
+      previousSecretHash: null,
+      previousSecretExpiresAt: null,
+      revokedAt: null,
+      createdAt: 0,
+      updatedAt: 0,
+      ...client,
+    },
+    allowedScopes: new Set(allowedScopes),
+  };
+}
+
+/** A public client (RFC 6749 §2.1): no secret, `none` at the token endpoint. */
+export const publicClient = (client: Partial<Client> = {}, allowedScopes?: Iterable<string>): ResolvedClient =>
+  resolvedClient({ clientId: 'spa', tokenEndpointAuthMethod: 'none', secretHash: null, ...client }, allowedScopes);
+
+/** A lookup over the given clients, by client_id; counts its calls so tests can see that a miss was looked up too. */
+export function clientLookup(...clients: ResolvedClient[]): ((clientId: string) => Promise<ResolvedClient | undefined>) & { calls: string[] } {
+  const calls: string[] = [];
+  const find = async (clientId: string) => {
+    calls.push(clientId);
+    return clients.find((resolved) => resolved.client.clientId === clientId);
+  };
+  return Object.assign(find, { calls });
+}
+
+export const DEFAULT_AUDIENCE = 'https://issuer.example/api';
+
+/** An API with the scopes it defines (none: it accepts any). */
+export const api = (identifier: string, name: string, scopes: string[] = []): Api => ({ identifier, name, scopes, createdAt: 0 });
+
+/** A real resolver over the given APIs, with the default audience above; `lookups` records each API looked up. */
+export function audiences(...apis: Api[]): AudienceResolver & { lookups: string[] } {
+  const lookups: string[] = [];
+  const resolver = new AudienceResolver(DEFAULT_AUDIENCE, async (identifier) => {
+    lookups.push(identifier);
+    return apis.find((candidate) => candidate.identifier === identifier);
+  });
+  return Object.assign(resolver, { lookups });
+}
