@@ -2,6 +2,8 @@
 // signatures of the functions under test rather than imported from src/store, so the tests follow where the core's
 // record types and ports live.
 import assert from 'node:assert/strict';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint, type JWK } from 'jose';
 import { OAuthError, type OAuthErrorCode } from '../../src/oauth/errors.js';
 import type { AuthorizationRequestDependencies } from '../../src/oauth/authorization-request.js';
 import { AudienceResolver } from '../../src/oauth/resource-indicators.js';
@@ -89,4 +91,33 @@ export function audiences(...apis: Api[]): AudienceResolver & { lookups: string[
     return apis.find((candidate) => candidate.identifier === identifier);
   });
   return Object.assign(resolver, { lookups });
+}
+
+/** A real key pair of each signing algorithm, named by its JWK thumbprint (RFC 7638) as the key store names them. */
+export interface TestKey {
+  kid: string;
+  alg: 'ES256' | 'RS256';
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}
+
+export async function testKey(alg: TestKey['alg']): Promise<TestKey> {
+  const pair = alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const kid = await calculateJwkThumbprint(pair.publicKey.export({ format: 'jwk' }) as JWK);
+  return { kid, alg, ...pair };
+}
+
+/** The part of the key store that signs and verifies, over the given keys: the first of each algorithm signs. */
+export function keyStoreOf(...keys: TestKey[]) {
+  return {
+    signingKey: async (alg: TestKey['alg']) => {
+      const key = keys.find((candidate) => candidate.alg === alg);
+      if (!key) throw new Error(`no ${alg} key`);
+      return { kid: key.kid, alg: key.alg, privateKey: key.privateKey };
+    },
+    verificationKey: async (kid: string) => {
+      const key = keys.find((candidate) => candidate.kid === kid);
+      return key && { kid: key.kid, alg: key.alg, publicKey: key.publicKey };
+    },
+  };
 }
