@@ -21,7 +21,8 @@ const selected = only.length ? files.filter((file) => only.some((pattern) => fil
 
 const missing = [];
 if (!unitOnly) {
-  if (!(process.env.TEST_DATABASE_URL || process.env.DATABASE_URL)) missing.push('PostgreSQL (set TEST_DATABASE_URL, or run: bash scripts/with-postgres.sh npm test)');
+  if (!(process.env.TEST_DATABASE_URL || process.env.DATABASE_URL))
+    missing.push('PostgreSQL (set TEST_DATABASE_URL, or run: bash scripts/with-postgres.sh npm test)');
   if (!existsSync(process.env.CHROMIUM_PATH || '/usr/bin/chromium')) missing.push('Chromium (apt-get install chromium)');
 }
 const banner = () => {

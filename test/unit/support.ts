@@ -69,7 +69,9 @@ export const publicClient = (client: Partial<Client> = {}, allowedScopes?: Itera
   resolvedClient({ clientId: 'spa', tokenEndpointAuthMethod: 'none', secretHash: null, ...client }, allowedScopes);
 
 /** A lookup over the given clients, by client_id; counts its calls so tests can see that a miss was looked up too. */
-export function clientLookup(...clients: ResolvedClient[]): ((clientId: string) => Promise<ResolvedClient | undefined>) & { calls: string[] } {
+export function clientLookup(
+  ...clients: ResolvedClient[]
+): ((clientId: string) => Promise<ResolvedClient | undefined>) & { calls: string[] } {
   const calls: string[] = [];
   const find = async (clientId: string) => {
     calls.push(clientId);

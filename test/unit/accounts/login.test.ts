@@ -113,13 +113,23 @@ describe('PasswordLogin.attempt', () => {
 
   test('an address inside its delay is refused unchecked, and the account is not touched', async () => {
     const { login, calls } = loginWith({ refuse: { 'ip:192.0.2.1': 1500 } });
-    assert.deepEqual(await login.attempt('alice', PASSWORD, '192.0.2.1'), { ok: false, reason: 'throttled', delayed: 'address', retryAfter: 2 });
+    assert.deepEqual(await login.attempt('alice', PASSWORD, '192.0.2.1'), {
+      ok: false,
+      reason: 'throttled',
+      delayed: 'address',
+      retryAfter: 2,
+    });
     assert.deepEqual(calls, [['claim', 'ip:192.0.2.1', 20]]);
   });
 
   test('an account inside its delay is refused unchecked, and the address gets its failure back', async () => {
     const { login, calls } = loginWith({ refuse: { 'user:alice': 4000 } });
-    assert.deepEqual(await login.attempt(' ALICE ', PASSWORD, '192.0.2.1'), { ok: false, reason: 'throttled', delayed: 'account', retryAfter: 4 });
+    assert.deepEqual(await login.attempt(' ALICE ', PASSWORD, '192.0.2.1'), {
+      ok: false,
+      reason: 'throttled',
+      delayed: 'account',
+      retryAfter: 4,
+    });
     assert.deepEqual(calls, [
       ['claim', 'ip:192.0.2.1', 20],
       ['claim', 'user:alice', 3],

@@ -34,8 +34,11 @@ test('a master.key that does not hold 256 bits is refused, naming the file and t
   const dir = await mkdtemp(join(tmpdir(), 'gatehouse-master-'));
   try {
     await writeFile(join(dir, 'master.key'), `${Buffer.alloc(16).toString('base64url')}\n`, { mode: 0o600 });
-    assert.throws(() => loadMasterKey(undefined, dir), (error: unknown) =>
-      error instanceof Error && error.message.includes(join(dir, 'master.key')) && /256-bit key.*GATEHOUSE_SECRET/.test(error.message));
+    assert.throws(
+      () => loadMasterKey(undefined, dir),
+      (error: unknown) =>
+        error instanceof Error && error.message.includes(join(dir, 'master.key')) && /256-bit key.*GATEHOUSE_SECRET/.test(error.message),
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -202,7 +202,12 @@ describe('AuthorizationFlow: sign-in, then consent, then a code', () => {
       description: 'the client is unknown',
     });
     const params = responded(await flow.authorize(query({ code_challenge_method: 'plain' }), BROWSER, session()));
-    assert.deepEqual(params, { error: 'invalid_request', error_description: 'code_challenge_method must be S256', state: 'st', iss: ISSUER });
+    assert.deepEqual(params, {
+      error: 'invalid_request',
+      error_description: 'code_challenge_method must be S256',
+      state: 'st',
+      iss: ISSUER,
+    });
   });
 });
 
@@ -227,9 +232,10 @@ describe('AuthorizationFlow: when a session must sign in again', () => {
     assert.ok(carried);
     const params = responded(await flow.afterConsent(carried, BROWSER, fresh, true));
     assert.ok(params.code);
-    assert.deepEqual(granted.map(({ userId, clientId, audience, scopes }) => ({ userId, clientId, audience, scopes })), [
-      { userId: 'user-1', clientId: 'app', audience: DEFAULT_AUDIENCE, scopes: ['openid', 'read'] },
-    ]);
+    assert.deepEqual(
+      granted.map(({ userId, clientId, audience, scopes }) => ({ userId, clientId, audience, scopes })),
+      [{ userId: 'user-1', clientId: 'app', audience: DEFAULT_AUDIENCE, scopes: ['openid', 'read'] }],
+    );
     assert.equal(codes[0]?.sessionId, 'session-2');
   });
 

@@ -99,7 +99,13 @@ describe('matchRedirectUri: exact match, except the port of a loopback IP litera
 
 describe('validateAuthorizationRequest', () => {
   test('a valid request comes back whole, with the time and audience it was made for', async () => {
-    const request = await validate({ nonce: 'n-1', login_hint: 'alice', max_age: '300', prompt: 'login consent', response_mode: 'form_post' });
+    const request = await validate({
+      nonce: 'n-1',
+      login_hint: 'alice',
+      max_age: '300',
+      prompt: 'login consent',
+      response_mode: 'form_post',
+    });
     assert.deepEqual(request, {
       clientId: 'app',
       redirectUri: CALLBACK,
@@ -120,7 +126,15 @@ describe('validateAuthorizationRequest', () => {
   test('optional members are absent, not undefined, when the request leaves them out', async () => {
     const request = await validate({ state: undefined, scope: undefined });
     assert.deepEqual(Object.keys(request).sort(), [
-      'audience', 'clientId', 'codeChallenge', 'prompt', 'redirectUri', 'redirectUriParameter', 'requestedAt', 'responseMode', 'scopes',
+      'audience',
+      'clientId',
+      'codeChallenge',
+      'prompt',
+      'redirectUri',
+      'redirectUriParameter',
+      'requestedAt',
+      'responseMode',
+      'scopes',
     ]);
     assert.deepEqual(request.scopes, []);
     assert.equal(request.responseMode, 'query');
@@ -136,10 +150,16 @@ describe('validateAuthorizationRequest', () => {
     });
 
     test('redirect_uri repeated, unregistered, or missing when more than one is registered', async () => {
-      await assert.rejects(validate({ redirect_uri: [CALLBACK, CALLBACK] }), pageError('invalid_request', /redirect_uri parameter is repeated/));
+      await assert.rejects(
+        validate({ redirect_uri: [CALLBACK, CALLBACK] }),
+        pageError('invalid_request', /redirect_uri parameter is repeated/),
+      );
       await assert.rejects(validate({ redirect_uri: 'https://evil.example/callback' }), pageError('invalid_request', /not registered/));
       const two = resolvedClient({ redirectUris: [CALLBACK, 'https://app.example/other'] });
-      await assert.rejects(validate({ redirect_uri: undefined }, deps(two)), pageError('invalid_request', /redirect_uri parameter is missing/));
+      await assert.rejects(
+        validate({ redirect_uri: undefined }, deps(two)),
+        pageError('invalid_request', /redirect_uri parameter is missing/),
+      );
     });
 
     test('a client with one registered redirect URI may leave it out: it is implied, and recorded as not sent', async () => {
@@ -156,7 +176,10 @@ describe('validateAuthorizationRequest', () => {
     });
 
     test('a state too long to echo is a page error, even when the rest is wrong too', async () => {
-      await assert.rejects(validate({ state: 'x'.repeat(2049), response_type: 'token' }), pageError('invalid_request', /state parameter is longer than 2048/));
+      await assert.rejects(
+        validate({ state: 'x'.repeat(2049), response_type: 'token' }),
+        pageError('invalid_request', /state parameter is longer than 2048/),
+      );
       assert.equal((await validate({ state: 'x'.repeat(2048) })).state?.length, 2048);
     });
   });
@@ -166,7 +189,10 @@ describe('validateAuthorizationRequest', () => {
       await assert.rejects(validate({ scope: ['read', 'write'] }), redirectError('invalid_request', /^the scope parameter is repeated$/));
       await assert.rejects(validate({ '<x>': ['1', '2'] }), redirectError('invalid_request', /^the same parameter is repeated$/));
       // A repeated state is not echoed: which one would be the client's?
-      await assert.rejects(validate({ state: ['a', 'b'] }), redirectError('invalid_request', /state parameter is repeated/, { state: undefined }));
+      await assert.rejects(
+        validate({ state: ['a', 'b'] }),
+        redirectError('invalid_request', /state parameter is repeated/, { state: undefined }),
+      );
       await assert.rejects(
         validate({ resource: [ORDERS.identifier, DEFAULT_AUDIENCE] }),
         redirectError('invalid_target', /one resource per request/),
@@ -174,7 +200,10 @@ describe('validateAuthorizationRequest', () => {
     });
 
     test('response_mode is query or form_post; an unknown one is answered by query', async () => {
-      await assert.rejects(validate({ response_mode: 'fragment' }), redirectError('invalid_request', /response_mode must be query or form_post/));
+      await assert.rejects(
+        validate({ response_mode: 'fragment' }),
+        redirectError('invalid_request', /response_mode must be query or form_post/),
+      );
       await assert.rejects(
         validate({ response_mode: 'form_post', response_type: 'token' }),
         redirectError('unsupported_response_type', /only response_type=code/, { responseMode: 'form_post' }),
@@ -193,7 +222,10 @@ describe('validateAuthorizationRequest', () => {
 
     test('response_type must be code, and the client allowed the authorization_code grant', async () => {
       await assert.rejects(validate({ response_type: undefined }), redirectError('invalid_request', /response_type parameter is missing/));
-      await assert.rejects(validate({ response_type: 'code id_token' }), redirectError('unsupported_response_type', /only response_type=code/));
+      await assert.rejects(
+        validate({ response_type: 'code id_token' }),
+        redirectError('unsupported_response_type', /only response_type=code/),
+      );
       const machine = resolvedClient({ redirectUris: [CALLBACK], grantTypes: ['client_credentials'] });
       await assert.rejects(validate({}, deps(machine)), redirectError('unauthorized_client', /authorization_code grant/));
     });
@@ -204,7 +236,11 @@ describe('validateAuthorizationRequest', () => {
       await assert.rejects(validate({ code_challenge_method: 'plain' }), redirectError('invalid_request', /must be S256/));
       await assert.rejects(validate({ code_challenge_method: 's256' }), redirectError('invalid_request', /must be S256/));
       for (const challenge of [CHALLENGE.slice(1), `${CHALLENGE}A`, `${CHALLENGE.slice(1)}=`, `${CHALLENGE.slice(1)}+`]) {
-        await assert.rejects(validate({ code_challenge: challenge }), redirectError('invalid_request', /43 base64url characters/), challenge);
+        await assert.rejects(
+          validate({ code_challenge: challenge }),
+          redirectError('invalid_request', /43 base64url characters/),
+          challenge,
+        );
       }
     });
 
@@ -221,7 +257,10 @@ describe('validateAuthorizationRequest', () => {
 
     test('scope syntax, and scopes the client may not ask for', async () => {
       await assert.rejects(validate({ scope: 'openid  read' }), redirectError('invalid_scope', /malformed/));
-      await assert.rejects(validate({ scope: 'admin read delete' }), redirectError('invalid_scope', /^the client may not request: admin delete$/));
+      await assert.rejects(
+        validate({ scope: 'admin read delete' }),
+        redirectError('invalid_scope', /^the client may not request: admin delete$/),
+      );
     });
 
     test('prompt values and max_age', async () => {
@@ -246,7 +285,10 @@ describe('validateAuthorizationRequest', () => {
     assert.deepEqual(forOrders.scopes, ['openid', 'orders:read']);
     assert.equal(forOrders.audience, ORDERS.identifier);
     // The client may have `read`, but the Orders API does not define it: a token for Orders cannot carry it.
-    await assert.rejects(validate({ resource: ORDERS.identifier, scope: 'orders:read read' }), redirectError('invalid_scope', /request: read$/));
+    await assert.rejects(
+      validate({ resource: ORDERS.identifier, scope: 'orders:read read' }),
+      redirectError('invalid_scope', /request: read$/),
+    );
     assert.equal((await validate({ resource: DEFAULT_AUDIENCE, scope: 'read' })).audience, DEFAULT_AUDIENCE);
   });
 

@@ -38,7 +38,13 @@ test('with the user-facing grants: every endpoint under the issuer, PKCE S256, a
 
 test('without authorization_code: no user-facing endpoint, no response type, no public clients', () => {
   const metadata = serverMetadata({ issuer: ISSUER, grantTypes: ['client_credentials'] });
-  for (const member of ['authorization_endpoint', 'userinfo_endpoint', 'end_session_endpoint', 'code_challenge_methods_supported', 'scopes_supported']) {
+  for (const member of [
+    'authorization_endpoint',
+    'userinfo_endpoint',
+    'end_session_endpoint',
+    'code_challenge_methods_supported',
+    'scopes_supported',
+  ]) {
     assert.equal(member in metadata, false, member);
   }
   assert.deepEqual(metadata.response_types_supported, []);

@@ -45,7 +45,10 @@ test('error_description holds only the characters §5.2 allows, and at most 200 
 });
 
 test('invalidRequest and invalidGrant', () => {
-  assert.deepEqual(invalidRequest('the code parameter is missing').toJSON(), { error: 'invalid_request', error_description: 'the code parameter is missing' });
+  assert.deepEqual(invalidRequest('the code parameter is missing').toJSON(), {
+    error: 'invalid_request',
+    error_description: 'the code parameter is missing',
+  });
   assert.equal(invalidRequest('too large', 413).status, 413);
   assert.equal(invalidRequest('x').status, 400);
   const grant = invalidGrant('the authorization code has expired');

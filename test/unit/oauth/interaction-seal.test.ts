@@ -19,7 +19,10 @@ test('a sealed interaction opens for its id and browser, whole, until it expires
   const value = await seal.seal(interaction({ sessionId: 'session-1' }), 'browser-1');
   assert.deepEqual(decodeProtectedHeader(value), { alg: 'A256KW', enc: 'A256GCM' });
   assert.equal(value.split('.').length, 5, 'a compact JWE');
-  const readable = value.split('.').map((part) => Buffer.from(part, 'base64url').toString('latin1')).join('');
+  const readable = value
+    .split('.')
+    .map((part) => Buffer.from(part, 'base64url').toString('latin1'))
+    .join('');
   assert.ok(!readable.includes('clientId') && !readable.includes('session-1'), 'encrypted, not only signed');
   assert.deepEqual(await seal.open('interaction-1', value, 'browser-1', NOW + 60), interaction({ sessionId: 'session-1' }));
   assert.equal((await seal.open('interaction-1', await seal.seal(interaction(), 'browser-1'), 'browser-1', NOW))?.sessionId, null);

@@ -23,14 +23,21 @@ describe('AudienceResolver.resolve: the API a new grant is for (RFC 8707 §2)', 
 
   test('anything else is invalid_target, and a malformed resource is refused before any lookup', async () => {
     const resolver = audiences(ORDERS);
-    await assert.rejects(resolver.resolve([ORDERS.identifier, DEFAULT_AUDIENCE]), oauthError('invalid_target', /^one resource per request/));
+    await assert.rejects(
+      resolver.resolve([ORDERS.identifier, DEFAULT_AUDIENCE]),
+      oauthError('invalid_target', /^one resource per request/),
+    );
     await assert.rejects(resolver.resolve('/v1'), oauthError('invalid_target', /must be an absolute URI/));
     await assert.rejects(resolver.resolve(`${ORDERS.identifier}#part`), oauthError('invalid_target', /must not have a fragment/));
     // An empty fragment leaves URL.hash empty; the "#" alone is still a fragment (RFC 3986 §3.5).
     await assert.rejects(resolver.resolve(`${ORDERS.identifier}#`), oauthError('invalid_target', /must not have a fragment/));
     assert.deepEqual(resolver.lookups, []);
     await assert.rejects(resolver.resolve('https://orders.example/v2'), oauthError('invalid_target', /names no registered API/));
-    await assert.rejects(resolver.resolve(`${ORDERS.identifier}/`), oauthError('invalid_target', /names no registered API/), 'compared exactly');
+    await assert.rejects(
+      resolver.resolve(`${ORDERS.identifier}/`),
+      oauthError('invalid_target', /names no registered API/),
+      'compared exactly',
+    );
   });
 });
 
@@ -51,7 +58,7 @@ describe('AudienceResolver.forGrant: a token request on an existing grant (RFC 8
   });
 });
 
-test("nameOf: what the consent page calls an API: its name, else its identifier", async () => {
+test('nameOf: what the consent page calls an API: its name, else its identifier', async () => {
   const resolver = audiences(ORDERS, OPEN);
   assert.equal(await resolver.nameOf(ORDERS.identifier), 'Orders');
   assert.equal(await resolver.nameOf(OPEN.identifier), OPEN.identifier);

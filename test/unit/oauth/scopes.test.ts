@@ -16,7 +16,8 @@ test('scope syntax (RFC 6749 §3.3) and the granted set', () => {
 });
 
 test('a scope token is 1*( %x21 / %x23-5B / %x5D-7E ): no space, quote, backslash, control or non-ASCII character', () => {
-  for (const token of ['read', 'gatehouse:admin', 'https://api.example/orders.read', '!#[]~']) assert.equal(isScopeToken(token), true, token);
+  for (const token of ['read', 'gatehouse:admin', 'https://api.example/orders.read', '!#[]~'])
+    assert.equal(isScopeToken(token), true, token);
   for (const token of ['', 'a b', 'a"b', 'a\\b', 'a\tb', 'été', '\x7f']) assert.equal(isScopeToken(token), false, JSON.stringify(token));
   assert.deepEqual(parseScopeParameter(undefined), []);
 });

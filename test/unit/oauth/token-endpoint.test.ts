@@ -22,7 +22,10 @@ function recordingGrant(grantType: string): GrantHandler & { requests: TokenRequ
 }
 
 function endpoint(...grants: GrantHandler[]) {
-  const find = clientLookup(resolvedClient({ grantTypes: ['urn:example:echo'] }), resolvedClient({ clientId: 'other', grantTypes: ['client_credentials'] }));
+  const find = clientLookup(
+    resolvedClient({ grantTypes: ['urn:example:echo'] }),
+    resolvedClient({ clientId: 'other', grantTypes: ['client_credentials'] }),
+  );
   const directory = fake<Directory>({ find });
   return { endpoint: new TokenEndpoint(directory, grants), lookups: find.calls };
 }
@@ -62,7 +65,10 @@ describe('TokenEndpoint', () => {
     const echo = recordingGrant('urn:example:echo');
     const cc = recordingGrant('client_credentials');
     const { endpoint: tokens } = endpoint(echo, cc);
-    await assert.rejects(tokens.handle(input({ grant_type: 'urn:example:echo' }, { authorization: basic('app', 'wrong') })), oauthError('invalid_client'));
+    await assert.rejects(
+      tokens.handle(input({ grant_type: 'urn:example:echo' }, { authorization: basic('app', 'wrong') })),
+      oauthError('invalid_client'),
+    );
     await assert.rejects(
       tokens.handle(input({ grant_type: 'client_credentials' })),
       oauthError('unauthorized_client', /^the client is not allowed the client_credentials grant$/),
@@ -82,7 +88,12 @@ describe('TokenEndpoint', () => {
       },
     });
     const response = await tokens.handle(request);
-    assert.deepEqual(response, { access_token: 'urn:example:echo-token', token_type: 'Bearer', expires_in: 60, issued_token_type: 'urn:example:echo' });
+    assert.deepEqual(response, {
+      access_token: 'urn:example:echo-token',
+      token_type: 'Bearer',
+      expires_in: 60,
+      issued_token_type: 'urn:example:echo',
+    });
     const [handed] = echo.requests;
     assert.ok(handed);
     assert.equal(handed.client.client.clientId, 'app');

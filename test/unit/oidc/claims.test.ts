@@ -30,11 +30,19 @@ test('profile releases the username, the name when there is one, and updated_at'
     name: 'Alice Liddell',
     updated_at: 1_700_000_500,
   });
-  assert.deepEqual(userClaims(user({ name: null }), ['profile']), { sub: 'user-1', preferred_username: 'alice', updated_at: 1_700_000_500 });
+  assert.deepEqual(userClaims(user({ name: null }), ['profile']), {
+    sub: 'user-1',
+    preferred_username: 'alice',
+    updated_at: 1_700_000_500,
+  });
 });
 
 test('email releases the address and whether it is verified, only when there is one', () => {
-  assert.deepEqual(userClaims(user({ emailVerified: false }), ['email']), { sub: 'user-1', email: 'alice@example.com', email_verified: false });
+  assert.deepEqual(userClaims(user({ emailVerified: false }), ['email']), {
+    sub: 'user-1',
+    email: 'alice@example.com',
+    email_verified: false,
+  });
   assert.deepEqual(userClaims(user({ email: null }), ['email']), { sub: 'user-1' });
 });
 

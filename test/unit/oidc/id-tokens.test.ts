@@ -72,7 +72,8 @@ describe('IdTokens.issue (OpenID Connect Core §2)', () => {
     const es = await tokens.issue(request({ alg: 'ES256' }));
     assert.deepEqual(decodeProtectedHeader(es), { typ: 'JWT', kid: es256.kid, alg: 'ES256' });
     assert.equal('nonce' in (await jwtVerify(es, es256.publicKey)).payload, false);
-    for (const alg of ['none', 'HS256', 'es256']) assert.equal(decodeProtectedHeader(await tokens.issue(request({ alg }))).alg, 'RS256', alg);
+    for (const alg of ['none', 'HS256', 'es256'])
+      assert.equal(decodeProtectedHeader(await tokens.issue(request({ alg }))).alg, 'RS256', alg);
   });
 
   test('every token has its own jti', async () => {
@@ -99,7 +100,9 @@ describe('IdTokens.readHint (RP-Initiated Logout 1.0 §2)', () => {
     const claims = { iss: ISSUER, sub: 'user-1', aud: 'app' };
     const wrongAlg = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: rs256.kid }).sign(es256.privateKey);
     assert.equal(await tokens.readHint(wrongAlg), undefined);
-    const accessToken = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: es256.kid, typ: 'at+jwt' }).sign(es256.privateKey);
+    const accessToken = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'ES256', kid: es256.kid, typ: 'at+jwt' })
+      .sign(es256.privateKey);
     assert.equal(await tokens.readHint(accessToken), undefined);
     const noKid = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256' }).sign(es256.privateKey);
     assert.equal(await tokens.readHint(noKid), undefined);

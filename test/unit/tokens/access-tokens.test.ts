@@ -87,7 +87,9 @@ describe('AccessTokens.inspect: what this server accepts of its own tokens', () 
     const widened = Buffer.from(JSON.stringify({ ...claims, scope: 'openid read admin' })).toString('base64url');
     assert.equal(await tokens.inspect([header, widened, signature].join('.')), undefined);
     const stranger = await testKey('ES256');
-    const foreign = await new SignJWT({ ...claims }).setProtectedHeader({ alg: 'ES256', kid: stranger.kid, typ: 'at+jwt' }).sign(stranger.privateKey);
+    const foreign = await new SignJWT({ ...claims })
+      .setProtectedHeader({ alg: 'ES256', kid: stranger.kid, typ: 'at+jwt' })
+      .sign(stranger.privateKey);
     assert.equal(await tokens.inspect(foreign), undefined);
     assert.equal(await tokens.inspect(`${header}.${payload}.`), undefined);
     const { token: expired } = await tokens.issue(request({ ttl: -30 }));
@@ -98,9 +100,13 @@ describe('AccessTokens.inspect: what this server accepts of its own tokens', () 
   test('an ID token (typ JWT) or an RS256 key claiming to be ES256 is no access token', async () => {
     const { tokens } = accessTokens();
     const { claims } = await tokens.issue(request());
-    const idToken = await new SignJWT({ ...claims }).setProtectedHeader({ alg: 'ES256', kid: es256.kid, typ: 'JWT' }).sign(es256.privateKey);
+    const idToken = await new SignJWT({ ...claims })
+      .setProtectedHeader({ alg: 'ES256', kid: es256.kid, typ: 'JWT' })
+      .sign(es256.privateKey);
     assert.equal(await tokens.inspect(idToken), undefined);
-    const mislabelled = await new SignJWT({ ...claims }).setProtectedHeader({ alg: 'RS256', kid: es256.kid, typ: 'at+jwt' }).sign(rs256.privateKey);
+    const mislabelled = await new SignJWT({ ...claims })
+      .setProtectedHeader({ alg: 'RS256', kid: es256.kid, typ: 'at+jwt' })
+      .sign(rs256.privateKey);
     assert.equal(await tokens.inspect(mislabelled), undefined);
   });
 
@@ -125,7 +131,7 @@ describe('AccessTokens.inspect: what this server accepts of its own tokens', () 
     assert.equal((await tokens.inspect(token, { visibleTo: (claims) => claims.client_id === 'app' }))?.client_id, 'app');
   });
 
-  test('a jti\'s revocation state is remembered until the change generation moves', async () => {
+  test("a jti's revocation state is remembered until the change generation moves", async () => {
     const { tokens, revokedJtis, revocationLookups, moveGeneration } = accessTokens();
     const { token, claims } = await tokens.issue(request());
     assert.ok(await tokens.inspect(token));
@@ -146,11 +152,20 @@ test('revoke records the jti with its client until the token would expire anyway
   assert.deepEqual(recorded, [[claims.jti, 'app', claims.exp]]);
 });
 
-test('the key resolver hands out a public key only for a known kid of the header\'s algorithm', async () => {
+test("the key resolver hands out a public key only for a known kid of the header's algorithm", async () => {
   const { tokens } = accessTokens();
   const resolve = (header: { alg: string; kid?: string }) => tokens.keyResolver(header, { payload: '', signature: '' });
   assert.equal(await resolve({ alg: 'ES256', kid: es256.kid }), es256.publicKey);
-  await assert.rejects(Promise.resolve().then(() => resolve({ alg: 'RS256', kid: es256.kid })), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
-  await assert.rejects(Promise.resolve().then(() => resolve({ alg: 'ES256' })), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
-  await assert.rejects(Promise.resolve().then(() => resolve({ alg: 'ES256', kid: 'unknown' })), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
+  await assert.rejects(
+    Promise.resolve().then(() => resolve({ alg: 'RS256', kid: es256.kid })),
+    { code: 'ERR_JWKS_NO_MATCHING_KEY' },
+  );
+  await assert.rejects(
+    Promise.resolve().then(() => resolve({ alg: 'ES256' })),
+    { code: 'ERR_JWKS_NO_MATCHING_KEY' },
+  );
+  await assert.rejects(
+    Promise.resolve().then(() => resolve({ alg: 'ES256', kid: 'unknown' })),
+    { code: 'ERR_JWKS_NO_MATCHING_KEY' },
+  );
 });

@@ -6,8 +6,13 @@ import { sha256Hex } from '../../../../src/tokens/hash.js';
 import { oauthError, resolvedClient } from '../../support.js';
 
 const header = (credentials: string) => `Basic ${Buffer.from(credentials).toString('base64')}`;
-const input = (authorization: string | undefined, params: ClientAuthInput['params'] = {}): ClientAuthInput => ({ authorization, params, ip: '192.0.2.1' });
-const credentialsOf = (authorization: string, params?: ClientAuthInput['params']) => clientSecretBasic.credentials(input(authorization, params));
+const input = (authorization: string | undefined, params: ClientAuthInput['params'] = {}): ClientAuthInput => ({
+  authorization,
+  params,
+  ip: '192.0.2.1',
+});
+const credentialsOf = (authorization: string, params?: ClientAuthInput['params']) =>
+  clientSecretBasic.credentials(input(authorization, params));
 
 /** invalid_client with the Basic challenge: the client tried the Authorization header (RFC 6749 §5.2). */
 const malformed = (description: RegExp) => (error: unknown) => {
@@ -26,7 +31,11 @@ test('id and secret are form-decoded after base64 (RFC 6749 §2.3.1), so either 
   assert.deepEqual(credentialsOf(header('my%3Aapp:a%2Bb+c%3Ad')), { clientId: 'my:app', secret: 'a+b c:d' });
   assert.deepEqual(credentialsOf(header('app:with:colons')), { clientId: 'app', secret: 'with:colons' });
   assert.deepEqual(credentialsOf(header('%C3%A9t%C3%A9:x')), { clientId: 'été', secret: 'x' });
-  assert.deepEqual(credentialsOf(`basic   ${Buffer.from('app:s').toString('base64')} `), { clientId: 'app', secret: 's' }, 'scheme is case-insensitive');
+  assert.deepEqual(
+    credentialsOf(`basic   ${Buffer.from('app:s').toString('base64')} `),
+    { clientId: 'app', secret: 's' },
+    'scheme is case-insensitive',
+  );
 });
 
 test('malformed credentials are invalid_client with the challenge', () => {
@@ -40,9 +49,12 @@ test('malformed credentials are invalid_client with the challenge', () => {
   assert.throws(() => credentialsOf(header('app:%ZZ')), malformed(/not form-encoded/));
 });
 
-test('a client_id in the body must be the same as the header\'s', () => {
+test("a client_id in the body must be the same as the header's", () => {
   assert.deepEqual(credentialsOf(header('app:s'), { client_id: 'app' }), { clientId: 'app', secret: 's' });
-  assert.throws(() => credentialsOf(header('app:s'), { client_id: 'other' }), oauthError('invalid_request', /differs from the one in the Authorization header/));
+  assert.throws(
+    () => credentialsOf(header('app:s'), { client_id: 'other' }),
+    oauthError('invalid_request', /differs from the one in the Authorization header/),
+  );
 });
 
 test('proves the client that holds the secret, and only a confidential one', () => {
@@ -50,5 +62,11 @@ test('proves the client that holds the secret, and only a confidential one', () 
   assert.equal(clientSecretBasic.proves({ clientId: 'app', secret: 's3cret' }, app), true);
   assert.equal(clientSecretBasic.proves({ clientId: 'app', secret: 's3creT' }, app), false);
   assert.equal(clientSecretBasic.proves({ clientId: 'app', secret: 's3cret' }, undefined), false);
-  assert.equal(clientSecretBasic.proves({ clientId: 'app', secret: 's3cret' }, resolvedClient({ secretHash: sha256Hex('s3cret'), tokenEndpointAuthMethod: 'none' })), false);
+  assert.equal(
+    clientSecretBasic.proves(
+      { clientId: 'app', secret: 's3cret' },
+      resolvedClient({ secretHash: sha256Hex('s3cret'), tokenEndpointAuthMethod: 'none' }),
+    ),
+    false,
+  );
 });

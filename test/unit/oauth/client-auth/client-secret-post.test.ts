@@ -14,8 +14,14 @@ test('used when the body carries client_secret; the credentials are client_id an
 });
 
 test('a secret without a client_id, or a repeated one, is refused', () => {
-  assert.throws(() => clientSecretPost.credentials(input({ client_secret: 's' })), oauthError('invalid_client', /no client authentication/));
-  assert.throws(() => clientSecretPost.isUsedBy(input({ client_id: 'app', client_secret: ['s', 't'] })), oauthError('invalid_request', /repeated/));
+  assert.throws(
+    () => clientSecretPost.credentials(input({ client_secret: 's' })),
+    oauthError('invalid_client', /no client authentication/),
+  );
+  assert.throws(
+    () => clientSecretPost.isUsedBy(input({ client_id: 'app', client_secret: ['s', 't'] })),
+    oauthError('invalid_request', /repeated/),
+  );
 });
 
 test('proves a confidential client holding the secret; refusals carry no Basic challenge', () => {

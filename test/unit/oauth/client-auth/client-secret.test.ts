@@ -32,7 +32,10 @@ test('the previous secret proves it until its grace ends, and then no longer', (
   assert.equal(secretProves(PREVIOUS_SECRET, rotated(NOW + 60)), true);
   assert.equal(secretProves(SECRET, rotated(NOW + 60)), true);
   assert.equal(secretProves(PREVIOUS_SECRET, rotated(NOW - 1)), false);
-  assert.equal(secretProves(PREVIOUS_SECRET, resolvedClient({ previousSecretHash: sha256Hex(PREVIOUS_SECRET), previousSecretExpiresAt: null })), false);
+  assert.equal(
+    secretProves(PREVIOUS_SECRET, resolvedClient({ previousSecretHash: sha256Hex(PREVIOUS_SECRET), previousSecretExpiresAt: null })),
+    false,
+  );
 });
 
 test('during a rotation both secrets are compared, whichever matches, in constant time', () => {

@@ -116,8 +116,17 @@ describe('authorization_code: PKCE (RFC 7636 §4.6)', () => {
 
   test('no verifier is invalid_grant; one outside the §4.1 syntax is invalid_request; neither looks the code up', async () => {
     const { redeem, lookups } = grantWith();
-    await assert.rejects(redeem({ code_verifier: undefined }), oauthError('invalid_grant', /code_verifier parameter is missing \(PKCE is required\)/));
-    for (const verifier of [VERIFIER.slice(1), 'a'.repeat(129), `${VERIFIER.slice(1)}+`, `${VERIFIER.slice(1)}=`, `${VERIFIER.slice(2)} a`]) {
+    await assert.rejects(
+      redeem({ code_verifier: undefined }),
+      oauthError('invalid_grant', /code_verifier parameter is missing \(PKCE is required\)/),
+    );
+    for (const verifier of [
+      VERIFIER.slice(1),
+      'a'.repeat(129),
+      `${VERIFIER.slice(1)}+`,
+      `${VERIFIER.slice(1)}=`,
+      `${VERIFIER.slice(2)} a`,
+    ]) {
       await assert.rejects(redeem({ code_verifier: verifier }), oauthError('invalid_request', /43-128 unreserved characters/), verifier);
     }
     assert.deepEqual(lookups, []);
@@ -125,7 +134,10 @@ describe('authorization_code: PKCE (RFC 7636 §4.6)', () => {
 
   test('a verifier that does not match the challenge is invalid_grant, and changes nothing', async () => {
     const { redeem, redemptions, revoked, audited, signed } = grantWith({ usedAt: now() - 3600, grantId: 'grant-1' });
-    await assert.rejects(redeem({ code_verifier: `${VERIFIER.slice(0, -1)}l` }), oauthError('invalid_grant', /does not match the code_challenge/));
+    await assert.rejects(
+      redeem({ code_verifier: `${VERIFIER.slice(0, -1)}l` }),
+      oauthError('invalid_grant', /does not match the code_challenge/),
+    );
     await assert.rejects(redeem({ code_verifier: 'a'.repeat(128) }), oauthError('invalid_grant', /does not match the code_challenge/));
     // Used long ago: a replay by the holder would revoke the grant. Without the verifier, it is not the holder.
     assert.equal(redemptions.length + revoked.length + audited.length + signed.length, 0);
@@ -139,7 +151,7 @@ describe('authorization_code: PKCE (RFC 7636 §4.6)', () => {
 });
 
 describe('authorization_code: the code, its client and its redirect URI (RFC 6749 §4.1.3)', () => {
-  test('a malformed code is not looked up; an unknown one, or another client\'s, is invalid_grant', async () => {
+  test("a malformed code is not looked up; an unknown one, or another client's, is invalid_grant", async () => {
     const { redeem, lookups } = grantWith();
     await assert.rejects(redeem({ code: 'gate_ac_short' }), oauthError('invalid_grant', /^the authorization code is invalid$/));
     assert.deepEqual(lookups, []);
@@ -152,7 +164,7 @@ describe('authorization_code: the code, its client and its redirect URI (RFC 674
     await assert.rejects(grantWith({ expiresAt: now() }).redeem({}), oauthError('invalid_grant', /has expired/));
   });
 
-  test('redirect_uri must repeat the request\'s; when the request implied it, it may be left out or name that one', async () => {
+  test("redirect_uri must repeat the request's; when the request implied it, it may be left out or name that one", async () => {
     await assert.rejects(grantWith().redeem({ redirect_uri: undefined }), oauthError('invalid_grant', /redirect_uri does not match/));
     await assert.rejects(grantWith().redeem({ redirect_uri: 'http://127.0.0.1:5000/cb' }), oauthError('invalid_grant', /does not match/));
     assert.deepEqual(await grantWith({ redirectUri: null }).redeem({ redirect_uri: undefined }), RESPONSE);
@@ -160,7 +172,7 @@ describe('authorization_code: the code, its client and its redirect URI (RFC 674
     await assert.rejects(grantWith({ redirectUri: null }).redeem({ redirect_uri: 'http://127.0.0.1/other' }), oauthError('invalid_grant'));
   });
 
-  test('a resource other than the grant\'s is invalid_target, and the code stays redeemable (RFC 8707 §2.2)', async () => {
+  test("a resource other than the grant's is invalid_target, and the code stays redeemable (RFC 8707 §2.2)", async () => {
     const { redeem, redemptions } = grantWith();
     await assert.rejects(redeem({ resource: ORDERS.identifier }), oauthError('invalid_target', /not the one this grant/));
     assert.equal(redemptions.length, 0);
@@ -177,11 +189,16 @@ describe('authorization_code: a code used twice (RFC 6749 §4.1.2, RFC 9700 §4.
   });
 
   test('after the window, or with no window: its grant is revoked and the replay audited', async () => {
-    for (const [usedAt, reuseWindow] of [[now() - 60, 10], [now(), 0]] as const) {
+    for (const [usedAt, reuseWindow] of [
+      [now() - 60, 10],
+      [now(), 0],
+    ] as const) {
       const { redeem, revoked, audited, signed } = grantWith({ usedAt, grantId: 'grant-1' }, { reuseWindow });
       await assert.rejects(redeem({}), oauthError('invalid_grant', /tokens issued from it are revoked/));
       assert.deepEqual(revoked, ['grant-1']);
-      assert.deepEqual(audited, [[{ actor: 'spa', actor_type: 'client', ip: '192.0.2.1' }, 'code.replayed', 'user-1', { revoked_grants: ['grant-1'] }]]);
+      assert.deepEqual(audited, [
+        [{ actor: 'spa', actor_type: 'client', ip: '192.0.2.1' }, 'code.replayed', 'user-1', { revoked_grants: ['grant-1'] }],
+      ]);
       assert.equal(signed.length, 0);
     }
   });
