@@ -12,11 +12,9 @@ test('fewer than 32 characters is too short, whatever they are', async () => {
 });
 
 test('random secrets of 32 characters and more pass, as `openssl rand -base64 32` makes them', async () => {
-  for (let i = 0; i < 5; i++) {
-    assert.equal(await secretWeakness(randomBytes(32).toString('base64')), undefined);
-    assert.equal(await secretWeakness(randomBytes(16).toString('hex')), undefined);
-  }
-  assert.equal(await secretWeakness(randomBytes(300).toString('base64url')), undefined, 'judged by its first 256 characters');
+  assert.equal(await secretWeakness(randomBytes(32).toString('base64')), undefined);
+  assert.equal(await secretWeakness(randomBytes(16).toString('hex')), undefined);
+  assert.equal(await secretWeakness(randomBytes(195).toString('base64url')), undefined, 'over 256 characters, judged by its first 256');
 });
 
 test('long values of words, repeats, sequences or the product name are refused', async () => {
