@@ -10,7 +10,7 @@ import { DEFAULT_AUDIENCE, api, audiences, clientLookup, fake, resolvedClient, t
 type Dependencies = ConstructorParameters<typeof AuthorizationFlow>[0];
 type Session = NonNullable<Parameters<AuthorizationFlow['authorize']>[2]>;
 type Consent = NonNullable<Awaited<ReturnType<Dependencies['consents']['get']>>>;
-type NewCode = Parameters<Dependencies['grants']['createCode']>[0];
+type NewCode = Parameters<Dependencies['codes']['createCode']>[0];
 
 const ISSUER = 'https://issuer.example';
 const CALLBACK = 'https://app.example/callback';
@@ -50,7 +50,7 @@ function flowWith(options: { clients?: ResolvedClient[]; consents?: Consent[]; r
         granted.push({ userId, clientId, audience, scopes: [...scopes], grantedAt: now() });
       },
     }),
-    grants: fake<Dependencies['grants']>({
+    codes: fake<Dependencies['codes']>({
       createCode: async (code) => {
         codes.push(code);
       },

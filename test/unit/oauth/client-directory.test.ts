@@ -6,10 +6,25 @@ import type { Client } from '../../../src/ports/clients.js';
 
 /** A client record with every setting at its default, changed by `changes`. */
 const client = (clientId: string, changes: Partial<Client> = {}): Client => ({
-  clientId, name: clientId, description: '', roles: [], scopes: [], grantTypes: ['client_credentials'],
-  tokenEndpointAuthMethod: 'client_secret_basic', redirectUris: [], postLogoutRedirectUris: [], idTokenSignedResponseAlg: 'RS256',
-  skipConsent: false, introspection: false, accessTokenTtl: null, revokedAt: null, createdAt: 0, updatedAt: 0,
-  secretHash: null, previousSecretHash: null, previousSecretExpiresAt: null,
+  clientId,
+  name: clientId,
+  description: '',
+  roles: [],
+  scopes: [],
+  grantTypes: ['client_credentials'],
+  tokenEndpointAuthMethod: 'client_secret_basic',
+  redirectUris: [],
+  postLogoutRedirectUris: [],
+  idTokenSignedResponseAlg: 'RS256',
+  skipConsent: false,
+  introspection: false,
+  accessTokenTtl: null,
+  revokedAt: null,
+  createdAt: 0,
+  updatedAt: 0,
+  secretHash: null,
+  previousSecretHash: null,
+  previousSecretExpiresAt: null,
   ...changes,
 });
 

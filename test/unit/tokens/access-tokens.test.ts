@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { SignJWT, decodeProtectedHeader, jwtVerify } from 'jose';
 import { AccessTokens, type AccessTokenRequest } from '../../../src/tokens/access-tokens.js';
-import { clientLookup, fake, keyStoreOf, resolvedClient, testKey, type ResolvedClient, type TestKey } from '../support.js';
+import {
+  changeFollowingCaches,
+  clientLookup,
+  fake,
+  keyStoreOf,
+  resolvedClient,
+  testKey,
+  type ResolvedClient,
+  type TestKey,
+} from '../support.js';
 
 type Dependencies = ConstructorParameters<typeof AccessTokens>;
 
@@ -15,12 +24,12 @@ before(async () => {
   [es256, rs256] = await Promise.all([testKey('ES256'), testKey('RS256')]);
 });
 
-/** Access tokens over fakes: revoked jtis in a set, the clients given, a change generation the test moves. */
+/** Access tokens over fakes: revoked jtis in a set, the clients given, caches the test tells of a change. */
 function accessTokens(clients: ResolvedClient[] = [resolvedClient()]) {
   const revokedJtis = new Set<string>();
   const revocationLookups: string[] = [];
   const recorded: [string, string, number][] = [];
-  let generation = 0;
+  const { caches, announceChange } = changeFollowingCaches();
   const tokens = new AccessTokens(
     ISSUER,
     fake<Dependencies[1]>(keyStoreOf(es256, rs256)),
@@ -34,10 +43,9 @@ function accessTokens(clients: ResolvedClient[] = [resolvedClient()]) {
       },
     }),
     fake<Dependencies[3]>({ find: clientLookup(...clients) }),
-    fake<Dependencies[4]>({ generation: () => generation }),
-    60_000,
+    caches,
   );
-  return { tokens, revokedJtis, revocationLookups, recorded, moveGeneration: () => generation++ };
+  return { tokens, revokedJtis, revocationLookups, recorded, announceChange };
 }
 
 const request = (changes: Partial<AccessTokenRequest> = {}): AccessTokenRequest => ({
@@ -114,7 +122,7 @@ describe('AccessTokens.inspect: what this server accepts of its own tokens', () 
     const fakes = accessTokens([resolvedClient(), resolvedClient({ clientId: 'old', revokedAt: now() - 1 })]);
     const { token, claims } = await fakes.tokens.issue(request());
     fakes.revokedJtis.add(claims.jti);
-    fakes.moveGeneration();
+    fakes.announceChange();
     assert.equal(await fakes.tokens.inspect(token), undefined);
     const ofRevokedClient = await fakes.tokens.issue(request({ clientId: 'old' }));
     assert.equal(await fakes.tokens.inspect(ofRevokedClient.token), undefined);
@@ -131,15 +139,15 @@ describe('AccessTokens.inspect: what this server accepts of its own tokens', () 
     assert.equal((await tokens.inspect(token, { visibleTo: (claims) => claims.client_id === 'app' }))?.client_id, 'app');
   });
 
-  test("a jti's revocation state is remembered until the change generation moves", async () => {
-    const { tokens, revokedJtis, revocationLookups, moveGeneration } = accessTokens();
+  test("a jti's revocation state is remembered until the store announces a change", async () => {
+    const { tokens, revokedJtis, revocationLookups, announceChange } = accessTokens();
     const { token, claims } = await tokens.issue(request());
     assert.ok(await tokens.inspect(token));
     assert.ok(await tokens.inspect(token));
     assert.equal(revocationLookups.length, 1);
     revokedJtis.add(claims.jti);
-    assert.ok(await tokens.inspect(token), 'a revocation announces itself by moving the generation');
-    moveGeneration();
+    assert.ok(await tokens.inspect(token), 'a revocation announces itself as a change');
+    announceChange();
     assert.equal(await tokens.inspect(token), undefined);
     assert.equal(revocationLookups.length, 2);
   });
