@@ -6,13 +6,14 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { OAuthError, type OAuthErrorCode } from '../../src/oauth/errors.js';
 import type { RecordCaches } from '../../src/ports/caches.js';
+import type { Client } from '../../src/ports/clients.js';
+import type { User } from '../../src/ports/users.js';
 import type { AuthorizationRequestDependencies } from '../../src/oauth/authorization-request.js';
 import { AudienceResolver } from '../../src/oauth/resource-indicators.js';
 import { sha256Hex } from '../../src/tokens/hash.js';
 
 /** A client with its allowed scopes, as the protocol core looks it up. */
 export type ResolvedClient = NonNullable<Awaited<ReturnType<AuthorizationRequestDependencies['findClient']>>>;
-export type Client = ResolvedClient['client'];
 /** A registered API (an RFC 8707 resource), as the audience resolver finds it. */
 export type Api = NonNullable<Awaited<ReturnType<ConstructorParameters<typeof AudienceResolver>[1]>>>;
 
@@ -36,34 +37,35 @@ export const oauthError =
 export const SECRET = 'gate_cs_the-current-secret';
 export const PREVIOUS_SECRET = 'gate_cs_the-previous-secret';
 
-/** A confidential client allowed everything unit tests ask of one; `client` and `allowedScopes` override. */
-export function resolvedClient(client: Partial<Client> = {}, allowedScopes: Iterable<string> = ['read', 'write']): ResolvedClient {
-  return {
-    client: {
-      clientId: 'app',
-      name: 'App',
-      description: '',
-      roles: [],
-      scopes: [],
-      grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
-      tokenEndpointAuthMethod: 'client_secret_basic',
-      redirectUris: ['https://app.example/callback'],
-      postLogoutRedirectUris: [],
-      idTokenSignedResponseAlg: 'RS256',
-      skipConsent: false,
-      introspection: false,
-      accessTokenTtl: null,
-      secretHash: sha256Hex(SECRET),
-      previousSecretHash: null,
-      previousSecretExpiresAt: null,
-      revokedAt: null,
-      createdAt: 0,
-      updatedAt: 0,
-      ...client,
-    },
-    allowedScopes: new Set(allowedScopes),
-  };
-}
+/** A confidential client allowed every grant, with the secret SECRET; `changes` override. */
+export const clientRecord = (changes: Partial<Client> = {}): Client => ({
+  clientId: 'app',
+  name: 'App',
+  description: '',
+  roles: [],
+  scopes: [],
+  grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
+  tokenEndpointAuthMethod: 'client_secret_basic',
+  redirectUris: ['https://app.example/callback'],
+  postLogoutRedirectUris: [],
+  idTokenSignedResponseAlg: 'RS256',
+  skipConsent: false,
+  introspection: false,
+  accessTokenTtl: null,
+  secretHash: sha256Hex(SECRET),
+  previousSecretHash: null,
+  previousSecretExpiresAt: null,
+  revokedAt: null,
+  createdAt: 0,
+  updatedAt: 0,
+  ...changes,
+});
+
+/** That client with the scopes it may be given, as the client directory resolves it. */
+export const resolvedClient = (client: Partial<Client> = {}, allowedScopes: Iterable<string> = ['read', 'write']): ResolvedClient => ({
+  client: clientRecord(client),
+  allowedScopes: new Set(allowedScopes),
+});
 
 /** A public client (RFC 6749 §2.1): no secret, `none` at the token endpoint. */
 export const publicClient = (client: Partial<Client> = {}, allowedScopes?: Iterable<string>): ResolvedClient =>
@@ -145,3 +147,18 @@ export function changeFollowingCaches(): { caches: RecordCaches; announceChange:
   };
   return { caches, announceChange: () => void generation++ };
 }
+
+/** A user who can sign in, with every detail filled in; `changes` override. */
+export const userRecord = (changes: Partial<User> = {}): User => ({
+  id: 'user-1',
+  username: 'alice',
+  passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$not-a-real-hash',
+  email: 'alice@example.com',
+  emailVerified: true,
+  name: 'Alice Liddell',
+  roles: [],
+  disabledAt: null,
+  createdAt: 1_700_000_000,
+  updatedAt: 1_700_000_500,
+  ...changes,
+});

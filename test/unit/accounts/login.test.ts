@@ -4,7 +4,7 @@ import argon2 from 'argon2';
 import { DEVICE_COOKIE_TTL_SECONDS, MAX_DEVICE_FAILURES, PasswordLogin, delaySchedules } from '../../../src/accounts/login.js';
 import { hashPassword, passwordNeedsRehash } from '../../../src/accounts/passwords.js';
 import { sha256Hex } from '../../../src/tokens/hash.js';
-import { fake } from '../support.js';
+import { fake, userRecord } from '../support.js';
 
 type Dependencies = ConstructorParameters<typeof PasswordLogin>;
 type User = NonNullable<Awaited<ReturnType<Dependencies[0]['findByUsername']>>>;
@@ -20,19 +20,7 @@ before(async () => {
   passwordHash = await hashPassword(PASSWORD);
 });
 
-const alice = (changes: Partial<User> = {}): User => ({
-  id: 'user-1',
-  username: 'alice',
-  passwordHash,
-  email: null,
-  emailVerified: false,
-  name: null,
-  roles: [],
-  disabledAt: null,
-  createdAt: 0,
-  updatedAt: 0,
-  ...changes,
-});
+const alice = (changes: Partial<User> = {}): User => userRecord({ passwordHash, ...changes });
 
 /**
  * Sign-in over fakes that record every call: `refuse` makes a delay refuse its key (milliseconds left), and

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { EndSession, EndSessionError } from '../../../src/oidc/end-session.js';
 import { IdTokens } from '../../../src/oidc/id-tokens.js';
-import { clientLookup, fake, keyStoreOf, resolvedClient, testKey } from '../support.js';
+import { clientLookup, fake, keyStoreOf, resolvedClient, testKey, userRecord } from '../support.js';
 
 type Dependencies = ConstructorParameters<typeof EndSession>;
 
@@ -23,18 +23,7 @@ before(async () => {
   });
   endSession = new EndSession(idTokens, directory);
   hint = await idTokens.issue({
-    user: {
-      id: 'user-1',
-      username: 'alice',
-      passwordHash: 'x',
-      email: null,
-      emailVerified: false,
-      name: null,
-      roles: [],
-      disabledAt: null,
-      createdAt: 0,
-      updatedAt: 0,
-    },
+    user: userRecord(),
     clientId: 'app',
     alg: 'RS256',
     scopes: ['openid'],

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { SignJWT, decodeProtectedHeader, jwtVerify } from 'jose';
 import { IdTokens, accessTokenHash, type IdTokenRequest } from '../../../src/oidc/id-tokens.js';
-import { fake, keyStoreOf, testKey, type TestKey } from '../support.js';
+import { fake, keyStoreOf, testKey, userRecord, type TestKey } from '../support.js';
 
 type Keys = ConstructorParameters<typeof IdTokens>[1];
 
@@ -18,18 +18,7 @@ before(async () => {
 });
 
 const request = (changes: Partial<IdTokenRequest> = {}): IdTokenRequest => ({
-  user: {
-    id: 'user-1',
-    username: 'alice',
-    passwordHash: 'x',
-    email: 'alice@example.com',
-    emailVerified: true,
-    name: null,
-    roles: [],
-    disabledAt: null,
-    createdAt: 0,
-    updatedAt: 1_700_000_000,
-  },
+  user: userRecord(),
   clientId: 'app',
   alg: 'RS256',
   scopes: ['openid', 'email'],

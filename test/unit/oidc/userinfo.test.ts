@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InsufficientScopeError, InvalidTokenError } from '@gatehouse/resource';
 import { UserInfo } from '../../../src/oidc/userinfo.js';
-import { fake } from '../support.js';
+import { fake, userRecord } from '../support.js';
 
 type Dependencies = ConstructorParameters<typeof UserInfo>;
 type Claims = NonNullable<Awaited<ReturnType<Dependencies[0]['inspect']>>>;
-type User = NonNullable<Awaited<ReturnType<Dependencies[1]>>>;
 
 const claims = (changes: Partial<Claims> = {}): Claims => ({
   iss: 'https://issuer.example',
@@ -21,21 +20,10 @@ const claims = (changes: Partial<Claims> = {}): Claims => ({
   ...changes,
 });
 
-const alice: User = {
-  id: 'user-1',
-  username: 'alice',
-  passwordHash: 'x',
-  email: 'alice@example.com',
-  emailVerified: true,
-  name: 'Alice',
-  roles: [],
-  disabledAt: null,
-  createdAt: 0,
-  updatedAt: 1_700_000_100,
-};
+const alice = userRecord();
 
 /** userinfo over a token inspection that knows the single token 'valid' with these claims, and the given users. */
-function userInfo(tokenClaims: Claims, ...users: User[]) {
+function userInfo(tokenClaims: Claims, ...users: ReturnType<typeof userRecord>[]) {
   const inspected: string[] = [];
   const info = new UserInfo(
     fake<Dependencies[0]>({
@@ -51,7 +39,12 @@ function userInfo(tokenClaims: Claims, ...users: User[]) {
 
 test("the user's claims as far as the token's scopes allow (OpenID Connect Core §5.3)", async () => {
   const { info, inspected } = userInfo(claims(), alice);
-  assert.deepEqual(await info.claims('valid'), { sub: 'user-1', preferred_username: 'alice', name: 'Alice', updated_at: 1_700_000_100 });
+  assert.deepEqual(await info.claims('valid'), {
+    sub: 'user-1',
+    preferred_username: 'alice',
+    name: 'Alice Liddell',
+    updated_at: 1_700_000_500,
+  });
   assert.deepEqual(inspected, ['valid']);
   assert.deepEqual(await userInfo(claims({ scope: 'openid' }), alice).info.claims('valid'), { sub: 'user-1' });
 });
