@@ -4,7 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const root = 'dist/test';
+// --unit: only the unit tests (test/unit mirrors src/; no server, no database, no browser), so nothing is missing.
+const unitOnly = process.argv[2] === '--unit';
+const root = unitOnly ? 'dist/test/unit' : 'dist/test';
 const files = [];
 const walk = (dir) => {
   for (const name of readdirSync(dir)) {
@@ -14,12 +16,15 @@ const walk = (dir) => {
   }
 };
 walk(root);
-const only = process.argv.slice(2);
+const only = process.argv.slice(unitOnly ? 3 : 2);
 const selected = only.length ? files.filter((file) => only.some((pattern) => file.includes(pattern))) : files;
 
 const missing = [];
-if (!(process.env.TEST_DATABASE_URL || process.env.DATABASE_URL)) missing.push('PostgreSQL (set TEST_DATABASE_URL, or run: bash scripts/with-postgres.sh npm test)');
-if (!existsSync(process.env.CHROMIUM_PATH || '/usr/bin/chromium')) missing.push('Chromium (apt-get install chromium)');
+if (!unitOnly) {
+  if (!(process.env.TEST_DATABASE_URL || process.env.DATABASE_URL))
+    missing.push('PostgreSQL (set TEST_DATABASE_URL, or run: bash scripts/with-postgres.sh npm test)');
+  if (!existsSync(process.env.CHROMIUM_PATH || '/usr/bin/chromium')) missing.push('Chromium (apt-get install chromium)');
+}
 const banner = () => {
   if (missing.length === 0) return;
   const verdict = process.env.REQUIRE_ALL_SUITES === '1' ? 'FAIL (REQUIRE_ALL_SUITES=1)' : 'SKIPPED';

@@ -3,15 +3,7 @@ import { describe, test } from 'node:test';
 import { ClientDirectory, UNKNOWN_CLIENTS_REMEMBERED } from '../../../src/oauth/client-directory.js';
 import type { RecordCacheOptions, RecordCaches } from '../../../src/ports/caches.js';
 import type { Client } from '../../../src/ports/clients.js';
-
-/** A client record with every setting at its default, changed by `changes`. */
-const client = (clientId: string, changes: Partial<Client> = {}): Client => ({
-  clientId, name: clientId, description: '', roles: [], scopes: [], grantTypes: ['client_credentials'],
-  tokenEndpointAuthMethod: 'client_secret_basic', redirectUris: [], postLogoutRedirectUris: [], idTokenSignedResponseAlg: 'RS256',
-  skipConsent: false, introspection: false, accessTokenTtl: null, revokedAt: null, createdAt: 0, updatedAt: 0,
-  secretHash: null, previousSecretHash: null, previousSecretExpiresAt: null,
-  ...changes,
-});
+import { clientRecord } from '../support.js';
 
 /** The directory over in-memory ports; its cache loads every time and keeps the options it was made with. */
 function directoryOf(clients: Client[], roles: Record<string, string[]>) {
@@ -29,7 +21,7 @@ function directoryOf(clients: Client[], roles: Record<string, string[]>) {
 
 describe('ClientDirectory', () => {
   test("a client may be given its own scopes and its roles' scopes; an unknown role adds nothing", async () => {
-    const { directory } = directoryOf([client('billing', { roles: ['reader', 'gone'], scopes: ['invoices:write'] })], {
+    const { directory } = directoryOf([clientRecord({ clientId: 'billing', roles: ['reader', 'gone'], scopes: ['invoices:write'] })], {
       reader: ['invoices:read', 'customers:read'],
       writer: ['customers:write'],
     });
@@ -39,7 +31,7 @@ describe('ClientDirectory', () => {
   });
 
   test('an unknown client is not found; a revoked one is, with when it was revoked', async () => {
-    const { directory } = directoryOf([client('old', { revokedAt: 1_700_000_000 })], {});
+    const { directory } = directoryOf([clientRecord({ clientId: 'old', revokedAt: 1_700_000_000 })], {});
     assert.equal(await directory.find('nobody'), undefined);
     assert.equal((await directory.find('old'))?.client.revokedAt, 1_700_000_000);
   });

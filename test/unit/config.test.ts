@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
 
 test('defaults follow DESIGN §2', () => {
   const config = loadConfig({});
@@ -22,7 +22,10 @@ test('the issuer follows PORT, loses a trailing slash, and sets the default audi
 });
 
 test('bad values are refused with a message naming the variable', () => {
-  assert.throws(() => loadConfig({ PORT: 'abc' }), (e: unknown) => e instanceof ConfigError && /PORT/.test(e.message));
+  assert.throws(
+    () => loadConfig({ PORT: 'abc' }),
+    (e: unknown) => e instanceof ConfigError && /PORT/.test(e.message),
+  );
   assert.throws(() => loadConfig({ PORT: '70000' }), ConfigError);
   assert.throws(() => loadConfig({ GATEHOUSE_ACCESS_TOKEN_TTL: '0' }), /GATEHOUSE_ACCESS_TOKEN_TTL/);
   assert.throws(() => loadConfig({ GATEHOUSE_ISSUER: 'ftp://x' }), /GATEHOUSE_ISSUER/);
@@ -37,7 +40,10 @@ test('audit retention is in days (default 90) and the purge interval in seconds 
   const set = loadConfig({ GATEHOUSE_AUDIT_RETENTION_DAYS: '7', GATEHOUSE_PURGE_INTERVAL: '60' });
   assert.equal(set.auditRetention, 7 * 86400);
   assert.equal(set.purgeInterval, 60);
-  assert.throws(() => loadConfig({ GATEHOUSE_AUDIT_RETENTION_DAYS: '0' }), (e: unknown) => e instanceof ConfigError && /GATEHOUSE_AUDIT_RETENTION_DAYS/.test(e.message));
+  assert.throws(
+    () => loadConfig({ GATEHOUSE_AUDIT_RETENTION_DAYS: '0' }),
+    (e: unknown) => e instanceof ConfigError && /GATEHOUSE_AUDIT_RETENTION_DAYS/.test(e.message),
+  );
   assert.throws(() => loadConfig({ GATEHOUSE_AUDIT_RETENTION_DAYS: '30d' }), /GATEHOUSE_AUDIT_RETENTION_DAYS must be a whole number/);
   assert.throws(() => loadConfig({ GATEHOUSE_PURGE_INTERVAL: '100000' }), /GATEHOUSE_PURGE_INTERVAL must be between 1 and 86400/);
 });
@@ -45,7 +51,10 @@ test('audit retention is in days (default 90) and the purge interval in seconds 
 test('GATEHOUSE_DB_WRITE_TIMEOUT_MS: 10 s by default, milliseconds up to 10 minutes', () => {
   assert.equal(loadConfig({}).dbWriteTimeoutMs, 10_000);
   assert.equal(loadConfig({ GATEHOUSE_DB_WRITE_TIMEOUT_MS: '2500' }).dbWriteTimeoutMs, 2500);
-  assert.throws(() => loadConfig({ GATEHOUSE_DB_WRITE_TIMEOUT_MS: '0' }), (e: unknown) => e instanceof ConfigError && /GATEHOUSE_DB_WRITE_TIMEOUT_MS/.test(e.message));
+  assert.throws(
+    () => loadConfig({ GATEHOUSE_DB_WRITE_TIMEOUT_MS: '0' }),
+    (e: unknown) => e instanceof ConfigError && /GATEHOUSE_DB_WRITE_TIMEOUT_MS/.test(e.message),
+  );
   assert.throws(() => loadConfig({ GATEHOUSE_DB_WRITE_TIMEOUT_MS: '10s' }), /GATEHOUSE_DB_WRITE_TIMEOUT_MS must be a whole number/);
   assert.throws(() => loadConfig({ GATEHOUSE_DB_WRITE_TIMEOUT_MS: '600001' }), /GATEHOUSE_DB_WRITE_TIMEOUT_MS/);
 });
@@ -73,12 +82,24 @@ test('database timeouts (ms) and the outage staleness bound (s) have defaults an
     GATEHOUSE_OUTAGE_MAX_STALENESS: '60',
   });
   assert.deepEqual(
-    [custom.dbConnectTimeoutMs, custom.dbAcquireTimeoutMs, custom.dbStatementTimeoutMs, custom.dbIdleInTransactionTimeoutMs, custom.outageMaxStaleness],
+    [
+      custom.dbConnectTimeoutMs,
+      custom.dbAcquireTimeoutMs,
+      custom.dbStatementTimeoutMs,
+      custom.dbIdleInTransactionTimeoutMs,
+      custom.outageMaxStaleness,
+    ],
     [1000, 2000, 3000, 4000, 60],
   );
-  assert.throws(() => loadConfig({ GATEHOUSE_DB_STATEMENT_TIMEOUT_MS: '0' }), (e: unknown) => e instanceof ConfigError && /GATEHOUSE_DB_STATEMENT_TIMEOUT_MS/.test(e.message));
+  assert.throws(
+    () => loadConfig({ GATEHOUSE_DB_STATEMENT_TIMEOUT_MS: '0' }),
+    (e: unknown) => e instanceof ConfigError && /GATEHOUSE_DB_STATEMENT_TIMEOUT_MS/.test(e.message),
+  );
   assert.throws(() => loadConfig({ GATEHOUSE_DB_CONNECT_TIMEOUT_MS: '5s' }), /GATEHOUSE_DB_CONNECT_TIMEOUT_MS must be a whole number/);
-  assert.throws(() => loadConfig({ GATEHOUSE_OUTAGE_MAX_STALENESS: '999999' }), /GATEHOUSE_OUTAGE_MAX_STALENESS must be between 1 and 86400/);
+  assert.throws(
+    () => loadConfig({ GATEHOUSE_OUTAGE_MAX_STALENESS: '999999' }),
+    /GATEHOUSE_OUTAGE_MAX_STALENESS must be between 1 and 86400/,
+  );
 });
 
 test('operations settings: shutdown deadline, HTTP timeouts and connection cap, worker restart backoff', () => {
@@ -100,7 +121,15 @@ test('operations settings: shutdown deadline, HTTP timeouts and connection cap, 
     GATEHOUSE_WORKER_RESTART_MAX_DELAY_MS: '800',
   });
   assert.deepEqual(
-    [set.shutdownTimeoutMs, set.httpHeadersTimeoutMs, set.httpRequestTimeoutMs, set.httpKeepAliveTimeoutMs, set.httpMaxConnections, set.workerRestartDelayMs, set.workerRestartMaxDelayMs],
+    [
+      set.shutdownTimeoutMs,
+      set.httpHeadersTimeoutMs,
+      set.httpRequestTimeoutMs,
+      set.httpKeepAliveTimeoutMs,
+      set.httpMaxConnections,
+      set.workerRestartDelayMs,
+      set.workerRestartMaxDelayMs,
+    ],
     [5000, 2000, 3000, 4000, 50, 200, 800],
   );
   assert.throws(() => loadConfig({ GATEHOUSE_SHUTDOWN_TIMEOUT_MS: '0' }), /GATEHOUSE_SHUTDOWN_TIMEOUT_MS/);
@@ -117,15 +146,25 @@ test('GATEHOUSE_TRUST_PROXY: off by default, a hop count or proxy addresses/CIDR
   assert.equal(loadConfig({ GATEHOUSE_TRUST_PROXY: 'off' }).trustProxy, false);
   assert.equal(loadConfig({ GATEHOUSE_TRUST_PROXY: '0' }).trustProxy, false);
   assert.equal(loadConfig({ GATEHOUSE_TRUST_PROXY: '2' }).trustProxy, 2);
-  assert.deepEqual(loadConfig({ GATEHOUSE_TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,::1, fd00::/8' }).trustProxy, ['10.0.0.1', '192.168.0.0/16', '::1', 'fd00::/8']);
+  assert.deepEqual(loadConfig({ GATEHOUSE_TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,::1, fd00::/8' }).trustProxy, [
+    '10.0.0.1',
+    '192.168.0.0/16',
+    '::1',
+    'fd00::/8',
+  ]);
   for (const refused of ['on', 'true', 'yes']) {
     assert.throws(
       () => loadConfig({ GATEHOUSE_TRUST_PROXY: refused }),
-      (e: unknown) => e instanceof ConfigError && /GATEHOUSE_TRUST_PROXY/.test(e.message) && /hop count/.test(e.message) && /CIDR/.test(e.message),
+      (e: unknown) =>
+        e instanceof ConfigError && /GATEHOUSE_TRUST_PROXY/.test(e.message) && /hop count/.test(e.message) && /CIDR/.test(e.message),
     );
   }
   for (const bad of ['11', 'proxy.example.com', '10.0.0.0/33', '::1/129', '10.0.0.1,', '10.0.0.1/8/8', '10.0.0.256']) {
-    assert.throws(() => loadConfig({ GATEHOUSE_TRUST_PROXY: bad }), (e: unknown) => e instanceof ConfigError && /GATEHOUSE_TRUST_PROXY/.test(e.message), bad);
+    assert.throws(
+      () => loadConfig({ GATEHOUSE_TRUST_PROXY: bad }),
+      (e: unknown) => e instanceof ConfigError && /GATEHOUSE_TRUST_PROXY/.test(e.message),
+      bad,
+    );
   }
 });
 

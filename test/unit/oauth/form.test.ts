@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { OAuthError } from '../../src/oauth/errors.js';
-import { parseForm, required, single } from '../../src/oauth/form.js';
-import { grantScopes, parseScopeParameter } from '../../src/oauth/scopes.js';
-
-const invalid = (code: string, pattern: RegExp) => (error: unknown) =>
-  error instanceof OAuthError && error.code === code && pattern.test(error.description);
+import { describeName, parseForm, parseParams, required, single } from '../../../src/oauth/form.js';
+import { oauthError as invalid } from '../support.js';
 
 test('form bodies decode + and percent-encoding, and drop empty values (RFC 6749 §3.1)', () => {
   const params = parseForm(Buffer.from('grant_type=client_credentials&scope=a+b%20c&empty=&flag&client_id=%C3%A9t%C3%A9'));
@@ -27,14 +23,19 @@ test('malformed percent-encoding and invalid UTF-8 are invalid_request', () => {
   assert.throws(() => parseForm(Buffer.from([0x61, 0x3d, 0xff, 0xfe])), invalid('invalid_request', /UTF-8/));
 });
 
-test('scope syntax (RFC 6749 §3.3) and the granted set', () => {
-  assert.deepEqual(parseScopeParameter('a b a'), ['a', 'b']);
-  assert.throws(() => parseScopeParameter(' '), invalid('invalid_scope', /malformed/));
-  assert.throws(() => parseScopeParameter('a  b'), invalid('invalid_scope', /malformed/));
-  assert.throws(() => parseScopeParameter('a "b"'), invalid('invalid_scope', /malformed/));
-  assert.throws(() => parseScopeParameter('a\\b'), invalid('invalid_scope', /malformed/));
-  const allowed = new Set(['read', 'write']);
-  assert.deepEqual(grantScopes([], allowed), ['read', 'write']);
-  assert.deepEqual(grantScopes(['write'], allowed), ['write']);
-  assert.throws(() => grantScopes(['read', 'admin'], allowed), invalid('invalid_scope', /admin$/));
+test('parseParams keeps every value of every name in order, for endpoints that judge repeats themselves', () => {
+  const params = parseParams('scope=a&resource=r1&scope=b&resource=r2&none=');
+  assert.deepEqual({ ...params }, { scope: ['a', 'b'], resource: ['r1', 'r2'] });
+  assert.equal(Object.getPrototypeOf(params), null, 'no inherited names such as __proto__ or constructor');
+  const hostile = parseForm('__proto__=x&constructor=y');
+  assert.equal(Object.hasOwn(hostile, '__proto__'), true);
+  assert.equal(hostile['__proto__'], 'x');
+  assert.equal(single(hostile, 'constructor'), 'y');
+});
+
+test('only names that look like OAuth parameters are echoed in error descriptions', () => {
+  assert.equal(describeName('code_verifier'), 'code_verifier');
+  assert.equal(describeName('<script>'), 'same');
+  assert.equal(describeName('x'.repeat(41)), 'same');
+  assert.throws(() => parseForm('%3Cb%3E=1&%3Cb%3E=2'), invalid('invalid_request', /^the same parameter is repeated$/));
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
 import { compactVerify, decodeProtectedHeader } from 'jose';
-import { signCompactJws } from '../../src/tokens/jws.js';
+import { signCompactJws } from '../../../src/tokens/jws.js';
 
 for (const alg of ['ES256', 'RS256'] as const) {
   test(`${alg} compact JWS verifies with jose and carries the header given`, async () => {
