@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { passwordProblem } from '../src/accounts/password-policy.js';
-import type { UserView } from '../src/admin/management.js';
+import type { UserView } from '../src/admin/views.js';
 import { adminApi, adminMachine, assertAdminError, expectOk, type AdminApi } from './helpers/admin.js';
 import { backends } from './helpers/backends.js';
 import { TestBrowser, hiddenFields } from './helpers/browser.js';
@@ -144,7 +144,7 @@ for (const backend of backends()) {
     });
 
     test('sign-up page: a weak password is refused alike for a free and a taken name (no account enumeration)', async () => {
-      await server.server.gatehouse.management.createUser({ username: 'takenname', password: STRONG });
+      await server.server.gatehouse.management.users.createUser({ username: 'takenname', password: STRONG });
       const withoutCsrf = (html: string) => html.replace(/name="csrf" value="[^"]*"/g, '').replace(/takenname|freename0/g, 'NAME');
       const taken = await signUp(new TestBrowser(server.url), 'takenname', 'password1');
       const free = await signUp(new TestBrowser(server.url), 'freename0', 'password1');

@@ -1,4 +1,6 @@
-import { ManagementError, type Management, type NewUserInput, type UserView } from '../admin/management.js';
+import type { UserView } from '../admin/views.js';
+import type { NewUserInput, UserManagement } from '../management/users.js';
+import { ManagementError } from '../management/validation.js';
 import type { LoginThrottleRepository } from '../store/login-throttle.js';
 import { nowSeconds } from '../ports/clock.js';
 import { normalizeUsername } from './usernames.js';
@@ -32,7 +34,7 @@ export const isReservedUsername = (username: string): boolean => RESERVED_USERNA
  */
 export class SelfSignup {
   constructor(
-    private readonly management: Management,
+    private readonly management: UserManagement,
     private readonly throttle: LoginThrottleRepository,
   ) {}
 

@@ -4,7 +4,8 @@ import { isSigningAlgorithm, SIGNING_ALGORITHMS } from '../keys/key-store.js';
 import { sendBearerError } from '../http/bearer-errors.js';
 import { bearerTokenFrom, InsufficientScopeError, InvalidTokenError, verifyAccessToken, type AccessTokenClaims } from '@gatehouse/resource';
 import type { Actor } from './audit-log.js';
-import { ADMIN_SCOPE, ManagementError } from './management.js';
+import { ADMIN_SCOPE } from '../management/builtins.js';
+import { ManagementError } from '../management/validation.js';
 import * as schemas from './schemas.js';
 import type { ClientRequest } from './views.js';
 
@@ -27,7 +28,8 @@ type Body = Record<string, unknown>;
  * scope (through its roles or directly) right now. Every change is written to the audit log.
  */
 export async function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): Promise<void> {
-  const { config, accessTokens, management, keys, audit } = gatehouse;
+  const { config, accessTokens, audit } = gatehouse;
+  const { clients, roles, apis, users, keys } = gatehouse.management;
 
   app.addHook('onRequest', async (request) => {
     const claims = await verifyAccessToken(bearerTokenFrom(request.headers.authorization) ?? '', {
@@ -75,110 +77,94 @@ export async function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): P
 
   // App clients
   app.get('/admin/clients', route({ summary: 'List app clients', response: { 200: schemas.clientList } }), async () => ({
-    clients: await management.listClients(),
+    clients: await clients.listClients(),
   }));
   app.post('/admin/clients', route({ summary: 'Create an app client', body: schemas.newClient, response: { 201: schemas.clientWithSecret } }), async (request, reply) => {
     const body = request.body as ClientRequest & { name: string };
-    const { client, clientSecret } = await management.createClient({ ...clientInput(body), name: body.name, public: body.public === true });
-    await audit.record(actor(request), 'client.created', client.client_id, {
-      name: client.name,
-      roles: client.roles,
-      grant_types: client.grant_types,
-      introspection: client.introspection,
-    });
+    const input = { ...clientInput(body), name: body.name, public: body.public === true };
+    const { client, clientSecret } = await clients.createClient(input, actor(request));
     created(reply);
     return { client, ...(clientSecret ? { client_secret: clientSecret } : {}) };
   });
   app.get('/admin/clients/:id', route({ summary: 'Get an app client', params: schemas.idParam, response: { 200: schemas.clientOne } }), async (request) => ({
-    client: await management.getClient((request.params as Params).id!),
+    client: await clients.getClient((request.params as Params).id!),
   }));
   app.patch('/admin/clients/:id', route({ summary: 'Change an app client', params: schemas.idParam, body: schemas.clientChanges, response: { 200: schemas.clientOne } }), async (request) => {
     const { id } = request.params as Params;
     const body = request.body as ClientRequest;
-    const client = await management.updateClient(id!, clientInput(body));
-    await audit.record(actor(request), 'client.updated', client.client_id, { changed: Object.keys(body) });
+    const client = await clients.updateClient(id!, clientInput(body), actor(request));
     return { client };
   });
   app.post('/admin/clients/:id/rotate-secret', route({ summary: 'Issue a new client secret', params: schemas.idParam, body: schemas.rotateSecret, response: { 200: schemas.clientWithSecret } }), async (request) => {
     const { id } = request.params as Params;
     const grace = (request.body as Body | undefined)?.grace_seconds;
-    const { client, clientSecret } = await management.rotateSecret(id!, typeof grace === 'number' ? grace : undefined);
-    await audit.record(actor(request), 'client.secret_rotated', client.client_id, { previous_secret_expires_at: client.previous_secret_expires_at });
+    const { client, clientSecret } = await clients.rotateSecret(id!, typeof grace === 'number' ? grace : undefined, actor(request));
     return { client, client_secret: clientSecret };
   });
   app.post('/admin/clients/:id/revoke', route({ summary: 'Revoke an app client and its tokens', params: schemas.idParam, response: { 200: schemas.clientOne } }), async (request) => {
-    const client = await management.revokeClient((request.params as Params).id!);
-    await audit.record(actor(request), 'client.revoked', client.client_id, { name: client.name });
+    const client = await clients.revokeClient((request.params as Params).id!, actor(request));
     return { client };
   });
 
   // Roles and APIs
-  app.get('/admin/roles', route({ summary: 'List roles', response: { 200: schemas.roleList } }), async () => ({ roles: await management.listRoles() }));
+  app.get('/admin/roles', route({ summary: 'List roles', response: { 200: schemas.roleList } }), async () => ({ roles: await roles.listRoles() }));
   app.post('/admin/roles', route({ summary: 'Create a role', body: schemas.newRole, response: { 201: schemas.roleOne } }), async (request, reply) => {
     const body = request.body as { name: string; scopes: string[]; description?: string };
-    const role = await management.createRole(body);
-    await audit.record(actor(request), 'role.created', role.name, { scopes: role.scopes });
+    const role = await roles.createRole(body, actor(request));
     created(reply);
     return { role };
   });
   app.patch('/admin/roles/:name', route({ summary: "Change a role's scopes", params: schemas.nameParam, body: schemas.roleChanges, response: { 200: schemas.roleOne } }), async (request) => {
     const { name } = request.params as Params;
-    const role = await management.updateRoleScopes(name!, (request.body as { scopes: string[] }).scopes);
-    await audit.record(actor(request), 'role.updated', role.name, { scopes: role.scopes });
+    const role = await roles.updateRoleScopes(name!, (request.body as { scopes: string[] }).scopes, actor(request));
     return { role };
   });
   app.get('/admin/apis', route({ summary: 'List APIs (resource servers)', response: { 200: schemas.apiList } }), async () => ({
     default: config.defaultAudience,
-    apis: await management.listApis(),
+    apis: await apis.listApis(),
   }));
   app.post('/admin/apis', route({ summary: 'Register an API', body: schemas.newApi, response: { 201: schemas.apiOne } }), async (request, reply) => {
     const body = request.body as { identifier: string; name?: string; scopes?: string[] };
-    const api = await management.createApi({ identifier: body.identifier, name: body.name ?? '', scopes: body.scopes ?? [] });
-    await audit.record(actor(request), 'api.created', api.identifier, { scopes: api.scopes });
+    const api = await apis.createApi({ identifier: body.identifier, name: body.name ?? '', scopes: body.scopes ?? [] }, actor(request));
     created(reply);
     return { api };
   });
 
   // Users, their consents and sessions
-  app.get('/admin/users', route({ summary: 'List users', response: { 200: schemas.userList } }), async () => ({ users: await management.listUsers() }));
+  app.get('/admin/users', route({ summary: 'List users', response: { 200: schemas.userList } }), async () => ({ users: await users.listUsers() }));
   app.post('/admin/users', route({ summary: 'Create a user', body: schemas.newUser, response: { 201: schemas.userOne } }), async (request, reply) => {
     const body = request.body as { username: string; password: string; email?: string; name?: string; roles?: string[] };
-    const user = await management.createUser(body);
-    await audit.record(actor(request), 'user.created', user.id, { username: user.username, roles: user.roles });
+    const user = await users.createUser(body, actor(request));
     created(reply);
     return { user };
   });
   app.get('/admin/users/:id', route({ summary: 'Get a user', params: schemas.idParam, response: { 200: schemas.userOne } }), async (request) => ({
-    user: await management.getUser((request.params as Params).id!),
+    user: await users.getUser((request.params as Params).id!),
   }));
-  for (const [path, action, summary] of [
-    ['disable', 'user.disabled', 'Disable a user (ends their sessions)'],
-    ['enable', 'user.enabled', 'Enable a user'],
+  for (const [path, summary] of [
+    ['disable', 'Disable a user (ends their sessions)'],
+    ['enable', 'Enable a user'],
   ] as const) {
     app.post(`/admin/users/:id/${path}`, route({ summary, params: schemas.idParam, response: { 200: schemas.userOne } }), async (request) => {
       const { id } = request.params as Params;
-      const user = path === 'disable' ? await management.disableUser(id!) : await management.enableUser(id!);
-      await audit.record(actor(request), action, user.id, { username: user.username });
+      const user = path === 'disable' ? await users.disableUser(id!, actor(request)) : await users.enableUser(id!, actor(request));
       return { user };
     });
   }
   app.get('/admin/users/:id/consents', route({ summary: "A user's consents", params: schemas.idParam, response: { 200: schemas.consentList } }), async (request) => ({
-    consents: await management.listConsents((request.params as Params).id!),
+    consents: await users.listConsents((request.params as Params).id!),
   }));
   app.delete('/admin/users/:id/consents/:clientId', route({ summary: "Withdraw a user's consent for a client (at every API) and revoke its tokens", params: schemas.consentParams, response: { 200: schemas.withdrawal } }), async (request) => {
     const { id, clientId } = request.params as Params;
-    const user = await management.getUser(id!);
-    const result = await management.withdrawConsent(user.id, clientId!);
-    await audit.record(actor(request), 'consent.withdrawn', user.id, { client_id: clientId, revoked_grants: result.revokedGrants });
+    const result = await users.withdrawConsent(id!, clientId!, actor(request));
     return { withdrawn: result.withdrawn, revoked_grants: result.revokedGrants };
   });
   app.get('/admin/users/:id/sessions', route({ summary: "A user's active sessions", params: schemas.idParam, response: { 200: schemas.sessionList } }), async (request) => ({
-    sessions: await management.listSessions((request.params as Params).id!),
+    sessions: await users.listSessions((request.params as Params).id!),
   }));
   app.delete('/admin/sessions/:id', route({ summary: 'End a session', params: schemas.idParam, response: { 204: { type: 'null' } } }), async (request, reply) => {
     const { id } = request.params as Params;
-    await management.endSession(id!);
-    await audit.record(actor(request), 'session.ended', id!);
+    await users.endSession(id!, actor(request));
     return reply.code(204).send();
   });
 
@@ -186,8 +172,7 @@ export async function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): P
   app.get('/admin/keys', route({ summary: 'List signing keys', response: { 200: schemas.keyList } }), async () => ({ keys: await keys.list() }));
   app.post('/admin/keys/rotate', route({ summary: 'Rotate signing keys', body: schemas.rotateKeys, response: { 200: schemas.rotation } }), async (request) => {
     const alg = (request.body as Body | undefined)?.alg;
-    const rotated = await keys.rotate(typeof alg === 'string' && isSigningAlgorithm(alg) ? [alg] : SIGNING_ALGORITHMS);
-    await audit.record(actor(request), 'keys.rotated', rotated.map((r) => r.kid).join(' '), { rotated });
+    const rotated = await keys.rotate(typeof alg === 'string' && isSigningAlgorithm(alg) ? [alg] : SIGNING_ALGORITHMS, actor(request));
     return { rotated };
   });
   app.get('/admin/audit', route({ summary: 'The audit log, newest first', querystring: schemas.auditQuery, response: { 200: schemas.auditPage } }), async (request) => {

@@ -126,9 +126,9 @@ export class KeyStore {
       kid: row.kid,
       alg: row.alg,
       status: row.status === 'retired' && row.publish_until !== null && row.publish_until <= now ? 'expired' : row.status,
-      createdAt: row.created_at,
-      retiredAt: row.retired_at,
-      publishUntil: row.publish_until,
+      created_at: row.created_at,
+      retired_at: row.retired_at,
+      publish_until: row.publish_until,
     }));
   }
 

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DEVICE_COOKIE_TTL_SECONDS } from '../accounts/login.js';
 import type { SignupResult } from '../accounts/signup.js';
 import { anonymousActor } from '../admin/audit-log.js';
-import { ManagementError } from '../admin/management.js';
+import { ManagementError } from '../management/validation.js';
 import type { AuthorizationInteraction } from '../oauth/authorization-flow.js';
 import { normalizeUsername } from '../accounts/usernames.js';
 import { field, localPath, type PageBody, type PageContext } from './context.js';
