@@ -29,6 +29,7 @@ import { GenerationCache } from './store/generation-cache.js';
 import type { GrantPurgeCounts } from './store/grants.js';
 import { Repositories } from './store/repositories.js';
 import { reclaimSqliteSpace, type SpaceReclaimed } from './store/sqlite-space.js';
+import type { RecordCaches } from './ports/caches.js';
 import type { User } from './ports/users.js';
 import { AccessTokens } from './tokens/access-tokens.js';
 
@@ -112,11 +113,13 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
     });
     const { clients, roles, apis, users, consents, grants, interactions, revocations, signInDelays, signInDevices } = repositories;
     const { sessions: sessionRepository, loginThrottle: throttle, auditEvents } = repositories;
-    const directory = new ClientDirectory(store, staleIfUnavailableMs, clients, roles);
-    const apiCache = new GenerationCache(store, (identifier) => apis.get(identifier), { maxAgeMs: 30_000, maxEntries: 1000, staleIfUnavailableMs });
+    // Every cache follows the store's announced changes and outlasts an outage by GATEHOUSE_OUTAGE_MAX_STALENESS.
+    const caches: RecordCaches = (load, options) => new GenerationCache(store, load, { ...options, staleIfUnavailableMs });
+    const directory = new ClientDirectory(clients, roles, caches);
+    const apiCache = caches((identifier) => apis.get(identifier), { maxAgeMs: 30_000, maxEntries: 1000 });
     const audiences = new AudienceResolver(config.defaultAudience, (identifier) => apiCache.get(identifier));
     // Users change rarely and every change that matters here (disabling) announces itself.
-    const userCache = new GenerationCache(store, (id) => users.get(id), { maxAgeMs: 30_000, maxEntries: 10_000, staleIfUnavailableMs });
+    const userCache = caches((id) => users.get(id), { maxAgeMs: 30_000, maxEntries: 10_000 });
     const findUser = (id: string) => userCache.get(id);
     const roleScopesOf = async (userId: string): Promise<ReadonlySet<string>> => {
       const user = await findUser(userId);
@@ -131,7 +134,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       return Math.max(config.accessTokenTtl, config.idTokenTtl, Number(longest?.ttl ?? 0)) + 60;
     }, staleIfUnavailableMs);
     const pageKeys = new PageKeys(store, masterKey);
-    const accessTokens = new AccessTokens(config.issuer, keys, revocations, directory, store, staleIfUnavailableMs);
+    const accessTokens = new AccessTokens(config.issuer, keys, revocations, directory, caches);
     const idTokens = new IdTokens(config.issuer, keys, config.idTokenTtl);
     const userTokens = new UserTokenIssuer(accessTokens, idTokens, grants, findUser, roleScopesOf, {
       defaultAccessTokenTtl: config.accessTokenTtl,
@@ -168,7 +171,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
         seal: new InteractionSeal<AuthorizationRequest>(() => pageKeys.key('interactions')),
         interactions,
         consents,
-        grants,
+        codes: grants,
       }),
       login: new PasswordLogin(users, signInDelays, signInDevices, config.signInDelays),
       signup: new SelfSignup(management.users, throttle),

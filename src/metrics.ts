@@ -3,7 +3,8 @@ import { OAuthError } from './oauth/errors.js';
 
 /**
  * Prometheus metrics: the process's own (CPU, memory, event-loop lag, GC) plus what an operator of an
- * authorization server watches — tokens issued by grant, and OAuth errors by endpoint and code. Counters only:
+ * authorization server watches — tokens issued by grant, OAuth errors by endpoint and code, and every error
+ * response by route and status. Counters only:
  * an increment costs nanoseconds on the token endpoint's hot path.
  */
 export class Metrics {
@@ -20,7 +21,12 @@ export class Metrics {
     labelNames: ['endpoint', 'error'],
     registers: [this.registry],
   });
-
+  private readonly httpErrors = new Counter({
+    name: 'gatehouse_http_errors_total',
+    help: 'Error responses of the one error handler, by route pattern and HTTP status',
+    labelNames: ['route', 'status'],
+    registers: [this.registry],
+  });
   private readonly logWriteFailures = new Counter({
     name: 'gatehouse_log_write_failures_total',
     help: 'Log lines that could not be written (full disk, closed pipe), by error code; the server goes on without them',
@@ -38,6 +44,11 @@ export class Metrics {
 
   logWriteFailed(code: string): void {
     this.logWriteFailures.inc({ code });
+  }
+
+  /** `route` is the route's pattern (not the URL, which would make a label per client-chosen path). */
+  httpError(route: string, status: number): void {
+    this.httpErrors.inc({ route, status: String(status) });
   }
 
   oauthError(endpoint: string, error: unknown): void {

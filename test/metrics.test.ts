@@ -47,6 +47,29 @@ describe('Prometheus metrics', () => {
     assert.ok(!/gate_cs_|eyJ/.test(text), 'no secret or token in the metrics');
   });
 
+  test('count every error answer by route pattern and status, from the one error handler', async () => {
+    const before = await (await scrape(server)).text();
+    assert.equal((await fetch(`${server.url}/api/demo/items`)).status, 401);
+    assert.equal((await fetch(`${server.url}/api/demo/items`, { headers: { authorization: 'Bearer not-a-token' } })).status, 401);
+    assert.equal((await fetch(`${server.url}/admin/clients`)).status, 401);
+    const token = await fetch(`${server.url}/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=password',
+    });
+    assert.equal(token.status, 400);
+
+    const text = await (await scrape(server)).text();
+    const counted = (route: string, status: number) => {
+      const line = `gatehouse_http_errors_total{route="${route}",status="${status}"}`;
+      return metricValue(text, line) - metricValue(before, line);
+    };
+    assert.equal(counted('/api/demo/items', 401), 2);
+    assert.equal(counted('/admin/clients', 401), 1);
+    assert.equal(counted('/oauth2/token', 400), 1);
+    assert.match(text, /^# HELP gatehouse_http_errors_total /m);
+  });
+
   test('only loopback clients may scrape unless GATEHOUSE_METRICS_PUBLIC=on', async () => {
     const remote = await scrape(behindProxy, { 'x-forwarded-for': '203.0.113.9' });
     assert.equal(remote.status, 403);

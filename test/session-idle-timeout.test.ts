@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { GrantRepository, refreshTokenEndsAt } from '../src/store/grants.js';
+import { refreshTokenEndsAt } from '../src/oauth/refresh-lifetime.js';
+import { GrantRepository } from '../src/store/grants.js';
 import { nowSeconds } from '../src/ports/clock.js';
 import { MIGRATION_NAMES, migrateToLatest } from '../src/store/migrations.js';
 import { SessionRepository } from '../src/store/sessions.js';

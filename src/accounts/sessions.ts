@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { nowSeconds } from '../ports/clock.js';
-import { SessionRepository, type Session } from '../store/sessions.js';
+import type { Session } from '../ports/sessions.js';
+import { SessionRepository } from '../store/sessions.js';
 import { sha256Hex } from '../tokens/hash.js';
 
 export interface StartedSession {

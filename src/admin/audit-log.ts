@@ -1,12 +1,8 @@
 import { userInfo } from 'node:os';
-import type { AuditRepository, ActorType } from '../store/audit.js';
+import type { Actor, AuditSink } from '../ports/audit.js';
+import type { AuditRepository } from '../store/audit.js';
 
-/** Who did something, and from where. */
-export interface Actor {
-  actor: string;
-  actor_type: ActorType;
-  ip: string;
-}
+export type { Actor } from '../ports/audit.js';
 
 /** The actor for commands run with the CLI on this machine. */
 export const cliActor = (): Actor => {
@@ -29,7 +25,7 @@ export const anonymousActor = (ip: string): Actor => ({ actor: 'anonymous', acto
  * Records administrative and security events. Never holds a secret or a token: details name ids, scopes and
  * outcomes only. A failure to record is reported but does not undo or fail the action it describes.
  */
-export class AuditLog {
+export class AuditLog implements AuditSink {
   constructor(
     private readonly events: Pick<AuditRepository, 'append' | 'page'>,
     private readonly onError: (error: unknown) => void = (error) =>

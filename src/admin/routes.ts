@@ -1,46 +1,32 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { InsufficientScopeError, InvalidTokenError } from '@gatehouse/resource';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { Gatehouse } from '../gatehouse.js';
-import { isSigningAlgorithm, SIGNING_ALGORITHMS } from '../keys/key-store.js';
-import { sendBearerError } from '../http/bearer-errors.js';
-import { bearerTokenFrom, InsufficientScopeError, InvalidTokenError, verifyAccessToken, type AccessTokenClaims } from '@gatehouse/resource';
+import { accessTokenAuthentication, bearerAuth, principalOf, type Authenticate } from '../http/bearer-auth.js';
+import { answerErrors, type ErrorAnswering } from '../http/errors.js';
+import type { RequestSchemaTypes } from '../http/type-provider.js';
+import { SIGNING_ALGORITHMS } from '../keys/key-store.js';
 import type { Actor } from './audit-log.js';
 import { ADMIN_SCOPE } from '../management/builtins.js';
 import { ManagementError } from '../management/validation.js';
 import * as schemas from './schemas.js';
 import type { ClientRequest } from './views.js';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    admin?: AccessTokenClaims;
-  }
-}
-
 const STATUS: Record<ManagementError['kind'], number> = { invalid: 400, not_found: 404, conflict: 409 };
 const ERROR_CODE: Record<ManagementError['kind'], string> = { invalid: 'invalid_request', not_found: 'not_found', conflict: 'conflict' };
 
-type Params = Record<string, string>;
-type Body = Record<string, unknown>;
+const managementError: ErrorAnswering['domainError'] = (error) =>
+  error instanceof ManagementError
+    ? { status: STATUS[error.kind], body: { error: ERROR_CODE[error.kind], error_description: error.message } }
+    : undefined;
 
 /**
- * The admin API (JSON under /admin). Every call needs an access token from this server with scope
- * gatehouse:admin, checked by the same verifier resource servers use; a user's token also needs the user to be
- * active and to hold the scope through a role right now, and a client's token the client to be active and allowed the
- * scope (through its roles or directly) right now. Every change is written to the audit log.
+ * An access token with gatehouse:admin whose holder still holds it now. The scope in the token is what was allowed
+ * when it was issued; admin power must follow demotions at once (RFC 9700 §2.3: least privilege).
  */
-export async function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): Promise<void> {
-  const { config, accessTokens, audit } = gatehouse;
-  const { clients, roles, apis, users, keys } = gatehouse.management;
-
-  app.addHook('onRequest', async (request) => {
-    const claims = await verifyAccessToken(bearerTokenFrom(request.headers.authorization) ?? '', {
-      issuer: config.issuer,
-      audience: config.defaultAudience,
-      keys: accessTokens.keyResolver,
-      requiredScopes: [ADMIN_SCOPE],
-      isRevoked: (c) => accessTokens.isRevoked(c),
-    });
-    // The scope in the token is what was allowed when it was issued; admin power must follow demotions at once,
-    // so the holder's right to gatehouse:admin is checked again now (RFC 9700 §2.3: least privilege).
+function adminAuthentication(gatehouse: Gatehouse): Authenticate {
+  const verify = accessTokenAuthentication(gatehouse, [ADMIN_SCOPE]);
+  return async (token, request) => {
+    const claims = await verify(token, request);
     if (claims.auth_time !== undefined) {
       const user = await gatehouse.findUser(claims.sub);
       if (!user || user.disabledAt !== null) throw new InvalidTokenError('the user is no longer active');
@@ -51,28 +37,34 @@ export async function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): P
       if (!resolved || resolved.client.revokedAt !== null) throw new InvalidTokenError('the client is no longer active');
       if (!resolved.allowedScopes.has(ADMIN_SCOPE)) throw new InsufficientScopeError([ADMIN_SCOPE]);
     }
-    request.admin = claims;
-  });
+    return claims;
+  };
+}
 
-  app.setErrorHandler((error, request, reply) => {
-    if (error instanceof ManagementError) {
-      return reply.code(STATUS[error.kind]).header('cache-control', 'no-store').send({ error: ERROR_CODE[error.kind], error_description: error.message });
-    }
-    if ((error as { validation?: unknown }).validation) {
-      return reply.code(400).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: (error as Error).message });
-    }
-    return sendBearerError('gatehouse-admin', error, request, reply);
-  });
+/**
+ * The admin API (JSON under /admin). Every call needs an access token from this server with scope
+ * gatehouse:admin, checked by the same verifier resource servers use; a user's token also needs the user to be
+ * active and to hold the scope through a role right now, and a client's token the client to be active and allowed the
+ * scope (through its roles or directly) right now. Every change is written to the audit log.
+ */
+export async function adminRoutes(fastify: FastifyInstance, gatehouse: Gatehouse): Promise<void> {
+  const { config, audit } = gatehouse;
+  const { clients, roles, apis, users, keys } = gatehouse.management;
+  const app = fastify.withTypeProvider<RequestSchemaTypes>();
+
+  await app.register(bearerAuth, { realm: 'gatehouse-admin', authenticate: adminAuthentication(gatehouse) });
+  answerErrors(app, { domainError: managementError, bareValidationMessage: true });
   app.addHook('onSend', async (_request, reply) => {
     reply.header('cache-control', 'no-store');
   });
 
-  const actor = (request: FastifyRequest): Actor => ({
-    actor: request.admin!.sub,
-    actor_type: request.admin!.auth_time === undefined ? 'client' : 'user',
-    ip: request.ip,
+  const actor = (request: FastifyRequest): Actor => {
+    const principal = principalOf(request);
+    return { actor: principal.sub, actor_type: principal.auth_time === undefined ? 'client' : 'user', ip: request.ip };
+  };
+  const route = <Schema extends FastifySchema>(schema: Schema) => ({
+    schema: { tags: ['admin'], security: schemas.adminSecurity, ...schema },
   });
-  const route = (schema: Record<string, unknown>) => ({ schema: { tags: ['admin'], security: schemas.adminSecurity, ...schema } });
   const created = (reply: FastifyReply) => reply.code(201);
 
   // App clients
@@ -80,43 +72,39 @@ export async function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): P
     clients: await clients.listClients(),
   }));
   app.post('/admin/clients', route({ summary: 'Create an app client', body: schemas.newClient, response: { 201: schemas.clientWithSecret } }), async (request, reply) => {
-    const body = request.body as ClientRequest & { name: string };
+    const { body } = request;
     const input = { ...clientInput(body), name: body.name, public: body.public === true };
     const { client, clientSecret } = await clients.createClient(input, actor(request));
     created(reply);
     return { client, ...(clientSecret ? { client_secret: clientSecret } : {}) };
   });
   app.get('/admin/clients/:id', route({ summary: 'Get an app client', params: schemas.idParam, response: { 200: schemas.clientOne } }), async (request) => ({
-    client: await clients.getClient((request.params as Params).id!),
+    client: await clients.getClient(request.params.id),
   }));
   app.patch('/admin/clients/:id', route({ summary: 'Change an app client', params: schemas.idParam, body: schemas.clientChanges, response: { 200: schemas.clientOne } }), async (request) => {
-    const { id } = request.params as Params;
-    const body = request.body as ClientRequest;
-    const client = await clients.updateClient(id!, clientInput(body), actor(request));
+    const { id } = request.params;
+    const { body } = request;
+    const client = await clients.updateClient(id, clientInput(body), actor(request));
     return { client };
   });
   app.post('/admin/clients/:id/rotate-secret', route({ summary: 'Issue a new client secret', params: schemas.idParam, body: schemas.rotateSecret, response: { 200: schemas.clientWithSecret } }), async (request) => {
-    const { id } = request.params as Params;
-    const grace = (request.body as Body | undefined)?.grace_seconds;
-    const { client, clientSecret } = await clients.rotateSecret(id!, typeof grace === 'number' ? grace : undefined, actor(request));
+    const { client, clientSecret } = await clients.rotateSecret(request.params.id, request.body?.grace_seconds, actor(request));
     return { client, client_secret: clientSecret };
   });
   app.post('/admin/clients/:id/revoke', route({ summary: 'Revoke an app client and its tokens', params: schemas.idParam, response: { 200: schemas.clientOne } }), async (request) => {
-    const client = await clients.revokeClient((request.params as Params).id!, actor(request));
+    const client = await clients.revokeClient(request.params.id, actor(request));
     return { client };
   });
 
   // Roles and APIs
   app.get('/admin/roles', route({ summary: 'List roles', response: { 200: schemas.roleList } }), async () => ({ roles: await roles.listRoles() }));
   app.post('/admin/roles', route({ summary: 'Create a role', body: schemas.newRole, response: { 201: schemas.roleOne } }), async (request, reply) => {
-    const body = request.body as { name: string; scopes: string[]; description?: string };
-    const role = await roles.createRole(body, actor(request));
+    const role = await roles.createRole(request.body, actor(request));
     created(reply);
     return { role };
   });
   app.patch('/admin/roles/:name', route({ summary: "Change a role's scopes", params: schemas.nameParam, body: schemas.roleChanges, response: { 200: schemas.roleOne } }), async (request) => {
-    const { name } = request.params as Params;
-    const role = await roles.updateRoleScopes(name!, (request.body as { scopes: string[] }).scopes, actor(request));
+    const role = await roles.updateRoleScopes(request.params.name, request.body.scopes, actor(request));
     return { role };
   });
   app.get('/admin/apis', route({ summary: 'List APIs (resource servers)', response: { 200: schemas.apiList } }), async () => ({
@@ -124,7 +112,7 @@ export async function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): P
     apis: await apis.listApis(),
   }));
   app.post('/admin/apis', route({ summary: 'Register an API', body: schemas.newApi, response: { 201: schemas.apiOne } }), async (request, reply) => {
-    const body = request.body as { identifier: string; name?: string; scopes?: string[] };
+    const { body } = request;
     const api = await apis.createApi({ identifier: body.identifier, name: body.name ?? '', scopes: body.scopes ?? [] }, actor(request));
     created(reply);
     return { api };
@@ -133,51 +121,49 @@ export async function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): P
   // Users, their consents and sessions
   app.get('/admin/users', route({ summary: 'List users', response: { 200: schemas.userList } }), async () => ({ users: await users.listUsers() }));
   app.post('/admin/users', route({ summary: 'Create a user', body: schemas.newUser, response: { 201: schemas.userOne } }), async (request, reply) => {
-    const body = request.body as { username: string; password: string; email?: string; name?: string; roles?: string[] };
-    const user = await users.createUser(body, actor(request));
+    const user = await users.createUser(request.body, actor(request));
     created(reply);
     return { user };
   });
   app.get('/admin/users/:id', route({ summary: 'Get a user', params: schemas.idParam, response: { 200: schemas.userOne } }), async (request) => ({
-    user: await users.getUser((request.params as Params).id!),
+    user: await users.getUser(request.params.id),
   }));
   for (const [path, summary] of [
     ['disable', 'Disable a user (ends their sessions)'],
     ['enable', 'Enable a user'],
   ] as const) {
     app.post(`/admin/users/:id/${path}`, route({ summary, params: schemas.idParam, response: { 200: schemas.userOne } }), async (request) => {
-      const { id } = request.params as Params;
-      const user = path === 'disable' ? await users.disableUser(id!, actor(request)) : await users.enableUser(id!, actor(request));
+      const { id } = request.params;
+      const user = path === 'disable' ? await users.disableUser(id, actor(request)) : await users.enableUser(id, actor(request));
       return { user };
     });
   }
   app.get('/admin/users/:id/consents', route({ summary: "A user's consents", params: schemas.idParam, response: { 200: schemas.consentList } }), async (request) => ({
-    consents: await users.listConsents((request.params as Params).id!),
+    consents: await users.listConsents(request.params.id),
   }));
   app.delete('/admin/users/:id/consents/:clientId', route({ summary: "Withdraw a user's consent for a client (at every API) and revoke its tokens", params: schemas.consentParams, response: { 200: schemas.withdrawal } }), async (request) => {
-    const { id, clientId } = request.params as Params;
-    const result = await users.withdrawConsent(id!, clientId!, actor(request));
+    const { id, clientId } = request.params;
+    const result = await users.withdrawConsent(id, clientId, actor(request));
     return { withdrawn: result.withdrawn, revoked_grants: result.revokedGrants };
   });
   app.get('/admin/users/:id/sessions', route({ summary: "A user's active sessions", params: schemas.idParam, response: { 200: schemas.sessionList } }), async (request) => ({
-    sessions: await users.listSessions((request.params as Params).id!),
+    sessions: await users.listSessions(request.params.id),
   }));
   app.delete('/admin/sessions/:id', route({ summary: 'End a session', params: schemas.idParam, response: { 204: { type: 'null' } } }), async (request, reply) => {
-    const { id } = request.params as Params;
-    await users.endSession(id!, actor(request));
+    const { id } = request.params;
+    await users.endSession(id, actor(request));
     return reply.code(204).send();
   });
 
   // Signing keys and the audit log
   app.get('/admin/keys', route({ summary: 'List signing keys', response: { 200: schemas.keyList } }), async () => ({ keys: await keys.list() }));
   app.post('/admin/keys/rotate', route({ summary: 'Rotate signing keys', body: schemas.rotateKeys, response: { 200: schemas.rotation } }), async (request) => {
-    const alg = (request.body as Body | undefined)?.alg;
-    const rotated = await keys.rotate(typeof alg === 'string' && isSigningAlgorithm(alg) ? [alg] : SIGNING_ALGORITHMS, actor(request));
+    const alg = request.body?.alg;
+    const rotated = await keys.rotate(alg === undefined ? SIGNING_ALGORITHMS : [alg], actor(request));
     return { rotated };
   });
   app.get('/admin/audit', route({ summary: 'The audit log, newest first', querystring: schemas.auditQuery, response: { 200: schemas.auditPage } }), async (request) => {
-    const query = request.query as { limit?: number; before?: string };
-    return audit.page(query.limit ?? 50, query.before);
+    return audit.page(request.query.limit ?? 50, request.query.before);
   });
 }
 

@@ -4,6 +4,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { CONSOLE_CLIENT_ID, consoleLogoutRedirectUri, consoleRedirectUri } from '../management/builtins.js';
 import type { Gatehouse } from '../gatehouse.js';
+import type { RequestSchemaTypes } from '../http/type-provider.js';
 import { packageRoot } from '../pages/package-root.js';
 
 /** What the console asks for when it signs in with its built-in client (first party: no consent page). */
@@ -16,6 +17,8 @@ export const CONSOLE_SCOPE = 'openid profile gatehouse:admin';
 export const CONSOLE_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
   "frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+
+const wildcardParam = { type: 'object', properties: { '*': { type: 'string' } }, required: ['*'] } as const;
 
 /** What the built console consists of: index.html in memory, and the set of files that may be served. */
 interface Bundle {
@@ -100,8 +103,9 @@ export async function consoleRoutes(app: FastifyInstance, gatehouse: Gatehouse):
     secure(reply).header('cache-control', 'no-store').send(settings),
   );
 
-  app.get('/console/*', { schema: { hide: true } }, async (request, reply) => {
-    const path = (request.params as { '*': string })['*'];
+  const typed = app.withTypeProvider<RequestSchemaTypes>();
+  typed.get('/console/*', { schema: { hide: true, params: wildcardParam } }, async (request, reply) => {
+    const path = request.params['*'];
     const built = currentBundle();
     if (built && path !== 'index.html' && built.files.has(path)) {
       secure(reply);

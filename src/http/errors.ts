@@ -1,26 +1,102 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Metrics } from '../metrics.js';
 import { OAuthError, safeDescription } from '../oauth/errors.js';
+import { sendErrorPage } from '../pages/render.js';
 import { unavailableReason } from '../store/errors.js';
+import { sendBearerChallenge } from './bearer-errors.js';
 
 /** How long a client should wait before retrying while the store is unavailable (RFC 9110 §10.2.3). */
 export const RETRY_AFTER_SECONDS = 5;
 
-interface ErrorBody {
+export interface ErrorBody {
   error: string;
   error_description: string;
 }
 
+/** How the routes of one plugin answer errors; set with `answerErrors`, read by the one error handler. */
+export interface ErrorAnswering {
+  /** As an HTML page for a person (the browser-facing pages), never as JSON or a stack trace. */
+  page?: boolean;
+  /** Token errors, and every error of a request that carried no token, as RFC 6750 §3 challenges of this realm. */
+  bearerRealm?: string;
+  /** Errors of the routes' own domain as their status and JSON body; undefined for any other error. */
+  domainError?: (error: unknown) => { status: number; body: ErrorBody } | undefined;
+  /** Schema failures described by the validator's message alone (the admin API's wording). */
+  bareValidationMessage?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    errors?: ErrorAnswering;
+  }
+}
+
 /**
- * The one place errors become responses. Protocol errors keep their RFC code and status; what Fastify rejects
- * before a handler runs (schema, body size, media type) becomes `invalid_request` with its 4xx status; a store that
- * is unavailable is a 503 with Retry-After; anything else is logged and answered as a bare `server_error`, never with
- * a stack trace.
+ * Makes every route registered after this in `app`'s context (and its children) answer errors as `answering` says,
+ * on top of what a plugin registered before has set.
+ */
+export function answerErrors(app: FastifyInstance, answering: ErrorAnswering): void {
+  app.addHook('onRoute', (route) => {
+    route.config = { ...route.config, errors: { ...route.config?.errors, ...answering } };
+  });
+}
+
+/**
+ * The one place errors become responses, for every route: what a route answers is decided here from its
+ * `ErrorAnswering`, and every answer is counted by route and status. Protocol errors keep their RFC code and
+ * status; what Fastify rejects before a handler runs (schema, body size, media type) becomes `invalid_request` with
+ * its 4xx status; a store that is unavailable is a 503 with Retry-After; anything else is logged and answered as a
+ * bare `server_error`, never with a stack trace.
  */
 export const errorHandler = (metrics: Metrics) => (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
-  metrics.oauthError(request.routeOptions.url ?? 'unknown', error);
-  return sendError(error, request, reply);
+  const answering = request.routeOptions.config.errors ?? {};
+  const route = request.routeOptions.url ?? 'unknown';
+  const answered = answering.page
+    ? sendPageError(error, request, reply)
+    : sendJsonError(error, answering, route, metrics, request, reply);
+  metrics.httpError(route, answered.statusCode);
+  return answered;
 };
+
+function sendJsonError(
+  error: unknown,
+  answering: ErrorAnswering,
+  route: string,
+  metrics: Metrics,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  const domain = answering.domainError?.(error);
+  if (domain) return reply.code(domain.status).header('cache-control', 'no-store').send(domain.body);
+  if (answering.bareValidationMessage && isValidationError(error)) {
+    return reply.code(400).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: error.message });
+  }
+  const challenged = answering.bearerRealm === undefined ? undefined : sendBearerChallenge(answering.bearerRealm, error, request, reply);
+  if (challenged) return challenged;
+  metrics.oauthError(route, error);
+  return sendError(error, request, reply);
+}
+
+const isValidationError = (error: unknown): error is FastifyError => (error as Partial<FastifyError>).validation !== undefined;
+
+/** For a person at a browser: the page says what went wrong in words, with the RFC code for whoever debugs it. */
+function sendPageError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const refused = 'This request cannot be completed';
+  if (error instanceof OAuthError) return sendErrorPage(reply, error.status, refused, error.description, error.code);
+  const status = (error as Partial<FastifyError>).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return sendErrorPage(reply, status, refused, 'The request was malformed.', 'invalid_request');
+  }
+  const unavailable = unavailableReason(error);
+  if (unavailable !== undefined) {
+    request.log.warn({ reason: unavailable }, 'the database is unavailable');
+    reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+    const retry = 'The service cannot complete this right now. Please try again in a moment.';
+    return sendErrorPage(reply, 503, 'Temporarily unavailable', retry, 'temporarily_unavailable');
+  }
+  request.log.error({ err: error }, 'page failed');
+  return sendErrorPage(reply, 500, 'Something went wrong', 'Please try again in a moment.', 'server_error');
+}
 
 function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof OAuthError) {

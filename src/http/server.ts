@@ -50,6 +50,8 @@ export async function buildHttpServer(gatehouse: Gatehouse, options: HttpServerO
   const proxies = trustedProxyPeers(config.trustProxy);
   if (proxies) capConnectionsPerAddress(app.server, config.httpMaxConnectionsPerAddress, proxies);
   registerSecurityHeaders(app, config.issuer);
+  // Every request has the same shape (Fastify's advice): bearerAuth sets the principal on protected routes only.
+  app.decorateRequest('principal', null);
   app.setErrorHandler(errorHandler(gatehouse.metrics));
   app.setNotFoundHandler(sendNotFound);
 

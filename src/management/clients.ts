@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { systemActor, type Actor } from '../admin/audit-log.js';
+import { systemActor } from '../admin/audit-log.js';
+import type { Actor } from '../ports/audit.js';
 import type { ClientView } from '../admin/views.js';
 import type { Config } from '../config.js';
 import { ID_TOKEN_SIGNING_ALGORITHMS } from '../oidc/id-tokens.js';
 import { nowSeconds } from '../ports/clock.js';
-import type { Client, ClientChanges } from '../store/clients.js';
+import type { Client } from '../ports/clients.js';
+import type { ClientChanges } from '../store/clients.js';
 import { isUniqueViolation } from '../store/errors.js';
 import type { Repositories } from '../store/repositories.js';
 import { sha256Hex } from '../tokens/hash.js';

@@ -1,4 +1,5 @@
-import type { Actor, AuditLog } from '../admin/audit-log.js';
+import type { AuditLog } from '../admin/audit-log.js';
+import type { Actor } from '../ports/audit.js';
 import type { KeyInfo } from '../keys/key-info.js';
 import type { KeyStore, SigningAlgorithm } from '../keys/key-store.js';
 

@@ -1,4 +1,4 @@
-import type { Actor } from '../admin/audit-log.js';
+import type { Actor } from '../ports/audit.js';
 import type { RoleView } from '../admin/views.js';
 import type { Repositories } from '../store/repositories.js';
 import type { Role } from '../store/roles.js';

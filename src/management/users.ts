@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { passwordProblem } from '../accounts/password-policy.js';
 import { hashPassword } from '../accounts/passwords.js';
 import { normalizeUsername } from '../accounts/usernames.js';
-import type { Actor } from '../admin/audit-log.js';
+import type { Actor } from '../ports/audit.js';
 import type { UserView } from '../admin/views.js';
 import { isUniqueViolation } from '../store/errors.js';
 import type { User } from '../ports/users.js';

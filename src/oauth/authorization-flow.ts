@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { ConsentRepository } from '../store/consents.js';
-import type { GrantRepository } from '../store/grants.js';
-import type { InteractionRepository } from '../store/interactions.js';
+import type { AuthorizationCodes } from '../ports/authorization-codes.js';
 import { nowSeconds } from '../ports/clock.js';
-import type { Session } from '../store/sessions.js';
+import type { Consents } from '../ports/consents.js';
+import type { AnsweredInteractions } from '../ports/interactions.js';
+import type { Session } from '../ports/sessions.js';
 import { sha256Hex } from '../tokens/hash.js';
 import { OPAQUE_PREFIXES, generateOpaque } from '../tokens/opaque.js';
 import {
@@ -51,9 +51,9 @@ export interface AuthorizationFlowDependencies extends Omit<AuthorizationRequest
   roleScopesOf: (userId: string) => Promise<ReadonlySet<string>>;
   /** Seals pending interactions for the browser; the store only learns of an interaction once it is answered. */
   seal: InteractionSeal<AuthorizationRequest>;
-  interactions: InteractionRepository;
-  consents: ConsentRepository;
-  grants: GrantRepository;
+  interactions: AnsweredInteractions;
+  consents: Consents;
+  codes: Pick<AuthorizationCodes, 'createCode'>;
 }
 
 /**
@@ -175,7 +175,7 @@ export class AuthorizationFlow {
 
   private async issueCode(request: AuthorizationRequest, session: Session): Promise<FlowOutcome> {
     const code = generateOpaque(OPAQUE_PREFIXES.authorizationCode);
-    await this.deps.grants.createCode({
+    await this.deps.codes.createCode({
       codeHash: sha256Hex(code),
       clientId: request.clientId,
       userId: session.userId,

@@ -1,4 +1,4 @@
-import type { ResolvedClient } from './client-directory.js';
+import type { ResolvedClient } from '../ports/clients.js';
 import { OAuthError, type OAuthErrorCode } from './errors.js';
 import { describeName } from './form.js';
 import { withinApi, type AudienceResolver, type TokenAudience } from './resource-indicators.js';

@@ -1,4 +1,4 @@
-import type { ClientDirectory, ResolvedClient } from './client-directory.js';
+import type { ClientResolver, ResolvedClient } from '../ports/clients.js';
 import { clientSecretBasic } from './client-auth/client-secret-basic.js';
 import { clientSecretPost } from './client-auth/client-secret-post.js';
 import { invalidClient, type ClientAuthInput } from './client-auth/method.js';
@@ -36,7 +36,7 @@ function methodOf(input: ClientAuthInput): (typeof CLIENT_AUTH_METHODS)[number] 
  * revoked one and a wrong credential get the same answer, after the same work. Confidential clients may send their
  * secret by HTTP Basic or in the body; public clients (`none`) send only their client_id and never a secret.
  */
-export async function authenticateClient(directory: ClientDirectory, input: ClientAuthInput): Promise<AuthenticatedClient> {
+export async function authenticateClient(directory: ClientResolver, input: ClientAuthInput): Promise<AuthenticatedClient> {
   const method = methodOf(input);
   const credentials = method.credentials(input);
   const resolved = await directory.find(credentials.clientId);

@@ -1,12 +1,13 @@
-import { refreshTokenEndsAt, type GrantRepository } from '../store/grants.js';
-import { nowSeconds } from '../ports/clock.js';
 import type { AccessTokenClaims } from '@gatehouse/resource';
+import type { ClientResolver } from '../ports/clients.js';
+import { nowSeconds } from '../ports/clock.js';
+import type { RefreshTokens } from '../ports/refresh-tokens.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
 import { sha256Hex } from '../tokens/hash.js';
 import { OPAQUE_PREFIXES, isWellFormedOpaque } from '../tokens/opaque.js';
 import { authenticateClient, invalidClient, type AuthenticatedClient, type ClientAuthInput } from './client-auth.js';
-import type { ClientDirectory } from './client-directory.js';
 import { required, single } from './form.js';
+import { refreshTokenEndsAt } from './refresh-lifetime.js';
 
 /** An active access token: its claims (RFC 7662 §2.2 takes the JWT claim names) and the type it is used with. */
 export interface ActiveAccessToken {
@@ -53,9 +54,9 @@ const INACTIVE = { active: false } as const;
 export class IntrospectionEndpoint {
   constructor(
     private readonly issuer: string,
-    private readonly directory: ClientDirectory,
+    private readonly directory: ClientResolver,
     private readonly accessTokens: AccessTokens,
-    private readonly grants: GrantRepository,
+    private readonly refreshTokens: Pick<RefreshTokens, 'findRefreshToken'>,
     /** Refresh-token families end this long after they began (GATEHOUSE_REFRESH_FAMILY_LIFETIME). */
     private readonly refreshFamilyLifetime: number,
   ) {}
@@ -96,7 +97,7 @@ export class IntrospectionEndpoint {
    * it here never revokes anything — only the token endpoint treats a retired token as reuse.
    */
   private async refreshToken(client: AuthenticatedClient, token: string): Promise<IntrospectionResponse> {
-    const stored = await this.grants.findRefreshToken(sha256Hex(token));
+    const stored = await this.refreshTokens.findRefreshToken(sha256Hex(token));
     if (!stored || stored.grant.clientId !== client.client.clientId) return INACTIVE;
     const { family, grant } = stored;
     // The exp in force: a token issued before the family lifetime existed (or was shortened) ends with its family.

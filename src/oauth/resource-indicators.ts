@@ -1,4 +1,4 @@
-import type { Api } from '../store/apis.js';
+import type { Api } from '../ports/apis.js';
 import { OAuthError } from './errors.js';
 
 /** The API a token is for: its identifier becomes `aud`, and its scopes (when it defines any) bound the token's. */

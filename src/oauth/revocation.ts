@@ -1,11 +1,12 @@
 import { DEFAULT_CLOCK_TOLERANCE } from '@gatehouse/resource';
-import type { AuditLog } from '../admin/audit-log.js';
-import type { GrantRepository } from '../store/grants.js';
+import type { AuditSink } from '../ports/audit.js';
+import type { ClientResolver } from '../ports/clients.js';
+import type { GrantRevocation } from '../ports/grants.js';
+import type { RefreshTokens } from '../ports/refresh-tokens.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
 import { sha256Hex } from '../tokens/hash.js';
 import { OPAQUE_PREFIXES, isWellFormedOpaque } from '../tokens/opaque.js';
 import { authenticateClient, type ClientAuthInput } from './client-auth.js';
-import type { ClientDirectory } from './client-directory.js';
 import { invalidRequest } from './errors.js';
 import { required, single } from './form.js';
 
@@ -18,10 +19,10 @@ const notIssuedToClient = () => invalidRequest('the token was not issued to this
  */
 export class RevocationEndpoint {
   constructor(
-    private readonly directory: ClientDirectory,
+    private readonly directory: ClientResolver,
     private readonly accessTokens: AccessTokens,
-    private readonly grants: GrantRepository,
-    private readonly audit: AuditLog,
+    private readonly grants: Pick<RefreshTokens, 'findRefreshToken'> & GrantRevocation,
+    private readonly audit: AuditSink,
   ) {}
 
   async handle(input: ClientAuthInput): Promise<void> {

@@ -1,5 +1,5 @@
+import type { ClientResolver } from '../ports/clients.js';
 import { authenticateClient, type ClientAuthInput } from './client-auth.js';
-import type { ClientDirectory } from './client-directory.js';
 import { OAuthError } from './errors.js';
 import { required } from './form.js';
 import type { GrantHandler, TokenRequest, TokenResponse } from './grants/grant-handler.js';
@@ -15,7 +15,7 @@ export class TokenEndpoint {
   private readonly handlers: Map<string, GrantHandler>;
 
   constructor(
-    private readonly directory: ClientDirectory,
+    private readonly directory: ClientResolver,
     handlers: readonly GrantHandler[],
   ) {
     this.handlers = new Map(handlers.map((handler) => [handler.grantType, handler]));

@@ -1,4 +1,4 @@
-import type { ClientDirectory } from '../oauth/client-directory.js';
+import type { ClientResolver } from '../ports/clients.js';
 import type { IdTokens } from './id-tokens.js';
 
 export interface EndSessionRequest {
@@ -19,7 +19,7 @@ export class EndSessionError extends Error {
 export class EndSession {
   constructor(
     private readonly idTokens: IdTokens,
-    private readonly directory: ClientDirectory,
+    private readonly directory: ClientResolver,
   ) {}
 
   async validate(params: Record<string, string | undefined>): Promise<EndSessionRequest> {

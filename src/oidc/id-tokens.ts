@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { errors, jwtVerify, type JWTPayload } from 'jose';
-import { isSigningAlgorithm, type KeyStore } from '../keys/key-store.js';
+import { isSigningAlgorithm } from '../keys/key-store.js';
 import { nowSeconds } from '../ports/clock.js';
-import { signCompactJws } from '../tokens/jws.js';
+import { signCompactJws, type TokenKeys } from '../tokens/jws.js';
 import type { User } from '../ports/users.js';
 import { userClaims } from './claims.js';
 
@@ -31,7 +31,7 @@ export function accessTokenHash(accessToken: string): string {
 export class IdTokens {
   constructor(
     private readonly issuer: string,
-    private readonly keys: KeyStore,
+    private readonly keys: TokenKeys,
     readonly ttl: number,
   ) {}
 

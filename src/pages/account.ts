@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Consent } from '../store/consents.js';
+import type { Consent } from '../ports/consents.js';
 import { field, type PageBody, type PageContext } from './context.js';
 import { sendPage } from './render.js';
 

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../gatehouse.js';
 import type { AuthorizationInteraction, FlowOutcome } from '../oauth/authorization-flow.js';
 import { invalidRequest } from '../oauth/errors.js';
-import type { Session } from '../store/sessions.js';
+import type { Session } from '../ports/sessions.js';
 import { BrowserCookies, CsrfTokens } from './browser.js';
 import { InteractionCookies } from './interaction-cookies.js';
 import { sendErrorPage, sendFormPost } from './render.js';

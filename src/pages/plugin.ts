@@ -3,11 +3,9 @@ import { join } from 'node:path';
 import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import type { Gatehouse } from '../gatehouse.js';
-import { RETRY_AFTER_SECONDS } from '../http/errors.js';
+import { answerErrors } from '../http/errors.js';
 import { acceptFormBodies } from '../http/form-body.js';
-import { OAuthError } from '../oauth/errors.js';
 import { parseParams } from '../oauth/form.js';
-import { unavailableReason } from '../store/errors.js';
 import { accountRoutes } from './account.js';
 import { authorizeRoutes } from './authorize.js';
 import { consentRoutes } from './consent.js';
@@ -15,7 +13,6 @@ import { PageContext } from './context.js';
 import { loginRoutes } from './login.js';
 import { logoutRoutes } from './logout.js';
 import { packageRoot } from './package-root.js';
-import { sendErrorPage } from './render.js';
 
 const PAGE_BODY_LIMIT = 16 * 1024;
 
@@ -25,21 +22,7 @@ export async function pagesPlugin(app: FastifyInstance, gatehouse: Gatehouse): P
   acceptFormBodies(app, parseParams, PAGE_BODY_LIMIT);
 
   // Errors here are shown to a person as a page, never as JSON or a stack trace.
-  app.setErrorHandler((error, request, reply) => {
-    if (error instanceof OAuthError) return sendErrorPage(reply, error.status, 'This request cannot be completed', error.description, error.code);
-    const status = (error as { statusCode?: number }).statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      return sendErrorPage(reply, status, 'This request cannot be completed', 'The request was malformed.', 'invalid_request');
-    }
-    const unavailable = unavailableReason(error);
-    if (unavailable !== undefined) {
-      request.log.warn({ reason: unavailable }, 'the database is unavailable');
-      reply.header('retry-after', String(RETRY_AFTER_SECONDS));
-      return sendErrorPage(reply, 503, 'Temporarily unavailable', 'The service cannot complete this right now. Please try again in a moment.', 'temporarily_unavailable');
-    }
-    request.log.error({ err: error }, 'page failed');
-    return sendErrorPage(reply, 500, 'Something went wrong', 'Please try again in a moment.', 'server_error');
-  });
+  answerErrors(app, { page: true });
 
   for (const [file, type, paths] of [
     ['gatehouse.css', 'text/css; charset=utf-8', ['/assets/gatehouse.css']],

@@ -1,15 +1,7 @@
 import type { Store } from './database.js';
 import { fromJsonList, toJsonList } from './json-list.js';
+import type { Api } from '../ports/apis.js';
 import { nowSeconds } from '../ports/clock.js';
-
-/** A registered API (resource server) that clients can name with the RFC 8707 `resource` parameter. */
-export interface Api {
-  identifier: string;
-  name: string;
-  /** Scopes this API defines; a token for it carries no others. Empty means it accepts any scope. */
-  scopes: string[];
-  createdAt: number;
-}
 
 const toApi = (row: { identifier: string; name: string; scopes: string; created_at: number }): Api => ({
   identifier: row.identifier,

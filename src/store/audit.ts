@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { CompiledQuery } from 'kysely';
 import type { Store } from './database.js';
+import type { ActorType } from '../ports/audit.js';
 import { nowSeconds } from '../ports/clock.js';
 import { purgeInBatches } from './purge.js';
-
-/** `system`: Gatehouse itself, e.g. repairing its store at start. */
-export type ActorType = 'user' | 'client' | 'cli' | 'anonymous' | 'system';
 
 export interface AuditEvent {
   id: string;

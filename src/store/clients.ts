@@ -2,35 +2,8 @@ import type { CompiledQuery, Selectable } from 'kysely';
 import type { Store } from './database.js';
 import type { ClientsTable } from './schema.js';
 import { fromJsonList, toJsonList } from './json-list.js';
+import type { Client, ClientRecords, TokenEndpointAuthMethod } from '../ports/clients.js';
 import { nowSeconds } from '../ports/clock.js';
-
-export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
-
-/** An app client as the protocol core sees it. Secrets exist here only as SHA-256 hashes. */
-export interface Client {
-  clientId: string;
-  name: string;
-  description: string;
-  roles: string[];
-  /** Scopes given to the client directly, beside those of its roles. */
-  scopes: string[];
-  grantTypes: string[];
-  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
-  redirectUris: string[];
-  postLogoutRedirectUris: string[];
-  idTokenSignedResponseAlg: string;
-  /** First-party clients (the console, the playground) skip the consent page. */
-  skipConsent: boolean;
-  /** A resource server: it may introspect tokens issued to any client, not only its own (RFC 7662 §4). */
-  introspection: boolean;
-  accessTokenTtl: number | null;
-  secretHash: string | null;
-  previousSecretHash: string | null;
-  previousSecretExpiresAt: number | null;
-  revokedAt: number | null;
-  createdAt: number;
-  updatedAt: number;
-}
 
 export type NewClient = Pick<
   Client,
@@ -66,7 +39,7 @@ function toClient(row: Selectable<ClientsTable>): Client {
   };
 }
 
-export class ClientRepository {
+export class ClientRepository implements ClientRecords {
   constructor(private readonly store: Store) {}
 
   async create(client: NewClient): Promise<Client> {

@@ -1,15 +1,7 @@
 import type { Store } from './database.js';
 import { fromJsonList, toJsonList } from './json-list.js';
 import { nowSeconds } from '../ports/clock.js';
-
-export interface Consent {
-  userId: string;
-  clientId: string;
-  /** The API (RFC 8707 audience) the consent lets the client access. */
-  audience: string;
-  scopes: string[];
-  grantedAt: number;
-}
+import type { Consent, Consents } from '../ports/consents.js';
 
 /** How the default API is stored: by no identifier, so a changed GATEHOUSE_AUDIENCE keeps its consents. */
 const DEFAULT_API = '';
@@ -18,7 +10,7 @@ const DEFAULT_API = '';
  * What each user has agreed to share with each client at each API; asked again when a request goes beyond it, and
  * for another API (a consent for scopes at API A does not cover API B).
  */
-export class ConsentRepository {
+export class ConsentRepository implements Consents {
   constructor(
     private readonly store: Store,
     private readonly defaultAudience: string,

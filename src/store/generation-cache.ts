@@ -1,10 +1,8 @@
+import type { RecordCache, RecordCacheOptions } from '../ports/caches.js';
 import type { Store } from './database.js';
 import { unavailableReason } from './errors.js';
 
-export interface GenerationCacheOptions {
-  /** An entry is trusted this long while the generation has not moved: a backstop against a missed notification. */
-  maxAgeMs: number;
-  maxEntries: number;
+export interface GenerationCacheOptions extends RecordCacheOptions {
   /**
    * While the store is unavailable, an entry read at most this long ago stands in for it (stale-if-error, as
    * RFC 5861 §4 has it for HTTP caches): what was valid keeps working through an outage, and a change made
@@ -12,12 +10,6 @@ export interface GenerationCacheOptions {
    * fail as the store does.
    */
   staleIfUnavailableMs: number;
-  /**
-   * How many keys to remember as absent (0, the default: none). A miss then costs what a hit costs, so that how long
-   * an answer takes does not tell whether a key (a client_id) exists. Kept apart from the found entries, so a flood
-   * of made-up keys can only empty this set, never push out a record in use.
-   */
-  maxMissEntries?: number;
 }
 
 interface Entry<V> {
@@ -30,9 +22,10 @@ interface Entry<V> {
  * A read-through cache of records that change rarely (clients, APIs). An entry is trusted while the store's change
  * generation has not moved and it is younger than `maxAgeMs`. Keys found absent are remembered only when
  * `maxMissEntries` asks for it, under the same rule (a record created later moves the generation, so it is found at
- * once), and in a set of that bounded size, so unknown keys cannot fill memory.
+ * once), and in a set of that bounded size (kept apart from the found entries, so a flood of made-up keys can only
+ * empty it, never push out a record in use), so unknown keys cannot fill memory.
  */
-export class GenerationCache<V> {
+export class GenerationCache<V> implements RecordCache<V> {
   private readonly entries = new Map<string, Entry<V>>();
   private readonly misses = new Map<string, Entry<undefined>>();
 

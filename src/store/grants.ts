@@ -2,48 +2,11 @@ import type { CompiledQuery, Kysely, Selectable } from 'kysely';
 import type { Store } from './database.js';
 import type { AuthorizationCodesTable, Database, GrantsTable } from './schema.js';
 import { fromJsonList, toJsonList } from './json-list.js';
+import type { AuthorizationCode, AuthorizationCodes } from '../ports/authorization-codes.js';
 import { nowSeconds } from '../ports/clock.js';
+import type { GrantContext, GrantRevocation, IssuedTokens, NewGrant } from '../ports/grants.js';
+import type { RefreshFamily, RefreshToken, RefreshTokens, RotationDecision } from '../ports/refresh-tokens.js';
 import { EXPIRED_TOKEN_MARGIN_SECONDS, PURGE_BATCH_SIZE, purgeInBatches, yieldToEventLoop } from './purge.js';
-
-/** What a code or refresh token stands for: who authorized which client for what, and when. */
-export interface GrantContext {
-  clientId: string;
-  userId: string;
-  sessionId: string;
-  scopes: string[];
-  audience: string;
-  authTime: number;
-  /** When the authorization request was made (the `rat` claim). */
-  requestedAt: number;
-}
-
-export interface AuthorizationCode extends GrantContext {
-  codeHash: string;
-  redirectUri: string | null;
-  codeChallenge: string;
-  nonce: string | null;
-  expiresAt: number;
-  /** When it was first redeemed. */
-  usedAt: number | null;
-  grantId: string | null;
-}
-
-/**
- * Where a refresh-token family stands. It has one live refresh token; the last rotation also remembers the token it
- * replaced and when that one was first presented, which is all a retry of that rotation needs to be told apart from
- * reuse (RFC 9700 §4.14.2).
- */
-export interface RefreshFamily {
-  grantId: string;
-  /** When the family began: its grant's creation, when the code was redeemed for its first refresh token. */
-  startedAt: number;
-  revoked: boolean;
-  /** The one refresh token of the family that may be rotated now; null when none was issued. */
-  liveTokenHash: string | null;
-  /** The token the last rotation replaced, and when it was first rotated (a retry does not move it). */
-  rotatedTokenHash: string | null;
-  rotatedAt: number | null;
-}
 
 /** Rows removed by one purge, per table. */
 export interface GrantPurgeCounts {
@@ -58,33 +21,6 @@ const CODE_RETENTION_SECONDS = 3600;
 // The request that creates a grant records its tokens a moment later; a younger grant with no tokens is in the
 // middle of being issued, not abandoned. An hour also covers clock differences between server processes.
 const GRANT_MIN_AGE_SECONDS = 3600;
-
-export interface RefreshToken {
-  tokenHash: string;
-  expiresAt: number;
-  /** When it was issued, for the family's live token; unknown for one issued before migration 0008. */
-  issuedAt?: number;
-  /** What its grant stands for. */
-  grant: GrantContext;
-  family: RefreshFamily;
-}
-
-/** When a refresh-token family ends, however often it rotated: `lifetime` seconds after it began. */
-export const familyEndsAt = (family: Pick<RefreshFamily, 'startedAt'>, lifetime: number): number => family.startedAt + lifetime;
-
-/**
- * When a refresh token stops working: at its own expiry, or at its family's end when that comes first. Tokens are
- * issued capped to their family's end; one issued before the family lifetime existed, or before it was shortened,
- * may expire later than its family ends.
- */
-export const refreshTokenEndsAt = (token: Pick<RefreshToken, 'expiresAt' | 'family'>, familyLifetime: number): number =>
-  Math.min(token.expiresAt, familyEndsAt(token.family, familyLifetime));
-
-/** What a token response put into the world and the store has to know about: its access token and refresh token. */
-export interface IssuedTokens {
-  accessToken: { jti: string; expiresAt: number };
-  refreshToken?: { tokenHash: string; issuedAt: number; expiresAt: number };
-}
 
 const context = (row: Selectable<AuthorizationCodesTable> | Selectable<GrantsTable>): GrantContext => ({
   clientId: row.client_id,
@@ -109,13 +45,6 @@ const family = (row: Selectable<GrantsTable>): RefreshFamily => ({
 // characters; everything else about the token lives once on its grant.
 const hashBytes = (hex: string): Buffer => Buffer.from(hex, 'hex');
 
-/** A grant about to be born from a redeemed code. */
-export interface NewGrant {
-  id: string;
-  context: GrantContext;
-  issued: IssuedTokens;
-}
-
 /**
  * Grants and everything issued from them. A grant is born when a code is redeemed; its refresh tokens form one
  * rotation family and its access tokens are listed by jti, so revoking the grant (code replay, refresh-token reuse,
@@ -124,7 +53,7 @@ export interface NewGrant {
  * Steps that write more than once are one transaction each: a compare-and-set with what follows from it
  * (Store.compareAndWrite), so no decision in JavaScript waits between their statements.
  */
-export class GrantRepository {
+export class GrantRepository implements AuthorizationCodes, RefreshTokens, GrantRevocation {
   private readonly db: Kysely<Database>;
 
   constructor(private readonly store: Store) {
@@ -359,7 +288,7 @@ export class GrantRepository {
    * old one (RFC 9700 §4.14.2), so its row stays until its own expiry. After that the token is refused as expired
    * or unknown alike, and nothing else refers to it. No token is issued to expire after its family ends, so a
    * family's rows go by its end at the latest; one issued before that cap existed stays to its own expiry, refused
-   * meanwhile by the family's end (refreshTokenEndsAt), and only delays its grant's purge.
+   * meanwhile by the family's end (oauth/refresh-lifetime.ts), and only delays its grant's purge.
    */
   async purgeExpiredRefreshTokens(now = nowSeconds()): Promise<number> {
     return purgeInBatches(this.store, 'refresh_tokens', 'token_hash', (eb) => eb('expires_at', '<', now));
@@ -405,8 +334,3 @@ export class GrantRepository {
   }
 }
 
-/**
- * What to do with a presented refresh token: `rotate` (it is live), `retry` (the rotation it had is repeated for a
- * client that lost the answer), `reused` (revoke the family), `invalid` (it is not, or no longer, a member).
- */
-export type RotationDecision = 'rotate' | 'retry' | 'reused' | 'invalid';

@@ -1,5 +1,6 @@
 import type { Store } from './database.js';
 import { nowSeconds } from '../ports/clock.js';
+import type { AnsweredInteractions } from '../ports/interactions.js';
 import { purgeInBatches } from './purge.js';
 
 /**
@@ -8,7 +9,7 @@ import { purgeInBatches } from './purge.js';
  * only after the user signed in or consented, and is kept only while the sealed interaction could still be
  * presented.
  */
-export class InteractionRepository {
+export class InteractionRepository implements AnsweredInteractions {
   constructor(private readonly store: Store) {}
 
   /** Marks the interaction finished; false when another request finished it first. */

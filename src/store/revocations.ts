@@ -1,12 +1,13 @@
 import type { Store } from './database.js';
 import { nowSeconds } from '../ports/clock.js';
+import type { AccessTokenRevocations } from '../ports/revocations.js';
 import { EXPIRED_TOKEN_MARGIN_SECONDS, purgeInBatches } from './purge.js';
 
 /**
  * Revoked JWT access tokens, by `jti`. A row is kept only until the token would have expired anyway; after that
  * the signature check alone refuses it.
  */
-export class RevocationRepository {
+export class RevocationRepository implements AccessTokenRevocations {
   constructor(private readonly store: Store) {}
 
   async revoke(jti: string, clientId: string, expiresAt: number): Promise<void> {

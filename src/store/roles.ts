@@ -1,6 +1,7 @@
 import type { Store } from './database.js';
 import { fromJsonList, toJsonList } from './json-list.js';
 import { nowSeconds } from '../ports/clock.js';
+import type { RoleScopes } from '../ports/roles.js';
 
 /** A role is a named set of scopes that app clients are given. */
 export interface Role {
@@ -10,7 +11,7 @@ export interface Role {
   createdAt: number;
 }
 
-export class RoleRepository {
+export class RoleRepository implements RoleScopes {
   constructor(private readonly store: Store) {}
 
   async create(role: { name: string; description?: string; scopes: string[] }): Promise<Role> {

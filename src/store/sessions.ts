@@ -2,19 +2,8 @@ import type { Selectable } from 'kysely';
 import type { Store } from './database.js';
 import type { SessionsTable } from './schema.js';
 import { nowSeconds } from '../ports/clock.js';
+import type { Session } from '../ports/sessions.js';
 import { purgeInBatches } from './purge.js';
-
-export interface Session {
-  id: string;
-  userId: string;
-  authTime: number;
-  createdAt: number;
-  expiresAt: number;
-  /** When it was last used, to within the interval its use is written at (SessionService). */
-  lastSeenAt: number;
-  ip: string;
-  userAgent: string;
-}
 
 const toSession = (row: Selectable<SessionsTable>): Session => ({
   id: row.id,

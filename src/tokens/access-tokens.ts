@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { errors, type JWTVerifyGetKey } from 'jose';
-import type { KeyStore } from '../keys/key-store.js';
-import type { ClientDirectory } from '../oauth/client-directory.js';
-import type { Store } from '../store/database.js';
-import { GenerationCache } from '../store/generation-cache.js';
-import type { RevocationRepository } from '../store/revocations.js';
+import type { RecordCache, RecordCaches } from '../ports/caches.js';
+import type { ClientResolver } from '../ports/clients.js';
 import { nowSeconds } from '../ports/clock.js';
+import type { AccessTokenRevocations } from '../ports/revocations.js';
 import { InvalidTokenError, verifyAccessToken, type AccessTokenClaims } from '@gatehouse/resource';
-import { signCompactJws } from './jws.js';
+import { signCompactJws, type TokenKeys } from './jws.js';
 
 export interface AccessTokenRequest {
   subject: string;
@@ -32,24 +30,22 @@ export class AccessTokens {
   /**
    * Whether a jti is revoked, remembered until the store's change generation moves: every revocation announces
    * itself, so a resource server introspecting the same token again costs no query. While the store is unavailable
-   * a status read within `staleIfUnavailableMs` still answers; a status never read (or read longer ago) cannot be
-   * answered, and the lookup fails as the store does (a 503), never "not revoked": RFC 7662 §2.2 allows
-   * `active: true` only for a token known to be valid.
+   * a status read recently enough (the bound `caches` keep to) still answers; a status never read (or read longer
+   * ago) cannot be answered, and the lookup fails as the store does (a 503), never "not revoked": RFC 7662 §2.2
+   * allows `active: true` only for a token known to be valid.
    */
-  private readonly revocationStatus: GenerationCache<{ revoked: boolean }>;
+  private readonly revocationStatus: RecordCache<{ revoked: boolean }>;
 
   constructor(
     private readonly issuer: string,
-    private readonly keys: KeyStore,
-    private readonly revocations: RevocationRepository,
-    private readonly clients: ClientDirectory,
-    store: Store,
-    staleIfUnavailableMs: number,
+    private readonly keys: TokenKeys,
+    private readonly revocations: AccessTokenRevocations,
+    private readonly clients: ClientResolver,
+    caches: RecordCaches,
   ) {
-    this.revocationStatus = new GenerationCache(store, async (jti) => ({ revoked: await this.revocations.isRevoked(jti) }), {
+    this.revocationStatus = caches(async (jti) => ({ revoked: await this.revocations.isRevoked(jti) }), {
       maxAgeMs: 60_000,
       maxEntries: 50_000,
-      staleIfUnavailableMs,
     });
     this.keyResolver = async (header) => {
       const key = header.kid === undefined ? undefined : await keys.verificationKey(header.kid);

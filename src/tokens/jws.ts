@@ -1,6 +1,9 @@
 import { sign, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
-import type { SigningAlgorithm } from '../keys/key-store.js';
+import type { KeyStore, SigningAlgorithm } from '../keys/key-store.js';
+
+/** What signing and checking tokens needs of the keys: the active key of an algorithm, and a published key by kid. */
+export type TokenKeys = Pick<KeyStore, 'signingKey' | 'verificationKey'>;
 
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 

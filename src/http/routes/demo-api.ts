@@ -1,15 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Gatehouse } from '../../gatehouse.js';
-import { bearerTokenFrom, verifyAccessToken, type AccessTokenClaims } from '@gatehouse/resource';
-import { sendBearerError } from '../bearer-errors.js';
+import { accessTokenAuthentication, bearerAuth, principalOf } from '../bearer-auth.js';
 
 export const DEMO_READ_SCOPE = 'demo:read';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    accessToken?: AccessTokenClaims;
-  }
-}
 
 const claimsSchema = {
   type: 'object',
@@ -26,35 +19,23 @@ const bearerError = {
  * in-process it also sees revocations at once; an external API would use introspection for that.
  */
 export async function demoApiRoutes(app: FastifyInstance, gatehouse: Gatehouse): Promise<void> {
-  const { config, accessTokens } = gatehouse;
-  const protect = (requiredScopes: string[]) => async (request: FastifyRequest) => {
-    request.accessToken = await verifyAccessToken(bearerTokenFrom(request.headers.authorization) ?? '', {
-      issuer: config.issuer,
-      audience: config.defaultAudience,
-      keys: accessTokens.keyResolver,
-      requiredScopes,
-      isRevoked: (claims) => accessTokens.isRevoked(claims),
-    });
-  };
-
-  app.setErrorHandler((error, request, reply) => sendBearerError('gatehouse-demo', error, request, reply));
+  await app.register(bearerAuth, { realm: 'gatehouse-demo', authenticate: accessTokenAuthentication(gatehouse) });
 
   const responses = { 400: bearerError, 401: bearerError, 403: bearerError };
   app.get(
     '/api/demo/whoami',
     {
-      onRequest: protect([]),
       schema: { summary: 'Who the token speaks for', tags: ['demo'], security: [{ bearer: [] }, { oauth2: [] }], response: { 200: claimsSchema, ...responses } },
     },
     async (request) => {
-      const claims = request.accessToken!;
+      const claims = principalOf(request);
       return { sub: claims.sub, client_id: claims.client_id, scope: claims.scope ?? '' };
     },
   );
   app.get(
     '/api/demo/items',
     {
-      onRequest: protect([DEMO_READ_SCOPE]),
+      config: { requiredScopes: [DEMO_READ_SCOPE] },
       schema: {
         summary: `Sample data; needs the ${DEMO_READ_SCOPE} scope`,
         tags: ['demo'],

@@ -27,11 +27,16 @@ const errorResponses = { 400: oauthErrorSchema, 401: oauthErrorSchema };
 // (public clients at the token and revocation endpoints); the endpoints decide, per RFC 6749 §2.3.
 const formDocs: Pick<FastifySchema, 'consumes' | 'security'> = { consumes: ['application/x-www-form-urlencoded'], security: [{ clientBasic: [] }, {}] };
 
-function clientInput(request: FastifyRequest) {
+/** What the form parser and Fastify's query parser give these endpoints; no body at all is undefined. */
+interface FormRoute {
+  Body: FormParams | undefined;
+  Querystring: Record<string, unknown>;
+}
+
+function clientInput(request: FastifyRequest<FormRoute>) {
   // RFC 6749 §2.3.1: credentials never belong in the request URI, where logs and proxies keep them.
-  const query = request.query as Record<string, unknown>;
-  if ('client_secret' in query) throw invalidRequest('client credentials must not be sent in the query string');
-  return { authorization: request.headers.authorization, params: (request.body ?? {}) as FormParams, ip: request.ip };
+  if ('client_secret' in request.query) throw invalidRequest('client credentials must not be sent in the query string');
+  return { authorization: request.headers.authorization, params: request.body ?? {}, ip: request.ip };
 }
 
 /**
@@ -75,7 +80,7 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
 
   const { issuer } = gatehouse.config;
   const grantTypes = gatehouse.tokenEndpoint.grantTypes.join(', ');
-  app.post(
+  app.post<FormRoute>(
     ENDPOINT_PATHS.token,
     {
       onRequest: corsHeader,
@@ -140,7 +145,7 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
     },
   );
 
-  app.post(
+  app.post<FormRoute>(
     ENDPOINT_PATHS.revocation,
     {
       onRequest: corsHeader,
@@ -159,7 +164,7 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
     },
   );
 
-  app.post(
+  app.post<FormRoute>(
     ENDPOINT_PATHS.introspection,
     {
       schema: {

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } fro
 import type { Gatehouse } from '../../gatehouse.js';
 import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
 import { bearerTokenFrom } from '@gatehouse/resource';
-import { sendBearerError } from '../bearer-errors.js';
+import { bearerAuth } from '../bearer-auth.js';
 import { allowCorsPreflight, corsHeader } from '../cors.js';
 
 /**
@@ -10,7 +10,9 @@ import { allowCorsPreflight, corsHeader } from '../cors.js';
  * the query string (RFC 9700 §4.3.2) or the body is not looked at, so such a request counts as one without a token.
  */
 export async function userInfoRoutes(app: FastifyInstance, gatehouse: Gatehouse): Promise<void> {
-  app.setErrorHandler((error, request, reply) => sendBearerError('gatehouse', error, request, reply));
+  // The core checks the token together with the claims it answers (its scopes, its user): the plugin only turns
+  // the token errors into challenges.
+  await app.register(bearerAuth, { realm: 'gatehouse' });
   // Any body is ignored: the token is in the header.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 16 * 1024 }, (_request, _body, done) => done(null, undefined));

@@ -1,4 +1,4 @@
-import type { ResolvedClient } from '../client-directory.js';
+import type { ResolvedClient } from '../../ports/clients.js';
 import { OAuthError } from '../errors.js';
 import type { FormParams } from '../form.js';
 

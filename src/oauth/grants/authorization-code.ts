@@ -1,7 +1,8 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { AuditLog } from '../../admin/audit-log.js';
-import type { AuthorizationCode, GrantRepository } from '../../store/grants.js';
+import type { AuditSink } from '../../ports/audit.js';
+import type { AuthorizationCode, AuthorizationCodes } from '../../ports/authorization-codes.js';
 import { nowSeconds } from '../../ports/clock.js';
+import type { GrantRevocation } from '../../ports/grants.js';
 import { sha256Hex } from '../../tokens/hash.js';
 import { OPAQUE_PREFIXES, isWellFormedOpaque } from '../../tokens/opaque.js';
 import { invalidGrant, invalidRequest, type OAuthError } from '../errors.js';
@@ -19,6 +20,9 @@ function pkceMatches(verifier: string, challenge: string): boolean {
   return expected.length === computed.length && timingSafeEqual(computed, expected);
 }
 
+/** What redeeming a code needs of the store: the code, its redemption, and revoking what a replayed code produced. */
+export type CodeRedemption = Pick<AuthorizationCodes, 'findCode' | 'redeemCode'> & GrantRevocation;
+
 /**
  * RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.6). Everything that proves the caller is the rightful holder — client,
  * redirect URI, verifier — is checked before the code's state is looked at, so a replay by someone without the
@@ -29,10 +33,10 @@ export class AuthorizationCodeGrant implements GrantHandler {
   readonly grantType = 'authorization_code';
 
   constructor(
-    private readonly grants: GrantRepository,
+    private readonly grants: CodeRedemption,
     private readonly issuer: UserTokenIssuer,
     private readonly audiences: AudienceResolver,
-    private readonly audit: AuditLog,
+    private readonly audit: AuditSink,
     /** Seconds after the first redemption during which a repeat is refused without revoking anything; 0 disables. */
     private readonly reuseWindow: number,
   ) {}
@@ -98,10 +102,10 @@ export class AuthorizationCodeGrant implements GrantHandler {
 
 /** What the registry (index.ts) makes this grant from. */
 export interface AuthorizationCodeServices {
-  grants: GrantRepository;
+  grants: CodeRedemption;
   userTokens: UserTokenIssuer;
   audiences: AudienceResolver;
-  audit: AuditLog;
+  audit: AuditSink;
   refreshReuseWindow: number;
 }
 

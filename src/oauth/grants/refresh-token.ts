@@ -1,10 +1,11 @@
-import type { AuditLog } from '../../admin/audit-log.js';
-import { refreshTokenEndsAt, type GrantRepository, type RefreshFamily, type RotationDecision } from '../../store/grants.js';
+import type { AuditSink } from '../../ports/audit.js';
 import { nowSeconds } from '../../ports/clock.js';
+import type { RefreshFamily, RefreshTokens, RotationDecision } from '../../ports/refresh-tokens.js';
 import { sha256Hex } from '../../tokens/hash.js';
 import { OPAQUE_PREFIXES, isWellFormedOpaque } from '../../tokens/opaque.js';
 import { invalidGrant } from '../errors.js';
 import { required, single } from '../form.js';
+import { refreshTokenEndsAt } from '../refresh-lifetime.js';
 import type { AudienceResolver } from '../resource-indicators.js';
 import { grantScopes, parseScopeParameter } from '../scopes.js';
 import type { GrantHandler, TokenRequest, TokenResponse } from './grant-handler.js';
@@ -35,10 +36,10 @@ export class RefreshTokenGrant implements GrantHandler {
   readonly grantType = 'refresh_token';
 
   constructor(
-    private readonly grants: GrantRepository,
+    private readonly grants: RefreshTokens,
     private readonly issuer: UserTokenIssuer,
     private readonly audiences: AudienceResolver,
-    private readonly audit: AuditLog,
+    private readonly audit: AuditSink,
     /** Seconds after a token's first rotation during which presenting it again is a retry; 0 disables. */
     private readonly reuseWindow: number,
     /** Seconds a family lives from its grant's creation, however often it rotates. */
@@ -80,10 +81,10 @@ export class RefreshTokenGrant implements GrantHandler {
 
 /** What the registry (index.ts) makes this grant from. */
 export interface RefreshTokenServices {
-  grants: GrantRepository;
+  grants: RefreshTokens;
   userTokens: UserTokenIssuer;
   audiences: AudienceResolver;
-  audit: AuditLog;
+  audit: AuditSink;
   refreshReuseWindow: number;
   refreshFamilyLifetime: number;
 }

@@ -1,6 +1,6 @@
 import type { IdTokens } from '../../oidc/id-tokens.js';
-import { familyEndsAt, type GrantContext, type GrantRepository, type IssuedTokens } from '../../store/grants.js';
 import { nowSeconds } from '../../ports/clock.js';
+import type { GrantContext, GrantRevocation, IssuedTokens } from '../../ports/grants.js';
 import type { User } from '../../ports/users.js';
 import type { AccessTokens } from '../../tokens/access-tokens.js';
 import { sha256Hex } from '../../tokens/hash.js';
@@ -8,6 +8,7 @@ import { OPAQUE_PREFIXES, generateOpaque } from '../../tokens/opaque.js';
 import { OFFLINE_SCOPES } from '../authorization-request.js';
 import type { AuthenticatedClient } from '../client-auth.js';
 import { OAuthError } from '../errors.js';
+import { familyEndsAt } from '../refresh-lifetime.js';
 import { withinApi, type TokenAudience } from '../resource-indicators.js';
 import { isPrivilegedScope, withoutUnheldPrivileges } from '../scopes.js';
 import type { TokenResponse } from './grant-handler.js';
@@ -48,7 +49,7 @@ export class UserTokenIssuer {
   constructor(
     private readonly accessTokens: AccessTokens,
     private readonly idTokens: IdTokens,
-    private readonly grants: GrantRepository,
+    private readonly grants: GrantRevocation,
     private readonly findUser: (id: string) => Promise<User | undefined>,
     private readonly roleScopesOf: (userId: string) => Promise<ReadonlySet<string>>,
     private readonly settings: UserTokenSettings,

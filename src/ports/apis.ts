@@ -1,0 +1,8 @@
+/** A registered API (resource server) that clients can name with the RFC 8707 `resource` parameter. */
+export interface Api {
+  identifier: string;
+  name: string;
+  /** Scopes this API defines; a token for it carries no others. Empty means it accepts any scope. */
+  scopes: string[];
+  createdAt: number;
+}
