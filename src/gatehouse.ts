@@ -2,8 +2,8 @@ import { PasswordLogin, delaySchedules } from './accounts/login.js';
 import { SelfSignup } from './accounts/signup.js';
 import { SessionService } from './accounts/sessions.js';
 import { AuditLog } from './admin/audit-log.js';
-import { Management } from './admin/management.js';
 import type { Config } from './config.js';
+import { createManagement, type Management } from './management/index.js';
 import { Metrics } from './metrics.js';
 import { KeyStore } from './keys/key-store.js';
 import { loadMasterKey, masterKeyFromSecret } from './keys/master-key.js';
@@ -23,27 +23,17 @@ import { TokenEndpoint } from './oauth/token-endpoint.js';
 import { EndSession } from './oidc/end-session.js';
 import { IdTokens } from './oidc/id-tokens.js';
 import { UserInfo } from './oidc/userinfo.js';
-import { ApiRepository } from './store/apis.js';
-import { AuditRepository } from './store/audit.js';
-import { ClientRepository } from './store/clients.js';
-import { ConsentRepository } from './store/consents.js';
+import type { ConsentRepository } from './store/consents.js';
 import { openStore, storeOptionsOf, type Store } from './store/database.js';
 import { GenerationCache } from './store/generation-cache.js';
-import { GrantRepository, type GrantPurgeCounts } from './store/grants.js';
-import { InteractionRepository } from './store/interactions.js';
-import { LoginThrottleRepository } from './store/login-throttle.js';
+import type { GrantPurgeCounts } from './store/grants.js';
+import { Repositories } from './store/repositories.js';
 import { PageKeyRepository } from './store/page-keys.js';
-import { RevocationRepository } from './store/revocations.js';
-import { RoleRepository } from './store/roles.js';
 import { SealedKeyRepository } from './store/sealed-keys.js';
-import { SessionRepository } from './store/sessions.js';
-import { SignInDelayRepository } from './store/sign-in-delays.js';
-import { SignInDeviceRepository } from './store/sign-in-devices.js';
 import { SigningKeyRepository } from './store/signing-keys.js';
 import { reclaimSqliteSpace, type SpaceReclaimed } from './store/sqlite-space.js';
 import type { RecordCaches } from './ports/caches.js';
 import type { User } from './ports/users.js';
-import { UserRepository } from './store/users.js';
 import { AccessTokens } from './tokens/access-tokens.js';
 
 /** What one purge removed. */
@@ -66,6 +56,8 @@ export interface PurgeReport {
 export interface Gatehouse {
   config: Config;
   store: Store;
+  /** The repositories over the store; `repositories.transaction` gives them bound to one transaction. */
+  repositories: Repositories;
   keys: KeyStore;
   accessTokens: AccessTokens;
   tokenEndpoint: TokenEndpoint;
@@ -117,18 +109,13 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
   const store = await openStore(storeOptionsOf(config, options.migrate ?? true));
   const staleIfUnavailableMs = config.outageMaxStaleness * 1000;
   try {
-    const clients = new ClientRepository(store);
-    const roles = new RoleRepository(store);
-    const apis = new ApiRepository(store);
-    const users = new UserRepository(store);
-    const sessionRepository = new SessionRepository(store, config.sessionIdleTimeout);
-    const consents = new ConsentRepository(store, config.defaultAudience);
-    const grants = new GrantRepository(store);
-    const interactions = new InteractionRepository(store);
-    const revocations = new RevocationRepository(store);
-    const throttle = new LoginThrottleRepository(store);
-    const signInDelays = new SignInDelayRepository(store, delaySchedules(config.signInDelays).quietPeriodMs);
-    const signInDevices = new SignInDeviceRepository(store);
+    const repositories = new Repositories(store, {
+      defaultAudience: config.defaultAudience,
+      sessionIdleTimeout: config.sessionIdleTimeout,
+      signInQuietPeriodMs: delaySchedules(config.signInDelays).quietPeriodMs,
+    });
+    const { clients, roles, apis, users, consents, grants, interactions, revocations, signInDelays, signInDevices } = repositories;
+    const { sessions: sessionRepository, loginThrottle: throttle, auditEvents } = repositories;
     // Every cache follows the store's announced changes and outlasts an outage by GATEHOUSE_OUTAGE_MAX_STALENESS.
     const caches: RecordCaches = (load, options) => new GenerationCache(store, load, { ...options, staleIfUnavailableMs });
     const directory = new ClientDirectory(clients, roles, caches);
@@ -157,7 +144,6 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       refreshTokenTtl: config.refreshTokenTtl,
       refreshFamilyLifetime: config.refreshFamilyLifetime,
     });
-    const auditEvents = new AuditRepository(store);
     const audit = new AuditLog(auditEvents);
     const grantServices: GrantServices = {
       grants,
@@ -170,21 +156,11 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       refreshFamilyLifetime: config.refreshFamilyLifetime,
     };
     const tokenEndpoint = new TokenEndpoint(directory, [...GRANTS, ...(options.grants ?? [])].map((grant) => grant(grantServices)));
-    const management = new Management({
-      config,
-      clients,
-      roles,
-      apis,
-      users,
-      sessions: sessionRepository,
-      consents,
-      grants,
-      auditEvents,
-      supportedGrantTypes: tokenEndpoint.grantTypes,
-    });
+    const management = createManagement({ config, repositories, keys, audit, supportedGrantTypes: tokenEndpoint.grantTypes });
     return {
       config,
       store,
+      repositories,
       keys,
       accessTokens,
       tokenEndpoint,
@@ -201,7 +177,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
         codes: grants,
       }),
       login: new PasswordLogin(users, signInDelays, signInDevices, config.signInDelays),
-      signup: new SelfSignup(management, throttle),
+      signup: new SelfSignup(management.users, throttle),
       sessions: new SessionService(sessionRepository, { ttl: config.sessionTtl, idleTimeout: config.sessionIdleTimeout }),
       userInfo: new UserInfo(accessTokens, findUser),
       endSession: new EndSession(idTokens, directory),

@@ -29,7 +29,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let app: FastifyInstance | undefined;
   try {
     const { resealed } = await gatehouse.prepareKeys();
-    await gatehouse.management.ensureBuiltinClients();
+    await gatehouse.management.clients.ensureBuiltinClients();
     app = await buildHttpServer(gatehouse, options);
     if (resealed > 0) app.log.warn(resealedNotice(resealed));
     await app.listen({ port: config.port, host: config.host });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import type { ClientView, SessionSummary, UserView } from '../src/admin/management.js';
+import type { ClientView, UserView } from '../src/admin/views.js';
+import type { SessionSummary } from '../src/management/users.js';
 import type { AuditEvent } from '../src/store/audit.js';
 import type { TestBrowser } from './helpers/browser.js';
 import { REDIRECT_URI, assertOAuthError, redeem, refresh, tokensFor, userinfo, type Tokens } from './helpers/code-flow.js';

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
-import type { UserView } from '../src/admin/management.js';
+import type { UserView } from '../src/admin/views.js';
 import { backends } from './helpers/backends.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { tokenFor, type Credentials } from './helpers/tokens.js';
 import { ADMIN_SCOPE, adminApi, adminMachine, assertBearerError, expectOk, type AdminApi } from './helpers/admin.js';
+import { systemActor } from '../src/admin/audit-log.js';
 
 const PASSWORD = 'staple battery horse';
 
@@ -49,7 +50,7 @@ for (const backend of backends()) {
 
     test('the admin role removed through management (as the CLI does): 403 and nothing created', async () => {
       const demoted = await adminMachine(server, 'Demoted by the CLI');
-      await demotedTokenIsRefused(demoted, 'mallory2', () => server.server.gatehouse.management.updateClient(demoted.clientId, { roles: [] }));
+      await demotedTokenIsRefused(demoted, 'mallory2', () => server.server.gatehouse.management.clients.updateClient(demoted.clientId, { roles: [] }, systemActor()));
     });
 
     test("the client's own role loses gatehouse:admin: 403 and nothing created", async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { ClientView, UserView } from '../src/admin/management.js';
+import type { ClientView, UserView } from '../src/admin/views.js';
 import { backends } from './helpers/backends.js';
 import { gatehouse, gatehouseJson, gatehouseJsonWithStdin, onTerminal, STORE_LINE } from './helpers/cli.js';
 import { startTestServer, type TestServer } from './helpers/server.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { UserView } from '../src/admin/management.js';
+import type { UserView } from '../src/admin/views.js';
 import type { AuditEvent } from '../src/store/audit.js';
 import { backends } from './helpers/backends.js';
 import { startTestServer, type TestServer } from './helpers/server.js';

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
 import { decodeJwt } from 'jose';
-import { ManagementError, type Management } from '../src/admin/management.js';
+import { systemActor } from '../src/admin/audit-log.js';
+import type { Management } from '../src/management/index.js';
+import { ManagementError } from '../src/management/validation.js';
 import { backends } from './helpers/backends.js';
 import { TestBrowser, hiddenFields, location } from './helpers/browser.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -33,7 +35,7 @@ for (const backend of backends()) {
       two = await server.createClient({ ...code, redirectUris: [CB, CB2] });
       loopback = await server.createClient({ public: true, redirectUris: ['http://127.0.0.1/callback', 'http://[::1]/callback', 'http://localhost:3000/cb'] });
       revoked = await server.createClient({ ...code, redirectUris: [CB] });
-      await m.revokeClient(revoked.clientId);
+      await m.clients.revokeClient(revoked.clientId, systemActor());
       credentialsOnly = await server.createClient({ grantTypes: ['client_credentials'], redirectUris: [CB] });
     });
     after(() => server.close());
@@ -41,7 +43,7 @@ for (const backend of backends()) {
     /** A fresh user, so that no test sees another's consent or failed sign-ins. */
     async function newUser(): Promise<string> {
       const username = `user${++users}`;
-      await m.createUser({ username, password: PASSWORD, email: `${username}@example.com`, emailVerified: true, name: `User ${users}` });
+      await m.users.createUser({ username, password: PASSWORD, email: `${username}@example.com`, emailVerified: true, name: `User ${users}` });
       return username;
     }
     const base = (): Params => ({
@@ -215,7 +217,7 @@ for (const backend of backends()) {
     describe('management checks redirect URIs', () => {
       for (const uri of ['http://example.com/cb', 'https://app.example.com/cb#frag', 'http://127.0.0.1/cb#', 'javascript:alert(1)']) {
         test(`refuses ${uri}`, async () => {
-          await assert.rejects(m.createClient({ name: 'Bad', grantTypes: ['authorization_code'], redirectUris: [uri] }), ManagementError);
+          await assert.rejects(m.clients.createClient({ name: 'Bad', grantTypes: ['authorization_code'], redirectUris: [uri] }, systemActor()), ManagementError);
         });
       }
     });

@@ -8,6 +8,7 @@ import { signIn } from './helpers/authorize.js';
 import { TestBrowser } from './helpers/browser.js';
 import { chromiumAvailable, launchChromium, SCREENSHOTS } from './helpers/chromium.js';
 import { freePort, startTestServer, type TestServer } from './helpers/server.js';
+import { systemActor } from '../src/admin/audit-log.js';
 
 /**
  * A real relying party: it starts the code flow with PKCE, and on its callback redeems the code with openid-client
@@ -60,14 +61,14 @@ if (chromiumAvailable()) {
       // A first delay of a minute, so that "inside the delay" holds however slow the machine.
       server = await startTestServer({ name: 'sqlite' }, { GATEHOUSE_SIGN_IN_DELAY: '60' });
       const { management } = server.server.gatehouse;
-      await management.createUser({ username: 'alice', password: 'correct horse battery', name: 'Alice Example', email: 'alice@example.com', emailVerified: true });
+      await management.users.createUser({ username: 'alice', password: 'correct horse battery', name: 'Alice Example', email: 'alice@example.com', emailVerified: true });
       const port = await freePort();
-      const { client: registered, clientSecret } = await management.createClient({
+      const { client: registered, clientSecret } = await management.clients.createClient({
         name: 'Acme Notes',
         description: 'Take notes anywhere.',
         grantTypes: ['authorization_code', 'refresh_token'],
         redirectUris: [`http://127.0.0.1:${port}/callback`],
-      });
+      }, systemActor());
       relyingParty = await startRelyingParty(server.issuer, registered.client_id, clientSecret!, port);
       browser = await launchChromium();
     });
@@ -130,7 +131,7 @@ if (chromiumAvailable()) {
     });
 
     test('while strangers are held back from an account, its owner signs in from a browser that signed in before', async () => {
-      await server.server.gatehouse.management.createUser({ username: 'bob', password: 'Tq8#vLm2!pZr5wXe', name: 'Bob' });
+      await server.server.gatehouse.management.users.createUser({ username: 'bob', password: 'Tq8#vLm2!pZr5wXe', name: 'Bob' });
       const signInAsBob = async (page: Page, password: string) => {
         await page.goto(`${server.url}/login`);
         await page.getByLabel('Username').fill('bob');

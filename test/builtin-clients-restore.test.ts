@@ -20,7 +20,7 @@ for (const backend of backends()) {
     before(async () => {
       server = await startTestServer(backend);
       const { management } = server.server.gatehouse;
-      await management.createUser({ ...ADMIN, roles: [await management.ensureAdminRole()] });
+      await management.users.createUser({ ...ADMIN, roles: [await management.roles.ensureAdminRole()] });
     });
     after(() => server.close());
 
@@ -107,7 +107,7 @@ for (const backend of backends()) {
       const earlier = (await restoredEvents()).length;
       const processes = await Promise.all([createGatehouse(loadConfig(server.env)), createGatehouse(loadConfig(server.env))]);
       try {
-        await Promise.all(processes.map((gatehouse) => gatehouse.management.ensureBuiltinClients()));
+        await Promise.all(processes.map((gatehouse) => gatehouse.management.clients.ensureBuiltinClients()));
       } finally {
         await Promise.all(processes.map((gatehouse) => gatehouse.close()));
       }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { UserView } from '../src/admin/management.js';
+import type { UserView } from '../src/admin/views.js';
 import { backends } from './helpers/backends.js';
 import { freshStoreEnv, gatehouse, gatehouseInProcess } from './helpers/cli.js';
 
@@ -88,16 +88,16 @@ for (const backend of backends()) {
         [dave.id, 'dave', 'disabled', '-', '-'],
       ]));
 
-      const keys = await setUp<{ kid: string; alg: string; status: string; createdAt: number }[]>('keys', 'list');
+      const keys = await setUp<{ kid: string; alg: string; status: string; created_at: number }[]>('keys', 'list');
       const keyRows = tableOf(await listed('keys', 'list'), ['KID', 'ALG', 'STATUS', 'CREATED', 'PUBLISHED UNTIL']);
       const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
-      assert.deepEqual(byFirstCell(keyRows), byFirstCell(keys.map((k) => [k.kid, k.alg, k.status, iso(k.createdAt), '-'])));
+      assert.deepEqual(byFirstCell(keyRows), byFirstCell(keys.map((k) => [k.kid, k.alg, k.status, iso(k.created_at), '-'])));
 
       // --json prints the same documents as before the tables: the views themselves.
       const clients = await setUp<{ client_id: string; name: string }[]>('clients', 'list');
       assert.deepEqual(clients.map((c) => c.name).sort(), ['Billing service', 'Red\u001b[31m name']);
       const roles = await setUp('roles', 'list');
-      assert.deepEqual(Object.keys(roles[0]).sort(), ['createdAt', 'description', 'name', 'scopes']);
+      assert.deepEqual(Object.keys(roles[0]).sort(), ['created_at', 'description', 'name', 'scopes']);
     });
   });
 }

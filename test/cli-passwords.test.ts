@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { verifyPassword } from '../src/accounts/passwords.js';
-import type { UserView } from '../src/admin/management.js';
+import type { UserView } from '../src/admin/views.js';
 import { backends } from './helpers/backends.js';
 import { gatehouse, gatehouseInProcess, gatehouseJsonWithStdin, gatehouseWithStdin, onTerminal } from './helpers/cli.js';
 import { startTestServer, type TestServer } from './helpers/server.js';

@@ -59,8 +59,8 @@ for (const backend of backends()) {
       assert.equal(first.dialect, backend.name);
       assert.equal(first.applied[0], '0001_core');
       assert.ok(first.applied.every((name: string) => /^\d{4}_\w+$/.test(name)), first.applied.join());
-      assert.equal(first.schemaVersion, first.applied.at(-1));
-      assert.deepEqual(await gatehouseJson(env, 'migrate'), { applied: [], dialect: backend.name, schemaVersion: first.schemaVersion });
+      assert.equal(first.schema_version, first.applied.at(-1));
+      assert.deepEqual(await gatehouseJson(env, 'migrate'), { applied: [], dialect: backend.name, schema_version: first.schema_version });
     });
 
     test('roles create and list --json', async () => {
@@ -132,7 +132,7 @@ for (const backend of backends()) {
       for (const key of listed) {
         const wasRotated = rotated.some((r: { retired: string }) => r.retired === key.kid);
         assert.equal(key.status, wasRotated ? 'retired' : 'active');
-        if (wasRotated) assert.ok(key.publishUntil >= nowSeconds() + 1800 + 60 - 5, 'published at least as long as its access tokens live');
+        if (wasRotated) assert.ok(key.publish_until >= nowSeconds() + 1800 + 60 - 5, 'published at least as long as its access tokens live');
         else assert.ok(rotated.some((r: { kid: string }) => r.kid === key.kid));
       }
     });

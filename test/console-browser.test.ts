@@ -7,6 +7,7 @@ import { authorize, createAlice, webApp } from './helpers/code-flow.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { loginPage } from './helpers/admin.js';
 import { getWith, postForm } from './helpers/tokens.js';
+import { systemActor } from '../src/admin/audit-log.js';
 
 /**
  * The developer console in a real browser, as a new administrator uses it: sign in through the console's own
@@ -87,9 +88,9 @@ if (chromiumAvailable()) {
     before(async () => {
       server = await startTestServer({ name: 'sqlite' });
       const { management } = server.server.gatehouse;
-      await management.createUser({ ...ADMIN, name: 'Ada Admin', roles: [await management.ensureAdminRole()] });
-      await management.createUser(DEVELOPER);
-      await management.createRole({ name: 'reader', scopes: ['demo:read'], description: 'Reads the demo API' });
+      await management.users.createUser({ ...ADMIN, name: 'Ada Admin', roles: [await management.roles.ensureAdminRole()] });
+      await management.users.createUser(DEVELOPER);
+      await management.roles.createRole({ name: 'reader', scopes: ['demo:read'], description: 'Reads the demo API' }, systemActor());
       browser = await launchChromium();
       admin = await watchedPage(browser, server);
       await admin.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(server.issuer).origin });
@@ -180,7 +181,7 @@ if (chromiumAvailable()) {
       await page.getByRole('button', { name: 'Save changes' }).click();
       await page.getByText('Changes saved.').waitFor();
       await page.getByText("Any client's tokens (resource server)").waitFor();
-      assert.equal((await server.server.gatehouse.management.getClient(clientId)).introspection, true);
+      assert.equal((await server.server.gatehouse.management.clients.getClient(clientId)).introspection, true);
 
       // Rotate: a new secret, shown once; the old one keeps working through the grace period.
       await page.getByRole('button', { name: 'Rotate secret' }).click();
@@ -234,7 +235,7 @@ if (chromiumAvailable()) {
       // A person who signed in to a third-party app and allowed it: a session and a consent to manage.
       // She allowed it at the default API and, asked again (consent is per API, RFC 8707), at the Notes API.
       const aliceId = await createAlice(server);
-      await server.server.gatehouse.management.createApi({ identifier: NOTES_API, name: 'Notes API', scopes: ['notes:read'] });
+      await server.server.gatehouse.management.apis.createApi({ identifier: NOTES_API, name: 'Notes API', scopes: ['notes:read'] }, systemActor());
       const notes = await webApp(server, 'Acme Notes', { scopes: ['notes:read'] });
       const first = await authorize(server, { clientId: notes.clientId, scope: 'openid profile' });
       const atNotesApi = await authorize(server, {
@@ -268,7 +269,7 @@ if (chromiumAvailable()) {
       await scopesDialog.getByRole('button', { name: 'Save scopes' }).click();
       await scopesDialog.waitFor({ state: 'detached' });
       await page.getByRole('row').filter({ hasText: 'Invoices API' }).filter({ hasText: 'invoices:read' }).filter({ hasNotText: 'invoices:write' }).waitFor();
-      assert.deepEqual((await server.server.gatehouse.management.listRoles()).find((role) => role.name === 'billing')?.scopes, ['invoices:read']);
+      assert.deepEqual((await server.server.gatehouse.management.roles.listRoles()).find((role) => role.name === 'billing')?.scopes, ['invoices:read']);
 
       // Users: list, create, disable (confirmed) and enable again.
       await open(page, 'Users', 'Users');
@@ -295,7 +296,7 @@ if (chromiumAvailable()) {
       await disable.getByRole('button', { name: 'Disable user' }).click();
       await disable.waitFor({ state: 'detached' });
       await page.locator('.page-header').getByText('Disabled', { exact: true }).waitFor();
-      assert.equal((await server.server.gatehouse.management.getUser('bob')).status, 'disabled');
+      assert.equal((await server.server.gatehouse.management.users.getUser('bob')).status, 'disabled');
       await shot(page, 'user-disabled');
       await page.getByRole('button', { name: 'Enable user' }).click();
       await page.locator('.page-header').getByText('Active', { exact: true }).waitFor();
@@ -329,8 +330,8 @@ if (chromiumAvailable()) {
       await page.getByRole('alertdialog', { name: 'Revoke this session?' }).getByRole('button', { name: 'Revoke session' }).click();
       await page.getByRole('heading', { name: 'No active sessions' }).waitFor();
       const gatehouse = server.server.gatehouse;
-      assert.deepEqual(await gatehouse.management.listConsents(aliceId), []);
-      assert.deepEqual(await gatehouse.management.listSessions(aliceId), []);
+      assert.deepEqual(await gatehouse.management.users.listConsents(aliceId), []);
+      assert.deepEqual(await gatehouse.management.users.listSessions(aliceId), []);
 
       // Signing keys: list and rotate.
       await open(page, 'Signing keys', 'Signing keys');
@@ -351,7 +352,7 @@ if (chromiumAvailable()) {
       // A built-in client revoked by an earlier version is restored as the server starts, by the system.
       const playground = gatehouse.store.db.updateTable('clients').where('client_id', '=', 'gatehouse-playground');
       await playground.set({ revoked_at: 1_700_000_000 }).execute();
-      await gatehouse.management.ensureBuiltinClients();
+      await gatehouse.management.clients.ensureBuiltinClients();
       await open(page, 'Audit log', 'Audit log');
       const log = page.getByRole('table', { name: 'Audit events' });
       for (const action of ['client.created', 'client.secret_rotated', 'client.revoked', 'role.created', 'user.disabled', 'consent.withdrawn', 'keys.rotated']) {

@@ -50,7 +50,7 @@ for (const backend of backends()) {
     before(async () => {
       server = await startTestServer(backend);
       const { gatehouse } = server.server;
-      const user = await gatehouse.management.createUser({ username: 'pat', password: PASSWORD });
+      const user = await gatehouse.management.users.createUser({ username: 'pat', password: PASSWORD });
       // So that the account page has a form: withdrawing this app's access.
       const app = { name: 'An app', grantTypes: ['authorization_code'], redirectUris: ['http://127.0.0.1:9999/cb'] };
       ({ clientId } = await server.createClient(app));

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { backends } from './helpers/backends.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { getWith, tamper, tokenFor, type Answer, type Credentials } from './helpers/tokens.js';
+import { systemActor } from '../src/admin/audit-log.js';
 
 const REALM = 'Bearer realm="gatehouse-demo"';
 const ITEMS = { items: [{ id: 1, name: 'Gate key' }, { id: 2, name: 'Visitor badge' }, { id: 3, name: 'Lantern' }] };
@@ -30,7 +31,7 @@ for (const backend of backends()) {
       await server.createRole('orders', ['orders:read']);
       reader = await server.createClient({ name: 'Reader', roles: ['reader'] });
       other = await server.createClient({ name: 'Orders', roles: ['orders'] });
-      await server.server.gatehouse.management.createApi({ identifier: OTHER_API, name: 'Orders', scopes: ['demo:read'] });
+      await server.server.gatehouse.management.apis.createApi({ identifier: OTHER_API, name: 'Orders', scopes: ['demo:read'] }, systemActor());
     });
     after(() => server.close());
 
@@ -115,7 +116,7 @@ for (const backend of backends()) {
       const doomed = await server.createClient({ name: 'Doomed', roles: ['reader'] });
       const token = await tokenFor(server, doomed);
       assert.equal((await get('/api/demo/items', `Bearer ${token}`)).status, 200);
-      await server.server.gatehouse.management.revokeClient(doomed.clientId);
+      await server.server.gatehouse.management.clients.revokeClient(doomed.clientId, systemActor());
       assertChallenge(await get('/api/demo/items', `Bearer ${token}`), 401, 'invalid_token', 'the token has been revoked');
     });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
-import type { ClientView } from '../src/admin/management.js';
+import type { ClientView } from '../src/admin/views.js';
 import { ClientRepository } from '../src/store/clients.js';
 import { GrantRepository } from '../src/store/grants.js';
 import { migrateToLatest } from '../src/store/migrations.js';

@@ -135,13 +135,13 @@ for (const backend of backends()) {
         assert.equal(info.status, 'retired');
         // Published for as long as anything it signed can live (access tokens 1800 s, id tokens), plus a minute of skew.
         const expected = rotatedAt + Math.max(1800, server.config.idTokenTtl ?? 0) + 60;
-        assert.ok(Math.abs(info.publishUntil! - expected) <= 2, `publishUntil ${info.publishUntil} vs ${expected}`);
-        assert.ok(Math.abs(info.retiredAt! - rotatedAt) <= 2);
+        assert.ok(Math.abs(info.publish_until! - expected) <= 2, `publish_until ${info.publish_until} vs ${expected}`);
+        assert.ok(Math.abs(info.retired_at! - rotatedAt) <= 2);
       }
       for (const kid of [newEs.kid, newRs.kid]) {
         assert.deepEqual(
-          (({ status, publishUntil }) => ({ status, publishUntil }))(listed.find((key) => key.kid === kid)!),
-          { status: 'active', publishUntil: null },
+          (({ status, publish_until }) => ({ status, publish_until }))(listed.find((key) => key.kid === kid)!),
+          { status: 'active', publish_until: null },
         );
       }
 

@@ -41,7 +41,7 @@ for (const backend of backends()) {
 
     const db = () => server.server.gatehouse.store.db;
     const createUser = (username: string) =>
-      server.server.gatehouse.management.createUser({
+      server.server.gatehouse.management.users.createUser({
         username,
         password: PASSWORD,
         email: `${username}@example.com`,
@@ -264,7 +264,7 @@ describe('device cookie of an https issuer', () => {
     const env = { GATEHOUSE_ISSUER: 'https://auth.example.test', GATEHOUSE_SIGN_IN_DELAY: String(FIRST_DELAY) };
     const server = await startTestServer({ name: 'sqlite' }, env);
     try {
-      await server.server.gatehouse.management.createUser({ username: 'secure', password: PASSWORD });
+      await server.server.gatehouse.management.users.createUser({ username: 'secure', password: PASSWORD });
       const owner = new TestBrowser(server.url);
       const line = setCookie(await signIn(owner, '/login', 'secure', PASSWORD), `__Host-${DEVICE_COOKIE}`);
       const attributes = cookieAttributes(line ?? '');

@@ -9,6 +9,7 @@ import { MIGRATION_NAMES } from '../src/store/migrations.js';
 import { backends } from './helpers/backends.js';
 import { freshStoreEnv, gatehouse, gatehouseJson, spawnServe, STORE_LINE } from './helpers/cli.js';
 import { freePort } from './helpers/server.js';
+import { systemActor } from '../src/admin/audit-log.js';
 
 const WEAK_SECRETS = [
   'Tq8#vLm2!pZr5wXe',
@@ -110,9 +111,9 @@ for (const backend of backends()) {
         const old = await createGatehouse(loadConfig(env));
         try {
           await old.keys.ensureKeys();
-          await old.management.ensureBuiltinClients();
-          await old.management.createRole({ name: 'reader', scopes: ['demo:read'] });
-          const created = await old.management.createClient({ name: 'rotation', roles: ['reader'] });
+          await old.management.clients.ensureBuiltinClients();
+          await old.management.roles.createRole({ name: 'reader', scopes: ['demo:read'] }, systemActor());
+          const created = await old.management.clients.createClient({ name: 'rotation', roles: ['reader'] }, systemActor());
           client = { clientId: created.client.client_id, clientSecret: created.clientSecret! };
           const key = await old.keys.signingKey('ES256');
           signedBefore = await new SignJWT({ sub: 'before' })
@@ -195,7 +196,7 @@ for (const backend of backends()) {
         // Starting again with both is harmless: nothing opens with the previous secret any more, nothing changes.
         const sealed = await sealedValues(env);
         const both = { ...env, GATEHOUSE_SECRET: strong, GATEHOUSE_PREVIOUS_SECRET: weak };
-        assert.deepEqual(await gatehouseJson(both, 'migrate'), { applied: [], dialect: backend.name, schemaVersion: MIGRATION_NAMES.at(-1) });
+        assert.deepEqual(await gatehouseJson(both, 'migrate'), { applied: [], dialect: backend.name, schema_version: MIGRATION_NAMES.at(-1) });
         assert.deepEqual(await sealedValues(env), sealed);
         // The weak secret is refused before the keys are tried; a strong wrong one gets the usual mismatch.
         refusedWith(await gatehouse(env, 'migrate'), weakMessage);

@@ -8,6 +8,7 @@ import { eventually, spawnServe, type ServeProcess } from './helpers/cli.js';
 import { REDIRECT_URI, authorize, createAlice, refresh, tokensFor, webApp } from './helpers/code-flow.js';
 import { freePort, startTestServer, type TestServer } from './helpers/server.js';
 import { getWith, introspect, postForm, revoke, type Answer, type Credentials } from './helpers/tokens.js';
+import { systemActor } from '../src/admin/audit-log.js';
 
 const bodyOf = (answer: Answer) => answer.body as Record<string, unknown>;
 
@@ -56,7 +57,7 @@ for (const backend of backends()) {
       const app = await a.createClient({ name: 'shared', roles: ['reader'] });
       const first = await eventually(() => tokenFrom(b, app), (response) => response.status === 200);
       assert.equal(first.status, 200);
-      await a.server.gatehouse.management.revokeClient(app.clientId);
+      await a.server.gatehouse.management.clients.revokeClient(app.clientId, systemActor());
       const refused = await eventually(() => tokenFrom(b, app), (response) => response.status === 401);
       assert.equal(bodyOf(refused).error, 'invalid_client');
       assert.deepEqual((await introspect(b, admin, String(bodyOf(first).access_token))).body, { active: false });
@@ -92,7 +93,7 @@ for (const backend of backends()) {
     });
 
     test('an authorization started at one process is signed in at the other and answered once across both', async () => {
-      await a.server.gatehouse.management.createUser({ username: 'bob', password: 'bob horse battery' });
+      await a.server.gatehouse.management.users.createUser({ username: 'bob', password: 'bob horse battery' });
       const app = await webApp(a, 'Cross-process sign-in');
       // One browser; the load balancer sends each of its requests to either process.
       const atA = new TestBrowser(a.url);

@@ -28,7 +28,7 @@ for (const backend of backends()) {
     before(async () => {
       server = await startTestServer(backend);
       masterKey = loadMasterKey(server.config.masterSecret, server.config.dataDir);
-      await server.server.gatehouse.management.createUser({ username: 'pat', password: PASSWORD });
+      await server.server.gatehouse.management.users.createUser({ username: 'pat', password: PASSWORD });
       const port = await freePort();
       other = await spawnServe({ ...server.env, PORT: String(port) }, `http://127.0.0.1:${port}`);
     });

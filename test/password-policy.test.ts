@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import type { UserView } from '../src/admin/management.js';
+import type { UserView } from '../src/admin/views.js';
 import { adminApi, adminMachine, assertAdminError, expectOk, type AdminApi } from './helpers/admin.js';
 import { backends } from './helpers/backends.js';
 import { TestBrowser, hiddenFields } from './helpers/browser.js';
@@ -92,7 +92,7 @@ for (const backend of backends()) {
     });
 
     test('sign-up page: a weak password is refused alike for a free and a taken name (no account enumeration)', async () => {
-      await server.server.gatehouse.management.createUser({ username: 'takenname', password: STRONG });
+      await server.server.gatehouse.management.users.createUser({ username: 'takenname', password: STRONG });
       const withoutCsrf = (html: string) => html.replace(/name="csrf" value="[^"]*"/g, '').replace(/takenname|freename0/g, 'NAME');
       const taken = await signUp(new TestBrowser(server.url), 'takenname', 'password1');
       const free = await signUp(new TestBrowser(server.url), 'freename0', 'password1');

@@ -80,7 +80,7 @@ for (const backend of backends()) {
     let users = 0;
     async function newUser(): Promise<string> {
       const username = `pending${++users}`;
-      await server.server.gatehouse.management.createUser({ username, password: PASSWORD });
+      await server.server.gatehouse.management.users.createUser({ username, password: PASSWORD });
       return username;
     }
     const base = (extra: Params = {}): Params => ({
@@ -263,7 +263,7 @@ describe('interaction cookies of an https issuer', () => {
     const server = await startTestServer({ name: 'sqlite' }, { GATEHOUSE_ISSUER: 'https://auth.example.test' });
     try {
       const { clientId } = await server.createClient({ grantTypes: ['authorization_code'], redirectUris: [CB] });
-      await server.server.gatehouse.management.createUser({ username: 'secure', password: PASSWORD });
+      await server.server.gatehouse.management.users.createUser({ username: 'secure', password: PASSWORD });
       const b = new TestBrowser(server.url);
       const started = await b.get(authorizePath({ client_id: clientId, response_type: 'code', scope: 'openid', code_challenge: CHALLENGE, code_challenge_method: 'S256' }));
       const id = idOf(assertInteraction(started, 'login'));

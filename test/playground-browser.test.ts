@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Locator, Page, Request } from 'playwright-core';
 import { chromiumAvailable, launchChromium, SCREENSHOTS } from './helpers/chromium.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { systemActor } from '../src/admin/audit-log.js';
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `playground-${name}.png`), fullPage: false });
 
@@ -114,8 +115,8 @@ if (chromiumAvailable()) {
 
     test('client credentials from the Authorize dialog, then GET /api/demo/items: 200 with the items', async () => {
       const { management } = server.server.gatehouse;
-      await management.createRole({ name: 'reader', scopes: ['demo:read'] });
-      const { client, clientSecret } = await management.createClient({ name: 'Playground tester', roles: ['reader'] });
+      await management.roles.createRole({ name: 'reader', scopes: ['demo:read'] }, systemActor());
+      const { client, clientSecret } = await management.clients.createClient({ name: 'Playground tester', roles: ['reader'] }, systemActor());
       const { context, requests, problems } = await recordingContext(browser);
       const page = await context.newPage();
 
@@ -162,7 +163,7 @@ if (chromiumAvailable()) {
     });
 
     test('a wrong client secret: the error shows in the dialog, and nothing asks the browser for Basic credentials', async () => {
-      const { client } = await server.server.gatehouse.management.createClient({ name: 'Mistyped secret' });
+      const { client } = await server.server.gatehouse.management.clients.createClient({ name: 'Mistyped secret' }, systemActor());
       const { context, requests, problems } = await recordingContext(browser);
       const page = await context.newPage();
       // A Basic challenge would make a browser open its own sign-in prompt; Chromium run by playwright reports it.
@@ -202,8 +203,8 @@ if (chromiumAvailable()) {
 
     test('authorization code + PKCE through the sign-in popup, then UserInfo and the admin API: 200', async () => {
       const { management } = server.server.gatehouse;
-      const adminRole = await management.ensureAdminRole();
-      await management.createUser({ username: 'ada', password: 'correct horse battery', name: 'Ada Admin', email: 'ada@example.com', roles: [adminRole] });
+      const adminRole = await management.roles.ensureAdminRole();
+      await management.users.createUser({ username: 'ada', password: 'correct horse battery', name: 'Ada Admin', email: 'ada@example.com', roles: [adminRole] });
       const { context, requests, problems } = await recordingContext(browser);
       const page = await context.newPage();
 

@@ -60,7 +60,7 @@ interface Deployment {
 async function deploy(cluster: PostgresCluster, extraEnv: Record<string, string> = {}): Promise<Deployment> {
   const seed = await startTestServer({ name: 'postgres', postgresUrl: cluster.url }, { ...TIMEOUTS, ...extraEnv });
   await seed.createRole('reader', ['demo:read']);
-  const role = await seed.server.gatehouse.management.ensureAdminRole();
+  const role = await seed.server.gatehouse.management.roles.ensureAdminRole();
   const adminClient = await seed.createClient({ name: 'operator', roles: [role] });
   const app = await seed.createClient({ name: 'machine', roles: ['reader'] });
   const victim = await seed.createClient({ name: 'victim', roles: ['reader'] });

@@ -28,6 +28,7 @@ import {
 } from './helpers/code-flow.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { getWith, tokenFor, type Answer, type Credentials } from './helpers/tokens.js';
+import { systemActor } from '../src/admin/audit-log.js';
 
 const ID_TOKEN_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'sid', 'jti', 'rat', 'azp'];
 const PROFILE_CLAIMS = ['name', 'preferred_username', 'updated_at'];
@@ -289,7 +290,7 @@ for (const backend of backends()) {
       test('through management revokes the grant’s tokens, and the next authorization asks again', async () => {
         const { app, flow, tokens } = await granted('Withdrawn by admin');
         const bystander = await tokensFor(server, web, await flowFor(web, FULL_SCOPE, flow.browser));
-        assert.deepEqual(await server.server.gatehouse.management.withdrawConsent(userId, app.clientId), { withdrawn: true, revokedGrants: 1 });
+        assert.deepEqual(await server.server.gatehouse.management.users.withdrawConsent(userId, app.clientId, systemActor()), { withdrawn: true, revokedGrants: 1 });
         await assertTokensUsable(server, app, resourceServer, tokens, false);
         await assertTokensUsable(server, web, resourceServer, bystander, true);
         const again = await flowFor(app, FULL_SCOPE, flow.browser);
@@ -299,7 +300,7 @@ for (const backend of backends()) {
       test('a code issued before the withdrawal no longer yields tokens', async () => {
         const { app, flow } = await granted('Withdrawn mid-flow');
         const pending = await flowFor(app, FULL_SCOPE, flow.browser);
-        await server.server.gatehouse.management.withdrawConsent(userId, app.clientId);
+        await server.server.gatehouse.management.users.withdrawConsent(userId, app.clientId, systemActor());
         const answer = await redeem(server, app, pending);
         if (answer.status === 200) await assertTokensUsable(server, app, resourceServer, answer.body as Tokens, false);
         else assertOAuthError(answer, 400, 'invalid_grant');

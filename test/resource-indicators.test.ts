@@ -22,6 +22,7 @@ import {
 import { adminApi, adminMachine } from './helpers/admin.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import type { Answer, Credentials } from './helpers/tokens.js';
+import { systemActor } from '../src/admin/audit-log.js';
 
 /** RFC 8707 resource indicators in the user-facing grants: one audience per grant, bounded by the API's scopes. */
 
@@ -51,8 +52,8 @@ for (const backend of backends()) {
       server = await startTestServer(backend);
       userId = await createAlice(server);
       const { management } = server.server.gatehouse;
-      await management.createApi({ identifier: ORDERS, name: 'Orders API', scopes: ['orders:read', 'orders:write'] });
-      await management.createApi({ identifier: BILLING, name: 'Billing API', scopes: ['billing:pay'] });
+      await management.apis.createApi({ identifier: ORDERS, name: 'Orders API', scopes: ['orders:read', 'orders:write'] }, systemActor());
+      await management.apis.createApi({ identifier: BILLING, name: 'Billing API', scopes: ['billing:pay'] }, systemActor());
       // The app may ask for scopes of both APIs and of the default one; each token carries only its API's.
       web = await webApp(server, 'Web App', { scopes: ['orders:read', 'billing:pay', 'demo:read'] });
     });
@@ -193,7 +194,7 @@ for (const backend of backends()) {
       // Nor does either cover the default API.
       assert.equal((await flowFor(app, 'openid', undefined, first.browser)).asked.consent, true);
 
-      const consents = await server.server.gatehouse.management.listConsents(userId);
+      const consents = await server.server.gatehouse.management.users.listConsents(userId);
       assert.deepEqual(
         consents.filter((consent) => consent.client_id === app.clientId).map(({ audience, scopes }) => ({ audience, scopes })).sort((a, b) => a.audience.localeCompare(b.audience)),
         [
@@ -208,7 +209,7 @@ for (const backend of backends()) {
       assert.ok(account.includes(`At ${defaultApi()}: <span class="muted">openid</span>`), account);
       // Withdrawing ends the app's access at every API.
       await first.browser.post('/account/consents/withdraw', { ...hiddenFields(account, '/account/consents/withdraw'), client_id: app.clientId });
-      assert.deepEqual((await server.server.gatehouse.management.listConsents(userId)).filter((consent) => consent.client_id === app.clientId), []);
+      assert.deepEqual((await server.server.gatehouse.management.users.listConsents(userId)).filter((consent) => consent.client_id === app.clientId), []);
     });
 
     test('admin API: a user\'s consents are listed one per app and API, with the audience; OpenAPI documents it', async () => {

@@ -4,6 +4,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { backends } from './helpers/backends.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { RevocationRepository } from '../src/store/revocations.js';
+import { systemActor } from '../src/admin/audit-log.js';
 import {
   getWith,
   introspect,
@@ -127,7 +128,7 @@ for (const backend of backends()) {
         ['a token of a client that was revoked afterwards', async () => {
           const doomed = await server.createClient({ name: 'Doomed', roles: ['reader'] });
           const token = await newToken(doomed);
-          await server.server.gatehouse.management.revokeClient(doomed.clientId);
+          await server.server.gatehouse.management.clients.revokeClient(doomed.clientId, systemActor());
           return token;
         }],
         ['a garbage string', async () => 'this-is-not-a-token'],

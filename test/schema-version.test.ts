@@ -36,8 +36,8 @@ for (const backend of backends()) {
 
     test('migrate --json reports the schema version, the latest migration recorded in the store', async () => {
       const env = await freshStoreEnv(backend, cleanup);
-      assert.deepEqual(await gatehouseJson(env, 'migrate'), { applied: MIGRATION_NAMES, dialect: backend.name, schemaVersion: LATEST });
-      assert.deepEqual(await gatehouseJson(env, 'migrate'), { applied: [], dialect: backend.name, schemaVersion: LATEST });
+      assert.deepEqual(await gatehouseJson(env, 'migrate'), { applied: MIGRATION_NAMES, dialect: backend.name, schema_version: LATEST });
+      assert.deepEqual(await gatehouseJson(env, 'migrate'), { applied: [], dialect: backend.name, schema_version: LATEST });
       const text = await gatehouse(env, 'migrate');
       assert.equal(text.stdout, `The schema is up to date. Schema version ${LATEST} (${backend.name})\n`);
       assert.deepEqual(await withDatabase(env, recordedMigrations), MIGRATION_NAMES);

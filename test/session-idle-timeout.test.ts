@@ -52,7 +52,7 @@ for (const backend of backends()) {
 
       const lastSeen = nowSeconds() - IDLE_TIMEOUT - 10;
       await setLastSeen(lastSeen);
-      assert.deepEqual(await server.server.gatehouse.management.listSessions(userId), [], 'an idle session is not listed as active');
+      assert.deepEqual(await server.server.gatehouse.management.users.listSessions(userId), [], 'an idle session is not listed as active');
       const again = await signIn(browser);
       assert.equal(again.asked.login, true, 'an idle session must not sign the user in');
 
@@ -62,7 +62,7 @@ for (const backend of backends()) {
       assert.deepEqual(rows.find((row) => row.id === idle.id), { ...idle, last_seen_at: lastSeen });
       const fresh = rows.find((row) => row.id !== idle.id)!;
       assert.ok(fresh.last_seen_at >= nowSeconds() - 5 && fresh.revoked_at === null, JSON.stringify(fresh));
-      assert.deepEqual((await server.server.gatehouse.management.listSessions(userId)).map((session) => session.id), [fresh.id]);
+      assert.deepEqual((await server.server.gatehouse.management.users.listSessions(userId)).map((session) => session.id), [fresh.id]);
     });
 
     test('a session in use is kept, and its use is written at most once per tenth of the idle timeout', async () => {

@@ -134,7 +134,7 @@ for (const backend of backends()) {
     });
 
     test('an operator may still create a reserved name (management, the path of the CLI and the admin API)', async () => {
-      const user = await server.server.gatehouse.management.createUser({ username: 'postmaster', password: PASSWORD });
+      const user = await server.server.gatehouse.management.users.createUser({ username: 'postmaster', password: PASSWORD });
       assert.equal(user.username, 'postmaster');
       assert.ok(await storedUser('postmaster'));
     });

@@ -7,6 +7,7 @@ import { RoleRepository } from '../src/store/roles.js';
 import { sha256Hex } from '../src/tokens/hash.js';
 import { backends } from './helpers/backends.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { systemActor } from '../src/admin/audit-log.js';
 
 type HeaderMap = Record<string, string>;
 interface Reply {
@@ -109,7 +110,7 @@ for (const backend of backends()) {
       await server.createRole('reader', ['demo:read', 'orders:read']);
       ({ clientId, clientSecret: secret } = await server.createClient({ name: 'Main', roles: ['reader'] }));
       auth = withBasic(clientId, secret);
-      await server.server.gatehouse.management.createApi({ identifier: ORDERS, name: 'Orders', scopes: ['orders:read'] });
+      await server.server.gatehouse.management.apis.createApi({ identifier: ORDERS, name: 'Orders', scopes: ['orders:read'] }, systemActor());
     });
     after(() => server.close());
 
@@ -123,7 +124,7 @@ for (const backend of backends()) {
     test('invalid_client: unknown client, wrong secret and revoked client get one identical 401, by Basic and by post', async () => {
       const revoked = await server.createClient({ name: 'Revoked', roles: ['reader'] });
       assertToken(await postToken(CC, withBasic(revoked.clientId, revoked.clientSecret)), 'demo:read orders:read');
-      await server.server.gatehouse.management.revokeClient(revoked.clientId);
+      await server.server.gatehouse.management.clients.revokeClient(revoked.clientId, systemActor());
       const attempts: [string, HeaderMap][] = [
         [CC, withBasic(randomUUID(), secret)],
         [CC, withBasic(clientId, `${secret}x`)],
@@ -317,12 +318,12 @@ for (const backend of backends()) {
     test('secret rotation: the old secret works during the grace period, and not at all with a grace of 0', async () => {
       const { management } = server.server.gatehouse;
       const rotating = await server.createClient({ name: 'Rotating', roles: ['reader'] });
-      const { clientSecret: second } = await management.rotateSecret(rotating.clientId);
+      const { clientSecret: second } = await management.clients.rotateSecret(rotating.clientId, undefined, systemActor());
       assert.notEqual(second, rotating.clientSecret);
       assertToken(await postToken(CC, withBasic(rotating.clientId, rotating.clientSecret)));
       assertToken(await postToken(CC, withBasic(rotating.clientId, second)));
 
-      const { clientSecret: third } = await management.rotateSecret(rotating.clientId, 0);
+      const { clientSecret: third } = await management.clients.rotateSecret(rotating.clientId, 0, systemActor());
       const wrong = await postToken(CC, withBasic(rotating.clientId, 'never-issued'));
       for (const old of [rotating.clientSecret, second]) {
         const reply = await postToken(CC, withBasic(rotating.clientId, old));

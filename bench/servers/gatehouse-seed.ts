@@ -7,13 +7,15 @@
 import { loadConfig } from '../../src/config.js';
 import { createGatehouse } from '../../src/gatehouse.js';
 import { BENCH_SCOPE } from '../lib/protocol.js';
+import { systemActor } from '../../src/admin/audit-log.js';
 
 const gatehouse = await createGatehouse(loadConfig(process.env));
 try {
   await gatehouse.prepareKeys();
-  await gatehouse.management.ensureBuiltinClients();
-  await gatehouse.management.createRole({ name: 'bench', scopes: BENCH_SCOPE.split(' ') });
-  const { client, clientSecret } = await gatehouse.management.createClient({ name: 'bench client', roles: ['bench'], grantTypes: ['client_credentials'] });
+  await gatehouse.management.clients.ensureBuiltinClients();
+  await gatehouse.management.roles.createRole({ name: 'bench', scopes: BENCH_SCOPE.split(' ') }, systemActor());
+  const bench = { name: 'bench client', roles: ['bench'], grantTypes: ['client_credentials'] };
+  const { client, clientSecret } = await gatehouse.management.clients.createClient(bench, systemActor());
   process.stdout.write(JSON.stringify({ clientId: client.client_id, clientSecret }) + '\n');
 } finally {
   await gatehouse.close();

@@ -18,6 +18,7 @@ import { freePort } from '../lib/net.js';
 import { GATEHOUSE_NODE_FLAGS } from '../lib/node-flags.js';
 import { createFreshDatabase, type FreshDatabase } from '../lib/postgres.js';
 import { BENCH_REDIRECT_URI, BENCH_SCOPE, BENCH_USER, announceReady, exitOnShutdown, failStart } from '../lib/protocol.js';
+import { systemActor } from '../../src/admin/audit-log.js';
 
 /** With BENCH_WORKERS > 1 the seeded store is served by the real `gatehouse serve --workers N` (node:cluster). */
 async function serveWithWorkers(env: Record<string, string>, workers: number, issuer: string): Promise<ChildProcess> {
@@ -74,15 +75,16 @@ async function main(): Promise<void> {
     const config = loadConfig(env);
     server = await startServer(config, { logging: false });
     const { management } = server.gatehouse;
-    await management.createRole({ name: 'bench', scopes: BENCH_SCOPE.split(' ') });
-    const { client, clientSecret } = await management.createClient({ name: 'bench client', roles: ['bench'], grantTypes: ['client_credentials'] });
+    await management.roles.createRole({ name: 'bench', scopes: BENCH_SCOPE.split(' ') }, systemActor());
+    const bench = { name: 'bench client', roles: ['bench'], grantTypes: ['client_credentials'] };
+    const { client, clientSecret } = await management.clients.createClient(bench, systemActor());
     if (!clientSecret) throw new Error('the bench client was created without a secret');
-    await management.createUser({ username: BENCH_USER.username, password: BENCH_USER.password, name: 'Alice' });
-    const web = await management.createClient({
+    await management.users.createUser({ username: BENCH_USER.username, password: BENCH_USER.password, name: 'Alice' });
+    const web = await management.clients.createClient({
       name: 'bench web app',
       grantTypes: ['authorization_code', 'refresh_token'],
       redirectUris: [BENCH_REDIRECT_URI],
-    });
+    }, systemActor());
     if (!web.clientSecret) throw new Error('the bench web app was created without a secret');
     const workers = Number(process.env.BENCH_WORKERS ?? '1');
     if (workers > 1) {

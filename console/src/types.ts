@@ -2,7 +2,7 @@
 
 import type { ClientRequest } from '../../src/admin/views.js';
 
-export type { ClientView, UserView } from '../../src/admin/views.js';
+export type { ApiView as ApiResource, ClientView, RoleView as Role, UserView } from '../../src/admin/views.js';
 
 export type NewClient = Omit<ClientRequest, 'id_token_signed_response_alg'> & { name: string };
 
@@ -12,13 +12,6 @@ export type ClientChanges = Partial<
     'name' | 'description' | 'roles' | 'scope' | 'redirect_uris' | 'post_logout_redirect_uris' | 'access_token_ttl' | 'introspection'
   >
 >;
-
-export interface Role {
-  name: string;
-  description: string;
-  scopes: string[];
-  createdAt: number;
-}
 
 export interface NewUser {
   username: string;
@@ -57,11 +50,4 @@ export interface AuditEvent {
   target: string | null;
   ip: string | null;
   details: Record<string, unknown> | null;
-}
-
-export interface ApiResource {
-  identifier: string;
-  name?: string;
-  scopes?: string[];
-  createdAt?: number;
 }

@@ -27,7 +27,7 @@ export const anonymousActor = (ip: string): Actor => ({ actor: 'anonymous', acto
  */
 export class AuditLog implements AuditSink {
   constructor(
-    private readonly events: AuditRepository,
+    private readonly events: Pick<AuditRepository, 'append' | 'page'>,
     private readonly onError: (error: unknown) => void = (error) =>
       process.stderr.write(`${JSON.stringify({ level: 50, msg: 'audit event not recorded', err: String(error) })}\n`),
   ) {}

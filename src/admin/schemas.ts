@@ -81,7 +81,7 @@ export const rotateSecret = {
   additionalProperties: false,
 } as const;
 
-const role = { type: 'object', properties: { name: str, description: str, scopes: strings, createdAt: int }, required: ['name', 'scopes'] } as const;
+const role = { type: 'object', properties: { name: str, description: str, scopes: strings, created_at: int }, required: ['name', 'scopes'] } as const;
 export const roleList = { type: 'object', properties: { roles: { type: 'array', items: role } }, required: ['roles'] } as const;
 export const roleOne = { type: 'object', properties: { role }, required: ['role'] } as const;
 export const newRole = {
@@ -92,7 +92,7 @@ export const newRole = {
 } as const;
 export const roleChanges = { type: 'object', properties: { scopes: scopeList }, required: ['scopes'], additionalProperties: false } as const;
 
-const api = { type: 'object', properties: { identifier: str, name: str, scopes: strings, createdAt: int }, required: ['identifier'] } as const;
+const api = { type: 'object', properties: { identifier: str, name: str, scopes: strings, created_at: int }, required: ['identifier'] } as const;
 export const apiList = { type: 'object', properties: { default: str, apis: { type: 'array', items: api } }, required: ['default', 'apis'] } as const;
 export const apiOne = { type: 'object', properties: { api }, required: ['api'] } as const;
 export const newApi = {
@@ -173,9 +173,9 @@ const key = {
     kid: str,
     alg: str,
     status: { type: 'string', enum: ['active', 'retired', 'expired'] },
-    createdAt: int,
-    retiredAt: nullableInt,
-    publishUntil: nullableInt,
+    created_at: int,
+    retired_at: nullableInt,
+    publish_until: nullableInt,
   },
   required: ['kid', 'alg', 'status'],
 } as const;

@@ -52,3 +52,20 @@ export interface ClientRequest {
   introspection?: boolean;
   public?: boolean;
 }
+
+/** A role as shown to administrators. */
+export interface RoleView {
+  name: string;
+  description: string;
+  scopes: string[];
+  created_at: number;
+}
+
+/** A registered API (RFC 8707 resource server) as shown to administrators. */
+export interface ApiView {
+  identifier: string;
+  name: string;
+  /** Empty: the API accepts any scope. */
+  scopes: string[];
+  created_at: number;
+}

@@ -1,4 +1,4 @@
-import { ManagementError } from '../admin/management.js';
+import { ManagementError } from '../management/validation.js';
 import type { Io } from './program.js';
 
 /** How `users create` was told to take the password. */

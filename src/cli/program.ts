@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { cliActor } from '../admin/audit-log.js';
-import { checkRevocable, ManagementError, type ClientView, type UserView } from '../admin/management.js';
+import type { ClientView, UserView } from '../admin/views.js';
 import { loadConfig, type Config } from '../config.js';
 import { createGatehouse, type Gatehouse, type PurgeReport } from '../gatehouse.js';
 import { isSigningAlgorithm, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/key-store.js';
+import { checkRevocable } from '../management/builtins.js';
+import { ManagementError } from '../management/validation.js';
 import { packageRoot } from '../pages/package-root.js';
 import { describeStore } from '../store/location.js';
 import { schemaVersion } from '../store/migrations.js';
@@ -21,11 +23,10 @@ interface Confirmation {
   yes?: boolean;
 }
 
-/** What a command prints, and the audit event of a command that changes something. */
+/** What a command prints. A command that changes something has the change recorded by the management layer. */
 interface CommandResult {
   json: unknown;
   text: string;
-  audit?: { action: string; target: string; details?: Record<string, unknown> };
 }
 
 /** Where a command writes; tests pass their own. */
@@ -193,7 +194,6 @@ export function buildProgram(io: Io): Command {
       const gatehouse = await createGatehouse(announcedConfig());
       try {
         const result = await work(gatehouse, ...args);
-        if (result.audit) await gatehouse.audit.record(cliActor(), result.audit.action, result.audit.target, result.audit.details);
         io.stdout(options.json ? JSON.stringify(result.json, null, 2) + '\n' : result.text + '\n');
       } finally {
         await gatehouse.close();
@@ -230,7 +230,7 @@ export function buildProgram(io: Io): Command {
         // The schema version is the latest migration recorded in the database (which a deployment can compare).
         const version = await schemaVersion(gatehouse.store.db);
         const done = applied.length ? `Applied: ${applied.join(', ')}.` : 'The schema is up to date.';
-        const json = JSON.stringify({ applied, dialect, schemaVersion: version });
+        const json = JSON.stringify({ applied, dialect, schema_version: version });
         io.stdout(options.json ? `${json}\n` : `${done} Schema version ${version} (${dialect})\n`);
       } finally {
         await gatehouse.close();
@@ -244,7 +244,8 @@ export function buildProgram(io: Io): Command {
     .action(
       withGatehouse(async (gatehouse) => {
         const report = await gatehouse.purgeExpired({ onDemand: true });
-        return { json: report, text: describePurge(report), audit: { action: 'store.purged', target: gatehouse.store.dialect, details: { deleted: report.deleted } } };
+        await gatehouse.audit.record(cliActor(), 'store.purged', gatehouse.store.dialect, { deleted: report.deleted });
+        return { json: report, text: describePurge(report) };
       }),
     );
 
@@ -267,19 +268,15 @@ export function buildProgram(io: Io): Command {
     .addOption(jsonOption())
     .action(
       withGatehouse(async (gatehouse, options: NewClientOptions) => {
-        const { client, clientSecret } = await gatehouse.management.createClient({
+        const input = {
           ...clientChangesOf(options),
           name: options.name,
           ...(options.grantTypes ? { grantTypes: options.grantTypes } : {}),
           ...(options.idTokenAlg ? { idTokenSignedResponseAlg: options.idTokenAlg } : {}),
           public: options.public === true,
-        });
+        };
+        const { client, clientSecret } = await gatehouse.management.clients.createClient(input, cliActor());
         return {
-          audit: {
-            action: 'client.created',
-            target: client.client_id,
-            details: { name: client.name, roles: client.roles, grant_types: client.grant_types, introspection: client.introspection },
-          },
           json: { ...client, ...(clientSecret ? { client_secret: clientSecret } : {}) },
           text: `Created app client "${client.name}"\n${describeClient(client)}${clientSecret ? '\n' + secretNotice(clientSecret) : ''}`,
         };
@@ -304,12 +301,8 @@ export function buildProgram(io: Io): Command {
       if (Object.keys(changes).length === 0) {
         throw new ManagementError('nothing to change: give at least one option (see gatehouse clients update --help)');
       }
-      const client = await gatehouse.management.updateClient(id, changes);
-      return {
-        json: client,
-        text: `Updated app client "${client.name}"\n${describeClient(client)}`,
-        audit: { action: 'client.updated', target: client.client_id, details: { changed: Object.keys(changes) } },
-      };
+      const client = await gatehouse.management.clients.updateClient(id, changes, cliActor());
+      return { json: client, text: `Updated app client "${client.name}"\n${describeClient(client)}` };
     }));
   clients
     .command('list')
@@ -317,7 +310,7 @@ export function buildProgram(io: Io): Command {
     .addOption(jsonOption())
     .action(
       withGatehouse(async (gatehouse) => {
-        const all = await gatehouse.management.listClients();
+        const all = await gatehouse.management.clients.listClients();
         const text = all.length
           ? table(
               ['CLIENT ID', 'STATUS', 'NAME', 'ROLES', 'GRANT TYPES'],
@@ -332,7 +325,7 @@ export function buildProgram(io: Io): Command {
     .description('show one app client')
     .addOption(jsonOption())
     .action(withGatehouse(async (gatehouse, id: string) => {
-      const client = await gatehouse.management.getClient(id);
+      const client = await gatehouse.management.clients.getClient(id);
       return { json: client, text: describeClient(client) };
     }));
   clients
@@ -341,11 +334,11 @@ export function buildProgram(io: Io): Command {
     .addOption(yesOption())
     .addOption(jsonOption())
     .action(withGatehouse(async (gatehouse, id: string, options: Confirmation) => {
-      const target = await gatehouse.management.getClient(id);
+      const target = await gatehouse.management.clients.getClient(id);
       checkRevocable(target.client_id);
       await confirm(options, 'clients revoke', `Revoke app client ${target.client_id} ("${target.name}") for good? Its tokens are refused from now on.`);
-      const client = await gatehouse.management.revokeClient(id);
-      return { json: client, text: `Revoked app client ${client.client_id} ("${client.name}")`, audit: { action: 'client.revoked', target: client.client_id, details: { name: client.name } } };
+      const client = await gatehouse.management.clients.revokeClient(id, cliActor());
+      return { json: client, text: `Revoked app client ${client.client_id} ("${client.name}")` };
     }));
   clients
     .command('rotate-secret <id>')
@@ -354,12 +347,11 @@ export function buildProgram(io: Io): Command {
     .addOption(yesOption())
     .addOption(jsonOption())
     .action(withGatehouse(async (gatehouse, id: string, options: { grace?: number } & Confirmation) => {
-      const target = await gatehouse.management.getClient(id);
+      const target = await gatehouse.management.clients.getClient(id);
       await confirm(options, 'clients rotate-secret', `Issue a new secret for ${target.client_id} ("${target.name}")? Every deployment must switch to it before the grace period ends.`);
-      const { client, clientSecret } = await gatehouse.management.rotateSecret(id, options.grace);
+      const { client, clientSecret } = await gatehouse.management.clients.rotateSecret(id, options.grace, cliActor());
       const until = client.previous_secret_expires_at === null ? 'is no longer valid' : `stays valid until ${date(client.previous_secret_expires_at)}`;
       return {
-        audit: { action: 'client.secret_rotated', target: client.client_id, details: { previous_secret_expires_at: client.previous_secret_expires_at } },
         json: { ...client, client_secret: clientSecret },
         text: `New secret for ${client.client_id} ("${client.name}"); the previous one ${until}\n${secretNotice(clientSecret)}`,
       };
@@ -374,15 +366,15 @@ export function buildProgram(io: Io): Command {
     .option('--description <text>', 'what the role is for')
     .addOption(jsonOption())
     .action(withGatehouse(async (gatehouse, options: { name: string; scopes: string[]; description?: string }) => {
-      const role = await gatehouse.management.createRole(options);
-      return { json: role, text: `Created role "${role.name}" with scopes: ${role.scopes.join(' ') || '(none)'}`, audit: { action: 'role.created', target: role.name, details: { scopes: role.scopes } } };
+      const role = await gatehouse.management.roles.createRole(options, cliActor());
+      return { json: role, text: `Created role "${role.name}" with scopes: ${role.scopes.join(' ') || '(none)'}` };
     }));
   roles
     .command('list')
     .description('list roles')
     .addOption(jsonOption())
     .action(withGatehouse(async (gatehouse) => {
-      const all = await gatehouse.management.listRoles();
+      const all = await gatehouse.management.roles.listRoles();
       const rows = all.map((r) => [r.name, r.scopes.join(' '), r.description]);
       const text = all.length ? table(['NAME', 'SCOPES', 'DESCRIPTION'], rows) : 'No roles yet.';
       return { json: all, text };
@@ -397,15 +389,16 @@ export function buildProgram(io: Io): Command {
     .option('--scopes <"a b">', 'scopes the API defines (tokens for it carry no others)', words)
     .addOption(jsonOption())
     .action(withGatehouse(async (gatehouse, options: { identifier: string; name?: string; scopes?: string[] }) => {
-      const api = await gatehouse.management.createApi({ identifier: options.identifier, name: options.name ?? '', scopes: options.scopes ?? [] });
-      return { json: api, text: `Registered API ${api.identifier} ("${api.name}")`, audit: { action: 'api.created', target: api.identifier, details: { scopes: api.scopes } } };
+      const input = { identifier: options.identifier, name: options.name ?? '', scopes: options.scopes ?? [] };
+      const api = await gatehouse.management.apis.createApi(input, cliActor());
+      return { json: api, text: `Registered API ${api.identifier} ("${api.name}")` };
     }));
   apis
     .command('list')
     .description('list registered APIs')
     .addOption(jsonOption())
     .action(withGatehouse(async (gatehouse) => {
-      const all = await gatehouse.management.listApis();
+      const all = await gatehouse.management.apis.listApis();
       // A registered API without scopes of its own accepts any scope (store/apis.ts).
       const registered = all.map((a) => [a.identifier, a.name, a.scopes.join(' ') || '(any)']);
       const rows = [[gatehouse.config.defaultAudience, '(default API)', ''], ...registered];
@@ -426,21 +419,23 @@ export function buildProgram(io: Io): Command {
     .addOption(jsonOption())
     .addHelpText('after', '\nThe password: 8-1024 characters; not a common password, nor the username.')
     .action(withGatehouse(async (gatehouse, options: NewUserOptions) => {
-      const user = await gatehouse.management.createUser({
+      const { users, roles } = gatehouse.management;
+      const input = {
         username: options.username,
         password: await readNewPassword(options, io),
         ...(options.email ? { email: options.email, emailVerified: true } : {}),
         ...(options.name ? { name: options.name } : {}),
-        ...(options.admin ? { roles: [await gatehouse.management.ensureAdminRole()] } : {}),
-      });
-      return { json: user, text: `Created user "${user.username}"\n${describeUser(user)}`, audit: { action: 'user.created', target: user.id, details: { username: user.username, roles: user.roles } } };
+        ...(options.admin ? { roles: [await roles.ensureAdminRole()] } : {}),
+      };
+      const user = await users.createUser(input, cliActor());
+      return { json: user, text: `Created user "${user.username}"\n${describeUser(user)}` };
     }));
   users
     .command('list')
     .description('list users')
     .addOption(jsonOption())
     .action(withGatehouse(async (gatehouse) => {
-      const all = await gatehouse.management.listUsers();
+      const all = await gatehouse.management.users.listUsers();
       const rows = all.map((u) => [u.id, u.username, u.status, u.roles.join(','), u.email ?? '']);
       return { json: all, text: all.length ? table(['ID', 'USERNAME', 'STATUS', 'ROLES', 'EMAIL'], rows) : 'No users yet.' };
     }));
@@ -449,7 +444,7 @@ export function buildProgram(io: Io): Command {
     .description('show one user')
     .addOption(jsonOption())
     .action(withGatehouse(async (gatehouse, id: string) => {
-      const user = await gatehouse.management.getUser(id);
+      const user = await gatehouse.management.users.getUser(id);
       return { json: user, text: describeUser(user) };
     }));
   users
@@ -458,18 +453,18 @@ export function buildProgram(io: Io): Command {
     .addOption(yesOption())
     .addOption(jsonOption())
     .action(withGatehouse(async (gatehouse, id: string, options: Confirmation) => {
-      const target = await gatehouse.management.getUser(id);
+      const target = await gatehouse.management.users.getUser(id);
       await confirm(options, 'users disable', `Disable user "${target.username}"? Their sessions end and every token they gave is revoked.`);
-      const user = await gatehouse.management.disableUser(id);
-      return { json: user, text: `Disabled user "${user.username}"`, audit: { action: 'user.disabled', target: user.id, details: { username: user.username } } };
+      const user = await gatehouse.management.users.disableUser(id, cliActor());
+      return { json: user, text: `Disabled user "${user.username}"` };
     }));
   users
     .command('enable <id-or-username>')
     .description('let a disabled user sign in again (the tokens revoked when they were disabled stay revoked)')
     .addOption(jsonOption())
     .action(withGatehouse(async (gatehouse, id: string) => {
-      const user = await gatehouse.management.enableUser(id);
-      return { json: user, text: `Enabled user "${user.username}"`, audit: { action: 'user.enabled', target: user.id, details: { username: user.username } } };
+      const user = await gatehouse.management.users.enableUser(id, cliActor());
+      return { json: user, text: `Enabled user "${user.username}"` };
     }));
 
   const keys = program.command('keys').description('token signing keys');
@@ -479,12 +474,12 @@ export function buildProgram(io: Io): Command {
     .addOption(jsonOption())
     .action(withGatehouse(async (gatehouse) => {
       await gatehouse.prepareKeys();
-      const all = await gatehouse.keys.list();
+      const all = await gatehouse.management.keys.list();
       return {
         json: all,
         text: table(
           ['KID', 'ALG', 'STATUS', 'CREATED', 'PUBLISHED UNTIL'],
-          all.map((k) => [k.kid, k.alg, k.status, date(k.createdAt), k.publishUntil ? date(k.publishUntil) : '']),
+          all.map((k) => [k.kid, k.alg, k.status, date(k.created_at), k.publish_until ? date(k.publish_until) : '']),
         ),
       };
     }));
@@ -498,11 +493,10 @@ export function buildProgram(io: Io): Command {
       await gatehouse.prepareKeys();
       await confirm(options, 'keys rotate', `Sign with new ${options.alg ?? 'ES256 and RS256'} keys from now on? Old public keys stay published until their tokens expire.`);
       const algorithms: SigningAlgorithm[] = options.alg && isSigningAlgorithm(options.alg) ? [options.alg] : [...SIGNING_ALGORITHMS];
-      const rotated = await gatehouse.keys.rotate(algorithms);
+      const rotated = await gatehouse.management.keys.rotate(algorithms, cliActor());
       return {
         json: rotated,
         text: rotated.map((r) => `${r.alg}: now signing with ${r.kid}${r.retired ? ` (retired ${r.retired})` : ''}`).join('\n'),
-        audit: { action: 'keys.rotated', target: rotated.map((r) => r.kid).join(' '), details: { rotated } },
       };
     }));
 

@@ -63,7 +63,7 @@ async function runPrimary(config: Config, workers: number): Promise<void> {
     try {
       const { resealed } = await gatehouse.prepareKeys();
       if (resealed > 0) say(resealedNotice(resealed));
-      await gatehouse.management.ensureBuiltinClients();
+      await gatehouse.management.clients.ensureBuiltinClients();
     } finally {
       await gatehouse.close();
     }

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { CONSOLE_CLIENT_ID, consoleLogoutRedirectUri, consoleRedirectUri } from '../admin/management.js';
+import { CONSOLE_CLIENT_ID, consoleLogoutRedirectUri, consoleRedirectUri } from '../management/builtins.js';
 import type { Gatehouse } from '../gatehouse.js';
 import type { RequestSchemaTypes } from '../http/type-provider.js';
 import { packageRoot } from '../pages/package-root.js';

@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
-import { ADMIN_SCOPE } from '../admin/management.js';
+import { ADMIN_SCOPE } from '../management/builtins.js';
 import type { Gatehouse } from '../gatehouse.js';
 import { OIDC_SCOPES } from '../oauth/authorization-request.js';
 import { ENDPOINT_PATHS } from '../oauth/discovery.js';

@@ -6,7 +6,7 @@ export interface KeyInfo {
   kid: string;
   alg: string;
   status: 'active' | 'retired' | 'expired';
-  createdAt: number;
-  retiredAt: number | null;
-  publishUntil: number | null;
+  created_at: number;
+  retired_at: number | null;
+  publish_until: number | null;
 }

@@ -125,9 +125,9 @@ export class KeyStore {
       kid: row.kid,
       alg: row.alg,
       status: row.status === 'retired' && row.publishUntil !== null && row.publishUntil <= now ? 'expired' : row.status,
-      createdAt: row.createdAt,
-      retiredAt: row.retiredAt,
-      publishUntil: row.publishUntil,
+      created_at: row.createdAt,
+      retired_at: row.retiredAt,
+      publish_until: row.publishUntil,
     }));
   }
 

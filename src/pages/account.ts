@@ -40,8 +40,8 @@ export async function accountRoutes(app: FastifyInstance, pages: PageContext): P
     if (!session) return reply.redirect('/login?return_to=/account', 303);
     const clientId = field(body, 'client_id');
     if (clientId) {
-      const { revokedGrants } = await gatehouse.management.withdrawConsent(session.userId, clientId);
-      await gatehouse.audit.record({ actor: session.userId, actor_type: 'user', ip: request.ip }, 'consent.withdrawn', session.userId, { client_id: clientId, revoked_grants: revokedGrants });
+      const user = { actor: session.userId, actor_type: 'user', ip: request.ip } as const;
+      await gatehouse.management.users.withdrawConsent(session.userId, clientId, user);
     }
     return reply.redirect('/account', 303);
   });

@@ -1,6 +1,6 @@
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
-import { PLAYGROUND_CLIENT_ID, playgroundRedirectUri } from '../admin/management.js';
+import { PLAYGROUND_CLIENT_ID, playgroundRedirectUri } from '../management/builtins.js';
 import type { Gatehouse } from '../gatehouse.js';
 import { DEMO_READ_SCOPE } from '../http/routes/demo-api.js';
 import { gatehousePlaygroundPlugin } from './swagger-ui-plugin.js';

@@ -30,7 +30,7 @@ export function adminApi(server: TestServer, token: string | undefined): AdminAp
 
 /** A confidential client holding the built-in admin role, and a client_credentials token with gatehouse:admin. */
 export async function adminMachine(server: TestServer, name: string): Promise<Credentials & { token: string }> {
-  const role = await server.server.gatehouse.management.ensureAdminRole();
+  const role = await server.server.gatehouse.management.roles.ensureAdminRole();
   const credentials = await server.createClient({ name, roles: [role] });
   return { ...credentials, token: await tokenFor(server, credentials, { scope: ADMIN_SCOPE }) };
 }

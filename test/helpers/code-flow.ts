@@ -23,7 +23,7 @@ const DESCRIPTION_CHARS = /^[\x20\x21\x23-\x5B\x5D-\x7E]+$/;
 
 /** alice, with every claim the profile and email scopes release; returns her user id. */
 export async function createAlice(server: TestServer): Promise<string> {
-  const user = await server.server.gatehouse.management.createUser({
+  const user = await server.server.gatehouse.management.users.createUser({
     username: USERNAME,
     password: PASSWORD,
     email: 'alice@example.com',

@@ -5,9 +5,10 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startServer, type RunningServer, type StartOptions } from '../../src/serve.js';
-import type { NewClientInput } from '../../src/admin/management.js';
+import type { NewClientInput } from '../../src/management/clients.js';
 import { freePort } from '../../bench/lib/net.js';
 import type { Backend } from './backends.js';
+import { systemActor } from '../../src/admin/audit-log.js';
 
 export { freePort };
 
@@ -89,11 +90,12 @@ export async function startTestServer(
     },
     env: serverEnv,
     async createClient(input = {}) {
-      const { client, clientSecret } = await server.gatehouse.management.createClient({ name: 'test client', ...input });
+      const created = await server.gatehouse.management.clients.createClient({ name: 'test client', ...input }, systemActor());
+      const { client, clientSecret } = created;
       return { clientId: client.client_id, clientSecret: clientSecret ?? '' };
     },
     async createRole(name, scopes) {
-      await server.gatehouse.management.createRole({ name, scopes });
+      await server.gatehouse.management.roles.createRole({ name, scopes }, systemActor());
     },
     async restart() {
       await server.close();

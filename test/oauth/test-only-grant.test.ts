@@ -58,7 +58,7 @@ for (const backend of backends()) {
       assert.equal(created.status, 201, created.text);
       const { client, client_secret } = created.body as { client: { client_id: string; grant_types: string[] }; client_secret: string };
       assert.deepEqual(client.grant_types, [ECHO_GRANT]);
-      const stored = await server.server.gatehouse.management.getClient(client.client_id);
+      const stored = await server.server.gatehouse.management.clients.getClient(client.client_id);
       assert.deepEqual(stored.grant_types, [ECHO_GRANT]);
 
       // The URL is the configured issuer's, whatever Host the request claims; the query is the one sent.

@@ -13,7 +13,7 @@ export function KeysPage() {
   const keys = useLoad(() => api.listKeys(), []);
   const [rotating, setRotating] = useState(false);
   const [rotated, setRotated] = useState<{ alg: string; kid: string }[]>();
-  const list = [...(keys.data ?? [])].sort((a, b) => rank(a.status) - rank(b.status) || b.createdAt - a.createdAt);
+  const list = [...(keys.data ?? [])].sort((a, b) => rank(a.status) - rank(b.status) || b.created_at - a.created_at);
 
   return (
     <>
@@ -57,9 +57,9 @@ export function KeysPage() {
                   <td>
                     <StatusBadge status={key.status} />
                   </td>
-                  <TimeCell value={key.createdAt} />
-                  <TimeCell value={key.retiredAt} />
-                  <td class="nowrap">{key.status === 'active' ? <span class="muted">While active</span> : <Time value={key.publishUntil} />}</td>
+                  <TimeCell value={key.created_at} />
+                  <TimeCell value={key.retired_at} />
+                  <td class="nowrap">{key.status === 'active' ? <span class="muted">While active</span> : <Time value={key.publish_until} />}</td>
                 </tr>
               ))}
             </tbody>

@@ -60,7 +60,7 @@ export function RolesPage() {
                   <td>
                     <Chips items={role.scopes} empty="No scopes" />
                   </td>
-                  <TimeCell value={role.createdAt} />
+                  <TimeCell value={role.created_at} />
                   {role.name !== ADMIN_ROLE ? (
                     <ActionCell label={`Edit scopes of ${role.name}`} onClick={() => setEditing(role)}>
                       Edit scopes

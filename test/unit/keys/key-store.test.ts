@@ -49,7 +49,7 @@ test('a rotation retires the active key, published for the longest signed lifeti
   assert.ok(await keys.verificationKey(old.kid), 'the retired key still verifies what it signed');
   const listed = (await keys.list()).find((key) => key.kid === old.kid)!;
   assert.equal(listed.status, 'retired');
-  assert.ok(listed.publishUntil! >= before + MAX_SIGNED_LIFETIME && listed.publishUntil! <= nowSeconds() + MAX_SIGNED_LIFETIME);
+  assert.ok(listed.publish_until! >= before + MAX_SIGNED_LIFETIME && listed.publish_until! <= nowSeconds() + MAX_SIGNED_LIFETIME);
 });
 
 test('a retired key past its publication is listed expired, leaves the JWKS and loses its private part', async () => {

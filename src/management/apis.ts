@@ -1,0 +1,42 @@
+import type { Actor } from '../ports/audit.js';
+import type { ApiView } from '../admin/views.js';
+import type { Api } from '../ports/apis.js';
+import type { Repositories } from '../store/repositories.js';
+import { auditedTransaction } from './audit.js';
+import { checkScopes, ManagementError } from './validation.js';
+
+const toApiView = (api: Api): ApiView => ({ identifier: api.identifier, name: api.name, scopes: api.scopes, created_at: api.createdAt });
+
+/** APIs (RFC 8707 resource servers) that tokens can be issued for. Every change is recorded as an audit event with it. */
+export class ApiManagement {
+  constructor(
+    private readonly repositories: Repositories,
+    private readonly defaultAudience: string,
+  ) {}
+
+  async createApi(input: { identifier: string; name: string; scopes: string[] }, actor: Actor): Promise<ApiView> {
+    let url: URL;
+    try {
+      url = new URL(input.identifier);
+    } catch {
+      throw new ManagementError('an API identifier is an absolute URI (RFC 8707), e.g. https://api.example.com');
+    }
+    if (url.hash !== '' || input.identifier.includes('#')) throw new ManagementError('an API identifier must not have a fragment');
+    if (input.identifier === this.defaultAudience) throw new ManagementError('that identifier is the default API already', 'conflict');
+    checkScopes(input.scopes);
+    return auditedTransaction(this.repositories, async (tx, audit) => {
+      if (await tx.apis.get(input.identifier)) throw new ManagementError(`API "${input.identifier}" exists already`, 'conflict');
+      const api = await tx.apis.create({
+        identifier: input.identifier,
+        name: input.name || input.identifier,
+        scopes: [...new Set(input.scopes)],
+      });
+      await audit.record(actor, 'api.created', api.identifier, { scopes: api.scopes });
+      return toApiView(api);
+    });
+  }
+
+  async listApis(): Promise<ApiView[]> {
+    return (await this.repositories.apis.list()).map(toApiView);
+  }
+}

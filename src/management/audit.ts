@@ -1,0 +1,19 @@
+import { AuditLog } from '../admin/audit-log.js';
+import type { Repositories } from '../store/repositories.js';
+
+/**
+ * Runs a management change in one transaction with the audit log bound to it, so that the event is committed with
+ * the change it describes, and a change rolled back leaves no event. Each event is written in a savepoint of its
+ * own: one that cannot be written is reported (AuditLog) and does not undo the change, as everywhere else.
+ */
+export function auditedTransaction<T>(repositories: Repositories, work: (tx: Repositories, audit: AuditLog) => Promise<T>): Promise<T> {
+  return repositories.transaction((tx) =>
+    work(
+      tx,
+      new AuditLog({
+        append: (event) => tx.store.writeTransaction(() => tx.auditEvents.append(event)),
+        page: (limit, before) => tx.auditEvents.page(limit, before),
+      }),
+    ),
+  );
+}

@@ -1,0 +1,41 @@
+import type { AuditLog } from '../admin/audit-log.js';
+import type { Config } from '../config.js';
+import type { KeyStore } from '../keys/key-store.js';
+import type { Repositories } from '../store/repositories.js';
+import { ApiManagement } from './apis.js';
+import { ClientManagement } from './clients.js';
+import { KeyManagement } from './keys.js';
+import { RoleManagement } from './roles.js';
+import { UserManagement } from './users.js';
+
+/**
+ * Administration, one class per aggregate, shared by the CLI and the admin API: each validates, writes and records
+ * its own audit events, so both edges make the same change with the same event.
+ */
+export interface Management {
+  clients: ClientManagement;
+  roles: RoleManagement;
+  apis: ApiManagement;
+  users: UserManagement;
+  keys: KeyManagement;
+}
+
+export interface ManagementDependencies {
+  config: Config;
+  repositories: Repositories;
+  keys: KeyStore;
+  /** For events recorded after a change that is not one transaction of the repositories (key rotation). */
+  audit: AuditLog;
+  supportedGrantTypes: readonly string[];
+}
+
+export function createManagement({ config, repositories, keys, audit, supportedGrantTypes }: ManagementDependencies): Management {
+  const roles = new RoleManagement(repositories);
+  return {
+    clients: new ClientManagement(repositories, roles, config, supportedGrantTypes),
+    roles,
+    apis: new ApiManagement(repositories, config.defaultAudience),
+    users: new UserManagement(repositories),
+    keys: new KeyManagement(keys, audit),
+  };
+}

@@ -1,0 +1,67 @@
+import type { Actor } from '../ports/audit.js';
+import type { RoleView } from '../admin/views.js';
+import type { Repositories } from '../store/repositories.js';
+import type { Role } from '../store/roles.js';
+import { auditedTransaction } from './audit.js';
+import { ADMIN_ROLE, ADMIN_SCOPE } from './builtins.js';
+import { checkScopes, ManagementError } from './validation.js';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+
+const toRoleView = (role: Role): RoleView => ({
+  name: role.name,
+  description: role.description,
+  scopes: role.scopes,
+  created_at: role.createdAt,
+});
+
+/** Roles: named sets of scopes given to clients and users. Every change is recorded as an audit event with it. */
+export class RoleManagement {
+  constructor(private readonly repositories: Repositories) {}
+
+  async createRole(input: { name: string; scopes: string[]; description?: string }, actor: Actor): Promise<RoleView> {
+    if (!NAME.test(input.name)) throw new ManagementError('a role name is 1-64 letters, digits, ".", "_", ":" or "-"');
+    checkScopes(input.scopes);
+    return auditedTransaction(this.repositories, async (tx, audit) => {
+      if (await tx.roles.get(input.name)) throw new ManagementError(`role "${input.name}" exists already`, 'conflict');
+      const role = await tx.roles.create({
+        name: input.name,
+        scopes: [...new Set(input.scopes)],
+        ...(input.description ? { description: input.description } : {}),
+      });
+      await audit.record(actor, 'role.created', role.name, { scopes: role.scopes });
+      return toRoleView(role);
+    });
+  }
+
+  /** The built-in role that carries the admin API's scope; created on first use. */
+  async ensureAdminRole(): Promise<string> {
+    const { roles } = this.repositories;
+    if (!(await roles.get(ADMIN_ROLE))) {
+      try {
+        await roles.create({
+          name: ADMIN_ROLE,
+          description: 'Administers Gatehouse through the admin API and console',
+          scopes: [ADMIN_SCOPE],
+        });
+      } catch (error) {
+        if (!(await roles.get(ADMIN_ROLE))) throw error;
+      }
+    }
+    return ADMIN_ROLE;
+  }
+
+  async listRoles(): Promise<RoleView[]> {
+    return (await this.repositories.roles.list()).map(toRoleView);
+  }
+
+  async updateRoleScopes(name: string, scopes: string[], actor: Actor): Promise<RoleView> {
+    checkScopes(scopes);
+    return auditedTransaction(this.repositories, async (tx, audit) => {
+      const role = await tx.roles.setScopes(name, [...new Set(scopes)]);
+      if (!role) throw new ManagementError(`no role "${name}"`, 'not_found');
+      await audit.record(actor, 'role.updated', role.name, { scopes: role.scopes });
+      return toRoleView(role);
+    });
+  }
+}

@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { passwordProblem } from '../accounts/password-policy.js';
+import { hashPassword } from '../accounts/passwords.js';
+import { normalizeUsername } from '../accounts/usernames.js';
+import type { Actor } from '../ports/audit.js';
+import type { UserView } from '../admin/views.js';
+import { isUniqueViolation } from '../store/errors.js';
+import type { User, UserRegistration } from '../ports/users.js';
+import type { Repositories } from '../store/repositories.js';
+import { auditedTransaction } from './audit.js';
+import { ADMIN_ROLE } from './builtins.js';
+import { knownRoles, ManagementError } from './validation.js';
+
+const USERNAME = /^[a-z0-9][a-z0-9._@+-]{0,63}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export interface NewUserInput {
+  username: string;
+  password: string;
+  email?: string;
+  emailVerified?: boolean;
+  name?: string;
+  roles?: string[];
+}
+
+export const toUserView = (user: User): UserView => ({
+  id: user.id,
+  username: user.username,
+  email: user.email,
+  email_verified: user.emailVerified,
+  name: user.name,
+  roles: user.roles,
+  status: user.disabledAt === null ? 'active' : 'disabled',
+  created_at: user.createdAt,
+  updated_at: user.updatedAt,
+});
+
+/** A browser session as the admin API lists it. */
+export interface SessionSummary {
+  id: string;
+  created_at: number;
+  expires_at: number;
+  last_seen_at: number;
+  auth_time: number;
+  ip: string;
+  user_agent: string;
+}
+
+/** One entry per client and API (RFC 8707 audience): a consent covers the API it was given for. */
+export interface ConsentSummary {
+  client_id: string;
+  client_name: string;
+  audience: string;
+  scopes: string[];
+  granted_at: number;
+}
+
+/**
+ * The people who sign in, with their consents and sessions, for the CLI, the admin API and the account page alike.
+ * Every change is one transaction with its audit event.
+ */
+export class UserManagement implements UserRegistration {
+  constructor(private readonly repositories: Repositories) {}
+
+  /**
+   * Creates a user; with an `actor` (an administrator), the event user.created is recorded with it. Self sign-up
+   * gives none: the person is not anyone yet, and the sign-up page records user.signed_up by the new user.
+   */
+  async createUser(input: NewUserInput, actor?: Actor): Promise<UserView> {
+    const username = normalizeUsername(input.username ?? '');
+    if (!USERNAME.test(username)) {
+      throw new ManagementError('a username is 1-64 characters: letters, digits, and . _ @ + - (not first)');
+    }
+    const password = input.password ?? '';
+    const email = input.email?.trim() || null;
+    if (email !== null && (email.length > 254 || !EMAIL.test(email))) throw new ManagementError('the email address is not valid');
+    const name = input.name?.trim() || null;
+    if (name !== null && name.length > 200) throw new ManagementError('a name is at most 200 characters');
+    // Judged before the name is looked up, so that self sign-up answers a weak password alike for free and taken names.
+    const problem = await passwordProblem(password, { username, email, name });
+    if (problem !== undefined) throw new ManagementError(problem);
+    const roles = await knownRoles(this.repositories.roles, input.roles ?? []);
+    if (await this.repositories.users.findByUsername(username))
+      throw new ManagementError(`the username "${username}" is taken`, 'conflict');
+    // Hashed before the transaction: on SQLite an open write transaction holds every other writer.
+    const passwordHash = await hashPassword(password);
+    try {
+      return await auditedTransaction(this.repositories, async (tx, audit) => {
+        const user = await tx.users.create({
+          id: randomUUID(),
+          username,
+          passwordHash,
+          email,
+          emailVerified: input.emailVerified === true,
+          name,
+          roles,
+        });
+        if (actor) await audit.record(actor, 'user.created', user.id, { username: user.username, roles: user.roles });
+        return toUserView(user);
+      });
+    } catch (error) {
+      // Two sign-ups racing for one name: the unique index decides.
+      if (isUniqueViolation(error)) throw new ManagementError(`the username "${username}" is taken`, 'conflict');
+      throw error;
+    }
+  }
+
+  async listUsers(): Promise<UserView[]> {
+    return (await this.repositories.users.list()).map(toUserView);
+  }
+
+  async getUser(idOrUsername: string): Promise<UserView> {
+    return toUserView(await findUser(this.repositories, idOrUsername));
+  }
+
+  /**
+   * A disabled user cannot sign in, their sessions end, and every grant they gave is revoked — refresh tokens and
+   * access tokens alike — so that enabling them again does not bring back tokens someone may have stolen. All of
+   * it, and its event, is one transaction: a user is never left disabled with live sessions or tokens.
+   */
+  async disableUser(idOrUsername: string, actor: Actor): Promise<UserView> {
+    return auditedTransaction(this.repositories, async (tx, audit) => {
+      const user = await findUser(tx, idOrUsername);
+      if (!(await tx.users.disableKeepingAHolderOf(user.id, ADMIN_ROLE))) {
+        throw new ManagementError(
+          `"${user.username}" is the last active administrator; create another (gatehouse users create --admin) before disabling this one`,
+          'conflict',
+        );
+      }
+      await tx.sessions.revokeAllForUser(user.id);
+      await tx.grants.revokeAllGrantsOf(user.id);
+      await audit.record(actor, 'user.disabled', user.id, { username: user.username });
+      return toUserView(await findUser(tx, user.id));
+    });
+  }
+
+  async enableUser(idOrUsername: string, actor: Actor): Promise<UserView> {
+    return auditedTransaction(this.repositories, async (tx, audit) => {
+      const user = await findUser(tx, idOrUsername);
+      await tx.users.setDisabled(user.id, false);
+      await audit.record(actor, 'user.enabled', user.id, { username: user.username });
+      return toUserView(await findUser(tx, user.id));
+    });
+  }
+
+  async listConsents(idOrUsername: string): Promise<ConsentSummary[]> {
+    const { clients, consents } = this.repositories;
+    const user = await findUser(this.repositories, idOrUsername);
+    return Promise.all(
+      (await consents.listForUser(user.id)).map(async (consent) => ({
+        client_id: consent.clientId,
+        client_name: (await clients.get(consent.clientId))?.name ?? consent.clientId,
+        audience: consent.audience,
+        scopes: consent.scopes,
+        granted_at: consent.grantedAt,
+      })),
+    );
+  }
+
+  /**
+   * Withdraws a user's consent for a client, at every API, and revokes every grant (and so every token) it gave, in
+   * one transaction with its event: the user (account page) or an administrator is the actor.
+   */
+  async withdrawConsent(idOrUsername: string, clientId: string, actor: Actor): Promise<{ withdrawn: boolean; revokedGrants: number }> {
+    return auditedTransaction(this.repositories, async (tx, audit) => {
+      const user = await findUser(tx, idOrUsername);
+      const withdrawn = await tx.consents.withdraw(user.id, clientId);
+      // Codes issued a moment ago have no grant yet; they must not turn into tokens afterwards.
+      await tx.grants.invalidateCodesOf(user.id, clientId);
+      const revokedGrants = await tx.grants.revokeGrantsOf(user.id, clientId);
+      await audit.record(actor, 'consent.withdrawn', user.id, { client_id: clientId, revoked_grants: revokedGrants });
+      return { withdrawn, revokedGrants };
+    });
+  }
+
+  /** A user's active sessions; `last_seen_at` is their last use, to within a tenth of the idle timeout. */
+  async listSessions(idOrUsername: string): Promise<SessionSummary[]> {
+    const user = await findUser(this.repositories, idOrUsername);
+    return (await this.repositories.sessions.listActiveForUser(user.id)).map((session) => ({
+      id: session.id,
+      created_at: session.createdAt,
+      expires_at: session.expiresAt,
+      last_seen_at: session.lastSeenAt,
+      auth_time: session.authTime,
+      ip: session.ip,
+      user_agent: session.userAgent,
+    }));
+  }
+
+  async endSession(sessionId: string, actor: Actor): Promise<void> {
+    await auditedTransaction(this.repositories, async (tx, audit) => {
+      if (!(await tx.sessions.get(sessionId))) throw new ManagementError(`no active session "${sessionId}"`, 'not_found');
+      await tx.sessions.revoke(sessionId);
+      await audit.record(actor, 'session.ended', sessionId);
+    });
+  }
+}
+
+/** The user with this id or username, from `repositories` (a transaction's, or the server's). */
+async function findUser(repositories: Repositories, idOrUsername: string): Promise<User> {
+  const user = (await repositories.users.get(idOrUsername)) ?? (await repositories.users.findByUsername(idOrUsername));
+  if (!user) throw new ManagementError(`no user "${idOrUsername}"`, 'not_found');
+  return user;
+}
