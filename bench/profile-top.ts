@@ -46,7 +46,7 @@ function shortUrl(url: string): string {
 function area(frame: CallFrame): string {
   const url = frame.url;
   if (!url) return frame.functionName.startsWith('(') ? frame.functionName : '(native)';
-  if (url.startsWith('node:')) return 'node:' + url.slice(5).split('/')[0];
+  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
   const path = url.replace(/^file:\/\//, '');
   const modules = path.lastIndexOf('/node_modules/');
   if (modules >= 0) {
@@ -54,7 +54,12 @@ function area(frame: CallFrame): string {
     return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
   }
   const dist = path.indexOf('/dist/');
-  if (dist >= 0) return path.slice(dist + '/dist/'.length).split('/').slice(0, 2).join('/');
+  if (dist >= 0)
+    return path
+      .slice(dist + '/dist/'.length)
+      .split('/')
+      .slice(0, 2)
+      .join('/');
   return path;
 }
 
@@ -125,4 +130,4 @@ if (positionals.length === 0) {
   process.stderr.write('usage: node dist/bench/profile-top.js [--top N] [--exclude-idle] FILE.cpuprofile [...]\n');
   process.exit(2);
 }
-for (const file of positionals) process.stdout.write(summarise(file, Number(values.top), values['exclude-idle']) + '\n\n');
+for (const file of positionals) process.stdout.write(`${summarise(file, Number(values.top), values['exclude-idle'])}\n\n`);

@@ -29,15 +29,16 @@
  *   bash scripts/with-postgres.sh node dist/bench/run.js
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import argon2 from 'argon2';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import argon2 from 'argon2';
 import { ServerProcess, stopAll } from './lib/child.js';
 import type { LoadResult } from './lib/load.js';
+import { GATEHOUSE_NODE_FLAGS } from './lib/node-flags.js';
 import { PERF_NODE_ARGS, PerfRecording, perfAvailable, removePerfMap } from './lib/perf.js';
-import { ARGON2ID_OPTIONS } from './lib/protocol.js';
 import { ProcessMonitor, readMachineBusySeconds, readPostgresCpuSeconds, waitForQuiet } from './lib/proc.js';
+import { ARGON2ID_OPTIONS } from './lib/protocol.js';
 import { measureStartup, type StartupResult } from './lib/startup.js';
 import { formatTable, median } from './lib/stats.js';
 import { clientCredentials } from './scenarios/client-credentials.js';
@@ -45,7 +46,6 @@ import { codeFlow } from './scenarios/code-flow.js';
 import { introspection } from './scenarios/introspection.js';
 import { refreshRotation } from './scenarios/refresh.js';
 import type { Scenario, ScenarioOptions, ServerKind } from './scenarios/scenario.js';
-import { GATEHOUSE_NODE_FLAGS } from './lib/node-flags.js';
 
 interface Options {
   duration: number;
@@ -202,10 +202,17 @@ function parseOptions(argv: string[]): Options {
     process.exit(0);
   }
   const integer = (name: string, raw: string, min: number, max: number) => {
-    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new Error(`--${name} must be a whole number from ${min} to ${max}`);
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
+      throw new Error(`--${name} must be a whole number from ${min} to ${max}`);
     return Number(raw);
   };
-  const scenarios = values.scenario === undefined ? known : values.scenario.split(',').map((name) => name.trim().replace(/-/g, '_')).filter(Boolean);
+  const scenarios =
+    values.scenario === undefined
+      ? known
+      : values.scenario
+          .split(',')
+          .map((name) => name.trim().replace(/-/g, '_'))
+          .filter(Boolean);
   const unknown = scenarios.filter((name) => !known.includes(name));
   if (unknown.length) throw new Error(`unknown scenario: ${unknown.join(', ')} (known: ${known.join(', ')})`);
   return {
@@ -215,7 +222,10 @@ function parseOptions(argv: string[]): Options {
     refreshLoops: integer('refresh-loops', values['refresh-loops'], 1, 1000),
     warmup: integer('warmup', values.warmup, 0, 600),
     rounds: integer('rounds', values.rounds, 1, 100),
-    only: values.only?.split(',').map((name) => name.trim()).filter(Boolean),
+    only: values.only
+      ?.split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
     scenarios,
     cpuProf: values['cpu-prof'],
     perf: values.perf,
@@ -243,7 +253,11 @@ function targets(): Target[] {
 }
 
 function serverEnv(target: Target, workers: number): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = { ...process.env, NODE_ENV: 'production', ...(target.server === 'gatehouse' ? { BENCH_WORKERS: String(workers) } : {}) };
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NODE_ENV: 'production',
+    ...(target.server === 'gatehouse' ? { BENCH_WORKERS: String(workers) } : {}),
+  };
   delete env.TEST_DATABASE_URL;
   for (const [name, value] of Object.entries(target.env)) {
     if (value === undefined) delete env[name];
@@ -252,7 +266,7 @@ function serverEnv(target: Target, workers: number): Record<string, string | und
   return env;
 }
 
-const log = (line: string) => process.stderr.write(line + '\n');
+const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function runRound(
   target: Target,
@@ -264,7 +278,9 @@ async function runRound(
   const script = fileURLToPath(new URL(`./servers/${target.server}.js`, import.meta.url));
   const nodeArgs = [
     ...(target.server.startsWith('gatehouse') ? GATEHOUSE_NODE_FLAGS : []),
-    ...(options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${scenario.name}-${target.name}-round${round}.cpuprofile`] : []),
+    ...(options.cpuProf
+      ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${scenario.name}-${target.name}-round${round}.cpuprofile`]
+      : []),
     ...(options.perf ? PERF_NODE_ARGS : []),
   ];
   const server = await ServerProcess.start({ name: target.name, script, env: serverEnv(target, options.workers), nodeArgs });
@@ -305,7 +321,14 @@ async function runRound(
     const loadGeneratorCpu = (ownCpu.user + ownCpu.system) / 1e6;
     const machineCpu = machineBefore !== undefined && machineAfter !== undefined ? machineAfter - machineBefore : undefined;
     const peakRssBytes = monitor.stop();
-    if (perf) log(`  ${target.name}: perf: ${(await perf.stop()).split('\n').slice(0, 6).map((line) => line.trim()).join(' | ')} (${perf.file}.txt)`);
+    if (perf)
+      log(
+        `  ${target.name}: perf: ${(await perf.stop())
+          .split('\n')
+          .slice(0, 6)
+          .map((line) => line.trim())
+          .join(' | ')} (${perf.file}.txt)`,
+      );
     if (!server.running) throw new Error('the server exited during the run');
     // Still answering correctly after the load, not just answering.
     await load.recheck();
@@ -342,13 +365,26 @@ async function runRound(
   }
 }
 
-function summarise(target: Target, rounds: RoundResult[], failures: string[], extra: { note?: string; concurrency?: string }): TargetReport {
-  if (target.skip) return { name: target.name, status: 'skipped', reason: target.skip, rounds: [], failures: [], totals: { non2xx: 0, errors: 0 } };
+function summarise(
+  target: Target,
+  rounds: RoundResult[],
+  failures: string[],
+  extra: { note?: string; concurrency?: string },
+): TargetReport {
+  if (target.skip)
+    return { name: target.name, status: 'skipped', reason: target.skip, rounds: [], failures: [], totals: { non2xx: 0, errors: 0 } };
   const totals = {
     non2xx: rounds.reduce((sum, r) => sum + r.non2xx + r.warmup.non2xx, 0),
     errors: rounds.reduce((sum, r) => sum + r.errors + r.warmup.errors, 0),
   };
-  const report: TargetReport = { name: target.name, status: failures.length > 0 || rounds.length === 0 ? 'failed' : 'ok', ...extra, rounds, failures, totals };
+  const report: TargetReport = {
+    name: target.name,
+    status: failures.length > 0 || rounds.length === 0 ? 'failed' : 'ok',
+    ...extra,
+    rounds,
+    failures,
+    totals,
+  };
   if (rounds.length > 0) {
     const defined = (values: (number | undefined)[]) => values.filter((value): value is number => value !== undefined);
     report.median = {
@@ -361,7 +397,11 @@ function summarise(target: Target, rounds: RoundResult[], failures: string[], ex
       serverCpuMicrosPerUnit: median(defined(rounds.map((r) => r.serverCpuMicrosPerUnit))),
       databaseCpuMicrosPerUnit: median(defined(rounds.map((r) => r.databaseCpuMicrosPerUnit))),
       totalCpuMicrosPerUnit: median(
-        defined(rounds.map((r) => (r.serverCpuMicrosPerUnit === undefined ? undefined : r.serverCpuMicrosPerUnit + (r.databaseCpuMicrosPerUnit ?? 0)))),
+        defined(
+          rounds.map((r) =>
+            r.serverCpuMicrosPerUnit === undefined ? undefined : r.serverCpuMicrosPerUnit + (r.databaseCpuMicrosPerUnit ?? 0),
+          ),
+        ),
       ),
       loadGeneratorCpuPercent: median(rounds.map((r) => r.loadGeneratorCpuPercent))!,
       otherCpuPercent: median(defined(rounds.map((r) => r.otherCpuPercent))),
@@ -371,7 +411,12 @@ function summarise(target: Target, rounds: RoundResult[], failures: string[], ex
   return report;
 }
 
-function ratio(reports: TargetReport[], name: string, against: string, metric: 'perSecond' | 'totalCpuMicrosPerUnit' = 'perSecond'): number | undefined {
+function ratio(
+  reports: TargetReport[],
+  name: string,
+  against: string,
+  metric: 'perSecond' | 'totalCpuMicrosPerUnit' = 'perSecond',
+): number | undefined {
   const subject = reports.find((r) => r.name === name)?.median?.[metric];
   const base = reports.find((r) => r.name === against)?.median?.[metric];
   return subject !== undefined && base !== undefined && base > 0 ? subject / base : undefined;
@@ -383,7 +428,7 @@ const LEGEND = [
   'warm-up included, and must be 0. HTTP req/s: requests of all flow steps. peak RSS: VmHWM of the server process.',
   'server CPU %: user+system of the server process, all threads (GC and argon2 threads included), as % of one core.',
   'CPU us/req (ms/flow): server CPU time per unit of work - steadier than the rate when the machine is shared.',
-  '+ PG: CPU time PostgreSQL spent per unit (gatehouse-postgres; SQLite and oidc-provider\'s memory store work in-process);',
+  "+ PG: CPU time PostgreSQL spent per unit (gatehouse-postgres; SQLite and oidc-provider's memory store work in-process);",
   'the CPU-per-unit ratios below compare server + PostgreSQL.',
   'loadgen CPU %: the load generator (this process). other CPU %: everything else on the machine (PostgreSQL excluded) during the run; high',
   'values mean a noisy run. vs columns: ratio of the rate to that target.',
@@ -456,7 +501,9 @@ function verdictsFor(scenario: Scenario, reports: TargetReport[], argon2VerifyCp
       const noisy = (against: string) => (isNoisy(reports, r.name) || isNoisy(reports, against) ? ', noisy run: unreliable' : '');
       const invalid = (against: string) => {
         const other = reports.find((t) => t.name === against);
-        return r.totals.non2xx + r.totals.errors > 0 || (other !== undefined && other.totals.non2xx + other.totals.errors > 0) ? ', errors: invalid' : '';
+        return r.totals.non2xx + r.totals.errors > 0 || (other !== undefined && other.totals.non2xx + other.totals.errors > 0)
+          ? ', errors: invalid'
+          : '';
       };
       const verdict = (value: number | undefined, goal: number, against: string) =>
         value === undefined ? 'not measured' : `${value >= goal ? 'met' : 'MISSED'}${noisy(against)}${invalid(against)}`;
@@ -508,7 +555,8 @@ async function runScenario(scenario: Scenario, all: Target[], options: Options, 
   const extras = new Map<string, { note?: string; concurrency?: string }>();
   log(`bench: ${scenario.name} — ${scenario.description}`);
   const argon2VerifyCpuMs = scenario.name === 'code_flow' ? await measureArgon2() : undefined;
-  if (argon2VerifyCpuMs !== undefined) log(`bench: one argon2id verification (m=19456 t=2 p=1) costs ${argon2VerifyCpuMs.toFixed(1)} ms CPU in this process`);
+  if (argon2VerifyCpuMs !== undefined)
+    log(`bench: one argon2id verification (m=19456 t=2 p=1) costs ${argon2VerifyCpuMs.toFixed(1)} ms CPU in this process`);
   for (let round = 1; round <= options.rounds; round++) {
     for (const target of active) {
       log(`bench: ${scenario.name} round ${round}/${options.rounds}: ${target.name}`);
@@ -524,7 +572,9 @@ async function runScenario(scenario: Scenario, all: Target[], options: Options, 
         log(
           `  ${target.name}: ${result.perSecond.toFixed(scenario.unit === 'flow' ? 1 : 0)} ${unit} (${concurrency}), p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ` +
             `server CPU ${result.serverCpuPercent?.toFixed(0) ?? '-'}% (${result.serverCpuMicrosPerUnit?.toFixed(0) ?? '-'} us/${scenario.unit}), ` +
-            (result.databaseCpuPercent === undefined ? '' : `PostgreSQL CPU ${result.databaseCpuPercent.toFixed(0)}% (${result.databaseCpuMicrosPerUnit?.toFixed(0) ?? '-'} us/${scenario.unit}), `) +
+            (result.databaseCpuPercent === undefined
+              ? ''
+              : `PostgreSQL CPU ${result.databaseCpuPercent.toFixed(0)}% (${result.databaseCpuMicrosPerUnit?.toFixed(0) ?? '-'} us/${scenario.unit}), `) +
             `load generator CPU ${result.loadGeneratorCpuPercent.toFixed(0)}%, ` +
             `everything else ${result.otherCpuPercent?.toFixed(0) ?? '-'}%` +
             (bad
@@ -548,7 +598,10 @@ async function runScenario(scenario: Scenario, all: Target[], options: Options, 
           vsOidcProvider: ratio(reports, r.name, BASELINE) ?? null,
           cpuPerUnitVsOidcProvider: ratio(reports, r.name, BASELINE, 'totalCpuMicrosPerUnit') ?? null,
           ...(scenario.servers.includes('floor')
-            ? { vsFloor: ratio(reports, r.name, FLOOR) ?? null, cpuPerUnitVsFloor: ratio(reports, r.name, FLOOR, 'totalCpuMicrosPerUnit') ?? null }
+            ? {
+                vsFloor: ratio(reports, r.name, FLOOR) ?? null,
+                cpuPerUnitVsFloor: ratio(reports, r.name, FLOOR, 'totalCpuMicrosPerUnit') ?? null,
+              }
             : {}),
         },
       ]),
@@ -645,9 +698,18 @@ async function main(): Promise<void> {
   const resultsDir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
   const profileDir = `${resultsDir}profiles-${stamp}`;
 
-  const machine = { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryBytes: totalmem(), loadAverage: loadavg() };
+  const machine = {
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryBytes: totalmem(),
+    loadAverage: loadavg(),
+  };
   log(`bench: scenarios ${options.scenarios.join(', ')}; targets ${selected.map((t) => t.name).join(', ')}`);
-  log(`bench: node ${machine.node}, ${machine.cpus} CPUs (${machine.cpuModel}), load average ${machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}`);
+  log(
+    `bench: node ${machine.node}, ${machine.cpus} CPUs (${machine.cpuModel}), load average ${machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}`,
+  );
   log(
     `bench: ${options.connections} connections (autocannon scenarios), ${options.flowLoops} flow loops, ${options.refreshLoops} refresh loops, ` +
       `${options.warmup} s warm-up + ${options.duration} s per target, ${options.rounds} round(s); the load generator shares the CPUs, so compare ratios, not absolute numbers`,
@@ -655,7 +717,8 @@ async function main(): Promise<void> {
   for (const target of selected.filter((t) => t.skip)) log(`bench: SKIPPED ${target.name}: ${target.skip}`);
   if (options.perf && !perfAvailable()) throw new Error('--perf needs Linux perf on the PATH');
   if (options.perf) log(`bench: --perf: perf data and summaries go to ${profileDir}`);
-  if (options.cpuProf) log(`bench: --cpu-prof: profiles go to ${profileDir} (profiling slows the servers; these numbers are not comparable)`);
+  if (options.cpuProf)
+    log(`bench: --cpu-prof: profiles go to ${profileDir} (profiling slows the servers; these numbers are not comparable)`);
 
   const startup = options.scenarios.includes(STARTUP) ? await runStartup(selected, options) : [];
   const reports: ScenarioReport[] = [];
@@ -666,20 +729,24 @@ async function main(): Promise<void> {
   const noisy: string[] = [];
   for (const report of reports) {
     const concurrency = report.targets.find((t) => t.concurrency)?.concurrency ?? '';
-    out.write(`\n${report.name}: ${report.description}\nmedian of ${options.rounds} round(s), ${options.duration} s each, ${concurrency} (node ${machine.node}, ${machine.cpus} CPUs)\n\n`);
-    out.write(report.table + '\n');
+    out.write(
+      `\n${report.name}: ${report.description}\nmedian of ${options.rounds} round(s), ${options.duration} s each, ${concurrency} (node ${machine.node}, ${machine.cpus} CPUs)\n\n`,
+    );
+    out.write(`${report.table}\n`);
     for (const target of report.targets.filter((t) => t.note)) out.write(`  ${target.name}: ${target.note}\n`);
     for (const target of report.targets) {
       if (target.status === 'failed') problems.push(`${report.name} ${target.name} failed: ${target.reason ?? 'no rounds completed'}`);
       if (target.totals.non2xx + target.totals.errors > 0) {
-        problems.push(`${report.name} ${target.name}: ${target.totals.non2xx} bad answers and ${target.totals.errors} connection errors under load — its numbers are not valid`);
+        problems.push(
+          `${report.name} ${target.name}: ${target.totals.non2xx} bad answers and ${target.totals.errors} connection errors under load — its numbers are not valid`,
+        );
       }
       for (const round of target.rounds.filter((r) => (r.otherCpuPercent ?? 0) > NOISE_THRESHOLD)) {
         noisy.push(`${report.name} ${target.name} round ${round.round} (${round.otherCpuPercent!.toFixed(0)}%)`);
       }
     }
   }
-  if (reports.length) out.write('\n' + LEGEND + '\n');
+  if (reports.length) out.write(`\n${LEGEND}\n`);
 
   // Gatehouse / oidc-provider, every scenario at a glance.
   const gatehouseNames = selected.filter((t) => t.server === 'gatehouse' && !t.skip).map((t) => t.name);
@@ -697,13 +764,15 @@ async function main(): Promise<void> {
   }
 
   if (startup.length) {
-    out.write(`\n${STARTUP}: \`gatehouse serve\` (dist/src/cli/main.js) restarted on a prepared store (schema, keys, one client); idle RSS = VmRSS after 3 s with no request; first token = spawn to the first 200 from the token endpoint (client_credentials), polled every 10 ms; median of ${options.rounds} round(s)\n\n`);
-    out.write(renderStartup(startup) + '\n');
+    out.write(
+      `\n${STARTUP}: \`gatehouse serve\` (dist/src/cli/main.js) restarted on a prepared store (schema, keys, one client); idle RSS = VmRSS after 3 s with no request; first token = spawn to the first 200 from the token endpoint (client_credentials), polled every 10 ms; median of ${options.rounds} round(s)\n\n`,
+    );
+    out.write(`${renderStartup(startup)}\n`);
     for (const r of startup) if (r.status === 'failed') problems.push(`${STARTUP} ${r.name} failed: ${r.reason}`);
   }
 
   const verdicts = [...reports.flatMap((r) => r.verdicts), ...startup.flatMap((r) => (r.verdict ? [r.verdict] : []))];
-  if (verdicts.length) out.write('\ngoals:\n' + verdicts.map((v) => `  ${v}\n`).join(''));
+  if (verdicts.length) out.write(`\ngoals:\n${verdicts.map((v) => `  ${v}\n`).join('')}`);
   for (const target of selected.filter((t) => t.skip)) out.write(`skipped ${target.name}: ${target.skip}\n`);
   if (noisy.length > 0) {
     out.write(
@@ -727,7 +796,7 @@ async function main(): Promise<void> {
     problems,
     noisyRounds: noisy,
   };
-  writeFileSync(file, JSON.stringify(json, null, 2) + '\n');
+  writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
   out.write(`\nresults: ${file}\n`);
   if (problems.length > 0) process.exitCode = 1;
 }

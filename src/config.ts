@@ -95,7 +95,8 @@ function wholeNumber(env: Env, name: string, fallback: number, min: number, max:
   return value;
 }
 
-const positiveInteger = (env: Env, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number => wholeNumber(env, name, fallback, 1, max);
+const positiveInteger = (env: Env, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number =>
+  wholeNumber(env, name, fallback, 1, max);
 
 /** A whole number where 0 means "off". */
 const nonNegativeInteger = (env: Env, name: string, fallback: number, max: number): number => wholeNumber(env, name, fallback, 0, max);
@@ -128,7 +129,9 @@ function trustProxy(env: Env): TrustProxy {
   const raw = env[name]?.trim() ?? '';
   if (['', 'off', 'false', 'no', '0'].includes(raw.toLowerCase())) return false;
   if (['on', 'true', 'yes'].includes(raw.toLowerCase())) {
-    throw new ConfigError(`${name}=${raw} would trust every X-Forwarded-For hop, which lets a client forge its address; use ${TRUST_PROXY_FORMS}`);
+    throw new ConfigError(
+      `${name}=${raw} would trust every X-Forwarded-For hop, which lets a client forge its address; use ${TRUST_PROXY_FORMS}`,
+    );
   }
   if (/^\d+$/.test(raw)) {
     const hops = Number(raw);

@@ -1,21 +1,21 @@
-import { PasswordLogin, delaySchedules } from './accounts/login.js';
-import { SelfSignup } from './accounts/signup.js';
+import { delaySchedules, PasswordLogin } from './accounts/login.js';
 import { SessionService } from './accounts/sessions.js';
+import { SelfSignup } from './accounts/signup.js';
 import { AuditLog } from './admin/audit-log.js';
 import type { Config } from './config.js';
-import { createManagement, type Management } from './management/index.js';
-import { Metrics } from './metrics.js';
 import { KeyStore } from './keys/key-store.js';
 import { loadMasterKey, masterKeyFromSecret } from './keys/master-key.js';
 import { resealUnderCurrentMasterKey } from './keys/master-key-rotation.js';
 import { PageKeys } from './keys/page-keys.js';
 import { assertStrongSecret } from './keys/secret-strength.js';
-import type { AuthorizationRequest } from './oauth/authorization-request.js';
+import { createManagement, type Management } from './management/index.js';
+import { Metrics } from './metrics.js';
 import { AuthorizationFlow } from './oauth/authorization-flow.js';
+import type { AuthorizationRequest } from './oauth/authorization-request.js';
 import { ClientDirectory } from './oauth/client-directory.js';
-import { InteractionSeal } from './oauth/interaction-seal.js';
 import { GRANTS, type GrantModule, type GrantServices } from './oauth/grants/index.js';
 import { UserTokenIssuer } from './oauth/grants/user-tokens.js';
+import { InteractionSeal } from './oauth/interaction-seal.js';
 import { IntrospectionEndpoint } from './oauth/introspection.js';
 import { AudienceResolver } from './oauth/resource-indicators.js';
 import { RevocationEndpoint } from './oauth/revocation.js';
@@ -23,17 +23,17 @@ import { TokenEndpoint } from './oauth/token-endpoint.js';
 import { EndSession } from './oidc/end-session.js';
 import { IdTokens } from './oidc/id-tokens.js';
 import { UserInfo } from './oidc/userinfo.js';
+import type { RecordCaches } from './ports/caches.js';
+import type { User } from './ports/users.js';
 import type { ConsentRepository } from './store/consents.js';
-import { openStore, storeOptionsOf, type Store } from './store/database.js';
+import { openStore, type Store, storeOptionsOf } from './store/database.js';
 import { GenerationCache } from './store/generation-cache.js';
 import type { GrantPurgeCounts } from './store/grants.js';
-import { Repositories } from './store/repositories.js';
 import { PageKeyRepository } from './store/page-keys.js';
+import { Repositories } from './store/repositories.js';
 import { SealedKeyRepository } from './store/sealed-keys.js';
 import { SigningKeyRepository } from './store/signing-keys.js';
 import { reclaimSqliteSpace, type SpaceReclaimed } from './store/sqlite-space.js';
-import type { RecordCaches } from './ports/caches.js';
-import type { User } from './ports/users.js';
 import { AccessTokens } from './tokens/access-tokens.js';
 
 /** What one purge removed. */
@@ -131,11 +131,20 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
     };
 
     const masterKey = loadMasterKey(config.masterSecret, config.dataDir);
-    const keys = new KeyStore(new SigningKeyRepository(store), store, masterKey, async () => {
-      const longest = await store.db.selectFrom('clients').select((eb) => eb.fn.max('access_token_ttl').as('ttl')).executeTakeFirst();
-      // A minute more than the longest token lifetime covers clock skew at resource servers.
-      return Math.max(config.accessTokenTtl, config.idTokenTtl, Number(longest?.ttl ?? 0)) + 60;
-    }, staleIfUnavailableMs);
+    const keys = new KeyStore(
+      new SigningKeyRepository(store),
+      store,
+      masterKey,
+      async () => {
+        const longest = await store.db
+          .selectFrom('clients')
+          .select((eb) => eb.fn.max('access_token_ttl').as('ttl'))
+          .executeTakeFirst();
+        // A minute more than the longest token lifetime covers clock skew at resource servers.
+        return Math.max(config.accessTokenTtl, config.idTokenTtl, Number(longest?.ttl ?? 0)) + 60;
+      },
+      staleIfUnavailableMs,
+    );
     const pageKeys = new PageKeys(new PageKeyRepository(store), masterKey);
     const accessTokens = new AccessTokens(config.issuer, keys, revocations, directory, caches);
     const idTokens = new IdTokens(config.issuer, keys, config.idTokenTtl);
@@ -155,7 +164,10 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       refreshReuseWindow: config.refreshReuseWindow,
       refreshFamilyLifetime: config.refreshFamilyLifetime,
     };
-    const tokenEndpoint = new TokenEndpoint(directory, [...GRANTS, ...(options.grants ?? [])].map((grant) => grant(grantServices)));
+    const tokenEndpoint = new TokenEndpoint(
+      directory,
+      [...GRANTS, ...(options.grants ?? [])].map((grant) => grant(grantServices)),
+    );
     const management = createManagement({ config, repositories, keys, audit, supportedGrantTypes: tokenEndpoint.grantTypes });
     return {
       config,

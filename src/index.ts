@@ -1,3 +1,3 @@
-export { createGatehouse, type Gatehouse } from './gatehouse.js';
-export { loadConfig, type Config } from './config.js';
 export * from '@gatehouse/resource';
+export { type Config, loadConfig } from './config.js';
+export { createGatehouse, type Gatehouse } from './gatehouse.js';

@@ -1,4 +1,4 @@
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
 import { OAuthError } from './oauth/errors.js';
 
 /**

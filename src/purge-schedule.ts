@@ -33,7 +33,8 @@ export function schedulePurges(purge: () => Promise<PurgeReport>, intervalMs: nu
     running = purge()
       .then(
         ({ deleted, sqlite }) => {
-          if (Object.values(deleted).some((count) => count > 0)) log.info({ deleted, ...(sqlite ? { sqlite: sqlite.after } : {}) }, 'purged expired records');
+          if (Object.values(deleted).some((count) => count > 0))
+            log.info({ deleted, ...(sqlite ? { sqlite: sqlite.after } : {}) }, 'purged expired records');
         },
         (error: unknown) => log.warn({ err: error }, 'purging expired records failed; trying again at the next interval'),
       )

@@ -38,7 +38,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await gatehouse.close();
     throw error;
   }
-  const purges = options.purges === false ? { stop: async () => {} } : schedulePurges(() => gatehouse.purgeExpired(), config.purgeInterval * 1000, app.log);
+  const purges =
+    options.purges === false
+      ? { stop: async () => {} }
+      : schedulePurges(() => gatehouse.purgeExpired(), config.purgeInterval * 1000, app.log);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -4,13 +4,28 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { ClientView, UserView } from '../src/admin/views.js';
 import type { SessionSummary } from '../src/management/users.js';
 import type { AuditEvent } from '../src/store/audit.js';
-import type { TestBrowser } from './helpers/browser.js';
-import { REDIRECT_URI, assertOAuthError, redeem, refresh, tokensFor, userinfo, type Tokens } from './helpers/code-flow.js';
+import {
+  ADMIN_SCOPE,
+  type AdminApi,
+  adminApi,
+  adminMachine,
+  assertAdminError,
+  assertBearerError,
+  auditEvents,
+  CONSOLE_CLIENT_ID,
+  consoleApp,
+  consoleRedirect,
+  expectOk,
+  loginPage,
+  logout,
+  signIn,
+  silentAuthorization,
+} from './helpers/admin.js';
 import { backends } from './helpers/backends.js';
+import type { TestBrowser } from './helpers/browser.js';
+import { assertOAuthError, REDIRECT_URI, redeem, refresh, type Tokens, tokensFor, userinfo } from './helpers/code-flow.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { introspect, postForm, revoke, tokenFor, type Credentials } from './helpers/tokens.js';
-import { ADMIN_SCOPE, CONSOLE_CLIENT_ID, adminApi, adminMachine, assertAdminError, assertBearerError, auditEvents, consoleApp } from './helpers/admin.js';
-import { consoleRedirect, expectOk, loginPage, logout, signIn, silentAuthorization, type AdminApi } from './helpers/admin.js';
+import { type Credentials, introspect, postForm, revoke, tokenFor } from './helpers/tokens.js';
 
 const PASSWORD = 'staple battery horse';
 const WRONG_PASSWORD = 'not-the-password-42';
@@ -58,7 +73,11 @@ for (const backend of backends()) {
       api = adminApi(server, machine.token);
       await server.createRole('demo-reader', ['demo:read']);
       await server.createRole('orders-reader', ['orders:read']);
-      const answer = await newClient({ name: 'Web App', grant_types: ['authorization_code', 'refresh_token'], redirect_uris: [REDIRECT_URI] });
+      const answer = await newClient({
+        name: 'Web App',
+        grant_types: ['authorization_code', 'refresh_token'],
+        redirect_uris: [REDIRECT_URI],
+      });
       assert.equal(answer.status, 201, answer.text);
       const body = answer.body as { client: ClientView; client_secret: string };
       web = { clientId: body.client.client_id, clientSecret: body.client_secret };
@@ -123,7 +142,11 @@ for (const backend of backends()) {
       assert.deepEqual(flow.asked, { login: true, consent: false });
       assert.deepEqual(scopesOf(tokens), [ADMIN_SCOPE, 'openid', 'profile']);
       assert.deepEqual([decodeJwt(tokens.access_token).sub, decodeJwt(tokens.access_token).client_id], [ids.rootUser, CONSOLE_CLIENT_ID]);
-      const role = await expectOk<{ name: string }>(adminApi(server, tokens.access_token)('POST', '/admin/roles', { name: 'auditors', scopes: ['audit:read'] }), 201, 'role');
+      const role = await expectOk<{ name: string }>(
+        adminApi(server, tokens.access_token)('POST', '/admin/roles', { name: 'auditors', scopes: ['audit:read'] }),
+        201,
+        'role',
+      );
       assert.equal(role.name, 'auditors');
     });
 
@@ -161,7 +184,14 @@ for (const backend of backends()) {
     test('a role that loses gatehouse:admin: the old token gets 403 and a refresh no longer carries the scope', async () => {
       await expectOk(api('POST', '/admin/roles', { name: 'ops', scopes: [ADMIN_SCOPE] }), 201, 'role');
       await newUser('dave', ['ops']);
-      const portal = (await newClient({ name: 'Ops portal', roles: ['admin'], grant_types: ['authorization_code', 'refresh_token'], redirect_uris: [REDIRECT_URI] })).body as { client: ClientView; client_secret: string };
+      const portal = (
+        await newClient({
+          name: 'Ops portal',
+          roles: ['admin'],
+          grant_types: ['authorization_code', 'refresh_token'],
+          redirect_uris: [REDIRECT_URI],
+        })
+      ).body as { client: ClientView; client_secret: string };
       const app = { clientId: portal.client.client_id, clientSecret: portal.client_secret };
       const { flow, tokens } = await userTokens('dave', { app, scope: `openid offline ${ADMIN_SCOPE}` });
       assert.deepEqual([flow.asked.consent, scopesOf(tokens)], [true, [ADMIN_SCOPE, 'offline', 'openid']]);
@@ -183,7 +213,15 @@ for (const backend of backends()) {
       assert.deepEqual(Object.keys(answer.body as object).sort(), ['client', 'client_secret']);
       assert.match(secret, CLIENT_SECRET);
       assert.deepEqual(
-        [client.name, client.description, client.roles, client.grant_types, client.token_endpoint_auth_method, client.status, client.redirect_uris],
+        [
+          client.name,
+          client.description,
+          client.roles,
+          client.grant_types,
+          client.token_endpoint_auth_method,
+          client.status,
+          client.redirect_uris,
+        ],
         ['Billing', 'Sends invoices', ['demo-reader'], ['client_credentials'], 'client_secret_basic', 'active', []],
       );
       ids.billing = client.client_id;
@@ -192,7 +230,8 @@ for (const backend of backends()) {
       const one = await api('GET', `/admin/clients/${client.client_id}`);
       assert.deepEqual(one.body, { client });
       const list = await api('GET', '/admin/clients');
-      for (const text of [one.text, list.text]) assert.ok(!text.includes(secret) && !text.includes('"client_secret"') && !text.includes('hash'), text);
+      for (const text of [one.text, list.text])
+        assert.ok(!text.includes(secret) && !text.includes('"client_secret"') && !text.includes('hash'), text);
       assert.ok((list.body as { clients: ClientView[] }).clients.some((c) => c.client_id === client.client_id));
     });
 
@@ -207,13 +246,31 @@ for (const backend of backends()) {
 
     test('PATCH changes name, description, roles and redirect URIs, and validates them', async () => {
       const path = `/admin/clients/${ids.billing}`;
-      const changes = { name: 'Billing v2', description: 'Invoices and refunds', roles: ['demo-reader', 'orders-reader'], redirect_uris: ['https://billing.example.com/cb', 'http://localhost:8080/cb'] };
+      const changes = {
+        name: 'Billing v2',
+        description: 'Invoices and refunds',
+        roles: ['demo-reader', 'orders-reader'],
+        redirect_uris: ['https://billing.example.com/cb', 'http://localhost:8080/cb'],
+      };
       const client = await expectOk<ClientView>(api('PATCH', path, changes), 200, 'client');
       assert.deepEqual([client.name, client.description, client.roles, client.redirect_uris], Object.values(changes));
       assert.ok(client.updated_at >= client.created_at);
-      assert.equal(decodeJwt(await tokenFor(server, { clientId: ids.billing!, clientSecret: ids.billingSecret! })).scope, 'demo:read orders:read');
-      assertAdminError(await api('PATCH', path, { redirect_uris: ['http://billing.example.com/cb'] }), 400, 'invalid_request', /must use https/);
-      assertAdminError(await api('PATCH', path, { redirect_uris: ['https://billing.example.com/cb#frag'] }), 400, 'invalid_request', /fragment/);
+      assert.equal(
+        decodeJwt(await tokenFor(server, { clientId: ids.billing!, clientSecret: ids.billingSecret! })).scope,
+        'demo:read orders:read',
+      );
+      assertAdminError(
+        await api('PATCH', path, { redirect_uris: ['http://billing.example.com/cb'] }),
+        400,
+        'invalid_request',
+        /must use https/,
+      );
+      assertAdminError(
+        await api('PATCH', path, { redirect_uris: ['https://billing.example.com/cb#frag'] }),
+        400,
+        'invalid_request',
+        /fragment/,
+      );
       assertAdminError(await api('PATCH', path, { roles: ['no-such-role'] }), 400, 'invalid_request', /unknown role: no-such-role/);
       assertAdminError(await api('PATCH', path, {}), 400, 'invalid_request');
       assert.deepEqual((await api('GET', path)).body, { client }, 'a refused change changed the client');
@@ -223,7 +280,15 @@ for (const backend of backends()) {
       const answer = await newClient({ name: 'Rotating', roles: ['demo-reader'] });
       const { client, client_secret: first } = answer.body as { client: ClientView; client_secret: string };
       ids.rotating = client.client_id;
-      const works = async (secret: string) => (await postForm(server, '/oauth2/token', { grant_type: 'client_credentials' }, { clientId: client.client_id, clientSecret: secret })).status === 200;
+      const works = async (secret: string) =>
+        (
+          await postForm(
+            server,
+            '/oauth2/token',
+            { grant_type: 'client_credentials' },
+            { clientId: client.client_id, clientSecret: secret },
+          )
+        ).status === 200;
       const rotated = await api('POST', `/admin/clients/${client.client_id}/rotate-secret`);
       assert.equal(rotated.status, 200, rotated.text);
       const { client: afterGrace, client_secret: second } = rotated.body as { client: ClientView; client_secret: string };
@@ -234,14 +299,23 @@ for (const backend of backends()) {
       const { client: noGrace, client_secret: third } = final.body as { client: ClientView; client_secret: string };
       assert.equal(noGrace.previous_secret_expires_at, null);
       assert.deepEqual([await works(first), await works(second), await works(third)], [false, false, true]);
-      assertAdminError(await api('POST', `/admin/clients/${client.client_id}/rotate-secret`, { grace_seconds: -1 }), 400, 'invalid_request');
+      assertAdminError(
+        await api('POST', `/admin/clients/${client.client_id}/rotate-secret`, { grace_seconds: -1 }),
+        400,
+        'invalid_request',
+      );
     });
 
     test('validation: a missing name and bad values are 400 invalid_request', async () => {
       assertAdminError(await newClient({}), 400, 'invalid_request', /name/);
       assertAdminError(await newClient({ name: '   ' }), 400, 'invalid_request', /name/);
       assertAdminError(await newClient({ name: 'X', grant_types: ['password'] }), 400, 'invalid_request');
-      assertAdminError(await newClient({ name: 'X', public: true, grant_types: ['client_credentials'] }), 400, 'invalid_request', /public client/);
+      assertAdminError(
+        await newClient({ name: 'X', public: true, grant_types: ['client_credentials'] }),
+        400,
+        'invalid_request',
+        /public client/,
+      );
       assertAdminError(await newClient({ name: 'X', grant_types: ['authorization_code'] }), 400, 'invalid_request', /redirect URI/);
       assertAdminError(await api('POST', '/admin/users', { username: 'x' }), 400, 'invalid_request', /password/);
     });
@@ -253,9 +327,19 @@ for (const backend of backends()) {
     });
 
     test('unknown ids: 404 not_found', async () => {
-      const unknown = ['GET /admin/clients/nope', 'PATCH /admin/clients/nope', 'POST /admin/clients/nope/rotate-secret', 'POST /admin/clients/nope/revoke',
-        'GET /admin/users/nope', 'POST /admin/users/nope/disable', 'GET /admin/users/nope/consents', 'GET /admin/users/nope/sessions',
-        'DELETE /admin/users/nope/consents/nope', 'PATCH /admin/roles/nope', 'DELETE /admin/sessions/nope'];
+      const unknown = [
+        'GET /admin/clients/nope',
+        'PATCH /admin/clients/nope',
+        'POST /admin/clients/nope/rotate-secret',
+        'POST /admin/clients/nope/revoke',
+        'GET /admin/users/nope',
+        'POST /admin/users/nope/disable',
+        'GET /admin/users/nope/consents',
+        'GET /admin/users/nope/sessions',
+        'DELETE /admin/users/nope/consents/nope',
+        'PATCH /admin/roles/nope',
+        'DELETE /admin/sessions/nope',
+      ];
       for (const [method, path] of unknown.map((line) => line.split(' ') as [string, string])) {
         const body = method === 'PATCH' ? (path.includes('roles') ? { scopes: [] } : { name: 'x' }) : undefined;
         assertAdminError(await api(method, path, body), 404, 'not_found', /nope/);
@@ -273,7 +357,11 @@ for (const backend of backends()) {
       const roles = await expectOk<{ name: string; scopes: string[] }[]>(api('GET', '/admin/roles'), 200, 'roles');
       assert.deepEqual(roles.find((r) => r.name === 'admin')?.scopes, [ADMIN_SCOPE]);
       assert.ok(roles.some((r) => r.name === 'support'));
-      const patched = await expectOk<{ scopes: string[] }>(api('PATCH', '/admin/roles/support', { scopes: ['tickets:read', 'tickets:write'] }), 200, 'role');
+      const patched = await expectOk<{ scopes: string[] }>(
+        api('PATCH', '/admin/roles/support', { scopes: ['tickets:read', 'tickets:write'] }),
+        200,
+        'role',
+      );
       assert.deepEqual(patched.scopes, ['tickets:read', 'tickets:write']);
       assertAdminError(await api('POST', '/admin/roles', { name: 'support', scopes: [] }), 409, 'conflict', /exists/);
       assertAdminError(await api('POST', '/admin/roles', { name: 'bad name', scopes: [] }), 400, 'invalid_request');
@@ -282,7 +370,11 @@ for (const backend of backends()) {
 
     test('APIs: create, list, and the token endpoint issues tokens for the new resource', async () => {
       const identifier = 'https://orders.example.com';
-      const created = await expectOk<{ identifier: string; name: string; scopes: string[] }>(api('POST', '/admin/apis', { identifier, name: 'Orders', scopes: ['orders:read'] }), 201, 'api');
+      const created = await expectOk<{ identifier: string; name: string; scopes: string[] }>(
+        api('POST', '/admin/apis', { identifier, name: 'Orders', scopes: ['orders:read'] }),
+        201,
+        'api',
+      );
       assert.deepEqual([created.identifier, created.name, created.scopes], [identifier, 'Orders', ['orders:read']]);
       const list = await api('GET', '/admin/apis');
       assert.equal((list.body as { default: string }).default, `${server.issuer}/api`);
@@ -301,12 +393,26 @@ for (const backend of backends()) {
       assert.ok(!answer.text.includes(PASSWORD) && !answer.text.includes('password'), answer.text);
       const { user } = answer.body as { user: UserView };
       ids.erin = user.id;
-      assert.deepEqual({ ...user, id: '', created_at: 0, updated_at: 0 }, {
-        id: '', username: 'erin', email: 'erin@example.com', email_verified: false, name: 'Erin', roles: [], status: 'active', created_at: 0, updated_at: 0,
-      });
+      assert.deepEqual(
+        { ...user, id: '', created_at: 0, updated_at: 0 },
+        {
+          id: '',
+          username: 'erin',
+          email: 'erin@example.com',
+          email_verified: false,
+          name: 'Erin',
+          roles: [],
+          status: 'active',
+          created_at: 0,
+          updated_at: 0,
+        },
+      );
       assert.deepEqual((await api('GET', `/admin/users/${user.id}`)).body, { user });
       const users = await expectOk<UserView[]>(api('GET', '/admin/users'), 200, 'users');
-      assert.deepEqual(users.find((u) => u.id === user.id), user);
+      assert.deepEqual(
+        users.find((u) => u.id === user.id),
+        user,
+      );
       assertAdminError(await api('POST', '/admin/users', { username: 'Erin', password: PASSWORD }), 409, 'conflict', /taken/);
       assertAdminError(await api('POST', '/admin/users', { username: 'frank', password: 'short' }), 400, 'invalid_request', /password/);
     });
@@ -315,7 +421,10 @@ for (const backend of backends()) {
       const { flow } = await userTokens('erin');
       assert.ok((await silentAuthorization(server, flow.browser, CONSOLE_CLIENT_ID, consoleRedirect(server))).get('code'));
       assert.equal((await expectOk<UserView>(api('POST', `/admin/users/${ids.erin}/disable`), 200, 'user')).status, 'disabled');
-      assert.equal((await silentAuthorization(server, flow.browser, CONSOLE_CLIENT_ID, consoleRedirect(server))).get('error'), 'login_required');
+      assert.equal(
+        (await silentAuthorization(server, flow.browser, CONSOLE_CLIENT_ID, consoleRedirect(server))).get('error'),
+        'login_required',
+      );
       assert.deepEqual(await expectOk(api('GET', `/admin/users/${ids.erin}/sessions`), 200, 'sessions'), []);
       assert.equal(await loginPage(server, 'erin', PASSWORD), 401);
       assert.equal((await expectOk<UserView>(api('POST', `/admin/users/${ids.erin}/enable`), 200, 'user')).status, 'active');
@@ -334,9 +443,10 @@ for (const backend of backends()) {
         200,
         'consents',
       );
-      assert.deepEqual(consents.map(({ granted_at, ...rest }) => (assert.ok(granted_at >= now() - 60), rest)), [
-        { client_id: web.clientId, client_name: 'Web App', audience: `${server.issuer}/api`, scopes: ['openid', 'profile', 'offline'] },
-      ]);
+      assert.deepEqual(
+        consents.map(({ granted_at, ...rest }) => (assert.ok(granted_at >= now() - 60), rest)),
+        [{ client_id: web.clientId, client_name: 'Web App', audience: `${server.issuer}/api`, scopes: ['openid', 'profile', 'offline'] }],
+      );
       const path = `/admin/users/${ids.frank}/consents/${web.clientId}`;
       assert.deepEqual((await api('DELETE', path)).body, { withdrawn: true, revoked_grants: 1 });
       await inactive(tokens.access_token);
@@ -349,7 +459,10 @@ for (const backend of backends()) {
       const sessions = await expectOk<SessionSummary[]>(api('GET', `/admin/users/${ids.frank}/sessions`), 200, 'sessions');
       assert.equal(sessions.length, 1);
       const [session] = sessions;
-      assert.deepEqual([session!.ip, typeof session!.user_agent, session!.expires_at > now(), session!.auth_time <= now()], ['127.0.0.1', 'string', true, true]);
+      assert.deepEqual(
+        [session!.ip, typeof session!.user_agent, session!.expires_at > now(), session!.auth_time <= now()],
+        ['127.0.0.1', 'string', true, true],
+      );
       // Its last use: when it was signed in with, less than the touch interval ago.
       assert.ok(session!.last_seen_at >= session!.created_at && session!.last_seen_at <= now(), JSON.stringify(session));
       ids.session = session!.id;
@@ -367,11 +480,18 @@ for (const backend of backends()) {
       const oldKid = active(keys, 'ES256');
       assert.equal(decodeProtectedHeader(machine.token).kid, oldKid);
       assert.ok(active(keys, 'RS256'));
-      const [rotated, ...more] = await expectOk<{ alg: string; kid: string; retired?: string }[]>(api('POST', '/admin/keys/rotate', { alg: 'ES256' }), 200, 'rotated');
+      const [rotated, ...more] = await expectOk<{ alg: string; kid: string; retired?: string }[]>(
+        api('POST', '/admin/keys/rotate', { alg: 'ES256' }),
+        200,
+        'rotated',
+      );
       assert.deepEqual([more.length, rotated!.alg, rotated!.retired], [0, 'ES256', oldKid]);
       ids.kid = rotated!.kid;
       const after = await expectOk<Key[]>(api('GET', '/admin/keys'), 200, 'keys');
-      assert.deepEqual([active(after, 'ES256'), after.find((k) => k.kid === oldKid)!.status, active(after, 'RS256')], [rotated!.kid, 'retired', active(keys, 'RS256')]);
+      assert.deepEqual(
+        [active(after, 'ES256'), after.find((k) => k.kid === oldKid)!.status, active(after, 'RS256')],
+        [rotated!.kid, 'retired', active(keys, 'RS256')],
+      );
       assert.equal(decodeProtectedHeader(await tokenFor(server, machine, { scope: ADMIN_SCOPE })).kid, rotated!.kid);
       assert.equal((await api('GET', '/admin/keys')).status, 200);
     });
@@ -388,14 +508,20 @@ for (const backend of backends()) {
       assert.equal((await logout(first.flow.browser)).status, 200);
       const events = await allEvents();
       const expect = (action: string, actor: string, actorType: string, target: string) =>
-        assert.ok(events.some((e) => e.action === action && e.actor === actor && e.actor_type === actorType && e.target === target), `no ${action} by ${actor} on ${target}`);
+        assert.ok(
+          events.some((e) => e.action === action && e.actor === actor && e.actor_type === actorType && e.target === target),
+          `no ${action} by ${actor} on ${target}`,
+        );
       expect('login.failed', 'anonymous', 'anonymous', '');
       expect('login.succeeded', grace, 'user', grace);
       expect('consent.granted', grace, 'user', web.clientId);
       expect('code.replayed', web.clientId, 'client', grace);
       expect('refresh_token.reused', web.clientId, 'client', grace);
       expect('token.revoked', machine.clientId, 'client', machine.clientId);
-      assert.ok(events.some((e) => e.action === 'logout' && e.actor === grace && e.actor_type === 'user'), 'no logout');
+      assert.ok(
+        events.some((e) => e.action === 'logout' && e.actor === grace && e.actor_type === 'user'),
+        'no logout',
+      );
     });
 
     test('every admin change is recorded, newest first, with the admin token’s sub as actor', async () => {
@@ -403,7 +529,8 @@ for (const backend of backends()) {
       for (const event of events) {
         assert.deepEqual(Object.keys(event).sort(), ['action', 'actor', 'actor_type', 'at', 'details', 'id', 'ip', 'target']);
       }
-      for (let i = 1; i < events.length; i++) assert.ok(events[i - 1]!.id > events[i]!.id && events[i - 1]!.at >= events[i]!.at, 'not newest first');
+      for (let i = 1; i < events.length; i++)
+        assert.ok(events[i - 1]!.id > events[i]!.id && events[i - 1]!.at >= events[i]!.at, 'not newest first');
       const position = (action: string, target: string, actor = machine.clientId, actorType = 'client') => {
         const index = events.findIndex((e) => e.action === action && e.target === target);
         assert.ok(index >= 0, `no ${action} on ${target}`);
@@ -422,9 +549,16 @@ for (const backend of backends()) {
         position('role.created', 'auditors', ids.rootUser!, 'user'),
         position('client.revoked', ids.revokedClient!),
       ];
-      assert.deepEqual(order, [...order].sort((a, b) => a - b), 'events are not newest first');
+      assert.deepEqual(
+        order,
+        [...order].sort((a, b) => a - b),
+        'events are not newest first',
+      );
       const withdrawals = events.filter((e) => e.action === 'consent.withdrawn' && e.target === ids.frank).map((e) => e.details);
-      assert.deepEqual(withdrawals, [{ client_id: web.clientId, revoked_grants: 0 }, { client_id: web.clientId, revoked_grants: 1 }]);
+      assert.deepEqual(withdrawals, [
+        { client_id: web.clientId, revoked_grants: 0 },
+        { client_id: web.clientId, revoked_grants: 1 },
+      ]);
     });
 
     test('paging: limit and next, before without overlap, limits out of range are 400', async () => {
@@ -432,24 +566,47 @@ for (const backend of backends()) {
       const first = (await api('GET', '/admin/audit?limit=2')).body as { events: AuditEvent[]; next: string };
       assert.deepEqual([first.events.length, first.next], [2, first.events[1]!.id]);
       const second = (await api('GET', `/admin/audit?limit=2&before=${first.next}`)).body as { events: AuditEvent[]; next: string };
-      assert.deepEqual([...first.events, ...second.events].map((e) => e.id), all.slice(0, 4).map((e) => e.id));
-      for (const limit of ['0', '500', 'ten']) assertAdminError(await api('GET', `/admin/audit?limit=${limit}`), 400, 'invalid_request', /limit/);
+      assert.deepEqual(
+        [...first.events, ...second.events].map((e) => e.id),
+        all.slice(0, 4).map((e) => e.id),
+      );
+      for (const limit of ['0', '500', 'ten'])
+        assertAdminError(await api('GET', `/admin/audit?limit=${limit}`), 400, 'invalid_request', /limit/);
     });
 
     test('no audit event holds a secret, token, code or password', async () => {
       const text = JSON.stringify(await allEvents());
-      for (const secret of ['gate_cs_', 'gate_rt_', 'gate_ac_', 'eyJ', PASSWORD, WRONG_PASSWORD]) assert.ok(!text.includes(secret), `the audit log contains ${secret}`);
+      for (const secret of ['gate_cs_', 'gate_rt_', 'gate_ac_', 'eyJ', PASSWORD, WRONG_PASSWORD])
+        assert.ok(!text.includes(secret), `the audit log contains ${secret}`);
     });
 
     // 9. OpenAPI
     test('/openapi.json documents every /admin operation with the bearer gatehouse:admin requirement', async () => {
       const answer = await fetch(`${server.url}/openapi.json`);
       assert.equal(answer.status, 200);
-      const doc = (await answer.json()) as { paths: Record<string, Record<string, { security?: unknown[]; tags?: string[] }>>; components: { securitySchemes: Record<string, unknown> } };
-      assert.deepEqual(doc.components.securitySchemes.bearer, { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token issued by this server' });
+      const doc = (await answer.json()) as {
+        paths: Record<string, Record<string, { security?: unknown[]; tags?: string[] }>>;
+        components: { securitySchemes: Record<string, unknown> };
+      };
+      assert.deepEqual(doc.components.securitySchemes.bearer, {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description: 'An access token issued by this server',
+      });
       const admin = Object.entries(doc.paths).filter(([path]) => path.startsWith('/admin'));
-      for (const path of ['/admin/clients', '/admin/clients/{id}/rotate-secret', '/admin/users/{id}/consents/{clientId}', '/admin/sessions/{id}', '/admin/keys/rotate', '/admin/audit']) {
-        assert.ok(admin.some(([p]) => p === path), `${path} is not documented`);
+      for (const path of [
+        '/admin/clients',
+        '/admin/clients/{id}/rotate-secret',
+        '/admin/users/{id}/consents/{clientId}',
+        '/admin/sessions/{id}',
+        '/admin/keys/rotate',
+        '/admin/audit',
+      ]) {
+        assert.ok(
+          admin.some(([p]) => p === path),
+          `${path} is not documented`,
+        );
       }
       for (const [path, operations] of admin) {
         for (const [method, operation] of Object.entries(operations)) {

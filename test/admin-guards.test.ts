@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ClientView, UserView } from '../src/admin/views.js';
+import { type AdminApi, adminApi, adminMachine, assertAdminError, expectOk } from './helpers/admin.js';
 import { backends } from './helpers/backends.js';
 import { gatehouse, gatehouseJson, gatehouseJsonWithStdin, onTerminal, STORE_LINE } from './helpers/cli.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { adminApi, adminMachine, assertAdminError, expectOk, type AdminApi } from './helpers/admin.js';
 
 const PASSWORD = 'staple battery horse';
 const BUILTIN_CLIENTS = ['gatehouse-console', 'gatehouse-playground'];
@@ -47,7 +47,8 @@ for (const backend of backends()) {
       const admins = [await newAdmin('race-a'), await newAdmin('race-b')];
       // Leave these two as the only active administrators.
       for (const user of await expectOk<UserView[]>(api('GET', '/admin/users'), 200, 'users')) {
-        if (user.status === 'active' && !admins.includes(user.id)) await expectOk(api('POST', `/admin/users/${user.id}/disable`), 200, 'user');
+        if (user.status === 'active' && !admins.includes(user.id))
+          await expectOk(api('POST', `/admin/users/${user.id}/disable`), 200, 'user');
       }
       const answers = await Promise.all(admins.map((id) => api('POST', `/admin/users/${id}/disable`)));
       assert.deepEqual(answers.map((answer) => answer.status).sort(), [200, 409], answers.map((answer) => answer.text).join('\n'));

@@ -84,7 +84,7 @@ describe('architecture: the core depends only on its ports', () => {
       "export * from './e.js';",
       "import './f.js';",
       "// import nope from './comment.js';",
-      "const text = 'import x from \"./string.js\"';",
+      'const text = \'import x from "./string.js"\';',
       "const g = await import('./g.js');",
     ].join('\n');
     assert.deepEqual(importsOf(source), ['./a.js', '../b.js', 'kysely', './d.js', './e.js', './f.js', './g.js']);

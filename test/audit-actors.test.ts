@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { UserView } from '../src/admin/views.js';
 import type { AuditEvent } from '../src/store/audit.js';
+import { type AdminApi, adminApi, adminMachine, auditEvents, expectOk, loginPage } from './helpers/admin.js';
 import { backends } from './helpers/backends.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { adminApi, adminMachine, auditEvents, expectOk, loginPage, type AdminApi } from './helpers/admin.js';
 
 const PASSWORD = 'staple battery horse';
 const WRONG_PASSWORD = 'not-the-password-42';
@@ -25,7 +25,11 @@ for (const backend of backends()) {
       const machine = await adminMachine(server, 'Ops automation');
       machineId = machine.clientId;
       api = adminApi(server, machine.token);
-      heidi = await expectOk<UserView>(api('POST', '/admin/users', { username: 'heidi', password: PASSWORD, roles: ['admin'] }), 201, 'user');
+      heidi = await expectOk<UserView>(
+        api('POST', '/admin/users', { username: 'heidi', password: PASSWORD, roles: ['admin'] }),
+        201,
+        'user',
+      );
     });
     after(() => server.close());
 
@@ -36,7 +40,14 @@ for (const backend of backends()) {
     const assertAnonymousFailure = (event: AuditEvent | undefined, typed: string) => {
       assert.ok(event, `no login.failed for ${typed}`);
       assert.deepEqual(
-        { actor: event.actor, actor_type: event.actor_type, action: event.action, target: event.target, ip: event.ip, details: event.details },
+        {
+          actor: event.actor,
+          actor_type: event.actor_type,
+          action: event.action,
+          target: event.target,
+          ip: event.ip,
+          details: event.details,
+        },
         { actor: 'anonymous', actor_type: 'anonymous', action: 'login.failed', target: '', ip: '127.0.0.1', details: { username: typed } },
       );
     };

@@ -1,31 +1,31 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
 import * as client from 'openid-client';
-import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { nowSeconds } from '../src/ports/clock.js';
 import { sha256Hex } from '../src/tokens/hash.js';
 import { backends } from './helpers/backends.js';
 import {
-  OTHER_REDIRECT_URI,
-  REDIRECT_URI,
   assertOAuthError,
   assertTokensUsable,
   authorize,
+  type CodeFlow,
   createAlice,
   discover,
+  FULL_SCOPE,
+  OTHER_REDIRECT_URI,
   publicApp,
+  REDIRECT_URI,
   redeem,
   refresh,
+  type Tokens,
   tokensFor,
   userinfo,
   webApp,
-  FULL_SCOPE,
-  type CodeFlow,
-  type Tokens,
 } from './helpers/code-flow.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { introspect, revoke, type Answer, type Credentials } from './helpers/tokens.js';
+import { type Answer, type Credentials, introspect, revoke } from './helpers/tokens.js';
 
 // DESIGN §2 opaque format: prefix, 43 base62 characters of randomness, 6 of checksum.
 const CODE_FORMAT = /^gate_ac_[0-9A-Za-z]{49}$/;
@@ -64,7 +64,11 @@ for (const backend of backends()) {
 
         test(`openid-client, ${kind}: authorize, code grant, ID token and userinfo`, async () => {
           const config = await discover(server, app());
-          const flow = await authorize(server, { clientId: app().clientId, scope: FULL_SCOPE, buildUrl: (params) => client.buildAuthorizationUrl(config, params) });
+          const flow = await authorize(server, {
+            clientId: app().clientId,
+            scope: FULL_SCOPE,
+            buildUrl: (params) => client.buildAuthorizationUrl(config, params),
+          });
           assert.equal(flow.callbackUrl.searchParams.get('iss'), server.issuer);
           const tokens = await client.authorizationCodeGrant(config, flow.callbackUrl, {
             pkceCodeVerifier: flow.verifier,
@@ -80,7 +84,14 @@ for (const backend of backends()) {
           assert.equal(claims.aud, app().clientId);
           assert.equal(claims.nonce, flow.nonce);
           const info = await client.fetchUserInfo(config, tokens.access_token, userId);
-          assert.deepEqual(info, { sub: userId, preferred_username: 'alice', name: 'Alice', updated_at: info.updated_at, email: 'alice@example.com', email_verified: true });
+          assert.deepEqual(info, {
+            sub: userId,
+            preferred_username: 'alice',
+            name: 'Alice',
+            updated_at: info.updated_at,
+            email: 'alice@example.com',
+            email_verified: true,
+          });
         });
 
         test(`oauth4webapi, ${kind}: authorize, code grant, ID token and userinfo`, async () => {
@@ -91,12 +102,20 @@ for (const backend of backends()) {
           const flow = await flowFor(app());
           const callback = oauth.validateAuthResponse(as, oauthClient, flow.callbackUrl, flow.state);
           const response = await oauth.authorizationCodeGrantRequest(as, oauthClient, auth, callback, REDIRECT_URI, flow.verifier, options);
-          const tokens = await oauth.processAuthorizationCodeResponse(as, oauthClient, response, { expectedNonce: flow.nonce, requireIdToken: true });
+          const tokens = await oauth.processAuthorizationCodeResponse(as, oauthClient, response, {
+            expectedNonce: flow.nonce,
+            requireIdToken: true,
+          });
           assert.equal(tokens.token_type, 'bearer');
           const claims = oauth.getValidatedIdTokenClaims(tokens)!;
           assert.equal(claims.sub, userId);
           assert.equal(claims.nonce, flow.nonce);
-          const info = await oauth.processUserInfoResponse(as, oauthClient, userId, await oauth.userInfoRequest(as, oauthClient, tokens.access_token, options));
+          const info = await oauth.processUserInfoResponse(
+            as,
+            oauthClient,
+            userId,
+            await oauth.userInfoRequest(as, oauthClient, tokens.access_token, options),
+          );
           assert.equal(info.email, 'alice@example.com');
           assert.equal(info.preferred_username, 'alice');
         });
@@ -109,7 +128,14 @@ for (const backend of backends()) {
       assert.equal(flow.callbackUrl.searchParams.get('state'), flow.state);
       const answer = await redeem(server, web, flow);
       assert.equal(answer.status, 200, answer.text);
-      assert.deepEqual(Object.keys(answer.body as object).sort(), ['access_token', 'expires_in', 'id_token', 'refresh_token', 'scope', 'token_type']);
+      assert.deepEqual(Object.keys(answer.body as object).sort(), [
+        'access_token',
+        'expires_in',
+        'id_token',
+        'refresh_token',
+        'scope',
+        'token_type',
+      ]);
       const body = answer.body as Record<string, unknown>;
       // One spelling on the wire for every grant: RFC 6750 §1's "Bearer" (the client libraries above lower-case it).
       assert.equal(body.token_type, 'Bearer');
@@ -124,7 +150,11 @@ for (const backend of backends()) {
       const header = decodeProtectedHeader(tokens.access_token);
       assert.equal(header.typ, 'at+jwt');
       const jwks = createRemoteJWKSet(new URL(`${server.issuer}/.well-known/jwks.json`));
-      const { payload } = await jwtVerify(tokens.access_token, jwks, { issuer: server.issuer, audience: `${server.issuer}/api`, typ: 'at+jwt' });
+      const { payload } = await jwtVerify(tokens.access_token, jwks, {
+        issuer: server.issuer,
+        audience: `${server.issuer}/api`,
+        typ: 'at+jwt',
+      });
       assert.deepEqual(Object.keys(payload).sort(), ['aud', 'auth_time', 'client_id', 'exp', 'iat', 'iss', 'jti', 'scope', 'sub']);
       assert.equal(payload.sub, userId);
       assert.equal(payload.client_id, web.clientId);
@@ -203,7 +233,12 @@ for (const backend of backends()) {
 
       test('a wrong code_verifier is invalid_grant', async () => {
         const flow = await flowFor(web);
-        await refusedThenRedeemable(flow, redeem(server, web, flow, { code_verifier: client.randomPKCECodeVerifier() }), 400, 'invalid_grant');
+        await refusedThenRedeemable(
+          flow,
+          redeem(server, web, flow, { code_verifier: client.randomPKCECodeVerifier() }),
+          400,
+          'invalid_grant',
+        );
       });
 
       test('a missing code_verifier is invalid_grant (RFC 7636 §4.6)', async () => {
@@ -226,9 +261,17 @@ for (const backend of backends()) {
     test('an expired code is invalid_grant', async () => {
       const flow = await flowFor(web);
       const { db } = server.server.gatehouse.store;
-      const row = await db.selectFrom('authorization_codes').select(['expires_at']).where('code_hash', '=', sha256Hex(flow.code)).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('authorization_codes')
+        .select(['expires_at'])
+        .where('code_hash', '=', sha256Hex(flow.code))
+        .executeTakeFirstOrThrow();
       assert.ok(row.expires_at - nowSeconds() <= 60, `the code lives ${row.expires_at - nowSeconds()} s`);
-      await db.updateTable('authorization_codes').set({ expires_at: nowSeconds() - 1 }).where('code_hash', '=', sha256Hex(flow.code)).execute();
+      await db
+        .updateTable('authorization_codes')
+        .set({ expires_at: nowSeconds() - 1 })
+        .where('code_hash', '=', sha256Hex(flow.code))
+        .execute();
       assertOAuthError(await redeem(server, web, flow), 400, 'invalid_grant');
     });
 
@@ -239,7 +282,11 @@ for (const backend of backends()) {
     });
 
     test('a refresh token comes only with offline or offline_access', async () => {
-      for (const [scope, expected] of [['openid profile', false], ['openid offline', true], ['openid offline_access', true]] as const) {
+      for (const [scope, expected] of [
+        ['openid profile', false],
+        ['openid offline', true],
+        ['openid offline_access', true],
+      ] as const) {
         const tokens = await tokensFor(server, web, await flowFor(web, scope));
         assert.equal(tokens.scope, scope);
         assert.equal(tokens.refresh_token !== undefined, expected, `${scope}: ${JSON.stringify(tokens)}`);

@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { safeDescription } from '../src/oauth/errors.js';
-import { TestBrowser } from './helpers/browser.js';
 import {
-  CHALLENGE, assertErrorCallback, assertErrorPage, assertInteraction, authorizePath, callback, formPostFields, type Params,
+  assertErrorCallback,
+  assertErrorPage,
+  assertInteraction,
+  authorizePath,
+  CHALLENGE,
+  callback,
+  formPostFields,
+  type Params,
 } from './helpers/authorize.js';
+import { TestBrowser } from './helpers/browser.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import type { Credentials } from './helpers/tokens.js';
 
@@ -33,7 +40,12 @@ describe('the authorization endpoint echoes bounded values only', () => {
   after(() => server?.close());
 
   const base = (): Params => ({
-    client_id: web.clientId, redirect_uri: CB, response_type: 'code', scope: 'openid', code_challenge: CHALLENGE, code_challenge_method: 'S256',
+    client_id: web.clientId,
+    redirect_uri: CB,
+    response_type: 'code',
+    scope: 'openid',
+    code_challenge: CHALLENGE,
+    code_challenge_method: 'S256',
   });
 
   test('a state longer than 2048 characters gets the error page, not a redirect that echoes it', async () => {

@@ -1,18 +1,32 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import * as client from 'openid-client';
 import { decodeJwt } from 'jose';
+import * as client from 'openid-client';
 import { systemActor } from '../src/admin/audit-log.js';
 import type { Management } from '../src/management/index.js';
 import { ManagementError } from '../src/management/validation.js';
-import { backends } from './helpers/backends.js';
-import { TestBrowser, hiddenFields, location } from './helpers/browser.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
-import { postForm, type Credentials } from './helpers/tokens.js';
 import {
-  CHALLENGE, VERIFIER, assertErrorCallback, assertErrorPage, assertInteraction, assertPageHeaders, authorizePath, callback, cookieAttributes, decide,
-  formPostFields, labelledInput, setCookie, signIn, toQuery, type Params,
+  assertErrorCallback,
+  assertErrorPage,
+  assertInteraction,
+  assertPageHeaders,
+  authorizePath,
+  CHALLENGE,
+  callback,
+  cookieAttributes,
+  decide,
+  formPostFields,
+  labelledInput,
+  type Params,
+  setCookie,
+  signIn,
+  toQuery,
+  VERIFIER,
 } from './helpers/authorize.js';
+import { backends } from './helpers/backends.js';
+import { hiddenFields, location, TestBrowser } from './helpers/browser.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+import { type Credentials, postForm } from './helpers/tokens.js';
 
 const CB = 'http://127.0.0.1:9999/cb';
 const CB2 = 'http://127.0.0.1:9999/cb2';
@@ -33,7 +47,10 @@ for (const backend of backends()) {
       const code = { grantTypes: ['authorization_code', 'refresh_token'] };
       web = await server.createClient({ name: 'Web App', roles: ['reader'], ...code, redirectUris: [CB] });
       two = await server.createClient({ ...code, redirectUris: [CB, CB2] });
-      loopback = await server.createClient({ public: true, redirectUris: ['http://127.0.0.1/callback', 'http://[::1]/callback', 'http://localhost:3000/cb'] });
+      loopback = await server.createClient({
+        public: true,
+        redirectUris: ['http://127.0.0.1/callback', 'http://[::1]/callback', 'http://localhost:3000/cb'],
+      });
       revoked = await server.createClient({ ...code, redirectUris: [CB] });
       await m.clients.revokeClient(revoked.clientId, systemActor());
       credentialsOnly = await server.createClient({ grantTypes: ['client_credentials'], redirectUris: [CB] });
@@ -43,16 +60,33 @@ for (const backend of backends()) {
     /** A fresh user, so that no test sees another's consent or failed sign-ins. */
     async function newUser(): Promise<string> {
       const username = `user${++users}`;
-      await m.users.createUser({ username, password: PASSWORD, email: `${username}@example.com`, emailVerified: true, name: `User ${users}` });
+      await m.users.createUser({
+        username,
+        password: PASSWORD,
+        email: `${username}@example.com`,
+        emailVerified: true,
+        name: `User ${users}`,
+      });
       return username;
     }
     const base = (): Params => ({
-      client_id: web.clientId, redirect_uri: CB, response_type: 'code', scope: 'openid profile', state: STATE, code_challenge: CHALLENGE, code_challenge_method: 'S256',
+      client_id: web.clientId,
+      redirect_uri: CB,
+      response_type: 'code',
+      scope: 'openid profile',
+      state: STATE,
+      code_challenge: CHALLENGE,
+      code_challenge_method: 'S256',
     });
     const authorize = (b: TestBrowser, extra: Params = {}) => b.get(authorizePath({ ...base(), ...extra }));
     /** Redeems a code with the verifier, as the web client unless `credentials` is null (a public client). */
     const redeem = (code: string, extra: Record<string, string> = {}, credentials: Credentials | null = web) =>
-      postForm(server, '/oauth2/token', { grant_type: 'authorization_code', code, code_verifier: VERIFIER, ...extra }, credentials ?? undefined);
+      postForm(
+        server,
+        '/oauth2/token',
+        { grant_type: 'authorization_code', code, code_verifier: VERIFIER, ...extra },
+        credentials ?? undefined,
+      );
 
     /** Authorizes in `b`, signing in as `user` and allowing when asked; returns the callback's parameters. */
     async function authorizeThrough(b: TestBrowser, user: string, extra: Params = {}, redirectUri = CB): Promise<Record<string, string>> {
@@ -70,7 +104,10 @@ for (const backend of backends()) {
     /** A fresh browser and user, signed in and at the consent page of an authorization; returns the page's URL. */
     async function atConsent(extra: Params = {}) {
       const b = new TestBrowser(server.url);
-      return { b, consent: assertInteraction(await signIn(b, location(await authorize(b, extra)), await newUser(), PASSWORD), 'consent', 303) };
+      return {
+        b,
+        consent: assertInteraction(await signIn(b, location(await authorize(b, extra)), await newUser(), PASSWORD), 'consent', 303),
+      };
     }
     /** A browser signed in as a fresh user who has consented to `scope` for the web client. */
     async function consentedBrowser(scope = 'openid profile') {
@@ -136,7 +173,11 @@ for (const backend of backends()) {
         });
       }
       test('state repeated: invalid_request, and no state is echoed', async () => {
-        assertErrorCallback(callback(await authorize(new TestBrowser(server.url), { state: ['a', 'b'] }), CB), 'invalid_request', server.issuer);
+        assertErrorCallback(
+          callback(await authorize(new TestBrowser(server.url), { state: ['a', 'b'] }), CB),
+          'invalid_request',
+          server.issuer,
+        );
       });
       test('a client without the authorization_code grant: unauthorized_client', async () => {
         const response = await authorize(new TestBrowser(server.url), { client_id: credentialsOnly.clientId });
@@ -151,19 +192,31 @@ for (const backend of backends()) {
         assertErrorCallback(rest, 'login_required', server.issuer, STATE);
       });
       test('a literal "?" inside the query belongs to a value (RFC 3986 §3.4)', async () => {
-        const response = await fetch(`${server.url}/oauth2/authorize?state=a?b&${toQuery({ ...base(), state: undefined, prompt: 'none' })}`, { redirect: 'manual' });
+        const response = await fetch(
+          `${server.url}/oauth2/authorize?state=a?b&${toQuery({ ...base(), state: undefined, prompt: 'none' })}`,
+          { redirect: 'manual' },
+        );
         assertErrorCallback(callback(response, CB), 'login_required', server.issuer, 'a?b');
       });
     });
 
     test('openid-client: code flow with PKCE, nonce and refresh token; unknown parameters are ignored', async () => {
       const user = await newUser();
-      const config = await client.discovery(new URL(server.issuer), web.clientId, web.clientSecret, client.ClientSecretBasic(), { execute: [client.allowInsecureRequests] });
+      const config = await client.discovery(new URL(server.issuer), web.clientId, web.clientSecret, client.ClientSecretBasic(), {
+        execute: [client.allowInsecureRequests],
+      });
       const verifier = client.randomPKCECodeVerifier();
       const [state, nonce] = [client.randomState(), client.randomNonce()];
       const url = client.buildAuthorizationUrl(config, {
-        redirect_uri: CB, scope: 'openid offline profile email', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
-        state, nonce, ui_locales: 'de', foo: 'bar', claims_locales: 'fr',
+        redirect_uri: CB,
+        scope: 'openid offline profile email',
+        code_challenge: await client.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        state,
+        nonce,
+        ui_locales: 'de',
+        foo: 'bar',
+        claims_locales: 'fr',
       });
       const b = new TestBrowser(server.url);
       const login = assertInteraction(await b.get(url.toString()), 'login');
@@ -171,7 +224,12 @@ for (const backend of backends()) {
       assert.equal(consent.slice(-24), login.slice(-24), 'the same interaction continues');
       const response = await decide(b, consent, 'allow');
       assert.deepEqual(Object.keys(callback(response, CB, 303)), ['code', 'state', 'iss']);
-      const tokens = await client.authorizationCodeGrant(config, new URL(location(response)), { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
+      const tokens = await client.authorizationCodeGrant(config, new URL(location(response)), {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+        expectedNonce: nonce,
+        idTokenExpected: true,
+      });
       assert.ok(tokens.refresh_token);
       assert.deepEqual(tokens.scope?.split(' ').sort(), ['email', 'offline', 'openid', 'profile']);
       const { iss, aud, nonce: claimed } = tokens.claims()!;
@@ -184,32 +242,60 @@ for (const backend of backends()) {
       assertCode(implied);
       assert.equal((await redeem(implied.code!)).status, 200);
       const other = await authorizeThrough(b, user, { redirect_uri: undefined });
-      assert.deepEqual(await redeem(other.code!, { redirect_uri: CB2 }).then((r) => [r.status, (r.body as { error: string }).error]), [400, 'invalid_grant']);
+      assert.deepEqual(await redeem(other.code!, { redirect_uri: CB2 }).then((r) => [r.status, (r.body as { error: string }).error]), [
+        400,
+        'invalid_grant',
+      ]);
       const given = await authorizeThrough(b, user);
       assert.equal((await redeem(given.code!)).status, 400, 'a code requested with redirect_uri needs it at the token endpoint');
     });
 
     describe('loopback redirect URIs (RFC 8252 §7.3)', () => {
-      const accepted = ['http://127.0.0.1:54321/callback', 'http://127.0.0.1/callback', 'http://[::1]:1234/callback', 'http://localhost:3000/cb'];
+      const accepted = [
+        'http://127.0.0.1:54321/callback',
+        'http://127.0.0.1/callback',
+        'http://[::1]:1234/callback',
+        'http://localhost:3000/cb',
+      ];
       for (const uri of accepted) {
         test(`accepts ${uri}`, async () => {
-          const response = await authorize(new TestBrowser(server.url), { client_id: loopback.clientId, redirect_uri: uri, prompt: 'none' });
+          const response = await authorize(new TestBrowser(server.url), {
+            client_id: loopback.clientId,
+            redirect_uri: uri,
+            prompt: 'none',
+          });
           assertErrorCallback(callback(response, uri), 'login_required', server.issuer, STATE);
         });
       }
       const refused = [
-        'http://127.0.0.1:54321/other', 'http://127.0.0.2:54321/callback', 'https://127.0.0.1:54321/callback', 'http://[::1]:1234/other',
-        'http://127.0.0.1:54321/callback?x=1', 'http://localhost:4000/cb', 'http://localhost/cb', 'http://localhost:3000/callback', 'http://127.0.0.1:3000/cb',
+        'http://127.0.0.1:54321/other',
+        'http://127.0.0.2:54321/callback',
+        'https://127.0.0.1:54321/callback',
+        'http://[::1]:1234/other',
+        'http://127.0.0.1:54321/callback?x=1',
+        'http://localhost:4000/cb',
+        'http://localhost/cb',
+        'http://localhost:3000/callback',
+        'http://127.0.0.1:3000/cb',
       ];
       for (const uri of refused) {
         test(`refuses ${uri}`, async () => {
-          const response = await authorize(new TestBrowser(server.url), { client_id: loopback.clientId, redirect_uri: uri, prompt: 'none' });
+          const response = await authorize(new TestBrowser(server.url), {
+            client_id: loopback.clientId,
+            redirect_uri: uri,
+            prompt: 'none',
+          });
           await assertErrorPage(response, 400, 'invalid_request');
         });
       }
       test('a code for a loopback port redeems with that exact redirect_uri', async () => {
         const uri = 'http://127.0.0.1:54321/callback';
-        const params = await authorizeThrough(new TestBrowser(server.url), await newUser(), { client_id: loopback.clientId, redirect_uri: uri }, uri);
+        const params = await authorizeThrough(
+          new TestBrowser(server.url),
+          await newUser(),
+          { client_id: loopback.clientId, redirect_uri: uri },
+          uri,
+        );
         assert.equal((await redeem(params.code!, { client_id: loopback.clientId, redirect_uri: uri }, null)).status, 200);
       });
     });
@@ -217,14 +303,22 @@ for (const backend of backends()) {
     describe('management checks redirect URIs', () => {
       for (const uri of ['http://example.com/cb', 'https://app.example.com/cb#frag', 'http://127.0.0.1/cb#', 'javascript:alert(1)']) {
         test(`refuses ${uri}`, async () => {
-          await assert.rejects(m.clients.createClient({ name: 'Bad', grantTypes: ['authorization_code'], redirectUris: [uri] }, systemActor()), ManagementError);
+          await assert.rejects(
+            m.clients.createClient({ name: 'Bad', grantTypes: ['authorization_code'], redirectUris: [uri] }, systemActor()),
+            ManagementError,
+          );
         });
       }
     });
 
     describe('prompt, max_age and login_hint', () => {
       test('prompt=none without a session: login_required', async () => {
-        assertErrorCallback(callback(await authorize(new TestBrowser(server.url), { prompt: 'none' }), CB), 'login_required', server.issuer, STATE);
+        assertErrorCallback(
+          callback(await authorize(new TestBrowser(server.url), { prompt: 'none' }), CB),
+          'login_required',
+          server.issuer,
+          STATE,
+        );
       });
       test('prompt=none with a session but no consent: consent_required', async () => {
         const b = new TestBrowser(server.url);
@@ -242,7 +336,8 @@ for (const backend of backends()) {
           const { user, b } = await consentedBrowser();
           assertCode(callback(await authorize(b, { max_age: '3600' }), CB));
           // No pause: a session signed in this very second must not satisfy max_age=0 (OIDC Core §3.1.2.1).
-          if (demand.max_age) assertErrorCallback(callback(await authorize(b, { ...demand, prompt: 'none' }), CB), 'login_required', server.issuer, STATE);
+          if (demand.max_age)
+            assertErrorCallback(callback(await authorize(b, { ...demand, prompt: 'none' }), CB), 'login_required', server.issuer, STATE);
           const login = assertInteraction(await authorize(b, demand), 'login');
           const skipped = await b.get(login.replace('/login', '/consent'));
           const fields = () => skipped.text().then((html) => hiddenFields(html, '/consent'));
@@ -313,7 +408,12 @@ for (const backend of backends()) {
       const consent = assertInteraction(await signIn(b, login, user, PASSWORD), 'consent', 303);
       assertCode(callback(await decide(b, consent, 'allow'), CB, 303));
       assertCode(callback(await b.post('/oauth2/authorize', form({ prompt: 'none' })), CB, 303));
-      assertErrorCallback(callback(await b.post('/oauth2/authorize', form({ response_type: 'token' })), CB, 303), 'unsupported_response_type', server.issuer, STATE);
+      assertErrorCallback(
+        callback(await b.post('/oauth2/authorize', form({ response_type: 'token' })), CB, 303),
+        'unsupported_response_type',
+        server.issuer,
+        STATE,
+      );
       await assertErrorPage(await b.post('/oauth2/authorize', form({ client_id: 'nope' })), 400, 'invalid_client');
     });
 
@@ -412,7 +512,8 @@ for (const backend of backends()) {
         const response = await signIn(new TestBrowser(server.url), '/login', await newUser(), PASSWORD);
         assert.equal(response.status, 303);
         const line = setCookie(response, 'gh_session')!;
-        for (const attribute of ['httponly', 'samesite=lax', 'path=/']) assert.ok(cookieAttributes(line).includes(attribute), `${attribute} missing in ${line}`);
+        for (const attribute of ['httponly', 'samesite=lax', 'path=/'])
+          assert.ok(cookieAttributes(line).includes(attribute), `${attribute} missing in ${line}`);
       });
       test('rotated at every sign-in; the previous session ends', async () => {
         const { user, b } = await consentedBrowser();
@@ -421,7 +522,10 @@ for (const backend of backends()) {
         const second = b.cookie('gh_session')!;
         assert.notEqual(second, first);
         const withCookie = (value: string) =>
-          fetch(`${server.url}${authorizePath({ ...base(), prompt: 'none' })}`, { headers: { cookie: `gh_session=${value}` }, redirect: 'manual' });
+          fetch(`${server.url}${authorizePath({ ...base(), prompt: 'none' })}`, {
+            headers: { cookie: `gh_session=${value}` },
+            redirect: 'manual',
+          });
         assertErrorCallback(callback(await withCookie(first), CB), 'login_required', server.issuer, STATE);
         assertCode(callback(await withCookie(second), CB));
       });

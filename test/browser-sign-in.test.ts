@@ -4,19 +4,26 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
+import { systemActor } from '../src/admin/audit-log.js';
 import { signIn } from './helpers/authorize.js';
 import { TestBrowser } from './helpers/browser.js';
 import { chromiumAvailable, launchChromium, SCREENSHOTS } from './helpers/chromium.js';
 import { freePort, startTestServer, type TestServer } from './helpers/server.js';
-import { systemActor } from '../src/admin/audit-log.js';
 
 /**
  * A real relying party: it starts the code flow with PKCE, and on its callback redeems the code with openid-client
  * and greets the user by the name in the ID token.
  */
-async function startRelyingParty(issuer: string, clientId: string, clientSecret: string, port: number): Promise<{ server: Server; start: () => Promise<string> }> {
+async function startRelyingParty(
+  issuer: string,
+  clientId: string,
+  clientSecret: string,
+  port: number,
+): Promise<{ server: Server; start: () => Promise<string> }> {
   const redirectUri = `http://127.0.0.1:${port}/callback`;
-  const config = await client.discovery(new URL(issuer), clientId, clientSecret, client.ClientSecretBasic(), { execute: [client.allowInsecureRequests] });
+  const config = await client.discovery(new URL(issuer), clientId, clientSecret, client.ClientSecretBasic(), {
+    execute: [client.allowInsecureRequests],
+  });
   const pending = new Map<string, { verifier: string; nonce: string }>();
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', redirectUri);
@@ -25,11 +32,18 @@ async function startRelyingParty(issuer: string, clientId: string, clientSecret:
     const flow = pending.get(state);
     if (!flow) return response.writeHead(400).end('unknown state');
     client
-      .authorizationCodeGrant(config, url, { pkceCodeVerifier: flow.verifier, expectedState: state, expectedNonce: flow.nonce, idTokenExpected: true })
+      .authorizationCodeGrant(config, url, {
+        pkceCodeVerifier: flow.verifier,
+        expectedState: state,
+        expectedNonce: flow.nonce,
+        idTokenExpected: true,
+      })
       .then((tokens) => {
         const claims = tokens.claims()!;
         response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        response.end(`<!doctype html><title>Demo app</title><h1>Welcome, ${String(claims.name)}</h1><p id="scope">${tokens.scope}</p><p id="refresh">${tokens.refresh_token ? 'has refresh token' : 'no refresh token'}</p>`);
+        response.end(
+          `<!doctype html><title>Demo app</title><h1>Welcome, ${String(claims.name)}</h1><p id="scope">${tokens.scope}</p><p id="refresh">${tokens.refresh_token ? 'has refresh token' : 'no refresh token'}</p>`,
+        );
       })
       .catch((error: Error) => response.writeHead(500).end(`token exchange failed: ${error.message}`));
   });
@@ -43,7 +57,14 @@ async function startRelyingParty(issuer: string, clientId: string, clientSecret:
       pending.set(state, { verifier, nonce });
       const challenge = await client.calculatePKCECodeChallenge(verifier);
       return client
-        .buildAuthorizationUrl(config, { redirect_uri: redirectUri, scope: 'openid offline profile', code_challenge: challenge, code_challenge_method: 'S256', state, nonce })
+        .buildAuthorizationUrl(config, {
+          redirect_uri: redirectUri,
+          scope: 'openid offline profile',
+          code_challenge: challenge,
+          code_challenge_method: 'S256',
+          state,
+          nonce,
+        })
         .toString();
     },
   };
@@ -61,14 +82,23 @@ if (chromiumAvailable()) {
       // A first delay of a minute, so that "inside the delay" holds however slow the machine.
       server = await startTestServer({ name: 'sqlite' }, { GATEHOUSE_SIGN_IN_DELAY: '60' });
       const { management } = server.server.gatehouse;
-      await management.users.createUser({ username: 'alice', password: 'correct horse battery', name: 'Alice Example', email: 'alice@example.com', emailVerified: true });
+      await management.users.createUser({
+        username: 'alice',
+        password: 'correct horse battery',
+        name: 'Alice Example',
+        email: 'alice@example.com',
+        emailVerified: true,
+      });
       const port = await freePort();
-      const { client: registered, clientSecret } = await management.clients.createClient({
-        name: 'Acme Notes',
-        description: 'Take notes anywhere.',
-        grantTypes: ['authorization_code', 'refresh_token'],
-        redirectUris: [`http://127.0.0.1:${port}/callback`],
-      }, systemActor());
+      const { client: registered, clientSecret } = await management.clients.createClient(
+        {
+          name: 'Acme Notes',
+          description: 'Take notes anywhere.',
+          grantTypes: ['authorization_code', 'refresh_token'],
+          redirectUris: [`http://127.0.0.1:${port}/callback`],
+        },
+        systemActor(),
+      );
       relyingParty = await startRelyingParty(server.issuer, registered.client_id, clientSecret!, port);
       browser = await launchChromium();
     });
@@ -82,7 +112,7 @@ if (chromiumAvailable()) {
       const page = await browser.newPage();
       await page.goto(await relyingParty.start());
       await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-      assert.match(await page.textContent('main') ?? '', /to continue to Acme Notes/);
+      assert.match((await page.textContent('main')) ?? '', /to continue to Acme Notes/);
       await shot(page, '01-login');
 
       await page.getByLabel('Username').fill('alice');
@@ -96,7 +126,13 @@ if (chromiumAvailable()) {
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.getByRole('heading', { name: 'Acme Notes wants to access your account' }).waitFor();
       const consent = (await page.textContent('main')) ?? '';
-      for (const text of ['Signed in as', 'Alice Example', 'Confirm who you are', 'See your name and username', 'Keep access when you are not using it']) {
+      for (const text of [
+        'Signed in as',
+        'Alice Example',
+        'Confirm who you are',
+        'See your name and username',
+        'Keep access when you are not using it',
+      ]) {
         assert.ok(consent.includes(text), `consent page shows "${text}"`);
       }
       await shot(page, '03-consent');

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../src/config.js';
 import { createGatehouse } from '../src/gatehouse.js';
 import type { AuditEvent } from '../src/store/audit.js';
-import { ADMIN_SCOPE, CONSOLE_CLIENT_ID, adminApi, consoleApp, consoleRedirect, signIn } from './helpers/admin.js';
+import { ADMIN_SCOPE, adminApi, CONSOLE_CLIENT_ID, consoleApp, consoleRedirect, signIn } from './helpers/admin.js';
 import { backends } from './helpers/backends.js';
 import { tokensFor } from './helpers/code-flow.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -57,7 +57,10 @@ for (const backend of backends()) {
 
     test('a normal start restores nothing and records nothing', async () => {
       await server.restart();
-      assert.deepEqual(await builtinRows(), BUILTIN_CLIENTS.map((client_id) => ({ client_id, revoked_at: null })));
+      assert.deepEqual(
+        await builtinRows(),
+        BUILTIN_CLIENTS.map((client_id) => ({ client_id, revoked_at: null })),
+      );
       assert.deepEqual(await restoredEvents(), []);
     });
 
@@ -68,7 +71,10 @@ for (const backend of backends()) {
       assert.equal((await adminUsers(before)).status, 401, 'the revoked console is refused, as the old bug left it');
 
       await server.restart();
-      assert.deepEqual(await builtinRows(), BUILTIN_CLIENTS.map((client_id) => ({ client_id, revoked_at: null })));
+      assert.deepEqual(
+        await builtinRows(),
+        BUILTIN_CLIENTS.map((client_id) => ({ client_id, revoked_at: null })),
+      );
       const events = await restoredEvents();
       assert.deepEqual(
         events.map(({ id: _id, at: _at, ...event }) => event),
@@ -111,7 +117,10 @@ for (const backend of backends()) {
       } finally {
         await Promise.all(processes.map((gatehouse) => gatehouse.close()));
       }
-      assert.deepEqual(await builtinRows(), BUILTIN_CLIENTS.map((client_id) => ({ client_id, revoked_at: null })));
+      assert.deepEqual(
+        await builtinRows(),
+        BUILTIN_CLIENTS.map((client_id) => ({ client_id, revoked_at: null })),
+      );
       const events = (await restoredEvents()).slice(earlier);
       assert.deepEqual(events.map((event) => event.target).sort(), BUILTIN_CLIENTS);
     });

@@ -49,7 +49,12 @@ for (const backend of backends()) {
       assert.deepEqual([both.code, both.stdout], [1, '']);
       assert.match(both.stderr, /^gatehouse: --scope is the old name of --scopes: give the scopes once$/m);
       assert.equal((await gatehouseJson(env, 'clients', 'get', client.client_id)).scope, 'extra:write', 'nothing changed');
-      for (const command of [['clients', 'create'], ['clients', 'update'], ['roles', 'create'], ['apis', 'create']]) {
+      for (const command of [
+        ['clients', 'create'],
+        ['clients', 'update'],
+        ['roles', 'create'],
+        ['apis', 'create'],
+      ]) {
         const help = await gatehouseInProcess({}, [...command, '--help']);
         assert.equal(help.code, 0);
         assert.match(help.stdout, /--scopes <"a b">/, command.join(' '));

@@ -60,10 +60,13 @@ for (const backend of backends()) {
       const odd = await setUp('clients', 'create', '--name', 'Red\u001b[31m name', ...publicApp);
       const byFirstCell = (rows: string[][]) => [...rows].sort((a, b) => a[0]!.localeCompare(b[0]!));
       const clientRows = tableOf(await listed('clients', 'list'), ['CLIENT ID', 'STATUS', 'NAME', 'ROLES', 'GRANT TYPES']);
-      assert.deepEqual(byFirstCell(clientRows), byFirstCell([
-        [billing.client_id, 'active', 'Billing service', 'reader,w', 'client_credentials'],
-        [odd.client_id, 'active', 'Red\\u001b[31m name', '-', 'authorization_code,refresh_token'],
-      ]));
+      assert.deepEqual(
+        byFirstCell(clientRows),
+        byFirstCell([
+          [billing.client_id, 'active', 'Billing service', 'reader,w', 'client_credentials'],
+          [odd.client_id, 'active', 'Red\\u001b[31m name', '-', 'authorization_code,refresh_token'],
+        ]),
+      );
       assert.deepEqual(tableOf(await listed('roles', 'list'), ['NAME', 'SCOPES', 'DESCRIPTION']), [
         ['reader', 'demo:read orders:read', 'Reads things'],
         ['w', 'orders:write', '-'],
@@ -83,10 +86,13 @@ for (const backend of backends()) {
       const carol = await setUp<UserView>(...args('carol', '--email', 'carol@example.com', '--admin'));
       const dave = await setUp<UserView>(...args('dave'));
       await setUp('users', 'disable', 'dave', '--yes');
-      assert.deepEqual(byFirstCell(tableOf(await listed('users', 'list'), ['ID', 'USERNAME', 'STATUS', 'ROLES', 'EMAIL'])), byFirstCell([
-        [carol.id, 'carol', 'active', 'admin', 'carol@example.com'],
-        [dave.id, 'dave', 'disabled', '-', '-'],
-      ]));
+      assert.deepEqual(
+        byFirstCell(tableOf(await listed('users', 'list'), ['ID', 'USERNAME', 'STATUS', 'ROLES', 'EMAIL'])),
+        byFirstCell([
+          [carol.id, 'carol', 'active', 'admin', 'carol@example.com'],
+          [dave.id, 'dave', 'disabled', '-', '-'],
+        ]),
+      );
 
       const keys = await setUp<{ kid: string; alg: string; status: string; created_at: number }[]>('keys', 'list');
       const keyRows = tableOf(await listed('keys', 'list'), ['KID', 'ALG', 'STATUS', 'CREATED', 'PUBLISHED UNTIL']);

@@ -77,7 +77,14 @@ for (const backend of backends()) {
     });
 
     test('on a real terminal the password is not echoed, and a second line typed ahead is not lost', async () => {
-      const typed = await onTerminal(server.env, [['Password: ', PASSWORD], ['Password again: ', PASSWORD]], ...create('ttyuser'));
+      const typed = await onTerminal(
+        server.env,
+        [
+          ['Password: ', PASSWORD],
+          ['Password again: ', PASSWORD],
+        ],
+        ...create('ttyuser'),
+      );
       assert.equal(typed.code, 0, typed.shown);
       assert.match(typed.shown, /Password: \r?\nPassword again: \r?\n/);
       assert.match(typed.shown, /Created user "ttyuser"/);

@@ -3,18 +3,32 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
-import { sha256Hex } from '../src/tokens/hash.js';
 import { nowSeconds } from '../src/ports/clock.js';
+import { sha256Hex } from '../src/tokens/hash.js';
 import { backends } from './helpers/backends.js';
-import { freshStoreEnv, gatehouse, gatehouseJson, spawnServe, type ServeProcess } from './helpers/cli.js';
+import { freshStoreEnv, gatehouse, gatehouseJson, type ServeProcess, spawnServe } from './helpers/cli.js';
 import { freePort, startTestServer, type TestServer } from './helpers/server.js';
 
 const CLIENT_SECRET = /^gate_cs_[0-9A-Za-z]{49}$/;
 /** Fields every printed client has (more may be added); none of them a secret or a hash. */
-const CLIENT_VIEW_FIELDS = ['client_id', 'created_at', 'grant_types', 'name', 'redirect_uris', 'roles', 'scope', 'status', 'token_endpoint_auth_method'];
+const CLIENT_VIEW_FIELDS = [
+  'client_id',
+  'created_at',
+  'grant_types',
+  'name',
+  'redirect_uris',
+  'roles',
+  'scope',
+  'status',
+  'token_endpoint_auth_method',
+];
 const hasClientFields = (view: Record<string, unknown>) => {
   for (const field of CLIENT_VIEW_FIELDS) assert.ok(field in view, `a printed client has ${field}`);
-  assert.deepEqual(Object.keys(view).filter((key) => /hash/i.test(key)), [], 'no hash fields');
+  assert.deepEqual(
+    Object.keys(view).filter((key) => /hash/i.test(key)),
+    [],
+    'no hash fields',
+  );
 };
 
 /** POSTs the token endpoint the way the quick start does: a form body with the secret in it. */
@@ -58,25 +72,54 @@ for (const backend of backends()) {
       const first = await gatehouseJson(env, 'migrate');
       assert.equal(first.dialect, backend.name);
       assert.equal(first.applied[0], '0001_core');
-      assert.ok(first.applied.every((name: string) => /^\d{4}_\w+$/.test(name)), first.applied.join());
+      assert.ok(
+        first.applied.every((name: string) => /^\d{4}_\w+$/.test(name)),
+        first.applied.join(),
+      );
       assert.equal(first.schema_version, first.applied.at(-1));
       assert.deepEqual(await gatehouseJson(env, 'migrate'), { applied: [], dialect: backend.name, schema_version: first.schema_version });
     });
 
     test('roles create and list --json', async () => {
-      const role = await gatehouseJson(env, 'roles', 'create', '--name', 'reader', '--scopes', 'demo:read  orders:read', '--description', 'Reads');
+      const role = await gatehouseJson(
+        env,
+        'roles',
+        'create',
+        '--name',
+        'reader',
+        '--scopes',
+        'demo:read  orders:read',
+        '--description',
+        'Reads',
+      );
       assert.equal(role.name, 'reader');
       assert.deepEqual(role.scopes, ['demo:read', 'orders:read']);
       const roles = await gatehouseJson(env, 'roles', 'list');
-      assert.deepEqual(roles.map((r: { name: string; scopes: string[] }) => [r.name, r.scopes]), [['reader', ['demo:read', 'orders:read']]]);
+      assert.deepEqual(
+        roles.map((r: { name: string; scopes: string[] }) => [r.name, r.scopes]),
+        [['reader', ['demo:read', 'orders:read']]],
+      );
     });
 
     test('apis create and list --json', async () => {
-      const api = await gatehouseJson(env, 'apis', 'create', '--identifier', 'https://orders.example.com', '--name', 'Orders', '--scopes', 'orders:read');
+      const api = await gatehouseJson(
+        env,
+        'apis',
+        'create',
+        '--identifier',
+        'https://orders.example.com',
+        '--name',
+        'Orders',
+        '--scopes',
+        'orders:read',
+      );
       assert.deepEqual([api.identifier, api.name, api.scopes], ['https://orders.example.com', 'Orders', ['orders:read']]);
       const apis = await gatehouseJson(env, 'apis', 'list');
       assert.equal(apis.default, 'http://localhost:4444/api');
-      assert.deepEqual(apis.apis.map((a: { identifier: string }) => a.identifier), ['https://orders.example.com']);
+      assert.deepEqual(
+        apis.apis.map((a: { identifier: string }) => a.identifier),
+        ['https://orders.example.com'],
+      );
     });
 
     test('errors go to stderr with a non-zero exit and nothing on stdout', async () => {
@@ -84,7 +127,10 @@ for (const backend of backends()) {
         [['clients', 'create', '--name', 'Ghost', '--roles', 'no-such-role', '--json'], /unknown role: no-such-role/],
         [['clients', 'get', '00000000-0000-4000-8000-000000000000', '--json'], /no client with id "00000000-0000-4000-8000-000000000000"/],
         [['clients', 'create', '--roles', 'reader', '--json'], /required option '--name <name>' not specified/],
-        [['clients', 'create', '--name', 'Short', '--access-token-ttl', '10', '--json'], /--access-token-ttl.*'10' is invalid.*60 to 86400/],
+        [
+          ['clients', 'create', '--name', 'Short', '--access-token-ttl', '10', '--json'],
+          /--access-token-ttl.*'10' is invalid.*60 to 86400/,
+        ],
         [['frobnicate', '--json'], /unknown command 'frobnicate'/],
       ];
       const results = await Promise.all(cases.map(([args]) => gatehouse(env, ...args)));
@@ -107,7 +153,11 @@ for (const backend of backends()) {
       assert.deepEqual((client as any).grant_types, ['client_credentials']);
 
       const list = await gatehouseJson(env, 'clients', 'list');
-      assert.deepEqual(list.map((c: { client_id: string; name: string }) => [c.client_id, c.name]), [[client.client_id, 'Billing']], 'the failed create left nothing');
+      assert.deepEqual(
+        list.map((c: { client_id: string; name: string }) => [c.client_id, c.name]),
+        [[client.client_id, 'Billing']],
+        'the failed create left nothing',
+      );
       const got = await gatehouse(env, 'clients', 'get', client.client_id, '--json');
       assert.equal(got.code, 0, got.stderr);
       const view = JSON.parse(got.stdout);
@@ -132,7 +182,8 @@ for (const backend of backends()) {
       for (const key of listed) {
         const wasRotated = rotated.some((r: { retired: string }) => r.retired === key.kid);
         assert.equal(key.status, wasRotated ? 'retired' : 'active');
-        if (wasRotated) assert.ok(key.publish_until >= nowSeconds() + 1800 + 60 - 5, 'published at least as long as its access tokens live');
+        if (wasRotated)
+          assert.ok(key.publish_until >= nowSeconds() + 1800 + 60 - 5, 'published at least as long as its access tokens live');
         else assert.ok(rotated.some((r: { kid: string }) => r.kid === key.kid));
       }
     });
@@ -201,7 +252,15 @@ for (const backend of backends()) {
       const role = await gatehouse(env, 'roles', 'create', '--name', 'reader', '--scopes', 'demo:read');
       assert.equal(role.code, 0, role.stderr);
       assert.match(role.stdout, /Created role "reader" with scopes: demo:read/);
-      const { client_id: clientId, client_secret: clientSecret } = await gatehouseJson(env, 'clients', 'create', '--name', 'Billing', '--roles', 'reader');
+      const { client_id: clientId, client_secret: clientSecret } = await gatehouseJson(
+        env,
+        'clients',
+        'create',
+        '--name',
+        'Billing',
+        '--roles',
+        'reader',
+      );
       assert.match(clientSecret, CLIENT_SECRET);
 
       const issued = await requestToken(serve.url, clientId, clientSecret);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
 import * as client from 'openid-client';
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { backends } from './helpers/backends.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -36,7 +36,11 @@ for (const backend of backends()) {
       assert.equal(header.alg, 'ES256');
       assert.ok(header.kid);
       const jwks = createRemoteJWKSet(new URL(`${server.issuer}/.well-known/jwks.json`));
-      const { payload } = await jwtVerify(tokens.access_token, jwks, { issuer: server.issuer, audience: `${server.issuer}/api`, typ: 'at+jwt' });
+      const { payload } = await jwtVerify(tokens.access_token, jwks, {
+        issuer: server.issuer,
+        audience: `${server.issuer}/api`,
+        typ: 'at+jwt',
+      });
       assert.deepEqual(Object.keys(payload).sort(), ['aud', 'client_id', 'exp', 'iat', 'iss', 'jti', 'scope', 'sub']);
       assert.equal(payload.sub, clientId);
       assert.equal(payload.client_id, clientId);
@@ -59,7 +63,13 @@ for (const backend of backends()) {
       const oauthClient: oauth.Client = { client_id: clientId };
       const auth = oauth.ClientSecretBasic(clientSecret);
 
-      const tokenResponse = await oauth.clientCredentialsGrantRequest(as, oauthClient, auth, new URLSearchParams({ scope: 'orders:read' }), options);
+      const tokenResponse = await oauth.clientCredentialsGrantRequest(
+        as,
+        oauthClient,
+        auth,
+        new URLSearchParams({ scope: 'orders:read' }),
+        options,
+      );
       const tokens = await oauth.processClientCredentialsResponse(as, oauthClient, tokenResponse);
       assert.equal(tokens.scope, 'orders:read');
 
@@ -99,7 +109,11 @@ for (const backend of backends()) {
     test('single-page apps may call the token endpoint cross-origin: preflight, and errors they can read', async () => {
       const preflight = await fetch(`${server.url}/oauth2/token`, {
         method: 'OPTIONS',
-        headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+        headers: {
+          origin: 'https://app.example',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        },
       });
       assert.equal(preflight.status, 204);
       assert.equal(preflight.headers.get('access-control-allow-origin'), '*');

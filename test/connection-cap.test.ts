@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { trustedProxyPeers } from '../src/http/connection-cap.js';
-import { rawConnection, type RawConnection } from './helpers/raw-socket.js';
+import { type RawConnection, rawConnection } from './helpers/raw-socket.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const CAP = 3;
@@ -84,7 +84,6 @@ describe('the per-address connection cap', () => {
     await hold(proxied, CAP, '127.0.0.1');
     assert.equal(await answerOn(await connectFrom(proxied, '127.0.0.1')), '');
   });
-
 });
 
 test('which peers are trusted proxies: the listed addresses and CIDRs, also as IPv4-mapped IPv6; every peer with a hop count', () => {

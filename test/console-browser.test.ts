@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { systemActor } from '../src/admin/audit-log.js';
+import { loginPage } from './helpers/admin.js';
 import { chromiumAvailable, launchChromium, SCREENSHOTS } from './helpers/chromium.js';
 import { authorize, createAlice, webApp } from './helpers/code-flow.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { loginPage } from './helpers/admin.js';
 import { getWith, postForm } from './helpers/tokens.js';
-import { systemActor } from '../src/admin/audit-log.js';
 
 /**
  * The developer console in a real browser, as a new administrator uses it: sign in through the console's own
@@ -46,15 +46,18 @@ async function watchedPage(browser: Browser, server: TestServer): Promise<{ cont
   const problems: string[] = [];
   const origin = new URL(server.url).origin;
   page.on('request', (request) => {
-    if (!request.url().startsWith(origin) && !request.url().startsWith('data:')) problems.push(`request to another origin: ${request.url()}`);
+    if (!request.url().startsWith(origin) && !request.url().startsWith('data:'))
+      problems.push(`request to another origin: ${request.url()}`);
   });
   // Chromium logs every 4xx fetch as an error; the API's answers are checked on the page. Anything else — a CSP
   // violation above all — is a problem, and so is a console file that is missing.
   page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(`console error: ${message.text()}`);
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+      problems.push(`console error: ${message.text()}`);
   });
   page.on('response', (response) => {
-    if (response.url().startsWith(`${origin}/console/`) && response.status() >= 400) problems.push(`${response.status()} for ${response.url()}`);
+    if (response.url().startsWith(`${origin}/console/`) && response.status() >= 400)
+      problems.push(`${response.status()} for ${response.url()}`);
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   return { context, page, problems };
@@ -108,7 +111,11 @@ if (chromiumAvailable()) {
       await signIn(page, ADMIN);
 
       await heading(page, 'API access').waitFor();
-      assert.equal(new URL(page.url()).pathname, '/console/clients', 'the callback lands on API access, without code or state in the address');
+      assert.equal(
+        new URL(page.url()).pathname,
+        '/console/clients',
+        'the callback lands on API access, without code or state in the address',
+      );
       assert.match(await textOf(page.getByRole('banner')), /Ada Admin/);
       await page.getByRole('heading', { name: 'No app clients yet' }).waitFor();
       assert.deepEqual(await unlabelledControls(page), []);
@@ -197,7 +204,11 @@ if (chromiumAvailable()) {
       await rotated.getByRole('button', { name: 'Done' }).click();
       const newCredentials = { clientId, clientSecret: newSecret };
       assert.equal((await postForm(server, '/oauth2/token', { grant_type: 'client_credentials' }, newCredentials)).status, 200);
-      assert.equal((await postForm(server, '/oauth2/token', { grant_type: 'client_credentials' }, credentials)).status, 200, 'the old secret works during the grace period');
+      assert.equal(
+        (await postForm(server, '/oauth2/token', { grant_type: 'client_credentials' }, credentials)).status,
+        200,
+        'the old secret works during the grace period',
+      );
       await page.getByText('The previous secret keeps working until').waitFor();
 
       // Revoke, after a confirmation.
@@ -207,7 +218,11 @@ if (chromiumAvailable()) {
       await shot(page, 'revoke-confirm');
       await confirm.getByRole('button', { name: 'Cancel' }).click();
       await confirm.waitFor({ state: 'detached' });
-      assert.equal((await postForm(server, '/oauth2/token', { grant_type: 'client_credentials' }, newCredentials)).status, 200, 'Cancel revokes nothing');
+      assert.equal(
+        (await postForm(server, '/oauth2/token', { grant_type: 'client_credentials' }, newCredentials)).status,
+        200,
+        'Cancel revokes nothing',
+      );
       await page.getByRole('button', { name: 'Revoke app client' }).click();
       await confirm.getByRole('button', { name: 'Revoke', exact: true }).click();
       await confirm.waitFor({ state: 'detached' });
@@ -235,7 +250,10 @@ if (chromiumAvailable()) {
       // A person who signed in to a third-party app and allowed it: a session and a consent to manage.
       // She allowed it at the default API and, asked again (consent is per API, RFC 8707), at the Notes API.
       const aliceId = await createAlice(server);
-      await server.server.gatehouse.management.apis.createApi({ identifier: NOTES_API, name: 'Notes API', scopes: ['notes:read'] }, systemActor());
+      await server.server.gatehouse.management.apis.createApi(
+        { identifier: NOTES_API, name: 'Notes API', scopes: ['notes:read'] },
+        systemActor(),
+      );
       const notes = await webApp(server, 'Acme Notes', { scopes: ['notes:read'] });
       const first = await authorize(server, { clientId: notes.clientId, scope: 'openid profile' });
       const atNotesApi = await authorize(server, {
@@ -268,8 +286,15 @@ if (chromiumAvailable()) {
       await scopesDialog.getByLabel('Scopes').fill('invoices:read');
       await scopesDialog.getByRole('button', { name: 'Save scopes' }).click();
       await scopesDialog.waitFor({ state: 'detached' });
-      await page.getByRole('row').filter({ hasText: 'Invoices API' }).filter({ hasText: 'invoices:read' }).filter({ hasNotText: 'invoices:write' }).waitFor();
-      assert.deepEqual((await server.server.gatehouse.management.roles.listRoles()).find((role) => role.name === 'billing')?.scopes, ['invoices:read']);
+      await page
+        .getByRole('row')
+        .filter({ hasText: 'Invoices API' })
+        .filter({ hasText: 'invoices:read' })
+        .filter({ hasNotText: 'invoices:write' })
+        .waitFor();
+      assert.deepEqual((await server.server.gatehouse.management.roles.listRoles()).find((role) => role.name === 'billing')?.scopes, [
+        'invoices:read',
+      ]);
 
       // Users: list, create, disable (confirmed) and enable again.
       await open(page, 'Users', 'Users');
@@ -343,7 +368,13 @@ if (chromiumAvailable()) {
       await shot(page, 'rotate-keys');
       await rotateKeys.getByRole('button', { name: 'Rotate now' }).click();
       await page.getByRole('status').getByText('Keys rotated').waitFor();
-      await page.getByRole('table', { name: 'Signing keys' }).getByRole('row').filter({ hasText: 'ES256' }).filter({ hasText: 'Retired' }).first().waitFor();
+      await page
+        .getByRole('table', { name: 'Signing keys' })
+        .getByRole('row')
+        .filter({ hasText: 'ES256' })
+        .filter({ hasText: 'Retired' })
+        .first()
+        .waitFor();
       await shot(page, 'keys-rotated');
 
       // Audit log: what was done above, with names instead of ids. A stranger's failed sign-in as admin is shown
@@ -355,7 +386,15 @@ if (chromiumAvailable()) {
       await gatehouse.management.clients.ensureBuiltinClients();
       await open(page, 'Audit log', 'Audit log');
       const log = page.getByRole('table', { name: 'Audit events' });
-      for (const action of ['client.created', 'client.secret_rotated', 'client.revoked', 'role.created', 'user.disabled', 'consent.withdrawn', 'keys.rotated']) {
+      for (const action of [
+        'client.created',
+        'client.secret_rotated',
+        'client.revoked',
+        'role.created',
+        'user.disabled',
+        'consent.withdrawn',
+        'keys.rotated',
+      ]) {
         await log.getByText(action, { exact: true }).first().waitFor();
       }
       assert.match(await textOf(log.getByRole('row').filter({ hasText: 'client.revoked' })), /admin.*Billing service/);
@@ -407,7 +446,14 @@ if (chromiumAvailable()) {
       const page = await fetch(`${server.url}/console/clients`);
       assert.equal(page.status, 200);
       const csp = page.headers.get('content-security-policy') ?? '';
-      for (const directive of ["default-src 'self'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "frame-ancestors 'none'", "base-uri 'none'"]) {
+      for (const directive of [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+      ]) {
         assert.ok(csp.includes(directive), `CSP has ${directive}: ${csp}`);
       }
       assert.match(await page.text(), /<div id="app">/);

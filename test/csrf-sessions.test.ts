@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { nowSeconds } from '../src/ports/clock.js';
 import { CsrfTokens } from '../src/pages/browser.js';
+import { nowSeconds } from '../src/ports/clock.js';
 import { backends } from './helpers/backends.js';
-import { TestBrowser, hiddenFields, location } from './helpers/browser.js';
+import { hiddenFields, location, TestBrowser } from './helpers/browser.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const PASSWORD = 'Tq8#vLm2!pZr5wXe';

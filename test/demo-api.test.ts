@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { systemActor } from '../src/admin/audit-log.js';
 import { backends } from './helpers/backends.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { getWith, tamper, tokenFor, type Answer, type Credentials } from './helpers/tokens.js';
-import { systemActor } from '../src/admin/audit-log.js';
+import { type Answer, type Credentials, getWith, tamper, tokenFor } from './helpers/tokens.js';
 
 const REALM = 'Bearer realm="gatehouse-demo"';
-const ITEMS = { items: [{ id: 1, name: 'Gate key' }, { id: 2, name: 'Visitor badge' }, { id: 3, name: 'Lantern' }] };
+const ITEMS = {
+  items: [
+    { id: 1, name: 'Gate key' },
+    { id: 2, name: 'Visitor badge' },
+    { id: 3, name: 'Lantern' },
+  ],
+};
 const OTHER_API = 'https://orders.example.com';
 
 /** RFC 6750 §3: the challenge and the JSON body carry the same error code and description. */
@@ -31,7 +37,10 @@ for (const backend of backends()) {
       await server.createRole('orders', ['orders:read']);
       reader = await server.createClient({ name: 'Reader', roles: ['reader'] });
       other = await server.createClient({ name: 'Orders', roles: ['orders'] });
-      await server.server.gatehouse.management.apis.createApi({ identifier: OTHER_API, name: 'Orders', scopes: ['demo:read'] }, systemActor());
+      await server.server.gatehouse.management.apis.createApi(
+        { identifier: OTHER_API, name: 'Orders', scopes: ['demo:read'] },
+        systemActor(),
+      );
     });
     after(() => server.close());
 
@@ -69,7 +78,12 @@ for (const backend of backends()) {
 
     for (const header of ['Basic eHh4Onl5eQ==', 'Bearer', 'Bearer ', 'Bearer a b', 'Token abc', '']) {
       test(`a malformed Authorization header (${JSON.stringify(header)}): 400 invalid_request`, async () => {
-        assertChallenge(await get('/api/demo/whoami', header), 400, 'invalid_request', 'the Authorization header must use the Bearer scheme with one token');
+        assertChallenge(
+          await get('/api/demo/whoami', header),
+          400,
+          'invalid_request',
+          'the Authorization header must use the Bearer scheme with one token',
+        );
       });
     }
 

@@ -29,9 +29,15 @@ describe('the SQLite files are created 0600 whatever the umask', () => {
         const store = await openStore(storeOptionsOf(loadConfig({ GATEHOUSE_DATA_DIR: dataDir })));
         try {
           // A write through the writer thread, so that the WAL holds frames and both companions surely exist.
-          await store.writeTransaction((db) => db.insertInto('roles').values({ name: 'modes', description: '', scopes: '[]', created_at: 0 }).execute());
+          await store.writeTransaction((db) =>
+            db.insertInto('roles').values({ name: 'modes', description: '', scopes: '[]', created_at: 0 }).execute(),
+          );
           const database = join(dataDir, 'gatehouse.sqlite');
-          const modes = Object.fromEntries(await Promise.all([database, `${database}-wal`, `${database}-shm`].map(async (file) => [file, (await modeOf(file)).toString(8)])));
+          const modes = Object.fromEntries(
+            await Promise.all(
+              [database, `${database}-wal`, `${database}-shm`].map(async (file) => [file, (await modeOf(file)).toString(8)]),
+            ),
+          );
           assert.deepEqual(Object.values(modes), ['600', '600', '600'], JSON.stringify(modes));
         } finally {
           await store.close();
@@ -70,11 +76,24 @@ for (const backend of backends()) {
       const logLines = result.stderr.replace(STORE_LINE, '').trim().split('\n');
       const warnings = logLines.map((line) => JSON.parse(line) as { level: number; msg: string });
       const messages = warnings.map((warning) => warning.msg);
-      assert.ok(warnings.every((warning) => warning.level === 40), result.stderr);
-      assert.ok(messages.includes(`the data directory ${dataDir} has mode 0755, open to its group or to others: run chmod 0700 ${dataDir}`), result.stderr);
+      assert.ok(
+        warnings.every((warning) => warning.level === 40),
+        result.stderr,
+      );
+      assert.ok(
+        messages.includes(`the data directory ${dataDir} has mode 0755, open to its group or to others: run chmod 0700 ${dataDir}`),
+        result.stderr,
+      );
       const key = join(dataDir, 'master.key');
-      assert.ok(messages.includes(`the master key file ${key} has mode 0644, open to its group or to others: run chmod 0600 ${key}`), result.stderr);
-      assert.equal(messages.filter((message) => message.startsWith(`the data directory ${dataDir} `)).length, 1, 'the directory is named once');
+      assert.ok(
+        messages.includes(`the master key file ${key} has mode 0644, open to its group or to others: run chmod 0600 ${key}`),
+        result.stderr,
+      );
+      assert.equal(
+        messages.filter((message) => message.startsWith(`the data directory ${dataDir} `)).length,
+        1,
+        'the directory is named once',
+      );
     });
   });
 }

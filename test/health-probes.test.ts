@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { eventually } from './helpers/cli.js';
-import { requireScratchDisks, scratchDisk, type ScratchDisk } from './helpers/disk.js';
-import { requirePostgresCluster, startPostgresCluster, type PostgresCluster } from './helpers/postgres-cluster.js';
+import { requireScratchDisks, type ScratchDisk, scratchDisk } from './helpers/disk.js';
+import { type PostgresCluster, requirePostgresCluster, startPostgresCluster } from './helpers/postgres-cluster.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 interface Probe {
@@ -31,7 +31,10 @@ function assertAllWell({ live, ready, health }: Awaited<ReturnType<typeof probes
   assert.equal(typeof ready.body.store_write.latencyMs, 'number');
   assert.deepEqual(ready.body.signing_keys, { ok: true });
   assert.equal(health.status, 200);
-  assert.deepEqual([health.body.status, health.body.database.ok, health.body.database.dialect, health.body.ready.ok], ['ok', true, dialect, true]);
+  assert.deepEqual(
+    [health.body.status, health.body.database.ok, health.body.database.dialect, health.body.ready.ok],
+    ['ok', true, dialect, true],
+  );
   for (const answer of [live, ready, health]) assert.equal(answer.cacheControl, 'no-store');
 }
 
@@ -98,7 +101,11 @@ if (requirePostgresCluster()) {
       assert.deepEqual([health.body.status, health.body.database.ok, health.body.ready.ok], ['unavailable', false, false]);
       assert.equal(JSON.stringify(health.body).includes('ECONNREFUSED'), false, 'the reason goes to the log, not to the caller');
       await cluster.start();
-      await eventually(() => probe(server, '/health/ready'), (answer) => answer.status === 200, 10_000);
+      await eventually(
+        () => probe(server, '/health/ready'),
+        (answer) => answer.status === 200,
+        10_000,
+      );
       assertAllWell(await probes(server), 'postgres');
     });
   });

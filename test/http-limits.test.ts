@@ -6,7 +6,10 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 /** Far above the configured timeouts, far below Node's old defaults (a 30 s request timeout checked every 30 s). */
 const ANSWERED_WITHIN_MS = 12_000;
 const within = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
-  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms).unref())]);
+  Promise.race([
+    promise,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms).unref()),
+  ]);
 
 const portOf = (server: TestServer) => Number(new URL(server.url).port);
 const liveRequest = 'GET /health/live HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n';
@@ -19,19 +22,24 @@ describe('HTTP timeouts and the connection cap', () => {
   let server: TestServer;
 
   before(async () => {
-    server = await startTestServer({ name: 'sqlite' }, {
-      GATEHOUSE_HTTP_HEADERS_TIMEOUT_MS: '1000',
-      GATEHOUSE_HTTP_REQUEST_TIMEOUT_MS: '2000',
-      GATEHOUSE_HTTP_KEEP_ALIVE_TIMEOUT_MS: '1000',
-      GATEHOUSE_HTTP_MAX_CONNECTIONS: '3',
-    });
+    server = await startTestServer(
+      { name: 'sqlite' },
+      {
+        GATEHOUSE_HTTP_HEADERS_TIMEOUT_MS: '1000',
+        GATEHOUSE_HTTP_REQUEST_TIMEOUT_MS: '2000',
+        GATEHOUSE_HTTP_KEEP_ALIVE_TIMEOUT_MS: '1000',
+        GATEHOUSE_HTTP_MAX_CONNECTIONS: '3',
+      },
+    );
   });
   after(() => server?.close());
 
   test('a body sent at 1 byte/s is cut off with a 408 at the request timeout', async (t) => {
     const client = await rawConnection(portOf(server));
-    const body = 'grant_type=client_credentials&scope=' + 'x'.repeat(100);
-    client.write(`POST /oauth2/token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n`);
+    const body = `grant_type=client_credentials&scope=${'x'.repeat(100)}`;
+    client.write(
+      `POST /oauth2/token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n`,
+    );
     client.trickle(body, 1000);
     const closedAfter = await within(client.closed, ANSWERED_WITHIN_MS, 'the slow request was not cut off');
     t.diagnostic(`slow body: socket closed after ${Math.round(closedAfter)} ms`);
@@ -41,7 +49,7 @@ describe('HTTP timeouts and the connection cap', () => {
   test('headers sent at 1 byte/s are cut off with a 408 at the headers timeout', async (t) => {
     const client = await rawConnection(portOf(server));
     client.write('GET /health/live HTTP/1.1\r\nHost: localhost\r\n');
-    client.trickle('X-Slow: ' + 'y'.repeat(100), 1000);
+    client.trickle(`X-Slow: ${'y'.repeat(100)}`, 1000);
     const closedAfter = await within(client.closed, ANSWERED_WITHIN_MS, 'the slow headers were not cut off');
     t.diagnostic(`slow headers: socket closed after ${Math.round(closedAfter)} ms`);
     assert.match(client.received(), /^HTTP\/1\.1 408 /);
@@ -68,7 +76,11 @@ describe('HTTP timeouts and the connection cap', () => {
       held[0]!.write(liveRequest);
       await within(held[0]!.closed, ANSWERED_WITHIN_MS, 'a held connection was not answered');
       assert.match(held[0]!.received(), /^HTTP\/1\.1 200 [\s\S]*"status":"ok"/);
-      assert.match(await rawRequest(portOf(server), liveRequest), /^HTTP\/1\.1 200 /, 'a slot freed by a closed connection is usable again');
+      assert.match(
+        await rawRequest(portOf(server), liveRequest),
+        /^HTTP\/1\.1 200 /,
+        'a slot freed by a closed connection is usable again',
+      );
     } finally {
       for (const connection of held) connection.destroy();
     }
@@ -85,16 +97,19 @@ describe('a body sent at 1 byte every 3 s', () => {
   let server: TestServer;
 
   before(async () => {
-    server = await startTestServer({ name: 'sqlite' }, {
-      GATEHOUSE_HTTP_HEADERS_TIMEOUT_MS: '1000',
-      GATEHOUSE_HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
-    });
+    server = await startTestServer(
+      { name: 'sqlite' },
+      {
+        GATEHOUSE_HTTP_HEADERS_TIMEOUT_MS: '1000',
+        GATEHOUSE_HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+      },
+    );
   });
   after(() => server?.close());
 
   test('is cut off with a 408 within a second or two of the request timeout', async (t) => {
     const client = await rawConnection(portOf(server));
-    const body = 'grant_type=client_credentials&scope=' + 'x'.repeat(100);
+    const body = `grant_type=client_credentials&scope=${'x'.repeat(100)}`;
     const headers = `Host: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n`;
     client.write(`POST /oauth2/token HTTP/1.1\r\n${headers}\r\n`);
     client.trickle(body, 3000);

@@ -7,13 +7,13 @@ import { ClientRepository } from '../src/store/clients.js';
 import { GrantRepository } from '../src/store/grants.js';
 import { migrateToLatest } from '../src/store/migrations.js';
 import { sha256Hex } from '../src/tokens/hash.js';
-import { adminApi, adminMachine, assertAdminError, expectOk, type AdminApi } from './helpers/admin.js';
+import { type AdminApi, adminApi, adminMachine, assertAdminError, expectOk } from './helpers/admin.js';
 import { backends } from './helpers/backends.js';
 import { eventually, gatehouse, gatehouseJson } from './helpers/cli.js';
-import { assertOAuthError, authorize, createAlice, refresh, tokensFor, webApp, type Tokens } from './helpers/code-flow.js';
+import { assertOAuthError, authorize, createAlice, refresh, type Tokens, tokensFor, webApp } from './helpers/code-flow.js';
 import { storeBeforeMigration } from './helpers/migrations.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { introspect, postForm, revoke, tokenFor, type Answer, type Credentials } from './helpers/tokens.js';
+import { type Answer, type Credentials, introspect, postForm, revoke, tokenFor } from './helpers/tokens.js';
 
 /** RFC 7662 §2.2 for a token the caller may not see: exactly this body, not cacheable. */
 function assertInactive(answer: Answer): void {
@@ -222,7 +222,12 @@ for (const backend of backends()) {
         const path = `/admin/clients/${client.client_id}`;
         const changed = await expectOk<ClientView>(api('PATCH', path, { introspection: false }), 200, 'client');
         assert.equal(changed.introspection, false);
-        assertInactive(await eventually(() => introspect(server, inventory, token), (a) => a.text === '{"active":false}'));
+        assertInactive(
+          await eventually(
+            () => introspect(server, inventory, token),
+            (a) => a.text === '{"active":false}',
+          ),
+        );
         // Its own tokens it still reads.
         assert.equal(activeBody(await introspect(server, inventory, await tokenFor(server, inventory))).client_id, client.client_id);
         // What the store holds, as a new process (the CLI) reads it.
@@ -250,14 +255,22 @@ for (const backend of backends()) {
         assert.equal(created.introspection, true);
         const reports = { clientId: created.client_id, clientSecret: created.client_secret };
         const token = await tokenFor(server, app);
-        const seen = await eventually(() => introspect(server, reports, token), (a) => (a.body as { active?: boolean }).active === true);
+        const seen = await eventually(
+          () => introspect(server, reports, token),
+          (a) => (a.body as { active?: boolean }).active === true,
+        );
         assert.equal(activeBody(seen).client_id, app.clientId);
         const text = await gatehouse(server.env, 'clients', 'get', created.client_id);
         assert.match(text.stdout, /introspects: +any client's access tokens \(resource server\)/);
 
         const updated = await gatehouseJson<ClientView>(server.env, 'clients', 'update', created.client_id, '--no-introspection');
         assert.equal(updated.introspection, false);
-        assertInactive(await eventually(() => introspect(server, reports, token), (a) => a.text === '{"active":false}'));
+        assertInactive(
+          await eventually(
+            () => introspect(server, reports, token),
+            (a) => a.text === '{"active":false}',
+          ),
+        );
         assert.equal((await gatehouseJson<ClientView>(server.env, 'clients', 'get', created.client_id)).introspection, false);
         assert.match((await gatehouse(server.env, 'clients', 'get', created.client_id)).stdout, /introspects: +its own tokens only/);
 

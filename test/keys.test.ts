@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { calculateJwkThumbprint, createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWK } from 'jose';
+import { calculateJwkThumbprint, createLocalJWKSet, decodeProtectedHeader, type JWK, jwtVerify } from 'jose';
 import { loadConfig } from '../src/config.js';
 import { createGatehouse, type Gatehouse } from '../src/gatehouse.js';
 import type { SigningAlgorithm } from '../src/keys/key-store.js';
@@ -142,14 +142,18 @@ for (const backend of backends()) {
         assert.ok(within(info.retired_at!, startedAt, rotatedAt), `retired_at ${info.retired_at}`);
       }
       for (const kid of [newEs.kid, newRs.kid]) {
-        assert.deepEqual(
-          (({ status, publish_until }) => ({ status, publish_until }))(listed.find((key) => key.kid === kid)!),
-          { status: 'active', publish_until: null },
-        );
+        assert.deepEqual((({ status, publish_until }) => ({ status, publish_until }))(listed.find((key) => key.kid === kid)!), {
+          status: 'active',
+          publish_until: null,
+        });
       }
 
       // Every token the old keys signed has expired now.
-      await store.db.updateTable('signing_keys').set({ publish_until: nowSeconds() - 1 }).where('status', '=', 'retired').execute();
+      await store.db
+        .updateTable('signing_keys')
+        .set({ publish_until: nowSeconds() - 1 })
+        .where('status', '=', 'retired')
+        .execute();
       await store.announceChange();
       assert.deepEqual(await publishedKids(), [newEs.kid, newRs.kid].sort());
       assert.deepEqual(await introspect(before), { active: false });
@@ -159,7 +163,13 @@ for (const backend of backends()) {
         const retired = row.kid === oldEs || row.kid === oldRs;
         assert.equal(row.private_jwk_sealed === null, retired, `private part of ${row.kid} (${row.status})`);
       }
-      assert.deepEqual((await keys.list()).filter((key) => key.status === 'expired').map((key) => key.kid).sort(), [oldEs, oldRs].sort());
+      assert.deepEqual(
+        (await keys.list())
+          .filter((key) => key.status === 'expired')
+          .map((key) => key.kid)
+          .sort(),
+        [oldEs, oldRs].sort(),
+      );
     });
 
     test('a rotation by the CLI in another process is picked up by the running server', async () => {
@@ -199,7 +209,10 @@ for (const backend of backends()) {
       gatehouse.store.db.selectFrom('signing_keys').select(['alg', 'kid']).where('status', '=', 'active').orderBy('alg').execute();
     const expectOneSharedKeyPerAlgorithm = async (a: Gatehouse, b: Gatehouse) => {
       const active = await activeKeys(a);
-      assert.deepEqual(active.map((row) => row.alg), ['ES256', 'RS256']);
+      assert.deepEqual(
+        active.map((row) => row.alg),
+        ['ES256', 'RS256'],
+      );
       for (const { alg, kid } of active) {
         assert.equal((await a.keys.signingKey(alg as SigningAlgorithm)).kid, kid);
         assert.equal((await b.keys.signingKey(alg as SigningAlgorithm)).kid, kid);
@@ -230,7 +243,13 @@ for (const backend of backends()) {
       // Each migration applied exactly once, by one process or the other.
       assert.deepEqual([...first.applied, ...second.applied].sort(), MIGRATION_NAMES);
       const keys = await gatehouseJson<{ alg: string; status: string }[]>(env, 'keys', 'list');
-      assert.deepEqual(keys.filter((key) => key.status === 'active').map((key) => key.alg).sort(), ['ES256', 'RS256']);
+      assert.deepEqual(
+        keys
+          .filter((key) => key.status === 'active')
+          .map((key) => key.alg)
+          .sort(),
+        ['ES256', 'RS256'],
+      );
     });
   });
 }
@@ -240,7 +259,11 @@ async function holdSqliteWriteLock(file: string, ms: number): Promise<{ released
   const script = `const db = new (require('better-sqlite3'))(process.argv[1]); db.exec('BEGIN IMMEDIATE'); console.log('locked');
 setTimeout(() => { db.exec('COMMIT'); db.close(); }, Number(process.argv[2]));`;
   const root = fileURLToPath(new URL('../..', import.meta.url));
-  const child = spawn(process.execPath, ['-e', script, file, String(ms)], { cwd: root, env: isolatedEnv({}), stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', script, file, String(ms)], {
+    cwd: root,
+    env: isolatedEnv({}),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const released = new Promise<void>((resolve) => child.once('close', () => resolve()));
   await new Promise<void>((resolve, reject) => {
     child.stdout.once('data', () => resolve());

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { closeSync, openSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CLI, eventually, isolatedEnv } from './helpers/cli.js';
-import { requireScratchDisks, scratchDisk, type ScratchDisk } from './helpers/disk.js';
+import { requireScratchDisks, type ScratchDisk, scratchDisk } from './helpers/disk.js';
 import { freePort } from './helpers/server.js';
 
 const failedLogWrites = async (url: string): Promise<number> => {
@@ -31,10 +31,22 @@ if (await requireScratchDisks()) {
       const port = await freePort();
       url = `http://127.0.0.1:${port}`;
       const log = openSync(logFile(), 'a');
-      const env = { PORT: String(port), GATEHOUSE_DATA_DIR: join(disk.path, 'data'), GATEHOUSE_SECRET: randomBytes(32).toString('base64url') };
+      const env = {
+        PORT: String(port),
+        GATEHOUSE_DATA_DIR: join(disk.path, 'data'),
+        GATEHOUSE_SECRET: randomBytes(32).toString('base64url'),
+      };
       child = spawn(process.execPath, [CLI, 'serve'], { env: isolatedEnv(env), stdio: ['ignore', log, log] });
       closeSync(log);
-      const up = await eventually(() => fetch(`${url}/health`).then((r) => r.status, () => 0), (status) => status === 200, 20_000);
+      const up = await eventually(
+        () =>
+          fetch(`${url}/health`).then(
+            (r) => r.status,
+            () => 0,
+          ),
+        (status) => status === 200,
+        20_000,
+      );
       assert.equal(up, 200, 'the server started');
     });
     after(async () => {

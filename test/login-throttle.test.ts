@@ -3,9 +3,9 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { MAX_DEVICE_FAILURES } from '../src/accounts/login.js';
 import { SignInDelayRepository } from '../src/store/sign-in-delays.js';
 import { sha256Hex } from '../src/tokens/hash.js';
-import { backends } from './helpers/backends.js';
-import { TestBrowser, hiddenFields, location } from './helpers/browser.js';
 import { cookieAttributes, setCookie, signIn } from './helpers/authorize.js';
+import { backends } from './helpers/backends.js';
+import { hiddenFields, location, TestBrowser } from './helpers/browser.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const PASSWORD = 'Tq8#vLm2!pZr5wXe';
@@ -97,7 +97,11 @@ for (const backend of backends()) {
       const evaluated = statuses.filter((status) => status !== 429);
       const signedIn = statuses.filter((s) => s === 303).length;
       assert.equal(evaluated.length, FREE_FAILURES, `${evaluated.length} of ${BURST} guesses were evaluated (${signedIn} signed in)`);
-      assert.deepEqual(evaluated, evaluated.map(() => 401), 'an evaluated guess is a wrong password');
+      assert.deepEqual(
+        evaluated,
+        evaluated.map(() => 401),
+        'an evaluated guess is a wrong password',
+      );
       // A refused attempt may have read the clock a moment before the claim it lost to: up to a second more to wait.
       for (const response of responses.filter((r) => r.status === 429)) await assertDelayed(response, 0, FIRST_DELAY + 1);
       // Only the evaluated failures are counted: a refused attempt counts neither for the account nor the address.
@@ -123,7 +127,10 @@ for (const backend of backends()) {
       });
 
       // Past the delay one guess is evaluated, and its failure doubles the next delay: 2, then 4 minutes.
-      for (const [waited, next] of [[FIRST_DELAY, 2 * FIRST_DELAY], [2 * FIRST_DELAY, 4 * FIRST_DELAY]] as const) {
+      for (const [waited, next] of [
+        [FIRST_DELAY, 2 * FIRST_DELAY],
+        [2 * FIRST_DELAY, 4 * FIRST_DELAY],
+      ] as const) {
         await rewind('user:grace', waited);
         assert.equal((await signIn(stranger, '/login', 'grace', 'one more guess')).status, 401);
         await assertDelayed(await signIn(stranger, '/login', 'grace', PASSWORD), next / 2, next);
@@ -138,7 +145,7 @@ for (const backend of backends()) {
       assert.equal((await counter('user:grace'))?.failures, 1);
     });
 
-    test("an attempt within the free failures is let through even when a parallel one stored a later clock reading", async () => {
+    test('an attempt within the free failures is let through even when a parallel one stored a later clock reading', async () => {
       const delays = new SignInDelayRepository(server.server.gatehouse.store, 3600_000);
       const schedule = { freeFailures: 3, firstDelayMs: 60_000, maxDelayMs: 900_000 };
       const now = Date.now();
@@ -195,7 +202,10 @@ for (const backend of backends()) {
       const renewed = owner.cookie(DEVICE_COOKIE)!;
       assert.notEqual(renewed, device);
       const olgasDevices = await devices().select('token_hash').where('user_id', '=', olga.id).execute();
-      assert.deepEqual(olgasDevices.map((r) => r.token_hash), [sha256Hex(renewed)]);
+      assert.deepEqual(
+        olgasDevices.map((r) => r.token_hash),
+        [sha256Hex(renewed)],
+      );
       assert.deepEqual(await counter('user:olga'), underAttack);
       await assertDelayed(await signIn(stranger, '/login', 'olga', PASSWORD), 0, FIRST_DELAY);
       // A typo in her browser is hers to make: evaluated, counted on the device only.

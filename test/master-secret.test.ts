@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { SignJWT, createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWK } from 'jose';
+import { createLocalJWKSet, decodeProtectedHeader, type JWK, jwtVerify, SignJWT } from 'jose';
+import { systemActor } from '../src/admin/audit-log.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { createGatehouse } from '../src/gatehouse.js';
 import { secretWeakness } from '../src/keys/secret-strength.js';
 import { MIGRATION_NAMES } from '../src/store/migrations.js';
 import { backends } from './helpers/backends.js';
-import { freshStoreEnv, gatehouse, gatehouseJson, spawnServe, STORE_LINE } from './helpers/cli.js';
+import { freshStoreEnv, gatehouse, gatehouseJson, STORE_LINE, spawnServe } from './helpers/cli.js';
 import { freePort } from './helpers/server.js';
-import { systemActor } from '../src/admin/audit-log.js';
 
 const WEAK_SECRETS = [
   'Tq8#vLm2!pZr5wXe',
@@ -41,7 +41,10 @@ test('random secrets pass the strength rule; short, repetitive and dictionary on
   assert.match((await secretWeakness('Tq8#vLm2!pZr5wXe'))!, /16 characters, fewer than 32/);
   for (let i = 0; i < 20; i++) {
     const secrets = [
-      randomBytes(32).toString('base64'), randomBytes(32).toString('base64url'), randomBytes(16).toString('hex'), randomBytes(24).toString('base64'),
+      randomBytes(32).toString('base64'),
+      randomBytes(32).toString('base64url'),
+      randomBytes(16).toString('hex'),
+      randomBytes(24).toString('base64'),
     ];
     for (const secret of secrets) {
       assert.equal(await secretWeakness(secret), undefined, secret);
@@ -189,14 +192,21 @@ for (const backend of backends()) {
         try {
           await now.prepareKeys();
           assert.deepEqual((await now.keys.list()).map((k) => k.kid).sort(), kids);
-          assert.deepEqual((['csrf', 'interactions'] as const).map((name) => now.pageKeys.key(name).toString('base64url')), pageKeysBefore);
+          assert.deepEqual(
+            (['csrf', 'interactions'] as const).map((name) => now.pageKeys.key(name).toString('base64url')),
+            pageKeysBefore,
+          );
         } finally {
           await now.close();
         }
         // Starting again with both is harmless: nothing opens with the previous secret any more, nothing changes.
         const sealed = await sealedValues(env);
         const both = { ...env, GATEHOUSE_SECRET: strong, GATEHOUSE_PREVIOUS_SECRET: weak };
-        assert.deepEqual(await gatehouseJson(both, 'migrate'), { applied: [], dialect: backend.name, schema_version: MIGRATION_NAMES.at(-1) });
+        assert.deepEqual(await gatehouseJson(both, 'migrate'), {
+          applied: [],
+          dialect: backend.name,
+          schema_version: MIGRATION_NAMES.at(-1),
+        });
         assert.deepEqual(await sealedValues(env), sealed);
         // The weak secret is refused before the keys are tried; a strong wrong one gets the usual mismatch.
         refusedWith(await gatehouse(env, 'migrate'), weakMessage);

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const metricValue = (text: string, line: string): number => {
-  const found = text.split('\n').find((l) => l.startsWith(line + ' '));
+  const found = text.split('\n').find((l) => l.startsWith(`${line} `));
   return found ? Number(found.slice(line.length + 1)) : 0;
 };
 

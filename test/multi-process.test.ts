@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeProtectedHeader } from 'jose';
-import { backends } from './helpers/backends.js';
-import { TestBrowser, hiddenFields, location } from './helpers/browser.js';
-import { CHALLENGE, assertErrorPage, authorizePath, callback, signIn } from './helpers/authorize.js';
-import { eventually, spawnServe, type ServeProcess } from './helpers/cli.js';
-import { REDIRECT_URI, authorize, createAlice, refresh, tokensFor, webApp } from './helpers/code-flow.js';
-import { freePort, startTestServer, type TestServer } from './helpers/server.js';
-import { getWith, introspect, postForm, revoke, type Answer, type Credentials } from './helpers/tokens.js';
 import { systemActor } from '../src/admin/audit-log.js';
+import { assertErrorPage, authorizePath, CHALLENGE, callback, signIn } from './helpers/authorize.js';
+import { backends } from './helpers/backends.js';
+import { hiddenFields, location, TestBrowser } from './helpers/browser.js';
+import { eventually, type ServeProcess, spawnServe } from './helpers/cli.js';
+import { authorize, createAlice, REDIRECT_URI, refresh, tokensFor, webApp } from './helpers/code-flow.js';
+import { freePort, startTestServer, type TestServer } from './helpers/server.js';
+import { type Answer, type Credentials, getWith, introspect, postForm, revoke } from './helpers/tokens.js';
 
 const bodyOf = (answer: Answer) => answer.body as Record<string, unknown>;
 
@@ -38,7 +38,8 @@ for (const backend of backends()) {
       await a?.close();
     });
 
-    const tokenFrom = (server: TestServer, client: Credentials) => postForm(server, '/oauth2/token', { grant_type: 'client_credentials' }, client);
+    const tokenFrom = (server: TestServer, client: Credentials) =>
+      postForm(server, '/oauth2/token', { grant_type: 'client_credentials' }, client);
 
     test('a key rotated by one process signs the next token of the other, and both publish it', async () => {
       const kid = (await a.server.gatehouse.keys.rotate(['ES256']))[0]!.kid;
@@ -55,10 +56,16 @@ for (const backend of backends()) {
 
     test('a client created by one process works at the other; revoked there, it is refused here', async () => {
       const app = await a.createClient({ name: 'shared', roles: ['reader'] });
-      const first = await eventually(() => tokenFrom(b, app), (response) => response.status === 200);
+      const first = await eventually(
+        () => tokenFrom(b, app),
+        (response) => response.status === 200,
+      );
       assert.equal(first.status, 200);
       await a.server.gatehouse.management.clients.revokeClient(app.clientId, systemActor());
-      const refused = await eventually(() => tokenFrom(b, app), (response) => response.status === 401);
+      const refused = await eventually(
+        () => tokenFrom(b, app),
+        (response) => response.status === 401,
+      );
       assert.equal(bodyOf(refused).error, 'invalid_client');
       assert.deepEqual((await introspect(b, admin, String(bodyOf(first).access_token))).body, { active: false });
     });
@@ -98,7 +105,15 @@ for (const backend of backends()) {
       // One browser; the load balancer sends each of its requests to either process.
       const atA = new TestBrowser(a.url);
       const atB = atA.at(b.url);
-      const params = { client_id: app.clientId, response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'openid', state: 's', code_challenge: CHALLENGE, code_challenge_method: 'S256' };
+      const params = {
+        client_id: app.clientId,
+        response_type: 'code',
+        redirect_uri: REDIRECT_URI,
+        scope: 'openid',
+        state: 's',
+        code_challenge: CHALLENGE,
+        code_challenge_method: 'S256',
+      };
       const login = location(await atA.get(authorizePath(params)));
       const consent = location(await signIn(atB, login, 'bob', 'bob horse battery'));
       assert.match(consent, /^\/consent\?interaction=/);

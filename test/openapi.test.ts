@@ -167,7 +167,17 @@ describe('OpenAPI 3.1 document (/openapi.json)', () => {
       assert.deepEqual(Object.keys(doc.paths[path].post.requestBody.content), ['application/x-www-form-urlencoded'], path);
     }
     const token = doc.paths['/oauth2/token'].post.requestBody.content['application/x-www-form-urlencoded'].schema;
-    for (const field of ['grant_type', 'code', 'code_verifier', 'redirect_uri', 'refresh_token', 'scope', 'resource', 'client_id', 'client_secret']) {
+    for (const field of [
+      'grant_type',
+      'code',
+      'code_verifier',
+      'redirect_uri',
+      'refresh_token',
+      'scope',
+      'resource',
+      'client_id',
+      'client_secret',
+    ]) {
       assert.ok(token.properties[field], `the token endpoint documents ${field}`);
     }
     assert.deepEqual(Object.keys(doc.paths['/admin/clients'].post.requestBody.content), ['application/json']);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { postgresUrl } from './helpers/backends.js';
-import { isolatedEnv, spawnServe, type ServeProcess } from './helpers/cli.js';
+import { isolatedEnv, type ServeProcess, spawnServe } from './helpers/cli.js';
 import { createPostgresDatabase, freePort } from './helpers/server.js';
 import { basicAuth, type Credentials } from './helpers/tokens.js';
 
@@ -208,7 +208,7 @@ describe('@gatehouse/server and @gatehouse/resource, packed and installed', () =
   }
 });
 
-test('`npm exec -- gatehouse` in the checkout runs this checkout\'s bin without asking the registry', async () => {
+test("`npm exec -- gatehouse` in the checkout runs this checkout's bin without asking the registry", async () => {
   // An unreachable registry: were npm to look for the unrelated `gatehouse` package, the command would fail.
   const { stdout } = await npm(repository, ['exec', '--', 'gatehouse', '--version'], {
     npm_config_registry: 'http://127.0.0.1:9/',

@@ -8,8 +8,8 @@ import { PAGE_KEY_NAMES } from '../src/keys/page-keys.js';
 import { unseal } from '../src/keys/sealed-box.js';
 import { startServer } from '../src/serve.js';
 import { backends } from './helpers/backends.js';
-import { TestBrowser, hiddenFields, location } from './helpers/browser.js';
-import { freshStoreEnv, spawnServe, type ServeProcess } from './helpers/cli.js';
+import { hiddenFields, location, TestBrowser } from './helpers/browser.js';
+import { freshStoreEnv, type ServeProcess, spawnServe } from './helpers/cli.js';
 import { storeBeforeMigration } from './helpers/migrations.js';
 import { freePort, startTestServer, type TestServer } from './helpers/server.js';
 
@@ -39,7 +39,10 @@ for (const backend of backends()) {
 
     test('each is a random 256-bit key, stored only sealed under the master key, derived from nothing', async () => {
       const rows = await server.server.gatehouse.store.db.selectFrom('page_keys').selectAll().orderBy('name').execute();
-      assert.deepEqual(rows.map((row) => row.name), [...PAGE_KEY_NAMES].sort());
+      assert.deepEqual(
+        rows.map((row) => row.name),
+        [...PAGE_KEY_NAMES].sort(),
+      );
       for (const row of rows) {
         const key = server.server.gatehouse.pageKeys.key(row.name as (typeof PAGE_KEY_NAMES)[number]);
         assert.equal(key.length, 32);
@@ -57,7 +60,9 @@ for (const backend of backends()) {
       const b = new TestBrowser(server.url);
       const fields = hiddenFields(await (await b.get('/login')).text(), '/login');
       const oldKey = Buffer.from(hkdfSync('sha256', masterKey, 'gatehouse', 'csrf/v1', 32));
-      const oldToken = createHmac('sha256', oldKey).update(`login\n${b.cookie('gh_browser')}`).digest('base64url');
+      const oldToken = createHmac('sha256', oldKey)
+        .update(`login\n${b.cookie('gh_browser')}`)
+        .digest('base64url');
       assert.notEqual(fields.csrf, oldToken);
       assert.ok(!fields.csrf!.includes(oldToken));
       const refused = await b.post('/login', { ...fields, csrf: oldToken, username: 'pat', password: PASSWORD });
@@ -117,7 +122,10 @@ for (const backend of backends()) {
       try {
         assert.deepEqual((await running.gatehouse.keys.list()).map((key) => key.kid).sort(), kids, 'the signing keys are kept');
         const rows = await running.gatehouse.store.db.selectFrom('page_keys').select('name').orderBy('name').execute();
-        assert.deepEqual(rows.map((row) => row.name), [...PAGE_KEY_NAMES].sort());
+        assert.deepEqual(
+          rows.map((row) => row.name),
+          [...PAGE_KEY_NAMES].sort(),
+        );
         const b = new TestBrowser(running.url);
         const fields = hiddenFields(await (await b.get('/login')).text(), '/login');
         assert.equal((await b.post('/login', { ...fields, username: 'nobody', password: PASSWORD })).status, 401, 'the form posts');

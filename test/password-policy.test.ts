@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { UserView } from '../src/admin/views.js';
-import { adminApi, adminMachine, assertAdminError, expectOk, type AdminApi } from './helpers/admin.js';
+import { type AdminApi, adminApi, adminMachine, assertAdminError, expectOk } from './helpers/admin.js';
 import { backends } from './helpers/backends.js';
-import { TestBrowser, hiddenFields } from './helpers/browser.js';
+import { hiddenFields, TestBrowser } from './helpers/browser.js';
 import { gatehouseJsonWithStdin, gatehouseWithStdin, STORE_LINE } from './helpers/cli.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 

@@ -4,15 +4,26 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import type { AuthorizationRequest } from '../src/oauth/authorization-request.js';
 import { InteractionSeal } from '../src/oauth/interaction-seal.js';
-import type { Store } from '../src/store/database.js';
 import { nowSeconds } from '../src/ports/clock.js';
-import { backends } from './helpers/backends.js';
-import { TestBrowser, hiddenFields, location } from './helpers/browser.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
-import { postForm, type Credentials } from './helpers/tokens.js';
+import type { Store } from '../src/store/database.js';
 import {
-  CHALLENGE, VERIFIER, assertErrorCallback, assertErrorPage, assertInteraction, authorizePath, callback, cookieAttributes, decide, setCookie, signIn, type Params,
+  assertErrorCallback,
+  assertErrorPage,
+  assertInteraction,
+  authorizePath,
+  CHALLENGE,
+  callback,
+  cookieAttributes,
+  decide,
+  type Params,
+  setCookie,
+  signIn,
+  VERIFIER,
 } from './helpers/authorize.js';
+import { backends } from './helpers/backends.js';
+import { hiddenFields, location, TestBrowser } from './helpers/browser.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+import { type Credentials, postForm } from './helpers/tokens.js';
 
 const CB = 'http://127.0.0.1:9999/cb';
 const PASSWORD = 'correct horse';
@@ -21,7 +32,9 @@ const idOf = (target: string) => target.slice(-24);
 
 /** Every row of every table, and the bytes the tables take (SQLite pages in use; PostgreSQL relations with indexes). */
 async function footprint(store: Store): Promise<{ rows: number; bytes: number }> {
-  const tables = (await store.db.introspection.getTables()).map((table) => table.name).filter((name) => !name.startsWith('gatehouse_migrations'));
+  const tables = (await store.db.introspection.getTables())
+    .map((table) => table.name)
+    .filter((name) => !name.startsWith('gatehouse_migrations'));
   let rows = 0;
   for (const table of tables) {
     const { count } = (await sql<{ count: number | string }>`select count(*) as count from ${sql.table(table)}`.execute(store.db)).rows[0]!;
@@ -29,7 +42,13 @@ async function footprint(store: Store): Promise<{ rows: number; bytes: number }>
   }
   const bytes =
     store.dialect === 'sqlite'
-      ? Number((await sql<{ bytes: number }>`select page_count * page_size as bytes from pragma_page_count(), pragma_page_size()`.execute(store.db)).rows[0]!.bytes)
+      ? Number(
+          (
+            await sql<{ bytes: number }>`select page_count * page_size as bytes from pragma_page_count(), pragma_page_size()`.execute(
+              store.db,
+            )
+          ).rows[0]!.bytes,
+        )
       : Number(
           (
             await sql<{ bytes: string }>`select coalesce(sum(pg_total_relation_size(c.oid)), 0) as bytes from pg_class c
@@ -58,8 +77,13 @@ for (const backend of backends()) {
     test('1,000 unauthenticated GETs /oauth2/authorize write no row and do not grow the database', async () => {
       const { store } = server.server.gatehouse;
       const path = authorizePath({
-        client_id: loopback.clientId, redirect_uri: 'http://127.0.0.1:4242/callback', response_type: 'code', scope: 'openid', state: 'x'.repeat(43),
-        code_challenge: CHALLENGE, code_challenge_method: 'S256',
+        client_id: loopback.clientId,
+        redirect_uri: 'http://127.0.0.1:4242/callback',
+        response_type: 'code',
+        scope: 'openid',
+        state: 'x'.repeat(43),
+        code_challenge: CHALLENGE,
+        code_challenge_method: 'S256',
       });
       const first = await fetch(`${server.url}${path}`, { redirect: 'manual' });
       assertInteraction(first, 'login');
@@ -84,10 +108,21 @@ for (const backend of backends()) {
       return username;
     }
     const base = (extra: Params = {}): Params => ({
-      client_id: web.clientId, redirect_uri: CB, response_type: 'code', scope: 'openid', state: 'st', code_challenge: CHALLENGE, code_challenge_method: 'S256', ...extra,
+      client_id: web.clientId,
+      redirect_uri: CB,
+      response_type: 'code',
+      scope: 'openid',
+      state: 'st',
+      code_challenge: CHALLENGE,
+      code_challenge_method: 'S256',
+      ...extra,
     });
     const authorize = (b: TestBrowser, extra: Params = {}) => b.get(authorizePath(base(extra)));
-    const codeRows = async () => Number((await sql<{ n: number | string }>`select count(*) as n from authorization_codes`.execute(server.server.gatehouse.store.db)).rows[0]!.n);
+    const codeRows = async () =>
+      Number(
+        (await sql<{ n: number | string }>`select count(*) as n from authorization_codes`.execute(server.server.gatehouse.store.db))
+          .rows[0]!.n,
+      );
     /** The request as a browser sent it, with this Cookie header. */
     const postWithCookies = (path: string, cookie: string, fields: Record<string, string>) =>
       fetch(`${server.url}${path}`, {
@@ -116,7 +151,8 @@ for (const backend of backends()) {
       const line = setCookie(started, cookieName(id))!;
       assert.ok(line, 'no interaction cookie');
       const attributes = cookieAttributes(line);
-      for (const attribute of ['httponly', 'samesite=lax', 'path=/']) assert.ok(attributes.includes(attribute), `${attribute} missing in ${line}`);
+      for (const attribute of ['httponly', 'samesite=lax', 'path=/'])
+        assert.ok(attributes.includes(attribute), `${attribute} missing in ${line}`);
       const maxAge = Number(attributes.find((a) => a.startsWith('max-age='))?.slice(8));
       assert.ok(maxAge > 1700 && maxAge <= 1800, `Max-Age ${maxAge}`);
       const value = b.cookie(cookieName(id))!;
@@ -125,7 +161,11 @@ for (const backend of backends()) {
       const consent = await signIn(b, `/login?interaction=${id}`, await newUser(), PASSWORD);
       assert.equal(idOf(assertInteraction(consent, 'consent', 303)), id);
       assert.notEqual(b.cookie(cookieName(id)), value, 'the sign-in is sealed into the interaction');
-      assert.deepEqual(await db.selectFrom('interactions').selectAll().where('id', '=', id).execute(), [], 'nothing is stored before the answer');
+      assert.deepEqual(
+        await db.selectFrom('interactions').selectAll().where('id', '=', id).execute(),
+        [],
+        'nothing is stored before the answer',
+      );
       const answered = await decide(b, location(consent), 'allow');
       callback(answered, CB, 303);
       assert.ok(cookieAttributes(setCookie(answered, cookieName(id))!).includes('max-age=0'));
@@ -150,7 +190,10 @@ for (const backend of backends()) {
         ['a flipped tag character', flipped(value, value.length - 3)],
         ['a truncated value', value.slice(0, -10)],
         ['garbage', 'x.y.z'],
-        ['an unsecured JWT', `eyJhbGciOiJub25lIn0.${Buffer.from(JSON.stringify({ jti: id, req: interaction.request })).toString('base64url')}.`],
+        [
+          'an unsecured JWT',
+          `eyJhbGciOiJub25lIn0.${Buffer.from(JSON.stringify({ jti: id, req: interaction.request })).toString('base64url')}.`,
+        ],
         ['expired', await seal.seal({ ...interaction, expiresAt: nowSeconds() - 1 }, b.cookie('gh_browser')!)],
         ["another interaction's value", b.cookie(cookieName(other))!],
         ['sealed for another browser', await seal.seal(interaction, randomBytes(32).toString('base64url'))],
@@ -198,7 +241,17 @@ for (const backend of backends()) {
       const loginCookie = fresh.cookieHeader();
       const signedIn = await postWithCookies('/login', loginCookie, loginFields);
       const { code } = callback(signedIn, CB, 303);
-      assert.equal((await postForm(server, '/oauth2/token', { grant_type: 'authorization_code', code: code!, code_verifier: VERIFIER, redirect_uri: CB }, web)).status, 200);
+      assert.equal(
+        (
+          await postForm(
+            server,
+            '/oauth2/token',
+            { grant_type: 'authorization_code', code: code!, code_verifier: VERIFIER, redirect_uri: CB },
+            web,
+          )
+        ).status,
+        200,
+      );
       const replayed = await postWithCookies('/login', loginCookie, loginFields);
       await assertErrorPage(replayed, 400, 'invalid_request');
       // prompt=login within a session: a replay carries the session that the sign-in ended, so its CSRF token is refused.
@@ -214,14 +267,18 @@ for (const backend of backends()) {
       const b = new TestBrowser(server.url);
       const user = await newUser();
       const tabs = [];
-      for (const state of ['tab1', 'tab2', 'tab3']) tabs.push({ state, id: idOf(assertInteraction(await authorize(b, { state }), 'login')) });
+      for (const state of ['tab1', 'tab2', 'tab3'])
+        tabs.push({ state, id: idOf(assertInteraction(await authorize(b, { state }), 'login')) });
       const [one, two, three] = tabs as [(typeof tabs)[0], (typeof tabs)[0], (typeof tabs)[0]];
       const consentThree = await signIn(b, `/login?interaction=${three.id}`, user, PASSWORD);
       assert.equal(callback(await decide(b, location(consentThree), 'allow'), CB, 303).state, 'tab3');
       // Consent is remembered now: signing in on the other tabs leads straight back to the app, each with its own state.
       assert.equal(callback(await signIn(b, `/login?interaction=${one.id}`, user, PASSWORD), CB, 303).state, 'tab1');
       assert.equal(callback(await signIn(b, `/login?interaction=${two.id}`, user, PASSWORD), CB, 303).state, 'tab2');
-      assert.deepEqual(b.cookieNames().filter((name) => name.startsWith('gh_interaction_')), []);
+      assert.deepEqual(
+        b.cookieNames().filter((name) => name.startsWith('gh_interaction_')),
+        [],
+      );
     });
 
     test('many abandoned requests keep the Cookie header bounded; the newest still work', async () => {
@@ -231,7 +288,8 @@ for (const backend of backends()) {
       const kept = b.cookieNames().filter((name) => name.startsWith('gh_interaction_'));
       assert.deepEqual(kept.sort(), ids.slice(-4).map(cookieName).sort(), 'the newest four are kept');
       // Long ones (state and nonce near their limits) count by their bytes.
-      for (let i = 0; i < 10; i++) ids.push(idOf(assertInteraction(await authorize(b, { state: 's'.repeat(1500), nonce: 'n'.repeat(500) }), 'login')));
+      for (let i = 0; i < 10; i++)
+        ids.push(idOf(assertInteraction(await authorize(b, { state: 's'.repeat(1500), nonce: 'n'.repeat(500) }), 'login')));
       const header = b.cookieHeader();
       console.log(`${backend.name}: Cookie header after 50 abandoned requests: ${header.length} bytes`);
       assert.ok(header.length < 5500, `the Cookie header grew to ${header.length} bytes`);
@@ -249,14 +307,22 @@ for (const backend of backends()) {
     test('answered interaction ids are purged once they could no longer be presented', async () => {
       const { db } = server.server.gatehouse.store;
       const now = nowSeconds();
-      await db.insertInto('interactions').values([{ id: 'purge-gone', expires_at: now - 1 }, { id: 'purge-kept', expires_at: now + 600 }]).execute();
+      await db
+        .insertInto('interactions')
+        .values([
+          { id: 'purge-gone', expires_at: now - 1 },
+          { id: 'purge-kept', expires_at: now + 600 },
+        ])
+        .execute();
       await server.server.gatehouse.purgeExpired();
       const left = await db.selectFrom('interactions').select('id').where('id', 'like', 'purge-%').execute();
-      assert.deepEqual(left.map((row) => row.id), ['purge-kept']);
+      assert.deepEqual(
+        left.map((row) => row.id),
+        ['purge-kept'],
+      );
     });
   });
 }
-
 
 describe('interaction cookies of an https issuer', () => {
   test('__Host- prefix: Secure, Path=/, no Domain; sign-in works with them', async () => {
@@ -265,10 +331,19 @@ describe('interaction cookies of an https issuer', () => {
       const { clientId } = await server.createClient({ grantTypes: ['authorization_code'], redirectUris: [CB] });
       await server.server.gatehouse.management.users.createUser({ username: 'secure', password: PASSWORD });
       const b = new TestBrowser(server.url);
-      const started = await b.get(authorizePath({ client_id: clientId, response_type: 'code', scope: 'openid', code_challenge: CHALLENGE, code_challenge_method: 'S256' }));
+      const started = await b.get(
+        authorizePath({
+          client_id: clientId,
+          response_type: 'code',
+          scope: 'openid',
+          code_challenge: CHALLENGE,
+          code_challenge_method: 'S256',
+        }),
+      );
       const id = idOf(assertInteraction(started, 'login'));
       const attributes = cookieAttributes(setCookie(started, `__Host-${cookieName(id)}`) ?? '');
-      for (const attribute of ['secure', 'httponly', 'samesite=lax', 'path=/']) assert.ok(attributes.includes(attribute), `${attribute} missing: ${attributes}`);
+      for (const attribute of ['secure', 'httponly', 'samesite=lax', 'path=/'])
+        assert.ok(attributes.includes(attribute), `${attribute} missing: ${attributes}`);
       assert.ok(!attributes.some((attribute) => attribute.startsWith('domain=')));
       assert.equal(idOf(assertInteraction(await signIn(b, location(started), 'secure', PASSWORD), 'consent', 303)), id);
     } finally {

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Locator, Page, Request } from 'playwright-core';
+import { systemActor } from '../src/admin/audit-log.js';
 import { chromiumAvailable, launchChromium, SCREENSHOTS } from './helpers/chromium.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { systemActor } from '../src/admin/audit-log.js';
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `playground-${name}.png`), fullPage: false });
 
@@ -37,7 +37,8 @@ async function recordingContext(browser: Browser): Promise<{ context: BrowserCon
     page.on('console', (message) => {
       // Chromium asks every page without an icon for /favicon.ico; the sign-in page has none, so that one 404s.
       const favicon = message.location().url === new URL('/favicon.ico', page.url()).href;
-      if (!favicon && (message.type() === 'error' || /Content.Security.Policy/i.test(message.text()))) problems.push(`${page.url()}: ${message.text()}`);
+      if (!favicon && (message.type() === 'error' || /Content.Security.Policy/i.test(message.text())))
+        problems.push(`${page.url()}: ${message.text()}`);
     });
     page.on('pageerror', (error) => problems.push(`${page.url()}: ${error.message}`));
   });
@@ -116,7 +117,10 @@ if (chromiumAvailable()) {
     test('client credentials from the Authorize dialog, then GET /api/demo/items: 200 with the items', async () => {
       const { management } = server.server.gatehouse;
       await management.roles.createRole({ name: 'reader', scopes: ['demo:read'] }, systemActor());
-      const { client, clientSecret } = await management.clients.createClient({ name: 'Playground tester', roles: ['reader'] }, systemActor());
+      const { client, clientSecret } = await management.clients.createClient(
+        { name: 'Playground tester', roles: ['reader'] },
+        systemActor(),
+      );
       const { context, requests, problems } = await recordingContext(browser);
       const page = await context.newPage();
 
@@ -133,7 +137,12 @@ if (chromiumAvailable()) {
       await section.waitFor();
       // The client credentials flow starts empty: the built-in client and its scopes are for the code flow.
       assert.equal(await section.locator('#client_id_clientCredentials').inputValue(), '');
-      assert.equal(await authSection(page, /authorizationCode/).locator('#client_id_authorizationCode').inputValue(), 'gatehouse-playground');
+      assert.equal(
+        await authSection(page, /authorizationCode/)
+          .locator('#client_id_authorizationCode')
+          .inputValue(),
+        'gatehouse-playground',
+      );
       await section.locator('#client_id_clientCredentials').fill(client.client_id);
       await section.locator('#client_secret_clientCredentials').fill(clientSecret!);
       await section.scrollIntoViewIfNeeded();
@@ -151,7 +160,13 @@ if (chromiumAvailable()) {
 
       const items = await execute(page, 'GET', '/api/demo/items');
       assert.equal(items.status, '200');
-      assert.deepEqual(JSON.parse(items.body), { items: [{ id: 1, name: 'Gate key' }, { id: 2, name: 'Visitor badge' }, { id: 3, name: 'Lantern' }] });
+      assert.deepEqual(JSON.parse(items.body), {
+        items: [
+          { id: 1, name: 'Gate key' },
+          { id: 2, name: 'Visitor badge' },
+          { id: 3, name: 'Lantern' },
+        ],
+      });
       await shot(page, '04-demo-items-200');
 
       const whoami = await execute(page, 'GET', '/api/demo/whoami');
@@ -195,8 +210,12 @@ if (chromiumAvailable()) {
       await shot(page, '03b-wrong-client-secret');
       assert.deepEqual(prompts, []);
       // The one 401 is the token answer itself; nothing else failed.
-      const tokenAnswer401 = (problem: string) => problem.startsWith(`401 POST ${server.issuer}/oauth2/token`) || /status of 401/.test(problem);
-      assert.deepEqual(problems.filter((problem) => !tokenAnswer401(problem)), []);
+      const tokenAnswer401 = (problem: string) =>
+        problem.startsWith(`401 POST ${server.issuer}/oauth2/token`) || /status of 401/.test(problem);
+      assert.deepEqual(
+        problems.filter((problem) => !tokenAnswer401(problem)),
+        [],
+      );
       assertLocalOnly(requests, []);
       await context.close();
     });
@@ -204,7 +223,13 @@ if (chromiumAvailable()) {
     test('authorization code + PKCE through the sign-in popup, then UserInfo and the admin API: 200', async () => {
       const { management } = server.server.gatehouse;
       const adminRole = await management.roles.ensureAdminRole();
-      await management.users.createUser({ username: 'ada', password: 'correct horse battery', name: 'Ada Admin', email: 'ada@example.com', roles: [adminRole] });
+      await management.users.createUser({
+        username: 'ada',
+        password: 'correct horse battery',
+        name: 'Ada Admin',
+        email: 'ada@example.com',
+        roles: [adminRole],
+      });
       const { context, requests, problems } = await recordingContext(browser);
       const page = await context.newPage();
 
@@ -256,7 +281,10 @@ if (chromiumAvailable()) {
       assert.ok((JSON.parse(users.body) as { users: Array<{ username: string }> }).users.some((user) => user.username === 'ada'));
       await shot(page, '09-admin-users-200');
 
-      assert.ok(requests.some((url) => url.startsWith(`${server.issuer}/playground/oauth2-redirect.html?`)), 'the code came back to the registered redirect page');
+      assert.ok(
+        requests.some((url) => url.startsWith(`${server.issuer}/playground/oauth2-redirect.html?`)),
+        'the code came back to the registered redirect page',
+      );
       assertLocalOnly(requests, problems);
       await context.close();
     });

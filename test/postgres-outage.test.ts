@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server, type Socket } from 'node:net';
-import { after, before, describe, test, type TestContext } from 'node:test';
-import { rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, describe, type TestContext, test } from 'node:test';
 import pg from 'pg';
 import { ADMIN_SCOPE, adminApi } from './helpers/admin.js';
-import { eventually, gatehouse, spawnServe, type ServeProcess } from './helpers/cli.js';
+import { eventually, gatehouse, type ServeProcess, spawnServe } from './helpers/cli.js';
 import { authorize, createAlice, refresh, tokensFor, webApp } from './helpers/code-flow.js';
-import { requirePostgresCluster, startPostgresCluster, type PostgresCluster } from './helpers/postgres-cluster.js';
+import { type PostgresCluster, requirePostgresCluster, startPostgresCluster } from './helpers/postgres-cluster.js';
 import { freePort, startTestServer, type TestServer } from './helpers/server.js';
-import { getWith, introspect, postForm, tokenFor, type Answer, type Credentials } from './helpers/tokens.js';
+import { type Answer, type Credentials, getWith, introspect, postForm, tokenFor } from './helpers/tokens.js';
 
 /**
  * A real `gatehouse serve` on a private PostgreSQL that the test stops (immediate = a crash, fast = a clean
@@ -30,7 +30,10 @@ const TIMEOUTS = {
 const OUTAGE_MS = 5000;
 
 /** Start-up fails before anything is written; a secret in the environment keeps even the master key off disk. */
-const unusedDataDir = () => ({ GATEHOUSE_DATA_DIR: join(tmpdir(), `gatehouse-unused-${randomBytes(6).toString('hex')}`), GATEHOUSE_SECRET: randomBytes(32).toString('base64url') });
+const unusedDataDir = () => ({
+  GATEHOUSE_DATA_DIR: join(tmpdir(), `gatehouse-unused-${randomBytes(6).toString('hex')}`),
+  GATEHOUSE_SECRET: randomBytes(32).toString('base64url'),
+});
 
 type Kind = 'client_credentials' | 'introspection' | 'refresh' | 'jwks' | 'discovery' | 'admin read';
 
@@ -117,7 +120,12 @@ function mixedLoad(deployment: Deployment, isDuring: () => boolean) {
       const during = isDuring();
       try {
         const answer = await requests[kind]();
-        outcomes.push({ kind, status: answer.status, during, detail: `${answer.headers.get('retry-after') ?? '-'} ${answer.text.slice(0, 200)}` });
+        outcomes.push({
+          kind,
+          status: answer.status,
+          during,
+          detail: `${answer.headers.get('retry-after') ?? '-'} ${answer.text.slice(0, 200)}`,
+        });
       } catch (error) {
         outcomes.push({ kind, status: 'no answer', during, detail: String((error as Error).cause ?? error) });
       }
@@ -141,7 +149,11 @@ const count = (outcomes: Outcome[], test: (outcome: Outcome) => boolean) => outc
 function assertOnly200Or503(outcomes: Outcome[]): void {
   for (const outcome of outcomes) {
     if (outcome.status === 503) {
-      assert.match(outcome.detail, /^5 \{"error":"temporarily_unavailable","error_description":"[^"]+"\}$/, `${outcome.kind}: ${outcome.detail}`);
+      assert.match(
+        outcome.detail,
+        /^5 \{"error":"temporarily_unavailable","error_description":"[^"]+"\}$/,
+        `${outcome.kind}: ${outcome.detail}`,
+      );
     } else if (outcome.kind === 'refresh' && outcome.status === 400) {
       // A rotation whose answer was lost to the outage makes the next presentation a reuse (issue 8 item 3,
       // another part); it is a protocol answer, not a failure of this one.
@@ -166,7 +178,11 @@ async function revokeBehindTheServersBack(databaseUrl: string, clientId: string)
 async function assertWorksAgain(deployment: Deployment): Promise<void> {
   const { view } = deployment;
   const admin = adminApi(view, deployment.adminToken);
-  const listed = await eventually(() => admin('GET', '/admin/clients'), (answer) => answer.status === 200, 15_000);
+  const listed = await eventually(
+    () => admin('GET', '/admin/clients'),
+    (answer) => answer.status === 200,
+    15_000,
+  );
   assert.equal(listed.status, 200, listed.text);
   assert.ok((listed.body as { clients: { client_id: string }[] }).clients.some((client) => client.client_id === deployment.app.clientId));
   const token = await tokenFor(view, deployment.app);
@@ -174,7 +190,11 @@ async function assertWorksAgain(deployment: Deployment): Promise<void> {
   assert.equal((await getWith(view, '/.well-known/jwks.json')).status, 200);
   assert.equal((await getWith(view, '/.well-known/openid-configuration')).status, 200);
   // A user's flow writes grants, codes and sessions: the database is really back.
-  const tokens = await tokensFor(view, deployment.web, await authorize(view, { clientId: deployment.web.clientId, scope: 'openid offline' }));
+  const tokens = await tokensFor(
+    view,
+    deployment.web,
+    await authorize(view, { clientId: deployment.web.clientId, scope: 'openid offline' }),
+  );
   assert.equal((await refresh(view, deployment.web, tokens.refresh_token!)).status, 200);
 }
 
@@ -212,7 +232,11 @@ if (requirePostgresCluster()) {
           during = false;
           const admin = adminApi(deployment.view, deployment.adminToken);
           const died = () => deployment.serve.child.exitCode !== null || deployment.serve.child.signalCode !== null;
-          await eventually(() => admin('GET', '/admin/clients').catch(() => undefined), (answer) => answer?.status === 200 || died(), 15_000);
+          await eventually(
+            () => admin('GET', '/admin/clients').catch(() => undefined),
+            (answer) => answer?.status === 200 || died(),
+            15_000,
+          );
           await load.stop();
 
           const outcomes = load.outcomes;
@@ -228,7 +252,11 @@ if (requirePostgresCluster()) {
           await assertWorksAgain(deployment);
           // What needs no database kept working from the cache all through the outage.
           for (const kind of ['client_credentials', 'jwks', 'discovery', 'introspection'] as const) {
-            assert.equal(count(inOutage, (o) => o.kind === kind && o.status !== 200), 0, `${kind} failed during the outage`);
+            assert.equal(
+              count(inOutage, (o) => o.kind === kind && o.status !== 200),
+              0,
+              `${kind} failed during the outage`,
+            );
             assert.ok(count(inOutage, (o) => o.kind === kind) > 0, `no ${kind} request during the outage`);
           }
           // Catch-up: the revocation made while the server could not hear about it is honoured without a restart.
@@ -250,13 +278,19 @@ if (requirePostgresCluster()) {
       const started = performance.now();
       const response = await fetch(url, { ...init, signal: AbortSignal.timeout(20_000) });
       const text = await response.text();
-      return { status: response.status, retryAfter: response.headers.get('retry-after'), text, ms: Math.round(performance.now() - started) };
+      return {
+        status: response.status,
+        retryAfter: response.headers.get('retry-after'),
+        text,
+        ms: Math.round(performance.now() - started),
+      };
     };
 
     test('a frozen PostgreSQL: a request that needs it gets 503 within about the statement timeout, the next at once; cached paths still answer', async (t: TestContext) => {
       const deployment = await deploy(cluster);
       const admin = adminApi(deployment.view, deployment.adminToken);
-      const adminRead = () => timed(`${deployment.view.url}/admin/clients`, { headers: { authorization: `Bearer ${deployment.adminToken}` } });
+      const adminRead = () =>
+        timed(`${deployment.view.url}/admin/clients`, { headers: { authorization: `Bearer ${deployment.adminToken}` } });
       try {
         await cluster.pause();
         try {
@@ -266,7 +300,9 @@ if (requirePostgresCluster()) {
           const started = performance.now();
           const cached = await postForm(deployment.view, '/oauth2/token', { grant_type: 'client_credentials' }, deployment.app);
           const cachedMs = Math.round(performance.now() - started);
-          t.diagnostic(`frozen: admin read ${read.status} after ${read.ms} ms, again ${again.status} after ${again.ms} ms, /health ${health.status} after ${health.ms} ms, client_credentials ${cached.status} after ${cachedMs} ms`);
+          t.diagnostic(
+            `frozen: admin read ${read.status} after ${read.ms} ms, again ${again.status} after ${again.ms} ms, /health ${health.status} after ${health.ms} ms, client_credentials ${cached.status} after ${cachedMs} ms`,
+          );
           assert.equal(read.status, 503, read.text);
           assert.equal(read.retryAfter, '5');
           assert.equal(JSON.parse(read.text).error, 'temporarily_unavailable');
@@ -279,7 +315,11 @@ if (requirePostgresCluster()) {
         } finally {
           await cluster.resume();
         }
-        const back = await eventually(() => admin('GET', '/admin/clients'), (answer) => answer.status === 200, 15_000);
+        const back = await eventually(
+          () => admin('GET', '/admin/clients'),
+          (answer) => answer.status === 200,
+          15_000,
+        );
         assert.equal(back.status, 200, back.text);
         assert.equal((await getWith(deployment.view, '/health')).status, 200);
         assert.equal(deployment.serve.child.exitCode, null);
@@ -292,7 +332,7 @@ if (requirePostgresCluster()) {
       const deployment = await deploy(cluster);
       try {
         await cluster.pause();
-        let health;
+        let health: Awaited<ReturnType<typeof timed>>;
         try {
           health = await timed(`${deployment.view.url}/health`);
         } finally {
@@ -301,7 +341,11 @@ if (requirePostgresCluster()) {
         t.diagnostic(`frozen: /health ${health.status} after ${health.ms} ms`);
         assert.equal(health.status, 503, health.text);
         assert.equal(JSON.parse(health.text).status, 'unavailable');
-        const back = await eventually(() => getWith(deployment.view, '/health'), (answer) => answer.status === 200, 15_000);
+        const back = await eventually(
+          () => getWith(deployment.view, '/health'),
+          (answer) => answer.status === 200,
+          15_000,
+        );
         assert.equal(back.status, 200);
       } finally {
         await deployment.close();
@@ -322,11 +366,16 @@ if (requirePostgresCluster()) {
           body: JSON.stringify({ name: 'written too late' }),
         });
         // Held well past the 1.5 s statement timeout, then let go: a write still waiting would now complete.
-        const held = await Promise.race([answer.then(() => 'answered'), new Promise((resolve) => setTimeout(resolve, 4000, 'still waiting'))]);
+        const held = await Promise.race([
+          answer.then(() => 'answered'),
+          new Promise((resolve) => setTimeout(resolve, 4000, 'still waiting')),
+        ]);
         await holder.query('ROLLBACK');
         const created = await answer;
         await new Promise((resolve) => setTimeout(resolve, 500));
-        const rows = (await holder.query('SELECT count(*)::int AS n FROM clients WHERE name = $1', ['written too late'])).rows as { n: number }[];
+        const rows = (await holder.query('SELECT count(*)::int AS n FROM clients WHERE name = $1', ['written too late'])).rows as {
+          n: number;
+        }[];
         t.diagnostic(`locked table: POST ${held} at 4 s, answered ${created.status} after ${created.ms} ms; rows written: ${rows[0]!.n}`);
         assert.equal(created.status, 503, created.text);
         assert.equal(created.retryAfter, '5');
@@ -358,17 +407,25 @@ if (requirePostgresCluster()) {
           early = await cc();
           // A token issued from the cache during the outage: its revocation status was never read, so it cannot be
           // vouched for (RFC 7662 §2.2), and introspection must not say active.
-          unknownStatus = early.status === 200 ? await introspect(deployment.view, deployment.introspector, (early.body as { access_token: string }).access_token) : early;
+          unknownStatus =
+            early.status === 200
+              ? await introspect(deployment.view, deployment.introspector, (early.body as { access_token: string }).access_token)
+              : early;
           await new Promise((resolve) => setTimeout(resolve, Math.max(0, cachedAt + (staleness + 0.5) * 1000 - performance.now())));
           late = await cc();
           lateJwks = await getWith(deployment.view, '/.well-known/jwks.json');
         } finally {
           await cluster.start();
         }
-        t.diagnostic(`staleness ${staleness} s: client_credentials ${early.status} at once, ${late.status} after ${staleness + 0.5} s; JWKS ${lateJwks.status}; introspection of a token never looked up ${unknownStatus.status}`);
+        t.diagnostic(
+          `staleness ${staleness} s: client_credentials ${early.status} at once, ${late.status} after ${staleness + 0.5} s; JWKS ${lateJwks.status}; introspection of a token never looked up ${unknownStatus.status}`,
+        );
         assert.equal(early.status, 200, early.text);
         assert.equal(unknownStatus.status, 503, unknownStatus.text);
-        assert.deepEqual(unknownStatus.body, { error: 'temporarily_unavailable', error_description: 'the service is temporarily unavailable; retry later' });
+        assert.deepEqual(unknownStatus.body, {
+          error: 'temporarily_unavailable',
+          error_description: 'the service is temporarily unavailable; retry later',
+        });
         for (const answer of [late, lateJwks]) {
           assert.equal(answer.status, 503, answer.text);
           assert.equal(answer.headers.get('retry-after'), '5');
@@ -389,7 +446,10 @@ if (requirePostgresCluster()) {
         const ms = Math.round(performance.now() - started);
         t.diagnostic(`frozen start: exit ${result.code} after ${ms} ms: ${result.stderr.trim()}`);
         assert.equal(result.code, 1, result.stderr);
-        assert.match(result.stderr, new RegExp(`cannot reach PostgreSQL at 127\\.0\\.0\\.1:${cluster.port}: connection timed out after 1000 ms`));
+        assert.match(
+          result.stderr,
+          new RegExp(`cannot reach PostgreSQL at 127\\.0\\.0\\.1:${cluster.port}: connection timed out after 1000 ms`),
+        );
       } finally {
         await cluster.resume();
       }
@@ -419,13 +479,19 @@ describe('start-up against a server that accepts TCP and never answers', () => {
     const ms = Math.round(performance.now() - started);
     t.diagnostic(`silent server: exit ${result.code} after ${ms} ms: ${result.stderr.trim()}`);
     assert.equal(result.code, 1, result.stderr);
-    assert.match(result.stderr, new RegExp(`^gatehouse: .*cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port}: connection timed out after 1000 ms\\n$`));
+    assert.match(
+      result.stderr,
+      new RegExp(`^gatehouse: .*cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port}: connection timed out after 1000 ms\\n$`),
+    );
     assert.equal(result.stdout, '');
   });
 
   test('a port nobody listens on is named as refused, at once', async () => {
     const port = await freePort();
-    const result = await gatehouse({ DATABASE_URL: `postgres://gatehouse@127.0.0.1:${port}/gatehouse`, ...unusedDataDir(), PORT: String(await freePort()), ...TIMEOUTS }, 'serve');
+    const result = await gatehouse(
+      { DATABASE_URL: `postgres://gatehouse@127.0.0.1:${port}/gatehouse`, ...unusedDataDir(), PORT: String(await freePort()), ...TIMEOUTS },
+      'serve',
+    );
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, new RegExp(`cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port}: connection refused\\n$`));
   });

@@ -3,15 +3,15 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { SqliteAdapter, sql, type Kysely } from 'kysely';
+import { type Kysely, SqliteAdapter, sql } from 'kysely';
 import { loadConfig } from '../src/config.js';
 import { createGatehouse, type PurgeReport } from '../src/gatehouse.js';
-import { openStore, storeOptionsOf, type Store } from '../src/store/database.js';
 import { nowSeconds } from '../src/ports/clock.js';
+import { openStore, type Store, storeOptionsOf } from '../src/store/database.js';
 import { PURGE_BATCH_SIZE } from '../src/store/purge.js';
 import type { Database } from '../src/store/schema.js';
 import { sha256Hex } from '../src/tokens/hash.js';
-import { backends, type Backend } from './helpers/backends.js';
+import { type Backend, backends } from './helpers/backends.js';
 import { eventually, freshStoreEnv, gatehouse, gatehouseJson, spawnServe } from './helpers/cli.js';
 import { assertOAuthError, authorize, createAlice, FULL_SCOPE, refresh, tokensFor, webApp } from './helpers/code-flow.js';
 import { requirePostgresCluster, startPostgresCluster } from './helpers/postgres-cluster.js';
@@ -52,23 +52,34 @@ const DEAD_ROWS: Record<PurgedTable, [columns: string, select: (p: string, old: 
   refresh_tokens: ['token_hash, grant_id, expires_at', (p, old, bytes) => `${bytes(`${p} || i`)}, ${p} || 'rt' || i, ${old}`],
   grants: ['id, user_id, client_id, scopes, created_at', (p, old) => `${p} || i, 'u', 'c', '["openid"]', ${old}`],
   interactions: ['id, expires_at', (p, old) => `${p} || i, ${old}`],
-  sessions: ['id, token_hash, user_id, auth_time, created_at, expires_at, ip, user_agent', (p, old) => `${p} || i, ${p} || 'hash-' || i, 'u', ${old}, ${old}, ${old}, '', ''`],
+  sessions: [
+    'id, token_hash, user_id, auth_time, created_at, expires_at, ip, user_agent',
+    (p, old) => `${p} || i, ${p} || 'hash-' || i, 'u', ${old}, ${old}, ${old}, '', ''`,
+  ],
   login_throttle: ['key, failures, window_start', (p, old) => `${p} || i, 3, ${old}`],
   // Milliseconds there: the seconds of `old` are a moment of 1970, long dead too.
   sign_in_delays: ['key, failures, last_failure_ms, previous_failure_ms, claim', (p, old) => `${p} || i, 3, ${old}, 0, 'claim'`],
   sign_in_devices: ['token_hash, user_id, failures, created_at, expires_at', (p, old) => `${p} || i, 'u', 0, ${old}, ${old}`],
-  audit_events: ['id, at, actor, actor_type, action, target, ip, details', (p, old) => `${p} || i, ${old}, 'cli', 'cli', 'client.created', 'c', '', '{}'`],
+  audit_events: [
+    'id, at, actor, actor_type, action, target, ip, details',
+    (p, old) => `${p} || i, ${old}, 'cli', 'cli', 'client.created', 'c', '', '{}'`,
+  ],
 };
 
 /** `count` long-dead rows in every purged table, one statement per table, keys starting with `prefix`. */
 async function seedDeadRows(db: Kysely<Database>, prefix: string, count: number): Promise<void> {
   const old = nowSeconds() - 400 * DAY;
   const quoted = `'${prefix.replace(/'/g, "''")}'`;
-  const bytes = db.getExecutor().adapter instanceof SqliteAdapter ? (text: string) => `cast(${text} as blob)` : (text: string) => `convert_to(${text}, 'UTF8')`;
+  const bytes =
+    db.getExecutor().adapter instanceof SqliteAdapter
+      ? (text: string) => `cast(${text} as blob)`
+      : (text: string) => `convert_to(${text}, 'UTF8')`;
   for (const table of TABLES) {
     const [columns, select] = DEAD_ROWS[table];
     await sql
-      .raw(`with recursive n(i) as (select 1 union all select i + 1 from n where i < ${count}) insert into ${table} (${columns}) select ${select(quoted, old, bytes)} from n`)
+      .raw(
+        `with recursive n(i) as (select 1 union all select i + 1 from n where i < ${count}) insert into ${table} (${columns}) select ${select(quoted, old, bytes)} from n`,
+      )
       .execute(db);
   }
 }
@@ -77,7 +88,9 @@ async function seedDeadRows(db: Kysely<Database>, prefix: string, count: number)
 async function remaining(db: Kysely<Database>, prefix: string): Promise<Record<PurgedTable, number>> {
   const counts = {} as Record<PurgedTable, number>;
   for (const table of TABLES) {
-    const { rows } = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(table)} where ${sql.ref(PURGED[table])} like ${prefix + '%'}`.execute(db);
+    const { rows } = await sql<{
+      n: number | string;
+    }>`select count(*) as n from ${sql.table(table)} where ${sql.ref(PURGED[table])} like ${`${prefix}%`}`.execute(db);
     counts[table] = Number(rows[0]!.n);
   }
   return counts;
@@ -111,10 +124,20 @@ const PURGE_INDEXES = [
 
 async function indexedColumns(store: Store): Promise<Set<string>> {
   if (store.dialect === 'postgres') {
-    const { rows } = await sql<{ indexname: string; tablename: string; indexdef: string }>`select indexname, tablename, indexdef from pg_indexes where schemaname = current_schema()`.execute(store.db);
+    const { rows } = await sql<{
+      indexname: string;
+      tablename: string;
+      indexdef: string;
+    }>`select indexname, tablename, indexdef from pg_indexes where schemaname = current_schema()`.execute(store.db);
     return new Set(rows.map((row) => `${row.indexname} ${row.tablename} ${/\((\w+)\)$/.exec(row.indexdef)?.[1]}`));
   }
-  const { rows } = await sql<{ name: string; tbl_name: string; column: string }>`select m.name, m.tbl_name, i.name as "column" from sqlite_master m, pragma_index_info(m.name) i where m.type = 'index'`.execute(store.db);
+  const { rows } = await sql<{
+    name: string;
+    tbl_name: string;
+    column: string;
+  }>`select m.name, m.tbl_name, i.name as "column" from sqlite_master m, pragma_index_info(m.name) i where m.type = 'index'`.execute(
+    store.db,
+  );
   return new Set(rows.map((row) => `${row.name} ${row.tbl_name} ${row.column}`));
 }
 
@@ -156,7 +179,13 @@ for (const backend of backends()) {
           session('idle-lately', now + 3600, null, idleSince - 3600),
         ])
         .execute();
-      await db.insertInto('login_throttle').values([{ key: 'user:old', failures: 3, window_start: now - 2 * 86400 }, { key: 'user:new', failures: 1, window_start: now }]).execute();
+      await db
+        .insertInto('login_throttle')
+        .values([
+          { key: 'user:old', failures: 3, window_start: now - 2 * 86400 },
+          { key: 'user:new', failures: 1, window_start: now },
+        ])
+        .execute();
       // Quiet for longer than four times the longest delay (an hour by default), a counter would start again anyway.
       await db
         .insertInto('sign_in_delays')
@@ -166,19 +195,40 @@ for (const backend of backends()) {
         ])
         .execute();
       const device = (token_hash: string, expires_at: number) => ({ token_hash, user_id: 'u', failures: 0, created_at: 0, expires_at });
-      await db.insertInto('sign_in_devices').values([device('expired', now - 1), device('live', now + 3600)]).execute();
+      await db
+        .insertInto('sign_in_devices')
+        .values([device('expired', now - 1), device('live', now + 3600)])
+        .execute();
       await db
         .insertInto('revoked_tokens')
-        .values([{ jti: 'old', client_id: 'c', expires_at: now - 3600, revoked_at: now - 7200 }, { jti: 'current', client_id: 'c', expires_at: now + 600, revoked_at: now }])
+        .values([
+          { jti: 'old', client_id: 'c', expires_at: now - 3600, revoked_at: now - 7200 },
+          { jti: 'current', client_id: 'c', expires_at: now + 600, revoked_at: now },
+        ])
         .execute();
 
       const { deleted } = await purge();
 
-      assert.deepEqual((await db.selectFrom('sessions').select('id').orderBy('id').execute()).map((r) => r.id), ['idle-lately', 'live']);
-      assert.deepEqual((await db.selectFrom('login_throttle').select('key').execute()).map((r) => r.key), ['user:new']);
-      assert.deepEqual((await db.selectFrom('revoked_tokens').select('jti').execute()).map((r) => r.jti), ['current']);
-      assert.deepEqual((await db.selectFrom('sign_in_delays').select('key').execute()).map((r) => r.key), ['user:recent']);
-      assert.deepEqual((await db.selectFrom('sign_in_devices').select('token_hash').execute()).map((r) => r.token_hash), ['live']);
+      assert.deepEqual(
+        (await db.selectFrom('sessions').select('id').orderBy('id').execute()).map((r) => r.id),
+        ['idle-lately', 'live'],
+      );
+      assert.deepEqual(
+        (await db.selectFrom('login_throttle').select('key').execute()).map((r) => r.key),
+        ['user:new'],
+      );
+      assert.deepEqual(
+        (await db.selectFrom('revoked_tokens').select('jti').execute()).map((r) => r.jti),
+        ['current'],
+      );
+      assert.deepEqual(
+        (await db.selectFrom('sign_in_delays').select('key').execute()).map((r) => r.key),
+        ['user:recent'],
+      );
+      assert.deepEqual(
+        (await db.selectFrom('sign_in_devices').select('token_hash').execute()).map((r) => r.token_hash),
+        ['live'],
+      );
       const counts = [deleted.sessions, deleted.login_throttle, deleted.sign_in_delays, deleted.sign_in_devices, deleted.revoked_tokens];
       assert.deepEqual(counts, [3, 1, 1, 1, 1]);
     });
@@ -190,7 +240,13 @@ for (const backend of backends()) {
       const live = await tokensFor(server, app, await authorize(server, { clientId: app.clientId, scope: FULL_SCOPE }));
       const ended = await tokensFor(server, app, await authorize(server, { clientId: app.clientId, scope: FULL_SCOPE }));
       const grantOf = async (refreshToken: string) =>
-        (await db.selectFrom('refresh_tokens').select('grant_id').where('token_hash', '=', Buffer.from(sha256Hex(refreshToken), 'hex')).executeTakeFirstOrThrow()).grant_id;
+        (
+          await db
+            .selectFrom('refresh_tokens')
+            .select('grant_id')
+            .where('token_hash', '=', Buffer.from(sha256Hex(refreshToken), 'hex'))
+            .executeTakeFirstOrThrow()
+        ).grant_id;
       const liveGrant = await grantOf(live.refresh_token!);
       const endedGrant = await grantOf(ended.refresh_token!);
       const old = nowSeconds() - 40 * DAY;
@@ -201,12 +257,44 @@ for (const backend of backends()) {
       await db.updateTable('authorization_codes').set({ expires_at: old }).where('grant_id', '=', endedGrant).execute();
       // Old grants kept by one thing each, an old grant kept by nothing, and a grant being issued right now.
       const now = nowSeconds();
-      const grant = (id: string, createdAt: number) => ({ id, user_id: 'u', client_id: 'c', scopes: '[]', created_at: createdAt, revoked_at: null, session_id: 's', audience: 'a', auth_time: createdAt, requested_at: createdAt });
-      await db.insertInto('grants').values([grant('g-access-token', old), grant('g-code', old), grant('g-nothing', old), grant('g-new', now)]).execute();
-      await db.insertInto('grant_access_tokens').values({ jti: 'jti-of-g-access-token', grant_id: 'g-access-token', client_id: 'c', expires_at: now + 600 }).execute();
+      const grant = (id: string, createdAt: number) => ({
+        id,
+        user_id: 'u',
+        client_id: 'c',
+        scopes: '[]',
+        created_at: createdAt,
+        revoked_at: null,
+        session_id: 's',
+        audience: 'a',
+        auth_time: createdAt,
+        requested_at: createdAt,
+      });
+      await db
+        .insertInto('grants')
+        .values([grant('g-access-token', old), grant('g-code', old), grant('g-nothing', old), grant('g-new', now)])
+        .execute();
+      await db
+        .insertInto('grant_access_tokens')
+        .values({ jti: 'jti-of-g-access-token', grant_id: 'g-access-token', client_id: 'c', expires_at: now + 600 })
+        .execute();
       await db
         .insertInto('authorization_codes')
-        .values({ code_hash: 'code-of-g-code', client_id: 'c', user_id: 'u', session_id: 's', redirect_uri: null, code_challenge: 'x', scopes: '[]', nonce: null, audience: 'a', auth_time: now, requested_at: now, expires_at: now - 60, used_at: now - 90, grant_id: 'g-code' })
+        .values({
+          code_hash: 'code-of-g-code',
+          client_id: 'c',
+          user_id: 'u',
+          session_id: 's',
+          redirect_uri: null,
+          code_challenge: 'x',
+          scopes: '[]',
+          nonce: null,
+          audience: 'a',
+          auth_time: now,
+          requested_at: now,
+          expires_at: now - 60,
+          used_at: now - 90,
+          grant_id: 'g-code',
+        })
         .execute();
 
       const { deleted } = await purge();
@@ -227,11 +315,26 @@ for (const backend of backends()) {
     test('audit events older than the retention period (90 days by default) are deleted; younger ones stay', async () => {
       const { db } = server.server.gatehouse.store;
       const now = nowSeconds();
-      const event = (id: string, at: number) => ({ id, at, actor: 'cli', actor_type: 'cli', action: 'client.created', target: 'c', ip: '', details: '{}' });
-      await db.insertInto('audit_events').values([event('retention-91d', now - 91 * DAY), event('retention-89d', now - 89 * DAY)]).execute();
+      const event = (id: string, at: number) => ({
+        id,
+        at,
+        actor: 'cli',
+        actor_type: 'cli',
+        action: 'client.created',
+        target: 'c',
+        ip: '',
+        details: '{}',
+      });
+      await db
+        .insertInto('audit_events')
+        .values([event('retention-91d', now - 91 * DAY), event('retention-89d', now - 89 * DAY)])
+        .execute();
       const { deleted } = await purge();
       assert.equal(deleted.audit_events, 1);
-      assert.deepEqual((await db.selectFrom('audit_events').select('id').where('id', 'like', 'retention-%').execute()).map((row) => row.id), ['retention-89d']);
+      assert.deepEqual(
+        (await db.selectFrom('audit_events').select('id').where('id', 'like', 'retention-%').execute()).map((row) => row.id),
+        ['retention-89d'],
+      );
     });
 
     test('a backlog of many batches in every table is removed completely, the event loop turning between batches', async (t) => {
@@ -258,18 +361,25 @@ for (const backend of backends()) {
       const turnsDuringPurge = turns;
       await new Promise((resolve) => setTimeout(resolve, 20));
       delay.disable();
-      t.diagnostic(`${backend.name}: purged ${total(report.deleted)} rows in ${Math.round(elapsed)} ms; event loop delay max ${(delay.max / 1e6).toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms; ${turnsDuringPurge} turns`);
+      t.diagnostic(
+        `${backend.name}: purged ${total(report.deleted)} rows in ${Math.round(elapsed)} ms; event loop delay max ${(delay.max / 1e6).toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms; ${turnsDuringPurge} turns`,
+      );
 
       assert.deepEqual(await remaining(db, 'backlog-'), none);
       assert.deepEqual(report.deleted, each(perTable));
       const batchesPerTable = Math.floor(perTable / PURGE_BATCH_SIZE);
-      assert.ok(turnsDuringPurge >= TABLES.length * batchesPerTable, `the event loop turned ${turnsDuringPurge} times during a purge of ${TABLES.length * (batchesPerTable + 1)} batches`);
+      assert.ok(
+        turnsDuringPurge >= TABLES.length * batchesPerTable,
+        `the event loop turned ${turnsDuringPurge} times during a purge of ${TABLES.length * (batchesPerTable + 1)} batches`,
+      );
       if (backend.name === 'sqlite') {
         const { before: full, after: reclaimed } = report.sqlite!;
         assert.equal(reclaimed.autoVacuum, 'incremental');
         assert.equal(reclaimed.freePages, 0, 'every free page went back to the file system');
         assert.ok(reclaimed.pageCount < full.pageCount / 4, `the file shrank from ${full.pageCount} to ${reclaimed.pageCount} pages`);
-        t.diagnostic(`sqlite: ${full.pageCount} pages (${Math.round((100 * full.freePages) / full.pageCount)} % free) before, ${reclaimed.pageCount} (${reclaimed.freePages} free) after`);
+        t.diagnostic(
+          `sqlite: ${full.pageCount} pages (${Math.round((100 * full.freePages) / full.pageCount)} % free) before, ${reclaimed.pageCount} (${reclaimed.freePages} free) after`,
+        );
       } else {
         assert.equal(report.sqlite, undefined);
       }
@@ -277,7 +387,8 @@ for (const backend of backends()) {
 
     test('every column a purge filters by is indexed', async () => {
       const indexed = await indexedColumns(server.server.gatehouse.store);
-      for (const [name, table, column] of PURGE_INDEXES) assert.ok(indexed.has(`${name} ${table} ${column}`), `index ${name} on ${table} (${column})`);
+      for (const [name, table, column] of PURGE_INDEXES)
+        assert.ok(indexed.has(`${name} ${table} ${column}`), `index ${name} on ${table} (${column})`);
     });
   });
 
@@ -299,9 +410,17 @@ for (const backend of backends()) {
       const result = await gatehouse(env, 'purge');
       assert.equal(result.code, 0, result.stderr);
       for (const table of TABLES) assert.match(result.stdout, new RegExp(`^${table} +3 deleted$`, 'm'));
-      assert.equal(/SQLite file: [\d.]+ MiB \(\d+ % free\) -> [\d.]+ MiB \(0 % free\)/.test(result.stdout), backend.name === 'sqlite', result.stdout);
+      assert.equal(
+        /SQLite file: [\d.]+ MiB \(\d+ % free\) -> [\d.]+ MiB \(0 % free\)/.test(result.stdout),
+        backend.name === 'sqlite',
+        result.stdout,
+      );
       assert.deepEqual(await remaining(store.db, 'cli-text-'), none);
-      const audited = await store.db.selectFrom('audit_events').select(['actor_type', 'details']).where('action', '=', 'store.purged').execute();
+      const audited = await store.db
+        .selectFrom('audit_events')
+        .select(['actor_type', 'details'])
+        .where('action', '=', 'store.purged')
+        .execute();
       assert.equal(audited.length, 1);
       assert.equal(audited[0]!.actor_type, 'cli');
       assert.deepEqual(JSON.parse(audited[0]!.details), { deleted: each(3) });
@@ -344,7 +463,12 @@ for (const backend of backends()) {
       await seedDeadRows(store.db, 'at-start-', 3);
       const serve = await spawnServe(env, env.GATEHOUSE_ISSUER!);
       cleanup.push(() => serve.stop());
-      const gone = (prefix: string) => eventually(async () => total(await remaining(store.db, prefix)), (n) => n === 0, 20_000);
+      const gone = (prefix: string) =>
+        eventually(
+          async () => total(await remaining(store.db, prefix)),
+          (n) => n === 0,
+          20_000,
+        );
       assert.equal(await gone('at-start-'), 0, `rows left after start:\n${serve.output()}`);
       await seedDeadRows(store.db, 'later-', 3);
       assert.equal(await gone('later-'), 0, `rows left at the next interval:\n${serve.output()}`);
@@ -354,9 +478,19 @@ for (const backend of backends()) {
 }
 
 /** A fresh store and everything `gatehouse serve` needs to listen on a free port. */
-async function serveEnv(backend: Backend, cleanup: (() => Promise<void>)[], extra: Record<string, string> = {}): Promise<Record<string, string>> {
+async function serveEnv(
+  backend: Backend,
+  cleanup: (() => Promise<void>)[],
+  extra: Record<string, string> = {},
+): Promise<Record<string, string>> {
   const port = await freePort();
-  const env = { ...(await freshStoreEnv(backend, cleanup)), PORT: String(port), HOST: '127.0.0.1', GATEHOUSE_ISSUER: `http://127.0.0.1:${port}`, ...extra };
+  const env = {
+    ...(await freshStoreEnv(backend, cleanup)),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    GATEHOUSE_ISSUER: `http://127.0.0.1:${port}`,
+    ...extra,
+  };
   const migrated = await gatehouse(env, 'migrate');
   assert.equal(migrated.code, 0, migrated.stderr);
   return env;
@@ -375,7 +509,11 @@ describe('a purge that fails is logged and the server goes on (sqlite: another p
     const locker = new BetterSqlite3(join(env.GATEHOUSE_DATA_DIR!, 'gatehouse.sqlite'));
     cleanup.push(async () => void locker.close());
     locker.exec('begin immediate');
-    const failed = await eventually(async () => serve.output(), (output) => /purging expired records failed/.test(output), 20_000);
+    const failed = await eventually(
+      async () => serve.output(),
+      (output) => /purging expired records failed/.test(output),
+      20_000,
+    );
     locker.exec('commit');
     assert.match(failed, /"msg":"purging expired records failed; trying again at the next interval"/);
     // The purge's writes waited for the lock on the writer thread (until the write timeout, or SQLite's busy handler).
@@ -385,7 +523,15 @@ describe('a purge that fails is logged and the server goes on (sqlite: another p
     const store = await storeOf(env);
     cleanup.push(() => store.close());
     await seedDeadRows(store.db, 'after-lock-', 2);
-    assert.equal(await eventually(async () => total(await remaining(store.db, 'after-lock-')), (n) => n === 0, 20_000), 0, serve.output());
+    assert.equal(
+      await eventually(
+        async () => total(await remaining(store.db, 'after-lock-')),
+        (n) => n === 0,
+        20_000,
+      ),
+      0,
+      serve.output(),
+    );
   });
 });
 
@@ -405,14 +551,26 @@ if (requirePostgresCluster()) {
       const serve = await spawnServe(env, env.GATEHOUSE_ISSUER!);
       cleanup.push(() => serve.stop());
       await cluster.stop('fast');
-      const failed = await eventually(async () => serve.output(), (output) => /purging expired records failed/.test(output), 20_000);
+      const failed = await eventually(
+        async () => serve.output(),
+        (output) => /purging expired records failed/.test(output),
+        20_000,
+      );
       assert.match(failed, /"msg":"purging expired records failed; trying again at the next interval"/);
       assert.equal(serve.child.exitCode, null, `the server is still running:\n${serve.output()}`);
       await cluster.start();
       const store = await storeOf(env);
       cleanup.push(() => store.close());
       await seedDeadRows(store.db, 'after-outage-', 2);
-      assert.equal(await eventually(async () => total(await remaining(store.db, 'after-outage-')), (n) => n === 0, 20_000), 0, serve.output());
+      assert.equal(
+        await eventually(
+          async () => total(await remaining(store.db, 'after-outage-')),
+          (n) => n === 0,
+          20_000,
+        ),
+        0,
+        serve.output(),
+      );
       assert.equal(serve.child.exitCode, null);
     });
   });
@@ -453,7 +611,10 @@ describe('SQLite gives purged space back', () => {
     const next = await gatehouseJson<PurgeReport>(env, 'purge');
     assert.equal(next.sqlite!.converted, false);
     assert.equal(next.sqlite!.after.freePages, 0);
-    assert.ok(next.sqlite!.after.pageCount < next.sqlite!.before.pageCount / 4, `${next.sqlite!.before.pageCount} -> ${next.sqlite!.after.pageCount} pages`);
+    assert.ok(
+      next.sqlite!.after.pageCount < next.sqlite!.before.pageCount / 4,
+      `${next.sqlite!.before.pageCount} -> ${next.sqlite!.after.pageCount} pages`,
+    );
   });
 
   test('a server purge gives space back without any command, in a store created by this version', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { adminApi, adminMachine, assertAdminError, type AdminApi } from './helpers/admin.js';
+import { type AdminApi, adminApi, adminMachine, assertAdminError } from './helpers/admin.js';
 import { backends } from './helpers/backends.js';
 import { gatehouse, gatehouseJson, migratedStoreForSuite } from './helpers/cli.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -37,7 +37,8 @@ for (const backend of backends()) {
     });
     after(() => server.close());
 
-    const clientIds = async () => ((await api('GET', '/admin/clients')).body as { clients: { client_id: string }[] }).clients.map((c) => c.client_id).sort();
+    const clientIds = async () =>
+      ((await api('GET', '/admin/clients')).body as { clients: { client_id: string }[] }).clients.map((c) => c.client_id).sort();
 
     test('a relative or scheme-less URI is refused with 400 invalid_request that shows the fix, and nothing is stored', async () => {
       const before = await clientIds();
@@ -58,12 +59,19 @@ for (const backend of backends()) {
           assertAdminError(await api('PATCH', `/admin/clients/${id}`, { [field]: [uri] }), 400, 'invalid_request', message);
         }
       }
-      const stored = (await api('GET', `/admin/clients/${id}`)).body as { client: { redirect_uris: string[]; post_logout_redirect_uris: string[] } };
+      const stored = (await api('GET', `/admin/clients/${id}`)).body as {
+        client: { redirect_uris: string[]; post_logout_redirect_uris: string[] };
+      };
       assert.deepEqual([stored.client.redirect_uris, stored.client.post_logout_redirect_uris], [['https://app.example.com/cb'], []]);
     });
 
     test('absolute https, loopback http and private-use URIs are still accepted', async () => {
-      const answer = await api('POST', '/admin/clients', { name: 'Good app', grant_types: ['authorization_code'], redirect_uris: ACCEPTED, post_logout_redirect_uris: ACCEPTED });
+      const answer = await api('POST', '/admin/clients', {
+        name: 'Good app',
+        grant_types: ['authorization_code'],
+        redirect_uris: ACCEPTED,
+        post_logout_redirect_uris: ACCEPTED,
+      });
       assert.equal(answer.status, 201, answer.text);
       const { client } = answer.body as { client: { redirect_uris: string[]; post_logout_redirect_uris: string[] } };
       assert.deepEqual([client.redirect_uris, client.post_logout_redirect_uris], [ACCEPTED, ACCEPTED]);
@@ -78,11 +86,26 @@ for (const backend of backends()) {
       const cases: [string, string, RegExp][] = [
         ['--redirect-uris', 'localhost:3000', /redirect URI "localhost:3000" has no scheme: did you mean "http:\/\/localhost:3000"\?/],
         ['--redirect-uris', '/cb', /redirect URI "\/cb" is not an absolute URI/],
-        ['--post-logout-redirect-uris', 'example.com/bye', /redirect URI "example\.com\/bye" has no scheme: did you mean "https:\/\/example\.com\/bye"\?/],
+        [
+          '--post-logout-redirect-uris',
+          'example.com/bye',
+          /redirect URI "example\.com\/bye" has no scheme: did you mean "https:\/\/example\.com\/bye"\?/,
+        ],
       ];
       for (const [option, uri, message] of cases) {
         const extra = option === '--redirect-uris' ? [] : ['--redirect-uris', 'https://app.example.com/cb'];
-        const result = await gatehouse(env, 'clients', 'create', '--name', 'Newcomer app', '--grant-types', 'authorization_code', option, uri, ...extra);
+        const result = await gatehouse(
+          env,
+          'clients',
+          'create',
+          '--name',
+          'Newcomer app',
+          '--grant-types',
+          'authorization_code',
+          option,
+          uri,
+          ...extra,
+        );
         assert.equal(result.code, 1, `${option} ${uri}: ${result.stderr}`);
         assert.equal(result.stdout, '');
         assert.match(result.stderr, message);

@@ -1,34 +1,34 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
 import * as client from 'openid-client';
-import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import { systemActor } from '../src/admin/audit-log.js';
 import { backends } from './helpers/backends.js';
-import { TestBrowser, hiddenFields, location } from './helpers/browser.js';
+import { hiddenFields, location, type TestBrowser } from './helpers/browser.js';
 import {
-  POST_LOGOUT_URI,
-  REDIRECT_URI,
-  SESSION_COOKIE,
   assertOAuthError,
   assertTokensUsable,
   authorizationUrl,
   authorize,
+  type CodeFlow,
   createAlice,
   discover,
+  FULL_SCOPE,
+  POST_LOGOUT_URI,
   publicApp,
+  REDIRECT_URI,
   redeem,
   refresh,
+  SESSION_COOKIE,
+  type Tokens,
   tokensFor,
   userinfo,
   webApp,
-  FULL_SCOPE,
-  type CodeFlow,
-  type Tokens,
 } from './helpers/code-flow.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { getWith, tokenFor, type Answer, type Credentials } from './helpers/tokens.js';
-import { systemActor } from '../src/admin/audit-log.js';
+import { type Answer, type Credentials, getWith, tokenFor } from './helpers/tokens.js';
 
 const ID_TOKEN_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'sid', 'jti', 'rat', 'azp'];
 const PROFILE_CLAIMS = ['name', 'preferred_username', 'updated_at'];
@@ -46,14 +46,27 @@ for (const backend of backends()) {
     let resourceServer: Credentials;
     let config: client.Configuration;
     const sessions = () => server.server.gatehouse.sessions;
-    const flowFor = (app: Credentials, scope = FULL_SCOPE, browser?: TestBrowser) => authorize(server, { clientId: app.clientId, scope, ...(browser ? { browser } : {}) });
+    const flowFor = (app: Credentials, scope = FULL_SCOPE, browser?: TestBrowser) =>
+      authorize(server, { clientId: app.clientId, scope, ...(browser ? { browser } : {}) });
     const tokensOf = async (app: Credentials, scope = FULL_SCOPE) => tokensFor(server, app, await flowFor(app, scope));
     const verifyIdToken = async (idToken: string, audience = web.clientId, alg = 'RS256') =>
-      (await jwtVerify(idToken, createRemoteJWKSet(new URL(`${server.issuer}/.well-known/jwks.json`)), { issuer: server.issuer, audience, algorithms: [alg] })).payload;
+      (
+        await jwtVerify(idToken, createRemoteJWKSet(new URL(`${server.issuer}/.well-known/jwks.json`)), {
+          issuer: server.issuer,
+          audience,
+          algorithms: [alg],
+        })
+      ).payload;
     /** openid-client's code grant, with every check it offers. */
     const codeGrant = (configuration: client.Configuration, flow: CodeFlow) =>
-      client.authorizationCodeGrant(configuration, flow.callbackUrl, { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce, idTokenExpected: true });
-    const rejectsWith = (promise: Promise<unknown>, error: string) => assert.rejects(promise, (thrown: { error?: string }) => thrown.error === error);
+      client.authorizationCodeGrant(configuration, flow.callbackUrl, {
+        pkceCodeVerifier: flow.verifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+        idTokenExpected: true,
+      });
+    const rejectsWith = (promise: Promise<unknown>, error: string) =>
+      assert.rejects(promise, (thrown: { error?: string }) => thrown.error === error);
 
     before(async () => {
       server = await startTestServer(backend);
@@ -70,7 +83,14 @@ for (const backend of backends()) {
       test('every refresh returns a new refresh token, and the old one then fails', async () => {
         const first = await tokensOf(web);
         const raw = await refresh(server, web, first.refresh_token!);
-        assert.deepEqual(Object.keys(raw.body as object).sort(), ['access_token', 'expires_in', 'id_token', 'refresh_token', 'scope', 'token_type']);
+        assert.deepEqual(Object.keys(raw.body as object).sort(), [
+          'access_token',
+          'expires_in',
+          'id_token',
+          'refresh_token',
+          'scope',
+          'token_type',
+        ]);
         assert.equal((raw.body as Tokens).token_type, 'Bearer');
         assert.equal(raw.headers.get('cache-control'), 'no-store');
         const second = await client.refreshTokenGrant(config, (raw.body as Tokens).refresh_token!);
@@ -104,7 +124,11 @@ for (const backend of backends()) {
         const narrowed = await client.refreshTokenGrant(config, tokens.refresh_token!, { scope: 'openid email' });
         assert.equal(narrowed.scope, 'openid email');
         assert.equal(decodeJwt(narrowed.access_token).scope, 'openid email');
-        assert.deepEqual(await client.fetchUserInfo(config, narrowed.access_token, userId), { sub: userId, email: 'alice@example.com', email_verified: true });
+        assert.deepEqual(await client.fetchUserInfo(config, narrowed.access_token, userId), {
+          sub: userId,
+          email: 'alice@example.com',
+          email_verified: true,
+        });
         const restored = await client.refreshTokenGrant(config, narrowed.refresh_token!);
         assert.deepEqual(restored.scope?.split(' ').sort(), FULL_SCOPE.split(' ').sort());
       });
@@ -147,7 +171,10 @@ for (const backend of backends()) {
         const header = decodeProtectedHeader(tokens.id_token!);
         assert.equal(header.alg, 'RS256');
         const jwks = (await (await fetch(`${server.issuer}/.well-known/jwks.json`)).json()) as { keys: { kid: string; alg?: string }[] };
-        assert.ok(jwks.keys.some((key) => key.kid === header.kid), `kid ${header.kid} is not in the JWKS`);
+        assert.ok(
+          jwks.keys.some((key) => key.kid === header.kid),
+          `kid ${header.kid} is not in the JWKS`,
+        );
         const claims = await verifyIdToken(tokens.id_token!);
         for (const claim of ID_TOKEN_CLAIMS) assert.ok(claim in claims, `the ID token lacks ${claim}`);
         assert.equal(claims.sub, userId);
@@ -170,7 +197,8 @@ for (const backend of backends()) {
         for (const [scope, released] of cases) {
           const tokens = await tokensOf(web, scope);
           const claims: JWTPayload = await verifyIdToken(tokens.id_token!);
-          for (const claim of [...PROFILE_CLAIMS, ...EMAIL_CLAIMS]) assert.equal(claim in claims, released.includes(claim), `${scope}: ${claim}`);
+          for (const claim of [...PROFILE_CLAIMS, ...EMAIL_CLAIMS])
+            assert.equal(claim in claims, released.includes(claim), `${scope}: ${claim}`);
           const info = (await userinfo(server, tokens.access_token)).body as Record<string, unknown>;
           assert.deepEqual(Object.keys(info).sort(), ['sub', ...released].sort(), scope);
         }
@@ -218,7 +246,10 @@ for (const backend of backends()) {
       });
 
       test('POST with a Bearer token, and the scheme in lower case, work alike', async () => {
-        const post = await fetch(`${server.url}/oauth2/userinfo`, { method: 'POST', headers: { authorization: `Bearer ${tokens.access_token}` } });
+        const post = await fetch(`${server.url}/oauth2/userinfo`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${tokens.access_token}` },
+        });
         assert.equal(post.status, 200);
         assert.deepEqual(withoutUpdatedAt(await post.json()), all());
         const lower = await userinfo(server, tokens.access_token, 'bearer');
@@ -261,7 +292,9 @@ for (const backend of backends()) {
 
       test('CORS: any origin, and preflight answered 204', async () => {
         const origin = 'https://spa.example.com';
-        const answer = await fetch(`${server.url}/oauth2/userinfo`, { headers: { origin, authorization: `Bearer ${tokens.access_token}` } });
+        const answer = await fetch(`${server.url}/oauth2/userinfo`, {
+          headers: { origin, authorization: `Bearer ${tokens.access_token}` },
+        });
         assert.equal(answer.status, 200);
         assert.equal(answer.headers.get('access-control-allow-origin'), '*');
         const refused = await fetch(`${server.url}/oauth2/userinfo`, { headers: { origin } });
@@ -290,7 +323,10 @@ for (const backend of backends()) {
       test('through management revokes the grant’s tokens, and the next authorization asks again', async () => {
         const { app, flow, tokens } = await granted('Withdrawn by admin');
         const bystander = await tokensFor(server, web, await flowFor(web, FULL_SCOPE, flow.browser));
-        assert.deepEqual(await server.server.gatehouse.management.users.withdrawConsent(userId, app.clientId, systemActor()), { withdrawn: true, revokedGrants: 1 });
+        assert.deepEqual(await server.server.gatehouse.management.users.withdrawConsent(userId, app.clientId, systemActor()), {
+          withdrawn: true,
+          revokedGrants: 1,
+        });
         await assertTokensUsable(server, app, resourceServer, tokens, false);
         await assertTokensUsable(server, web, resourceServer, bystander, true);
         const again = await flowFor(app, FULL_SCOPE, flow.browser);
@@ -333,12 +369,24 @@ for (const backend of backends()) {
       }
       /** The browser's session is over: cookie cleared, session ended, and prompt=none says login_required. */
       async function assertSignedOut(browser: TestBrowser, cookie: string, response: Response) {
-        assert.ok(response.headers.getSetCookie().some((line) => line.startsWith(`${SESSION_COOKIE}=;`)), 'the session cookie is cleared');
+        assert.ok(
+          response.headers.getSetCookie().some((line) => line.startsWith(`${SESSION_COOKIE}=;`)),
+          'the session cookie is cleared',
+        );
         assert.equal(browser.cookie(SESSION_COOKIE), undefined);
         assert.equal(await sessions().resolve(cookie), undefined, 'the session has ended on the server');
         const challenge = await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier());
         const silent = await browser.get(
-          authorizationUrl(server, { client_id: web.clientId, response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'openid', state: 'silent', prompt: 'none', code_challenge: challenge, code_challenge_method: 'S256' }).toString(),
+          authorizationUrl(server, {
+            client_id: web.clientId,
+            response_type: 'code',
+            redirect_uri: REDIRECT_URI,
+            scope: 'openid',
+            state: 'silent',
+            prompt: 'none',
+            code_challenge: challenge,
+            code_challenge_method: 'S256',
+          }).toString(),
         );
         const callback = new URL(location(silent));
         assert.equal(callback.origin + callback.pathname, REDIRECT_URI);
@@ -349,7 +397,11 @@ for (const backend of backends()) {
 
       test('with the session’s id_token_hint: 303 to the post_logout_redirect_uri with state, signed out', async () => {
         const { browser, cookie, idToken } = await signedIn();
-        const url = client.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: POST_LOGOUT_URI, state: 'bye-state' });
+        const url = client.buildEndSessionUrl(config, {
+          id_token_hint: idToken,
+          post_logout_redirect_uri: POST_LOGOUT_URI,
+          state: 'bye-state',
+        });
         const response = await browser.get(url.toString());
         assert.equal(response.status, 303);
         assert.equal(location(response), `${POST_LOGOUT_URI}?state=bye-state`);
@@ -357,8 +409,16 @@ for (const backend of backends()) {
       });
 
       const refusals = [
-        ['an unregistered post_logout_redirect_uri', /post_logout_redirect_uri is not registered/, (idToken: string) => ({ id_token_hint: idToken, post_logout_redirect_uri: 'http://127.0.0.1:9999/elsewhere', state: 's' })],
-        ['an access token as id_token_hint', /id_token_hint is not an ID token issued here/, (_: string, accessToken: string) => ({ id_token_hint: accessToken, post_logout_redirect_uri: POST_LOGOUT_URI })],
+        [
+          'an unregistered post_logout_redirect_uri',
+          /post_logout_redirect_uri is not registered/,
+          (idToken: string) => ({ id_token_hint: idToken, post_logout_redirect_uri: 'http://127.0.0.1:9999/elsewhere', state: 's' }),
+        ],
+        [
+          'an access token as id_token_hint',
+          /id_token_hint is not an ID token issued here/,
+          (_: string, accessToken: string) => ({ id_token_hint: accessToken, post_logout_redirect_uri: POST_LOGOUT_URI }),
+        ],
       ] as const;
       for (const [name, message, params] of refusals) {
         test(`${name}: 400 error page, no redirect, still signed in`, async () => {
@@ -394,7 +454,9 @@ for (const backend of backends()) {
       test('an id_token_hint of another session also asks for confirmation', async () => {
         const { idToken } = await signedIn();
         const { browser, cookie } = await signedIn();
-        const response = await browser.get(client.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: POST_LOGOUT_URI }).toString());
+        const response = await browser.get(
+          client.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: POST_LOGOUT_URI }).toString(),
+        );
         assert.equal(response.status, 200);
         assert.ok(hiddenFields(await response.text(), '/logout').csrf);
         assert.ok(await sessions().resolve(cookie), 'still signed in');

@@ -3,9 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import { nowSeconds } from '../src/ports/clock.js';
 import { sha256Hex } from '../src/tokens/hash.js';
 import { backends } from './helpers/backends.js';
-import { assertOAuthError, authorize, createAlice, refresh, tokensFor, webApp, type Tokens } from './helpers/code-flow.js';
+import { assertOAuthError, authorize, createAlice, refresh, type Tokens, tokensFor, webApp } from './helpers/code-flow.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { introspect, type Credentials } from './helpers/tokens.js';
+import { type Credentials, introspect } from './helpers/tokens.js';
 
 const TOKEN_TTL = 3600;
 type Introspected = { active: boolean; exp?: number; iat?: number };
@@ -27,12 +27,21 @@ for (const backend of backends()) {
     const refreshTokens = () => db().selectFrom('refresh_tokens').selectAll();
     const tokenRow = (token: string) => refreshTokens().where('token_hash', '=', hashOf(token)).executeTakeFirstOrThrow();
     const grantOf = async (token: string) =>
-      db().selectFrom('grants').selectAll().where('id', '=', (await tokenRow(token)).grant_id).executeTakeFirstOrThrow();
-    const tokensOfGrant = (grantId: string) => refreshTokens().where('grant_id', '=', grantId).orderBy('expires_at').orderBy('token_hash').execute();
+      db()
+        .selectFrom('grants')
+        .selectAll()
+        .where('id', '=', (await tokenRow(token)).grant_id)
+        .executeTakeFirstOrThrow();
+    const tokensOfGrant = (grantId: string) =>
+      refreshTokens().where('grant_id', '=', grantId).orderBy('expires_at').orderBy('token_hash').execute();
     /** Makes the family of `token` have begun `age` seconds ago; returns when it ends. */
     const ageFamily = async (token: string, age: number): Promise<number> => {
       const startedAt = nowSeconds() - age;
-      await db().updateTable('grants').set({ created_at: startedAt }).where('id', '=', (await grantOf(token)).id).execute();
+      await db()
+        .updateTable('grants')
+        .set({ created_at: startedAt })
+        .where('id', '=', (await grantOf(token)).id)
+        .execute();
       return startedAt + FAMILY_LIFETIME;
     };
     const introspected = async (token: string) => (await introspect(server, app, token)).body as Introspected;

@@ -3,19 +3,19 @@ import { execFile } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import pg from 'pg';
-import { GrantRepository } from '../src/store/grants.js';
 import { nowSeconds } from '../src/ports/clock.js';
+import { GrantRepository } from '../src/store/grants.js';
 import { sha256Hex } from '../src/tokens/hash.js';
 import { backends } from './helpers/backends.js';
-import { spawnServe, type ServeProcess } from './helpers/cli.js';
-import { assertOAuthError, authorize, createAlice, redeem, refresh, tokensFor, webApp, type Tokens } from './helpers/code-flow.js';
+import { type ServeProcess, spawnServe } from './helpers/cli.js';
+import { assertOAuthError, authorize, createAlice, redeem, refresh, type Tokens, tokensFor, webApp } from './helpers/code-flow.js';
 import { requireScratchDisks, scratchDisk } from './helpers/disk.js';
 import { freePort, startTestServer, type TestServer } from './helpers/server.js';
-import { basicAuth, introspect, type Answer, type Credentials } from './helpers/tokens.js';
+import { type Answer, basicAuth, type Credentials, introspect } from './helpers/tokens.js';
 
 /**
  * Issue 8, item 3: refresh rotation and code redemption are one transaction each, and a client that repeats a
@@ -50,7 +50,12 @@ async function liveTokenHash(server: TestServer, anyTokenOfFamily: string): Prom
  * gave up or the server is gone. One connection per request (no keep-alive), so that nothing is left open when the
  * server closes.
  */
-function refreshWithin(server: Pick<TestServer, 'url'>, app: Credentials, refreshToken: string, timeoutMs: number): Promise<Answer | undefined> {
+function refreshWithin(
+  server: Pick<TestServer, 'url'>,
+  app: Credentials,
+  refreshToken: string,
+  timeoutMs: number,
+): Promise<Answer | undefined> {
   const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString();
   return new Promise((resolve) => {
     const request = httpRequest(`${server.url}/oauth2/token`, {
@@ -164,7 +169,11 @@ for (const backend of backends()) {
         assert.equal(won.length, count, answers.find((answer) => answer.status !== 200)?.text);
         assert.equal(stillActive, won.length, 'an access token handed out was revoked');
         const live = await liveTokenHash(server, first.refresh_token!);
-        assert.equal(won.filter((tokens) => sha256Hex(tokens.refresh_token!) === live).length, 1, 'exactly one handed-out refresh token is live');
+        assert.equal(
+          won.filter((tokens) => sha256Hex(tokens.refresh_token!) === live).length,
+          1,
+          'exactly one handed-out refresh token is live',
+        );
         const usable = won.find((tokens) => sha256Hex(tokens.refresh_token!) === live)!;
         assert.equal((await refresh(server, web, usable.refresh_token!)).status, 200);
       });
@@ -186,7 +195,11 @@ for (const backend of backends()) {
       const stolen = await family();
       let thief = stolen;
       for (let i = 0; i < 5; i++) thief = tokensOf(await refresh(server, web, thief.refresh_token!));
-      const rows = () => db.selectFrom('refresh_tokens').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const rows = () =>
+        db
+          .selectFrom('refresh_tokens')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow();
       const before = Number((await rows()).n);
       await server.server.gatehouse.purgeExpired();
       assert.equal(Number((await rows()).n), before, 'the periodic purge deleted refresh tokens that had not expired');
@@ -194,7 +207,9 @@ for (const backend of backends()) {
       assertOAuthError(await refresh(server, web, stolen.refresh_token!), 400, 'invalid_grant');
       assert.equal(await active(server, introspector, thief.access_token), false);
       // Once past its own expiry it is refused as expired, so nothing needs it any more.
-      const deleted = await new GrantRepository(server.server.gatehouse.store).purgeExpiredRefreshTokens(nowSeconds() + server.config.refreshTokenTtl + 1);
+      const deleted = await new GrantRepository(server.server.gatehouse.store).purgeExpiredRefreshTokens(
+        nowSeconds() + server.config.refreshTokenTtl + 1,
+      );
       assert.ok(deleted >= 6, `only ${deleted} rows purged`);
       assert.equal(Number((await rows()).n), before - deleted);
     });

@@ -1,28 +1,28 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import * as client from 'openid-client';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
+import * as client from 'openid-client';
+import { systemActor } from '../src/admin/audit-log.js';
 import { sha256Hex } from '../src/tokens/hash.js';
+import { adminApi, adminMachine } from './helpers/admin.js';
+import { assertErrorCallback, assertErrorPage, assertInteraction, authorizePath, CHALLENGE, callback } from './helpers/authorize.js';
 import { backends } from './helpers/backends.js';
-import { TestBrowser, hiddenFields } from './helpers/browser.js';
-import { CHALLENGE, assertErrorCallback, assertErrorPage, assertInteraction, authorizePath, callback } from './helpers/authorize.js';
+import { hiddenFields, type TestBrowser } from './helpers/browser.js';
 import {
-  REDIRECT_URI,
   assertOAuthError,
   authorize,
+  type CodeFlow,
   createAlice,
   discover,
+  REDIRECT_URI,
   redeem,
   refresh,
+  type Tokens,
   userinfo,
   webApp,
-  type CodeFlow,
-  type Tokens,
 } from './helpers/code-flow.js';
-import { adminApi, adminMachine } from './helpers/admin.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import type { Answer, Credentials } from './helpers/tokens.js';
-import { systemActor } from '../src/admin/audit-log.js';
 
 /** RFC 8707 resource indicators in the user-facing grants: one audience per grant, bounded by the API's scopes. */
 
@@ -38,14 +38,26 @@ for (const backend of backends()) {
     const defaultApi = () => `${server.issuer}/api`;
     const db = () => server.server.gatehouse.store.db;
     const flowFor = (app: Credentials, scope: string, resource?: string, browser?: TestBrowser) =>
-      authorize(server, { clientId: app.clientId, scope, ...(resource === undefined ? {} : { params: { resource } }), ...(browser ? { browser } : {}) });
+      authorize(server, {
+        clientId: app.clientId,
+        scope,
+        ...(resource === undefined ? {} : { params: { resource } }),
+        ...(browser ? { browser } : {}),
+      });
     const ok = (answer: Answer): Tokens => {
       assert.equal(answer.status, 200, answer.text);
       return answer.body as Tokens;
     };
     const verify = async (accessToken: string, audience: string) =>
-      (await jwtVerify(accessToken, createRemoteJWKSet(new URL(`${server.issuer}/.well-known/jwks.json`)), { issuer: server.issuer, audience, typ: 'at+jwt' })).payload;
-    const codeRow = (flow: CodeFlow) => db().selectFrom('authorization_codes').selectAll().where('code_hash', '=', sha256Hex(flow.code)).executeTakeFirstOrThrow();
+      (
+        await jwtVerify(accessToken, createRemoteJWKSet(new URL(`${server.issuer}/.well-known/jwks.json`)), {
+          issuer: server.issuer,
+          audience,
+          typ: 'at+jwt',
+        })
+      ).payload;
+    const codeRow = (flow: CodeFlow) =>
+      db().selectFrom('authorization_codes').selectAll().where('code_hash', '=', sha256Hex(flow.code)).executeTakeFirstOrThrow();
     const grantsOfWeb = async () => (await db().selectFrom('grants').select('id').where('client_id', '=', web.clientId).execute()).length;
 
     before(async () => {
@@ -107,9 +119,12 @@ for (const backend of backends()) {
 
     test('/authorize: a scope the API does not define is invalid_scope; an unregistered resource is invalid_target', async () => {
       const request = (params: Record<string, string | string[]>) =>
-        fetch(`${server.url}${authorizePath({ client_id: web.clientId, response_type: 'code', redirect_uri: REDIRECT_URI, code_challenge: CHALLENGE, code_challenge_method: 'S256', state: 'xyz', ...params })}`, {
-          redirect: 'manual',
-        });
+        fetch(
+          `${server.url}${authorizePath({ client_id: web.clientId, response_type: 'code', redirect_uri: REDIRECT_URI, code_challenge: CHALLENGE, code_challenge_method: 'S256', state: 'xyz', ...params })}`,
+          {
+            redirect: 'manual',
+          },
+        );
       for (const [scope, resource] of [
         ['openid demo:read', ORDERS],
         ['orders:read billing:pay', ORDERS],
@@ -121,7 +136,11 @@ for (const backend of backends()) {
         assertErrorCallback(callback(await request({ scope: 'openid', resource }), REDIRECT_URI), 'invalid_target', server.issuer, 'xyz');
       }
       // The redirect URI is checked first (RFC 6749 §4.1.2.1): an unregistered one is a page, never a redirect.
-      await assertErrorPage(await request({ scope: 'openid', resource: UNKNOWN, redirect_uri: 'https://evil.example.com/cb' }), 400, 'invalid_request');
+      await assertErrorPage(
+        await request({ scope: 'openid', resource: UNKNOWN, redirect_uri: 'https://evil.example.com/cb' }),
+        400,
+        'invalid_request',
+      );
       // With a scope the API defines, the same request goes on to the sign-in page.
       assertInteraction(await request({ scope: 'openid orders:read', resource: ORDERS }), 'login');
     });
@@ -151,11 +170,19 @@ for (const backend of backends()) {
       assert.equal(decodeJwt(ok(await redeem(server, web, plain, { resource: defaultApi() })).access_token).aud, defaultApi());
     });
 
-    test('refresh: resource may only repeat the grant\'s; anything else is invalid_target and rotates nothing', async () => {
+    test("refresh: resource may only repeat the grant's; anything else is invalid_target and rotates nothing", async () => {
       const tokens = ok(await redeem(server, web, await flowFor(web, 'openid offline orders:read', ORDERS)));
-      const { id: grantId } = await db().selectFrom('grants').select('id').where('refresh_token_hash', '=', sha256Hex(tokens.refresh_token!)).executeTakeFirstOrThrow();
+      const { id: grantId } = await db()
+        .selectFrom('grants')
+        .select('id')
+        .where('refresh_token_hash', '=', sha256Hex(tokens.refresh_token!))
+        .executeTakeFirstOrThrow();
       const family = () =>
-        db().selectFrom('grants').select(['refresh_token_hash', 'rotated_token_hash', 'rotated_at', 'revoked_at', 'audience']).where('id', '=', grantId).executeTakeFirstOrThrow();
+        db()
+          .selectFrom('grants')
+          .select(['refresh_token_hash', 'rotated_token_hash', 'rotated_at', 'revoked_at', 'audience'])
+          .where('id', '=', grantId)
+          .executeTakeFirstOrThrow();
       const before = await family();
       assert.equal(before.audience, ORDERS);
       for (const resource of [BILLING, UNKNOWN, defaultApi()]) {
@@ -183,10 +210,21 @@ for (const backend of backends()) {
       assert.equal((await flowFor(app, 'openid orders:read', ORDERS, first.browser)).asked.consent, false);
 
       // The same app at the Billing API: the consent page again, naming that API.
-      const params = { client_id: app.clientId, response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'openid billing:pay', code_challenge: CHALLENGE, code_challenge_method: 'S256', resource: BILLING };
+      const params = {
+        client_id: app.clientId,
+        response_type: 'code',
+        redirect_uri: REDIRECT_URI,
+        scope: 'openid billing:pay',
+        code_challenge: CHALLENGE,
+        code_challenge_method: 'S256',
+        resource: BILLING,
+      };
       const target = assertInteraction(await first.browser.get(authorizePath(params)), 'consent');
       const page = await (await first.browser.get(target)).text();
-      assert.ok(page.includes('It asks for access to <strong>Billing API</strong> <span class="muted">(https://billing.example.com/v1)</span>'), page);
+      assert.ok(
+        page.includes('It asks for access to <strong>Billing API</strong> <span class="muted">(https://billing.example.com/v1)</span>'),
+        page,
+      );
       assert.ok(!page.includes('Orders API'));
       const answered = await first.browser.post('/consent', { ...hiddenFields(page, '/consent'), decision: 'allow' });
       assert.ok(callback(answered, REDIRECT_URI, 303).code);
@@ -196,7 +234,10 @@ for (const backend of backends()) {
 
       const consents = await server.server.gatehouse.management.users.listConsents(userId);
       assert.deepEqual(
-        consents.filter((consent) => consent.client_id === app.clientId).map(({ audience, scopes }) => ({ audience, scopes })).sort((a, b) => a.audience.localeCompare(b.audience)),
+        consents
+          .filter((consent) => consent.client_id === app.clientId)
+          .map(({ audience, scopes }) => ({ audience, scopes }))
+          .sort((a, b) => a.audience.localeCompare(b.audience)),
         [
           { audience: BILLING, scopes: ['openid', 'billing:pay'] },
           { audience: defaultApi(), scopes: ['openid'] },
@@ -204,15 +245,31 @@ for (const backend of backends()) {
         ].sort((a, b) => a.audience.localeCompare(b.audience)),
       );
       const account = await (await first.browser.get('/account')).text();
-      assert.ok(account.includes('At Orders API <span class="muted">(https://orders.example.com)</span>: <span class="muted">openid orders:read</span>'), account);
-      assert.ok(account.includes('At Billing API <span class="muted">(https://billing.example.com/v1)</span>: <span class="muted">openid billing:pay</span>'), account);
+      assert.ok(
+        account.includes(
+          'At Orders API <span class="muted">(https://orders.example.com)</span>: <span class="muted">openid orders:read</span>',
+        ),
+        account,
+      );
+      assert.ok(
+        account.includes(
+          'At Billing API <span class="muted">(https://billing.example.com/v1)</span>: <span class="muted">openid billing:pay</span>',
+        ),
+        account,
+      );
       assert.ok(account.includes(`At ${defaultApi()}: <span class="muted">openid</span>`), account);
       // Withdrawing ends the app's access at every API.
-      await first.browser.post('/account/consents/withdraw', { ...hiddenFields(account, '/account/consents/withdraw'), client_id: app.clientId });
-      assert.deepEqual((await server.server.gatehouse.management.users.listConsents(userId)).filter((consent) => consent.client_id === app.clientId), []);
+      await first.browser.post('/account/consents/withdraw', {
+        ...hiddenFields(account, '/account/consents/withdraw'),
+        client_id: app.clientId,
+      });
+      assert.deepEqual(
+        (await server.server.gatehouse.management.users.listConsents(userId)).filter((consent) => consent.client_id === app.clientId),
+        [],
+      );
     });
 
-    test('admin API: a user\'s consents are listed one per app and API, with the audience; OpenAPI documents it', async () => {
+    test("admin API: a user's consents are listed one per app and API, with the audience; OpenAPI documents it", async () => {
       const app = await webApp(server, 'Listed App', { scopes: ['orders:read'] });
       const first = await flowFor(app, 'openid orders:read', ORDERS);
       await flowFor(app, 'openid profile', undefined, first.browser);

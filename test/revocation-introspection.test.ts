@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { systemActor } from '../src/admin/audit-log.js';
+import { RevocationRepository } from '../src/store/revocations.js';
 import { backends } from './helpers/backends.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { RevocationRepository } from '../src/store/revocations.js';
-import { systemActor } from '../src/admin/audit-log.js';
 import {
+  type Answer,
+  type Credentials,
   getWith,
   introspect,
   postForm,
@@ -15,8 +17,6 @@ import {
   tamper,
   tokenFor,
   unsecured,
-  type Answer,
-  type Credentials,
 } from './helpers/tokens.js';
 
 const INVALID_CLIENT_CHALLENGE = 'Basic realm="gatehouse", charset="UTF-8"';
@@ -54,7 +54,15 @@ for (const backend of backends()) {
     const newToken = (credentials = alice) => tokenFor(server, credentials, { scope: 'demo:read' });
     /** A token of alice's with demo:read whose lifetime is `ttl` seconds (negative: expired that long ago). */
     const issueExpired = async (ttl: number) =>
-      (await server.server.gatehouse.accessTokens.issue({ subject: alice.clientId, clientId: alice.clientId, audience: `${server.issuer}/api`, scopes: ['demo:read'], ttl })).token;
+      (
+        await server.server.gatehouse.accessTokens.issue({
+          subject: alice.clientId,
+          clientId: alice.clientId,
+          audience: `${server.issuer}/api`,
+          scopes: ['demo:read'],
+          ttl,
+        })
+      ).token;
 
     before(async () => {
       server = await startTestServer(backend);
@@ -109,28 +117,40 @@ for (const backend of backends()) {
       });
 
       const inactive: [string, () => Promise<string>][] = [
-        ['a revoked token', async () => {
-          const token = await newToken();
-          assertRevoked(await revoke(server, alice, token));
-          return token;
-        }],
+        [
+          'a revoked token',
+          async () => {
+            const token = await newToken();
+            assertRevoked(await revoke(server, alice, token));
+            return token;
+          },
+        ],
         ['an expired token', async () => issueExpired(-10)],
         ['a token re-signed by a foreign key under the same kid', async () => resignedByForeignKey(await newToken())],
         ['a forged token (payload altered, original signature)', async () => tamper(await newToken(), { scope: 'demo:read admin' })],
         ['a forged token naming another client', async () => tamper(await newToken(), { client_id: bob.clientId, sub: bob.clientId })],
-        ['a token with alg none', async () => {
-          const token = await newToken();
-          return unsecured(decodeJwt(token), { kid: decodeProtectedHeader(token).kid });
-        }],
-        ['a token signed by an unknown key', async () => {
-          return signWithForeignKey(decodeJwt(await newToken()), { alg: 'ES256', typ: 'at+jwt', kid: 'unknown-key' });
-        }],
-        ['a token of a client that was revoked afterwards', async () => {
-          const doomed = await server.createClient({ name: 'Doomed', roles: ['reader'] });
-          const token = await newToken(doomed);
-          await server.server.gatehouse.management.clients.revokeClient(doomed.clientId, systemActor());
-          return token;
-        }],
+        [
+          'a token with alg none',
+          async () => {
+            const token = await newToken();
+            return unsecured(decodeJwt(token), { kid: decodeProtectedHeader(token).kid });
+          },
+        ],
+        [
+          'a token signed by an unknown key',
+          async () => {
+            return signWithForeignKey(decodeJwt(await newToken()), { alg: 'ES256', typ: 'at+jwt', kid: 'unknown-key' });
+          },
+        ],
+        [
+          'a token of a client that was revoked afterwards',
+          async () => {
+            const doomed = await server.createClient({ name: 'Doomed', roles: ['reader'] });
+            const token = await newToken(doomed);
+            await server.server.gatehouse.management.clients.revokeClient(doomed.clientId, systemActor());
+            return token;
+          },
+        ],
         ['a garbage string', async () => 'this-is-not-a-token'],
         ['a garbage string with dots', async () => 'a.b.c'],
         ['an opaque-looking value', async () => 'gate_at_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef123456'],

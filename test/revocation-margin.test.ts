@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
-import { DEFAULT_CLOCK_TOLERANCE, type AccessTokenClaims } from '@gatehouse/resource';
+import { type AccessTokenClaims, DEFAULT_CLOCK_TOLERANCE } from '@gatehouse/resource';
+import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, jwtVerify } from 'jose';
 import { GrantRepository } from '../src/store/grants.js';
 import { EXPIRED_TOKEN_MARGIN_SECONDS } from '../src/store/purge.js';
 import { RevocationRepository } from '../src/store/revocations.js';

@@ -57,7 +57,7 @@ for (const backend of backends()) {
       const refusedWith = (result: { code: number | null; stdout: string; stderr: string }) => {
         assert.equal(result.code, 1, `exits with 1 (stderr: ${result.stderr})`);
         assert.match(result.stderr, NEWER_STORE);
-        assert.doesNotMatch(result.stderr, /\n\s+at |corrupted migrations/, 'no stack trace, not Kysely\'s message');
+        assert.doesNotMatch(result.stderr, /\n\s+at |corrupted migrations/, "no stack trace, not Kysely's message");
         assert.equal(result.stdout, '');
       };
 

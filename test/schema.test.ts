@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CompiledQuery, sql } from 'kysely';
 import { loadConfig } from '../src/config.js';
-import { openStore, storeOptionsOf, type Store } from '../src/store/database.js';
-import { GrantRepository } from '../src/store/grants.js';
 import { nowSeconds } from '../src/ports/clock.js';
+import { openStore, type Store, storeOptionsOf } from '../src/store/database.js';
+import { GrantRepository } from '../src/store/grants.js';
 import { MIGRATION_NAMES, migrateToLatest } from '../src/store/migrations.js';
 import type { Database } from '../src/store/schema.js';
 import { backends } from './helpers/backends.js';
@@ -27,36 +27,94 @@ const EXPECTED: ExpectedSchema = {
   roles: { name: 'text', description: 'text', scopes: 'text', created_at: 'bigint' },
   apis: { identifier: 'text', name: 'text', scopes: 'text', created_at: 'bigint' },
   clients: {
-    client_id: 'text', name: 'text', description: 'text', roles: 'text', scopes: 'text', grant_types: 'text',
-    token_endpoint_auth_method: 'text', redirect_uris: 'text', access_token_ttl: 'bigint | null', secret_hash: 'text | null',
-    previous_secret_hash: 'text | null', previous_secret_expires_at: 'bigint | null', revoked_at: 'bigint | null', created_at: 'bigint',
-    updated_at: 'bigint', post_logout_redirect_uris: 'text', id_token_signed_response_alg: 'text', skip_consent: 'integer',
+    client_id: 'text',
+    name: 'text',
+    description: 'text',
+    roles: 'text',
+    scopes: 'text',
+    grant_types: 'text',
+    token_endpoint_auth_method: 'text',
+    redirect_uris: 'text',
+    access_token_ttl: 'bigint | null',
+    secret_hash: 'text | null',
+    previous_secret_hash: 'text | null',
+    previous_secret_expires_at: 'bigint | null',
+    revoked_at: 'bigint | null',
+    created_at: 'bigint',
+    updated_at: 'bigint',
+    post_logout_redirect_uris: 'text',
+    id_token_signed_response_alg: 'text',
+    skip_consent: 'integer',
     introspection: 'integer',
   },
   revoked_tokens: { jti: 'text', client_id: 'text', expires_at: 'bigint', revoked_at: 'bigint' },
   signing_keys: {
-    kid: 'text', alg: 'text', public_jwk: 'text', private_jwk_sealed: 'text | null', status: 'text', created_at: 'bigint',
-    retired_at: 'bigint | null', publish_until: 'bigint | null',
+    kid: 'text',
+    alg: 'text',
+    public_jwk: 'text',
+    private_jwk_sealed: 'text | null',
+    status: 'text',
+    created_at: 'bigint',
+    retired_at: 'bigint | null',
+    publish_until: 'bigint | null',
   },
   page_keys: { name: 'text', key_sealed: 'text', created_at: 'bigint' },
   users: {
-    id: 'text', username: 'text', password_hash: 'text', email: 'text | null', email_verified: 'integer', name: 'text | null',
-    roles: 'text', disabled_at: 'bigint | null', created_at: 'bigint', updated_at: 'bigint',
+    id: 'text',
+    username: 'text',
+    password_hash: 'text',
+    email: 'text | null',
+    email_verified: 'integer',
+    name: 'text | null',
+    roles: 'text',
+    disabled_at: 'bigint | null',
+    created_at: 'bigint',
+    updated_at: 'bigint',
   },
   sessions: {
-    id: 'text', token_hash: 'text', user_id: 'text', auth_time: 'bigint', created_at: 'bigint', expires_at: 'bigint', ip: 'text',
-    user_agent: 'text', revoked_at: 'bigint | null', last_seen_at: 'bigint',
+    id: 'text',
+    token_hash: 'text',
+    user_id: 'text',
+    auth_time: 'bigint',
+    created_at: 'bigint',
+    expires_at: 'bigint',
+    ip: 'text',
+    user_agent: 'text',
+    revoked_at: 'bigint | null',
+    last_seen_at: 'bigint',
   },
   interactions: { id: 'text', expires_at: 'bigint' },
   grants: {
-    id: 'text', user_id: 'text', client_id: 'text', scopes: 'text', created_at: 'bigint', revoked_at: 'bigint | null', session_id: 'text',
-    audience: 'text', auth_time: 'bigint', requested_at: 'bigint', refresh_token_hash: 'text | null', rotated_token_hash: 'text | null',
-    rotated_at: 'bigint | null', refresh_token_issued_at: 'bigint | null',
+    id: 'text',
+    user_id: 'text',
+    client_id: 'text',
+    scopes: 'text',
+    created_at: 'bigint',
+    revoked_at: 'bigint | null',
+    session_id: 'text',
+    audience: 'text',
+    auth_time: 'bigint',
+    requested_at: 'bigint',
+    refresh_token_hash: 'text | null',
+    rotated_token_hash: 'text | null',
+    rotated_at: 'bigint | null',
+    refresh_token_issued_at: 'bigint | null',
   },
   authorization_codes: {
-    code_hash: 'text', client_id: 'text', user_id: 'text', session_id: 'text', redirect_uri: 'text | null', code_challenge: 'text',
-    scopes: 'text', nonce: 'text | null', audience: 'text', auth_time: 'bigint', requested_at: 'bigint', expires_at: 'bigint',
-    used_at: 'bigint | null', grant_id: 'text | null',
+    code_hash: 'text',
+    client_id: 'text',
+    user_id: 'text',
+    session_id: 'text',
+    redirect_uri: 'text | null',
+    code_challenge: 'text',
+    scopes: 'text',
+    nonce: 'text | null',
+    audience: 'text',
+    auth_time: 'bigint',
+    requested_at: 'bigint',
+    expires_at: 'bigint',
+    used_at: 'bigint | null',
+    grant_id: 'text | null',
   },
   refresh_tokens: { token_hash: 'bytes', grant_id: 'text', expires_at: 'bigint' },
   grant_access_tokens: { jti: 'text', grant_id: 'text', client_id: 'text', expires_at: 'bigint' },
@@ -65,7 +123,14 @@ const EXPECTED: ExpectedSchema = {
   sign_in_delays: { key: 'text', failures: 'integer', last_failure_ms: 'bigint', previous_failure_ms: 'bigint', claim: 'text' },
   sign_in_devices: { token_hash: 'text', user_id: 'text', failures: 'integer', created_at: 'bigint', expires_at: 'bigint' },
   audit_events: {
-    id: 'text', at: 'bigint', actor: 'text', actor_type: 'text', action: 'text', target: 'text', ip: 'text', details: 'text',
+    id: 'text',
+    at: 'bigint',
+    actor: 'text',
+    actor_type: 'text',
+    action: 'text',
+    target: 'text',
+    ip: 'text',
+    details: 'text',
   },
 };
 
@@ -159,17 +224,17 @@ const INDEX_USES: readonly IndexUse[] = [
   ['clients', ['client_id'], 'client authentication'],
   ['authorization_codes', ['code_hash'], 'code redemption'],
   ['refresh_tokens', ['token_hash'], 'refresh, revocation and introspection of a refresh token'],
-  ['grants', ['id'], 'a refresh token\'s family'],
+  ['grants', ['id'], "a refresh token's family"],
   // Introspection, revocation and access-token checks.
   ['revoked_tokens', ['jti'], 'is this access token revoked'],
   ['grant_access_tokens', ['jti'], 'was its grant revoked'],
   // Sessions.
   ['sessions', ['token_hash'], 'the session cookie'],
   ['sessions', ['id'], 'a session by sid'],
-  ['sessions', ['user_id'], 'a user\'s sessions, and ending them'],
+  ['sessions', ['user_id'], "a user's sessions, and ending them"],
   // Consents and what withdrawing one or disabling a user or client ends.
   ['consents', ['user_id', 'client_id', 'audience'], 'the consent for a request'],
-  ['consents', ['user_id'], 'a user\'s consents'],
+  ['consents', ['user_id'], "a user's consents"],
   ['grants', ['user_id', 'client_id'], 'withdrawing a consent ends its grants'],
   ['grants', ['user_id'], 'disabling a user ends their grants'],
   ['grants', ['client_id'], 'revoking a client ends its grants'],
@@ -183,7 +248,7 @@ const INDEX_USES: readonly IndexUse[] = [
   ['login_throttle', ['key'], 'the sign-up counter of an address'],
   // Looked up by key on every request that needs them (cached, but filled from these).
   ['apis', ['identifier'], 'the resource indicator'],
-  ['roles', ['name'], 'a client\'s roles'],
+  ['roles', ['name'], "a client's roles"],
   ['signing_keys', ['kid'], 'a signing key'],
   ['page_keys', ['name'], 'a page key'],
   ['audit_events', ['id'], 'the audit log, newest first, by page'],
@@ -209,10 +274,13 @@ for (const backend of backends()) {
 
     test('every purge and hot lookup has an index that starts with the columns it filters by', async () => {
       const indexes = await indexedColumns(store);
-      const missing = INDEX_USES.filter(([table, columns]) =>
-        !indexes.some((index) => index.table === table && sameSet(index.columns.slice(0, columns.length), columns)),
+      const missing = INDEX_USES.filter(
+        ([table, columns]) => !indexes.some((index) => index.table === table && sameSet(index.columns.slice(0, columns.length), columns)),
       );
-      assert.deepEqual(missing.map(([table, columns, serves]) => `${table} (${columns.join(', ')}): ${serves}`), []);
+      assert.deepEqual(
+        missing.map(([table, columns, serves]) => `${table} (${columns.join(', ')}): ${serves}`),
+        [],
+      );
     });
   });
 }
@@ -227,17 +295,32 @@ for (const backend of backends()) {
       for (const step of cleanup.reverse()) await step();
     });
 
-    test('grants and codes stay; ending a client\'s grants and a consent\'s codes use the new indexes', async () => {
+    test("grants and codes stay; ending a client's grants and a consent's codes use the new indexes", async () => {
       const { store, old } = await storeBeforeMigration(backend, cleanup, INDEXES_MIGRATION);
       const now = nowSeconds();
       const grant = {
-        id: 'g1', user_id: 'alice', client_id: 'notes', scopes: '[]', created_at: now, session_id: 's', audience: '', auth_time: now,
+        id: 'g1',
+        user_id: 'alice',
+        client_id: 'notes',
+        scopes: '[]',
+        created_at: now,
+        session_id: 's',
+        audience: '',
+        auth_time: now,
         requested_at: now,
       };
       await old.insertInto('grants').values(grant).execute();
       const code = {
-        code_hash: 'h1', client_id: 'notes', user_id: 'alice', session_id: 's', code_challenge: 'x', scopes: '[]', audience: '',
-        auth_time: now, requested_at: now, expires_at: now + 60,
+        code_hash: 'h1',
+        client_id: 'notes',
+        user_id: 'alice',
+        session_id: 's',
+        code_challenge: 'x',
+        scopes: '[]',
+        audience: '',
+        auth_time: now,
+        requested_at: now,
+        expires_at: now + 60,
       };
       await old.insertInto('authorization_codes').values(code).execute();
 
@@ -248,12 +331,16 @@ for (const backend of backends()) {
       await store.db.executeQuery(grants.revokeAllGrantsOfClientStatement('notes'));
       const grantRow = await store.db.selectFrom('grants').selectAll().where('id', '=', 'g1').executeTakeFirstOrThrow();
       const unset = {
-        revoked_at: null, refresh_token_hash: null, refresh_token_issued_at: null, rotated_token_hash: null, rotated_at: null,
+        revoked_at: null,
+        refresh_token_hash: null,
+        refresh_token_issued_at: null,
+        rotated_token_hash: null,
+        rotated_at: null,
       };
       assert.deepEqual({ ...grantRow, revoked_at: null }, { ...grant, ...unset });
-      assert.ok(grantRow.revoked_at !== null && grantRow.revoked_at >= now, 'the client\'s grant was ended');
+      assert.ok(grantRow.revoked_at !== null && grantRow.revoked_at >= now, "the client's grant was ended");
       const codeRow = await store.db.selectFrom('authorization_codes').select(['code_hash', 'used_at']).executeTakeFirstOrThrow();
-      assert.ok(codeRow.code_hash === 'h1' && codeRow.used_at !== null && codeRow.used_at >= now, 'the consent\'s code was voided');
+      assert.ok(codeRow.code_hash === 'h1' && codeRow.used_at !== null && codeRow.used_at >= now, "the consent's code was voided");
 
       // The statement invalidateCodesOf runs.
       const voidCodes = store.db

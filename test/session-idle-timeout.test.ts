@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { refreshTokenEndsAt } from '../src/oauth/refresh-lifetime.js';
-import { GrantRepository } from '../src/store/grants.js';
 import { nowSeconds } from '../src/ports/clock.js';
+import { GrantRepository } from '../src/store/grants.js';
 import { MIGRATION_NAMES, migrateToLatest } from '../src/store/migrations.js';
 import { SessionRepository } from '../src/store/sessions.js';
 import { sha256Hex } from '../src/tokens/hash.js';
@@ -59,10 +59,16 @@ for (const backend of backends()) {
       const rows = await sessionRows();
       assert.equal(rows.length, 2);
       // Resolving the idle session neither revived it nor wrote anything to it; the sign-in started a new one.
-      assert.deepEqual(rows.find((row) => row.id === idle.id), { ...idle, last_seen_at: lastSeen });
+      assert.deepEqual(
+        rows.find((row) => row.id === idle.id),
+        { ...idle, last_seen_at: lastSeen },
+      );
       const fresh = rows.find((row) => row.id !== idle.id)!;
       assert.ok(fresh.last_seen_at >= nowSeconds() - 5 && fresh.revoked_at === null, JSON.stringify(fresh));
-      assert.deepEqual((await server.server.gatehouse.management.users.listSessions(userId)).map((session) => session.id), [fresh.id]);
+      assert.deepEqual(
+        (await server.server.gatehouse.management.users.listSessions(userId)).map((session) => session.id),
+        [fresh.id],
+      );
     });
 
     test('a session in use is kept, and its use is written at most once per tenth of the idle timeout', async () => {
@@ -112,14 +118,28 @@ for (const backend of backends()) {
         revoked_at: null,
       });
       // Signed in three hours ago, longer than the default idle timeout, and an hour ago.
-      await old.insertInto('sessions').values([session('s-early', now - 3 * 3600), session('s-late', now - 3600)]).execute();
+      await old
+        .insertInto('sessions')
+        .values([session('s-early', now - 3 * 3600), session('s-late', now - 3600)])
+        .execute();
       const live = sha256Hex('live refresh token');
       await old
         .insertInto('grants')
         .values({
-          id: 'g1', user_id: 'alice', client_id: 'app', scopes: '["openid","offline"]', created_at: now - 50 * 86400, revoked_at: null,
-          session_id: 's-early', audience: 'https://api', auth_time: now - 50 * 86400, requested_at: now - 50 * 86400,
-          refresh_token_hash: live, refresh_token_issued_at: now - 86400, rotated_token_hash: null, rotated_at: null,
+          id: 'g1',
+          user_id: 'alice',
+          client_id: 'app',
+          scopes: '["openid","offline"]',
+          created_at: now - 50 * 86400,
+          revoked_at: null,
+          session_id: 's-early',
+          audience: 'https://api',
+          auth_time: now - 50 * 86400,
+          requested_at: now - 50 * 86400,
+          refresh_token_hash: live,
+          refresh_token_issued_at: now - 86400,
+          rotated_token_hash: null,
+          rotated_at: null,
         })
         .execute();
       await old

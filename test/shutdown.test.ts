@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, describe, test } from 'node:test';
-import { eventually, freshStoreEnv, spawnServe, type ServeProcess } from './helpers/cli.js';
-import { rawConnection, type RawConnection } from './helpers/raw-socket.js';
+import { eventually, freshStoreEnv, type ServeProcess, spawnServe } from './helpers/cli.js';
+import { type RawConnection, rawConnection } from './helpers/raw-socket.js';
 import { freePort } from './helpers/server.js';
 
 /** Well past the 1.5 s deadline below, well short of what a stalled client held SIGTERM for before (40.9 s). */
@@ -75,7 +75,17 @@ describe('SIGTERM drains within GATEHOUSE_SHUTDOWN_TIMEOUT_MS', () => {
     const { serve, port } = await start(2);
     // /health answers once one worker listens; the test is about both.
     const serving = () => [...serve.output().matchAll(/worker (\d+) serving/g)].map((match) => Number(match[1]));
-    assert.equal((await eventually(async () => serving(), (pids) => pids.length === 2, 20_000)).length, 2, serve.output());
+    assert.equal(
+      (
+        await eventually(
+          async () => serving(),
+          (pids) => pids.length === 2,
+          20_000,
+        )
+      ).length,
+      2,
+      serve.output(),
+    );
     const stalled = await Promise.all([stalledClient(port), stalledClient(port), stalledClient(port)]);
     await new Promise((resolve) => setTimeout(resolve, 200));
     const { code, afterMs } = await exitAfterSigterm(serve);

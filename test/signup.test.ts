@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { MAX_SIGNUPS_PER_IP } from '../src/accounts/signup.js';
-import { CHALLENGE, assertInteraction, setCookie } from './helpers/authorize.js';
+import { assertInteraction, CHALLENGE, setCookie } from './helpers/authorize.js';
 import { backends } from './helpers/backends.js';
-import { TestBrowser, hiddenFields, location } from './helpers/browser.js';
-import { REDIRECT_URI, SESSION_COOKIE, authorizationUrl, webApp } from './helpers/code-flow.js';
+import { hiddenFields, location, TestBrowser } from './helpers/browser.js';
+import { authorizationUrl, REDIRECT_URI, SESSION_COOKIE, webApp } from './helpers/code-flow.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const PASSWORD = 'correct horse';
@@ -29,7 +29,8 @@ for (const backend of backends()) {
 
     const db = () => server.server.gatehouse.store.db;
     const storedUser = (username: string) => db().selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
-    const signupCount = async () => (await db().selectFrom('login_throttle').select('failures').where('key', 'like', 'signup:%').executeTakeFirst())?.failures;
+    const signupCount = async () =>
+      (await db().selectFrom('login_throttle').select('failures').where('key', 'like', 'signup:%').executeTakeFirst())?.failures;
 
     async function signUp(browser: TestBrowser, fields: Record<string, string>): Promise<Response> {
       const page = await browser.get('/signup');
@@ -54,17 +55,26 @@ for (const backend of backends()) {
       assert.ok(freeBody.includes(received('carol')), freeBody);
       assert.doesNotMatch(takenBody, /taken|exists|already/i);
       assert.equal(takenAnswer.headers.get('content-type'), freeAnswer.headers.get('content-type'));
-      for (const answer of [freeAnswer, takenAnswer]) assert.equal(setCookie(answer, SESSION_COOKIE), undefined, 'no session from a sign-up');
+      for (const answer of [freeAnswer, takenAnswer])
+        assert.equal(setCookie(answer, SESSION_COOKIE), undefined, 'no session from a sign-up');
       assert.equal((await stranger.get('/account')).status, 303, "the stranger is not in carol's account");
 
       // Stored state: carol's account is untouched by the second sign-up, and only her own password opens it.
       assert.deepEqual(await storedUser('carol'), carol);
-      const events = await db().selectFrom('audit_events').select(['actor', 'actor_type', 'action', 'target', 'details']).where('action', 'in', ['user.signed_up', 'signup.name_taken']).execute();
+      const events = await db()
+        .selectFrom('audit_events')
+        .select(['actor', 'actor_type', 'action', 'target', 'details'])
+        .where('action', 'in', ['user.signed_up', 'signup.name_taken'])
+        .execute();
       assert.deepEqual(events.map((event) => [event.action, event.actor_type, event.actor, event.target]).sort(), [
         ['signup.name_taken', 'anonymous', 'anonymous', ''],
         ['user.signed_up', 'user', carol.id, carol.id],
       ]);
-      assert.equal((await stranger.post('/login', { ...hiddenFields(takenBody, '/login'), username: 'carol', password: 'a stranger guessing' })).status, 401);
+      assert.equal(
+        (await stranger.post('/login', { ...hiddenFields(takenBody, '/login'), username: 'carol', password: 'a stranger guessing' }))
+          .status,
+        401,
+      );
 
       // The page is the sign-in form, the name filled in: the new user signs in with the password just chosen.
       assert.match(freeBody, /<input id="username" name="username"[^>]*value="carol">/);
@@ -78,7 +88,13 @@ for (const backend of backends()) {
       const app = await webApp(server);
       const browser = new TestBrowser(server.url);
       const authorize = authorizationUrl(server, {
-        response_type: 'code', client_id: app.clientId, redirect_uri: REDIRECT_URI, scope: 'openid', state: 'st', code_challenge: CHALLENGE, code_challenge_method: 'S256',
+        response_type: 'code',
+        client_id: app.clientId,
+        redirect_uri: REDIRECT_URI,
+        scope: 'openid',
+        state: 'st',
+        code_challenge: CHALLENGE,
+        code_challenge_method: 'S256',
       });
       const login = assertInteraction(await browser.get(authorize.toString()), 'login');
       const interaction = new URL(login, server.url).searchParams.get('interaction')!;
@@ -88,7 +104,11 @@ for (const backend of backends()) {
       assert.equal(answer.status, 200);
       assert.equal(hiddenFields(body, '/login').interaction, interaction, 'the sign-in form carries the authorization on');
       assert.ok(body.includes('to continue to <strong>Web App</strong>'), body);
-      assertInteraction(await browser.post('/login', { ...hiddenFields(body, '/login'), username: 'dave', password: PASSWORD }), 'consent', 303);
+      assertInteraction(
+        await browser.post('/login', { ...hiddenFields(body, '/login'), username: 'dave', password: PASSWORD }),
+        'consent',
+        303,
+      );
     });
 
     test(`sign-ups beyond ${MAX_SIGNUPS_PER_IP} per address in the window are refused before any account is made`, async () => {
@@ -119,7 +139,20 @@ for (const backend of backends()) {
     });
 
     test('reserved names are refused on the sign-up page, whatever their case, and nothing is stored or counted', async () => {
-      for (const username of ['admin', 'Administrator', 'ROOT', ' system ', 'gatehouse', 'support', 'security', 'postmaster', 'webmaster', 'hostmaster', 'abuse', 'NoReply']) {
+      for (const username of [
+        'admin',
+        'Administrator',
+        'ROOT',
+        ' system ',
+        'gatehouse',
+        'support',
+        'security',
+        'postmaster',
+        'webmaster',
+        'hostmaster',
+        'abuse',
+        'NoReply',
+      ]) {
         const answer = await signUp(new TestBrowser(server.url), { username, password: PASSWORD });
         const body = await answer.text();
         assert.equal(answer.status, 400, username);

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { gatehouseJson, spawnServe, type ServeProcess } from './helpers/cli.js';
-import { requireScratchDisks, scratchDisk, type ScratchDisk } from './helpers/disk.js';
+import { gatehouseJson, type ServeProcess, spawnServe } from './helpers/cli.js';
+import { requireScratchDisks, type ScratchDisk, scratchDisk } from './helpers/disk.js';
 import { freePort } from './helpers/server.js';
 import { basicAuth, type Credentials } from './helpers/tokens.js';
 
@@ -26,7 +26,11 @@ interface Probe {
   body?: unknown;
 }
 
-async function call(url: string, init: RequestInit, deadlineMs: number): Promise<{ status: number | 'no answer'; headers?: Headers; body?: unknown }> {
+async function call(
+  url: string,
+  init: RequestInit,
+  deadlineMs: number,
+): Promise<{ status: number | 'no answer'; headers?: Headers; body?: unknown }> {
   try {
     const response = await fetch(url, { ...init, signal: AbortSignal.timeout(deadlineMs) });
     const text = await response.text();
@@ -53,7 +57,10 @@ async function probeReaders(url: string, app: Credentials, checkedToken: string)
   const probes = await Promise.all([
     call(`${url}/.well-known/jwks.json`, {}, PROBE_DEADLINE_MS).then((a) => ({ name: 'jwks', ...a })),
     call(`${url}/.well-known/openid-configuration`, {}, PROBE_DEADLINE_MS).then((a) => ({ name: 'discovery', ...a })),
-    call(`${url}/oauth2/token`, form(app, { grant_type: 'client_credentials' }), PROBE_DEADLINE_MS).then((a) => ({ name: 'client_credentials', ...a })),
+    call(`${url}/oauth2/token`, form(app, { grant_type: 'client_credentials' }), PROBE_DEADLINE_MS).then((a) => ({
+      name: 'client_credentials',
+      ...a,
+    })),
     call(`${url}/oauth2/introspect`, form(app, { token: checkedToken }), PROBE_DEADLINE_MS).then((a) => ({ name: 'introspection', ...a })),
   ]);
   return probes.map(({ name, status, body }) => ({ name, status, body }));
@@ -112,12 +119,21 @@ async function startOn(dataDir: string): Promise<Setup> {
     GATEHOUSE_ISSUER: `http://127.0.0.1:${port}`,
     GATEHOUSE_DB_WRITE_TIMEOUT_MS: String(WRITE_TIMEOUT_MS),
   };
-  const created = await gatehouseJson<{ client_id: string; client_secret: string }>(env, 'clients', 'create', '--name', 'app', '--grant-types', 'client_credentials');
+  const created = await gatehouseJson<{ client_id: string; client_secret: string }>(
+    env,
+    'clients',
+    'create',
+    '--name',
+    'app',
+    '--grant-types',
+    'client_credentials',
+  );
   const serve = await spawnServe(env, `http://127.0.0.1:${port}`);
   return { serve, app: { clientId: created.client_id, clientSecret: created.client_secret }, dataDir };
 }
 
-const revoke = (setup: Setup, token: string, deadlineMs: number) => call(`${setup.serve.url}/oauth2/revoke`, form(setup.app, { token }), deadlineMs);
+const revoke = (setup: Setup, token: string, deadlineMs: number) =>
+  call(`${setup.serve.url}/oauth2/revoke`, form(setup.app, { token }), deadlineMs);
 const introspect = (setup: Setup, token: string) => call(`${setup.serve.url}/oauth2/introspect`, form(setup.app, { token }), 10_000);
 
 function integrity(dataDir: string): unknown {

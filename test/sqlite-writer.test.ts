@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
-import { StoreUnavailableError, unavailableReason } from '../src/ports/storage-errors.js';
-import { isUniqueViolation } from '../src/store/errors.js';
 import { loadConfig } from '../src/config.js';
-import { openStore, storeOptionsOf, type Store } from '../src/store/database.js';
+import { StoreUnavailableError, unavailableReason } from '../src/ports/storage-errors.js';
+import { openStore, type Store, storeOptionsOf } from '../src/store/database.js';
+import { isUniqueViolation } from '../src/store/errors.js';
 
 /**
  * The SQLite store's writer thread, on a real file: transactions and the statements around them, the write
@@ -23,7 +23,9 @@ describe('SQLite writer thread', () => {
     // The migrations run under the default write timeout: on a loaded machine they can take longer than the short
     // one the tests below are about, which then finds the schema in place.
     await (await openStore(storeOptionsOf(loadConfig({ GATEHOUSE_DATA_DIR: dir })))).close();
-    store = await openStore(storeOptionsOf(loadConfig({ GATEHOUSE_DATA_DIR: dir, GATEHOUSE_DB_WRITE_TIMEOUT_MS: String(WRITE_TIMEOUT_MS) })));
+    store = await openStore(
+      storeOptionsOf(loadConfig({ GATEHOUSE_DATA_DIR: dir, GATEHOUSE_DB_WRITE_TIMEOUT_MS: String(WRITE_TIMEOUT_MS) })),
+    );
   });
   after(async () => {
     await store?.close();
@@ -32,7 +34,9 @@ describe('SQLite writer thread', () => {
 
   const role = (name: string) => ({ name, description: '', scopes: '[]', created_at: 1 });
   const roleNames = async (prefix: string) =>
-    (await store.db.selectFrom('roles').select('name').where('name', 'like', `${prefix}%`).orderBy('name').execute()).map((row) => row.name);
+    (await store.db.selectFrom('roles').select('name').where('name', 'like', `${prefix}%`).orderBy('name').execute()).map(
+      (row) => row.name,
+    );
 
   test('a transaction that outlives the write timeout is rolled back whole, and the writer serves the next write', async () => {
     const attempt = store.writeTransaction(async (trx) => {
@@ -67,7 +71,11 @@ describe('SQLite writer thread', () => {
     holder.exec('begin immediate');
     try {
       const attempt = store.writeTransaction(async (trx) => {
-        await trx.insertInto('roles').values(role('locked-a')).execute().catch(() => {});
+        await trx
+          .insertInto('roles')
+          .values(role('locked-a'))
+          .execute()
+          .catch(() => {});
         await trx.insertInto('roles').values(role('locked-b')).execute();
       });
       await assert.rejects(attempt, (error: unknown) => unavailableReason(error) !== undefined);
@@ -82,7 +90,11 @@ describe('SQLite writer thread', () => {
     await store.db.insertInto('roles').values(role('dup')).execute();
     await assert.rejects(store.db.insertInto('roles').values(role('dup')).execute(), (error: unknown) => isUniqueViolation(error));
     const inserted = await store.writeTransaction(async (trx) => {
-      await trx.insertInto('roles').values(role('dup')).execute().catch((error: unknown) => assert.ok(isUniqueViolation(error)));
+      await trx
+        .insertInto('roles')
+        .values(role('dup'))
+        .execute()
+        .catch((error: unknown) => assert.ok(isUniqueViolation(error)));
       const result = await trx.insertInto('roles').values(role('dup-2')).executeTakeFirst();
       return result.numInsertedOrUpdatedRows;
     });

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { backends } from './helpers/backends.js';
 import { CLI, freshStoreEnv, gatehouse, gatehouseJson, isolatedEnv } from './helpers/cli.js';
-import { requireScratchDisks, scratchDisk, type ScratchDisk } from './helpers/disk.js';
+import { requireScratchDisks, type ScratchDisk, scratchDisk } from './helpers/disk.js';
 import { freePort } from './helpers/server.js';
 
 /** `gatehouse serve` that must refuse to start: it exits (the helper kills it after 30 s if it serves instead). */
@@ -39,16 +39,24 @@ for (const backend of backends()) {
     });
 
     const wrongSecret = () => ({ ...env, GATEHOUSE_SECRET: randomBytes(32).toString('base64url') });
-    const keyMessage = /signing key \S+ does not open with this master key: GATEHOUSE_SECRET .* Start with the original GATEHOUSE_SECRET or restore the original master\.key/;
+    const keyMessage =
+      /signing key \S+ does not open with this master key: GATEHOUSE_SECRET .* Start with the original GATEHOUSE_SECRET or restore the original master\.key/;
 
     test('serve, migrate and keys rotate exit 1 with what to do, and change no key', async () => {
       const wrong = wrongSecret();
       for (const args of [['serve'], ['migrate'], ['keys', 'rotate', '--yes'], ['keys', 'list']]) {
         const result = args[0] === 'serve' ? await serve(wrong) : await gatehouse(wrong, ...args);
         refusedWith(result, keyMessage);
-        assert.ok(!result.stderr.includes(wrong.GATEHOUSE_SECRET) && !result.stderr.includes(env.GATEHOUSE_SECRET!), 'no secret in the message');
+        assert.ok(
+          !result.stderr.includes(wrong.GATEHOUSE_SECRET) && !result.stderr.includes(env.GATEHOUSE_SECRET!),
+          'no secret in the message',
+        );
       }
-      assert.deepEqual((await gatehouseJson<{ kid: string }[]>(env, 'keys', 'list')).map((key) => key.kid).sort(), kids, 'the keys are unchanged');
+      assert.deepEqual(
+        (await gatehouseJson<{ kid: string }[]>(env, 'keys', 'list')).map((key) => key.kid).sort(),
+        kids,
+        'the keys are unchanged',
+      );
       // A command that does not sign anything still works: the store itself is fine.
       assert.equal((await gatehouse(wrongSecret(), 'roles', 'list')).code, 0);
     });
@@ -63,7 +71,7 @@ for (const backend of backends()) {
       if (backend.name === 'sqlite') {
         const own = { ...noSecret, GATEHOUSE_DATA_DIR: dataDir };
         await gatehouseJson(own, 'migrate');
-        await writeFile(join(dataDir, 'master.key'), randomBytes(32).toString('base64url') + '\n', { mode: 0o600 });
+        await writeFile(join(dataDir, 'master.key'), `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
         refusedWith(await serve(own), keyMessage);
       } else {
         refusedWith(await serve({ ...noSecret, GATEHOUSE_DATA_DIR: dataDir }), keyMessage);
@@ -174,7 +182,10 @@ if (await requireScratchDisks()) {
           await disk.setReadOnly(true);
           try {
             const under = { ...base, GATEHOUSE_DATA_DIR: join(disk.path, 'pg-not-yet', 'data') };
-            refusedWith(await serve(under), new RegExp(`cannot create the data directory ${under.GATEHOUSE_DATA_DIR}: read-only file system`));
+            refusedWith(
+              await serve(under),
+              new RegExp(`cannot create the data directory ${under.GATEHOUSE_DATA_DIR}: read-only file system`),
+            );
           } finally {
             await disk.setReadOnly(false);
           }
@@ -195,10 +206,18 @@ describe('a data directory the user may not create', { skip: unprivileged ? fals
     assert.ok(readable, `${CLI} is not readable by the postgres user: put the checkout under directories that others may enter`);
     const locked = await mkdtemp(join(tmpdir(), 'gatehouse-locked-'));
     try {
-      const env = { GATEHOUSE_DATA_DIR: join(locked, 'data'), GATEHOUSE_SECRET: randomBytes(32).toString('base64url'), PORT: String(await freePort()) };
+      const env = {
+        GATEHOUSE_DATA_DIR: join(locked, 'data'),
+        GATEHOUSE_SECRET: randomBytes(32).toString('base64url'),
+        PORT: String(await freePort()),
+      };
       const message = new RegExp(`cannot create the data directory ${env.GATEHOUSE_DATA_DIR}: permission denied`);
       for (const args of [['serve'], ['roles', 'list']]) {
-        const result = spawnSync('runuser', ['-u', 'postgres', '--', process.execPath, CLI, ...args], { env: isolatedEnv(env), encoding: 'utf8', timeout: 30_000 });
+        const result = spawnSync('runuser', ['-u', 'postgres', '--', process.execPath, CLI, ...args], {
+          env: isolatedEnv(env),
+          encoding: 'utf8',
+          timeout: 30_000,
+        });
         refusedWith({ code: result.status, stderr: result.stderr }, message);
       }
     } finally {

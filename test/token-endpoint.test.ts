@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test, type TestContext } from 'node:test';
+import { after, before, describe, type TestContext, test } from 'node:test';
 import { decodeJwt, type JWTPayload } from 'jose';
+import { systemActor } from '../src/admin/audit-log.js';
 import { ClientRepository } from '../src/store/clients.js';
 import { RoleRepository } from '../src/store/roles.js';
 import { sha256Hex } from '../src/tokens/hash.js';
 import { backends } from './helpers/backends.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { systemActor } from '../src/admin/audit-log.js';
 
 type HeaderMap = Record<string, string>;
 interface Reply {
@@ -27,7 +27,8 @@ const STACK_TRACE = /\n\s+at |\bat .*:\d+:\d+|node_modules|\/src\//;
 
 const b64 = (text: string | Buffer) => Buffer.from(text).toString('base64');
 /** RFC 6749 §2.3.1: each part form-encoded, joined by ":", base64. */
-const basic = (id: string, secret: string, encode: (value: string) => string = encodeURIComponent) => `Basic ${b64(`${encode(id)}:${encode(secret)}`)}`;
+const basic = (id: string, secret: string, encode: (value: string) => string = encodeURIComponent) =>
+  `Basic ${b64(`${encode(id)}:${encode(secret)}`)}`;
 const form = (params: Record<string, string>) => new URLSearchParams(params).toString();
 const CC = form({ grant_type: 'client_credentials' });
 const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
@@ -43,7 +44,11 @@ function assertError(reply: Reply, status: number, error: string): void {
   assert.deepEqual(Object.keys(reply.json).sort(), ['error', 'error_description'], where);
   assert.equal(reply.json.error, error, where);
   assert.equal(typeof reply.json.error_description, 'string', where);
-  assert.match(reply.json.error_description as string, DESCRIPTION_CHARS, `error_description outside the RFC 6749 §5.2 charset: ${reply.text}`);
+  assert.match(
+    reply.json.error_description as string,
+    DESCRIPTION_CHARS,
+    `error_description outside the RFC 6749 §5.2 charset: ${reply.text}`,
+  );
   assert.match(reply.headers.get('content-type') ?? '', /^application\/json/);
   assert.equal(reply.headers.get('cache-control'), 'no-store', where);
   // RFC 6749 §5.2: the challenge only for a client that tried the Authorization header, never to trigger a
@@ -56,7 +61,10 @@ function assertError(reply: Reply, status: number, error: string): void {
 function assertToken(reply: Reply, scope?: string): JWTPayload {
   assert.equal(reply.status, 200, reply.text);
   const members = Object.keys(reply.json).sort();
-  assert.deepEqual(members.filter((key) => key !== 'scope'), ['access_token', 'expires_in', 'token_type']);
+  assert.deepEqual(
+    members.filter((key) => key !== 'scope'),
+    ['access_token', 'expires_in', 'token_type'],
+  );
   assert.equal(reply.json.token_type, 'Bearer');
   assert.equal(reply.headers.get('cache-control'), 'no-store');
   assert.equal(reply.headers.get('pragma'), 'no-cache');
@@ -110,7 +118,10 @@ for (const backend of backends()) {
       await server.createRole('reader', ['demo:read', 'orders:read']);
       ({ clientId, clientSecret: secret } = await server.createClient({ name: 'Main', roles: ['reader'] }));
       auth = withBasic(clientId, secret);
-      await server.server.gatehouse.management.apis.createApi({ identifier: ORDERS, name: 'Orders', scopes: ['orders:read'] }, systemActor());
+      await server.server.gatehouse.management.apis.createApi(
+        { identifier: ORDERS, name: 'Orders', scopes: ['orders:read'] },
+        systemActor(),
+      );
     });
     after(() => server.close());
 
@@ -189,11 +200,15 @@ for (const backend of backends()) {
         ['no credentials', 'Basic'],
         ['another scheme', `Bearer ${secret}`],
       ] as const;
-      await eachCase(t, malformed, async (authorization) => assertError(await postToken(CC, { ...FORM, authorization }), 401, 'invalid_client'));
+      await eachCase(t, malformed, async (authorization) =>
+        assertError(await postToken(CC, { ...FORM, authorization }), 401, 'invalid_client'),
+      );
     });
 
     test('an unknown grant_type is unsupported_grant_type; a missing one is invalid_request', async (t) => {
-      const grants = ['password', 'implicit', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:example:custom', 'é'].map((grant) => [grant, grant] as const);
+      const grants = ['password', 'implicit', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:example:custom', 'é'].map(
+        (grant) => [grant, grant] as const,
+      );
       await eachCase(t, grants, async (grant) => assertError(await postToken(form({ grant_type: grant })), 400, 'unsupported_grant_type'));
       await t.test('missing', async () => assertError(await postToken(form({ scope: 'demo:read' })), 400, 'invalid_request'));
     });
@@ -227,8 +242,10 @@ for (const backend of backends()) {
         ['raw invalid UTF-8 bytes', Buffer.concat([Buffer.from(`${CC}&scope=`), Buffer.from([0xff, 0xfe])]), auth],
         ['an over-long parameter', `${CC}&scope=${'a'.repeat(5000)}`, auth],
       ];
-      await eachCase(t, cases.map(([name, ...request]) => [name, request] as const), async ([body, headers, path]) =>
-        assertError(await postToken(body, headers, path), 400, 'invalid_request'),
+      await eachCase(
+        t,
+        cases.map(([name, ...request]) => [name, request] as const),
+        async ([body, headers, path]) => assertError(await postToken(body, headers, path), 400, 'invalid_request'),
       );
     });
 
@@ -242,7 +259,11 @@ for (const backend of backends()) {
 
     test('a body over the limit is 413 with an OAuth error', async () => {
       assertError(await postToken(`${CC}&scope=${'x'.repeat(100 * 1024)}`), 413, 'invalid_request');
-      assertError(await postToken(JSON.stringify({ pad: 'x'.repeat(100 * 1024) }), { ...auth, 'content-type': 'application/json' }), 413, 'invalid_request');
+      assertError(
+        await postToken(JSON.stringify({ pad: 'x'.repeat(100 * 1024) }), { ...auth, 'content-type': 'application/json' }),
+        413,
+        'invalid_request',
+      );
     });
 
     test('parameters without a value count as absent (RFC 6749 §3.1)', async () => {
@@ -254,13 +275,19 @@ for (const backend of backends()) {
 
     test('scopes: the request is granted only within what the roles and the client allow', async () => {
       assertToken(await postToken(`${CC}&scope=demo%3Aread`), 'demo:read');
-      assertToken(await postToken(form({ grant_type: 'client_credentials', scope: 'orders:read demo:read orders:read' })), 'orders:read demo:read');
+      assertToken(
+        await postToken(form({ grant_type: 'client_credentials', scope: 'orders:read demo:read orders:read' })),
+        'orders:read demo:read',
+      );
       assertError(await postToken(form({ grant_type: 'client_credentials', scope: 'demo:read admin:write' })), 400, 'invalid_scope');
       assertError(await postToken(form({ grant_type: 'client_credentials', scope: 'admin:write' })), 400, 'invalid_scope');
 
       const direct = await server.createClient({ name: 'Direct', roles: ['reader'], scopes: ['audit:read'] });
       const directAuth = withBasic(direct.clientId, direct.clientSecret);
-      assertToken(await postToken(form({ grant_type: 'client_credentials', scope: 'audit:read demo:read' }), directAuth), 'audit:read demo:read');
+      assertToken(
+        await postToken(form({ grant_type: 'client_credentials', scope: 'audit:read demo:read' }), directAuth),
+        'audit:read demo:read',
+      );
       assertToken(await postToken(CC, directAuth), 'audit:read demo:read orders:read');
       const bare = await server.createClient({ name: 'No scopes' });
       assert.equal(assertToken(await postToken(CC, withBasic(bare.clientId, bare.clientSecret))).scope, undefined);
@@ -269,7 +296,9 @@ for (const backend of backends()) {
 
     test('a malformed scope is invalid_scope', async (t) => {
       const scopes = ['demo:read "x"', 'demo\\read', 'démo:read', 'demo:read\tx'].map((scope) => [JSON.stringify(scope), scope] as const);
-      await eachCase(t, scopes, async (scope) => assertError(await postToken(form({ grant_type: 'client_credentials', scope })), 400, 'invalid_scope'));
+      await eachCase(t, scopes, async (scope) =>
+        assertError(await postToken(form({ grant_type: 'client_credentials', scope })), 400, 'invalid_scope'),
+      );
     });
 
     test('changes to a role after the client was created apply to its next token', async () => {
@@ -285,12 +314,19 @@ for (const backend of backends()) {
 
     test('audience: the default API, or the registered API named by resource (RFC 8707)', async () => {
       assert.equal(assertToken(await postToken(CC)).aud, `${server.issuer}/api`);
-      assert.equal(assertToken(await postToken(form({ grant_type: 'client_credentials', resource: `${server.issuer}/api` }))).aud, `${server.issuer}/api`);
+      assert.equal(
+        assertToken(await postToken(form({ grant_type: 'client_credentials', resource: `${server.issuer}/api` }))).aud,
+        `${server.issuer}/api`,
+      );
       const orders = assertToken(await postToken(form({ grant_type: 'client_credentials', resource: ORDERS })), 'orders:read');
       assert.equal(orders.aud, ORDERS);
       assertToken(await postToken(form({ grant_type: 'client_credentials', resource: ORDERS, scope: 'orders:read' })), 'orders:read');
       assertError(await postToken(form({ grant_type: 'client_credentials', resource: ORDERS, scope: 'demo:read' })), 400, 'invalid_scope');
-      assertError(await postToken(form({ grant_type: 'client_credentials', resource: ORDERS, scope: 'orders:read demo:read' })), 400, 'invalid_scope');
+      assertError(
+        await postToken(form({ grant_type: 'client_credentials', resource: ORDERS, scope: 'orders:read demo:read' })),
+        400,
+        'invalid_scope',
+      );
     });
 
     test('an unknown, relative, fragment-bearing or repeated resource is invalid_target', async (t) => {

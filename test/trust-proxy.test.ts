@@ -17,7 +17,10 @@ const OTHER = '192.0.2.66';
  */
 async function signIn(server: TestServer, forwardedFor: string, password: string): Promise<number> {
   const page = await fetch(`${server.url}/login`, { headers: { 'x-forwarded-for': forwardedFor } });
-  const cookie = page.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+  const cookie = page.headers
+    .getSetCookie()
+    .map((line) => line.split(';')[0])
+    .join('; ');
   const fields = { ...hiddenFields(await page.text(), '/login'), username: USERNAME, password };
   const answer = await fetch(`${server.url}/login`, {
     method: 'POST',
@@ -29,7 +32,8 @@ async function signIn(server: TestServer, forwardedFor: string, password: string
   return answer.status;
 }
 
-const metrics = (server: TestServer, forwardedFor: string) => fetch(`${server.url}/metrics`, { headers: { 'x-forwarded-for': forwardedFor } });
+const metrics = (server: TestServer, forwardedFor: string) =>
+  fetch(`${server.url}/metrics`, { headers: { 'x-forwarded-for': forwardedFor } });
 
 async function throttleKeys(server: TestServer): Promise<string[]> {
   const rows = await server.server.gatehouse.store.db.selectFrom('sign_in_delays').select('key').where('key', 'like', 'ip:%').execute();

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import type { Store } from '../src/store/database.js';
 import { nowSeconds } from '../src/ports/clock.js';
+import type { Store } from '../src/store/database.js';
+import { type AdminApi, adminApi, adminMachine, auditEvents } from './helpers/admin.js';
 import { backends } from './helpers/backends.js';
-import { adminApi, adminMachine, auditEvents, type AdminApi } from './helpers/admin.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import type { Answer } from './helpers/tokens.js';
 

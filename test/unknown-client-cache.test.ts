@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../src/config.js';
 import { ClientRepository } from '../src/store/clients.js';
-import { openStore, storeOptionsOf, type Store } from '../src/store/database.js';
+import { openStore, type Store, storeOptionsOf } from '../src/store/database.js';
 import { GenerationCache } from '../src/store/generation-cache.js';
-import { generateOpaque, OPAQUE_PREFIXES } from '../src/tokens/opaque.js';
 import { sha256Hex } from '../src/tokens/hash.js';
+import { generateOpaque, OPAQUE_PREFIXES } from '../src/tokens/opaque.js';
 import { backends } from './helpers/backends.js';
 import { createPostgresDatabase, startTestServer, type TestServer } from './helpers/server.js';
 import { postForm } from './helpers/tokens.js';
@@ -30,7 +30,8 @@ for (const backend of backends()) {
     test('a client created after its id was refused authenticates at once', async () => {
       const clientId = `later-${backend.name}`;
       const clientSecret = generateOpaque(OPAQUE_PREFIXES.clientSecret);
-      const request = () => postForm(server, '/oauth2/token', { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret });
+      const request = () =>
+        postForm(server, '/oauth2/token', { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret });
       for (let attempt = 0; attempt < 2; attempt++) {
         const refused = await request();
         assert.equal(refused.status, 401, refused.text);
@@ -62,7 +63,9 @@ for (const backend of backends()) {
       cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
       const database = backend.postgresUrl ? await createPostgresDatabase(backend.postgresUrl) : undefined;
       if (database) cleanup.push(database.drop);
-      store = await openStore(storeOptionsOf(loadConfig({ GATEHOUSE_DATA_DIR: dataDir, ...(database ? { DATABASE_URL: database.url } : {}) })));
+      store = await openStore(
+        storeOptionsOf(loadConfig({ GATEHOUSE_DATA_DIR: dataDir, ...(database ? { DATABASE_URL: database.url } : {}) })),
+      );
       cleanup.push(() => store.close());
     });
     after(async () => {
@@ -72,7 +75,12 @@ for (const backend of backends()) {
     /** A cache of nothing (every key is absent) that counts how often it asks the store. */
     const countingCache = (maxMissEntries: number) => {
       const loads: string[] = [];
-      const cache = new GenerationCache<string>(store, async (key) => (loads.push(key), undefined), { maxAgeMs: 60_000, maxEntries: 10, staleIfUnavailableMs: 0, maxMissEntries });
+      const cache = new GenerationCache<string>(store, async (key) => (loads.push(key), undefined), {
+        maxAgeMs: 60_000,
+        maxEntries: 10,
+        staleIfUnavailableMs: 0,
+        maxMissEntries,
+      });
       return { cache, loads };
     };
 

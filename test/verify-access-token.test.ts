@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { decodeJwt, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import {
+  type AccessTokenClaims,
   InsufficientScopeError,
   InvalidTokenError,
   remoteJwks,
-  verifyAccessToken,
-  type AccessTokenClaims,
   type VerifyAccessTokenOptions,
+  verifyAccessToken,
 } from '@gatehouse/resource';
+import { decodeJwt, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { backends } from './helpers/backends.js';
 import { freePort, startTestServer, type TestServer } from './helpers/server.js';
-import { claimsFor, signHs256, signWithForeignKey, signWithServerKey, tokenFor, unsecured, type Credentials } from './helpers/tokens.js';
+import { type Credentials, claimsFor, signHs256, signWithForeignKey, signWithServerKey, tokenFor, unsecured } from './helpers/tokens.js';
 
 async function assertInvalid(promise: Promise<unknown>, message: string): Promise<void> {
   await assert.rejects(promise, (error: unknown) => {
@@ -34,7 +34,13 @@ for (const backend of backends()) {
       verifyAccessToken(token, { issuer: server.issuer, audience, keys, ...options });
     const claims = (overrides: JWTPayload = {}) => claimsFor(server, client.clientId, overrides);
     const issued = (ttl: number) =>
-      server.server.gatehouse.accessTokens.issue({ subject: client.clientId, clientId: client.clientId, audience, scopes: ['demo:read'], ttl });
+      server.server.gatehouse.accessTokens.issue({
+        subject: client.clientId,
+        clientId: client.clientId,
+        audience,
+        scopes: ['demo:read'],
+        ttl,
+      });
 
     before(async () => {
       server = await startTestServer(backend);
@@ -59,13 +65,22 @@ for (const backend of backends()) {
     });
 
     test('a wrong issuer is invalid_token', async () => {
-      await assertInvalid(verify(await signWithServerKey(server, claims({ iss: 'https://evil.example.com' }))), "the token's iss claim is not accepted");
+      await assertInvalid(
+        verify(await signWithServerKey(server, claims({ iss: 'https://evil.example.com' }))),
+        "the token's iss claim is not accepted",
+      );
       await assertInvalid(verify(await tokenFor(server, client), { issuer: `${server.issuer}/` }), "the token's iss claim is not accepted");
     });
 
     test('a wrong audience is invalid_token', async () => {
-      await assertInvalid(verify(await tokenFor(server, client), { audience: 'https://orders.example.com' }), "the token's aud claim is not accepted");
-      await assertInvalid(verify(await signWithServerKey(server, claims({ aud: 'https://other.example.com' }))), "the token's aud claim is not accepted");
+      await assertInvalid(
+        verify(await tokenFor(server, client), { audience: 'https://orders.example.com' }),
+        "the token's aud claim is not accepted",
+      );
+      await assertInvalid(
+        verify(await signWithServerKey(server, claims({ aud: 'https://other.example.com' }))),
+        "the token's aud claim is not accepted",
+      );
     });
 
     test('expired beyond the 5 s leeway is invalid_token', async () => {
@@ -109,11 +124,17 @@ for (const backend of backends()) {
 
     test("ES256 by a foreign key under the server's kid is invalid_token", async () => {
       const kid = (await server.server.gatehouse.keys.signingKey('ES256')).kid;
-      await assertInvalid(verify(await signWithForeignKey(claims(), { alg: 'ES256', typ: 'at+jwt', kid })), 'the token signature is invalid');
+      await assertInvalid(
+        verify(await signWithForeignKey(claims(), { alg: 'ES256', typ: 'at+jwt', kid })),
+        'the token signature is invalid',
+      );
     });
 
     test('a token without client_id or with a non-string scope is invalid_token', async () => {
-      await assertInvalid(verify(await signWithServerKey(server, claims({ client_id: undefined }))), "the token's client_id claim is not accepted");
+      await assertInvalid(
+        verify(await signWithServerKey(server, claims({ client_id: undefined }))),
+        "the token's client_id claim is not accepted",
+      );
       await assertInvalid(verify(await signWithServerKey(server, claims({ scope: ['demo:read'] }))), 'the token has malformed claims');
     });
 
@@ -137,7 +158,10 @@ for (const backend of backends()) {
     });
 
     test('algorithms narrows what is accepted', async () => {
-      await assertInvalid(verify(await tokenFor(server, client), { algorithms: ['RS256'] }), 'the token is signed with an algorithm that is not accepted');
+      await assertInvalid(
+        verify(await tokenFor(server, client), { algorithms: ['RS256'] }),
+        'the token is signed with an algorithm that is not accepted',
+      );
     });
   });
 }

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { isReadyLine, type ReadyLine } from './protocol.js';
 
@@ -93,7 +93,10 @@ export class ServerProcess {
   async stop(graceMs = 10_000): Promise<void> {
     if (this.running) {
       this.child.kill('SIGTERM');
-      const timedOut = await Promise.race([this.exited.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
+      const timedOut = await Promise.race([
+        this.exited.then(() => false),
+        new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref()),
+      ]);
       if (timedOut) {
         process.stderr.write(`  [server ${this.pid}] did not stop within ${graceMs} ms; killing it\n`);
         this.child.kill('SIGKILL');

@@ -75,7 +75,12 @@ export async function runClosedLoop(iteration: Iteration, options: ClosedLoopOpt
     ok: latencies.length,
     non2xx,
     errors,
-    latencyMs: { mean: Math.round(mean * 100) / 100, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: percentile(sorted, 100) },
+    latencyMs: {
+      mean: Math.round(mean * 100) / 100,
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      max: percentile(sorted, 100),
+    },
     statusCodes,
     durationSeconds: seconds,
     httpRequests,

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Agent } from 'node:http';
-import { Browser, StepError, postBasic, postForm, type HttpAnswer } from './http.js';
+import { Browser, type HttpAnswer, postBasic, postForm, StepError } from './http.js';
 import type { CodeFlowSetup, ReadyLine } from './protocol.js';
 
 /** The token response of the user-facing grants. */
@@ -29,7 +29,8 @@ const MAX_STEPS = 12;
 const stepName = (method: string, url: URL) => `${method} ${url.pathname.replace(/\/[A-Za-z0-9_-]{20,}/g, '/:uid')}`;
 
 function expectStatus(step: string, answer: HttpAnswer, accept: (status: number) => boolean): void {
-  if (!accept(answer.status)) throw new StepError(step, answer.status, `answered ${answer.status}: ${answer.body.slice(0, 200).replace(/\s+/g, ' ')}`);
+  if (!accept(answer.status))
+    throw new StepError(step, answer.status, `answered ${answer.status}: ${answer.body.slice(0, 200).replace(/\s+/g, ' ')}`);
 }
 
 /** A token endpoint answer: 200 with JSON, or a StepError. */
@@ -88,7 +89,12 @@ export async function runCodeFlow(server: ReadyLine, setup: CodeFlowSetup, agent
       const next = new URL(location, url);
       if (next.origin === redirect.origin && next.pathname === redirect.pathname) {
         const error = next.searchParams.get('error');
-        if (error) throw new StepError(step, answer.status, `the flow ended with error=${error}: ${next.searchParams.get('error_description') ?? ''}`);
+        if (error)
+          throw new StepError(
+            step,
+            answer.status,
+            `the flow ended with error=${error}: ${next.searchParams.get('error_description') ?? ''}`,
+          );
         if (next.searchParams.get('state') !== state) throw new StepError(step, answer.status, 'the redirect does not carry the state');
         code = next.searchParams.get('code') ?? undefined;
         if (!code) throw new StepError(step, answer.status, 'the redirect to the client carries no code');
@@ -138,7 +144,11 @@ export async function runCodeFlow(server: ReadyLine, setup: CodeFlowSetup, agent
 export async function refreshOnce(server: ReadyLine, setup: CodeFlowSetup, refreshToken: string, agent: Agent): Promise<UserTokens> {
   const url = new URL(server.tokenEndpoint);
   const step = 'POST refresh_token';
-  const tokens = tokenAnswer(step, await postBasic(url, setup.clientId, setup.clientSecret, { grant_type: 'refresh_token', refresh_token: refreshToken }, agent));
-  if (typeof tokens.refresh_token !== 'string' || tokens.refresh_token === refreshToken) throw new StepError(step, 200, 'the refresh token was not rotated');
+  const tokens = tokenAnswer(
+    step,
+    await postBasic(url, setup.clientId, setup.clientSecret, { grant_type: 'refresh_token', refresh_token: refreshToken }, agent),
+  );
+  if (typeof tokens.refresh_token !== 'string' || tokens.refresh_token === refreshToken)
+    throw new StepError(step, 200, 'the refresh token was not rotated');
   return tokens;
 }

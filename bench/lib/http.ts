@@ -74,7 +74,13 @@ export function basicAuth(clientId: string, clientSecret: string): string {
 }
 
 /** A form POST authenticated with HTTP Basic, as a confidential client sends to the token or introspection endpoint. */
-export function postBasic(url: URL, clientId: string, clientSecret: string, params: Record<string, string>, agent: Agent): Promise<HttpAnswer> {
+export function postBasic(
+  url: URL,
+  clientId: string,
+  clientSecret: string,
+  params: Record<string, string>,
+  agent: Agent,
+): Promise<HttpAnswer> {
   return send(url, {
     method: 'POST',
     agent,
@@ -198,4 +204,10 @@ function parseAttributes(text: string): Record<string, string> {
 }
 
 const decodeEntities = (text: string) =>
-  text.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&#x27;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  text
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&#x27;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { track } from './child.js';
 
@@ -23,7 +23,9 @@ export class PerfRecording {
   ) {}
 
   static start(pid: number, file: string, frequency = 999): PerfRecording {
-    const child = spawn('perf', ['record', '-F', String(frequency), '-g', '-p', String(pid), '-o', file, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('perf', ['record', '-F', String(frequency), '-g', '-p', String(pid), '-o', file, '--quiet'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     track(child);
     child.stderr!.resume();
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -49,7 +51,8 @@ export class PerfRecording {
       if (match) rows.push({ percent: Number(match[1]), dso: match[2]!, symbol: match[3]!.trim() });
     }
     const byCategory = new Map<string, number>();
-    for (const row of rows) byCategory.set(categorise(row.dso, row.symbol), (byCategory.get(categorise(row.dso, row.symbol)) ?? 0) + row.percent);
+    for (const row of rows)
+      byCategory.set(categorise(row.dso, row.symbol), (byCategory.get(categorise(row.dso, row.symbol)) ?? 0) + row.percent);
     const format = (percent: number) => `${percent.toFixed(1).padStart(5)}%`;
     const categories = [...byCategory].sort((a, b) => b[1] - a[1]).map(([name, percent]) => `${format(percent)}  ${name}`);
     const symbols = rows
@@ -61,7 +64,6 @@ export class PerfRecording {
     );
     return categories.join('\n');
   }
-
 }
 
 /** The JIT symbol map a server started with PERF_NODE_ARGS wrote; not needed once its report is written. */
@@ -74,20 +76,37 @@ function categorise(dso: string, symbol: string): string {
   if (dso.includes('argon2')) return 'argon2 (password hashing, thread pool)';
   if (dso.includes('better_sqlite3')) return 'SQLite engine (better-sqlite3)';
   if (dso === '[kernel.kallsyms]' || dso.startsWith('[kernel')) {
-    if (/tcp|inet|sock|skb|net|ip_|dev_queue|loopback|napi|sk_|__sys_sendto|__sys_recvfrom|unix_/.test(symbol)) return 'kernel: sockets / TCP loopback';
-    if (/ext4|filemap|posix_lock|fcntl|vfs_|generic_perform_write|mark_buffer|mpage|jbd2|folio|page_cache|file|fsync|flock|locks_/.test(symbol)) {
+    if (/tcp|inet|sock|skb|net|ip_|dev_queue|loopback|napi|sk_|__sys_sendto|__sys_recvfrom|unix_/.test(symbol))
+      return 'kernel: sockets / TCP loopback';
+    if (
+      /ext4|filemap|posix_lock|fcntl|vfs_|generic_perform_write|mark_buffer|mpage|jbd2|folio|page_cache|file|fsync|flock|locks_/.test(
+        symbol,
+      )
+    ) {
       return 'kernel: files (SQLite WAL writes, locks)';
     }
     return 'kernel: scheduling, syscalls, memory';
   }
-  if (/^(ossl_|bn_|__bn_|BN_|ecp_|__ecp_|sha\d|SHA|EVP_|RSA|rsa_|ec_|ECDSA|p256|aesni|CRYPTO|OPENSSL|x25519|bn_mul|ossl|BIO_|ASN1|OBJ_|EC_|ecdsa|HMAC)/.test(symbol)) {
+  if (
+    /^(ossl_|bn_|__bn_|BN_|ecp_|__ecp_|sha\d|SHA|EVP_|RSA|rsa_|ec_|ECDSA|p256|aesni|CRYPTO|OPENSSL|x25519|bn_mul|ossl|BIO_|ASN1|OBJ_|EC_|ecdsa|HMAC)/.test(
+      symbol,
+    )
+  ) {
     return 'OpenSSL (RSA/ECDSA signatures, hashes)';
   }
   if (dso.startsWith('libc') || dso.startsWith('libstdc++')) {
-    return /malloc|free|_int_|unlink_chunk|consolidate|tcache|realloc|calloc/.test(symbol) ? 'malloc/free' : 'libc other (memcpy, strings, locks)';
+    return /malloc|free|_int_|unlink_chunk|consolidate|tcache|realloc|calloc/.test(symbol)
+      ? 'malloc/free'
+      : 'libc other (memcpy, strings, locks)';
   }
-  if (dso.startsWith('[JIT]') || dso.startsWith('perf-') || /^(JS|LazyCompile|Function|Script|InterpretedFunction):/.test(symbol)) return 'JavaScript (JIT-compiled code)';
-  if (/Scaveng|MarkCompact|Heap::|GarbageCollect|Sweeper|Marking|Evacuat|MinorM|RecordWrite|CollectGarbage|MemoryAllocator|ConcurrentMark/.test(symbol)) return 'V8 garbage collection';
+  if (dso.startsWith('[JIT]') || dso.startsWith('perf-') || /^(JS|LazyCompile|Function|Script|InterpretedFunction):/.test(symbol))
+    return 'JavaScript (JIT-compiled code)';
+  if (
+    /Scaveng|MarkCompact|Heap::|GarbageCollect|Sweeper|Marking|Evacuat|MinorM|RecordWrite|CollectGarbage|MemoryAllocator|ConcurrentMark/.test(
+      symbol,
+    )
+  )
+    return 'V8 garbage collection';
   if (/compiler::|Turbofan|maglev::|Maglev|Compiler|Parser|Scanner/.test(symbol)) return 'V8 compilers (JIT, background threads)';
   if (/^Builtins_|^v8::|^Builtin_/.test(symbol)) return 'V8 builtins and runtime (property access, promises, JSON, strings)';
   if (/^node::|llhttp|^uv_|napi|^cares/.test(symbol)) return 'Node C++ (HTTP parser, streams, handles, libuv)';

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc/<pid>/stat times: 100 on every mainstream Linux build (getconf CLK_TCK). */
 const CLOCK_TICKS = 100;
@@ -106,12 +106,16 @@ function statFields(pid: number): string[] | undefined {
  * started without -p, or on another machine).
  */
 export function readPostgresCpuSeconds(port: number): number | undefined {
-  const pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+  const pids = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
   const postmaster = pids.find((pid) => {
     const cmdline = read(`/proc/${pid}/cmdline`);
     if (!cmdline) return false;
     const args = cmdline.split('\0');
-    return /(^|\/)postgres$/.test(args[0] ?? '') && args.some((arg, i) => (arg === '-p' && args[i + 1] === String(port)) || arg === `-p${port}`);
+    return (
+      /(^|\/)postgres$/.test(args[0] ?? '') && args.some((arg, i) => (arg === '-p' && args[i + 1] === String(port)) || arg === `-p${port}`)
+    );
   });
   if (postmaster === undefined) return undefined;
   let ticks = 0;

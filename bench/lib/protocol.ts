@@ -71,12 +71,14 @@ export function isReadyLine(value: unknown): value is ReadyLine {
   const line = value as Record<string, unknown>;
   return (
     line.ready === true &&
-    ['url', 'tokenEndpoint', 'jwksUri', 'issuer', 'clientId', 'clientSecret', 'audience', 'scope'].every((key) => typeof line[key] === 'string')
+    ['url', 'tokenEndpoint', 'jwksUri', 'issuer', 'clientId', 'clientSecret', 'audience', 'scope'].every(
+      (key) => typeof line[key] === 'string',
+    )
   );
 }
 
 export function announceReady(line: ReadyLine): void {
-  process.stdout.write(JSON.stringify(line) + '\n');
+  process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
 /**

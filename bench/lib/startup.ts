@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent } from 'node:http';
@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { track } from './child.js';
 import { ConnectionError, postBasic } from './http.js';
 import { freePort } from './net.js';
+import { GATEHOUSE_NODE_FLAGS } from './node-flags.js';
 import { createFreshDatabase, type FreshDatabase } from './postgres.js';
 import { readCpuSeconds, readMachineBusySeconds, readRss } from './proc.js';
-import { GATEHOUSE_NODE_FLAGS } from './node-flags.js';
 
 /** The real command line, as `npm start` runs it. */
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -38,7 +38,11 @@ export interface StartupResult {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Spawns a process whose stdout is drained and discarded; stderr is kept for the error message. */
-function start(script: string, args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
+function start(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [...GATEHOUSE_NODE_FLAGS, script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   track(child);
   let stderr = '';
@@ -65,7 +69,12 @@ async function stop(child: ChildProcess, exited: Promise<unknown>): Promise<void
  * one start polled from spawn until the token endpoint answers 200. `postgresServer` selects PostgreSQL (a fresh
  * database), SQLite otherwise.
  */
-export async function measureStartup(options: { postgresServer?: string; idleSeconds?: number; pollMs?: number; env: NodeJS.ProcessEnv }): Promise<StartupResult> {
+export async function measureStartup(options: {
+  postgresServer?: string;
+  idleSeconds?: number;
+  pollMs?: number;
+  env: NodeJS.ProcessEnv;
+}): Promise<StartupResult> {
   const idleSeconds = options.idleSeconds ?? 3;
   const pollMs = options.pollMs ?? 10;
   const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-bench-startup-'));
@@ -106,7 +115,8 @@ export async function measureStartup(options: { postgresServer?: string; idleSec
       idleRssBytes = readRss(idle.child.pid!)?.rss;
       // It was up (and is now answering), so the reading was of a started server.
       const answer = await requestToken();
-      if (answer.status !== 200) throw new Error(`after ${idleSeconds} s idle the token endpoint answered ${answer.status}: ${answer.body.slice(0, 200)}`);
+      if (answer.status !== 200)
+        throw new Error(`after ${idleSeconds} s idle the token endpoint answered ${answer.status}: ${answer.body.slice(0, 200)}`);
     } finally {
       await stop(idle.child, idle.exited);
     }

@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { basicAuth } from '../lib/http.js';
-import { runLoad, type HttpRequest } from '../lib/load.js';
+import { type HttpRequest, runLoad } from '../lib/load.js';
 import type { ReadyLine } from '../lib/protocol.js';
 import type { Scenario } from './scenario.js';
 
@@ -20,7 +20,11 @@ export function tokenRequest(server: ReadyLine, clientSecret = server.clientSecr
 }
 
 export async function send(request: HttpRequest): Promise<Response> {
-  return fetch(request.url, { method: request.method, headers: request.headers, ...(request.body === undefined ? {} : { body: request.body }) });
+  return fetch(request.url, {
+    method: request.method,
+    headers: request.headers,
+    ...(request.body === undefined ? {} : { body: request.body }),
+  });
 }
 
 const EXPECTED_TTL = 1800;
@@ -53,7 +57,8 @@ async function verify(server: ReadyLine, authenticates: boolean): Promise<string
   if (!/no-store/i.test(cacheControl)) throw new Error(`token response lacks Cache-Control: no-store (got "${cacheControl}")`);
   const body = JSON.parse(text) as Record<string, unknown>;
   if (typeof body.access_token !== 'string') throw new Error(`no access_token in ${text.slice(0, 500)}`);
-  if (typeof body.token_type !== 'string' || body.token_type.toLowerCase() !== 'bearer') throw new Error(`token_type is ${String(body.token_type)}`);
+  if (typeof body.token_type !== 'string' || body.token_type.toLowerCase() !== 'bearer')
+    throw new Error(`token_type is ${String(body.token_type)}`);
   if (body.expires_in !== EXPECTED_TTL) throw new Error(`expires_in is ${String(body.expires_in)}, expected ${EXPECTED_TTL}`);
 
   const header = decodeProtectedHeader(body.access_token);
@@ -66,7 +71,8 @@ async function verify(server: ReadyLine, authenticates: boolean): Promise<string
   });
   if (payload.client_id !== server.clientId || payload.sub !== server.clientId) throw new Error('client_id / sub is not the client');
   if (payload.scope !== server.scope) throw new Error(`scope claim is "${String(payload.scope)}", expected "${server.scope}"`);
-  if (payload.exp! - payload.iat! !== EXPECTED_TTL) throw new Error(`token lives ${payload.exp! - payload.iat!} s, expected ${EXPECTED_TTL}`);
+  if (payload.exp! - payload.iat! !== EXPECTED_TTL)
+    throw new Error(`token lives ${payload.exp! - payload.iat!} s, expected ${EXPECTED_TTL}`);
 
   if (authenticates) {
     const refused = await send(tokenRequest(server, `${server.clientSecret}x`));

@@ -1,16 +1,21 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { runClosedLoop } from '../lib/closed-loop.js';
-import { runCodeFlow, type CodeFlowResult } from '../lib/code-flow.js';
-import { StepError, keepAliveAgent } from '../lib/http.js';
+import { type CodeFlowResult, runCodeFlow } from '../lib/code-flow.js';
+import { keepAliveAgent, StepError } from '../lib/http.js';
 import type { CodeFlowSetup, ReadyLine } from '../lib/protocol.js';
 import type { Scenario } from './scenario.js';
 
 const ACCESS_TOKEN_TTL = 1800;
 
 /** A whole flow that must have shown the sign-in and consent pages and yielded all three tokens. */
-export async function completeFlow(server: ReadyLine, setup: CodeFlowSetup, agent: ReturnType<typeof keepAliveAgent>): Promise<CodeFlowResult> {
+export async function completeFlow(
+  server: ReadyLine,
+  setup: CodeFlowSetup,
+  agent: ReturnType<typeof keepAliveAgent>,
+): Promise<CodeFlowResult> {
   const flow = await runCodeFlow(server, setup, agent);
-  if (!flow.sawLogin || !flow.sawConsent) throw new StepError('flow', 200, `the flow skipped ${flow.sawLogin ? 'consent' : 'sign-in'}: ${flow.steps.join(', ')}`);
+  if (!flow.sawLogin || !flow.sawConsent)
+    throw new StepError('flow', 200, `the flow skipped ${flow.sawLogin ? 'consent' : 'sign-in'}: ${flow.steps.join(', ')}`);
   if (typeof flow.tokens.refresh_token !== 'string' || typeof flow.tokens.id_token !== 'string') {
     throw new StepError('POST token', 200, `the token response lacks ${flow.tokens.refresh_token ? 'an id_token' : 'a refresh_token'}`);
   }
@@ -31,7 +36,11 @@ export async function checkUserTokens(server: ReadyLine, setup: CodeFlowSetup, t
   });
   if (payload.client_id !== setup.clientId) throw new Error(`access token client_id is ${String(payload.client_id)}`);
   const idHeader = decodeProtectedHeader(tokens.id_token!);
-  const { payload: id } = await jwtVerify(tokens.id_token!, jwks, { issuer: server.issuer, audience: setup.clientId, requiredClaims: ['sub', 'iat', 'exp'] });
+  const { payload: id } = await jwtVerify(tokens.id_token!, jwks, {
+    issuer: server.issuer,
+    audience: setup.clientId,
+    requiredClaims: ['sub', 'iat', 'exp'],
+  });
   if (id.sub !== payload.sub) throw new Error('the ID token and the access token name different users');
   const scope = payload.scope === undefined ? 'no scope claim' : `scope "${String(payload.scope)}"`;
   return `ES256 at+jwt access token (${scope}), ${String(idHeader.alg)} id_token, refresh token`;
@@ -61,9 +70,12 @@ export const codeFlow: Scenario = {
       verified: `${flow.requests} HTTP requests per flow (${flow.steps.join(', ')}); ${tokens}; a wrong password: ${wrong}`,
       concurrency: `${flowLoops} flow loops`,
       note: `${flow.requests} HTTP requests per flow`,
-      run: (duration) => runClosedLoop(async (loop) => (await completeFlow(server, setup, agents[loop]!)).requests, { loops: flowLoops, duration }),
+      run: (duration) =>
+        runClosedLoop(async (loop) => (await completeFlow(server, setup, agents[loop]!)).requests, { loops: flowLoops, duration }),
       recheck: async () => void (await checkUserTokens(server, setup, (await completeFlow(server, setup, agents[0]!)).tokens)),
-      dispose: () => agents.forEach((agent) => agent.destroy()),
+      dispose: () => {
+        for (const agent of agents) agent.destroy();
+      },
     };
   },
 };

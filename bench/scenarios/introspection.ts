@@ -1,11 +1,16 @@
 import { decodeProtectedHeader } from 'jose';
 import { basicAuth } from '../lib/http.js';
-import { runLoad, type HttpRequest } from '../lib/load.js';
+import { type HttpRequest, runLoad } from '../lib/load.js';
 import type { IntrospectionSetup, ReadyLine } from '../lib/protocol.js';
 import { send, tokenRequest } from './client-credentials.js';
 import type { Scenario } from './scenario.js';
 
-function introspectionRequest(server: ReadyLine, setup: IntrospectionSetup, token: string, clientSecret = server.clientSecret): HttpRequest {
+function introspectionRequest(
+  server: ReadyLine,
+  setup: IntrospectionSetup,
+  token: string,
+  clientSecret = server.clientSecret,
+): HttpRequest {
   return {
     method: 'POST',
     url: setup.endpoint,
@@ -21,7 +26,8 @@ function introspectionRequest(server: ReadyLine, setup: IntrospectionSetup, toke
 async function issue(server: ReadyLine, params: Record<string, string>): Promise<string> {
   const response = await send(tokenRequest(server, server.clientSecret, params));
   const text = await response.text();
-  if (response.status !== 200) throw new Error(`token request for the token to introspect answered ${response.status}: ${text.slice(0, 300)}`);
+  if (response.status !== 200)
+    throw new Error(`token request for the token to introspect answered ${response.status}: ${text.slice(0, 300)}`);
   const token = (JSON.parse(text) as { access_token?: unknown }).access_token;
   if (typeof token !== 'string') throw new Error(`no access_token in ${text.slice(0, 300)}`);
   return token;
@@ -36,7 +42,12 @@ const isJwt = (token: string) => {
 };
 
 /** One introspection: 200, no-store, and its JSON body. */
-async function introspect(server: ReadyLine, setup: IntrospectionSetup, token: string, clientSecret?: string): Promise<{ status: number; text: string; body: Record<string, unknown> | undefined }> {
+async function introspect(
+  server: ReadyLine,
+  setup: IntrospectionSetup,
+  token: string,
+  clientSecret?: string,
+): Promise<{ status: number; text: string; body: Record<string, unknown> | undefined }> {
   const response = await send(introspectionRequest(server, setup, token, clientSecret));
   const text = await response.text();
   let body: Record<string, unknown> | undefined;
@@ -50,7 +61,8 @@ async function introspect(server: ReadyLine, setup: IntrospectionSetup, token: s
 
 async function expectActive(server: ReadyLine, setup: IntrospectionSetup, token: string): Promise<string> {
   const answer = await introspect(server, setup, token);
-  if (answer.status !== 200 || answer.body?.active !== true) throw new Error(`introspection answered ${answer.status} ${answer.text.slice(0, 300)}, expected active: true`);
+  if (answer.status !== 200 || answer.body?.active !== true)
+    throw new Error(`introspection answered ${answer.status} ${answer.text.slice(0, 300)}, expected active: true`);
   const body = answer.body;
   if (body.client_id !== server.clientId) throw new Error(`introspection client_id is ${String(body.client_id)}`);
   if (body.scope !== server.scope) throw new Error(`introspection scope is "${String(body.scope)}", expected "${server.scope}"`);
@@ -61,7 +73,8 @@ async function expectActive(server: ReadyLine, setup: IntrospectionSetup, token:
 /** RFC 7662 introspection of a valid access token by a confidential client (HTTP Basic). */
 export const introspection: Scenario = {
   name: 'introspection',
-  description: 'POST introspection endpoint (RFC 7662), client_secret_basic, token_type_hint=access_token, for a valid access token issued beforehand',
+  description:
+    'POST introspection endpoint (RFC 7662), client_secret_basic, token_type_hint=access_token, for a valid access token issued beforehand',
   unit: 'req',
   servers: ['gatehouse', 'oidc-provider'],
 
@@ -69,7 +82,8 @@ export const introspection: Scenario = {
     const setup = server.introspection;
     if (!setup) throw new Error('the server does not announce an introspection endpoint');
     const token = await issue(server, setup.tokenParams);
-    if (isJwt(token) !== (setup.tokenFormat === 'jwt')) throw new Error(`the token to introspect is ${isJwt(token) ? 'a JWT' : 'opaque'}, expected ${setup.tokenFormat}`);
+    if (isJwt(token) !== (setup.tokenFormat === 'jwt'))
+      throw new Error(`the token to introspect is ${isJwt(token) ? 'a JWT' : 'opaque'}, expected ${setup.tokenFormat}`);
     const activeBody = await expectActive(server, setup, token);
 
     const notes: string[] = [];
@@ -80,7 +94,8 @@ export const introspection: Scenario = {
       notes.push(`its JWT access token at introspection: ${probe.status} ${probe.text.slice(0, 200)}`);
     }
     const unknown = await introspect(server, setup, `${token.slice(0, -4)}AAAA`);
-    if (unknown.status !== 200 || unknown.body?.active !== false) throw new Error(`an unknown token was answered ${unknown.status} ${unknown.text.slice(0, 200)}, expected active: false`);
+    if (unknown.status !== 200 || unknown.body?.active !== false)
+      throw new Error(`an unknown token was answered ${unknown.status} ${unknown.text.slice(0, 200)}, expected active: false`);
     const refused = await introspect(server, setup, token, `${server.clientSecret}x`);
     if (refused.status !== 401) throw new Error(`introspection with a wrong client secret was answered ${refused.status}, expected 401`);
 

@@ -1,8 +1,8 @@
 import { runClosedLoop } from '../lib/closed-loop.js';
 import { refreshOnce } from '../lib/code-flow.js';
-import { StepError, keepAliveAgent, postBasic } from '../lib/http.js';
-import type { Scenario } from './scenario.js';
+import { keepAliveAgent, postBasic, StepError } from '../lib/http.js';
 import { checkUserTokens, completeFlow } from './code-flow.js';
+import type { Scenario } from './scenario.js';
 
 /** Refresh-token rotation: each loop holds a refresh token and trades it for the next one, over and over. */
 export const refreshRotation: Scenario = {
@@ -23,8 +23,15 @@ export const refreshRotation: Scenario = {
     const second = await refreshOnce(server, setup, first.refresh_token!, agents[0]!);
     const what = await checkUserTokens(server, setup, { ...second, id_token: second.id_token ?? first.id_token! });
     await refreshOnce(server, setup, second.refresh_token!, agents[0]!);
-    const replay = await postBasic(new URL(server.tokenEndpoint), setup.clientId, setup.clientSecret, { grant_type: 'refresh_token', refresh_token: first.refresh_token! }, agents[0]!);
-    if (replay.status !== 400 || !replay.body.includes('invalid_grant')) throw new Error(`a used refresh token was answered ${replay.status} ${replay.body.slice(0, 200)}`);
+    const replay = await postBasic(
+      new URL(server.tokenEndpoint),
+      setup.clientId,
+      setup.clientSecret,
+      { grant_type: 'refresh_token', refresh_token: first.refresh_token! },
+      agents[0]!,
+    );
+    if (replay.status !== 400 || !replay.body.includes('invalid_grant'))
+      throw new Error(`a used refresh token was answered ${replay.status} ${replay.body.slice(0, 200)}`);
 
     // Seed every loop with a refresh token from its own flow.
     const tokens: string[] = [];
@@ -45,7 +52,9 @@ export const refreshRotation: Scenario = {
       note: second.id_token ? 'each refresh also issues an RS256 id_token' : 'refresh issues no id_token',
       run: (duration) => runClosedLoop(rotate, { loops: refreshLoops, duration }),
       recheck: async () => void (await rotate(0)),
-      dispose: () => agents.forEach((agent) => agent.destroy()),
+      dispose: () => {
+        for (const agent of agents) agent.destroy();
+      },
     };
   },
 };

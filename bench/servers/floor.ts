@@ -5,7 +5,7 @@
  */
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { BENCH_SCOPE, announceReady, failStart, listenHttp } from '../lib/protocol.js';
+import { announceReady, BENCH_SCOPE, failStart, listenHttp } from '../lib/protocol.js';
 
 const TTL = 1800;
 const KID = 'floor-es256';

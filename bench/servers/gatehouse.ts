@@ -5,20 +5,20 @@
  * `gatehouse users create` does) and a confidential web app for the authorization code flow with refresh tokens, and
  * prints the ready line (bench/lib/protocol.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { systemActor } from '../../src/admin/audit-log.js';
 import { loadConfig } from '../../src/config.js';
 import { ENDPOINT_PATHS } from '../../src/oauth/discovery.js';
-import { startServer, type RunningServer } from '../../src/serve.js';
+import { type RunningServer, startServer } from '../../src/serve.js';
 import { freePort } from '../lib/net.js';
 import { GATEHOUSE_NODE_FLAGS } from '../lib/node-flags.js';
 import { createFreshDatabase, type FreshDatabase } from '../lib/postgres.js';
-import { BENCH_REDIRECT_URI, BENCH_SCOPE, BENCH_USER, announceReady, exitOnShutdown, failStart } from '../lib/protocol.js';
-import { systemActor } from '../../src/admin/audit-log.js';
+import { announceReady, BENCH_REDIRECT_URI, BENCH_SCOPE, BENCH_USER, exitOnShutdown, failStart } from '../lib/protocol.js';
 
 /** With BENCH_WORKERS > 1 the seeded store is served by the real `gatehouse serve --workers N` (node:cluster). */
 async function serveWithWorkers(env: Record<string, string>, workers: number, issuer: string): Promise<ChildProcess> {
@@ -29,7 +29,10 @@ async function serveWithWorkers(env: Record<string, string>, workers: number, is
   });
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`gatehouse serve --workers ${workers} exited with ${child.exitCode}`);
-    const healthy = await fetch(`${issuer}/health`).then((r) => r.ok, () => false);
+    const healthy = await fetch(`${issuer}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (healthy) return child;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -80,11 +83,14 @@ async function main(): Promise<void> {
     const { client, clientSecret } = await management.clients.createClient(bench, systemActor());
     if (!clientSecret) throw new Error('the bench client was created without a secret');
     await management.users.createUser({ username: BENCH_USER.username, password: BENCH_USER.password, name: 'Alice' });
-    const web = await management.clients.createClient({
-      name: 'bench web app',
-      grantTypes: ['authorization_code', 'refresh_token'],
-      redirectUris: [BENCH_REDIRECT_URI],
-    }, systemActor());
+    const web = await management.clients.createClient(
+      {
+        name: 'bench web app',
+        grantTypes: ['authorization_code', 'refresh_token'],
+        redirectUris: [BENCH_REDIRECT_URI],
+      },
+      systemActor(),
+    );
     if (!web.clientSecret) throw new Error('the bench web app was created without a secret');
     const workers = Number(process.env.BENCH_WORKERS ?? '1');
     if (workers > 1) {

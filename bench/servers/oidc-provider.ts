@@ -23,7 +23,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import argon2 from 'argon2';
 import Provider, { type ClientMetadata } from 'oidc-provider';
 import { freePort } from '../lib/net.js';
-import { ARGON2ID_OPTIONS, BENCH_REDIRECT_URI, BENCH_SCOPE, BENCH_USER, announceReady, failStart, listenHttp } from '../lib/protocol.js';
+import { ARGON2ID_OPTIONS, announceReady, BENCH_REDIRECT_URI, BENCH_SCOPE, BENCH_USER, failStart, listenHttp } from '../lib/protocol.js';
 
 const TTL = 1800;
 const CLIENT_ID = 'bench-client';
@@ -59,7 +59,11 @@ function readForm(request: IncomingMessage): Promise<URLSearchParams> {
 }
 
 function sendHtml(response: ServerResponse, status: number, html: string): void {
-  response.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(html) });
+  response.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(html),
+  });
   response.end(html);
 }
 
@@ -87,7 +91,9 @@ function interactions(provider: Provider, users: Map<string, User>) {
     if (request.method === 'GET' && action === undefined) {
       if (details.prompt.name === 'login') return sendHtml(response, 200, loginPage(uid, clientName));
       if (details.prompt.name === 'consent') {
-        const scopes = String(details.params.scope ?? '').split(' ').filter(Boolean);
+        const scopes = String(details.params.scope ?? '')
+          .split(' ')
+          .filter(Boolean);
         return sendHtml(
           response,
           200,
@@ -121,7 +127,9 @@ function interactions(provider: Provider, users: Map<string, User>) {
         );
       }
       const { prompt, grantId, session, params } = details;
-      const grant = grantId ? await provider.Grant.find(grantId) : new provider.Grant({ accountId: session!.accountId, clientId: String(params.client_id) });
+      const grant = grantId
+        ? await provider.Grant.find(grantId)
+        : new provider.Grant({ accountId: session!.accountId, clientId: String(params.client_id) });
       if (!grant) return sendHtml(response, 400, page('Expired', 'This sign-in link has expired.'));
       const missing = prompt.details as {
         missingOIDCScope?: string[];
@@ -130,7 +138,8 @@ function interactions(provider: Provider, users: Map<string, User>) {
       };
       if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
       if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
-      for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+      for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {}))
+        grant.addResourceScope(indicator, scopes.join(' '));
       const saved = await grant.save();
       return provider.interactionFinished(request, response, { consent: { grantId: saved } }, { mergeWithLastSubmission: true });
     }
@@ -231,7 +240,8 @@ async function main(): Promise<void> {
             if (resourceIndicator === audience) {
               return { scope: BENCH_SCOPE, audience, accessTokenTTL: TTL, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } };
             }
-            if (resourceIndicator === opaqueAudience) return { scope: BENCH_SCOPE, audience: opaqueAudience, accessTokenTTL: TTL, accessTokenFormat: 'opaque' };
+            if (resourceIndicator === opaqueAudience)
+              return { scope: BENCH_SCOPE, audience: opaqueAudience, accessTokenTTL: TTL, accessTokenFormat: 'opaque' };
             throw new Error(`unknown resource ${resourceIndicator}`);
           },
         },

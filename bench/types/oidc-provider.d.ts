@@ -1,6 +1,6 @@
 // Minimal typings for the parts of node-oidc-provider 9 the benchmark uses (the package ships none).
 declare module 'oidc-provider' {
-  import type { IncomingMessage, ServerResponse, Server } from 'node:http';
+  import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 
   export interface ResourceServerInfo {
     scope: string;
@@ -42,9 +42,17 @@ declare module 'oidc-provider' {
       revocation?: { enabled: boolean };
       resourceIndicators?: {
         enabled: boolean;
-        defaultResource?: (ctx: unknown, client: unknown, oneOf?: string[]) => string | string[] | undefined | Promise<string | string[] | undefined>;
+        defaultResource?: (
+          ctx: unknown,
+          client: unknown,
+          oneOf?: string[],
+        ) => string | string[] | undefined | Promise<string | string[] | undefined>;
         useGrantedResource?: (ctx: unknown, model: unknown) => boolean | Promise<boolean>;
-        getResourceServerInfo?: (ctx: unknown, resourceIndicator: string, client: unknown) => ResourceServerInfo | Promise<ResourceServerInfo>;
+        getResourceServerInfo?: (
+          ctx: unknown,
+          resourceIndicator: string,
+          client: unknown,
+        ) => ResourceServerInfo | Promise<ResourceServerInfo>;
       };
       [feature: string]: unknown;
     };

@@ -104,12 +104,15 @@ export class AdminApi {
   updateClient = (id: string, changes: ClientChanges) =>
     this.request<{ client: ClientView }>('PATCH', `/admin/clients/${encodeURIComponent(id)}`, changes).then((r) => r.client);
   rotateSecret = (id: string, graceSeconds: number) =>
-    this.post<{ client: ClientView; client_secret: string }>(`/admin/clients/${encodeURIComponent(id)}/rotate-secret`, { grace_seconds: graceSeconds });
+    this.post<{ client: ClientView; client_secret: string }>(`/admin/clients/${encodeURIComponent(id)}/rotate-secret`, {
+      grace_seconds: graceSeconds,
+    });
   revokeClient = (id: string) => this.post<{ client: ClientView }>(`/admin/clients/${encodeURIComponent(id)}/revoke`).then((r) => r.client);
 
   // Roles and APIs
   listRoles = () => this.get<{ roles: Role[] }>('/admin/roles').then((r) => r.roles);
-  createRole = (input: { name: string; description?: string; scopes: string[] }) => this.post<{ role: Role }>('/admin/roles', input).then((r) => r.role);
+  createRole = (input: { name: string; description?: string; scopes: string[] }) =>
+    this.post<{ role: Role }>('/admin/roles', input).then((r) => r.role);
   updateRoleScopes = (name: string, scopes: string[]) =>
     this.request<{ role: Role }>('PATCH', `/admin/roles/${encodeURIComponent(name)}`, { scopes }).then((r) => r.role);
   listApis = () => this.get<{ default: string; apis: ApiResource[] }>('/admin/apis');
@@ -120,16 +123,23 @@ export class AdminApi {
   createUser = (input: NewUser) => this.post<{ user: UserView }>('/admin/users', input).then((r) => r.user);
   disableUser = (id: string) => this.post<{ user: UserView }>(`/admin/users/${encodeURIComponent(id)}/disable`).then((r) => r.user);
   enableUser = (id: string) => this.post<{ user: UserView }>(`/admin/users/${encodeURIComponent(id)}/enable`).then((r) => r.user);
-  listConsents = (id: string) => this.get<{ consents: Consent[] }>(`/admin/users/${encodeURIComponent(id)}/consents`).then((r) => r.consents);
+  listConsents = (id: string) =>
+    this.get<{ consents: Consent[] }>(`/admin/users/${encodeURIComponent(id)}/consents`).then((r) => r.consents);
   withdrawConsent = (id: string, clientId: string) =>
-    this.request<{ withdrawn: boolean; revoked_grants: number }>('DELETE', `/admin/users/${encodeURIComponent(id)}/consents/${encodeURIComponent(clientId)}`);
-  listSessions = (id: string) => this.get<{ sessions: Session[] }>(`/admin/users/${encodeURIComponent(id)}/sessions`).then((r) => r.sessions);
+    this.request<{ withdrawn: boolean; revoked_grants: number }>(
+      'DELETE',
+      `/admin/users/${encodeURIComponent(id)}/consents/${encodeURIComponent(clientId)}`,
+    );
+  listSessions = (id: string) =>
+    this.get<{ sessions: Session[] }>(`/admin/users/${encodeURIComponent(id)}/sessions`).then((r) => r.sessions);
   revokeSession = (sessionId: string) => this.request<void>('DELETE', `/admin/sessions/${encodeURIComponent(sessionId)}`);
 
   // Signing keys
   listKeys = () => this.get<{ keys: SigningKey[] }>('/admin/keys').then((r) => r.keys);
   rotateKeys = (alg?: 'ES256' | 'RS256') =>
-    this.post<{ rotated: { alg: string; kid: string; retired?: string }[] }>('/admin/keys/rotate', alg ? { alg } : {}).then((r) => r.rotated);
+    this.post<{ rotated: { alg: string; kid: string; retired?: string }[] }>('/admin/keys/rotate', alg ? { alg } : {}).then(
+      (r) => r.rotated,
+    );
 
   // Audit log
   listAudit = (limit: number, before?: string) => {

@@ -2,8 +2,8 @@ import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { AdminApi } from './api';
 import type { Auth, SignedIn } from './auth';
-import { ADMIN_SCOPE } from './config';
 import { AppsIcon, KeyIcon, ListIcon, Logo, ShieldIcon, SignOutIcon, UsersIcon } from './components/icons';
+import { ADMIN_SCOPE } from './config';
 import { Console, type ConsoleContext } from './context';
 import { AuditPage } from './pages/audit';
 import { ClientDetailPage } from './pages/client-detail';
@@ -25,12 +25,13 @@ const NAVIGATION: { to: string; label: string; icon: (props: { size?: number }) 
 ];
 
 function pageFor(path: string): JSX.Element {
-  let params: Record<string, string> | undefined;
   if (path === '/clients') return <ClientsPage />;
-  if ((params = match('/clients/:id', path))) return <ClientDetailPage key={params.id} clientId={params.id!} />;
+  const client = match('/clients/:id', path)?.id;
+  if (client) return <ClientDetailPage key={client} clientId={client} />;
   if (path === '/roles') return <RolesPage />;
   if (path === '/users') return <UsersPage />;
-  if ((params = match('/users/:id', path))) return <UserDetailPage key={params.id} userId={params.id!} />;
+  const user = match('/users/:id', path)?.id;
+  if (user) return <UserDetailPage key={user} userId={user} />;
   if (path === '/keys') return <KeysPage />;
   if (path === '/audit') return <AuditPage />;
   return <NotFoundPage />;

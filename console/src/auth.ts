@@ -32,7 +32,7 @@ const BASE = import.meta.env.BASE_URL; // "/console/"
 
 /** Only paths of the console itself are valid places to come back to after sign-in. */
 function safeReturnTo(path: string | undefined): string {
-  return path && path.startsWith(BASE) && !path.startsWith('//') ? path : BASE;
+  return path?.startsWith(BASE) && !path.startsWith('//') ? path : BASE;
 }
 
 /**
@@ -104,16 +104,30 @@ export class Auth {
     } catch (error) {
       if (error instanceof oauth.AuthorizationResponseError) {
         const reason = error.error_description ?? error.error;
-        throw new SignInError(error.error === 'access_denied' ? `Sign-in was cancelled (${reason}).` : `The server refused the sign-in: ${reason}`);
+        throw new SignInError(
+          error.error === 'access_denied' ? `Sign-in was cancelled (${reason}).` : `The server refused the sign-in: ${reason}`,
+        );
       }
       throw new SignInError(`The sign-in response was not valid: ${(error as Error).message}`);
     }
-    const response = await oauth.authorizationCodeGrantRequest(as, this.client, oauth.None(), params, this.config.redirectUri, pending.verifier, this.http);
+    const response = await oauth.authorizationCodeGrantRequest(
+      as,
+      this.client,
+      oauth.None(),
+      params,
+      this.config.redirectUri,
+      pending.verifier,
+      this.http,
+    );
     let result: oauth.TokenEndpointResponse;
     try {
-      result = await oauth.processAuthorizationCodeResponse(as, this.client, response, { expectedNonce: pending.nonce, requireIdToken: true });
+      result = await oauth.processAuthorizationCodeResponse(as, this.client, response, {
+        expectedNonce: pending.nonce,
+        requireIdToken: true,
+      });
     } catch (error) {
-      if (error instanceof oauth.ResponseBodyError) throw new SignInError(`The server refused the sign-in: ${error.error_description ?? error.error}`);
+      if (error instanceof oauth.ResponseBodyError)
+        throw new SignInError(`The server refused the sign-in: ${error.error_description ?? error.error}`);
       throw new SignInError(`The sign-in could not be completed: ${(error as Error).message}`);
     }
     const claims = oauth.getValidatedIdTokenClaims(result);

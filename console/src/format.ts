@@ -70,7 +70,8 @@ export function describeUserAgent(agent: string | null): string {
 /** A client's kind, from its grant types and authentication method. */
 export function clientType(client: { grant_types: string[]; token_endpoint_auth_method: string }): string {
   if (client.token_endpoint_auth_method === 'none') return 'Single-page or native app';
-  if (client.grant_types.includes('authorization_code')) return client.grant_types.includes('client_credentials') ? 'Web app and machine' : 'Web application';
+  if (client.grant_types.includes('authorization_code'))
+    return client.grant_types.includes('client_credentials') ? 'Web app and machine' : 'Web application';
   return 'Machine to machine';
 }
 

@@ -50,7 +50,12 @@ export function useAction<A extends unknown[]>(action: (...args: A) => Promise<v
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error | undefined>(undefined);
   const mounted = useRef(true);
-  useEffect(() => () => void (mounted.current = false), []);
+  useEffect(
+    () => () => {
+      mounted.current = false;
+    },
+    [],
+  );
   const run = async (...args: A) => {
     setBusy(true);
     setError(undefined);

@@ -5,7 +5,9 @@ import { useEffect, useState } from 'preact/hooks';
 export const BASE = import.meta.env.BASE_URL.replace(/\/$/, '');
 
 const listeners = new Set<() => void>();
-const notify = () => listeners.forEach((listener) => listener());
+const notify = () => {
+  for (const listener of listeners) listener();
+};
 if (typeof window !== 'undefined') window.addEventListener('popstate', notify);
 
 /** The current route: the path below /console, "/" at the root. */

@@ -76,10 +76,12 @@ export function NoAccess({ who, signOutUrl }: { who: string; signOutUrl: string 
   return (
     <Screen title="You need administrator access">
       <p class="screen-text">
-        You are signed in as <strong>{who}</strong>, but this account does not have the <code>admin</code> role, so it
-        cannot use the Gatehouse console.
+        You are signed in as <strong>{who}</strong>, but this account does not have the <code>admin</code> role, so it cannot use the
+        Gatehouse console.
       </p>
-      <p class="screen-text muted">Ask an administrator to give you the admin role, then sign in again — or sign in with another account.</p>
+      <p class="screen-text muted">
+        Ask an administrator to give you the admin role, then sign in again — or sign in with another account.
+      </p>
       <div class="screen-actions">
         <a class="btn btn-primary" href={signOutUrl}>
           Sign out

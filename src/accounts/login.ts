@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { nowSeconds } from '../ports/clock.js';
 import type { DelaySchedule, SignInDelayStore, SignInDeviceStore } from '../ports/sign-in.js';
 import type { User, UserStore } from '../ports/users.js';
-import { normalizeUsername } from './usernames.js';
 import { sha256Hex } from '../tokens/hash.js';
 import { dummyPasswordHash, hashPassword, passwordNeedsRehash, verifyPassword } from './passwords.js';
+import { normalizeUsername } from './usernames.js';
 
 /** `deviceCookie` is the browser's new device cookie, in place of the one it presented. */
 export type LoginResult =

@@ -1,5 +1,5 @@
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './passwords.js';
 import type { estimateStrength } from './password-strength.js';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './passwords.js';
 
 /** Words an attacker tries first against this server's users (NIST SP 800-63B §5.1.1.2: context-specific words). */
 const SERVICE_NAME = 'gatehouse';
@@ -45,7 +45,10 @@ export async function passwordProblem(password: string, context: PasswordContext
   if (isOrContains(password, SERVICE_NAME)) return `the password must not be or contain "${SERVICE_NAME}"`;
   const hints = [context.username, SERVICE_NAME, context.email, context.email?.split('@')[0], ...(context.name?.split(/\s+/) ?? [])];
   const estimate = await loadEstimator();
-  const strength = estimate([...password].slice(0, JUDGED_PREFIX_LENGTH).join(''), hints.filter((hint): hint is string => !!hint));
+  const strength = estimate(
+    [...password].slice(0, JUDGED_PREFIX_LENGTH).join(''),
+    hints.filter((hint): hint is string => !!hint),
+  );
   if (strength.commonPassword) return 'the password is one of the most common passwords; choose another';
   if (strength.score < MIN_PASSWORD_SCORE) {
     return 'the password is too easy to guess: use a longer passphrase of unrelated words, or a password manager';

@@ -21,7 +21,9 @@ export function estimateStrength(value: string, context: readonly string[] = [])
   return {
     guessesLog10: result.guessesLog10,
     score: result.score,
-    commonPassword: result.sequence.length === 1 && result.sequence[0]!.pattern === 'dictionary' &&
+    commonPassword:
+      result.sequence.length === 1 &&
+      result.sequence[0]!.pattern === 'dictionary' &&
       result.sequence[0]!.dictionaryName === 'passwords-common',
   };
 }

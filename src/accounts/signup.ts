@@ -2,8 +2,8 @@ import { nowSeconds } from '../ports/clock.js';
 import { RefusedError } from '../ports/refused-error.js';
 import type { AttemptCounter } from '../ports/sign-in.js';
 import type { NewAccount, User, UserRegistration } from '../ports/users.js';
-import { normalizeUsername } from './usernames.js';
 import { hashPassword } from './passwords.js';
+import { normalizeUsername } from './usernames.js';
 
 /**
  * What a self sign-up came to. `taken` and `created` must look the same to the person signing up (OWASP ASVS V2/V3:
@@ -23,8 +23,18 @@ export const MAX_SIGNUPS_PER_IP = 10;
  * an operator may still create them through the CLI or the admin API.
  */
 const RESERVED_USERNAMES: ReadonlySet<string> = new Set([
-  'admin', 'administrator', 'root', 'system', 'gatehouse', 'support', 'security',
-  'postmaster', 'webmaster', 'hostmaster', 'abuse', 'noreply',
+  'admin',
+  'administrator',
+  'root',
+  'system',
+  'gatehouse',
+  'support',
+  'security',
+  'postmaster',
+  'webmaster',
+  'hostmaster',
+  'abuse',
+  'noreply',
 ]);
 
 export const isReservedUsername = (username: string): boolean => RESERVED_USERNAMES.has(normalizeUsername(username));

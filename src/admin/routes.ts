@@ -1,13 +1,13 @@
 import { InsufficientScopeError, InvalidTokenError } from '@gatehouse/resource';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { Gatehouse } from '../gatehouse.js';
-import { accessTokenAuthentication, bearerAuth, principalOf, type Authenticate } from '../http/bearer-auth.js';
+import { type Authenticate, accessTokenAuthentication, bearerAuth, principalOf } from '../http/bearer-auth.js';
 import { answerErrors, type ErrorAnswering } from '../http/errors.js';
 import type { RequestSchemaTypes } from '../http/type-provider.js';
 import { SIGNING_ALGORITHMS } from '../keys/key-store.js';
-import type { Actor } from './audit-log.js';
 import { ADMIN_SCOPE } from '../management/builtins.js';
 import { ManagementError } from '../management/validation.js';
+import type { Actor } from './audit-log.js';
 import * as schemas from './schemas.js';
 import type { ClientRequest } from './views.js';
 
@@ -71,100 +71,183 @@ export async function adminRoutes(fastify: FastifyInstance, gatehouse: Gatehouse
   app.get('/admin/clients', route({ summary: 'List app clients', response: { 200: schemas.clientList } }), async () => ({
     clients: await clients.listClients(),
   }));
-  app.post('/admin/clients', route({ summary: 'Create an app client', body: schemas.newClient, response: { 201: schemas.clientWithSecret } }), async (request, reply) => {
-    const { body } = request;
-    const input = { ...clientInput(body), name: body.name, public: body.public === true };
-    const { client, clientSecret } = await clients.createClient(input, actor(request));
-    created(reply);
-    return { client, ...(clientSecret ? { client_secret: clientSecret } : {}) };
-  });
-  app.get('/admin/clients/:id', route({ summary: 'Get an app client', params: schemas.idParam, response: { 200: schemas.clientOne } }), async (request) => ({
-    client: await clients.getClient(request.params.id),
-  }));
-  app.patch('/admin/clients/:id', route({ summary: 'Change an app client', params: schemas.idParam, body: schemas.clientChanges, response: { 200: schemas.clientOne } }), async (request) => {
-    const { id } = request.params;
-    const { body } = request;
-    const client = await clients.updateClient(id, clientInput(body), actor(request));
-    return { client };
-  });
-  app.post('/admin/clients/:id/rotate-secret', route({ summary: 'Issue a new client secret', params: schemas.idParam, body: schemas.rotateSecret, response: { 200: schemas.clientWithSecret } }), async (request) => {
-    const { client, clientSecret } = await clients.rotateSecret(request.params.id, request.body?.grace_seconds, actor(request));
-    return { client, client_secret: clientSecret };
-  });
-  app.post('/admin/clients/:id/revoke', route({ summary: 'Revoke an app client and its tokens', params: schemas.idParam, response: { 200: schemas.clientOne } }), async (request) => {
-    const client = await clients.revokeClient(request.params.id, actor(request));
-    return { client };
-  });
+  app.post(
+    '/admin/clients',
+    route({ summary: 'Create an app client', body: schemas.newClient, response: { 201: schemas.clientWithSecret } }),
+    async (request, reply) => {
+      const { body } = request;
+      const input = { ...clientInput(body), name: body.name, public: body.public === true };
+      const { client, clientSecret } = await clients.createClient(input, actor(request));
+      created(reply);
+      return { client, ...(clientSecret ? { client_secret: clientSecret } : {}) };
+    },
+  );
+  app.get(
+    '/admin/clients/:id',
+    route({ summary: 'Get an app client', params: schemas.idParam, response: { 200: schemas.clientOne } }),
+    async (request) => ({
+      client: await clients.getClient(request.params.id),
+    }),
+  );
+  app.patch(
+    '/admin/clients/:id',
+    route({ summary: 'Change an app client', params: schemas.idParam, body: schemas.clientChanges, response: { 200: schemas.clientOne } }),
+    async (request) => {
+      const { id } = request.params;
+      const { body } = request;
+      const client = await clients.updateClient(id, clientInput(body), actor(request));
+      return { client };
+    },
+  );
+  app.post(
+    '/admin/clients/:id/rotate-secret',
+    route({
+      summary: 'Issue a new client secret',
+      params: schemas.idParam,
+      body: schemas.rotateSecret,
+      response: { 200: schemas.clientWithSecret },
+    }),
+    async (request) => {
+      const { client, clientSecret } = await clients.rotateSecret(request.params.id, request.body?.grace_seconds, actor(request));
+      return { client, client_secret: clientSecret };
+    },
+  );
+  app.post(
+    '/admin/clients/:id/revoke',
+    route({ summary: 'Revoke an app client and its tokens', params: schemas.idParam, response: { 200: schemas.clientOne } }),
+    async (request) => {
+      const client = await clients.revokeClient(request.params.id, actor(request));
+      return { client };
+    },
+  );
 
   // Roles and APIs
-  app.get('/admin/roles', route({ summary: 'List roles', response: { 200: schemas.roleList } }), async () => ({ roles: await roles.listRoles() }));
-  app.post('/admin/roles', route({ summary: 'Create a role', body: schemas.newRole, response: { 201: schemas.roleOne } }), async (request, reply) => {
-    const role = await roles.createRole(request.body, actor(request));
-    created(reply);
-    return { role };
-  });
-  app.patch('/admin/roles/:name', route({ summary: "Change a role's scopes", params: schemas.nameParam, body: schemas.roleChanges, response: { 200: schemas.roleOne } }), async (request) => {
-    const role = await roles.updateRoleScopes(request.params.name, request.body.scopes, actor(request));
-    return { role };
-  });
+  app.get('/admin/roles', route({ summary: 'List roles', response: { 200: schemas.roleList } }), async () => ({
+    roles: await roles.listRoles(),
+  }));
+  app.post(
+    '/admin/roles',
+    route({ summary: 'Create a role', body: schemas.newRole, response: { 201: schemas.roleOne } }),
+    async (request, reply) => {
+      const role = await roles.createRole(request.body, actor(request));
+      created(reply);
+      return { role };
+    },
+  );
+  app.patch(
+    '/admin/roles/:name',
+    route({ summary: "Change a role's scopes", params: schemas.nameParam, body: schemas.roleChanges, response: { 200: schemas.roleOne } }),
+    async (request) => {
+      const role = await roles.updateRoleScopes(request.params.name, request.body.scopes, actor(request));
+      return { role };
+    },
+  );
   app.get('/admin/apis', route({ summary: 'List APIs (resource servers)', response: { 200: schemas.apiList } }), async () => ({
     default: config.defaultAudience,
     apis: await apis.listApis(),
   }));
-  app.post('/admin/apis', route({ summary: 'Register an API', body: schemas.newApi, response: { 201: schemas.apiOne } }), async (request, reply) => {
-    const { body } = request;
-    const api = await apis.createApi({ identifier: body.identifier, name: body.name ?? '', scopes: body.scopes ?? [] }, actor(request));
-    created(reply);
-    return { api };
-  });
+  app.post(
+    '/admin/apis',
+    route({ summary: 'Register an API', body: schemas.newApi, response: { 201: schemas.apiOne } }),
+    async (request, reply) => {
+      const { body } = request;
+      const api = await apis.createApi({ identifier: body.identifier, name: body.name ?? '', scopes: body.scopes ?? [] }, actor(request));
+      created(reply);
+      return { api };
+    },
+  );
 
   // Users, their consents and sessions
-  app.get('/admin/users', route({ summary: 'List users', response: { 200: schemas.userList } }), async () => ({ users: await users.listUsers() }));
-  app.post('/admin/users', route({ summary: 'Create a user', body: schemas.newUser, response: { 201: schemas.userOne } }), async (request, reply) => {
-    const user = await users.createUser(request.body, actor(request));
-    created(reply);
-    return { user };
-  });
-  app.get('/admin/users/:id', route({ summary: 'Get a user', params: schemas.idParam, response: { 200: schemas.userOne } }), async (request) => ({
-    user: await users.getUser(request.params.id),
+  app.get('/admin/users', route({ summary: 'List users', response: { 200: schemas.userList } }), async () => ({
+    users: await users.listUsers(),
   }));
+  app.post(
+    '/admin/users',
+    route({ summary: 'Create a user', body: schemas.newUser, response: { 201: schemas.userOne } }),
+    async (request, reply) => {
+      const user = await users.createUser(request.body, actor(request));
+      created(reply);
+      return { user };
+    },
+  );
+  app.get(
+    '/admin/users/:id',
+    route({ summary: 'Get a user', params: schemas.idParam, response: { 200: schemas.userOne } }),
+    async (request) => ({
+      user: await users.getUser(request.params.id),
+    }),
+  );
   for (const [path, summary] of [
     ['disable', 'Disable a user (ends their sessions)'],
     ['enable', 'Enable a user'],
   ] as const) {
-    app.post(`/admin/users/:id/${path}`, route({ summary, params: schemas.idParam, response: { 200: schemas.userOne } }), async (request) => {
-      const { id } = request.params;
-      const user = path === 'disable' ? await users.disableUser(id, actor(request)) : await users.enableUser(id, actor(request));
-      return { user };
-    });
+    app.post(
+      `/admin/users/:id/${path}`,
+      route({ summary, params: schemas.idParam, response: { 200: schemas.userOne } }),
+      async (request) => {
+        const { id } = request.params;
+        const user = path === 'disable' ? await users.disableUser(id, actor(request)) : await users.enableUser(id, actor(request));
+        return { user };
+      },
+    );
   }
-  app.get('/admin/users/:id/consents', route({ summary: "A user's consents", params: schemas.idParam, response: { 200: schemas.consentList } }), async (request) => ({
-    consents: await users.listConsents(request.params.id),
-  }));
-  app.delete('/admin/users/:id/consents/:clientId', route({ summary: "Withdraw a user's consent for a client (at every API) and revoke its tokens", params: schemas.consentParams, response: { 200: schemas.withdrawal } }), async (request) => {
-    const { id, clientId } = request.params;
-    const result = await users.withdrawConsent(id, clientId, actor(request));
-    return { withdrawn: result.withdrawn, revoked_grants: result.revokedGrants };
-  });
-  app.get('/admin/users/:id/sessions', route({ summary: "A user's active sessions", params: schemas.idParam, response: { 200: schemas.sessionList } }), async (request) => ({
-    sessions: await users.listSessions(request.params.id),
-  }));
-  app.delete('/admin/sessions/:id', route({ summary: 'End a session', params: schemas.idParam, response: { 204: { type: 'null' } } }), async (request, reply) => {
-    const { id } = request.params;
-    await users.endSession(id, actor(request));
-    return reply.code(204).send();
-  });
+  app.get(
+    '/admin/users/:id/consents',
+    route({ summary: "A user's consents", params: schemas.idParam, response: { 200: schemas.consentList } }),
+    async (request) => ({
+      consents: await users.listConsents(request.params.id),
+    }),
+  );
+  app.delete(
+    '/admin/users/:id/consents/:clientId',
+    route({
+      summary: "Withdraw a user's consent for a client (at every API) and revoke its tokens",
+      params: schemas.consentParams,
+      response: { 200: schemas.withdrawal },
+    }),
+    async (request) => {
+      const { id, clientId } = request.params;
+      const result = await users.withdrawConsent(id, clientId, actor(request));
+      return { withdrawn: result.withdrawn, revoked_grants: result.revokedGrants };
+    },
+  );
+  app.get(
+    '/admin/users/:id/sessions',
+    route({ summary: "A user's active sessions", params: schemas.idParam, response: { 200: schemas.sessionList } }),
+    async (request) => ({
+      sessions: await users.listSessions(request.params.id),
+    }),
+  );
+  app.delete(
+    '/admin/sessions/:id',
+    route({ summary: 'End a session', params: schemas.idParam, response: { 204: { type: 'null' } } }),
+    async (request, reply) => {
+      const { id } = request.params;
+      await users.endSession(id, actor(request));
+      return reply.code(204).send();
+    },
+  );
 
   // Signing keys and the audit log
-  app.get('/admin/keys', route({ summary: 'List signing keys', response: { 200: schemas.keyList } }), async () => ({ keys: await keys.list() }));
-  app.post('/admin/keys/rotate', route({ summary: 'Rotate signing keys', body: schemas.rotateKeys, response: { 200: schemas.rotation } }), async (request) => {
-    const alg = request.body?.alg;
-    const rotated = await keys.rotate(alg === undefined ? SIGNING_ALGORITHMS : [alg], actor(request));
-    return { rotated };
-  });
-  app.get('/admin/audit', route({ summary: 'The audit log, newest first', querystring: schemas.auditQuery, response: { 200: schemas.auditPage } }), async (request) => {
-    return audit.page(request.query.limit ?? 50, request.query.before);
-  });
+  app.get('/admin/keys', route({ summary: 'List signing keys', response: { 200: schemas.keyList } }), async () => ({
+    keys: await keys.list(),
+  }));
+  app.post(
+    '/admin/keys/rotate',
+    route({ summary: 'Rotate signing keys', body: schemas.rotateKeys, response: { 200: schemas.rotation } }),
+    async (request) => {
+      const alg = request.body?.alg;
+      const rotated = await keys.rotate(alg === undefined ? SIGNING_ALGORITHMS : [alg], actor(request));
+      return { rotated };
+    },
+  );
+  app.get(
+    '/admin/audit',
+    route({ summary: 'The audit log, newest first', querystring: schemas.auditQuery, response: { 200: schemas.auditPage } }),
+    async (request) => {
+      return audit.page(request.query.limit ?? 50, request.query.before);
+    },
+  );
 }
 
 /** The admin API's client fields as management input; absent stays undefined. */

@@ -4,7 +4,11 @@ const str = { type: 'string' } as const;
 const int = { type: 'integer' } as const;
 const nullableInt = { type: ['integer', 'null'] } as const;
 const strings = { type: 'array', items: str } as const;
-const scopeList = { type: 'array', items: { type: 'string', pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$', maxLength: 200 }, maxItems: 200 } as const;
+const scopeList = {
+  type: 'array',
+  items: { type: 'string', pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$', maxLength: 200 },
+  maxItems: 200,
+} as const;
 const uriList = { type: 'array', items: { type: 'string', maxLength: 2000 }, maxItems: 50 } as const;
 
 export const adminSecurity = [{ bearer: ['gatehouse:admin'] }];
@@ -77,11 +81,17 @@ export const newClient = {
 export const clientChanges = { type: 'object', properties: clientFields, additionalProperties: false, minProperties: 1 } as const;
 export const rotateSecret = {
   type: ['object', 'null'],
-  properties: { grace_seconds: { type: 'integer', minimum: 0, maximum: 30 * 86400, description: 'How long the previous secret keeps working' } },
+  properties: {
+    grace_seconds: { type: 'integer', minimum: 0, maximum: 30 * 86400, description: 'How long the previous secret keeps working' },
+  },
   additionalProperties: false,
 } as const;
 
-const role = { type: 'object', properties: { name: str, description: str, scopes: strings, created_at: int }, required: ['name', 'scopes'] } as const;
+const role = {
+  type: 'object',
+  properties: { name: str, description: str, scopes: strings, created_at: int },
+  required: ['name', 'scopes'],
+} as const;
 export const roleList = { type: 'object', properties: { roles: { type: 'array', items: role } }, required: ['roles'] } as const;
 export const roleOne = { type: 'object', properties: { role }, required: ['role'] } as const;
 export const newRole = {
@@ -90,10 +100,23 @@ export const newRole = {
   required: ['name', 'scopes'],
   additionalProperties: false,
 } as const;
-export const roleChanges = { type: 'object', properties: { scopes: scopeList }, required: ['scopes'], additionalProperties: false } as const;
+export const roleChanges = {
+  type: 'object',
+  properties: { scopes: scopeList },
+  required: ['scopes'],
+  additionalProperties: false,
+} as const;
 
-const api = { type: 'object', properties: { identifier: str, name: str, scopes: strings, created_at: int }, required: ['identifier'] } as const;
-export const apiList = { type: 'object', properties: { default: str, apis: { type: 'array', items: api } }, required: ['default', 'apis'] } as const;
+const api = {
+  type: 'object',
+  properties: { identifier: str, name: str, scopes: strings, created_at: int },
+  required: ['identifier'],
+} as const;
+export const apiList = {
+  type: 'object',
+  properties: { default: str, apis: { type: 'array', items: api } },
+  required: ['default', 'apis'],
+} as const;
 export const apiOne = { type: 'object', properties: { api }, required: ['api'] } as const;
 export const newApi = {
   type: 'object',
@@ -144,14 +167,24 @@ export const consentList = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { client_id: str, client_name: str, audience: { ...str, description: 'The API (RFC 8707 resource) the consent is for' }, scopes: strings, granted_at: int },
+        properties: {
+          client_id: str,
+          client_name: str,
+          audience: { ...str, description: 'The API (RFC 8707 resource) the consent is for' },
+          scopes: strings,
+          granted_at: int,
+        },
         required: ['client_id', 'audience', 'scopes'],
       },
     },
   },
   required: ['consents'],
 } as const;
-export const withdrawal = { type: 'object', properties: { withdrawn: { type: 'boolean' }, revoked_grants: int }, required: ['withdrawn', 'revoked_grants'] } as const;
+export const withdrawal = {
+  type: 'object',
+  properties: { withdrawn: { type: 'boolean' }, revoked_grants: int },
+  required: ['withdrawn', 'revoked_grants'],
+} as const;
 export const sessionList = {
   type: 'object',
   properties: {
@@ -180,10 +213,16 @@ const key = {
   required: ['kid', 'alg', 'status'],
 } as const;
 export const keyList = { type: 'object', properties: { keys: { type: 'array', items: key } }, required: ['keys'] } as const;
-export const rotateKeys = { type: ['object', 'null'], properties: { alg: { type: 'string', enum: ['ES256', 'RS256'] } }, additionalProperties: false } as const;
+export const rotateKeys = {
+  type: ['object', 'null'],
+  properties: { alg: { type: 'string', enum: ['ES256', 'RS256'] } },
+  additionalProperties: false,
+} as const;
 export const rotation = {
   type: 'object',
-  properties: { rotated: { type: 'array', items: { type: 'object', properties: { alg: str, kid: str, retired: str }, required: ['alg', 'kid'] } } },
+  properties: {
+    rotated: { type: 'array', items: { type: 'object', properties: { alg: str, kid: str, retired: str }, required: ['alg', 'kid'] } },
+  },
   required: ['rotated'],
 } as const;
 
@@ -199,7 +238,16 @@ export const auditPage = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { id: str, at: int, actor: str, actor_type: str, action: str, target: str, ip: str, details: { type: 'object', additionalProperties: true } },
+        properties: {
+          id: str,
+          at: int,
+          actor: str,
+          actor_type: str,
+          action: str,
+          target: str,
+          ip: str,
+          details: { type: 'object', additionalProperties: true },
+        },
         required: ['id', 'at', 'actor', 'action'],
       },
     },

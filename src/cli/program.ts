@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { cliActor } from '../admin/audit-log.js';
 import type { ClientView, UserView } from '../admin/views.js';
-import { loadConfig, type Config } from '../config.js';
+import { type Config, loadConfig } from '../config.js';
 import { createGatehouse, type Gatehouse, type PurgeReport } from '../gatehouse.js';
 import { isSigningAlgorithm, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/key-store.js';
 import { checkRevocable } from '../management/builtins.js';
@@ -11,7 +11,7 @@ import { ManagementError } from '../management/validation.js';
 import { packageRoot } from '../pages/package-root.js';
 import { describeStore } from '../store/location.js';
 import { schemaVersion } from '../store/migrations.js';
-import { readNewPassword, type PasswordOptions } from './password-input.js';
+import { type PasswordOptions, readNewPassword } from './password-input.js';
 import { serve } from './serve-command.js';
 import { table } from './table.js';
 
@@ -194,7 +194,7 @@ export function buildProgram(io: Io): Command {
       const gatehouse = await createGatehouse(announcedConfig());
       try {
         const result = await work(gatehouse, ...args);
-        io.stdout(options.json ? JSON.stringify(result.json, null, 2) + '\n' : result.text + '\n');
+        io.stdout(options.json ? `${JSON.stringify(result.json, null, 2)}\n` : `${result.text}\n`);
       } finally {
         await gatehouse.close();
       }
@@ -239,7 +239,7 @@ export function buildProgram(io: Io): Command {
 
   program
     .command('purge')
-    .description('delete expired records, unused grants and old audit events now, and give SQLite\'s free space back')
+    .description("delete expired records, unused grants and old audit events now, and give SQLite's free space back")
     .addOption(jsonOption())
     .action(
       withGatehouse(async (gatehouse) => {
@@ -278,7 +278,7 @@ export function buildProgram(io: Io): Command {
         const { client, clientSecret } = await gatehouse.management.clients.createClient(input, cliActor());
         return {
           json: { ...client, ...(clientSecret ? { client_secret: clientSecret } : {}) },
-          text: `Created app client "${client.name}"\n${describeClient(client)}${clientSecret ? '\n' + secretNotice(clientSecret) : ''}`,
+          text: `Created app client "${client.name}"\n${describeClient(client)}${clientSecret ? `\n${secretNotice(clientSecret)}` : ''}`,
         };
       }),
     );
@@ -296,14 +296,16 @@ export function buildProgram(io: Io): Command {
     .option('--introspection', INTROSPECTION_HELP)
     .option('--no-introspection', 'take the resource-server right away: the client introspects only its own tokens')
     .addOption(jsonOption())
-    .action(withGatehouse(async (gatehouse, id: string, options: ClientOptions) => {
-      const changes = clientChangesOf(options);
-      if (Object.keys(changes).length === 0) {
-        throw new ManagementError('nothing to change: give at least one option (see gatehouse clients update --help)');
-      }
-      const client = await gatehouse.management.clients.updateClient(id, changes, cliActor());
-      return { json: client, text: `Updated app client "${client.name}"\n${describeClient(client)}` };
-    }));
+    .action(
+      withGatehouse(async (gatehouse, id: string, options: ClientOptions) => {
+        const changes = clientChangesOf(options);
+        if (Object.keys(changes).length === 0) {
+          throw new ManagementError('nothing to change: give at least one option (see gatehouse clients update --help)');
+        }
+        const client = await gatehouse.management.clients.updateClient(id, changes, cliActor());
+        return { json: client, text: `Updated app client "${client.name}"\n${describeClient(client)}` };
+      }),
+    );
   clients
     .command('list')
     .description('list app clients')
@@ -324,38 +326,59 @@ export function buildProgram(io: Io): Command {
     .command('get <id>')
     .description('show one app client')
     .addOption(jsonOption())
-    .action(withGatehouse(async (gatehouse, id: string) => {
-      const client = await gatehouse.management.clients.getClient(id);
-      return { json: client, text: describeClient(client) };
-    }));
+    .action(
+      withGatehouse(async (gatehouse, id: string) => {
+        const client = await gatehouse.management.clients.getClient(id);
+        return { json: client, text: describeClient(client) };
+      }),
+    );
   clients
     .command('revoke <id>')
     .description('disable an app client; its tokens are refused from now on')
     .addOption(yesOption())
     .addOption(jsonOption())
-    .action(withGatehouse(async (gatehouse, id: string, options: Confirmation) => {
-      const target = await gatehouse.management.clients.getClient(id);
-      checkRevocable(target.client_id);
-      await confirm(options, 'clients revoke', `Revoke app client ${target.client_id} ("${target.name}") for good? Its tokens are refused from now on.`);
-      const client = await gatehouse.management.clients.revokeClient(id, cliActor());
-      return { json: client, text: `Revoked app client ${client.client_id} ("${client.name}")` };
-    }));
+    .action(
+      withGatehouse(async (gatehouse, id: string, options: Confirmation) => {
+        const target = await gatehouse.management.clients.getClient(id);
+        checkRevocable(target.client_id);
+        await confirm(
+          options,
+          'clients revoke',
+          `Revoke app client ${target.client_id} ("${target.name}") for good? Its tokens are refused from now on.`,
+        );
+        const client = await gatehouse.management.clients.revokeClient(id, cliActor());
+        return { json: client, text: `Revoked app client ${client.client_id} ("${client.name}")` };
+      }),
+    );
   clients
     .command('rotate-secret <id>')
     .description('issue a new secret; the previous one keeps working for a grace period')
-    .option('--grace <seconds>', 'how long the previous secret stays valid (default: $GATEHOUSE_SECRET_ROTATION_GRACE or 86400)', integer(0, 30 * 86400))
+    .option(
+      '--grace <seconds>',
+      'how long the previous secret stays valid (default: $GATEHOUSE_SECRET_ROTATION_GRACE or 86400)',
+      integer(0, 30 * 86400),
+    )
     .addOption(yesOption())
     .addOption(jsonOption())
-    .action(withGatehouse(async (gatehouse, id: string, options: { grace?: number } & Confirmation) => {
-      const target = await gatehouse.management.clients.getClient(id);
-      await confirm(options, 'clients rotate-secret', `Issue a new secret for ${target.client_id} ("${target.name}")? Every deployment must switch to it before the grace period ends.`);
-      const { client, clientSecret } = await gatehouse.management.clients.rotateSecret(id, options.grace, cliActor());
-      const until = client.previous_secret_expires_at === null ? 'is no longer valid' : `stays valid until ${date(client.previous_secret_expires_at)}`;
-      return {
-        json: { ...client, client_secret: clientSecret },
-        text: `New secret for ${client.client_id} ("${client.name}"); the previous one ${until}\n${secretNotice(clientSecret)}`,
-      };
-    }));
+    .action(
+      withGatehouse(async (gatehouse, id: string, options: { grace?: number } & Confirmation) => {
+        const target = await gatehouse.management.clients.getClient(id);
+        await confirm(
+          options,
+          'clients rotate-secret',
+          `Issue a new secret for ${target.client_id} ("${target.name}")? Every deployment must switch to it before the grace period ends.`,
+        );
+        const { client, clientSecret } = await gatehouse.management.clients.rotateSecret(id, options.grace, cliActor());
+        const until =
+          client.previous_secret_expires_at === null
+            ? 'is no longer valid'
+            : `stays valid until ${date(client.previous_secret_expires_at)}`;
+        return {
+          json: { ...client, client_secret: clientSecret },
+          text: `New secret for ${client.client_id} ("${client.name}"); the previous one ${until}\n${secretNotice(clientSecret)}`,
+        };
+      }),
+    );
 
   const roles = program.command('roles').description('roles: named sets of scopes');
   roles
@@ -365,20 +388,24 @@ export function buildProgram(io: Io): Command {
     .requiredOption('--scopes <"a b">', 'space-separated scopes', words)
     .option('--description <text>', 'what the role is for')
     .addOption(jsonOption())
-    .action(withGatehouse(async (gatehouse, options: { name: string; scopes: string[]; description?: string }) => {
-      const role = await gatehouse.management.roles.createRole(options, cliActor());
-      return { json: role, text: `Created role "${role.name}" with scopes: ${role.scopes.join(' ') || '(none)'}` };
-    }));
+    .action(
+      withGatehouse(async (gatehouse, options: { name: string; scopes: string[]; description?: string }) => {
+        const role = await gatehouse.management.roles.createRole(options, cliActor());
+        return { json: role, text: `Created role "${role.name}" with scopes: ${role.scopes.join(' ') || '(none)'}` };
+      }),
+    );
   roles
     .command('list')
     .description('list roles')
     .addOption(jsonOption())
-    .action(withGatehouse(async (gatehouse) => {
-      const all = await gatehouse.management.roles.listRoles();
-      const rows = all.map((r) => [r.name, r.scopes.join(' '), r.description]);
-      const text = all.length ? table(['NAME', 'SCOPES', 'DESCRIPTION'], rows) : 'No roles yet.';
-      return { json: all, text };
-    }));
+    .action(
+      withGatehouse(async (gatehouse) => {
+        const all = await gatehouse.management.roles.listRoles();
+        const rows = all.map((r) => [r.name, r.scopes.join(' '), r.description]);
+        const text = all.length ? table(['NAME', 'SCOPES', 'DESCRIPTION'], rows) : 'No roles yet.';
+        return { json: all, text };
+      }),
+    );
 
   const apis = program.command('apis').description('APIs (resource servers) that tokens can be issued for');
   apis
@@ -388,22 +415,26 @@ export function buildProgram(io: Io): Command {
     .option('--name <name>', 'display name')
     .option('--scopes <"a b">', 'scopes the API defines (tokens for it carry no others)', words)
     .addOption(jsonOption())
-    .action(withGatehouse(async (gatehouse, options: { identifier: string; name?: string; scopes?: string[] }) => {
-      const input = { identifier: options.identifier, name: options.name ?? '', scopes: options.scopes ?? [] };
-      const api = await gatehouse.management.apis.createApi(input, cliActor());
-      return { json: api, text: `Registered API ${api.identifier} ("${api.name}")` };
-    }));
+    .action(
+      withGatehouse(async (gatehouse, options: { identifier: string; name?: string; scopes?: string[] }) => {
+        const input = { identifier: options.identifier, name: options.name ?? '', scopes: options.scopes ?? [] };
+        const api = await gatehouse.management.apis.createApi(input, cliActor());
+        return { json: api, text: `Registered API ${api.identifier} ("${api.name}")` };
+      }),
+    );
   apis
     .command('list')
     .description('list registered APIs')
     .addOption(jsonOption())
-    .action(withGatehouse(async (gatehouse) => {
-      const all = await gatehouse.management.apis.listApis();
-      // A registered API without scopes of its own accepts any scope (store/apis.ts).
-      const registered = all.map((a) => [a.identifier, a.name, a.scopes.join(' ') || '(any)']);
-      const rows = [[gatehouse.config.defaultAudience, '(default API)', ''], ...registered];
-      return { json: { default: gatehouse.config.defaultAudience, apis: all }, text: table(['IDENTIFIER', 'NAME', 'SCOPES'], rows) };
-    }));
+    .action(
+      withGatehouse(async (gatehouse) => {
+        const all = await gatehouse.management.apis.listApis();
+        // A registered API without scopes of its own accepts any scope (store/apis.ts).
+        const registered = all.map((a) => [a.identifier, a.name, a.scopes.join(' ') || '(any)']);
+        const rows = [[gatehouse.config.defaultAudience, '(default API)', ''], ...registered];
+        return { json: { default: gatehouse.config.defaultAudience, apis: all }, text: table(['IDENTIFIER', 'NAME', 'SCOPES'], rows) };
+      }),
+    );
 
   const users = program.command('users').description('people who sign in');
   users
@@ -418,87 +449,109 @@ export function buildProgram(io: Io): Command {
     .option('--admin', 'give the user the admin role (scope gatehouse:admin)')
     .addOption(jsonOption())
     .addHelpText('after', '\nThe password: 8-1024 characters; not a common password, nor the username.')
-    .action(withGatehouse(async (gatehouse, options: NewUserOptions) => {
-      const { users, roles } = gatehouse.management;
-      const input = {
-        username: options.username,
-        password: await readNewPassword(options, io),
-        ...(options.email ? { email: options.email, emailVerified: true } : {}),
-        ...(options.name ? { name: options.name } : {}),
-        ...(options.admin ? { roles: [await roles.ensureAdminRole()] } : {}),
-      };
-      const user = await users.createUser(input, cliActor());
-      return { json: user, text: `Created user "${user.username}"\n${describeUser(user)}` };
-    }));
+    .action(
+      withGatehouse(async (gatehouse, options: NewUserOptions) => {
+        const { users, roles } = gatehouse.management;
+        const input = {
+          username: options.username,
+          password: await readNewPassword(options, io),
+          ...(options.email ? { email: options.email, emailVerified: true } : {}),
+          ...(options.name ? { name: options.name } : {}),
+          ...(options.admin ? { roles: [await roles.ensureAdminRole()] } : {}),
+        };
+        const user = await users.createUser(input, cliActor());
+        return { json: user, text: `Created user "${user.username}"\n${describeUser(user)}` };
+      }),
+    );
   users
     .command('list')
     .description('list users')
     .addOption(jsonOption())
-    .action(withGatehouse(async (gatehouse) => {
-      const all = await gatehouse.management.users.listUsers();
-      const rows = all.map((u) => [u.id, u.username, u.status, u.roles.join(','), u.email ?? '']);
-      return { json: all, text: all.length ? table(['ID', 'USERNAME', 'STATUS', 'ROLES', 'EMAIL'], rows) : 'No users yet.' };
-    }));
+    .action(
+      withGatehouse(async (gatehouse) => {
+        const all = await gatehouse.management.users.listUsers();
+        const rows = all.map((u) => [u.id, u.username, u.status, u.roles.join(','), u.email ?? '']);
+        return { json: all, text: all.length ? table(['ID', 'USERNAME', 'STATUS', 'ROLES', 'EMAIL'], rows) : 'No users yet.' };
+      }),
+    );
   users
     .command('get <id-or-username>')
     .description('show one user')
     .addOption(jsonOption())
-    .action(withGatehouse(async (gatehouse, id: string) => {
-      const user = await gatehouse.management.users.getUser(id);
-      return { json: user, text: describeUser(user) };
-    }));
+    .action(
+      withGatehouse(async (gatehouse, id: string) => {
+        const user = await gatehouse.management.users.getUser(id);
+        return { json: user, text: describeUser(user) };
+      }),
+    );
   users
     .command('disable <id-or-username>')
     .description('stop a user from signing in; ends their sessions and revokes every token they gave')
     .addOption(yesOption())
     .addOption(jsonOption())
-    .action(withGatehouse(async (gatehouse, id: string, options: Confirmation) => {
-      const target = await gatehouse.management.users.getUser(id);
-      await confirm(options, 'users disable', `Disable user "${target.username}"? Their sessions end and every token they gave is revoked.`);
-      const user = await gatehouse.management.users.disableUser(id, cliActor());
-      return { json: user, text: `Disabled user "${user.username}"` };
-    }));
+    .action(
+      withGatehouse(async (gatehouse, id: string, options: Confirmation) => {
+        const target = await gatehouse.management.users.getUser(id);
+        await confirm(
+          options,
+          'users disable',
+          `Disable user "${target.username}"? Their sessions end and every token they gave is revoked.`,
+        );
+        const user = await gatehouse.management.users.disableUser(id, cliActor());
+        return { json: user, text: `Disabled user "${user.username}"` };
+      }),
+    );
   users
     .command('enable <id-or-username>')
     .description('let a disabled user sign in again (the tokens revoked when they were disabled stay revoked)')
     .addOption(jsonOption())
-    .action(withGatehouse(async (gatehouse, id: string) => {
-      const user = await gatehouse.management.users.enableUser(id, cliActor());
-      return { json: user, text: `Enabled user "${user.username}"` };
-    }));
+    .action(
+      withGatehouse(async (gatehouse, id: string) => {
+        const user = await gatehouse.management.users.enableUser(id, cliActor());
+        return { json: user, text: `Enabled user "${user.username}"` };
+      }),
+    );
 
   const keys = program.command('keys').description('token signing keys');
   keys
     .command('list')
     .description('list signing keys')
     .addOption(jsonOption())
-    .action(withGatehouse(async (gatehouse) => {
-      await gatehouse.prepareKeys();
-      const all = await gatehouse.management.keys.list();
-      return {
-        json: all,
-        text: table(
-          ['KID', 'ALG', 'STATUS', 'CREATED', 'PUBLISHED UNTIL'],
-          all.map((k) => [k.kid, k.alg, k.status, date(k.created_at), k.publish_until ? date(k.publish_until) : '']),
-        ),
-      };
-    }));
+    .action(
+      withGatehouse(async (gatehouse) => {
+        await gatehouse.prepareKeys();
+        const all = await gatehouse.management.keys.list();
+        return {
+          json: all,
+          text: table(
+            ['KID', 'ALG', 'STATUS', 'CREATED', 'PUBLISHED UNTIL'],
+            all.map((k) => [k.kid, k.alg, k.status, date(k.created_at), k.publish_until ? date(k.publish_until) : '']),
+          ),
+        };
+      }),
+    );
   keys
     .command('rotate')
     .description('sign with new keys; old public keys stay published until their tokens expire')
     .addOption(new Option('--alg <alg>', 'rotate only this algorithm').choices([...SIGNING_ALGORITHMS]))
     .addOption(yesOption())
     .addOption(jsonOption())
-    .action(withGatehouse(async (gatehouse, options: { alg?: string } & Confirmation) => {
-      await gatehouse.prepareKeys();
-      await confirm(options, 'keys rotate', `Sign with new ${options.alg ?? 'ES256 and RS256'} keys from now on? Old public keys stay published until their tokens expire.`);
-      const algorithms: SigningAlgorithm[] = options.alg && isSigningAlgorithm(options.alg) ? [options.alg] : [...SIGNING_ALGORITHMS];
-      const rotated = await gatehouse.management.keys.rotate(algorithms, cliActor());
-      return {
-        json: rotated,
-        text: rotated.map((r) => `${r.alg}: now signing with ${r.kid}${r.retired ? ` (retired ${r.retired})` : ''}`).join('\n'),
-      };
-    }));
+    .action(
+      withGatehouse(async (gatehouse, options: { alg?: string } & Confirmation) => {
+        await gatehouse.prepareKeys();
+        await confirm(
+          options,
+          'keys rotate',
+          `Sign with new ${options.alg ?? 'ES256 and RS256'} keys from now on? Old public keys stay published until their tokens expire.`,
+        );
+        const algorithms: SigningAlgorithm[] = options.alg && isSigningAlgorithm(options.alg) ? [options.alg] : [...SIGNING_ALGORITHMS];
+        const rotated = await gatehouse.management.keys.rotate(algorithms, cliActor());
+        return {
+          json: rotated,
+          text: rotated.map((r) => `${r.alg}: now signing with ${r.kid}${r.retired ? ` (retired ${r.retired})` : ''}`).join('\n'),
+        };
+      }),
+    );
 
   return program;
 }

@@ -1,10 +1,10 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Config } from '../config.js';
 import { createGatehouse } from '../gatehouse.js';
-import { resealedNotice } from '../keys/master-key-rotation.js';
 import { LogDestination } from '../http/log-destination.js';
+import { resealedNotice } from '../keys/master-key-rotation.js';
+import { type RunningServer, startServer } from '../serve.js';
 import { describeStore } from '../store/location.js';
-import { startServer } from '../serve.js';
 
 /** A worker that served this long before it exited was healthy: the next restart starts the backoff afresh. */
 const STABLE_WORKER_MS = 10_000;
@@ -21,7 +21,7 @@ export async function serve(config: Config, workers: number, stderr: (text: stri
 
 /** One server; stops on SIGTERM/SIGINT within the configured shutdown deadline. */
 async function runServer(config: Config, stderr: (text: string) => void): Promise<void> {
-  let server;
+  let server: RunningServer;
   try {
     server = await startServer(config);
   } catch (error) {
@@ -95,7 +95,9 @@ async function runPrimary(config: Config, workers: number): Promise<void> {
     const delay = Math.min(config.workerRestartDelayMs * 2 ** (failuresInARow - 1), config.workerRestartMaxDelayMs);
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
     const when = since === undefined ? 'before serving' : `after serving ${Math.round((Date.now() - since) / 1000)} s`;
-    say(`worker ${worker.process.pid} ${how} ${when}; ${servingSince.size} of ${workers} workers serving; restart attempt ${failuresInARow} in ${delay} ms`);
+    say(
+      `worker ${worker.process.pid} ${how} ${when}; ${servingSince.size} of ${workers} workers serving; restart attempt ${failuresInARow} in ${delay} ms`,
+    );
     const timer = setTimeout(() => {
       restarts.delete(timer);
       fork();

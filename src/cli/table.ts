@@ -12,6 +12,7 @@ export function table(headers: string[], rows: string[][]): string {
 }
 
 // C0 controls, DEL and the C1 controls (CSI and friends start terminal escape sequences too).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this expression's job.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
 const printable = (value: string): string =>

@@ -1,10 +1,10 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { CONSOLE_CLIENT_ID, consoleLogoutRedirectUri, consoleRedirectUri } from '../management/builtins.js';
 import type { Gatehouse } from '../gatehouse.js';
 import type { RequestSchemaTypes } from '../http/type-provider.js';
+import { CONSOLE_CLIENT_ID, consoleLogoutRedirectUri, consoleRedirectUri } from '../management/builtins.js';
 import { packageRoot } from '../pages/package-root.js';
 
 /** What the console asks for when it signs in with its built-in client (first party: no consent page). */
@@ -92,7 +92,9 @@ export async function consoleRoutes(app: FastifyInstance, gatehouse: Gatehouse):
         .code(503)
         .type('text/plain; charset=utf-8')
         .header('retry-after', '30')
-        .send('The Gatehouse console has not been built. Run "npm run build" (or "npx vite build --config console/vite.config.ts") and reload this page.\n');
+        .send(
+          'The Gatehouse console has not been built. Run "npm run build" (or "npx vite build --config console/vite.config.ts") and reload this page.\n',
+        );
     }
     return reply.type('text/html; charset=utf-8').send(built.index);
   };

@@ -16,5 +16,7 @@ export function warnIfNotPrivate(path: string, what: string, warn: (message: str
   if (mode === undefined || (mode & GROUP_OR_OTHERS) === 0 || warned.has(path)) return;
   warned.add(path);
   const octal = (mode & 0o777).toString(8).padStart(4, '0');
-  warn(`${what} ${path} has mode ${octal}, open to its group or to others: run chmod ${(mode & 0o700).toString(8).padStart(4, '0')} ${path}`);
+  warn(
+    `${what} ${path} has mode ${octal}, open to its group or to others: run chmod ${(mode & 0o700).toString(8).padStart(4, '0')} ${path}`,
+  );
 }

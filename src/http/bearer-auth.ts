@@ -1,4 +1,4 @@
-import { bearerTokenFrom, verifyAccessToken, type AccessTokenClaims } from '@gatehouse/resource';
+import { type AccessTokenClaims, bearerTokenFrom, verifyAccessToken } from '@gatehouse/resource';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import type { Gatehouse } from '../gatehouse.js';

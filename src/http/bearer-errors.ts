@@ -1,5 +1,5 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { bearerChallenge, InsufficientScopeError, InvalidBearerRequestError, InvalidTokenError } from '@gatehouse/resource';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 const isTokenError = (error: unknown): boolean =>
   error instanceof InvalidTokenError || error instanceof InsufficientScopeError || error instanceof InvalidBearerRequestError;

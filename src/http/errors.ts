@@ -48,15 +48,17 @@ export function answerErrors(app: FastifyInstance, answering: ErrorAnswering): v
  * its 4xx status; a store that is unavailable is a 503 with Retry-After; anything else is logged and answered as a
  * bare `server_error`, never with a stack trace.
  */
-export const errorHandler = (metrics: Metrics) => (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
-  const answering = request.routeOptions.config.errors ?? {};
-  const route = request.routeOptions.url ?? 'unknown';
-  const answered = answering.page
-    ? sendPageError(error, request, reply)
-    : sendJsonError(error, answering, route, metrics, request, reply);
-  metrics.httpError(route, answered.statusCode);
-  return answered;
-};
+export const errorHandler =
+  (metrics: Metrics) =>
+  (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const answering = request.routeOptions.config.errors ?? {};
+    const route = request.routeOptions.url ?? 'unknown';
+    const answered = answering.page
+      ? sendPageError(error, request, reply)
+      : sendJsonError(error, answering, route, metrics, request, reply);
+    metrics.httpError(route, answered.statusCode);
+    return answered;
+  };
 
 function sendJsonError(
   error: unknown,
@@ -100,15 +102,24 @@ function sendPageError(error: unknown, request: FastifyRequest, reply: FastifyRe
 
 function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof OAuthError) {
-    return reply.code(error.status).headers({ ...error.headers, 'cache-control': 'no-store' }).send(error.toJSON());
+    return reply
+      .code(error.status)
+      .headers({ ...error.headers, 'cache-control': 'no-store' })
+      .send(error.toJSON());
   }
   const fastifyError = error as Partial<FastifyError>;
   if (fastifyError.validation) {
-    return reply.code(400).header('cache-control', 'no-store').send(body('invalid_request', `the request is malformed: ${fastifyError.message}`));
+    return reply
+      .code(400)
+      .header('cache-control', 'no-store')
+      .send(body('invalid_request', `the request is malformed: ${fastifyError.message}`));
   }
   const status = fastifyError.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return reply.code(status).header('cache-control', 'no-store').send(body('invalid_request', clientErrorDescription(fastifyError)));
+    return reply
+      .code(status)
+      .header('cache-control', 'no-store')
+      .send(body('invalid_request', clientErrorDescription(fastifyError)));
   }
   const unavailable = unavailableReason(error);
   if (unavailable !== undefined) {

@@ -10,7 +10,16 @@ export function loggerOptions(level: string, stream: LogDestination): FastifySer
     level,
     stream,
     redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.client_secret', '*.password', '*.token', '*.access_token', '*.refresh_token'],
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'res.headers["set-cookie"]',
+        '*.client_secret',
+        '*.password',
+        '*.token',
+        '*.access_token',
+        '*.refresh_token',
+      ],
       censor: '[redacted]',
     },
     serializers: {

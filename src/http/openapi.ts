@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
-import { ADMIN_SCOPE } from '../management/builtins.js';
 import type { Gatehouse } from '../gatehouse.js';
+import { ADMIN_SCOPE } from '../management/builtins.js';
 import { OIDC_SCOPES } from '../oauth/authorization-request.js';
 import { ENDPOINT_PATHS } from '../oauth/discovery.js';
 import { DEMO_READ_SCOPE } from './routes/demo-api.js';
@@ -26,7 +26,9 @@ export function documentedScopes(): { machine: Record<string, string>; user: Rec
     [DEMO_READ_SCOPE]: 'Read the demo API (GET /api/demo/items)',
     [ADMIN_SCOPE]: 'Administer Gatehouse through the admin API (a person needs the admin role too)',
   };
-  const oidc = Object.fromEntries(OIDC_SCOPES.filter((scope) => scope !== 'offline').map((scope) => [scope, OIDC_SCOPE_DESCRIPTIONS[scope]]));
+  const oidc = Object.fromEntries(
+    OIDC_SCOPES.filter((scope) => scope !== 'offline').map((scope) => [scope, OIDC_SCOPE_DESCRIPTIONS[scope]]),
+  );
   return { machine, user: { ...oidc, ...machine } };
 }
 

@@ -1,22 +1,22 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { adminRoutes } from '../admin/routes.js';
+import { consoleRoutes } from '../console/routes.js';
 import type { Gatehouse } from '../gatehouse.js';
+import { pagesPlugin } from '../pages/plugin.js';
+import { playgroundRoutes } from '../playground/routes.js';
+import { capConnectionsPerAddress, trustedProxyPeers } from './connection-cap.js';
 import { errorHandler, sendNotFound } from './errors.js';
-import { metricsRoutes } from './routes/metrics.js';
 import { LogDestination } from './log-destination.js';
 import { loggerOptions } from './logger.js';
 import { registerOpenApi } from './openapi.js';
 import { demoApiRoutes } from './routes/demo-api.js';
 import { healthRoutes } from './routes/health.js';
-import { userInfoRoutes } from './routes/userinfo.js';
-import { pagesPlugin } from '../pages/plugin.js';
-import { adminRoutes } from '../admin/routes.js';
-import { consoleRoutes } from '../console/routes.js';
-import { playgroundRoutes } from '../playground/routes.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { oauthEndpoints } from './routes/oauth-endpoints.js';
+import { userInfoRoutes } from './routes/userinfo.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import { fastifyTrustProxy } from './trust-proxy.js';
-import { capConnectionsPerAddress, trustedProxyPeers } from './connection-cap.js';
 
 export interface HttpServerOptions {
   /** false silences the logger (tests); otherwise pino at the configured level. */

@@ -12,8 +12,7 @@ import { seal, unseal } from './sealed-box.js';
 export const SIGNING_ALGORITHMS = ['ES256', 'RS256'] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
-export const isSigningAlgorithm = (alg: string): alg is SigningAlgorithm =>
-  (SIGNING_ALGORITHMS as readonly string[]).includes(alg);
+export const isSigningAlgorithm = (alg: string): alg is SigningAlgorithm => (SIGNING_ALGORITHMS as readonly string[]).includes(alg);
 
 export interface SigningKey {
   kid: string;
@@ -33,7 +32,6 @@ export interface PublicJwk extends JWK {
   use: 'sig';
 }
 
-
 interface LoadedKeys {
   generation: number;
   /** Date.now() when the rows were read: how stale this set is while the store cannot be asked again. */
@@ -47,10 +45,7 @@ interface LoadedKeys {
 }
 
 function generate(alg: SigningAlgorithm): { publicJwk: JsonWebKey; privateJwk: JsonWebKey } {
-  const pair =
-    alg === 'ES256'
-      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-      : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pair = alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
   return { publicJwk: pair.publicKey.export({ format: 'jwk' }), privateJwk: pair.privateKey.export({ format: 'jwk' }) };
 }
 

@@ -2,7 +2,7 @@ import { hkdfSync, randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { warnIfNotPrivate } from '../fs/file-permissions.js';
-import { createDataDirectory, storageCause, StorageStartupError } from '../fs/storage-faults.js';
+import { createDataDirectory, StorageStartupError, storageCause } from '../fs/storage-faults.js';
 
 const MASTER_KEY_FILE = 'master.key';
 
@@ -36,7 +36,7 @@ export function loadMasterKey(masterSecret: string | undefined, dataDir: string)
   const path = join(dataDir, MASTER_KEY_FILE);
   try {
     // `wx` fails when the file exists, so two processes starting together agree on the first one written.
-    writeFileSync(path, randomBytes(32).toString('base64url') + '\n', { flag: 'wx', mode: 0o600 });
+    writeFileSync(path, `${randomBytes(32).toString('base64url')}\n`, { flag: 'wx', mode: 0o600 });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
       // `wx` may have created the file before the write failed (a full disk): an empty key must not be left behind.

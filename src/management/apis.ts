@@ -1,6 +1,6 @@
-import type { Actor } from '../ports/audit.js';
 import type { ApiView } from '../admin/views.js';
 import type { Api } from '../ports/apis.js';
+import type { Actor } from '../ports/audit.js';
 import type { Repositories } from '../store/repositories.js';
 import { auditedTransaction } from './audit.js';
 import { checkScopes, ManagementError } from './validation.js';

@@ -1,23 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { systemActor } from '../admin/audit-log.js';
-import type { Actor } from '../ports/audit.js';
 import type { ClientView } from '../admin/views.js';
 import type { Config } from '../config.js';
 import { ID_TOKEN_SIGNING_ALGORITHMS } from '../oidc/id-tokens.js';
-import { nowSeconds } from '../ports/clock.js';
+import type { Actor } from '../ports/audit.js';
 import type { Client } from '../ports/clients.js';
+import { nowSeconds } from '../ports/clock.js';
 import type { ClientChanges } from '../store/clients.js';
 import { isUniqueViolation } from '../store/errors.js';
 import type { Repositories } from '../store/repositories.js';
 import { sha256Hex } from '../tokens/hash.js';
-import { OPAQUE_PREFIXES, generateOpaque } from '../tokens/opaque.js';
+import { generateOpaque, OPAQUE_PREFIXES } from '../tokens/opaque.js';
 import { auditedTransaction } from './audit.js';
 import {
   CONSOLE_CLIENT_ID,
-  PLAYGROUND_CLIENT_ID,
   checkRevocable,
   consoleLogoutRedirectUri,
   consoleRedirectUri,
+  PLAYGROUND_CLIENT_ID,
   playgroundRedirectUri,
 } from './builtins.js';
 import type { RoleManagement } from './roles.js';

@@ -1,7 +1,7 @@
 import type { AuditLog } from '../admin/audit-log.js';
-import type { Actor } from '../ports/audit.js';
 import type { KeyInfo } from '../keys/key-info.js';
 import type { KeyStore, SigningAlgorithm } from '../keys/key-store.js';
+import type { Actor } from '../ports/audit.js';
 
 /** The token signing keys, as administrators list and rotate them. */
 export class KeyManagement {

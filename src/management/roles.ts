@@ -1,5 +1,5 @@
-import type { Actor } from '../ports/audit.js';
 import type { RoleView } from '../admin/views.js';
+import type { Actor } from '../ports/audit.js';
 import type { Repositories } from '../store/repositories.js';
 import type { Role } from '../store/roles.js';
 import { auditedTransaction } from './audit.js';

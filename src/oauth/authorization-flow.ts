@@ -5,15 +5,15 @@ import type { Consents } from '../ports/consents.js';
 import type { AnsweredInteractions } from '../ports/interactions.js';
 import type { Session } from '../ports/sessions.js';
 import { sha256Hex } from '../tokens/hash.js';
-import { OPAQUE_PREFIXES, generateOpaque } from '../tokens/opaque.js';
+import { generateOpaque, OPAQUE_PREFIXES } from '../tokens/opaque.js';
 import {
   AuthorizationPageError,
   AuthorizationRedirectError,
-  validateAuthorizationRequest,
   type AuthorizationRequest,
   type AuthorizationRequestDependencies,
   type RawParams,
   type ResponseMode,
+  validateAuthorizationRequest,
 } from './authorization-request.js';
 import { OAuthError } from './errors.js';
 import type { Interaction, InteractionSeal } from './interaction-seal.js';
@@ -43,7 +43,11 @@ const INTERACTION_TTL_SECONDS = 30 * 60;
  * longest kind accepted (2048) fits; only several very long state, nonce and login_hint values together do not.
  */
 const MAX_SEALED_LENGTH = 3800;
-const ALREADY_ANSWERED: FlowOutcome = { kind: 'error_page', error: 'invalid_request', description: 'this authorization request was already answered' };
+const ALREADY_ANSWERED: FlowOutcome = {
+  kind: 'error_page',
+  error: 'invalid_request',
+  description: 'this authorization request was already answered',
+};
 
 export interface AuthorizationFlowDependencies extends Omit<AuthorizationRequestDependencies, 'now'> {
   issuer: string;
@@ -78,13 +82,21 @@ export class AuthorizationFlow {
    * The interaction, when `sealed` is its value sealed for this browser, it has not expired and it was not answered
    * yet; anything else is treated as unknown.
    */
-  async interaction(id: string | undefined, sealed: string | undefined, browserId: string | undefined): Promise<AuthorizationInteraction | undefined> {
+  async interaction(
+    id: string | undefined,
+    sealed: string | undefined,
+    browserId: string | undefined,
+  ): Promise<AuthorizationInteraction | undefined> {
     const interaction = await this.unsealed(id, sealed, browserId);
     return interaction && !(await this.deps.interactions.isConsumed(interaction.id)) ? interaction : undefined;
   }
 
   /** The interaction sealed in `sealed`, without asking the store whether it was answered. */
-  async unsealed(id: string | undefined, sealed: string | undefined, browserId: string | undefined): Promise<AuthorizationInteraction | undefined> {
+  async unsealed(
+    id: string | undefined,
+    sealed: string | undefined,
+    browserId: string | undefined,
+  ): Promise<AuthorizationInteraction | undefined> {
     if (!id || !sealed || !browserId || id.length > 64) return undefined;
     return this.deps.seal.open(id, sealed, browserId);
   }
@@ -118,12 +130,14 @@ export class AuthorizationFlow {
     interaction: AuthorizationInteraction | undefined,
   ): Promise<FlowOutcome> {
     if (!session || this.needsLogin(request, session, interaction)) {
-      if (request.prompt.includes('none')) return this.errorResponse(request, new OAuthError('login_required', 'the user is not signed in'));
+      if (request.prompt.includes('none'))
+        return this.errorResponse(request, new OAuthError('login_required', 'the user is not signed in'));
       return this.pending('login', interaction ?? this.openInteraction(request), browserId);
     }
     request = { ...request, scopes: await this.scopesFor(request, session.userId) };
     if (await this.needsConsent(request, session.userId)) {
-      if (request.prompt.includes('none')) return this.errorResponse(request, new OAuthError('consent_required', 'the user has not consented'));
+      if (request.prompt.includes('none'))
+        return this.errorResponse(request, new OAuthError('consent_required', 'the user has not consented'));
       return this.pending('consent', interaction ?? this.openInteraction(request), browserId);
     }
     if (interaction && !(await this.consume(interaction))) return ALREADY_ANSWERED;
@@ -155,13 +169,20 @@ export class AuthorizationFlow {
 
   private openInteraction(request: AuthorizationRequest): AuthorizationInteraction {
     const now = nowSeconds();
-    return { id: randomBytes(18).toString('base64url'), request, createdAt: now, expiresAt: now + INTERACTION_TTL_SECONDS, sessionId: null };
+    return {
+      id: randomBytes(18).toString('base64url'),
+      request,
+      createdAt: now,
+      expiresAt: now + INTERACTION_TTL_SECONDS,
+      sessionId: null,
+    };
   }
 
   /** The page the user goes to next, with the interaction sealed for their browser (nothing is stored yet). */
   private async pending(kind: 'login' | 'consent', interaction: AuthorizationInteraction, browserId: string): Promise<FlowOutcome> {
     const value = await this.deps.seal.seal(interaction, browserId);
-    if (value.length > MAX_SEALED_LENGTH) return this.errorResponse(interaction.request, new OAuthError('invalid_request', 'the authorization request is too large'));
+    if (value.length > MAX_SEALED_LENGTH)
+      return this.errorResponse(interaction.request, new OAuthError('invalid_request', 'the authorization request is too large'));
     return { kind, interaction: { id: interaction.id, value, expiresAt: interaction.expiresAt } };
   }
 

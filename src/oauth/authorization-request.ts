@@ -1,7 +1,7 @@
 import type { ResolvedClient } from '../ports/clients.js';
 import { OAuthError, type OAuthErrorCode } from './errors.js';
 import { describeName } from './form.js';
-import { withinApi, type AudienceResolver, type TokenAudience } from './resource-indicators.js';
+import { type AudienceResolver, type TokenAudience, withinApi } from './resource-indicators.js';
 import { isScopeToken } from './scopes.js';
 
 /** Scopes any client may ask of a user: OpenID Connect's, and the two spellings of offline access. */
@@ -109,7 +109,10 @@ export interface AuthorizationRequestDependencies {
  * redirect URI (errors shown on a page, never redirected, RFC 6749 §4.1.2.1), then everything else (errors
  * redirected to the client with `state` and `iss`).
  */
-export async function validateAuthorizationRequest(params: RawParams, deps: AuthorizationRequestDependencies): Promise<AuthorizationRequest> {
+export async function validateAuthorizationRequest(
+  params: RawParams,
+  deps: AuthorizationRequestDependencies,
+): Promise<AuthorizationRequest> {
   const pageError = (description: string) => new AuthorizationPageError('invalid_request', description);
   if ((params.client_id?.length ?? 0) > 1) throw pageError('the client_id parameter is repeated');
   const clientId = one(params, 'client_id');

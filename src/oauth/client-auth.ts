@@ -1,11 +1,11 @@
 import type { ClientResolver, ResolvedClient } from '../ports/clients.js';
 import { clientSecretBasic } from './client-auth/client-secret-basic.js';
 import { clientSecretPost } from './client-auth/client-secret-post.js';
-import { invalidClient, type ClientAuthInput } from './client-auth/method.js';
+import { type ClientAuthInput, invalidClient } from './client-auth/method.js';
 import { none } from './client-auth/none.js';
 import { invalidRequest } from './errors.js';
 
-export { invalidClient, type ClientAuthInput, type ClientAuthMethod } from './client-auth/method.js';
+export { type ClientAuthInput, type ClientAuthMethod, invalidClient } from './client-auth/method.js';
 
 /**
  * The client authentication methods, in one place: a method is one module in client-auth/ and one line here, and

@@ -34,7 +34,9 @@ export function parseParams(body: Buffer | string): Record<string, string[]> {
     const name = decode(eq === -1 ? pair : pair.slice(0, eq));
     const value = eq === -1 ? '' : decode(pair.slice(eq + 1));
     if (value === '') continue;
-    (params[name] ??= []).push(value);
+    const values = params[name];
+    if (values) values.push(value);
+    else params[name] = [value];
   }
   return params;
 }

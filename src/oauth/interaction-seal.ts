@@ -1,5 +1,5 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
-import { EncryptJWT, errors, jwtDecrypt } from 'jose';
+import { EncryptJWT, errors, type JWTPayload, jwtDecrypt } from 'jose';
 import { nowSeconds } from '../ports/clock.js';
 import { secretMatchesHash, sha256Hex } from '../tokens/hash.js';
 
@@ -36,7 +36,11 @@ export class InteractionSeal<Request> {
   }
 
   seal(interaction: Interaction<Request>, browserId: string): Promise<string> {
-    return new EncryptJWT({ req: interaction.request, bnd: sha256Hex(browserId), ...(interaction.sessionId === null ? {} : { sid: interaction.sessionId }) })
+    return new EncryptJWT({
+      req: interaction.request,
+      bnd: sha256Hex(browserId),
+      ...(interaction.sessionId === null ? {} : { sid: interaction.sessionId }),
+    })
       .setProtectedHeader({ alg: KEY_MANAGEMENT, enc: CONTENT_ENCRYPTION })
       .setJti(interaction.id)
       .setIssuedAt(interaction.createdAt)
@@ -46,7 +50,7 @@ export class InteractionSeal<Request> {
 
   /** The interaction, when `value` was sealed here for this id and this browser and has not expired. */
   async open(id: string, value: string, browserId: string, now = nowSeconds()): Promise<Interaction<Request> | undefined> {
-    let claims;
+    let claims: JWTPayload;
     try {
       ({ payload: claims } = await jwtDecrypt(value, this.key, {
         keyManagementAlgorithms: [KEY_MANAGEMENT],

@@ -4,8 +4,8 @@ import { nowSeconds } from '../ports/clock.js';
 import type { RefreshTokens } from '../ports/refresh-tokens.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
 import { sha256Hex } from '../tokens/hash.js';
-import { OPAQUE_PREFIXES, isWellFormedOpaque } from '../tokens/opaque.js';
-import { authenticateClient, invalidClient, type AuthenticatedClient, type ClientAuthInput } from './client-auth.js';
+import { isWellFormedOpaque, OPAQUE_PREFIXES } from '../tokens/opaque.js';
+import { type AuthenticatedClient, authenticateClient, type ClientAuthInput, invalidClient } from './client-auth.js';
 import { required, single } from './form.js';
 import { refreshTokenEndsAt } from './refresh-lifetime.js';
 

@@ -5,7 +5,7 @@ import type { GrantRevocation } from '../ports/grants.js';
 import type { RefreshTokens } from '../ports/refresh-tokens.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
 import { sha256Hex } from '../tokens/hash.js';
-import { OPAQUE_PREFIXES, isWellFormedOpaque } from '../tokens/opaque.js';
+import { isWellFormedOpaque, OPAQUE_PREFIXES } from '../tokens/opaque.js';
 import { authenticateClient, type ClientAuthInput } from './client-auth.js';
 import { invalidRequest } from './errors.js';
 import { required, single } from './form.js';
@@ -37,7 +37,10 @@ export class RevocationEndpoint {
       if (!refresh) return;
       if (refresh.grant.clientId !== clientId) throw notIssuedToClient();
       await this.grants.revokeGrant(refresh.family.grantId);
-      await this.audit.record({ actor: clientId, actor_type: 'client', ip: input.ip }, 'token.revoked', refresh.grant.userId, { kind: 'refresh_token', grant: refresh.family.grantId });
+      await this.audit.record({ actor: clientId, actor_type: 'client', ip: input.ip }, 'token.revoked', refresh.grant.userId, {
+        kind: 'refresh_token',
+        grant: refresh.family.grantId,
+      });
       return;
     }
     // With the leeway resource servers allow, so that no token one of them could still accept escapes revocation.
@@ -45,6 +48,9 @@ export class RevocationEndpoint {
     if (!claims) return;
     if (claims.client_id !== clientId) throw notIssuedToClient();
     await this.accessTokens.revoke(claims);
-    await this.audit.record({ actor: clientId, actor_type: 'client', ip: input.ip }, 'token.revoked', claims.sub, { kind: 'access_token', jti: claims.jti });
+    await this.audit.record({ actor: clientId, actor_type: 'client', ip: input.ip }, 'token.revoked', claims.sub, {
+      kind: 'access_token',
+      jti: claims.jti,
+    });
   }
 }

@@ -15,4 +15,22 @@ export function userClaims(user: User, scopes: readonly string[]): Record<string
   return claims;
 }
 
-export const CLAIMS_SUPPORTED = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'sid', 'jti', 'rat', 'azp', 'name', 'preferred_username', 'updated_at', 'email', 'email_verified'];
+export const CLAIMS_SUPPORTED = [
+  'sub',
+  'iss',
+  'aud',
+  'exp',
+  'iat',
+  'auth_time',
+  'nonce',
+  'at_hash',
+  'sid',
+  'jti',
+  'rat',
+  'azp',
+  'name',
+  'preferred_username',
+  'updated_at',
+  'email',
+  'email_verified',
+];

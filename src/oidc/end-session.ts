@@ -41,7 +41,8 @@ export class EndSession {
     let redirect: string | undefined;
     if (target) {
       if (!client) throw new EndSessionError('post_logout_redirect_uri needs an id_token_hint or a client_id');
-      if (!client.client.postLogoutRedirectUris.includes(target)) throw new EndSessionError('the post_logout_redirect_uri is not registered for this client');
+      if (!client.client.postLogoutRedirectUris.includes(target))
+        throw new EndSessionError('the post_logout_redirect_uri is not registered for this client');
       const url = new URL(target);
       if (params.state) url.searchParams.append('state', params.state);
       redirect = url.toString();

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { errors, jwtVerify, type JWTPayload } from 'jose';
+import { errors, type JWTPayload, jwtVerify } from 'jose';
 import { isSigningAlgorithm } from '../keys/key-store.js';
 import { nowSeconds } from '../ports/clock.js';
-import { signCompactJws, type TokenKeys } from '../tokens/jws.js';
 import type { User } from '../ports/users.js';
+import { signCompactJws, type TokenKeys } from '../tokens/jws.js';
 import { userClaims } from './claims.js';
 
 export const ID_TOKEN_SIGNING_ALGORITHMS = ['RS256', 'ES256'] as const;

@@ -19,7 +19,11 @@ export async function accountRoutes(app: FastifyInstance, pages: PageContext): P
         clientId,
         clientName: (await gatehouse.directory.find(clientId))?.client.name ?? clientId,
         access: await Promise.all(
-          ofClient.map(async (consent) => ({ api: await gatehouse.audiences.nameOf(consent.audience), audience: consent.audience, scopes: consent.scopes.join(' ') })),
+          ofClient.map(async (consent) => ({
+            api: await gatehouse.audiences.nameOf(consent.audience),
+            audience: consent.audience,
+            scopes: consent.scopes.join(' '),
+          })),
         ),
         since: new Date(Math.min(...ofClient.map((consent) => consent.grantedAt)) * 1000).toISOString().slice(0, 10),
       })),

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ENDPOINT_PATHS } from '../oauth/discovery.js';
 import { parseParams } from '../oauth/form.js';
-import { rawQuery, type PageBody, type PageContext } from './context.js';
+import { type PageBody, type PageContext, rawQuery } from './context.js';
 
 /**
  * The authorization endpoint (RFC 6749 §3.1, GET and form POST). The protocol decisions are the flow's; this only

@@ -16,7 +16,10 @@ export class BrowserCookies {
   readonly deviceName: string;
   private readonly secure: boolean;
 
-  constructor(issuer: string, private readonly sessionTtl: number) {
+  constructor(
+    issuer: string,
+    private readonly sessionTtl: number,
+  ) {
     this.secure = issuer.startsWith('https://');
     this.prefix = this.secure ? '__Host-' : '';
     this.browserName = `${this.prefix}gh_browser`;
@@ -111,6 +114,8 @@ export class CsrfTokens {
   }
 
   private mac({ browserId, sessionId }: CsrfBinding, purpose: string, issuedAt: number): string {
-    return createHmac('sha256', this.key).update(`csrf/v2\n${purpose}\n${browserId}\n${sessionId ?? ''}\n${issuedAt}`).digest('base64url');
+    return createHmac('sha256', this.key)
+      .update(`csrf/v2\n${purpose}\n${browserId}\n${sessionId ?? ''}\n${issuedAt}`)
+      .digest('base64url');
   }
 }

@@ -53,7 +53,10 @@ export async function consentRoutes(app: FastifyInstance, pages: PageContext): P
         // The API the tokens will be for: a consent covers that API only (RFC 8707), so the user is told which.
         api: { name: apiName, identifier: interaction.request.audience },
         // Offline access is one permission, however it was spelled.
-        scopes: [...new Set(granted.map((s) => (OFFLINE_SCOPES.has(s) ? 'offline_access' : s)))].map((name) => ({ name, description: describeScope(name) })),
+        scopes: [...new Set(granted.map((s) => (OFFLINE_SCOPES.has(s) ? 'offline_access' : s)))].map((name) => ({
+          name,
+          description: describeScope(name),
+        })),
         csrf: await pages.csrfToken(request, reply, 'consent'),
         interaction: interaction.id,
       },
@@ -69,10 +72,15 @@ export async function consentRoutes(app: FastifyInstance, pages: PageContext): P
     const allow = field(body, 'decision') === 'allow';
     const browserId = pages.cookies.browserId(request, reply);
     const outcome = await gatehouse.authorization.afterConsent(found.interaction, browserId, found.session, allow);
-    await gatehouse.audit.record({ actor: found.session.userId, actor_type: 'user', ip: request.ip }, allow ? 'consent.granted' : 'consent.denied', found.interaction.request.clientId, {
-      scopes: found.interaction.request.scopes,
-      audience: found.interaction.request.audience,
-    });
+    await gatehouse.audit.record(
+      { actor: found.session.userId, actor_type: 'user', ip: request.ip },
+      allow ? 'consent.granted' : 'consent.denied',
+      found.interaction.request.clientId,
+      {
+        scopes: found.interaction.request.scopes,
+        audience: found.interaction.request.audience,
+      },
+    );
     return pages.sendOutcome(request, reply, browserId, outcome, 303, found.interaction);
   });
 }

@@ -37,7 +37,10 @@ export class PageContext {
   async signIn(request: FastifyRequest, reply: FastifyReply, userId: string): Promise<Session> {
     const previous = await this.session(request);
     if (previous) await this.gatehouse.sessions.end(previous.id);
-    const { session, cookieValue } = await this.gatehouse.sessions.start(userId, { ip: request.ip, userAgent: request.headers['user-agent'] ?? '' });
+    const { session, cookieValue } = await this.gatehouse.sessions.start(userId, {
+      ip: request.ip,
+      userAgent: request.headers['user-agent'] ?? '',
+    });
     this.cookies.setSession(reply, cookieValue);
     this.sessions.set(request, Promise.resolve(session));
     return session;
@@ -73,9 +76,17 @@ export class PageContext {
    * The interaction a page's query or form names, when this browser holds it sealed and it is still open; `false`
    * when one was named but cannot be used (unknown, expired, from another browser, or answered), whose cookie goes.
    */
-  async interaction(request: FastifyRequest, reply: FastifyReply, id: string | undefined): Promise<AuthorizationInteraction | undefined | false> {
+  async interaction(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string | undefined,
+  ): Promise<AuthorizationInteraction | undefined | false> {
     if (!id) return undefined;
-    const interaction = await this.gatehouse.authorization.interaction(id, this.interactions.value(request, id), this.cookies.existingBrowserId(request));
+    const interaction = await this.gatehouse.authorization.interaction(
+      id,
+      this.interactions.value(request, id),
+      this.cookies.existingBrowserId(request),
+    );
     if (interaction) return interaction;
     this.interactions.clear(request, reply, id);
     return false;
@@ -85,8 +96,16 @@ export class PageContext {
    * Carries out a decision of the authorization flow for this browser: a pending interaction goes into its cookie;
    * once the interaction `answered` is finished, its cookie goes. After a form POST the redirect is 303, never 307.
    */
-  async sendOutcome(request: FastifyRequest, reply: FastifyReply, browserId: string, outcome: FlowOutcome, status: 302 | 303, answered?: AuthorizationInteraction): Promise<FastifyReply> {
-    if (outcome.kind === 'login' || outcome.kind === 'consent') await this.interactions.save(request, reply, browserId, outcome.interaction);
+  async sendOutcome(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    browserId: string,
+    outcome: FlowOutcome,
+    status: 302 | 303,
+    answered?: AuthorizationInteraction,
+  ): Promise<FastifyReply> {
+    if (outcome.kind === 'login' || outcome.kind === 'consent')
+      await this.interactions.save(request, reply, browserId, outcome.interaction);
     else if (answered) this.interactions.clear(request, reply, answered.id);
     switch (outcome.kind) {
       case 'respond': {

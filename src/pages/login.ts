@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DEVICE_COOKIE_TTL_SECONDS } from '../accounts/login.js';
 import type { SignupResult } from '../accounts/signup.js';
-import { anonymousActor } from '../admin/audit-log.js';
-import { RefusedError } from '../ports/refused-error.js';
-import type { AuthorizationInteraction } from '../oauth/authorization-flow.js';
 import { normalizeUsername } from '../accounts/usernames.js';
+import { anonymousActor } from '../admin/audit-log.js';
+import type { AuthorizationInteraction } from '../oauth/authorization-flow.js';
+import { RefusedError } from '../ports/refused-error.js';
 import { field, localPath, type PageBody, type PageContext } from './context.js';
 import { sendErrorPage, sendPage } from './render.js';
 
@@ -24,14 +24,18 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
   const { gatehouse } = pages;
   const { authorization, config } = gatehouse;
 
-  async function renderLogin(request: FastifyRequest, reply: FastifyReply, view: {
-    interaction?: AuthorizationInteraction;
-    returnTo?: string;
-    username?: string;
-    notice?: string;
-    error?: string;
-    status?: number;
-  }) {
+  async function renderLogin(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    view: {
+      interaction?: AuthorizationInteraction;
+      returnTo?: string;
+      username?: string;
+      notice?: string;
+      error?: string;
+      status?: number;
+    },
+  ) {
     const client = view.interaction ? await gatehouse.directory.find(view.interaction.request.clientId) : undefined;
     const signupQuery = view.interaction ? `?interaction=${encodeURIComponent(view.interaction.id)}` : '';
     return sendPage(
@@ -53,7 +57,13 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
   }
 
   /** After sign-in or sign-up: back into the authorization flow, or to a local page. */
-  async function continueAfterSignIn(request: FastifyRequest, reply: FastifyReply, userId: string, interaction: AuthorizationInteraction | undefined, returnTo: string) {
+  async function continueAfterSignIn(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    userId: string,
+    interaction: AuthorizationInteraction | undefined,
+    returnTo: string,
+  ) {
     const session = await pages.signIn(request, reply, userId);
     if (!interaction) return reply.redirect(returnTo, 303);
     const browserId = pages.cookies.browserId(request, reply);
@@ -80,7 +90,12 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
     // "admin / login.failed" look like admin's own doing (and the console link it to the real account).
     const context = { username, ...(interaction ? { client_id: interaction.request.clientId } : {}) };
     if (result.ok) {
-      await gatehouse.audit.record({ actor: result.user.id, actor_type: 'user', ip: request.ip }, 'login.succeeded', result.user.id, context);
+      await gatehouse.audit.record(
+        { actor: result.user.id, actor_type: 'user', ip: request.ip },
+        'login.succeeded',
+        result.user.id,
+        context,
+      );
       pages.cookies.setDevice(reply, result.deviceCookie, DEVICE_COOKIE_TTL_SECONDS);
       return continueAfterSignIn(request, reply, result.user.id, interaction, returnTo);
     }
@@ -139,7 +154,7 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
       result = await gatehouse.signup.signUp({ ...values, password: field(body, 'password') ?? '' }, request.ip);
     } catch (error) {
       if (!(error instanceof RefusedError)) throw error;
-      const message = error.message.charAt(0).toUpperCase() + error.message.slice(1) + '.';
+      const message = `${error.message.charAt(0).toUpperCase() + error.message.slice(1)}.`;
       return renderSignup(request, reply, interaction, { ...values, error: message }, 400);
     }
     if (result.outcome === 'throttled') {
@@ -147,7 +162,9 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
       return renderSignup(request, reply, interaction, { ...values, error: SIGNUP_THROTTLED }, 429);
     }
     if (result.outcome === 'created') {
-      await gatehouse.audit.record({ actor: result.user.id, actor_type: 'user', ip: request.ip }, 'user.signed_up', result.user.id, { username: result.user.username });
+      await gatehouse.audit.record({ actor: result.user.id, actor_type: 'user', ip: request.ip }, 'user.signed_up', result.user.id, {
+        username: result.user.username,
+      });
     } else {
       // What was typed is data, not an actor or a target: the name belongs to someone who did not do this.
       await gatehouse.audit.record(anonymousActor(request.ip), 'signup.name_taken', '', { username: normalizeUsername(values.username) });

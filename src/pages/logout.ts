@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ENDPOINT_PATHS } from '../oauth/discovery.js';
 import { parseParams } from '../oauth/form.js';
 import { EndSessionError, type EndSessionRequest } from '../oidc/end-session.js';
-import { field, rawQuery, type PageBody, type PageContext } from './context.js';
+import { field, type PageBody, type PageContext, rawQuery } from './context.js';
 import { sendErrorPage, sendPage } from './render.js';
 
 const LOGOUT_FIELDS = ['id_token_hint', 'post_logout_redirect_uri', 'state', 'client_id'] as const;
@@ -25,7 +25,12 @@ export async function logoutRoutes(app: FastifyInstance, pages: PageContext): Pr
   async function finish(request: FastifyRequest, reply: FastifyReply, logout: EndSessionRequest) {
     const session = await pages.signOut(request, reply);
     if (session) {
-      await gatehouse.audit.record({ actor: session.userId, actor_type: 'user', ip: request.ip }, 'logout', session.id, logout.params.client_id ? { client_id: logout.params.client_id } : {});
+      await gatehouse.audit.record(
+        { actor: session.userId, actor_type: 'user', ip: request.ip },
+        'logout',
+        session.id,
+        logout.params.client_id ? { client_id: logout.params.client_id } : {},
+      );
     }
     if (logout.redirect) return reply.redirect(logout.redirect, 303);
     return sendPage(reply, 'logged-out', { title: 'Signed out' });

@@ -31,7 +31,9 @@ export async function pagesPlugin(app: FastifyInstance, gatehouse: Gatehouse): P
   ] as const) {
     const content = readFileSync(join(packageRoot(), 'public', file));
     for (const path of paths) {
-      app.get(path, { schema: { hide: true } }, async (_request, reply) => reply.type(type).header('cache-control', 'public, max-age=3600').send(content));
+      app.get(path, { schema: { hide: true } }, async (_request, reply) =>
+        reply.type(type).header('cache-control', 'public, max-age=3600').send(content),
+      );
     }
   }
 

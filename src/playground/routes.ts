@@ -1,12 +1,11 @@
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
-import { PLAYGROUND_CLIENT_ID, playgroundRedirectUri } from '../management/builtins.js';
 import type { Gatehouse } from '../gatehouse.js';
 import { DEMO_READ_SCOPE } from '../http/routes/demo-api.js';
+import { PLAYGROUND_CLIENT_ID, playgroundRedirectUri } from '../management/builtins.js';
 import { gatehousePlaygroundPlugin } from './swagger-ui-plugin.js';
 
 export const PLAYGROUND_PATH = '/playground';
-
 
 /** What the Authorize dialog asks for by default in the authorization code flow; more can be ticked there. */
 export const PLAYGROUND_DEFAULT_SCOPES = ['openid', 'profile', 'email', DEMO_READ_SCOPE] as const;

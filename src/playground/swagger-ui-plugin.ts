@@ -43,7 +43,8 @@ export function gatehousePlaygroundPlugin(system: SwaggerSystem): SwaggerPlugin 
         const configs = props.getConfigs();
         const redirect = configs.gatehouseRedirectUrl;
         const getConfigs = () => Object.assign({}, props.getConfigs(), typeof redirect === 'string' ? { oauth2RedirectUrl: redirect } : {});
-        if (props.schema.get('flow') !== 'clientCredentials') return React.createElement(Original, Object.assign({}, props, { getConfigs }));
+        if (props.schema.get('flow') !== 'clientCredentials')
+          return React.createElement(Original, Object.assign({}, props, { getConfigs }));
         const authSelectors = Object.assign({}, props.authSelectors, {
           getConfigs: () => Object.assign({}, props.authSelectors.getConfigs(), { clientId: '', clientSecret: '', scopes: [] }),
         });

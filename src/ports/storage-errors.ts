@@ -26,7 +26,14 @@ export class StoreUnavailableError extends Error {
 const POSTGRES_UNAVAILABLE = /^(08...|53...|57P0[1-5]|57014|40001|40P01|25006)$/;
 // Node's socket errors, raised by the PostgreSQL driver when the server cannot be reached or went away.
 const SOCKET_UNAVAILABLE = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
 ]);
 // pg raises these without a code when a connection ends under a query or cannot be made in time.
 const CONNECTION_LOST = new RegExp(

@@ -1,7 +1,7 @@
-import type { Store } from './database.js';
-import { fromJsonList, toJsonList } from './json-list.js';
 import type { Api } from '../ports/apis.js';
 import { nowSeconds } from '../ports/clock.js';
+import type { Store } from './database.js';
+import { fromJsonList, toJsonList } from './json-list.js';
 
 const toApi = (row: { identifier: string; name: string; scopes: string; created_at: number }): Api => ({
   identifier: row.identifier,

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { CompiledQuery } from 'kysely';
-import type { Store } from './database.js';
 import type { ActorType } from '../ports/audit.js';
 import { nowSeconds } from '../ports/clock.js';
+import type { Store } from './database.js';
 import { purgeInBatches } from './purge.js';
 
 export interface AuditEvent {
@@ -39,16 +39,31 @@ export class AuditRepository {
   appendStatement(event: NewAuditEvent): CompiledQuery {
     return this.store.db
       .insertInto('audit_events')
-      .values({ id: eventId(), at: nowSeconds(), actor: event.actor, actor_type: event.actor_type, action: event.action, target: event.target, ip: event.ip, details: JSON.stringify(event.details) })
+      .values({
+        id: eventId(),
+        at: nowSeconds(),
+        actor: event.actor,
+        actor_type: event.actor_type,
+        action: event.action,
+        target: event.target,
+        ip: event.ip,
+        details: JSON.stringify(event.details),
+      })
       .compile();
   }
 
   /** Up to `limit` events older than the cursor `before` (an event id). */
   async page(limit: number, before?: string): Promise<{ events: AuditEvent[]; next: string | null }> {
-    let query = this.store.db.selectFrom('audit_events').selectAll().orderBy('id', 'desc').limit(limit + 1);
+    let query = this.store.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(limit + 1);
     if (before) query = query.where('id', '<', before);
     const rows = await query.execute();
-    const events = rows.slice(0, limit).map((row) => ({ ...row, actor_type: row.actor_type as ActorType, details: JSON.parse(row.details) as Record<string, unknown> }));
+    const events = rows
+      .slice(0, limit)
+      .map((row) => ({ ...row, actor_type: row.actor_type as ActorType, details: JSON.parse(row.details) as Record<string, unknown> }));
     return { events, next: rows.length > limit ? events.at(-1)!.id : null };
   }
 

@@ -1,13 +1,22 @@
 import type { CompiledQuery, Selectable } from 'kysely';
-import type { Store } from './database.js';
-import type { ClientsTable } from './schema.js';
-import { fromJsonList, toJsonList } from './json-list.js';
 import type { Client, ClientRecords, TokenEndpointAuthMethod } from '../ports/clients.js';
 import { nowSeconds } from '../ports/clock.js';
+import type { Store } from './database.js';
+import { fromJsonList, toJsonList } from './json-list.js';
+import type { ClientsTable } from './schema.js';
 
 export type NewClient = Pick<
   Client,
-  'clientId' | 'name' | 'description' | 'roles' | 'scopes' | 'grantTypes' | 'tokenEndpointAuthMethod' | 'redirectUris' | 'accessTokenTtl' | 'secretHash'
+  | 'clientId'
+  | 'name'
+  | 'description'
+  | 'roles'
+  | 'scopes'
+  | 'grantTypes'
+  | 'tokenEndpointAuthMethod'
+  | 'redirectUris'
+  | 'accessTokenTtl'
+  | 'secretHash'
 > &
   Partial<Pick<Client, 'postLogoutRedirectUris' | 'idTokenSignedResponseAlg' | 'skipConsent' | 'introspection'>>;
 

@@ -1,7 +1,7 @@
-import type { Store } from './database.js';
-import { fromJsonList, toJsonList } from './json-list.js';
 import { nowSeconds } from '../ports/clock.js';
 import type { Consent, Consents } from '../ports/consents.js';
+import type { Store } from './database.js';
+import { fromJsonList, toJsonList } from './json-list.js';
 
 /** How the default API is stored: by no identifier, so a changed GATEHOUSE_AUDIENCE keeps its consents. */
 const DEFAULT_API = '';
@@ -62,7 +62,11 @@ export class ConsentRepository implements Consents {
 
   /** Withdraws what the user agreed to for the client, at every API. */
   async withdraw(userId: string, clientId: string): Promise<boolean> {
-    const result = await this.store.db.deleteFrom('consents').where('user_id', '=', userId).where('client_id', '=', clientId).executeTakeFirst();
+    const result = await this.store.db
+      .deleteFrom('consents')
+      .where('user_id', '=', userId)
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
     return result.numDeletedRows > 0n;
   }
 }

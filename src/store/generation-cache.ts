@@ -1,6 +1,6 @@
 import type { RecordCache, RecordCacheOptions } from '../ports/caches.js';
-import type { Store } from './database.js';
 import { unavailableReason } from '../ports/storage-errors.js';
+import type { Store } from './database.js';
 
 export interface GenerationCacheOptions extends RecordCacheOptions {
   /**

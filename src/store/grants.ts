@@ -1,12 +1,12 @@
 import type { CompiledQuery, Kysely, Selectable } from 'kysely';
-import type { Store } from './database.js';
-import type { AuthorizationCodesTable, Database, GrantsTable } from './schema.js';
-import { fromJsonList, toJsonList } from './json-list.js';
 import type { AuthorizationCode, AuthorizationCodes } from '../ports/authorization-codes.js';
 import { nowSeconds } from '../ports/clock.js';
 import type { GrantContext, GrantRevocation, IssuedTokens, NewGrant } from '../ports/grants.js';
 import type { RefreshFamily, RefreshToken, RefreshTokens, RotationDecision } from '../ports/refresh-tokens.js';
+import type { Store } from './database.js';
+import { fromJsonList, toJsonList } from './json-list.js';
 import { EXPIRED_TOKEN_MARGIN_SECONDS, PURGE_BATCH_SIZE, purgeInBatches, yieldToEventLoop } from './purge.js';
+import type { AuthorizationCodesTable, Database, GrantsTable } from './schema.js';
 
 /** Rows removed by one purge, per table. */
 export interface GrantPurgeCounts {
@@ -191,7 +191,16 @@ export class GrantRepository implements AuthorizationCodes, RefreshTokens, Grant
         .values({ jti: issued.accessToken.jti, grant_id: grantId, client_id: clientId, expires_at: issued.accessToken.expiresAt })
         .compile(),
       ...(issued.refreshToken
-        ? [this.db.insertInto('refresh_tokens').values({ token_hash: hashBytes(issued.refreshToken.tokenHash), grant_id: grantId, expires_at: issued.refreshToken.expiresAt }).compile()]
+        ? [
+            this.db
+              .insertInto('refresh_tokens')
+              .values({
+                token_hash: hashBytes(issued.refreshToken.tokenHash),
+                grant_id: grantId,
+                expires_at: issued.refreshToken.expiresAt,
+              })
+              .compile(),
+          ]
         : []),
     ];
   }
@@ -315,14 +324,30 @@ export class GrantRepository implements AuthorizationCodes, RefreshTokens, Grant
       after = batch.at(-1)!.id;
       const result = await db
         .deleteFrom('grants')
-        .where('id', 'in', batch.map((row) => row.id))
+        .where(
+          'id',
+          'in',
+          batch.map((row) => row.id),
+        )
         .where('created_at', '<', now - GRANT_MIN_AGE_SECONDS)
         .where((eb) =>
           eb.not(
             eb.or([
-              eb.exists(eb.selectFrom('refresh_tokens').select('refresh_tokens.grant_id').whereRef('refresh_tokens.grant_id', '=', 'grants.id')),
-              eb.exists(eb.selectFrom('grant_access_tokens').select('grant_access_tokens.grant_id').whereRef('grant_access_tokens.grant_id', '=', 'grants.id')),
-              eb.exists(eb.selectFrom('authorization_codes').select('authorization_codes.grant_id').whereRef('authorization_codes.grant_id', '=', 'grants.id')),
+              eb.exists(
+                eb.selectFrom('refresh_tokens').select('refresh_tokens.grant_id').whereRef('refresh_tokens.grant_id', '=', 'grants.id'),
+              ),
+              eb.exists(
+                eb
+                  .selectFrom('grant_access_tokens')
+                  .select('grant_access_tokens.grant_id')
+                  .whereRef('grant_access_tokens.grant_id', '=', 'grants.id'),
+              ),
+              eb.exists(
+                eb
+                  .selectFrom('authorization_codes')
+                  .select('authorization_codes.grant_id')
+                  .whereRef('authorization_codes.grant_id', '=', 'grants.id'),
+              ),
             ]),
           ),
         )
@@ -333,4 +358,3 @@ export class GrantRepository implements AuthorizationCodes, RefreshTokens, Grant
     }
   }
 }
-

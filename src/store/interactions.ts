@@ -1,6 +1,6 @@
-import type { Store } from './database.js';
 import { nowSeconds } from '../ports/clock.js';
 import type { AnsweredInteractions } from '../ports/interactions.js';
+import type { Store } from './database.js';
 import { purgeInBatches } from './purge.js';
 
 /**

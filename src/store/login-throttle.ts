@@ -1,6 +1,6 @@
-import type { Store } from './database.js';
 import { nowSeconds } from '../ports/clock.js';
 import type { AttemptCounter, ThrottleCount } from '../ports/sign-in.js';
+import type { Store } from './database.js';
 import { purgeInBatches } from './purge.js';
 
 /**
@@ -23,8 +23,18 @@ export class LoginThrottleRepository implements AttemptCounter {
       .onConflict((oc) =>
         oc.column('key').doUpdateSet((eb) => ({
           // An attempt after the window closed starts a new one.
-          failures: eb.case().when('login_throttle.window_start', '<=', now - windowSeconds).then(1).else(eb('login_throttle.failures', '+', 1)).end(),
-          window_start: eb.case().when('login_throttle.window_start', '<=', now - windowSeconds).then(now).else(eb.ref('login_throttle.window_start')).end(),
+          failures: eb
+            .case()
+            .when('login_throttle.window_start', '<=', now - windowSeconds)
+            .then(1)
+            .else(eb('login_throttle.failures', '+', 1))
+            .end(),
+          window_start: eb
+            .case()
+            .when('login_throttle.window_start', '<=', now - windowSeconds)
+            .then(now)
+            .else(eb.ref('login_throttle.window_start'))
+            .end(),
         })),
       )
       .returning(['failures', 'window_start'])

@@ -1,5 +1,4 @@
-import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import { isSqlite } from './migrations/dialect.js';
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import * as m0001 from './migrations/0001_core.js';
 import * as m0002 from './migrations/0002_users_and_grants.js';
 import * as m0003 from './migrations/0003_console_and_audit.js';
@@ -12,6 +11,7 @@ import * as m0010 from './migrations/0010_page_keys.js';
 import * as m0011 from './migrations/0011_session_idle_and_family_lifetime.js';
 import * as m0012 from './migrations/0012_sign_in_delays.js';
 import * as m0013 from './migrations/0013_indexes_and_foreign_keys.js';
+import { isSqlite } from './migrations/dialect.js';
 
 /**
  * Schema migrations, one file each under migrations/, kept in code so that the compiled package carries them. Types

@@ -1,6 +1,6 @@
-import type { Store } from './database.js';
 import { nowSeconds } from '../ports/clock.js';
 import type { PageKeyStore, SealedPageKey } from '../ports/keys.js';
+import type { Store } from './database.js';
 
 /** The pages' random keys, each stored sealed under the master key (src/keys/page-keys.ts). */
 export class PageKeyRepository implements PageKeyStore {

@@ -1,11 +1,11 @@
-import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, sql } from 'kysely';
 import type { Client, ClientConfig, PoolClient } from 'pg';
-import type { Database } from './schema.js';
+import { StoreUnavailableError, unavailableReason } from '../ports/storage-errors.js';
 import { Availability } from './availability.js';
 import { measure, type PostgresTimeouts, type Store } from './database.js';
-import { StoreUnavailableError, unavailableReason } from '../ports/storage-errors.js';
 import { postgresAddress } from './location.js';
 import { migrateToLatest } from './migrations.js';
+import type { Database } from './schema.js';
 
 const CHANNEL = 'gatehouse_changes';
 
@@ -32,9 +32,12 @@ function isConnectionFailure(error: unknown): boolean {
 /** Why a first connection failed, as an operator needs to read it at start-up. */
 function connectFailure(error: unknown, where: string, elapsedMs: number, timeoutMs: number): Error {
   const code = (error as { code?: unknown })?.code;
-  if (elapsedMs >= timeoutMs) return new StoreUnavailableError(`cannot reach PostgreSQL at ${where}: connection timed out after ${timeoutMs} ms`, { cause: error });
-  if (code === 'ECONNREFUSED') return new StoreUnavailableError(`cannot reach PostgreSQL at ${where}: connection refused`, { cause: error });
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new StoreUnavailableError(`cannot reach PostgreSQL at ${where}: host not found`, { cause: error });
+  if (elapsedMs >= timeoutMs)
+    return new StoreUnavailableError(`cannot reach PostgreSQL at ${where}: connection timed out after ${timeoutMs} ms`, { cause: error });
+  if (code === 'ECONNREFUSED')
+    return new StoreUnavailableError(`cannot reach PostgreSQL at ${where}: connection refused`, { cause: error });
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return new StoreUnavailableError(`cannot reach PostgreSQL at ${where}: host not found`, { cause: error });
   const reason = unavailableReason(error);
   if (reason !== undefined) return new StoreUnavailableError(`cannot reach PostgreSQL at ${where}: ${reason}`, { cause: error });
   // Authentication, a missing database, TLS: the server answered; its message names no secret.

@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { sql, type Expression, type ExpressionBuilder, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import { type Expression, type ExpressionBuilder, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import type { Dialect, Store } from './database.js';
 import type { Database } from './schema.js';
 
@@ -21,7 +21,10 @@ export const EXPIRED_TOKEN_MARGIN_SECONDS = 300;
  * event loop serve requests between batches. Each batch commits on its own, so a purge that fails midway has
  * still removed what it removed, and never leaves anything half-deleted.
  */
-async function deleteInBatches(deleteBatch: (limit: number) => Promise<{ numDeletedRows: bigint }>, batchSize = PURGE_BATCH_SIZE): Promise<number> {
+async function deleteInBatches(
+  deleteBatch: (limit: number) => Promise<{ numDeletedRows: bigint }>,
+  batchSize = PURGE_BATCH_SIZE,
+): Promise<number> {
   let total = 0;
   for (;;) {
     const deleted = Number((await deleteBatch(batchSize)).numDeletedRows);
@@ -37,8 +40,14 @@ async function deleteInBatches(deleteBatch: (limit: number) => Promise<{ numDele
  * for every batch, and rows another process is purging at this moment are skipped, so two purges at once
  * neither wait on each other nor deadlock. SQLite serialises writers anyway (and has no FOR UPDATE).
  */
-function inPurgeBatch<DB, TB extends keyof DB, O>(dialect: Dialect, key: string, batch: SelectQueryBuilder<DB, TB, O>): RawBuilder<SqlBool> {
-  return dialect === 'postgres' ? sql<SqlBool>`${sql.ref(key)} = any(array(${batch.forUpdate().skipLocked()}))` : sql<SqlBool>`${sql.ref(key)} in (${batch})`;
+function inPurgeBatch<DB, TB extends keyof DB, O>(
+  dialect: Dialect,
+  key: string,
+  batch: SelectQueryBuilder<DB, TB, O>,
+): RawBuilder<SqlBool> {
+  return dialect === 'postgres'
+    ? sql<SqlBool>`${sql.ref(key)} = any(array(${batch.forUpdate().skipLocked()}))`
+    : sql<SqlBool>`${sql.ref(key)} in (${batch})`;
 }
 
 /**

@@ -1,6 +1,6 @@
-import type { Store } from './database.js';
 import { nowSeconds } from '../ports/clock.js';
 import type { AccessTokenRevocations } from '../ports/revocations.js';
+import type { Store } from './database.js';
 import { EXPIRED_TOKEN_MARGIN_SECONDS, purgeInBatches } from './purge.js';
 
 /**

@@ -1,7 +1,7 @@
-import type { Store } from './database.js';
-import { fromJsonList, toJsonList } from './json-list.js';
 import { nowSeconds } from '../ports/clock.js';
 import type { RoleScopes } from '../ports/roles.js';
+import type { Store } from './database.js';
+import { fromJsonList, toJsonList } from './json-list.js';
 
 /** A role is a named set of scopes that app clients are given. */
 export interface Role {
@@ -22,7 +22,11 @@ export class RoleRepository implements RoleScopes {
   }
 
   async setScopes(name: string, scopes: string[]): Promise<Role | undefined> {
-    await this.store.db.updateTable('roles').set({ scopes: toJsonList(scopes) }).where('name', '=', name).execute();
+    await this.store.db
+      .updateTable('roles')
+      .set({ scopes: toJsonList(scopes) })
+      .where('name', '=', name)
+      .execute();
     await this.store.announceChange();
     return this.get(name);
   }
@@ -34,7 +38,12 @@ export class RoleRepository implements RoleScopes {
 
   async list(): Promise<Role[]> {
     const rows = await this.store.db.selectFrom('roles').selectAll().orderBy('name').execute();
-    return rows.map((row) => ({ name: row.name, description: row.description, scopes: fromJsonList(row.scopes), createdAt: row.created_at }));
+    return rows.map((row) => ({
+      name: row.name,
+      description: row.description,
+      scopes: fromJsonList(row.scopes),
+      createdAt: row.created_at,
+    }));
   }
 
   /** Scopes of the named roles, in one query; unknown names contribute nothing. */

@@ -1,4 +1,3 @@
-
 /**
  * Table shapes shared by SQLite and PostgreSQL. Times are epoch seconds and lists are JSON text so that one
  * set of queries serves both databases.

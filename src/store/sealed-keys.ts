@@ -1,5 +1,5 @@
-import type { Store } from './database.js';
 import type { SealedKey, SealedKeyStore } from '../ports/keys.js';
+import type { Store } from './database.js';
 
 /** Everything the store keeps sealed under the master key, for re-sealing it under a new one. */
 export class SealedKeyRepository implements SealedKeyStore {

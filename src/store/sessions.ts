@@ -1,10 +1,10 @@
-import type { SessionStore } from '../ports/session-store.js';
 import type { Selectable } from 'kysely';
-import type { Store } from './database.js';
-import type { SessionsTable } from './schema.js';
 import { nowSeconds } from '../ports/clock.js';
+import type { SessionStore } from '../ports/session-store.js';
 import type { Session } from '../ports/sessions.js';
+import type { Store } from './database.js';
 import { purgeInBatches } from './purge.js';
+import type { SessionsTable } from './schema.js';
 
 const toSession = (row: Selectable<SessionsTable>): Session => ({
   id: row.id,
@@ -76,7 +76,12 @@ export class SessionRepository implements SessionStore {
   }
 
   async get(id: string): Promise<Session | undefined> {
-    const row = await this.store.db.selectFrom('sessions').selectAll().where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+    const row = await this.store.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
     return row && toSession(row);
   }
 
@@ -94,11 +99,21 @@ export class SessionRepository implements SessionStore {
   }
 
   async revoke(id: string): Promise<void> {
-    await this.store.db.updateTable('sessions').set({ revoked_at: nowSeconds() }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+    await this.store.db
+      .updateTable('sessions')
+      .set({ revoked_at: nowSeconds() })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .execute();
   }
 
   async revokeAllForUser(userId: string): Promise<void> {
-    await this.store.db.updateTable('sessions').set({ revoked_at: nowSeconds() }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+    await this.store.db
+      .updateTable('sessions')
+      .set({ revoked_at: nowSeconds() })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .execute();
   }
 
   /** Forgets sessions that ended (expired, went idle or signed out) more than a day ago; returns how many. */

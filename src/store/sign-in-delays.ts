@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { sql, type RawBuilder } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
+import type { DelayClaim, DelaySchedule, SignInDelayStore } from '../ports/sign-in.js';
 import type { Store } from './database.js';
 import { purgeInBatches } from './purge.js';
 import type { SignInDelaysTable } from './schema.js';
-import type { DelayClaim, DelaySchedule, SignInDelayStore } from '../ports/sign-in.js';
 
 /** The wait after `failures` failures in a row. */
 export function delayAfter(schedule: DelaySchedule, failures: number): number {

@@ -1,7 +1,7 @@
-import type { Store } from './database.js';
 import { nowSeconds } from '../ports/clock.js';
-import { purgeInBatches } from './purge.js';
 import type { SignInDeviceStore } from '../ports/sign-in.js';
+import type { Store } from './database.js';
+import { purgeInBatches } from './purge.js';
 
 /**
  * Browsers that signed in to an account before, by the SHA-256 of their device cookie (a random 256-bit id, so a

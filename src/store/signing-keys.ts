@@ -1,9 +1,9 @@
 import type { Selectable } from 'kysely';
-import type { Store } from './database.js';
-import type { SigningKeysTable } from './schema.js';
-import { isUniqueViolation } from './errors.js';
 import { nowSeconds } from '../ports/clock.js';
 import type { NewSigningKey, SigningKeyRecord, SigningKeyStore } from '../ports/keys.js';
+import type { Store } from './database.js';
+import { isUniqueViolation } from './errors.js';
+import type { SigningKeysTable } from './schema.js';
 
 const toRecord = (row: Selectable<SigningKeysTable>): SigningKeyRecord => ({
   kid: row.kid,
@@ -40,7 +40,12 @@ export class SigningKeyRepository implements SigningKeyStore {
   async addFirst(key: NewSigningKey): Promise<void> {
     try {
       await this.store.writeTransaction(async (trx) => {
-        const existing = await trx.selectFrom('signing_keys').select('kid').where('alg', '=', key.alg).where('status', '=', 'active').executeTakeFirst();
+        const existing = await trx
+          .selectFrom('signing_keys')
+          .select('kid')
+          .where('alg', '=', key.alg)
+          .where('status', '=', 'active')
+          .executeTakeFirst();
         if (!existing) await trx.insertInto('signing_keys').values(this.row(key)).execute();
       });
     } catch (error) {
@@ -64,7 +69,12 @@ export class SigningKeyRepository implements SigningKeyStore {
   private async rotateOnce(key: NewSigningKey, publishUntil: number): Promise<string | undefined> {
     const now = nowSeconds();
     const retired = await this.store.writeTransaction(async (trx) => {
-      const current = await trx.selectFrom('signing_keys').select('kid').where('alg', '=', key.alg).where('status', '=', 'active').executeTakeFirst();
+      const current = await trx
+        .selectFrom('signing_keys')
+        .select('kid')
+        .where('alg', '=', key.alg)
+        .where('status', '=', 'active')
+        .executeTakeFirst();
       if (current) {
         await trx
           .updateTable('signing_keys')

@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { CompiledQuery, type DatabaseConnection, type Driver, type QueryResult } from 'kysely';
+import type { CompiledQuery, DatabaseConnection, Driver, QueryResult } from 'kysely';
 import type { SqliteWriter, WriterTransaction } from './sqlite-writer.js';
 
 const STATEMENT_CACHE_SIZE = 500;

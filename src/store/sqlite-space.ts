@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Store } from './database.js';
-import type { Database } from './schema.js';
 import { yieldToEventLoop } from './purge.js';
+import type { Database } from './schema.js';
 
 /** How much of the SQLite file is in use. */
 export interface SqliteSpace {
@@ -38,7 +38,8 @@ async function pragma(db: Kysely<Database>, name: string): Promise<unknown> {
   return row && Object.values(row)[0];
 }
 
-const bytesOnDisk = (file: string) => [file, `${file}-wal`].reduce((sum, path) => sum + (statSync(path, { throwIfNoEntry: false })?.size ?? 0), 0);
+const bytesOnDisk = (file: string) =>
+  [file, `${file}-wal`].reduce((sum, path) => sum + (statSync(path, { throwIfNoEntry: false })?.size ?? 0), 0);
 
 export async function sqliteSpace(db: Kysely<Database>): Promise<SqliteSpace> {
   const { rows } = await sql<{ name: string; file: string }>`pragma database_list`.execute(db);

@@ -1,7 +1,7 @@
 import { closeSync, constants, fsyncSync, openSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { warnIfNotPrivate } from '../fs/file-permissions.js';
-import { createDataDirectory, storageCause, StorageStartupError } from '../fs/storage-faults.js';
+import { createDataDirectory, StorageStartupError, storageCause } from '../fs/storage-faults.js';
 
 export const SQLITE_FILE = 'gatehouse.sqlite';
 /** Written and removed at every start to learn whether the directory takes writes; never left behind. */
@@ -11,13 +11,7 @@ const WRITE_CHECK_FILE = '.gatehouse-write-check';
  * that a first start writes while it switches a new, empty file to WAL (another process starting at that moment sees
  * it). Another starting process's write check may be there too.
  */
-const DATABASE_FILES = new Set([
-  SQLITE_FILE,
-  `${SQLITE_FILE}-wal`,
-  `${SQLITE_FILE}-shm`,
-  `${SQLITE_FILE}-journal`,
-  WRITE_CHECK_FILE,
-]);
+const DATABASE_FILES = new Set([SQLITE_FILE, `${SQLITE_FILE}-wal`, `${SQLITE_FILE}-shm`, `${SQLITE_FILE}-journal`, WRITE_CHECK_FILE]);
 
 /**
  * A data directory is new when it holds nothing but, at most, the database file and its companions:

@@ -44,7 +44,11 @@ function execute(sql: string, parameters: readonly unknown[]): WriterOutcome {
 
 // SQLite rolls a transaction back by itself after some errors (SQLITE_FULL, SQLITE_IOERR, …); what the caller
 // sends next must not then run, or commit, outside of it.
-const rolledBack = (): WriterOutcome => ({ ok: false, message: 'the transaction was rolled back after an earlier error', code: 'SQLITE_ABORT_ROLLBACK' });
+const rolledBack = (): WriterOutcome => ({
+  ok: false,
+  message: 'the transaction was rolled back after an earlier error',
+  code: 'SQLITE_ABORT_ROLLBACK',
+});
 
 /** Store.compareAndWrite on this thread: nothing between BEGIN and COMMIT waits for the event loop. */
 function compareAndWrite(guard: Statement, writes: readonly Statement[], deadline: number): WriterOutcome {

@@ -184,7 +184,9 @@ export class WriterTransaction {
     const transaction = this.begun ? 'continue' : 'begin';
     this.begun = true;
     try {
-      return toQueryResult(await this.writer.request({ kind: 'run', sql, parameters, deadline: this.deadline, transaction }, this.deadline, this.epoch));
+      return toQueryResult(
+        await this.writer.request({ kind: 'run', sql, parameters, deadline: this.deadline, transaction }, this.deadline, this.epoch),
+      );
     } catch (error) {
       if (error instanceof StoreUnavailableError) this.abandoned = true;
       throw error;

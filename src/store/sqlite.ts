@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, sql } from 'kysely';
-import type { Database } from './schema.js';
 import { measure, type Store } from './database.js';
 import { migrateToLatest } from './migrations.js';
+import type { Database } from './schema.js';
 import { SplitSqliteDriver } from './sqlite-driver.js';
 import { checkSqliteDataDir } from './sqlite-startup.js';
 import { SqliteWriter } from './sqlite-writer.js';

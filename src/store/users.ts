@@ -1,10 +1,10 @@
 import type { Selectable } from 'kysely';
-import type { Store } from './database.js';
-import type { UsersTable } from './schema.js';
-import { fromJsonList, toJsonList } from './json-list.js';
+import { normalizeUsername } from '../accounts/usernames.js';
 import { nowSeconds } from '../ports/clock.js';
 import type { NewUser, User, UserStore } from '../ports/users.js';
-import { normalizeUsername } from '../accounts/usernames.js';
+import type { Store } from './database.js';
+import { fromJsonList, toJsonList } from './json-list.js';
+import type { UsersTable } from './schema.js';
 
 const toUser = (row: Selectable<UsersTable>): User => ({
   id: row.id,

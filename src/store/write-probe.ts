@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { timedCheck, type CheckResult, type Store } from './database.js';
+import { type CheckResult, type Store, timedCheck } from './database.js';
 
 /** Longest a readiness probe waits for its write, so that a stuck store makes it fail rather than hang. */
 export const WRITE_PROBE_TIMEOUT_MS = 2000;

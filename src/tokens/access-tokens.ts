@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { type AccessTokenClaims, InvalidTokenError, verifyAccessToken } from '@gatehouse/resource';
 import { errors, type JWTVerifyGetKey } from 'jose';
 import type { RecordCache, RecordCaches } from '../ports/caches.js';
 import type { ClientResolver } from '../ports/clients.js';
 import { nowSeconds } from '../ports/clock.js';
 import type { AccessTokenRevocations } from '../ports/revocations.js';
-import { InvalidTokenError, verifyAccessToken, type AccessTokenClaims } from '@gatehouse/resource';
 import { signCompactJws, type TokenKeys } from './jws.js';
 
 export interface AccessTokenRequest {

@@ -1,4 +1,4 @@
-import { sign, type KeyObject } from 'node:crypto';
+import { type KeyObject, sign } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { KeyStore, SigningAlgorithm } from '../keys/key-store.js';
 
@@ -14,7 +14,12 @@ const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('
  * callback, node:crypto signs on the libuv thread pool, so signatures use the other cores while the event loop
  * serves requests. Verification stays with jose.
  */
-export async function signCompactJws(alg: SigningAlgorithm, header: Record<string, unknown>, payload: Record<string, unknown>, key: KeyObject): Promise<string> {
+export async function signCompactJws(
+  alg: SigningAlgorithm,
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  key: KeyObject,
+): Promise<string> {
   const signingInput = `${encode({ ...header, alg })}.${encode(payload)}`;
   const signature = await signOnThreadPool('sha256', Buffer.from(signingInput), alg === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' } : key);
   return `${signingInput}.${signature.toString('base64url')}`;

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
-import { TestBrowser, hiddenFields, location } from './browser.js';
-import { authorizationUrl, authorize, isCallback, type CodeFlow } from './code-flow.js';
 import type { AuditEvent } from '../../src/store/audit.js';
+import { hiddenFields, location, TestBrowser } from './browser.js';
+import { authorizationUrl, authorize, type CodeFlow, isCallback } from './code-flow.js';
 import type { TestServer } from './server.js';
-import { tokenFor, type Answer, type Credentials } from './tokens.js';
+import { type Answer, type Credentials, tokenFor } from './tokens.js';
 
 /** Shortcuts for the admin API tests: JSON calls with a bearer token, and sign-in as any user to any client. */
 
@@ -22,7 +22,11 @@ export function adminApi(server: TestServer, token: string | undefined): AdminAp
     const headers: Record<string, string> = {};
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${server.url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
     const text = await response.text();
     return { status: response.status, headers: response.headers, text, body: text === '' ? undefined : JSON.parse(text) };
   };
@@ -52,7 +56,11 @@ export function assertBearerError(answer: Answer, status: 401 | 403, error: 'inv
   const where = `expected ${status} ${error}, got ${answer.status} ${answer.text}`;
   assert.equal(answer.status, status, where);
   const scope = error === 'insufficient_scope' ? `, scope="${ADMIN_SCOPE}"` : '';
-  assert.match(answer.headers.get('www-authenticate') ?? '', new RegExp(`^Bearer realm="gatehouse-admin", error="${error}", error_description="[^"]+"${scope}$`), where);
+  assert.match(
+    answer.headers.get('www-authenticate') ?? '',
+    new RegExp(`^Bearer realm="gatehouse-admin", error="${error}", error_description="[^"]+"${scope}$`),
+    where,
+  );
   assert.equal((answer.body as { error: string }).error, error, where);
   assert.equal(answer.headers.get('cache-control'), 'no-store', where);
 }
@@ -67,7 +75,13 @@ export interface SignInOptions {
   browser?: TestBrowser;
 }
 
-async function authorizationRequest(server: TestServer, clientId: string, redirectUri: string, scope: string, extra: Record<string, string> = {}) {
+async function authorizationRequest(
+  server: TestServer,
+  clientId: string,
+  redirectUri: string,
+  scope: string,
+  extra: Record<string, string> = {},
+) {
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const nonce = client.randomNonce();
@@ -95,7 +109,12 @@ export function signIn(server: TestServer, options: SignInOptions): Promise<Code
 }
 
 /** An authorization request with prompt=none in `browser`; the parameters the client's callback receives. */
-export async function silentAuthorization(server: TestServer, browser: TestBrowser, clientId: string, redirectUri: string): Promise<URLSearchParams> {
+export async function silentAuthorization(
+  server: TestServer,
+  browser: TestBrowser,
+  clientId: string,
+  redirectUri: string,
+): Promise<URLSearchParams> {
   const { url } = await authorizationRequest(server, clientId, redirectUri, 'openid', { prompt: 'none' });
   const next = new URL(location(await browser.get(url.toString())), server.url);
   assert.ok(isCallback(next, redirectUri), `prompt=none did not answer at the redirect URI: ${next}`);
@@ -103,7 +122,12 @@ export async function silentAuthorization(server: TestServer, browser: TestBrows
 }
 
 /** A sign-in at the stand-alone login page (no authorization request); the page's status. */
-export async function loginPage(server: TestServer, username: string, password: string, browser = new TestBrowser(server.url)): Promise<number> {
+export async function loginPage(
+  server: TestServer,
+  username: string,
+  password: string,
+  browser = new TestBrowser(server.url),
+): Promise<number> {
   const page = await (await browser.get('/login')).text();
   return (await browser.post('/login', { ...hiddenFields(page, '/login'), username, password })).status;
 }

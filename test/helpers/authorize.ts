@@ -35,7 +35,11 @@ export function callback(response: Response, redirectUri: string, status = 302):
 /** Asserts an error callback: exactly error, error_description, iss and (when given) state. */
 export function assertErrorCallback(params: Record<string, string>, error: string, issuer: string, state?: string): void {
   const { error_description: description, ...rest } = params;
-  assert.match(description ?? '', /^[\x20\x21\x23-\x5B\x5D-\x7E]+$/, 'error_description is missing or has characters RFC 6749 §4.1.2.1 forbids');
+  assert.match(
+    description ?? '',
+    /^[\x20\x21\x23-\x5B\x5D-\x7E]+$/,
+    'error_description is missing or has characters RFC 6749 §4.1.2.1 forbids',
+  );
   assert.deepEqual(rest, { error, iss: issuer, ...(state === undefined ? {} : { state }) });
 }
 
@@ -108,11 +112,18 @@ export async function formPostFields(response: Response, redirectUri: string): P
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|script-src[^;]*(https?:|\*)/);
   assert.match(csp, new RegExp(`form-action 'self' ${new URL(redirectUri).origin.replace(/[.]/g, '\\.')};`));
   const html = await response.text();
-  assert.deepEqual([...html.matchAll(/<script([^>]*)>/g)].map((script) => script[1]), [` nonce="${nonce}"`]);
+  assert.deepEqual(
+    [...html.matchAll(/<script([^>]*)>/g)].map((script) => script[1]),
+    [` nonce="${nonce}"`],
+  );
   assert.ok(html.includes(`<form method="post" action="${redirectUri}" id="response">`));
   assert.match(html, /<noscript>[\s\S]*<button type="submit"[^>]*>Continue<\/button>[\s\S]*<\/noscript>/);
   return hiddenFields(html, redirectUri);
 }
 
 /** The attributes of a Set-Cookie line, lower-cased. */
-export const cookieAttributes = (line: string) => line.split(';').slice(1).map((part) => part.trim().toLowerCase());
+export const cookieAttributes = (line: string) =>
+  line
+    .split(';')
+    .slice(1)
+    .map((part) => part.trim().toLowerCase());

@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runCli, type Io } from '../../src/cli/program.js';
+import { type Io, runCli } from '../../src/cli/program.js';
 import type { Backend } from './backends.js';
 import { createPostgresDatabase } from './server.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
-import { TestBrowser, hiddenFields, location } from './browser.js';
+import { hiddenFields, location, TestBrowser } from './browser.js';
 import type { TestServer } from './server.js';
-import { getWith, introspect, postForm, type Answer, type Credentials } from './tokens.js';
+import { type Answer, type Credentials, getWith, introspect, postForm } from './tokens.js';
 
 /** Every scope a user-facing client may ask for: sign-in, refresh tokens, profile and email claims. */
 export const FULL_SCOPE = 'openid offline profile email';
@@ -48,11 +48,21 @@ export const publicApp = (server: TestServer, name = 'Single-page app') =>
   server.createClient({ name, public: true, redirectUris: [REDIRECT_URI], postLogoutRedirectUris: [POST_LOGOUT_URI] });
 
 /** openid-client's configuration for an app: HTTP Basic for a confidential one, `none` for a public one. */
-export function discover(server: TestServer, app: Credentials, metadata: Partial<client.ClientMetadata> = {}): Promise<client.Configuration> {
+export function discover(
+  server: TestServer,
+  app: Credentials,
+  metadata: Partial<client.ClientMetadata> = {},
+): Promise<client.Configuration> {
   const auth = app.clientSecret ? client.ClientSecretBasic() : client.None();
-  return client.discovery(new URL(server.issuer), app.clientId, { ...(app.clientSecret ? { client_secret: app.clientSecret } : {}), ...metadata }, auth, {
-    execute: [client.allowInsecureRequests],
-  });
+  return client.discovery(
+    new URL(server.issuer),
+    app.clientId,
+    { ...(app.clientSecret ? { client_secret: app.clientSecret } : {}), ...metadata },
+    auth,
+    {
+      execute: [client.allowInsecureRequests],
+    },
+  );
 }
 
 export function authorizationUrl(server: TestServer, params: Record<string, string>): URL {
@@ -121,7 +131,11 @@ export async function authorize(server: TestServer, options: FlowOptions): Promi
     const page = await (await browser.get(next.toString())).text();
     if (next.pathname === '/login') {
       asked.login = true;
-      response = await browser.post('/login', { ...hiddenFields(page, '/login'), username: options.username ?? USERNAME, password: options.password ?? PASSWORD });
+      response = await browser.post('/login', {
+        ...hiddenFields(page, '/login'),
+        username: options.username ?? USERNAME,
+        password: options.password ?? PASSWORD,
+      });
     } else if (next.pathname === '/consent') {
       asked.consent = true;
       response = await browser.post('/consent', { ...hiddenFields(page, '/consent'), decision: 'allow' });
@@ -137,7 +151,12 @@ export const postAs = (server: TestServer, app: Credentials, path: string, param
   app.clientSecret ? postForm(server, path, params, app) : postForm(server, path, { client_id: app.clientId, ...params });
 
 /** The token request of RFC 6749 §4.1.3 for the flow's code; `overrides` replace (or, as undefined, drop) parameters. */
-export function redeem(server: TestServer, app: Credentials, flow: CodeFlow, overrides: Record<string, string | undefined> = {}): Promise<Answer> {
+export function redeem(
+  server: TestServer,
+  app: Credentials,
+  flow: CodeFlow,
+  overrides: Record<string, string | undefined> = {},
+): Promise<Answer> {
   const params: Record<string, string | undefined> = {
     grant_type: 'authorization_code',
     code: flow.code,
@@ -145,13 +164,19 @@ export function redeem(server: TestServer, app: Credentials, flow: CodeFlow, ove
     code_verifier: flow.verifier,
     ...overrides,
   };
-  return postAs(server, app, '/oauth2/token', Object.fromEntries(Object.entries(params).filter((entry): entry is [string, string] => entry[1] !== undefined)));
+  return postAs(
+    server,
+    app,
+    '/oauth2/token',
+    Object.fromEntries(Object.entries(params).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+  );
 }
 
 export const refresh = (server: TestServer, app: Credentials, refreshToken: string, extra: Record<string, string> = {}) =>
   postAs(server, app, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: refreshToken, ...extra });
 
-export const userinfo = (server: TestServer, accessToken: string, scheme = 'Bearer') => getWith(server, '/oauth2/userinfo', `${scheme} ${accessToken}`);
+export const userinfo = (server: TestServer, accessToken: string, scheme = 'Bearer') =>
+  getWith(server, '/oauth2/userinfo', `${scheme} ${accessToken}`);
 
 export interface Tokens {
   access_token: string;
@@ -184,7 +209,13 @@ export function assertOAuthError(answer: Answer, status: number, error: string):
  * Whether what one redemption yielded still works: the access token at introspection and userinfo, and the refresh
  * token at the token endpoint (which rotates it, so this is the last thing to do with them).
  */
-export async function assertTokensUsable(server: TestServer, app: Credentials, introspector: Credentials, tokens: Tokens, usable: boolean): Promise<void> {
+export async function assertTokensUsable(
+  server: TestServer,
+  app: Credentials,
+  introspector: Credentials,
+  tokens: Tokens,
+  usable: boolean,
+): Promise<void> {
   const introspected = await introspect(server, introspector, tokens.access_token);
   assert.equal(introspected.status, 200);
   const info = await userinfo(server, tokens.access_token);

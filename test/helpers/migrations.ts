@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import { loadConfig, type Config } from '../../src/config.js';
-import { openStore, storeOptionsOf, type Store } from '../../src/store/database.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import { openStore, type Store, storeOptionsOf } from '../../src/store/database.js';
 import { MIGRATION_NAMES, migrateToLatest } from '../../src/store/migrations.js';
 import type { Backend } from './backends.js';
 import { freshStoreEnv } from './cli.js';

@@ -59,7 +59,8 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   const port = await freePort();
   // PostgreSQL refuses to run as root.
   const asPostgres = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--'] : [];
-  if (asPostgres.length) await chown(dir, Number((await run('id', ['-u', 'postgres'])).stdout), Number((await run('id', ['-g', 'postgres'])).stdout));
+  if (asPostgres.length)
+    await chown(dir, Number((await run('id', ['-u', 'postgres'])).stdout), Number((await run('id', ['-g', 'postgres'])).stdout));
   const pgRun = (binary: string, args: string[]) => {
     const [command, ...rest] = [...asPostgres, join(PG_BIN, binary), ...args];
     return run(command!, rest);
@@ -82,7 +83,10 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   /** The postmaster's pid and those of its children (the backends and helper processes). */
   const pids = async (): Promise<number[]> => {
     const postmaster = Number((await readFile(join(data, 'postmaster.pid'), 'utf8')).split('\n')[0]);
-    const children = (await run('pgrep', ['-P', String(postmaster)]).catch(() => ({ stdout: '' }))).stdout.split('\n').filter(Boolean).map(Number);
+    const children = (await run('pgrep', ['-P', String(postmaster)]).catch(() => ({ stdout: '' }))).stdout
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
     return [postmaster, ...children];
   };
   let paused = false;
@@ -101,7 +105,11 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       await ctl('-w', '-o', options, 'start');
     },
     async terminateConnections() {
-      const result = await admin((client) => client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = $1', ['client backend']));
+      const result = await admin((client) =>
+        client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = $1', [
+          'client backend',
+        ]),
+      );
       return result.rowCount ?? 0;
     },
     async pause() {

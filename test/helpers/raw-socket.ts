@@ -21,10 +21,12 @@ export function rawConnection(port: number, host = '127.0.0.1', localAddress?: s
     let data = '';
     let timer: NodeJS.Timeout | undefined;
     socket.setEncoding('utf8').on('data', (chunk: string) => (data += chunk));
-    const closed = new Promise<number>((done) => socket.once('close', () => {
-      clearInterval(timer);
-      done(performance.now() - started);
-    }));
+    const closed = new Promise<number>((done) =>
+      socket.once('close', () => {
+        clearInterval(timer);
+        done(performance.now() - started);
+      }),
+    );
     socket.on('error', () => {});
     socket.once('connect', () =>
       resolve({

@@ -1,14 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { loadConfig, type Config } from '../../src/config.js';
-import { startServer, type RunningServer, type StartOptions } from '../../src/serve.js';
-import type { NewClientInput } from '../../src/management/clients.js';
 import { freePort } from '../../bench/lib/net.js';
-import type { Backend } from './backends.js';
 import { systemActor } from '../../src/admin/audit-log.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import type { NewClientInput } from '../../src/management/clients.js';
+import { type RunningServer, type StartOptions, startServer } from '../../src/serve.js';
+import type { Backend } from './backends.js';
 
 export { freePort };
 
@@ -25,7 +25,6 @@ export interface TestServer {
   restart(): Promise<void>;
   close(): Promise<void>;
 }
-
 
 /** A fresh, empty PostgreSQL database on the test server; dropped by the returned function. */
 export async function createPostgresDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {

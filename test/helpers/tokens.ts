@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { SignJWT, decodeJwt, decodeProtectedHeader, generateKeyPair, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import { decodeJwt, decodeProtectedHeader, generateKeyPair, type JWTHeaderParameters, type JWTPayload, SignJWT } from 'jose';
 import type { TestServer } from './server.js';
 
 /** Shortcuts for the tests of tokens, revocation, introspection and the demo API. */
@@ -30,7 +30,12 @@ async function answer(response: Response): Promise<Answer> {
 }
 
 /** POSTs a form to an OAuth endpoint, authenticating with HTTP Basic when credentials are given. */
-export async function postForm(server: TestServer, path: string, params: Record<string, string>, credentials?: Credentials): Promise<Answer> {
+export async function postForm(
+  server: TestServer,
+  path: string,
+  params: Record<string, string>,
+  credentials?: Credentials,
+): Promise<Answer> {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
   if (credentials) headers.authorization = basicAuth(credentials);
   return answer(await fetch(`${server.url}${path}`, { method: 'POST', headers, body: new URLSearchParams(params).toString() }));
@@ -71,7 +76,11 @@ export function claimsFor(server: TestServer, clientId: string, overrides: JWTPa
 }
 
 /** Signs with the server's own active ES256 key, so only the claims or the header decide the outcome. */
-export async function signWithServerKey(server: TestServer, claims: JWTPayload, header: Partial<JWTHeaderParameters> = {}): Promise<string> {
+export async function signWithServerKey(
+  server: TestServer,
+  claims: JWTPayload,
+  header: Partial<JWTHeaderParameters> = {},
+): Promise<string> {
   const key = await server.server.gatehouse.keys.signingKey('ES256');
   return new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: key.kid, ...header }).sign(key.privateKey);
 }
@@ -83,14 +92,16 @@ export async function signWithForeignKey(claims: JWTPayload, header: JWTHeaderPa
 }
 
 /** The same token re-signed by a foreign ES256 key under the original header (same kid). */
-export const resignedByForeignKey = (token: string) => signWithForeignKey(decodeJwt(token), decodeProtectedHeader(token) as JWTHeaderParameters);
+export const resignedByForeignKey = (token: string) =>
+  signWithForeignKey(decodeJwt(token), decodeProtectedHeader(token) as JWTHeaderParameters);
 
 /** HS256 over the given claims with some secret. */
 export const signHs256 = (claims: JWTPayload, header: Partial<JWTHeaderParameters> = {}) =>
   new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', ...header }).sign(randomBytes(32));
 
 /** An unsecured JWT (`alg: none`, empty signature). */
-export const unsecured = (claims: JWTPayload, header: Record<string, unknown> = {}) => `${b64url({ alg: 'none', typ: 'at+jwt', ...header })}.${b64url(claims)}.`;
+export const unsecured = (claims: JWTPayload, header: Record<string, unknown> = {}) =>
+  `${b64url({ alg: 'none', typ: 'at+jwt', ...header })}.${b64url(claims)}.`;
 
 /** The token with its payload changed and its original header and signature kept. */
 export function tamper(token: string, change: JWTPayload): string {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { InsufficientScopeError, InvalidTokenError, scopesOf, type AccessTokenClaims } from '@gatehouse/resource';
+import { type AccessTokenClaims, InsufficientScopeError, InvalidTokenError, scopesOf } from '@gatehouse/resource';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { bearerAuth, principalOf } from '../../src/http/bearer-auth.js';
 import { errorHandler } from '../../src/http/errors.js';

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
-import { adminApi, adminMachine, type AdminApi } from '../helpers/admin.js';
+import { type AdminApi, adminApi, adminMachine } from '../helpers/admin.js';
 import { backends } from '../helpers/backends.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
 import { rawRequest } from '../helpers/raw-socket.js';
-import { basicAuth, postForm, type Credentials } from '../helpers/tokens.js';
-import { ECHO_GRANT, ECHO_HEADER, echoGrant, type Echo } from './echo-grant.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { basicAuth, type Credentials, postForm } from '../helpers/tokens.js';
+import { ECHO_GRANT, ECHO_HEADER, type Echo, echoGrant } from './echo-grant.js';
 
 interface Reply {
   status: number;
@@ -62,10 +62,15 @@ for (const backend of backends()) {
       assert.deepEqual(stored.grant_types, [ECHO_GRANT]);
 
       // The URL is the configured issuer's, whatever Host the request claims; the query is the one sent.
-      const reply = await tokenRequest(server, '/oauth2/token?trace=on', { clientId: client.client_id, clientSecret: client_secret }, {
-        host: 'attacker.example',
-        [ECHO_HEADER]: 'Hello, grant',
-      });
+      const reply = await tokenRequest(
+        server,
+        '/oauth2/token?trace=on',
+        { clientId: client.client_id, clientSecret: client_secret },
+        {
+          host: 'attacker.example',
+          [ECHO_HEADER]: 'Hello, grant',
+        },
+      );
       assert.equal(reply.status, 200, JSON.stringify(reply.body));
       assert.equal(reply.headers['cache-control'], 'no-store');
       assert.deepEqual(Object.keys(reply.body).sort(), ['access_token', 'echo', 'expires_in', 'issued_token_type', 'token_type']);

@@ -3,21 +3,21 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { serve } from '@hono/node-server';
-import express from 'express';
-import Fastify from 'fastify';
-import { Hono } from 'hono';
 import {
+  type AccessTokenClaims,
+  type BearerOptions,
   expressBearer,
   fastifyBearer,
   honoBearer,
   protectedResourceMetadataUrl,
   remoteJwks,
-  type AccessTokenClaims,
-  type BearerOptions,
 } from '@gatehouse/resource';
+import { serve } from '@hono/node-server';
+import express from 'express';
+import Fastify from 'fastify';
+import { Hono } from 'hono';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { resignedByForeignKey, tokenFor, type Credentials } from '../helpers/tokens.js';
+import { type Credentials, resignedByForeignKey, tokenFor } from '../helpers/tokens.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

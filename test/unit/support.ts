@@ -4,12 +4,12 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
+import type { AuthorizationRequestDependencies } from '../../src/oauth/authorization-request.js';
 import { OAuthError, type OAuthErrorCode } from '../../src/oauth/errors.js';
+import { AudienceResolver } from '../../src/oauth/resource-indicators.js';
 import type { RecordCaches } from '../../src/ports/caches.js';
 import type { Client } from '../../src/ports/clients.js';
 import type { User } from '../../src/ports/users.js';
-import type { AuthorizationRequestDependencies } from '../../src/oauth/authorization-request.js';
-import { AudienceResolver } from '../../src/oauth/resource-indicators.js';
 import { sha256Hex } from '../../src/tokens/hash.js';
 
 /** A client with its allowed scopes, as the protocol core looks it up. */

@@ -4,7 +4,13 @@ import { formatDateTime, formatExact, formatPrecise, formatRelative } from '../f
 import { Link } from '../router';
 import { CheckIcon, ChevronRightIcon, CloseIcon, CopyIcon, ErrorIcon, InfoIcon, WarningIcon } from './icons';
 
-export function PageHeader(props: { title: string; description?: ComponentChildren; actions?: ComponentChildren; breadcrumb?: ComponentChildren; badge?: ComponentChildren }) {
+export function PageHeader(props: {
+  title: string;
+  description?: ComponentChildren;
+  actions?: ComponentChildren;
+  breadcrumb?: ComponentChildren;
+  badge?: ComponentChildren;
+}) {
   return (
     <header class="page-header">
       {props.breadcrumb && (
@@ -53,7 +59,11 @@ export function Alert({
     if (tone === 'error' && !quiet) ref.current?.scrollIntoView({ block: 'nearest' });
   }, []);
   return (
-    <div ref={ref} class={`alert alert-${tone}${className ? ` ${className}` : ''}`} role={quiet ? undefined : tone === 'error' ? 'alert' : 'status'}>
+    <div
+      ref={ref}
+      class={`alert alert-${tone}${className ? ` ${className}` : ''}`}
+      role={quiet ? undefined : tone === 'error' ? 'alert' : 'status'}
+    >
       <Icon class="alert-icon" />
       <div class="alert-body">
         {title && <p class="alert-title">{title}</p>}
@@ -68,12 +78,25 @@ export function ErrorMessage({ error }: { error: Error | undefined }) {
   return <Alert tone="error">{error.message}</Alert>;
 }
 
-export function Badge({ tone = 'neutral', children }: { tone?: 'neutral' | 'success' | 'danger' | 'warning' | 'info'; children: ComponentChildren }) {
+export function Badge({
+  tone = 'neutral',
+  children,
+}: {
+  tone?: 'neutral' | 'success' | 'danger' | 'warning' | 'info';
+  children: ComponentChildren;
+}) {
   return <span class={`badge badge-${tone}`}>{children}</span>;
 }
 
 export function StatusBadge({ status }: { status: string }) {
-  const tone = status === 'active' ? 'success' : status === 'retired' ? 'warning' : status === 'revoked' || status === 'disabled' ? 'danger' : 'neutral';
+  const tone =
+    status === 'active'
+      ? 'success'
+      : status === 'retired'
+        ? 'warning'
+        : status === 'revoked' || status === 'disabled'
+          ? 'danger'
+          : 'neutral';
   return <Badge tone={tone}>{status[0]!.toUpperCase() + status.slice(1)}</Badge>;
 }
 
@@ -90,7 +113,15 @@ export function Chips({ items, empty = '—' }: { items: string[]; empty?: strin
   );
 }
 
-export function Time({ value, relative = false, precise = false }: { value: number | null | undefined; relative?: boolean; precise?: boolean }) {
+export function Time({
+  value,
+  relative = false,
+  precise = false,
+}: {
+  value: number | null | undefined;
+  relative?: boolean;
+  precise?: boolean;
+}) {
   if (value === null || value === undefined) return <span class="muted">—</span>;
   const iso = new Date(value * 1000).toISOString();
   return (
@@ -109,7 +140,17 @@ export function Spinner({ label = 'Loading…' }: { label?: string }) {
   );
 }
 
-export function EmptyState({ icon: Icon, title, children, action }: { icon: (props: { size?: number }) => JSX.Element; title: string; children?: ComponentChildren; action?: ComponentChildren }) {
+export function EmptyState({
+  icon: Icon,
+  title,
+  children,
+  action,
+}: {
+  icon: (props: { size?: number }) => JSX.Element;
+  title: string;
+  children?: ComponentChildren;
+  action?: ComponentChildren;
+}) {
   return (
     <div class="empty">
       <span class="empty-icon">
@@ -122,7 +163,21 @@ export function EmptyState({ icon: Icon, title, children, action }: { icon: (pro
   );
 }
 
-export function Card({ title, description, children, actions, class: className, id }: { title?: string; description?: ComponentChildren; children: ComponentChildren; actions?: ComponentChildren; class?: string; id?: string }) {
+export function Card({
+  title,
+  description,
+  children,
+  actions,
+  class: className,
+  id,
+}: {
+  title?: string;
+  description?: ComponentChildren;
+  children: ComponentChildren;
+  actions?: ComponentChildren;
+  class?: string;
+  id?: string;
+}) {
   const headingId = useId();
   return (
     <section class={`card${className ? ` ${className}` : ''}`} aria-labelledby={title ? headingId : undefined} id={id}>
@@ -184,7 +239,17 @@ export function Field({
 }
 
 /** A read-only value with a copy button; the value stays selectable for browsers without clipboard access. */
-export function CopyField({ label, value, hint, emphasis }: { label: string; value: string; hint?: ComponentChildren; emphasis?: boolean }) {
+export function CopyField({
+  label,
+  value,
+  hint,
+  emphasis,
+}: {
+  label: string;
+  value: string;
+  hint?: ComponentChildren;
+  emphasis?: boolean;
+}) {
   const id = useId();
   const input = useRef<HTMLInputElement>(null);
   const [copied, setCopied] = useState(false);

@@ -34,7 +34,10 @@ export function AuditPage() {
   const list = events.data?.events ?? [];
   return (
     <>
-      <PageHeader title="Audit log" description="Every administrative change and sign-in, newest first: who did it, to what, and from where. Secrets and tokens are never recorded." />
+      <PageHeader
+        title="Audit log"
+        description="Every administrative change and sign-in, newest first: who did it, to what, and from where. Secrets and tokens are never recorded."
+      />
       {events.loading && !events.data ? (
         <Spinner label="Loading the audit log…" />
       ) : events.error && !events.data ? (
@@ -96,7 +99,12 @@ export function AuditPage() {
               {list.length ? ` · ${list.length} event${list.length === 1 ? '' : 's'}` : ''}
             </span>
             <div class="pager-buttons">
-              <button type="button" class="btn btn-secondary btn-small" disabled={page === 0 || events.loading} onClick={() => setCursors((c) => c.slice(0, -1))}>
+              <button
+                type="button"
+                class="btn btn-secondary btn-small"
+                disabled={page === 0 || events.loading}
+                onClick={() => setCursors((c) => c.slice(0, -1))}
+              >
                 <ChevronLeftIcon size={16} />
                 <span>Newer</span>
               </button>

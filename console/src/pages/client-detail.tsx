@@ -71,8 +71,9 @@ export function ClientDetailPage({ clientId }: { clientId: string }) {
                 <div class="secret-row">
                   <div>
                     <p class="field-label">Client secret</p>
-                    <p class="secret-mask" aria-label="Hidden">
-                      gate_cs_••••••••••••••••
+                    <p class="secret-mask">
+                      <span class="sr-only">Hidden</span>
+                      <span aria-hidden="true">gate_cs_••••••••••••••••</span>
                     </p>
                     <p class="field-hint">
                       Shown only once, when the client was created or the secret rotated.
@@ -147,8 +148,8 @@ export function ClientDetailPage({ clientId }: { clientId: string }) {
             <Card title="Revoke app client" class="card-danger">
               <div class="card-body">
                 <p class="small">
-                  Revoking stops this client from getting tokens and makes the resource servers that check revocation refuse the tokens it holds.{' '}
-                  <strong>This cannot be undone.</strong>
+                  Revoking stops this client from getting tokens and makes the resource servers that check revocation refuse the tokens it
+                  holds. <strong>This cannot be undone.</strong>
                 </p>
                 <button type="button" class="btn btn-danger-outline" onClick={() => setDialog('revoke')}>
                   Revoke app client
@@ -174,7 +175,8 @@ export function ClientDetailPage({ clientId }: { clientId: string }) {
           }}
         >
           <p>
-            <strong>{client.name}</strong> will no longer get access tokens, and the tokens it holds will be refused. Anything that uses this client stops working.
+            <strong>{client.name}</strong> will no longer get access tokens, and the tokens it holds will be refused. Anything that uses
+            this client stops working.
           </p>
           <p>This cannot be undone: to restore access, create a new app client.</p>
         </ConfirmDialog>
@@ -196,7 +198,8 @@ export function ClientDetailPage({ clientId }: { clientId: string }) {
           lead={
             rotated.client.previous_secret_expires_at ? (
               <>
-                The previous secret keeps working until <Time value={rotated.client.previous_secret_expires_at} />. Deploy the new one before then.
+                The previous secret keeps working until <Time value={rotated.client.previous_secret_expires_at} />. Deploy the new one
+                before then.
               </>
             ) : (
               <>The previous secret no longer works. Deploy the new one now.</>
@@ -225,7 +228,15 @@ const GRACE_OPTIONS = [
   { value: 604_800, label: '7 days' },
 ];
 
-function RotateSecretDialog({ client, onClose, onRotated }: { client: ClientView; onClose: () => void; onRotated: (client: ClientView, secret: string) => void }) {
+function RotateSecretDialog({
+  client,
+  onClose,
+  onRotated,
+}: {
+  client: ClientView;
+  onClose: () => void;
+  onRotated: (client: ClientView, secret: string) => void;
+}) {
   const { api } = useConsole();
   const [grace, setGrace] = useState(86_400);
   const rotate = useAction(async () => {
@@ -233,9 +244,17 @@ function RotateSecretDialog({ client, onClose, onRotated }: { client: ClientView
     onRotated(result.client, result.client_secret);
   });
   return (
-    <FormDialog title="Rotate client secret" onClose={onClose} busy={rotate.busy} submitLabel="Rotate secret" busyLabel="Rotating…" onSubmit={() => void rotate.run()}>
+    <FormDialog
+      title="Rotate client secret"
+      onClose={onClose}
+      busy={rotate.busy}
+      submitLabel="Rotate secret"
+      busyLabel="Rotating…"
+      onSubmit={() => void rotate.run()}
+    >
       <p class="dialog-lead">
-        Gatehouse issues a new secret for <strong>{client.name}</strong>. To roll it out without downtime, keep the old one working for a while.
+        Gatehouse issues a new secret for <strong>{client.name}</strong>. To roll it out without downtime, keep the old one working for a
+        while.
       </p>
       <Field label="Old secret keeps working for">
         {({ id }) => (
@@ -253,7 +272,17 @@ function RotateSecretDialog({ client, onClose, onRotated }: { client: ClientView
   );
 }
 
-function SettingsCard({ client, roles, disabled, onSaved }: { client: ClientView; roles: Role[]; disabled: boolean; onSaved: (client: ClientView) => void }) {
+function SettingsCard({
+  client,
+  roles,
+  disabled,
+  onSaved,
+}: {
+  client: ClientView;
+  roles: Role[];
+  disabled: boolean;
+  onSaved: (client: ClientView) => void;
+}) {
   const { api } = useConsole();
   const initial = () => ({
     name: client.name,
@@ -315,74 +344,127 @@ function SettingsCard({ client, roles, disabled, onSaved }: { client: ClientView
         class="card-body"
         noValidate
         onSubmit={(event) => {
-      event.preventDefault();
-      if (!form.name.trim() || ttlInvalid) return;
-      void save.run();
+          event.preventDefault();
+          if (!form.name.trim() || ttlInvalid) return;
+          void save.run();
         }}
       >
         <fieldset class="plain-fieldset" disabled={disabled}>
-      <div class="form-grid">
-        <Field label="Name" error={!form.name.trim() ? 'Enter a name.' : undefined}>
-          {({ id, describedBy, invalid }) => (
-            <input id={id} class="input" value={form.name} maxLength={200} aria-describedby={describedBy} aria-invalid={invalid} onInput={(e) => set('name', e.currentTarget.value)} />
-          )}
-        </Field>
-        <Field label="Access token lifetime (seconds)" optional error={ttlInvalid ? 'Enter a whole number of seconds.' : undefined} hint="Empty means the server default.">
-          {({ id, describedBy, invalid }) => (
-            <input
-              id={id}
-              class="input"
-              inputMode="numeric"
-              value={form.ttl}
-              placeholder="Server default"
-              aria-describedby={describedBy}
-              aria-invalid={invalid}
-              onInput={(e) => set('ttl', e.currentTarget.value)}
-            />
-          )}
-        </Field>
-      </div>
-      <Field label="Description" optional>
-        {({ id }) => <textarea id={id} class="input textarea" rows={2} maxLength={2000} value={form.description} onInput={(e) => set('description', e.currentTarget.value)} />}
-      </Field>
-      <RoleChecklist roles={roles} selected={form.roles} onChange={(value) => set('roles', value)} hint="The client may ask for the scopes of these roles." />
-      <Field label="Additional scopes" optional hint="Separated by spaces. Granted to this client directly, on top of its roles.">
-        {({ id, describedBy }) => (
-          <input id={id} class="input mono" value={form.scope} spellcheck={false} aria-describedby={describedBy} onInput={(e) => set('scope', e.currentTarget.value)} />
-        )}
-      </Field>
-      {client.token_endpoint_auth_method !== 'none' && (
-        <CheckOption {...INTROSPECTION_OPTION} checked={form.introspection} onChange={(value) => set('introspection', value)} />
-      )}
-      {usesRedirects && (
-        <>
-          <Field label="Redirect URIs" hint="One per line, matched exactly.">
-            {({ id, describedBy }) => (
-              <textarea id={id} class="input textarea mono" rows={2} spellcheck={false} value={form.redirectUris} aria-describedby={describedBy} onInput={(e) => set('redirectUris', e.currentTarget.value)} />
+          <div class="form-grid">
+            <Field label="Name" error={!form.name.trim() ? 'Enter a name.' : undefined}>
+              {({ id, describedBy, invalid }) => (
+                <input
+                  id={id}
+                  class="input"
+                  value={form.name}
+                  maxLength={200}
+                  aria-describedby={describedBy}
+                  aria-invalid={invalid}
+                  onInput={(e) => set('name', e.currentTarget.value)}
+                />
+              )}
+            </Field>
+            <Field
+              label="Access token lifetime (seconds)"
+              optional
+              error={ttlInvalid ? 'Enter a whole number of seconds.' : undefined}
+              hint="Empty means the server default."
+            >
+              {({ id, describedBy, invalid }) => (
+                <input
+                  id={id}
+                  class="input"
+                  inputMode="numeric"
+                  value={form.ttl}
+                  placeholder="Server default"
+                  aria-describedby={describedBy}
+                  aria-invalid={invalid}
+                  onInput={(e) => set('ttl', e.currentTarget.value)}
+                />
+              )}
+            </Field>
+          </div>
+          <Field label="Description" optional>
+            {({ id }) => (
+              <textarea
+                id={id}
+                class="input textarea"
+                rows={2}
+                maxLength={2000}
+                value={form.description}
+                onInput={(e) => set('description', e.currentTarget.value)}
+              />
             )}
           </Field>
-          <Field label="Post-logout redirect URIs" optional hint="One per line.">
+          <RoleChecklist
+            roles={roles}
+            selected={form.roles}
+            onChange={(value) => set('roles', value)}
+            hint="The client may ask for the scopes of these roles."
+          />
+          <Field label="Additional scopes" optional hint="Separated by spaces. Granted to this client directly, on top of its roles.">
             {({ id, describedBy }) => (
-              <textarea id={id} class="input textarea mono" rows={1} spellcheck={false} value={form.logoutUris} aria-describedby={describedBy} onInput={(e) => set('logoutUris', e.currentTarget.value)} />
+              <input
+                id={id}
+                class="input mono"
+                value={form.scope}
+                spellcheck={false}
+                aria-describedby={describedBy}
+                onInput={(e) => set('scope', e.currentTarget.value)}
+              />
             )}
           </Field>
-        </>
-      )}
+          {client.token_endpoint_auth_method !== 'none' && (
+            <CheckOption {...INTROSPECTION_OPTION} checked={form.introspection} onChange={(value) => set('introspection', value)} />
+          )}
+          {usesRedirects && (
+            <>
+              <Field label="Redirect URIs" hint="One per line, matched exactly.">
+                {({ id, describedBy }) => (
+                  <textarea
+                    id={id}
+                    class="input textarea mono"
+                    rows={2}
+                    spellcheck={false}
+                    value={form.redirectUris}
+                    aria-describedby={describedBy}
+                    onInput={(e) => set('redirectUris', e.currentTarget.value)}
+                  />
+                )}
+              </Field>
+              <Field label="Post-logout redirect URIs" optional hint="One per line.">
+                {({ id, describedBy }) => (
+                  <textarea
+                    id={id}
+                    class="input textarea mono"
+                    rows={1}
+                    spellcheck={false}
+                    value={form.logoutUris}
+                    aria-describedby={describedBy}
+                    onInput={(e) => set('logoutUris', e.currentTarget.value)}
+                  />
+                )}
+              </Field>
+            </>
+          )}
         </fieldset>
-        {save.error && <Alert tone="error" title="The changes were not saved">{save.error.message}</Alert>}
+        {save.error && (
+          <Alert tone="error" title="The changes were not saved">
+            {save.error.message}
+          </Alert>
+        )}
         {saved && !dirty && <Alert tone="success">Changes saved.</Alert>}
         {!disabled && (
-      <div class="form-actions">
-        <button type="button" class="btn btn-secondary" disabled={!dirty || save.busy} onClick={() => setForm(initial())}>
-          Discard changes
-        </button>
-        <button type="submit" class="btn btn-primary" disabled={!dirty || save.busy} aria-busy={save.busy}>
-          {save.busy ? 'Saving…' : 'Save changes'}
-        </button>
-      </div>
+          <div class="form-actions">
+            <button type="button" class="btn btn-secondary" disabled={!dirty || save.busy} onClick={() => setForm(initial())}>
+              Discard changes
+            </button>
+            <button type="submit" class="btn btn-primary" disabled={!dirty || save.busy} aria-busy={save.busy}>
+              {save.busy ? 'Saving…' : 'Save changes'}
+            </button>
+          </div>
         )}
       </form>
     </Card>
   );
 }
-

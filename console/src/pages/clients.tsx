@@ -72,7 +72,9 @@ export function ClientsPage() {
           {builtin.length > 0 && (
             <details class="builtin">
               <summary>Built-in clients ({builtin.length})</summary>
-              <p class="muted small">Gatehouse's own console and API playground sign people in with these. They are managed by the server.</p>
+              <p class="muted small">
+                Gatehouse's own console and API playground sign people in with these. They are managed by the server.
+              </p>
               <ClientTable clients={builtin} label="Built-in clients" />
             </details>
           )}
@@ -136,12 +138,26 @@ function ClientTable({ clients, label }: { clients: ClientView[]; label: string 
 
 type AppType = 'machine' | 'web' | 'public';
 const APP_TYPES: { value: AppType; label: string; detail: string }[] = [
-  { value: 'machine', label: 'Machine to machine', detail: 'A backend service or job. Gets tokens with its client ID and secret (client credentials).' },
+  {
+    value: 'machine',
+    label: 'Machine to machine',
+    detail: 'A backend service or job. Gets tokens with its client ID and secret (client credentials).',
+  },
   { value: 'web', label: 'Web application', detail: 'A server-side app that signs people in (authorization code). Has a secret.' },
-  { value: 'public', label: 'Single-page or native app', detail: 'Runs in a browser or on a device, so it cannot keep a secret. Signs people in with PKCE.' },
+  {
+    value: 'public',
+    label: 'Single-page or native app',
+    detail: 'Runs in a browser or on a device, so it cannot keep a secret. Signs people in with PKCE.',
+  },
 ];
 
-export function CreateClientDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (client: ClientView, secret: string | undefined) => void }) {
+export function CreateClientDialog({
+  onClose,
+  onCreated,
+}: {
+  onClose: () => void;
+  onCreated: (client: ClientView, secret: string | undefined) => void;
+}) {
   const { api } = useConsole();
   const roles = useLoad(() => api.listRoles(), []);
   const [name, setName] = useState('');
@@ -155,7 +171,8 @@ export function CreateClientDialog({ onClose, onCreated }: { onClose: () => void
   const [introspection, setIntrospection] = useState(false);
   const [touched, setTouched] = useState(false);
   const nameError = touched && !name.trim() ? 'Enter a name for the app client.' : undefined;
-  const redirectError = touched && type !== 'machine' && splitLines(redirectUris).length === 0 ? 'Enter at least one redirect URI.' : undefined;
+  const redirectError =
+    touched && type !== 'machine' && splitLines(redirectUris).length === 0 ? 'Enter at least one redirect URI.' : undefined;
   const ttlError = touched && ttl.trim() !== '' && !/^\d+$/.test(ttl.trim()) ? 'Enter a whole number of seconds.' : undefined;
 
   const submit = useAction(async () => {
@@ -188,9 +205,12 @@ export function CreateClientDialog({ onClose, onCreated }: { onClose: () => void
       busyLabel="Creating…"
       onSubmit={(event) => {
         setTouched(true);
-        const invalid = !name.trim() || (type !== 'machine' && splitLines(redirectUris).length === 0) || (ttl.trim() !== '' && !/^\d+$/.test(ttl.trim()));
+        const invalid =
+          !name.trim() || (type !== 'machine' && splitLines(redirectUris).length === 0) || (ttl.trim() !== '' && !/^\d+$/.test(ttl.trim()));
         if (invalid) {
-          requestAnimationFrame(() => (event.currentTarget as HTMLFormElement | null)?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+          requestAnimationFrame(() =>
+            (event.currentTarget as HTMLFormElement | null)?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus(),
+          );
           return;
         }
         void submit.run();
@@ -228,7 +248,11 @@ export function CreateClientDialog({ onClose, onCreated }: { onClose: () => void
       <RadioCards legend="Application type" name="app-type" options={APP_TYPES} value={type} onChange={setType} />
       {type !== 'machine' && (
         <>
-          <Field label="Redirect URIs" error={redirectError} hint="One per line. Matched exactly; http only for localhost and loopback addresses.">
+          <Field
+            label="Redirect URIs"
+            error={redirectError}
+            hint="One per line. Matched exactly; http only for localhost and loopback addresses."
+          >
             {({ id, describedBy, invalid }) => (
               <textarea
                 id={id}
@@ -287,7 +311,12 @@ export function CreateClientDialog({ onClose, onCreated }: { onClose: () => void
               />
             )}
           </Field>
-          <Field label="Access token lifetime (seconds)" optional error={ttlError} hint="How long each access token is valid. Shorter is safer.">
+          <Field
+            label="Access token lifetime (seconds)"
+            optional
+            error={ttlError}
+            hint="How long each access token is valid. Shorter is safer."
+          >
             {({ id, describedBy, invalid }) => (
               <input
                 id={id}
@@ -304,8 +333,11 @@ export function CreateClientDialog({ onClose, onCreated }: { onClose: () => void
           {type !== 'public' && <CheckOption {...INTROSPECTION_OPTION} checked={introspection} onChange={setIntrospection} />}
         </div>
       </details>
-      {submit.error && <Alert tone="error" title="The app client was not created">{submit.error.message}</Alert>}
+      {submit.error && (
+        <Alert tone="error" title="The app client was not created">
+          {submit.error.message}
+        </Alert>
+      )}
     </FormDialog>
   );
 }
-

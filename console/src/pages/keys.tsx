@@ -1,6 +1,19 @@
 import { useState } from 'preact/hooks';
 import { KeyIcon, RotateIcon } from '../components/icons';
-import { Alert, EmptyState, ErrorMessage, FormDialog, PageHeader, RadioCards, Spinner, StatusBadge, TableHead, TableWrap, Time, TimeCell } from '../components/ui';
+import {
+  Alert,
+  EmptyState,
+  ErrorMessage,
+  FormDialog,
+  PageHeader,
+  RadioCards,
+  Spinner,
+  StatusBadge,
+  TableHead,
+  TableWrap,
+  Time,
+  TimeCell,
+} from '../components/ui';
 import { useConsole } from '../context';
 import { useAction, useLoad, useTitle } from '../hooks';
 
@@ -59,7 +72,9 @@ export function KeysPage() {
                   </td>
                   <TimeCell value={key.created_at} />
                   <TimeCell value={key.retired_at} />
-                  <td class="nowrap">{key.status === 'active' ? <span class="muted">While active</span> : <Time value={key.publish_until} />}</td>
+                  <td class="nowrap">
+                    {key.status === 'active' ? <span class="muted">While active</span> : <Time value={key.publish_until} />}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -92,8 +107,18 @@ function RotateKeysDialog({ onClose, onRotated }: { onClose: () => void; onRotat
     { value: 'RS256', label: 'RS256 only', detail: 'The key that signs ID tokens.' },
   ];
   return (
-    <FormDialog title="Rotate signing keys" onClose={onClose} busy={rotate.busy} submitLabel="Rotate now" busyLabel="Rotating…" onSubmit={() => void rotate.run()}>
-      <p class="dialog-lead">New tokens are signed with a new key at once. Tokens already issued stay valid: the old public key remains published until they expire.</p>
+    <FormDialog
+      title="Rotate signing keys"
+      onClose={onClose}
+      busy={rotate.busy}
+      submitLabel="Rotate now"
+      busyLabel="Rotating…"
+      onSubmit={() => void rotate.run()}
+    >
+      <p class="dialog-lead">
+        New tokens are signed with a new key at once. Tokens already issued stay valid: the old public key remains published until they
+        expire.
+      </p>
       <RadioCards legend="Keys to rotate" name="alg" options={options} value={choice} onChange={setChoice} />
       <ErrorMessage error={rotate.error} />
     </FormDialog>

@@ -1,6 +1,22 @@
 import { useState } from 'preact/hooks';
 import { PlusIcon, ShieldIcon } from '../components/icons';
-import { ActionCell, Alert, Badge, Card, CardStatus, Chips, EmptyState, ErrorMessage, Field, FormDialog, PageHeader, Spinner, TableHead, TableWrap, TimeCell } from '../components/ui';
+import {
+  ActionCell,
+  Alert,
+  Badge,
+  Card,
+  CardStatus,
+  Chips,
+  EmptyState,
+  ErrorMessage,
+  Field,
+  FormDialog,
+  PageHeader,
+  Spinner,
+  TableHead,
+  TableWrap,
+  TimeCell,
+} from '../components/ui';
 import { useConsole } from '../context';
 import { splitList } from '../format';
 import { useAction, useLoad, useTitle } from '../hooks';
@@ -144,7 +160,11 @@ function CreateRoleDialog({ onClose, onCreated }: { onClose: () => void; onCreat
   const [touched, setTouched] = useState(false);
   const nameError = touched && !name.trim() ? 'Enter a name for the role.' : undefined;
   const create = useAction(async () => {
-    const role = await api.createRole({ name: name.trim(), scopes: splitList(scopes), ...(description.trim() ? { description: description.trim() } : {}) });
+    const role = await api.createRole({
+      name: name.trim(),
+      scopes: splitList(scopes),
+      ...(description.trim() ? { description: description.trim() } : {}),
+    });
     onCreated(role);
   });
   return (
@@ -177,7 +197,9 @@ function CreateRoleDialog({ onClose, onCreated }: { onClose: () => void; onCreat
         )}
       </Field>
       <Field label="Description" optional>
-        {({ id }) => <input id={id} class="input" value={description} maxLength={500} onInput={(e) => setDescription(e.currentTarget.value)} />}
+        {({ id }) => (
+          <input id={id} class="input" value={description} maxLength={500} onInput={(e) => setDescription(e.currentTarget.value)} />
+        )}
       </Field>
       <Field label="Scopes" hint="Separated by spaces, e.g. invoices:read invoices:write.">
         {({ id, describedBy }) => (
@@ -192,7 +214,11 @@ function CreateRoleDialog({ onClose, onCreated }: { onClose: () => void; onCreat
           />
         )}
       </Field>
-      {create.error && <Alert tone="error" title="The role was not created">{create.error.message}</Alert>}
+      {create.error && (
+        <Alert tone="error" title="The role was not created">
+          {create.error.message}
+        </Alert>
+      )}
     </FormDialog>
   );
 }
@@ -202,7 +228,14 @@ function EditScopesDialog({ role, onClose, onSaved }: { role: Role; onClose: () 
   const [scopes, setScopes] = useState(role.scopes.join(' '));
   const save = useAction(async () => onSaved(await api.updateRoleScopes(role.name, splitList(scopes))));
   return (
-    <FormDialog title={`Edit scopes of ${role.name}`} onClose={onClose} busy={save.busy} submitLabel="Save scopes" busyLabel="Saving…" onSubmit={() => void save.run()}>
+    <FormDialog
+      title={`Edit scopes of ${role.name}`}
+      onClose={onClose}
+      busy={save.busy}
+      submitLabel="Save scopes"
+      busyLabel="Saving…"
+      onSubmit={() => void save.run()}
+    >
       <Field label="Scopes" hint="Separated by spaces. Clients and users with this role get exactly these from their next token on.">
         {({ id, describedBy }) => (
           <textarea
@@ -217,7 +250,11 @@ function EditScopesDialog({ role, onClose, onSaved }: { role: Role; onClose: () 
           />
         )}
       </Field>
-      {save.error && <Alert tone="error" title="The scopes were not saved">{save.error.message}</Alert>}
+      {save.error && (
+        <Alert tone="error" title="The scopes were not saved">
+          {save.error.message}
+        </Alert>
+      )}
     </FormDialog>
   );
 }

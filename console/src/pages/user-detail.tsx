@@ -1,6 +1,24 @@
 import { useState } from 'preact/hooks';
 import { AppsIcon, MonitorIcon } from '../components/icons';
-import { ActionCell, Alert, Badge, Breadcrumb, Card, CardStatus, Chips, ConfirmDialog, EmptyState, ErrorMessage, LinkCell, PageHeader, Spinner, StatusBadge, TableHead, Time, TimeCell } from '../components/ui';
+import {
+  ActionCell,
+  Alert,
+  Badge,
+  Breadcrumb,
+  Card,
+  CardStatus,
+  Chips,
+  ConfirmDialog,
+  EmptyState,
+  ErrorMessage,
+  LinkCell,
+  PageHeader,
+  Spinner,
+  StatusBadge,
+  TableHead,
+  Time,
+  TimeCell,
+} from '../components/ui';
 import { useConsole } from '../context';
 import { describeUserAgent } from '../format';
 import { useLoad, useTitle } from '../hooks';
@@ -50,7 +68,13 @@ export function UserDetailPage({ userId }: { userId: string }) {
         breadcrumb={breadcrumb}
         actions={
           person.status === 'active' ? (
-            <button type="button" class="btn btn-danger-outline" onClick={() => setPending({ kind: 'disable' })} disabled={isMe} title={isMe ? 'You cannot disable yourself' : undefined}>
+            <button
+              type="button"
+              class="btn btn-danger-outline"
+              onClick={() => setPending({ kind: 'disable' })}
+              disabled={isMe}
+              title={isMe ? 'You cannot disable yourself' : undefined}
+            >
               Disable user
             </button>
           ) : (
@@ -73,7 +97,10 @@ export function UserDetailPage({ userId }: { userId: string }) {
       )}
       <div class="detail-grid">
         <div class="detail-main">
-          <Card title="Apps allowed" description="Apps this user let act on their behalf. Withdrawing revokes the app's access and refresh tokens; it must ask again.">
+          <Card
+            title="Apps allowed"
+            description="Apps this user let act on their behalf. Withdrawing revokes the app's access and refresh tokens; it must ask again."
+          >
             {consents.error || !consents.data ? (
               <CardStatus error={consents.error} />
             ) : consents.data.length === 0 ? (

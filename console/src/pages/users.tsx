@@ -1,6 +1,20 @@
 import { useState } from 'preact/hooks';
 import { PlusIcon, UsersIcon } from '../components/icons';
-import { Alert, Badge, EmptyState, ErrorMessage, Field, FormDialog, LinkCell, PageHeader, RoleChecklist, RoleStatusCreatedCells, Spinner, TableHead, TableWrap } from '../components/ui';
+import {
+  Alert,
+  Badge,
+  EmptyState,
+  ErrorMessage,
+  Field,
+  FormDialog,
+  LinkCell,
+  PageHeader,
+  RoleChecklist,
+  RoleStatusCreatedCells,
+  Spinner,
+  TableHead,
+  TableWrap,
+} from '../components/ui';
 import { useConsole } from '../context';
 import { useAction, useLoad, useTitle } from '../hooks';
 import { navigate } from '../router';
@@ -27,7 +41,11 @@ export function UsersPage() {
 
   return (
     <>
-      <PageHeader title="Users" description="People who sign in to your apps through Gatehouse. Disabling a user ends their sessions at once." actions={createButton} />
+      <PageHeader
+        title="Users"
+        description="People who sign in to your apps through Gatehouse. Disabling a user ends their sessions at once."
+        actions={createButton}
+      />
       {users.loading && !users.data ? (
         <Spinner label="Loading users…" />
       ) : users.error && !users.data ? (
@@ -111,7 +129,10 @@ function CreateUserDialog({ onClose, onCreated }: { onClose: () => void; onCreat
   const errors = {
     username: touched && !username.trim() ? 'Enter a username.' : undefined,
     password: touched && password.length < MIN_PASSWORD ? `Use at least ${MIN_PASSWORD} characters.` : undefined,
-    email: touched && email.trim() && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim()) ? 'Enter an email address like name@example.com.' : undefined,
+    email:
+      touched && email.trim() && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim())
+        ? 'Enter an email address like name@example.com.'
+        : undefined,
   };
   const create = useAction(async () => {
     const input: NewUser = { username: username.trim(), password };
@@ -131,7 +152,8 @@ function CreateUserDialog({ onClose, onCreated }: { onClose: () => void; onCreat
       busyLabel="Creating…"
       onSubmit={(event) => {
         setTouched(true);
-        const valid = username.trim() && password.length >= MIN_PASSWORD && (!email.trim() || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim()));
+        const valid =
+          username.trim() && password.length >= MIN_PASSWORD && (!email.trim() || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim()));
         if (valid) void create.run();
         else requestAnimationFrame(() => (event.target as HTMLFormElement).querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
       }}
@@ -155,7 +177,9 @@ function CreateUserDialog({ onClose, onCreated }: { onClose: () => void; onCreat
           )}
         </Field>
         <Field label="Full name" optional>
-          {({ id }) => <input id={id} class="input" value={name} maxLength={200} autoComplete="off" onInput={(e) => setName(e.currentTarget.value)} />}
+          {({ id }) => (
+            <input id={id} class="input" value={name} maxLength={200} autoComplete="off" onInput={(e) => setName(e.currentTarget.value)} />
+          )}
         </Field>
         <Field label="Email" optional error={errors.email}>
           {({ id, describedBy, invalid }) => (
@@ -195,9 +219,18 @@ function CreateUserDialog({ onClose, onCreated }: { onClose: () => void; onCreat
       {roles.error ? (
         <ErrorMessage error={roles.error} />
       ) : (
-        <RoleChecklist roles={roles.data ?? []} selected={selected} onChange={setSelected} hint="The admin role gives access to this console." />
+        <RoleChecklist
+          roles={roles.data ?? []}
+          selected={selected}
+          onChange={setSelected}
+          hint="The admin role gives access to this console."
+        />
       )}
-      {create.error && <Alert tone="error" title="The user was not created">{create.error.message}</Alert>}
+      {create.error && (
+        <Alert tone="error" title="The user was not created">
+          {create.error.message}
+        </Alert>
+      )}
     </FormDialog>
   );
 }

@@ -1,5 +1,5 @@
-import { bearerChallenge, bearerTokenFrom, type BearerChallenge } from './bearer.js';
-import { verifyAccessToken, type AccessTokenClaims, type VerifyAccessTokenOptions } from './verify-access-token.js';
+import { type BearerChallenge, bearerChallenge, bearerTokenFrom } from './bearer.js';
+import { type AccessTokenClaims, type VerifyAccessTokenOptions, verifyAccessToken } from './verify-access-token.js';
 
 /** What the middleware need: how to verify a token, plus how to word the RFC 6750 challenge. */
 export interface BearerOptions extends VerifyAccessTokenOptions {

@@ -77,5 +77,9 @@ export function bearerChallenge(realm: string, error?: unknown, options: BearerC
   } else {
     throw error;
   }
-  return { status, wwwAuthenticate: `Bearer ${params.join(', ')}`, body: { error: code, error_description: safeDescription((error as Error).message) } };
+  return {
+    status,
+    wwwAuthenticate: `Bearer ${params.join(', ')}`,
+    body: { error: code, error_description: safeDescription((error as Error).message) },
+  };
 }

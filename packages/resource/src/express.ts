@@ -1,4 +1,4 @@
-import { authenticateBearer, challengeBody, type BearerOptions } from './authenticate.js';
+import { authenticateBearer, type BearerOptions, challengeBody } from './authenticate.js';
 import type { AccessTokenClaims } from './verify-access-token.js';
 
 /** The part of an Express (or Node `http`) request the middleware reads and writes. */

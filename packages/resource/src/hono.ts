@@ -1,4 +1,4 @@
-import { authenticateBearer, challengeBody, type BearerOptions } from './authenticate.js';
+import { authenticateBearer, type BearerOptions, challengeBody } from './authenticate.js';
 import type { AccessTokenClaims } from './verify-access-token.js';
 
 /** The part of a Hono `Context` the middleware uses. */
@@ -18,6 +18,7 @@ export interface HonoLikeContext {
  * app.use('/api/*', honoBearer({ realm: 'orders', issuer, audience: 'https://api.example.com', keys: remoteJwks(jwksUri) }));
  * app.get('/api/orders', (c) => c.json({ for: c.get('auth').sub }));
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: Hono's MiddlewareHandler type returns Promise<Response | void>.
 export function honoBearer(options: BearerOptions): (c: HonoLikeContext, next: () => Promise<void>) => Promise<Response | void> {
   return async (c, next) => {
     const { claims, challenge } = await authenticateBearer(c.req.header('authorization'), options);

@@ -1,31 +1,32 @@
 /** What a resource server (an API) needs to accept Gatehouse access tokens. */
+
+export { authenticateBearer, type BearerOptions, type BearerOutcome } from './authenticate.js';
 export {
-  verifyAccessToken,
-  remoteJwks,
-  scopesOf,
-  InvalidTokenError,
-  InsufficientScopeError,
-  DEFAULT_ALGORITHMS,
-  DEFAULT_CLOCK_TOLERANCE,
-  type AccessTokenClaims,
-  type VerifyAccessTokenOptions,
-} from './verify-access-token.js';
-export {
-  bearerTokenFrom,
-  bearerChallenge,
-  InvalidBearerRequestError,
   type BearerChallenge,
   type BearerChallengeOptions,
+  bearerChallenge,
+  bearerTokenFrom,
+  InvalidBearerRequestError,
 } from './bearer.js';
-export { safeDescription } from './safe-description.js';
-export { authenticateBearer, type BearerOptions, type BearerOutcome } from './authenticate.js';
-export { expressBearer, type ExpressLikeMiddleware, type ExpressLikeRequest, type ExpressLikeResponse } from './express.js';
-export { honoBearer, type HonoLikeContext } from './hono.js';
-export { fastifyBearer, type FastifyLikeReply, type FastifyLikeRequest } from './fastify.js';
+export { type ExpressLikeMiddleware, type ExpressLikeRequest, type ExpressLikeResponse, expressBearer } from './express.js';
+export { type FastifyLikeReply, type FastifyLikeRequest, fastifyBearer } from './fastify.js';
+export { type HonoLikeContext, honoBearer } from './hono.js';
 export {
-  protectedResourceMetadata,
-  protectedResourceMetadataUrl,
-  protectedResourceMetadataPath,
   type ProtectedResourceMetadata,
   type ProtectedResourceMetadataOptions,
+  protectedResourceMetadata,
+  protectedResourceMetadataPath,
+  protectedResourceMetadataUrl,
 } from './metadata.js';
+export { safeDescription } from './safe-description.js';
+export {
+  type AccessTokenClaims,
+  DEFAULT_ALGORITHMS,
+  DEFAULT_CLOCK_TOLERANCE,
+  InsufficientScopeError,
+  InvalidTokenError,
+  remoteJwks,
+  scopesOf,
+  type VerifyAccessTokenOptions,
+  verifyAccessToken,
+} from './verify-access-token.js';

@@ -25,7 +25,12 @@ export async function demoApiRoutes(app: FastifyInstance, gatehouse: Gatehouse):
   app.get(
     '/api/demo/whoami',
     {
-      schema: { summary: 'Who the token speaks for', tags: ['demo'], security: [{ bearer: [] }, { oauth2: [] }], response: { 200: claimsSchema, ...responses } },
+      schema: {
+        summary: 'Who the token speaks for',
+        tags: ['demo'],
+        security: [{ bearer: [] }, { oauth2: [] }],
+        response: { 200: claimsSchema, ...responses },
+      },
     },
     async (request) => {
       const claims = principalOf(request);
@@ -43,12 +48,20 @@ export async function demoApiRoutes(app: FastifyInstance, gatehouse: Gatehouse):
         response: {
           200: {
             type: 'object',
-            properties: { items: { type: 'array', items: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' } } } } },
+            properties: {
+              items: { type: 'array', items: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' } } } },
+            },
           },
           ...responses,
         },
       },
     },
-    async () => ({ items: [{ id: 1, name: 'Gate key' }, { id: 2, name: 'Visitor badge' }, { id: 3, name: 'Lantern' }] }),
+    async () => ({
+      items: [
+        { id: 1, name: 'Gate key' },
+        { id: 2, name: 'Visitor badge' },
+        { id: 3, name: 'Lantern' },
+      ],
+    }),
   );
 }

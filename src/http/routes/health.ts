@@ -66,7 +66,13 @@ async function readiness(gatehouse: Gatehouse, log: FastifyBaseLogger): Promise<
 export async function healthRoutes(app: FastifyInstance, gatehouse: Gatehouse): Promise<void> {
   app.get(
     '/health/live',
-    { schema: { summary: 'Liveness: the process serves requests (touches nothing else)', tags: ['operations'], response: { 200: liveSchema } } },
+    {
+      schema: {
+        summary: 'Liveness: the process serves requests (touches nothing else)',
+        tags: ['operations'],
+        response: { 200: liveSchema },
+      },
+    },
     async (_request, reply) => {
       reply.header('cache-control', 'no-store');
       return { status: 'ok' };
@@ -74,7 +80,13 @@ export async function healthRoutes(app: FastifyInstance, gatehouse: Gatehouse): 
   );
   app.get(
     '/health/ready',
-    { schema: { summary: 'Readiness: the store can be written and signing keys are available', tags: ['operations'], response: { 200: readySchema, 503: readySchema } } },
+    {
+      schema: {
+        summary: 'Readiness: the store can be written and signing keys are available',
+        tags: ['operations'],
+        response: { 200: readySchema, 503: readySchema },
+      },
+    },
     async (request, reply) => {
       const { ok, ...checks } = await readiness(gatehouse, request.log);
       reply.code(ok ? 200 : 503).header('cache-control', 'no-store');
@@ -83,7 +95,9 @@ export async function healthRoutes(app: FastifyInstance, gatehouse: Gatehouse): 
   );
   app.get(
     '/health',
-    { schema: { summary: 'Health: database state and readiness', tags: ['operations'], response: { 200: healthSchema, 503: healthSchema } } },
+    {
+      schema: { summary: 'Health: database state and readiness', tags: ['operations'], response: { 200: healthSchema, 503: healthSchema } },
+    },
     async (request, reply) => {
       const [database, ready] = await Promise.all([gatehouse.store.health(), readiness(gatehouse, request.log)]);
       // The reason goes to the log, not to an unauthenticated caller.

@@ -9,10 +9,20 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
  */
 export async function metricsRoutes(app: FastifyInstance, gatehouse: Gatehouse): Promise<void> {
   const { metrics } = gatehouse;
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['operations'], produces: ['text/plain'] } }, async (request, reply) => {
-    if (!gatehouse.config.publicMetrics && !LOOPBACK.has(request.ip)) {
-      return reply.code(403).send({ error: 'forbidden', error_description: 'metrics are served to loopback clients only (GATEHOUSE_METRICS_PUBLIC=on to change)' });
-    }
-    return reply.header('cache-control', 'no-store').type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  app.get(
+    '/metrics',
+    { schema: { summary: 'Prometheus metrics', tags: ['operations'], produces: ['text/plain'] } },
+    async (request, reply) => {
+      if (!gatehouse.config.publicMetrics && !LOOPBACK.has(request.ip)) {
+        return reply.code(403).send({
+          error: 'forbidden',
+          error_description: 'metrics are served to loopback clients only (GATEHOUSE_METRICS_PUBLIC=on to change)',
+        });
+      }
+      return reply
+        .header('cache-control', 'no-store')
+        .type(metrics.registry.contentType)
+        .send(await metrics.registry.metrics());
+    },
+  );
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } fro
 import type { Gatehouse } from '../../gatehouse.js';
 import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
 import { invalidRequest } from '../../oauth/errors.js';
-import { parseForm, type FormParams } from '../../oauth/form.js';
+import { type FormParams, parseForm } from '../../oauth/form.js';
 import { allowCorsPreflight, corsHeader } from '../cors.js';
 import { acceptFormBodies } from '../form-body.js';
 import { oauthErrorSchema } from '../schemas.js';
@@ -25,7 +25,10 @@ const formBody = (properties: Record<string, unknown>, required: string[]) => ({
 const errorResponses = { 400: oauthErrorSchema, 401: oauthErrorSchema };
 // Documentation only: the client authenticates with HTTP Basic, or in the form (client_secret_post), or not at all
 // (public clients at the token and revocation endpoints); the endpoints decide, per RFC 6749 §2.3.
-const formDocs: Pick<FastifySchema, 'consumes' | 'security'> = { consumes: ['application/x-www-form-urlencoded'], security: [{ clientBasic: [] }, {}] };
+const formDocs: Pick<FastifySchema, 'consumes' | 'security'> = {
+  consumes: ['application/x-www-form-urlencoded'],
+  security: [{ clientBasic: [] }, {}],
+};
 
 /** What the form parser and Fastify's query parser give these endpoints; no body at all is undefined. */
 interface FormRoute {
@@ -101,7 +104,10 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
             refresh_token: tokenParam('refresh_token: the refresh token'),
             scope: stringParam('Space-delimited scopes; omitted means every scope the client is allowed'),
             resource: {
-              anyOf: [{ type: 'string', maxLength: 4096 }, { type: 'array', items: { type: 'string', maxLength: 4096 } }],
+              anyOf: [
+                { type: 'string', maxLength: 4096 },
+                { type: 'array', items: { type: 'string', maxLength: 4096 } },
+              ],
               description: 'RFC 8707 resource indicator naming a registered API',
             },
           },
@@ -135,7 +141,8 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
         url: issuer + pathAndQuery(request.url),
         headers: request.headers,
         get signal() {
-          return (signal ??= clientGone(reply));
+          signal ??= clientGone(reply);
+          return signal;
         },
       };
       const response = await gatehouse.tokenEndpoint.handle(input);

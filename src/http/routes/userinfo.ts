@@ -1,7 +1,7 @@
+import { bearerTokenFrom } from '@gatehouse/resource';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { Gatehouse } from '../../gatehouse.js';
 import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
-import { bearerTokenFrom } from '@gatehouse/resource';
 import { bearerAuth } from '../bearer-auth.js';
 import { allowCorsPreflight, corsHeader } from '../cors.js';
 

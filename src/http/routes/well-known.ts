@@ -21,7 +21,9 @@ export async function wellKnownRoutes(app: FastifyInstance, gatehouse: Gatehouse
       schema: {
         summary: 'Public signing keys (JWKS)',
         tags: ['discovery'],
-        response: { 200: { type: 'object', properties: { keys: { type: 'array', items: { type: 'object', additionalProperties: true } } } } },
+        response: {
+          200: { type: 'object', properties: { keys: { type: 'array', items: { type: 'object', additionalProperties: true } } } },
+        },
       },
     },
     async (_request, reply) => {

@@ -1,7 +1,7 @@
 import { invalidRequest } from '../errors.js';
 import { single } from '../form.js';
 import { secretProves } from './client-secret.js';
-import { invalidClient, type ClientAuthMethod } from './method.js';
+import { type ClientAuthMethod, invalidClient } from './method.js';
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 

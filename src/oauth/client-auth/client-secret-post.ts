@@ -1,6 +1,6 @@
 import { single } from '../form.js';
 import { secretProves } from './client-secret.js';
-import { invalidClient, type ClientAuthMethod } from './method.js';
+import { type ClientAuthMethod, invalidClient } from './method.js';
 
 /** RFC 6749 §2.3.1: client_id and client_secret in the form body, allowed but not recommended. */
 export const clientSecretPost: ClientAuthMethod<'client_secret_post'> = {

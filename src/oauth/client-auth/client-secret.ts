@@ -1,6 +1,6 @@
+import type { ResolvedClient } from '../../ports/clients.js';
 import { nowSeconds } from '../../ports/clock.js';
 import { secretMatchesHash, sha256Hex } from '../../tokens/hash.js';
-import type { ResolvedClient } from '../../ports/clients.js';
 import { isPublicClient } from './method.js';
 
 // Compared against when the client is unknown, so that a miss costs what a wrong secret costs.

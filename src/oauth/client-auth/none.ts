@@ -1,5 +1,5 @@
 import { single } from '../form.js';
-import { isPublicClient, type ClientAuthMethod } from './method.js';
+import { type ClientAuthMethod, isPublicClient } from './method.js';
 
 /**
  * A public client (RFC 6749 §2.1, RFC 7591 §2 "none") names itself with client_id and proves nothing; only a

@@ -4,7 +4,7 @@ import type { AuthorizationCode, AuthorizationCodes } from '../../ports/authoriz
 import { nowSeconds } from '../../ports/clock.js';
 import type { GrantRevocation } from '../../ports/grants.js';
 import { sha256Hex } from '../../tokens/hash.js';
-import { OPAQUE_PREFIXES, isWellFormedOpaque } from '../../tokens/opaque.js';
+import { isWellFormedOpaque, OPAQUE_PREFIXES } from '../../tokens/opaque.js';
 import { invalidGrant, invalidRequest, type OAuthError } from '../errors.js';
 import { required, single } from '../form.js';
 import type { AudienceResolver } from '../resource-indicators.js';
@@ -95,7 +95,9 @@ export class AuthorizationCodeGrant implements GrantHandler {
     const sinceFirstUse = nowSeconds() - (code.usedAt ?? nowSeconds());
     if (this.reuseWindow > 0 && sinceFirstUse <= this.reuseWindow) return invalidGrant('the authorization code was used already');
     if (code.grantId) await this.grants.revokeGrant(code.grantId);
-    await this.audit.record({ actor: clientId, actor_type: 'client', ip }, 'code.replayed', code.userId, { revoked_grants: code.grantId ? [code.grantId] : [] });
+    await this.audit.record({ actor: clientId, actor_type: 'client', ip }, 'code.replayed', code.userId, {
+      revoked_grants: code.grantId ? [code.grantId] : [],
+    });
     return invalidGrant('the authorization code was used already; the tokens issued from it are revoked');
   }
 }

@@ -1,7 +1,7 @@
 import type { AccessTokens } from '../../tokens/access-tokens.js';
 import { OAuthError } from '../errors.js';
 import { single } from '../form.js';
-import { withinApi, type AudienceResolver } from '../resource-indicators.js';
+import { type AudienceResolver, withinApi } from '../resource-indicators.js';
 import { grantScopes, parseScopeParameter } from '../scopes.js';
 import type { GrantHandler, TokenRequest, TokenResponse } from './grant-handler.js';
 

@@ -1,7 +1,7 @@
-import { authorizationCodeGrant, type AuthorizationCodeServices } from './authorization-code.js';
-import { clientCredentialsGrant, type ClientCredentialsDependencies } from './client-credentials.js';
+import { type AuthorizationCodeServices, authorizationCodeGrant } from './authorization-code.js';
+import { type ClientCredentialsDependencies, clientCredentialsGrant } from './client-credentials.js';
 import type { GrantHandler } from './grant-handler.js';
-import { refreshTokenGrant, type RefreshTokenServices } from './refresh-token.js';
+import { type RefreshTokenServices, refreshTokenGrant } from './refresh-token.js';
 
 /** Everything a registered grant may be made from: what the built-in grants need, together. */
 export type GrantServices = AuthorizationCodeServices & RefreshTokenServices & ClientCredentialsDependencies;

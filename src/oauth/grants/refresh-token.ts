@@ -2,7 +2,7 @@ import type { AuditSink } from '../../ports/audit.js';
 import { nowSeconds } from '../../ports/clock.js';
 import type { RefreshFamily, RefreshTokens, RotationDecision } from '../../ports/refresh-tokens.js';
 import { sha256Hex } from '../../tokens/hash.js';
-import { OPAQUE_PREFIXES, isWellFormedOpaque } from '../../tokens/opaque.js';
+import { isWellFormedOpaque, OPAQUE_PREFIXES } from '../../tokens/opaque.js';
 import { invalidGrant } from '../errors.js';
 import { required, single } from '../form.js';
 import { refreshTokenEndsAt } from '../refresh-lifetime.js';
@@ -20,7 +20,8 @@ import type { UserTokenIssuer } from './user-tokens.js';
 export function rotationDecision(tokenHash: string, family: RefreshFamily, now: number, reuseWindow: number): RotationDecision {
   if (family.revoked) return 'invalid';
   if (family.liveTokenHash === tokenHash) return 'rotate';
-  const retry = reuseWindow > 0 && family.rotatedTokenHash === tokenHash && family.rotatedAt !== null && now - family.rotatedAt <= reuseWindow;
+  const retry =
+    reuseWindow > 0 && family.rotatedTokenHash === tokenHash && family.rotatedAt !== null && now - family.rotatedAt <= reuseWindow;
   return retry ? 'retry' : 'reused';
 }
 
@@ -69,9 +70,16 @@ export class RefreshTokenGrant implements GrantHandler {
       target,
       familyStartedAt: stored.family.startedAt,
     });
-    const decision = await this.grants.rotate(stored, signed.issued, (family) => rotationDecision(stored.tokenHash, family, nowSeconds(), this.reuseWindow), signal);
+    const decision = await this.grants.rotate(
+      stored,
+      signed.issued,
+      (family) => rotationDecision(stored.tokenHash, family, nowSeconds(), this.reuseWindow),
+      signal,
+    );
     if (decision === 'reused') {
-      await this.audit.record({ actor: client.client.clientId, actor_type: 'client', ip }, 'refresh_token.reused', stored.grant.userId, { revoked_grant: stored.family.grantId });
+      await this.audit.record({ actor: client.client.clientId, actor_type: 'client', ip }, 'refresh_token.reused', stored.grant.userId, {
+        revoked_grant: stored.family.grantId,
+      });
       throw invalidGrant('the refresh token was used already; its whole family is revoked');
     }
     if (decision === 'invalid') throw invalidGrant('the refresh token has been revoked');

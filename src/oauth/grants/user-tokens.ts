@@ -4,12 +4,12 @@ import type { GrantContext, GrantRevocation, IssuedTokens } from '../../ports/gr
 import type { User } from '../../ports/users.js';
 import type { AccessTokens } from '../../tokens/access-tokens.js';
 import { sha256Hex } from '../../tokens/hash.js';
-import { OPAQUE_PREFIXES, generateOpaque } from '../../tokens/opaque.js';
+import { generateOpaque, OPAQUE_PREFIXES } from '../../tokens/opaque.js';
 import { OFFLINE_SCOPES } from '../authorization-request.js';
 import type { AuthenticatedClient } from '../client-auth.js';
 import { OAuthError } from '../errors.js';
 import { familyEndsAt } from '../refresh-lifetime.js';
-import { withinApi, type TokenAudience } from '../resource-indicators.js';
+import { type TokenAudience, withinApi } from '../resource-indicators.js';
 import { isPrivilegedScope, withoutUnheldPrivileges } from '../scopes.js';
 import type { TokenResponse } from './grant-handler.js';
 
@@ -63,7 +63,9 @@ export class UserTokenIssuer {
       throw new OAuthError('invalid_grant', 'the user is no longer active');
     }
     // A refresh after the user lost a role must not carry that role's privileged scopes on.
-    const scopes = request.scopes.some(isPrivilegedScope) ? withoutUnheldPrivileges(request.scopes, await this.roleScopesOf(user.id)) : request.scopes;
+    const scopes = request.scopes.some(isPrivilegedScope)
+      ? withoutUnheldPrivileges(request.scopes, await this.roleScopesOf(user.id))
+      : request.scopes;
     // The access token is for the API alone, so it carries only the scopes that API defines, as a client-credentials
     // token does (RFC 8707 §2, RFC 9700 §2.3). OpenID Connect's scopes stay in the grant, where they decide the ID
     // token, its claims and the refresh token; the default API defines no scopes, so its tokens keep them all and

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { isSqlite } from './dialect.js';
 
 export async function up(db: Kysely<any>): Promise<void> {
@@ -28,7 +28,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`update grants set
     session_id = ${fromTokens('session_id')}, audience = ${fromTokens('audience')},
     auth_time = ${fromTokens('auth_time')}, requested_at = ${fromTokens('requested_at')},
-    refresh_token_hash = (select r.token_hash from refresh_tokens r where r.grant_id = grants.id and r.used_at is null order by r.created_at desc limit 1)`.execute(db);
+    refresh_token_hash = (select r.token_hash from refresh_tokens r where r.grant_id = grants.id and r.used_at is null order by r.created_at desc limit 1)`.execute(
+    db,
+  );
   // Kept one per rotation until it expires, so the row is only what reuse detection needs, keyed by the hash's
   // 32 bytes; on SQLite without a rowid, so the key is stored once.
   await db.schema

@@ -8,6 +8,9 @@ import type { Kysely } from 'kysely';
  * moment (a retry issues the successor again), so it was not known; for tokens issued before this it stays so.
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('clients').addColumn('introspection', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('clients')
+    .addColumn('introspection', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   await db.schema.alterTable('grants').addColumn('refresh_token_issued_at', 'bigint').execute();
 }

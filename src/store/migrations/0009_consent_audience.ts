@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 /**
  * A consent is for the API (RFC 8707 audience) the app asked to access, so one for API A does not cover API B.

@@ -8,7 +8,10 @@ import { nowSeconds } from '../../ports/clock.js';
  * (A refresh-token family's absolute lifetime needs no column: it starts with its grant, at grants.created_at.)
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('sessions').addColumn('last_seen_at', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('sessions')
+    .addColumn('last_seen_at', 'bigint', (c) => c.notNull().defaultTo(0))
+    .execute();
   await db.updateTable('sessions').set({ last_seen_at: nowSeconds() }).execute();
   await db.schema.createIndex('sessions_last_seen_at').on('sessions').column('last_seen_at').execute();
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import argon2 from 'argon2';
-import { DEVICE_COOKIE_TTL_SECONDS, MAX_DEVICE_FAILURES, PasswordLogin, delaySchedules } from '../../../src/accounts/login.js';
+import { DEVICE_COOKIE_TTL_SECONDS, delaySchedules, MAX_DEVICE_FAILURES, PasswordLogin } from '../../../src/accounts/login.js';
 import { hashPassword, verifyPassword } from '../../../src/accounts/passwords.js';
 import { nowSeconds } from '../../../src/ports/clock.js';
 import type { DelayClaim, DelaySchedule, SignInDelayStore, SignInDeviceStore } from '../../../src/ports/sign-in.js';
@@ -19,8 +19,17 @@ before(async () => {
 function stores(options: { user?: Partial<User>; refuse?: Record<string, number>; knownDevice?: string } = {}) {
   const calls: string[] = [];
   const user: User = {
-    id: 'user-1', username: 'alice', passwordHash, email: null, emailVerified: false, name: null, roles: [],
-    disabledAt: null, createdAt: 1, updatedAt: 1, ...options.user,
+    id: 'user-1',
+    username: 'alice',
+    passwordHash,
+    email: null,
+    emailVerified: false,
+    name: null,
+    roles: [],
+    disabledAt: null,
+    createdAt: 1,
+    updatedAt: 1,
+    ...options.user,
   };
   const users: UserStore = {
     findByUsername: async (username) => (username.trim().toLowerCase() === user.username ? user : undefined),

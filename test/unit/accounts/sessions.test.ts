@@ -22,7 +22,9 @@ function memorySessions() {
       touches.push({ id, interval, now });
       rows.get(id)!.lastSeenAt = now;
     },
-    revoke: async (id) => void (rows.get(id)!.revoked = true),
+    revoke: async (id) => {
+      rows.get(id)!.revoked = true;
+    },
   };
   return { store, rows, touches };
 }

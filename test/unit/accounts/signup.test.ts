@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MAX_SIGNUPS_PER_IP, SIGNUP_WINDOW_SECONDS, SelfSignup, isReservedUsername } from '../../../src/accounts/signup.js';
+import { isReservedUsername, MAX_SIGNUPS_PER_IP, SelfSignup, SIGNUP_WINDOW_SECONDS } from '../../../src/accounts/signup.js';
 import { RefusedError } from '../../../src/ports/refused-error.js';
 import type { AttemptCounter } from '../../../src/ports/sign-in.js';
 import type { NewAccount, UserRegistration } from '../../../src/ports/users.js';
@@ -40,7 +40,10 @@ test('a free name is created, a taken one answered as taken, each counted once p
   const signup = new SelfSignup(users, counter);
   assert.deepEqual(await signup.signUp(account('bob'), '203.0.113.7'), { outcome: 'created', user: { id: 'id-bob', username: 'bob' } });
   assert.deepEqual(await signup.signUp(account('alice'), '203.0.113.7'), { outcome: 'taken' });
-  assert.deepEqual(created.map((each) => each.username), ['bob']);
+  assert.deepEqual(
+    created.map((each) => each.username),
+    ['bob'],
+  );
   assert.equal(counts.get('signup:203.0.113.7'), 2);
 });
 

@@ -14,7 +14,12 @@ const mismatch = (what: RegExp) => (error: unknown) => error instanceof MasterKe
 
 /** A key store over memory whose change counter the test moves, as a rotation by another process would. */
 function keyStore(repository = new MemorySigningKeys(), masterKey = randomBytes(32)) {
-  const changes = { current: 0, generation() { return this.current; } };
+  const changes = {
+    current: 0,
+    generation() {
+      return this.current;
+    },
+  };
   const keys = new KeyStore(repository, changes, masterKey, async () => MAX_SIGNED_LIFETIME, STALE_MS);
   return { keys, repository, changes, masterKey };
 }
@@ -24,7 +29,10 @@ test('ensureKeys creates one active key per algorithm, once, and each signs what
   await keys.ensureKeys();
   await keys.ensureKeys();
   assert.deepEqual(repository.rows.map((row) => row.alg).sort(), [...SIGNING_ALGORITHMS].sort());
-  assert.ok(repository.rows.every((row) => row.privateJwkSealed !== null && !row.privateJwkSealed.includes('"d"')), 'stored sealed');
+  assert.ok(
+    repository.rows.every((row) => row.privateJwkSealed !== null && !row.privateJwkSealed.includes('"d"')),
+    'stored sealed',
+  );
   const { keys: jwks } = await keys.jwks();
   for (const alg of SIGNING_ALGORITHMS) {
     const signing = await keys.signingKey(alg);
@@ -60,7 +68,10 @@ test('a retired key past its publication is listed expired, leaves the JWKS and 
   Object.assign(repository.rows.find((row) => row.kid === old.kid)!, { publishUntil: nowSeconds() - 1 });
   changes.current++;
   assert.equal(await keys.verificationKey(old.kid), undefined);
-  assert.equal((await keys.jwks()).keys.some((jwk) => jwk.kid === old.kid), false);
+  assert.equal(
+    (await keys.jwks()).keys.some((jwk) => jwk.kid === old.kid),
+    false,
+  );
   assert.equal((await keys.list()).find((key) => key.kid === old.kid)?.status, 'expired');
   assert.equal(repository.rows.find((row) => row.kid === old.kid)?.privateJwkSealed, null);
 });

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { MasterKeyMismatchError, loadMasterKey, masterKeyFromSecret } from '../../../src/keys/master-key.js';
+import { loadMasterKey, MasterKeyMismatchError, masterKeyFromSecret } from '../../../src/keys/master-key.js';
 
 test('the master key comes from GATEHOUSE_SECRET, or is generated once into the data dir with mode 0600', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'gatehouse-master-'));

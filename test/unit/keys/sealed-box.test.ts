@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { UnsealError, seal, unseal, unsealIfOpens } from '../../../src/keys/sealed-box.js';
+import { seal, UnsealError, unseal, unsealIfOpens } from '../../../src/keys/sealed-box.js';
 
 test('sealed values open only with the same key and the same context', () => {
   const key = randomBytes(32);

@@ -4,8 +4,8 @@ import { describe, test } from 'node:test';
 import { AuthorizationFlow, type FlowOutcome } from '../../../src/oauth/authorization-flow.js';
 import { InteractionSeal } from '../../../src/oauth/interaction-seal.js';
 import { sha256Hex } from '../../../src/tokens/hash.js';
-import { OPAQUE_PREFIXES, isWellFormedOpaque } from '../../../src/tokens/opaque.js';
-import { DEFAULT_AUDIENCE, api, audiences, clientLookup, fake, resolvedClient, type ResolvedClient } from '../support.js';
+import { isWellFormedOpaque, OPAQUE_PREFIXES } from '../../../src/tokens/opaque.js';
+import { api, audiences, clientLookup, DEFAULT_AUDIENCE, fake, type ResolvedClient, resolvedClient } from '../support.js';
 
 type Dependencies = ConstructorParameters<typeof AuthorizationFlow>[0];
 type Session = NonNullable<Parameters<AuthorizationFlow['authorize']>[2]>;

@@ -3,13 +3,13 @@ import { describe, test } from 'node:test';
 import {
   AuthorizationPageError,
   AuthorizationRedirectError,
-  matchRedirectUri,
-  validateAuthorizationRequest,
   type AuthorizationRequestDependencies,
+  matchRedirectUri,
   type RawParams,
+  validateAuthorizationRequest,
 } from '../../../src/oauth/authorization-request.js';
 import { AudienceResolver } from '../../../src/oauth/resource-indicators.js';
-import { DEFAULT_AUDIENCE, api, audiences, clientLookup, publicClient, resolvedClient, type ResolvedClient } from '../support.js';
+import { api, audiences, clientLookup, DEFAULT_AUDIENCE, publicClient, type ResolvedClient, resolvedClient } from '../support.js';
 
 const CALLBACK = 'https://app.example/callback';
 const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';

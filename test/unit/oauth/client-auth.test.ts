@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CLIENT_AUTH_METHODS, authenticateClient, type ClientAuthInput } from '../../../src/oauth/client-auth.js';
-import { SECRET, clientLookup, fake, oauthError, publicClient, resolvedClient, type ResolvedClient } from '../support.js';
+import { authenticateClient, CLIENT_AUTH_METHODS, type ClientAuthInput } from '../../../src/oauth/client-auth.js';
+import { clientLookup, fake, oauthError, publicClient, type ResolvedClient, resolvedClient, SECRET } from '../support.js';
 
 type Directory = Parameters<typeof authenticateClient>[0];
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { OAuthError, invalidGrant, invalidRequest, type OAuthErrorCode } from '../../../src/oauth/errors.js';
+import { invalidGrant, invalidRequest, OAuthError, type OAuthErrorCode } from '../../../src/oauth/errors.js';
 
 test('each code has the status its RFC gives it', () => {
   const expected: [OAuthErrorCode, number][] = [

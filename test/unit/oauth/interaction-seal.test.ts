@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { decodeProtectedHeader } from 'jose';
-import { InteractionSeal, type Interaction } from '../../../src/oauth/interaction-seal.js';
+import { type Interaction, InteractionSeal } from '../../../src/oauth/interaction-seal.js';
 
 const NOW = 1_800_000_000;
 const interaction = (changes: Partial<Interaction<{ clientId: string }>> = {}): Interaction<{ clientId: string }> => ({

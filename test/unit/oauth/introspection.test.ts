@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { IntrospectionEndpoint } from '../../../src/oauth/introspection.js';
 import { sha256Hex } from '../../../src/tokens/hash.js';
-import { OPAQUE_PREFIXES, generateOpaque } from '../../../src/tokens/opaque.js';
-import { SECRET, clientLookup, fake, oauthError, publicClient, resolvedClient } from '../support.js';
+import { generateOpaque, OPAQUE_PREFIXES } from '../../../src/tokens/opaque.js';
+import { clientLookup, fake, oauthError, publicClient, resolvedClient, SECRET } from '../support.js';
 
 type Dependencies = ConstructorParameters<typeof IntrospectionEndpoint>;
 type Claims = NonNullable<Awaited<ReturnType<Dependencies[2]['inspect']>>>;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { withinApi } from '../../../src/oauth/resource-indicators.js';
-import { DEFAULT_AUDIENCE, api, audiences, oauthError } from '../support.js';
+import { api, audiences, DEFAULT_AUDIENCE, oauthError } from '../support.js';
 
 const ORDERS = api('https://orders.example/v1', 'Orders', ['orders:read', 'orders:write']);
 const OPEN = api('https://open.example', '');

@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import { DEFAULT_CLOCK_TOLERANCE } from '@gatehouse/resource';
 import { RevocationEndpoint } from '../../../src/oauth/revocation.js';
 import { sha256Hex } from '../../../src/tokens/hash.js';
-import { OPAQUE_PREFIXES, generateOpaque } from '../../../src/tokens/opaque.js';
-import { SECRET, clientLookup, fake, oauthError, publicClient, resolvedClient } from '../support.js';
+import { generateOpaque, OPAQUE_PREFIXES } from '../../../src/tokens/opaque.js';
+import { clientLookup, fake, oauthError, publicClient, resolvedClient, SECRET } from '../support.js';
 
 type Dependencies = ConstructorParameters<typeof RevocationEndpoint>;
 type Claims = NonNullable<Awaited<ReturnType<Dependencies[1]['inspect']>>>;

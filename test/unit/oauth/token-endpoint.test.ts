@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { GrantHandler, TokenRequest } from '../../../src/oauth/grants/grant-handler.js';
 import { TokenEndpoint, type TokenEndpointInput } from '../../../src/oauth/token-endpoint.js';
-import { SECRET, clientLookup, fake, oauthError, resolvedClient } from '../support.js';
+import { clientLookup, fake, oauthError, resolvedClient, SECRET } from '../support.js';
 
 type Directory = ConstructorParameters<typeof TokenEndpoint>[0];
 

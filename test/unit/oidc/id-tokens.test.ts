@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { SignJWT, decodeProtectedHeader, jwtVerify } from 'jose';
-import { IdTokens, accessTokenHash, type IdTokenRequest } from '../../../src/oidc/id-tokens.js';
-import { fake, keyStoreOf, testKey, userRecord, type TestKey } from '../support.js';
+import { decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
+import { accessTokenHash, type IdTokenRequest, IdTokens } from '../../../src/oidc/id-tokens.js';
+import { fake, keyStoreOf, type TestKey, testKey, userRecord } from '../support.js';
 
 type Keys = ConstructorParameters<typeof IdTokens>[1];
 

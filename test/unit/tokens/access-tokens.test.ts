@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { SignJWT, decodeProtectedHeader, jwtVerify } from 'jose';
-import { AccessTokens, type AccessTokenRequest } from '../../../src/tokens/access-tokens.js';
+import { decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
+import { type AccessTokenRequest, AccessTokens } from '../../../src/tokens/access-tokens.js';
 import {
   changeFollowingCaches,
   clientLookup,
   fake,
   keyStoreOf,
-  resolvedClient,
-  testKey,
   type ResolvedClient,
+  resolvedClient,
   type TestKey,
+  testKey,
 } from '../support.js';
 
 type Dependencies = ConstructorParameters<typeof AccessTokens>;

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { secretMatchesHash, sha256Hex } from '../../../src/tokens/hash.js';
-import { OPAQUE_PREFIXES, generateOpaque } from '../../../src/tokens/opaque.js';
+import { generateOpaque, OPAQUE_PREFIXES } from '../../../src/tokens/opaque.js';
 
 test('secrets are compared by SHA-256 hash', () => {
   const secret = generateOpaque(OPAQUE_PREFIXES.clientSecret);
   const hash = sha256Hex(secret);
   assert.match(hash, /^[0-9a-f]{64}$/);
   assert.ok(secretMatchesHash(secret, hash));
-  assert.equal(secretMatchesHash(secret + 'x', hash), false);
+  assert.equal(secretMatchesHash(`${secret}x`, hash), false);
   assert.equal(secretMatchesHash(secret, 'abcd'), false);
 });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { OPAQUE_PREFIXES, generateOpaque, isWellFormedOpaque } from '../../../src/tokens/opaque.js';
+import { generateOpaque, isWellFormedOpaque, OPAQUE_PREFIXES } from '../../../src/tokens/opaque.js';
 
 test('opaque values: prefix, 43 base62 characters of body, 6 of checksum', () => {
   for (const prefix of Object.values(OPAQUE_PREFIXES)) {

@@ -4,7 +4,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import { afterEach, beforeEach, mock, test } from 'node:test';
 import { secretProves } from '../../../../src/oauth/client-auth/client-secret.js';
 import { sha256Hex } from '../../../../src/tokens/hash.js';
-import { PREVIOUS_SECRET, SECRET, publicClient, resolvedClient } from '../../support.js';
+import { PREVIOUS_SECRET, publicClient, resolvedClient, SECRET } from '../../support.js';
 
 const NOW = Math.floor(Date.now() / 1000);
 const rotated = (previousSecretExpiresAt: number) =>

@@ -3,8 +3,8 @@ import { describe, test } from 'node:test';
 import { authorizationCodeGrant } from '../../../../src/oauth/grants/authorization-code.js';
 import type { TokenRequest } from '../../../../src/oauth/grants/grant-handler.js';
 import { sha256Hex } from '../../../../src/tokens/hash.js';
-import { OPAQUE_PREFIXES, generateOpaque } from '../../../../src/tokens/opaque.js';
-import { DEFAULT_AUDIENCE, api, audiences, fake, oauthError, publicClient } from '../../support.js';
+import { generateOpaque, OPAQUE_PREFIXES } from '../../../../src/tokens/opaque.js';
+import { api, audiences, DEFAULT_AUDIENCE, fake, oauthError, publicClient } from '../../support.js';
 
 type Services = Parameters<typeof authorizationCodeGrant>[0];
 type StoredCode = NonNullable<Awaited<ReturnType<Services['grants']['findCode']>>>;
