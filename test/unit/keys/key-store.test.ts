@@ -6,7 +6,7 @@ import { KeyStore, SIGNING_ALGORITHMS } from '../../../src/keys/key-store.js';
 import { MasterKeyMismatchError } from '../../../src/keys/master-key.js';
 import { nowSeconds } from '../../../src/ports/clock.js';
 import { StoreUnavailableError } from '../../../src/ports/storage-errors.js';
-import { MemorySigningKeys } from './memory-key-stores.js';
+import { MemorySigningKeys } from '../../../src/memory/keys.js';
 
 const MAX_SIGNED_LIFETIME = 900;
 const STALE_MS = 60_000;

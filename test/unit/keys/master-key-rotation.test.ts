@@ -5,7 +5,7 @@ import { KeyStore } from '../../../src/keys/key-store.js';
 import { resealUnderCurrentMasterKey } from '../../../src/keys/master-key-rotation.js';
 import { PAGE_KEY_NAMES, PageKeys, pageKeyContext } from '../../../src/keys/page-keys.js';
 import { seal, unseal } from '../../../src/keys/sealed-box.js';
-import { MemoryPageKeys, MemorySigningKeys, sealedKeysOf } from './memory-key-stores.js';
+import { MemoryPageKeys, MemorySigningKeys, sealedKeysOf } from '../../../src/memory/keys.js';
 
 test('what opens under the previous master key is sealed again under the current one, the rest left alone', async () => {
   const [previous, current, unrelated] = [randomBytes(32), randomBytes(32), randomBytes(32)];

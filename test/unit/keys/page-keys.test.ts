@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { MasterKeyMismatchError } from '../../../src/keys/master-key.js';
 import { PAGE_KEY_NAMES, PageKeys, pageKeyContext } from '../../../src/keys/page-keys.js';
 import { unseal } from '../../../src/keys/sealed-box.js';
-import { MemoryPageKeys } from './memory-key-stores.js';
+import { MemoryPageKeys } from '../../../src/memory/keys.js';
 
 test('ensure makes one random 256-bit key per name, sealed and bound to its name, and a second process reads the same', async () => {
   const repository = new MemoryPageKeys();

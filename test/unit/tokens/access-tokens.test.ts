@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { SignJWT, decodeProtectedHeader, jwtVerify } from 'jose';
 import { AccessTokens, type AccessTokenRequest } from '../../../src/tokens/access-tokens.js';
+import { changeFollowingCaches } from '../../../src/memory/caches.js';
 import {
-  changeFollowingCaches,
   clientLookup,
   fake,
   keyStoreOf,
