@@ -93,12 +93,7 @@ export class MemoryGrants implements AuthorizationCodes, RefreshTokens, GrantRev
    * As GrantRepository.rotate: a rotation or retry swaps the live token only while the family is as it was seen
    * (else it is read again and decided anew); a retry keeps the time of the first rotation; reuse revokes.
    */
-  async rotate(
-    presented: RefreshToken,
-    issued: IssuedTokens,
-    decide: (family: RefreshFamily) => RotationDecision,
-    signal?: AbortSignal,
-  ): Promise<RotationDecision> {
+  async rotate(...[presented, issued, decide, signal]: Parameters<RefreshTokens['rotate']>): Promise<RotationDecision> {
     for (let seen: RefreshFamily | undefined = presented.family; seen; seen = this.familyOf(seen.grantId)) {
       const decision = decide(seen);
       if (decision === 'invalid') return decision;

@@ -79,7 +79,10 @@ test('the touch interval is never less than a second, however short the idle tim
   const { session, cookieValue } = await sessions.start('user-1', BROWSER);
   rows.get(session.id)!.lastSeenAt = nowSeconds() - 1;
   await sessions.resolve(cookieValue);
-  assert.deepEqual(touches.map(({ id, interval }) => [id, interval]), [[session.id, 1]]);
+  assert.deepEqual(
+    touches.map(({ id, interval }) => [id, interval]),
+    [[session.id, 1]],
+  );
 });
 
 test('a session unused for longer than the idle timeout resolves to none, and is not revived by a use', async () => {

@@ -90,7 +90,7 @@ describe('client_credentials (RFC 6749 §4.4)', () => {
     const { token } = grantFor(service);
     const response = await token({ resource: ORDERS.identifier });
     assert.equal(decodeJwt(response.access_token).aud, ORDERS.identifier);
-    assert.equal(response.scope, 'orders:read', "the default leaves out what the API does not define, and what the client may not have");
+    assert.equal(response.scope, 'orders:read', 'the default leaves out what the API does not define, and what the client may not have');
     await assert.rejects(token({ resource: ORDERS.identifier, scope: 'read' }), oauthError('invalid_scope', /may not request: read$/));
     await assert.rejects(token({ resource: 'https://unknown.example' }), oauthError('invalid_target'));
   });

@@ -16,5 +16,8 @@ test('the registry makes one handler per grant type, in the order discovery list
     defaultAccessTokenTtl: 300,
   };
   const handlers = GRANTS.map((grant) => grant(services));
-  assert.deepEqual(handlers.map((handler) => handler.grantType), ['authorization_code', 'refresh_token', 'client_credentials']);
+  assert.deepEqual(
+    handlers.map((handler) => handler.grantType),
+    ['authorization_code', 'refresh_token', 'client_credentials'],
+  );
 });

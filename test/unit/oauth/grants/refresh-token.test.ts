@@ -194,7 +194,10 @@ describe('refresh_token: what may be asked for', () => {
     const issued = { accessToken: { jti: 'jti-x', expiresAt: nowSeconds() + 300 } };
     const controller = new AbortController();
     controller.abort();
-    await assert.rejects(grants.rotate(presented, issued, () => 'rotate', controller.signal), { name: 'AbortError' });
+    await assert.rejects(
+      grants.rotate(presented, issued, () => 'rotate', controller.signal),
+      { name: 'AbortError' },
+    );
     assert.equal(grant().refreshTokenHash, sha256Hex(first));
     assert.equal(grants.accessTokens.has('jti-x'), false);
   });
