@@ -10,7 +10,7 @@ import ts from 'typescript';
  * layer or their libraries (issue 10, item 1). Most of it by hand, which prints nothing when it holds:
  *
  *   grep -rnE -e "from '(\.\./)+(store|admin|http|pages|console|cli|playground)/" -e "from '(\.\./)+(config|gatehouse|serve)\.js'" \
- *     -e "from '(fastify|@fastify/|kysely|pg|better-sqlite3)" src/oauth src/oidc src/accounts src/tokens src/keys src/ports
+ *     -e "from '(fastify|@fastify/|kysely|pg|better-sqlite3)" src/oauth src/oidc src/accounts src/tokens src/keys src/ports src/memory
  *
  * This test also sees dynamic import(), `export ... from`, src/tokens importing src/oauth, and src/ports importing
  * anything outside itself.
@@ -23,6 +23,11 @@ const CORE = ['oauth', 'oidc', 'accounts', 'tokens', 'keys', 'ports'].map((name)
 const OUTSIDE_CORE = ['store', 'admin', 'http', 'pages', 'console', 'cli', 'playground'].map((name) => `src/${name}/`);
 /** The wiring and the configuration: the core is handed what it needs as arguments. */
 const WIRING = ['src/config.ts', 'src/gatehouse.ts', 'src/serve.ts', 'src/index.ts'];
+/**
+ * The in-memory ports (src/memory) stand where the store stands, for unit tests: they implement the ports and may use
+ * the core's pure helpers, but nothing the core may not, and no package but node's own.
+ */
+const MEMORY = 'src/memory/';
 /** Storage and HTTP libraries, by package name. */
 const FORBIDDEN_PACKAGE = /^(fastify(-.*)?|@fastify\/.*|kysely(-.*)?|pg(-.*)?|better-sqlite3)$/;
 
@@ -42,6 +47,9 @@ function violation(file: string, specifier: string): string | undefined {
   const target = relative ? resolveRelative(file, specifier) : specifier;
   if (file.startsWith('src/ports/')) {
     return relative && target.startsWith('src/ports/') ? undefined : `src/ports may import only src/ports, not ${target}`;
+  }
+  if (file.startsWith(MEMORY) && !relative && !specifier.startsWith('node:')) {
+    return `src/memory may import only node: packages, not ${specifier}`;
   }
   if (!relative) {
     const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!;
@@ -65,7 +73,7 @@ function sourceFiles(folder: string): string[] {
 /** Every offending import of the core, as `file imports specifier: why`. */
 function offences(): Map<string, string> {
   const found = new Map<string, string>();
-  for (const file of CORE.flatMap(sourceFiles)) {
+  for (const file of [...CORE, MEMORY].flatMap(sourceFiles)) {
     for (const specifier of importsOf(readFileSync(join(repository, file), 'utf8'))) {
       const why = violation(file, specifier);
       if (why !== undefined) found.set(`${file} imports ${specifier}`, why);
@@ -108,10 +116,16 @@ describe('architecture: the core depends only on its ports', () => {
     assert.equal(violation('src/ports/grants.ts', './clock.js'), undefined);
     assert.equal(violation('src/ports/grants.ts', '../oauth/errors.js'), 'src/ports may import only src/ports, not src/oauth/errors.ts');
     assert.equal(violation('src/ports/grants.ts', 'jose'), 'src/ports may import only src/ports, not jose');
+    assert.equal(violation('src/memory/grants.ts', '../ports/grants.js'), undefined);
+    assert.equal(violation('src/memory/users.ts', '../accounts/usernames.js'), undefined);
+    assert.equal(violation('src/memory/sign-in.ts', 'node:crypto'), undefined);
+    assert.equal(violation('src/memory/grants.ts', '../store/grants.js'), 'the core may not import src/store/grants.ts');
+    assert.equal(violation('src/memory/grants.ts', 'kysely'), 'src/memory may import only node: packages, not kysely');
+    assert.equal(violation('src/memory/grants.ts', 'jose'), 'src/memory may import only node: packages, not jose');
   });
 
   test('every core folder is read', () => {
-    for (const folder of CORE) assert.ok(sourceFiles(folder).length > 0, `no TypeScript files under ${folder}`);
+    for (const folder of [...CORE, MEMORY]) assert.ok(sourceFiles(folder).length > 0, `no TypeScript files under ${folder}`);
     assert.ok(sourceFiles('src/oauth/').includes('src/oauth/grants/authorization-code.ts'), 'nested folders are read');
   });
 

@@ -7,7 +7,6 @@ import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { AuthorizationRequestDependencies } from '../../src/oauth/authorization-request.js';
 import { OAuthError, type OAuthErrorCode } from '../../src/oauth/errors.js';
 import { AudienceResolver } from '../../src/oauth/resource-indicators.js';
-import type { RecordCaches } from '../../src/ports/caches.js';
 import type { Client } from '../../src/ports/clients.js';
 import type { User } from '../../src/ports/users.js';
 import { sha256Hex } from '../../src/tokens/hash.js';
@@ -125,27 +124,6 @@ export function keyStoreOf(...keys: TestKey[]) {
       return key && { kid: key.kid, alg: key.alg, publicKey: key.publicKey };
     },
   };
-}
-
-/**
- * Caches as the store makes them, in memory: what was loaded is kept until `announceChange()`, as a change announced
- * by the store (another process's write) makes every cache read again.
- */
-export function changeFollowingCaches(): { caches: RecordCaches; announceChange: () => void } {
-  let generation = 0;
-  const caches: RecordCaches = <V>(load: (key: string) => Promise<V | undefined>) => {
-    const entries = new Map<string, { generation: number; value: V | undefined }>();
-    return {
-      async get(key: string) {
-        const entry = entries.get(key);
-        if (entry?.generation === generation) return entry.value;
-        const value = await load(key);
-        entries.set(key, { generation, value });
-        return value;
-      },
-    };
-  };
-  return { caches, announceChange: () => void generation++ };
 }
 
 /** A user who can sign in, with every detail filled in; `changes` override. */

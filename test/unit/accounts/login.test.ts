@@ -60,6 +60,14 @@ function stores(options: { user?: Partial<User>; refuse?: Record<string, number>
   return { login: new PasswordLogin(users, delays, devices, SETTINGS), calls, replaced, schedules, user };
 }
 
+test('the delay schedules of the settings, in milliseconds; counters start again after four times the longest', () => {
+  assert.deepEqual(delaySchedules(SETTINGS), {
+    account: { freeFailures: 3, firstDelayMs: 1000, maxDelayMs: 900_000 },
+    address: { freeFailures: 20, firstDelayMs: 1000, maxDelayMs: 900_000 },
+    quietPeriodMs: 3_600_000,
+  });
+});
+
 test('the right password signs in, takes back its failures and replaces the device cookie', async () => {
   const { login, calls, replaced, schedules } = stores();
   const result = await login.attempt('Alice', PASSWORD, '203.0.113.7');
@@ -115,6 +123,20 @@ test("the account's own device passes both delays and leaves the account's count
   assert.deepEqual(refused, { ok: false, reason: 'throttled', delayed: 'account', retryAfter: 30 }, 'another cookie is no device');
 });
 
+test('a device cookie that no longer counts, or is malformed, is held back like any other attempt', async () => {
+  const stale = stores({ refuse: { 'ip:::1': 30_000 } });
+  const refused = await stale.login.attempt('alice', PASSWORD, '::1', 'd'.repeat(43));
+  assert.deepEqual(refused, { ok: false, reason: 'throttled', delayed: 'address', retryAfter: 30 });
+  assert.equal(stale.calls.filter((call) => call.startsWith('device ')).length, 1, 'the device was asked, and said no');
+  const malformed = stores();
+  assert.ok((await malformed.login.attempt('alice', PASSWORD, '::1', 'short')).ok);
+  assert.ok(!malformed.calls.some((call) => call.startsWith('device ')), 'a malformed cookie is not looked up');
+  assert.equal(malformed.replaced[0]![0], undefined, 'and not replaced: it named no device');
+  const unknownUser = stores();
+  await unknownUser.login.attempt('bob', PASSWORD, '::1', 'd'.repeat(43));
+  assert.ok(!unknownUser.calls.some((call) => call.startsWith('device ')), 'a device counts only for a user that exists');
+});
+
 test('a hash made with weaker parameters is replaced at sign-in by one at the current parameters', async () => {
   const weak = await argon2.hash(PASSWORD, { type: argon2.argon2id, memoryCost: 4096, timeCost: 1, parallelism: 1 });
   const { login, calls, user } = stores({ user: { passwordHash: weak } });
@@ -122,4 +144,7 @@ test('a hash made with weaker parameters is replaced at sign-in by one at the cu
   assert.ok(calls.includes('rehash user-1'));
   assert.notEqual(user.passwordHash, weak);
   assert.ok(await verifyPassword(user.passwordHash, PASSWORD));
+  const current = stores();
+  assert.ok((await current.login.attempt('alice', PASSWORD, '::1')).ok);
+  assert.ok(!current.calls.some((call) => call.startsWith('rehash')), 'a hash at the current parameters is kept');
 });

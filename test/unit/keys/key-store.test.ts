@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { compactVerify, SignJWT } from 'jose';
-import { KeyStore, SIGNING_ALGORITHMS } from '../../../src/keys/key-store.js';
+import { isSigningAlgorithm, KeyStore, SIGNING_ALGORITHMS } from '../../../src/keys/key-store.js';
 import { MasterKeyMismatchError } from '../../../src/keys/master-key.js';
+import { MemorySigningKeys } from '../../../src/memory/keys.js';
+import { ID_TOKEN_SIGNING_ALGORITHMS } from '../../../src/oidc/id-tokens.js';
 import { nowSeconds } from '../../../src/ports/clock.js';
 import { StoreUnavailableError } from '../../../src/ports/storage-errors.js';
-import { MemorySigningKeys } from './memory-key-stores.js';
 
 const MAX_SIGNED_LIFETIME = 900;
 const STALE_MS = 60_000;
@@ -23,6 +24,12 @@ function keyStore(repository = new MemorySigningKeys(), masterKey = randomBytes(
   const keys = new KeyStore(repository, changes, masterKey, async () => MAX_SIGNED_LIFETIME, STALE_MS);
   return { keys, repository, changes, masterKey };
 }
+
+test('ES256 (access tokens) and RS256 (the id_token algorithm OpenID Connect requires) are the signing algorithms', () => {
+  assert.deepEqual([...SIGNING_ALGORITHMS], ['ES256', 'RS256']);
+  for (const alg of ID_TOKEN_SIGNING_ALGORITHMS) assert.ok(isSigningAlgorithm(alg), `${alg}: every id_token algorithm has a key`);
+  for (const alg of ['none', 'HS256', 'es256', 'PS256', 'EdDSA', '']) assert.equal(isSigningAlgorithm(alg), false, alg);
+});
 
 test('ensureKeys creates one active key per algorithm, once, and each signs what its public JWK verifies', async () => {
   const { keys, repository } = keyStore();

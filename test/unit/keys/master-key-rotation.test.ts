@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { KeyStore } from '../../../src/keys/key-store.js';
-import { resealUnderCurrentMasterKey } from '../../../src/keys/master-key-rotation.js';
+import { resealedNotice, resealUnderCurrentMasterKey } from '../../../src/keys/master-key-rotation.js';
 import { PAGE_KEY_NAMES, PageKeys, pageKeyContext } from '../../../src/keys/page-keys.js';
 import { seal, unseal } from '../../../src/keys/sealed-box.js';
-import { MemoryPageKeys, MemorySigningKeys, sealedKeysOf } from './memory-key-stores.js';
+import { MemoryPageKeys, MemorySigningKeys, sealedKeysOf } from '../../../src/memory/keys.js';
 
 test('what opens under the previous master key is sealed again under the current one, the rest left alone', async () => {
   const [previous, current, unrelated] = [randomBytes(32), randomBytes(32), randomBytes(32)];
@@ -35,4 +35,11 @@ test('what opens under the previous master key is sealed again under the current
     assert.deepEqual(Buffer.from(unseal(current, row.sealed, pageKeyContext(name)), 'base64url'), pageKeys.key(name), `${name} kept`);
   }
   assert.equal(await resealUnderCurrentMasterKey(sealedKeysOf(signing, pages), previous, current), 0, 'a second run has nothing to do');
+});
+
+test('after a re-seal the operator is told to drop the previous secret', () => {
+  assert.equal(
+    resealedNotice(4),
+    'sealed 4 keys again under the new GATEHOUSE_SECRET; remove GATEHOUSE_PREVIOUS_SECRET once every instance runs with it',
+  );
 });

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { MasterKeyMismatchError } from '../../../src/keys/master-key.js';
 import { PAGE_KEY_NAMES, PageKeys, pageKeyContext } from '../../../src/keys/page-keys.js';
 import { unseal } from '../../../src/keys/sealed-box.js';
-import { MemoryPageKeys } from './memory-key-stores.js';
+import { MemoryPageKeys } from '../../../src/memory/keys.js';
 
 test('ensure makes one random 256-bit key per name, sealed and bound to its name, and a second process reads the same', async () => {
   const repository = new MemoryPageKeys();
@@ -16,7 +16,10 @@ test('ensure makes one random 256-bit key per name, sealed and bound to its name
   for (const row of repository.rows) {
     assert.deepEqual(Buffer.from(unseal(masterKey, row.sealed, pageKeyContext(row.name)), 'base64url'), first.key(row.name as 'csrf'));
     assert.throws(() => unseal(masterKey, row.sealed, pageKeyContext('another-name')), 'a sealed key moved to another row does not open');
+    assert.throws(() => unseal(masterKey, row.sealed, row.name), "nor moved to a signing key's, sealed for its bare kid");
   }
+  assert.deepEqual([...PAGE_KEY_NAMES], ['csrf', 'interactions']);
+  assert.equal(pageKeyContext('csrf'), 'page-key:csrf');
   assert.equal(first.key('csrf').length, 32);
   assert.notDeepEqual(first.key('csrf'), first.key('interactions'));
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
+import { MemoryInteractions } from '../../../src/memory/interactions.js';
 import { AuthorizationFlow, type FlowOutcome } from '../../../src/oauth/authorization-flow.js';
 import { InteractionSeal } from '../../../src/oauth/interaction-seal.js';
 import { sha256Hex } from '../../../src/tokens/hash.js';
@@ -22,11 +23,11 @@ const now = () => Math.floor(Date.now() / 1000);
 const app = resolvedClient({ redirectUris: [CALLBACK] }, ['read', 'write', 'gatehouse:admin']);
 const firstParty = resolvedClient({ clientId: 'console', redirectUris: [CALLBACK], skipConsent: true }, ['read']);
 
-/** The flow over small in-memory fakes of its stores, which the test then reads. */
+/** The flow over the in-memory answered interactions and small fakes of its other stores, which the test then reads. */
 function flowWith(options: { clients?: ResolvedClient[]; consents?: Consent[]; roleScopes?: string[] } = {}) {
   const consents = [...(options.consents ?? [])];
   const granted: Consent[] = [];
-  const consumed = new Set<string>();
+  const interactions = new MemoryInteractions();
   const codes: NewCode[] = [];
   const key = randomBytes(32);
   const deps: Dependencies = {
@@ -35,14 +36,7 @@ function flowWith(options: { clients?: ResolvedClient[]; consents?: Consent[]; r
     findClient: clientLookup(...(options.clients ?? [app, firstParty])),
     roleScopesOf: async () => new Set(options.roleScopes ?? []),
     seal: new InteractionSeal(() => key),
-    interactions: fake<Dependencies['interactions']>({
-      consume: async (id) => {
-        if (consumed.has(id)) return false;
-        consumed.add(id);
-        return true;
-      },
-      isConsumed: async (id) => consumed.has(id),
-    }),
+    interactions,
     consents: fake<Dependencies['consents']>({
       get: async (userId, clientId, audience) =>
         consents.find((consent) => consent.userId === userId && consent.clientId === clientId && consent.audience === audience),
@@ -56,7 +50,7 @@ function flowWith(options: { clients?: ResolvedClient[]; consents?: Consent[]; r
       },
     }),
   };
-  return { flow: new AuthorizationFlow(deps), granted, consumed, codes };
+  return { flow: new AuthorizationFlow(deps), granted, consumed: interactions.answered, codes };
 }
 
 const session = (changes: Partial<Session> = {}): Session => ({
@@ -264,7 +258,7 @@ describe("AuthorizationFlow: the user's answer", () => {
     assert.ok(responded(await flow.afterConsent(interaction, BROWSER, session(), true)).code);
     assert.deepEqual(granted[0]?.scopes, ['openid', 'read']);
     assert.deepEqual(codes[0]?.scopes, ['openid', 'read']);
-    assert.deepEqual([...consumed], [interaction.id]);
+    assert.deepEqual([...consumed.keys()], [interaction.id]);
     assert.equal(await flow.interaction(sealed.id, sealed.value, BROWSER), undefined, 'an answered interaction is gone');
     assert.equal((await flow.unsealed(sealed.id, sealed.value, BROWSER))?.id, interaction.id, 'though its seal still opens');
   });

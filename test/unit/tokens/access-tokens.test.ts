@@ -1,17 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
+import { changeFollowingCaches } from '../../../src/memory/caches.js';
 import { type AccessTokenRequest, AccessTokens } from '../../../src/tokens/access-tokens.js';
-import {
-  changeFollowingCaches,
-  clientLookup,
-  fake,
-  keyStoreOf,
-  type ResolvedClient,
-  resolvedClient,
-  type TestKey,
-  testKey,
-} from '../support.js';
+import { clientLookup, fake, keyStoreOf, type ResolvedClient, resolvedClient, type TestKey, testKey } from '../support.js';
 
 type Dependencies = ConstructorParameters<typeof AccessTokens>;
 

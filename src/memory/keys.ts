@@ -1,6 +1,6 @@
-// The stores keys/ seals its keys into, in memory, for the unit tests of src/keys: each as the port says, no more.
-import { nowSeconds } from '../../../src/ports/clock.js';
-import type { PageKeyStore, SealedKeyStore, SealedPageKey, SigningKeyRecord, SigningKeyStore } from '../../../src/ports/keys.js';
+// The stores keys/ seals its keys into, in memory: each as the port says, no more.
+import { nowSeconds } from '../ports/clock.js';
+import type { PageKeyStore, SealedKeyStore, SealedPageKey, SigningKeyRecord, SigningKeyStore } from '../ports/keys.js';
 
 export class MemorySigningKeys implements SigningKeyStore {
   readonly rows: SigningKeyRecord[] = [];
