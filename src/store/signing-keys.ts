@@ -1,9 +1,9 @@
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { nowSeconds } from '../ports/clock.js';
 import type { NewSigningKey, SigningKeyRecord, SigningKeyStore } from '../ports/keys.js';
 import type { Store } from './database.js';
 import { isUniqueViolation } from './errors.js';
-import type { SigningKeysTable } from './schema.js';
+import type { Database, SigningKeysTable } from './schema.js';
 
 const toRecord = (row: Selectable<SigningKeysTable>): SigningKeyRecord => ({
   kid: row.kid,
@@ -15,6 +15,12 @@ const toRecord = (row: Selectable<SigningKeysTable>): SigningKeyRecord => ({
   retiredAt: row.retired_at,
   publishUntil: row.publish_until,
 });
+
+/** The kid of the algorithm's active key, read inside the transaction that is about to change it. */
+async function activeKid(trx: Kysely<Database>, alg: string): Promise<string | undefined> {
+  const row = await trx.selectFrom('signing_keys').select('kid').where('alg', '=', alg).where('status', '=', 'active').executeTakeFirst();
+  return row?.kid;
+}
 
 export class SigningKeyRepository implements SigningKeyStore {
   constructor(private readonly store: Store) {}
@@ -40,13 +46,7 @@ export class SigningKeyRepository implements SigningKeyStore {
   async addFirst(key: NewSigningKey): Promise<void> {
     try {
       await this.store.writeTransaction(async (trx) => {
-        const existing = await trx
-          .selectFrom('signing_keys')
-          .select('kid')
-          .where('alg', '=', key.alg)
-          .where('status', '=', 'active')
-          .executeTakeFirst();
-        if (!existing) await trx.insertInto('signing_keys').values(this.row(key)).execute();
+        if (!(await activeKid(trx, key.alg))) await trx.insertInto('signing_keys').values(this.row(key)).execute();
       });
     } catch (error) {
       // The one-active-key index refused ours: a concurrent start created the key first, which is all we wanted.
@@ -69,21 +69,16 @@ export class SigningKeyRepository implements SigningKeyStore {
   private async rotateOnce(key: NewSigningKey, publishUntil: number): Promise<string | undefined> {
     const now = nowSeconds();
     const retired = await this.store.writeTransaction(async (trx) => {
-      const current = await trx
-        .selectFrom('signing_keys')
-        .select('kid')
-        .where('alg', '=', key.alg)
-        .where('status', '=', 'active')
-        .executeTakeFirst();
+      const current = await activeKid(trx, key.alg);
       if (current) {
         await trx
           .updateTable('signing_keys')
           .set({ status: 'retired', retired_at: now, publish_until: publishUntil })
-          .where('kid', '=', current.kid)
+          .where('kid', '=', current)
           .execute();
       }
       await trx.insertInto('signing_keys').values(this.row(key)).execute();
-      return current?.kid;
+      return current;
     });
     await this.store.announceChange();
     return retired;
