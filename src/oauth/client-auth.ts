@@ -17,6 +17,8 @@ export type ClientAuthMethodName = (typeof CLIENT_AUTH_METHODS)[number]['name'];
 
 export interface AuthenticatedClient extends ResolvedClient {
   method: ClientAuthMethodName;
+  /** Whether the method proved a credential (its `confidential`), as introspection requires (RFC 7662 §2.1). */
+  confidential: boolean;
 }
 
 /** RFC 6749 §2.3: a client uses exactly one method per request. */
@@ -43,5 +45,5 @@ export async function authenticateClient(directory: ClientResolver, input: Clien
   const client = resolved && resolved.client.revokedAt === null ? resolved : undefined;
   // Asked for a missing client too: the method then spends what a real check spends.
   if (!method.proves(credentials, client) || client === undefined) throw invalidClient(undefined, method.challenges);
-  return { ...client, method: method.name };
+  return { ...client, method: method.name, confidential: method.confidential };
 }

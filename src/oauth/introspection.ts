@@ -63,7 +63,7 @@ export class IntrospectionEndpoint {
 
   async handle(input: ClientAuthInput): Promise<IntrospectionResponse> {
     const client = await authenticateClient(this.directory, input);
-    if (client.method === 'none') throw invalidClient('introspection requires client authentication');
+    if (!client.confidential) throw invalidClient('introspection requires client authentication');
     const token = required(input.params, 'token');
     // Only a hint (§2.1): the token's own shape says which kind it is, so every kind is searched whatever it says.
     single(input.params, 'token_type_hint');

@@ -39,12 +39,15 @@ describe('authenticateClient (RFC 6749 §2.3)', () => {
   test('each method authenticates its kind of client and says which method it was', async () => {
     const byBasic = await authenticate({ authorization: basic('app', SECRET) });
     assert.equal(byBasic.method, 'client_secret_basic');
+    assert.equal(byBasic.confidential, true);
     assert.equal(byBasic.client.clientId, 'app');
     assert.deepEqual([...byBasic.allowedScopes], ['read', 'write']);
     const byPost = await authenticate({ params: { client_id: 'app', client_secret: SECRET } });
     assert.equal(byPost.method, 'client_secret_post');
+    assert.equal(byPost.confidential, true);
     const byNone = await authenticate({ params: { client_id: 'spa' } });
     assert.equal(byNone.method, 'none');
+    assert.equal(byNone.confidential, false);
     assert.equal(byNone.client.clientId, 'spa');
   });
 

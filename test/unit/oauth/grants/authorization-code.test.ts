@@ -76,7 +76,7 @@ function grantWith(stored: Partial<StoredCode> = {}, options: { reuseWindow?: nu
   });
   const redeem = (params: Record<string, string | undefined>, signal?: AbortSignal) => {
     const request: TokenRequest = {
-      client: { ...spa, method: 'none' },
+      client: { ...spa, method: 'none', confidential: false },
       params: Object.fromEntries(
         Object.entries({ grant_type: 'authorization_code', code, code_verifier: VERIFIER, redirect_uri: CALLBACK, ...params }).filter(
           (entry): entry is [string, string] => entry[1] !== undefined,

@@ -43,7 +43,7 @@ function grantFor(caller: ResolvedClient, method: TokenRequest['client']['method
   const handler = clientCredentialsGrant({ accessTokens, audiences: audiences(ORDERS), defaultAccessTokenTtl: DEFAULT_TTL });
   const token = (params: Record<string, string> = {}) =>
     handler.handle({
-      client: { ...caller, method },
+      client: { ...caller, method, confidential: method !== 'none' },
       params: { grant_type: 'client_credentials', ...params },
       ip: '192.0.2.1',
       method: 'POST',

@@ -71,7 +71,7 @@ async function familyWith(options: { reuseWindow?: number } = {}) {
   });
   const refresh = (refreshToken: string, params: Record<string, string> = {}, clientId = 'app'): Promise<TokenResponse> => {
     const request: TokenRequest = {
-      client: { ...resolvedClient({ clientId }), method: 'client_secret_basic' },
+      client: { ...resolvedClient({ clientId }), method: 'client_secret_basic', confidential: true },
       params: { grant_type: 'refresh_token', refresh_token: refreshToken, ...params },
       ip: '192.0.2.1',
       method: 'POST',

@@ -73,7 +73,7 @@ function issuerWith(options: { user?: Partial<User> | null; held?: string[]; cli
   );
   const sign = (changes: Partial<UserTokenRequest> = {}) =>
     issuer.sign({
-      client: { ...caller, method: 'client_secret_basic' },
+      client: { ...caller, method: 'client_secret_basic', confidential: true },
       grantId: 'grant-1',
       grant: grantContext(),
       scopes: ['openid', 'offline_access', 'read'],
