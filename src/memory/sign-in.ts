@@ -1,6 +1,7 @@
 // The counters that slow down guessing, in memory, deciding as store/sign-in-delays.ts, sign-in-devices.ts and
 // login-throttle.ts do; each decision is synchronous, as each of theirs is one statement.
 import { randomBytes } from 'node:crypto';
+import { delayAfter } from '../accounts/sign-in-delay.js';
 import { nowSeconds } from '../ports/clock.js';
 import type { AttemptCounter, DelayClaim, DelaySchedule, SignInDelayStore, SignInDeviceStore, ThrottleCount } from '../ports/sign-in.js';
 
@@ -10,10 +11,6 @@ interface DelayCounter {
   previousFailureMs: number;
   claim: string;
 }
-
-/** The wait after `failures` failures in a row: none while free, then doubling from the first delay up to the most. */
-const waitAfter = ({ freeFailures, firstDelayMs, maxDelayMs }: DelaySchedule, failures: number): number =>
-  failures < freeFailures ? 0 : Math.min(maxDelayMs, firstDelayMs * 2 ** (failures - freeFailures));
 
 export class MemorySignInDelays implements SignInDelayStore {
   readonly counters = new Map<string, DelayCounter>();
@@ -32,8 +29,8 @@ export class MemorySignInDelays implements SignInDelayStore {
       this.counters.set(key, { failures: 1, lastFailureMs: now, previousFailureMs: 0, claim });
       return { allowed: true, claim };
     }
-    const due = counter.failures < schedule.freeFailures || counter.lastFailureMs + waitAfter(schedule, counter.failures) <= now;
-    if (!due) return { allowed: false, retryAfterMs: Math.max(1, counter.lastFailureMs + waitAfter(schedule, counter.failures) - now) };
+    const due = counter.failures < schedule.freeFailures || counter.lastFailureMs + delayAfter(schedule, counter.failures) <= now;
+    if (!due) return { allowed: false, retryAfterMs: Math.max(1, counter.lastFailureMs + delayAfter(schedule, counter.failures) - now) };
     Object.assign(counter, { failures: counter.failures + 1, previousFailureMs: counter.lastFailureMs, lastFailureMs: now, claim });
     return { allowed: true, claim };
   }

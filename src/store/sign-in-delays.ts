@@ -1,15 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { type RawBuilder, sql } from 'kysely';
+import { delayAfter } from '../accounts/sign-in-delay.js';
 import type { DelayClaim, DelaySchedule, SignInDelayStore } from '../ports/sign-in.js';
 import type { Store } from './database.js';
 import { purgeInBatches } from './purge.js';
 import type { SignInDelaysTable } from './schema.js';
-
-/** The wait after `failures` failures in a row. */
-export function delayAfter(schedule: DelaySchedule, failures: number): number {
-  if (failures < schedule.freeFailures) return 0;
-  return Math.min(schedule.maxDelayMs, schedule.firstDelayMs * 2 ** (failures - schedule.freeFailures));
-}
 
 /**
  * delayAfter as SQL over `failures`, one `when` per doubling step (at most 17 from 1 s to 24 h), so that both databases
