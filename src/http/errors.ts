@@ -81,18 +81,28 @@ function sendJsonError(
 
 const isValidationError = (error: unknown): error is FastifyError => (error as Partial<FastifyError>).validation !== undefined;
 
+/** The 4xx status of what Fastify refused before a handler ran (body size, media type, bad JSON), if it was that. */
+function clientErrorStatus(error: unknown): number | undefined {
+  const status = (error as Partial<FastifyError>).statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
+}
+
+/** A store that cannot answer: logged with its reason (never a query or a value), and true; false for anything else. */
+function reportedUnavailable(error: unknown, request: FastifyRequest, reply: FastifyReply): boolean {
+  const unavailable = unavailableReason(error);
+  if (unavailable === undefined) return false;
+  request.log.warn({ reason: unavailable }, 'the database is unavailable');
+  reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+  return true;
+}
+
 /** For a person at a browser: the page says what went wrong in words, with the RFC code for whoever debugs it. */
 function sendPageError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const refused = 'This request cannot be completed';
   if (error instanceof OAuthError) return sendErrorPage(reply, error.status, refused, error.description, error.code);
-  const status = (error as Partial<FastifyError>).statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    return sendErrorPage(reply, status, refused, 'The request was malformed.', 'invalid_request');
-  }
-  const unavailable = unavailableReason(error);
-  if (unavailable !== undefined) {
-    request.log.warn({ reason: unavailable }, 'the database is unavailable');
-    reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+  const status = clientErrorStatus(error);
+  if (status !== undefined) return sendErrorPage(reply, status, refused, 'The request was malformed.', 'invalid_request');
+  if (reportedUnavailable(error, request, reply)) {
     const retry = 'The service cannot complete this right now. Please try again in a moment.';
     return sendErrorPage(reply, 503, 'Temporarily unavailable', retry, 'temporarily_unavailable');
   }
@@ -107,28 +117,25 @@ function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply)
       .headers({ ...error.headers, 'cache-control': 'no-store' })
       .send(error.toJSON());
   }
-  const fastifyError = error as Partial<FastifyError>;
-  if (fastifyError.validation) {
+  if (isValidationError(error)) {
     return reply
       .code(400)
       .header('cache-control', 'no-store')
-      .send(body('invalid_request', `the request is malformed: ${fastifyError.message}`));
+      .send(body('invalid_request', `the request is malformed: ${error.message}`));
   }
-  const status = fastifyError.statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500) {
+  const status = clientErrorStatus(error);
+  if (status !== undefined) {
     return reply
       .code(status)
       .header('cache-control', 'no-store')
-      .send(body('invalid_request', clientErrorDescription(fastifyError)));
+      .send(body('invalid_request', clientErrorDescription(error as Partial<FastifyError>)));
   }
-  const unavailable = unavailableReason(error);
-  if (unavailable !== undefined) {
-    request.log.warn({ reason: unavailable }, 'the database is unavailable');
+  if (reportedUnavailable(error, request, reply)) {
     // RFC 6749 registers temporarily_unavailable for the authorization endpoint only; elsewhere the 503 and its
     // Retry-After carry the meaning, and the body reuses the registered code rather than inventing one.
     return reply
       .code(503)
-      .headers({ 'retry-after': String(RETRY_AFTER_SECONDS), 'cache-control': 'no-store' })
+      .header('cache-control', 'no-store')
       .send(body('temporarily_unavailable', 'the service is temporarily unavailable; retry later'));
   }
   request.log.error({ err: error }, 'request failed');
