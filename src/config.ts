@@ -71,6 +71,13 @@ export interface Config {
   httpMaxConnections: number;
   /** Open connections one process accepts from one peer address (trusted proxies exempt); further ones are closed. */
   httpMaxConnectionsPerAddress: number;
+  /**
+   * GATEHOUSE_TENANT_HOSTS=*.auth.example.com: the domain under which each tenant is a host (`acme.auth.example.com`);
+   * undefined for path routing, where tenant acme is `{issuer}/t/acme`.
+   */
+  tenantHostDomain: string | undefined;
+  /** How many tenants' services one process keeps built at once (least recently used go first). */
+  tenantCacheSize: number;
   /** First delay before the cluster primary restarts a worker that exited (ms); doubles per failure in a row. */
   workerRestartDelayMs: number;
   /** Longest delay between worker restarts (ms). */
@@ -204,7 +211,24 @@ export function loadConfig(env: Env = process.env): Config {
     // Far above what one browser or app opens (a handful), so that clients behind one NAT are not cut off.
     httpMaxConnectionsPerAddress: positiveInteger(env, 'GATEHOUSE_HTTP_MAX_CONNECTIONS_PER_ADDRESS', 256, 1_000_000),
     ...workerRestartDelays(env),
+    tenantHostDomain: tenantHostDomain(env),
+    tenantCacheSize: positiveInteger(env, 'GATEHOUSE_TENANT_CACHE_SIZE', 2000, 1_000_000),
   };
+}
+
+/** GATEHOUSE_TENANT_HOSTS: `*.` and a domain of at least two DNS labels, lowercase. */
+function tenantHostDomain(env: Env): string | undefined {
+  const raw = env.GATEHOUSE_TENANT_HOSTS?.trim().toLowerCase();
+  if (!raw) return undefined;
+  const domain = raw.startsWith('*.') ? raw.slice(2) : '';
+  const label = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+  const labels = domain.split('.');
+  if (labels.length < 2 || !labels.every((part) => label.test(part))) {
+    throw new ConfigError(
+      `GATEHOUSE_TENANT_HOSTS must be "*." and a domain, for example *.auth.example.com; got "${env.GATEHOUSE_TENANT_HOSTS}"`,
+    );
+  }
+  return domain;
 }
 
 /**

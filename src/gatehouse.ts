@@ -9,6 +9,7 @@ import { resealUnderCurrentMasterKey } from './keys/master-key-rotation.js';
 import { PageKeys } from './keys/page-keys.js';
 import { assertStrongSecret } from './keys/secret-strength.js';
 import { createManagement, type Management } from './management/index.js';
+import { TenantManagement } from './management/tenants.js';
 import { Metrics } from './metrics.js';
 import { AuthorizationFlow } from './oauth/authorization-flow.js';
 import type { AuthorizationRequest } from './oauth/authorization-request.js';
@@ -24,6 +25,7 @@ import { EndSession } from './oidc/end-session.js';
 import { IdTokens } from './oidc/id-tokens.js';
 import { UserInfo } from './oidc/userinfo.js';
 import type { RecordCaches } from './ports/caches.js';
+import { DEFAULT_TENANT, type Tenant } from './ports/tenants.js';
 import type { User } from './ports/users.js';
 import type { ConsentRepository } from './store/consents.js';
 import { openStore, type Store, storeOptionsOf } from './store/database.js';
@@ -34,6 +36,9 @@ import { Repositories } from './store/repositories.js';
 import { SealedKeyRepository } from './store/sealed-keys.js';
 import { SigningKeyRepository } from './store/signing-keys.js';
 import { reclaimSqliteSpace, type SpaceReclaimed } from './store/sqlite-space.js';
+import { TenantRepository } from './store/tenants.js';
+import { TenantDirectory } from './tenants/directory.js';
+import { TenantRouting } from './tenants/routing.js';
 import { AccessTokens } from './tokens/access-tokens.js';
 
 /** What one purge removed. */
@@ -52,11 +57,16 @@ export interface PurgeReport {
   sqlite?: SpaceReclaimed;
 }
 
-/** Every part of one Gatehouse instance, wired together. The HTTP edge and the CLI both start from here. */
-export interface Gatehouse {
+/**
+ * The services of one tenant: one issuer with its own keys, clients, roles, APIs, users, sessions, consents, grants
+ * and audit log. Built lazily per tenant (TenantDirectory) from the parts every tenant shares.
+ */
+export interface TenantGatehouse {
+  tenant: Tenant;
+  /** The deployment's configuration with this tenant's issuer, default audience and settings in it. */
   config: Config;
   store: Store;
-  /** The repositories over the store; `repositories.transaction` gives them bound to one transaction. */
+  /** The repositories of this tenant; `repositories.transaction` gives them bound to one transaction. */
   repositories: Repositories;
   keys: KeyStore;
   accessTokens: AccessTokens;
@@ -80,19 +90,34 @@ export interface Gatehouse {
   /** Every scope the user's roles grant. */
   roleScopesOf: (userId: string) => Promise<ReadonlySet<string>>;
   metrics: Metrics;
-  /** The pages' random keys (CSRF tokens, sealed interactions); prepareKeys loads them. */
+  /** The pages' random keys (CSRF tokens, sealed interactions), shared by every tenant; prepareKeys loads them. */
   pageKeys: PageKeys;
+}
+
+/**
+ * One Gatehouse deployment: the default tenant's services (what a single-tenant deployment has always been), the
+ * directory of every other tenant's, and what the deployment does as a whole. The HTTP edge and the CLI start here.
+ */
+export interface Gatehouse extends TenantGatehouse {
+  /** Every tenant's services by id, built on first use and kept in a bounded cache. */
+  tenants: TenantDirectory<TenantGatehouse>;
+  /** Where each tenant's issuer is. */
+  routing: TenantRouting;
+  /** What only the platform's operators manage: the tenants. */
+  platform: { tenants: TenantManagement };
   /**
    * The start-up step of the server, `migrate` and the key commands: refuses a guessable GATEHOUSE_SECRET, seals again
-   * under it what GATEHOUSE_PREVIOUS_SECRET sealed, creates the signing keys and page keys the store lacks and opens
-   * them all (a wrong master key is a refusal here, not failing requests later). Returns how many were re-sealed.
+   * under it what GATEHOUSE_PREVIOUS_SECRET sealed, creates the default tenant's signing keys and the page keys the
+   * store lacks and opens them all (a wrong master key is a refusal here, not failing requests later). Other tenants'
+   * keys are made when the tenant is first used. Returns how many were re-sealed.
    */
   prepareKeys(): Promise<{ resealed: number }>;
   /**
    * Deletes, in bounded batches, what has expired (revocations, codes, token records, answered interactions, sessions,
    * sign-up and sign-in counters, device cookies), grants nothing refers to any more and audit events past retention,
-   * then gives SQLite's free pages back. Run periodically; `onDemand` (`gatehouse purge`) also converts an SQLite file
-   * made without incremental auto-vacuum (a full VACUUM) and empties the WAL. Safe to run in several processes at once.
+   * then gives SQLite's free pages back, for every tenant at once. Run periodically; `onDemand` (`gatehouse purge`) also
+   * converts an SQLite file made without incremental auto-vacuum (a full VACUUM) and empties the WAL. Safe to run in
+   * several processes at once.
    */
   purgeExpired(options?: { onDemand?: boolean }): Promise<PurgeReport>;
   close(): Promise<void>;
@@ -109,99 +134,34 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
   const store = await openStore(storeOptionsOf(config, options.migrate ?? true));
   const staleIfUnavailableMs = config.outageMaxStaleness * 1000;
   try {
-    const repositories = new Repositories(store, {
-      defaultAudience: config.defaultAudience,
-      sessionIdleTimeout: config.sessionIdleTimeout,
-      signInQuietPeriodMs: delaySchedules(config.signInDelays).quietPeriodMs,
-    });
-    const { clients, roles, apis, users, consents, grants, interactions, revocations, signInDelays, signInDevices } = repositories;
-    const { sessions: sessionRepository, loginThrottle: throttle, auditEvents } = repositories;
     // Every cache follows the store's announced changes and outlasts an outage by GATEHOUSE_OUTAGE_MAX_STALENESS.
-    const caches: RecordCaches = (load, options) => new GenerationCache(store, load, { ...options, staleIfUnavailableMs });
-    const directory = new ClientDirectory(clients, roles, caches);
-    const apiCache = caches((identifier) => apis.get(identifier), { maxAgeMs: 30_000, maxEntries: 1000 });
-    const audiences = new AudienceResolver(config.defaultAudience, (identifier) => apiCache.get(identifier));
-    // Users change rarely and every change that matters here (disabling) announces itself.
-    const userCache = caches((id) => users.get(id), { maxAgeMs: 30_000, maxEntries: 10_000 });
-    const findUser = (id: string) => userCache.get(id);
-    const roleScopesOf = async (userId: string): Promise<ReadonlySet<string>> => {
-      const user = await findUser(userId);
-      const byRole = await roles.scopesOf(user?.roles ?? []);
-      return new Set([...byRole.values()].flat());
-    };
-
+    const caches: RecordCaches = (load, cacheOptions) => new GenerationCache(store, load, { ...cacheOptions, staleIfUnavailableMs });
     const masterKey = loadMasterKey(config.masterSecret, config.dataDir);
-    const keys = new KeyStore(
-      new SigningKeyRepository(store),
-      store,
-      masterKey,
-      async () => {
-        const longest = await store.db
-          .selectFrom('clients')
-          .select((eb) => eb.fn.max('access_token_ttl').as('ttl'))
-          .executeTakeFirst();
-        // A minute more than the longest token lifetime covers clock skew at resource servers.
-        return Math.max(config.accessTokenTtl, config.idTokenTtl, Number(longest?.ttl ?? 0)) + 60;
-      },
-      staleIfUnavailableMs,
-    );
-    const pageKeys = new PageKeys(new PageKeyRepository(store), masterKey);
-    const accessTokens = new AccessTokens(config.issuer, keys, revocations, directory, caches);
-    const idTokens = new IdTokens(config.issuer, keys, config.idTokenTtl);
-    const userTokens = new UserTokenIssuer(accessTokens, idTokens, grants, findUser, roleScopesOf, {
-      defaultAccessTokenTtl: config.accessTokenTtl,
-      refreshTokenTtl: config.refreshTokenTtl,
-      refreshFamilyLifetime: config.refreshFamilyLifetime,
-    });
-    const audit = new AuditLog(auditEvents);
-    const grantServices: GrantServices = {
-      grants,
-      userTokens,
-      accessTokens,
-      audiences,
-      audit,
-      defaultAccessTokenTtl: config.accessTokenTtl,
-      refreshReuseWindow: config.refreshReuseWindow,
-      refreshFamilyLifetime: config.refreshFamilyLifetime,
-    };
-    const tokenEndpoint = new TokenEndpoint(
-      directory,
-      [...GRANTS, ...(options.grants ?? [])].map((grant) => grant(grantServices)),
-    );
-    const management = createManagement({ config, repositories, keys, audit, supportedGrantTypes: tokenEndpoint.grantTypes });
-    return {
+    const shared: SharedParts = {
       config,
       store,
-      repositories,
-      keys,
-      accessTokens,
-      tokenEndpoint,
-      revocation: new RevocationEndpoint(directory, accessTokens, grants, audit),
-      introspection: new IntrospectionEndpoint(config.issuer, directory, accessTokens, grants, config.refreshFamilyLifetime),
-      authorization: new AuthorizationFlow({
-        issuer: config.issuer,
-        audiences,
-        findClient: (clientId) => directory.find(clientId),
-        roleScopesOf,
-        seal: new InteractionSeal<AuthorizationRequest>(() => pageKeys.key('interactions')),
-        interactions,
-        consents,
-        codes: grants,
-      }),
-      login: new PasswordLogin(users, signInDelays, signInDevices, config.signInDelays),
-      signup: new SelfSignup(management.users, throttle),
-      sessions: new SessionService(sessionRepository, { ttl: config.sessionTtl, idleTimeout: config.sessionIdleTimeout }),
-      userInfo: new UserInfo(accessTokens, findUser),
-      endSession: new EndSession(idTokens, directory),
-      directory,
-      consents,
-      audiences,
-      management,
-      audit,
-      roleScopesOf,
-      findUser,
+      caches,
+      masterKey,
+      pageKeys: new PageKeys(new PageKeyRepository(store), masterKey),
       metrics: new Metrics(),
-      pageKeys,
+      grants: [...GRANTS, ...(options.grants ?? [])],
+      routing: new TenantRouting(config.issuer, config.tenantHostDomain),
+      staleIfUnavailableMs,
+    };
+    const tenantRecords = new TenantRepository(store);
+    const defaultTenant = await tenantRecords.get(DEFAULT_TENANT);
+    if (!defaultTenant) throw new Error('the store has no default tenant; run "gatehouse migrate"');
+    const services = buildTenant(shared, defaultTenant);
+    // A tenant's record changes rarely; a suspension announces itself, so every process sees it at its next request.
+    const records = caches((id) => tenantRecords.get(id), { maxAgeMs: 30_000, maxEntries: 10_000, maxMissEntries: 1000 });
+    const tenants = new TenantDirectory(records, (tenant) => openTenant(shared, tenant), config.tenantCacheSize);
+    tenants.seed(services);
+    const { repositories, keys, pageKeys } = services;
+    return {
+      ...services,
+      tenants,
+      routing: shared.routing,
+      platform: { tenants: new TenantManagement(services.repositories, shared.routing) },
       prepareKeys: async () => {
         // Judging a secret loads zxcvbn (a few hundred milliseconds and MBs): only a secret new to this store is judged.
         const startedBefore = await pageKeys.open();
@@ -215,12 +175,14 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
         return { resealed };
       },
       purgeExpired: async ({ onDemand = false } = {}) => {
+        // The purges are deployment-wide: the default tenant's repositories remove what has expired in every tenant.
+        const { revocations, grants, interactions, sessions, loginThrottle, signInDelays, signInDevices, auditEvents } = repositories;
         const deleted = {
           revoked_tokens: await revocations.purgeExpired(),
           ...(await grants.purgeExpired()),
           interactions: await interactions.purgeExpired(),
-          sessions: await sessionRepository.purgeExpired(),
-          login_throttle: await throttle.purgeOlderThan(86400),
+          sessions: await sessions.purgeExpired(),
+          login_throttle: await loginThrottle.purgeOlderThan(86400),
           sign_in_delays: await signInDelays.purgeQuiet(),
           sign_in_devices: await signInDevices.purgeExpired(),
           audit_events: await auditEvents.purgeOlderThan(config.auditRetention),
@@ -234,4 +196,154 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
     await store.close();
     throw error;
   }
+}
+
+/**
+ * The grants that need the sign-in and consent pages, which serve the default tenant only so far: other tenants offer
+ * the rest (client credentials), and their discovery, derived from their grants, names no authorization endpoint.
+ */
+const BROWSER_GRANTS: ReadonlySet<string> = new Set(['authorization_code', 'refresh_token']);
+
+/** What every tenant's services are built from: one store, one master key, one set of page keys and metrics. */
+interface SharedParts {
+  config: Config;
+  store: Store;
+  caches: RecordCaches;
+  masterKey: Buffer;
+  pageKeys: PageKeys;
+  metrics: Metrics;
+  grants: readonly GrantModule[];
+  routing: TenantRouting;
+  staleIfUnavailableMs: number;
+}
+
+/**
+ * The deployment's configuration as one tenant sees it: its issuer, its default audience (the default tenant keeps
+ * GATEHOUSE_AUDIENCE) and the lifetimes and sign-up switch it set for itself, each within the deployment's bounds.
+ */
+export function tenantConfig(config: Config, routing: TenantRouting, tenant: Tenant): Config {
+  const issuer = routing.issuerOf(tenant.id);
+  const settings = tenant.settings;
+  const refreshTokenTtl = settings.refreshTokenTtl ?? config.refreshTokenTtl;
+  const sessionTtl = settings.sessionTtl ?? config.sessionTtl;
+  return {
+    ...config,
+    issuer,
+    defaultAudience: tenant.id === DEFAULT_TENANT ? config.defaultAudience : `${issuer}/api`,
+    accessTokenTtl: settings.accessTokenTtl ?? config.accessTokenTtl,
+    idTokenTtl: settings.idTokenTtl ?? config.idTokenTtl,
+    refreshTokenTtl,
+    refreshFamilyLifetime: Math.max(config.refreshFamilyLifetime, refreshTokenTtl),
+    sessionTtl,
+    sessionIdleTimeout: Math.min(config.sessionIdleTimeout, sessionTtl),
+    signupEnabled: settings.signupEnabled ?? config.signupEnabled,
+  };
+}
+
+/**
+ * A tenant's services, its signing keys made when it is first used (nothing before). Its built-in clients (console,
+ * playground) come with the per-tenant console: their ids are fixed, and client ids are unique in the deployment.
+ */
+async function openTenant(shared: SharedParts, tenant: Tenant): Promise<TenantGatehouse> {
+  const services = buildTenant(shared, tenant);
+  await services.keys.ensureKeys();
+  return services;
+}
+
+function buildTenant(shared: SharedParts, tenant: Tenant): TenantGatehouse {
+  const { store, caches, masterKey, pageKeys, metrics, staleIfUnavailableMs } = shared;
+  const config = tenantConfig(shared.config, shared.routing, tenant);
+  const repositories = new Repositories(store, {
+    tenantId: tenant.id,
+    defaultAudience: config.defaultAudience,
+    sessionIdleTimeout: config.sessionIdleTimeout,
+    signInQuietPeriodMs: delaySchedules(config.signInDelays).quietPeriodMs,
+  });
+  const { clients, roles, apis, users, consents, grants, interactions, revocations, signInDelays, signInDevices } = repositories;
+  const { sessions: sessionRepository, loginThrottle: throttle, auditEvents } = repositories;
+  const directory = new ClientDirectory(clients, roles, caches);
+  const apiCache = caches((identifier) => apis.get(identifier), { maxAgeMs: 30_000, maxEntries: 1000 });
+  const audiences = new AudienceResolver(config.defaultAudience, (identifier) => apiCache.get(identifier));
+  // Users change rarely and every change that matters here (disabling) announces itself.
+  const userCache = caches((id) => users.get(id), { maxAgeMs: 30_000, maxEntries: 10_000 });
+  const findUser = (id: string) => userCache.get(id);
+  const roleScopesOf = async (userId: string): Promise<ReadonlySet<string>> => {
+    const user = await findUser(userId);
+    const byRole = await roles.scopesOf(user?.roles ?? []);
+    return new Set([...byRole.values()].flat());
+  };
+  const keys = new KeyStore(
+    new SigningKeyRepository(store, tenant.id),
+    store,
+    masterKey,
+    // A minute more than the longest token lifetime covers clock skew at resource servers.
+    async () => Math.max(config.accessTokenTtl, config.idTokenTtl, await clients.longestAccessTokenTtl()) + 60,
+    staleIfUnavailableMs,
+  );
+  const accessTokens = new AccessTokens({ issuer: config.issuer, tenant: tenant.id }, keys, revocations, directory, caches);
+  const idTokens = new IdTokens(config.issuer, keys, config.idTokenTtl);
+  const userTokens = new UserTokenIssuer(accessTokens, idTokens, grants, findUser, roleScopesOf, {
+    defaultAccessTokenTtl: config.accessTokenTtl,
+    refreshTokenTtl: config.refreshTokenTtl,
+    refreshFamilyLifetime: config.refreshFamilyLifetime,
+  });
+  const audit = new AuditLog(auditEvents);
+  const grantServices: GrantServices = {
+    grants,
+    userTokens,
+    accessTokens,
+    audiences,
+    audit,
+    defaultAccessTokenTtl: config.accessTokenTtl,
+    refreshReuseWindow: config.refreshReuseWindow,
+    refreshFamilyLifetime: config.refreshFamilyLifetime,
+  };
+  const handlers = shared.grants.map((grant) => grant(grantServices));
+  const tokenEndpoint = new TokenEndpoint(
+    directory,
+    tenant.id === DEFAULT_TENANT ? handlers : handlers.filter((handler) => !BROWSER_GRANTS.has(handler.grantType)),
+  );
+  const management = createManagement({
+    config,
+    repositories,
+    keys,
+    audit,
+    supportedGrantTypes: tokenEndpoint.grantTypes,
+    quotas: tenant.quotas,
+  });
+  return {
+    tenant,
+    config,
+    store,
+    repositories,
+    keys,
+    accessTokens,
+    tokenEndpoint,
+    revocation: new RevocationEndpoint(directory, accessTokens, grants, audit),
+    introspection: new IntrospectionEndpoint(config.issuer, directory, accessTokens, grants, config.refreshFamilyLifetime),
+    authorization: new AuthorizationFlow({
+      issuer: config.issuer,
+      audiences,
+      findClient: (clientId) => directory.find(clientId),
+      roleScopesOf,
+      seal: new InteractionSeal<AuthorizationRequest>(() => pageKeys.key('interactions')),
+      interactions,
+      consents,
+      codes: grants,
+    }),
+    login: new PasswordLogin(users, signInDelays, signInDevices, config.signInDelays),
+    signup: new SelfSignup(management.users, throttle),
+    sessions: new SessionService(sessionRepository, { ttl: config.sessionTtl, idleTimeout: config.sessionIdleTimeout }),
+    userInfo: new UserInfo(accessTokens, findUser),
+    endSession: new EndSession(idTokens, directory),
+    directory,
+    consents,
+    audiences,
+    management,
+    audit,
+    roleScopesOf,
+    findUser,
+    metrics,
+    pageKeys,
+  };
 }

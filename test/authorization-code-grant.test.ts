@@ -155,7 +155,18 @@ for (const backend of backends()) {
         audience: `${server.issuer}/api`,
         typ: 'at+jwt',
       });
-      assert.deepEqual(Object.keys(payload).sort(), ['aud', 'auth_time', 'client_id', 'exp', 'iat', 'iss', 'jti', 'scope', 'sub']);
+      assert.deepEqual(Object.keys(payload).sort(), [
+        'aud',
+        'auth_time',
+        'client_id',
+        'exp',
+        'iat',
+        'iss',
+        'jti',
+        'scope',
+        'sub',
+        'tenant',
+      ]);
       assert.equal(payload.sub, userId);
       assert.equal(payload.client_id, web.clientId);
       assert.equal(payload.scope, tokens.scope);

@@ -85,8 +85,9 @@ for (const backend of backends()) {
           target,
           ip: '',
           details: { revoked_at: REVOKED_AT },
+          tenant_id: 'default',
         })),
-        'one event per client, in the order they are ensured',
+        "one event per client, in the order they are ensured, in the default tenant's log",
       );
 
       // The console signs in again, and its token opens the admin API; the admin API shows the event as recorded.

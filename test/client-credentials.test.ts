@@ -41,7 +41,8 @@ for (const backend of backends()) {
         audience: `${server.issuer}/api`,
         typ: 'at+jwt',
       });
-      assert.deepEqual(Object.keys(payload).sort(), ['aud', 'client_id', 'exp', 'iat', 'iss', 'jti', 'scope', 'sub']);
+      assert.deepEqual(Object.keys(payload).sort(), ['aud', 'client_id', 'exp', 'iat', 'iss', 'jti', 'scope', 'sub', 'tenant']);
+      assert.equal(payload.tenant, 'default', 'the tenant claim names the default tenant');
       assert.equal(payload.sub, clientId);
       assert.equal(payload.client_id, clientId);
       assert.equal(payload.scope, 'demo:read');

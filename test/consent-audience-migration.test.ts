@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { nowSeconds } from '../src/ports/clock.js';
+import { DEFAULT_TENANT } from '../src/ports/tenants.js';
 import { ConsentRepository } from '../src/store/consents.js';
 import { migrateToLatest } from '../src/store/migrations.js';
 import { backends } from './helpers/backends.js';
@@ -30,7 +31,7 @@ for (const backend of backends()) {
 
       assert.ok((await migrateToLatest(old)).includes(MIGRATION));
 
-      const consents = new ConsentRepository(store, config.defaultAudience);
+      const consents = new ConsentRepository(store, DEFAULT_TENANT, config.defaultAudience);
       assert.deepEqual(await consents.get('alice', 'notes', config.defaultAudience), {
         userId: 'alice',
         clientId: 'notes',
@@ -53,8 +54,13 @@ for (const backend of backends()) {
       assert.deepEqual((await consents.get('bob', 'notes', config.defaultAudience))?.scopes, ['openid']);
       // A server whose default API is named differently still finds the consents given for its default API.
       assert.deepEqual(
-        (await new ConsentRepository(store, 'https://renamed.example.com/api').get('alice', 'notes', 'https://renamed.example.com/api'))
-          ?.scopes,
+        (
+          await new ConsentRepository(store, DEFAULT_TENANT, 'https://renamed.example.com/api').get(
+            'alice',
+            'notes',
+            'https://renamed.example.com/api',
+          )
+        )?.scopes,
         ['openid', 'offline'],
       );
       assert.equal(await consents.withdraw('alice', 'notes'), true);

@@ -30,7 +30,7 @@ describe('the SQLite files are created 0600 whatever the umask', () => {
         try {
           // A write through the writer thread, so that the WAL holds frames and both companions surely exist.
           await store.writeTransaction((db) =>
-            db.insertInto('roles').values({ name: 'modes', description: '', scopes: '[]', created_at: 0 }).execute(),
+            db.insertInto('roles').values({ tenant_id: 'default', name: 'modes', description: '', scopes: '[]', created_at: 0 }).execute(),
           );
           const database = join(dataDir, 'gatehouse.sqlite');
           const modes = Object.fromEntries(

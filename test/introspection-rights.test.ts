@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
 import type { ClientView } from '../src/admin/views.js';
+import { DEFAULT_TENANT } from '../src/ports/tenants.js';
 import { ClientRepository } from '../src/store/clients.js';
 import { GrantRepository } from '../src/store/grants.js';
 import { migrateToLatest } from '../src/store/migrations.js';
@@ -346,14 +347,14 @@ for (const backend of backends()) {
 
       assert.ok((await migrateToLatest(old)).includes('0008_introspection_rights'));
 
-      const migrated = await new ClientRepository(store).get('billing');
+      const migrated = await new ClientRepository(store, DEFAULT_TENANT).get('billing');
       assert.ok(migrated);
       const { name, description, roles, scopes, accessTokenTtl, secretHash, introspection } = migrated;
       assert.deepEqual(
         [name, description, roles, scopes, accessTokenTtl, secretHash, introspection],
         ['Billing', 'Sends invoices', ['reader'], ['demo:read'], 600, sha256Hex('secret'), false],
       );
-      const found = await new GrantRepository(store).findRefreshToken(live);
+      const found = await new GrantRepository(store, DEFAULT_TENANT).findRefreshToken(live);
       const seen = [found?.family.liveTokenHash, found?.expiresAt, found?.issuedAt];
       assert.deepEqual(seen, [live, now + 3600, undefined], 'when it was issued was never recorded');
     });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { MAX_DEVICE_FAILURES } from '../src/accounts/login.js';
+import { DEFAULT_TENANT } from '../src/ports/tenants.js';
 import { SignInDelayRepository } from '../src/store/sign-in-delays.js';
 import { sha256Hex } from '../src/tokens/hash.js';
 import { cookieAttributes, setCookie, signIn } from './helpers/authorize.js';
@@ -146,7 +147,7 @@ for (const backend of backends()) {
     });
 
     test('an attempt within the free failures is let through even when a parallel one stored a later clock reading', async () => {
-      const delays = new SignInDelayRepository(server.server.gatehouse.store, 3600_000);
+      const delays = new SignInDelayRepository(server.server.gatehouse.store, DEFAULT_TENANT, 3600_000);
       const schedule = { freeFailures: 3, firstDelayMs: 60_000, maxDelayMs: 900_000 };
       const now = Date.now();
       // Two parallel attempts read the clock in one order and ran their statements in the other.

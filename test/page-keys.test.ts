@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHmac, generateKeyPairSync, hkdfSync } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { calculateJwkThumbprint, type JWK } from 'jose';
 import { loadConfig } from '../src/config.js';
 import { createGatehouse } from '../src/gatehouse.js';
 import { loadMasterKey } from '../src/keys/master-key.js';
 import { PAGE_KEY_NAMES } from '../src/keys/page-keys.js';
-import { unseal } from '../src/keys/sealed-box.js';
+import { seal, unseal } from '../src/keys/sealed-box.js';
+import { nowSeconds } from '../src/ports/clock.js';
 import { startServer } from '../src/serve.js';
 import { backends } from './helpers/backends.js';
 import { hiddenFields, location, TestBrowser } from './helpers/browser.js';
@@ -109,15 +111,24 @@ for (const backend of backends()) {
   test(`a store from before ${MIGRATION} gets its page keys at the next start (${backend.name})`, async () => {
     const cleanup: (() => Promise<void>)[] = [];
     try {
-      const { config } = await storeBeforeMigration(backend, cleanup, MIGRATION);
-      const old = await createGatehouse(config, { migrate: false });
-      let kids: string[];
-      try {
-        await old.keys.ensureKeys();
-        kids = (await old.keys.list()).map((key) => key.kid).sort();
-      } finally {
-        await old.close();
+      const { config, old } = await storeBeforeMigration(backend, cleanup, MIGRATION);
+      // The signing keys an older version made: one active key per algorithm, sealed under the master key.
+      const masterKey = loadMasterKey(config.masterSecret, config.dataDir);
+      const kids: string[] = [];
+      for (const [alg, pair] of [
+        ['ES256', generateKeyPairSync('ec', { namedCurve: 'P-256' })],
+        ['RS256', generateKeyPairSync('rsa', { modulusLength: 2048 })],
+      ] as const) {
+        const publicJwk = pair.publicKey.export({ format: 'jwk' });
+        const kid = await calculateJwkThumbprint(publicJwk as JWK);
+        kids.push(kid);
+        const private_jwk_sealed = seal(masterKey, JSON.stringify(pair.privateKey.export({ format: 'jwk' })), kid);
+        await old
+          .insertInto('signing_keys')
+          .values({ kid, alg, public_jwk: JSON.stringify(publicJwk), private_jwk_sealed, status: 'active', created_at: nowSeconds() })
+          .execute();
       }
+      kids.sort();
       const running = await startServer({ ...config, port: 0 }, { logging: false, purges: false });
       try {
         assert.deepEqual((await running.gatehouse.keys.list()).map((key) => key.kid).sort(), kids, 'the signing keys are kept');

@@ -310,8 +310,8 @@ for (const backend of backends()) {
       await db
         .insertInto('interactions')
         .values([
-          { id: 'purge-gone', expires_at: now - 1 },
-          { id: 'purge-kept', expires_at: now + 600 },
+          { tenant_id: 'default', id: 'purge-gone', expires_at: now - 1 },
+          { tenant_id: 'default', id: 'purge-kept', expires_at: now + 600 },
         ])
         .execute();
       await server.server.gatehouse.purgeExpired();

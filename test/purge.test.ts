@@ -66,7 +66,7 @@ const DEAD_ROWS: Record<PurgedTable, [columns: string, select: (p: string, old: 
   ],
 };
 
-/** `count` long-dead rows in every purged table, one statement per table, keys starting with `prefix`. */
+/** `count` long-dead rows in every purged table, one statement per table, keys starting with `prefix`, in two tenants. */
 async function seedDeadRows(db: Kysely<Database>, prefix: string, count: number): Promise<void> {
   const old = nowSeconds() - 400 * DAY;
   const quoted = `'${prefix.replace(/'/g, "''")}'`;
@@ -78,7 +78,8 @@ async function seedDeadRows(db: Kysely<Database>, prefix: string, count: number)
     const [columns, select] = DEAD_ROWS[table];
     await sql
       .raw(
-        `with recursive n(i) as (select 1 union all select i + 1 from n where i < ${count}) insert into ${table} (${columns}) select ${select(quoted, old, bytes)} from n`,
+        // Half the rows in another tenant: the purge runs once for the whole deployment.
+        `with recursive n(i) as (select 1 union all select i + 1 from n where i < ${count}) insert into ${table} (tenant_id, ${columns}) select case when i % 2 = 0 then 'default' else 'acme' end, ${select(quoted, old, bytes)} from n`,
       )
       .execute(db);
   }
@@ -166,6 +167,7 @@ for (const backend of backends()) {
         ip: '',
         user_agent: '',
         revoked_at: revokedAt,
+        tenant_id: 'default',
       });
       const idleSince = now - server.config.sessionIdleTimeout;
       await db
@@ -182,19 +184,40 @@ for (const backend of backends()) {
       await db
         .insertInto('login_throttle')
         .values([
-          { key: 'user:old', failures: 3, window_start: now - 2 * 86400 },
-          { key: 'user:new', failures: 1, window_start: now },
+          { tenant_id: 'default', key: 'user:old', failures: 3, window_start: now - 2 * 86400 },
+          { tenant_id: 'default', key: 'user:new', failures: 1, window_start: now },
         ])
         .execute();
       // Quiet for longer than four times the longest delay (an hour by default), a counter would start again anyway.
       await db
         .insertInto('sign_in_delays')
         .values([
-          { key: 'user:quiet', failures: 9, last_failure_ms: (now - 3601) * 1000, previous_failure_ms: 0, claim: 'a' },
-          { key: 'user:recent', failures: 9, last_failure_ms: (now - 3500) * 1000, previous_failure_ms: 0, claim: 'b' },
+          {
+            tenant_id: 'default',
+            key: 'user:quiet',
+            failures: 9,
+            last_failure_ms: (now - 3601) * 1000,
+            previous_failure_ms: 0,
+            claim: 'a',
+          },
+          {
+            tenant_id: 'default',
+            key: 'user:recent',
+            failures: 9,
+            last_failure_ms: (now - 3500) * 1000,
+            previous_failure_ms: 0,
+            claim: 'b',
+          },
         ])
         .execute();
-      const device = (token_hash: string, expires_at: number) => ({ token_hash, user_id: 'u', failures: 0, created_at: 0, expires_at });
+      const device = (token_hash: string, expires_at: number) => ({
+        tenant_id: 'default',
+        token_hash,
+        user_id: 'u',
+        failures: 0,
+        created_at: 0,
+        expires_at,
+      });
       await db
         .insertInto('sign_in_devices')
         .values([device('expired', now - 1), device('live', now + 3600)])
@@ -202,8 +225,8 @@ for (const backend of backends()) {
       await db
         .insertInto('revoked_tokens')
         .values([
-          { jti: 'old', client_id: 'c', expires_at: now - 3600, revoked_at: now - 7200 },
-          { jti: 'current', client_id: 'c', expires_at: now + 600, revoked_at: now },
+          { tenant_id: 'default', jti: 'old', client_id: 'c', expires_at: now - 3600, revoked_at: now - 7200 },
+          { tenant_id: 'default', jti: 'current', client_id: 'c', expires_at: now + 600, revoked_at: now },
         ])
         .execute();
 
@@ -268,6 +291,7 @@ for (const backend of backends()) {
         audience: 'a',
         auth_time: createdAt,
         requested_at: createdAt,
+        tenant_id: 'default',
       });
       await db
         .insertInto('grants')
@@ -275,11 +299,12 @@ for (const backend of backends()) {
         .execute();
       await db
         .insertInto('grant_access_tokens')
-        .values({ jti: 'jti-of-g-access-token', grant_id: 'g-access-token', client_id: 'c', expires_at: now + 600 })
+        .values({ tenant_id: 'default', jti: 'jti-of-g-access-token', grant_id: 'g-access-token', client_id: 'c', expires_at: now + 600 })
         .execute();
       await db
         .insertInto('authorization_codes')
         .values({
+          tenant_id: 'default',
           code_hash: 'code-of-g-code',
           client_id: 'c',
           user_id: 'u',
@@ -324,6 +349,7 @@ for (const backend of backends()) {
         target: 'c',
         ip: '',
         details: '{}',
+        tenant_id: 'default',
       });
       await db
         .insertInto('audit_events')

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { nowSeconds } from '../src/ports/clock.js';
+import { DEFAULT_TENANT } from '../src/ports/tenants.js';
 import { GrantRepository } from '../src/store/grants.js';
 import { sha256Hex } from '../src/tokens/hash.js';
 import { backends } from './helpers/backends.js';
@@ -207,7 +208,7 @@ for (const backend of backends()) {
       assertOAuthError(await refresh(server, web, stolen.refresh_token!), 400, 'invalid_grant');
       assert.equal(await active(server, introspector, thief.access_token), false);
       // Once past its own expiry it is refused as expired, so nothing needs it any more.
-      const deleted = await new GrantRepository(server.server.gatehouse.store).purgeExpiredRefreshTokens(
+      const deleted = await new GrantRepository(server.server.gatehouse.store, DEFAULT_TENANT).purgeExpiredRefreshTokens(
         nowSeconds() + server.config.refreshTokenTtl + 1,
       );
       assert.ok(deleted >= 6, `only ${deleted} rows purged`);

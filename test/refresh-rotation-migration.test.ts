@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { nowSeconds } from '../src/ports/clock.js';
+import { DEFAULT_TENANT } from '../src/ports/tenants.js';
 import { GrantRepository } from '../src/store/grants.js';
 import { MIGRATION_NAMES, migrateToLatest } from '../src/store/migrations.js';
 import { sha256Hex } from '../src/tokens/hash.js';
@@ -51,7 +52,7 @@ for (const backend of backends()) {
 
       assert.deepEqual(await migrateToLatest(old), MIGRATION_NAMES.slice(MIGRATION_NAMES.indexOf('0004_refresh_rotation')));
 
-      const grants = new GrantRepository(store);
+      const grants = new GrantRepository(store, DEFAULT_TENANT);
       const found = await grants.findRefreshToken(live);
       assert.deepEqual(found, {
         tokenHash: live,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { systemActor } from '../src/admin/audit-log.js';
+import { DEFAULT_TENANT } from '../src/ports/tenants.js';
 import { RevocationRepository } from '../src/store/revocations.js';
 import { backends } from './helpers/backends.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -242,7 +243,7 @@ for (const backend of backends()) {
         const token = await issueExpired(-2);
         const { jti, client_id, exp } = decodeJwt(token) as { jti: string; client_id: string; exp: number };
         // As the endpoint records a token revoked while it was valid; it expired 2 s ago, inside the verifier's leeway.
-        const revocations = new RevocationRepository(server.server.gatehouse.store);
+        const revocations = new RevocationRepository(server.server.gatehouse.store, DEFAULT_TENANT);
         await revocations.revoke(jti, client_id, exp);
         assert.equal((await getWith(server, '/api/demo/items', `Bearer ${token}`)).status, 401);
         await revocations.purgeExpired();

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type AccessTokenClaims, DEFAULT_CLOCK_TOLERANCE } from '@gatehouse/resource';
 import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, jwtVerify } from 'jose';
+import { DEFAULT_TENANT } from '../src/ports/tenants.js';
 import { GrantRepository } from '../src/store/grants.js';
 import { EXPIRED_TOKEN_MARGIN_SECONDS } from '../src/store/purge.js';
 import { RevocationRepository } from '../src/store/revocations.js';
@@ -41,10 +42,10 @@ for (const backend of backends()) {
         clockTolerance: DEFAULT_CLOCK_TOLERANCE,
       });
       // ...so only the revocation check stands between the token and the API.
-      const revocations = new RevocationRepository(store);
+      const revocations = new RevocationRepository(store, DEFAULT_TENANT);
       assert.equal(await revocations.isRevoked(claims.jti), true, 'refused before the purge');
 
-      const grants = new GrantRepository(store);
+      const grants = new GrantRepository(store, DEFAULT_TENANT);
       const purged = await grants.purgeExpired(withinLeeway);
       await revocations.purgeExpired(withinLeeway);
       assert.equal(purged.grant_access_tokens, 0, 'the record of a token still inside the leeway is kept');

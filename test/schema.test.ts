@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { CompiledQuery, sql } from 'kysely';
 import { loadConfig } from '../src/config.js';
 import { nowSeconds } from '../src/ports/clock.js';
+import { DEFAULT_TENANT } from '../src/ports/tenants.js';
 import { openStore, type Store, storeOptionsOf } from '../src/store/database.js';
 import { GrantRepository } from '../src/store/grants.js';
 import { MIGRATION_NAMES, migrateToLatest } from '../src/store/migrations.js';
@@ -24,9 +25,21 @@ type Column<V> = null extends V ? `${Kind<NonNullable<V>>} | null` : Kind<V>;
 type ExpectedSchema = { readonly [T in keyof Database]-?: { readonly [C in keyof Database[T]]-?: Column<Database[T][C]> } };
 
 const EXPECTED: ExpectedSchema = {
-  roles: { name: 'text', description: 'text', scopes: 'text', created_at: 'bigint' },
-  apis: { identifier: 'text', name: 'text', scopes: 'text', created_at: 'bigint' },
+  tenants: {
+    id: 'text',
+    name: 'text',
+    status: 'text',
+    settings: 'text',
+    quotas: 'text',
+    allowed_scopes: 'text | null',
+    created_at: 'bigint',
+    updated_at: 'bigint',
+    suspended_at: 'bigint | null',
+  },
+  roles: { tenant_id: 'text', name: 'text', description: 'text', scopes: 'text', created_at: 'bigint' },
+  apis: { tenant_id: 'text', identifier: 'text', name: 'text', scopes: 'text', created_at: 'bigint' },
   clients: {
+    tenant_id: 'text',
     client_id: 'text',
     name: 'text',
     description: 'text',
@@ -47,8 +60,9 @@ const EXPECTED: ExpectedSchema = {
     skip_consent: 'integer',
     introspection: 'integer',
   },
-  revoked_tokens: { jti: 'text', client_id: 'text', expires_at: 'bigint', revoked_at: 'bigint' },
+  revoked_tokens: { tenant_id: 'text', jti: 'text', client_id: 'text', expires_at: 'bigint', revoked_at: 'bigint' },
   signing_keys: {
+    tenant_id: 'text',
     kid: 'text',
     alg: 'text',
     public_jwk: 'text',
@@ -60,6 +74,7 @@ const EXPECTED: ExpectedSchema = {
   },
   page_keys: { name: 'text', key_sealed: 'text', created_at: 'bigint' },
   users: {
+    tenant_id: 'text',
     id: 'text',
     username: 'text',
     password_hash: 'text',
@@ -72,6 +87,7 @@ const EXPECTED: ExpectedSchema = {
     updated_at: 'bigint',
   },
   sessions: {
+    tenant_id: 'text',
     id: 'text',
     token_hash: 'text',
     user_id: 'text',
@@ -83,8 +99,9 @@ const EXPECTED: ExpectedSchema = {
     revoked_at: 'bigint | null',
     last_seen_at: 'bigint',
   },
-  interactions: { id: 'text', expires_at: 'bigint' },
+  interactions: { tenant_id: 'text', id: 'text', expires_at: 'bigint' },
   grants: {
+    tenant_id: 'text',
     id: 'text',
     user_id: 'text',
     client_id: 'text',
@@ -101,6 +118,7 @@ const EXPECTED: ExpectedSchema = {
     refresh_token_issued_at: 'bigint | null',
   },
   authorization_codes: {
+    tenant_id: 'text',
     code_hash: 'text',
     client_id: 'text',
     user_id: 'text',
@@ -116,13 +134,28 @@ const EXPECTED: ExpectedSchema = {
     used_at: 'bigint | null',
     grant_id: 'text | null',
   },
-  refresh_tokens: { token_hash: 'bytes', grant_id: 'text', expires_at: 'bigint' },
-  grant_access_tokens: { jti: 'text', grant_id: 'text', client_id: 'text', expires_at: 'bigint' },
-  consents: { user_id: 'text', client_id: 'text', audience: 'text', scopes: 'text', granted_at: 'bigint' },
-  login_throttle: { key: 'text', failures: 'integer', window_start: 'bigint' },
-  sign_in_delays: { key: 'text', failures: 'integer', last_failure_ms: 'bigint', previous_failure_ms: 'bigint', claim: 'text' },
-  sign_in_devices: { token_hash: 'text', user_id: 'text', failures: 'integer', created_at: 'bigint', expires_at: 'bigint' },
+  refresh_tokens: { tenant_id: 'text', token_hash: 'bytes', grant_id: 'text', expires_at: 'bigint' },
+  grant_access_tokens: { tenant_id: 'text', jti: 'text', grant_id: 'text', client_id: 'text', expires_at: 'bigint' },
+  consents: { tenant_id: 'text', user_id: 'text', client_id: 'text', audience: 'text', scopes: 'text', granted_at: 'bigint' },
+  login_throttle: { tenant_id: 'text', key: 'text', failures: 'integer', window_start: 'bigint' },
+  sign_in_delays: {
+    tenant_id: 'text',
+    key: 'text',
+    failures: 'integer',
+    last_failure_ms: 'bigint',
+    previous_failure_ms: 'bigint',
+    claim: 'text',
+  },
+  sign_in_devices: {
+    tenant_id: 'text',
+    token_hash: 'text',
+    user_id: 'text',
+    failures: 'integer',
+    created_at: 'bigint',
+    expires_at: 'bigint',
+  },
   audit_events: {
+    tenant_id: 'text',
     id: 'text',
     at: 'bigint',
     actor: 'text',
@@ -240,18 +273,21 @@ const INDEX_USES: readonly IndexUse[] = [
   ['grants', ['client_id'], 'revoking a client ends its grants'],
   ['authorization_codes', ['user_id', 'client_id'], 'withdrawing a consent voids unredeemed codes'],
   // Sign-in.
-  ['users', ['username'], 'sign-in by username'],
+  ['users', ['tenant_id', 'username'], 'sign-in by username (unique within a tenant)'],
   ['users', ['id'], 'a user by id'],
   ['interactions', ['id'], 'was this interaction answered'],
-  ['sign_in_delays', ['key'], 'the delay of an account or address'],
+  ['sign_in_delays', ['tenant_id', 'key'], 'the delay of an account or address'],
   ['sign_in_devices', ['token_hash'], 'the device cookie'],
-  ['login_throttle', ['key'], 'the sign-up counter of an address'],
+  ['login_throttle', ['tenant_id', 'key'], 'the sign-up counter of an address'],
   // Looked up by key on every request that needs them (cached, but filled from these).
-  ['apis', ['identifier'], 'the resource indicator'],
-  ['roles', ['name'], "a client's roles"],
+  ['apis', ['tenant_id', 'identifier'], 'the resource indicator'],
+  ['roles', ['tenant_id', 'name'], "a client's roles"],
   ['signing_keys', ['kid'], 'a signing key'],
   ['page_keys', ['name'], 'a page key'],
-  ['audit_events', ['id'], 'the audit log, newest first, by page'],
+  ['audit_events', ['tenant_id', 'id'], "a tenant's audit log, newest first, by page"],
+  // Tenants.
+  ['tenants', ['id'], 'a tenant by id, and the tenant list paged by id'],
+  ['clients', ['tenant_id', 'created_at'], "a tenant's clients, oldest first"],
 ];
 
 for (const backend of backends()) {
@@ -326,7 +362,7 @@ for (const backend of backends()) {
 
       assert.deepEqual(await migrateToLatest(old), MIGRATION_NAMES.slice(MIGRATION_NAMES.indexOf(INDEXES_MIGRATION)));
 
-      const grants = new GrantRepository(store);
+      const grants = new GrantRepository(store, DEFAULT_TENANT);
       await grants.invalidateCodesOf('alice', 'notes');
       await store.db.executeQuery(grants.revokeAllGrantsOfClientStatement('notes'));
       const grantRow = await store.db.selectFrom('grants').selectAll().where('id', '=', 'g1').executeTakeFirstOrThrow();
@@ -336,6 +372,8 @@ for (const backend of backends()) {
         refresh_token_issued_at: null,
         rotated_token_hash: null,
         rotated_at: null,
+        // Later migrations run too: 0014 makes the grant the default tenant's.
+        tenant_id: DEFAULT_TENANT,
       };
       assert.deepEqual({ ...grantRow, revoked_at: null }, { ...grant, ...unset });
       assert.ok(grantRow.revoked_at !== null && grantRow.revoked_at >= now, "the client's grant was ended");

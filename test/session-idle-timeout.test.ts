@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { refreshTokenEndsAt } from '../src/oauth/refresh-lifetime.js';
 import { nowSeconds } from '../src/ports/clock.js';
+import { DEFAULT_TENANT } from '../src/ports/tenants.js';
 import { GrantRepository } from '../src/store/grants.js';
 import { MIGRATION_NAMES, migrateToLatest } from '../src/store/migrations.js';
 import { SessionRepository } from '../src/store/sessions.js';
@@ -152,11 +153,11 @@ for (const backend of backends()) {
       const rows = await store.db.selectFrom('sessions').select(['id', 'last_seen_at']).orderBy('id').execute();
       assert.equal(rows.length, 2);
       for (const row of rows) assert.ok(row.last_seen_at >= now && row.last_seen_at <= nowSeconds(), JSON.stringify(row));
-      const sessions = new SessionRepository(store, 7200);
+      const sessions = new SessionRepository(store, DEFAULT_TENANT, 7200);
       assert.equal((await sessions.findActiveByTokenHash(sha256Hex('cookie of s-early')))?.id, 's-early');
       assert.equal((await sessions.findActiveByTokenHash(sha256Hex('cookie of s-late')))?.id, 's-late');
       // A family from before the upgrade ends its lifetime after its grant was created, before its token would expire.
-      const token = await new GrantRepository(store).findRefreshToken(live);
+      const token = await new GrantRepository(store, DEFAULT_TENANT).findRefreshToken(live);
       assert.equal(token?.family.startedAt, now - 50 * 86400);
       assert.equal(refreshTokenEndsAt(token!, 60 * 86400), now + 10 * 86400);
     });

@@ -32,7 +32,7 @@ describe('SQLite writer thread', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const role = (name: string) => ({ name, description: '', scopes: '[]', created_at: 1 });
+  const role = (name: string) => ({ tenant_id: 'default', name, description: '', scopes: '[]', created_at: 1 });
   const roleNames = async (prefix: string) =>
     (await store.db.selectFrom('roles').select('name').where('name', 'like', `${prefix}%`).orderBy('name').execute()).map(
       (row) => row.name,

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, type TestContext, test } from 'node:test';
 import { decodeJwt, type JWTPayload } from 'jose';
 import { systemActor } from '../src/admin/audit-log.js';
+import { DEFAULT_TENANT } from '../src/ports/tenants.js';
 import { ClientRepository } from '../src/store/clients.js';
 import { RoleRepository } from '../src/store/roles.js';
 import { sha256Hex } from '../src/tokens/hash.js';
@@ -99,7 +100,7 @@ for (const backend of backends()) {
     const withBasic = (id: string, clientSecret: string): HeaderMap => ({ ...FORM, authorization: basic(id, clientSecret) });
     /** A confidential client written straight to the store, for ids, secrets and grants the management API won't make. */
     async function storeClient(id: string, clientSecret: string, grantTypes: string[]) {
-      await new ClientRepository(server.server.gatehouse.store).create({
+      await new ClientRepository(server.server.gatehouse.store, DEFAULT_TENANT).create({
         clientId: id,
         name: 'stored client',
         description: '',
@@ -307,7 +308,7 @@ for (const backend of backends()) {
       const editable = await server.createClient({ name: 'Editable', roles: [role] });
       const editableAuth = withBasic(editable.clientId, editable.clientSecret);
       assertToken(await postToken(`${CC}&scope=reports%3Aread`, editableAuth), 'reports:read');
-      await new RoleRepository(server.server.gatehouse.store).setScopes(role, ['reports:write']);
+      await new RoleRepository(server.server.gatehouse.store, DEFAULT_TENANT).setScopes(role, ['reports:write']);
       assertError(await postToken(`${CC}&scope=reports%3Aread`, editableAuth), 400, 'invalid_scope');
       assertToken(await postToken(CC, editableAuth), 'reports:write');
     });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { DEFAULT_TENANT } from '../src/ports/tenants.js';
 import { AuditRepository } from '../src/store/audit.js';
 import { backends } from './helpers/backends.js';
 import { hiddenFields } from './helpers/browser.js';
@@ -46,7 +47,7 @@ async function sessionAddresses(server: TestServer): Promise<string[]> {
 }
 
 async function loginAuditAddresses(server: TestServer): Promise<string[]> {
-  const { events } = await new AuditRepository(server.server.gatehouse.store).page(100);
+  const { events } = await new AuditRepository(server.server.gatehouse.store, DEFAULT_TENANT).page(100);
   return events.filter((event) => event.action.startsWith('login.')).map((event) => event.ip ?? '');
 }
 

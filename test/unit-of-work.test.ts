@@ -70,6 +70,7 @@ for (const backend of backends()) {
       await store.db
         .insertInto('grants')
         .values({
+          tenant_id: 'default',
           id: grantId,
           user_id: userId,
           client_id: clientId,
@@ -84,11 +85,12 @@ for (const backend of backends()) {
         .execute();
       await store.db
         .insertInto('consents')
-        .values({ user_id: userId, client_id: clientId, audience: '', scopes: '["openid"]', granted_at: now })
+        .values({ tenant_id: 'default', user_id: userId, client_id: clientId, audience: '', scopes: '["openid"]', granted_at: now })
         .execute();
       await store.db
         .insertInto('sessions')
         .values({
+          tenant_id: 'default',
           id: sessionId,
           token_hash: randomUUID(),
           user_id: userId,

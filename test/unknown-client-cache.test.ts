@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../src/config.js';
+import { DEFAULT_TENANT } from '../src/ports/tenants.js';
 import { ClientRepository } from '../src/store/clients.js';
 import { openStore, type Store, storeOptionsOf } from '../src/store/database.js';
 import { GenerationCache } from '../src/store/generation-cache.js';
@@ -37,7 +38,7 @@ for (const backend of backends()) {
         assert.equal(refused.status, 401, refused.text);
         assert.deepEqual(refused.body, { error: 'invalid_client', error_description: 'client authentication failed' });
       }
-      await new ClientRepository(server.server.gatehouse.store).create({
+      await new ClientRepository(server.server.gatehouse.store, DEFAULT_TENANT).create({
         clientId,
         name: 'created later',
         description: '',

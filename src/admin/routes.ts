@@ -6,6 +6,7 @@ import { answerErrors, type ErrorAnswering } from '../http/errors.js';
 import type { RequestSchemaTypes } from '../http/type-provider.js';
 import { SIGNING_ALGORITHMS } from '../keys/key-store.js';
 import { ADMIN_SCOPE } from '../management/builtins.js';
+import { tenantFieldsOf } from '../management/tenants.js';
 import { ManagementError } from '../management/validation.js';
 import type { Actor } from './audit-log.js';
 import * as schemas from './schemas.js';
@@ -118,6 +119,62 @@ export async function adminRoutes(fastify: FastifyInstance, gatehouse: Gatehouse
     async (request) => {
       const client = await clients.revokeClient(request.params.id, actor(request));
       return { client };
+    },
+  );
+
+  // Tenants: the platform's operators only (a token of the default tenant; this plugin serves no other).
+  const { tenants } = gatehouse.platform;
+  app.get(
+    '/admin/tenants',
+    route({ summary: 'List tenants, a page at a time', querystring: schemas.tenantQuery, response: { 200: schemas.tenantPage } }),
+    async (request) => tenants.list(request.query),
+  );
+  app.post(
+    '/admin/tenants',
+    route({ summary: 'Create a tenant', body: schemas.newTenant, response: { 201: schemas.tenantOne } }),
+    async (request, reply) => {
+      const { id, name } = request.body;
+      const tenant = await tenants.create({ id, name, ...tenantFieldsOf(request.body) }, actor(request));
+      created(reply);
+      return { tenant };
+    },
+  );
+  app.get(
+    '/admin/tenants/:id',
+    route({ summary: 'Get a tenant', params: schemas.idParam, response: { 200: schemas.tenantOne } }),
+    async (request) => ({ tenant: await tenants.get(request.params.id) }),
+  );
+  app.patch(
+    '/admin/tenants/:id',
+    route({
+      summary: "Change a tenant's name, settings, quotas or allowed scopes",
+      params: schemas.idParam,
+      body: schemas.tenantChanges,
+      response: { 200: schemas.tenantOne },
+    }),
+    async (request) => {
+      const { name } = request.body;
+      const changes = { ...(name === undefined ? {} : { name }), ...tenantFieldsOf(request.body) };
+      return { tenant: await tenants.update(request.params.id, changes, actor(request)) };
+    },
+  );
+  for (const change of ['suspend', 'resume'] as const) {
+    app.post(
+      `/admin/tenants/:id/${change}`,
+      route({
+        summary: change === 'suspend' ? 'Suspend a tenant: its tokens are refused and its sign-in closed' : 'Resume a suspended tenant',
+        params: schemas.idParam,
+        response: { 200: schemas.tenantOne },
+      }),
+      async (request) => ({ tenant: await tenants[change](request.params.id, actor(request)) }),
+    );
+  }
+  app.delete(
+    '/admin/tenants/:id',
+    route({ summary: 'Delete a tenant and everything stored for it', params: schemas.idParam, response: { 204: { type: 'null' } } }),
+    async (request, reply) => {
+      await tenants.delete(request.params.id, actor(request));
+      return reply.code(204).send();
     },
   );
 

@@ -255,3 +255,75 @@ export const auditPage = {
   },
   required: ['events', 'next'],
 } as const;
+
+const tenantSettings = {
+  type: 'object',
+  properties: {
+    access_token_ttl: { type: 'integer', minimum: 60, maximum: 86400 },
+    refresh_token_ttl: { type: 'integer', minimum: 60, maximum: 31536000 },
+    id_token_ttl: { type: 'integer', minimum: 60, maximum: 86400 },
+    session_ttl: { type: 'integer', minimum: 300, maximum: 31536000 },
+    signup_enabled: { type: 'boolean' },
+    display_name: { type: 'string', minLength: 1, maxLength: 100 },
+    logo_url: { type: 'string', maxLength: 2000 },
+    primary_color: { type: 'string', pattern: '^#[0-9a-fA-F]{6}$' },
+  },
+  additionalProperties: false,
+} as const;
+const tenantQuotas = {
+  type: 'object',
+  properties: {
+    max_clients: { type: 'integer', minimum: 0, maximum: 10_000_000 },
+    max_users: { type: 'integer', minimum: 0, maximum: 10_000_000 },
+    max_roles: { type: 'integer', minimum: 0, maximum: 10_000_000 },
+    max_apis: { type: 'integer', minimum: 0, maximum: 10_000_000 },
+  },
+  additionalProperties: false,
+} as const;
+const tenant = {
+  type: 'object',
+  properties: {
+    id: str,
+    name: str,
+    status: { type: 'string', enum: ['active', 'suspended'] },
+    issuer: str,
+    settings: tenantSettings,
+    quotas: tenantQuotas,
+    allowed_scopes: { type: ['array', 'null'], items: str },
+    created_at: int,
+    updated_at: int,
+    suspended_at: nullableInt,
+  },
+  required: ['id', 'name', 'status', 'issuer'],
+} as const;
+export const tenantOne = { type: 'object', properties: { tenant }, required: ['tenant'] } as const;
+export const tenantPage = {
+  type: 'object',
+  properties: {
+    tenants: { type: 'array', items: tenant },
+    next: { type: ['string', 'null'], description: 'Pass as `after` for the next page; null on the last' },
+  },
+  required: ['tenants', 'next'],
+} as const;
+export const tenantQuery = {
+  type: 'object',
+  properties: {
+    search: { type: 'string', maxLength: 100, description: 'Tenants whose id starts with it or whose name contains it' },
+    after: { type: 'string', maxLength: 32 },
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+  },
+  additionalProperties: false,
+} as const;
+const tenantFields = {
+  name: { type: 'string', minLength: 1, maxLength: 200 },
+  settings: tenantSettings,
+  quotas: tenantQuotas,
+  allowed_scopes: { type: ['array', 'null'], items: scopeList.items, maxItems: 200 },
+} as const;
+export const newTenant = {
+  type: 'object',
+  properties: { id: { type: 'string', maxLength: 32 }, ...tenantFields },
+  required: ['id', 'name'],
+  additionalProperties: false,
+} as const;
+export const tenantChanges = { type: 'object', properties: tenantFields, additionalProperties: false, minProperties: 1 } as const;

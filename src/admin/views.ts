@@ -69,3 +69,27 @@ export interface ApiView {
   scopes: string[];
   created_at: number;
 }
+
+/** A tenant as shown to platform operators. */
+export interface TenantView {
+  id: string;
+  name: string;
+  status: 'active' | 'suspended';
+  /** Its issuer: discovery is at `{issuer}/.well-known/openid-configuration`. */
+  issuer: string;
+  settings: {
+    access_token_ttl?: number;
+    refresh_token_ttl?: number;
+    id_token_ttl?: number;
+    session_ttl?: number;
+    signup_enabled?: boolean;
+    display_name?: string;
+    logo_url?: string;
+    primary_color?: string;
+  };
+  quotas: { max_clients?: number; max_users?: number; max_roles?: number; max_apis?: number };
+  allowed_scopes: string[] | null;
+  created_at: number;
+  updated_at: number;
+  suspended_at: number | null;
+}

@@ -2,13 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { cliActor } from '../admin/audit-log.js';
-import type { ClientView, UserView } from '../admin/views.js';
+import type { ClientView, TenantView, UserView } from '../admin/views.js';
 import { type Config, loadConfig } from '../config.js';
 import { createGatehouse, type Gatehouse, type PurgeReport } from '../gatehouse.js';
 import { isSigningAlgorithm, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/key-store.js';
 import { checkRevocable } from '../management/builtins.js';
 import { ManagementError } from '../management/validation.js';
 import { packageRoot } from '../pages/package-root.js';
+import { DEFAULT_TENANT } from '../ports/tenants.js';
+import { openStore, storeOptionsOf } from '../store/database.js';
 import { describeStore } from '../store/location.js';
 import { schemaVersion } from '../store/migrations.js';
 import { type PasswordOptions, readNewPassword } from './password-input.js';
@@ -79,6 +81,19 @@ function describeClient(client: ClientView): string {
     ...(client.access_token_ttl ? [`token lifetime: ${client.access_token_ttl} s`] : []),
     `introspects:  ${client.introspection ? "any client's access tokens (resource server)" : 'its own tokens only'}`,
     `created:      ${date(client.created_at)}`,
+  ].join('\n');
+}
+
+function describeTenant(tenant: TenantView): string {
+  return [
+    `id:        ${tenant.id}`,
+    `name:      ${tenant.name}`,
+    `status:    ${tenant.status}`,
+    `issuer:    ${tenant.issuer}`,
+    ...(Object.keys(tenant.quotas).length ? [`quotas:    ${JSON.stringify(tenant.quotas)}`] : []),
+    ...(tenant.allowed_scopes ? [`scopes:    ${tenant.allowed_scopes.join(' ')}`] : []),
+    `created:   ${date(tenant.created_at)}`,
+    ...(tenant.suspended_at ? [`suspended: ${date(tenant.suspended_at)}`] : []),
   ].join('\n');
 }
 
@@ -173,7 +188,8 @@ export function buildProgram(io: Io): Command {
     .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .exitOverride();
+    .exitOverride()
+    .option('--tenant <id>', 'the tenant a command works on (default: the default tenant)');
 
   const config = (overrides: Record<string, string> = {}): Config => loadConfig({ ...io.env, ...overrides });
   /**
@@ -186,12 +202,33 @@ export function buildProgram(io: Io): Command {
     io.stderr(`gatehouse: store ${describeStore(settings)}, issuer ${settings.issuer}\n`);
     return settings;
   };
+  /**
+   * The deployment opened, with the services of the tenant `--tenant` names in place of the default tenant's (the
+   * tenant's issuer said on stderr); a command of the whole deployment (`wholeDeployment`) refuses a tenant.
+   */
+  const openTenant = async (wholeDeployment: boolean): Promise<Gatehouse> => {
+    const tenant = program.opts<{ tenant?: string }>().tenant ?? DEFAULT_TENANT;
+    if (wholeDeployment && tenant !== DEFAULT_TENANT)
+      throw new ManagementError('this command works on the whole deployment: leave out --tenant');
+    const root = await createGatehouse(announcedConfig());
+    if (tenant === DEFAULT_TENANT) return root;
+    const services = await root.tenants.open(tenant).catch(async (error: unknown) => {
+      await root.close();
+      throw error;
+    });
+    if (!services) {
+      await root.close();
+      throw new ManagementError(`no tenant "${tenant}" (see gatehouse tenants list)`);
+    }
+    io.stderr(`gatehouse: tenant ${tenant}, issuer ${services.config.issuer}\n`);
+    return { ...root, ...services };
+  };
   /** Runs `work` against an open store and prints its result as JSON or as text. */
   const withGatehouse =
-    <A extends unknown[]>(work: (gatehouse: Gatehouse, ...args: A) => Promise<CommandResult>) =>
+    <A extends unknown[]>(work: (gatehouse: Gatehouse, ...args: A) => Promise<CommandResult>, wholeDeployment = false) =>
     async (...args: A) => {
       const options = args.at(-2) as Output;
-      const gatehouse = await createGatehouse(announcedConfig());
+      const gatehouse = await openTenant(wholeDeployment);
       try {
         const result = await work(gatehouse, ...args);
         io.stdout(options.json ? `${JSON.stringify(result.json, null, 2)}\n` : `${result.text}\n`);
@@ -222,9 +259,15 @@ export function buildProgram(io: Io): Command {
     .description('bring the database schema up to date')
     .addOption(jsonOption())
     .action(async (options: Output) => {
-      const gatehouse = await createGatehouse(announcedConfig(), { migrate: false });
+      if (program.opts<{ tenant?: string }>().tenant !== undefined) {
+        throw new ManagementError('this command works on the whole deployment: leave out --tenant');
+      }
+      const settings = announcedConfig();
+      // Migrated before the instance is built: building it reads the tenants table, which migrations make.
+      const store = await openStore(storeOptionsOf(settings, false));
+      const applied = await store.migrate().finally(() => store.close());
+      const gatehouse = await createGatehouse(settings, { migrate: false });
       try {
-        const applied = await gatehouse.store.migrate();
         await gatehouse.prepareKeys();
         const { dialect } = gatehouse.store;
         // The schema version is the latest migration recorded in the database (which a deployment can compare).
@@ -246,7 +289,7 @@ export function buildProgram(io: Io): Command {
         const report = await gatehouse.purgeExpired({ onDemand: true });
         await gatehouse.audit.record(cliActor(), 'store.purged', gatehouse.store.dialect, { deleted: report.deleted });
         return { json: report, text: describePurge(report) };
-      }),
+      }, true),
     );
 
   const clients = program.command('clients').description('app clients');
@@ -551,6 +594,94 @@ export function buildProgram(io: Io): Command {
           text: rotated.map((r) => `${r.alg}: now signing with ${r.kid}${r.retired ? ` (retired ${r.retired})` : ''}`).join('\n'),
         };
       }),
+    );
+
+  const tenants = program.command('tenants').description("tenants: the platform's customer accounts, each its own issuer");
+  tenants
+    .command('create')
+    .description('create a tenant; its signing keys and built-in clients are made when it is first used')
+    .requiredOption('--id <slug>', 'lowercase slug in its URLs: {issuer}/t/{slug} or {slug}.{GATEHOUSE_TENANT_HOSTS domain}')
+    .requiredOption('--name <name>', 'display name')
+    .option('--max-clients <n>', 'quota: at most this many app clients', integer(0, 10_000_000))
+    .option('--max-users <n>', 'quota: at most this many users', integer(0, 10_000_000))
+    .option('--allowed-scopes <"a b">', "platform scopes the tenant's own roles may use (default: all)", words)
+    .addOption(jsonOption())
+    .action(
+      withGatehouse(
+        async (gatehouse, options: { id: string; name: string; maxClients?: number; maxUsers?: number; allowedScopes?: string[] }) => {
+          const tenant = await gatehouse.platform.tenants.create(
+            {
+              id: options.id,
+              name: options.name,
+              quotas: {
+                ...(options.maxClients === undefined ? {} : { maxClients: options.maxClients }),
+                ...(options.maxUsers === undefined ? {} : { maxUsers: options.maxUsers }),
+              },
+              ...(options.allowedScopes ? { allowedScopes: options.allowedScopes } : {}),
+            },
+            cliActor(),
+          );
+          return { json: tenant, text: `Created tenant "${tenant.name}"\n${describeTenant(tenant)}` };
+        },
+        true,
+      ),
+    );
+  tenants
+    .command('list')
+    .description('list tenants, a page at a time')
+    .option('--search <text>', 'only tenants whose id starts with it or whose name contains it')
+    .option('--after <id>', 'the page after this tenant id (the "next" of the previous page)')
+    .option('--limit <n>', 'tenants per page', integer(1, 500), 50)
+    .addOption(jsonOption())
+    .action(
+      withGatehouse(async (gatehouse, options: { search?: string; after?: string; limit: number }) => {
+        const page = await gatehouse.platform.tenants.list(options);
+        const rows = page.tenants.map((t) => [t.id, t.status, t.name, t.issuer]);
+        const more = page.next ? `\nMore: gatehouse tenants list --after ${page.next}` : '';
+        return { json: page, text: rows.length ? table(['ID', 'STATUS', 'NAME', 'ISSUER'], rows) + more : 'No tenants match.' };
+      }, true),
+    );
+  tenants
+    .command('get <id>')
+    .description('show one tenant')
+    .addOption(jsonOption())
+    .action(
+      withGatehouse(async (gatehouse, id: string) => {
+        const tenant = await gatehouse.platform.tenants.get(id);
+        return { json: tenant, text: describeTenant(tenant) };
+      }, true),
+    );
+  for (const [command, description] of [
+    ['suspend', 'suspend a tenant: its tokens are refused and its sign-in closed until it is resumed'],
+    ['resume', 'resume a suspended tenant'],
+  ] as const) {
+    tenants
+      .command(`${command} <id>`)
+      .description(description)
+      .addOption(yesOption())
+      .addOption(jsonOption())
+      .action(
+        withGatehouse(async (gatehouse, id: string, options: Confirmation) => {
+          if (command === 'suspend') {
+            await confirm(options, `tenants suspend ${id}`, `Suspend tenant "${id}"? Every token of it is refused from now on.`);
+          }
+          const tenant = await gatehouse.platform.tenants[command](id, cliActor());
+          return { json: tenant, text: describeTenant(tenant) };
+        }, true),
+      );
+  }
+  tenants
+    .command('delete <id>')
+    .description('delete a tenant and everything stored for it (clients, users, keys, grants, audit log)')
+    .addOption(yesOption())
+    .addOption(jsonOption())
+    .action(
+      withGatehouse(async (gatehouse, id: string, options: Confirmation) => {
+        await gatehouse.platform.tenants.get(id);
+        await confirm(options, `tenants delete ${id}`, `Delete tenant "${id}" and everything stored for it? This cannot be undone.`);
+        await gatehouse.platform.tenants.delete(id, cliActor());
+        return { json: { id, deleted: true }, text: `Deleted tenant "${id}" and everything stored for it.` };
+      }, true),
     );
 
   return program;

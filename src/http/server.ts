@@ -16,6 +16,7 @@ import { oauthEndpoints } from './routes/oauth-endpoints.js';
 import { userInfoRoutes } from './routes/userinfo.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 import { registerSecurityHeaders } from './security-headers.js';
+import { confineTenantHosts, registerPerTenant } from './tenant-scope.js';
 import { fastifyTrustProxy } from './trust-proxy.js';
 
 export interface HttpServerOptions {
@@ -52,12 +53,17 @@ export async function buildHttpServer(gatehouse: Gatehouse, options: HttpServerO
   registerSecurityHeaders(app, config.issuer);
   // Every request has the same shape (Fastify's advice): bearerAuth sets the principal on protected routes only.
   app.decorateRequest('principal', null);
+  app.decorateRequest('tenant', null);
   app.setErrorHandler(errorHandler(gatehouse.metrics));
   app.setNotFoundHandler(sendNotFound);
+  confineTenantHosts(app, gatehouse.routing);
 
   await registerOpenApi(app, gatehouse);
-  await app.register(oauthEndpoints, gatehouse);
-  await app.register(wellKnownRoutes, gatehouse);
+  // The protocol endpoints of every tenant; the browser pages, console, playground and admin API serve the default tenant.
+  await registerPerTenant(app, gatehouse, async (scope) => {
+    await scope.register(oauthEndpoints, gatehouse);
+    await scope.register(wellKnownRoutes);
+  });
   await app.register(healthRoutes, gatehouse);
   await app.register(metricsRoutes, gatehouse);
   await app.register(demoApiRoutes, gatehouse);

@@ -1,9 +1,10 @@
 import type { ApiView } from '../admin/views.js';
 import type { Api } from '../ports/apis.js';
 import type { Actor } from '../ports/audit.js';
+import type { TenantQuotas } from '../ports/tenants.js';
 import type { Repositories } from '../store/repositories.js';
 import { auditedTransaction } from './audit.js';
-import { checkScopes, ManagementError } from './validation.js';
+import { checkQuota, checkScopes, ManagementError } from './validation.js';
 
 const toApiView = (api: Api): ApiView => ({ identifier: api.identifier, name: api.name, scopes: api.scopes, created_at: api.createdAt });
 
@@ -12,6 +13,7 @@ export class ApiManagement {
   constructor(
     private readonly repositories: Repositories,
     private readonly defaultAudience: string,
+    private readonly quotas: TenantQuotas,
   ) {}
 
   async createApi(input: { identifier: string; name: string; scopes: string[] }, actor: Actor): Promise<ApiView> {
@@ -26,6 +28,7 @@ export class ApiManagement {
     checkScopes(input.scopes);
     return auditedTransaction(this.repositories, async (tx, audit) => {
       if (await tx.apis.get(input.identifier)) throw new ManagementError(`API "${input.identifier}" exists already`, 'conflict');
+      await checkQuota(this.quotas.maxApis, () => tx.apis.count(), 'APIs');
       const api = await tx.apis.create({
         identifier: input.identifier,
         name: input.name || input.identifier,

@@ -6,6 +6,7 @@ import { ID_TOKEN_SIGNING_ALGORITHMS } from '../oidc/id-tokens.js';
 import type { Actor } from '../ports/audit.js';
 import type { Client } from '../ports/clients.js';
 import { nowSeconds } from '../ports/clock.js';
+import type { TenantQuotas } from '../ports/tenants.js';
 import type { ClientChanges } from '../store/clients.js';
 import { isUniqueViolation } from '../store/errors.js';
 import type { Repositories } from '../store/repositories.js';
@@ -21,7 +22,7 @@ import {
   playgroundRedirectUri,
 } from './builtins.js';
 import type { RoleManagement } from './roles.js';
-import { checkScopes, knownRoles, ManagementError } from './validation.js';
+import { checkQuota, checkScopes, knownRoles, ManagementError } from './validation.js';
 
 export interface NewClientInput {
   name: string;
@@ -143,6 +144,7 @@ export class ClientManagement {
     private readonly roles: RoleManagement,
     private readonly config: Config,
     private readonly supportedGrantTypes: readonly string[],
+    private readonly quotas: TenantQuotas,
   ) {}
 
   async createClient(input: NewClientInput, actor: Actor): Promise<{ client: ClientView; clientSecret?: string }> {
@@ -178,6 +180,7 @@ export class ClientManagement {
     checkIntrospection(input.introspection, isPublic);
     const clientSecret = isPublic ? undefined : generateOpaque(OPAQUE_PREFIXES.clientSecret);
     const client = await auditedTransaction(this.repositories, async (tx, audit) => {
+      await checkQuota(this.quotas.maxClients, () => tx.clients.count(), 'app clients');
       const created = await tx.clients.create({
         clientId: randomUUID(),
         name,

@@ -1,6 +1,7 @@
 import type { AuditLog } from '../admin/audit-log.js';
 import type { Config } from '../config.js';
 import type { KeyStore } from '../keys/key-store.js';
+import type { TenantQuotas } from '../ports/tenants.js';
 import type { Repositories } from '../store/repositories.js';
 import { ApiManagement } from './apis.js';
 import { ClientManagement } from './clients.js';
@@ -27,15 +28,17 @@ export interface ManagementDependencies {
   /** For events recorded after a change that is not one transaction of the repositories (key rotation). */
   audit: AuditLog;
   supportedGrantTypes: readonly string[];
+  /** The tenant's limits on what it may create. */
+  quotas: TenantQuotas;
 }
 
-export function createManagement({ config, repositories, keys, audit, supportedGrantTypes }: ManagementDependencies): Management {
-  const roles = new RoleManagement(repositories);
+export function createManagement({ config, repositories, keys, audit, supportedGrantTypes, quotas }: ManagementDependencies): Management {
+  const roles = new RoleManagement(repositories, quotas);
   return {
-    clients: new ClientManagement(repositories, roles, config, supportedGrantTypes),
+    clients: new ClientManagement(repositories, roles, config, supportedGrantTypes, quotas),
     roles,
-    apis: new ApiManagement(repositories, config.defaultAudience),
-    users: new UserManagement(repositories),
+    apis: new ApiManagement(repositories, config.defaultAudience, quotas),
+    users: new UserManagement(repositories, quotas),
     keys: new KeyManagement(keys, audit),
   };
 }

@@ -1,10 +1,11 @@
 import type { RoleView } from '../admin/views.js';
 import type { Actor } from '../ports/audit.js';
+import type { TenantQuotas } from '../ports/tenants.js';
 import type { Repositories } from '../store/repositories.js';
 import type { Role } from '../store/roles.js';
 import { auditedTransaction } from './audit.js';
 import { ADMIN_ROLE, ADMIN_SCOPE } from './builtins.js';
-import { checkScopes, ManagementError } from './validation.js';
+import { checkQuota, checkScopes, ManagementError } from './validation.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 
@@ -17,13 +18,17 @@ const toRoleView = (role: Role): RoleView => ({
 
 /** Roles: named sets of scopes given to clients and users. Every change is recorded as an audit event with it. */
 export class RoleManagement {
-  constructor(private readonly repositories: Repositories) {}
+  constructor(
+    private readonly repositories: Repositories,
+    private readonly quotas: TenantQuotas,
+  ) {}
 
   async createRole(input: { name: string; scopes: string[]; description?: string }, actor: Actor): Promise<RoleView> {
     if (!NAME.test(input.name)) throw new ManagementError('a role name is 1-64 letters, digits, ".", "_", ":" or "-"');
     checkScopes(input.scopes);
     return auditedTransaction(this.repositories, async (tx, audit) => {
       if (await tx.roles.get(input.name)) throw new ManagementError(`role "${input.name}" exists already`, 'conflict');
+      await checkQuota(this.quotas.maxRoles, () => tx.roles.count(), 'roles');
       const role = await tx.roles.create({
         name: input.name,
         scopes: [...new Set(input.scopes)],

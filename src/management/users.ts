@@ -4,12 +4,13 @@ import { hashPassword } from '../accounts/passwords.js';
 import { normalizeUsername } from '../accounts/usernames.js';
 import type { UserView } from '../admin/views.js';
 import type { Actor } from '../ports/audit.js';
+import type { TenantQuotas } from '../ports/tenants.js';
 import type { User, UserRegistration } from '../ports/users.js';
 import { isUniqueViolation } from '../store/errors.js';
 import type { Repositories } from '../store/repositories.js';
 import { auditedTransaction } from './audit.js';
 import { ADMIN_ROLE } from './builtins.js';
-import { knownRoles, ManagementError } from './validation.js';
+import { checkQuota, knownRoles, ManagementError } from './validation.js';
 
 const USERNAME = /^[a-z0-9][a-z0-9._@+-]{0,63}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -60,7 +61,10 @@ export interface ConsentSummary {
  * Every change is one transaction with its audit event.
  */
 export class UserManagement implements UserRegistration {
-  constructor(private readonly repositories: Repositories) {}
+  constructor(
+    private readonly repositories: Repositories,
+    private readonly quotas: TenantQuotas,
+  ) {}
 
   /**
    * Creates a user; with an `actor` (an administrator), the event user.created is recorded with it. Self sign-up
@@ -86,6 +90,7 @@ export class UserManagement implements UserRegistration {
     const passwordHash = await hashPassword(password);
     try {
       return await auditedTransaction(this.repositories, async (tx, audit) => {
+        await checkQuota(this.quotas.maxUsers, () => tx.users.count(), 'users');
         const user = await tx.users.create({
           id: randomUUID(),
           username,

@@ -10,6 +10,16 @@ export class ManagementError extends RefusedError {
   override name = 'ManagementError';
 }
 
+/**
+ * Refuses a new record past the tenant's quota (TenantQuotas): `count` is what the tenant has now, read in the
+ * transaction that will add one.
+ */
+export async function checkQuota(limit: number | undefined, count: () => Promise<number>, what: string): Promise<void> {
+  if (limit !== undefined && (await count()) >= limit) {
+    throw new ManagementError(`this tenant may have at most ${limit} ${what}; its quota is reached`, 'conflict');
+  }
+}
+
 export function checkScopes(scopes: readonly string[]): void {
   for (const scope of scopes) {
     if (!isScopeToken(scope)) throw new ManagementError(`"${scope}" is not a valid scope (RFC 6749 §3.3)`);

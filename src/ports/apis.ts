@@ -5,4 +5,6 @@ export interface Api {
   /** Scopes this API defines; a token for it carries no others. Empty means it accepts any scope. */
   scopes: string[];
   createdAt: number;
+  /** One of the platform's APIs, which every tenant uses and none changes. */
+  platform?: boolean;
 }

@@ -29,7 +29,10 @@ function eventId(): string {
 
 /** The audit trail: administrative and security events, newest first, paged by id. */
 export class AuditRepository {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly tenant: string,
+  ) {}
 
   async append(event: NewAuditEvent): Promise<void> {
     await this.store.db.executeQuery(this.appendStatement(event));
@@ -40,6 +43,7 @@ export class AuditRepository {
     return this.store.db
       .insertInto('audit_events')
       .values({
+        tenant_id: this.tenant,
         id: eventId(),
         at: nowSeconds(),
         actor: event.actor,
@@ -56,18 +60,21 @@ export class AuditRepository {
   async page(limit: number, before?: string): Promise<{ events: AuditEvent[]; next: string | null }> {
     let query = this.store.db
       .selectFrom('audit_events')
+      .where('tenant_id', '=', this.tenant)
       .selectAll()
       .orderBy('id', 'desc')
       .limit(limit + 1);
     if (before) query = query.where('id', '<', before);
     const rows = await query.execute();
-    const events = rows
-      .slice(0, limit)
-      .map((row) => ({ ...row, actor_type: row.actor_type as ActorType, details: JSON.parse(row.details) as Record<string, unknown> }));
+    const events = rows.slice(0, limit).map(({ tenant_id: _tenant, ...row }) => ({
+      ...row,
+      actor_type: row.actor_type as ActorType,
+      details: JSON.parse(row.details) as Record<string, unknown>,
+    }));
     return { events, next: rows.length > limit ? events.at(-1)!.id : null };
   }
 
-  /** Deletes events older than the retention period (GATEHOUSE_AUDIT_RETENTION_DAYS); returns how many. */
+  /** Deletes events older than the retention period (GATEHOUSE_AUDIT_RETENTION_DAYS), in every tenant; returns how many. */
   async purgeOlderThan(retentionSeconds: number, now = nowSeconds()): Promise<number> {
     return purgeInBatches(this.store, 'audit_events', 'id', (eb) => eb('at', '<', now - retentionSeconds));
   }

@@ -4,6 +4,7 @@ import { nowSeconds } from '../ports/clock.js';
 import type { Store } from './database.js';
 import { fromJsonList, toJsonList } from './json-list.js';
 import type { ClientsTable } from './schema.js';
+import { countOfTenant } from './tenant-rows.js';
 
 export type NewClient = Pick<
   Client,
@@ -24,7 +25,7 @@ export type ClientChanges = Partial<
   Pick<Client, 'name' | 'description' | 'roles' | 'scopes' | 'redirectUris' | 'postLogoutRedirectUris' | 'accessTokenTtl' | 'introspection'>
 >;
 
-function toClient(row: Selectable<ClientsTable>): Client {
+function toClient(row: Omit<Selectable<ClientsTable>, 'tenant_id'>): Client {
   return {
     clientId: row.client_id,
     name: row.name,
@@ -49,7 +50,10 @@ function toClient(row: Selectable<ClientsTable>): Client {
 }
 
 export class ClientRepository implements ClientRecords {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly tenant: string,
+  ) {}
 
   async create(client: NewClient): Promise<Client> {
     const now = nowSeconds();
@@ -74,18 +78,32 @@ export class ClientRepository implements ClientRecords {
       created_at: now,
       updated_at: now,
     };
-    await this.store.db.insertInto('clients').values(row).execute();
+    await this.store.db
+      .insertInto('clients')
+      .values({ ...row, tenant_id: this.tenant })
+      .execute();
     await this.store.announceChange();
     return toClient(row);
   }
 
   async get(clientId: string): Promise<Client | undefined> {
-    const row = await this.store.db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+    const row = await this.store.db
+      .selectFrom('clients')
+      .selectAll()
+      .where('client_id', '=', clientId)
+      .where('tenant_id', '=', this.tenant)
+      .executeTakeFirst();
     return row && toClient(row);
   }
 
   async list(): Promise<Client[]> {
-    const rows = await this.store.db.selectFrom('clients').selectAll().orderBy('created_at').orderBy('client_id').execute();
+    const rows = await this.store.db
+      .selectFrom('clients')
+      .selectAll()
+      .where('tenant_id', '=', this.tenant)
+      .orderBy('created_at')
+      .orderBy('client_id')
+      .execute();
     return rows.map(toClient);
   }
 
@@ -102,7 +120,12 @@ export class ClientRepository implements ClientRecords {
       ...(changes.introspection === undefined ? {} : { introspection: changes.introspection ? 1 : 0 }),
       updated_at: nowSeconds(),
     };
-    const result = await this.store.db.updateTable('clients').set(set).where('client_id', '=', clientId).executeTakeFirst();
+    const result = await this.store.db
+      .updateTable('clients')
+      .set(set)
+      .where('client_id', '=', clientId)
+      .where('tenant_id', '=', this.tenant)
+      .executeTakeFirst();
     if (result.numUpdatedRows === 0n) return undefined;
     await this.store.announceChange();
     return this.get(clientId);
@@ -113,6 +136,7 @@ export class ClientRepository implements ClientRecords {
     const now = nowSeconds();
     const result = await this.store.db
       .updateTable('clients')
+      .where('tenant_id', '=', this.tenant)
       .set((eb) => ({
         previous_secret_hash: eb.ref('secret_hash'),
         previous_secret_expires_at: graceUntil,
@@ -136,6 +160,7 @@ export class ClientRepository implements ClientRecords {
   async restore(clientId: string, alongside: readonly CompiledQuery[]): Promise<boolean> {
     const guard = this.store.db
       .updateTable('clients')
+      .where('tenant_id', '=', this.tenant)
       .set({ revoked_at: null, updated_at: nowSeconds() })
       .where('client_id', '=', clientId)
       .where('revoked_at', 'is not', null)
@@ -153,6 +178,7 @@ export class ClientRepository implements ClientRecords {
     if (existing.revokedAt === null) {
       await this.store.db
         .updateTable('clients')
+        .where('tenant_id', '=', this.tenant)
         .set({ revoked_at: now, updated_at: now })
         .where('client_id', '=', clientId)
         .where('revoked_at', 'is', null)
@@ -160,5 +186,20 @@ export class ClientRepository implements ClientRecords {
       await this.store.announceChange();
     }
     return true;
+  }
+
+  /** How many clients the tenant has (its quota counts them), revoked ones included. */
+  count(): Promise<number> {
+    return countOfTenant(this.store, 'clients', this.tenant);
+  }
+
+  /** The longest access-token lifetime a client of the tenant has set; 0 when none has. */
+  async longestAccessTokenTtl(): Promise<number> {
+    const row = await this.store.db
+      .selectFrom('clients')
+      .select((eb) => eb.fn.max('access_token_ttl').as('ttl'))
+      .where('tenant_id', '=', this.tenant)
+      .executeTakeFirst();
+    return Number(row?.ttl ?? 0);
   }
 }

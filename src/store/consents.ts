@@ -13,6 +13,7 @@ const DEFAULT_API = '';
 export class ConsentRepository implements Consents {
   constructor(
     private readonly store: Store,
+    private readonly tenant: string,
     private readonly defaultAudience: string,
   ) {}
 
@@ -30,6 +31,7 @@ export class ConsentRepository implements Consents {
     const row = await this.store.db
       .selectFrom('consents')
       .selectAll()
+      .where('tenant_id', '=', this.tenant)
       .where('user_id', '=', userId)
       .where('client_id', '=', clientId)
       .where('audience', '=', this.stored(audience))
@@ -43,7 +45,14 @@ export class ConsentRepository implements Consents {
     const merged = toJsonList([...new Set([...(existing?.scopes ?? []), ...scopes])]);
     await this.store.db
       .insertInto('consents')
-      .values({ user_id: userId, client_id: clientId, audience: this.stored(audience), scopes: merged, granted_at: nowSeconds() })
+      .values({
+        tenant_id: this.tenant,
+        user_id: userId,
+        client_id: clientId,
+        audience: this.stored(audience),
+        scopes: merged,
+        granted_at: nowSeconds(),
+      })
       .onConflict((oc) => oc.columns(['user_id', 'client_id', 'audience']).doUpdateSet({ scopes: merged, granted_at: nowSeconds() }))
       .execute();
   }
@@ -52,6 +61,7 @@ export class ConsentRepository implements Consents {
     const rows = await this.store.db
       .selectFrom('consents')
       .selectAll()
+      .where('tenant_id', '=', this.tenant)
       .where('user_id', '=', userId)
       .orderBy('granted_at', 'desc')
       .orderBy('client_id')
@@ -64,6 +74,7 @@ export class ConsentRepository implements Consents {
   async withdraw(userId: string, clientId: string): Promise<boolean> {
     const result = await this.store.db
       .deleteFrom('consents')
+      .where('tenant_id', '=', this.tenant)
       .where('user_id', '=', userId)
       .where('client_id', '=', clientId)
       .executeTakeFirst();

@@ -56,13 +56,22 @@ const hashBytes = (hex: string): Buffer => Buffer.from(hex, 'hex');
 export class GrantRepository implements AuthorizationCodes, RefreshTokens, GrantRevocation {
   private readonly db: Kysely<Database>;
 
-  constructor(private readonly store: Store) {
+  constructor(
+    private readonly store: Store,
+    private readonly tenant: string,
+  ) {
     this.db = store.db;
   }
 
   /** Revoking announces a change: caches of revocation status everywhere must drop what they know. */
   async revokeGrant(id: string): Promise<void> {
-    await this.db.updateTable('grants').set({ revoked_at: nowSeconds() }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+    await this.db
+      .updateTable('grants')
+      .set({ revoked_at: nowSeconds() })
+      .where('tenant_id', '=', this.tenant)
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .execute();
     await this.store.announceChange();
   }
 
@@ -71,6 +80,7 @@ export class GrantRepository implements AuthorizationCodes, RefreshTokens, Grant
     const result = await this.db
       .updateTable('grants')
       .set({ revoked_at: nowSeconds() })
+      .where('tenant_id', '=', this.tenant)
       .where('user_id', '=', userId)
       .where('client_id', '=', clientId)
       .where('revoked_at', 'is', null)
@@ -84,6 +94,7 @@ export class GrantRepository implements AuthorizationCodes, RefreshTokens, Grant
     await this.db
       .updateTable('authorization_codes')
       .set({ used_at: nowSeconds() })
+      .where('tenant_id', '=', this.tenant)
       .where('user_id', '=', userId)
       .where('client_id', '=', clientId)
       .where('used_at', 'is', null)
@@ -95,6 +106,7 @@ export class GrantRepository implements AuthorizationCodes, RefreshTokens, Grant
     const result = await this.db
       .updateTable('grants')
       .set({ revoked_at: nowSeconds() })
+      .where('tenant_id', '=', this.tenant)
       .where('user_id', '=', userId)
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
@@ -107,6 +119,7 @@ export class GrantRepository implements AuthorizationCodes, RefreshTokens, Grant
     return this.db
       .updateTable('grants')
       .set({ revoked_at: nowSeconds() })
+      .where('tenant_id', '=', this.tenant)
       .where('client_id', '=', clientId)
       .where('revoked_at', 'is', null)
       .compile();
@@ -116,6 +129,7 @@ export class GrantRepository implements AuthorizationCodes, RefreshTokens, Grant
     await this.db
       .insertInto('authorization_codes')
       .values({
+        tenant_id: this.tenant,
         code_hash: code.codeHash,
         client_id: code.clientId,
         user_id: code.userId,
@@ -135,7 +149,12 @@ export class GrantRepository implements AuthorizationCodes, RefreshTokens, Grant
   }
 
   async findCode(codeHash: string): Promise<AuthorizationCode | undefined> {
-    const row = await this.db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('authorization_codes')
+      .selectAll()
+      .where('tenant_id', '=', this.tenant)
+      .where('code_hash', '=', codeHash)
+      .executeTakeFirst();
     return (
       row && {
         ...context(row),
@@ -162,9 +181,11 @@ export class GrantRepository implements AuthorizationCodes, RefreshTokens, Grant
     const consume = this.db
       .updateTable('authorization_codes')
       .set({ used_at: nowSeconds(), grant_id: grant.id })
+      .where('tenant_id', '=', this.tenant)
       .where('code_hash', '=', codeHash)
       .where('used_at', 'is', null);
     const create = this.db.insertInto('grants').values({
+      tenant_id: this.tenant,
       id: grant.id,
       user_id: c.userId,
       client_id: c.clientId,
@@ -188,13 +209,20 @@ export class GrantRepository implements AuthorizationCodes, RefreshTokens, Grant
     return [
       this.db
         .insertInto('grant_access_tokens')
-        .values({ jti: issued.accessToken.jti, grant_id: grantId, client_id: clientId, expires_at: issued.accessToken.expiresAt })
+        .values({
+          tenant_id: this.tenant,
+          jti: issued.accessToken.jti,
+          grant_id: grantId,
+          client_id: clientId,
+          expires_at: issued.accessToken.expiresAt,
+        })
         .compile(),
       ...(issued.refreshToken
         ? [
             this.db
               .insertInto('refresh_tokens')
               .values({
+                tenant_id: this.tenant,
                 token_hash: hashBytes(issued.refreshToken.tokenHash),
                 grant_id: grantId,
                 expires_at: issued.refreshToken.expiresAt,
@@ -213,6 +241,8 @@ export class GrantRepository implements AuthorizationCodes, RefreshTokens, Grant
       .selectAll('grants')
       .select('refresh_tokens.expires_at as token_expires_at')
       .where('token_hash', '=', hashBytes(tokenHash))
+      .where('refresh_tokens.tenant_id', '=', this.tenant)
+      .where('grants.tenant_id', '=', this.tenant)
       .executeTakeFirst();
     return (
       row && {
@@ -227,7 +257,12 @@ export class GrantRepository implements AuthorizationCodes, RefreshTokens, Grant
 
   /** The family as it stands now. */
   private async readFamily(grantId: string): Promise<RefreshFamily | undefined> {
-    const row = await this.db.selectFrom('grants').selectAll().where('id', '=', grantId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('grants')
+      .selectAll()
+      .where('tenant_id', '=', this.tenant)
+      .where('id', '=', grantId)
+      .executeTakeFirst();
     return row && family(row);
   }
 
@@ -261,6 +296,7 @@ export class GrantRepository implements AuthorizationCodes, RefreshTokens, Grant
           refresh_token_issued_at: issued.refreshToken?.issuedAt ?? null,
           ...(decision === 'rotate' ? { rotated_token_hash: presented.tokenHash, rotated_at: nowSeconds() } : {}),
         })
+        .where('tenant_id', '=', this.tenant)
         .where('id', '=', seen.grantId)
         .where('revoked_at', 'is', null)
         .where('refresh_token_hash', seen.liveTokenHash === null ? 'is' : '=', seen.liveTokenHash)

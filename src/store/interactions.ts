@@ -10,23 +10,33 @@ import { purgeInBatches } from './purge.js';
  * presented.
  */
 export class InteractionRepository implements AnsweredInteractions {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly tenant: string,
+  ) {}
 
   /** Marks the interaction finished; false when another request finished it first. */
   async consume(id: string, expiresAt: number): Promise<boolean> {
     const result = await this.store.db
       .insertInto('interactions')
-      .values({ id, expires_at: expiresAt })
+      .values({ tenant_id: this.tenant, id, expires_at: expiresAt })
       .onConflict((conflict) => conflict.column('id').doNothing())
       .executeTakeFirst();
     return result.numInsertedOrUpdatedRows === 1n;
   }
 
   async isConsumed(id: string): Promise<boolean> {
-    return (await this.store.db.selectFrom('interactions').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+    return (
+      (await this.store.db
+        .selectFrom('interactions')
+        .select('id')
+        .where('id', '=', id)
+        .where('tenant_id', '=', this.tenant)
+        .executeTakeFirst()) !== undefined
+    );
   }
 
-  /** Returns how many were deleted. */
+  /** Returns how many were deleted, in every tenant (the purge runs once for the deployment). */
   async purgeExpired(now = nowSeconds()): Promise<number> {
     return purgeInBatches(this.store, 'interactions', 'id', (eb) => eb('expires_at', '<', now));
   }

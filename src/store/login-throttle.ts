@@ -9,7 +9,10 @@ import { purgeInBatches } from './purge.js';
  * progress. (Failed sign-ins have growing delays instead: sign-in-delays.ts.)
  */
 export class LoginThrottleRepository implements AttemptCounter {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly tenant: string,
+  ) {}
 
   /**
    * Counts one attempt for `key` and returns the count with it, in one statement: parallel attempts each see their
@@ -19,9 +22,9 @@ export class LoginThrottleRepository implements AttemptCounter {
   async recordAttempt(key: string, windowSeconds: number, now = nowSeconds()): Promise<ThrottleCount> {
     const row = await this.store.db
       .insertInto('login_throttle')
-      .values({ key, failures: 1, window_start: now })
+      .values({ tenant_id: this.tenant, key, failures: 1, window_start: now })
       .onConflict((oc) =>
-        oc.column('key').doUpdateSet((eb) => ({
+        oc.columns(['tenant_id', 'key']).doUpdateSet((eb) => ({
           // An attempt after the window closed starts a new one.
           failures: eb
             .case()
@@ -42,7 +45,7 @@ export class LoginThrottleRepository implements AttemptCounter {
     return { count: row.failures, windowStart: row.window_start };
   }
 
-  /** Forgets counters whose window closed long ago; returns how many. */
+  /** Forgets counters whose window closed long ago, in every tenant; returns how many. */
   async purgeOlderThan(windowSeconds: number, now = nowSeconds()): Promise<number> {
     return purgeInBatches(this.store, 'login_throttle', 'key', (eb) => eb('window_start', '<', now - windowSeconds));
   }

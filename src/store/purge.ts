@@ -63,7 +63,9 @@ export function purgeInBatches(
 ): Promise<number> {
   const db = store.db as unknown as Kysely<any>;
   const batch = (limit: number) => inPurgeBatch(store.dialect, key, db.selectFrom(table).select(key).where(expired).limit(limit));
-  return deleteInBatches((limit) => db.deleteFrom(table).where(batch(limit)).executeTakeFirst());
+  // `expired` again on the delete itself: a key is unique only within a tenant in some tables (login_throttle), and a
+  // row of another tenant under the same key must go only if it has expired too.
+  return deleteInBatches((limit) => db.deleteFrom(table).where(batch(limit)).where(expired).executeTakeFirst());
 }
 
 /** Lets pending I/O and timers run: between batches of a long purge. */

@@ -11,11 +11,14 @@ import { RoleRepository } from './roles.js';
 import { SessionRepository } from './sessions.js';
 import { SignInDelayRepository } from './sign-in-delays.js';
 import { SignInDeviceRepository } from './sign-in-devices.js';
+import { TenantRepository } from './tenants.js';
 import { inTransaction } from './transaction.js';
 import { UserRepository } from './users.js';
 
 /** The settings some repositories are built with. */
 export interface RepositorySettings {
+  /** The tenant whose rows every repository reads and writes (TenantRepository and the purges serve every tenant). */
+  tenantId: string;
   /** GATEHOUSE_AUDIENCE: consents for the default API are stored under no identifier (ConsentRepository). */
   defaultAudience: string;
   /** Seconds a session may go unused. */
@@ -42,24 +45,27 @@ export class Repositories {
   readonly signInDelays: SignInDelayRepository;
   readonly signInDevices: SignInDeviceRepository;
   readonly auditEvents: AuditRepository;
+  readonly tenants: TenantRepository;
 
   constructor(
     readonly store: Store,
     private readonly settings: RepositorySettings,
   ) {
-    this.clients = new ClientRepository(store);
-    this.roles = new RoleRepository(store);
-    this.apis = new ApiRepository(store);
-    this.users = new UserRepository(store);
-    this.sessions = new SessionRepository(store, settings.sessionIdleTimeout);
-    this.consents = new ConsentRepository(store, settings.defaultAudience);
-    this.grants = new GrantRepository(store);
-    this.interactions = new InteractionRepository(store);
-    this.revocations = new RevocationRepository(store);
-    this.loginThrottle = new LoginThrottleRepository(store);
-    this.signInDelays = new SignInDelayRepository(store, settings.signInQuietPeriodMs);
-    this.signInDevices = new SignInDeviceRepository(store);
-    this.auditEvents = new AuditRepository(store);
+    const tenant = settings.tenantId;
+    this.clients = new ClientRepository(store, tenant);
+    this.roles = new RoleRepository(store, tenant);
+    this.apis = new ApiRepository(store, tenant);
+    this.users = new UserRepository(store, tenant);
+    this.sessions = new SessionRepository(store, tenant, settings.sessionIdleTimeout);
+    this.consents = new ConsentRepository(store, tenant, settings.defaultAudience);
+    this.grants = new GrantRepository(store, tenant);
+    this.interactions = new InteractionRepository(store, tenant);
+    this.revocations = new RevocationRepository(store, tenant);
+    this.loginThrottle = new LoginThrottleRepository(store, tenant);
+    this.signInDelays = new SignInDelayRepository(store, tenant, settings.signInQuietPeriodMs);
+    this.signInDevices = new SignInDeviceRepository(store, tenant);
+    this.auditEvents = new AuditRepository(store, tenant);
+    this.tenants = new TenantRepository(store);
   }
 
   /**

@@ -8,12 +8,15 @@ import { EXPIRED_TOKEN_MARGIN_SECONDS, purgeInBatches } from './purge.js';
  * the signature check alone refuses it.
  */
 export class RevocationRepository implements AccessTokenRevocations {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly tenant: string,
+  ) {}
 
   async revoke(jti: string, clientId: string, expiresAt: number): Promise<void> {
     await this.store.db
       .insertInto('revoked_tokens')
-      .values({ jti, client_id: clientId, expires_at: expiresAt, revoked_at: nowSeconds() })
+      .values({ tenant_id: this.tenant, jti, client_id: clientId, expires_at: expiresAt, revoked_at: nowSeconds() })
       .onConflict((oc) => oc.column('jti').doNothing())
       .execute();
     // Caches of revocation status, in this process and the others, must drop what they know.
@@ -26,19 +29,21 @@ export class RevocationRepository implements AccessTokenRevocations {
       .selectFrom('revoked_tokens')
       .select('jti')
       .where('jti', '=', jti)
+      .where('tenant_id', '=', this.tenant)
       .unionAll((eb) =>
         eb
           .selectFrom('grant_access_tokens')
           .innerJoin('grants', 'grants.id', 'grant_access_tokens.grant_id')
           .select('grant_access_tokens.jti')
           .where('grant_access_tokens.jti', '=', jti)
+          .where('grant_access_tokens.tenant_id', '=', this.tenant)
           .where('grants.revoked_at', 'is not', null),
       )
       .executeTakeFirst();
     return row !== undefined;
   }
 
-  /** Forgets revocations of tokens expired for longer than any verifier's clock leeway. */
+  /** Forgets revocations of tokens expired for longer than any verifier's clock leeway, in every tenant. */
   async purgeExpired(now = nowSeconds()): Promise<number> {
     return purgeInBatches(this.store, 'revoked_tokens', 'jti', (eb) => eb('expires_at', '<', now - EXPIRED_TOKEN_MARGIN_SECONDS));
   }

@@ -3,6 +3,8 @@
  * set of queries serves both databases.
  */
 export interface RolesTable {
+  /** The tenant the row belongs to (migration 0014). */
+  tenant_id: string;
   name: string;
   description: string;
   scopes: string; // JSON string[]
@@ -10,6 +12,8 @@ export interface RolesTable {
 }
 
 export interface ApisTable {
+  /** The tenant the row belongs to (migration 0014). */
+  tenant_id: string;
   identifier: string;
   name: string;
   scopes: string; // JSON string[]; empty means any scope
@@ -17,6 +21,8 @@ export interface ApisTable {
 }
 
 export interface ClientsTable {
+  /** The tenant the row belongs to (migration 0014). */
+  tenant_id: string;
   client_id: string;
   name: string;
   description: string;
@@ -40,6 +46,8 @@ export interface ClientsTable {
 }
 
 export interface RevokedTokensTable {
+  /** The tenant the row belongs to (migration 0014). */
+  tenant_id: string;
   jti: string;
   client_id: string;
   expires_at: number;
@@ -47,6 +55,8 @@ export interface RevokedTokensTable {
 }
 
 export interface SigningKeysTable {
+  /** The tenant the row belongs to (migration 0014). */
+  tenant_id: string;
   kid: string;
   alg: string;
   public_jwk: string;
@@ -68,6 +78,8 @@ export interface PageKeysTable {
 }
 
 export interface UsersTable {
+  /** The tenant the row belongs to (migration 0014). */
+  tenant_id: string;
   id: string;
   /** Lower-cased: usernames are case-insensitive. */
   username: string;
@@ -82,6 +94,8 @@ export interface UsersTable {
 }
 
 export interface SessionsTable {
+  /** The tenant the row belongs to (migration 0014). */
+  tenant_id: string;
   /** Public session id: the `sid` claim. The cookie holds a different secret, stored here only as token_hash. */
   id: string;
   token_hash: string;
@@ -101,6 +115,8 @@ export interface SessionsTable {
  * waiting for the user are not stored: they travel sealed in the browser (src/oauth/interaction-seal.ts).
  */
 export interface InteractionsTable {
+  /** The tenant the row belongs to (migration 0014). */
+  tenant_id: string;
   id: string;
   /** When the sealed interaction expires; after that it cannot be presented, so the row can go. */
   expires_at: number;
@@ -112,6 +128,8 @@ export interface InteractionsTable {
  * live refresh token, and the token the last rotation replaced with the time of that rotation (for retries).
  */
 export interface GrantsTable {
+  /** The tenant the row belongs to (migration 0014). */
+  tenant_id: string;
   id: string;
   user_id: string;
   client_id: string;
@@ -130,6 +148,8 @@ export interface GrantsTable {
 }
 
 export interface AuthorizationCodesTable {
+  /** The tenant the row belongs to (migration 0014). */
+  tenant_id: string;
   code_hash: string;
   client_id: string;
   user_id: string;
@@ -151,12 +171,16 @@ export interface AuthorizationCodesTable {
  * reuse (RFC 9700 §4.14.2); which one is live is on the grant. The key is the SHA-256 itself (32 bytes).
  */
 export interface RefreshTokensTable {
+  /** The tenant the row belongs to (migration 0014). */
+  tenant_id: string;
   token_hash: Buffer;
   grant_id: string;
   expires_at: number;
 }
 
 export interface GrantAccessTokensTable {
+  /** The tenant the row belongs to (migration 0014). */
+  tenant_id: string;
   jti: string;
   grant_id: string;
   client_id: string;
@@ -164,6 +188,8 @@ export interface GrantAccessTokensTable {
 }
 
 export interface ConsentsTable {
+  /** The tenant the row belongs to (migration 0014). */
+  tenant_id: string;
   user_id: string;
   client_id: string;
   audience: string; // the API's identifier; '' for the default API
@@ -172,6 +198,8 @@ export interface ConsentsTable {
 }
 
 export interface LoginThrottleTable {
+  /** The tenant the row belongs to (migration 0014). */
+  tenant_id: string;
   key: string;
   failures: number;
   window_start: number;
@@ -179,6 +207,8 @@ export interface LoginThrottleTable {
 
 /** Failed sign-ins per account or address, for growing delays (src/store/sign-in-delays.ts). */
 export interface SignInDelaysTable {
+  /** The tenant the row belongs to (migration 0014). */
+  tenant_id: string;
   key: string;
   /** Failures in a row, counting attempts still being evaluated. */
   failures: number;
@@ -192,6 +222,8 @@ export interface SignInDelaysTable {
 
 /** Browsers that signed in before, by their device cookie's SHA-256 hex (src/store/sign-in-devices.ts). */
 export interface SignInDevicesTable {
+  /** The tenant the row belongs to (migration 0014). */
+  tenant_id: string;
   token_hash: string;
   user_id: string;
   failures: number;
@@ -200,6 +232,8 @@ export interface SignInDevicesTable {
 }
 
 export interface AuditEventsTable {
+  /** The tenant the row belongs to (migration 0014). */
+  tenant_id: string;
   /** Time-ordered: sorting by id is sorting by time. */
   id: string;
   at: number;
@@ -211,7 +245,21 @@ export interface AuditEventsTable {
   details: string; // JSON object
 }
 
+/** A tenant (src/ports/tenants.ts): settings, quotas and allowed scopes are JSON. */
+export interface TenantsTable {
+  id: string;
+  name: string;
+  status: string;
+  settings: string;
+  quotas: string;
+  allowed_scopes: string | null;
+  created_at: number;
+  updated_at: number;
+  suspended_at: number | null;
+}
+
 export interface Database {
+  tenants: TenantsTable;
   roles: RolesTable;
   apis: ApisTable;
   clients: ClientsTable;

@@ -26,6 +26,7 @@ const toSession = (row: Selectable<SessionsTable>): Session => ({
 export class SessionRepository implements SessionStore {
   constructor(
     private readonly store: Store,
+    private readonly tenant: string,
     private readonly idleTimeout: number,
   ) {}
 
@@ -33,6 +34,7 @@ export class SessionRepository implements SessionStore {
     await this.store.db
       .insertInto('sessions')
       .values({
+        tenant_id: this.tenant,
         id: session.id,
         token_hash: session.tokenHash,
         user_id: session.userId,
@@ -52,6 +54,7 @@ export class SessionRepository implements SessionStore {
     const row = await this.store.db
       .selectFrom('sessions')
       .selectAll()
+      .where('tenant_id', '=', this.tenant)
       .where('token_hash', '=', tokenHash)
       .where('revoked_at', 'is', null)
       .where('expires_at', '>', now)
@@ -68,6 +71,7 @@ export class SessionRepository implements SessionStore {
     await this.store.db
       .updateTable('sessions')
       .set({ last_seen_at: now })
+      .where('tenant_id', '=', this.tenant)
       .where('id', '=', id)
       .where('revoked_at', 'is', null)
       .where('last_seen_at', '<=', now - interval)
@@ -79,6 +83,7 @@ export class SessionRepository implements SessionStore {
     const row = await this.store.db
       .selectFrom('sessions')
       .selectAll()
+      .where('tenant_id', '=', this.tenant)
       .where('id', '=', id)
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
@@ -89,6 +94,7 @@ export class SessionRepository implements SessionStore {
     const rows = await this.store.db
       .selectFrom('sessions')
       .selectAll()
+      .where('tenant_id', '=', this.tenant)
       .where('user_id', '=', userId)
       .where('revoked_at', 'is', null)
       .where('expires_at', '>', now)
@@ -102,6 +108,7 @@ export class SessionRepository implements SessionStore {
     await this.store.db
       .updateTable('sessions')
       .set({ revoked_at: nowSeconds() })
+      .where('tenant_id', '=', this.tenant)
       .where('id', '=', id)
       .where('revoked_at', 'is', null)
       .execute();
@@ -111,6 +118,7 @@ export class SessionRepository implements SessionStore {
     await this.store.db
       .updateTable('sessions')
       .set({ revoked_at: nowSeconds() })
+      .where('tenant_id', '=', this.tenant)
       .where('user_id', '=', userId)
       .where('revoked_at', 'is', null)
       .execute();

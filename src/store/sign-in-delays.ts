@@ -27,6 +27,7 @@ function delayAfterSql(schedule: DelaySchedule, failures: RawBuilder<number>): R
 export class SignInDelayRepository implements SignInDelayStore {
   constructor(
     private readonly store: Store,
+    private readonly tenant: string,
     readonly quietPeriodMs: number,
   ) {}
 
@@ -51,9 +52,9 @@ export class SignInDelayRepository implements SignInDelayStore {
     const due = sql<boolean>`(${free} or ${old('last_failure_ms')} + ${delayed} <= ${now})`;
     const row = await this.store.db
       .insertInto('sign_in_delays')
-      .values({ key, failures: 1, last_failure_ms: now, previous_failure_ms: 0, claim })
+      .values({ tenant_id: this.tenant, key, failures: 1, last_failure_ms: now, previous_failure_ms: 0, claim })
       .onConflict((oc) =>
-        oc.column('key').doUpdateSet({
+        oc.columns(['tenant_id', 'key']).doUpdateSet({
           failures: sql`case when ${quiet} then 1 when ${due} then ${old('failures')} + 1 else ${old('failures')} end`,
           last_failure_ms: sql`case when ${quiet} or ${due} then ${now} else ${old('last_failure_ms')} end`,
           previous_failure_ms: sql`case when ${quiet} then 0 when ${due} then ${old('last_failure_ms')}
@@ -80,15 +81,16 @@ export class SignInDelayRepository implements SignInDelayStore {
         last_failure_ms: eb.case().when('claim', '=', claim).then(eb.ref('previous_failure_ms')).else(eb.ref('last_failure_ms')).end(),
       }))
       .where('key', '=', key)
+      .where('tenant_id', '=', this.tenant)
       .where('failures', '>', 0)
       .execute();
   }
 
   async clear(key: string): Promise<void> {
-    await this.store.db.deleteFrom('sign_in_delays').where('key', '=', key).execute();
+    await this.store.db.deleteFrom('sign_in_delays').where('key', '=', key).where('tenant_id', '=', this.tenant).execute();
   }
 
-  /** Forgets counters quiet for longer than the quiet period, which would start again anyway; returns how many. */
+  /** Forgets counters quiet for longer than the quiet period (they would start again anyway), in every tenant. */
   async purgeQuiet(now = Date.now()): Promise<number> {
     return purgeInBatches(this.store, 'sign_in_delays', 'key', (eb) => eb('last_failure_ms', '<', now - this.quietPeriodMs));
   }

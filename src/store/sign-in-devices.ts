@@ -8,7 +8,10 @@ import { purgeInBatches } from './purge.js';
  * plain hash suffices and nothing here could be turned back into a cookie), each with its own failure count.
  */
 export class SignInDeviceRepository implements SignInDeviceStore {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly tenant: string,
+  ) {}
 
   /**
    * Counts one attempt of the device for `userId` before its password is checked, and says whether the device may
@@ -20,6 +23,7 @@ export class SignInDeviceRepository implements SignInDeviceStore {
       .updateTable('sign_in_devices')
       .set((eb) => ({ failures: eb('failures', '+', 1) }))
       .where('token_hash', '=', tokenHash)
+      .where('tenant_id', '=', this.tenant)
       .where('user_id', '=', userId)
       .where('failures', '<', maxFailures)
       .where('expires_at', '>', now)
@@ -35,15 +39,23 @@ export class SignInDeviceRepository implements SignInDeviceStore {
     now = nowSeconds(),
   ): Promise<void> {
     await this.store.writeTransaction(async (db) => {
-      if (presentedHash !== undefined) await db.deleteFrom('sign_in_devices').where('token_hash', '=', presentedHash).execute();
+      if (presentedHash !== undefined)
+        await db.deleteFrom('sign_in_devices').where('token_hash', '=', presentedHash).where('tenant_id', '=', this.tenant).execute();
       await db
         .insertInto('sign_in_devices')
-        .values({ token_hash: device.tokenHash, user_id: device.userId, failures: 0, created_at: now, expires_at: device.expiresAt })
+        .values({
+          tenant_id: this.tenant,
+          token_hash: device.tokenHash,
+          user_id: device.userId,
+          failures: 0,
+          created_at: now,
+          expires_at: device.expiresAt,
+        })
         .execute();
     });
   }
 
-  /** Forgets devices whose cookie has expired; returns how many. */
+  /** Forgets devices whose cookie has expired, in every tenant; returns how many. */
   async purgeExpired(now = nowSeconds()): Promise<number> {
     return purgeInBatches(this.store, 'sign_in_devices', 'token_hash', (eb) => eb('expires_at', '<', now));
   }

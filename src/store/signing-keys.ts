@@ -17,19 +17,30 @@ const toRecord = (row: Selectable<SigningKeysTable>): SigningKeyRecord => ({
 });
 
 /** The kid of the algorithm's active key, read inside the transaction that is about to change it. */
-async function activeKid(trx: Kysely<Database>, alg: string): Promise<string | undefined> {
-  const row = await trx.selectFrom('signing_keys').select('kid').where('alg', '=', alg).where('status', '=', 'active').executeTakeFirst();
+async function activeKid(trx: Kysely<Database>, tenant: string, alg: string): Promise<string | undefined> {
+  const row = await trx
+    .selectFrom('signing_keys')
+    .select('kid')
+    .where('tenant_id', '=', tenant)
+    .where('alg', '=', alg)
+    .where('status', '=', 'active')
+    .executeTakeFirst();
   return row?.kid;
 }
 
 export class SigningKeyRepository implements SigningKeyStore {
-  constructor(private readonly store: Store) {}
+  /** The keys of one tenant: each tenant signs with its own (own kids, own rotation). */
+  constructor(
+    private readonly store: Store,
+    private readonly tenant: string,
+  ) {}
 
   /** Keys whose public part belongs in the JWKS now: the active ones and retired ones still covering tokens. */
   async listPublishable(now = nowSeconds()): Promise<SigningKeyRecord[]> {
     const rows = await this.store.db
       .selectFrom('signing_keys')
       .selectAll()
+      .where('tenant_id', '=', this.tenant)
       .where((eb) => eb.or([eb('status', '=', 'active'), eb('publish_until', '>', now)]))
       .orderBy('created_at', 'desc')
       .orderBy('kid')
@@ -38,7 +49,13 @@ export class SigningKeyRepository implements SigningKeyStore {
   }
 
   async listAll(): Promise<SigningKeyRecord[]> {
-    const rows = await this.store.db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').orderBy('kid').execute();
+    const rows = await this.store.db
+      .selectFrom('signing_keys')
+      .selectAll()
+      .where('tenant_id', '=', this.tenant)
+      .orderBy('created_at', 'desc')
+      .orderBy('kid')
+      .execute();
     return rows.map(toRecord);
   }
 
@@ -46,7 +63,7 @@ export class SigningKeyRepository implements SigningKeyStore {
   async addFirst(key: NewSigningKey): Promise<void> {
     try {
       await this.store.writeTransaction(async (trx) => {
-        if (!(await activeKid(trx, key.alg))) await trx.insertInto('signing_keys').values(this.row(key)).execute();
+        if (!(await activeKid(trx, this.tenant, key.alg))) await trx.insertInto('signing_keys').values(this.row(key)).execute();
       });
     } catch (error) {
       // The one-active-key index refused ours: a concurrent start created the key first, which is all we wanted.
@@ -69,12 +86,13 @@ export class SigningKeyRepository implements SigningKeyStore {
   private async rotateOnce(key: NewSigningKey, publishUntil: number): Promise<string | undefined> {
     const now = nowSeconds();
     const retired = await this.store.writeTransaction(async (trx) => {
-      const current = await activeKid(trx, key.alg);
+      const current = await activeKid(trx, this.tenant, key.alg);
       if (current) {
         await trx
           .updateTable('signing_keys')
           .set({ status: 'retired', retired_at: now, publish_until: publishUntil })
           .where('kid', '=', current)
+          .where('tenant_id', '=', this.tenant)
           .execute();
       }
       await trx.insertInto('signing_keys').values(this.row(key)).execute();
@@ -89,6 +107,7 @@ export class SigningKeyRepository implements SigningKeyStore {
     await this.store.db
       .updateTable('signing_keys')
       .set({ private_jwk_sealed: null })
+      .where('tenant_id', '=', this.tenant)
       .where('status', '=', 'retired')
       .where('publish_until', '<=', now)
       .where('private_jwk_sealed', 'is not', null)
@@ -97,6 +116,7 @@ export class SigningKeyRepository implements SigningKeyStore {
 
   private row(key: NewSigningKey) {
     return {
+      tenant_id: this.tenant,
       kid: key.kid,
       alg: key.alg,
       public_jwk: key.publicJwk,

@@ -5,8 +5,9 @@ import type { NewUser, User, UserStore } from '../ports/users.js';
 import type { Store } from './database.js';
 import { fromJsonList, toJsonList } from './json-list.js';
 import type { UsersTable } from './schema.js';
+import { countOfTenant } from './tenant-rows.js';
 
-const toUser = (row: Selectable<UsersTable>): User => ({
+const toUser = (row: Omit<Selectable<UsersTable>, 'tenant_id'>): User => ({
   id: row.id,
   username: row.username,
   passwordHash: row.password_hash,
@@ -20,7 +21,10 @@ const toUser = (row: Selectable<UsersTable>): User => ({
 });
 
 export class UserRepository implements UserStore {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly tenant: string,
+  ) {}
 
   async create(user: NewUser): Promise<User> {
     const now = nowSeconds();
@@ -36,27 +40,49 @@ export class UserRepository implements UserStore {
       created_at: now,
       updated_at: now,
     };
-    await this.store.db.insertInto('users').values(row).execute();
+    await this.store.db
+      .insertInto('users')
+      .values({ ...row, tenant_id: this.tenant })
+      .execute();
     return toUser(row);
   }
 
   async get(id: string): Promise<User | undefined> {
-    const row = await this.store.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.store.db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', id)
+      .where('tenant_id', '=', this.tenant)
+      .executeTakeFirst();
     return row && toUser(row);
   }
 
   async findByUsername(username: string): Promise<User | undefined> {
-    const row = await this.store.db.selectFrom('users').selectAll().where('username', '=', normalizeUsername(username)).executeTakeFirst();
+    const row = await this.store.db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', normalizeUsername(username))
+      .where('tenant_id', '=', this.tenant)
+      .executeTakeFirst();
     return row && toUser(row);
   }
 
   async list(): Promise<User[]> {
-    return (await this.store.db.selectFrom('users').selectAll().orderBy('created_at').orderBy('username').execute()).map(toUser);
+    return (
+      await this.store.db
+        .selectFrom('users')
+        .selectAll()
+        .where('tenant_id', '=', this.tenant)
+        .orderBy('created_at')
+        .orderBy('username')
+        .execute()
+    ).map(toUser);
   }
 
   async setDisabled(id: string, disabled: boolean): Promise<boolean> {
     const result = await this.store.db
       .updateTable('users')
+      .where('tenant_id', '=', this.tenant)
       .set({ disabled_at: disabled ? nowSeconds() : null, updated_at: nowSeconds() })
       .where('id', '=', id)
       .executeTakeFirst();
@@ -72,11 +98,16 @@ export class UserRepository implements UserStore {
    */
   async disableKeepingAHolderOf(id: string, role: string): Promise<boolean> {
     const disabled = await this.store.writeTransaction(async (db) => {
-      const query = db.selectFrom('users').select(['id', 'roles']).where('disabled_at', 'is', null);
+      const query = db.selectFrom('users').select(['id', 'roles']).where('tenant_id', '=', this.tenant).where('disabled_at', 'is', null);
       const active = await (this.store.dialect === 'postgres' ? query.forUpdate() : query).execute();
       const holders = active.filter((user) => fromJsonList(user.roles).includes(role));
       if (holders.some((user) => user.id === id) && holders.length === 1) return false;
-      await db.updateTable('users').set({ disabled_at: nowSeconds(), updated_at: nowSeconds() }).where('id', '=', id).execute();
+      await db
+        .updateTable('users')
+        .set({ disabled_at: nowSeconds(), updated_at: nowSeconds() })
+        .where('id', '=', id)
+        .where('tenant_id', '=', this.tenant)
+        .execute();
       return true;
     });
     // Cached user records (token issuing, userinfo, the admin API) must see the change at once.
@@ -85,6 +116,16 @@ export class UserRepository implements UserStore {
   }
 
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
-    await this.store.db.updateTable('users').set({ password_hash: passwordHash, updated_at: nowSeconds() }).where('id', '=', id).execute();
+    await this.store.db
+      .updateTable('users')
+      .set({ password_hash: passwordHash, updated_at: nowSeconds() })
+      .where('id', '=', id)
+      .where('tenant_id', '=', this.tenant)
+      .execute();
+  }
+
+  /** How many users the tenant has (its quota counts them), disabled ones included. */
+  count(): Promise<number> {
+    return countOfTenant(this.store, 'users', this.tenant);
   }
 }

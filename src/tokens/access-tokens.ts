@@ -37,7 +37,8 @@ export class AccessTokens {
   private readonly revocationStatus: RecordCache<{ revoked: boolean }>;
 
   constructor(
-    private readonly issuer: string,
+    /** The tenant is named in every token (`tenant`), so that a resource server serving every tenant tells whose it is. */
+    private readonly identity: { issuer: string; tenant: string },
     private readonly keys: TokenKeys,
     private readonly revocations: AccessTokenRevocations,
     private readonly clients: ClientResolver,
@@ -58,7 +59,8 @@ export class AccessTokens {
     const key = await this.keys.signingKey('ES256');
     const iat = nowSeconds();
     const claims: AccessTokenClaims = {
-      iss: this.issuer,
+      iss: this.identity.issuer,
+      tenant: this.identity.tenant,
       sub: request.subject,
       aud: request.audience,
       client_id: request.clientId,
@@ -85,7 +87,7 @@ export class AccessTokens {
     const { visibleTo } = options;
     try {
       return await verifyAccessToken(token, {
-        issuer: this.issuer,
+        issuer: this.identity.issuer,
         keys: this.keyResolver,
         clockTolerance: options.clockTolerance ?? 0,
         isRevoked: (claims) => (visibleTo !== undefined && !visibleTo(claims)) || this.isRevoked(claims),

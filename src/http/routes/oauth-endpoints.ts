@@ -6,6 +6,7 @@ import { type FormParams, parseForm } from '../../oauth/form.js';
 import { allowCorsPreflight, corsHeader } from '../cors.js';
 import { acceptFormBodies } from '../form-body.js';
 import { oauthErrorSchema } from '../schemas.js';
+import { issuerRelativeTarget, tenantOf } from '../tenant-scope.js';
 
 const FORM_BODY_LIMIT = 16 * 1024;
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
@@ -81,7 +82,7 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
     done(invalidRequest('the request body must be application/x-www-form-urlencoded'), undefined);
   });
 
-  const { issuer } = gatehouse.config;
+  // Documentation: the root's grants (a tenant's own are in its discovery).
   const grantTypes = gatehouse.tokenEndpoint.grantTypes.join(', ');
   app.post<FormRoute>(
     ENDPOINT_PATHS.token,
@@ -137,15 +138,15 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
       const input = {
         ...clientInput(request),
         method: request.method,
-        // From the configured issuer, never the Host header: what the client addressed, as discovery named it.
-        url: issuer + pathAndQuery(request.url),
+        // From the tenant's issuer, never the Host header as sent: what the client addressed, as discovery named it.
+        url: tenantOf(request).config.issuer + issuerRelativeTarget(request, pathAndQuery(request.url)),
         headers: request.headers,
         get signal() {
           signal ??= clientGone(reply);
           return signal;
         },
       };
-      const response = await gatehouse.tokenEndpoint.handle(input);
+      const response = await tenantOf(request).tokenEndpoint.handle(input);
       gatehouse.metrics.tokenIssued(String(input.params.grant_type));
       reply.headers(NO_STORE);
       return response;
@@ -166,7 +167,7 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
       },
     },
     async (request, reply) => {
-      await gatehouse.revocation.handle(clientInput(request));
+      await tenantOf(request).revocation.handle(clientInput(request));
       reply.headers(NO_STORE).code(200).send();
     },
   );
@@ -215,7 +216,7 @@ export async function oauthEndpoints(app: FastifyInstance, gatehouse: Gatehouse)
       },
     },
     async (request, reply) => {
-      const response = await gatehouse.introspection.handle(clientInput(request));
+      const response = await tenantOf(request).introspection.handle(clientInput(request));
       reply.headers(NO_STORE);
       return response;
     },

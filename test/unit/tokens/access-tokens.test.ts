@@ -23,7 +23,7 @@ function accessTokens(clients: ResolvedClient[] = [resolvedClient()]) {
   const recorded: [string, string, number][] = [];
   const { caches, announceChange } = changeFollowingCaches();
   const tokens = new AccessTokens(
-    ISSUER,
+    { issuer: ISSUER, tenant: 'default' },
     fake<Dependencies[1]>(keyStoreOf(es256, rs256)),
     fake<Dependencies[2]>({
       isRevoked: async (jti) => {
@@ -60,6 +60,7 @@ describe('AccessTokens.issue: RFC 9068 JWT access tokens', () => {
     assert.match(claims.jti, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     assert.deepEqual(claims, {
       iss: ISSUER,
+      tenant: 'default',
       sub: 'user-1',
       aud: 'https://api.example',
       client_id: 'app',

@@ -34,7 +34,7 @@ before(async () => {
 /** The grant issuing real access tokens (the in-memory revocations, the given clients) for the client `caller`. */
 function grantFor(caller: ResolvedClient, method: TokenRequest['client']['method'] = 'client_secret_basic') {
   const accessTokens = new AccessTokens(
-    'https://issuer.example',
+    { issuer: 'https://issuer.example', tenant: 'default' },
     fake<Dependencies[1]>(keyStoreOf(es256)),
     new MemoryRevocations(),
     fake<Dependencies[3]>({ find: clientLookup(caller) }),

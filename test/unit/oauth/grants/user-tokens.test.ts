@@ -51,7 +51,7 @@ function issuerWith(options: { user?: Partial<User> | null; held?: string[]; cli
   const caller = resolvedClient({ idTokenSignedResponseAlg: 'ES256', ...options.client });
   const keys = keyStoreOf(es256);
   const accessTokens = new AccessTokens(
-    'https://issuer.example',
+    { issuer: 'https://issuer.example', tenant: 'default' },
     fake<AccessTokenDependencies[1]>(keys),
     new MemoryRevocations(),
     fake<AccessTokenDependencies[3]>({ find: clientLookup(caller) }),
