@@ -51,6 +51,12 @@ describe('OpenAPI 3.1 document (/openapi.json)', () => {
     assert.deepEqual(doc.servers, [{ url: server.issuer }]);
     assert.equal(typeof doc.paths, 'object');
     for (const path of Object.keys(doc.paths)) assert.match(path, /^\//, `${path} starts with /`);
+    assert.deepEqual(
+      Object.keys(doc.paths).filter((path) => path.startsWith('/t/')),
+      [],
+      "the tenants' copies of the endpoints are the same API, not listed again",
+    );
+    assert.ok(doc.paths['/oauth2/token'], 'the root token endpoint is listed');
   });
 
   test('lists every JSON endpoint, and none of the hidden pages', () => {

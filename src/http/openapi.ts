@@ -4,6 +4,7 @@ import type { Gatehouse } from '../gatehouse.js';
 import { ADMIN_SCOPE } from '../management/builtins.js';
 import { OIDC_SCOPES } from '../oauth/authorization-request.js';
 import { ENDPOINT_PATHS } from '../oauth/discovery.js';
+import { TenantRouting } from '../tenants/routing.js';
 import { DEMO_READ_SCOPE } from './routes/demo-api.js';
 
 type SecurityRequirement = { readonly [scheme: string]: readonly string[] };
@@ -90,6 +91,8 @@ export async function registerOpenApi(app: FastifyInstance, gatehouse: Gatehouse
       },
     },
     transform: ({ schema, url }) => {
+      // The document describes the root; every tenant's copy of its endpoints (/t/{tenant}/…) is the same API.
+      if (url.startsWith(`${TenantRouting.PATH_PREFIX}/`)) return { schema: { ...schema, hide: true }, url };
       if (!schema?.security) return { schema, url };
       return { schema: { ...schema, security: withOAuth2Alternative(schema.security) }, url };
     },
