@@ -47,9 +47,7 @@ export class ApiRepository {
 
   async list(): Promise<Api[]> {
     const rows = await this.store.db.selectFrom('apis').selectAll().where('tenant_id', 'in', visibleTenants(this.tenant)).execute();
-    return ownBeforePlatform(rows, (row) => row.identifier)
-      .map(toApi)
-      .sort((a, b) => (a.identifier < b.identifier ? -1 : a.identifier > b.identifier ? 1 : 0));
+    return ownBeforePlatform(rows, (row) => row.identifier).map(toApi);
   }
 
   /** The tenant's own APIs (its quota counts them). */

@@ -71,9 +71,7 @@ export class RoleRepository implements RoleScopes {
 
   async list(): Promise<Role[]> {
     const rows = await this.store.db.selectFrom('roles').selectAll().where('tenant_id', 'in', visibleTenants(this.tenant)).execute();
-    return ownBeforePlatform(rows, (row) => row.name)
-      .map(toRole)
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return ownBeforePlatform(rows, (row) => row.name).map(toRole);
   }
 
   /** The tenant's own roles (its quota counts them; the platform's templates are not its own). */
