@@ -241,12 +241,13 @@ export function tenantConfig(config: Config, routing: TenantRouting, tenant: Ten
 }
 
 /**
- * A tenant's services, its signing keys made when it is first used (nothing before). Its built-in clients (console,
- * playground) come with the per-tenant console: their ids are fixed, and client ids are unique in the deployment.
+ * A tenant's services, its ES256 signing key made when it is first used (nothing before; an RS256 key, for ID tokens,
+ * when it first signs one). Its built-in clients (console, playground) come with the per-tenant console: their ids
+ * are fixed, and client ids are unique in the deployment.
  */
 async function openTenant(shared: SharedParts, tenant: Tenant): Promise<TenantGatehouse> {
   const services = buildTenant(shared, tenant);
-  await services.keys.ensureKeys();
+  await services.keys.ensureKeys(['ES256']);
   return services;
 }
 

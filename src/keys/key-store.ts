@@ -72,13 +72,13 @@ export class KeyStore {
   ) {}
 
   /**
-   * Creates the first key of each algorithm where there is none, then opens every active one. Safe to run from
+   * Creates the first key of each of `algorithms` where there is none, then opens every active one. Safe to run from
    * several processes at once. Opening them here turns a wrong GATEHOUSE_SECRET or a foreign master.key into a
    * refusal to start, instead of a server whose every token request and JWKS answer fails.
    */
-  async ensureKeys(): Promise<void> {
+  async ensureKeys(algorithms: readonly SigningAlgorithm[] = SIGNING_ALGORITHMS): Promise<void> {
     const rows = await this.repository.listPublishable(nowSeconds());
-    for (const alg of SIGNING_ALGORITHMS) {
+    for (const alg of algorithms) {
       if (!rows.some((row) => row.alg === alg && row.status === 'active')) {
         await this.repository.addFirst(await this.newKey(alg));
       }
@@ -100,10 +100,18 @@ export class KeyStore {
     return rotated;
   }
 
+  /**
+   * The active key of `alg`. A tenant starts with an ES256 key only (an RSA key takes a few hundred milliseconds to
+   * make): the first key of another algorithm is made when the tenant first signs with it, by whichever process
+   * gets there first (ensureKeys is safe to race).
+   */
   async signingKey(alg: SigningAlgorithm): Promise<SigningKey> {
     const key = (await this.current()).signing.get(alg);
-    if (!key) throw new Error(`no active ${alg} signing key; run "gatehouse migrate" or restart the server to create one`);
-    return key;
+    if (key) return key;
+    await this.ensureKeys([alg]);
+    const made = (await this.current()).signing.get(alg);
+    if (!made) throw new Error(`no active ${alg} signing key could be made`);
+    return made;
   }
 
   async verificationKey(kid: string): Promise<VerificationKey | undefined> {

@@ -120,3 +120,20 @@ test('while the store is unavailable the keys last read keep signing; any other 
   repository.listPublishable = listPublishable;
   assert.equal((await keys.signingKey('ES256')).kid, kid, 'the next request reads the store again');
 });
+
+test('a store started with ES256 only makes its first RS256 key when it first signs with RS256, once', async () => {
+  const { keys, repository } = keyStore();
+  await keys.ensureKeys(['ES256']);
+  assert.deepEqual(
+    (await keys.jwks()).keys.map((key) => key.alg),
+    ['ES256'],
+  );
+  const [first, second] = await Promise.all([keys.signingKey('RS256'), keys.signingKey('RS256')]);
+  assert.equal(first.kid, second.kid, 'two first signatures at once share one new key');
+  assert.deepEqual(repository.rows.map((row) => row.alg).sort(), ['ES256', 'RS256']);
+  assert.deepEqual((await keys.jwks()).keys.map((key) => key.kid).sort(), repository.rows.map((row) => row.kid).sort());
+  const signed = await new SignJWT({ sub: 'x' }).setProtectedHeader({ alg: 'RS256', kid: first.kid }).sign(first.privateKey);
+  const verification = await keys.verificationKey(first.kid);
+  assert.ok(verification);
+  await compactVerify(signed, verification.publicKey);
+});
