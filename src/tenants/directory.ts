@@ -12,8 +12,12 @@ const sameRecord = (a: Tenant, b: Tenant): boolean => a === b || JSON.stringify(
  * services built from the record as it now stands.
  */
 export class TenantDirectory<S extends { tenant: Tenant }> {
-  /** Insertion order is recency: a hit moves its entry to the end, the first entry is the least recently used. */
-  private readonly built = new Map<string, Promise<S>>();
+  /**
+   * Insertion order is recency: a hit moves its entry to the end, the first entry is the least recently used. Each
+   * entry keeps the last record object found equal to the one its services were built from, so the content is
+   * compared once per reload of the record (after a change anywhere in the store), not on every request.
+   */
+  private readonly built = new Map<string, { record: Tenant; services: Promise<S> }>();
 
   constructor(
     private readonly records: RecordCache<Tenant>,
@@ -23,7 +27,7 @@ export class TenantDirectory<S extends { tenant: Tenant }> {
 
   /** Services built elsewhere (the default tenant's, at start) for the directory to hand out while their record holds. */
   seed(services: S): void {
-    this.built.set(services.tenant.id, Promise.resolve(services));
+    this.built.set(services.tenant.id, { record: services.tenant, services: Promise.resolve(services) });
   }
 
   /** The services of tenant `id` as its record now stands, suspended or not; undefined when there is no such tenant. */
@@ -37,19 +41,23 @@ export class TenantDirectory<S extends { tenant: Tenant }> {
     if (held) {
       this.built.delete(id);
       this.built.set(id, held);
-      const services = await held.catch(() => undefined);
-      if (services && sameRecord(services.tenant, tenant)) return services;
+      const services = await held.services.catch(() => undefined);
+      if (services && sameRecord(held.record, tenant)) {
+        held.record = tenant;
+        return services;
+      }
     }
     return this.build(tenant);
   }
 
   private build(tenant: Tenant): Promise<S> {
     const making = this.make(tenant);
+    const entry = { record: tenant, services: making };
     this.built.delete(tenant.id);
-    this.built.set(tenant.id, making);
+    this.built.set(tenant.id, entry);
     // A failed build (the store unavailable) is not kept: the next request tries again.
     making.catch(() => {
-      if (this.built.get(tenant.id) === making) this.built.delete(tenant.id);
+      if (this.built.get(tenant.id) === entry) this.built.delete(tenant.id);
     });
     for (const oldest of this.built.keys()) {
       if (this.built.size <= this.limit) break;
