@@ -334,6 +334,12 @@ for (const backend of backends()) {
         ['t240', 't241', 't242', 't243', 't244', 't245', 't246', 't247', 't248', 't249'],
       );
       assert.deepEqual((await tenants.list({ limit: 10, search: 'tenant_1' })).tenants, [], '_ is taken literally, not as any character');
+      assert.deepEqual(
+        (await tenants.list({ limit: 10, search: 'special_5' })).tenants.map((tenant) => tenant.id),
+        ['t050'],
+        'a name with a literal _ is found by it (SQLite needs ESCAPE for that)',
+      );
+      assert.deepEqual((await tenants.list({ limit: 10, search: '50%' })).tenants, [], '% is taken literally');
     });
   });
 }

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import { nowSeconds } from '../ports/clock.js';
 import type { Tenant, TenantQuotas, TenantSettings, TenantStatus } from '../ports/tenants.js';
 import type { Store } from './database.js';
@@ -39,7 +39,7 @@ export const TENANT_TABLES = [
   'audit_events',
 ] as const satisfies readonly Exclude<keyof Database, 'tenants' | 'page_keys'>[];
 
-/** `%` and `_` taken literally in a LIKE pattern (with ESCAPE '\'). */
+/** `%` and `_` taken literally in a LIKE pattern (with ESCAPE, backslash). */
 const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** The tenants of the deployment (src/ports/tenants.ts). Writes announce a change, so every process sees them. */
@@ -83,9 +83,8 @@ export class TenantRepository {
     const search = options.search?.trim().toLowerCase();
     if (search) {
       const literal = likeLiteral(search);
-      query = query.where((eb) =>
-        eb.or([eb(eb.fn('lower', ['id']), 'like', `${literal}%`), eb(eb.fn('lower', ['name']), 'like', `%${literal}%`)]),
-      );
+      // ESCAPE named: SQLite's LIKE has no escape character unless told one (PostgreSQL's default is the backslash).
+      query = query.where(sql<boolean>`(lower(id) like ${`${literal}%`} escape '\\' or lower(name) like ${`%${literal}%`} escape '\\')`);
     }
     const rows = await query.execute();
     const tenants = rows.slice(0, options.limit).map(toTenant);
