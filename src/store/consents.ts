@@ -53,7 +53,13 @@ export class ConsentRepository implements Consents {
         scopes: merged,
         granted_at: nowSeconds(),
       })
-      .onConflict((oc) => oc.columns(['user_id', 'client_id', 'audience']).doUpdateSet({ scopes: merged, granted_at: nowSeconds() }))
+      // Updates only a row of this tenant's (user ids are random, so another tenant's row is never under the same key anyway).
+      .onConflict((oc) =>
+        oc
+          .columns(['user_id', 'client_id', 'audience'])
+          .doUpdateSet({ scopes: merged, granted_at: nowSeconds() })
+          .where('consents.tenant_id', '=', this.tenant),
+      )
       .execute();
   }
 
