@@ -206,10 +206,13 @@ export function buildProgram(io: Io): Command {
    * The deployment opened, with the services of the tenant `--tenant` names in place of the default tenant's (the
    * tenant's issuer said on stderr); a command of the whole deployment (`wholeDeployment`) refuses a tenant.
    */
+  const chosenTenant = (): string => program.opts<{ tenant?: string }>().tenant ?? DEFAULT_TENANT;
+  const refuseTenant = (): void => {
+    if (chosenTenant() !== DEFAULT_TENANT) throw new ManagementError('this command works on the whole deployment: leave out --tenant');
+  };
   const openTenant = async (wholeDeployment: boolean): Promise<Gatehouse> => {
-    const tenant = program.opts<{ tenant?: string }>().tenant ?? DEFAULT_TENANT;
-    if (wholeDeployment && tenant !== DEFAULT_TENANT)
-      throw new ManagementError('this command works on the whole deployment: leave out --tenant');
+    if (wholeDeployment) refuseTenant();
+    const tenant = chosenTenant();
     const root = await createGatehouse(announcedConfig());
     if (tenant === DEFAULT_TENANT) return root;
     const services = await root.tenants.open(tenant).catch(async (error: unknown) => {
@@ -259,9 +262,7 @@ export function buildProgram(io: Io): Command {
     .description('bring the database schema up to date')
     .addOption(jsonOption())
     .action(async (options: Output) => {
-      if (program.opts<{ tenant?: string }>().tenant !== undefined) {
-        throw new ManagementError('this command works on the whole deployment: leave out --tenant');
-      }
+      refuseTenant();
       const settings = announcedConfig();
       // Migrated before the instance is built: building it reads the tenants table, which migrations make.
       const store = await openStore(storeOptionsOf(settings, false));
@@ -599,12 +600,12 @@ export function buildProgram(io: Io): Command {
   const tenants = program.command('tenants').description("tenants: the platform's customer accounts, each its own issuer");
   tenants
     .command('create')
-    .description('create a tenant; its signing keys and built-in clients are made when it is first used')
+    .description('create a tenant; its signing key is made when it is first used')
     .requiredOption('--id <slug>', 'lowercase slug in its URLs: {issuer}/t/{slug} or {slug}.{GATEHOUSE_TENANT_HOSTS domain}')
     .requiredOption('--name <name>', 'display name')
     .option('--max-clients <n>', 'quota: at most this many app clients', integer(0, 10_000_000))
     .option('--max-users <n>', 'quota: at most this many users', integer(0, 10_000_000))
-    .option('--allowed-scopes <"a b">', "platform scopes the tenant's own roles may use (default: all)", words)
+    .option('--allowed-scopes <"a b">', "platform scopes the tenant's own roles may use (recorded; not yet enforced)", words)
     .addOption(jsonOption())
     .action(
       withGatehouse(
