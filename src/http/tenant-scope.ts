@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Gatehouse, TenantGatehouse } from '../gatehouse.js';
 import { OAuthError } from '../oauth/errors.js';
-import { DEFAULT_TENANT } from '../ports/tenants.js';
+import { DEFAULT_TENANT, TENANT_ID_RULE } from '../ports/tenants.js';
 import { TenantRouting } from '../tenants/routing.js';
 
 declare module 'fastify' {
@@ -21,7 +21,7 @@ declare module 'fastify' {
  * Resolved once, here, and passed to the handlers as `request.tenant`. An unknown tenant is a 404 and a suspended one
  * a 403, answered before any handler runs, so no other tenant's answer can stand in for it.
  */
-export function resolveTenants(app: FastifyInstance, gatehouse: Gatehouse, pathRouted: boolean): void {
+function resolveTenants(app: FastifyInstance, gatehouse: Gatehouse, pathRouted: boolean): void {
   const { routing, tenants } = gatehouse;
   app.addHook('onRequest', async (request) => {
     const id = pathRouted ? pathTenant(request, routing) : routing.tenantOfHost(request.hostname);
@@ -34,11 +34,12 @@ export function resolveTenants(app: FastifyInstance, gatehouse: Gatehouse, pathR
 
 /**
  * The tenant the `/t/:tenant` path names; null when path routing is off (host routing gives each tenant one issuer,
- * its host) or the path names the default tenant, whose one issuer is the root.
+ * its host), the path names the default tenant, whose one issuer is the root, or no tenant id at all (the same rule
+ * as a host's, so a made-up segment costs no lookup).
  */
 function pathTenant(request: FastifyRequest, routing: TenantRouting): string | null {
   const id = (request.params as { tenant?: string }).tenant;
-  if (routing.hostDomain !== undefined || id === undefined || id === DEFAULT_TENANT) return null;
+  if (routing.hostDomain !== undefined || id === undefined || id === DEFAULT_TENANT || !TENANT_ID_RULE.test(id)) return null;
   return id;
 }
 
