@@ -198,12 +198,6 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
   }
 }
 
-/**
- * The grants that need the sign-in and consent pages, which serve the default tenant only so far: other tenants offer
- * the rest (client credentials), and their discovery, derived from their grants, names no authorization endpoint.
- */
-const BROWSER_GRANTS: ReadonlySet<string> = new Set(['authorization_code', 'refresh_token']);
-
 /** What every tenant's services are built from: one store, one master key, one set of page keys and metrics. */
 interface SharedParts {
   config: Config;
@@ -300,10 +294,7 @@ function buildTenant(shared: SharedParts, tenant: Tenant): TenantGatehouse {
     refreshFamilyLifetime: config.refreshFamilyLifetime,
   };
   const handlers = shared.grants.map((grant) => grant(grantServices));
-  const tokenEndpoint = new TokenEndpoint(
-    directory,
-    tenant.id === DEFAULT_TENANT ? handlers : handlers.filter((handler) => !BROWSER_GRANTS.has(handler.grantType)),
-  );
+  const tokenEndpoint = new TokenEndpoint(directory, handlers);
   const management = createManagement({
     config,
     repositories,

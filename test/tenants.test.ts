@@ -82,8 +82,8 @@ for (const backend of backends()) {
       assert.equal(discovered.issuer, issuer);
       assert.equal(discovered.token_endpoint, `${issuer}/oauth2/token`);
       assert.equal(discovered.jwks_uri, `${issuer}/.well-known/jwks.json`);
-      assert.deepEqual(discovered.grant_types_supported, ['client_credentials']);
-      assert.equal(discovered.authorization_endpoint, undefined, 'the browser pages serve the default tenant only so far');
+      assert.deepEqual(discovered.grant_types_supported, ['authorization_code', 'refresh_token', 'client_credentials']);
+      assert.equal(discovered.authorization_endpoint, `${issuer}/oauth2/authorize`);
       const root: any = await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json();
       assert.equal(root.issuer, server.issuer, 'the default tenant keeps the root URLs');
 
@@ -341,18 +341,25 @@ for (const backend of backends()) {
 
     /** A GET with the Host header given (fetch does not let one set it). */
     const get = (path: string, host: string) =>
-      new Promise<{ status: number; json: () => Promise<any> }>((resolve, reject) => {
+      new Promise<{ status: number; body: string; cookies: string[]; json: () => Promise<any> }>((resolve, reject) => {
         const { hostname, port } = new URL(server.url);
         request({ hostname, port, path, headers: { host } }, (response) => {
           let body = '';
           response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-          response.on('end', () => resolve({ status: response.statusCode!, json: async () => JSON.parse(body) }));
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode!,
+              body,
+              cookies: response.headers['set-cookie'] ?? [],
+              json: async () => JSON.parse(body),
+            }),
+          );
         })
           .on('error', reject)
           .end();
       });
 
-    test("a tenant's host is its issuer; path routing is off and the default tenant's pages are not served on it", async () => {
+    test("a tenant's host is its issuer, its pages are at its root, and the default tenant's console is not served on it", async () => {
       const port = new URL(server.issuer).port;
       const discovered: any = await (await get('/.well-known/openid-configuration', `acme.auth.test:${port}`)).json();
       assert.equal(discovered.issuer, `http://acme.auth.test:${port}`);
@@ -360,7 +367,12 @@ for (const backend of backends()) {
       assert.equal((await get('/.well-known/openid-configuration', `nobody.auth.test:${port}`)).status, 404);
       assert.equal((await get('/.well-known/openid-configuration', `default.auth.test:${port}`)).status, 404);
       assert.equal((await get('/t/acme/.well-known/openid-configuration', `127.0.0.1:${port}`)).status, 404);
-      assert.equal((await get('/login', `acme.auth.test:${port}`)).status, 404);
+      assert.equal((await get('/console/', `acme.auth.test:${port}`)).status, 404);
+      assert.equal((await get('/playground/', `acme.auth.test:${port}`)).status, 404);
+      const login = await get('/login', `acme.auth.test:${port}`);
+      assert.equal(login.status, 200);
+      assert.match(login.body, /action="\/login"/, "acme's sign-in form posts to acme's host root");
+      assert.match(login.cookies.join('\n'), /^gh_acme\.browser=/m, "the browser cookie is acme's");
       const root: any = await (await get('/.well-known/openid-configuration', `127.0.0.1:${port}`)).json();
       assert.equal(root.issuer, server.issuer);
     });

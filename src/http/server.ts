@@ -59,16 +59,16 @@ export async function buildHttpServer(gatehouse: Gatehouse, options: HttpServerO
   confineTenantHosts(app, gatehouse.routing);
 
   await registerOpenApi(app, gatehouse);
-  // The protocol endpoints of every tenant; the browser pages, console, playground and admin API serve the default tenant.
+  // Every tenant's protocol endpoints and pages; the console, playground and demo API serve the default tenant.
   await registerPerTenant(app, gatehouse, async (scope) => {
     await scope.register(oauthEndpoints, gatehouse);
     await scope.register(wellKnownRoutes);
+    await scope.register(userInfoRoutes);
+    await scope.register(pagesPlugin);
   });
   await app.register(healthRoutes, gatehouse);
   await app.register(metricsRoutes, gatehouse);
   await app.register(demoApiRoutes, gatehouse);
-  await app.register(userInfoRoutes, gatehouse);
-  await app.register(pagesPlugin, gatehouse);
   await app.register(adminRoutes, gatehouse);
   await app.register(consoleRoutes, gatehouse);
   await app.register(playgroundRoutes, gatehouse);

@@ -49,10 +49,18 @@ export function tenantOf(request: FastifyRequest): TenantGatehouse {
   return request.tenant;
 }
 
+/**
+ * The path under which the request's tenant is served on this host: `/t/{tenant}` under path routing, '' for the
+ * default tenant and under host routing. Links and redirects of a tenant's pages start with it.
+ */
+export function tenantBasePath(request: FastifyRequest): string {
+  const id = (request.params as { tenant?: string } | undefined)?.tenant;
+  return id === undefined ? '' : `/t/${id}`;
+}
+
 /** The request's path and query relative to its tenant's issuer (without the `/t/{tenant}` of path routing). */
 export function issuerRelativeTarget(request: FastifyRequest, pathAndQuery: string): string {
-  const id = (request.params as { tenant?: string }).tenant;
-  const prefix = id === undefined ? '' : `/t/${id}`;
+  const prefix = tenantBasePath(request);
   return pathAndQuery.startsWith(`${prefix}/`) ? pathAndQuery.slice(prefix.length) : pathAndQuery;
 }
 

@@ -1,15 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { Consent } from '../ports/consents.js';
-import { field, type PageBody, type PageContext } from './context.js';
+import { field, type PageBody, type Pages } from './context.js';
 import { sendPage } from './render.js';
 
 /** Where a signed-in user sees which apps have access and withdraws it (which revokes those apps' tokens). */
-export async function accountRoutes(app: FastifyInstance, pages: PageContext): Promise<void> {
-  const { gatehouse } = pages;
-
+export async function accountRoutes(app: FastifyInstance, all: Pages): Promise<void> {
   app.get('/account', { schema: { hide: true } }, async (request, reply) => {
+    const pages = all.of(request);
+    const { gatehouse } = pages;
     const session = await pages.session(request);
-    if (!session) return reply.redirect('/login?return_to=/account', 303);
+    if (!session) return reply.redirect(pages.path('/login?return_to=/account'), 303);
     const [user, consents] = await Promise.all([gatehouse.findUser(session.userId), gatehouse.consents.listForUser(session.userId)]);
     // One entry per app (withdrawing ends all its access), listing each API it may access and with which scopes.
     const byClient = new Map<string, Consent[]>();
@@ -38,15 +38,16 @@ export async function accountRoutes(app: FastifyInstance, pages: PageContext): P
   });
 
   app.post('/account/consents/withdraw', { schema: { hide: true } }, async (request, reply) => {
+    const pages = all.of(request);
     const body = request.body as PageBody;
     if (!(await pages.checkCsrf(request, reply, 'account', body))) return reply;
     const session = await pages.session(request);
-    if (!session) return reply.redirect('/login?return_to=/account', 303);
+    if (!session) return reply.redirect(pages.path('/login?return_to=/account'), 303);
     const clientId = field(body, 'client_id');
     if (clientId) {
       const user = { actor: session.userId, actor_type: 'user', ip: request.ip } as const;
-      await gatehouse.management.users.withdrawConsent(session.userId, clientId, user);
+      await pages.gatehouse.management.users.withdrawConsent(session.userId, clientId, user);
     }
-    return reply.redirect('/account', 303);
+    return reply.redirect(pages.path('/account'), 303);
   });
 }

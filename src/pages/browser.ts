@@ -1,12 +1,15 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { nowSeconds } from '../ports/clock.js';
+import { DEFAULT_TENANT } from '../ports/tenants.js';
 
 /**
  * The cookies of the pages. On https they carry the `__Host-` prefix (Secure, no Domain, Path=/), so a sibling
  * subdomain cannot plant or read them. The browser cookie is a random id that binds interactions and CSRF tokens
  * to the browser that started them; the session cookie holds the session secret; the device cookie tells sign-in
- * that this browser signed in to an account before (src/accounts/login.ts).
+ * that this browser signed in to an account before (src/accounts/login.ts). Every tenant's cookies have names of their
+ * own (`gh_acme.session`), since under path routing one host serves them all on Path=/: a session, interaction or
+ * browser id of one tenant is never even read by another's pages. The default tenant keeps the names it always had.
  */
 export class BrowserCookies {
   /** What every cookie name of the pages starts with. */
@@ -19,12 +22,13 @@ export class BrowserCookies {
   constructor(
     issuer: string,
     private readonly sessionTtl: number,
+    tenantId: string = DEFAULT_TENANT,
   ) {
     this.secure = issuer.startsWith('https://');
-    this.prefix = this.secure ? '__Host-' : '';
-    this.browserName = `${this.prefix}gh_browser`;
-    this.sessionName = `${this.prefix}gh_session`;
-    this.deviceName = `${this.prefix}gh_device`;
+    this.prefix = `${this.secure ? '__Host-' : ''}gh_${tenantId === DEFAULT_TENANT ? '' : `${tenantId}.`}`;
+    this.browserName = `${this.prefix}browser`;
+    this.sessionName = `${this.prefix}session`;
+    this.deviceName = `${this.prefix}device`;
   }
 
   /** The browser id, set when the browser has none yet. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OFFLINE_SCOPES } from '../oauth/authorization-request.js';
-import { field, type PageBody, type PageContext } from './context.js';
+import { field, type PageBody, type Pages } from './context.js';
 import { sendPage } from './render.js';
 
 const DESCRIPTIONS: Record<string, string> = {
@@ -14,19 +14,18 @@ export const describeScope = (scope: string): string =>
   DESCRIPTIONS[scope] ?? (OFFLINE_SCOPES.has(scope) ? OFFLINE_DESCRIPTION : `Use the permission "${scope}"`);
 
 /** The consent page (DESIGN §2): names the client and each scope; buttons Allow and Deny. */
-export async function consentRoutes(app: FastifyInstance, pages: PageContext): Promise<void> {
-  const { gatehouse } = pages;
-
+export async function consentRoutes(app: FastifyInstance, all: Pages): Promise<void> {
   /** The interaction and the signed-in user; otherwise the answer has been sent. */
   async function context(request: FastifyRequest, reply: FastifyReply, interactionId: string | undefined) {
+    const pages = all.of(request);
     const interaction = await pages.interaction(request, reply, interactionId);
     if (!interaction) {
       pages.expiredInteraction(reply);
       return undefined;
     }
     const session = await pages.session(request);
-    if (!session || gatehouse.authorization.needsLogin(interaction.request, session, interaction)) {
-      reply.redirect(`/login?interaction=${encodeURIComponent(interaction.id)}`, 303);
+    if (!session || pages.gatehouse.authorization.needsLogin(interaction.request, session, interaction)) {
+      reply.redirect(pages.path(`/login?interaction=${encodeURIComponent(interaction.id)}`), 303);
       return undefined;
     }
     return { interaction, session };
@@ -35,6 +34,8 @@ export async function consentRoutes(app: FastifyInstance, pages: PageContext): P
   app.get('/consent', { schema: { hide: true } }, async (request, reply) => {
     const found = await context(request, reply, (request.query as Record<string, string | undefined>).interaction);
     if (!found) return reply;
+    const pages = all.of(request);
+    const { gatehouse } = pages;
     const { interaction, session } = found;
     const [client, user, granted, apiName] = await Promise.all([
       gatehouse.directory.find(interaction.request.clientId),
@@ -65,6 +66,8 @@ export async function consentRoutes(app: FastifyInstance, pages: PageContext): P
   });
 
   app.post('/consent', { schema: { hide: true } }, async (request, reply) => {
+    const pages = all.of(request);
+    const { gatehouse } = pages;
     const body = request.body as PageBody;
     if (!(await pages.checkCsrf(request, reply, 'consent', body))) return reply;
     const found = await context(request, reply, field(body, 'interaction'));

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Gatehouse } from '../gatehouse.js';
+import type { TenantGatehouse } from '../gatehouse.js';
+import { tenantBasePath, tenantOf } from '../http/tenant-scope.js';
 import type { AuthorizationInteraction, FlowOutcome } from '../oauth/authorization-flow.js';
 import { invalidRequest } from '../oauth/errors.js';
 import type { Session } from '../ports/sessions.js';
@@ -9,7 +10,25 @@ import { sendErrorPage, sendFormPost } from './render.js';
 
 export type PageBody = Record<string, string[]>;
 
-/** What every page route needs: the instance, its cookies and CSRF tokens, and the common answers. */
+/**
+ * The pages of every tenant: each request gets the PageContext of the tenant it is for, made once per tenant's
+ * services (rebuilt with them when the tenant's record changes, and dropped with them by the directory's LRU).
+ */
+export class Pages {
+  private readonly byTenant = new WeakMap<TenantGatehouse, PageContext>();
+
+  of(request: FastifyRequest): PageContext {
+    const services = tenantOf(request);
+    let pages = this.byTenant.get(services);
+    if (!pages) {
+      pages = new PageContext(services, tenantBasePath(request));
+      this.byTenant.set(services, pages);
+    }
+    return pages;
+  }
+}
+
+/** What every page route of one tenant needs: its services, its cookies and CSRF tokens, and the common answers. */
 export class PageContext {
   readonly cookies: BrowserCookies;
   readonly csrf: CsrfTokens;
@@ -17,10 +36,19 @@ export class PageContext {
   /** Each request's session, looked up once: the CSRF check and the page itself both need it. */
   private readonly sessions = new WeakMap<FastifyRequest, Promise<Session | undefined>>();
 
-  constructor(readonly gatehouse: Gatehouse) {
-    this.cookies = new BrowserCookies(gatehouse.config.issuer, gatehouse.config.sessionTtl);
+  constructor(
+    readonly gatehouse: TenantGatehouse,
+    /** Where the tenant's pages are on this host ('' or `/t/{tenant}`): every link and redirect starts with it. */
+    readonly base: string,
+  ) {
+    this.cookies = new BrowserCookies(gatehouse.config.issuer, gatehouse.config.sessionTtl, gatehouse.tenant.id);
     this.csrf = new CsrfTokens(gatehouse.pageKeys.key('csrf'));
     this.interactions = new InteractionCookies(this.cookies, gatehouse.authorization);
+  }
+
+  /** A path of this tenant's pages, from one relative to its base (`/login` → `/t/acme/login`). */
+  path(relative: string): string {
+    return this.base + relative;
   }
 
   /** The browser's live session, as it stands after any sign-in or sign-out made in this request. */
@@ -115,9 +143,9 @@ export class PageContext {
         return reply.redirect(outcome.redirectUri + separator + new URLSearchParams(outcome.params).toString(), status);
       }
       case 'login':
-        return reply.redirect(`/login?interaction=${encodeURIComponent(outcome.interaction.id)}`, status);
+        return reply.redirect(this.path(`/login?interaction=${encodeURIComponent(outcome.interaction.id)}`), status);
       case 'consent':
-        return reply.redirect(`/consent?interaction=${encodeURIComponent(outcome.interaction.id)}`, status);
+        return reply.redirect(this.path(`/consent?interaction=${encodeURIComponent(outcome.interaction.id)}`), status);
       case 'error_page':
         return sendErrorPage(reply, 400, 'This sign-in request cannot be completed', outcome.description, outcome.error);
     }
@@ -142,7 +170,10 @@ export function rawQuery(request: FastifyRequest): string {
   return start === -1 ? '' : url.slice(start + 1);
 }
 
-/** Only a path on this server, so that a link cannot send the browser elsewhere after sign-in. */
+/**
+ * Only a path on this server, so that a link cannot send the browser elsewhere after sign-in. It is relative to the
+ * tenant's base: `return_to=/account` in tenant acme's pages is acme's account page.
+ */
 export function localPath(value: string | undefined, fallback: string): string {
   return value && /^\/(?![/\\])[\w\-./?=&%]*$/.test(value) ? value : fallback;
 }

@@ -23,7 +23,7 @@ export class InteractionCookies {
     private readonly cookies: BrowserCookies,
     private readonly flow: AuthorizationFlow,
   ) {
-    this.prefix = `${cookies.prefix}gh_interaction_`;
+    this.prefix = `${cookies.prefix}interaction_`;
   }
 
   /** The sealed value this browser holds for the interaction. */

@@ -5,7 +5,7 @@ import { normalizeUsername } from '../accounts/usernames.js';
 import { anonymousActor } from '../admin/audit-log.js';
 import type { AuthorizationInteraction } from '../oauth/authorization-flow.js';
 import { RefusedError } from '../ports/refused-error.js';
-import { field, localPath, type PageBody, type PageContext } from './context.js';
+import { field, localPath, type PageBody, type Pages } from './context.js';
 import { sendErrorPage, sendPage } from './render.js';
 
 const INVALID_LOGIN = 'Incorrect username or password.';
@@ -20,10 +20,7 @@ const signupReceived = (username: string) =>
   `If the username "${username}" was available, your account has been created. Sign in with it and your new password to continue.`;
 
 /** Sign-in and sign-up pages (DESIGN §2: labels Username and Password, button Sign in). */
-export async function loginRoutes(app: FastifyInstance, pages: PageContext): Promise<void> {
-  const { gatehouse } = pages;
-  const { authorization, config } = gatehouse;
-
+export async function loginRoutes(app: FastifyInstance, all: Pages): Promise<void> {
   async function renderLogin(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -36,6 +33,8 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
       status?: number;
     },
   ) {
+    const pages = all.of(request);
+    const { gatehouse } = pages;
     const client = view.interaction ? await gatehouse.directory.find(view.interaction.request.clientId) : undefined;
     const signupQuery = view.interaction ? `?interaction=${encodeURIComponent(view.interaction.id)}` : '';
     return sendPage(
@@ -50,7 +49,7 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
         username: view.username ?? view.interaction?.request.loginHint,
         notice: view.notice,
         error: view.error,
-        signupUrl: config.signupEnabled ? `/signup${signupQuery}` : undefined,
+        signupUrl: gatehouse.config.signupEnabled ? pages.path(`/signup${signupQuery}`) : undefined,
       },
       { status: view.status ?? 200, formTargets: view.interaction ? [view.interaction.request.redirectUri] : [] },
     );
@@ -64,13 +63,22 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
     interaction: AuthorizationInteraction | undefined,
     returnTo: string,
   ) {
+    const pages = all.of(request);
     const session = await pages.signIn(request, reply, userId);
-    if (!interaction) return reply.redirect(returnTo, 303);
+    if (!interaction) return reply.redirect(pages.path(returnTo), 303);
     const browserId = pages.cookies.browserId(request, reply);
-    return pages.sendOutcome(request, reply, browserId, await authorization.afterLogin(interaction, browserId, session), 303, interaction);
+    return pages.sendOutcome(
+      request,
+      reply,
+      browserId,
+      await pages.gatehouse.authorization.afterLogin(interaction, browserId, session),
+      303,
+      interaction,
+    );
   }
 
   app.get('/login', { schema: { hide: true } }, async (request, reply) => {
+    const pages = all.of(request);
     const query = request.query as Record<string, string | undefined>;
     const interaction = await pages.interaction(request, reply, query.interaction);
     if (interaction === false) return pages.expiredInteraction(reply);
@@ -78,6 +86,8 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
   });
 
   app.post('/login', { schema: { hide: true } }, async (request, reply) => {
+    const pages = all.of(request);
+    const { gatehouse } = pages;
     const body = request.body as PageBody;
     if (!(await pages.checkCsrf(request, reply, 'login', body))) return reply;
     const interaction = await pages.interaction(request, reply, field(body, 'interaction'));
@@ -112,7 +122,9 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
   });
 
   app.get('/signup', { schema: { hide: true } }, async (request, reply) => {
-    if (!config.signupEnabled) return sendErrorPage(reply, 404, 'Sign-up is closed', 'Ask an administrator for an account.');
+    const pages = all.of(request);
+    if (!pages.gatehouse.config.signupEnabled)
+      return sendErrorPage(reply, 404, 'Sign-up is closed', 'Ask an administrator for an account.');
     const query = request.query as Record<string, string | undefined>;
     const interaction = await pages.interaction(request, reply, query.interaction);
     if (interaction === false) return pages.expiredInteraction(reply);
@@ -126,7 +138,8 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
     values: Record<string, unknown>,
     status = 200,
   ) {
-    const client = interaction ? await gatehouse.directory.find(interaction.request.clientId) : undefined;
+    const pages = all.of(request);
+    const client = interaction ? await pages.gatehouse.directory.find(interaction.request.clientId) : undefined;
     return sendPage(
       reply,
       'signup',
@@ -135,7 +148,7 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
         csrf: await pages.csrfToken(request, reply, 'signup'),
         interaction: interaction?.id,
         clientName: client?.client.name,
-        loginUrl: interaction ? `/login?interaction=${encodeURIComponent(interaction.id)}` : '/login',
+        loginUrl: pages.path(interaction ? `/login?interaction=${encodeURIComponent(interaction.id)}` : '/login'),
         ...values,
       },
       { status, formTargets: interaction ? [interaction.request.redirectUri] : [] },
@@ -143,7 +156,9 @@ export async function loginRoutes(app: FastifyInstance, pages: PageContext): Pro
   }
 
   app.post('/signup', { schema: { hide: true } }, async (request, reply) => {
-    if (!config.signupEnabled) return sendErrorPage(reply, 404, 'Sign-up is closed', 'Ask an administrator for an account.');
+    const pages = all.of(request);
+    const { gatehouse } = pages;
+    if (!gatehouse.config.signupEnabled) return sendErrorPage(reply, 404, 'Sign-up is closed', 'Ask an administrator for an account.');
     const body = request.body as PageBody;
     if (!(await pages.checkCsrf(request, reply, 'signup', body))) return reply;
     const interaction = await pages.interaction(request, reply, field(body, 'interaction'));

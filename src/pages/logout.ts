@@ -2,19 +2,17 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ENDPOINT_PATHS } from '../oauth/discovery.js';
 import { parseParams } from '../oauth/form.js';
 import { EndSessionError, type EndSessionRequest } from '../oidc/end-session.js';
-import { field, type PageBody, type PageContext, rawQuery } from './context.js';
+import { field, type PageBody, type Pages, rawQuery } from './context.js';
 import { sendErrorPage, sendPage } from './render.js';
 
 const LOGOUT_FIELDS = ['id_token_hint', 'post_logout_redirect_uri', 'state', 'client_id'] as const;
 
 /** The logout page and RP-Initiated Logout 1.0's end_session_endpoint. */
-export async function logoutRoutes(app: FastifyInstance, pages: PageContext): Promise<void> {
-  const { gatehouse } = pages;
-
-  async function validate(reply: FastifyReply, body: PageBody): Promise<EndSessionRequest | undefined> {
+export async function logoutRoutes(app: FastifyInstance, all: Pages): Promise<void> {
+  async function validate(request: FastifyRequest, reply: FastifyReply, body: PageBody): Promise<EndSessionRequest | undefined> {
     const params = Object.fromEntries(LOGOUT_FIELDS.map((name) => [name, field(body, name)]));
     try {
-      return await gatehouse.endSession.validate(params);
+      return await all.of(request).gatehouse.endSession.validate(params);
     } catch (error) {
       if (!(error instanceof EndSessionError)) throw error;
       sendErrorPage(reply, 400, 'This sign-out request cannot be completed', error.message, 'invalid_request');
@@ -23,9 +21,10 @@ export async function logoutRoutes(app: FastifyInstance, pages: PageContext): Pr
   }
 
   async function finish(request: FastifyRequest, reply: FastifyReply, logout: EndSessionRequest) {
+    const pages = all.of(request);
     const session = await pages.signOut(request, reply);
     if (session) {
-      await gatehouse.audit.record(
+      await pages.gatehouse.audit.record(
         { actor: session.userId, actor_type: 'user', ip: request.ip },
         'logout',
         session.id,
@@ -37,11 +36,12 @@ export async function logoutRoutes(app: FastifyInstance, pages: PageContext): Pr
   }
 
   async function confirm(request: FastifyRequest, reply: FastifyReply, logout: EndSessionRequest) {
+    const pages = all.of(request);
     const session = await pages.session(request);
     if (!session) return logout.redirect ? reply.redirect(logout.redirect, 303) : sendPage(reply, 'logged-out', { title: 'Signed out' });
     // The RP proved it holds this very session's ID token: no need to ask (RP-Initiated Logout §2).
     if (logout.hintSessionId === session.id) return finish(request, reply, logout);
-    const user = await gatehouse.findUser(session.userId);
+    const user = await pages.gatehouse.findUser(session.userId);
     return sendPage(
       reply,
       'logout',
@@ -60,14 +60,14 @@ export async function logoutRoutes(app: FastifyInstance, pages: PageContext): Pr
 
   app.post('/logout', { schema: { hide: true } }, async (request, reply) => {
     const body = request.body as PageBody;
-    if (!(await pages.checkCsrf(request, reply, 'logout', body))) return reply;
-    const logout = await validate(reply, body);
+    if (!(await all.of(request).checkCsrf(request, reply, 'logout', body))) return reply;
+    const logout = await validate(request, reply, body);
     return logout ? finish(request, reply, logout) : reply;
   });
 
   const endSession = async (request: FastifyRequest, reply: FastifyReply) => {
     const body = request.method !== 'POST' ? parseParams(rawQuery(request)) : ((request.body as PageBody | undefined) ?? {});
-    const logout = await validate(reply, body);
+    const logout = await validate(request, reply, body);
     return logout ? confirm(request, reply, logout) : reply;
   };
   const schema = { summary: 'End session (RP-Initiated Logout)', tags: ['oidc'] };

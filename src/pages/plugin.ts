@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
-import type { Gatehouse } from '../gatehouse.js';
 import { answerErrors } from '../http/errors.js';
 import { acceptFormBodies } from '../http/form-body.js';
+import { tenantOf } from '../http/tenant-scope.js';
 import { parseParams } from '../oauth/form.js';
 import { accountRoutes } from './account.js';
 import { authorizeRoutes } from './authorize.js';
 import { consentRoutes } from './consent.js';
-import { PageContext } from './context.js';
+import { Pages } from './context.js';
 import { loginRoutes } from './login.js';
 import { logoutRoutes } from './logout.js';
 import { packageRoot } from './package-root.js';
@@ -17,7 +17,7 @@ import { packageRoot } from './package-root.js';
 const PAGE_BODY_LIMIT = 16 * 1024;
 
 /** Everything a browser sees: authorization endpoint, sign-in, consent, sign-out, account. */
-export async function pagesPlugin(app: FastifyInstance, gatehouse: Gatehouse): Promise<void> {
+export async function pagesPlugin(app: FastifyInstance): Promise<void> {
   await app.register(cookie);
   acceptFormBodies(app, parseParams, PAGE_BODY_LIMIT);
 
@@ -37,10 +37,26 @@ export async function pagesPlugin(app: FastifyInstance, gatehouse: Gatehouse): P
     }
   }
 
-  const pages = new PageContext(gatehouse);
+  // The tenant's colour (settings.primary_color, validated #rrggbb) as the pages' accent; a style attribute would
+  // need 'unsafe-inline' in the CSP.
+  app.get('/assets/brand.css', { schema: { hide: true } }, async (request, reply) => {
+    const color = tenantOf(request).tenant.settings.primaryColor;
+    return reply
+      .type('text/css; charset=utf-8')
+      .header('cache-control', 'public, max-age=3600')
+      .send(color === undefined ? '' : `:root {\n  --accent: ${color};\n  --accent-dark: ${darker(color)};\n}\n`);
+  });
+
+  const pages = new Pages();
   await authorizeRoutes(app, pages);
   await loginRoutes(app, pages);
   await consentRoutes(app, pages);
   await logoutRoutes(app, pages);
   await accountRoutes(app, pages);
+}
+
+/** The colour at 80% of its brightness: the accent's hover and pressed shade. */
+function darker(color: string): string {
+  const channels = [1, 3, 5].map((start) => Math.round(Number.parseInt(color.slice(start, start + 2), 16) * 0.8));
+  return `#${channels.map((channel) => channel.toString(16).padStart(2, '0')).join('')}`;
 }

@@ -65,8 +65,8 @@ export function discover(
   );
 }
 
-export function authorizationUrl(server: TestServer, params: Record<string, string>): URL {
-  const url = new URL('/oauth2/authorize', server.issuer);
+export function authorizationUrl(server: TestServer, params: Record<string, string>, issuer = server.issuer): URL {
+  const url = new URL(`${issuer}/oauth2/authorize`);
   for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
   return url;
 }
@@ -84,6 +84,8 @@ export interface FlowOptions {
   /** Who signs in when asked; alice otherwise. */
   username?: string;
   password?: string;
+  /** The issuer of the tenant whose pages the flow goes through; the default tenant's otherwise. */
+  issuer?: string;
 }
 
 /** Whether the browser reached the client's redirect URI (which may be on the server's own origin, as the console's). */
@@ -120,7 +122,10 @@ export async function authorize(server: TestServer, options: FlowOptions): Promi
   };
   const browser = options.browser ?? new TestBrowser(server.url);
   const asked = { login: false, consent: false };
-  let response = await browser.get((options.buildUrl?.(params) ?? authorizationUrl(server, params)).toString());
+  const issuer = options.issuer ?? server.issuer;
+  // Where the tenant's pages are on the server: '' for the default tenant, `/t/{tenant}` for a path-routed one.
+  const base = new URL(issuer).pathname.replace(/\/$/, '');
+  let response = await browser.get((options.buildUrl?.(params) ?? authorizationUrl(server, params, issuer)).toString());
   for (let step = 0; step < 4; step++) {
     const next = new URL(location(response), server.url);
     if (isCallback(next, redirectUri)) {
@@ -129,16 +134,16 @@ export async function authorize(server: TestServer, options: FlowOptions): Promi
       return { code, verifier, state, nonce, redirectUri, callbackUrl: next, browser, asked };
     }
     const page = await (await browser.get(next.toString())).text();
-    if (next.pathname === '/login') {
+    if (next.pathname === `${base}/login`) {
       asked.login = true;
-      response = await browser.post('/login', {
-        ...hiddenFields(page, '/login'),
+      response = await browser.post(`${base}/login`, {
+        ...hiddenFields(page, `${base}/login`),
         username: options.username ?? USERNAME,
         password: options.password ?? PASSWORD,
       });
-    } else if (next.pathname === '/consent') {
+    } else if (next.pathname === `${base}/consent`) {
       asked.consent = true;
-      response = await browser.post('/consent', { ...hiddenFields(page, '/consent'), decision: 'allow' });
+      response = await browser.post(`${base}/consent`, { ...hiddenFields(page, `${base}/consent`), decision: 'allow' });
     } else {
       throw new Error(`unexpected redirect to ${next}`);
     }

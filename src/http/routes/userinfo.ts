@@ -1,15 +1,15 @@
 import { bearerTokenFrom } from '@gatehouse/resource';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
-import type { Gatehouse } from '../../gatehouse.js';
 import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
 import { bearerAuth } from '../bearer-auth.js';
 import { allowCorsPreflight, corsHeader } from '../cors.js';
+import { tenantOf } from '../tenant-scope.js';
 
 /**
  * UserInfo (OpenID Connect Core §5.3), GET and POST. The token comes in the Authorization header only: a token in
  * the query string (RFC 9700 §4.3.2) or the body is not looked at, so such a request counts as one without a token.
  */
-export async function userInfoRoutes(app: FastifyInstance, gatehouse: Gatehouse): Promise<void> {
+export async function userInfoRoutes(app: FastifyInstance): Promise<void> {
   // The core checks the token together with the claims it answers (its scopes, its user): the plugin only turns
   // the token errors into challenges.
   await app.register(bearerAuth, { realm: 'gatehouse' });
@@ -19,7 +19,7 @@ export async function userInfoRoutes(app: FastifyInstance, gatehouse: Gatehouse)
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     // Without a header the empty token fails, and the error handler answers with the bare challenge.
-    const claims = await gatehouse.userInfo.claims(bearerTokenFrom(request.headers.authorization) ?? '');
+    const claims = await tenantOf(request).userInfo.claims(bearerTokenFrom(request.headers.authorization) ?? '');
     reply.header('cache-control', 'no-store');
     return claims;
   };

@@ -1,0 +1,369 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { decodeJwt } from 'jose';
+import * as oauth from 'oauth4webapi';
+import * as client from 'openid-client';
+import { systemActor } from '../src/admin/audit-log.js';
+import type { TenantGatehouse } from '../src/gatehouse.js';
+import { backends } from './helpers/backends.js';
+import { hiddenFields, location, TestBrowser } from './helpers/browser.js';
+import { authorize, type CodeFlow, FULL_SCOPE, PASSWORD, POST_LOGOUT_URI, REDIRECT_URI, USERNAME } from './helpers/code-flow.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+import { type Answer, basicAuth, type Credentials } from './helpers/tokens.js';
+
+/** The tenants of these tests: the default one (its issuer is the root) and two path-routed ones. */
+const TENANTS = ['default', 'acme', 'beta'] as const;
+type TenantName = (typeof TENANTS)[number];
+
+async function answer(response: Response): Promise<Answer> {
+  const text = await response.text();
+  const json = response.headers.get('content-type')?.startsWith('application/json');
+  return { status: response.status, headers: response.headers, text, body: json && text !== '' ? JSON.parse(text) : undefined };
+}
+
+for (const backend of backends()) {
+  describe(`tenants: sign-in, consent, code flow and pages per tenant (${backend.name})`, () => {
+    let server: TestServer;
+    const issuers = {} as Record<TenantName, string>;
+    const services = {} as Record<TenantName, TenantGatehouse>;
+    const apps = {} as Record<TenantName, Credentials>;
+    /** Each tenant's alice: the same username in every tenant, another person (and password) in each. */
+    const alice = {} as Record<TenantName, { id: string; password: string }>;
+
+    const post = async (url: string, params: Record<string, string>, credentials?: Credentials) =>
+      answer(
+        await fetch(url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            ...(credentials ? { authorization: basicAuth(credentials) } : {}),
+          },
+          body: new URLSearchParams(params).toString(),
+        }),
+      );
+    const flowIn = (tenant: TenantName, browser?: TestBrowser): Promise<CodeFlow> =>
+      authorize(server, {
+        issuer: issuers[tenant],
+        clientId: apps[tenant].clientId,
+        scope: FULL_SCOPE,
+        password: alice[tenant].password,
+        ...(browser ? { browser } : {}),
+      });
+    const redeemAt = (tenant: TenantName, flow: CodeFlow, app: Credentials) =>
+      post(
+        `${issuers[tenant]}/oauth2/token`,
+        { grant_type: 'authorization_code', code: flow.code, redirect_uri: flow.redirectUri, code_verifier: flow.verifier },
+        app,
+      );
+    const tokensOf = async (tenant: TenantName, flow: CodeFlow) => {
+      const redeemed = await redeemAt(tenant, flow, apps[tenant]);
+      assert.equal(redeemed.status, 200, redeemed.text);
+      return redeemed.body as { access_token: string; refresh_token: string; id_token: string };
+    };
+
+    before(async () => {
+      server = await startTestServer(backend);
+      const { gatehouse } = server.server;
+      for (const tenant of TENANTS) {
+        if (tenant !== 'default') await gatehouse.platform.tenants.create({ id: tenant, name: `${tenant} Inc.` }, systemActor());
+        services[tenant] = tenant === 'default' ? gatehouse : (await gatehouse.tenants.open(tenant))!;
+        issuers[tenant] = services[tenant].config.issuer;
+        const password = `${PASSWORD} of ${tenant}`;
+        const user = await services[tenant].management.users.createUser({
+          username: USERNAME,
+          password,
+          email: `alice@${tenant}.example`,
+          emailVerified: true,
+          name: `Alice of ${tenant}`,
+        });
+        alice[tenant] = { id: user.id, password };
+        const { client: created, clientSecret } = await services[tenant].management.clients.createClient(
+          {
+            name: `${tenant} web app`,
+            grantTypes: ['authorization_code', 'refresh_token'],
+            redirectUris: [REDIRECT_URI],
+            postLogoutRedirectUris: [POST_LOGOUT_URI],
+            introspection: true,
+          },
+          systemActor(),
+        );
+        apps[tenant] = { clientId: created.client_id, clientSecret: clientSecret! };
+      }
+    });
+    after(() => server.close());
+
+    test('openid-client runs the code flow against acme, oauth4webapi against beta, side by side', async () => {
+      // openid-client, acme: discovery, authorization URL, callback, ID token checks, userinfo and refresh.
+      const acme = await client.discovery(
+        new URL(issuers.acme),
+        apps.acme.clientId,
+        { client_secret: apps.acme.clientSecret },
+        client.ClientSecretBasic(),
+        { execute: [client.allowInsecureRequests] },
+      );
+      assert.equal(acme.serverMetadata().authorization_endpoint, `${issuers.acme}/oauth2/authorize`);
+      const acmeFlow = await authorize(server, {
+        issuer: issuers.acme,
+        clientId: apps.acme.clientId,
+        scope: FULL_SCOPE,
+        password: alice.acme.password,
+        buildUrl: (params) => client.buildAuthorizationUrl(acme, params),
+      });
+      assert.deepEqual(acmeFlow.asked, { login: true, consent: true });
+      assert.equal(acmeFlow.callbackUrl.searchParams.get('iss'), issuers.acme, 'RFC 9207: the response names the tenant');
+      const acmeTokens = await client.authorizationCodeGrant(acme, acmeFlow.callbackUrl, {
+        pkceCodeVerifier: acmeFlow.verifier,
+        expectedState: acmeFlow.state,
+        expectedNonce: acmeFlow.nonce,
+        idTokenExpected: true,
+      });
+      const acmeId = acmeTokens.claims()!;
+      assert.equal(acmeId.iss, issuers.acme);
+      assert.equal(acmeId.sub, alice.acme.id);
+      const acmeAccess = decodeJwt(acmeTokens.access_token);
+      assert.equal(acmeAccess.iss, issuers.acme);
+      assert.equal(acmeAccess.tenant, 'acme');
+      assert.equal(acmeAccess.aud, `${issuers.acme}/api`);
+      const acmeInfo = await client.fetchUserInfo(acme, acmeTokens.access_token, alice.acme.id);
+      assert.equal(acmeInfo.name, 'Alice of acme');
+      assert.equal(acmeInfo.email, 'alice@acme.example');
+      const refreshed = await client.refreshTokenGrant(acme, acmeTokens.refresh_token!);
+      assert.equal(decodeJwt(refreshed.access_token).iss, issuers.acme);
+
+      // oauth4webapi, beta.
+      const betaIssuer = new URL(issuers.beta);
+      const as = await oauth.processDiscoveryResponse(
+        betaIssuer,
+        await oauth.discoveryRequest(betaIssuer, { algorithm: 'oidc', [oauth.allowInsecureRequests]: true }),
+      );
+      const betaClient: oauth.Client = { client_id: apps.beta.clientId };
+      const betaAuth = oauth.ClientSecretBasic(apps.beta.clientSecret);
+      const betaFlow = await authorize(server, {
+        issuer: issuers.beta,
+        clientId: apps.beta.clientId,
+        scope: FULL_SCOPE,
+        password: alice.beta.password,
+        buildUrl: (params) => {
+          const url = new URL(as.authorization_endpoint!);
+          for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+          return url;
+        },
+      });
+      const callback = oauth.validateAuthResponse(as, betaClient, betaFlow.callbackUrl, betaFlow.state);
+      const betaResponse = await oauth.authorizationCodeGrantRequest(as, betaClient, betaAuth, callback, REDIRECT_URI, betaFlow.verifier, {
+        [oauth.allowInsecureRequests]: true,
+      });
+      const betaTokens = await oauth.processAuthorizationCodeResponse(as, betaClient, betaResponse, { expectedNonce: betaFlow.nonce });
+      const betaId = oauth.getValidatedIdTokenClaims(betaTokens)!;
+      assert.equal(betaId.iss, issuers.beta);
+      assert.equal(betaId.sub, alice.beta.id);
+      assert.notEqual(betaId.sub, acmeId.sub, "beta's alice is not acme's");
+      const info = await oauth.processUserInfoResponse(
+        as,
+        betaClient,
+        alice.beta.id,
+        await oauth.userInfoRequest(as, betaClient, betaTokens.access_token, { [oauth.allowInsecureRequests]: true }),
+      );
+      assert.equal(info.email, 'alice@beta.example');
+    });
+
+    test("each tenant's pages link, post and redirect under its own base, and set cookies of their own", async () => {
+      const browser = new TestBrowser(server.url);
+      const flow = await flowIn('acme', browser);
+      assert.equal(flow.asked.login, true);
+      const names = browser.cookieNames().sort();
+      assert.deepEqual(names, ['gh_acme.browser', 'gh_acme.device', 'gh_acme.session'], 'no cookie of the default tenant is set');
+      const account = await browser.get('/t/acme/account');
+      assert.equal(account.status, 200);
+      const page = await account.text();
+      assert.match(page, /action="\/t\/acme\/account\/consents\/withdraw"/);
+      assert.match(page, /action="\/t\/acme\/logout"/);
+      assert.match(page, /href="\/t\/acme\/assets\/gatehouse\.css"/);
+      assert.match(page, new RegExp(`${apps.acme.clientId}`), "acme's consent is listed");
+      assert.equal((await browser.get('/t/acme/assets/gatehouse.css')).status, 200);
+      const signedOut = new TestBrowser(server.url);
+      const away = await signedOut.get('/t/acme/account');
+      assert.equal(location(away), '/t/acme/login?return_to=/account');
+    });
+
+    test('a session of one tenant signs no one in at another, nor is its cookie read there', async () => {
+      const browser = new TestBrowser(server.url);
+      await flowIn('acme', browser);
+      // The same browser goes to beta and to the default tenant: asked to sign in at each.
+      const atBeta = await flowIn('beta', browser);
+      assert.equal(atBeta.asked.login, true, "acme's session is nobody at beta");
+      const atRoot = await flowIn('default', browser);
+      assert.equal(atRoot.asked.login, true, "acme's session is nobody at the default tenant");
+      // acme's session secret presented under beta's cookie name and the default tenant's: no session there.
+      const stolen = browser.cookie('gh_acme.session')!;
+      for (const [path, name] of [
+        ['/t/beta/account', 'gh_beta.session'],
+        ['/account', 'gh_session'],
+      ] as const) {
+        const response = await fetch(`${server.url}${path}`, { headers: { cookie: `${name}=${stolen}` }, redirect: 'manual' });
+        assert.equal(response.status, 303, `${path} with acme's session secret`);
+        assert.match(location(response), /\/login\?return_to=\/account$/);
+      }
+    });
+
+    test('credentials of one tenant are refused at every endpoint of another', async () => {
+      const browser = new TestBrowser(server.url);
+      const flow = await flowIn('acme', browser);
+      const tokens = await tokensOf('acme', await flowIn('acme', browser));
+      const cc = apps.acme;
+      const at = (tenant: TenantName, path: string) => `${issuers[tenant]}${path}`;
+      const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+      for (const other of ['beta', 'default'] as const) {
+        // acme's client, its code, its refresh token and its tokens at the other tenant's token endpoint.
+        const withAcmeClient = await redeemAt(other, flow, cc);
+        assert.equal(withAcmeClient.status, 401, withAcmeClient.text);
+        assert.equal((withAcmeClient.body as { error: string }).error, 'invalid_client');
+        const withOwnClient = await redeemAt(other, flow, apps[other]);
+        assert.equal((withOwnClient.body as { error: string }).error, 'invalid_grant', "acme's code is no code at the other tenant");
+        const refreshed = await post(
+          at(other, '/oauth2/token'),
+          { grant_type: 'refresh_token', refresh_token: tokens.refresh_token },
+          apps[other],
+        );
+        assert.equal((refreshed.body as { error: string }).error, 'invalid_grant', "acme's refresh token is none at the other tenant");
+        // Introspection by the other tenant's own client: acme's tokens are not active there.
+        for (const token of [tokens.access_token, tokens.refresh_token]) {
+          const introspected = await post(at(other, '/oauth2/introspect'), { token }, apps[other]);
+          assert.deepEqual(introspected.body, { active: false });
+        }
+        // Revocation at the other tenant does nothing to acme's token (RFC 7009 §2.2 answers 200 regardless).
+        const revoked = await post(at(other, '/oauth2/revoke'), { token: tokens.refresh_token }, apps[other]);
+        assert.equal(revoked.status, 200);
+        // UserInfo: acme's access token is not the other tenant's.
+        const info = await answer(await fetch(at(other, '/oauth2/userinfo'), bearer(tokens.access_token)));
+        assert.equal(info.status, 401);
+        assert.match(info.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+        // acme's ID token as the hint of the other tenant's end-session endpoint: refused, nobody signed out.
+        const logout = await answer(
+          await fetch(`${at(other, '/oauth2/end-session')}?${new URLSearchParams({ id_token_hint: tokens.id_token })}`),
+        );
+        assert.equal(logout.status, 400);
+        assert.match(logout.text, /This sign-out request cannot be completed/);
+        // acme's interaction at the other tenant's sign-in page: no such interaction there.
+        const started = await browser.get(
+          `${at('acme', '/oauth2/authorize')}?${new URLSearchParams({
+            client_id: apps.acme.clientId,
+            response_type: 'code',
+            redirect_uri: REDIRECT_URI,
+            scope: 'openid',
+            prompt: 'login',
+            code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+            code_challenge_method: 'S256',
+          })}`,
+        );
+        const interaction = new URL(location(started), server.url).searchParams.get('interaction')!;
+        const base = new URL(issuers[other]).pathname.replace(/\/$/, '');
+        const login = await browser.get(`${base}/login?interaction=${interaction}`);
+        assert.equal(login.status, 400);
+        assert.match(await login.text(), /This sign-in link has expired/);
+        // acme's client at the other tenant's authorization endpoint: an unknown client, shown as a page.
+        const unknown = await browser.get(
+          `${at(other, '/oauth2/authorize')}?${new URLSearchParams({ client_id: apps.acme.clientId, response_type: 'code', redirect_uri: REDIRECT_URI })}`,
+        );
+        assert.equal(unknown.status, 400);
+        assert.match(await unknown.text(), /This sign-in request cannot be completed/);
+        // acme's alice and password at the other tenant's sign-in page: not a user there.
+        const page = await (await browser.get(`${base}/login`)).text();
+        const wrong = await browser.post(`${base}/login`, {
+          ...hiddenFields(page, `${base}/login`),
+          username: USERNAME,
+          password: alice.acme.password,
+        });
+        assert.equal(wrong.status, 401);
+        assert.match(await wrong.text(), /Incorrect username or password/);
+      }
+      // After all that, acme's tokens still work at acme: nothing the other tenants were sent touched them.
+      const still = await post(at('acme', '/oauth2/introspect'), { token: tokens.refresh_token }, apps.acme);
+      assert.equal((still.body as { active: boolean }).active, true);
+      const consents = await services.acme.consents.listForUser(alice.acme.id);
+      assert.ok(
+        consents.some((consent) => consent.clientId === apps.acme.clientId),
+        "acme's consent is kept",
+      );
+      for (const other of ['beta', 'default'] as const) {
+        assert.ok(
+          !(await services[other].consents.listForUser(alice.acme.id)).length,
+          `no consent of acme's alice is found through ${other}`,
+        );
+      }
+    });
+
+    test("signing out at one tenant ends that tenant's session only", async () => {
+      const browser = new TestBrowser(server.url);
+      await flowIn('acme', browser);
+      await flowIn('beta', browser);
+      const page = await (await browser.get('/t/acme/logout')).text();
+      const out = await browser.post('/t/acme/logout', hiddenFields(page, '/t/acme/logout'));
+      assert.equal(out.status, 200);
+      assert.equal(browser.cookie('gh_acme.session'), undefined);
+      assert.equal((await browser.get('/t/acme/account')).status, 303, 'signed out at acme');
+      assert.equal((await browser.get('/t/beta/account')).status, 200, 'still signed in at beta');
+    });
+
+    test("a tenant's pages show its name, logo and colour; the CSP lets its logo in and nothing else", async () => {
+      const { platform } = server.server.gatehouse;
+      await platform.tenants.update(
+        'beta',
+        { settings: { displayName: 'Beta Cloud', logoUrl: 'https://cdn.beta.example/logo.svg', primaryColor: '#AA3300' } },
+        systemActor(),
+      );
+      // The directory rebuilds beta's services when its record changes; the change reaches the pages at once.
+      let login: Response | undefined;
+      for (let attempt = 0; attempt < 50; attempt++) {
+        login = await fetch(`${server.url}/t/beta/login`);
+        if ((await login.clone().text()).includes('Beta Cloud')) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const html = await login!.text();
+      assert.match(html, /<title>Sign in · Beta Cloud<\/title>/);
+      assert.match(html, /<img class="logo" src="https:\/\/cdn\.beta\.example\/logo\.svg"/);
+      assert.match(html, /<link rel="stylesheet" href="\/t\/beta\/assets\/brand\.css\?c=aa3300">/);
+      assert.match(login!.headers.get('content-security-policy')!, /img-src 'self' data: https:\/\/cdn\.beta\.example;/);
+      const css = await fetch(`${server.url}/t/beta/assets/brand.css?c=aa3300`);
+      assert.equal(css.headers.get('content-type'), 'text/css; charset=utf-8');
+      assert.equal(await css.text(), ':root {\n  --accent: #AA3300;\n  --accent-dark: #882900;\n}\n');
+      // acme, with no settings, keeps the plain look.
+      const acme = await fetch(`${server.url}/t/acme/login`);
+      const plain = await acme.text();
+      assert.match(plain, /<title>Sign in · Gatehouse<\/title>/);
+      assert.doesNotMatch(plain, /brand\.css|class="logo"/);
+      assert.match(acme.headers.get('content-security-policy')!, /img-src 'self' data:;/);
+    });
+
+    test('an unknown tenant is a 404 page, a suspended one a 403 page, with sign-in closed', async () => {
+      const unknown = await fetch(`${server.url}/t/nobody/login`);
+      assert.equal(unknown.status, 404);
+      assert.match(unknown.headers.get('content-type')!, /^text\/html/);
+      const text = await unknown.text();
+      assert.match(text, /there is no such tenant here/);
+      assert.match(text, /href="\/assets\/gatehouse\.css"/, 'the plain frame, whose stylesheet exists');
+      const { platform } = server.server.gatehouse;
+      await platform.tenants.create({ id: 'gamma', name: 'Gamma' }, systemActor());
+      assert.equal((await fetch(`${server.url}/t/gamma/login`)).status, 200);
+      await platform.tenants.suspend('gamma', systemActor());
+      try {
+        let closed: Response | undefined;
+        for (let attempt = 0; attempt < 50; attempt++) {
+          closed = await fetch(`${server.url}/t/gamma/login`);
+          if (closed.status === 403) break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        assert.equal(closed!.status, 403);
+        assert.match(await closed!.text(), /this account is suspended/);
+        const posted = await fetch(`${server.url}/t/gamma/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'username=alice&password=x',
+        });
+        assert.equal(posted.status, 403);
+      } finally {
+        await platform.tenants.delete('gamma', systemActor());
+      }
+    });
+  });
+}
