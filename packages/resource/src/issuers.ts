@@ -75,7 +75,8 @@ export function matchIssuer(rules: IssuerRule | readonly IssuerRule[], iss: unkn
       const tenant = tenantOf(rule.pattern, iss);
       if (tenant !== undefined) return { issuer: iss, tenant };
     } else if (rule.issuer === iss) {
-      if (!TENANT_ID_RULE.test(rule.tenant)) throw new TypeError(`the issuer ${rule.issuer} is given the tenant ${rule.tenant}, not a tenant id`);
+      if (!TENANT_ID_RULE.test(rule.tenant))
+        throw new TypeError(`the issuer ${rule.issuer} is given the tenant ${rule.tenant}, not a tenant id`);
       return { issuer: iss, tenant: rule.tenant };
     }
   }

@@ -129,7 +129,8 @@ export async function verifyAccessToken(token: string, options: VerifyAccessToke
     (payload.tenant !== undefined && typeof payload.tenant !== 'string');
   if (malformed) throw new InvalidTokenError('the token has malformed claims');
   // A tenant's issuer signs for that tenant only: a token naming another is refused, so `claims.tenant` is whose it is.
-  if (matched.tenant !== undefined && payload.tenant !== matched.tenant) throw new InvalidTokenError("the token's tenant claim is not accepted");
+  if (matched.tenant !== undefined && payload.tenant !== matched.tenant)
+    throw new InvalidTokenError("the token's tenant claim is not accepted");
   const claims = payload as AccessTokenClaims;
   if (options.isRevoked && (await options.isRevoked(claims))) throw new InvalidTokenError('the token has been revoked');
   const required = options.requiredScopes ?? [];
