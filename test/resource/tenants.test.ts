@@ -19,14 +19,7 @@ import { systemActor } from '../../src/admin/audit-log.js';
 import type { TenantGatehouse } from '../../src/gatehouse.js';
 import { backends } from '../helpers/backends.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-
-async function assertInvalid(promise: Promise<unknown>, message: string): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof InvalidTokenError, `expected InvalidTokenError, got ${String(error)}`);
-    assert.equal(error.message, message);
-    return true;
-  });
-}
+import { assertInvalid } from './assertions.js';
 
 const now = () => Math.floor(Date.now() / 1000);
 
