@@ -113,7 +113,7 @@ for (const backend of backends()) {
     test('a tenant that does not exist fetches a JWKS the server does not have: invalid_token, not a 5xx', async () => {
       const claims = decodeJwt(await tokenOf('acme'));
       const token = await signedBy(tenants.acme, { ...claims, iss: issuerOf('nobody'), tenant: 'nobody' });
-      await assert.rejects(verifyAccessToken(token, options), InvalidTokenError);
+      await assertInvalid(verifyAccessToken(token, options), "no keys were found for the token's issuer");
     });
 
     test('Express middleware takes the tenant options as they are and hands the tenant to the route', async () => {

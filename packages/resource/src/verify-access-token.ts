@@ -31,8 +31,8 @@ export interface VerifyAccessTokenOptions {
    */
   keys: JWTVerifyGetKey | KeysByIssuer;
   /**
-   * Whether this API serves a tenant, asked with the tenant id of a token's issuer before its keys are fetched, so
-   * tokens of other tenants are refused without a request to the authorization server.
+   * Whether this API serves a tenant, asked with the tenant id of a token's issuer (matched by a tenant rule) before
+   * its keys are fetched, so tokens of other tenants are refused without a request to the authorization server.
    */
   servesTenant?: (tenant: string) => Promise<boolean> | boolean;
   /** Accepted signature algorithms; anything else (notably `none` and HMAC) is refused. */
@@ -168,5 +168,8 @@ function describe(error: Error): string {
   if (error instanceof errors.JWKSNoMatchingKey) return 'the token was not signed by a known key';
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'the token signature is invalid';
   if (error instanceof errors.JOSEAlgNotAllowed) return 'the token is signed with an algorithm that is not accepted';
+  // jose's plain JOSEError comes only from a JWKS answered with no key set (not 200, not JSON): for a tenant issuer,
+  // a tenant the platform does not have (404).
+  if (error.constructor === errors.JOSEError) return "no keys were found for the token's issuer";
   return 'the token is malformed';
 }
