@@ -12,15 +12,7 @@ import { decodeJwt, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { backends } from './helpers/backends.js';
 import { freePort, startTestServer, type TestServer } from './helpers/server.js';
 import { type Credentials, claimsFor, signHs256, signWithForeignKey, signWithServerKey, tokenFor, unsecured } from './helpers/tokens.js';
-
-async function assertInvalid(promise: Promise<unknown>, message: string): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof InvalidTokenError, `expected InvalidTokenError, got ${String(error)}`);
-    assert.equal(error.code, 'invalid_token');
-    assert.equal(error.message, message);
-    return true;
-  });
-}
+import { assertInvalid } from './resource/assertions.js';
 
 const now = () => Math.floor(Date.now() / 1000);
 

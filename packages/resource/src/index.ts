@@ -11,6 +11,8 @@ export {
 export { type ExpressLikeMiddleware, type ExpressLikeRequest, type ExpressLikeResponse, expressBearer } from './express.js';
 export { type FastifyLikeReply, type FastifyLikeRequest, fastifyBearer } from './fastify.js';
 export { type HonoLikeContext, honoBearer } from './hono.js';
+export { type IssuerRule, type MatchedIssuer, matchIssuer } from './issuers.js';
+export { DEFAULT_MAX_ISSUERS, type KeysByIssuer, type RemoteJwksByIssuerOptions, remoteJwksByIssuer } from './jwks-by-issuer.js';
 export {
   type ProtectedResourceMetadata,
   type ProtectedResourceMetadataOptions,

@@ -1,4 +1,6 @@
-import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeJwt, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { type IssuerRule, type MatchedIssuer, matchIssuer } from './issuers.js';
+import type { KeysByIssuer } from './jwks-by-issuer.js';
 
 /** Claims of a Gatehouse access token (RFC 9068 §2.2). */
 export interface AccessTokenClaims extends JWTPayload {
@@ -11,15 +13,28 @@ export interface AccessTokenClaims extends JWTPayload {
   exp: number;
   jti: string;
   auth_time?: number;
+  /** The Gatehouse tenant that issued the token (`default` for the default tenant). */
+  tenant?: string;
 }
 
 export interface VerifyAccessTokenOptions {
-  /** The authorization server's issuer identifier, compared as an exact string. */
-  issuer: string;
+  /**
+   * The authorization server's issuer identifier, compared as an exact string; or the issuers of many tenants
+   * (`{ pattern: 'https://auth.example.com/t/{tenant}' }`, `{ issuer, tenant }`), alone or in a list, see `IssuerRule`.
+   */
+  issuer: IssuerRule | readonly IssuerRule[];
   /** This API's identifier; the token's `aud` must contain it. Omit only for the authorization server itself. */
   audience?: string | string[];
-  /** Where the signing keys come from: `remoteJwks(jwksUri)` for a resource server, a local resolver in-process. */
-  keys: JWTVerifyGetKey;
+  /**
+   * Where the signing keys come from: `remoteJwks(jwksUri)` for a resource server of one issuer,
+   * `remoteJwksByIssuer()` for one of many (each issuer's own JWKS), a local resolver in-process.
+   */
+  keys: JWTVerifyGetKey | KeysByIssuer;
+  /**
+   * Whether this API serves a tenant, asked with the tenant id of a token's issuer (matched by a tenant rule) before
+   * its keys are fetched, so tokens of other tenants are refused without a request to the authorization server.
+   */
+  servesTenant?: (tenant: string) => Promise<boolean> | boolean;
   /** Accepted signature algorithms; anything else (notably `none` and HMAC) is refused. */
   algorithms?: string[];
   /** Seconds of clock skew allowed on `exp`, `nbf` and `iat`. */
@@ -82,17 +97,20 @@ export const scopesOf = (claims: { scope?: unknown }): Set<string> =>
 
 /**
  * Verifies a JWT access token as RFC 9068 §4 requires: `typ` at+jwt, an allowed algorithm, a known key, the exact
- * issuer, this API as audience, `exp`/`nbf` with a small leeway, then revocation and scopes.
+ * issuer, this API as audience, `exp`/`nbf` with a small leeway, then revocation and scopes. With tenant issuer rules,
+ * the key is the matched issuer's and the `tenant` claim must be the matched tenant's id.
  *
  * @example
  * const keys = remoteJwks('https://auth.example.com/.well-known/jwks.json');
  * const claims = await verifyAccessToken(token, { issuer: 'https://auth.example.com', audience: 'https://api.example.com', keys, requiredScopes: ['orders:read'] });
  */
 export async function verifyAccessToken(token: string, options: VerifyAccessTokenOptions): Promise<AccessTokenClaims> {
+  const matched = await issuerOf(token, options);
+  const keys = typeof options.keys === 'function' ? options.keys : options.keys.keysFor(matched);
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, options.keys, {
-      issuer: options.issuer,
+    ({ payload } = await jwtVerify(token, keys, {
+      issuer: matched.issuer,
       ...(options.audience === undefined ? {} : { audience: options.audience }),
       algorithms: options.algorithms ?? DEFAULT_ALGORITHMS,
       typ: 'at+jwt',
@@ -105,9 +123,14 @@ export async function verifyAccessToken(token: string, options: VerifyAccessToke
     if (error instanceof errors.JOSEError && !outage) throw new InvalidTokenError(describe(error));
     throw error;
   }
-  if (typeof payload.client_id !== 'string' || (payload.scope !== undefined && typeof payload.scope !== 'string')) {
-    throw new InvalidTokenError('the token has malformed claims');
-  }
+  const malformed =
+    typeof payload.client_id !== 'string' ||
+    (payload.scope !== undefined && typeof payload.scope !== 'string') ||
+    (payload.tenant !== undefined && typeof payload.tenant !== 'string');
+  if (malformed) throw new InvalidTokenError('the token has malformed claims');
+  // A tenant's issuer signs for that tenant only: a token naming another is refused, so `claims.tenant` is whose it is.
+  if (matched.tenant !== undefined && payload.tenant !== matched.tenant)
+    throw new InvalidTokenError("the token's tenant claim is not accepted");
   const claims = payload as AccessTokenClaims;
   if (options.isRevoked && (await options.isRevoked(claims))) throw new InvalidTokenError('the token has been revoked');
   const required = options.requiredScopes ?? [];
@@ -118,11 +141,35 @@ export async function verifyAccessToken(token: string, options: VerifyAccessToke
   return claims;
 }
 
+/**
+ * The issuer the token's keys are looked up for. One exact issuer needs no look at the token (jwtVerify compares it);
+ * otherwise `iss` is read from the unverified token only to pick the rule it matches, and is verified with that
+ * issuer's keys right after. A tenant `servesTenant` refuses ends here, before any key is fetched.
+ */
+async function issuerOf(token: string, options: VerifyAccessTokenOptions): Promise<MatchedIssuer> {
+  if (typeof options.issuer === 'string') return { issuer: options.issuer };
+  let iss: unknown;
+  try {
+    ({ iss } = decodeJwt(token));
+  } catch {
+    throw new InvalidTokenError('the token is malformed');
+  }
+  const matched = matchIssuer(options.issuer, iss);
+  if (!matched) throw new InvalidTokenError("the token's iss claim is not accepted");
+  if (matched.tenant !== undefined && options.servesTenant && !(await options.servesTenant(matched.tenant))) {
+    throw new InvalidTokenError("the token's tenant is not served by this API");
+  }
+  return matched;
+}
+
 function describe(error: Error): string {
   if (error instanceof errors.JWTExpired) return 'the token has expired';
   if (error instanceof errors.JWTClaimValidationFailed) return `the token's ${error.claim} claim is not accepted`;
   if (error instanceof errors.JWKSNoMatchingKey) return 'the token was not signed by a known key';
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'the token signature is invalid';
   if (error instanceof errors.JOSEAlgNotAllowed) return 'the token is signed with an algorithm that is not accepted';
+  // jose's plain JOSEError comes only from a JWKS answered with no key set (not 200, not JSON): for a tenant issuer,
+  // a tenant the platform does not have (404).
+  if (error.constructor === errors.JOSEError) return "no keys were found for the token's issuer";
   return 'the token is malformed';
 }
