@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { platformAdminRoutes } from '../admin/platform-routes.js';
 import { adminRoutes } from '../admin/routes.js';
 import { consoleRoutes } from '../console/routes.js';
 import type { Gatehouse } from '../gatehouse.js';
@@ -69,7 +70,11 @@ export async function buildHttpServer(gatehouse: Gatehouse, options: HttpServerO
   await app.register(demoApiRoutes, gatehouse);
   await app.register(userInfoRoutes, gatehouse);
   await app.register(pagesPlugin, gatehouse);
-  await app.register(adminRoutes, gatehouse);
+  // Every tenant's admin API at {its base}/admin; the platform's (tenants) at the root, for the default tenant only.
+  await registerPerTenant(app, gatehouse, async (scope) => {
+    await scope.register(adminRoutes);
+  });
+  await app.register(platformAdminRoutes, gatehouse);
   await app.register(consoleRoutes, gatehouse);
   await app.register(playgroundRoutes, gatehouse);
   await app.ready();
