@@ -10,6 +10,7 @@ import { backends } from './helpers/backends.js';
 import { routesOf } from './helpers/routes.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { tenantRows } from './helpers/tenant-rows.js';
+import { createTenants } from './helpers/tenants.js';
 import { basicAuth, postForm } from './helpers/tokens.js';
 
 const PASSWORD = 'staple battery horse';
@@ -112,10 +113,7 @@ for (const backend of backends()) {
 
     before(async () => {
       server = await startTestServer(backend);
-      const { platform, tenants } = server.server.gatehouse;
-      for (const id of ['acme', 'beta']) await platform.tenants.create({ id, name: `${id} Inc.` }, systemActor());
-      acme = (await tenants.open('acme'))!;
-      beta = (await tenants.open('beta'))!;
+      [acme, beta] = (await createTenants(server, 'acme', 'beta')) as [TenantGatehouse, TenantGatehouse];
       ids.acme = await seed(acme);
       ids.beta = await seed(beta);
       const issued = await postForm(server, '/t/acme/oauth2/token', { grant_type: 'client_credentials', scope: ADMIN_SCOPE }, ids.acme.ops);
@@ -155,6 +153,13 @@ for (const backend of backends()) {
         'the default tenant keeps every tenant route at the root',
       );
       assert.deepEqual(tenantRoutes, Object.keys(MATRIX).sort(), 'a route missing from MATRIX is a route the IDOR test does not cover');
+      const documented = Object.keys(((await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: object }).paths);
+      assert.ok(documented.includes('/admin/clients/{id}') && documented.includes('/admin/tenants'), documented.join());
+      assert.deepEqual(
+        documented.filter((path) => path.startsWith('/t/')),
+        [],
+        "the document describes the root; a tenant's copies are the same API",
+      );
 
       for (const token of [tokens.acmeMachine, tokens.root]) {
         for (const path of ['/t/acme/admin/tenants', '/t/acme/admin/tenants/beta', '/t/beta/admin/tenants/acme/suspend']) {
@@ -268,9 +273,8 @@ for (const backend of backends()) {
 
     before(async () => {
       server = await startTestServer(backend, { GATEHOUSE_TENANT_HOSTS: '*.auth.test' });
-      const { platform, tenants } = server.server.gatehouse;
-      await platform.tenants.create({ id: 'acme', name: 'Acme' }, systemActor());
-      acme = await seed((await tenants.open('acme'))!);
+      const [tenant] = await createTenants(server, 'acme');
+      acme = await seed(tenant!);
       acmeHost = `acme.auth.test:${new URL(server.issuer).port}`;
     });
     after(() => server.close());
