@@ -264,6 +264,31 @@ for (const backend of backends()) {
       assert.deepEqual(mixed.body, { withdrawn: false, revoked_grants: 0 });
       assert.deepEqual(await tenantRows(beta.store, 'beta'), before);
     });
+
+    test("a suspended tenant's admin API refuses its own admin tokens with 403, until it is resumed", async () => {
+      const issued = await postForm(server, '/t/beta/oauth2/token', { grant_type: 'client_credentials', scope: ADMIN_SCOPE }, ids.beta.ops);
+      const betaApi = at((issued.body as { access_token: string }).access_token);
+      assert.equal((await betaApi('GET', '/t/beta/admin/clients')).status, 200);
+      const platform = at(tokens.root);
+      assert.equal((await platform('POST', '/admin/tenants/beta/suspend')).status, 200);
+      assertAdminError(await betaApi('GET', '/t/beta/admin/clients'), 403, 'access_denied', /suspended/);
+      assertAdminError(await betaApi('POST', '/t/beta/admin/clients', { name: 'while suspended' }), 403, 'access_denied');
+      assert.equal((await platform('POST', '/admin/tenants/beta/resume')).status, 200);
+      const clients = await betaApi('GET', '/t/beta/admin/clients');
+      assert.equal(clients.status, 200, clients.text);
+      assert.ok(!clients.text.includes('while suspended'));
+    });
+
+    test("admin power follows acme's changes at once: a disabled member's and a revoked client's tokens are refused", async () => {
+      const machine = at(tokens.acmeMachine);
+      const second = await machine('POST', '/t/acme/admin/users', { username: 'acme-second-admin', password: PASSWORD, roles: ['admin'] });
+      assert.equal(second.status, 201, second.text);
+      assert.equal((await machine('POST', `/t/acme/admin/users/${ids.acme.member}/disable`)).status, 200);
+      assertBearerError(await at(tokens.acmeMember)('GET', '/t/acme/admin/clients'), 401, 'invalid_token');
+      const revoked = await at(tokens.acmeMachine)('POST', `/t/acme/admin/clients/${encodeURIComponent(ids.acme.ops.clientId)}/revoke`);
+      assert.equal(revoked.status, 200, revoked.text);
+      assertBearerError(await machine('GET', '/t/acme/admin/clients'), 401, 'invalid_token');
+    });
   });
 
   describe(`a tenant's admin API on its own host (${backend.name})`, () => {
