@@ -1,7 +1,7 @@
 import { type AccessTokenClaims, bearerTokenFrom, verifyAccessToken } from '@gatehouse/resource';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import type { Gatehouse } from '../gatehouse.js';
+import type { TenantGatehouse } from '../gatehouse.js';
 import { answerErrors } from './errors.js';
 
 declare module 'fastify' {
@@ -47,11 +47,15 @@ export const bearerAuth = fastifyPlugin(
 );
 
 /**
- * An access token of this server for its default audience, not revoked, carrying `scopes` and the route's
- * `requiredScopes`: what a resource server checks with the same verifier (`@gatehouse/resource`).
+ * An access token of this tenant (the deployment's default tenant for a Gatehouse) for its default audience, not
+ * revoked, carrying `scopes` and the route's `requiredScopes`: what a resource server checks with the same verifier
+ * (`@gatehouse/resource`).
  */
-export function accessTokenAuthentication(gatehouse: Gatehouse, scopes: readonly string[] = []): Authenticate {
-  const { config, accessTokens } = gatehouse;
+export function accessTokenAuthentication(
+  tenant: Pick<TenantGatehouse, 'config' | 'accessTokens'>,
+  scopes: readonly string[] = [],
+): Authenticate {
+  const { config, accessTokens } = tenant;
   return (token, request) =>
     verifyAccessToken(token, {
       issuer: config.issuer,

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { platformAdminRoutes } from '../admin/platform-routes.js';
 import { adminRoutes } from '../admin/routes.js';
 import { consoleRoutes } from '../console/routes.js';
 import type { Gatehouse } from '../gatehouse.js';
@@ -59,17 +60,19 @@ export async function buildHttpServer(gatehouse: Gatehouse, options: HttpServerO
   confineTenantHosts(app, gatehouse.routing);
 
   await registerOpenApi(app, gatehouse);
-  // Every tenant's protocol endpoints and pages; the console, playground and demo API serve the default tenant.
+  // Every tenant's protocol endpoints, pages and admin API; the console, playground and demo API serve the default tenant.
   await registerPerTenant(app, gatehouse, async (scope) => {
     await scope.register(oauthEndpoints, gatehouse);
     await scope.register(wellKnownRoutes);
     await scope.register(userInfoRoutes);
     await scope.register(pagesPlugin);
+    await scope.register(adminRoutes);
   });
   await app.register(healthRoutes, gatehouse);
   await app.register(metricsRoutes, gatehouse);
   await app.register(demoApiRoutes, gatehouse);
-  await app.register(adminRoutes, gatehouse);
+  // The platform's own admin API (tenants) at the root, for the default tenant's admins only.
+  await app.register(platformAdminRoutes, gatehouse);
   await app.register(consoleRoutes, gatehouse);
   await app.register(playgroundRoutes, gatehouse);
   await app.ready();
