@@ -8,7 +8,10 @@ import { loadMasterKey, masterKeyFromSecret } from './keys/master-key.js';
 import { resealUnderCurrentMasterKey } from './keys/master-key-rotation.js';
 import { PageKeys } from './keys/page-keys.js';
 import { assertStrongSecret } from './keys/secret-strength.js';
+import { ApiManagement } from './management/apis.js';
 import { createManagement, type Management } from './management/index.js';
+import { RoleManagement } from './management/roles.js';
+import { ScopeLimit } from './management/scope-limit.js';
 import { TenantManagement } from './management/tenants.js';
 import { Metrics } from './metrics.js';
 import { AuthorizationFlow } from './oauth/authorization-flow.js';
@@ -25,7 +28,7 @@ import { EndSession } from './oidc/end-session.js';
 import { IdTokens } from './oidc/id-tokens.js';
 import { UserInfo } from './oidc/userinfo.js';
 import type { RecordCaches } from './ports/caches.js';
-import { DEFAULT_TENANT, type Tenant } from './ports/tenants.js';
+import { DEFAULT_TENANT, PLATFORM_DEFINITIONS, type Tenant } from './ports/tenants.js';
 import type { User } from './ports/users.js';
 import type { ConsentRepository } from './store/consents.js';
 import { openStore, type Store, storeOptionsOf } from './store/database.js';
@@ -103,8 +106,11 @@ export interface Gatehouse extends TenantGatehouse {
   tenants: TenantDirectory<TenantGatehouse>;
   /** Where each tenant's issuer is. */
   routing: TenantRouting;
-  /** What only the platform's operators manage: the tenants. */
-  platform: { tenants: TenantManagement };
+  /**
+   * What only the platform's operators manage: the tenants, and the platform's APIs and role templates, which every
+   * tenant reads (stored under PLATFORM_DEFINITIONS; their changes are audited in the default tenant's log).
+   */
+  platform: { tenants: TenantManagement; roles: RoleManagement; apis: ApiManagement };
   /**
    * The start-up step of the server, `migrate` and the key commands: refuses a guessable GATEHOUSE_SECRET, seals again
    * under it what GATEHOUSE_PREVIOUS_SECRET sealed, creates the default tenant's signing keys and the page keys the
@@ -161,7 +167,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       ...services,
       tenants,
       routing: shared.routing,
-      platform: { tenants: new TenantManagement(services.repositories, shared.routing) },
+      platform: { tenants: new TenantManagement(services.repositories, shared.routing), ...platformDefinitions(store, config) },
       prepareKeys: async () => {
         // Judging a secret loads zxcvbn (a few hundred milliseconds and MBs): only a secret new to this store is judged.
         const startedBefore = await pageKeys.open();
@@ -234,6 +240,21 @@ export function tenantConfig(config: Config, routing: TenantRouting, tenant: Ten
   };
 }
 
+/** The platform's APIs and role templates: no quotas, no scope limit, audited where the operators read. */
+function platformDefinitions(store: Store, config: Config): { roles: RoleManagement; apis: ApiManagement } {
+  const repositories = new Repositories(store, {
+    tenantId: PLATFORM_DEFINITIONS,
+    auditTenantId: DEFAULT_TENANT,
+    defaultAudience: config.defaultAudience,
+    sessionIdleTimeout: config.sessionIdleTimeout,
+    signInQuietPeriodMs: 0,
+  });
+  return {
+    roles: new RoleManagement(repositories, {}, new ScopeLimit(null), 'platform'),
+    apis: new ApiManagement(repositories, config.defaultAudience, {}, 'platform'),
+  };
+}
+
 /**
  * A tenant's services, its ES256 signing key made when it is first used (nothing before; an RS256 key, for ID tokens,
  * when it first signs one). Its built-in clients (console, playground) come with the per-tenant console: their ids
@@ -302,6 +323,7 @@ function buildTenant(shared: SharedParts, tenant: Tenant): TenantGatehouse {
     audit,
     supportedGrantTypes: tokenEndpoint.grantTypes,
     quotas: tenant.quotas,
+    allowedScopes: tenant.allowedScopes,
   });
   return {
     tenant,

@@ -67,19 +67,19 @@ for (const backend of backends()) {
           [odd.client_id, 'active', 'Red\\u001b[31m name', '-', 'authorization_code,refresh_token'],
         ]),
       );
-      assert.deepEqual(tableOf(await listed('roles', 'list'), ['NAME', 'SCOPES', 'DESCRIPTION']), [
-        ['reader', 'demo:read orders:read', 'Reads things'],
-        ['w', 'orders:write', '-'],
+      assert.deepEqual(tableOf(await listed('roles', 'list'), ['NAME', 'SCOPES', 'OWNER', 'DESCRIPTION']), [
+        ['reader', 'demo:read orders:read', 'own', 'Reads things'],
+        ['w', 'orders:write', 'own', '-'],
       ]);
 
       const orders = ['--identifier', 'https://orders.example.com', '--name', 'Orders', '--scopes', 'orders:read orders:write'];
       await setUp('apis', 'create', ...orders);
       await setUp('apis', 'create', '--identifier', 'https://any.example.com', '--name', 'Open');
-      const apiRows = tableOf(await listed('apis', 'list'), ['IDENTIFIER', 'NAME', 'SCOPES']);
-      assert.deepEqual(apiRows[0], ['http://localhost:4444/api', '(default API)', '-']);
+      const apiRows = tableOf(await listed('apis', 'list'), ['IDENTIFIER', 'NAME', 'SCOPES', 'OWNER']);
+      assert.deepEqual(apiRows[0], ['http://localhost:4444/api', '(default API)', '-', '-']);
       assert.deepEqual(byFirstCell(apiRows.slice(1)), [
-        ['https://any.example.com', 'Open', '(any)'],
-        ['https://orders.example.com', 'Orders', 'orders:read orders:write'],
+        ['https://any.example.com', 'Open', '(any)', 'own'],
+        ['https://orders.example.com', 'Orders', 'orders:read orders:write', 'own'],
       ]);
 
       const args = (username: string, ...more: string[]) => ['users', 'create', '--username', username, ...more, '--password-stdin'];
@@ -103,7 +103,7 @@ for (const backend of backends()) {
       const clients = await setUp<{ client_id: string; name: string }[]>('clients', 'list');
       assert.deepEqual(clients.map((c) => c.name).sort(), ['Billing service', 'Red\u001b[31m name']);
       const roles = await setUp('roles', 'list');
-      assert.deepEqual(Object.keys(roles[0]).sort(), ['created_at', 'description', 'name', 'scopes']);
+      assert.deepEqual(Object.keys(roles[0]).sort(), ['created_at', 'description', 'name', 'platform', 'scopes']);
     });
   });
 }

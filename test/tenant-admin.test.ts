@@ -161,8 +161,8 @@ for (const backend of backends()) {
       const rootRoutes = routesOf(server.server.app)
         .filter((route) => route.url.startsWith('/admin/'))
         .map((route) => `${route.method} ${route.url}`);
-      const platformRoutes = rootRoutes.filter((route) => route.split(' ')[1]!.startsWith('/admin/tenants'));
-      assert.ok(platformRoutes.length >= 7, platformRoutes.join(', '));
+      const platformRoutes = rootRoutes.filter((route) => /^\/admin\/(tenants|platform)\b/.test(route.split(' ')[1]!));
+      assert.ok(platformRoutes.length >= 12, platformRoutes.join(', '));
       assert.deepEqual(
         rootRoutes.filter((route) => !platformRoutes.includes(route)).sort(),
         tenantRoutes,
@@ -178,7 +178,13 @@ for (const backend of backends()) {
       );
 
       for (const token of [tokens.acmeMachine, tokens.root]) {
-        for (const path of ['/t/acme/admin/tenants', '/t/acme/admin/tenants/beta', '/t/beta/admin/tenants/acme/suspend']) {
+        for (const path of [
+          '/t/acme/admin/tenants',
+          '/t/acme/admin/tenants/beta',
+          '/t/beta/admin/tenants/acme/suspend',
+          '/t/acme/admin/platform/roles',
+          '/t/acme/admin/platform/apis',
+        ]) {
           const method = path.endsWith('suspend') ? 'POST' : 'GET';
           const answer = await at(token)(method, path);
           // No such route: the server's one answer for an unknown path, as for any other.

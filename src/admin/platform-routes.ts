@@ -3,11 +3,12 @@ import type { Gatehouse } from '../gatehouse.js';
 import type { RequestSchemaTypes } from '../http/type-provider.js';
 import { tenantFieldsOf } from '../management/tenants.js';
 import { actorOf, adminRoute, adminScope } from './admin-scope.js';
+import { definitionRoutes } from './definition-routes.js';
 import * as schemas from './schemas.js';
 
 /**
- * The platform's admin API (JSON under /admin/tenants): its operators create, page, change, suspend, resume and
- * delete tenants. Registered at the root only, for the default tenant's admins: its tokens and no other tenant's are
+ * The platform's admin API (JSON under /admin/tenants and /admin/platform): its operators create, page, change,
+ * suspend, resume and delete tenants, and register the platform's APIs and role templates. Registered at the root only, for the default tenant's admins: its tokens and no other tenant's are
  * accepted, `/t/{tenant}/admin/tenants` does not exist, and under host routing a tenant's host does not serve it
  * (confineTenantHosts). Every change is written to the default tenant's audit log.
  */
@@ -15,6 +16,14 @@ export async function platformAdminRoutes(fastify: FastifyInstance, gatehouse: G
   const { tenants } = gatehouse.platform;
   const app = fastify.withTypeProvider<RequestSchemaTypes>();
   await adminScope(app, () => gatehouse);
+
+  // The platform's APIs and role templates, which every tenant reads and none changes.
+  definitionRoutes(app, {
+    prefix: '/admin/platform',
+    of: () => gatehouse.platform,
+    defaultAudienceOf: () => undefined,
+    whose: "the platform's ",
+  });
 
   app.get(
     '/admin/tenants',

@@ -3,6 +3,7 @@ import { tenantOf } from '../http/tenant-scope.js';
 import type { RequestSchemaTypes } from '../http/type-provider.js';
 import { SIGNING_ALGORITHMS } from '../keys/key-store.js';
 import { actorOf as actor, adminScope, adminRoute as route } from './admin-scope.js';
+import { definitionRoutes } from './definition-routes.js';
 import * as schemas from './schemas.js';
 import type { ClientRequest } from './views.js';
 
@@ -79,43 +80,12 @@ export async function adminRoutes(fastify: FastifyInstance): Promise<void> {
   );
 
   // Roles and APIs
-  app.get('/admin/roles', route({ summary: 'List roles', response: { 200: schemas.roleList } }), async (request) => ({
-    roles: await management(request).roles.listRoles(),
-  }));
-  app.post(
-    '/admin/roles',
-    route({ summary: 'Create a role', body: schemas.newRole, response: { 201: schemas.roleOne } }),
-    async (request, reply) => {
-      const role = await management(request).roles.createRole(request.body, actor(request));
-      created(reply);
-      return { role };
-    },
-  );
-  app.patch(
-    '/admin/roles/:name',
-    route({ summary: "Change a role's scopes", params: schemas.nameParam, body: schemas.roleChanges, response: { 200: schemas.roleOne } }),
-    async (request) => {
-      const role = await management(request).roles.updateRoleScopes(request.params.name, request.body.scopes, actor(request));
-      return { role };
-    },
-  );
-  app.get('/admin/apis', route({ summary: 'List APIs (resource servers)', response: { 200: schemas.apiList } }), async (request) => ({
-    default: tenantOf(request).config.defaultAudience,
-    apis: await management(request).apis.listApis(),
-  }));
-  app.post(
-    '/admin/apis',
-    route({ summary: 'Register an API', body: schemas.newApi, response: { 201: schemas.apiOne } }),
-    async (request, reply) => {
-      const { body } = request;
-      const api = await management(request).apis.createApi(
-        { identifier: body.identifier, name: body.name ?? '', scopes: body.scopes ?? [] },
-        actor(request),
-      );
-      created(reply);
-      return { api };
-    },
-  );
+  definitionRoutes(app, {
+    prefix: '/admin',
+    of: management,
+    defaultAudienceOf: (request) => tenantOf(request).config.defaultAudience,
+    whose: '',
+  });
 
   // Users, their consents and sessions
   app.get('/admin/users', route({ summary: 'List users', response: { 200: schemas.userList } }), async (request) => ({

@@ -89,7 +89,13 @@ export const rotateSecret = {
 
 const role = {
   type: 'object',
-  properties: { name: str, description: str, scopes: strings, created_at: int },
+  properties: {
+    name: str,
+    description: str,
+    scopes: strings,
+    platform: { type: 'boolean', description: "A role template of the platform's: every tenant has it, none changes it" },
+    created_at: int,
+  },
   required: ['name', 'scopes'],
 } as const;
 export const roleList = { type: 'object', properties: { roles: { type: 'array', items: role } }, required: ['roles'] } as const;
@@ -109,13 +115,19 @@ export const roleChanges = {
 
 const api = {
   type: 'object',
-  properties: { identifier: str, name: str, scopes: strings, created_at: int },
+  properties: {
+    identifier: str,
+    name: str,
+    scopes: strings,
+    platform: { type: 'boolean', description: "One of the platform's APIs: every tenant has it, none changes it" },
+    created_at: int,
+  },
   required: ['identifier'],
 } as const;
 export const apiList = {
   type: 'object',
   properties: { default: str, apis: { type: 'array', items: api } },
-  required: ['default', 'apis'],
+  required: ['apis'],
 } as const;
 export const apiOne = { type: 'object', properties: { api }, required: ['api'] } as const;
 export const newApi = {

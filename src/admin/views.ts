@@ -58,6 +58,8 @@ export interface RoleView {
   name: string;
   description: string;
   scopes: string[];
+  /** A role template of the platform's: every tenant has it, none changes it. */
+  platform: boolean;
   created_at: number;
 }
 
@@ -67,6 +69,8 @@ export interface ApiView {
   name: string;
   /** Empty: the API accepts any scope. */
   scopes: string[];
+  /** One of the platform's APIs: every tenant has it, none changes it. */
+  platform: boolean;
   created_at: number;
 }
 

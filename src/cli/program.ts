@@ -226,6 +226,13 @@ export function buildProgram(io: Io): Command {
     io.stderr(`gatehouse: tenant ${tenant}, issuer ${services.config.issuer}\n`);
     return { ...root, ...services };
   };
+  /** With --platform, the platform's APIs and role templates (of the whole deployment); the tenant's own otherwise. */
+  const definitionsOf = (gatehouse: Gatehouse, options: { platform?: boolean }) => {
+    if (!options.platform) return gatehouse.management;
+    refuseTenant();
+    return gatehouse.platform;
+  };
+  const platformOption = () => new Option('--platform', "the platform's, which every tenant has and none changes (not with --tenant)");
   /** Runs `work` against an open store and prints its result as JSON or as text. */
   const withGatehouse =
     <A extends unknown[]>(work: (gatehouse: Gatehouse, ...args: A) => Promise<CommandResult>, wholeDeployment = false) =>
@@ -431,22 +438,26 @@ export function buildProgram(io: Io): Command {
     .requiredOption('--name <name>', 'role name')
     .requiredOption('--scopes <"a b">', 'space-separated scopes', words)
     .option('--description <text>', 'what the role is for')
+    .addOption(platformOption())
     .addOption(jsonOption())
     .action(
-      withGatehouse(async (gatehouse, options: { name: string; scopes: string[]; description?: string }) => {
-        const role = await gatehouse.management.roles.createRole(options, cliActor());
-        return { json: role, text: `Created role "${role.name}" with scopes: ${role.scopes.join(' ') || '(none)'}` };
+      withGatehouse(async (gatehouse, options: { name: string; scopes: string[]; description?: string; platform?: boolean }) => {
+        const { platform: _platform, ...input } = options;
+        const role = await definitionsOf(gatehouse, options).roles.createRole(input, cliActor());
+        const what = role.platform ? 'role template' : 'role';
+        return { json: role, text: `Created ${what} "${role.name}" with scopes: ${role.scopes.join(' ') || '(none)'}` };
       }),
     );
   roles
     .command('list')
-    .description('list roles')
+    .description("list roles (a tenant's own and the platform's templates, each marked own or platform)")
+    .addOption(platformOption())
     .addOption(jsonOption())
     .action(
-      withGatehouse(async (gatehouse) => {
-        const all = await gatehouse.management.roles.listRoles();
-        const rows = all.map((r) => [r.name, r.scopes.join(' '), r.description]);
-        const text = all.length ? table(['NAME', 'SCOPES', 'DESCRIPTION'], rows) : 'No roles yet.';
+      withGatehouse(async (gatehouse, options: { platform?: boolean }) => {
+        const all = await definitionsOf(gatehouse, options).roles.listRoles();
+        const rows = all.map((r) => [r.name, r.scopes.join(' '), r.platform ? 'platform' : 'own', r.description]);
+        const text = all.length ? table(['NAME', 'SCOPES', 'OWNER', 'DESCRIPTION'], rows) : 'No roles yet.';
         return { json: all, text };
       }),
     );
@@ -458,25 +469,29 @@ export function buildProgram(io: Io): Command {
     .requiredOption('--identifier <uri>', 'absolute URI; becomes the aud of its tokens')
     .option('--name <name>', 'display name')
     .option('--scopes <"a b">', 'scopes the API defines (tokens for it carry no others)', words)
+    .addOption(platformOption())
     .addOption(jsonOption())
     .action(
-      withGatehouse(async (gatehouse, options: { identifier: string; name?: string; scopes?: string[] }) => {
+      withGatehouse(async (gatehouse, options: { identifier: string; name?: string; scopes?: string[]; platform?: boolean }) => {
         const input = { identifier: options.identifier, name: options.name ?? '', scopes: options.scopes ?? [] };
-        const api = await gatehouse.management.apis.createApi(input, cliActor());
+        const api = await definitionsOf(gatehouse, options).apis.createApi(input, cliActor());
         return { json: api, text: `Registered API ${api.identifier} ("${api.name}")` };
       }),
     );
   apis
     .command('list')
-    .description('list registered APIs')
+    .description("list registered APIs (a tenant's own and the platform's, each marked own or platform)")
+    .addOption(platformOption())
     .addOption(jsonOption())
     .action(
-      withGatehouse(async (gatehouse) => {
-        const all = await gatehouse.management.apis.listApis();
+      withGatehouse(async (gatehouse, options: { platform?: boolean }) => {
+        const all = await definitionsOf(gatehouse, options).apis.listApis();
         // A registered API without scopes of its own accepts any scope (store/apis.ts).
-        const registered = all.map((a) => [a.identifier, a.name, a.scopes.join(' ') || '(any)']);
-        const rows = [[gatehouse.config.defaultAudience, '(default API)', ''], ...registered];
-        return { json: { default: gatehouse.config.defaultAudience, apis: all }, text: table(['IDENTIFIER', 'NAME', 'SCOPES'], rows) };
+        const registered = all.map((a) => [a.identifier, a.name, a.scopes.join(' ') || '(any)', a.platform ? 'platform' : 'own']);
+        const headers = ['IDENTIFIER', 'NAME', 'SCOPES', 'OWNER'];
+        if (options.platform) return { json: { apis: all }, text: all.length ? table(headers, registered) : 'No platform APIs yet.' };
+        const rows = [[gatehouse.config.defaultAudience, '(default API)', '', ''], ...registered];
+        return { json: { default: gatehouse.config.defaultAudience, apis: all }, text: table(headers, rows) };
       }),
     );
 
@@ -605,7 +620,7 @@ export function buildProgram(io: Io): Command {
     .requiredOption('--name <name>', 'display name')
     .option('--max-clients <n>', 'quota: at most this many app clients', integer(0, 10_000_000))
     .option('--max-users <n>', 'quota: at most this many users', integer(0, 10_000_000))
-    .option('--allowed-scopes <"a b">', "platform scopes the tenant's own roles may use (recorded; not yet enforced)", words)
+    .option('--allowed-scopes <"a b">', "the platform scopes the tenant's own roles and clients may use (default: any)", words)
     .addOption(jsonOption())
     .action(
       withGatehouse(

@@ -6,14 +6,27 @@ import type { Repositories } from '../store/repositories.js';
 import { auditedTransaction } from './audit.js';
 import { checkQuota, checkScopes, ManagementError } from './validation.js';
 
-const toApiView = (api: Api): ApiView => ({ identifier: api.identifier, name: api.name, scopes: api.scopes, created_at: api.createdAt });
+const toApiView = (api: Api): ApiView => ({
+  identifier: api.identifier,
+  name: api.name,
+  scopes: api.scopes,
+  platform: api.platform === true,
+  created_at: api.createdAt,
+});
 
-/** APIs (RFC 8707 resource servers) that tokens can be issued for. Every change is recorded as an audit event with it. */
+/** Whose definitions a management class changes: one tenant's own, or the platform's, which every tenant reads. */
+export type DefinitionsOwner = 'tenant' | 'platform';
+
+/**
+ * APIs (RFC 8707 resource servers) that tokens can be issued for: a tenant's own, or the platform's (`owner`
+ * 'platform', events `platform.api.*`). Every change is recorded as an audit event with it.
+ */
 export class ApiManagement {
   constructor(
     private readonly repositories: Repositories,
     private readonly defaultAudience: string,
     private readonly quotas: TenantQuotas,
+    private readonly owner: DefinitionsOwner = 'tenant',
   ) {}
 
   async createApi(input: { identifier: string; name: string; scopes: string[] }, actor: Actor): Promise<ApiView> {
@@ -27,14 +40,19 @@ export class ApiManagement {
     if (input.identifier === this.defaultAudience) throw new ManagementError('that identifier is the default API already', 'conflict');
     checkScopes(input.scopes);
     return auditedTransaction(this.repositories, async (tx, audit) => {
+      // A tenant's own API of a platform API's identifier would stand in for it at that tenant, with scopes of the
+      // tenant's choosing in tokens the platform's API accepts: it is taken, whoever registered it first.
       if (await tx.apis.get(input.identifier)) throw new ManagementError(`API "${input.identifier}" exists already`, 'conflict');
+      if (this.owner === 'platform' && (await tx.apis.heldByAnyTenant(input.identifier))) {
+        throw new ManagementError(`a tenant has registered an API "${input.identifier}" of its own already`, 'conflict');
+      }
       await checkQuota(this.quotas.maxApis, () => tx.apis.count(), 'APIs');
       const api = await tx.apis.create({
         identifier: input.identifier,
         name: input.name || input.identifier,
         scopes: [...new Set(input.scopes)],
       });
-      await audit.record(actor, 'api.created', api.identifier, { scopes: api.scopes });
+      await audit.record(actor, this.owner === 'platform' ? 'platform.api.created' : 'api.created', api.identifier, { scopes: api.scopes });
       return toApiView(api);
     });
   }

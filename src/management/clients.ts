@@ -22,6 +22,7 @@ import {
   playgroundRedirectUri,
 } from './builtins.js';
 import type { RoleManagement } from './roles.js';
+import type { ScopeLimit } from './scope-limit.js';
 import { checkQuota, checkScopes, knownRoles, ManagementError } from './validation.js';
 
 export interface NewClientInput {
@@ -145,6 +146,7 @@ export class ClientManagement {
     private readonly config: Config,
     private readonly supportedGrantTypes: readonly string[],
     private readonly quotas: TenantQuotas,
+    private readonly scopeLimit: ScopeLimit,
   ) {}
 
   async createClient(input: NewClientInput, actor: Actor): Promise<{ client: ClientView; clientSecret?: string }> {
@@ -181,6 +183,7 @@ export class ClientManagement {
     const clientSecret = isPublic ? undefined : generateOpaque(OPAQUE_PREFIXES.clientSecret);
     const client = await auditedTransaction(this.repositories, async (tx, audit) => {
       await checkQuota(this.quotas.maxClients, () => tx.clients.count(), 'app clients');
+      await this.scopeLimit.check(tx, scopes);
       const created = await tx.clients.create({
         clientId: randomUUID(),
         name,
@@ -225,6 +228,7 @@ export class ClientManagement {
       if (input.roles !== undefined) changes.roles = await knownRoles(tx.roles, input.roles);
       if (input.scopes !== undefined) {
         checkScopes(input.scopes);
+        await this.scopeLimit.check(tx, input.scopes);
         changes.scopes = [...new Set(input.scopes)];
       }
       if (input.redirectUris !== undefined) {

@@ -7,6 +7,7 @@ import { ApiManagement } from './apis.js';
 import { ClientManagement } from './clients.js';
 import { KeyManagement } from './keys.js';
 import { RoleManagement } from './roles.js';
+import { ScopeLimit } from './scope-limit.js';
 import { UserManagement } from './users.js';
 
 /**
@@ -30,12 +31,16 @@ export interface ManagementDependencies {
   supportedGrantTypes: readonly string[];
   /** The tenant's limits on what it may create. */
   quotas: TenantQuotas;
+  /** The platform scopes the tenant's own roles and clients may carry; null: any. */
+  allowedScopes: readonly string[] | null;
 }
 
-export function createManagement({ config, repositories, keys, audit, supportedGrantTypes, quotas }: ManagementDependencies): Management {
-  const roles = new RoleManagement(repositories, quotas);
+export function createManagement(dependencies: ManagementDependencies): Management {
+  const { config, repositories, keys, audit, supportedGrantTypes, quotas } = dependencies;
+  const scopeLimit = new ScopeLimit(dependencies.allowedScopes);
+  const roles = new RoleManagement(repositories, quotas, scopeLimit);
   return {
-    clients: new ClientManagement(repositories, roles, config, supportedGrantTypes, quotas),
+    clients: new ClientManagement(repositories, roles, config, supportedGrantTypes, quotas, scopeLimit),
     roles,
     apis: new ApiManagement(repositories, config.defaultAudience, quotas),
     users: new UserManagement(repositories, quotas),

@@ -3,8 +3,10 @@ import type { Actor } from '../ports/audit.js';
 import type { TenantQuotas } from '../ports/tenants.js';
 import type { Repositories } from '../store/repositories.js';
 import type { Role } from '../store/roles.js';
+import type { DefinitionsOwner } from './apis.js';
 import { auditedTransaction } from './audit.js';
 import { ADMIN_ROLE, ADMIN_SCOPE } from './builtins.js';
+import type { ScopeLimit } from './scope-limit.js';
 import { checkQuota, checkScopes, ManagementError } from './validation.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
@@ -13,28 +15,43 @@ const toRoleView = (role: Role): RoleView => ({
   name: role.name,
   description: role.description,
   scopes: role.scopes,
+  platform: role.platform,
   created_at: role.createdAt,
 });
 
-/** Roles: named sets of scopes given to clients and users. Every change is recorded as an audit event with it. */
+/**
+ * Roles: named sets of scopes given to clients and users; a tenant's own, or the platform's role templates (`owner`
+ * 'platform', events `platform.role.*`). Every change is recorded as an audit event with it.
+ */
 export class RoleManagement {
   constructor(
     private readonly repositories: Repositories,
     private readonly quotas: TenantQuotas,
+    private readonly scopeLimit: ScopeLimit,
+    private readonly owner: DefinitionsOwner = 'tenant',
   ) {}
+
+  private event(action: string): string {
+    return this.owner === 'platform' ? `platform.${action}` : action;
+  }
 
   async createRole(input: { name: string; scopes: string[]; description?: string }, actor: Actor): Promise<RoleView> {
     if (!NAME.test(input.name)) throw new ManagementError('a role name is 1-64 letters, digits, ".", "_", ":" or "-"');
     checkScopes(input.scopes);
     return auditedTransaction(this.repositories, async (tx, audit) => {
-      if (await tx.roles.get(input.name)) throw new ManagementError(`role "${input.name}" exists already`, 'conflict');
+      const existing = await tx.roles.get(input.name);
+      if (existing?.platform && this.owner === 'tenant') {
+        throw new ManagementError(`"${input.name}" is a role template of the platform's, which this account has already`, 'conflict');
+      }
+      if (existing) throw new ManagementError(`role "${input.name}" exists already`, 'conflict');
       await checkQuota(this.quotas.maxRoles, () => tx.roles.count(), 'roles');
+      await this.scopeLimit.check(tx, input.scopes);
       const role = await tx.roles.create({
         name: input.name,
         scopes: [...new Set(input.scopes)],
         ...(input.description ? { description: input.description } : {}),
       });
-      await audit.record(actor, 'role.created', role.name, { scopes: role.scopes });
+      await audit.record(actor, this.event('role.created'), role.name, { scopes: role.scopes });
       return toRoleView(role);
     });
   }
@@ -63,9 +80,13 @@ export class RoleManagement {
   async updateRoleScopes(name: string, scopes: string[], actor: Actor): Promise<RoleView> {
     checkScopes(scopes);
     return auditedTransaction(this.repositories, async (tx, audit) => {
+      // Only the tenant's own rows are written: a platform template is "no role" here, as any other tenant's is.
+      const existing = await tx.roles.get(name);
+      if (!existing || (existing.platform && this.owner === 'tenant')) throw new ManagementError(`no role "${name}"`, 'not_found');
+      await this.scopeLimit.check(tx, scopes);
       const role = await tx.roles.setScopes(name, [...new Set(scopes)]);
       if (!role) throw new ManagementError(`no role "${name}"`, 'not_found');
-      await audit.record(actor, 'role.updated', role.name, { scopes: role.scopes });
+      await audit.record(actor, this.event('role.updated'), role.name, { scopes: role.scopes });
       return toRoleView(role);
     });
   }

@@ -50,6 +50,12 @@ export class ApiRepository {
     return ownBeforePlatform(rows, (row) => row.identifier).map(toApi);
   }
 
+  /** Whether any tenant has an API of this identifier (the platform's own registrations must not be shadowed). */
+  async heldByAnyTenant(identifier: string): Promise<boolean> {
+    const row = await this.store.db.selectFrom('apis').select('tenant_id').where('identifier', '=', identifier).limit(1).executeTakeFirst();
+    return row !== undefined;
+  }
+
   /** The tenant's own APIs (its quota counts them). */
   count(): Promise<number> {
     return countOfTenant(this.store, 'apis', this.tenant);

@@ -25,6 +25,8 @@ export interface RepositorySettings {
   sessionIdleTimeout: number;
   /** How long a sign-in delay counter stays after its last failure. */
   signInQuietPeriodMs: number;
+  /** The tenant whose audit log the events go to, when not `tenantId`'s own (the platform's definitions: the default's). */
+  auditTenantId?: string;
 }
 
 /**
@@ -64,7 +66,7 @@ export class Repositories {
     this.loginThrottle = new LoginThrottleRepository(store, tenant);
     this.signInDelays = new SignInDelayRepository(store, tenant, settings.signInQuietPeriodMs);
     this.signInDevices = new SignInDeviceRepository(store, tenant);
-    this.auditEvents = new AuditRepository(store, tenant);
+    this.auditEvents = new AuditRepository(store, settings.auditTenantId ?? tenant);
     this.tenants = new TenantRepository(store);
   }
 
