@@ -283,6 +283,7 @@ const INDEX_USES: readonly IndexUse[] = [
   ['apis', ['tenant_id', 'identifier'], 'the resource indicator'],
   ['roles', ['tenant_id', 'name'], "a client's roles"],
   ['signing_keys', ['kid'], 'a signing key'],
+  ['signing_keys', ['tenant_id'], "a tenant's keys, read when it is first used and at rotation checks"],
   ['page_keys', ['name'], 'a page key'],
   ['audit_events', ['tenant_id', 'id'], "a tenant's audit log, newest first, by page"],
   // Tenants.

@@ -292,6 +292,24 @@ const tenantQuotas = {
   },
   additionalProperties: false,
 } as const;
+/** The same object as a JSON merge patch (RFC 7396): any field may also be null, which removes it. */
+type MergePatchSchema<S extends { properties: Record<string, { type: string }> }> = {
+  readonly type: 'object';
+  readonly properties: {
+    readonly [K in keyof S['properties']]: Omit<S['properties'][K], 'type'> & {
+      readonly type: readonly [S['properties'][K]['type'], 'null'];
+    };
+  };
+  readonly additionalProperties: false;
+};
+const mergePatchOf = <S extends { properties: Record<string, { type: string }> }>(schema: S): MergePatchSchema<S> =>
+  ({
+    type: 'object',
+    properties: Object.fromEntries(
+      Object.entries(schema.properties).map(([name, field]) => [name, { ...field, type: [field.type, 'null'] }]),
+    ),
+    additionalProperties: false,
+  }) as unknown as MergePatchSchema<S>;
 const tenant = {
   type: 'object',
   properties: {
@@ -338,4 +356,9 @@ export const newTenant = {
   required: ['id', 'name'],
   additionalProperties: false,
 } as const;
-export const tenantChanges = { type: 'object', properties: tenantFields, additionalProperties: false, minProperties: 1 } as const;
+export const tenantChanges = {
+  type: 'object',
+  properties: { ...tenantFields, settings: mergePatchOf(tenantSettings), quotas: mergePatchOf(tenantQuotas) },
+  additionalProperties: false,
+  minProperties: 1,
+} as const;

@@ -10,9 +10,26 @@ import { checkScopes, ManagementError } from './validation.js';
 export interface NewTenant {
   id: string;
   name: string;
-  settings?: TenantSettings;
-  quotas?: TenantQuotas;
+  /** Null fields are left out, as in a merge patch of empty settings. */
+  settings?: MergePatch<TenantSettings>;
+  quotas?: MergePatch<TenantQuotas>;
   allowedScopes?: string[] | null;
+}
+
+/**
+ * A change of settings or quotas as a JSON merge patch (RFC 7396): a field given replaces its value, a field given as
+ * null goes back to the deployment's default (no quota), and a field left out is kept.
+ */
+export type MergePatch<T> = { [K in keyof T]?: T[K] | null };
+
+/** `current` with `patch` merged into it (RFC 7396 §2, one level deep as these objects are). */
+function merged<T extends object>(current: T, patch: MergePatch<T>): T {
+  const result: Record<string, unknown> = { ...(current as Record<string, unknown>) };
+  for (const [name, value] of Object.entries(patch)) {
+    if (value === null) delete result[name];
+    else if (value !== undefined) result[name] = value;
+  }
+  return result as T;
 }
 
 /** Lifetimes a tenant may set for itself, in seconds: the bounds of the matching GATEHOUSE_* settings. */
@@ -23,14 +40,14 @@ const LIFETIME_BOUNDS: Record<'accessTokenTtl' | 'refreshTokenTtl' | 'idTokenTtl
   sessionTtl: [300, 365 * 86400],
 };
 
-/** The admin API's snake_case settings and quotas (TenantView) as the tenant record has them. */
+/** The admin API's snake_case settings and quotas (TenantView, or a merge patch of them) as the tenant record names them. */
 export function tenantFieldsOf(view: {
-  settings?: TenantView['settings'];
-  quotas?: TenantView['quotas'];
+  settings?: MergePatch<TenantView['settings']>;
+  quotas?: MergePatch<TenantView['quotas']>;
   allowed_scopes?: string[] | null;
 }): {
-  settings?: TenantSettings;
-  quotas?: TenantQuotas;
+  settings?: MergePatch<TenantSettings>;
+  quotas?: MergePatch<TenantQuotas>;
   allowedScopes?: string[] | null;
 } {
   const { settings: s, quotas: q } = view;
@@ -132,8 +149,8 @@ export class TenantManagement {
     const problem = tenantIdProblem(input.id);
     if (problem) throw new ManagementError(problem);
     const name = checkName(input.name);
-    const settings = input.settings ?? {};
-    const quotas = input.quotas ?? {};
+    const settings = merged<TenantSettings>({}, input.settings ?? {});
+    const quotas = merged<TenantQuotas>({}, input.quotas ?? {});
     checkSettings(settings);
     checkQuotas(quotas);
     if (input.allowedScopes) checkScopes(input.allowedScopes);
@@ -175,18 +192,26 @@ export class TenantManagement {
     return this.setStatus(id, 'active', actor);
   }
 
+  /** Changes a tenant; its settings and quotas are merged with the changes (RFC 7396), allowed scopes replaced. */
   async update(
     id: string,
-    changes: { name?: string; settings?: TenantSettings; quotas?: TenantQuotas; allowedScopes?: string[] | null },
+    changes: { name?: string; settings?: MergePatch<TenantSettings>; quotas?: MergePatch<TenantQuotas>; allowedScopes?: string[] | null },
     actor: Actor,
   ): Promise<TenantView> {
     const name = changes.name === undefined ? undefined : checkName(changes.name);
-    if (changes.settings) checkSettings(changes.settings);
-    if (changes.quotas) checkQuotas(changes.quotas);
     if (changes.allowedScopes) checkScopes(changes.allowedScopes);
     return auditedTransaction(this.repositories, async (tx, audit) => {
-      await this.found(tx, id);
-      await tx.tenants.update(id, { ...changes, ...(name === undefined ? {} : { name }) });
+      const tenant = await this.found(tx, id);
+      const settings = changes.settings && merged(tenant.settings, changes.settings);
+      const quotas = changes.quotas && merged(tenant.quotas, changes.quotas);
+      if (settings) checkSettings(settings);
+      if (quotas) checkQuotas(quotas);
+      await tx.tenants.update(id, {
+        ...(name === undefined ? {} : { name }),
+        ...(settings ? { settings } : {}),
+        ...(quotas ? { quotas } : {}),
+        ...(changes.allowedScopes === undefined ? {} : { allowedScopes: changes.allowedScopes }),
+      });
       await audit.record(actor, 'tenant.updated', id, { fields: Object.keys(changes) });
       return this.view(await this.found(tx, id));
     });
