@@ -358,6 +358,12 @@ for (const backend of backends()) {
         });
         await page(response, 403, /This form has expired/);
       },
+      'GET /console/config.json': async (other) => {
+        // No credential, but an answer of the tenant's own: its console signs in with its own client at its own issuer.
+        const settings = (await (await fetch(`${issuers[other]}/console/config.json`)).json()) as { issuer: string; clientId: string };
+        assert.equal(settings.issuer, issuers[other]);
+        assert.equal(settings.clientId, other === 'default' ? 'gatehouse-console' : `gatehouse-console.${other}`);
+      },
     };
     /** Routes that take no credential at all: public metadata, assets, CORS preflights, and the 405s of wrong methods. */
     const NO_CREDENTIAL = [
@@ -368,6 +374,8 @@ for (const backend of backends()) {
       'GET /assets/favicon.svg',
       'GET /assets/gatehouse.css',
       'GET /favicon.ico',
+      'GET /console',
+      'GET /console*',
       ...['/oauth2/token', '/oauth2/revoke', '/oauth2/userinfo'].map((path) => `OPTIONS ${path}`),
       ...['/oauth2/token', '/oauth2/revoke', '/oauth2/introspect'].flatMap((path) =>
         ['GET', 'PUT', 'PATCH', 'DELETE'].map((m) => `${m} ${path}`),

@@ -379,7 +379,7 @@ for (const backend of backends()) {
           .end();
       });
 
-    test("a tenant's host is its issuer, its pages are at its root, and the default tenant's console is not served on it", async () => {
+    test("a tenant's host is its issuer, its pages and console are at its root, and the default tenant's playground is not served on it", async () => {
       const port = new URL(server.issuer).port;
       const discovered: any = await (await get('/.well-known/openid-configuration', `acme.auth.test:${port}`)).json();
       assert.equal(discovered.issuer, `http://acme.auth.test:${port}`);
@@ -387,7 +387,9 @@ for (const backend of backends()) {
       assert.equal((await get('/.well-known/openid-configuration', `nobody.auth.test:${port}`)).status, 404);
       assert.equal((await get('/.well-known/openid-configuration', `default.auth.test:${port}`)).status, 404);
       assert.equal((await get('/t/acme/.well-known/openid-configuration', `127.0.0.1:${port}`)).status, 404);
-      assert.equal((await get('/console/', `acme.auth.test:${port}`)).status, 404);
+      const console = await (await get('/console/config.json', `acme.auth.test:${port}`)).json();
+      assert.equal(console.issuer, `http://acme.auth.test:${port}`);
+      assert.equal(console.clientId, 'gatehouse-console.acme');
       assert.equal((await get('/playground/', `acme.auth.test:${port}`)).status, 404);
       const login = await get('/login', `acme.auth.test:${port}`);
       assert.equal(login.status, 200);
