@@ -331,6 +331,30 @@ for (const backend of backends()) {
       const token = await clientCredentials(`${server.issuer}/t/gamma/oauth2/token`, app.client_id, app.client_secret);
       assert.equal(token.status, 200);
 
+      const updated = await gatehouseJson(
+        server.env,
+        'tenants',
+        'update',
+        'gamma',
+        '--max-users',
+        '9',
+        '--display-name',
+        'Gamma Cloud',
+        '--allowed-scopes',
+        'a:b',
+      );
+      assert.deepEqual(
+        [updated.quotas, updated.settings, updated.allowed_scopes],
+        [{ max_clients: 5, max_users: 9 }, { display_name: 'Gamma Cloud' }, ['a:b']],
+      );
+      const cleared = await gatehouseJson(server.env, 'tenants', 'update', 'gamma', '--max-clients', 'none', '--allowed-scopes', 'any');
+      assert.deepEqual(
+        [cleared.quotas, cleared.settings, cleared.allowed_scopes],
+        [{ max_users: 9 }, { display_name: 'Gamma Cloud' }, null],
+      );
+      const nothing = await cli(server.env, 'tenants', 'update', 'gamma');
+      assert.equal(nothing.code, 1);
+      assert.match(nothing.stderr, /nothing to change/);
       assert.equal((await gatehouseJson(server.env, 'tenants', 'suspend', 'gamma', '--yes')).status, 'suspended');
       assert.equal((await gatehouseJson(server.env, 'tenants', 'resume', 'gamma')).status, 'active');
       const unknown = await cli(server.env, 'clients', 'list', '--tenant', 'nobody');
