@@ -35,8 +35,14 @@ export interface LoadResult {
   errorSamples?: string[];
 }
 
-/** Drives `request` with `connections` keep-alive connections for `duration` seconds. */
-export function runLoad(request: HttpRequest, options: LoadOptions): Promise<LoadResult> {
+/**
+ * Drives `request` with `connections` keep-alive connections for `duration` seconds. Given several requests (all to
+ * one origin), each connection sends them in turn, round-robin; autocannon builds each one once, so the load generator
+ * does no more work per request than for one.
+ */
+export function runLoad(load: HttpRequest | readonly HttpRequest[], options: LoadOptions): Promise<LoadResult> {
+  const requests: readonly HttpRequest[] | undefined = Array.isArray(load) ? load : undefined;
+  const request: HttpRequest = requests ? requests[0]! : (load as HttpRequest);
   return new Promise((resolve, reject) => {
     autocannon(
       {
@@ -45,6 +51,14 @@ export function runLoad(request: HttpRequest, options: LoadOptions): Promise<Loa
         headers: request.headers,
         ...(request.body === undefined ? {} : { body: request.body }),
         ...(request.verifyBody ? { verifyBody: request.verifyBody } : {}),
+        ...(requests
+          ? {
+              requests: requests.map(({ method, url, headers, body }) => {
+                const { pathname, search } = new URL(url);
+                return { method, path: pathname + search, headers, ...(body === undefined ? {} : { body }) };
+              }),
+            }
+          : {}),
         connections: options.connections,
         duration: options.duration,
         pipelining: 1,

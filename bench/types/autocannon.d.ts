@@ -15,6 +15,13 @@ declare module 'autocannon' {
       title?: string;
       bailout?: number;
       excludeErrorStats?: boolean;
+      /** Requests each connection sends in turn, starting over after the last; each overrides the options above. */
+      requests?: {
+        method?: Options['method'];
+        path?: string;
+        headers?: Record<string, string>;
+        body?: string | Buffer;
+      }[];
       /** A false result counts the response as a mismatch. */
       verifyBody?: (body: string) => boolean;
     }
