@@ -19,7 +19,7 @@ import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { type ScriptProcess, spawnScript, stopScript } from '../lib/child.js';
 import { keepAliveAgent, postBasic, send } from '../lib/http.js';
 import { type HttpRequest, runLoad } from '../lib/load.js';
-import { ProcessMonitor, readMachineBusySeconds, readRss } from '../lib/proc.js';
+import { ProcessMonitor, readMachineBusySeconds, readPostgresCpuSeconds, readRss } from '../lib/proc.js';
 import { BENCH_SCOPE } from '../lib/protocol.js';
 import { runSeed, sleep, throwawayStore } from '../lib/startup.js';
 import { formatTable, median } from '../lib/stats.js';
@@ -59,7 +59,9 @@ export interface ModeRun {
   /** Answers other than 2xx, and connection errors, warm-up included: must be 0. */
   bad: number;
   serverCpuMicrosPerRequest: number | undefined;
-  /** CPU everything but the server and this runner used meanwhile, as % of one core. */
+  /** PostgreSQL's CPU time per request (on PostgreSQL, found by its port as the other scenarios do). */
+  databaseCpuMicrosPerRequest: number | undefined;
+  /** CPU everything but the server, PostgreSQL and this runner used meanwhile, as % of one core. */
   otherCpuPercent: number | undefined;
 }
 
@@ -108,11 +110,12 @@ export async function measureTenants(options: TenantsOptions): Promise<TenantsRe
       const { verified, firstUseMs } = await verifyTokens(issuer, seeded, agent);
       const loads = loadsOf(issuer, seeded);
       const monitor = new ProcessMonitor(pid);
+      const postgresPort = options.postgresServer ? Number(new URL(options.postgresServer).port || 5432) : undefined;
       const runs: ModeRun[] = [];
       for (let round = 1; round <= options.rounds; round++) {
         // Odd rounds in one order, even rounds in the other, so a drift of the machine favours no mode.
         for (const mode of round % 2 === 1 ? MODES : [...MODES].reverse()) {
-          runs.push(await measureMode(loads[mode], mode, round, pid, options));
+          runs.push(await measureMode(loads[mode], mode, round, pid, postgresPort, options));
           if (server.child.exitCode !== null) throw new Error(`gatehouse serve exited during the ${mode} load`);
         }
       }
@@ -180,11 +183,19 @@ function loadsOf(issuer: string, seeded: SeededTenants): Record<LoadMode, HttpRe
   };
 }
 
-async function measureMode(load: HttpRequest[], mode: LoadMode, round: number, pid: number, options: TenantsOptions): Promise<ModeRun> {
+async function measureMode(
+  load: HttpRequest[],
+  mode: LoadMode,
+  round: number,
+  pid: number,
+  postgresPort: number | undefined,
+  options: TenantsOptions,
+): Promise<ModeRun> {
   const connections = { connections: options.connections };
   const warm = options.warmup > 0 ? await runLoad(load, { ...connections, duration: options.warmup }) : undefined;
   const monitor = new ProcessMonitor(pid);
   const cpuBefore = monitor.cpuSeconds();
+  const databaseBefore = postgresPort === undefined ? undefined : readPostgresCpuSeconds(postgresPort);
   const machineBefore = readMachineBusySeconds();
   const ownBefore = process.cpuUsage();
   const startedAt = performance.now();
@@ -192,13 +203,16 @@ async function measureMode(load: HttpRequest[], mode: LoadMode, round: number, p
   const wallSeconds = (performance.now() - startedAt) / 1000;
   const own = process.cpuUsage(ownBefore);
   const cpuAfter = monitor.cpuSeconds();
+  const databaseAfter = postgresPort === undefined ? undefined : readPostgresCpuSeconds(postgresPort);
   const machineAfter = readMachineBusySeconds();
   monitor.stop();
   const serverCpu = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;
+  const databaseCpu = databaseBefore !== undefined && databaseAfter !== undefined ? databaseAfter - databaseBefore : undefined;
   const other =
     serverCpu !== undefined && machineBefore !== undefined && machineAfter !== undefined
-      ? Math.max(0, (100 * (machineAfter - machineBefore - serverCpu - (own.user + own.system) / 1e6)) / wallSeconds)
+      ? Math.max(0, (100 * (machineAfter - machineBefore - serverCpu - (databaseCpu ?? 0) - (own.user + own.system) / 1e6)) / wallSeconds)
       : undefined;
+  const perRequest = (seconds: number | undefined) => (seconds === undefined || result.ok === 0 ? undefined : (1e6 * seconds) / result.ok);
   return {
     round,
     mode,
@@ -206,7 +220,8 @@ async function measureMode(load: HttpRequest[], mode: LoadMode, round: number, p
     p50Ms: result.latencyMs.p50,
     p99Ms: result.latencyMs.p99,
     bad: result.non2xx + result.errors + (warm ? warm.non2xx + warm.errors : 0),
-    serverCpuMicrosPerRequest: serverCpu === undefined || result.ok === 0 ? undefined : (1e6 * serverCpu) / result.ok,
+    serverCpuMicrosPerRequest: perRequest(serverCpu),
+    databaseCpuMicrosPerRequest: perRequest(databaseCpu),
     otherCpuPercent: other,
   };
 }
@@ -402,6 +417,7 @@ export function renderTenants(name: string, result: TenantsResult): string {
         ),
         String(runs.reduce((sum, run) => sum + run.bad, 0)),
         number(runs.map((run) => run.serverCpuMicrosPerRequest)),
+        number(runs.map((run) => run.databaseCpuMicrosPerRequest)),
         number(runs.map((run) => run.otherCpuPercent)),
         ratio === undefined ? '' : `${ratio.toFixed(2)}x`,
         rates.length ? `${Math.min(...rates).toFixed(0)}-${Math.max(...rates).toFixed(0)}` : '-',
