@@ -384,6 +384,7 @@ export function renderTenants(name: string, result: TenantsResult): string {
     const m = median(values.filter((v): v is number => v !== undefined));
     return m === undefined ? '-' : m.toFixed(digits);
   };
+  const withDatabase = result.runs.some((run) => run.databaseCpuMicrosPerRequest !== undefined);
   const throughput = formatTable(
     [
       'client_credentials',
@@ -392,6 +393,7 @@ export function renderTenants(name: string, result: TenantsResult): string {
       'p99 ms',
       'bad answers+errors',
       'CPU us/req',
+      ...(withDatabase ? ['+ PG us/req'] : []),
       'other CPU %',
       'vs default tenant',
       'req/s min-max',
@@ -417,7 +419,7 @@ export function renderTenants(name: string, result: TenantsResult): string {
         ),
         String(runs.reduce((sum, run) => sum + run.bad, 0)),
         number(runs.map((run) => run.serverCpuMicrosPerRequest)),
-        number(runs.map((run) => run.databaseCpuMicrosPerRequest)),
+        ...(withDatabase ? [number(runs.map((run) => run.databaseCpuMicrosPerRequest))] : []),
         number(runs.map((run) => run.otherCpuPercent)),
         ratio === undefined ? '' : `${ratio.toFixed(2)}x`,
         rates.length ? `${Math.min(...rates).toFixed(0)}-${Math.max(...rates).toFixed(0)}` : '-',
