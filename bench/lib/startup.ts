@@ -35,10 +35,22 @@ export interface StartupResult {
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Runs a seed script (bench/servers/*-seed.ts) to its end and parses the one line of JSON it prints last. */
-export async function runSeed<T>(script: string, env: NodeJS.ProcessEnv): Promise<T> {
+/**
+ * Runs a seed script (bench/servers/*-seed.ts) to its end and parses the one line of JSON it prints last. A seed that
+ * has not finished within `timeoutMs` is killed and the run fails: a hung seed (a process blocked for good, as
+ * Node 20's generateKeyPairSync + JWK export can leave it) must not hold the whole benchmark.
+ */
+export async function runSeed<T>(script: string, env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<T> {
   const seed = spawnScript(script, [], env, { keepStdout: true });
-  if ((await seed.exited) !== 0) throw new Error(`seeding the store failed: ${seed.stderr().trim().split('\n').at(-1) ?? ''}`);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    seed.child.kill('SIGKILL');
+  }, timeoutMs);
+  const code = await seed.exited;
+  clearTimeout(timer);
+  if (timedOut) throw new Error(`seeding the store did not finish within ${timeoutMs / 1000} s; killed`);
+  if (code !== 0) throw new Error(`seeding the store failed: ${seed.stderr().trim().split('\n').at(-1) ?? ''}`);
   return JSON.parse(seed.stdout().trim().split('\n').at(-1)!) as T;
 }
 
