@@ -739,6 +739,7 @@ async function runTenants(all: Target[], options: Options): Promise<TenantsRepor
         warmup: options.warmup,
         rounds: options.rounds,
       });
+      log(`  ${target.name}: verified: ${result.verified}`);
       const verdicts = tenantVerdicts(target.name, result, NOISE_THRESHOLD);
       for (const line of verdicts) log(`  ${line}`);
       reports.push({ name: target.name, status: 'ok', result, table: renderTenants(target.name, result), verdicts });
