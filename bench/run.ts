@@ -7,6 +7,8 @@
  *   code_flow           authorize -> sign-in (argon2id) -> consent -> token, PKCE S256     closed loops, flows/s
  *   refresh_token       refresh-token rotation, each loop holding its own token            closed loops, req/s
  *   startup             idle RSS and spawn-to-first-token of `gatehouse serve`             per Gatehouse target
+ *   tenants             10,000 tenants: creation time, idle RSS, client_credentials spread     per Gatehouse target
+ *                       over 1,000 of them vs the default tenant, paging GET /admin/tenants
  *
  * Each server runs in its own child process, one at a time, started afresh for every scenario: start, wait for its
  * ready line, check the scenario is answered correctly (so a run never measures errors), warm up, measure, check
@@ -16,6 +18,7 @@
  *
  *   node dist/bench/run.js [--scenario a,b] [--duration 10] [--connections 32] [--flow-loops 8] [--refresh-loops 16]
  *                          [--warmup 2] [--rounds 1] [--only t1,t2] [--cpu-prof] [--perf] [--wait-quiet S]
+ *                          [--tenants 10000] [--active-tenants 1000]
  *
  * Besides the rate and latency it reports each server's CPU time per unit of work (steadier than the rate when the
  * machine is shared; for gatehouse-postgres also PostgreSQL's, found by the port of TEST_DATABASE_URL) and the CPU
@@ -46,6 +49,14 @@ import { codeFlow } from './scenarios/code-flow.js';
 import { introspection } from './scenarios/introspection.js';
 import { refreshRotation } from './scenarios/refresh.js';
 import type { Scenario, ScenarioOptions, ServerKind } from './scenarios/scenario.js';
+import {
+  measureTenants,
+  renderTenants,
+  TENANT_GOALS,
+  TENANT_IDLE_SECONDS,
+  type TenantsResult,
+  tenantVerdicts,
+} from './scenarios/tenants.js';
 
 interface Options {
   duration: number;
@@ -63,6 +74,9 @@ interface Options {
   waitQuiet: number;
   /** Gatehouse serves through `gatehouse serve --workers N` (node:cluster) when N > 1. */
   workers: number;
+  /** The tenants scenario: tenants created, and how many of them get a client and take the load (issue 11 item 7). */
+  tenants: number;
+  activeTenants: number;
 }
 
 interface Target {
@@ -158,16 +172,27 @@ interface StartupReport {
   verdict?: string;
 }
 
+interface TenantsReport {
+  name: string;
+  status: 'ok' | 'failed' | 'skipped';
+  reason?: string;
+  result?: TenantsResult;
+  table?: string;
+  verdicts: string[];
+}
+
 const GATEHOUSE_PREFIX = 'gatehouse-';
 const BASELINE = 'oidc-provider';
 const FLOOR = 'floor';
 const STARTUP = 'startup';
+const TENANTS = 'tenants';
 const SCENARIOS: Scenario[] = [clientCredentials, introspection, codeFlow, refreshRotation];
 /** DESIGN.md §3 and the benchmark issue. */
 const GOALS = {
   client_credentials: { vsOidcProvider: 3, vsFloor: 0.9, errors: 0 },
   code_flow: { vsOidcProvider: 2 },
   startup: { idleRssMb: 100, firstTokenMs: 1000 },
+  tenants: TENANT_GOALS,
 } as const;
 /** Other processes using more than this % of one core during a measured run make that run suspect. */
 const NOISE_THRESHOLD = 20;
@@ -188,15 +213,18 @@ function parseOptions(argv: string[]): Options {
       perf: { type: 'boolean', default: false },
       'wait-quiet': { type: 'string', default: '0' },
       workers: { type: 'string', default: '1' },
+      tenants: { type: 'string', default: '10000' },
+      'active-tenants': { type: 'string', default: '1000' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   });
-  const known = [...SCENARIOS.map((s) => s.name), STARTUP];
+  const known = [...SCENARIOS.map((s) => s.name), STARTUP, TENANTS];
   if (values.help) {
     process.stdout.write(
       'usage: node dist/bench/run.js [--scenario a,b] [--duration S] [--connections N] [--flow-loops N] [--refresh-loops N] [--warmup S]\n' +
         '                              [--rounds N] [--only t1,t2] [--cpu-prof] [--perf] [--wait-quiet S] [--workers N]\n' +
+        '                              [--tenants N] [--active-tenants N]\n' +
         `scenarios: ${known.join(', ')} (default: all)\n`,
     );
     process.exit(0);
@@ -231,6 +259,8 @@ function parseOptions(argv: string[]): Options {
     perf: values.perf,
     waitQuiet: integer('wait-quiet', values['wait-quiet'], 0, 3600),
     workers: integer('workers', values.workers, 1, 64),
+    tenants: integer('tenants', values.tenants, 2, 100_000),
+    activeTenants: integer('active-tenants', values['active-tenants'], 2, 10_000),
   };
 }
 
@@ -684,6 +714,44 @@ function renderStartup(reports: StartupReport[]): string {
   return formatTable(header, rows);
 }
 
+/** The tenants scenario on each Gatehouse target: one store, one `gatehouse serve`, every mode alternating within it. */
+async function runTenants(all: Target[], options: Options): Promise<TenantsReport[]> {
+  log(
+    `bench: ${TENANTS} — ${options.tenants} tenants through TenantManagement.create, ${options.activeTenants} of them with a client; ` +
+      'idle RSS, client_credentials spread over those vs the default tenant in one server, paging GET /admin/tenants',
+  );
+  const reports: TenantsReport[] = [];
+  for (const target of all.filter((t) => t.server === 'gatehouse')) {
+    if (target.skip) {
+      reports.push({ name: target.name, status: 'skipped', reason: target.skip, verdicts: [] });
+      continue;
+    }
+    log(`bench: ${TENANTS}: ${target.name}`);
+    try {
+      const postgres = target.env.DATABASE_URL;
+      const result = await measureTenants({
+        env: process.env,
+        ...(postgres ? { postgresServer: postgres } : {}),
+        tenants: options.tenants,
+        activeTenants: options.activeTenants,
+        connections: options.connections,
+        duration: options.duration,
+        warmup: options.warmup,
+        rounds: options.rounds,
+      });
+      log(`  ${target.name}: verified: ${result.verified}`);
+      const verdicts = tenantVerdicts(target.name, result, NOISE_THRESHOLD);
+      for (const line of verdicts) log(`  ${line}`);
+      reports.push({ name: target.name, status: 'ok', result, table: renderTenants(target.name, result), verdicts });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      log(`  ${target.name}: FAILED: ${message}`);
+      reports.push({ name: target.name, status: 'failed', reason: message, verdicts: [] });
+    }
+  }
+  return reports;
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const all = targets();
@@ -723,6 +791,7 @@ async function main(): Promise<void> {
   const startup = options.scenarios.includes(STARTUP) ? await runStartup(selected, options) : [];
   const reports: ScenarioReport[] = [];
   for (const scenario of scenarios) reports.push(await runScenario(scenario, selected, options, profileDir));
+  const tenants = options.scenarios.includes(TENANTS) ? await runTenants(selected, options) : [];
 
   const out = process.stdout;
   const problems: string[] = [];
@@ -771,7 +840,28 @@ async function main(): Promise<void> {
     for (const r of startup) if (r.status === 'failed') problems.push(`${STARTUP} ${r.name} failed: ${r.reason}`);
   }
 
-  const verdicts = [...reports.flatMap((r) => r.verdicts), ...startup.flatMap((r) => (r.verdict ? [r.verdict] : []))];
+  if (tenants.length) {
+    out.write(
+      `\n${TENANTS}: ${options.tenants} tenants created one after another through TenantManagement.create (a seed process), ${options.activeTenants} of them ` +
+        `given a role and client through their own management; then one fresh \`gatehouse serve\` on that store: idle RSS ${TENANT_IDLE_SECONDS} s after start with no tenant used; ` +
+        `first use = each active tenant's first token, one after another; client_credentials at the default tenant, at one tenant's /t/{id} and round-robin over all ` +
+        `${options.activeTenants}, alternating, ${options.rounds} round(s) of ${options.duration} s, ${options.connections} connections (ratios: median of per-round ratios); then GET /admin/tenants\n`,
+    );
+    for (const r of tenants) {
+      if (r.table) out.write(`\n${r.table}\n`);
+      if (r.status === 'failed') problems.push(`${TENANTS} ${r.name} failed: ${r.reason}`);
+      const bad = r.result?.runs.reduce((sum, run) => sum + run.bad, 0) ?? 0;
+      if (bad) problems.push(`${TENANTS} ${r.name}: ${bad} bad answers or connection errors under load — its numbers are not valid`);
+      for (const run of r.result?.runs.filter((x) => (x.otherCpuPercent ?? 0) > NOISE_THRESHOLD) ?? [])
+        noisy.push(`${TENANTS} ${r.name} ${run.mode} round ${run.round} (${run.otherCpuPercent!.toFixed(0)}%)`);
+    }
+  }
+
+  const verdicts = [
+    ...reports.flatMap((r) => r.verdicts),
+    ...startup.flatMap((r) => (r.verdict ? [r.verdict] : [])),
+    ...tenants.flatMap((r) => r.verdicts),
+  ];
   if (verdicts.length) out.write(`\ngoals:\n${verdicts.map((v) => `  ${v}\n`).join('')}`);
   for (const target of selected.filter((t) => t.skip)) out.write(`skipped ${target.name}: ${target.skip}\n`);
   if (noisy.length > 0) {
@@ -787,6 +877,7 @@ async function main(): Promise<void> {
   const json = {
     scenarios: reports,
     startup,
+    tenants,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     machine: { ...machine, loadAverageAtEnd: loadavg() },

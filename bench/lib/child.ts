@@ -1,5 +1,6 @@
 import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { GATEHOUSE_NODE_FLAGS } from './node-flags.js';
 import { isReadyLine, type ReadyLine } from './protocol.js';
 
 const live = new Set<ChildProcess>();
@@ -122,4 +123,39 @@ export async function stopAll(): Promise<void> {
         }),
     ),
   );
+}
+
+/** A Node script run by the runner itself (a seed, `gatehouse serve`): its output kept for errors and results. */
+export interface ScriptProcess {
+  child: ChildProcess;
+  /** Everything it wrote on stdout, when `keepStdout` was asked for (otherwise it is drained and discarded). */
+  stdout(): string;
+  /** The last few KB of its stderr. */
+  stderr(): string;
+  exited: Promise<number | null>;
+}
+
+/** Spawns `script` with Gatehouse's node flags, tracked so it never outlives the runner. */
+export function spawnScript(script: string, args: string[], env: NodeJS.ProcessEnv, { keepStdout = false } = {}): ScriptProcess {
+  const child = spawn(process.execPath, [...GATEHOUSE_NODE_FLAGS, script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  track(child);
+  let stdout = '';
+  let stderr = '';
+  if (keepStdout) child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  else child.stdout!.resume();
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-4000);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** SIGTERM, then SIGKILL after 10 s; resolves once it has exited. */
+export async function stopScript({ child, exited }: ScriptProcess): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
 }

@@ -35,8 +35,21 @@ export interface LoadResult {
   errorSamples?: string[];
 }
 
-/** Drives `request` with `connections` keep-alive connections for `duration` seconds. */
-export function runLoad(request: HttpRequest, options: LoadOptions): Promise<LoadResult> {
+/**
+ * Drives `load` with `connections` keep-alive connections for `duration` seconds. Given a list of requests (all to one
+ * origin), each request sent is the next of the list in one round-robin shared by all connections, so the requests
+ * in flight at once name different entries (connections each walking the list from its start would move in step,
+ * all asking for the same entry at the same moment). Each is built as it is sent (autocannon's setupRequest), a list
+ * of one included, so lists of any length cost the load generator the same per request.
+ */
+export function runLoad(load: HttpRequest | readonly HttpRequest[], options: LoadOptions): Promise<LoadResult> {
+  const requests: readonly HttpRequest[] | undefined = Array.isArray(load) ? load : undefined;
+  const request: HttpRequest = requests ? requests[0]! : (load as HttpRequest);
+  const prepared = requests?.map(({ method, url, headers, body }) => {
+    const { pathname, search } = new URL(url);
+    return { method, path: pathname + search, headers, ...(body === undefined ? {} : { body: Buffer.from(body) }) };
+  });
+  let next = 0;
   return new Promise((resolve, reject) => {
     autocannon(
       {
@@ -45,6 +58,19 @@ export function runLoad(request: HttpRequest, options: LoadOptions): Promise<Loa
         headers: request.headers,
         ...(request.body === undefined ? {} : { body: request.body }),
         ...(request.verifyBody ? { verifyBody: request.verifyBody } : {}),
+        ...(prepared
+          ? {
+              requests: [
+                {
+                  setupRequest: (built: object) => {
+                    const chosen = prepared[next++ % prepared.length]!;
+                    // A copy of the headers: autocannon adds Content-Length to the object it is given.
+                    return { ...built, ...chosen, headers: { ...chosen.headers } };
+                  },
+                },
+              ],
+            }
+          : {}),
         connections: options.connections,
         duration: options.duration,
         pipelining: 1,

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent } from 'node:http';
@@ -6,10 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { track } from './child.js';
+import { spawnScript, stopScript } from './child.js';
 import { ConnectionError, postBasic } from './http.js';
 import { freePort } from './net.js';
-import { GATEHOUSE_NODE_FLAGS } from './node-flags.js';
 import { createFreshDatabase, type FreshDatabase } from './postgres.js';
 import { readCpuSeconds, readMachineBusySeconds, readRss } from './proc.js';
 
@@ -35,31 +33,67 @@ export interface StartupResult {
   otherCpuPercent: number | undefined;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Spawns a process whose stdout is drained and discarded; stderr is kept for the error message. */
-function start(
-  script: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [...GATEHOUSE_NODE_FLAGS, script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  track(child);
-  let stderr = '';
-  child.stdout!.resume();
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString('utf8')).slice(-4000);
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, stderr: () => stderr, exited };
+/**
+ * Runs a seed script (bench/servers/*-seed.ts) to its end and parses the one line of JSON it prints last. A seed that
+ * has not finished within `timeoutMs` is killed and the run fails: a hung seed (a process blocked for good, as
+ * Node 20's generateKeyPairSync + JWK export can leave it) must not hold the whole benchmark.
+ */
+export async function runSeed<T>(script: string, env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<T> {
+  const seed = spawnScript(script, [], env, { keepStdout: true });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    seed.child.kill('SIGKILL');
+  }, timeoutMs);
+  const code = await seed.exited;
+  clearTimeout(timer);
+  if (timedOut) throw new Error(`seeding the store did not finish within ${timeoutMs / 1000} s; killed`);
+  if (code !== 0) throw new Error(`seeding the store failed: ${seed.stderr().trim().split('\n').at(-1) ?? ''}`);
+  return JSON.parse(seed.stdout().trim().split('\n').at(-1)!) as T;
 }
 
-async function stop(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
+export interface ThrowawayStore {
+  /** The environment of `gatehouse serve` and the seeds on it: its own port, data directory, secret and database. */
+  env: NodeJS.ProcessEnv;
+  issuer: string;
+  /** Drops the database and removes the data directory. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * A Gatehouse store for one measurement, on a free port: SQLite in a new temporary directory, or a fresh database on
+ * the PostgreSQL server `postgresServer`. Nothing of the runner's own GATEHOUSE_* or database settings reaches it
+ * beyond `env`.
+ */
+export async function throwawayStore(options: { env: NodeJS.ProcessEnv; postgresServer?: string }): Promise<ThrowawayStore> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-bench-'));
+  let database: FreshDatabase | undefined;
+  const dispose = async () => {
+    await database?.drop().catch(() => {});
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    if (options.postgresServer) database = await createFreshDatabase(options.postgresServer);
+    const port = await freePort();
+    const issuer = `http://127.0.0.1:${port}`;
+    const env: NodeJS.ProcessEnv = {
+      ...options.env,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      GATEHOUSE_ISSUER: issuer,
+      GATEHOUSE_DATA_DIR: dataDir,
+      GATEHOUSE_SECRET: randomBytes(32).toString('base64url'),
+    };
+    delete env.TEST_DATABASE_URL;
+    delete env.DATABASE_URL;
+    if (database) env.DATABASE_URL = database.url;
+    return { env, issuer, dispose };
+  } catch (error) {
+    await dispose();
+    throw error;
   }
 }
 
@@ -77,37 +111,16 @@ export async function measureStartup(options: {
 }): Promise<StartupResult> {
   const idleSeconds = options.idleSeconds ?? 3;
   const pollMs = options.pollMs ?? 10;
-  const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-bench-startup-'));
-  let database: FreshDatabase | undefined;
+  const store = await throwawayStore({ env: options.env, ...(options.postgresServer ? { postgresServer: options.postgresServer } : {}) });
+  const { env, issuer } = store;
   const agent = new Agent({ keepAlive: false });
   try {
-    if (options.postgresServer) database = await createFreshDatabase(options.postgresServer);
-    const port = await freePort();
-    const issuer = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = {
-      ...options.env,
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      GATEHOUSE_ISSUER: issuer,
-      GATEHOUSE_DATA_DIR: dataDir,
-      GATEHOUSE_SECRET: randomBytes(32).toString('base64url'),
-    };
-    delete env.TEST_DATABASE_URL;
-    delete env.DATABASE_URL;
-    if (database) env.DATABASE_URL = database.url;
-
-    const seed = start(SEED, [], env);
-    let seedOut = '';
-    seed.child.stdout!.removeAllListeners('data');
-    seed.child.stdout!.on('data', (chunk: Buffer) => (seedOut += chunk.toString('utf8')));
-    if ((await seed.exited) !== 0) throw new Error(`seeding the store failed: ${seed.stderr().trim().split('\n').at(-1) ?? ''}`);
-    const { clientId, clientSecret } = JSON.parse(seedOut.trim().split('\n').at(-1)!) as { clientId: string; clientSecret: string };
+    const { clientId, clientSecret } = await runSeed<{ clientId: string; clientSecret: string }>(SEED, env);
     const tokenUrl = new URL(TOKEN_PATH, issuer);
     const requestToken = () => postBasic(tokenUrl, clientId, clientSecret, { grant_type: 'client_credentials' }, agent);
 
     // 1. Idle memory: nothing is sent to the server before VmRSS is read.
-    const idle = start(CLI, ['serve'], env);
+    const idle = spawnScript(CLI, ['serve'], env);
     let idleRssBytes: number | undefined;
     try {
       await sleep(idleSeconds * 1000);
@@ -118,14 +131,14 @@ export async function measureStartup(options: {
       if (answer.status !== 200)
         throw new Error(`after ${idleSeconds} s idle the token endpoint answered ${answer.status}: ${answer.body.slice(0, 200)}`);
     } finally {
-      await stop(idle.child, idle.exited);
+      await stopScript(idle);
     }
 
     // 2. Time to first token, from spawn.
     const machineBefore = readMachineBusySeconds();
     const ownBefore = process.cpuUsage();
     const startedAt = performance.now();
-    const cold = start(CLI, ['serve'], env);
+    const cold = spawnScript(CLI, ['serve'], env);
     let attempts = 0;
     let firstTokenMs: number | undefined;
     let rssAfterFirstTokenBytes: number | undefined;
@@ -154,12 +167,11 @@ export async function measureStartup(options: {
         otherCpuPercent = Math.max(0, (100 * other) / (firstTokenMs / 1000));
       }
     } finally {
-      await stop(cold.child, cold.exited);
+      await stopScript(cold);
     }
     return { idleRssBytes, idleSeconds, firstTokenMs, pollMs, attempts, rssAfterFirstTokenBytes, serverCpuMs, otherCpuPercent };
   } finally {
     agent.destroy();
-    await database?.drop().catch(() => {});
-    await rm(dataDir, { recursive: true, force: true });
+    await store.dispose();
   }
 }

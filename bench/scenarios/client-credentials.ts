@@ -4,7 +4,12 @@ import { type HttpRequest, runLoad } from '../lib/load.js';
 import type { ReadyLine } from '../lib/protocol.js';
 import type { Scenario } from './scenario.js';
 
-export function tokenRequest(server: ReadyLine, clientSecret = server.clientSecret, extra: Record<string, string> = {}): HttpRequest {
+/** The client_credentials request of `server`'s client (or any client and token endpoint of that shape). */
+export function tokenRequest(
+  server: Pick<ReadyLine, 'tokenEndpoint' | 'clientId' | 'clientSecret' | 'scope'>,
+  clientSecret = server.clientSecret,
+  extra: Record<string, string> = {},
+): HttpRequest {
   return {
     method: 'POST',
     url: server.tokenEndpoint,

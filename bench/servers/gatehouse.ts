@@ -19,6 +19,7 @@ import { freePort } from '../lib/net.js';
 import { GATEHOUSE_NODE_FLAGS } from '../lib/node-flags.js';
 import { createFreshDatabase, type FreshDatabase } from '../lib/postgres.js';
 import { announceReady, BENCH_REDIRECT_URI, BENCH_SCOPE, BENCH_USER, exitOnShutdown, failStart } from '../lib/protocol.js';
+import { createBenchClient } from '../lib/seed.js';
 
 /** With BENCH_WORKERS > 1 the seeded store is served by the real `gatehouse serve --workers N` (node:cluster). */
 async function serveWithWorkers(env: Record<string, string>, workers: number, issuer: string): Promise<ChildProcess> {
@@ -78,10 +79,7 @@ async function main(): Promise<void> {
     const config = loadConfig(env);
     server = await startServer(config, { logging: false });
     const { management } = server.gatehouse;
-    await management.roles.createRole({ name: 'bench', scopes: BENCH_SCOPE.split(' ') }, systemActor());
-    const bench = { name: 'bench client', roles: ['bench'], grantTypes: ['client_credentials'] };
-    const { client, clientSecret } = await management.clients.createClient(bench, systemActor());
-    if (!clientSecret) throw new Error('the bench client was created without a secret');
+    const { clientId, clientSecret } = await createBenchClient(management);
     await management.users.createUser({ username: BENCH_USER.username, password: BENCH_USER.password, name: 'Alice' });
     const web = await management.clients.createClient(
       {
@@ -104,7 +102,7 @@ async function main(): Promise<void> {
       tokenEndpoint: config.issuer + ENDPOINT_PATHS.token,
       jwksUri: config.issuer + ENDPOINT_PATHS.jwks,
       issuer: config.issuer,
-      clientId: client.client_id,
+      clientId,
       clientSecret,
       audience: config.defaultAudience,
       scope: BENCH_SCOPE,

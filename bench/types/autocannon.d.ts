@@ -15,6 +15,17 @@ declare module 'autocannon' {
       title?: string;
       bailout?: number;
       excludeErrorStats?: boolean;
+      /**
+       * Requests each connection sends in turn, starting over after the last; each overrides the options above, and
+       * `setupRequest` (called with the request as built so far) rebuilds it every time it is sent.
+       */
+      requests?: {
+        method?: Options['method'];
+        path?: string;
+        headers?: Record<string, string>;
+        body?: string | Buffer;
+        setupRequest?: (request: object) => object;
+      }[];
       /** A false result counts the response as a mismatch. */
       verifyBody?: (body: string) => boolean;
     }
