@@ -2,7 +2,7 @@ import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { AdminApi } from './api';
 import type { Auth, SignedIn } from './auth';
-import { AppsIcon, KeyIcon, ListIcon, Logo, ShieldIcon, SignOutIcon, UsersIcon } from './components/icons';
+import { AppsIcon, BuildingIcon, KeyIcon, ListIcon, Logo, ShieldIcon, SignOutIcon, UsersIcon } from './components/icons';
 import { ADMIN_SCOPE } from './config';
 import { Console, type ConsoleContext } from './context';
 import { AuditPage } from './pages/audit';
@@ -11,6 +11,7 @@ import { ClientsPage } from './pages/clients';
 import { KeysPage } from './pages/keys';
 import { NotFoundPage } from './pages/not-found';
 import { RolesPage } from './pages/roles';
+import { TenantsPage } from './pages/tenants';
 import { UserDetailPage } from './pages/user-detail';
 import { UsersPage } from './pages/users';
 import { Link, match, navigate, useRoute } from './router';
@@ -22,6 +23,8 @@ const NAVIGATION: { to: string; label: string; icon: (props: { size?: number }) 
   { to: '/users', label: 'Users', icon: UsersIcon },
   { to: '/keys', label: 'Signing keys', icon: KeyIcon },
   { to: '/audit', label: 'Audit log', icon: ListIcon },
+  // The platform's tenants: the console signs in to the default tenant only, whose administrators are its operators.
+  { to: '/tenants', label: 'Tenants', icon: BuildingIcon },
 ];
 
 function pageFor(path: string): JSX.Element {
@@ -34,6 +37,7 @@ function pageFor(path: string): JSX.Element {
   if (user) return <UserDetailPage key={user} userId={user} />;
   if (path === '/keys') return <KeysPage />;
   if (path === '/audit') return <AuditPage />;
+  if (path === '/tenants') return <TenantsPage />;
   return <NotFoundPage />;
 }
 
