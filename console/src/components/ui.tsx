@@ -2,7 +2,7 @@ import type { ComponentChildren, JSX, TargetedSubmitEvent } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { formatDateTime, formatExact, formatPrecise, formatRelative } from '../format';
 import { Link } from '../router';
-import { CheckIcon, ChevronRightIcon, CloseIcon, CopyIcon, ErrorIcon, InfoIcon, WarningIcon } from './icons';
+import { CheckIcon, ChevronLeftIcon, ChevronRightIcon, CloseIcon, CopyIcon, ErrorIcon, InfoIcon, WarningIcon } from './icons';
 
 export function PageHeader(props: {
   title: string;
@@ -70,6 +70,16 @@ export function Alert({
         {children && <div class="alert-text">{children}</div>}
       </div>
     </div>
+  );
+}
+
+/** What the last action on the page did ("Role created."), above the page's content. */
+export function PageNotice({ notice }: { notice: string | undefined }) {
+  if (!notice) return null;
+  return (
+    <Alert tone="success" class="page-alert">
+      {notice}
+    </Alert>
   );
 }
 
@@ -245,13 +255,14 @@ export function Field({
 export function CopyButton({
   value,
   label,
-  small,
+  iconOnly,
   fallback,
 }: {
   value: string;
   /** What is copied, for the button's name ("Copy issuer") and the announcement. */
   label: string;
-  small?: boolean;
+  /** Just the icon (in a table's row): the name is for screen readers and the tooltip. */
+  iconOnly?: boolean;
   fallback?: () => boolean;
 }) {
   const [copied, setCopied] = useState(false);
@@ -273,12 +284,13 @@ export function CopyButton({
     <>
       <button
         type="button"
-        class={`btn btn-secondary copy-button${small ? ' btn-small' : ''}`}
+        class={`btn btn-secondary ${iconOnly ? 'copy-button-icon' : 'copy-button'}`}
         onClick={copy}
         aria-label={`Copy ${label.toLowerCase()}`}
+        title={iconOnly ? `Copy ${label.toLowerCase()}` : undefined}
       >
-        {copied ? <CheckIcon /> : <CopyIcon />}
-        <span>{copied ? 'Copied' : 'Copy'}</span>
+        {copied ? <CheckIcon size={iconOnly ? 16 : undefined} /> : <CopyIcon size={iconOnly ? 16 : undefined} />}
+        {!iconOnly && <span>{copied ? 'Copied' : 'Copy'}</span>}
       </button>
       <span class="sr-only" aria-live="polite">
         {copied ? `${label} copied to the clipboard` : ''}
@@ -739,4 +751,48 @@ export function RoleStatusCreatedCells({ roles, status, createdAt }: { roles: st
 /** A card's body while its data is loading or failed to load. */
 export function CardStatus({ error, label }: { error: Error | undefined; label?: string }) {
   return <div class="card-body">{error ? <ErrorMessage error={error} /> : <Spinner label={label} />}</div>;
+}
+
+/**
+ * Previous and next buttons under a list paged by cursor, with what the page holds. Both are disabled while a page
+ * loads, so a double click cannot skip one.
+ */
+export function Pager({
+  label,
+  summary,
+  loading,
+  hasPrevious,
+  hasNext,
+  previousLabel = 'Previous',
+  nextLabel = 'Next',
+  onPrevious,
+  onNext,
+}: {
+  label: string;
+  summary: ComponentChildren;
+  loading: boolean;
+  hasPrevious: boolean;
+  hasNext: boolean;
+  previousLabel?: string;
+  nextLabel?: string;
+  onPrevious: () => void;
+  onNext: () => void;
+}) {
+  return (
+    <nav class="pager" aria-label={label}>
+      <span class="muted small" aria-live="polite">
+        {summary}
+      </span>
+      <div class="pager-buttons">
+        <button type="button" class="btn btn-secondary btn-small" disabled={!hasPrevious || loading} onClick={onPrevious}>
+          <ChevronLeftIcon size={16} />
+          <span>{previousLabel}</span>
+        </button>
+        <button type="button" class="btn btn-secondary btn-small" disabled={!hasNext || loading} onClick={onNext}>
+          <span>{nextLabel}</span>
+          <ChevronRightIcon size={16} />
+        </button>
+      </div>
+    </nav>
+  );
 }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api';
-import { BuildingIcon, ChevronLeftIcon, ChevronRightIcon, PlusIcon, SearchIcon } from '../components/icons';
+import { BuildingIcon, PlusIcon, SearchIcon } from '../components/icons';
 import {
   Alert,
   Badge,
@@ -13,6 +13,8 @@ import {
   Field,
   FormDialog,
   PageHeader,
+  PageNotice,
+  Pager,
   Spinner,
   StatusBadge,
   TableHead,
@@ -83,11 +85,7 @@ export function TenantsPage() {
         description="Each tenant is a customer of the platform with an issuer of its own: its own keys, app clients, users and audit log."
         actions={createButton}
       />
-      {notice && (
-        <Alert tone="success" class="page-alert">
-          {notice}
-        </Alert>
-      )}
+      <PageNotice notice={notice} />
       <ErrorMessage error={resume.error} />
       {tenants.loading && !tenants.data ? (
         <Spinner label="Loading tenants…" />
@@ -148,33 +146,15 @@ export function TenantsPage() {
               </tbody>
             </table>
           </TableWrap>
-          <nav class="pager" aria-label="Tenant pages">
-            <span class="muted small" aria-live="polite">
-              Page {page + 1}
-              {list.length ? ` · ${list.length} tenant${list.length === 1 ? '' : 's'}` : ''}
-              {search ? ` matching “${search}”` : ''}
-            </span>
-            <div class="pager-buttons">
-              <button
-                type="button"
-                class="btn btn-secondary btn-small"
-                disabled={page === 0 || tenants.loading}
-                onClick={() => setCursors((c) => c.slice(0, -1))}
-              >
-                <ChevronLeftIcon size={16} />
-                <span>Previous</span>
-              </button>
-              <button
-                type="button"
-                class="btn btn-secondary btn-small"
-                disabled={!tenants.data?.next || tenants.loading}
-                onClick={() => setCursors((c) => [...c, tenants.data!.next ?? undefined])}
-              >
-                <span>Next</span>
-                <ChevronRightIcon size={16} />
-              </button>
-            </div>
-          </nav>
+          <Pager
+            label="Tenant pages"
+            summary={`Page ${page + 1}${list.length ? ` · ${list.length} tenant${list.length === 1 ? '' : 's'}` : ''}${search ? ` matching “${search}”` : ''}`}
+            loading={tenants.loading}
+            hasPrevious={page > 0}
+            hasNext={Boolean(tenants.data?.next)}
+            onPrevious={() => setCursors((c) => c.slice(0, -1))}
+            onNext={() => setCursors((c) => [...c, tenants.data!.next ?? undefined])}
+          />
         </>
       )}
       {creating && (
@@ -202,8 +182,9 @@ export function TenantsPage() {
           }}
         >
           <p>
-            Every token of <strong>{pending.tenant.id}</strong> is refused at once, its access tokens, refresh tokens and sessions alike,
-            and nobody can sign in to it. Its data is kept: resume it to open it again.
+            Every token of <strong>{pending.tenant.id}</strong> is refused at once: its token endpoint, introspection, userinfo and key set
+            answer 403, and nobody can sign in to it. An API that checks its tokens offline with keys fetched before accepts them until they
+            expire. Its data is kept: resume it to open it again.
           </p>
         </ConfirmDialog>
       )}
@@ -258,17 +239,16 @@ function TenantRow({
       </td>
       <td data-label={COLUMNS[2]}>
         <div class="cell-copy">
-          <code class="mono-small break">{tenant.issuer}</code>
-          <CopyButton value={tenant.issuer} label={`Issuer of ${tenant.id}`} small />
+          <code class="mono-small cell-issuer">{tenant.issuer}</code>
+          <CopyButton value={tenant.issuer} label={`Issuer of ${tenant.id}`} iconOnly />
         </div>
       </td>
       <td class="nowrap" data-label={COLUMNS[3]}>
         <Time value={tenant.created_at} />
       </td>
       <td class="cell-actions" data-label="Actions">
-        {platform ? (
-          <span class="muted small">The platform's own</span>
-        ) : (
+        {/* The platform's own tenant: the server refuses to suspend or delete it, so nothing is offered. */}
+        {!platform && (
           <div class="row-actions">
             {tenant.status === 'active' ? (
               <button type="button" class="btn btn-secondary btn-small" aria-label={`Suspend ${tenant.id}`} onClick={onSuspend}>
