@@ -45,16 +45,8 @@ if (chromiumAvailable()) {
 
     before(async () => {
       server = await startTestServer({ name: 'sqlite' });
-      const { management, platform } = server.server.gatehouse;
+      const { management } = server.server.gatehouse;
       await management.users.createUser({ ...OPERATOR, name: 'Olga Operator', roles: [await management.roles.ensureAdminRole()] });
-      for (let n = 1; n <= NUMBERED; n++) {
-        const id = `tenant-${String(n).padStart(3, '0')}`;
-        await platform.tenants.create({ id, name: `Customer ${n}` }, systemActor());
-      }
-      for (const id of NORTHWIND) await platform.tenants.create({ id, name: `Northwind Traders ${id.slice(10)}` }, systemActor());
-      // The store's own order (keyset paging by id), the default tenant among them.
-      allIds = (await platform.tenants.list({ limit: 500 })).tenants.map((tenant) => tenant.id);
-      assert.equal(allIds.length, NUMBERED + NORTHWIND.length + 1);
       browser = await launchChromium();
       operator = await watchedPage(browser, server);
       await operator.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(server.issuer).origin });
@@ -68,12 +60,31 @@ if (chromiumAvailable()) {
       await server?.close();
     });
 
-    test('pages through the tenants 50 at a time in id order, forward and back, and copies an issuer', async () => {
+    test('a platform with only its own tenant shows the empty state', async () => {
       const { page } = operator;
       await nav(page, 'Tenants').click();
       await heading(page, 'Tenants').waitFor();
       assert.equal(await nav(page, 'Tenants').getAttribute('aria-current'), 'page');
       assert.equal(new URL(page.url()).pathname, '/console/tenants');
+      await page.getByRole('heading', { name: 'No tenants yet' }).waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Create tenant' }).count(), 2, 'in the header and in the empty state');
+      await shot(page, 'empty');
+    });
+
+    test('pages through the tenants 50 at a time in id order, forward and back, and copies an issuer', async () => {
+      const { platform } = server.server.gatehouse;
+      for (let n = 1; n <= NUMBERED; n++) {
+        const id = `tenant-${String(n).padStart(3, '0')}`;
+        await platform.tenants.create({ id, name: `Customer ${n}` }, systemActor());
+      }
+      for (const id of NORTHWIND) await platform.tenants.create({ id, name: `Northwind Traders ${id.slice(10)}` }, systemActor());
+      // The store's own order (keyset paging by id), the default tenant among them.
+      allIds = (await platform.tenants.list({ limit: 500 })).tenants.map((tenant) => tenant.id);
+      assert.equal(allIds.length, NUMBERED + NORTHWIND.length + 1);
+      // Loaded afresh: the console signs in again silently (its session exists) and lands on the same page.
+      const { page } = operator;
+      await page.reload();
+      await heading(page, 'Tenants').waitFor();
       const table = page.getByRole('table', { name: 'Tenants' });
       const previous = page.getByRole('button', { name: 'Previous' });
       const next = page.getByRole('button', { name: 'Next' });
