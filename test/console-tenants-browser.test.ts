@@ -181,6 +181,7 @@ if (chromiumAvailable()) {
         '"Globex_Corp" is not a tenant id: use 1–32 lowercase letters, digits and inner hyphens (for example "acme-corp").',
       );
       assert.equal(await id.getAttribute('aria-invalid'), 'true');
+      assert.equal(await focusReaches(page, 'Tenant id'), 'Tenant id', 'focus is on the field the server refused');
       assert.equal(await dialog.getByRole('alert').count(), 0, 'the error is beside the field, not at the foot of the dialog');
       assert.deepEqual(await unlabelledControls(page), []);
       await shot(page, 'create-error');

@@ -316,6 +316,10 @@ function CreateTenantDialog({ onClose, onCreated }: { onClose: () => void; onCre
     max_clients: (touched && quotaProblem(values.max_clients)) || (serverField === 'max_clients' ? create.error!.message : undefined),
     max_users: (touched && quotaProblem(values.max_users)) || (serverField === 'max_users' ? create.error!.message : undefined),
   };
+  // The server's refusal moves focus to the field it is about, so a screen reader reads the field and its error.
+  useEffect(() => {
+    if (serverField) requestAnimationFrame(() => document.querySelector<HTMLElement>('dialog[open] [aria-invalid="true"]')?.focus());
+  }, [create.error]);
   const set = (field: TenantField) => (event: { currentTarget: HTMLInputElement }) => {
     setValues((current) => ({ ...current, [field]: event.currentTarget.value }));
     // The server's complaint was about the old value.
