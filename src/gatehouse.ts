@@ -256,13 +256,13 @@ function platformDefinitions(store: Store, config: Config): { roles: RoleManagem
 }
 
 /**
- * A tenant's services, its ES256 signing key made when it is first used (nothing before; an RS256 key, for ID tokens,
- * when it first signs one). Its built-in clients (console, playground) come with the per-tenant console: their ids
- * are fixed, and client ids are unique in the deployment.
+ * A tenant's services, with its ES256 signing key, admin role and built-in console client made when it is first used
+ * (nothing before; an RS256 key, for ID tokens, when it first signs one).
  */
 async function openTenant(shared: SharedParts, tenant: Tenant): Promise<TenantGatehouse> {
   const services = buildTenant(shared, tenant);
   await services.keys.ensureKeys(['ES256']);
+  await services.management.clients.ensureBuiltinClients();
   return services;
 }
 
@@ -323,6 +323,7 @@ function buildTenant(shared: SharedParts, tenant: Tenant): TenantGatehouse {
     audit,
     supportedGrantTypes: tokenEndpoint.grantTypes,
     quotas: tenant.quotas,
+    tenantId: tenant.id,
     allowedScopes: tenant.allowedScopes,
   });
   return {

@@ -8,6 +8,7 @@ import type { TenantGatehouse } from '../src/gatehouse.js';
 import { backends } from './helpers/backends.js';
 import { hiddenFields, location, TestBrowser } from './helpers/browser.js';
 import { authorize, type CodeFlow, FULL_SCOPE, PASSWORD, POST_LOGOUT_URI, REDIRECT_URI, USERNAME } from './helpers/code-flow.js';
+import { routesOf } from './helpers/routes.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { type Answer, basicAuth, type Credentials } from './helpers/tokens.js';
 
@@ -206,88 +207,228 @@ for (const backend of backends()) {
       }
     });
 
-    test('credentials of one tenant are refused at every endpoint of another', async () => {
-      const browser = new TestBrowser(server.url);
-      const flow = await flowIn('acme', browser);
-      const tokens = await tokensOf('acme', await flowIn('acme', browser));
-      const cc = apps.acme;
-      const at = (tenant: TenantName, path: string) => `${issuers[tenant]}${path}`;
-      const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
-      for (const other of ['beta', 'default'] as const) {
-        // acme's client, its code, its refresh token and its tokens at the other tenant's token endpoint.
-        const withAcmeClient = await redeemAt(other, flow, cc);
+    /**
+     * The isolation matrix: for every route a tenant serves, what of acme's a caller brings to another tenant's copy of
+     * it, and what that tenant answers. A route added later and missing here fails the coverage test below.
+     */
+    interface Stolen {
+      browser: TestBrowser;
+      flow: CodeFlow;
+      tokens: { access_token: string; refresh_token: string; id_token: string };
+      /** A pending interaction of acme's, open in `browser`. */
+      interaction: string;
+    }
+    type Probe = (other: 'beta' | 'default', stolen: Stolen) => Promise<void>;
+    const baseOf = (tenant: TenantName) => new URL(issuers[tenant]).pathname.replace(/\/$/, '');
+    const errorOf = (answer: Answer) => (answer.body as { error?: string } | undefined)?.error;
+    const page = async (response: Response, status: number, text: RegExp) => {
+      assert.equal(response.status, status);
+      assert.match(await response.text(), text);
+    };
+    /** acme's session secret under the other tenant's own cookie name. */
+    const sessionCookieAt = (other: 'beta' | 'default', stolen: Stolen) =>
+      `${other === 'default' ? 'gh_session' : `gh_${other}.session`}=${stolen.browser.cookie('gh_acme.session')}`;
+    const userinfoProbe: Probe = async (other, { tokens }) => {
+      for (const method of ['GET', 'POST']) {
+        const info = await answer(
+          await fetch(`${issuers[other]}/oauth2/userinfo`, { method, headers: { authorization: `Bearer ${tokens.access_token}` } }),
+        );
+        assert.equal(info.status, 401);
+        assert.match(info.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+      }
+    };
+    const authorizeProbe: Probe = async (other, { browser }) => {
+      const params = new URLSearchParams({
+        client_id: apps.acme.clientId,
+        response_type: 'code',
+        redirect_uri: REDIRECT_URI,
+        scope: 'openid',
+      });
+      await page(await browser.get(`${issuers[other]}/oauth2/authorize?${params}`), 400, /This sign-in request cannot be completed/);
+      await page(
+        await browser.post(`${issuers[other]}/oauth2/authorize`, Object.fromEntries(params)),
+        400,
+        /This sign-in request cannot be completed/,
+      );
+    };
+    const endSessionProbe: Probe = async (other, { tokens }) => {
+      const hint = new URLSearchParams({ id_token_hint: tokens.id_token });
+      await page(await fetch(`${issuers[other]}/oauth2/end-session?${hint}`), 400, /This sign-out request cannot be completed/);
+      const posted = await fetch(`${issuers[other]}/oauth2/end-session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: hint.toString(),
+      });
+      await page(posted, 400, /This sign-out request cannot be completed/);
+    };
+    const interactionPage =
+      (path: string) =>
+      async (other: 'beta' | 'default', { browser, interaction }: Stolen) => {
+        const response = await browser.get(`${baseOf(other)}${path}?interaction=${interaction}`);
+        await page(response, 400, /This sign-in link has expired/);
+      };
+    const interactionForm =
+      (path: string) =>
+      async (other: 'beta' | 'default', { browser, interaction }: Stolen) => {
+        // The other tenant's own form, so its CSRF check passes: what is refused is acme's interaction.
+        const form = await (await browser.get(`${baseOf(other)}/login`)).text();
+        const { csrf } = hiddenFields(form, `${baseOf(other)}/login`);
+        const fields = { csrf: csrf!, interaction, decision: 'allow', username: USERNAME, password: alice.acme.password };
+        const response = await browser.post(`${baseOf(other)}${path}`, fields);
+        assert.notEqual(response.status, 200);
+        assert.notEqual(response.status, 303, `${path} went on with acme's interaction`);
+      };
+    const PROBES: Record<string, Probe> = {
+      'POST /oauth2/token': async (other, { flow, tokens }) => {
+        const withAcmeClient = await redeemAt(other, flow, apps.acme);
         assert.equal(withAcmeClient.status, 401, withAcmeClient.text);
-        assert.equal((withAcmeClient.body as { error: string }).error, 'invalid_client');
-        const withOwnClient = await redeemAt(other, flow, apps[other]);
-        assert.equal((withOwnClient.body as { error: string }).error, 'invalid_grant', "acme's code is no code at the other tenant");
+        assert.equal(errorOf(withAcmeClient), 'invalid_client');
+        assert.equal(errorOf(await redeemAt(other, flow, apps[other])), 'invalid_grant', "acme's code is no code at the other tenant");
         const refreshed = await post(
-          at(other, '/oauth2/token'),
+          `${issuers[other]}/oauth2/token`,
           { grant_type: 'refresh_token', refresh_token: tokens.refresh_token },
           apps[other],
         );
-        assert.equal((refreshed.body as { error: string }).error, 'invalid_grant', "acme's refresh token is none at the other tenant");
-        // Introspection by the other tenant's own client: acme's tokens are not active there.
+        assert.equal(errorOf(refreshed), 'invalid_grant', "acme's refresh token is none at the other tenant");
+        const cc = await post(`${issuers[other]}/oauth2/token`, { grant_type: 'client_credentials' }, apps.acme);
+        assert.equal(errorOf(cc), 'invalid_client');
+      },
+      'POST /oauth2/introspect': async (other, { tokens }) => {
+        assert.equal(
+          errorOf(await post(`${issuers[other]}/oauth2/introspect`, { token: tokens.access_token }, apps.acme)),
+          'invalid_client',
+        );
         for (const token of [tokens.access_token, tokens.refresh_token]) {
-          const introspected = await post(at(other, '/oauth2/introspect'), { token }, apps[other]);
-          assert.deepEqual(introspected.body, { active: false });
+          assert.deepEqual((await post(`${issuers[other]}/oauth2/introspect`, { token }, apps[other])).body, { active: false });
         }
-        // Revocation at the other tenant does nothing to acme's token (RFC 7009 §2.2 answers 200 regardless).
-        const revoked = await post(at(other, '/oauth2/revoke'), { token: tokens.refresh_token }, apps[other]);
-        assert.equal(revoked.status, 200);
-        // UserInfo: acme's access token is not the other tenant's.
-        const info = await answer(await fetch(at(other, '/oauth2/userinfo'), bearer(tokens.access_token)));
-        assert.equal(info.status, 401);
-        assert.match(info.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
-        // acme's ID token as the hint of the other tenant's end-session endpoint: refused, nobody signed out.
-        const logout = await answer(
-          await fetch(`${at(other, '/oauth2/end-session')}?${new URLSearchParams({ id_token_hint: tokens.id_token })}`),
-        );
-        assert.equal(logout.status, 400);
-        assert.match(logout.text, /This sign-out request cannot be completed/);
-        // acme's interaction at the other tenant's sign-in page: no such interaction there.
-        const started = await browser.get(
-          `${at('acme', '/oauth2/authorize')}?${new URLSearchParams({
-            client_id: apps.acme.clientId,
-            response_type: 'code',
-            redirect_uri: REDIRECT_URI,
-            scope: 'openid',
-            prompt: 'login',
-            code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
-            code_challenge_method: 'S256',
-          })}`,
-        );
-        const interaction = new URL(location(started), server.url).searchParams.get('interaction')!;
-        const base = new URL(issuers[other]).pathname.replace(/\/$/, '');
-        const login = await browser.get(`${base}/login?interaction=${interaction}`);
-        assert.equal(login.status, 400);
-        assert.match(await login.text(), /This sign-in link has expired/);
-        // acme's client at the other tenant's authorization endpoint: an unknown client, shown as a page.
-        const unknown = await browser.get(
-          `${at(other, '/oauth2/authorize')}?${new URLSearchParams({ client_id: apps.acme.clientId, response_type: 'code', redirect_uri: REDIRECT_URI })}`,
-        );
-        assert.equal(unknown.status, 400);
-        assert.match(await unknown.text(), /This sign-in request cannot be completed/);
-        // acme's alice and password at the other tenant's sign-in page: not a user there.
-        const page = await (await browser.get(`${base}/login`)).text();
-        const wrong = await browser.post(`${base}/login`, {
-          ...hiddenFields(page, `${base}/login`),
+      },
+      'POST /oauth2/revoke': async (other, { tokens }) => {
+        assert.equal(errorOf(await post(`${issuers[other]}/oauth2/revoke`, { token: tokens.refresh_token }, apps.acme)), 'invalid_client');
+        // RFC 7009 §2.2: 200 whatever the token; acme's is untouched (checked after the matrix).
+        assert.equal((await post(`${issuers[other]}/oauth2/revoke`, { token: tokens.refresh_token }, apps[other])).status, 200);
+      },
+      'GET /oauth2/userinfo': userinfoProbe,
+      'POST /oauth2/userinfo': userinfoProbe,
+      'GET /oauth2/authorize': authorizeProbe,
+      'POST /oauth2/authorize': authorizeProbe,
+      'GET /oauth2/end-session': endSessionProbe,
+      'POST /oauth2/end-session': endSessionProbe,
+      'GET /login': interactionPage('/login'),
+      'POST /login': async (other, stolen) => {
+        await interactionForm('/login')(other, stolen);
+        // acme's alice and her password at the other tenant's sign-in: nobody there.
+        const form = await (await stolen.browser.get(`${baseOf(other)}/login`)).text();
+        const wrong = await stolen.browser.post(`${baseOf(other)}/login`, {
+          ...hiddenFields(form, `${baseOf(other)}/login`),
           username: USERNAME,
           password: alice.acme.password,
         });
-        assert.equal(wrong.status, 401);
-        assert.match(await wrong.text(), /Incorrect username or password/);
+        await page(wrong, 401, /Incorrect username or password/);
+      },
+      'GET /signup': interactionPage('/signup'),
+      'POST /signup': interactionForm('/signup'),
+      'GET /consent': interactionPage('/consent'),
+      'POST /consent': interactionForm('/consent'),
+      'GET /account': async (other, stolen) => {
+        const response = await fetch(`${issuers[other]}/account`, {
+          headers: { cookie: sessionCookieAt(other, stolen) },
+          redirect: 'manual',
+        });
+        assert.equal(response.status, 303);
+        assert.equal(location(response), `${baseOf(other)}/login?return_to=/account`);
+      },
+      'POST /account/consents/withdraw': async (other, stolen) => {
+        const response = await fetch(`${issuers[other]}/account/consents/withdraw`, {
+          method: 'POST',
+          headers: { cookie: sessionCookieAt(other, stolen), 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ client_id: apps.acme.clientId }).toString(),
+          redirect: 'manual',
+        });
+        await page(response, 403, /This form has expired/);
+      },
+      'GET /logout': async (other, stolen) => {
+        const response = await fetch(`${issuers[other]}/logout`, { headers: { cookie: sessionCookieAt(other, stolen) } });
+        await page(response, 200, /Signed out/);
+      },
+      'POST /logout': async (other, stolen) => {
+        const response = await fetch(`${issuers[other]}/logout`, {
+          method: 'POST',
+          headers: { cookie: sessionCookieAt(other, stolen), 'content-type': 'application/x-www-form-urlencoded' },
+          body: '',
+        });
+        await page(response, 403, /This form has expired/);
+      },
+      'GET /console/config.json': async (other) => {
+        // No credential, but an answer of the tenant's own: its console signs in with its own client at its own issuer.
+        const settings = (await (await fetch(`${issuers[other]}/console/config.json`)).json()) as { issuer: string; clientId: string };
+        assert.equal(settings.issuer, issuers[other]);
+        assert.equal(settings.clientId, other === 'default' ? 'gatehouse-console' : `gatehouse-console.${other}`);
+      },
+    };
+    /** Routes that take no credential at all: public metadata, assets, CORS preflights, and the 405s of wrong methods. */
+    const NO_CREDENTIAL = [
+      'GET /.well-known/jwks.json',
+      'GET /.well-known/oauth-authorization-server',
+      'GET /.well-known/openid-configuration',
+      'GET /assets/brand.css',
+      'GET /assets/favicon.svg',
+      'GET /assets/gatehouse.css',
+      'GET /favicon.ico',
+      'GET /console',
+      'GET /console*',
+      ...['/oauth2/token', '/oauth2/revoke', '/oauth2/userinfo'].map((path) => `OPTIONS ${path}`),
+      ...['/oauth2/token', '/oauth2/revoke', '/oauth2/introspect'].flatMap((path) =>
+        ['GET', 'PUT', 'PATCH', 'DELETE'].map((m) => `${m} ${path}`),
+      ),
+    ];
+
+    test('the isolation matrix names every route a tenant serves, besides its admin API (test/tenant-admin.test.ts)', () => {
+      const served = routesOf(server.server.app)
+        .filter((route) => route.url.startsWith('/t/:tenant/') && !route.url.startsWith('/t/:tenant/admin/'))
+        .map((route) => `${route.method} ${route.url.slice('/t/:tenant'.length)}`)
+        .sort();
+      assert.deepEqual(served, [...Object.keys(PROBES), ...NO_CREDENTIAL].sort());
+    });
+
+    test("acme's client, code, tokens, ID token, interaction, session and user are refused at every route of beta and of the default tenant", async () => {
+      const browser = new TestBrowser(server.url);
+      const flow = await flowIn('acme', browser);
+      const tokens = await tokensOf('acme', await flowIn('acme', browser));
+      const stolen: Stolen = { browser, flow, tokens, interaction: '' };
+      for (const other of ['beta', 'default'] as const) {
+        for (const [route, probe] of Object.entries(PROBES)) {
+          // A fresh pending interaction of acme's for each probe: a probe may end the one it was given.
+          const started = await browser.get(
+            `${issuers.acme}/oauth2/authorize?${new URLSearchParams({
+              client_id: apps.acme.clientId,
+              response_type: 'code',
+              redirect_uri: REDIRECT_URI,
+              scope: 'openid',
+              prompt: 'login',
+              code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+              code_challenge_method: 'S256',
+            })}`,
+          );
+          stolen.interaction = new URL(location(started), server.url).searchParams.get('interaction')!;
+          await probe(other, stolen).catch((error: Error) => {
+            error.message = `${route} at ${other}: ${error.message}`;
+            throw error;
+          });
+        }
       }
-      // After all that, acme's tokens still work at acme: nothing the other tenants were sent touched them.
-      const still = await post(at('acme', '/oauth2/introspect'), { token: tokens.refresh_token }, apps.acme);
+      // After all that, acme's tokens, session and consent are as they were.
+      const still = await post(`${issuers.acme}/oauth2/introspect`, { token: tokens.refresh_token }, apps.acme);
       assert.equal((still.body as { active: boolean }).active, true);
+      assert.equal((await browser.get('/t/acme/account')).status, 200, "acme's session is intact");
       const consents = await services.acme.consents.listForUser(alice.acme.id);
       assert.ok(
         consents.some((consent) => consent.clientId === apps.acme.clientId),
         "acme's consent is kept",
       );
       for (const other of ['beta', 'default'] as const) {
-        assert.ok(
-          !(await services[other].consents.listForUser(alice.acme.id)).length,
+        assert.equal(
+          (await services[other].consents.listForUser(alice.acme.id)).length,
+          0,
           `no consent of acme's alice is found through ${other}`,
         );
       }

@@ -331,6 +331,30 @@ for (const backend of backends()) {
       const token = await clientCredentials(`${server.issuer}/t/gamma/oauth2/token`, app.client_id, app.client_secret);
       assert.equal(token.status, 200);
 
+      const updated = await gatehouseJson(
+        server.env,
+        'tenants',
+        'update',
+        'gamma',
+        '--max-users',
+        '9',
+        '--display-name',
+        'Gamma Cloud',
+        '--allowed-scopes',
+        'a:b',
+      );
+      assert.deepEqual(
+        [updated.quotas, updated.settings, updated.allowed_scopes],
+        [{ max_clients: 5, max_users: 9 }, { display_name: 'Gamma Cloud' }, ['a:b']],
+      );
+      const cleared = await gatehouseJson(server.env, 'tenants', 'update', 'gamma', '--max-clients', 'none', '--allowed-scopes', 'any');
+      assert.deepEqual(
+        [cleared.quotas, cleared.settings, cleared.allowed_scopes],
+        [{ max_users: 9 }, { display_name: 'Gamma Cloud' }, null],
+      );
+      const nothing = await cli(server.env, 'tenants', 'update', 'gamma');
+      assert.equal(nothing.code, 1);
+      assert.match(nothing.stderr, /nothing to change/);
       assert.equal((await gatehouseJson(server.env, 'tenants', 'suspend', 'gamma', '--yes')).status, 'suspended');
       assert.equal((await gatehouseJson(server.env, 'tenants', 'resume', 'gamma')).status, 'active');
       const unknown = await cli(server.env, 'clients', 'list', '--tenant', 'nobody');
@@ -379,7 +403,7 @@ for (const backend of backends()) {
           .end();
       });
 
-    test("a tenant's host is its issuer, its pages are at its root, and the default tenant's console is not served on it", async () => {
+    test("a tenant's host is its issuer, its pages and console are at its root, and the default tenant's playground is not served on it", async () => {
       const port = new URL(server.issuer).port;
       const discovered: any = await (await get('/.well-known/openid-configuration', `acme.auth.test:${port}`)).json();
       assert.equal(discovered.issuer, `http://acme.auth.test:${port}`);
@@ -387,7 +411,9 @@ for (const backend of backends()) {
       assert.equal((await get('/.well-known/openid-configuration', `nobody.auth.test:${port}`)).status, 404);
       assert.equal((await get('/.well-known/openid-configuration', `default.auth.test:${port}`)).status, 404);
       assert.equal((await get('/t/acme/.well-known/openid-configuration', `127.0.0.1:${port}`)).status, 404);
-      assert.equal((await get('/console/', `acme.auth.test:${port}`)).status, 404);
+      const console = await (await get('/console/config.json', `acme.auth.test:${port}`)).json();
+      assert.equal(console.issuer, `http://acme.auth.test:${port}`);
+      assert.equal(console.clientId, 'gatehouse-console.acme');
       assert.equal((await get('/playground/', `acme.auth.test:${port}`)).status, 404);
       const login = await get('/login', `acme.auth.test:${port}`);
       assert.equal(login.status, 200);

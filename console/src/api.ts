@@ -1,3 +1,4 @@
+import { TENANT_BASE } from './base';
 import type {
   ApiResource,
   AuditEvent,
@@ -66,7 +67,12 @@ export class AdminApi {
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
-      response = await fetch(path, { method, headers, cache: 'no-store', ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+      response = await fetch(TENANT_BASE + path, {
+        method,
+        headers,
+        cache: 'no-store',
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
     } catch {
       throw new ApiError(0, 'network_error', 'The server could not be reached. Check your connection and try again.');
     }

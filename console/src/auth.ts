@@ -1,8 +1,12 @@
 import * as oauth from 'oauth4webapi';
+import { CONSOLE_BASE, TENANT_BASE } from './base';
 import type { ConsoleConfig } from './config';
 
-/** The PKCE verifier, state and nonce live here only between the redirect to sign in and the callback. */
-const PENDING_KEY = 'gatehouse-console:pending-sign-in';
+/**
+ * The PKCE verifier, state and nonce live here only between the redirect to sign in and the callback; one key per
+ * tenant, since one origin serves every tenant's console under path routing.
+ */
+const PENDING_KEY = `gatehouse-console:pending-sign-in:${TENANT_BASE}`;
 /** The `state` end-session hands back with the post-logout redirect, so the console can say "signed out". */
 export const SIGNED_OUT_STATE = 'signed-out';
 
@@ -28,7 +32,7 @@ export class SignInError extends Error {
   override name = 'SignInError';
 }
 
-const BASE = import.meta.env.BASE_URL; // "/console/"
+const BASE = CONSOLE_BASE; // "/console/" or "/t/acme/console/"
 
 /** Only paths of the console itself are valid places to come back to after sign-in. */
 function safeReturnTo(path: string | undefined): string {

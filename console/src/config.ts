@@ -1,3 +1,5 @@
+import { CONSOLE_BASE } from './base';
+
 /** What GET /console/config.json says: where to sign in and as which client. */
 export interface ConsoleConfig {
   issuer: string;
@@ -9,7 +11,7 @@ export interface ConsoleConfig {
 }
 
 export async function loadConfig(): Promise<ConsoleConfig> {
-  const response = await fetch(new URL('config.json', new URL(import.meta.env.BASE_URL, location.origin)), {
+  const response = await fetch(new URL('config.json', new URL(CONSOLE_BASE, location.origin)), {
     headers: { accept: 'application/json' },
     cache: 'no-store',
   });

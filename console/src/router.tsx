@@ -1,8 +1,9 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { CONSOLE_BASE } from './base';
 
-/** "/console" — the app's routes below are paths relative to it ("/clients/abc"). */
-export const BASE = import.meta.env.BASE_URL.replace(/\/$/, '');
+/** "/console" (or "/t/acme/console") — the app's routes below are paths relative to it ("/clients/abc"). */
+export const BASE = CONSOLE_BASE.replace(/\/$/, '');
 
 const listeners = new Set<() => void>();
 const notify = () => {

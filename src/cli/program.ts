@@ -91,6 +91,7 @@ function describeTenant(tenant: TenantView): string {
     `status:    ${tenant.status}`,
     `issuer:    ${tenant.issuer}`,
     ...(Object.keys(tenant.quotas).length ? [`quotas:    ${JSON.stringify(tenant.quotas)}`] : []),
+    ...(Object.keys(tenant.settings).length ? [`settings:  ${JSON.stringify(tenant.settings)}`] : []),
     ...(tenant.allowed_scopes ? [`scopes:    ${tenant.allowed_scopes.join(' ')}`] : []),
     `created:   ${date(tenant.created_at)}`,
     ...(tenant.suspended_at ? [`suspended: ${date(tenant.suspended_at)}`] : []),
@@ -613,31 +614,85 @@ export function buildProgram(io: Io): Command {
     );
 
   const tenants = program.command('tenants').description("tenants: the platform's customer accounts, each its own issuer");
-  tenants
-    .command('create')
-    .description('create a tenant; its signing key is made when it is first used')
-    .requiredOption('--id <slug>', 'lowercase slug in its URLs: {issuer}/t/{slug} or {slug}.{GATEHOUSE_TENANT_HOSTS domain}')
-    .requiredOption('--name <name>', 'display name')
-    .option('--max-clients <n>', 'quota: at most this many app clients', integer(0, 10_000_000))
-    .option('--max-users <n>', 'quota: at most this many users', integer(0, 10_000_000))
-    .option('--allowed-scopes <"a b">', "the platform scopes the tenant's own roles and clients may use (default: any)", words)
+  /** A quota's value: a whole number, or "none" for no limit (null in the change; Commander turns a null into ''). */
+  const quotaValue = (value: string): number | 'none' => (value === 'none' ? 'none' : integer(0, 10_000_000)(value));
+  const QUOTAS = [
+    ['--max-clients', 'maxClients', 'app clients'],
+    ['--max-users', 'maxUsers', 'users'],
+    ['--max-roles', 'maxRoles', 'roles'],
+    ['--max-apis', 'maxApis', 'APIs'],
+  ] as const;
+  type QuotaOptions = { [K in (typeof QUOTAS)[number][1]]?: number | 'none' };
+  const withQuotaOptions = (command: Command): Command => {
+    for (const [flag, , what] of QUOTAS)
+      command.option(`${flag} <n|none>`, `quota: at most this many ${what} ("none": no limit)`, quotaValue);
+    return command;
+  };
+  const quotasOf = (options: QuotaOptions) =>
+    Object.fromEntries(
+      QUOTAS.flatMap(([, name]) => (options[name] === undefined ? [] : [[name, options[name] === 'none' ? null : options[name]]])),
+    );
+  const allowedScopesOf = (value: string[] | undefined) =>
+    value === undefined ? {} : { allowedScopes: value.join(' ') === 'any' ? null : value };
+  const allowedScopesHelp = 'the platform scopes its own roles and clients may use ("any": no limit, the default)';
+
+  withQuotaOptions(
+    tenants
+      .command('create')
+      .description('create a tenant; its signing key is made when it is first used')
+      .requiredOption('--id <slug>', 'lowercase slug in its URLs: {issuer}/t/{slug} or {slug}.{GATEHOUSE_TENANT_HOSTS domain}')
+      .requiredOption('--name <name>', 'display name'),
+  )
+    .option('--allowed-scopes <"a b">', allowedScopesHelp, words)
+    .addOption(jsonOption())
+    .action(
+      withGatehouse(async (gatehouse, options: { id: string; name: string; allowedScopes?: string[] } & QuotaOptions) => {
+        const input = { id: options.id, name: options.name, quotas: quotasOf(options), ...allowedScopesOf(options.allowedScopes) };
+        const tenant = await gatehouse.platform.tenants.create(input, cliActor());
+        return { json: tenant, text: `Created tenant "${tenant.name}"\n${describeTenant(tenant)}` };
+      }, true),
+    );
+  withQuotaOptions(tenants.command('update <id>').description("change a tenant's name, quotas, allowed scopes or page settings"))
+    .option('--name <name>', 'display name in lists')
+    .option('--allowed-scopes <"a b">', allowedScopesHelp, words)
+    .option('--display-name <text>', 'the name its sign-in pages show')
+    .option('--logo-url <https-url>', 'the logo its sign-in pages show')
+    .option('--primary-color <#rrggbb>', "its sign-in pages' accent colour")
+    .option('--signup <on|off>', 'whether people may create their own accounts', (value) => {
+      if (value !== 'on' && value !== 'off') throw new InvalidArgumentError('expected on or off');
+      return value === 'on';
+    })
     .addOption(jsonOption())
     .action(
       withGatehouse(
-        async (gatehouse, options: { id: string; name: string; maxClients?: number; maxUsers?: number; allowedScopes?: string[] }) => {
-          const tenant = await gatehouse.platform.tenants.create(
-            {
-              id: options.id,
-              name: options.name,
-              quotas: {
-                ...(options.maxClients === undefined ? {} : { maxClients: options.maxClients }),
-                ...(options.maxUsers === undefined ? {} : { maxUsers: options.maxUsers }),
-              },
-              ...(options.allowedScopes ? { allowedScopes: options.allowedScopes } : {}),
-            },
-            cliActor(),
-          );
-          return { json: tenant, text: `Created tenant "${tenant.name}"\n${describeTenant(tenant)}` };
+        async (
+          gatehouse,
+          id: string,
+          options: {
+            name?: string;
+            allowedScopes?: string[];
+            displayName?: string;
+            logoUrl?: string;
+            primaryColor?: string;
+            signup?: boolean;
+          } & QuotaOptions,
+        ) => {
+          const settings = {
+            ...(options.displayName === undefined ? {} : { displayName: options.displayName }),
+            ...(options.logoUrl === undefined ? {} : { logoUrl: options.logoUrl }),
+            ...(options.primaryColor === undefined ? {} : { primaryColor: options.primaryColor }),
+            ...(options.signup === undefined ? {} : { signupEnabled: options.signup }),
+          };
+          const quotas = quotasOf(options);
+          const changes = {
+            ...(options.name === undefined ? {} : { name: options.name }),
+            ...(Object.keys(settings).length ? { settings } : {}),
+            ...(Object.keys(quotas).length ? { quotas } : {}),
+            ...allowedScopesOf(options.allowedScopes),
+          };
+          if (Object.keys(changes).length === 0) throw new ManagementError('nothing to change: give at least one option (see --help)');
+          const tenant = await gatehouse.platform.tenants.update(id, changes, cliActor());
+          return { json: tenant, text: `Updated tenant "${tenant.name}"\n${describeTenant(tenant)}` };
         },
         true,
       ),

@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { Gatehouse } from '../gatehouse.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { tenantBasePath, tenantOf } from '../http/tenant-scope.js';
 import type { RequestSchemaTypes } from '../http/type-provider.js';
-import { CONSOLE_CLIENT_ID, consoleLogoutRedirectUri, consoleRedirectUri } from '../management/builtins.js';
+import { builtinClientId, CONSOLE_CLIENT_ID, consoleLogoutRedirectUri, consoleRedirectUri } from '../management/builtins.js';
 import { packageRoot } from '../pages/package-root.js';
 
 /** What the console asks for when it signs in with its built-in client (first party: no consent page). */
@@ -54,14 +54,25 @@ function loadBundle(dir: string): Bundle | undefined {
   }
 }
 
+/** What the console of the request's tenant signs in with: the tenant's issuer and built-in console client. */
+function settingsOf(request: FastifyRequest) {
+  const { config, tenant } = tenantOf(request);
+  return {
+    issuer: config.issuer,
+    clientId: builtinClientId(CONSOLE_CLIENT_ID, tenant.id),
+    redirectUri: consoleRedirectUri(config.issuer),
+    scope: CONSOLE_SCOPE,
+    postLogoutRedirectUri: consoleLogoutRedirectUri(config.issuer),
+  };
+}
+
 /**
- * The developer console at /console/: the Vite build in dist/console, its settings at /console/config.json, and
- * index.html for every other path under /console/ so that client-side routes (including the OAuth callback) load
- * the app. Only files that exist in the build are served; nothing outside it can be named.
+ * The developer console of every tenant at {its base}/console/: the Vite build in dist/console, the tenant's settings
+ * at /console/config.json, and index.html for every other path under /console/ so that client-side routes (including
+ * the OAuth callback) load the app. Only files that exist in the build are served; nothing outside it can be named.
  */
-export async function consoleRoutes(app: FastifyInstance, gatehouse: Gatehouse): Promise<void> {
+export async function consoleRoutes(app: FastifyInstance): Promise<void> {
   const root = join(packageRoot(), 'dist', 'console');
-  const issuer = gatehouse.config.issuer;
   // Encapsulated in this plugin: reply.sendFile, without serving anything by itself.
   await app.register(fastifyStatic, { root, serve: false, suppressWarning: true, cacheControl: false, etag: true, lastModified: true });
 
@@ -72,14 +83,6 @@ export async function consoleRoutes(app: FastifyInstance, gatehouse: Gatehouse):
     const builtAt = indexMtime(root);
     if (builtAt !== bundle?.builtAt) bundle = builtAt === undefined ? undefined : loadBundle(root);
     return bundle;
-  };
-
-  const settings = {
-    issuer,
-    clientId: CONSOLE_CLIENT_ID,
-    redirectUri: consoleRedirectUri(issuer),
-    scope: CONSOLE_SCOPE,
-    postLogoutRedirectUri: consoleLogoutRedirectUri(issuer),
   };
 
   const secure = (reply: FastifyReply) => reply.header('content-security-policy', CONSOLE_CSP);
@@ -99,10 +102,12 @@ export async function consoleRoutes(app: FastifyInstance, gatehouse: Gatehouse):
     return reply.type('text/html; charset=utf-8').send(built.index);
   };
 
-  app.get('/console', { schema: { hide: true } }, async (_request, reply) => secure(reply).redirect('/console/', 301));
+  app.get('/console', { schema: { hide: true } }, async (request, reply) =>
+    secure(reply).redirect(`${tenantBasePath(request)}/console/`, 301),
+  );
 
-  app.get('/console/config.json', { schema: { hide: true } }, async (_request, reply) =>
-    secure(reply).header('cache-control', 'no-store').send(settings),
+  app.get('/console/config.json', { schema: { hide: true } }, async (request, reply) =>
+    secure(reply).header('cache-control', 'no-store').send(settingsOf(request)),
   );
 
   const typed = app.withTypeProvider<RequestSchemaTypes>();

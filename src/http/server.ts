@@ -60,20 +60,20 @@ export async function buildHttpServer(gatehouse: Gatehouse, options: HttpServerO
   confineTenantHosts(app, gatehouse.routing);
 
   await registerOpenApi(app, gatehouse);
-  // Every tenant's protocol endpoints, pages and admin API; the console, playground and demo API serve the default tenant.
+  // Every tenant's protocol endpoints, pages, admin API and console; the playground and demo API serve the default tenant.
   await registerPerTenant(app, gatehouse, async (scope) => {
     await scope.register(oauthEndpoints, gatehouse);
     await scope.register(wellKnownRoutes);
     await scope.register(userInfoRoutes);
     await scope.register(pagesPlugin);
     await scope.register(adminRoutes);
+    await scope.register(consoleRoutes);
   });
   await app.register(healthRoutes, gatehouse);
   await app.register(metricsRoutes, gatehouse);
   await app.register(demoApiRoutes, gatehouse);
   // The platform's own admin API (tenants) at the root, for the default tenant's admins only.
   await app.register(platformAdminRoutes, gatehouse);
-  await app.register(consoleRoutes, gatehouse);
   await app.register(playgroundRoutes, gatehouse);
   await app.ready();
   return app;

@@ -1,3 +1,4 @@
+import { DEFAULT_TENANT } from '../ports/tenants.js';
 import { ManagementError } from './validation.js';
 
 /** The role that carries the admin API's scope (RoleManagement.ensureAdminRole). */
@@ -5,12 +6,19 @@ export const ADMIN_ROLE = 'admin';
 export const ADMIN_SCOPE = 'gatehouse:admin';
 export const CONSOLE_CLIENT_ID = 'gatehouse-console';
 export const PLAYGROUND_CLIENT_ID = 'gatehouse-playground';
-/** The clients this server itself runs (ensureBuiltinClients); revoking one would break the console or playground for good. */
-const BUILTIN_CLIENT_IDS: ReadonlySet<string> = new Set([CONSOLE_CLIENT_ID, PLAYGROUND_CLIENT_ID]);
+/**
+ * The id of a built-in client in a tenant: the default tenant's keep the ids they always had; another tenant's are
+ * `gatehouse-console.acme` (client ids are unique in the deployment, and no generated id has a dot).
+ */
+export const builtinClientId = (base: typeof CONSOLE_CLIENT_ID | typeof PLAYGROUND_CLIENT_ID, tenantId: string): string =>
+  tenantId === DEFAULT_TENANT ? base : `${base}.${tenantId}`;
 
-/** Refuses to revoke a built-in client, by any path (CLI, admin API, console). */
+/** The clients this server itself runs (ensureBuiltinClients), in any tenant. */
+const BUILTIN_CLIENT_ID = /^gatehouse-(?:console|playground)(?:\.[a-z0-9-]+)?$/;
+
+/** Refuses to revoke a built-in client, by any path (CLI, admin API, console): that would break the console or playground for good. */
 export function checkRevocable(clientId: string): void {
-  if (BUILTIN_CLIENT_IDS.has(clientId)) {
+  if (BUILTIN_CLIENT_ID.test(clientId)) {
     throw new ManagementError(`"${clientId}" is a built-in client of this server and cannot be revoked`, 'conflict');
   }
 }

@@ -6,7 +6,7 @@ import { ID_TOKEN_SIGNING_ALGORITHMS } from '../oidc/id-tokens.js';
 import type { Actor } from '../ports/audit.js';
 import type { Client } from '../ports/clients.js';
 import { nowSeconds } from '../ports/clock.js';
-import type { TenantQuotas } from '../ports/tenants.js';
+import { DEFAULT_TENANT, type TenantQuotas } from '../ports/tenants.js';
 import type { ClientChanges } from '../store/clients.js';
 import { isUniqueViolation } from '../store/errors.js';
 import type { Repositories } from '../store/repositories.js';
@@ -14,6 +14,7 @@ import { sha256Hex } from '../tokens/hash.js';
 import { generateOpaque, OPAQUE_PREFIXES } from '../tokens/opaque.js';
 import { auditedTransaction } from './audit.js';
 import {
+  builtinClientId,
   CONSOLE_CLIENT_ID,
   checkRevocable,
   consoleLogoutRedirectUri,
@@ -147,7 +148,13 @@ export class ClientManagement {
     private readonly supportedGrantTypes: readonly string[],
     private readonly quotas: TenantQuotas,
     private readonly scopeLimit: ScopeLimit,
+    private readonly tenantId: string,
   ) {}
+
+  /** The ids of this tenant's built-in clients (ensureBuiltinClients). */
+  private builtinIds(): string[] {
+    return [builtinClientId(CONSOLE_CLIENT_ID, this.tenantId), builtinClientId(PLAYGROUND_CLIENT_ID, this.tenantId)];
+  }
 
   async createClient(input: NewClientInput, actor: Actor): Promise<{ client: ClientView; clientSecret?: string }> {
     const name = input.name?.trim();
@@ -182,7 +189,8 @@ export class ClientManagement {
     checkIntrospection(input.introspection, isPublic);
     const clientSecret = isPublic ? undefined : generateOpaque(OPAQUE_PREFIXES.clientSecret);
     const client = await auditedTransaction(this.repositories, async (tx, audit) => {
-      await checkQuota(this.quotas.maxClients, () => tx.clients.count(), 'app clients');
+      // The built-in clients are the server's, made in every tenant: not among the clients the quota allows.
+      await checkQuota(this.quotas.maxClients, () => tx.clients.count(this.builtinIds()), 'app clients');
       await this.scopeLimit.check(tx, scopes);
       const created = await tx.clients.create({
         clientId: randomUUID(),
@@ -258,7 +266,8 @@ export class ClientManagement {
 
   /**
    * The console and the API playground are public clients of this very server, first party (no consent page),
-   * allowed the admin role's scope — which a user's token carries only when the user holds that role.
+   * allowed the admin role's scope — which a user's token carries only when the user holds that role. Every tenant has
+   * its console's (`builtinClientId`); the playground's is the default tenant's.
    */
   async ensureBuiltinClients(): Promise<void> {
     const adminRole = await this.roles.ensureAdminRole();
@@ -266,7 +275,7 @@ export class ClientManagement {
     const { clients } = this.repositories;
     const builtins = [
       {
-        clientId: CONSOLE_CLIENT_ID,
+        clientId: builtinClientId(CONSOLE_CLIENT_ID, this.tenantId),
         name: 'Gatehouse console',
         description: 'The developer console of this Gatehouse.',
         redirectUris: [consoleRedirectUri(issuer)],
@@ -281,7 +290,8 @@ export class ClientManagement {
         postLogoutRedirectUris: [],
         scopes: ['demo:read'],
       },
-    ];
+      // The playground tries the demo API, which takes the default tenant's tokens only: other tenants get the console.
+    ].slice(0, this.tenantId === DEFAULT_TENANT ? 2 : 1);
     for (const builtin of builtins) {
       const existing = await clients.get(builtin.clientId);
       if (existing) {

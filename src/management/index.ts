@@ -31,6 +31,7 @@ export interface ManagementDependencies {
   supportedGrantTypes: readonly string[];
   /** The tenant's limits on what it may create. */
   quotas: TenantQuotas;
+  tenantId: string;
   /** The platform scopes the tenant's own roles and clients may carry; null: any. */
   allowedScopes: readonly string[] | null;
 }
@@ -40,7 +41,7 @@ export function createManagement(dependencies: ManagementDependencies): Manageme
   const scopeLimit = new ScopeLimit(dependencies.allowedScopes);
   const roles = new RoleManagement(repositories, quotas, scopeLimit);
   return {
-    clients: new ClientManagement(repositories, roles, config, supportedGrantTypes, quotas, scopeLimit),
+    clients: new ClientManagement(repositories, roles, config, supportedGrantTypes, quotas, scopeLimit, dependencies.tenantId),
     roles,
     apis: new ApiManagement(repositories, config.defaultAudience, quotas),
     users: new UserManagement(repositories, quotas),

@@ -44,7 +44,8 @@ export class RoleManagement {
         throw new ManagementError(`"${input.name}" is a role template of the platform's, which this account has already`, 'conflict');
       }
       if (existing) throw new ManagementError(`role "${input.name}" exists already`, 'conflict');
-      await checkQuota(this.quotas.maxRoles, () => tx.roles.count(), 'roles');
+      // The built-in admin role is the server's, made in every tenant: not one of the roles the quota allows.
+      await checkQuota(this.quotas.maxRoles, () => tx.roles.count([ADMIN_ROLE]), 'roles');
       await this.scopeLimit.check(tx, input.scopes);
       const role = await tx.roles.create({
         name: input.name,

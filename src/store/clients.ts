@@ -188,9 +188,9 @@ export class ClientRepository implements ClientRecords {
     return true;
   }
 
-  /** How many clients the tenant has (its quota counts them), revoked ones included. */
-  count(): Promise<number> {
-    return countOfTenant(this.store, 'clients', this.tenant);
+  /** How many clients the tenant has besides those `except` (its quota counts them), revoked ones included. */
+  count(except: readonly string[] = []): Promise<number> {
+    return countOfTenant(this.store, 'clients', this.tenant, except);
   }
 
   /** The longest access-token lifetime a client of the tenant has set; 0 when none has. */

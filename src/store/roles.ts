@@ -75,8 +75,8 @@ export class RoleRepository implements RoleScopes {
   }
 
   /** The tenant's own roles (its quota counts them; the platform's templates are not its own). */
-  count(): Promise<number> {
-    return countOfTenant(this.store, 'roles', this.tenant);
+  count(except: readonly string[] = []): Promise<number> {
+    return countOfTenant(this.store, 'roles', this.tenant, except);
   }
 
   /** Scopes of the named roles, in one query; unknown names contribute nothing. */
