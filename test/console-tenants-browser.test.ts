@@ -6,6 +6,7 @@ import { systemActor } from '../src/admin/audit-log.js';
 import { chromiumAvailable, launchChromium, SCREENSHOTS } from './helpers/chromium.js';
 import { focusReaches, heading, nav, settled, signIn, textOf, unlabelledControls, watchedPage } from './helpers/console-page.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { createTenants } from './helpers/tenants.js';
 
 /**
  * The console's Tenants page in a real browser, as a platform operator uses it: page through 120 tenants 50 at a
@@ -296,6 +297,25 @@ if (chromiumAvailable()) {
         assert.deepEqual(operator.problems, []);
       } finally {
         await page.setViewportSize({ width: 1360, height: 880 });
+      }
+    });
+
+    test("a tenant's own console has no Tenants page: the platform's API is not its admins'", async () => {
+      const acme = (await createTenants(server, 'acme'))[0]!;
+      const admin = { username: 'acme-admin', password: 'correct horse battery' };
+      await acme.management.users.createUser({ ...admin, roles: [await acme.management.roles.ensureAdminRole()] });
+      const { context, page, problems } = await watchedPage(browser, server);
+      try {
+        await page.goto(`${server.url}/t/acme/console`);
+        await signIn(page, admin);
+        await heading(page, 'API access').waitFor();
+        assert.equal(await nav(page, 'Audit log').count(), 1);
+        assert.equal(await nav(page, 'Tenants').count(), 0, 'no Tenants entry');
+        await page.goto(`${server.url}/t/acme/console/tenants`);
+        await heading(page, 'Page not found').waitFor();
+        assert.deepEqual(problems, []);
+      } finally {
+        await context.close();
       }
     });
   });

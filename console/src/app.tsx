@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { AdminApi } from './api';
 import type { Auth, SignedIn } from './auth';
 import { AppsIcon, BuildingIcon, KeyIcon, ListIcon, Logo, ShieldIcon, SignOutIcon, UsersIcon } from './components/icons';
-import { ADMIN_SCOPE } from './config';
+import { ADMIN_SCOPE, PLATFORM_CONSOLE_CLIENT } from './config';
 import { Console, type ConsoleContext } from './context';
 import { AuditPage } from './pages/audit';
 import { ClientDetailPage } from './pages/client-detail';
@@ -23,11 +23,11 @@ const NAVIGATION: { to: string; label: string; icon: (props: { size?: number }) 
   { to: '/users', label: 'Users', icon: UsersIcon },
   { to: '/keys', label: 'Signing keys', icon: KeyIcon },
   { to: '/audit', label: 'Audit log', icon: ListIcon },
-  // The platform's tenants: the console signs in to the default tenant only, whose administrators are its operators.
-  { to: '/tenants', label: 'Tenants', icon: BuildingIcon },
 ];
+/** The platform's pages: only in the default tenant's console (PLATFORM_CONSOLE_CLIENT). */
+const PLATFORM_NAVIGATION: typeof NAVIGATION = [{ to: '/tenants', label: 'Tenants', icon: BuildingIcon }];
 
-function pageFor(path: string): JSX.Element {
+function pageFor(path: string, platform: boolean): JSX.Element {
   if (path === '/clients') return <ClientsPage />;
   const client = match('/clients/:id', path)?.id;
   if (client) return <ClientDetailPage key={client} clientId={client} />;
@@ -37,7 +37,7 @@ function pageFor(path: string): JSX.Element {
   if (user) return <UserDetailPage key={user} userId={user} />;
   if (path === '/keys') return <KeysPage />;
   if (path === '/audit') return <AuditPage />;
-  if (path === '/tenants') return <TenantsPage />;
+  if (path === '/tenants' && platform) return <TenantsPage />;
   return <NotFoundPage />;
 }
 
@@ -87,6 +87,8 @@ export function App({ auth, session, tokenEndpoint }: { auth: Auth; session: Sig
     return () => cancelAnimationFrame(frame);
   }, [path]);
 
+  const platform = auth.config.clientId === PLATFORM_CONSOLE_CLIENT;
+  const navigation = platform ? [...NAVIGATION, ...PLATFORM_NAVIGATION] : NAVIGATION;
   const who = session.user.name ?? session.user.username ?? 'this account';
   if (reauthenticating) return <Busy message="Your sign-in has expired. Signing you in again…" />;
   if (forbidden) return <NoAccess who={session.user.username ?? who} signOutUrl={auth.signOutUrl(session)} />;
@@ -105,7 +107,7 @@ export function App({ auth, session, tokenEndpoint }: { auth: Auth; session: Sig
           </div>
           <nav class="sidebar-nav" aria-label="Console">
             <ul>
-              {NAVIGATION.map(({ to, label, icon: Icon }) => {
+              {navigation.map(({ to, label, icon: Icon }) => {
                 const current = path === to || path.startsWith(`${to}/`);
                 return (
                   <li key={to}>
@@ -142,7 +144,7 @@ export function App({ auth, session, tokenEndpoint }: { auth: Auth; session: Sig
             </a>
           </header>
           <main id="main" class="main" tabIndex={-1} ref={main}>
-            {pageFor(path)}
+            {pageFor(path, platform)}
           </main>
         </div>
       </div>
