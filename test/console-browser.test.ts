@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { systemActor } from '../src/admin/audit-log.js';
 import { loginPage } from './helpers/admin.js';
 import { chromiumAvailable, launchChromium, SCREENSHOTS } from './helpers/chromium.js';
 import { authorize, createAlice, webApp } from './helpers/code-flow.js';
+import { focusReaches, heading, nav, signIn, textOf, unlabelledControls, watchedPage } from './helpers/console-page.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { getWith, postForm } from './helpers/tokens.js';
 
@@ -21,66 +22,12 @@ const DEVELOPER = { username: 'dev', password: 'not an admin at all' };
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `console-${name}.png`), fullPage: true });
 
-/** Every form control on the page that has no accessible name (label, aria-label or aria-labelledby). */
-const unlabelledControls = (page: Page): Promise<string[]> =>
-  page.evaluate(`[...document.querySelectorAll('input, select, textarea, button')]
-    .filter((control) => control.type !== 'hidden')
-    .filter((control) => !(control.labels?.length || control.getAttribute('aria-label') || control.getAttribute('aria-labelledby')))
-    .filter((control) => !(control.tagName === 'BUTTON' && control.textContent.trim()))
-    .map((control) => control.outerHTML.slice(0, 120))`);
-
-/** The accessible label of the focused element, or its text. */
-const FOCUSED_NAME = `(document.activeElement?.labels?.[0]?.textContent ?? document.activeElement?.textContent ?? '').trim()`;
-const focused = (page: Page): Promise<string | undefined> => page.evaluate(FOCUSED_NAME);
-
-/** Focus moves in a later frame (the dialog closes first); wait for it rather than read it once. */
-async function focusReaches(page: Page, name: string): Promise<string | undefined> {
-  await page.waitForFunction(`${FOCUSED_NAME} === ${JSON.stringify(name)}`, undefined, { timeout: 5000 }).catch(() => undefined);
-  return focused(page);
-}
-
-/** A browser context that records what must never happen: requests to other origins, and errors (CSP violations). */
-async function watchedPage(browser: Browser, server: TestServer): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1360, height: 880 } });
-  const page = await context.newPage();
-  const problems: string[] = [];
-  const origin = new URL(server.url).origin;
-  page.on('request', (request) => {
-    if (!request.url().startsWith(origin) && !request.url().startsWith('data:'))
-      problems.push(`request to another origin: ${request.url()}`);
-  });
-  // Chromium logs every 4xx fetch as an error; the API's answers are checked on the page. Anything else — a CSP
-  // violation above all — is a problem, and so is a console file that is missing.
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
-      problems.push(`console error: ${message.text()}`);
-  });
-  page.on('response', (response) => {
-    if (response.url().startsWith(`${origin}/console/`) && response.status() >= 400)
-      problems.push(`${response.status()} for ${response.url()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  return { context, page, problems };
-}
-
-async function signIn(page: Page, user: { username: string; password: string }): Promise<void> {
-  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-  await page.getByLabel('Username').fill(user.username);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
-
-const heading = (page: Page, name: string) => page.getByRole('heading', { level: 1, name, exact: true });
-const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true });
-
 async function open(page: Page, link: string, title: string): Promise<void> {
   await nav(page, link).click();
   await heading(page, title).waitFor();
   assert.equal(await nav(page, link).getAttribute('aria-current'), 'page');
   assert.deepEqual(await unlabelledControls(page), [], `every control on ${title} has an accessible name`);
 }
-
-const textOf = async (locator: Locator) => (await locator.textContent())?.replace(/\s+/g, ' ').trim() ?? '';
 
 if (chromiumAvailable()) {
   describe('the developer console in a real browser (Chromium)', () => {

@@ -6,10 +6,12 @@ import type {
   ClientView,
   Consent,
   NewClient,
+  NewTenant,
   NewUser,
   Role,
   Session,
   SigningKey,
+  TenantView,
   UserView,
 } from './types';
 
@@ -146,6 +148,19 @@ export class AdminApi {
     this.post<{ rotated: { alg: string; kid: string; retired?: string }[] }>('/admin/keys/rotate', alg ? { alg } : {}).then(
       (r) => r.rotated,
     );
+
+  // Tenants (the platform's admin API: the default tenant's operators only)
+  listTenants = (page: { search?: string; after?: string; limit: number }) => {
+    const query = new URLSearchParams({ limit: String(page.limit) });
+    if (page.search) query.set('search', page.search);
+    if (page.after) query.set('after', page.after);
+    return this.get<{ tenants: TenantView[]; next: string | null }>(`/admin/tenants?${query}`);
+  };
+  createTenant = (input: NewTenant) => this.post<{ tenant: TenantView }>('/admin/tenants', input).then((r) => r.tenant);
+  suspendTenant = (id: string) =>
+    this.post<{ tenant: TenantView }>(`/admin/tenants/${encodeURIComponent(id)}/suspend`).then((r) => r.tenant);
+  resumeTenant = (id: string) => this.post<{ tenant: TenantView }>(`/admin/tenants/${encodeURIComponent(id)}/resume`).then((r) => r.tenant);
+  deleteTenant = (id: string) => this.request<void>('DELETE', `/admin/tenants/${encodeURIComponent(id)}`);
 
   // Audit log
   listAudit = (limit: number, before?: string) => {

@@ -2,8 +2,8 @@ import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { AdminApi } from './api';
 import type { Auth, SignedIn } from './auth';
-import { AppsIcon, KeyIcon, ListIcon, Logo, ShieldIcon, SignOutIcon, UsersIcon } from './components/icons';
-import { ADMIN_SCOPE } from './config';
+import { AppsIcon, BuildingIcon, KeyIcon, ListIcon, Logo, ShieldIcon, SignOutIcon, UsersIcon } from './components/icons';
+import { ADMIN_SCOPE, PLATFORM_CONSOLE_CLIENT } from './config';
 import { Console, type ConsoleContext } from './context';
 import { AuditPage } from './pages/audit';
 import { ClientDetailPage } from './pages/client-detail';
@@ -11,6 +11,7 @@ import { ClientsPage } from './pages/clients';
 import { KeysPage } from './pages/keys';
 import { NotFoundPage } from './pages/not-found';
 import { RolesPage } from './pages/roles';
+import { TenantsPage } from './pages/tenants';
 import { UserDetailPage } from './pages/user-detail';
 import { UsersPage } from './pages/users';
 import { Link, match, navigate, useRoute } from './router';
@@ -23,8 +24,10 @@ const NAVIGATION: { to: string; label: string; icon: (props: { size?: number }) 
   { to: '/keys', label: 'Signing keys', icon: KeyIcon },
   { to: '/audit', label: 'Audit log', icon: ListIcon },
 ];
+/** The platform's pages: only in the default tenant's console (PLATFORM_CONSOLE_CLIENT). */
+const PLATFORM_NAVIGATION: typeof NAVIGATION = [{ to: '/tenants', label: 'Tenants', icon: BuildingIcon }];
 
-function pageFor(path: string): JSX.Element {
+function pageFor(path: string, platform: boolean): JSX.Element {
   if (path === '/clients') return <ClientsPage />;
   const client = match('/clients/:id', path)?.id;
   if (client) return <ClientDetailPage key={client} clientId={client} />;
@@ -34,6 +37,7 @@ function pageFor(path: string): JSX.Element {
   if (user) return <UserDetailPage key={user} userId={user} />;
   if (path === '/keys') return <KeysPage />;
   if (path === '/audit') return <AuditPage />;
+  if (path === '/tenants' && platform) return <TenantsPage />;
   return <NotFoundPage />;
 }
 
@@ -83,6 +87,8 @@ export function App({ auth, session, tokenEndpoint }: { auth: Auth; session: Sig
     return () => cancelAnimationFrame(frame);
   }, [path]);
 
+  const platform = auth.config.clientId === PLATFORM_CONSOLE_CLIENT;
+  const navigation = platform ? [...NAVIGATION, ...PLATFORM_NAVIGATION] : NAVIGATION;
   const who = session.user.name ?? session.user.username ?? 'this account';
   if (reauthenticating) return <Busy message="Your sign-in has expired. Signing you in again…" />;
   if (forbidden) return <NoAccess who={session.user.username ?? who} signOutUrl={auth.signOutUrl(session)} />;
@@ -101,7 +107,7 @@ export function App({ auth, session, tokenEndpoint }: { auth: Auth; session: Sig
           </div>
           <nav class="sidebar-nav" aria-label="Console">
             <ul>
-              {NAVIGATION.map(({ to, label, icon: Icon }) => {
+              {navigation.map(({ to, label, icon: Icon }) => {
                 const current = path === to || path.startsWith(`${to}/`);
                 return (
                   <li key={to}>
@@ -138,7 +144,7 @@ export function App({ auth, session, tokenEndpoint }: { auth: Auth; session: Sig
             </a>
           </header>
           <main id="main" class="main" tabIndex={-1} ref={main}>
-            {pageFor(path)}
+            {pageFor(path, platform)}
           </main>
         </div>
       </div>

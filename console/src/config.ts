@@ -20,3 +20,10 @@ export async function loadConfig(): Promise<ConsoleConfig> {
 }
 
 export const ADMIN_SCOPE = 'gatehouse:admin';
+
+/**
+ * The default tenant's console client (CONSOLE_CLIENT_ID of src/management/builtins.ts; another tenant's is
+ * `gatehouse-console.{id}`). Signed in with it, the console is the platform's: its admins are the operators, the only
+ * ones the platform's admin API (/admin/tenants) answers.
+ */
+export const PLATFORM_CONSOLE_CLIENT = 'gatehouse-console';

@@ -2,7 +2,7 @@
 
 import type { ClientRequest } from '../../src/admin/views.js';
 
-export type { ApiView as ApiResource, ClientView, RoleView as Role, UserView } from '../../src/admin/views.js';
+export type { ApiView as ApiResource, ClientView, RoleView as Role, TenantView, UserView } from '../../src/admin/views.js';
 
 export type NewClient = Omit<ClientRequest, 'id_token_signed_response_alg'> & { name: string };
 
@@ -19,6 +19,13 @@ export interface NewUser {
   email?: string;
   name?: string;
   roles?: string[];
+}
+
+/** POST /admin/tenants: the console sets the id, the name and two of the quotas. */
+export interface NewTenant {
+  id: string;
+  name: string;
+  quotas?: { max_clients?: number; max_users?: number };
 }
 
 export interface Consent {

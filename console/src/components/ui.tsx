@@ -2,7 +2,7 @@ import type { ComponentChildren, JSX, TargetedSubmitEvent } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { formatDateTime, formatExact, formatPrecise, formatRelative } from '../format';
 import { Link } from '../router';
-import { CheckIcon, ChevronRightIcon, CloseIcon, CopyIcon, ErrorIcon, InfoIcon, WarningIcon } from './icons';
+import { CheckIcon, ChevronLeftIcon, ChevronRightIcon, CloseIcon, CopyIcon, ErrorIcon, InfoIcon, WarningIcon } from './icons';
 
 export function PageHeader(props: {
   title: string;
@@ -73,6 +73,16 @@ export function Alert({
   );
 }
 
+/** What the last action on the page did ("Role created."), above the page's content. */
+export function PageNotice({ notice }: { notice: string | undefined }) {
+  if (!notice) return null;
+  return (
+    <Alert tone="success" class="page-alert">
+      {notice}
+    </Alert>
+  );
+}
+
 export function ErrorMessage({ error }: { error: Error | undefined }) {
   if (!error) return null;
   return <Alert tone="error">{error.message}</Alert>;
@@ -92,7 +102,7 @@ export function StatusBadge({ status }: { status: string }) {
   const tone =
     status === 'active'
       ? 'success'
-      : status === 'retired'
+      : status === 'retired' || status === 'suspended'
         ? 'warning'
         : status === 'revoked' || status === 'disabled'
           ? 'danger'
@@ -238,6 +248,57 @@ export function Field({
   );
 }
 
+/**
+ * A button that puts `value` on the clipboard and says so for a moment. Where the Clipboard API is refused, `fallback`
+ * may copy another way (a selected input and execCommand) and says whether it did.
+ */
+export function CopyButton({
+  value,
+  label,
+  iconOnly,
+  fallback,
+}: {
+  value: string;
+  /** What is copied, for the button's name ("Copy issuer") and the announcement. */
+  label: string;
+  /** Just the icon (in a table's row): the name is for screen readers and the tooltip. */
+  iconOnly?: boolean;
+  fallback?: () => boolean;
+}) {
+  const [copied, setCopied] = useState(false);
+  useEffect(() => {
+    if (!copied) return;
+    const timer = setTimeout(() => setCopied(false), 2500);
+    return () => clearTimeout(timer);
+  }, [copied]);
+  const copy = async () => {
+    let done = true;
+    try {
+      await navigator.clipboard.writeText(value);
+    } catch {
+      done = fallback?.() ?? false;
+    }
+    setCopied(done);
+  };
+  return (
+    <>
+      <button
+        type="button"
+        class={`btn btn-secondary ${iconOnly ? 'copy-button-icon' : 'copy-button'}`}
+        onClick={copy}
+        aria-label={`Copy ${label.toLowerCase()}`}
+        title={iconOnly ? `Copy ${label.toLowerCase()}` : undefined}
+      >
+        {copied ? <CheckIcon size={iconOnly ? 16 : undefined} /> : <CopyIcon size={iconOnly ? 16 : undefined} />}
+        {!iconOnly && <span>{copied ? 'Copied' : 'Copy'}</span>}
+      </button>
+      <span class="sr-only" aria-live="polite">
+        {copied ? `${label} copied to the clipboard` : ''}
+      </span>
+    </>
+  );
+}
+
 /** A read-only value with a copy button; the value stays selectable for browsers without clipboard access. */
 export function CopyField({
   label,
@@ -252,20 +313,9 @@ export function CopyField({
 }) {
   const id = useId();
   const input = useRef<HTMLInputElement>(null);
-  const [copied, setCopied] = useState(false);
-  useEffect(() => {
-    if (!copied) return;
-    const timer = setTimeout(() => setCopied(false), 2500);
-    return () => clearTimeout(timer);
-  }, [copied]);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(value);
-    } catch {
-      input.current?.select();
-      document.execCommand('copy');
-    }
-    setCopied(true);
+  const selectAndCopy = () => {
+    input.current?.select();
+    return document.execCommand('copy');
   };
   return (
     <div class="field">
@@ -284,19 +334,13 @@ export function CopyField({
           onFocus={(event) => event.currentTarget.select()}
           aria-describedby={hint ? `${id}-hint` : undefined}
         />
-        <button type="button" class="btn btn-secondary copy-button" onClick={copy} aria-label={`Copy ${label.toLowerCase()}`}>
-          {copied ? <CheckIcon /> : <CopyIcon />}
-          <span>{copied ? 'Copied' : 'Copy'}</span>
-        </button>
+        <CopyButton value={value} label={label} fallback={selectAndCopy} />
       </div>
       {hint && (
         <p class="field-hint" id={`${id}-hint`}>
           {hint}
         </p>
       )}
-      <span class="sr-only" aria-live="polite">
-        {copied ? `${label} copied to the clipboard` : ''}
-      </span>
     </div>
   );
 }
@@ -368,6 +412,7 @@ export function ConfirmDialog({
   children,
   confirmLabel,
   danger = true,
+  typeToConfirm,
   onConfirm,
   onClose,
 }: {
@@ -375,13 +420,18 @@ export function ConfirmDialog({
   children: ComponentChildren;
   confirmLabel: string;
   danger?: boolean;
+  /** For what cannot be undone at all: the confirm button stays disabled until this text is typed. */
+  typeToConfirm?: string;
   onConfirm: () => Promise<void>;
   onClose: () => void;
 }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error>();
+  const [typed, setTyped] = useState('');
+  const confirmed = typeToConfirm === undefined || typed === typeToConfirm;
   const confirm = async (event: Event) => {
     event.preventDefault();
+    if (!confirmed) return;
     setBusy(true);
     setError(undefined);
     try {
@@ -396,9 +446,32 @@ export function ConfirmDialog({
       <form onSubmit={confirm}>
         <div class="dialog-body">
           <div class="confirm-text">{children}</div>
+          {typeToConfirm !== undefined && (
+            <Field label={`Type ${typeToConfirm} to confirm`}>
+              {({ id, describedBy }) => (
+                <input
+                  id={id}
+                  class="input mono"
+                  value={typed}
+                  autoComplete="off"
+                  spellcheck={false}
+                  aria-describedby={describedBy}
+                  onInput={(event) => setTyped(event.currentTarget.value)}
+                />
+              )}
+            </Field>
+          )}
           <ErrorMessage error={error} />
         </div>
-        <DialogFooter onCancel={onClose} cancelAutoFocus busy={busy} label={confirmLabel} busyLabel="Working…" danger={danger} />
+        <DialogFooter
+          onCancel={onClose}
+          cancelAutoFocus
+          busy={busy}
+          disabled={!confirmed}
+          label={confirmLabel}
+          busyLabel="Working…"
+          danger={danger}
+        />
       </form>
     </Dialog>
   );
@@ -484,9 +557,13 @@ export function RoleChecklist({
   );
 }
 
-export function TableWrap({ label, children }: { label: string; children: ComponentChildren }) {
+/**
+ * A table's frame. `stacked`: on narrow screens each row becomes a card of label–value lines (every cell then needs
+ * a `data-label`), so the page never scrolls sideways.
+ */
+export function TableWrap({ label, stacked, children }: { label: string; stacked?: boolean; children: ComponentChildren }) {
   return (
-    <div class="table-wrap" data-label={label}>
+    <div class={`table-wrap${stacked ? ' table-stacked' : ''}`} data-label={label}>
       {children}
     </div>
   );
@@ -500,9 +577,12 @@ export function DialogFooter({
   busyLabel,
   danger,
   cancelAutoFocus,
+  disabled,
 }: {
   onCancel: () => void;
   busy: boolean;
+  /** Not yet possible (a confirmation not typed): disabled without the busy label. */
+  disabled?: boolean;
   label: string;
   busyLabel: string;
   danger?: boolean;
@@ -513,7 +593,7 @@ export function DialogFooter({
       <button type="button" class="btn btn-secondary" onClick={onCancel} autoFocus={cancelAutoFocus}>
         Cancel
       </button>
-      <button type="submit" class={`btn ${danger ? 'btn-danger' : 'btn-primary'}`} disabled={busy} aria-busy={busy}>
+      <button type="submit" class={`btn ${danger ? 'btn-danger' : 'btn-primary'}`} disabled={busy || disabled} aria-busy={busy}>
         {busy ? busyLabel : label}
       </button>
     </div>
@@ -671,4 +751,48 @@ export function RoleStatusCreatedCells({ roles, status, createdAt }: { roles: st
 /** A card's body while its data is loading or failed to load. */
 export function CardStatus({ error, label }: { error: Error | undefined; label?: string }) {
   return <div class="card-body">{error ? <ErrorMessage error={error} /> : <Spinner label={label} />}</div>;
+}
+
+/**
+ * Previous and next buttons under a list paged by cursor, with what the page holds. Both are disabled while a page
+ * loads, so a double click cannot skip one.
+ */
+export function Pager({
+  label,
+  summary,
+  loading,
+  hasPrevious,
+  hasNext,
+  previousLabel = 'Previous',
+  nextLabel = 'Next',
+  onPrevious,
+  onNext,
+}: {
+  label: string;
+  summary: ComponentChildren;
+  loading: boolean;
+  hasPrevious: boolean;
+  hasNext: boolean;
+  previousLabel?: string;
+  nextLabel?: string;
+  onPrevious: () => void;
+  onNext: () => void;
+}) {
+  return (
+    <nav class="pager" aria-label={label}>
+      <span class="muted small" aria-live="polite">
+        {summary}
+      </span>
+      <div class="pager-buttons">
+        <button type="button" class="btn btn-secondary btn-small" disabled={!hasPrevious || loading} onClick={onPrevious}>
+          <ChevronLeftIcon size={16} />
+          <span>{previousLabel}</span>
+        </button>
+        <button type="button" class="btn btn-secondary btn-small" disabled={!hasNext || loading} onClick={onNext}>
+          <span>{nextLabel}</span>
+          <ChevronRightIcon size={16} />
+        </button>
+      </div>
+    </nav>
+  );
 }

@@ -1,7 +1,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
-import { ChevronLeftIcon, ChevronRightIcon, ListIcon } from '../components/icons';
-import { EmptyState, ErrorMessage, PageHeader, Spinner, TableHead, TableWrap, TimeCell } from '../components/ui';
+import { ListIcon } from '../components/icons';
+import { EmptyState, ErrorMessage, PageHeader, Pager, Spinner, TableHead, TableWrap, TimeCell } from '../components/ui';
 import { useConsole } from '../context';
 import { formatDateTime, shortId } from '../format';
 import { useLoad, useTitle } from '../hooks';
@@ -93,32 +93,17 @@ export function AuditPage() {
               </tbody>
             </table>
           </TableWrap>
-          <nav class="pager" aria-label="Audit log pages">
-            <span class="muted small">
-              Page {page + 1}
-              {list.length ? ` · ${list.length} event${list.length === 1 ? '' : 's'}` : ''}
-            </span>
-            <div class="pager-buttons">
-              <button
-                type="button"
-                class="btn btn-secondary btn-small"
-                disabled={page === 0 || events.loading}
-                onClick={() => setCursors((c) => c.slice(0, -1))}
-              >
-                <ChevronLeftIcon size={16} />
-                <span>Newer</span>
-              </button>
-              <button
-                type="button"
-                class="btn btn-secondary btn-small"
-                disabled={!events.data?.next || events.loading}
-                onClick={() => setCursors((c) => [...c, events.data!.next ?? undefined])}
-              >
-                <span>Older</span>
-                <ChevronRightIcon size={16} />
-              </button>
-            </div>
-          </nav>
+          <Pager
+            label="Audit log pages"
+            summary={`Page ${page + 1}${list.length ? ` · ${list.length} event${list.length === 1 ? '' : 's'}` : ''}`}
+            loading={events.loading}
+            hasPrevious={page > 0}
+            hasNext={Boolean(events.data?.next)}
+            previousLabel="Newer"
+            nextLabel="Older"
+            onPrevious={() => setCursors((c) => c.slice(0, -1))}
+            onNext={() => setCursors((c) => [...c, events.data!.next ?? undefined])}
+          />
         </>
       )}
     </>

@@ -12,6 +12,7 @@ import {
   Field,
   FormDialog,
   PageHeader,
+  PageNotice,
   Spinner,
   TableHead,
   TableWrap,
@@ -48,11 +49,7 @@ export function RolesPage() {
         description="A role is a named set of scopes. App clients and users get the scopes of their roles, and access tokens carry them to your APIs."
         actions={createButton}
       />
-      {notice && (
-        <Alert tone="success" class="page-alert">
-          {notice}
-        </Alert>
-      )}
+      <PageNotice notice={notice} />
       {roles.loading && !roles.data ? (
         <Spinner label="Loading roles…" />
       ) : roles.error && !roles.data ? (

@@ -13,6 +13,7 @@ import {
   ErrorMessage,
   LinkCell,
   PageHeader,
+  PageNotice,
   Spinner,
   StatusBadge,
   TableHead,
@@ -84,11 +85,7 @@ export function UserDetailPage({ userId }: { userId: string }) {
           )
         }
       />
-      {notice && (
-        <Alert tone="success" class="page-alert">
-          {notice}
-        </Alert>
-      )}
+      <PageNotice notice={notice} />
       {enableError && <ErrorMessage error={enableError} />}
       {person.status === 'disabled' && (
         <Alert tone="warning" title="This user is disabled" class="page-alert">
