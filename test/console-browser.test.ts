@@ -414,6 +414,7 @@ if (chromiumAvailable()) {
         redirectUri: `${server.issuer}/console/callback`,
         scope: 'openid profile gatehouse:admin',
         postLogoutRedirectUri: `${server.issuer}/console/`,
+        platform: true,
       });
       assert.equal((await fetch(`${server.url}/console/assets/missing.js`)).status, 404);
     });

@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { AdminApi } from './api';
 import type { Auth, SignedIn } from './auth';
 import { AppsIcon, BuildingIcon, KeyIcon, ListIcon, Logo, ShieldIcon, SignOutIcon, UsersIcon } from './components/icons';
-import { ADMIN_SCOPE, PLATFORM_CONSOLE_CLIENT } from './config';
+import { ADMIN_SCOPE } from './config';
 import { Console, type ConsoleContext } from './context';
 import { AuditPage } from './pages/audit';
 import { ClientDetailPage } from './pages/client-detail';
@@ -24,7 +24,7 @@ const NAVIGATION: { to: string; label: string; icon: (props: { size?: number }) 
   { to: '/keys', label: 'Signing keys', icon: KeyIcon },
   { to: '/audit', label: 'Audit log', icon: ListIcon },
 ];
-/** The platform's pages: only in the default tenant's console (PLATFORM_CONSOLE_CLIENT). */
+/** The platform's pages: only in the default tenant's console (ConsoleConfig.platform). */
 const PLATFORM_NAVIGATION: typeof NAVIGATION = [{ to: '/tenants', label: 'Tenants', icon: BuildingIcon }];
 
 function pageFor(path: string, platform: boolean): JSX.Element {
@@ -87,7 +87,7 @@ export function App({ auth, session, tokenEndpoint }: { auth: Auth; session: Sig
     return () => cancelAnimationFrame(frame);
   }, [path]);
 
-  const platform = auth.config.clientId === PLATFORM_CONSOLE_CLIENT;
+  const { platform } = auth.config;
   const navigation = platform ? [...NAVIGATION, ...PLATFORM_NAVIGATION] : NAVIGATION;
   const who = session.user.name ?? session.user.username ?? 'this account';
   if (reauthenticating) return <Busy message="Your sign-in has expired. Signing you in again…" />;

@@ -8,6 +8,11 @@ export interface ConsoleConfig {
   scope: string;
   /** Registered for the console client; where end-session sends the browser back to. */
   postLogoutRedirectUri?: string;
+  /**
+   * The default tenant's console: its admins are the platform's operators, the only ones the platform's admin API
+   * (/admin/tenants) answers, so only it shows the platform's pages.
+   */
+  platform: boolean;
 }
 
 export async function loadConfig(): Promise<ConsoleConfig> {
@@ -20,10 +25,3 @@ export async function loadConfig(): Promise<ConsoleConfig> {
 }
 
 export const ADMIN_SCOPE = 'gatehouse:admin';
-
-/**
- * The default tenant's console client (CONSOLE_CLIENT_ID of src/management/builtins.ts; another tenant's is
- * `gatehouse-console.{id}`). Signed in with it, the console is the platform's: its admins are the operators, the only
- * ones the platform's admin API (/admin/tenants) answers.
- */
-export const PLATFORM_CONSOLE_CLIENT = 'gatehouse-console';

@@ -6,6 +6,7 @@ import { tenantBasePath, tenantOf } from '../http/tenant-scope.js';
 import type { RequestSchemaTypes } from '../http/type-provider.js';
 import { builtinClientId, CONSOLE_CLIENT_ID, consoleLogoutRedirectUri, consoleRedirectUri } from '../management/builtins.js';
 import { packageRoot } from '../pages/package-root.js';
+import { DEFAULT_TENANT } from '../ports/tenants.js';
 
 /** What the console asks for when it signs in with its built-in client (first party: no consent page). */
 export const CONSOLE_SCOPE = 'openid profile gatehouse:admin';
@@ -63,6 +64,8 @@ function settingsOf(request: FastifyRequest) {
     redirectUri: consoleRedirectUri(config.issuer),
     scope: CONSOLE_SCOPE,
     postLogoutRedirectUri: consoleLogoutRedirectUri(config.issuer),
+    // The platform's own console: its admins, and no other tenant's, may use the platform's admin API (tenants).
+    platform: tenant.id === DEFAULT_TENANT,
   };
 }
 
