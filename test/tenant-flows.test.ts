@@ -363,7 +363,11 @@ for (const backend of backends()) {
         const settings = (await (await fetch(`${issuers[other]}/console/config.json`)).json()) as { issuer: string; clientId: string };
         assert.equal(settings.issuer, issuers[other]);
         assert.equal(settings.clientId, other === 'default' ? 'gatehouse-console' : `gatehouse-console.${other}`);
-        assert.equal((settings as { platform?: boolean }).platform, other === 'default', "only the default tenant's is the platform's console");
+        assert.equal(
+          (settings as { platform?: boolean }).platform,
+          other === 'default',
+          "only the default tenant's is the platform's console",
+        );
       },
     };
     /** Routes that take no credential at all: public metadata, assets, CORS preflights, and the 405s of wrong methods. */
