@@ -105,6 +105,28 @@ for (const backend of backends()) {
       assert.deepEqual(loads, ['a', 'b', 'c', 'd', 'e', 'a', 'b', 'c', 'd'], 'the fifth emptied the set');
     });
 
+    test('requests that find an entry stale at once share one read; one after a change reads again', async () => {
+      const loads: string[] = [];
+      let release = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const cache = new GenerationCache<string>(store, async (key) => (loads.push(key), await gate, `value of ${key}`), {
+        maxAgeMs: 60_000,
+        maxEntries: 10,
+        staleIfUnavailableMs: 0,
+      });
+      const together = Array.from({ length: 32 }, () => cache.get('busy'));
+      await store.announceChange();
+      const afterChange = cache.get('busy');
+      release();
+      assert.deepEqual(await Promise.all(together), Array(32).fill('value of busy'));
+      assert.equal(await afterChange, 'value of busy');
+      assert.deepEqual(loads, ['busy', 'busy'], 'one read for the 32, one for the request after the change');
+      assert.equal(await cache.get('busy'), 'value of busy');
+      assert.equal(loads.length, 2, 'then answered from the cache');
+    });
+
     test('without maxMissEntries nothing absent is kept', async () => {
       const { cache, loads } = countingCache(0);
       await cache.get('nobody');

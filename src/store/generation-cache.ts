@@ -28,6 +28,12 @@ interface Entry<V> {
 export class GenerationCache<V> implements RecordCache<V> {
   private readonly entries = new Map<string, Entry<V>>();
   private readonly misses = new Map<string, Entry<undefined>>();
+  /**
+   * Loads under way, one per key: the requests that find an entry stale at once (every connection of a busy tenant
+   * when its entry ages out) share one read of the store instead of each making its own. Only a load begun at the
+   * same generation is shared, so a request after a change never gets what was read before it.
+   */
+  private readonly loading = new Map<string, { generation: number; value: Promise<V | undefined> }>();
 
   constructor(
     private readonly store: Store,
@@ -40,6 +46,16 @@ export class GenerationCache<V> implements RecordCache<V> {
     const entry: Entry<V | undefined> | undefined = this.entries.get(key) ?? this.misses.get(key);
     const age = entry ? Date.now() - entry.loadedAt : Infinity;
     if (entry && entry.generation === generation && age < this.options.maxAgeMs) return entry.value;
+    const pending = this.loading.get(key);
+    if (pending?.generation === generation) return pending.value;
+    const value = this.reload(key, generation, entry, age).finally(() => {
+      if (this.loading.get(key)?.value === value) this.loading.delete(key);
+    });
+    this.loading.set(key, { generation, value });
+    return value;
+  }
+
+  private async reload(key: string, generation: number, entry: Entry<V | undefined> | undefined, age: number): Promise<V | undefined> {
     let loaded: V | undefined;
     try {
       loaded = await this.load(key);
