@@ -87,6 +87,7 @@ const MATRIX: Record<string, { body?: unknown; ok?: number }> = {
   'GET /admin/users': { ok: 200 },
   'POST /admin/users': { body: { username: 'made-at-acme', password: PASSWORD }, ok: 201 },
   'GET /admin/users/:id': {},
+  'PATCH /admin/users/:id': { body: { roles: [] } },
   'POST /admin/users/:id/disable': {},
   'POST /admin/users/:id/enable': {},
   'GET /admin/users/:id/consents': {},

@@ -129,6 +129,8 @@ export class AdminApi {
   listUsers = () => this.get<{ users: UserView[] }>('/admin/users').then((r) => r.users);
   getUser = (id: string) => this.get<{ user: UserView }>(`/admin/users/${encodeURIComponent(id)}`).then((r) => r.user);
   createUser = (input: NewUser) => this.post<{ user: UserView }>('/admin/users', input).then((r) => r.user);
+  setUserRoles = (id: string, roles: string[]) =>
+    this.request<{ user: UserView }>('PATCH', `/admin/users/${encodeURIComponent(id)}`, { roles }).then((r) => r.user);
   disableUser = (id: string) => this.post<{ user: UserView }>(`/admin/users/${encodeURIComponent(id)}/disable`).then((r) => r.user);
   enableUser = (id: string) => this.post<{ user: UserView }>(`/admin/users/${encodeURIComponent(id)}/enable`).then((r) => r.user);
   listConsents = (id: string) =>

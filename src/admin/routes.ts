@@ -107,6 +107,13 @@ export async function adminRoutes(fastify: FastifyInstance): Promise<void> {
       user: await management(request).users.getUser(request.params.id),
     }),
   );
+  app.patch(
+    '/admin/users/:id',
+    route({ summary: "Change a user's roles", params: schemas.idParam, body: schemas.userChanges, response: { 200: schemas.userOne } }),
+    async (request) => ({
+      user: await management(request).users.setRoles(request.params.id, request.body.roles, actor(request)),
+    }),
+  );
   for (const [path, summary] of [
     ['disable', 'Disable a user (ends their sessions)'],
     ['enable', 'Enable a user'],

@@ -154,6 +154,19 @@ const user = {
 } as const;
 export const userList = { type: 'object', properties: { users: { type: 'array', items: user } }, required: ['users'] } as const;
 export const userOne = { type: 'object', properties: { user }, required: ['user'] } as const;
+export const userChanges = {
+  type: 'object',
+  properties: {
+    roles: {
+      type: 'array',
+      items: { type: 'string', maxLength: 64 },
+      maxItems: 50,
+      description: 'Exactly these roles; the last active administrator keeps the admin role',
+    },
+  },
+  required: ['roles'],
+  additionalProperties: false,
+} as const;
 export const newUser = {
   type: 'object',
   properties: {

@@ -562,6 +562,17 @@ export function buildProgram(io: Io): Command {
       }),
     );
   users
+    .command('update <id-or-username>')
+    .description("change a user's roles (the last active administrator keeps the admin role)")
+    .requiredOption('--roles <r1,r2>', 'exactly these roles ("" for none)', (value) => list(value))
+    .addOption(jsonOption())
+    .action(
+      withGatehouse(async (gatehouse, id: string, options: { roles: string[] }) => {
+        const user = await gatehouse.management.users.setRoles(id, options.roles, cliActor());
+        return { json: user, text: `Updated user "${user.username}"\n${describeUser(user)}` };
+      }),
+    );
+  users
     .command('enable <id-or-username>')
     .description('let a disabled user sign in again (the tokens revoked when they were disabled stay revoked)')
     .addOption(jsonOption())

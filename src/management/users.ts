@@ -139,6 +139,26 @@ export class UserManagement implements UserRegistration {
     });
   }
 
+  /**
+   * Gives the user exactly these roles (each must exist). The scopes follow at once where they are checked now (the
+   * admin API; the next token); tokens already issued keep theirs until they expire. The last active administrator
+   * keeps the admin role: without one, nobody could manage this tenant any more.
+   */
+  async setRoles(idOrUsername: string, roles: readonly string[], actor: Actor): Promise<UserView> {
+    return auditedTransaction(this.repositories, async (tx, audit) => {
+      const user = await findUser(tx, idOrUsername);
+      const known = await knownRoles(tx.roles, roles);
+      if (!(await tx.users.setRolesKeepingAHolderOf(user.id, known, ADMIN_ROLE))) {
+        throw new ManagementError(
+          `"${user.username}" is the last active administrator; make another user an administrator before taking the ${ADMIN_ROLE} role from this one`,
+          'conflict',
+        );
+      }
+      await audit.record(actor, 'user.roles_changed', user.id, { username: user.username, roles: known, previous: user.roles });
+      return toUserView(await findUser(tx, user.id));
+    });
+  }
+
   async enableUser(idOrUsername: string, actor: Actor): Promise<UserView> {
     return auditedTransaction(this.repositories, async (tx, audit) => {
       const user = await findUser(tx, idOrUsername);

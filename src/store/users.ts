@@ -91,28 +91,39 @@ export class UserRepository implements UserStore {
     return result.numUpdatedRows > 0n;
   }
 
+  /** Disables the user unless that leaves no active user holding `role`; false when it would (keepingAHolderOf). */
+  disableKeepingAHolderOf(id: string, role: string): Promise<boolean> {
+    return this.keepingAHolderOf(id, role, { disabled_at: nowSeconds() });
+  }
+
+  /** Gives the user exactly `roles` unless that leaves no active user holding `role`; false when it would. */
+  setRolesKeepingAHolderOf(id: string, roles: readonly string[], role: string): Promise<boolean> {
+    return this.keepingAHolderOf(id, role, { roles: toJsonList([...roles]) });
+  }
+
   /**
-   * Disables the user unless that leaves no active user holding `role`; false when it would. The count and the
-   * write are one transaction, and on PostgreSQL the holders' rows are locked (FOR UPDATE), so two administrators
-   * disabling each other at once cannot both succeed (SQLite serialises writers anyway, and has no FOR UPDATE).
+   * Writes `change` to the user unless afterwards no active user holds `role` when the user was one. The count and
+   * the write are one transaction, and on PostgreSQL the holders' rows are locked (FOR UPDATE), so two administrators
+   * demoting or disabling each other at once cannot both succeed (SQLite serialises writers anyway, and has no FOR UPDATE).
    */
-  async disableKeepingAHolderOf(id: string, role: string): Promise<boolean> {
-    const disabled = await this.store.writeTransaction(async (db) => {
+  private async keepingAHolderOf(id: string, role: string, change: { disabled_at?: number; roles?: string }): Promise<boolean> {
+    const changed = await this.store.writeTransaction(async (db) => {
       const query = db.selectFrom('users').select(['id', 'roles']).where('tenant_id', '=', this.tenant).where('disabled_at', 'is', null);
       const active = await (this.store.dialect === 'postgres' ? query.forUpdate() : query).execute();
       const holders = active.filter((user) => fromJsonList(user.roles).includes(role));
-      if (holders.some((user) => user.id === id) && holders.length === 1) return false;
+      const stillHolds = change.disabled_at === undefined && change.roles !== undefined && fromJsonList(change.roles).includes(role);
+      if (!stillHolds && holders.length === 1 && holders[0]!.id === id) return false;
       await db
         .updateTable('users')
-        .set({ disabled_at: nowSeconds(), updated_at: nowSeconds() })
+        .set({ ...change, updated_at: nowSeconds() })
         .where('id', '=', id)
         .where('tenant_id', '=', this.tenant)
         .execute();
       return true;
     });
     // Cached user records (token issuing, userinfo, the admin API) must see the change at once.
-    if (disabled) await this.store.announceChange();
-    return disabled;
+    if (changed) await this.store.announceChange();
+    return changed;
   }
 
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {

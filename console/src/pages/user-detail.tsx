@@ -14,6 +14,7 @@ import {
   LinkCell,
   PageHeader,
   PageNotice,
+  RoleChecklist,
   Spinner,
   StatusBadge,
   TableHead,
@@ -22,7 +23,7 @@ import {
 } from '../components/ui';
 import { useConsole } from '../context';
 import { describeUserAgent } from '../format';
-import { useLoad, useTitle } from '../hooks';
+import { useAction, useLoad, useTitle } from '../hooks';
 import type { ApiResource, Consent, Session, UserView } from '../types';
 
 type Pending = { kind: 'disable' } | { kind: 'consent'; consent: Consent } | { kind: 'session'; session: Session };
@@ -186,10 +187,6 @@ export function UserDetailPage({ userId }: { userId: string }) {
                   <span class="muted">—</span>
                 )}
               </dd>
-              <dt>Roles</dt>
-              <dd>
-                <Chips items={person.roles} empty="None" />
-              </dd>
               <dt>User ID</dt>
               <dd>
                 <code class="mono-small break">{person.id}</code>
@@ -204,6 +201,7 @@ export function UserDetailPage({ userId }: { userId: string }) {
               </dd>
             </dl>
           </Card>
+          <RolesCard person={person} isMe={isMe} onSaved={(saved) => user.setData(saved)} />
         </div>
       </div>
 
@@ -281,5 +279,62 @@ function ApiCell({ audience, apis }: { audience: string; apis: { default: string
       {name && name !== audience && <div>{name}</div>}
       <code class="mono-small">{audience}</code>
     </td>
+  );
+}
+
+/**
+ * The user's roles, given and taken here: the scopes follow at the next token. The server keeps the admin role on the
+ * last active administrator and says so; that answer is shown here.
+ */
+function RolesCard({ person, isMe, onSaved }: { person: UserView; isMe: boolean; onSaved: (user: UserView) => void }) {
+  const { api } = useConsole();
+  const roles = useLoad(() => api.listRoles(), []);
+  const [selected, setSelected] = useState(person.roles);
+  const [saved, setSaved] = useState(false);
+  const dirty = selected.length !== person.roles.length || selected.some((role) => !person.roles.includes(role));
+  const save = useAction(async () => {
+    onSaved(await api.setUserRoles(person.id, selected));
+    setSaved(true);
+  });
+  return (
+    <Card title="Roles" description="The scopes of these roles go into the user's next tokens.">
+      {roles.error || !roles.data ? (
+        <CardStatus error={roles.error} />
+      ) : (
+        <form
+          class="card-body"
+          onSubmit={(event) => {
+            event.preventDefault();
+            setSaved(false);
+            void save.run();
+          }}
+        >
+          <RoleChecklist
+            roles={roles.data}
+            selected={selected}
+            onChange={(next) => {
+              setSaved(false);
+              setSelected(next);
+            }}
+            legend={`Roles of ${person.username}`}
+            hint={isMe ? 'Taking the admin role from yourself ends your access to this console.' : undefined}
+          />
+          {save.error && (
+            <Alert tone="error" title="The roles were not saved">
+              {save.error.message}
+            </Alert>
+          )}
+          {saved && !dirty && <Alert tone="success">Roles saved.</Alert>}
+          <div class="form-actions">
+            <button type="button" class="btn btn-secondary" disabled={!dirty || save.busy} onClick={() => setSelected(person.roles)}>
+              Discard changes
+            </button>
+            <button type="submit" class="btn btn-primary" disabled={!dirty || save.busy} aria-busy={save.busy}>
+              {save.busy ? 'Saving…' : 'Save roles'}
+            </button>
+          </div>
+        </form>
+      )}
+    </Card>
   );
 }
