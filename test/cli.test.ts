@@ -6,7 +6,7 @@ import { decodeJwt } from 'jose';
 import { nowSeconds } from '../src/ports/clock.js';
 import { sha256Hex } from '../src/tokens/hash.js';
 import { backends } from './helpers/backends.js';
-import { freshStoreEnv, gatehouse, gatehouseJson, type ServeProcess, spawnServe } from './helpers/cli.js';
+import { eventually, freshStoreEnv, gatehouse, gatehouseJson, type ServeProcess, spawnServe } from './helpers/cli.js';
 import { freePort, startTestServer, type TestServer } from './helpers/server.js';
 
 const CLIENT_SECRET = /^gate_cs_[0-9A-Za-z]{49}$/;
@@ -240,6 +240,14 @@ for (const backend of backends()) {
       serve = await spawnServe(env, `http://127.0.0.1:${env.PORT}`);
       const health = (await (await fetch(`${serve.url}/health`)).json()) as any;
       assert.deepEqual([health.status, health.database.ok, health.database.dialect], ['ok', true, backend.name]);
+      // The first run says where the console is and how the first administrator is made.
+      const running = serve;
+      const started = await eventually(
+        async () => running.output(),
+        (output) => output.includes('No administrator yet'),
+      );
+      assert.match(started, /"Console: http:\/\/localhost:\d+\/console\/ \(front page: http:\/\/localhost:\d+\/\)"/);
+      assert.match(started, /No administrator yet: create one with \\"npm exec -- gatehouse users create --username admin --admin\\"/);
 
       const masterKey = join(env.GATEHOUSE_DATA_DIR!, 'master.key');
       if (backend.name === 'sqlite') {

@@ -379,6 +379,7 @@ for (const backend of backends()) {
       'GET /assets/favicon.svg',
       'GET /assets/gatehouse.css',
       'GET /favicon.ico',
+      'GET /',
       'GET /console',
       'GET /console*',
       ...['/oauth2/token', '/oauth2/revoke', '/oauth2/userinfo'].map((path) => `OPTIONS ${path}`),

@@ -33,6 +33,11 @@ async function runServer(config: Config, stderr: (text: string) => void): Promis
   }
   const running = server;
   running.app.log.info(`Gatehouse listening on ${running.url} (issuer ${config.issuer}, store ${describeStore(config)})`);
+  running.app.log.info(`Console: ${config.issuer}/console/ (front page: ${config.issuer}/)`);
+  // The first run: nobody can sign in to the console until an administrator exists, so say how to make one.
+  if (!cluster.isWorker && !(await running.gatehouse.management.users.hasAdministrator())) {
+    running.app.log.info('No administrator yet: create one with "npm exec -- gatehouse users create --username admin --admin"');
+  }
   const stop = () => {
     running.app.log.info(`shutting down: waiting up to ${config.shutdownTimeoutMs} ms for requests in flight`);
     running.close().then(

@@ -110,6 +110,11 @@ export class UserManagement implements UserRegistration {
     }
   }
 
+  /** Whether anyone can administer this tenant: an active user holding the admin role (the first run has none). */
+  hasAdministrator(): Promise<boolean> {
+    return this.repositories.users.hasActiveHolderOf(ADMIN_ROLE);
+  }
+
   async listUsers(): Promise<UserView[]> {
     return (await this.repositories.users.list()).map(toUserView);
   }

@@ -10,13 +10,14 @@ import { accountRoutes } from './account.js';
 import { authorizeRoutes } from './authorize.js';
 import { consentRoutes } from './consent.js';
 import { Pages } from './context.js';
+import { homeRoutes } from './home.js';
 import { loginRoutes } from './login.js';
 import { logoutRoutes } from './logout.js';
 import { packageRoot } from './package-root.js';
 
 const PAGE_BODY_LIMIT = 16 * 1024;
 
-/** Everything a browser sees: authorization endpoint, sign-in, consent, sign-out, account. */
+/** Everything a browser sees: the front page, authorization endpoint, sign-in, consent, sign-out, account. */
 export async function pagesPlugin(app: FastifyInstance): Promise<void> {
   await app.register(cookie);
   acceptFormBodies(app, parseParams, PAGE_BODY_LIMIT);
@@ -48,6 +49,7 @@ export async function pagesPlugin(app: FastifyInstance): Promise<void> {
   });
 
   const pages = new Pages();
+  await homeRoutes(app, pages);
   await authorizeRoutes(app, pages);
   await loginRoutes(app, pages);
   await consentRoutes(app, pages);

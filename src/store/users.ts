@@ -91,6 +91,19 @@ export class UserRepository implements UserStore {
     return result.numUpdatedRows > 0n;
   }
 
+  /** Whether an active user holds `role`: a read of the tenant's active users whose roles name it. */
+  async hasActiveHolderOf(role: string): Promise<boolean> {
+    const rows = await this.store.db
+      .selectFrom('users')
+      .select('roles')
+      .where('tenant_id', '=', this.tenant)
+      .where('disabled_at', 'is', null)
+      // A cheap filter on the JSON text; the list itself decides (a role name may be part of another's).
+      .where('roles', 'like', `%${JSON.stringify(role)}%`)
+      .execute();
+    return rows.some((row) => fromJsonList(row.roles).includes(role));
+  }
+
   /** Disables the user unless that leaves no active user holding `role`; false when it would (keepingAHolderOf). */
   disableKeepingAHolderOf(id: string, role: string): Promise<boolean> {
     return this.keepingAHolderOf(id, role, { disabled_at: nowSeconds() });
