@@ -569,6 +569,20 @@ export function TableWrap({ label, stacked, children }: { label: string; stacked
   );
 }
 
+/** A form's Discard and Save buttons, both off until something changed and while the save is under way. */
+export function FormActions({ dirty, busy, onDiscard, label }: { dirty: boolean; busy: boolean; onDiscard: () => void; label: string }) {
+  return (
+    <div class="form-actions">
+      <button type="button" class="btn btn-secondary" disabled={!dirty || busy} onClick={onDiscard}>
+        Discard changes
+      </button>
+      <button type="submit" class="btn btn-primary" disabled={!dirty || busy} aria-busy={busy}>
+        {busy ? 'Saving…' : label}
+      </button>
+    </div>
+  );
+}
+
 /** A dialog's Cancel and submit buttons; the submit button is disabled and relabelled while busy. */
 export function DialogFooter({
   onCancel,

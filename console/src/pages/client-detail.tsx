@@ -10,6 +10,7 @@ import {
   CopyField,
   ErrorMessage,
   Field,
+  FormActions,
   FormDialog,
   PageHeader,
   RoleChecklist,
@@ -454,16 +455,7 @@ function SettingsCard({
           </Alert>
         )}
         {saved && !dirty && <Alert tone="success">Changes saved.</Alert>}
-        {!disabled && (
-          <div class="form-actions">
-            <button type="button" class="btn btn-secondary" disabled={!dirty || save.busy} onClick={() => setForm(initial())}>
-              Discard changes
-            </button>
-            <button type="submit" class="btn btn-primary" disabled={!dirty || save.busy} aria-busy={save.busy}>
-              {save.busy ? 'Saving…' : 'Save changes'}
-            </button>
-          </div>
-        )}
+        {!disabled && <FormActions dirty={dirty} busy={save.busy} onDiscard={() => setForm(initial())} label="Save changes" />}
       </form>
     </Card>
   );

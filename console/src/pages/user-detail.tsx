@@ -11,6 +11,7 @@ import {
   ConfirmDialog,
   EmptyState,
   ErrorMessage,
+  FormActions,
   LinkCell,
   PageHeader,
   PageNotice,
@@ -325,14 +326,7 @@ function RolesCard({ person, isMe, onSaved }: { person: UserView; isMe: boolean;
             </Alert>
           )}
           {saved && !dirty && <Alert tone="success">Roles saved.</Alert>}
-          <div class="form-actions">
-            <button type="button" class="btn btn-secondary" disabled={!dirty || save.busy} onClick={() => setSelected(person.roles)}>
-              Discard changes
-            </button>
-            <button type="submit" class="btn btn-primary" disabled={!dirty || save.busy} aria-busy={save.busy}>
-              {save.busy ? 'Saving…' : 'Save roles'}
-            </button>
-          </div>
+          <FormActions dirty={dirty} busy={save.busy} onDiscard={() => setSelected(person.roles)} label="Save roles" />
         </form>
       )}
     </Card>
