@@ -59,6 +59,14 @@ if (chromiumAvailable()) {
       assert.equal(await page.getByText('Root billing').count(), 0, "the default tenant's client is not listed");
       assert.match((await page.getByRole('banner').textContent()) ?? '', /Ada of Acme/);
       assert.ok((await page.content()).includes(`${server.issuer}/t/acme`), "acme's issuer is shown");
+      // The account's own authentication URL and the rest, each in a field with a copy button.
+      const field = (name: string) => page.getByRole('textbox', { name, exact: true }).inputValue();
+      assert.equal(await field('Authentication URL (token endpoint)'), `${server.issuer}/t/acme/oauth2/token`);
+      assert.equal(await field('Authorization endpoint'), `${server.issuer}/t/acme/oauth2/authorize`);
+      assert.equal(await field('Issuer'), `${server.issuer}/t/acme`);
+      assert.equal(await field('Discovery'), `${server.issuer}/t/acme/.well-known/openid-configuration`);
+      assert.equal(await field('JWKS (signing keys)'), `${server.issuer}/t/acme/.well-known/jwks.json`);
+      await page.getByRole('button', { name: 'Copy authentication url (token endpoint)' }).waitFor();
       await shot(page, 'api-access');
 
       await page.getByRole('button', { name: 'Create app client' }).first().click();

@@ -4,7 +4,7 @@ import { AdminApi } from './api';
 import type { Auth, SignedIn } from './auth';
 import { AppsIcon, BuildingIcon, KeyIcon, ListIcon, Logo, ShieldIcon, SignOutIcon, UsersIcon } from './components/icons';
 import { ADMIN_SCOPE } from './config';
-import { Console, type ConsoleContext } from './context';
+import { Console, type ConsoleContext, type Endpoints } from './context';
 import { AuditPage } from './pages/audit';
 import { ClientDetailPage } from './pages/client-detail';
 import { ClientsPage } from './pages/clients';
@@ -46,7 +46,7 @@ function initials(text: string): string {
   return ((parts[0]?.[0] ?? '?') + (parts[1]?.[0] ?? '')).toUpperCase();
 }
 
-export function App({ auth, session, tokenEndpoint }: { auth: Auth; session: SignedIn; tokenEndpoint: string }) {
+export function App({ auth, session, endpoints }: { auth: Auth; session: SignedIn; endpoints: Endpoints }) {
   const [forbidden, setForbidden] = useState(!session.scopes.includes(ADMIN_SCOPE));
   const [reauthenticating, setReauthenticating] = useState(false);
   const { path } = useRoute();
@@ -65,8 +65,8 @@ export function App({ auth, session, tokenEndpoint }: { auth: Auth; session: Sig
       },
       onForbidden: () => setForbidden(true),
     });
-    return { api, auth, session, tokenEndpoint };
-  }, [auth, session, tokenEndpoint]);
+    return { api, auth, session, tokenEndpoint: endpoints.token, endpoints };
+  }, [auth, session, endpoints]);
 
   // "/" is API access; an unknown path shows a not-found page inside the console.
   useEffect(() => {

@@ -9,6 +9,17 @@ export interface ConsoleContext {
   session: SignedIn;
   /** From discovery: where app clients get tokens. */
   tokenEndpoint: string;
+  /** From discovery: every URL an app of this issuer is configured with. */
+  endpoints: Endpoints;
+}
+
+/** The URLs of this issuer that apps are configured with, as discovery names them. */
+export interface Endpoints {
+  issuer: string;
+  token: string;
+  authorization?: string;
+  discovery: string;
+  jwks?: string;
 }
 
 export const Console = createContext<ConsoleContext | null>(null);

@@ -34,7 +34,14 @@ async function start(): Promise<void> {
       const { session, returnTo } = await auth.completeSignIn(url);
       history.replaceState(null, '', returnTo);
       const server = await auth.authorizationServer();
-      render(<App auth={auth} session={session} tokenEndpoint={server.token_endpoint ?? `${config.issuer}/oauth2/token`} />, root);
+      const endpoints = {
+        issuer: config.issuer,
+        token: server.token_endpoint ?? `${config.issuer}/oauth2/token`,
+        ...(server.authorization_endpoint ? { authorization: server.authorization_endpoint } : {}),
+        discovery: `${config.issuer}/.well-known/openid-configuration`,
+        ...(server.jwks_uri ? { jwks: server.jwks_uri } : {}),
+      };
+      render(<App auth={auth} session={session} endpoints={endpoints} />, root);
     } catch (error) {
       history.replaceState(null, '', `${BASE}/`);
       if (!(error instanceof SignInError)) throw error;

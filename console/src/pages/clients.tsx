@@ -22,6 +22,7 @@ import { useAction, useLoad, useTitle } from '../hooks';
 import { navigate } from '../router';
 import type { ClientView, NewClient } from '../types';
 import { CredentialsDialog } from './credentials';
+import { EndpointsCard } from './endpoints';
 
 /** The console's own clients: created by the server, not by people. */
 export const isBuiltin = (client: ClientView) => client.client_id.startsWith('gatehouse-');
@@ -80,6 +81,7 @@ export function ClientsPage() {
           )}
         </>
       )}
+      <EndpointsCard />
       {creating && (
         <CreateClientDialog
           onClose={() => setCreating(false)}
