@@ -8,9 +8,10 @@ import * as schemas from './schemas.js';
 
 /**
  * The platform's admin API (JSON under /admin/tenants and /admin/platform): its operators create, page, change,
- * suspend, resume and delete tenants, and register the platform's APIs and role templates. Registered at the root only, for the default tenant's admins: its tokens and no other tenant's are
- * accepted, `/t/{tenant}/admin/tenants` does not exist, and under host routing a tenant's host does not serve it
- * (confineTenantHosts). Every change is written to the default tenant's audit log.
+ * suspend, resume and delete tenants, and register the platform's APIs and role templates. Registered at the root
+ * only, for the default tenant's admins: its tokens and no other tenant's are accepted, `/t/{tenant}/admin/tenants`
+ * does not exist, and under host routing a tenant's host does not serve it (confineTenantHosts). Every change is
+ * written to the default tenant's audit log.
  */
 export async function platformAdminRoutes(fastify: FastifyInstance, gatehouse: Gatehouse): Promise<void> {
   const { tenants } = gatehouse.platform;

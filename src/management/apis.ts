@@ -17,6 +17,9 @@ const toApiView = (api: Api): ApiView => ({
 /** Whose definitions a management class changes: one tenant's own, or the platform's, which every tenant reads. */
 export type DefinitionsOwner = 'tenant' | 'platform';
 
+/** The audit action of a change to `owner`'s definitions: the platform's are `platform.*`. */
+export const definitionEvent = (owner: DefinitionsOwner, action: string): string => (owner === 'platform' ? `platform.${action}` : action);
+
 /**
  * APIs (RFC 8707 resource servers) that tokens can be issued for: a tenant's own, or the platform's (`owner`
  * 'platform', events `platform.api.*`). Every change is recorded as an audit event with it.
@@ -52,7 +55,7 @@ export class ApiManagement {
         name: input.name || input.identifier,
         scopes: [...new Set(input.scopes)],
       });
-      await audit.record(actor, this.owner === 'platform' ? 'platform.api.created' : 'api.created', api.identifier, { scopes: api.scopes });
+      await audit.record(actor, definitionEvent(this.owner, 'api.created'), api.identifier, { scopes: api.scopes });
       return toApiView(api);
     });
   }

@@ -151,9 +151,29 @@ export class ClientManagement {
     private readonly tenantId: string,
   ) {}
 
-  /** The ids of this tenant's built-in clients (ensureBuiltinClients). */
-  private builtinIds(): string[] {
-    return [builtinClientId(CONSOLE_CLIENT_ID, this.tenantId), builtinClientId(PLAYGROUND_CLIENT_ID, this.tenantId)];
+  /**
+   * This tenant's built-in clients (ensureBuiltinClients): every tenant has its console's (`builtinClientId`); the
+   * playground tries the demo API, which takes the default tenant's tokens only, so only the default tenant has it.
+   */
+  private builtins() {
+    const issuer = this.config.issuer;
+    const console = {
+      clientId: builtinClientId(CONSOLE_CLIENT_ID, this.tenantId),
+      name: 'Gatehouse console',
+      description: 'The developer console of this Gatehouse.',
+      redirectUris: [consoleRedirectUri(issuer)],
+      postLogoutRedirectUris: [consoleLogoutRedirectUri(issuer)],
+      scopes: [],
+    };
+    const playground = {
+      clientId: PLAYGROUND_CLIENT_ID,
+      name: 'Gatehouse API playground',
+      description: 'Tries the APIs from the browser.',
+      redirectUris: [playgroundRedirectUri(issuer)],
+      postLogoutRedirectUris: [],
+      scopes: ['demo:read'],
+    };
+    return this.tenantId === DEFAULT_TENANT ? [console, playground] : [console];
   }
 
   async createClient(input: NewClientInput, actor: Actor): Promise<{ client: ClientView; clientSecret?: string }> {
@@ -190,7 +210,8 @@ export class ClientManagement {
     const clientSecret = isPublic ? undefined : generateOpaque(OPAQUE_PREFIXES.clientSecret);
     const client = await auditedTransaction(this.repositories, async (tx, audit) => {
       // The built-in clients are the server's, made in every tenant: not among the clients the quota allows.
-      await checkQuota(this.quotas.maxClients, () => tx.clients.count(this.builtinIds()), 'app clients');
+      const builtinIds = this.builtins().map((builtin) => builtin.clientId);
+      await checkQuota(this.quotas.maxClients, () => tx.clients.count(builtinIds), 'app clients');
       await this.scopeLimit.check(tx, scopes);
       const created = await tx.clients.create({
         clientId: randomUUID(),
@@ -266,33 +287,12 @@ export class ClientManagement {
 
   /**
    * The console and the API playground are public clients of this very server, first party (no consent page),
-   * allowed the admin role's scope — which a user's token carries only when the user holds that role. Every tenant has
-   * its console's (`builtinClientId`); the playground's is the default tenant's.
+   * allowed the admin role's scope — which a user's token carries only when the user holds that role.
    */
   async ensureBuiltinClients(): Promise<void> {
     const adminRole = await this.roles.ensureAdminRole();
-    const issuer = this.config.issuer;
     const { clients } = this.repositories;
-    const builtins = [
-      {
-        clientId: builtinClientId(CONSOLE_CLIENT_ID, this.tenantId),
-        name: 'Gatehouse console',
-        description: 'The developer console of this Gatehouse.',
-        redirectUris: [consoleRedirectUri(issuer)],
-        postLogoutRedirectUris: [consoleLogoutRedirectUri(issuer)],
-        scopes: [],
-      },
-      {
-        clientId: PLAYGROUND_CLIENT_ID,
-        name: 'Gatehouse API playground',
-        description: 'Tries the APIs from the browser.',
-        redirectUris: [playgroundRedirectUri(issuer)],
-        postLogoutRedirectUris: [],
-        scopes: ['demo:read'],
-      },
-      // The playground tries the demo API, which takes the default tenant's tokens only: other tenants get the console.
-    ].slice(0, this.tenantId === DEFAULT_TENANT ? 2 : 1);
-    for (const builtin of builtins) {
+    for (const builtin of this.builtins()) {
       const existing = await clients.get(builtin.clientId);
       if (existing) {
         // The issuer may have moved (another port, a public URL): the redirect URIs follow it.

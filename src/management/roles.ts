@@ -3,7 +3,7 @@ import type { Actor } from '../ports/audit.js';
 import type { TenantQuotas } from '../ports/tenants.js';
 import type { Repositories } from '../store/repositories.js';
 import type { Role } from '../store/roles.js';
-import type { DefinitionsOwner } from './apis.js';
+import { type DefinitionsOwner, definitionEvent } from './apis.js';
 import { auditedTransaction } from './audit.js';
 import { ADMIN_ROLE, ADMIN_SCOPE } from './builtins.js';
 import type { ScopeLimit } from './scope-limit.js';
@@ -31,10 +31,6 @@ export class RoleManagement {
     private readonly owner: DefinitionsOwner = 'tenant',
   ) {}
 
-  private event(action: string): string {
-    return this.owner === 'platform' ? `platform.${action}` : action;
-  }
-
   async createRole(input: { name: string; scopes: string[]; description?: string }, actor: Actor): Promise<RoleView> {
     if (!NAME.test(input.name)) throw new ManagementError('a role name is 1-64 letters, digits, ".", "_", ":" or "-"');
     checkScopes(input.scopes);
@@ -52,7 +48,7 @@ export class RoleManagement {
         scopes: [...new Set(input.scopes)],
         ...(input.description ? { description: input.description } : {}),
       });
-      await audit.record(actor, this.event('role.created'), role.name, { scopes: role.scopes });
+      await audit.record(actor, definitionEvent(this.owner, 'role.created'), role.name, { scopes: role.scopes });
       return toRoleView(role);
     });
   }
@@ -87,7 +83,7 @@ export class RoleManagement {
       await this.scopeLimit.check(tx, scopes);
       const role = await tx.roles.setScopes(name, [...new Set(scopes)]);
       if (!role) throw new ManagementError(`no role "${name}"`, 'not_found');
-      await audit.record(actor, this.event('role.updated'), role.name, { scopes: role.scopes });
+      await audit.record(actor, definitionEvent(this.owner, 'role.updated'), role.name, { scopes: role.scopes });
       return toRoleView(role);
     });
   }

@@ -91,17 +91,25 @@ export class UserRepository implements UserStore {
     return result.numUpdatedRows > 0n;
   }
 
-  /** Whether an active user holds `role`: a read of the tenant's active users whose roles name it. */
+  /** Whether an active user holds `role`. */
   async hasActiveHolderOf(role: string): Promise<boolean> {
-    const rows = await this.store.db
+    return (await this.activeHoldersOf(this.store.db, role)).length > 0;
+  }
+
+  /**
+   * The ids of the tenant's active users holding `role`, read through `db` (a transaction's, whose rows it locks on
+   * PostgreSQL with `forUpdate`). The LIKE is a cheap filter on the JSON text; the list itself decides (a role's name
+   * may be part of another's).
+   */
+  private async activeHoldersOf(db: Store['db'], role: string, forUpdate = false): Promise<string[]> {
+    const query = db
       .selectFrom('users')
-      .select('roles')
+      .select(['id', 'roles'])
       .where('tenant_id', '=', this.tenant)
       .where('disabled_at', 'is', null)
-      // A cheap filter on the JSON text; the list itself decides (a role name may be part of another's).
-      .where('roles', 'like', `%${JSON.stringify(role)}%`)
-      .execute();
-    return rows.some((row) => fromJsonList(row.roles).includes(role));
+      .where('roles', 'like', `%${JSON.stringify(role)}%`);
+    const rows = await (forUpdate && this.store.dialect === 'postgres' ? query.forUpdate() : query).execute();
+    return rows.filter((row) => fromJsonList(row.roles).includes(role)).map((row) => row.id);
   }
 
   /** Disables the user unless that leaves no active user holding `role`; false when it would (keepingAHolderOf). */
@@ -121,11 +129,9 @@ export class UserRepository implements UserStore {
    */
   private async keepingAHolderOf(id: string, role: string, change: { disabled_at?: number; roles?: string }): Promise<boolean> {
     const changed = await this.store.writeTransaction(async (db) => {
-      const query = db.selectFrom('users').select(['id', 'roles']).where('tenant_id', '=', this.tenant).where('disabled_at', 'is', null);
-      const active = await (this.store.dialect === 'postgres' ? query.forUpdate() : query).execute();
-      const holders = active.filter((user) => fromJsonList(user.roles).includes(role));
+      const holders = await this.activeHoldersOf(db, role, true);
       const stillHolds = change.disabled_at === undefined && change.roles !== undefined && fromJsonList(change.roles).includes(role);
-      if (!stillHolds && holders.length === 1 && holders[0]!.id === id) return false;
+      if (!stillHolds && holders.length === 1 && holders[0] === id) return false;
       await db
         .updateTable('users')
         .set({ ...change, updated_at: nowSeconds() })
