@@ -35,7 +35,8 @@ test('at_hash is the left half of the SHA-256 of the access token (OpenID Connec
 
 describe('IdTokens.issue (OpenID Connect Core §2)', () => {
   test("signed with the client's algorithm, with every claim the relying party checks", async () => {
-    const token = await tokens.issue(request({ nonce: 'n-1' }));
+    const sent = request({ nonce: 'n-1' });
+    const token = await tokens.issue(sent);
     assert.deepEqual(decodeProtectedHeader(token), { typ: 'JWT', kid: rs256.kid, alg: 'RS256' });
     const { payload } = await jwtVerify(token, rs256.publicKey, { issuer: ISSUER, audience: 'app', algorithms: ['RS256'] });
     const { iat, jti, ...rest } = payload;
@@ -48,11 +49,11 @@ describe('IdTokens.issue (OpenID Connect Core §2)', () => {
       iss: ISSUER,
       aud: 'app',
       exp: iat + 600,
-      auth_time: request().authTime,
+      auth_time: sent.authTime,
       nonce: 'n-1',
       at_hash: '77QmUPtjPfzWtF2AnpK9RQ',
       sid: 'session-1',
-      rat: request().requestedAt,
+      rat: sent.requestedAt,
       azp: 'app',
     });
   });
