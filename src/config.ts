@@ -26,8 +26,13 @@ export interface Config {
   sessionIdleTimeout: number;
   /** Seconds a refresh-token family lives from its grant, however often it rotates (at least refreshTokenTtl). */
   refreshFamilyLifetime: number;
-  /** Whether people may create their own accounts on the sign-up page. */
+  /**
+   * Whether people may create their own accounts on the sign-up page; on the platform (the default tenant), also
+   * whether they may create accounts (tenants) of their own in the console.
+   */
   signupEnabled: boolean;
+  /** How many accounts (tenants) one person may own by creating them (GATEHOUSE_ACCOUNTS_PER_PERSON). */
+  accountsPerPerson: number;
   /** The growing delays after failed sign-ins (README, "Security notes"). */
   signInDelays: SignInDelaySettings;
   /**
@@ -187,7 +192,8 @@ export function loadConfig(env: Env = process.env): Config {
     ...refreshLifetimes(env),
     idTokenTtl: positiveInteger(env, 'GATEHOUSE_ID_TOKEN_TTL', 3600, 86400),
     ...sessionLifetimes(env),
-    signupEnabled: flag(env, 'GATEHOUSE_SIGNUP', true),
+    // Off unless the operator turns it on: a new deployment does not let strangers make accounts (issue 12).
+    signupEnabled: flag(env, 'GATEHOUSE_SIGNUP', false),
     signInDelays: signInDelays(env),
     trustProxy: trustProxy(env),
     publicMetrics: flag(env, 'GATEHOUSE_METRICS_PUBLIC', false),
@@ -213,6 +219,7 @@ export function loadConfig(env: Env = process.env): Config {
     ...workerRestartDelays(env),
     tenantHostDomain: tenantHostDomain(env),
     tenantCacheSize: positiveInteger(env, 'GATEHOUSE_TENANT_CACHE_SIZE', 2000, 1_000_000),
+    accountsPerPerson: positiveInteger(env, 'GATEHOUSE_ACCOUNTS_PER_PERSON', 5, 1000),
   };
 }
 

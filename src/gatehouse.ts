@@ -8,7 +8,9 @@ import { loadMasterKey, masterKeyFromSecret } from './keys/master-key.js';
 import { resealUnderCurrentMasterKey } from './keys/master-key-rotation.js';
 import { PageKeys } from './keys/page-keys.js';
 import { assertStrongSecret } from './keys/secret-strength.js';
+import { PersonalAccounts } from './management/accounts.js';
 import { ApiManagement } from './management/apis.js';
+import { MEMBER_SCOPE } from './management/builtins.js';
 import { createManagement, type Management } from './management/index.js';
 import { RoleManagement } from './management/roles.js';
 import { ScopeLimit } from './management/scope-limit.js';
@@ -110,7 +112,7 @@ export interface Gatehouse extends TenantGatehouse {
    * What only the platform's operators manage: the tenants, and the platform's APIs and role templates, which every
    * tenant reads (stored under PLATFORM_DEFINITIONS; their changes are audited in the default tenant's log).
    */
-  platform: { tenants: TenantManagement; roles: RoleManagement; apis: ApiManagement };
+  platform: { tenants: TenantManagement; roles: RoleManagement; apis: ApiManagement; accounts: PersonalAccounts };
   /**
    * The start-up step of the server, `migrate` and the key commands: refuses a guessable GATEHOUSE_SECRET, seals again
    * under it what GATEHOUSE_PREVIOUS_SECRET sealed, creates the default tenant's signing keys and the page keys the
@@ -167,7 +169,15 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       ...services,
       tenants,
       routing: shared.routing,
-      platform: { tenants: new TenantManagement(services.repositories, shared.routing), ...platformDefinitions(store, config) },
+      platform: {
+        tenants: new TenantManagement(services.repositories, shared.routing),
+        ...platformDefinitions(store, config),
+        accounts: new PersonalAccounts(services.repositories, shared.routing, {
+          // The platform's sign-up switch as it is now (a PATCH of the default tenant's settings changes it at once).
+          selfService: async () => (await tenants.open(DEFAULT_TENANT))?.config.signupEnabled ?? false,
+          maxOwned: config.accountsPerPerson,
+        }),
+      },
       prepareKeys: async () => {
         // Judging a secret loads zxcvbn (a few hundred milliseconds and MBs): only a secret new to this store is judged.
         const startedBefore = await pageKeys.open();
@@ -240,6 +250,12 @@ export function tenantConfig(config: Config, routing: TenantRouting, tenant: Ten
   };
 }
 
+/**
+ * Where an invitation's link points: the platform's console, which signs the person in (or up) and accepts it. The token
+ * travels in the fragment, which browsers never send, so it stays out of every server's and proxy's request log.
+ */
+const invitationLink = (routing: TenantRouting, token: string) => `${routing.issuerOf(DEFAULT_TENANT)}/console/join#${token}`;
+
 /** The platform's APIs and role templates: no quotas, no scope limit, audited where the operators read. */
 function platformDefinitions(store: Store, config: Config): { roles: RoleManagement; apis: ApiManagement } {
   const repositories = new Repositories(store, {
@@ -283,10 +299,12 @@ function buildTenant(shared: SharedParts, tenant: Tenant): TenantGatehouse {
   // Users change rarely and every change that matters here (disabling) announces itself.
   const userCache = caches((id) => users.get(id), { maxAgeMs: 30_000, maxEntries: 10_000 });
   const findUser = (id: string) => userCache.get(id);
+  // A person of the platform may always ask for MEMBER_SCOPE: their memberships decide what it lets them do.
+  const everyonesScopes = tenant.id === DEFAULT_TENANT ? [MEMBER_SCOPE] : [];
   const roleScopesOf = async (userId: string): Promise<ReadonlySet<string>> => {
     const user = await findUser(userId);
     const byRole = await roles.scopesOf(user?.roles ?? []);
-    return new Set([...byRole.values()].flat());
+    return new Set([...everyonesScopes, ...[...byRole.values()].flat()]);
   };
   const keys = new KeyStore(
     new SigningKeyRepository(store, tenant.id),
@@ -325,6 +343,7 @@ function buildTenant(shared: SharedParts, tenant: Tenant): TenantGatehouse {
     quotas: tenant.quotas,
     tenantId: tenant.id,
     allowedScopes: tenant.allowedScopes,
+    invitationLink: (token) => invitationLink(shared.routing, token),
   });
   return {
     tenant,

@@ -25,7 +25,7 @@ for (const backend of backends()) {
     let server: TestServer;
     let api: AdminApi;
     before(async () => {
-      server = await startTestServer(backend);
+      server = await startTestServer(backend, { GATEHOUSE_SIGNUP: 'on' });
       api = adminApi(server, (await adminMachine(server, 'Ops automation')).token);
     });
     after(() => server.close());

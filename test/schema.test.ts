@@ -165,6 +165,19 @@ const EXPECTED: ExpectedSchema = {
     ip: 'text',
     details: 'text',
   },
+  members: { tenant_id: 'text', user_id: 'text', role: 'text', created_at: 'bigint', updated_at: 'bigint' },
+  invitations: {
+    id: 'text',
+    tenant_id: 'text',
+    token_hash: 'text',
+    email: 'text',
+    role: 'text',
+    invited_by: 'text',
+    created_at: 'bigint',
+    expires_at: 'bigint',
+    accepted_at: 'bigint | null',
+    accepted_by: 'text | null',
+  },
 };
 
 /** The types the two databases report, by what schema.ts says of them. */
@@ -289,6 +302,11 @@ const INDEX_USES: readonly IndexUse[] = [
   // Tenants.
   ['tenants', ['id'], 'a tenant by id, and the tenant list paged by id'],
   ['clients', ['tenant_id', 'created_at'], "a tenant's clients, oldest first"],
+  // Accounts' members and invitations.
+  ['members', ['tenant_id', 'user_id'], "an account's members, and is this person one"],
+  ['members', ['user_id'], "a person's accounts (the account switcher)"],
+  ['invitations', ['token_hash'], 'the invitation a link carries'],
+  ['invitations', ['tenant_id', 'created_at'], "an account's invitations, newest first"],
 ];
 
 for (const backend of backends()) {

@@ -19,7 +19,7 @@ for (const backend of backends()) {
   describe(`self sign-up (${backend.name})`, () => {
     let server: TestServer;
     before(async () => {
-      server = await startTestServer(backend);
+      server = await startTestServer(backend, { GATEHOUSE_SIGNUP: 'on' });
     });
     after(() => server.close());
     // Every test signs up from 127.0.0.1: each starts with that address's sign-up count at zero.

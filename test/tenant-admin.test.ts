@@ -28,10 +28,13 @@ interface Seeded {
   ops: { clientId: string; clientSecret: string };
   /** A user holding the tenant's admin role. */
   member: string;
+  /** A person of the platform on the tenant's team (a developer), and an invitation to join it. */
+  teammate: string;
+  invitation: string;
 }
 
 /** A tenant with clients, roles, an API, users, a session, a consent and keys, made through its own services. */
-async function seed(tenant: TenantGatehouse): Promise<Seeded> {
+async function seed(tenant: TenantGatehouse, platformUsers: TenantGatehouse['management']['users']): Promise<Seeded> {
   const { management, sessions, consents, config } = tenant;
   const id = tenant.tenant.id;
   const admin = await management.roles.ensureAdminRole();
@@ -44,6 +47,9 @@ async function seed(tenant: TenantGatehouse): Promise<Seeded> {
   const user = await management.users.createUser({ username: `${id}-user`, password: PASSWORD, roles: [role] }, systemActor());
   const member = await management.users.createUser({ username: `${id}-admin`, password: PASSWORD, roles: [admin] }, systemActor());
   const { session } = await sessions.start(user.id, { ip: '203.0.113.7', userAgent: 'test' });
+  const teammate = await platformUsers.createUser({ username: `${id}-teammate`, password: PASSWORD }, systemActor());
+  await tenant.repositories.members.add(teammate.id, 'developer');
+  const { invitation } = await management.members.invite({ email: `ops@${id}.test`, role: 'viewer' }, systemActor());
   await consents.grant(user.id, client.client_id, config.defaultAudience, ['openid', `${id}:read`]);
   return {
     client: client.client_id,
@@ -55,6 +61,8 @@ async function seed(tenant: TenantGatehouse): Promise<Seeded> {
     kids: (await management.keys.list()).map((key) => key.kid),
     ops: { clientId: ops.client.client_id, clientSecret: ops.clientSecret! },
     member: member.id,
+    teammate: teammate.id,
+    invitation: invitation.id,
   };
 }
 
@@ -64,6 +72,8 @@ function naming(url: string, ids: Seeded): string {
     .replace('/clients/:id', `/clients/${encodeURIComponent(ids.client)}`)
     .replace('/users/:id', `/users/${encodeURIComponent(ids.user)}`)
     .replace('/sessions/:id', `/sessions/${encodeURIComponent(ids.session)}`)
+    .replace('/members/:id', `/members/${encodeURIComponent(ids.teammate)}`)
+    .replace('/invitations/:id', `/invitations/${encodeURIComponent(ids.invitation)}`)
     .replace('/roles/:name', `/roles/${encodeURIComponent(ids.role)}`)
     .replace('/:clientId', `/${encodeURIComponent(ids.client)}`);
 }
@@ -97,6 +107,14 @@ const MATRIX: Record<string, { body?: unknown; ok?: number }> = {
   'GET /admin/keys': { ok: 200 },
   'POST /admin/keys/rotate': { body: { alg: 'ES256' }, ok: 200 },
   'GET /admin/audit': { ok: 200 },
+  'GET /admin/members': { ok: 200 },
+  'PATCH /admin/members/:id': { body: { role: 'owner' } },
+  'DELETE /admin/members/:id': {},
+  'GET /admin/invitations': { ok: 200 },
+  'POST /admin/invitations': { body: { email: 'new@acme.test', role: 'viewer' }, ok: 201 },
+  'DELETE /admin/invitations/:id': {},
+  'GET /admin/account': { ok: 200 },
+  'PATCH /admin/account': { body: { settings: { display_name: 'Acme' } }, ok: 200 },
 };
 
 const TENANT_PREFIX = '/t/:tenant';
@@ -115,8 +133,9 @@ for (const backend of backends()) {
     before(async () => {
       server = await startTestServer(backend);
       [acme, beta] = (await createTenants(server, 'acme', 'beta')) as [TenantGatehouse, TenantGatehouse];
-      ids.acme = await seed(acme);
-      ids.beta = await seed(beta);
+      const platformUsers = server.server.gatehouse.management.users;
+      ids.acme = await seed(acme, platformUsers);
+      ids.beta = await seed(beta, platformUsers);
       const issued = await postForm(server, '/t/acme/oauth2/token', { grant_type: 'client_credentials', scope: ADMIN_SCOPE }, ids.acme.ops);
       assert.equal(issued.status, 200, issued.text);
       tokens.acmeMachine = (issued.body as { access_token: string }).access_token;
@@ -322,7 +341,7 @@ for (const backend of backends()) {
     before(async () => {
       server = await startTestServer(backend, { GATEHOUSE_TENANT_HOSTS: '*.auth.test' });
       const [tenant] = await createTenants(server, 'acme');
-      acme = await seed(tenant!);
+      acme = await seed(tenant!, server.server.gatehouse.management.users);
       acmeHost = `acme.auth.test:${new URL(server.issuer).port}`;
     });
     after(() => server.close());

@@ -63,7 +63,7 @@ for (const backend of backends()) {
     };
 
     before(async () => {
-      server = await startTestServer(backend);
+      server = await startTestServer(backend, { GATEHOUSE_SIGNUP: 'on' });
       const { gatehouse } = server.server;
       for (const tenant of TENANTS) {
         if (tenant !== 'default') await gatehouse.platform.tenants.create({ id: tenant, name: `${tenant} Inc.` }, systemActor());

@@ -250,6 +250,19 @@ for (const backend of backends()) {
           ip: '',
           details: '{}',
         },
+        members: { tenant_id, user_id: `m-${n}`, role: 'owner', created_at: now, updated_at: now },
+        invitations: {
+          id: `inv-${n}`,
+          tenant_id,
+          token_hash: `h-${n}`,
+          email: 'a@example.com',
+          role: 'viewer',
+          invited_by: 'u',
+          created_at: now,
+          expires_at: now,
+          accepted_at: null,
+          accepted_by: null,
+        },
       });
       const repositories = new Repositories(store, settings('default'));
       for (const [tenant, n] of [

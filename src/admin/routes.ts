@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Gatehouse } from '../gatehouse.js';
 import { tenantOf } from '../http/tenant-scope.js';
 import type { RequestSchemaTypes } from '../http/type-provider.js';
 import { SIGNING_ALGORITHMS } from '../keys/key-store.js';
 import { actorOf as actor, adminScope, adminRoute as route } from './admin-scope.js';
 import { definitionRoutes } from './definition-routes.js';
+import { memberRoutes } from './member-routes.js';
 import * as schemas from './schemas.js';
 import type { ClientRequest } from './views.js';
 
@@ -16,9 +18,10 @@ import type { ClientRequest } from './views.js';
  * scope through a role right now, and a client's token the client to be active and allowed the scope (through its
  * roles or directly) right now.
  */
-export async function adminRoutes(fastify: FastifyInstance): Promise<void> {
+export async function adminRoutes(fastify: FastifyInstance, gatehouse: Gatehouse): Promise<void> {
   const app = fastify.withTypeProvider<RequestSchemaTypes>();
-  await adminScope(app, tenantOf);
+  // The platform's people reach the accounts they are members of with the platform console's token (memberAuthentication).
+  await adminScope(app, tenantOf, gatehouse);
   const created = (reply: FastifyReply) => reply.code(201);
 
   // App clients
@@ -27,7 +30,7 @@ export async function adminRoutes(fastify: FastifyInstance): Promise<void> {
   }));
   app.post(
     '/admin/clients',
-    route({ summary: 'Create an app client', body: schemas.newClient, response: { 201: schemas.clientWithSecret } }),
+    route({ summary: 'Create an app client', body: schemas.newClient, response: { 201: schemas.clientWithSecret } }, 'developer'),
     async (request, reply) => {
       const { body } = request;
       const input = { ...clientInput(body), name: body.name, public: body.public === true };
@@ -45,7 +48,10 @@ export async function adminRoutes(fastify: FastifyInstance): Promise<void> {
   );
   app.patch(
     '/admin/clients/:id',
-    route({ summary: 'Change an app client', params: schemas.idParam, body: schemas.clientChanges, response: { 200: schemas.clientOne } }),
+    route(
+      { summary: 'Change an app client', params: schemas.idParam, body: schemas.clientChanges, response: { 200: schemas.clientOne } },
+      'developer',
+    ),
     async (request) => {
       const { id } = request.params;
       const { body } = request;
@@ -55,12 +61,15 @@ export async function adminRoutes(fastify: FastifyInstance): Promise<void> {
   );
   app.post(
     '/admin/clients/:id/rotate-secret',
-    route({
-      summary: 'Issue a new client secret',
-      params: schemas.idParam,
-      body: schemas.rotateSecret,
-      response: { 200: schemas.clientWithSecret },
-    }),
+    route(
+      {
+        summary: 'Issue a new client secret',
+        params: schemas.idParam,
+        body: schemas.rotateSecret,
+        response: { 200: schemas.clientWithSecret },
+      },
+      'developer',
+    ),
     async (request) => {
       const { client, clientSecret } = await management(request).clients.rotateSecret(
         request.params.id,
@@ -72,7 +81,7 @@ export async function adminRoutes(fastify: FastifyInstance): Promise<void> {
   );
   app.post(
     '/admin/clients/:id/revoke',
-    route({ summary: 'Revoke an app client and its tokens', params: schemas.idParam, response: { 200: schemas.clientOne } }),
+    route({ summary: 'Revoke an app client and its tokens', params: schemas.idParam, response: { 200: schemas.clientOne } }, 'developer'),
     async (request) => {
       const client = await management(request).clients.revokeClient(request.params.id, actor(request));
       return { client };
@@ -86,6 +95,9 @@ export async function adminRoutes(fastify: FastifyInstance): Promise<void> {
     defaultAudienceOf: (request) => tenantOf(request).config.defaultAudience,
     whose: '',
   });
+
+  // The account's team and settings
+  memberRoutes(app, gatehouse);
 
   // Users, their consents and sessions
   app.get('/admin/users', route({ summary: 'List users', response: { 200: schemas.userList } }), async (request) => ({

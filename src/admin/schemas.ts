@@ -281,7 +281,7 @@ export const auditPage = {
   required: ['events', 'next'],
 } as const;
 
-const tenantSettings = {
+export const tenantSettingsSchema = {
   type: 'object',
   properties: {
     access_token_ttl: { type: 'integer', minimum: 60, maximum: 86400 },
@@ -330,7 +330,7 @@ const tenant = {
     name: str,
     status: { type: 'string', enum: ['active', 'suspended'] },
     issuer: str,
-    settings: tenantSettings,
+    settings: tenantSettingsSchema,
     quotas: tenantQuotas,
     allowed_scopes: { type: ['array', 'null'], items: str },
     created_at: int,
@@ -359,7 +359,7 @@ export const tenantQuery = {
 } as const;
 const tenantFields = {
   name: { type: 'string', minLength: 1, maxLength: 200 },
-  settings: tenantSettings,
+  settings: tenantSettingsSchema,
   quotas: tenantQuotas,
   allowed_scopes: { type: ['array', 'null'], items: scopeList.items, maxItems: 200 },
 } as const;
@@ -371,7 +371,7 @@ export const newTenant = {
 } as const;
 export const tenantChanges = {
   type: 'object',
-  properties: { ...tenantFields, settings: mergePatchOf(tenantSettings), quotas: mergePatchOf(tenantQuotas) },
+  properties: { ...tenantFields, settings: mergePatchOf(tenantSettingsSchema), quotas: mergePatchOf(tenantQuotas) },
   additionalProperties: false,
   minProperties: 1,
 } as const;

@@ -4,7 +4,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { tenantBasePath, tenantOf } from '../http/tenant-scope.js';
 import type { RequestSchemaTypes } from '../http/type-provider.js';
-import { builtinClientId, CONSOLE_CLIENT_ID, consoleLogoutRedirectUri, consoleRedirectUri } from '../management/builtins.js';
+import { builtinClientId, CONSOLE_CLIENT_ID, consoleLogoutRedirectUri, consoleRedirectUri, MEMBER_SCOPE } from '../management/builtins.js';
 import { packageRoot } from '../pages/package-root.js';
 import { DEFAULT_TENANT } from '../ports/tenants.js';
 
@@ -62,10 +62,13 @@ function settingsOf(request: FastifyRequest) {
     issuer: config.issuer,
     clientId: builtinClientId(CONSOLE_CLIENT_ID, tenant.id),
     redirectUri: consoleRedirectUri(config.issuer),
-    scope: CONSOLE_SCOPE,
+    // The platform's console also serves the people managing the accounts they are members of.
+    scope: tenant.id === DEFAULT_TENANT ? `${CONSOLE_SCOPE} ${MEMBER_SCOPE}` : CONSOLE_SCOPE,
     postLogoutRedirectUri: consoleLogoutRedirectUri(config.issuer),
     // The platform's own console: its admins, and no other tenant's, may use the platform's admin API (tenants).
     platform: tenant.id === DEFAULT_TENANT,
+    // People may create accounts of their own here (the platform's sign-up is on).
+    selfService: tenant.id === DEFAULT_TENANT && config.signupEnabled,
   };
 }
 

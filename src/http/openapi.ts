@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import type { Gatehouse } from '../gatehouse.js';
-import { ADMIN_SCOPE } from '../management/builtins.js';
+import { ADMIN_SCOPE, MEMBER_SCOPE } from '../management/builtins.js';
 import { OIDC_SCOPES } from '../oauth/authorization-request.js';
 import { ENDPOINT_PATHS } from '../oauth/discovery.js';
 import { TenantRouting } from '../tenants/routing.js';
@@ -30,7 +30,10 @@ export function documentedScopes(): { machine: Record<string, string>; user: Rec
   const oidc = Object.fromEntries(
     OIDC_SCOPES.filter((scope) => scope !== 'offline').map((scope) => [scope, OIDC_SCOPE_DESCRIPTIONS[scope]]),
   );
-  return { machine, user: { ...oidc, ...machine } };
+  const person = {
+    [MEMBER_SCOPE]: 'Manage the accounts you are a member of, as far as your account role allows (the console asks for it)',
+  };
+  return { machine, user: { ...oidc, ...machine, ...person } };
 }
 
 /**
@@ -66,7 +69,8 @@ export async function registerOpenApi(app: FastifyInstance, gatehouse: Gatehouse
         { name: 'oauth', description: 'OAuth 2.1 endpoints (RFC 6749, 7009, 7662)' },
         { name: 'oidc', description: 'OpenID Connect' },
         { name: 'discovery', description: 'Server metadata and signing keys' },
-        { name: 'admin', description: `Admin API: a token with the ${ADMIN_SCOPE} scope` },
+        { name: 'admin', description: `Admin API: a token with the ${ADMIN_SCOPE} scope, or a member's with ${MEMBER_SCOPE}` },
+        { name: 'accounts', description: `Your own accounts: a person's token with the ${MEMBER_SCOPE} scope` },
         { name: 'demo', description: 'A demo protected API' },
         { name: 'operations', description: 'Health' },
       ],

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { accountRoutes } from '../admin/account-routes.js';
 import { platformAdminRoutes } from '../admin/platform-routes.js';
 import { adminRoutes } from '../admin/routes.js';
 import { consoleRoutes } from '../console/routes.js';
@@ -66,7 +67,7 @@ export async function buildHttpServer(gatehouse: Gatehouse, options: HttpServerO
     await scope.register(wellKnownRoutes);
     await scope.register(userInfoRoutes);
     await scope.register(pagesPlugin);
-    await scope.register(adminRoutes);
+    await scope.register(adminRoutes, gatehouse);
     await scope.register(consoleRoutes);
   });
   await app.register(healthRoutes, gatehouse);
@@ -74,6 +75,8 @@ export async function buildHttpServer(gatehouse: Gatehouse, options: HttpServerO
   await app.register(demoApiRoutes, gatehouse);
   // The platform's own admin API (tenants) at the root, for the default tenant's admins only.
   await app.register(platformAdminRoutes, gatehouse);
+  // People's own accounts (/me), at the root: people are the platform's users.
+  await app.register(accountRoutes, gatehouse);
   await app.register(playgroundRoutes, gatehouse);
   await app.ready();
   return app;

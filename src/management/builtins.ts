@@ -4,6 +4,12 @@ import { ManagementError } from './validation.js';
 /** The role that carries the admin API's scope (RoleManagement.ensureAdminRole). */
 export const ADMIN_ROLE = 'admin';
 export const ADMIN_SCOPE = 'gatehouse:admin';
+/**
+ * The scope of the platform's console for a person managing the accounts they are members of. Every user of the
+ * platform holds it (it grants nothing by itself): what they may do in an account is what their membership allows, read
+ * at every request.
+ */
+export const MEMBER_SCOPE = 'gatehouse:accounts';
 export const CONSOLE_CLIENT_ID = 'gatehouse-console';
 export const PLAYGROUND_CLIENT_ID = 'gatehouse-playground';
 /**

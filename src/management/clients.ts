@@ -19,6 +19,7 @@ import {
   checkRevocable,
   consoleLogoutRedirectUri,
   consoleRedirectUri,
+  MEMBER_SCOPE,
   PLAYGROUND_CLIENT_ID,
   playgroundRedirectUri,
 } from './builtins.js';
@@ -163,7 +164,8 @@ export class ClientManagement {
       description: 'The developer console of this Gatehouse.',
       redirectUris: [consoleRedirectUri(issuer)],
       postLogoutRedirectUris: [consoleLogoutRedirectUri(issuer)],
-      scopes: [],
+      // The platform's console is also where people manage the accounts they are members of.
+      scopes: this.tenantId === DEFAULT_TENANT ? [MEMBER_SCOPE] : [],
     };
     const playground = {
       clientId: PLAYGROUND_CLIENT_ID,
@@ -302,6 +304,9 @@ export class ClientManagement {
             postLogoutRedirectUris: builtin.postLogoutRedirectUris,
           });
         }
+        // A deployment made before a built-in scope existed (MEMBER_SCOPE) gains it.
+        const missing = builtin.scopes.filter((scope) => !existing.scopes.includes(scope));
+        if (missing.length > 0) await clients.update(builtin.clientId, { scopes: [...existing.scopes, ...missing] });
         if (existing.revokedAt !== null) await this.restoreBuiltinClient(existing.clientId, existing.revokedAt);
         continue;
       }

@@ -6,6 +6,7 @@ import type { Repositories } from '../store/repositories.js';
 import { ApiManagement } from './apis.js';
 import { ClientManagement } from './clients.js';
 import { KeyManagement } from './keys.js';
+import { MemberManagement } from './members.js';
 import { RoleManagement } from './roles.js';
 import { ScopeLimit } from './scope-limit.js';
 import { UserManagement } from './users.js';
@@ -20,6 +21,7 @@ export interface Management {
   apis: ApiManagement;
   users: UserManagement;
   keys: KeyManagement;
+  members: MemberManagement;
 }
 
 export interface ManagementDependencies {
@@ -34,6 +36,8 @@ export interface ManagementDependencies {
   tenantId: string;
   /** The platform scopes the tenant's own roles and clients may carry; null: any. */
   allowedScopes: readonly string[] | null;
+  /** The link of an invitation to join this tenant's team, at the platform's console. */
+  invitationLink: (token: string) => string;
 }
 
 export function createManagement(dependencies: ManagementDependencies): Management {
@@ -46,5 +50,6 @@ export function createManagement(dependencies: ManagementDependencies): Manageme
     apis: new ApiManagement(repositories, config.defaultAudience, quotas),
     users: new UserManagement(repositories, quotas),
     keys: new KeyManagement(keys, audit),
+    members: new MemberManagement(repositories, dependencies.tenantId, dependencies.invitationLink),
   };
 }

@@ -1,5 +1,8 @@
-/** `system`: Gatehouse itself, e.g. repairing its store at start. */
-export type ActorType = 'user' | 'client' | 'cli' | 'anonymous' | 'system';
+/**
+ * `system`: Gatehouse itself, e.g. repairing its store at start. `member`: a person of the platform acting on an account
+ * they are a member of (their id is a platform user's, not one of the account's users).
+ */
+export type ActorType = 'user' | 'client' | 'member' | 'cli' | 'anonymous' | 'system';
 
 /** Who did something, and from where. */
 export interface Actor {

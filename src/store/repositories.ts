@@ -6,6 +6,7 @@ import type { Store } from './database.js';
 import { GrantRepository } from './grants.js';
 import { InteractionRepository } from './interactions.js';
 import { LoginThrottleRepository } from './login-throttle.js';
+import { AccountRepository, MemberRepository } from './members.js';
 import { RevocationRepository } from './revocations.js';
 import { RoleRepository } from './roles.js';
 import { SessionRepository } from './sessions.js';
@@ -48,6 +49,10 @@ export class Repositories {
   readonly signInDevices: SignInDeviceRepository;
   readonly auditEvents: AuditRepository;
   readonly tenants: TenantRepository;
+  /** The tenant's members and invitations. */
+  readonly members: MemberRepository;
+  /** People's accounts across the deployment (membershipsOf) and invitation links; not bound to the tenant. */
+  readonly accounts: AccountRepository;
 
   constructor(
     readonly store: Store,
@@ -68,6 +73,8 @@ export class Repositories {
     this.signInDevices = new SignInDeviceRepository(store, tenant);
     this.auditEvents = new AuditRepository(store, settings.auditTenantId ?? tenant);
     this.tenants = new TenantRepository(store);
+    this.members = new MemberRepository(store, tenant);
+    this.accounts = new AccountRepository(store);
   }
 
   /**

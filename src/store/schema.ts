@@ -258,6 +258,29 @@ export interface TenantsTable {
   suspended_at: number | null;
 }
 
+/** An account's member: a user of the platform (the default tenant) with an account role (migration 0016). */
+export interface MembersTable {
+  tenant_id: string;
+  user_id: string;
+  role: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface InvitationsTable {
+  id: string;
+  tenant_id: string;
+  /** SHA-256 of the invitation token, hex: the token itself is only in the link. */
+  token_hash: string;
+  email: string;
+  role: string;
+  invited_by: string;
+  created_at: number;
+  expires_at: number;
+  accepted_at: number | null;
+  accepted_by: string | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   roles: RolesTable;
@@ -278,4 +301,6 @@ export interface Database {
   sign_in_delays: SignInDelaysTable;
   sign_in_devices: SignInDevicesTable;
   audit_events: AuditEventsTable;
+  members: MembersTable;
+  invitations: InvitationsTable;
 }

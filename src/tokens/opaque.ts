@@ -11,6 +11,7 @@ export const OPAQUE_PREFIXES = {
   refreshToken: 'gate_rt_',
   authorizationCode: 'gate_ac_',
   clientSecret: 'gate_cs_',
+  invitation: 'gate_inv_',
 } as const;
 
 export type OpaquePrefix = (typeof OPAQUE_PREFIXES)[keyof typeof OPAQUE_PREFIXES];

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import type { Actor } from '../ports/audit.js';
+import { nowSeconds } from '../ports/clock.js';
+import { type AccountRole, type Invitation, isAccountRole, type MemberWithProfile } from '../ports/members.js';
+import { DEFAULT_TENANT } from '../ports/tenants.js';
+import type { Repositories } from '../store/repositories.js';
+import { sha256Hex } from '../tokens/hash.js';
+import { generateOpaque, OPAQUE_PREFIXES } from '../tokens/opaque.js';
+import { auditedTransaction } from './audit.js';
+import { ManagementError } from './validation.js';
+
+/** How long an invitation link admits: a week, as people read their mail. */
+export const INVITATION_TTL_SECONDS = 7 * 86400;
+
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}\.[^\s@]{1,63}$/;
+
+/** A member as the admin API lists them. */
+export interface MemberView {
+  user_id: string;
+  username: string;
+  name: string | null;
+  email: string | null;
+  role: AccountRole;
+  joined_at: number;
+}
+
+export interface InvitationView {
+  id: string;
+  email: string;
+  role: AccountRole;
+  invited_by: string;
+  created_at: number;
+  expires_at: number;
+  expired: boolean;
+}
+
+const memberView = (member: MemberWithProfile): MemberView => ({
+  user_id: member.userId,
+  username: member.username,
+  name: member.name,
+  email: member.email,
+  role: member.role,
+  joined_at: member.createdAt,
+});
+
+export const invitationView = (invitation: Invitation, now = nowSeconds()): InvitationView => ({
+  id: invitation.id,
+  email: invitation.email,
+  role: invitation.role,
+  invited_by: invitation.invitedBy,
+  created_at: invitation.createdAt,
+  expires_at: invitation.expiresAt,
+  expired: invitation.expiresAt <= now,
+});
+
+export function checkAccountRole(role: string): AccountRole {
+  if (!isAccountRole(role)) throw new ManagementError(`"${role}" is not an account role: use owner, admin, developer or viewer`);
+  return role;
+}
+
+/**
+ * An account's team: its members (people of the platform with an account role) and the invitations to join it. Each
+ * change is one transaction with its audit event in the account's log. An account always keeps an owner.
+ */
+export class MemberManagement {
+  constructor(
+    private readonly repositories: Repositories,
+    private readonly tenantId: string,
+    /** The link that admits whoever opens it with `token` (the platform's console). */
+    private readonly invitationLink: (token: string) => string,
+  ) {}
+
+  async list(): Promise<MemberView[]> {
+    this.refusePlatform();
+    return (await this.repositories.members.list()).map(memberView);
+  }
+
+  async setRole(userId: string, role: string, actor: Actor): Promise<MemberView> {
+    this.refusePlatform();
+    const accountRole = checkAccountRole(role);
+    return auditedTransaction(this.repositories, async (tx, audit) => {
+      const before = await tx.members.get(userId);
+      this.checkChanged(await tx.members.changeKeepingAnOwner(userId, accountRole), userId, 'change the role of');
+      if (before?.role !== accountRole) await audit.record(actor, 'member.role_changed', userId, { from: before?.role, to: accountRole });
+      const member = (await tx.members.list()).find((m) => m.userId === userId);
+      if (!member) throw new ManagementError(`no member "${userId}"`, 'not_found');
+      return memberView(member);
+    });
+  }
+
+  async remove(userId: string, actor: Actor): Promise<void> {
+    this.refusePlatform();
+    await auditedTransaction(this.repositories, async (tx, audit) => {
+      const before = await tx.members.get(userId);
+      this.checkChanged(await tx.members.changeKeepingAnOwner(userId, null), userId, 'remove');
+      await audit.record(actor, 'member.removed', userId, { role: before?.role });
+    });
+  }
+
+  /** A new invitation and its link, shown once: only the token's hash is kept. */
+  async invite(input: { email: string; role: string }, actor: Actor): Promise<{ invitation: InvitationView; url: string }> {
+    this.refusePlatform();
+    const email = input.email.trim().toLowerCase();
+    if (!EMAIL.test(email)) throw new ManagementError(`"${input.email}" is not an email address (for example ada@example.com)`);
+    const role = checkAccountRole(input.role);
+    const token = generateOpaque(OPAQUE_PREFIXES.invitation);
+    const now = nowSeconds();
+    const invitation: Invitation = {
+      id: randomUUID(),
+      tenantId: this.tenantId,
+      email,
+      role,
+      invitedBy: actor.actor,
+      createdAt: now,
+      expiresAt: now + INVITATION_TTL_SECONDS,
+      acceptedAt: null,
+      acceptedBy: null,
+    };
+    await auditedTransaction(this.repositories, async (tx, audit) => {
+      await tx.members.createInvitation(invitation, sha256Hex(token));
+      await audit.record(actor, 'member.invited', invitation.id, { email, role });
+    });
+    return { invitation: invitationView(invitation, now), url: this.invitationLink(token) };
+  }
+
+  async invitations(): Promise<InvitationView[]> {
+    this.refusePlatform();
+    const now = nowSeconds();
+    return (await this.repositories.members.pendingInvitations()).map((invitation) => invitationView(invitation, now));
+  }
+
+  async revokeInvitation(id: string, actor: Actor): Promise<void> {
+    this.refusePlatform();
+    await auditedTransaction(this.repositories, async (tx, audit) => {
+      if (!(await tx.members.revokeInvitation(id))) throw new ManagementError(`no pending invitation "${id}"`, 'not_found');
+      await audit.record(actor, 'member.invitation_revoked', id, {});
+    });
+  }
+
+  private checkChanged(outcome: 'changed' | 'last_owner' | undefined, userId: string, what: string): void {
+    if (outcome === undefined) throw new ManagementError(`no member "${userId}"`, 'not_found');
+    if (outcome === 'last_owner') {
+      throw new ManagementError(`cannot ${what} the account's last owner: make another member an owner first`, 'conflict');
+    }
+  }
+
+  /** The platform's own administrators are its users with the admin role (UserManagement), not members. */
+  private refusePlatform(): void {
+    if (this.tenantId === DEFAULT_TENANT) {
+      throw new ManagementError('the platform has no members: its administrators are its users with the admin role', 'not_found');
+    }
+  }
+}
