@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { systemActor } from '../src/admin/audit-log.js';
 import { backends } from './helpers/backends.js';
+import { eventually } from './helpers/cli.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { type Answer, type Credentials, getWith, tamper, tokenFor } from './helpers/tokens.js';
+import { createTenants } from './helpers/tenants.js';
+import { type Answer, type Credentials, getWith, postForm, tamper, tokenFor } from './helpers/tokens.js';
 
 const REALM = 'Bearer realm="gatehouse-demo"';
 const ITEMS = {
@@ -108,16 +110,16 @@ for (const backend of backends()) {
       }
     });
 
-    test('whoami returns exactly sub, client_id and scope, for any valid token', async () => {
+    test('whoami returns exactly sub, client_id, scope and tenant, for any valid token', async () => {
       for (const client of [reader, other]) {
         const answer = await get('/api/demo/whoami', `Bearer ${await tokenFor(server, client)}`);
         assert.equal(answer.status, 200);
         const scope = client === reader ? 'demo:read' : 'orders:read';
-        assert.deepEqual(answer.body, { sub: client.clientId, client_id: client.clientId, scope });
+        assert.deepEqual(answer.body, { sub: client.clientId, client_id: client.clientId, scope, tenant: 'default' });
       }
       const bare = await server.createClient({ name: 'No scopes' });
       const answer = await get('/api/demo/whoami', `Bearer ${await tokenFor(server, bare)}`);
-      assert.deepEqual(answer.body, { sub: bare.clientId, client_id: bare.clientId, scope: '' });
+      assert.deepEqual(answer.body, { sub: bare.clientId, client_id: bare.clientId, scope: '', tenant: 'default' });
     });
 
     test('a token for another API is refused even with demo:read', async () => {
@@ -132,6 +134,38 @@ for (const backend of backends()) {
       assert.equal((await get('/api/demo/items', `Bearer ${token}`)).status, 200);
       await server.server.gatehouse.management.clients.revokeClient(doomed.clientId, systemActor());
       assertChallenge(await get('/api/demo/items', `Bearer ${token}`), 401, 'invalid_token', 'the token has been revoked');
+    });
+
+    test("the platform's API takes every active tenant's tokens, each by its own tenant's keys and rules", async () => {
+      const [acme] = await createTenants(server, 'acme', 'beta');
+      const role = await acme!.management.roles.createRole({ name: 'acme-reader', scopes: ['demo:read'] }, systemActor());
+      const { client, clientSecret } = await acme!.management.clients.createClient({ name: 'acme app', roles: [role.name] }, systemActor());
+      const credentials = { clientId: client.client_id, clientSecret: clientSecret! };
+      const issued = await postForm(server, '/t/acme/oauth2/token', { grant_type: 'client_credentials' }, credentials);
+      const token = (issued.body as { access_token: string }).access_token;
+      assert.equal((await get('/api/demo/items', `Bearer ${token}`)).status, 200);
+      assert.deepEqual((await get('/api/demo/whoami', `Bearer ${token}`)).body, {
+        sub: client.client_id,
+        client_id: client.client_id,
+        scope: 'demo:read',
+        tenant: 'acme',
+      });
+      // Claiming another tenant's issuer does not borrow its keys: beta's rules refuse acme's signature.
+      const claimed = tamper(token, { iss: `${server.issuer}/t/beta`, aud: `${server.issuer}/t/beta/api` });
+      assert.equal((await get('/api/demo/items', `Bearer ${claimed}`)).status, 401);
+      const unknown = tamper(token, { iss: `${server.issuer}/t/nobody` });
+      assertChallenge(
+        await get('/api/demo/items', `Bearer ${unknown}`),
+        401,
+        'invalid_token',
+        'the token was not issued by any tenant of this server',
+      );
+      await server.server.gatehouse.platform.tenants.suspend('acme', systemActor());
+      await eventually(
+        () => get('/api/demo/items', `Bearer ${token}`),
+        (answer) => answer.status === 401,
+      );
+      assertChallenge(await get('/api/demo/items', `Bearer ${token}`), 401, 'invalid_token', "the token's tenant is suspended");
     });
 
     test('HEAD is protected like GET', async () => {

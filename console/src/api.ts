@@ -1,10 +1,14 @@
-import { TENANT_BASE } from './base';
+import { apiBase } from './base';
 import type {
+  AccountSettings,
+  AccountView,
   ApiResource,
   AuditEvent,
   ClientChanges,
   ClientView,
   Consent,
+  Invitation,
+  Member,
   NewClient,
   NewTenant,
   NewUser,
@@ -57,6 +61,7 @@ export interface ApiHooks {
 export class AdminApi {
   constructor(private readonly hooks: ApiHooks) {}
 
+  /** `path` below the page's account's (or this console's) base; a path of `/me/…` is the platform's own, at the root. */
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const token = this.hooks.accessToken();
     if (!token) {
@@ -67,7 +72,7 @@ export class AdminApi {
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
-      response = await fetch(TENANT_BASE + path, {
+      response = await fetch((path.startsWith('/me/') ? '' : apiBase()) + path, {
         method,
         headers,
         cache: 'no-store',
@@ -163,6 +168,24 @@ export class AdminApi {
     this.post<{ tenant: TenantView }>(`/admin/tenants/${encodeURIComponent(id)}/suspend`).then((r) => r.tenant);
   resumeTenant = (id: string) => this.post<{ tenant: TenantView }>(`/admin/tenants/${encodeURIComponent(id)}/resume`).then((r) => r.tenant);
   deleteTenant = (id: string) => this.request<void>('DELETE', `/admin/tenants/${encodeURIComponent(id)}`);
+
+  // Your accounts (the platform's console) and an account's team
+  listMyAccounts = () => this.get<{ accounts: AccountView[] }>('/me/accounts').then((r) => r.accounts);
+  createMyAccount = (input: { id: string; name: string }) =>
+    this.post<{ account: AccountView }>('/me/accounts', input).then((r) => r.account);
+  lookupInvitation = (token: string) =>
+    this.post<{ account: { id: string; name: string }; invitation: Invitation }>('/me/invitations/lookup', { token });
+  acceptInvitation = (token: string) => this.post<{ account: AccountView }>('/me/invitations/accept', { token }).then((r) => r.account);
+  getAccount = () => this.get<AccountSettings>('/admin/account');
+  updateAccount = (changes: { name?: string; settings?: AccountSettings['account']['settings'] }) =>
+    this.request<AccountSettings>('PATCH', '/admin/account', changes);
+  listMembers = () => this.get<{ members: Member[] }>('/admin/members').then((r) => r.members);
+  setMemberRole = (userId: string, role: string) =>
+    this.request<{ member: Member }>('PATCH', `/admin/members/${encodeURIComponent(userId)}`, { role }).then((r) => r.member);
+  removeMember = (userId: string) => this.request<void>('DELETE', `/admin/members/${encodeURIComponent(userId)}`);
+  listInvitations = () => this.get<{ invitations: Invitation[] }>('/admin/invitations').then((r) => r.invitations);
+  invite = (input: { email: string; role: string }) => this.post<{ invitation: Invitation; url: string }>('/admin/invitations', input);
+  withdrawInvitation = (id: string) => this.request<void>('DELETE', `/admin/invitations/${encodeURIComponent(id)}`);
 
   // Audit log
   listAudit = (limit: number, before?: string) => {

@@ -13,6 +13,8 @@ export interface ConsoleConfig {
    * (/admin/tenants) answers, so only it shows the platform's pages.
    */
   platform: boolean;
+  /** People may create accounts of their own here (the platform's sign-up is on). */
+  selfService?: boolean;
 }
 
 export async function loadConfig(): Promise<ConsoleConfig> {
@@ -25,3 +27,5 @@ export async function loadConfig(): Promise<ConsoleConfig> {
 }
 
 export const ADMIN_SCOPE = 'gatehouse:admin';
+/** The platform console's scope for the accounts the person is a member of (src/management/builtins.ts). */
+export const MEMBER_SCOPE = 'gatehouse:accounts';

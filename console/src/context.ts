@@ -2,6 +2,7 @@ import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import type { AdminApi } from './api';
 import type { Auth, SignedIn } from './auth';
+import type { AccountRole, AccountView } from './types';
 
 export interface ConsoleContext {
   api: AdminApi;
@@ -11,6 +12,10 @@ export interface ConsoleContext {
   tokenEndpoint: string;
   /** From discovery: every URL an app of this issuer is configured with. */
   endpoints: Endpoints;
+  /** The account whose pages these are (the platform console's /a/{id}); undefined on a tenant's or the platform's own. */
+  account: AccountView | undefined;
+  /** What the signed-in person may do here: their account role, or administrator (gatehouse:admin) on the console's own tenant. */
+  role: AccountRole | 'administrator';
 }
 
 /** The URLs of this issuer that apps are configured with, as discovery names them. */

@@ -33,15 +33,7 @@ async function start(): Promise<void> {
     try {
       const { session, returnTo } = await auth.completeSignIn(url);
       history.replaceState(null, '', returnTo);
-      const server = await auth.authorizationServer();
-      const endpoints = {
-        issuer: config.issuer,
-        token: server.token_endpoint ?? `${config.issuer}/oauth2/token`,
-        ...(server.authorization_endpoint ? { authorization: server.authorization_endpoint } : {}),
-        discovery: `${config.issuer}/.well-known/openid-configuration`,
-        ...(server.jwks_uri ? { jwks: server.jwks_uri } : {}),
-      };
-      render(<App auth={auth} session={session} endpoints={endpoints} />, root);
+      render(<App auth={auth} session={session} />, root);
     } catch (error) {
       history.replaceState(null, '', `${BASE}/`);
       if (!(error instanceof SignInError)) throw error;
@@ -54,7 +46,8 @@ async function start(): Promise<void> {
     render(<SignedOut onSignIn={() => signIn()} />, root);
     return;
   }
-  signIn(`${location.pathname}${location.search}`);
+  // The fragment too: an invitation link's token travels in it (/console/join#gate_inv_…).
+  signIn(`${location.pathname}${location.search}${location.hash}`);
 }
 
 function fail(error: unknown): void {

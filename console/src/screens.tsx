@@ -90,3 +90,19 @@ export function NoAccess({ who, signOutUrl }: { who: string; signOutUrl: string 
     </Screen>
   );
 }
+
+export function NotAMember({ account, who, accountsUrl }: { account: string; who: string; accountsUrl: string }) {
+  return (
+    <Screen title="You are not a member of this account">
+      <p class="screen-text">
+        You are signed in as <strong>{who}</strong>, who is not on the team of <code>{account}</code> (or no longer is).
+      </p>
+      <p class="screen-text muted">Ask one of its owners for an invitation link.</p>
+      <div class="screen-actions">
+        <a class="btn btn-primary" href={accountsUrl}>
+          Your accounts
+        </a>
+      </div>
+    </Screen>
+  );
+}

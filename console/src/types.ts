@@ -58,3 +58,47 @@ export interface AuditEvent {
   ip: string | null;
   details: Record<string, unknown> | null;
 }
+
+/** An account's team (src/ports/members.ts): viewer < developer < admin < owner. */
+export type AccountRole = 'owner' | 'admin' | 'developer' | 'viewer';
+export const ACCOUNT_ROLES: readonly AccountRole[] = ['viewer', 'developer', 'admin', 'owner'];
+
+/** An account the signed-in person is a member of (GET /me/accounts). */
+export interface AccountView {
+  id: string;
+  name: string;
+  role: AccountRole;
+  issuer: string;
+  status: 'active' | 'suspended';
+}
+
+export interface Member {
+  user_id: string;
+  username: string;
+  name: string | null;
+  email: string | null;
+  role: AccountRole;
+  joined_at: number;
+}
+
+export interface Invitation {
+  id: string;
+  email: string;
+  role: AccountRole;
+  invited_by: string;
+  created_at: number;
+  expires_at: number;
+  expired: boolean;
+}
+
+/** GET /admin/account: the account, its page settings, and the caller's role in it. */
+export interface AccountSettings {
+  account: {
+    id: string;
+    name: string;
+    issuer: string;
+    status: 'active' | 'suspended';
+    settings: { display_name?: string; logo_url?: string; primary_color?: string; signup_enabled?: boolean };
+  };
+  role: AccountRole | 'administrator';
+}

@@ -39,4 +39,23 @@ export class TenantRouting {
     // The default tenant has one issuer, the root: `default.{domain}` is no second name for it.
     return TENANT_ID_RULE.test(label) && label !== DEFAULT_TENANT ? label : null;
   }
+
+  /**
+   * The tenant whose issuer `issuer` is, or null when it is no tenant's: the inverse of issuerOf, so that an API serving
+   * every tenant (the demo API) picks the keys and rules of the tenant a token names, and of no other.
+   */
+  tenantOfIssuer(issuer: string): string | null {
+    if (issuer === this.defaultIssuer) return DEFAULT_TENANT;
+    const id =
+      this.hostDomain === undefined
+        ? issuer.startsWith(`${this.defaultIssuer}/t/`) && issuer.slice(`${this.defaultIssuer}/t/`.length)
+        : (() => {
+            try {
+              return this.tenantOfHost(new URL(issuer).hostname);
+            } catch {
+              return null;
+            }
+          })();
+    return id && id !== DEFAULT_TENANT && TENANT_ID_RULE.test(id) && this.issuerOf(id) === issuer ? id : null;
+  }
 }

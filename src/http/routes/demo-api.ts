@@ -1,12 +1,14 @@
+import { InvalidTokenError } from '@gatehouse/resource';
 import type { FastifyInstance } from 'fastify';
+import { decodeJwt } from 'jose';
 import type { Gatehouse } from '../../gatehouse.js';
-import { accessTokenAuthentication, bearerAuth, principalOf } from '../bearer-auth.js';
+import { type Authenticate, accessTokenAuthentication, bearerAuth, principalOf } from '../bearer-auth.js';
 
 export const DEMO_READ_SCOPE = 'demo:read';
 
 const claimsSchema = {
   type: 'object',
-  properties: { sub: { type: 'string' }, client_id: { type: 'string' }, scope: { type: 'string' } },
+  properties: { sub: { type: 'string' }, client_id: { type: 'string' }, scope: { type: 'string' }, tenant: { type: 'string' } },
   required: ['sub', 'client_id', 'scope'],
 } as const;
 const bearerError = {
@@ -15,11 +17,32 @@ const bearerError = {
 } as const;
 
 /**
+ * The platform's API takes the tokens of every active tenant, each checked by its own tenant's issuer, keys, default
+ * audience and revocations: the token's `iss` only says which tenant's rules to apply, then those rules decide. A token
+ * of an unknown or suspended tenant, or no JWT at all, is refused as the default tenant would refuse it.
+ */
+function everyTenantsToken(gatehouse: Gatehouse): Authenticate {
+  return async (token, request) => {
+    let issuer: string | undefined;
+    try {
+      issuer = decodeJwt(token).iss;
+    } catch {
+      issuer = undefined;
+    }
+    const id = issuer === undefined ? null : gatehouse.routing.tenantOfIssuer(issuer);
+    const tenant = id === null || id === gatehouse.tenant.id ? gatehouse : await gatehouse.tenants.open(id);
+    if (!tenant) throw new InvalidTokenError('the token was not issued by any tenant of this server');
+    if (tenant.tenant.status === 'suspended') throw new InvalidTokenError("the token's tenant is suspended");
+    return accessTokenAuthentication(tenant)(token, request);
+  };
+}
+
+/**
  * A small protected API, to try tokens against and to show how a resource server uses `verifyAccessToken`. Being
  * in-process it also sees revocations at once; an external API would use introspection for that.
  */
 export async function demoApiRoutes(app: FastifyInstance, gatehouse: Gatehouse): Promise<void> {
-  await app.register(bearerAuth, { realm: 'gatehouse-demo', authenticate: accessTokenAuthentication(gatehouse) });
+  await app.register(bearerAuth, { realm: 'gatehouse-demo', authenticate: everyTenantsToken(gatehouse) });
 
   const responses = { 400: bearerError, 401: bearerError, 403: bearerError };
   app.get(
@@ -34,7 +57,12 @@ export async function demoApiRoutes(app: FastifyInstance, gatehouse: Gatehouse):
     },
     async (request) => {
       const claims = principalOf(request);
-      return { sub: claims.sub, client_id: claims.client_id, scope: claims.scope ?? '' };
+      return {
+        sub: claims.sub,
+        client_id: claims.client_id,
+        scope: claims.scope ?? '',
+        ...(claims.tenant ? { tenant: claims.tenant } : {}),
+      };
     },
   );
   app.get(

@@ -37,4 +37,27 @@ describe('TenantRouting', () => {
     }
     assert.equal(routing.tenantOfHost('evilauth.example.com'), 'default', 'a look-alike host is not under the domain');
   });
+
+  test('the tenant of an issuer: the inverse of issuerOf, and null for every issuer that is no tenant of this server', () => {
+    const path = new TenantRouting('https://auth.example.com', undefined);
+    assert.equal(path.tenantOfIssuer('https://auth.example.com'), 'default');
+    assert.equal(path.tenantOfIssuer('https://auth.example.com/t/acme'), 'acme');
+    for (const issuer of [
+      'https://auth.example.com/t/default',
+      'https://auth.example.com/t/Acme',
+      'https://auth.example.com/t/acme/',
+      'https://auth.example.com/t/acme/x',
+      'https://auth.example.com/t/',
+      'https://auth.example.com.evil.test/t/acme',
+      'https://evil.test/t/acme',
+    ]) {
+      assert.equal(path.tenantOfIssuer(issuer), null, issuer);
+    }
+    const host = new TenantRouting('http://localhost:4444', 'auth.test');
+    assert.equal(host.tenantOfIssuer('http://acme.auth.test:4444'), 'acme');
+    assert.equal(host.tenantOfIssuer('http://localhost:4444'), 'default');
+    for (const issuer of ['http://acme.auth.test:4445', 'https://acme.auth.test:4444', 'http://default.auth.test:4444', 'not a url']) {
+      assert.equal(host.tenantOfIssuer(issuer), null, issuer);
+    }
+  });
 });
