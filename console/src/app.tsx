@@ -110,18 +110,20 @@ export function App({ auth, session }: { auth: Auth; session: SignedIn }) {
   const issuer = account?.issuer ?? auth.config.issuer;
   const endpoints = useLoad(() => discover(issuer), [issuer]);
 
+  // The endpoints of the account shown, not those of the one before while its discovery is read.
+  const current = endpoints.data?.issuer === issuer ? endpoints.data : undefined;
   const context = useMemo<ConsoleContext | undefined>(
     () =>
-      endpoints.data && {
+      current && {
         api,
         auth,
         session,
-        tokenEndpoint: endpoints.data.token,
-        endpoints: endpoints.data,
+        tokenEndpoint: current.token,
+        endpoints: current,
         account,
         role: account?.role ?? 'administrator',
       },
-    [api, auth, session, endpoints.data, account],
+    [api, auth, session, current, account],
   );
 
   // "/" is API access for an administrator, and for a person with one account that account's; else their accounts.
@@ -150,7 +152,8 @@ export function App({ auth, session }: { auth: Auth; session: SignedIn }) {
   const who = session.user.name ?? session.user.username ?? 'this account';
   if (reauthenticating) return <Busy message="Your sign-in has expired. Signing you in again…" />;
   if (forbidden) return <NoAccess who={session.user.username ?? who} signOutUrl={auth.signOutUrl(session)} />;
-  if (accounts.loading && !accounts.data) return <Busy message="Loading your accounts…" />;
+  // Just created or joined, the list is being read again: wait for it before saying they are no member.
+  if (accounts.loading && (!accounts.data || (accountId !== undefined && !account))) return <Busy message="Loading your accounts…" />;
   if (accountId !== undefined && !account) {
     return <NotAMember account={accountId} who={session.user.username ?? who} accountsUrl={href('/accounts', null)} />;
   }

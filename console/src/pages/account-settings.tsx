@@ -53,64 +53,66 @@ export function AccountSettingsPage() {
       <PageNotice notice={notice} />
       <Card title="Account">
         <form
-          class="form-grid"
+          class="card-body"
           onSubmit={(event) => {
             event.preventDefault();
             void save.run();
           }}
         >
           <fieldset disabled={!canChange} class="plain-fieldset">
-            <Field label="Name">
-              {({ id }) => (
-                <input
-                  id={id}
-                  class="input"
-                  required
-                  maxLength={200}
-                  value={form.name}
-                  onInput={(e) => set({ name: e.currentTarget.value })}
-                />
-              )}
-            </Field>
-            <Field label="Name on the sign-in pages" optional hint="Shown instead of “Gatehouse” on sign-in, consent and account pages.">
-              {({ id, describedBy }) => (
-                <input
-                  id={id}
-                  class="input"
-                  maxLength={100}
-                  value={form.displayName}
-                  aria-describedby={describedBy}
-                  onInput={(e) => set({ displayName: e.currentTarget.value })}
-                />
-              )}
-            </Field>
-            <Field label="Logo URL" optional hint="An https address of an image shown above the sign-in form.">
-              {({ id, describedBy }) => (
-                <input
-                  id={id}
-                  class="input"
-                  type="url"
-                  maxLength={2000}
-                  value={form.logoUrl}
-                  aria-describedby={describedBy}
-                  onInput={(e) => set({ logoUrl: e.currentTarget.value })}
-                />
-              )}
-            </Field>
-            <Field label="Button colour" optional hint="#rrggbb, for the buttons and links of the pages.">
-              {({ id, describedBy }) => (
-                <input
-                  id={id}
-                  class="input mono"
-                  maxLength={7}
-                  pattern="#[0-9a-fA-F]{6}"
-                  placeholder="#2563eb"
-                  value={form.primaryColor}
-                  aria-describedby={describedBy}
-                  onInput={(e) => set({ primaryColor: e.currentTarget.value })}
-                />
-              )}
-            </Field>
+            <div class="form-grid">
+              <Field label="Name">
+                {({ id }) => (
+                  <input
+                    id={id}
+                    class="input"
+                    required
+                    maxLength={200}
+                    value={form.name}
+                    onInput={(e) => set({ name: e.currentTarget.value })}
+                  />
+                )}
+              </Field>
+              <Field label="Name on the sign-in pages" optional hint="Shown instead of “Gatehouse” on sign-in, consent and account pages.">
+                {({ id, describedBy }) => (
+                  <input
+                    id={id}
+                    class="input"
+                    maxLength={100}
+                    value={form.displayName}
+                    aria-describedby={describedBy}
+                    onInput={(e) => set({ displayName: e.currentTarget.value })}
+                  />
+                )}
+              </Field>
+              <Field label="Logo URL" optional hint="An https address of an image shown above the sign-in form.">
+                {({ id, describedBy }) => (
+                  <input
+                    id={id}
+                    class="input"
+                    type="url"
+                    maxLength={2000}
+                    value={form.logoUrl}
+                    aria-describedby={describedBy}
+                    onInput={(e) => set({ logoUrl: e.currentTarget.value })}
+                  />
+                )}
+              </Field>
+              <Field label="Button colour" optional hint="#rrggbb, for the buttons and links of the pages.">
+                {({ id, describedBy }) => (
+                  <input
+                    id={id}
+                    class="input mono"
+                    maxLength={7}
+                    pattern="#[0-9a-fA-F]{6}"
+                    placeholder="#2563eb"
+                    value={form.primaryColor}
+                    aria-describedby={describedBy}
+                    onInput={(e) => set({ primaryColor: e.currentTarget.value })}
+                  />
+                )}
+              </Field>
+            </div>
             <CheckOption
               checked={form.signup}
               onChange={(signup) => set({ signup })}

@@ -77,48 +77,50 @@ function CreateAccountCard({ onCreated }: { onCreated: () => void }) {
   return (
     <Card title="Create an account" description="You become its owner: you can invite your team and create app clients at once.">
       <form
-        class="form-grid"
+        class="card-body"
         onSubmit={(event) => {
           event.preventDefault();
           void create.run();
         }}
       >
-        <Field label="Name" hint="Your organisation or project, as your team and your users see it.">
-          {({ id: fieldId, describedBy }) => (
-            <input
-              id={fieldId}
-              class="input"
-              required
-              maxLength={200}
-              value={name}
-              aria-describedby={describedBy}
-              onInput={(event) => {
-                const value = event.currentTarget.value;
-                setName(value);
-                if (!idEdited) setId(slugOf(value));
-              }}
-            />
-          )}
-        </Field>
-        <Field label="Account id" hint={ID_RULE}>
-          {({ id: fieldId, describedBy }) => (
-            <input
-              id={fieldId}
-              class="input mono"
-              required
-              maxLength={32}
-              pattern="[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?"
-              spellcheck={false}
-              autoComplete="off"
-              value={id}
-              aria-describedby={describedBy}
-              onInput={(event) => {
-                setIdEdited(true);
-                setId(event.currentTarget.value);
-              }}
-            />
-          )}
-        </Field>
+        <div class="form-grid">
+          <Field label="Name" hint="Your organisation or project, as your team and your users see it.">
+            {({ id: fieldId, describedBy }) => (
+              <input
+                id={fieldId}
+                class="input"
+                required
+                maxLength={200}
+                value={name}
+                aria-describedby={describedBy}
+                onInput={(event) => {
+                  const value = event.currentTarget.value;
+                  setName(value);
+                  if (!idEdited) setId(slugOf(value));
+                }}
+              />
+            )}
+          </Field>
+          <Field label="Account id" hint={ID_RULE}>
+            {({ id: fieldId, describedBy }) => (
+              <input
+                id={fieldId}
+                class="input mono"
+                required
+                maxLength={32}
+                pattern="[a-z0-9](?:[a-z0-9\-]{0,30}[a-z0-9])?"
+                spellcheck={false}
+                autoComplete="off"
+                value={id}
+                aria-describedby={describedBy}
+                onInput={(event) => {
+                  setIdEdited(true);
+                  setId(event.currentTarget.value);
+                }}
+              />
+            )}
+          </Field>
+        </div>
         <ErrorMessage error={create.error} />
         <div class="form-actions">
           <button type="submit" class="btn btn-primary" disabled={create.busy || !name.trim() || !id.trim()} aria-busy={create.busy}>

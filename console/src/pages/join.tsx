@@ -38,18 +38,26 @@ export function JoinPage({ onJoined }: { onJoined: () => void }) {
         </>
       ) : (
         <Card title={offer.data.account.name} description={`You are invited to join as ${invitation.role}.`}>
-          <p class="card-text">
-            The invitation was sent to <strong>{invitation.email}</strong> and is valid until {formatDateTime(invitation.expires_at)}.
-            Joining makes you a member of <code>{offer.data.account.id}</code> with this role; its owners can change it.
-          </p>
-          <Alert tone="info" quiet>
-            You join as the person signed in now. If that is not you, sign out first and open the link again.
-          </Alert>
-          <ErrorMessage error={accept.error} />
-          <div class="form-actions">
-            <button type="button" class="btn btn-primary" disabled={accept.busy} aria-busy={accept.busy} onClick={() => void accept.run()}>
-              {accept.busy ? 'Joining…' : `Join ${offer.data.account.name}`}
-            </button>
+          <div class="card-body">
+            <p>
+              The invitation was sent to <strong>{invitation.email}</strong> and is valid until {formatDateTime(invitation.expires_at)}.
+              Joining makes you a member of <code>{offer.data.account.id}</code> with this role; its owners can change it.
+            </p>
+            <Alert tone="info" quiet>
+              You join as the person signed in now. If that is not you, sign out first and open the link again.
+            </Alert>
+            <ErrorMessage error={accept.error} />
+            <div class="form-actions">
+              <button
+                type="button"
+                class="btn btn-primary"
+                disabled={accept.busy}
+                aria-busy={accept.busy}
+                onClick={() => void accept.run()}
+              >
+                {accept.busy ? 'Joining…' : `Join ${offer.data.account.name}`}
+              </button>
+            </div>
           </div>
         </Card>
       )}
