@@ -57,6 +57,7 @@ export interface PurgeReport {
     sign_in_delays: number;
     sign_in_devices: number;
     audit_events: number;
+    invitations: number;
   };
   /** SQLite only: the file's pages before and after giving the free ones back. */
   sqlite?: SpaceReclaimed;
@@ -122,7 +123,7 @@ export interface Gatehouse extends TenantGatehouse {
   prepareKeys(): Promise<{ resealed: number }>;
   /**
    * Deletes, in bounded batches, what has expired (revocations, codes, token records, answered interactions, sessions,
-   * sign-up and sign-in counters, device cookies), grants nothing refers to any more and audit events past retention,
+   * sign-up and sign-in counters, device cookies, invitations a month past expiry), grants nothing refers to any more and audit events past retention,
    * then gives SQLite's free pages back, for every tenant at once. Run periodically; `onDemand` (`gatehouse purge`) also
    * converts an SQLite file made without incremental auto-vacuum (a full VACUUM) and empties the WAL. Safe to run in
    * several processes at once.
@@ -192,7 +193,8 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       },
       purgeExpired: async ({ onDemand = false } = {}) => {
         // The purges are deployment-wide: the default tenant's repositories remove what has expired in every tenant.
-        const { revocations, grants, interactions, sessions, loginThrottle, signInDelays, signInDevices, auditEvents } = repositories;
+        const { revocations, grants, interactions, sessions, loginThrottle, signInDelays, signInDevices, auditEvents, accounts } =
+          repositories;
         const deleted = {
           revoked_tokens: await revocations.purgeExpired(),
           ...(await grants.purgeExpired()),
@@ -202,6 +204,8 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
           sign_in_delays: await signInDelays.purgeQuiet(),
           sign_in_devices: await signInDevices.purgeExpired(),
           audit_events: await auditEvents.purgeOlderThan(config.auditRetention),
+          // A month after they expired: long enough for an owner to see which invitations lapsed.
+          invitations: await accounts.purgeExpired(30 * 86400),
         };
         if (store.dialect !== 'sqlite') return { deleted };
         return { deleted, sqlite: await reclaimSqliteSpace(store, { convert: onDemand, truncateWal: onDemand }) };

@@ -280,7 +280,7 @@ for (const backend of backends()) {
       const whoami = () => fetch(`${serve!.url}/api/demo/whoami`, { headers: { authorization: `Bearer ${issued.body.access_token}` } });
       const allowed = await whoami();
       assert.equal(allowed.status, 200);
-      assert.deepEqual(await allowed.json(), { sub: clientId, client_id: clientId, scope: 'demo:read' });
+      assert.deepEqual(await allowed.json(), { sub: clientId, client_id: clientId, scope: 'demo:read', tenant: 'default' });
 
       const revoked = await gatehouse(env, 'clients', 'revoke', clientId, '--yes');
       assert.equal(revoked.code, 0, revoked.stderr);

@@ -171,7 +171,12 @@ if (chromiumAvailable()) {
 
       const whoami = await execute(page, 'GET', '/api/demo/whoami');
       assert.equal(whoami.status, '200');
-      assert.deepEqual(JSON.parse(whoami.body), { sub: client.client_id, client_id: client.client_id, scope: 'demo:read' });
+      assert.deepEqual(JSON.parse(whoami.body), {
+        sub: client.client_id,
+        client_id: client.client_id,
+        scope: 'demo:read',
+        tenant: 'default',
+      });
 
       assertLocalOnly(requests, problems);
       await context.close();

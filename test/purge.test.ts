@@ -34,6 +34,7 @@ const PURGED = {
   sign_in_delays: 'key',
   sign_in_devices: 'token_hash',
   audit_events: 'id',
+  invitations: 'id',
 } as const;
 type PurgedTable = keyof typeof PURGED;
 const TABLES = Object.keys(PURGED) as PurgedTable[];
@@ -63,6 +64,10 @@ const DEAD_ROWS: Record<PurgedTable, [columns: string, select: (p: string, old: 
   audit_events: [
     'id, at, actor, actor_type, action, target, ip, details',
     (p, old) => `${p} || i, ${old}, 'cli', 'cli', 'client.created', 'c', '', '{}'`,
+  ],
+  invitations: [
+    'id, token_hash, email, role, invited_by, created_at, expires_at',
+    (p, old) => `${p} || i, ${p} || 'hash-' || i, 'a@example.com', 'viewer', 'u', ${old}, ${old}`,
   ],
 };
 
@@ -121,6 +126,7 @@ const PURGE_INDEXES = [
   ['sign_in_delays_last_failure_ms', 'sign_in_delays', 'last_failure_ms'],
   ['sign_in_devices_expires_at', 'sign_in_devices', 'expires_at'],
   ['audit_events_at', 'audit_events', 'at'],
+  ['invitations_expires_at', 'invitations', 'expires_at'],
 ] as const;
 
 async function indexedColumns(store: Store): Promise<Set<string>> {

@@ -307,6 +307,7 @@ const INDEX_USES: readonly IndexUse[] = [
   ['members', ['user_id'], "a person's accounts (the account switcher)"],
   ['invitations', ['token_hash'], 'the invitation a link carries'],
   ['invitations', ['tenant_id', 'created_at'], "an account's invitations, newest first"],
+  ['invitations', ['expires_at'], 'invitations purge'],
 ];
 
 for (const backend of backends()) {

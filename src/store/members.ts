@@ -3,6 +3,7 @@ import { nowSeconds } from '../ports/clock.js';
 import type { AccountRole, Invitation, Member, Membership, MemberWithProfile } from '../ports/members.js';
 import { DEFAULT_TENANT } from '../ports/tenants.js';
 import type { Store } from './database.js';
+import { purgeInBatches } from './purge.js';
 import type { InvitationsTable, MembersTable } from './schema.js';
 
 const toMember = (row: Selectable<MembersTable>): Member => ({
@@ -200,6 +201,14 @@ export class AccountRepository {
       .where('token_hash', '=', tokenHash)
       .executeTakeFirst();
     return row && toInvitation(row);
+  }
+
+  /**
+   * Deletes, in batches, every tenant's invitations that expired more than `keepSeconds` ago, accepted or not: the link
+   * admits nobody by then, and who joined is in the account's audit log.
+   */
+  async purgeExpired(keepSeconds: number, now = nowSeconds()): Promise<number> {
+    return purgeInBatches(this.store, 'invitations', 'id', (eb) => eb('expires_at', '<', now - keepSeconds));
   }
 
   /** Marks the invitation accepted by `userId`, once: false when it was accepted (or revoked) meanwhile. */

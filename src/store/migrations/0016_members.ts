@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 /**
  * The members of each account (tenant), people with a user of the platform (the default tenant), and the invitations
  * to become one. A person's accounts are read by user id (the account switcher), an invitation by the hash of its token
- * (the link), an account's members and invitations by tenant.
+ * (the link), an account's members and invitations by tenant, and expired invitations by expiry (the purge).
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
@@ -30,4 +30,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('accepted_by', 'text')
     .execute();
   await db.schema.createIndex('invitations_tenant').on('invitations').columns(['tenant_id', 'created_at']).execute();
+  // The purge removes invitations a while after they expired, used or not.
+  await db.schema.createIndex('invitations_expires_at').on('invitations').column('expires_at').execute();
 }
