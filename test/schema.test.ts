@@ -165,6 +165,12 @@ const EXPECTED: ExpectedSchema = {
     ip: 'text',
     details: 'text',
   },
+  setup_codes: {
+    tenant_id: 'text',
+    code_hash: 'text',
+    created_at: 'bigint',
+    expires_at: 'bigint',
+  },
 };
 
 /** The types the two databases report, by what schema.ts says of them. */

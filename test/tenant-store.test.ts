@@ -250,6 +250,7 @@ for (const backend of backends()) {
           ip: '',
           details: '{}',
         },
+        setup_codes: { tenant_id, code_hash: `h-${n}`, created_at: now, expires_at: now },
       });
       const repositories = new Repositories(store, settings('default'));
       for (const [tenant, n] of [

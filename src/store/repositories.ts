@@ -9,6 +9,7 @@ import { LoginThrottleRepository } from './login-throttle.js';
 import { RevocationRepository } from './revocations.js';
 import { RoleRepository } from './roles.js';
 import { SessionRepository } from './sessions.js';
+import { SetupCodeRepository } from './setup-codes.js';
 import { SignInDelayRepository } from './sign-in-delays.js';
 import { SignInDeviceRepository } from './sign-in-devices.js';
 import { TenantRepository } from './tenants.js';
@@ -48,6 +49,7 @@ export class Repositories {
   readonly signInDevices: SignInDeviceRepository;
   readonly auditEvents: AuditRepository;
   readonly tenants: TenantRepository;
+  readonly setupCodes: SetupCodeRepository;
 
   constructor(
     readonly store: Store,
@@ -68,6 +70,7 @@ export class Repositories {
     this.signInDevices = new SignInDeviceRepository(store, tenant);
     this.auditEvents = new AuditRepository(store, settings.auditTenantId ?? tenant);
     this.tenants = new TenantRepository(store);
+    this.setupCodes = new SetupCodeRepository(store, tenant);
   }
 
   /**

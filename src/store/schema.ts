@@ -258,6 +258,14 @@ export interface TenantsTable {
   suspended_at: number | null;
 }
 
+/** The first run's one-time setup code of a tenant, as its SHA-256 (src/store/setup-codes.ts). */
+export interface SetupCodesTable {
+  tenant_id: string;
+  code_hash: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   tenants: TenantsTable;
   roles: RolesTable;
@@ -278,4 +286,5 @@ export interface Database {
   sign_in_delays: SignInDelaysTable;
   sign_in_devices: SignInDevicesTable;
   audit_events: AuditEventsTable;
+  setup_codes: SetupCodesTable;
 }

@@ -37,6 +37,7 @@ export const TENANT_TABLES = [
   'sign_in_delays',
   'sign_in_devices',
   'audit_events',
+  'setup_codes',
 ] as const satisfies readonly Exclude<keyof Database, 'tenants' | 'page_keys'>[];
 
 /** `%` and `_` taken literally in a LIKE pattern (with ESCAPE, backslash). */
