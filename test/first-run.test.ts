@@ -332,6 +332,9 @@ for (const backend of backends()) {
       // Every worker sees it: the page is gone whichever one answers.
       for (let i = 0; i < 4; i++) assert.equal((await fetch(`${url}/setup`)).status, 404);
       await serve.stop();
+      // The start-up line is the only one that ever held a code: neither the right one nor the void one posted since.
+      assert.equal(serve.output().split(second).length - 1, 1, 'the code is printed once and logged nowhere else');
+      assert.ok(!serve.output().includes(first!), 'nor is a guess');
 
       serve = await spawnServe(env, url);
       await eventually(
