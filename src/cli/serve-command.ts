@@ -15,7 +15,7 @@ const PRIMARY_SHUTDOWN_GRACE_MS = 2000;
 const describeError = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
- * The both ways to the first administrator. The only line that ever holds the setup code: it is printed to whoever
+ * Both ways to the first administrator. The only line that ever holds the setup code: it is printed to whoever
  * started the server, who is the one meant to set it up.
  */
 const firstRunNotice = (issuer: string, setup: IssuedSetupCode) =>

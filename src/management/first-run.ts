@@ -22,7 +22,11 @@ const CODE_LENGTH = 28;
 const GROUP = 4;
 /** The actor of the first administrator's creation: nobody is signed in yet, so the setup step itself is named. */
 const setupActor = (ip: string): Actor => ({ actor: 'setup', actor_type: 'system', ip });
-/** The delay keys of guesses at the setup code: all of them together (the "account"), and per client address. */
+/**
+ * The delay keys of guesses at the setup code: all of them together (the "account"), and per client address. A
+ * stranger's guesses may so slow down the operator's remote entry of the code too (never for longer than the longest
+ * sign-in delay); the browser on the server's machine and the CLI are never held back.
+ */
 const CODE_KEY = 'setup:code';
 const addressKey = (ip: string) => `setup:ip:${ip}`;
 

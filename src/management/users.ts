@@ -69,7 +69,7 @@ export class UserManagement implements UserRegistration {
   /**
    * Creates a user; with an `actor` (an administrator), the event user.created is recorded with it. Self sign-up
    * gives none: the person is not anyone yet, and the sign-up page records user.signed_up by the new user.
-   * `guard` runs first inside the transaction and may refuse by throwing: the first run's setup (accounts/first-run.ts)
+   * `guard` runs first inside the transaction and may refuse by throwing: the first run's setup (first-run.ts)
    * uses up its code and checks that there is still no administrator atomically with the insert.
    */
   async createUser(input: NewUserInput, actor?: Actor, guard?: (tx: Repositories) => Promise<void>): Promise<UserView> {
