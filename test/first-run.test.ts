@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { FastifyRequest } from 'fastify';
+import { CONSOLE_CLIENT_ID, consoleRedirectUri } from '../src/management/builtins.js';
 import { firstRunOf, normalizeCode, SETUP_CODE_TTL_SECONDS } from '../src/management/first-run.js';
 import { isFromThisMachine } from '../src/pages/this-machine.js';
 import { nowSeconds } from '../src/ports/clock.js';
-import { setCookie } from './helpers/authorize.js';
+import { CHALLENGE, setCookie } from './helpers/authorize.js';
 import { backends } from './helpers/backends.js';
 import { hiddenFields, location, TestBrowser } from './helpers/browser.js';
 import { eventually, freshStoreEnv, type ServeProcess, spawnServe } from './helpers/cli.js';
-import { SESSION_COOKIE } from './helpers/code-flow.js';
+import { authorizationUrl, REDIRECT_URI, SESSION_COOKIE, webApp } from './helpers/code-flow.js';
 import { freePort, startTestServer, type TestServer } from './helpers/server.js';
 import { createTenants } from './helpers/tenants.js';
 
@@ -120,8 +121,29 @@ for (const backend of backends()) {
       const front = await (await fetch(`${server.url}/`)).text();
       assert.match(front, /There is no administrator yet\. <a href="\/setup">Set up Gatehouse<\/a> with the setup code/);
       assert.match(front, /or create one on that machine with <code>npm exec -- gatehouse users create --username admin --admin<\/code>/);
-      const login = await (await fetch(`${server.url}/login`)).text();
-      assert.match(login, /This server has no administrator yet\. <a href="\/setup">Set up Gatehouse<\/a>/);
+      const NOTICE = /This server has no administrator yet\. <a href="\/setup">Set up Gatehouse<\/a>/;
+      assert.match(await (await fetch(`${server.url}/login`)).text(), NOTICE);
+      // The console's sign-in says it; an app's users signing in are not told.
+      const loginFor = async (clientId: string, redirectUri: string) => {
+        const browser = new TestBrowser(server.url);
+        const started = await browser.get(
+          authorizationUrl(server, {
+            client_id: clientId,
+            response_type: 'code',
+            redirect_uri: redirectUri,
+            scope: 'openid',
+            code_challenge: CHALLENGE,
+            code_challenge_method: 'S256',
+          }).toString(),
+        );
+        assert.match(location(started), /\/login\?interaction=/);
+        return (await browser.get(location(started))).text();
+      };
+      assert.match(await loginFor(CONSOLE_CLIENT_ID, consoleRedirectUri(server.issuer)), NOTICE);
+      const app = await webApp(server);
+      const appLogin = await loginFor(app.clientId, REDIRECT_URI);
+      assert.match(appLogin, /<h1 id="page-title">Sign in<\/h1>/);
+      assert.doesNotMatch(appLogin, /Set up Gatehouse|no administrator/);
       const tenant = await fetch(`${server.url}/t/acme/setup`);
       assert.equal(tenant.status, 404);
       assert.doesNotMatch(await tenant.text(), /Setup code/);

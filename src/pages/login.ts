@@ -3,6 +3,7 @@ import { DEVICE_COOKIE_TTL_SECONDS } from '../accounts/login.js';
 import type { SignupResult } from '../accounts/signup.js';
 import { normalizeUsername } from '../accounts/usernames.js';
 import { anonymousActor } from '../admin/audit-log.js';
+import { CONSOLE_CLIENT_ID } from '../management/builtins.js';
 import type { AuthorizationInteraction } from '../oauth/authorization-flow.js';
 import { RefusedError } from '../ports/refused-error.js';
 import { DEFAULT_TENANT } from '../ports/tenants.js';
@@ -53,7 +54,13 @@ export async function loginRoutes(app: FastifyInstance, all: Pages): Promise<voi
         error: view.error,
         signupUrl: gatehouse.config.signupEnabled ? pages.path(`/signup${signupQuery}`) : undefined,
         // Nobody can sign in to the console of a fresh platform: its first administrator is made on the setup page.
-        setupUrl: gatehouse.tenant.id === DEFAULT_TENANT && !(await gatehouse.management.users.hasAdministrator()) ? '/setup' : undefined,
+        // Said on the console's sign-in (or a plain one), not to the users of an app signing in.
+        setupUrl:
+          gatehouse.tenant.id === DEFAULT_TENANT &&
+          (view.interaction === undefined || view.interaction.request.clientId === CONSOLE_CLIENT_ID) &&
+          !(await gatehouse.management.users.hasAdministrator())
+            ? '/setup'
+            : undefined,
       },
       { status: view.status ?? 200, formTargets: view.interaction ? [view.interaction.request.redirectUri] : [] },
     );
