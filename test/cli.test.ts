@@ -247,7 +247,10 @@ for (const backend of backends()) {
         (output) => output.includes('No administrator yet'),
       );
       assert.match(started, /"Console: http:\/\/localhost:\d+\/console\/ \(front page: http:\/\/localhost:\d+\/\)"/);
-      assert.match(started, /No administrator yet: create one with \\"npm exec -- gatehouse users create --username admin --admin\\"/);
+      assert.match(
+        started,
+        /No administrator yet: open http:\/\/localhost:\d+\/setup and enter the setup code [0-9A-Z-]{34} \(valid for one hour, until [^)]+\), or create one with \\"npm exec -- gatehouse users create --username admin --admin\\"/,
+      );
 
       const masterKey = join(env.GATEHOUSE_DATA_DIR!, 'master.key');
       if (backend.name === 'sqlite') {

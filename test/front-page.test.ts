@@ -21,14 +21,14 @@ for (const backend of backends()) {
       return response.text();
     };
 
-    test('/ links the console, the playground, discovery, the account page and the OpenAPI document; a first run says how to make an administrator', async () => {
+    test('/ links the console, the playground, discovery, the account page and the OpenAPI document; a first run points to the setup page and the CLI', async () => {
       const first = await page('/');
       for (const href of ['/console/', '/playground/', '/.well-known/openid-configuration', '/account', '/openapi.json']) {
         assert.ok(first.includes(`href="${href}"`), href);
       }
       assert.match(
         first,
-        /There is no administrator yet\. Create the first one on this machine with <code>npm exec -- gatehouse users create --username admin --admin<\/code>/,
+        /There is no administrator yet\. <a href="\/setup">Set up Gatehouse<\/a> with the setup code the server printed when it started \(none is needed in a browser on its machine\), or create one on that machine with <code>npm exec -- gatehouse users create --username admin --admin<\/code>/,
       );
       const { management } = server.server.gatehouse;
       await management.users.createUser({

@@ -178,6 +178,12 @@ const EXPECTED: ExpectedSchema = {
     accepted_at: 'bigint | null',
     accepted_by: 'text | null',
   },
+  setup_codes: {
+    tenant_id: 'text',
+    code_hash: 'text',
+    created_at: 'bigint',
+    expires_at: 'bigint',
+  },
 };
 
 /** The types the two databases report, by what schema.ts says of them. */

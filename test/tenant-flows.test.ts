@@ -358,6 +358,21 @@ for (const backend of backends()) {
         });
         await page(response, 403, /This form has expired/);
       },
+      // Only the platform has a first run: a tenant has no setup page, and acme's session opens nothing at the platform's.
+      'GET /setup': async (other, stolen) => {
+        const response = await fetch(`${issuers[other]}/setup`, { headers: { cookie: sessionCookieAt(other, stolen) } });
+        if (other === 'beta') await page(response, 404, /There is no page at this address/);
+        else await page(response, 200, /<h1 id="page-title">Set up Gatehouse<\/h1>/);
+      },
+      'POST /setup': async (other, stolen) => {
+        const response = await fetch(`${issuers[other]}/setup`, {
+          method: 'POST',
+          headers: { cookie: sessionCookieAt(other, stolen), 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ username: 'mallory', password: 'Tq8#vLm2!pZr5wXe' }).toString(),
+        });
+        if (other === 'beta') await page(response, 404, /There is no page at this address/);
+        else await page(response, 403, /This form has expired/);
+      },
       'GET /console/config.json': async (other) => {
         // No credential, but an answer of the tenant's own: its console signs in with its own client at its own issuer.
         const settings = (await (await fetch(`${issuers[other]}/console/config.json`)).json()) as { issuer: string; clientId: string };

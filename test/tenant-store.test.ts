@@ -263,6 +263,7 @@ for (const backend of backends()) {
           accepted_at: null,
           accepted_by: null,
         },
+        setup_codes: { tenant_id, code_hash: `h-${n}`, created_at: now, expires_at: now },
       });
       const repositories = new Repositories(store, settings('default'));
       for (const [tenant, n] of [

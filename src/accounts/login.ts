@@ -70,7 +70,7 @@ export class PasswordLogin {
     const presentedDevice = deviceCookie !== undefined && DEVICE_COOKIE.test(deviceCookie) ? sha256Hex(deviceCookie) : undefined;
     const knownDevice =
       user !== undefined && presentedDevice !== undefined && (await this.devices.claim(presentedDevice, user.id, MAX_DEVICE_FAILURES));
-    const evaluation = knownDevice ? undefined : await this.claimEvaluation(accountKey, addressKey);
+    const evaluation = knownDevice ? undefined : await claimEvaluation(this.delays, this.schedules, accountKey, addressKey);
     if (evaluation?.refused) return evaluation.refused;
 
     const valid = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
@@ -84,25 +84,32 @@ export class PasswordLogin {
     await this.devices.replace(presentedDevice, { tokenHash: sha256Hex(newDevice), userId: user.id, expiresAt });
     return { ok: true, user, deviceCookie: newDevice };
   }
-
-  /**
-   * The address first: an attempt it refuses never touches the account's count. One the account then refuses
-   * takes its address failure back, so that an attempt refused unchecked is counted nowhere.
-   */
-  private async claimEvaluation(accountKey: string, addressKey: string): Promise<Evaluation> {
-    const address = await this.delays.claim(addressKey, this.schedules.address);
-    if (!address.allowed) return { refused: throttled('address', address.retryAfterMs) };
-    const account = await this.delays.claim(accountKey, this.schedules.account);
-    if (account.allowed) return { addressClaim: address.claim };
-    await this.delays.withdraw(addressKey, address.claim);
-    return { refused: throttled('account', account.retryAfterMs) };
-  }
 }
 
 /** An evaluation claimed from both delays (with the address's claim, to take back after a success), or refused. */
-type Evaluation = { refused: LoginResult } | { refused?: undefined; addressClaim: string };
+export type Evaluation = { refused: Extract<LoginResult, { reason: 'throttled' }> } | { refused?: undefined; addressClaim: string };
 
-const throttled = (delayed: 'account' | 'address', retryAfterMs: number): LoginResult => ({
+/**
+ * Claims the evaluation of one guess of a secret (a password, the first run's setup code) from the delays of its
+ * account key and of the client's address. The address first: an attempt it refuses never touches the account's
+ * count. One the account then refuses takes its address failure back, so that an attempt refused unchecked is counted
+ * nowhere.
+ */
+export async function claimEvaluation(
+  delays: SignInDelayStore,
+  schedules: { account: DelaySchedule; address: DelaySchedule },
+  accountKey: string,
+  addressKey: string,
+): Promise<Evaluation> {
+  const address = await delays.claim(addressKey, schedules.address);
+  if (!address.allowed) return { refused: throttled('address', address.retryAfterMs) };
+  const account = await delays.claim(accountKey, schedules.account);
+  if (account.allowed) return { addressClaim: address.claim };
+  await delays.withdraw(addressKey, address.claim);
+  return { refused: throttled('account', account.retryAfterMs) };
+}
+
+const throttled = (delayed: 'account' | 'address', retryAfterMs: number): Extract<LoginResult, { reason: 'throttled' }> => ({
   ok: false,
   reason: 'throttled',
   delayed,

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { createGatehouse } from '../gatehouse.js';
 import { LogDestination } from '../http/log-destination.js';
 import { resealedNotice } from '../keys/master-key-rotation.js';
+import { firstRunOf, type IssuedSetupCode } from '../management/first-run.js';
 import { type RunningServer, startServer } from '../serve.js';
 import { describeStore } from '../store/location.js';
 
@@ -12,6 +13,15 @@ const STABLE_WORKER_MS = 10_000;
 const PRIMARY_SHUTDOWN_GRACE_MS = 2000;
 
 const describeError = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Both ways to the first administrator. The only line that ever holds the setup code: it is printed to whoever
+ * started the server, who is the one meant to set it up.
+ */
+const firstRunNotice = (issuer: string, setup: IssuedSetupCode) =>
+  `No administrator yet: open ${issuer}/setup and enter the setup code ${setup.code} (valid for one hour, until ` +
+  `${new Date(setup.expiresAt * 1000).toISOString()}, and once; not needed in a browser on this machine), or create one ` +
+  'with "npm exec -- gatehouse users create --username admin --admin"';
 
 /** `gatehouse serve`: one server process, or a primary that keeps `workers` server processes running. */
 export async function serve(config: Config, workers: number, stderr: (text: string) => void): Promise<void> {
@@ -34,9 +44,11 @@ async function runServer(config: Config, stderr: (text: string) => void): Promis
   const running = server;
   running.app.log.info(`Gatehouse listening on ${running.url} (issuer ${config.issuer}, store ${describeStore(config)})`);
   running.app.log.info(`Console: ${config.issuer}/console/ (front page: ${config.issuer}/)`);
-  // The first run: nobody can sign in to the console until an administrator exists, so say how to make one.
-  if (!cluster.isWorker && !(await running.gatehouse.management.users.hasAdministrator())) {
-    running.app.log.info('No administrator yet: create one with "npm exec -- gatehouse users create --username admin --admin"');
+  // The first run: nobody can sign in to the console until an administrator exists, so say how to make one. A
+  // cluster's primary does it once for all its workers.
+  if (!cluster.isWorker) {
+    const setup = await firstRunOf(running.gatehouse).issueCode();
+    if (setup) running.app.log.info(firstRunNotice(config.issuer, setup));
   }
   const stop = () => {
     running.app.log.info(`shutting down: waiting up to ${config.shutdownTimeoutMs} ms for requests in flight`);
@@ -69,6 +81,8 @@ async function runPrimary(config: Config, workers: number): Promise<void> {
       const { resealed } = await gatehouse.prepareKeys();
       if (resealed > 0) say(resealedNotice(resealed));
       await gatehouse.management.clients.ensureBuiltinClients();
+      const setup = await firstRunOf(gatehouse).issueCode();
+      if (setup) say(firstRunNotice(config.issuer, setup));
     } finally {
       await gatehouse.close();
     }

@@ -16,6 +16,7 @@ export function loggerOptions(level: string, stream: LogDestination): FastifySer
         'res.headers["set-cookie"]',
         '*.client_secret',
         '*.password',
+        '*.setup_code',
         '*.token',
         '*.access_token',
         '*.refresh_token',

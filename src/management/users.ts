@@ -69,8 +69,10 @@ export class UserManagement implements UserRegistration {
   /**
    * Creates a user; with an `actor` (an administrator), the event user.created is recorded with it. Self sign-up
    * gives none: the person is not anyone yet, and the sign-up page records user.signed_up by the new user.
+   * `guard` runs first inside the transaction and may refuse by throwing: the first run's setup (first-run.ts)
+   * uses up its code and checks that there is still no administrator atomically with the insert.
    */
-  async createUser(input: NewUserInput, actor?: Actor): Promise<UserView> {
+  async createUser(input: NewUserInput, actor?: Actor, guard?: (tx: Repositories) => Promise<void>): Promise<UserView> {
     const username = normalizeUsername(input.username ?? '');
     if (!USERNAME.test(username)) {
       throw new ManagementError('a username is 1-64 characters: letters, digits, and . _ @ + - (not first)');
@@ -90,6 +92,7 @@ export class UserManagement implements UserRegistration {
     const passwordHash = await hashPassword(password);
     try {
       return await auditedTransaction(this.repositories, async (tx, audit) => {
+        await guard?.(tx);
         await checkQuota(this.quotas.maxUsers, () => tx.users.count(), 'users');
         const user = await tx.users.create({
           id: randomUUID(),

@@ -5,7 +5,8 @@ import { sendPage } from './render.js';
 
 /**
  * The front page of a tenant's issuer: where its console, discovery and account page are, and (the default tenant's)
- * the playground and the OpenAPI document. On a first run it says how the first administrator is made.
+ * the playground and the OpenAPI document. On a first run it says how the first administrator is made: the platform's
+ * setup page (setup.ts) or the CLI.
  */
 export async function homeRoutes(app: FastifyInstance, all: Pages): Promise<void> {
   app.get('/', { schema: { hide: true } }, async (request, reply) => {
@@ -17,6 +18,8 @@ export async function homeRoutes(app: FastifyInstance, all: Pages): Promise<void
       playground: isDefault,
       noAdministrator: !(await gatehouse.management.users.hasAdministrator()),
       tenantOption: isDefault ? '' : ` --tenant ${gatehouse.tenant.id}`,
+      // Only the platform has a setup page; a tenant's administrators come from the platform.
+      setupUrl: isDefault ? '/setup' : undefined,
     });
   });
 }

@@ -3,17 +3,20 @@ import { DEVICE_COOKIE_TTL_SECONDS } from '../accounts/login.js';
 import type { SignupResult } from '../accounts/signup.js';
 import { normalizeUsername } from '../accounts/usernames.js';
 import { anonymousActor } from '../admin/audit-log.js';
+import { CONSOLE_CLIENT_ID } from '../management/builtins.js';
 import type { AuthorizationInteraction } from '../oauth/authorization-flow.js';
 import { RefusedError } from '../ports/refused-error.js';
+import { DEFAULT_TENANT } from '../ports/tenants.js';
 import { field, localPath, type PageBody, type Pages } from './context.js';
 import { sendErrorPage, sendPage } from './render.js';
 
 const INVALID_LOGIN = 'Incorrect username or password.';
-/** The wait, in whole seconds or minutes rounded up, on the page that also sends it as Retry-After (RFC 9110 §10.2.3). */
-const throttled = (seconds: number) => {
+/** The wait, in whole seconds or minutes rounded up, on a page that also sends it as Retry-After (RFC 9110 §10.2.3). */
+export const waitInWords = (seconds: number) => {
   const [count, unit] = seconds < 60 ? [seconds, 'second'] : [Math.ceil(seconds / 60), 'minute'];
-  return `Too many failed sign-in attempts. Try again in ${count} ${unit}${count === 1 ? '' : 's'}.`;
+  return `${count} ${unit}${count === 1 ? '' : 's'}`;
 };
+const throttled = (seconds: number) => `Too many failed sign-in attempts. Try again in ${waitInWords(seconds)}.`;
 const SIGNUP_THROTTLED = 'Too many sign-ups from your network. Wait a few minutes and try again.';
 /** The one answer to a sign-up whether the name was free or taken (OWASP ASVS V2/V3: no account enumeration). */
 const signupReceived = (username: string) =>
@@ -50,6 +53,14 @@ export async function loginRoutes(app: FastifyInstance, all: Pages): Promise<voi
         notice: view.notice,
         error: view.error,
         signupUrl: gatehouse.config.signupEnabled ? pages.path(`/signup${signupQuery}`) : undefined,
+        // Nobody can sign in to the console of a fresh platform: its first administrator is made on the setup page.
+        // Said on the console's sign-in (or a plain one), not to the users of an app signing in.
+        setupUrl:
+          gatehouse.tenant.id === DEFAULT_TENANT &&
+          (view.interaction === undefined || view.interaction.request.clientId === CONSOLE_CLIENT_ID) &&
+          !(await gatehouse.management.users.hasAdministrator())
+            ? '/setup'
+            : undefined,
       },
       { status: view.status ?? 200, formTargets: view.interaction ? [view.interaction.request.redirectUri] : [] },
     );

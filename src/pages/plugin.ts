@@ -14,6 +14,7 @@ import { homeRoutes } from './home.js';
 import { loginRoutes } from './login.js';
 import { logoutRoutes } from './logout.js';
 import { packageRoot } from './package-root.js';
+import { setupRoutes } from './setup.js';
 
 const PAGE_BODY_LIMIT = 16 * 1024;
 
@@ -55,6 +56,7 @@ export async function pagesPlugin(app: FastifyInstance): Promise<void> {
   await consentRoutes(app, pages);
   await logoutRoutes(app, pages);
   await accountRoutes(app, pages);
+  await setupRoutes(app, pages);
 }
 
 /** The colour at 80% of its brightness: the accent's hover and pressed shade. */

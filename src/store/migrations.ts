@@ -14,6 +14,7 @@ import * as m0013 from './migrations/0013_indexes_and_foreign_keys.js';
 import * as m0014 from './migrations/0014_tenants.js';
 import * as m0015 from './migrations/0015_signing_keys_by_tenant.js';
 import * as m0016 from './migrations/0016_members.js';
+import * as m0017 from './migrations/0017_setup_codes.js';
 import { isSqlite } from './migrations/dialect.js';
 
 /**
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   '0014_tenants': m0014,
   '0015_signing_keys_by_tenant': m0015,
   '0016_members': m0016,
+  '0017_setup_codes': m0017,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

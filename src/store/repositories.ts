@@ -10,6 +10,7 @@ import { AccountRepository, MemberRepository } from './members.js';
 import { RevocationRepository } from './revocations.js';
 import { RoleRepository } from './roles.js';
 import { SessionRepository } from './sessions.js';
+import { SetupCodeRepository } from './setup-codes.js';
 import { SignInDelayRepository } from './sign-in-delays.js';
 import { SignInDeviceRepository } from './sign-in-devices.js';
 import { TenantRepository } from './tenants.js';
@@ -53,6 +54,7 @@ export class Repositories {
   readonly members: MemberRepository;
   /** People's accounts across the deployment (membershipsOf) and invitation links; not bound to the tenant. */
   readonly accounts: AccountRepository;
+  readonly setupCodes: SetupCodeRepository;
 
   constructor(
     readonly store: Store,
@@ -75,6 +77,7 @@ export class Repositories {
     this.tenants = new TenantRepository(store);
     this.members = new MemberRepository(store, tenant);
     this.accounts = new AccountRepository(store);
+    this.setupCodes = new SetupCodeRepository(store, tenant);
   }
 
   /**

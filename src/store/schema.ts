@@ -281,6 +281,14 @@ export interface InvitationsTable {
   accepted_by: string | null;
 }
 
+/** The first run's one-time setup code of a tenant, as its SHA-256 (src/store/setup-codes.ts). */
+export interface SetupCodesTable {
+  tenant_id: string;
+  code_hash: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   tenants: TenantsTable;
   roles: RolesTable;
@@ -303,4 +311,5 @@ export interface Database {
   audit_events: AuditEventsTable;
   members: MembersTable;
   invitations: InvitationsTable;
+  setup_codes: SetupCodesTable;
 }

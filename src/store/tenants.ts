@@ -39,6 +39,7 @@ export const TENANT_TABLES = [
   'audit_events',
   'members',
   'invitations',
+  'setup_codes',
 ] as const satisfies readonly Exclude<keyof Database, 'tenants' | 'page_keys'>[];
 
 /** `%` and `_` taken literally in a LIKE pattern (with ESCAPE, backslash). */
