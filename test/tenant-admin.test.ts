@@ -97,6 +97,7 @@ const MATRIX: Record<string, { body?: unknown; ok?: number }> = {
   'GET /admin/keys': { ok: 200 },
   'POST /admin/keys/rotate': { body: { alg: 'ES256' }, ok: 200 },
   'GET /admin/audit': { ok: 200 },
+  'GET /admin/audit/export': { ok: 200 },
 };
 
 const TENANT_PREFIX = '/t/:tenant';
