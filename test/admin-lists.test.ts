@@ -16,6 +16,7 @@ import {
 } from './helpers/admin.js';
 import { backends } from './helpers/backends.js';
 import { TestBrowser } from './helpers/browser.js';
+import { gatehouseJson } from './helpers/cli.js';
 import { REDIRECT_URI } from './helpers/code-flow.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { createTenants } from './helpers/tenants.js';
@@ -349,6 +350,23 @@ for (const backend of backends()) {
         assert.equal(json.length, 1205);
         assert.equal(new Set(json.map((e) => e.target)).size, 1205, 'no event twice');
       });
+    });
+
+    test("the CLI's lists print every page: more clients and roles than a page holds", async () => {
+      const { management } = server.server.gatehouse;
+      for (let n = 0; n < 201; n++) {
+        await management.clients.createClient({ name: `bulk client ${n}` }, systemActor());
+        await management.roles.createRole({ name: `bulk-role-${String(n).padStart(3, '0')}`, scopes: [] }, systemActor());
+      }
+      const clients = await listed<ClientView>('/admin/clients?limit=200', 'clients');
+      assert.notEqual(clients.next, null, 'more than one page at the most a page holds');
+      const printed = (await gatehouseJson<ClientView[]>(server.env, 'clients', 'list', '--json')).map((c) => c.client_id);
+      const paged = (await pagedThrough<ClientView>('/admin/clients', 'clients', 200)).items.map((c) => c.client_id);
+      assert.deepEqual(printed, paged);
+      assert.ok(printed.length > 201);
+      const roles = (await gatehouseJson<{ name: string }[]>(server.env, 'roles', 'list', '--json')).map((r) => r.name);
+      assert.equal(roles.filter((name) => name.startsWith('bulk-role-')).length, 201);
+      assert.equal(new Set(roles).size, roles.length, 'none twice');
     });
 
     test("the console's routine sign-ins are not recorded; new browsers, other clients and failures are", async () => {

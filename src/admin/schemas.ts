@@ -24,7 +24,7 @@ const listQueryOf = (searched: string) =>
     type: 'object',
     properties: {
       search: { type: 'string', maxLength: 100, description: `Case-insensitive: those whose ${searched} contains it` },
-      after: { type: 'string', maxLength: 600, description: 'The `next` of the page before; absent for the first page' },
+      after: { type: 'string', maxLength: 4000, description: 'The `next` of the page before; absent for the first page' },
       limit: { type: 'integer', minimum: 1, maximum: 200, default: 50, description: 'How many on a page' },
     },
     additionalProperties: false,

@@ -58,8 +58,8 @@ export function pageOf<T>(rows: readonly T[], limit: number, keyOf: (item: T) =>
 }
 
 /**
- * A page of a list held whole in memory (a tenant's roles and APIs, merged with the platform's), in the order it is
- * given, keyed by a unique name: the same contract as the lists paged in SQL.
+ * A page of a list held whole in memory (a tenant's roles and APIs, merged with the platform's), sorted by a unique
+ * name, which is the cursor's key: the same contract as the lists paged in SQL.
  */
 export function pageInMemory<T>(
   all: readonly T[],
