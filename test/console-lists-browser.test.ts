@@ -167,6 +167,12 @@ if (chromiumAvailable()) {
       await page.getByText('Since must be before until.').waitFor();
       await filters.getByRole('button', { name: 'Clear' }).click();
       await settled(actions, (shown) => shown.length === 50);
+
+      // At 420 px the filters stack and nothing scrolls sideways.
+      await page.setViewportSize({ width: 420, height: 880 });
+      assert.equal(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), true, 'no sideways scrolling');
+      await page.screenshot({ path: join(SCREENSHOTS, 'lists-audit-420.png') });
+      await page.setViewportSize({ width: 1360, height: 880 });
       assert.deepEqual(admin.problems, []);
     });
   });
