@@ -227,7 +227,7 @@ for (const backend of backends()) {
       assertAdminError(await as.vera('POST', '/t/acme/admin/clients', { name: 'sneaky' }), 403, 'forbidden', /\(viewer\)/);
       assertAdminError(await as.vera('POST', `/t/acme/admin/clients/${clientId}/revoke`), 403, 'forbidden');
       const acme = (await server.server.gatehouse.tenants.open('acme'))!;
-      const names = (await acme.management.clients.listClients()).map((c) => c.name);
+      const names = (await acme.management.clients.listClients()).items.map((c) => c.name);
       assert.equal(names.includes('sneaky'), false);
       assert.equal((await acme.management.clients.getClient(clientId)).status, 'active');
       // The change is the member's, in the account's log.

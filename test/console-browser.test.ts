@@ -239,7 +239,7 @@ if (chromiumAvailable()) {
         .filter({ hasText: 'invoices:read' })
         .filter({ hasNotText: 'invoices:write' })
         .waitFor();
-      assert.deepEqual((await server.server.gatehouse.management.roles.listRoles()).find((role) => role.name === 'billing')?.scopes, [
+      assert.deepEqual((await server.server.gatehouse.management.roles.listRoles()).items.find((role) => role.name === 'billing')?.scopes, [
         'invoices:read',
       ]);
 

@@ -163,13 +163,13 @@ if (chromiumAvailable()) {
       await shot(dev, 'not-a-member');
       const globex = (await server.server.gatehouse.tenants.open('globex'))!;
       assert.deepEqual(
-        (await globex.management.clients.listClients()).map((client) => client.name).filter((name) => !name.startsWith('Gatehouse')),
+        (await globex.management.clients.listClients()).items.map((client) => client.name).filter((name) => !name.startsWith('Gatehouse')),
         ['Globex billing'],
       );
       assert.deepEqual(await globex.repositories.members.list(), []);
       const acme = (await server.server.gatehouse.tenants.open('acme-corp'))!;
       assert.equal(
-        (await acme.management.clients.listClients()).some((client) => client.name === 'Globex billing'),
+        (await acme.management.clients.listClients()).items.some((client) => client.name === 'Globex billing'),
         false,
       );
       // The owner's console lists the developer as a member now.

@@ -68,7 +68,11 @@ for (const backend of backends()) {
         "only the platform's templates, not the default tenant's own roles",
       );
       const platformApis = await platform('GET', '/admin/platform/apis');
-      assert.deepEqual(platformApis.body, { apis: [(api.body as { api: object }).api] }, 'the platform has no default audience');
+      assert.deepEqual(
+        platformApis.body,
+        { apis: [(api.body as { api: object }).api], next: null },
+        'the platform has no default audience',
+      );
       const events = await auditEvents(platform);
       assert.ok(events.some((e) => e.action === 'platform.api.created' && e.target === CORPORA));
       assert.ok(events.some((e) => e.action === 'platform.role.created' && e.target === 'query'));
@@ -226,7 +230,7 @@ for (const backend of backends()) {
       const refused = await cli(server.env, 'roles', 'create', '--platform', '--tenant', 'acme', '--name', 'x', '--scopes', 'y');
       assert.equal(refused.code, 1);
       assert.match(refused.stderr, /leave out --tenant/);
-      assert.equal((await server.server.gatehouse.platform.roles.listRoles()).length, 2, 'nothing was made');
+      assert.equal((await server.server.gatehouse.platform.roles.listRoles()).items.length, 2, 'nothing was made');
     });
   });
 }

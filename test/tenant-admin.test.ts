@@ -115,6 +115,7 @@ const MATRIX: Record<string, { body?: unknown; ok?: number }> = {
   'DELETE /admin/invitations/:id': {},
   'GET /admin/account': { ok: 200 },
   'PATCH /admin/account': { body: { settings: { display_name: 'Acme' } }, ok: 200 },
+  'GET /admin/audit/export': { ok: 200 },
 };
 
 const TENANT_PREFIX = '/t/:tenant';

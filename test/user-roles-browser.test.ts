@@ -43,7 +43,7 @@ if (chromiumAvailable()) {
       await page.screenshot({ path: join(SCREENSHOTS, 'console-user-roles.png'), fullPage: true });
 
       // ada is the only administrator: the server refuses, and the page says why.
-      const users = await server.server.gatehouse.management.users.listUsers();
+      const users = (await server.server.gatehouse.management.users.listUsers()).items;
       const ada = users.find((user) => user.username === 'ada')!;
       await page.goto(`${server.url}/console/users/${ada.id}`);
       await heading(page, 'ada').waitFor();

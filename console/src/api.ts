@@ -19,6 +19,35 @@ import type {
   UserView,
 } from './types';
 
+/** The most a page of the admin API's lists holds (src/management/paging.ts). */
+const MAX_PAGE = 200;
+
+/** A page of one of the admin API's lists: those matching `search`, after the cursor `after` (a page's `next`). */
+export interface PageQuery {
+  search?: string;
+  after?: string;
+  limit: number;
+}
+
+const queryOf = (page: PageQuery) => {
+  const query = new URLSearchParams({ limit: String(page.limit) });
+  if (page.search) query.set('search', page.search);
+  if (page.after) query.set('after', page.after);
+  return query;
+};
+
+/** The audit log's filters (GET /admin/audit); since and until are ISO 8601 instants. Empty ones are left out. */
+export interface AuditFilters {
+  actor?: string;
+  action?: string;
+  target?: string;
+  since?: string;
+  until?: string;
+}
+
+const filterQuery = (filters: AuditFilters) =>
+  new URLSearchParams(Object.entries(filters).filter((entry): entry is [string, string] => Boolean(entry[1])));
+
 /** An error answer of the admin API: `{ error, error_description }` with its HTTP status. */
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -39,6 +68,15 @@ const FALLBACK_MESSAGES: Record<number, string> = {
   409: 'That conflicts with something that exists already.',
   429: 'Too many requests. Wait a moment and try again.',
 };
+
+/** The JSON of a body, or undefined when it is empty or not JSON (a proxy's error page). */
+function jsonOf(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Turns a server message ("a role name is ...") into a sentence for the page. */
 function sentence(text: string): string {
@@ -63,12 +101,19 @@ export class AdminApi {
 
   /** `path` below the page's account's (or this console's) base; a path of `/me/…` is the platform's own, at the root. */
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await this.send(method, path, body);
+    if (response.status === 204) return undefined as T;
+    return jsonOf(await response.text()) as T;
+  }
+
+  /** The answer to a request with the bearer token, when it is a success; an error answer is thrown as an ApiError. */
+  private async send(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<Response> {
     const token = this.hooks.accessToken();
     if (!token) {
       this.hooks.onUnauthorized();
       throw new ApiError(401, 'invalid_token', 'Your sign-in has expired. Signing you in again…');
     }
-    const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${token}` };
+    const headers: Record<string, string> = { accept, authorization: `Bearer ${token}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
@@ -81,25 +126,27 @@ export class AdminApi {
     } catch {
       throw new ApiError(0, 'network_error', 'The server could not be reached. Check your connection and try again.');
     }
-    if (response.status === 204) return undefined as T;
-    const text = await response.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    if (!response.ok) {
-      const error = json as { error?: string; error_description?: string } | undefined;
-      const code = error?.error ?? 'server_error';
-      if (response.status === 401) this.hooks.onUnauthorized();
-      if (response.status === 403 && code === 'insufficient_scope') this.hooks.onForbidden();
-      const message = error?.error_description
-        ? sentence(error.error_description)
-        : (FALLBACK_MESSAGES[response.status] ?? `The server could not do that (HTTP ${response.status}). Try again in a moment.`);
-      throw new ApiError(response.status, code, message);
-    }
-    return json as T;
+    if (response.ok) return response;
+    const error = jsonOf(await response.text()) as { error?: string; error_description?: string } | undefined;
+    const code = error?.error ?? 'server_error';
+    if (response.status === 401) this.hooks.onUnauthorized();
+    if (response.status === 403 && code === 'insufficient_scope') this.hooks.onForbidden();
+    const message = error?.error_description
+      ? sentence(error.error_description)
+      : (FALLBACK_MESSAGES[response.status] ?? `The server could not do that (HTTP ${response.status}). Try again in a moment.`);
+    throw new ApiError(response.status, code, message);
+  }
+
+  /** Every item of a paged list, a page of the most the admin API gives at a time (a picker needs them all). */
+  private async everyPage<T>(pageAfter: (after: string | undefined) => Promise<{ items: T[]; next: string | null }>): Promise<T[]> {
+    const all: T[] = [];
+    let after: string | undefined;
+    do {
+      const page = await pageAfter(after);
+      all.push(...page.items);
+      after = page.next ?? undefined;
+    } while (after !== undefined);
+    return all;
   }
 
   private get<T>(path: string) {
@@ -111,7 +158,9 @@ export class AdminApi {
   }
 
   // App clients
-  listClients = () => this.get<{ clients: ClientView[] }>('/admin/clients').then((r) => r.clients);
+  pageClients = (page: PageQuery) => this.get<{ clients: ClientView[]; next: string | null }>(`/admin/clients?${queryOf(page)}`);
+  listClients = () =>
+    this.everyPage((after) => this.pageClients({ after, limit: MAX_PAGE }).then((r) => ({ items: r.clients, next: r.next })));
   getClient = (id: string) => this.get<{ client: ClientView }>(`/admin/clients/${encodeURIComponent(id)}`).then((r) => r.client);
   createClient = (input: NewClient) => this.post<{ client: ClientView; client_secret?: string }>('/admin/clients', input);
   updateClient = (id: string, changes: ClientChanges) =>
@@ -123,15 +172,27 @@ export class AdminApi {
   revokeClient = (id: string) => this.post<{ client: ClientView }>(`/admin/clients/${encodeURIComponent(id)}/revoke`).then((r) => r.client);
 
   // Roles and APIs
-  listRoles = () => this.get<{ roles: Role[] }>('/admin/roles').then((r) => r.roles);
+  pageRoles = (page: PageQuery) => this.get<{ roles: Role[]; next: string | null }>(`/admin/roles?${queryOf(page)}`);
+  listRoles = () => this.everyPage((after) => this.pageRoles({ after, limit: MAX_PAGE }).then((r) => ({ items: r.roles, next: r.next })));
   createRole = (input: { name: string; description?: string; scopes: string[] }) =>
     this.post<{ role: Role }>('/admin/roles', input).then((r) => r.role);
   updateRoleScopes = (name: string, scopes: string[]) =>
     this.request<{ role: Role }>('PATCH', `/admin/roles/${encodeURIComponent(name)}`, { scopes }).then((r) => r.role);
-  listApis = () => this.get<{ default: string; apis: ApiResource[] }>('/admin/apis');
+  pageApis = (page: PageQuery) => this.get<{ default: string; apis: ApiResource[]; next: string | null }>(`/admin/apis?${queryOf(page)}`);
+  listApis = async () => {
+    let defaultApi = '';
+    const apis = await this.everyPage((after) =>
+      this.pageApis({ after, limit: MAX_PAGE }).then((r) => {
+        defaultApi = r.default;
+        return { items: r.apis, next: r.next };
+      }),
+    );
+    return { default: defaultApi, apis };
+  };
 
   // Users
-  listUsers = () => this.get<{ users: UserView[] }>('/admin/users').then((r) => r.users);
+  pageUsers = (page: PageQuery) => this.get<{ users: UserView[]; next: string | null }>(`/admin/users?${queryOf(page)}`);
+  listUsers = () => this.everyPage((after) => this.pageUsers({ after, limit: MAX_PAGE }).then((r) => ({ items: r.users, next: r.next })));
   getUser = (id: string) => this.get<{ user: UserView }>(`/admin/users/${encodeURIComponent(id)}`).then((r) => r.user);
   createUser = (input: NewUser) => this.post<{ user: UserView }>('/admin/users', input).then((r) => r.user);
   setUserRoles = (id: string, roles: string[]) =>
@@ -157,12 +218,7 @@ export class AdminApi {
     );
 
   // Tenants (the platform's admin API: the default tenant's operators only)
-  listTenants = (page: { search?: string; after?: string; limit: number }) => {
-    const query = new URLSearchParams({ limit: String(page.limit) });
-    if (page.search) query.set('search', page.search);
-    if (page.after) query.set('after', page.after);
-    return this.get<{ tenants: TenantView[]; next: string | null }>(`/admin/tenants?${query}`);
-  };
+  listTenants = (page: PageQuery) => this.get<{ tenants: TenantView[]; next: string | null }>(`/admin/tenants?${queryOf(page)}`);
   createTenant = (input: NewTenant) => this.post<{ tenant: TenantView }>('/admin/tenants', input).then((r) => r.tenant);
   suspendTenant = (id: string) =>
     this.post<{ tenant: TenantView }>(`/admin/tenants/${encodeURIComponent(id)}/suspend`).then((r) => r.tenant);
@@ -188,9 +244,18 @@ export class AdminApi {
   withdrawInvitation = (id: string) => this.request<void>('DELETE', `/admin/invitations/${encodeURIComponent(id)}`);
 
   // Audit log
-  listAudit = (limit: number, before?: string) => {
-    const query = new URLSearchParams({ limit: String(limit) });
+  listAudit = (limit: number, before?: string, filters: AuditFilters = {}) => {
+    const query = filterQuery(filters);
+    query.set('limit', String(limit));
     if (before) query.set('before', before);
     return this.get<{ events: AuditEvent[]; next: string | null }>(`/admin/audit?${query}`);
+  };
+  /** The filtered log as a file: fetched with the bearer token (a plain link would carry none), named as the server names it. */
+  exportAudit = async (filters: AuditFilters, format: 'csv' | 'json') => {
+    const query = filterQuery(filters);
+    query.set('format', format);
+    const response = await this.send('GET', `/admin/audit/export?${query}`, undefined, format === 'csv' ? 'text/csv' : 'application/json');
+    const named = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1];
+    return { blob: await response.blob(), filename: named ?? `audit.${format}` };
   };
 }

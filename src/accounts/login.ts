@@ -6,9 +6,12 @@ import { sha256Hex } from '../tokens/hash.js';
 import { dummyPasswordHash, hashPassword, passwordNeedsRehash, verifyPassword } from './passwords.js';
 import { normalizeUsername } from './usernames.js';
 
-/** `deviceCookie` is the browser's new device cookie, in place of the one it presented. */
+/**
+ * `deviceCookie` is the browser's new device cookie, in place of the one it presented; `knownDevice` says whether the
+ * one it presented was this user's (the browser signed in to this account before).
+ */
 export type LoginResult =
-  | { ok: true; user: User; deviceCookie: string }
+  | { ok: true; user: User; deviceCookie: string; knownDevice: boolean }
   | { ok: false; reason: 'invalid' }
   | { ok: false; reason: 'throttled'; delayed: 'account' | 'address'; retryAfter: number };
 
@@ -82,7 +85,7 @@ export class PasswordLogin {
     const newDevice = randomBytes(32).toString('base64url');
     const expiresAt = nowSeconds() + DEVICE_COOKIE_TTL_SECONDS;
     await this.devices.replace(presentedDevice, { tokenHash: sha256Hex(newDevice), userId: user.id, expiresAt });
-    return { ok: true, user, deviceCookie: newDevice };
+    return { ok: true, user, deviceCookie: newDevice, knownDevice };
   }
 }
 

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import type { Actor, AuditSink } from '../ports/audit.js';
-import type { AuditRepository } from '../store/audit.js';
+import type { AuditFilter, AuditRepository } from '../store/audit.js';
 
 export type { Actor } from '../ports/audit.js';
 
@@ -40,7 +40,7 @@ export class AuditLog implements AuditSink {
     }
   }
 
-  page(limit: number, before?: string) {
-    return this.events.page(limit, before);
+  page(limit: number, before?: string, filter?: AuditFilter) {
+    return this.events.page(limit, before, filter);
   }
 }

@@ -20,9 +20,14 @@ export interface Definitions {
 export function definitionRoutes(fastify: FastifyInstance, definitions: Definitions): void {
   const app = fastify.withTypeProvider<RequestSchemaTypes>();
   const { prefix, of, whose } = definitions;
-  app.get(`${prefix}/roles`, route({ summary: `List ${whose}roles`, response: { 200: schemas.roleList } }), async (request) => ({
-    roles: await of(request).roles.listRoles(),
-  }));
+  app.get(
+    `${prefix}/roles`,
+    route({ summary: `List ${whose}roles, a page at a time`, querystring: schemas.roleQuery, response: { 200: schemas.roleList } }),
+    async (request) => {
+      const { items, next } = await of(request).roles.listRoles(request.query);
+      return { roles: items, next };
+    },
+  );
   app.post(
     `${prefix}/roles`,
     route({ summary: `Create ${whose || 'a '}role`, body: schemas.newRole, response: { 201: schemas.roleOne } }),
@@ -47,10 +52,15 @@ export function definitionRoutes(fastify: FastifyInstance, definitions: Definiti
   );
   app.get(
     `${prefix}/apis`,
-    route({ summary: `List ${whose}APIs (resource servers)`, response: { 200: schemas.apiList } }),
+    route({
+      summary: `List ${whose}APIs (resource servers), a page at a time`,
+      querystring: schemas.apiQuery,
+      response: { 200: schemas.apiList },
+    }),
     async (request) => {
       const defaultAudience = definitions.defaultAudienceOf(request);
-      return { ...(defaultAudience === undefined ? {} : { default: defaultAudience }), apis: await of(request).apis.listApis() };
+      const { items, next } = await of(request).apis.listApis(request.query);
+      return { ...(defaultAudience === undefined ? {} : { default: defaultAudience }), apis: items, next };
     },
   );
   app.post(

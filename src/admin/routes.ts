@@ -4,6 +4,8 @@ import { tenantOf } from '../http/tenant-scope.js';
 import type { RequestSchemaTypes } from '../http/type-provider.js';
 import { SIGNING_ALGORITHMS } from '../keys/key-store.js';
 import { actorOf as actor, adminScope, adminRoute as route } from './admin-scope.js';
+import { auditExport, exportMediaType } from './audit-export.js';
+import { auditFilterOf } from './audit-query.js';
 import { definitionRoutes } from './definition-routes.js';
 import { memberRoutes } from './member-routes.js';
 import * as schemas from './schemas.js';
@@ -25,9 +27,14 @@ export async function adminRoutes(fastify: FastifyInstance, gatehouse: Gatehouse
   const created = (reply: FastifyReply) => reply.code(201);
 
   // App clients
-  app.get('/admin/clients', route({ summary: 'List app clients', response: { 200: schemas.clientList } }), async (request) => ({
-    clients: await management(request).clients.listClients(),
-  }));
+  app.get(
+    '/admin/clients',
+    route({ summary: 'List app clients, a page at a time', querystring: schemas.clientQuery, response: { 200: schemas.clientList } }),
+    async (request) => {
+      const { items, next } = await management(request).clients.listClients(request.query);
+      return { clients: items, next };
+    },
+  );
   app.post(
     '/admin/clients',
     route({ summary: 'Create an app client', body: schemas.newClient, response: { 201: schemas.clientWithSecret } }, 'developer'),
@@ -100,9 +107,14 @@ export async function adminRoutes(fastify: FastifyInstance, gatehouse: Gatehouse
   memberRoutes(app, gatehouse);
 
   // Users, their consents and sessions
-  app.get('/admin/users', route({ summary: 'List users', response: { 200: schemas.userList } }), async (request) => ({
-    users: await management(request).users.listUsers(),
-  }));
+  app.get(
+    '/admin/users',
+    route({ summary: 'List users, a page at a time', querystring: schemas.userQuery, response: { 200: schemas.userList } }),
+    async (request) => {
+      const { items, next } = await management(request).users.listUsers(request.query);
+      return { users: items, next };
+    },
+  );
   app.post(
     '/admin/users',
     route({ summary: 'Create a user', body: schemas.newUser, response: { 201: schemas.userOne } }),
@@ -193,9 +205,29 @@ export async function adminRoutes(fastify: FastifyInstance, gatehouse: Gatehouse
   );
   app.get(
     '/admin/audit',
-    route({ summary: 'The audit log, newest first', querystring: schemas.auditQuery, response: { 200: schemas.auditPage } }),
+    route({ summary: 'The audit log, newest first, filtered', querystring: schemas.auditQuery, response: { 200: schemas.auditPage } }),
     async (request) => {
-      return tenantOf(request).audit.page(request.query.limit ?? 50, request.query.before);
+      const { limit, before, ...filters } = request.query;
+      return tenantOf(request).audit.page(limit ?? 50, before, auditFilterOf(filters));
+    },
+  );
+  app.get(
+    '/admin/audit/export',
+    route({
+      summary: 'Download the audit log, newest first, filtered: every matching event, streamed as CSV or JSON',
+      querystring: schemas.auditExportQuery,
+      response: { 200: { description: 'An attachment: CSV (RFC 4180, a header row) or a JSON array of the events', type: 'string' } },
+    }),
+    async (request, reply) => {
+      const { format = 'csv', ...filters } = request.query;
+      // Read before anything is sent: a bad filter is a 400, not a broken download.
+      const filter = auditFilterOf(filters);
+      const tenant = tenantOf(request);
+      const stamp = new Date().toISOString().replace(/[-:]|\.\d+/g, '');
+      return reply
+        .header('content-type', exportMediaType(format))
+        .header('content-disposition', `attachment; filename="audit-${tenant.tenant.id}-${stamp}.${format}"`)
+        .send(auditExport(tenant.audit, filter, format));
     },
   );
 }

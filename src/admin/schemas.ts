@@ -13,6 +13,27 @@ const uriList = { type: 'array', items: { type: 'string', maxLength: 2000 }, max
 
 export const adminSecurity = [{ bearer: ['gatehouse:admin'] }];
 
+/** The `next` of a paged list, what its `after` takes. */
+const nextCursor = {
+  type: ['string', 'null'],
+  description: 'Pass as `after` for the next page; null on the last. Opaque: pass it back as given',
+} as const;
+/** A list's query: a search, a page size, and where the page starts (src/management/paging.ts). */
+const listQueryOf = (searched: string) =>
+  ({
+    type: 'object',
+    properties: {
+      search: { type: 'string', maxLength: 100, description: `Case-insensitive: those whose ${searched} contains it` },
+      after: { type: 'string', maxLength: 4000, description: 'The `next` of the page before; absent for the first page' },
+      limit: { type: 'integer', minimum: 1, maximum: 200, default: 50, description: 'How many on a page' },
+    },
+    additionalProperties: false,
+  }) as const;
+export const clientQuery = listQueryOf('client id, name or description');
+export const userQuery = listQueryOf('id, username, email or name');
+export const roleQuery = listQueryOf('name, description or one of its scopes');
+export const apiQuery = listQueryOf('identifier, name or one of its scopes');
+
 export const idParam = { type: 'object', properties: { id: { type: 'string', maxLength: 200 } }, required: ['id'] } as const;
 export const nameParam = { type: 'object', properties: { name: { type: 'string', maxLength: 64 } }, required: ['name'] } as const;
 export const consentParams = {
@@ -48,7 +69,11 @@ const client = {
   required: ['client_id', 'name', 'status'],
 } as const;
 
-export const clientList = { type: 'object', properties: { clients: { type: 'array', items: client } }, required: ['clients'] } as const;
+export const clientList = {
+  type: 'object',
+  properties: { clients: { type: 'array', items: client }, next: nextCursor },
+  required: ['clients', 'next'],
+} as const;
 export const clientOne = { type: 'object', properties: { client }, required: ['client'] } as const;
 export const clientWithSecret = {
   type: 'object',
@@ -98,7 +123,11 @@ const role = {
   },
   required: ['name', 'scopes'],
 } as const;
-export const roleList = { type: 'object', properties: { roles: { type: 'array', items: role } }, required: ['roles'] } as const;
+export const roleList = {
+  type: 'object',
+  properties: { roles: { type: 'array', items: role }, next: nextCursor },
+  required: ['roles', 'next'],
+} as const;
 export const roleOne = { type: 'object', properties: { role }, required: ['role'] } as const;
 export const newRole = {
   type: 'object',
@@ -126,8 +155,8 @@ const api = {
 } as const;
 export const apiList = {
   type: 'object',
-  properties: { default: str, apis: { type: 'array', items: api } },
-  required: ['apis'],
+  properties: { default: str, apis: { type: 'array', items: api }, next: nextCursor },
+  required: ['apis', 'next'],
 } as const;
 export const apiOne = { type: 'object', properties: { api }, required: ['api'] } as const;
 export const newApi = {
@@ -152,7 +181,11 @@ const user = {
   },
   required: ['id', 'username', 'status'],
 } as const;
-export const userList = { type: 'object', properties: { users: { type: 'array', items: user } }, required: ['users'] } as const;
+export const userList = {
+  type: 'object',
+  properties: { users: { type: 'array', items: user }, next: nextCursor },
+  required: ['users', 'next'],
+} as const;
 export const userOne = { type: 'object', properties: { user }, required: ['user'] } as const;
 export const userChanges = {
   type: 'object',
@@ -251,9 +284,35 @@ export const rotation = {
   required: ['rotated'],
 } as const;
 
+const INSTANT =
+  'ISO 8601 (2026-12-04, 2026-12-04T10:00:00Z, 2026-12-04T11:00:00+01:00; a time needs its offset) or seconds since the epoch';
+/** Which events: each filter given narrows the log; src/admin/audit-query.ts reads them. */
+const auditFilters = {
+  actor: { type: 'string', maxLength: 200, description: 'Exactly this actor: a user id, client id, `cli:NAME`, `anonymous` or `system`' },
+  action: {
+    type: 'string',
+    maxLength: 100,
+    description: 'Exactly this action (`client.created`), or every action starting with it when it ends with a dot (`client.`)',
+  },
+  target: { type: 'string', maxLength: 200, description: 'Events about this id: the whole target, or one of its space-separated ids' },
+  since: { type: 'string', maxLength: 40, description: `Events at or after this instant: ${INSTANT}` },
+  until: { type: 'string', maxLength: 40, description: `Events before this instant: ${INSTANT}` },
+} as const;
 export const auditQuery = {
   type: 'object',
-  properties: { limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 }, before: { type: 'string', maxLength: 64 } },
+  properties: {
+    limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+    before: { type: 'string', maxLength: 64, description: 'The `next` of the page before (newer); absent for the newest events' },
+    ...auditFilters,
+  },
+  additionalProperties: false,
+} as const;
+export const auditExportQuery = {
+  type: 'object',
+  properties: {
+    format: { type: 'string', enum: ['csv', 'json'], default: 'csv', description: 'CSV (RFC 4180) or a JSON array of the events' },
+    ...auditFilters,
+  },
   additionalProperties: false,
 } as const;
 export const auditPage = {
@@ -276,7 +335,7 @@ export const auditPage = {
         required: ['id', 'at', 'actor', 'action'],
       },
     },
-    next: { type: ['string', 'null'] },
+    next: { type: ['string', 'null'], description: 'Pass as `before` for the next (older) page; null on the last' },
   },
   required: ['events', 'next'],
 } as const;

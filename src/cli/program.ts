@@ -7,6 +7,7 @@ import { type Config, loadConfig } from '../config.js';
 import { createGatehouse, type Gatehouse, type PurgeReport } from '../gatehouse.js';
 import { isSigningAlgorithm, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/key-store.js';
 import { checkRevocable } from '../management/builtins.js';
+import { everyPage, MAX_PAGE_SIZE } from '../management/paging.js';
 import { ManagementError } from '../management/validation.js';
 import { packageRoot } from '../pages/package-root.js';
 import { DEFAULT_TENANT } from '../ports/tenants.js';
@@ -364,7 +365,7 @@ export function buildProgram(io: Io): Command {
     .addOption(jsonOption())
     .action(
       withGatehouse(async (gatehouse) => {
-        const all = await gatehouse.management.clients.listClients();
+        const all = await everyPage((after) => gatehouse.management.clients.listClients({ after, limit: MAX_PAGE_SIZE }));
         const text = all.length
           ? table(
               ['CLIENT ID', 'STATUS', 'NAME', 'ROLES', 'GRANT TYPES'],
@@ -456,7 +457,8 @@ export function buildProgram(io: Io): Command {
     .addOption(jsonOption())
     .action(
       withGatehouse(async (gatehouse, options: { platform?: boolean }) => {
-        const all = await definitionsOf(gatehouse, options).roles.listRoles();
+        const { roles } = definitionsOf(gatehouse, options);
+        const all = await everyPage((after) => roles.listRoles({ after, limit: MAX_PAGE_SIZE }));
         const rows = all.map((r) => [r.name, r.scopes.join(' '), r.platform ? 'platform' : 'own', r.description]);
         const text = all.length ? table(['NAME', 'SCOPES', 'OWNER', 'DESCRIPTION'], rows) : 'No roles yet.';
         return { json: all, text };
@@ -486,7 +488,8 @@ export function buildProgram(io: Io): Command {
     .addOption(jsonOption())
     .action(
       withGatehouse(async (gatehouse, options: { platform?: boolean }) => {
-        const all = await definitionsOf(gatehouse, options).apis.listApis();
+        const { apis } = definitionsOf(gatehouse, options);
+        const all = await everyPage((after) => apis.listApis({ after, limit: MAX_PAGE_SIZE }));
         // A registered API without scopes of its own accepts any scope (store/apis.ts).
         const registered = all.map((a) => [a.identifier, a.name, a.scopes.join(' ') || '(any)', a.platform ? 'platform' : 'own']);
         const headers = ['IDENTIFIER', 'NAME', 'SCOPES', 'OWNER'];
@@ -529,7 +532,7 @@ export function buildProgram(io: Io): Command {
     .addOption(jsonOption())
     .action(
       withGatehouse(async (gatehouse) => {
-        const all = await gatehouse.management.users.listUsers();
+        const all = await everyPage((after) => gatehouse.management.users.listUsers({ after, limit: MAX_PAGE_SIZE }));
         const rows = all.map((u) => [u.id, u.username, u.status, u.roles.join(','), u.email ?? '']);
         return { json: all, text: all.length ? table(['ID', 'USERNAME', 'STATUS', 'ROLES', 'EMAIL'], rows) : 'No users yet.' };
       }),

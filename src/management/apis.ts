@@ -4,6 +4,7 @@ import type { Actor } from '../ports/audit.js';
 import type { TenantQuotas } from '../ports/tenants.js';
 import type { Repositories } from '../store/repositories.js';
 import { auditedTransaction } from './audit.js';
+import { type ListQuery, type Page, pageInMemory } from './paging.js';
 import { checkQuota, checkScopes, ManagementError } from './validation.js';
 
 const toApiView = (api: Api): ApiView => ({
@@ -60,7 +61,15 @@ export class ApiManagement {
     });
   }
 
-  async listApis(): Promise<ApiView[]> {
-    return (await this.repositories.apis.list()).map(toApiView);
+  /** A page of the APIs in identifier order; `search` looks in their identifiers, names and scopes. */
+  async listApis(query: ListQuery = {}): Promise<Page<ApiView>> {
+    // A tenant's APIs are its own merged with the platform's (ownBeforePlatform): a small set, paged here.
+    const all = (await this.repositories.apis.list()).map(toApiView);
+    return pageInMemory(
+      all,
+      query,
+      (api) => api.identifier,
+      (api) => [api.identifier, api.name, ...api.scopes],
+    );
   }
 }

@@ -12,7 +12,7 @@ export function auditedTransaction<T>(repositories: Repositories, work: (tx: Rep
       tx,
       new AuditLog({
         append: (event) => tx.store.writeTransaction(() => tx.auditEvents.append(event)),
-        page: (limit, before) => tx.auditEvents.page(limit, before),
+        page: (limit, before, filter) => tx.auditEvents.page(limit, before, filter),
       }),
     ),
   );

@@ -10,6 +10,7 @@ import { DEFAULT_TENANT, type TenantQuotas } from '../ports/tenants.js';
 import type { ClientChanges } from '../store/clients.js';
 import { isUniqueViolation } from '../store/errors.js';
 import type { Repositories } from '../store/repositories.js';
+import { searchText } from '../store/search.js';
 import { sha256Hex } from '../tokens/hash.js';
 import { generateOpaque, OPAQUE_PREFIXES } from '../tokens/opaque.js';
 import { auditedTransaction } from './audit.js';
@@ -23,6 +24,7 @@ import {
   PLAYGROUND_CLIENT_ID,
   playgroundRedirectUri,
 } from './builtins.js';
+import { decodeCursor, type ListQuery, type Page, pageOf, pageSize } from './paging.js';
 import type { RoleManagement } from './roles.js';
 import type { ScopeLimit } from './scope-limit.js';
 import { checkQuota, checkScopes, knownRoles, ManagementError } from './validation.js';
@@ -340,8 +342,12 @@ export class ClientManagement {
     ]);
   }
 
-  async listClients(): Promise<ClientView[]> {
-    return (await this.repositories.clients.list()).map(toClientView);
+  /** A page of the tenant's clients in creation order; `search` looks in their ids, names and descriptions. */
+  async listClients(query: ListQuery = {}): Promise<Page<ClientView>> {
+    const limit = pageSize(query.limit);
+    const after = decodeCursor(query.after, ['number', 'string'] as const);
+    const rows = await this.repositories.clients.list({ search: searchText(query.search), after, limit: limit + 1 });
+    return pageOf(rows.map(toClientView), limit, (client) => [client.created_at, client.client_id]);
   }
 
   async getClient(clientId: string): Promise<ClientView> {

@@ -6,6 +6,7 @@ import type { Role } from '../store/roles.js';
 import { type DefinitionsOwner, definitionEvent } from './apis.js';
 import { auditedTransaction } from './audit.js';
 import { ADMIN_ROLE, ADMIN_SCOPE } from './builtins.js';
+import { type ListQuery, type Page, pageInMemory } from './paging.js';
 import type { ScopeLimit } from './scope-limit.js';
 import { checkQuota, checkScopes, ManagementError } from './validation.js';
 
@@ -70,8 +71,16 @@ export class RoleManagement {
     return ADMIN_ROLE;
   }
 
-  async listRoles(): Promise<RoleView[]> {
-    return (await this.repositories.roles.list()).map(toRoleView);
+  /** A page of the roles in name order; `search` looks in their names, descriptions and scopes. */
+  async listRoles(query: ListQuery = {}): Promise<Page<RoleView>> {
+    // A tenant's roles are its own merged with the platform's templates (ownBeforePlatform): a small set, paged here.
+    const all = (await this.repositories.roles.list()).map(toRoleView);
+    return pageInMemory(
+      all,
+      query,
+      (role) => role.name,
+      (role) => [role.name, role.description, ...role.scopes],
+    );
   }
 
   async updateRoleScopes(name: string, scopes: string[], actor: Actor): Promise<RoleView> {

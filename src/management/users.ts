@@ -8,8 +8,10 @@ import type { TenantQuotas } from '../ports/tenants.js';
 import type { User, UserRegistration } from '../ports/users.js';
 import { isUniqueViolation } from '../store/errors.js';
 import type { Repositories } from '../store/repositories.js';
+import { searchText } from '../store/search.js';
 import { auditedTransaction } from './audit.js';
 import { ADMIN_ROLE } from './builtins.js';
+import { decodeCursor, type ListQuery, type Page, pageOf, pageSize } from './paging.js';
 import { checkQuota, knownRoles, ManagementError } from './validation.js';
 
 const USERNAME = /^[a-z0-9][a-z0-9._@+-]{0,63}$/;
@@ -118,8 +120,12 @@ export class UserManagement implements UserRegistration {
     return this.repositories.users.hasActiveHolderOf(ADMIN_ROLE);
   }
 
-  async listUsers(): Promise<UserView[]> {
-    return (await this.repositories.users.list()).map(toUserView);
+  /** A page of the tenant's users in creation order; `search` looks in their ids, usernames, emails and names. */
+  async listUsers(query: ListQuery = {}): Promise<Page<UserView>> {
+    const limit = pageSize(query.limit);
+    const after = decodeCursor(query.after, ['number', 'string'] as const);
+    const rows = await this.repositories.users.list({ search: searchText(query.search), after, limit: limit + 1 });
+    return pageOf(rows.map(toUserView), limit, (user) => [user.created_at, user.username]);
   }
 
   async getUser(idOrUsername: string): Promise<UserView> {

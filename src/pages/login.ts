@@ -3,11 +3,11 @@ import { DEVICE_COOKIE_TTL_SECONDS } from '../accounts/login.js';
 import type { SignupResult } from '../accounts/signup.js';
 import { normalizeUsername } from '../accounts/usernames.js';
 import { anonymousActor } from '../admin/audit-log.js';
-import { CONSOLE_CLIENT_ID } from '../management/builtins.js';
+import { builtinClientId, CONSOLE_CLIENT_ID } from '../management/builtins.js';
 import type { AuthorizationInteraction } from '../oauth/authorization-flow.js';
 import { RefusedError } from '../ports/refused-error.js';
 import { DEFAULT_TENANT } from '../ports/tenants.js';
-import { field, localPath, type PageBody, type Pages } from './context.js';
+import { field, localPath, type PageBody, type PageContext, type Pages } from './context.js';
 import { sendErrorPage, sendPage } from './render.js';
 
 const INVALID_LOGIN = 'Incorrect username or password.';
@@ -21,6 +21,19 @@ const SIGNUP_THROTTLED = 'Too many sign-ups from your network. Wait a few minute
 /** The one answer to a sign-up whether the name was free or taken (OWASP ASVS V2/V3: no account enumeration). */
 const signupReceived = (username: string) =>
   `If the username "${username}" was available, your account has been created. Sign in with it and your new password to continue.`;
+
+/**
+ * Whether a successful sign-in is the console's routine one, which the tenant's audit log leaves out: to the tenant's
+ * own built-in console, from a browser that had signed in to this very account before (its device cookie was the
+ * user's, accounts/login.ts). The console sends its administrators to sign in again whenever their session has
+ * ended (idle timeout, a reload the next day), which would fill the log with the same line many times a day and hide
+ * the changes it is read for. A deliberate exception to logging every authentication decision (OWASP ASVS V7.2):
+ * still recorded are the first sign-in from a browser new to the account, every sign-in to any other client (the
+ * playground, the tenant's apps, no client at all), and every failed or throttled attempt, the console's included.
+ */
+function routineConsoleSignIn(pages: PageContext, interaction: AuthorizationInteraction | undefined, knownDevice: boolean): boolean {
+  return knownDevice && interaction?.request.clientId === builtinClientId(CONSOLE_CLIENT_ID, pages.gatehouse.tenant.id);
+}
 
 /** Sign-in and sign-up pages (DESIGN §2: labels Username and Password, button Sign in). */
 export async function loginRoutes(app: FastifyInstance, all: Pages): Promise<void> {
@@ -111,12 +124,14 @@ export async function loginRoutes(app: FastifyInstance, all: Pages): Promise<voi
     // "admin / login.failed" look like admin's own doing (and the console link it to the real account).
     const context = { username, ...(interaction ? { client_id: interaction.request.clientId } : {}) };
     if (result.ok) {
-      await gatehouse.audit.record(
-        { actor: result.user.id, actor_type: 'user', ip: request.ip },
-        'login.succeeded',
-        result.user.id,
-        context,
-      );
+      if (!routineConsoleSignIn(pages, interaction, result.knownDevice)) {
+        await gatehouse.audit.record(
+          { actor: result.user.id, actor_type: 'user', ip: request.ip },
+          'login.succeeded',
+          result.user.id,
+          context,
+        );
+      }
       pages.cookies.setDevice(reply, result.deviceCookie, DEVICE_COOKIE_TTL_SECONDS);
       return continueAfterSignIn(request, reply, result.user.id, interaction, returnTo);
     }

@@ -4,6 +4,7 @@ import type { ActorType } from '../ports/audit.js';
 import { nowSeconds } from '../ports/clock.js';
 import type { Store } from './database.js';
 import { purgeInBatches } from './purge.js';
+import { hasPrefix, isWordOf } from './search.js';
 
 export interface AuditEvent {
   id: string;
@@ -17,6 +18,18 @@ export interface AuditEvent {
 }
 
 export type NewAuditEvent = Omit<AuditEvent, 'id' | 'at'>;
+
+/** Which events a page holds; every filter given narrows it. Times are epoch seconds: `since` ≤ at < `until`. */
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  /** Every action starting with it (`client.`). */
+  actionPrefix?: string;
+  /** The whole target or one of its space-separated ids. */
+  target?: string;
+  since?: number;
+  until?: number;
+}
 
 // Orders events of one process within the same millisecond.
 let sequence = 0;
@@ -56,8 +69,8 @@ export class AuditRepository {
       .compile();
   }
 
-  /** Up to `limit` events older than the cursor `before` (an event id). */
-  async page(limit: number, before?: string): Promise<{ events: AuditEvent[]; next: string | null }> {
+  /** Up to `limit` events older than the cursor `before` (an event id), newest first, that pass `filter`. */
+  async page(limit: number, before?: string, filter: AuditFilter = {}): Promise<{ events: AuditEvent[]; next: string | null }> {
     let query = this.store.db
       .selectFrom('audit_events')
       .where('tenant_id', '=', this.tenant)
@@ -65,6 +78,12 @@ export class AuditRepository {
       .orderBy('id', 'desc')
       .limit(limit + 1);
     if (before) query = query.where('id', '<', before);
+    if (filter.actor !== undefined) query = query.where('actor', '=', filter.actor);
+    if (filter.action !== undefined) query = query.where('action', '=', filter.action);
+    if (filter.actionPrefix !== undefined) query = query.where(hasPrefix('action', filter.actionPrefix));
+    if (filter.target !== undefined) query = query.where(isWordOf('target', filter.target));
+    if (filter.since !== undefined) query = query.where('at', '>=', filter.since);
+    if (filter.until !== undefined) query = query.where('at', '<', filter.until);
     const rows = await query.execute();
     const events = rows.slice(0, limit).map(({ tenant_id: _tenant, ...row }) => ({
       ...row,

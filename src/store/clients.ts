@@ -4,6 +4,7 @@ import { nowSeconds } from '../ports/clock.js';
 import type { Store } from './database.js';
 import { fromJsonList, toJsonList } from './json-list.js';
 import type { ClientsTable } from './schema.js';
+import { containedInAny, sortsAfter } from './search.js';
 import { countOfTenant } from './tenant-rows.js';
 
 export type NewClient = Pick<
@@ -96,15 +97,21 @@ export class ClientRepository implements ClientRecords {
     return row && toClient(row);
   }
 
-  async list(): Promise<Client[]> {
-    const rows = await this.store.db
+  /**
+   * Up to `limit` clients in creation order (then id), after the client keyed `after` (created_at, client_id), whose
+   * id, name or description contains `search` (lower-cased, searchText).
+   */
+  async list(options: { search?: string; after?: readonly [number, string]; limit: number }): Promise<Client[]> {
+    let query = this.store.db
       .selectFrom('clients')
       .selectAll()
       .where('tenant_id', '=', this.tenant)
       .orderBy('created_at')
       .orderBy('client_id')
-      .execute();
-    return rows.map(toClient);
+      .limit(options.limit);
+    if (options.after) query = query.where(sortsAfter('created_at', 'client_id', options.after));
+    if (options.search) query = query.where(containedInAny(['client_id', 'name', 'description'], options.search));
+    return (await query.execute()).map(toClient);
   }
 
   /** Changes the given settings; returns the client as it is now, or undefined when there is none. */

@@ -1,8 +1,9 @@
-import { type Selectable, sql } from 'kysely';
+import type { Selectable } from 'kysely';
 import { nowSeconds } from '../ports/clock.js';
 import type { Tenant, TenantQuotas, TenantSettings, TenantStatus } from '../ports/tenants.js';
 import type { Store } from './database.js';
 import type { Database, TenantsTable } from './schema.js';
+import { containedInAny, searchText, startsWith } from './search.js';
 
 function toTenant(row: Selectable<TenantsTable>): Tenant {
   return {
@@ -42,9 +43,6 @@ export const TENANT_TABLES = [
   'setup_codes',
 ] as const satisfies readonly Exclude<keyof Database, 'tenants' | 'page_keys'>[];
 
-/** `%` and `_` taken literally in a LIKE pattern (with ESCAPE, backslash). */
-const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
-
 /** The tenants of the deployment (src/ports/tenants.ts). Writes announce a change, so every process sees them. */
 export class TenantRepository {
   constructor(private readonly store: Store) {}
@@ -83,12 +81,8 @@ export class TenantRepository {
       .orderBy('id')
       .limit(options.limit + 1);
     if (options.after !== undefined) query = query.where('id', '>', options.after);
-    const search = options.search?.trim().toLowerCase();
-    if (search) {
-      const literal = likeLiteral(search);
-      // ESCAPE named: SQLite's LIKE has no escape character unless told one (PostgreSQL's default is the backslash).
-      query = query.where(sql<boolean>`(lower(id) like ${`${literal}%`} escape '\\' or lower(name) like ${`%${literal}%`} escape '\\')`);
-    }
+    const search = searchText(options.search);
+    if (search) query = query.where((eb) => eb.or([startsWith('id', search), containedInAny(['name'], search)]));
     const rows = await query.execute();
     const tenants = rows.slice(0, options.limit).map(toTenant);
     return { tenants, next: rows.length > options.limit ? tenants.at(-1)!.id : undefined };

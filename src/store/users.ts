@@ -5,6 +5,7 @@ import type { NewUser, User, UserStore } from '../ports/users.js';
 import type { Store } from './database.js';
 import { fromJsonList, toJsonList } from './json-list.js';
 import type { UsersTable } from './schema.js';
+import { containedInAny, sortsAfter } from './search.js';
 import { countOfTenant } from './tenant-rows.js';
 
 const toUser = (row: Omit<Selectable<UsersTable>, 'tenant_id'>): User => ({
@@ -67,16 +68,21 @@ export class UserRepository implements UserStore {
     return row && toUser(row);
   }
 
-  async list(): Promise<User[]> {
-    return (
-      await this.store.db
-        .selectFrom('users')
-        .selectAll()
-        .where('tenant_id', '=', this.tenant)
-        .orderBy('created_at')
-        .orderBy('username')
-        .execute()
-    ).map(toUser);
+  /**
+   * Up to `limit` users in creation order (then username, unique in a tenant), after the user keyed `after`
+   * (created_at, username), whose id, username, email or name contains `search` (lower-cased, searchText).
+   */
+  async list(options: { search?: string; after?: readonly [number, string]; limit: number }): Promise<User[]> {
+    let query = this.store.db
+      .selectFrom('users')
+      .selectAll()
+      .where('tenant_id', '=', this.tenant)
+      .orderBy('created_at')
+      .orderBy('username')
+      .limit(options.limit);
+    if (options.after) query = query.where(sortsAfter('created_at', 'username', options.after));
+    if (options.search) query = query.where(containedInAny(['id', 'username', 'email', 'name'], options.search));
+    return (await query.execute()).map(toUser);
   }
 
   async setDisabled(id: string, disabled: boolean): Promise<boolean> {

@@ -16,7 +16,7 @@ export const consoleApp: Credentials = { clientId: CONSOLE_CLIENT_ID, clientSecr
 
 export type AdminApi = (method: string, path: string, body?: unknown) => Promise<Answer>;
 
-/** The admin API as a caller holding `token` (none when undefined) sees it: JSON in, JSON out. */
+/** The admin API as a caller holding `token` (none when undefined) sees it: JSON in, JSON out (an export's CSV as text). */
 export function adminApi(server: TestServer, token: string | undefined): AdminApi {
   return async (method, path, body) => {
     const headers: Record<string, string> = {};
@@ -28,7 +28,8 @@ export function adminApi(server: TestServer, token: string | undefined): AdminAp
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();
-    return { status: response.status, headers: response.headers, text, body: text === '' ? undefined : JSON.parse(text) };
+    const json = text !== '' && /json/.test(response.headers.get('content-type') ?? '');
+    return { status: response.status, headers: response.headers, text, body: json ? JSON.parse(text) : undefined };
   };
 }
 

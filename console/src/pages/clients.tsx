@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { AppsIcon, PlusIcon } from '../components/icons';
+import { ListPager, SearchBox, useSearchedPages } from '../components/paged-list';
 import {
   Alert,
   CheckOption,
@@ -36,7 +37,8 @@ export const INTROSPECTION_OPTION = {
 export function ClientsPage() {
   useTitle('API access');
   const { api } = useConsole();
-  const clients = useLoad(() => api.listClients(), []);
+  const pages = useSearchedPages((page) => api.pageClients(page));
+  const { filter: search, page, loaded: clients } = pages;
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<{ client: ClientView; secret: string | undefined }>();
 
@@ -46,9 +48,11 @@ export function ClientsPage() {
       <span>Create app client</span>
     </button>
   );
-  const list = clients.data ?? [];
-  const own = list.filter((client) => !isBuiltin(client)).sort((a, b) => b.created_at - a.created_at);
+  // A page in the server's order (creation, then id), the built-in clients (the oldest) set apart from the tenant's own.
+  const list = clients.data?.clients ?? [];
+  const own = list.filter((client) => !isBuiltin(client));
   const builtin = list.filter(isBuiltin);
+  const none = !search && page === 0 && own.length === 0 && !pages.hasNext;
 
   return (
     <>
@@ -63,12 +67,28 @@ export function ClientsPage() {
         <ErrorMessage error={clients.error} />
       ) : (
         <>
-          {own.length === 0 ? (
+          {clients.error && <ErrorMessage error={clients.error} />}
+          {none && !clients.loading ? (
             <EmptyState icon={AppsIcon} title="No app clients yet" action={createButton}>
               Create an app client for each service that needs an access token. You choose its roles; it gets a client ID and a secret.
             </EmptyState>
           ) : (
-            <ClientTable clients={own} label="App clients" />
+            <>
+              <SearchBox label="Search app clients" placeholder="Search by name, client ID or description" list={pages} />
+              <ClientTable
+                clients={own}
+                label="App clients"
+                busy={clients.loading}
+                empty={
+                  search
+                    ? `No app client matches “${search}”.`
+                    : builtin.length
+                      ? 'No app clients of your own on this page.'
+                      : 'No more app clients.'
+                }
+              />
+              <ListPager label="App client pages" noun={['client', 'clients']} count={list.length} list={pages} matching={search} />
+            </>
           )}
           {builtin.length > 0 && (
             <details class="builtin">
@@ -114,12 +134,21 @@ export function ClientsPage() {
   );
 }
 
-function ClientTable({ clients, label }: { clients: ClientView[]; label: string }) {
+const CLIENT_COLUMNS = ['Name', 'Client ID', 'Type', 'Roles', 'Status', 'Created'];
+
+function ClientTable({ clients, label, busy, empty }: { clients: ClientView[]; label: string; busy?: boolean; empty?: string }) {
   return (
     <TableWrap label={label}>
-      <table class="table" aria-label={label}>
-        <TableHead columns={['Name', 'Client ID', 'Type', 'Roles', 'Status', 'Created']} />
+      <table class="table" aria-label={label} aria-busy={busy}>
+        <TableHead columns={CLIENT_COLUMNS} />
         <tbody>
+          {clients.length === 0 && empty && (
+            <tr>
+              <td colSpan={CLIENT_COLUMNS.length} class="cell-empty">
+                {empty}
+              </td>
+            </tr>
+          )}
           {clients.map((client) => (
             <tr key={client.client_id}>
               <LinkCell to={`/clients/${encodeURIComponent(client.client_id)}`} secondary={client.description}>

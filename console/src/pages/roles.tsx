@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { PlusIcon, ShieldIcon } from '../components/icons';
+import { ListPager, SearchBox, useSearchedPages } from '../components/paged-list';
 import {
   ActionCell,
   Alert,
@@ -24,11 +25,13 @@ import { useAction, useLoad, useTitle } from '../hooks';
 import type { Role } from '../types';
 
 const ADMIN_ROLE = 'admin';
+const ROLE_COLUMNS = ['Role', 'Scopes', 'Created'];
 
 export function RolesPage() {
   useTitle('Roles & scopes');
   const { api } = useConsole();
-  const roles = useLoad(() => api.listRoles(), []);
+  const pages = useSearchedPages((page) => api.pageRoles(page));
+  const { filter: search, page, loaded: roles } = pages;
   const apis = useLoad(() => api.listApis(), []);
   const [creating, setCreating] = useState(false);
   const [editing, setEditing] = useState<Role>();
@@ -40,7 +43,9 @@ export function RolesPage() {
       <span>Create role</span>
     </button>
   );
-  const list = [...(roles.data ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  // In the server's order: by name.
+  const list = roles.data?.roles ?? [];
+  const none = !search && page === 0 && list.length === 0 && !pages.hasNext;
 
   return (
     <>
@@ -54,38 +59,50 @@ export function RolesPage() {
         <Spinner label="Loading roles…" />
       ) : roles.error && !roles.data ? (
         <ErrorMessage error={roles.error} />
-      ) : list.length === 0 ? (
+      ) : none && !roles.loading ? (
         <EmptyState icon={ShieldIcon} title="No roles yet" action={createButton}>
           Create a role such as <code>reader</code> with the scope <code>demo:read</code>, then give it to app clients.
         </EmptyState>
       ) : (
-        <TableWrap label="Roles">
-          <table class="table" aria-label="Roles">
-            <TableHead columns={['Role', 'Scopes', 'Created']} actions />
-            <tbody>
-              {list.map((role) => (
-                <tr key={role.name}>
-                  <td class="cell-primary">
-                    <span class="cell-title">{role.name}</span>
-                    {role.name === ADMIN_ROLE && <Badge tone="info">Built-in</Badge>}
-                    {role.description && <div class="cell-secondary">{role.description}</div>}
-                  </td>
-                  <td>
-                    <Chips items={role.scopes} empty="No scopes" />
-                  </td>
-                  <TimeCell value={role.created_at} />
-                  {role.name !== ADMIN_ROLE ? (
-                    <ActionCell label={`Edit scopes of ${role.name}`} onClick={() => setEditing(role)}>
-                      Edit scopes
-                    </ActionCell>
-                  ) : (
-                    <td class="cell-actions" />
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
+        <>
+          {roles.error && <ErrorMessage error={roles.error} />}
+          <SearchBox label="Search roles" placeholder="Search by name, description or scope" list={pages} />
+          <TableWrap label="Roles">
+            <table class="table" aria-label="Roles" aria-busy={roles.loading}>
+              <TableHead columns={ROLE_COLUMNS} actions />
+              <tbody>
+                {list.length === 0 && (
+                  <tr>
+                    <td colSpan={ROLE_COLUMNS.length + 1} class="cell-empty">
+                      {search ? `No role matches “${search}”.` : 'No more roles.'}
+                    </td>
+                  </tr>
+                )}
+                {list.map((role) => (
+                  <tr key={role.name}>
+                    <td class="cell-primary">
+                      <span class="cell-title">{role.name}</span>
+                      {role.name === ADMIN_ROLE && <Badge tone="info">Built-in</Badge>}
+                      {role.description && <div class="cell-secondary">{role.description}</div>}
+                    </td>
+                    <td>
+                      <Chips items={role.scopes} empty="No scopes" />
+                    </td>
+                    <TimeCell value={role.created_at} />
+                    {role.name !== ADMIN_ROLE ? (
+                      <ActionCell label={`Edit scopes of ${role.name}`} onClick={() => setEditing(role)}>
+                        Edit scopes
+                      </ActionCell>
+                    ) : (
+                      <td class="cell-actions" />
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
+          <ListPager label="Role pages" noun={['role', 'roles']} count={list.length} list={pages} matching={search} />
+        </>
       )}
 
       <Card
@@ -130,7 +147,7 @@ export function RolesPage() {
           onCreated={(role) => {
             setCreating(false);
             setNotice(`Role "${role.name}" created.`);
-            roles.setData([...(roles.data ?? []), role]);
+            roles.reload();
           }}
         />
       )}
@@ -141,7 +158,7 @@ export function RolesPage() {
           onSaved={(role) => {
             setEditing(undefined);
             setNotice(`Scopes of "${role.name}" saved. Tokens issued from now on carry them.`);
-            roles.setData((roles.data ?? []).map((existing) => (existing.name === role.name ? role : existing)));
+            roles.reload();
           }}
         />
       )}

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api';
-import { BuildingIcon, PlusIcon, SearchIcon } from '../components/icons';
+import { BuildingIcon, PlusIcon } from '../components/icons';
+import { ListPager, SearchBox, useSearchedPages } from '../components/paged-list';
 import {
   Alert,
   Badge,
@@ -14,7 +15,6 @@ import {
   FormDialog,
   PageHeader,
   PageNotice,
-  Pager,
   Spinner,
   StatusBadge,
   TableHead,
@@ -22,12 +22,9 @@ import {
   Time,
 } from '../components/ui';
 import { useConsole } from '../context';
-import { useAction, useLoad, useTitle } from '../hooks';
+import { useAction, useTitle } from '../hooks';
 import type { NewTenant, TenantView } from '../types';
 
-const PAGE_SIZE = 50;
-/** Typing pauses this long before the search is sent: one request per word, not per key. */
-const SEARCH_DELAY_MS = 300;
 /** The platform's own tenant (DEFAULT_TENANT): the server refuses to suspend or delete it. */
 const DEFAULT_TENANT = 'default';
 const COLUMNS = ['Tenant', 'Status', 'Issuer', 'Created'];
@@ -38,17 +35,8 @@ type Pending = { kind: 'suspend' | 'delete'; tenant: TenantView };
 export function TenantsPage() {
   useTitle('Tenants');
   const { api } = useConsole();
-  const [typed, setTyped] = useState('');
-  // The search sent, and the pages seen of its results: cursors[i] is the `after` cursor of page i (undefined: from
-  // the first tenant); "Next" pushes the answer's `next`, "Previous" pops. A new search starts again at page 0.
-  const [{ search, cursors }, setView] = useState<{ search: string; cursors: (string | undefined)[] }>({
-    search: '',
-    cursors: [undefined],
-  });
-  const page = cursors.length - 1;
-  const setCursors = (change: (cursors: (string | undefined)[]) => (string | undefined)[]) =>
-    setView((view) => ({ ...view, cursors: change(view.cursors) }));
-  const tenants = useLoad(() => api.listTenants({ search: search || undefined, after: cursors[page], limit: PAGE_SIZE }), [search, page]);
+  const pages = useSearchedPages((page) => api.listTenants(page));
+  const { filter: search, page, loaded: tenants } = pages;
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<TenantView>();
   const [pending, setPending] = useState<Pending>();
@@ -58,15 +46,6 @@ export function TenantsPage() {
     setNotice(`${tenant.name} (${tenant.id}) resumed: its sign-in is open and its tokens are accepted again.`);
     tenants.reload();
   });
-
-  const searchFor = (text: string) => {
-    const value = text.trim();
-    setView((view) => (view.search === value ? view : { search: value, cursors: [undefined] }));
-  };
-  useEffect(() => {
-    const timer = setTimeout(() => searchFor(typed), SEARCH_DELAY_MS);
-    return () => clearTimeout(timer);
-  }, [typed]);
 
   const createButton = (
     <button type="button" class="btn btn-primary" onClick={() => setCreating(true)}>
@@ -98,30 +77,7 @@ export function TenantsPage() {
       ) : (
         <>
           {tenants.error && <ErrorMessage error={tenants.error} />}
-          <search class="toolbar">
-            <form
-              class="search"
-              onSubmit={(event) => {
-                event.preventDefault();
-                searchFor(typed);
-              }}
-            >
-              <label class="search-icon">
-                <SearchIcon size={16} />
-                <span class="sr-only">Search tenants</span>
-                <input
-                  type="search"
-                  class="input"
-                  placeholder="Search by id or name"
-                  maxLength={100}
-                  value={typed}
-                  spellcheck={false}
-                  autoComplete="off"
-                  onInput={(event) => setTyped(event.currentTarget.value)}
-                />
-              </label>
-            </form>
-          </search>
+          <SearchBox label="Search tenants" placeholder="Search by id or name" list={pages} />
           <TableWrap label="Tenants" stacked>
             <table class="table" aria-label="Tenants" aria-busy={tenants.loading}>
               <TableHead columns={COLUMNS} actions />
@@ -146,15 +102,7 @@ export function TenantsPage() {
               </tbody>
             </table>
           </TableWrap>
-          <Pager
-            label="Tenant pages"
-            summary={`Page ${page + 1}${list.length ? ` · ${list.length} tenant${list.length === 1 ? '' : 's'}` : ''}${search ? ` matching “${search}”` : ''}`}
-            loading={tenants.loading}
-            hasPrevious={page > 0}
-            hasNext={Boolean(tenants.data?.next)}
-            onPrevious={() => setCursors((c) => c.slice(0, -1))}
-            onNext={() => setCursors((c) => [...c, tenants.data!.next ?? undefined])}
-          />
+          <ListPager label="Tenant pages" noun={['tenant', 'tenants']} count={list.length} list={pages} matching={search} />
         </>
       )}
       {creating && (

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { PlusIcon, UsersIcon } from '../components/icons';
+import { ListPager, SearchBox, useSearchedPages } from '../components/paged-list';
 import {
   Alert,
   Badge,
@@ -25,19 +26,17 @@ const MIN_PASSWORD = 8;
 export function UsersPage() {
   useTitle('Users');
   const { api } = useConsole();
-  const users = useLoad(() => api.listUsers(), []);
+  const pages = useSearchedPages((page) => api.pageUsers(page));
+  const { filter: search, page, loaded: users } = pages;
   const [creating, setCreating] = useState(false);
-  const [filter, setFilter] = useState('');
   const createButton = (
     <button type="button" class="btn btn-primary" onClick={() => setCreating(true)}>
       <PlusIcon size={16} />
       <span>Create user</span>
     </button>
   );
-  const needle = filter.trim().toLowerCase();
-  const list = (users.data ?? []).filter(
-    (user) => !needle || [user.username, user.name ?? '', user.email ?? ''].some((text) => text.toLowerCase().includes(needle)),
-  );
+  const list = users.data?.users ?? [];
+  const none = !search && page === 0 && list.length === 0 && !pages.hasNext;
 
   return (
     <>
@@ -50,35 +49,22 @@ export function UsersPage() {
         <Spinner label="Loading users…" />
       ) : users.error && !users.data ? (
         <ErrorMessage error={users.error} />
-      ) : (users.data ?? []).length === 0 ? (
+      ) : none && !users.loading ? (
         <EmptyState icon={UsersIcon} title="No users yet" action={createButton}>
           Create users here, or let people sign up on the sign-in page.
         </EmptyState>
       ) : (
         <>
-          <div class="toolbar">
-            <label class="search">
-              <span class="sr-only">Search users</span>
-              <input
-                type="search"
-                class="input"
-                placeholder="Search by username, name or email"
-                value={filter}
-                onInput={(event) => setFilter(event.currentTarget.value)}
-              />
-            </label>
-            <span class="muted small" aria-live="polite">
-              {list.length} of {users.data!.length} users
-            </span>
-          </div>
+          {users.error && <ErrorMessage error={users.error} />}
+          <SearchBox label="Search users" placeholder="Search by username, name or email" list={pages} />
           <TableWrap label="Users">
-            <table class="table" aria-label="Users">
+            <table class="table" aria-label="Users" aria-busy={users.loading}>
               <TableHead columns={['User', 'Email', 'Roles', 'Status', 'Created']} />
               <tbody>
                 {list.length === 0 && (
                   <tr>
                     <td colSpan={5} class="cell-empty">
-                      No user matches “{filter.trim()}”.
+                      {search ? `No user matches “${search}”.` : 'No more users.'}
                     </td>
                   </tr>
                 )}
@@ -102,6 +88,7 @@ export function UsersPage() {
               </tbody>
             </table>
           </TableWrap>
+          <ListPager label="User pages" noun={['user', 'users']} count={list.length} list={pages} matching={search} />
         </>
       )}
       {creating && (
