@@ -369,18 +369,23 @@ if (chromiumAvailable()) {
       assert.deepEqual(admin.problems, []);
     });
 
-    test('a user without the admin role gets the "administrator access" page', async () => {
+    test("a person without the admin role gets their accounts (none yet), not the platform's pages", async () => {
       const { context, page, problems } = await watchedPage(browser, server);
       try {
         await page.goto(`${server.url}/console/users`);
         await signIn(page, DEVELOPER);
-        await page.getByRole('heading', { name: 'You need administrator access' }).waitFor();
-        assert.match(await textOf(page.getByRole('main')), /signed in as dev/);
-        assert.equal(await page.getByRole('navigation', { name: 'Console' }).count(), 0, 'no console navigation');
+        await heading(page, 'Your accounts').waitFor();
+        assert.match(await textOf(page.getByRole('main')), /not a member of any account yet.*ask the platform operators for an account/);
+        assert.equal(await page.getByRole('button', { name: 'Create account' }).count(), 0, 'sign-up is off: no accounts of their own');
+        const links = await page.getByRole('navigation', { name: 'Console' }).getByRole('link').allTextContents();
+        assert.deepEqual(
+          links.map((link) => link.trim()),
+          ['Your accounts'],
+          'none of the platform administrators’ pages',
+        );
         const signOut = page.getByRole('link', { name: 'Sign out' });
         assert.match((await signOut.getAttribute('href')) ?? '', /\/oauth2\/end-session\?/);
         await shot(page, 'no-access');
-        // The admin API agrees: the console shows nothing it could not load.
         await signOut.click();
         await page.getByRole('heading', { name: 'You have signed out' }).waitFor();
         assert.deepEqual(problems, []);
@@ -412,9 +417,10 @@ if (chromiumAvailable()) {
         issuer: server.issuer,
         clientId: 'gatehouse-console',
         redirectUri: `${server.issuer}/console/callback`,
-        scope: 'openid profile gatehouse:admin',
+        scope: 'openid profile gatehouse:admin gatehouse:accounts',
         postLogoutRedirectUri: `${server.issuer}/console/`,
         platform: true,
+        selfService: false,
       });
       assert.equal((await fetch(`${server.url}/console/assets/missing.js`)).status, 404);
     });
