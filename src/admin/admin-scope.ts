@@ -6,7 +6,7 @@ import { answerErrors, type ErrorAnswering } from '../http/errors.js';
 import { ADMIN_SCOPE } from '../management/builtins.js';
 import { ManagementError } from '../management/validation.js';
 import type { Actor } from './audit-log.js';
-import { adminSecurity } from './schemas.js';
+import { adminError, adminSecurity, PATTERN_WORDS } from './schemas.js';
 
 /** The tenant whose admin API a request is for: its tokens, its users and clients decide who may call it. */
 export type AdminTenantOf = (request: FastifyRequest) => TenantGatehouse;
@@ -16,7 +16,14 @@ const ERROR_CODE: Record<ManagementError['kind'], string> = { invalid: 'invalid_
 
 const managementError: ErrorAnswering['domainError'] = (error) =>
   error instanceof ManagementError
-    ? { status: STATUS[error.kind], body: { error: ERROR_CODE[error.kind], error_description: error.message } }
+    ? {
+        status: STATUS[error.kind],
+        body: {
+          error: ERROR_CODE[error.kind],
+          error_description: error.message,
+          ...(error.field === undefined ? {} : { field: error.field }),
+        },
+      }
     : undefined;
 
 /**
@@ -51,7 +58,7 @@ function adminAuthentication(tenantOf: AdminTenantOf): Authenticate {
  */
 export async function adminScope(app: FastifyInstance, tenantOf: AdminTenantOf): Promise<void> {
   await app.register(bearerAuth, { realm: 'gatehouse-admin', authenticate: adminAuthentication(tenantOf) });
-  answerErrors(app, { domainError: managementError, bareValidationMessage: true });
+  answerErrors(app, { domainError: managementError, describedValidation: { patterns: PATTERN_WORDS } });
   app.addHook('onSend', async (_request, reply) => {
     reply.header('cache-control', 'no-store');
   });
@@ -63,7 +70,15 @@ export const actorOf = (request: FastifyRequest): Actor => {
   return { actor: principal.sub, actor_type: principal.auth_time === undefined ? 'client' : 'user', ip: request.ip };
 };
 
-/** An admin route's options: its schema, documented under the admin tag and the admin scope. */
+/** The refusals every admin route may answer, documented with the field they name. */
+const ERROR_RESPONSES = { 400: adminError, 404: adminError, 409: adminError } as const;
+
+/** An admin route's options: its schema, documented under the admin tag and the admin scope, with its refusals. */
 export const adminRoute = <Schema extends FastifySchema>(schema: Schema) => ({
-  schema: { tags: ['admin'], security: adminSecurity, ...schema },
+  schema: {
+    tags: ['admin'],
+    security: adminSecurity,
+    ...schema,
+    response: { ...ERROR_RESPONSES, ...(schema.response as object | undefined) },
+  },
 });

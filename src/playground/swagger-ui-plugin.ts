@@ -8,7 +8,8 @@
  *   dialog reads it from its `getConfigs` prop, which is wrapped here.
  * - The Authorize dialog gives every OAuth 2 flow the same defaults (client ID and scopes from initOAuth). Those
  *   belong to the authorization code flow and its public client; the client credentials flow starts empty, as it
- *   needs the ID and secret of the developer's own app client and scopes that client may have.
+ *   needs the ID and secret of the developer's own app client and scopes that client may have. A link from the
+ *   console's client page names its client (`?client_id=…`), which is then filled in; the secret never travels so.
  * - Swagger UI sends client credentials by HTTP Basic, and it has no setting for that flow (only the code flow's
  *   `useBasicAuthenticationWithAccessCodeGrant`). A wrong secret then gets 401 with `WWW-Authenticate: Basic`, which
  *   RFC 6749 §5.2 requires for Basic and which makes the browser open its native sign-in prompt over the page. So the
@@ -45,8 +46,10 @@ export function gatehousePlaygroundPlugin(system: SwaggerSystem): SwaggerPlugin 
         const getConfigs = () => Object.assign({}, props.getConfigs(), typeof redirect === 'string' ? { oauth2RedirectUrl: redirect } : {});
         if (props.schema.get('flow') !== 'clientCredentials')
           return React.createElement(Original, Object.assign({}, props, { getConfigs }));
+        const query = new URLSearchParams((globalThis as unknown as { location: { search: string } }).location.search);
+        const clientId = query.get('client_id') ?? '';
         const authSelectors = Object.assign({}, props.authSelectors, {
-          getConfigs: () => Object.assign({}, props.authSelectors.getConfigs(), { clientId: '', clientSecret: '', scopes: [] }),
+          getConfigs: () => Object.assign({}, props.authSelectors.getConfigs(), { clientId, clientSecret: '', scopes: [] }),
         });
         return React.createElement(Original, Object.assign({}, props, { getConfigs, authSelectors }));
       },
