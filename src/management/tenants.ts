@@ -93,7 +93,8 @@ function checkSettings(settings: TenantSettings): void {
 function checkQuotas(quotas: TenantQuotas): void {
   for (const [name, value] of Object.entries(quotas)) {
     if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > 10_000_000)) {
-      throw new ManagementError(`${name} must be a whole number from 0 to 10000000`);
+      const field = `/quotas/${name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)}`;
+      throw new ManagementError(`${name} must be a whole number from 0 to 10000000`, 'invalid', field);
     }
   }
 }
