@@ -466,9 +466,9 @@ function SettingsCard({
             </>
           )}
         </fieldset>
-        {save.error && (
+        {refused.unplaced && (
           <Alert tone="error" title="The changes were not saved">
-            {refused.unplaced ? refused.unplaced.message : 'Correct the field marked above.'}
+            {refused.unplaced.message}
           </Alert>
         )}
         {saved && !dirty && <Alert tone="success">Changes saved.</Alert>}

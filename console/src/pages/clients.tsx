@@ -358,9 +358,9 @@ export function CreateClientDialog({
           {type !== 'public' && <CheckOption {...INTROSPECTION_OPTION} checked={introspection} onChange={setIntrospection} />}
         </div>
       </details>
-      {submit.error && (
+      {refused.unplaced && (
         <Alert tone="error" title="The app client was not created">
-          {refused.unplaced ? refused.unplaced.message : 'Correct the field marked above.'}
+          {refused.unplaced.message}
         </Alert>
       )}
     </FormDialog>
