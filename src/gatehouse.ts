@@ -15,6 +15,7 @@ import { createManagement, type Management } from './management/index.js';
 import { RoleManagement } from './management/roles.js';
 import { ScopeLimit } from './management/scope-limit.js';
 import { TenantManagement } from './management/tenants.js';
+import { TestTokens } from './management/test-tokens.js';
 import { Metrics } from './metrics.js';
 import { AuthorizationFlow } from './oauth/authorization-flow.js';
 import type { AuthorizationRequest } from './oauth/authorization-request.js';
@@ -90,6 +91,8 @@ export interface TenantGatehouse {
   /** RFC 8707: which API a `resource` names, and what the user is told that API is called. */
   audiences: AudienceResolver;
   management: Management;
+  /** Access tokens for a machine client on an administrator's request (the admin API's test token). */
+  testTokens: TestTokens;
   audit: AuditLog;
   /** A user by id, from a cache that follows the store's changes. */
   findUser: (id: string) => Promise<User | undefined>;
@@ -378,6 +381,7 @@ function buildTenant(shared: SharedParts, tenant: Tenant): TenantGatehouse {
     consents,
     audiences,
     management,
+    testTokens: new TestTokens(config.issuer, directory, tokenEndpoint, audit),
     audit,
     roleScopesOf,
     findUser,

@@ -331,6 +331,7 @@ for (const backend of backends()) {
         'GET /admin/clients/nope',
         'PATCH /admin/clients/nope',
         'POST /admin/clients/nope/rotate-secret',
+        'POST /admin/clients/nope/test-token',
         'POST /admin/clients/nope/revoke',
         'GET /admin/users/nope',
         'POST /admin/users/nope/disable',

@@ -6,7 +6,7 @@ import { systemActor } from '../src/admin/audit-log.js';
 import { loginPage } from './helpers/admin.js';
 import { chromiumAvailable, launchChromium, SCREENSHOTS } from './helpers/chromium.js';
 import { authorize, createAlice, webApp } from './helpers/code-flow.js';
-import { focusReaches, heading, nav, signIn, textOf, unlabelledControls, watchedPage } from './helpers/console-page.js';
+import { describedText, focusReaches, heading, nav, signIn, textOf, unlabelledControls, watchedPage } from './helpers/console-page.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { getWith, postForm } from './helpers/tokens.js';
 
@@ -87,13 +87,15 @@ if (chromiumAvailable()) {
       await dialog.getByLabel('Name', { exact: true }).fill('Billing service');
       await dialog.getByLabel('Description').fill('Nightly invoicing run');
       await dialog.getByRole('checkbox', { name: /^reader/ }).check();
-      // The API's own error is shown in the dialog.
+      // The API's own error is shown next to the field it names (in the advanced settings, opened for it).
       await dialog.getByText('Advanced settings').click();
       await dialog.getByLabel('Additional scopes').fill('invoices\\read');
       await dialog.getByRole('button', { name: 'Create', exact: true }).click();
-      const apiError = dialog.getByRole('alert');
-      await apiError.waitFor();
-      assert.match(await textOf(apiError), /The app client was not created.*"invoices\\read" is not a valid scope/);
+      const scopeInput = dialog.getByLabel('Additional scopes');
+      await dialog.locator('.field-error').waitFor();
+      assert.equal(await scopeInput.getAttribute('aria-invalid'), 'true');
+      assert.match(await describedText(scopeInput), /"invoices\\read" is not a valid scope/);
+      assert.equal(await dialog.getByRole('alert').count(), 0, 'the error is beside the field, not at the foot of the dialog');
       assert.deepEqual(await unlabelledControls(page), []);
       await shot(page, 'create-client-error');
       await dialog.getByLabel('Additional scopes').fill('');
@@ -220,7 +222,8 @@ if (chromiumAvailable()) {
       await roleDialog.getByLabel('Name').fill('reader');
       await roleDialog.getByLabel('Scopes').fill('demo:read');
       await roleDialog.getByRole('button', { name: 'Create role' }).click();
-      await roleDialog.getByRole('alert').getByText('exists already').waitFor();
+      await roleDialog.locator('.field-error').getByText('Role "reader" exists already.').waitFor();
+      assert.match(await describedText(roleDialog.getByLabel('Name')), /Role "reader" exists already/);
       await shot(page, 'create-role-error');
       await roleDialog.getByLabel('Name').fill('billing');
       await roleDialog.getByLabel('Description', { exact: false }).fill('Invoices API');

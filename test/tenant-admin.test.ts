@@ -88,6 +88,7 @@ const MATRIX: Record<string, { body?: unknown; ok?: number }> = {
   'GET /admin/clients/:id': {},
   'PATCH /admin/clients/:id': { body: { name: 'renamed' } },
   'POST /admin/clients/:id/rotate-secret': { body: { grace_seconds: 0 } },
+  'POST /admin/clients/:id/test-token': {},
   'POST /admin/clients/:id/revoke': {},
   'GET /admin/roles': { ok: 200 },
   'POST /admin/roles': { body: { name: 'made-at-acme', scopes: ['acme:write'] }, ok: 201 },

@@ -16,6 +16,7 @@ import type {
   Session,
   SigningKey,
   TenantView,
+  TestToken,
   UserView,
 } from './types';
 
@@ -49,12 +50,18 @@ const filterQuery = (filters: AuditFilters) =>
   new URLSearchParams(Object.entries(filters).filter((entry): entry is [string, string] => Boolean(entry[1])));
 
 /** An error answer of the admin API: `{ error, error_description }` with its HTTP status. */
+
+/**
+ * An error answer of the admin API: `{ error, error_description }` with its HTTP status, and `field`, the JSON pointer
+ * of the request field it is about ("/redirect_uris/0") when it is about one, so that a form shows it there.
+ */
 export class ApiError extends Error {
   override name = 'ApiError';
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly field?: string,
   ) {
     super(message);
   }
@@ -127,14 +134,14 @@ export class AdminApi {
       throw new ApiError(0, 'network_error', 'The server could not be reached. Check your connection and try again.');
     }
     if (response.ok) return response;
-    const error = jsonOf(await response.text()) as { error?: string; error_description?: string } | undefined;
+    const error = jsonOf(await response.text()) as { error?: string; error_description?: string; field?: string } | undefined;
     const code = error?.error ?? 'server_error';
     if (response.status === 401) this.hooks.onUnauthorized();
     if (response.status === 403 && code === 'insufficient_scope') this.hooks.onForbidden();
     const message = error?.error_description
       ? sentence(error.error_description)
       : (FALLBACK_MESSAGES[response.status] ?? `The server could not do that (HTTP ${response.status}). Try again in a moment.`);
-    throw new ApiError(response.status, code, message);
+    throw new ApiError(response.status, code, message, error?.field);
   }
 
   /** Every item of a paged list, a page of the most the admin API gives at a time (a picker needs them all). */
@@ -169,6 +176,8 @@ export class AdminApi {
     this.post<{ client: ClientView; client_secret: string }>(`/admin/clients/${encodeURIComponent(id)}/rotate-secret`, {
       grace_seconds: graceSeconds,
     });
+  issueTestToken = (id: string, scope?: string) =>
+    this.post<TestToken>(`/admin/clients/${encodeURIComponent(id)}/test-token`, scope === undefined ? {} : { scope });
   revokeClient = (id: string) => this.post<{ client: ClientView }>(`/admin/clients/${encodeURIComponent(id)}/revoke`).then((r) => r.client);
 
   // Roles and APIs

@@ -102,3 +102,12 @@ export interface AccountSettings {
   };
   role: AccountRole | 'administrator';
 }
+
+/** POST /admin/clients/{id}/test-token: a token response (RFC 6749 §5.1) with the token's claims (RFC 9068). */
+export interface TestToken {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  scope?: string;
+  claims: Record<string, unknown> & { exp: number; aud: string | string[] };
+}

@@ -8,6 +8,7 @@ import { MEMBER_SCOPE } from '../management/builtins.js';
 import { managementError } from './admin-scope.js';
 import type { Actor } from './audit-log.js';
 import * as schemas from './member-schemas.js';
+import { PATTERN_WORDS } from './schemas.js';
 
 const personRoute = <S extends object>(schema: S) => ({
   schema: { tags: ['accounts'], security: [{ bearer: [MEMBER_SCOPE] }], ...schema },
@@ -33,7 +34,7 @@ export async function accountRoutes(fastify: FastifyInstance, gatehouse: Gatehou
       return claims;
     },
   });
-  answerErrors(app, { domainError: managementError, bareValidationMessage: true });
+  answerErrors(app, { domainError: managementError, describedValidation: { patterns: PATTERN_WORDS } });
   app.addHook('onSend', async (_request, reply) => {
     reply.header('cache-control', 'no-store');
   });

@@ -8,7 +8,7 @@ import { ADMIN_SCOPE, MEMBER_SCOPE } from '../management/builtins.js';
 import { ManagementError } from '../management/validation.js';
 import { type AccountRole, roleCovers } from '../ports/members.js';
 import type { Actor } from './audit-log.js';
-import { adminSecurity } from './schemas.js';
+import { adminError, adminSecurity, PATTERN_WORDS } from './schemas.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -34,7 +34,14 @@ const ERROR_CODE: Record<ManagementError['kind'], string> = {
 /** Management errors as `{error, error_description}` with their status (400, 403, 404, 409). */
 export const managementError: ErrorAnswering['domainError'] = (error) =>
   error instanceof ManagementError
-    ? { status: STATUS[error.kind], body: { error: ERROR_CODE[error.kind], error_description: error.message } }
+    ? {
+        status: STATUS[error.kind],
+        body: {
+          error: ERROR_CODE[error.kind],
+          error_description: error.message,
+          ...(error.field === undefined ? {} : { field: error.field }),
+        },
+      }
     : undefined;
 
 /**
@@ -118,7 +125,7 @@ async function checkAccountRole(request: FastifyRequest): Promise<void> {
 export async function adminScope(app: FastifyInstance, tenantOf: AdminTenantOf, platform?: TenantGatehouse): Promise<void> {
   await app.register(bearerAuth, { realm: 'gatehouse-admin', authenticate: adminAuthentication(tenantOf, platform) });
   app.addHook('onRequest', checkAccountRole);
-  answerErrors(app, { domainError: managementError, bareValidationMessage: true });
+  answerErrors(app, { domainError: managementError, describedValidation: { patterns: PATTERN_WORDS } });
   app.addHook('onSend', async (_request, reply) => {
     reply.header('cache-control', 'no-store');
   });
@@ -134,11 +141,19 @@ export const actorOf = (request: FastifyRequest): Actor => {
 /** The account role of a member's request; undefined for the tenant's own administrators (users and clients). */
 export const memberRoleOf = (request: FastifyRequest): AccountRole | undefined => memberRoles.get(request);
 
+/** The refusals every admin route may answer, documented with the field they name. */
+const ERROR_RESPONSES = { 400: adminError, 403: adminError, 404: adminError, 409: adminError } as const;
+
 /**
- * An admin route's options: its schema, documented under the admin tag and the admin scope, and the least account role
- * a member needs for it when that is not the default (viewer to read, admin to change).
+ * An admin route's options: its schema, documented under the admin tag and the admin scope, with its refusals, and the
+ * least account role a member needs for it when that is not the default (viewer to read, admin to change).
  */
 export const adminRoute = <Schema extends FastifySchema>(schema: Schema, access?: AccountRole) => ({
-  schema: { tags: ['admin'], security: adminSecurity, ...schema },
+  schema: {
+    tags: ['admin'],
+    security: adminSecurity,
+    ...schema,
+    response: { ...ERROR_RESPONSES, ...(schema.response as object | undefined) },
+  },
   ...(access ? { config: { access } } : {}),
 });

@@ -94,6 +94,22 @@ export async function adminRoutes(fastify: FastifyInstance, gatehouse: Gatehouse
       return { client };
     },
   );
+  app.post(
+    '/admin/clients/:id/test-token',
+    route(
+      {
+        summary: 'Issue an access token to a machine client, as the token endpoint would (client_credentials), to try an API with',
+        params: schemas.idParam,
+        body: schemas.testTokenRequest,
+        response: { 200: schemas.testToken },
+      },
+      'developer',
+    ),
+    async (request) => {
+      const { scope, resource } = request.body ?? {};
+      return tenantOf(request).testTokens.issue(request.params.id, { scope, resource }, actor(request));
+    },
+  );
 
   // Roles and APIs
   definitionRoutes(app, {

@@ -1,12 +1,22 @@
 /** JSON schemas of the admin API: they validate requests, shape responses and become its OpenAPI description. */
 
+import type { PatternWords } from '../http/validation-words.js';
+
 const str = { type: 'string' } as const;
 const int = { type: 'integer' } as const;
 const nullableInt = { type: ['integer', 'null'] } as const;
 const strings = { type: 'array', items: str } as const;
+/** RFC 6749 §3.3's scope-token. */
+const SCOPE_TOKEN = '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$';
+const HEX_COLOUR = '^#[0-9a-fA-F]{6}$';
+/** What each pattern of these schemas means, for the admin API's error descriptions ("scopes[1]: must be …"). */
+export const PATTERN_WORDS: PatternWords = {
+  [SCOPE_TOKEN]: 'a scope: printable ASCII characters other than space, " and \\ (RFC 6749 §3.3)',
+  [HEX_COLOUR]: 'a colour written as # and six hex digits, e.g. #1a73e8',
+};
 const scopeList = {
   type: 'array',
-  items: { type: 'string', pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$', maxLength: 200 },
+  items: { type: 'string', pattern: SCOPE_TOKEN, maxLength: 200 },
   maxItems: 200,
 } as const;
 const uriList = { type: 'array', items: { type: 'string', maxLength: 2000 }, maxItems: 50 } as const;
@@ -33,6 +43,16 @@ export const clientQuery = listQueryOf('client id, name or description');
 export const userQuery = listQueryOf('id, username, email or name');
 export const roleQuery = listQueryOf('name, description or one of its scopes');
 export const apiQuery = listQueryOf('identifier, name or one of its scopes');
+/** Every refusal of the admin API: the field it is about, when it is about one, so that a form shows it there. */
+export const adminError = {
+  type: 'object',
+  properties: {
+    error: { type: 'string', description: 'invalid_request (400), forbidden (403), not_found (404) or conflict (409)' },
+    error_description: { type: 'string', description: 'What to change, in words: "<field>: <rule>" for a schema failure' },
+    field: { type: 'string', description: 'The request field refused, as a JSON pointer (RFC 6901) into the body, e.g. /redirect_uris/0' },
+  },
+  required: ['error', 'error_description'],
+} as const;
 
 export const idParam = { type: 'object', properties: { id: { type: 'string', maxLength: 200 } }, required: ['id'] } as const;
 export const nameParam = { type: 'object', properties: { name: { type: 'string', maxLength: 64 } }, required: ['name'] } as const;
@@ -110,6 +130,29 @@ export const rotateSecret = {
     grace_seconds: { type: 'integer', minimum: 0, maximum: 30 * 86400, description: 'How long the previous secret keeps working' },
   },
   additionalProperties: false,
+} as const;
+export const testTokenRequest = {
+  type: ['object', 'null'],
+  properties: {
+    scope: {
+      type: 'string',
+      maxLength: 4000,
+      description: 'Space-separated scopes to ask for; without it, every scope the client may get',
+    },
+    resource: { type: 'string', maxLength: 2000, description: 'The API the token is for (RFC 8707); without it, the default API' },
+  },
+  additionalProperties: false,
+} as const;
+export const testToken = {
+  type: 'object',
+  properties: {
+    access_token: str,
+    token_type: str,
+    expires_in: int,
+    scope: str,
+    claims: { type: 'object', additionalProperties: true, description: "The access token's claims (RFC 9068)" },
+  },
+  required: ['access_token', 'token_type', 'expires_in', 'claims'],
 } as const;
 
 const role = {
@@ -350,7 +393,7 @@ export const tenantSettingsSchema = {
     signup_enabled: { type: 'boolean' },
     display_name: { type: 'string', minLength: 1, maxLength: 100 },
     logo_url: { type: 'string', maxLength: 2000 },
-    primary_color: { type: 'string', pattern: '^#[0-9a-fA-F]{6}$' },
+    primary_color: { type: 'string', pattern: HEX_COLOUR },
   },
   additionalProperties: false,
 } as const;

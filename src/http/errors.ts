@@ -4,6 +4,7 @@ import { OAuthError, safeDescription } from '../oauth/errors.js';
 import { sendErrorPage } from '../pages/render.js';
 import { unavailableReason } from '../ports/storage-errors.js';
 import { sendBearerChallenge } from './bearer-errors.js';
+import { describeValidationFailure, type PatternWords } from './validation-words.js';
 
 /** How long a client should wait before retrying while the store is unavailable (RFC 9110 §10.2.3). */
 export const RETRY_AFTER_SECONDS = 5;
@@ -11,6 +12,8 @@ export const RETRY_AFTER_SECONDS = 5;
 export interface ErrorBody {
   error: string;
   error_description: string;
+  /** The request field the error is about, as a JSON pointer (RFC 6901) into the body: a form shows it there. */
+  field?: string;
 }
 
 /** How the routes of one plugin answer errors; set with `answerErrors`, read by the one error handler. */
@@ -21,8 +24,11 @@ export interface ErrorAnswering {
   bearerRealm?: string;
   /** Errors of the routes' own domain as their status and JSON body; undefined for any other error. */
   domainError?: (error: unknown) => { status: number; body: ErrorBody } | undefined;
-  /** Schema failures described by the validator's message alone (the admin API's wording). */
-  bareValidationMessage?: boolean;
+  /**
+   * Schema failures as `{error: invalid_request, error_description: "<field>: <rule in words>", field}` (the admin
+   * API's wording), each pattern of the routes' schemas said in these words.
+   */
+  describedValidation?: { patterns: PatternWords };
 }
 
 declare module 'fastify' {
@@ -70,8 +76,9 @@ function sendJsonError(
 ): FastifyReply {
   const domain = answering.domainError?.(error);
   if (domain) return reply.code(domain.status).header('cache-control', 'no-store').send(domain.body);
-  if (answering.bareValidationMessage && isValidationError(error)) {
-    return reply.code(400).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: error.message });
+  if (answering.describedValidation && isValidationError(error)) {
+    const { field, description } = describeValidationFailure(error, answering.describedValidation.patterns);
+    return reply.code(400).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: description, field });
   }
   const challenged = answering.bearerRealm === undefined ? undefined : sendBearerChallenge(answering.bearerRealm, error, request, reply);
   if (challenged) return challenged;

@@ -38,15 +38,18 @@ export class ApiManagement {
     try {
       url = new URL(input.identifier);
     } catch {
-      throw new ManagementError('an API identifier is an absolute URI (RFC 8707), e.g. https://api.example.com');
+      throw new ManagementError('an API identifier is an absolute URI (RFC 8707), e.g. https://api.example.com', 'invalid', '/identifier');
     }
-    if (url.hash !== '' || input.identifier.includes('#')) throw new ManagementError('an API identifier must not have a fragment');
-    if (input.identifier === this.defaultAudience) throw new ManagementError('that identifier is the default API already', 'conflict');
-    checkScopes(input.scopes);
+    if (url.hash !== '' || input.identifier.includes('#'))
+      throw new ManagementError('an API identifier must not have a fragment', 'invalid', '/identifier');
+    if (input.identifier === this.defaultAudience)
+      throw new ManagementError('that identifier is the default API already', 'conflict', '/identifier');
+    checkScopes(input.scopes, '/scopes');
     return auditedTransaction(this.repositories, async (tx, audit) => {
       // A tenant's own API of a platform API's identifier would stand in for it at that tenant, with scopes of the
       // tenant's choosing in tokens the platform's API accepts: it is taken, whoever registered it first.
-      if (await tx.apis.get(input.identifier)) throw new ManagementError(`API "${input.identifier}" exists already`, 'conflict');
+      if (await tx.apis.get(input.identifier))
+        throw new ManagementError(`API "${input.identifier}" exists already`, 'conflict', '/identifier');
       if (this.owner === 'platform' && (await tx.apis.heldByAnyTenant(input.identifier))) {
         throw new ManagementError(`a tenant has registered an API "${input.identifier}" of its own already`, 'conflict');
       }

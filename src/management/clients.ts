@@ -80,7 +80,8 @@ const WIRE_NAMES: Record<keyof ClientChanges, string> = {
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 function checkTtl(ttl: number): number {
-  if (!Number.isInteger(ttl) || ttl < 60 || ttl > 86400) throw new ManagementError('access token lifetime must be 60-86400 seconds');
+  if (!Number.isInteger(ttl) || ttl < 60 || ttl > 86400)
+    throw new ManagementError('access token lifetime must be 60-86400 seconds', 'invalid', '/access_token_ttl');
   return ttl;
 }
 
@@ -89,6 +90,8 @@ function checkIntrospection(introspection: boolean | undefined, isPublic: boolea
   if (introspection === true && isPublic) {
     throw new ManagementError(
       'a public client has no secret, so it cannot authenticate to introspect tokens; a resource server is a confidential client',
+      'invalid',
+      '/introspection',
     );
   }
 }
@@ -102,15 +105,17 @@ function checkIntrospection(introspection: boolean | undefined, isPublic: boolea
 const SCHEMELESS = /^(?<host>localhost|\[[0-9a-f:.]+\]|[a-z0-9-]+(?:\.[a-z0-9-]+)+)(?::\d+)?(?:[/?]|$)/i;
 
 /** The error for a redirect URI that is not absolute, with the URI that was probably meant. */
-function notAbsolute(uri: string): ManagementError {
+function notAbsolute(uri: string, field: string): ManagementError {
   const host = SCHEMELESS.exec(uri)?.groups?.host?.toLowerCase();
   if (host !== undefined) {
     const scheme = LOOPBACK_HOSTS.has(host) ? 'http' : 'https';
-    return new ManagementError(`redirect URI "${uri}" has no scheme: did you mean "${scheme}://${uri}"?`);
+    return new ManagementError(`redirect URI "${uri}" has no scheme: did you mean "${scheme}://${uri}"?`, 'invalid', field);
   }
   const path = uri.startsWith('/') ? uri : `/${uri}`;
   return new ManagementError(
     `redirect URI "${uri}" is not an absolute URI: give the full address the app receives it at, e.g. "https://app.example.com${path}" (or "http://localhost:3000${path}" during development)`,
+    'invalid',
+    field,
   );
 }
 
@@ -119,24 +124,34 @@ function notAbsolute(uri: string): ManagementError {
  * development — or a private-use scheme for native apps. They are compared as exact strings (RFC 9700 §4.1.3), so
  * they must also be written the way a browser sends them: "https://host/…", not a host without its scheme.
  */
-export function checkRedirectUri(uri: string): void {
-  if (SCHEMELESS.test(uri)) throw notAbsolute(uri);
+export function checkRedirectUri(uri: string, field: string): void {
+  if (SCHEMELESS.test(uri)) throw notAbsolute(uri, field);
   let url: URL;
   try {
     url = new URL(uri);
   } catch {
-    throw notAbsolute(uri);
+    throw notAbsolute(uri, field);
   }
   if ((url.protocol === 'https:' || url.protocol === 'http:') && !/^https?:\/\/[^/]/i.test(uri)) {
-    throw new ManagementError(`redirect URI "${uri}" must be written as ${url.protocol}//host/path, e.g. "${url.href}"`);
+    throw new ManagementError(`redirect URI "${uri}" must be written as ${url.protocol}//host/path, e.g. "${url.href}"`, 'invalid', field);
   }
-  if (url.hash !== '' || uri.includes('#')) throw new ManagementError(`redirect URI "${uri}" must not have a fragment`);
+  if (url.hash !== '' || uri.includes('#')) throw new ManagementError(`redirect URI "${uri}" must not have a fragment`, 'invalid', field);
   if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
-    throw new ManagementError(`redirect URI "${uri}" must use https (http is allowed only for localhost and loopback IPs)`);
+    throw new ManagementError(
+      `redirect URI "${uri}" must use https (http is allowed only for localhost and loopback IPs)`,
+      'invalid',
+      field,
+    );
   }
   if (['javascript:', 'data:', 'file:', 'vbscript:'].includes(url.protocol)) {
-    throw new ManagementError(`redirect URI "${uri}" uses a scheme that is never allowed`);
+    throw new ManagementError(`redirect URI "${uri}" uses a scheme that is never allowed`, 'invalid', field);
   }
+}
+
+/** The URIs of one list (`redirect_uris` or `post_logout_redirect_uris`) without repeats, each checked where it was given. */
+function checkedRedirectUris(uris: readonly string[], list: string): string[] {
+  for (const [index, uri] of uris.entries()) checkRedirectUri(uri, `/${list}/${index}`);
+  return [...new Set(uris)];
 }
 
 /**
@@ -182,28 +197,27 @@ export class ClientManagement {
 
   async createClient(input: NewClientInput, actor: Actor): Promise<{ client: ClientView; clientSecret?: string }> {
     const name = input.name?.trim();
-    if (!name || name.length > 200) throw new ManagementError('a client needs a name of 1-200 characters');
+    if (!name || name.length > 200) throw new ManagementError('a client needs a name of 1-200 characters', 'invalid', '/name');
     const description = input.description?.trim() ?? '';
-    if (description.length > 2000) throw new ManagementError('a description is at most 2000 characters');
+    if (description.length > 2000) throw new ManagementError('a description is at most 2000 characters', 'invalid', '/description');
     const roles = await knownRoles(this.repositories.roles, input.roles ?? []);
     const scopes = [...new Set(input.scopes ?? [])];
-    checkScopes(scopes);
+    checkScopes(scopes, '/scope');
     const isPublic = input.public === true;
     const grantTypes = [...new Set(input.grantTypes ?? (isPublic ? ['authorization_code', 'refresh_token'] : ['client_credentials']))];
     const unsupported = grantTypes.filter((grant) => !this.supportedGrantTypes.includes(grant));
     if (unsupported.length > 0) {
-      throw new ManagementError(`unsupported grant type: ${unsupported.join(', ')} (supported: ${this.supportedGrantTypes.join(', ')})`);
+      const supported = this.supportedGrantTypes.join(', ');
+      throw new ManagementError(`unsupported grant type: ${unsupported.join(', ')} (supported: ${supported})`, 'invalid', '/grant_types');
     }
-    if (grantTypes.length === 0) throw new ManagementError('a client needs at least one grant type');
+    if (grantTypes.length === 0) throw new ManagementError('a client needs at least one grant type', 'invalid', '/grant_types');
     if (isPublic && grantTypes.includes('client_credentials')) {
-      throw new ManagementError('a public client has no secret, so it cannot use client_credentials');
+      throw new ManagementError('a public client has no secret, so it cannot use client_credentials', 'invalid', '/grant_types');
     }
-    const redirectUris = [...new Set(input.redirectUris ?? [])];
-    redirectUris.forEach(checkRedirectUri);
-    const postLogoutRedirectUris = [...new Set(input.postLogoutRedirectUris ?? [])];
-    postLogoutRedirectUris.forEach(checkRedirectUri);
+    const redirectUris = checkedRedirectUris(input.redirectUris ?? [], 'redirect_uris');
+    const postLogoutRedirectUris = checkedRedirectUris(input.postLogoutRedirectUris ?? [], 'post_logout_redirect_uris');
     if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
-      throw new ManagementError('a client using authorization_code needs at least one redirect URI');
+      throw new ManagementError('a client using authorization_code needs at least one redirect URI', 'invalid', '/redirect_uris');
     }
     const idTokenAlg = input.idTokenSignedResponseAlg ?? 'RS256';
     if (!(ID_TOKEN_SIGNING_ALGORITHMS as readonly string[]).includes(idTokenAlg)) {
@@ -251,29 +265,29 @@ export class ClientManagement {
       const changes: ClientChanges = {};
       if (input.name !== undefined) {
         const name = input.name.trim();
-        if (!name || name.length > 200) throw new ManagementError('a client needs a name of 1-200 characters');
+        if (!name || name.length > 200) throw new ManagementError('a client needs a name of 1-200 characters', 'invalid', '/name');
         changes.name = name;
       }
       if (input.description !== undefined) {
-        if (input.description.length > 2000) throw new ManagementError('a description is at most 2000 characters');
+        if (input.description.length > 2000)
+          throw new ManagementError('a description is at most 2000 characters', 'invalid', '/description');
         changes.description = input.description.trim();
       }
       if (input.roles !== undefined) changes.roles = await knownRoles(tx.roles, input.roles);
       if (input.scopes !== undefined) {
-        checkScopes(input.scopes);
+        checkScopes(input.scopes, '/scope');
         await this.scopeLimit.check(tx, input.scopes);
         changes.scopes = [...new Set(input.scopes)];
       }
       if (input.redirectUris !== undefined) {
-        input.redirectUris.forEach(checkRedirectUri);
+        const redirectUris = checkedRedirectUris(input.redirectUris, 'redirect_uris');
         if (existing.grantTypes.includes('authorization_code') && input.redirectUris.length === 0) {
-          throw new ManagementError('a client using authorization_code needs at least one redirect URI');
+          throw new ManagementError('a client using authorization_code needs at least one redirect URI', 'invalid', '/redirect_uris');
         }
-        changes.redirectUris = [...new Set(input.redirectUris)];
+        changes.redirectUris = redirectUris;
       }
       if (input.postLogoutRedirectUris !== undefined) {
-        input.postLogoutRedirectUris.forEach(checkRedirectUri);
-        changes.postLogoutRedirectUris = [...new Set(input.postLogoutRedirectUris)];
+        changes.postLogoutRedirectUris = checkedRedirectUris(input.postLogoutRedirectUris, 'post_logout_redirect_uris');
       }
       if (input.accessTokenTtl !== undefined) changes.accessTokenTtl = checkTtl(input.accessTokenTtl);
       if (input.introspection !== undefined) {

@@ -33,14 +33,14 @@ export class RoleManagement {
   ) {}
 
   async createRole(input: { name: string; scopes: string[]; description?: string }, actor: Actor): Promise<RoleView> {
-    if (!NAME.test(input.name)) throw new ManagementError('a role name is 1-64 letters, digits, ".", "_", ":" or "-"');
-    checkScopes(input.scopes);
+    if (!NAME.test(input.name)) throw new ManagementError('a role name is 1-64 letters, digits, ".", "_", ":" or "-"', 'invalid', '/name');
+    checkScopes(input.scopes, '/scopes');
     return auditedTransaction(this.repositories, async (tx, audit) => {
       const existing = await tx.roles.get(input.name);
       if (existing?.platform && this.owner === 'tenant') {
         throw new ManagementError(`"${input.name}" is a role template of the platform's, which this account has already`, 'conflict');
       }
-      if (existing) throw new ManagementError(`role "${input.name}" exists already`, 'conflict');
+      if (existing) throw new ManagementError(`role "${input.name}" exists already`, 'conflict', '/name');
       // The built-in admin role is the server's, made in every tenant: not one of the roles the quota allows.
       await checkQuota(this.quotas.maxRoles, () => tx.roles.count([ADMIN_ROLE]), 'roles');
       await this.scopeLimit.check(tx, input.scopes);
@@ -84,7 +84,7 @@ export class RoleManagement {
   }
 
   async updateRoleScopes(name: string, scopes: string[], actor: Actor): Promise<RoleView> {
-    checkScopes(scopes);
+    checkScopes(scopes, '/scopes');
     return auditedTransaction(this.repositories, async (tx, audit) => {
       // Only the tenant's own rows are written: a platform template is "no role" here, as any other tenant's is.
       const existing = await tx.roles.get(name);

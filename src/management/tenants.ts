@@ -80,27 +80,28 @@ function checkSettings(settings: TenantSettings): void {
     }
   }
   if (settings.displayName !== undefined && (settings.displayName.trim() === '' || settings.displayName.length > 100)) {
-    throw new ManagementError('the display name is 1-100 characters');
+    throw new ManagementError('the display name is 1-100 characters', 'invalid', '/settings/display_name');
   }
   if (settings.logoUrl !== undefined && !/^https:\/\/[^\s"'<>]{1,2000}$/.test(settings.logoUrl)) {
-    throw new ManagementError('the logo URL must be an https URL');
+    throw new ManagementError('the logo URL must be an https URL', 'invalid', '/settings/logo_url');
   }
   if (settings.primaryColor !== undefined && !/^#[0-9a-f]{6}$/i.test(settings.primaryColor)) {
-    throw new ManagementError('the primary colour is #rrggbb');
+    throw new ManagementError('the primary colour is #rrggbb', 'invalid', '/settings/primary_color');
   }
 }
 
 function checkQuotas(quotas: TenantQuotas): void {
   for (const [name, value] of Object.entries(quotas)) {
     if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > 10_000_000)) {
-      throw new ManagementError(`${name} must be a whole number from 0 to 10000000`);
+      const field = `/quotas/${name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)}`;
+      throw new ManagementError(`${name} must be a whole number from 0 to 10000000`, 'invalid', field);
     }
   }
 }
 
 function checkName(name: string): string {
   const trimmed = name.trim();
-  if (trimmed === '' || trimmed.length > 200) throw new ManagementError('a tenant name is 1-200 characters');
+  if (trimmed === '' || trimmed.length > 200) throw new ManagementError('a tenant name is 1-200 characters', 'invalid', '/name');
   return trimmed;
 }
 
@@ -147,15 +148,15 @@ export class TenantManagement {
 
   async create(input: NewTenant, actor: Actor): Promise<TenantView> {
     const problem = tenantIdProblem(input.id);
-    if (problem) throw new ManagementError(problem);
+    if (problem) throw new ManagementError(problem, 'invalid', '/id');
     const name = checkName(input.name);
     const settings = merged<TenantSettings>({}, input.settings ?? {});
     const quotas = merged<TenantQuotas>({}, input.quotas ?? {});
     checkSettings(settings);
     checkQuotas(quotas);
-    if (input.allowedScopes) checkScopes(input.allowedScopes);
+    if (input.allowedScopes) checkScopes(input.allowedScopes, '/allowed_scopes');
     return auditedTransaction(this.repositories, async (tx, audit) => {
-      if (await tx.tenants.get(input.id)) throw new ManagementError(`tenant "${input.id}" exists already`, 'conflict');
+      if (await tx.tenants.get(input.id)) throw new ManagementError(`tenant "${input.id}" exists already`, 'conflict', '/id');
       const now = nowSeconds();
       const tenant: Tenant = {
         id: input.id,
@@ -199,7 +200,7 @@ export class TenantManagement {
     actor: Actor,
   ): Promise<TenantView> {
     const name = changes.name === undefined ? undefined : checkName(changes.name);
-    if (changes.allowedScopes) checkScopes(changes.allowedScopes);
+    if (changes.allowedScopes) checkScopes(changes.allowedScopes, '/allowed_scopes');
     return auditedTransaction(this.repositories, async (tx, audit) => {
       const tenant = await this.found(tx, id);
       const settings = changes.settings && merged(tenant.settings, changes.settings);

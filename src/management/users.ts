@@ -77,19 +77,20 @@ export class UserManagement implements UserRegistration {
   async createUser(input: NewUserInput, actor?: Actor, guard?: (tx: Repositories) => Promise<void>): Promise<UserView> {
     const username = normalizeUsername(input.username ?? '');
     if (!USERNAME.test(username)) {
-      throw new ManagementError('a username is 1-64 characters: letters, digits, and . _ @ + - (not first)');
+      throw new ManagementError('a username is 1-64 characters: letters, digits, and . _ @ + - (not first)', 'invalid', '/username');
     }
     const password = input.password ?? '';
     const email = input.email?.trim() || null;
-    if (email !== null && (email.length > 254 || !EMAIL.test(email))) throw new ManagementError('the email address is not valid');
+    if (email !== null && (email.length > 254 || !EMAIL.test(email)))
+      throw new ManagementError('the email address is not valid', 'invalid', '/email');
     const name = input.name?.trim() || null;
-    if (name !== null && name.length > 200) throw new ManagementError('a name is at most 200 characters');
+    if (name !== null && name.length > 200) throw new ManagementError('a name is at most 200 characters', 'invalid', '/name');
     // Judged before the name is looked up, so that self sign-up answers a weak password alike for free and taken names.
     const problem = await passwordProblem(password, { username, email, name });
-    if (problem !== undefined) throw new ManagementError(problem);
+    if (problem !== undefined) throw new ManagementError(problem, 'invalid', '/password');
     const roles = await knownRoles(this.repositories.roles, input.roles ?? []);
     if (await this.repositories.users.findByUsername(username))
-      throw new ManagementError(`the username "${username}" is taken`, 'conflict');
+      throw new ManagementError(`the username "${username}" is taken`, 'conflict', '/username');
     // Hashed before the transaction: on SQLite an open write transaction holds every other writer.
     const passwordHash = await hashPassword(password);
     try {
@@ -110,7 +111,7 @@ export class UserManagement implements UserRegistration {
       });
     } catch (error) {
       // Two sign-ups racing for one name: the unique index decides.
-      if (isUniqueViolation(error)) throw new ManagementError(`the username "${username}" is taken`, 'conflict');
+      if (isUniqueViolation(error)) throw new ManagementError(`the username "${username}" is taken`, 'conflict', '/username');
       throw error;
     }
   }

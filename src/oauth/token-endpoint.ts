@@ -1,7 +1,7 @@
-import type { ClientResolver } from '../ports/clients.js';
-import { authenticateClient, type ClientAuthInput } from './client-auth.js';
+import type { ClientResolver, ResolvedClient } from '../ports/clients.js';
+import { type AuthenticatedClient, authenticateClient, type ClientAuthInput } from './client-auth.js';
 import { OAuthError } from './errors.js';
-import { required } from './form.js';
+import { type FormParams, required } from './form.js';
 import type { GrantHandler, TokenRequest, TokenResponse } from './grants/grant-handler.js';
 
 /** What the HTTP edge hands the token endpoint: the client's authentication and the request's context. */
@@ -28,12 +28,31 @@ export class TokenEndpoint {
   }
 
   async handle(input: TokenEndpointInput): Promise<TokenResponse> {
-    const grantType = required(input.params, 'grant_type');
-    const handler = this.handlers.get(grantType);
-    if (!handler) throw new OAuthError('unsupported_grant_type', 'the grant type is not supported');
+    const handler = this.handlerFor(input.params);
     const client = await authenticateClient(this.directory, input);
-    if (!client.client.grantTypes.includes(grantType)) {
-      throw new OAuthError('unauthorized_client', `the client is not allowed the ${grantType} grant`);
+    return this.issue(handler, client, input);
+  }
+
+  /**
+   * What the grant named in `input.params` would issue to this client, with no credential presented: for a caller
+   * that has proven more than the client's secret would (an administrator asking for a test token). The same checks
+   * and handler as a request to the endpoint, after client authentication; a revoked client is the caller's to refuse.
+   */
+  async issueWithoutCredential(resolved: ResolvedClient, input: Omit<TokenRequest, 'client'>): Promise<TokenResponse> {
+    const handler = this.handlerFor(input.params);
+    const method: AuthenticatedClient['method'] = resolved.client.tokenEndpointAuthMethod;
+    return this.issue(handler, { ...resolved, method, confidential: method !== 'none' }, input);
+  }
+
+  private handlerFor(params: FormParams): GrantHandler {
+    const handler = this.handlers.get(required(params, 'grant_type'));
+    if (!handler) throw new OAuthError('unsupported_grant_type', 'the grant type is not supported');
+    return handler;
+  }
+
+  private issue(handler: GrantHandler, client: AuthenticatedClient, input: Omit<TokenRequest, 'client'>): Promise<TokenResponse> {
+    if (!client.client.grantTypes.includes(handler.grantType)) {
+      throw new OAuthError('unauthorized_client', `the client is not allowed the ${handler.grantType} grant`);
     }
     return handler.handle({
       client,

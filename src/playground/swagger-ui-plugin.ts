@@ -8,7 +8,10 @@
  *   dialog reads it from its `getConfigs` prop, which is wrapped here.
  * - The Authorize dialog gives every OAuth 2 flow the same defaults (client ID and scopes from initOAuth). Those
  *   belong to the authorization code flow and its public client; the client credentials flow starts empty, as it
- *   needs the ID and secret of the developer's own app client and scopes that client may have.
+ *   needs the ID and secret of the developer's own app client and scopes that client may have. A link from the
+ *   console's client page names its client in the fragment (`#client_id=…`: @fastify/swagger-ui resolves the
+ *   document's URL against the page's, query and all), read once here before deep links move the fragment on; that
+ *   client ID is then filled in. The secret never travels so.
  * - Swagger UI sends client credentials by HTTP Basic, and it has no setting for that flow (only the code flow's
  *   `useBasicAuthenticationWithAccessCodeGrant`). A wrong secret then gets 401 with `WWW-Authenticate: Basic`, which
  *   RFC 6749 §5.2 requires for Basic and which makes the browser open its native sign-in prompt over the page. So the
@@ -17,6 +20,8 @@
  */
 export function gatehousePlaygroundPlugin(system: SwaggerSystem): SwaggerPlugin {
   const React = system.React;
+  const fragment = (globalThis as unknown as { location: { hash: string } }).location.hash.slice(1);
+  const linkedClientId = fragment.startsWith('client_id=') ? (new URLSearchParams(fragment).get('client_id') ?? '') : '';
   return {
     statePlugins: {
       auth: {
@@ -46,7 +51,7 @@ export function gatehousePlaygroundPlugin(system: SwaggerSystem): SwaggerPlugin 
         if (props.schema.get('flow') !== 'clientCredentials')
           return React.createElement(Original, Object.assign({}, props, { getConfigs }));
         const authSelectors = Object.assign({}, props.authSelectors, {
-          getConfigs: () => Object.assign({}, props.authSelectors.getConfigs(), { clientId: '', clientSecret: '', scopes: [] }),
+          getConfigs: () => Object.assign({}, props.authSelectors.getConfigs(), { clientId: linkedClientId, clientSecret: '', scopes: [] }),
         });
         return React.createElement(Original, Object.assign({}, props, { getConfigs, authSelectors }));
       },

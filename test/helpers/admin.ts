@@ -40,11 +40,16 @@ export async function adminMachine(server: TestServer, name: string): Promise<Cr
   return { ...credentials, token: await tokenFor(server, credentials, { scope: ADMIN_SCOPE }) };
 }
 
-/** The admin API's own errors: that status, `{error, error_description}` and nothing else, not cacheable. */
+/**
+ * The admin API's own errors: that status, `{error, error_description}` and, when the error is about one request
+ * field, its JSON pointer as `field`; nothing else, not cacheable.
+ */
 export function assertAdminError(answer: Answer, status: number, error: string, description?: RegExp): void {
   const where = `expected ${status} ${error}, got ${answer.status} ${answer.text}`;
   assert.equal(answer.status, status, where);
-  assert.deepEqual(Object.keys(answer.body as object).sort(), ['error', 'error_description'], where);
+  const { field, ...rest } = answer.body as { field?: unknown };
+  assert.deepEqual(Object.keys(rest).sort(), ['error', 'error_description'], where);
+  if (field !== undefined) assert.match(String(field), /^(\/[^/]+)*$/, where);
   const body = answer.body as { error: string; error_description: string };
   assert.equal(body.error, error, where);
   assert.ok(body.error_description.length > 0, where);

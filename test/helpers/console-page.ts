@@ -74,3 +74,11 @@ export const heading = (page: Page, name: string) => page.getByRole('heading', {
 export const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true });
 
 export const textOf = async (locator: Locator) => (await locator.textContent())?.replace(/\s+/g, ' ').trim() ?? '';
+
+/** The text of what a control's aria-describedby names (its hint and its error), as a screen reader reads it. */
+export const describedText = (control: Locator): Promise<string> =>
+  control.evaluate((element: { getAttribute(name: string): string | null }) => {
+    const page = globalThis as unknown as { document: { getElementById(id: string): { textContent: string | null } | null } };
+    const ids = (element.getAttribute('aria-describedby') ?? '').split(' ');
+    return ids.map((id) => page.document.getElementById(id)?.textContent ?? '').join(' ');
+  });

@@ -24,7 +24,7 @@ async function buildApp(metrics: Metrics): Promise<FastifyInstance> {
     answerErrors(admin, {
       domainError: (error) =>
         error instanceof ShelfEmpty ? { status: 409, body: { error: 'conflict', error_description: 'the shelf is "empty"' } } : undefined,
-      bareValidationMessage: true,
+      describedValidation: { patterns: {} },
     });
     admin.post('/admin/count', { schema: { body: countBody } }, async () => ({}));
     admin.get('/admin/shelf', async () => {
@@ -88,7 +88,7 @@ describe('the one error handler: one place decides every error answer, and count
     assert.equal(conflict.body, '{"error":"conflict","error_description":"the shelf is \\"empty\\""}');
     const invalid = await post('/admin/count', { count: 'many' });
     assert.equal(invalid.statusCode, 400);
-    assert.deepEqual(invalid.json(), { error: 'invalid_request', error_description: 'body/count must be integer' });
+    assert.deepEqual(invalid.json(), { error: 'invalid_request', error_description: 'count: must be a whole number', field: '/count' });
   });
 
   test('pages answer with an HTML page, never JSON or a stack trace', async () => {

@@ -1,5 +1,6 @@
 import type { ComponentChildren, JSX, TargetedSubmitEvent } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { ApiError } from '../api';
 import { formatDateTime, formatExact, formatPrecise, formatRelative } from '../format';
 import { Link } from '../router';
 import { CheckIcon, ChevronLeftIcon, ChevronRightIcon, CloseIcon, CopyIcon, ErrorIcon, InfoIcon, WarningIcon } from './icons';
@@ -246,6 +247,24 @@ export function Field({
       )}
     </div>
   );
+}
+
+/**
+ * Where a form shows the server's refusal: next to the field it names (`of(name)`, for a Field's `error`) when that
+ * field is one of `fields`, the admin API's names of the form's inputs ("name", "quotas/max_users"); otherwise in
+ * the form's error area (`unplaced`). A refusal names its field as a JSON pointer ("/redirect_uris/1"), which matches
+ * the input it is in. When it is placed, focus moves to the field, so that a screen reader reads it with its error.
+ */
+export function usePlacedError(error: Error | undefined, fields: readonly string[]) {
+  const pointer = error instanceof ApiError ? error.field?.slice(1) : undefined;
+  const placed = pointer === undefined ? undefined : fields.find((field) => pointer === field || pointer.startsWith(`${field}/`));
+  useEffect(() => {
+    if (placed) requestAnimationFrame(() => document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+  }, [error]);
+  return {
+    of: (field: string): string | undefined => (placed === field ? error?.message : undefined),
+    unplaced: placed === undefined ? error : undefined,
+  };
 }
 
 /**
@@ -808,5 +827,67 @@ export function Pager({
         </button>
       </div>
     </nav>
+  );
+}
+
+/**
+ * Tabs per the WAI-ARIA tabs pattern: one tab stop for the tablist (the selected tab), arrow keys, Home and End move
+ * between tabs and show theirs at once, and each panel is labelled by its tab.
+ */
+export function Tabs({ label, tabs }: { label: string; tabs: { id: string; title: string; panel: ComponentChildren }[] }) {
+  const baseId = useId();
+  const [selectedId, setSelected] = useState(tabs[0]?.id);
+  const buttons = useRef<(HTMLButtonElement | null)[]>([]);
+  const selectedIndex = Math.max(
+    0,
+    tabs.findIndex((tab) => tab.id === selectedId),
+  );
+  const select = (index: number) => {
+    const tab = tabs[(index + tabs.length) % tabs.length]!;
+    setSelected(tab.id);
+    buttons.current[tabs.indexOf(tab)]?.focus();
+  };
+  const onKeyDown = (event: KeyboardEvent) => {
+    const moves: Record<string, number> = { ArrowRight: selectedIndex + 1, ArrowLeft: selectedIndex - 1, Home: 0, End: tabs.length - 1 };
+    const next = moves[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    select(next);
+  };
+  return (
+    <div class="tabs">
+      <div role="tablist" aria-label={label} class="tab-list" onKeyDown={onKeyDown}>
+        {tabs.map((tab, index) => (
+          <button
+            key={tab.id}
+            ref={(element) => {
+              buttons.current[index] = element;
+            }}
+            type="button"
+            role="tab"
+            id={`${baseId}-${tab.id}-tab`}
+            class="tab"
+            aria-selected={index === selectedIndex}
+            aria-controls={`${baseId}-${tab.id}-panel`}
+            tabIndex={index === selectedIndex ? 0 : -1}
+            onClick={() => setSelected(tab.id)}
+          >
+            {tab.title}
+          </button>
+        ))}
+      </div>
+      {tabs.map((tab, index) => (
+        <div
+          key={tab.id}
+          role="tabpanel"
+          id={`${baseId}-${tab.id}-panel`}
+          aria-labelledby={`${baseId}-${tab.id}-tab`}
+          class="tab-panel"
+          hidden={index !== selectedIndex}
+        >
+          {tab.panel}
+        </div>
+      ))}
+    </div>
   );
 }

@@ -17,6 +17,7 @@ import {
   Spinner,
   StatusBadge,
   Time,
+  usePlacedError,
 } from '../components/ui';
 import { useConsole } from '../context';
 import { clientType, formatDateTime, formatDuration, splitLines, splitList } from '../format';
@@ -24,6 +25,7 @@ import { useAction, useLoad, useTitle } from '../hooks';
 import type { ClientChanges, ClientView, Role } from '../types';
 import { INTROSPECTION_OPTION, isBuiltin } from './clients';
 import { CredentialsDialog } from './credentials';
+import { ClientQuickstarts } from './quickstart';
 
 export function ClientDetailPage({ clientId }: { clientId: string }) {
   const { api } = useConsole();
@@ -98,6 +100,7 @@ export function ClientDetailPage({ clientId }: { clientId: string }) {
               )}
             </div>
           </Card>
+          <ClientQuickstarts client={client} scopes={effectiveScopes(client, roles)} />
           <SettingsCard client={client} roles={roles} disabled={!active || builtin} onSaved={setClient} />
         </div>
         <div class="detail-side">
@@ -273,6 +276,9 @@ function RotateSecretDialog({
   );
 }
 
+/** The admin API's names of the settings form's inputs, where a refusal of one is shown. */
+const SETTINGS_FIELDS = ['name', 'description', 'scope', 'redirect_uris', 'post_logout_redirect_uris', 'access_token_ttl'];
+
 function SettingsCard({
   client,
   roles,
@@ -329,6 +335,7 @@ function SettingsCard({
     onSaved(updated);
     setSaved(true);
   });
+  const refused = usePlacedError(save.error, SETTINGS_FIELDS);
 
   return (
     <Card
@@ -352,7 +359,7 @@ function SettingsCard({
       >
         <fieldset class="plain-fieldset" disabled={disabled}>
           <div class="form-grid">
-            <Field label="Name" error={!form.name.trim() ? 'Enter a name.' : undefined}>
+            <Field label="Name" error={!form.name.trim() ? 'Enter a name.' : refused.of('name')}>
               {({ id, describedBy, invalid }) => (
                 <input
                   id={id}
@@ -368,7 +375,7 @@ function SettingsCard({
             <Field
               label="Access token lifetime (seconds)"
               optional
-              error={ttlInvalid ? 'Enter a whole number of seconds.' : undefined}
+              error={ttlInvalid ? 'Enter a whole number of seconds.' : refused.of('access_token_ttl')}
               hint="Empty means the server default."
             >
               {({ id, describedBy, invalid }) => (
@@ -385,13 +392,15 @@ function SettingsCard({
               )}
             </Field>
           </div>
-          <Field label="Description" optional>
-            {({ id }) => (
+          <Field label="Description" optional error={refused.of('description')}>
+            {({ id, describedBy, invalid }) => (
               <textarea
                 id={id}
                 class="input textarea"
                 rows={2}
                 maxLength={2000}
+                aria-describedby={describedBy}
+                aria-invalid={invalid}
                 value={form.description}
                 onInput={(e) => set('description', e.currentTarget.value)}
               />
@@ -403,14 +412,20 @@ function SettingsCard({
             onChange={(value) => set('roles', value)}
             hint="The client may ask for the scopes of these roles."
           />
-          <Field label="Additional scopes" optional hint="Separated by spaces. Granted to this client directly, on top of its roles.">
-            {({ id, describedBy }) => (
+          <Field
+            label="Additional scopes"
+            optional
+            hint="Separated by spaces. Granted to this client directly, on top of its roles."
+            error={refused.of('scope')}
+          >
+            {({ id, describedBy, invalid }) => (
               <input
                 id={id}
                 class="input mono"
                 value={form.scope}
                 spellcheck={false}
                 aria-describedby={describedBy}
+                aria-invalid={invalid}
                 onInput={(e) => set('scope', e.currentTarget.value)}
               />
             )}
@@ -420,8 +435,8 @@ function SettingsCard({
           )}
           {usesRedirects && (
             <>
-              <Field label="Redirect URIs" hint="One per line, matched exactly.">
-                {({ id, describedBy }) => (
+              <Field label="Redirect URIs" hint="One per line, matched exactly." error={refused.of('redirect_uris')}>
+                {({ id, describedBy, invalid }) => (
                   <textarea
                     id={id}
                     class="input textarea mono"
@@ -429,12 +444,13 @@ function SettingsCard({
                     spellcheck={false}
                     value={form.redirectUris}
                     aria-describedby={describedBy}
+                    aria-invalid={invalid}
                     onInput={(e) => set('redirectUris', e.currentTarget.value)}
                   />
                 )}
               </Field>
-              <Field label="Post-logout redirect URIs" optional hint="One per line.">
-                {({ id, describedBy }) => (
+              <Field label="Post-logout redirect URIs" optional hint="One per line." error={refused.of('post_logout_redirect_uris')}>
+                {({ id, describedBy, invalid }) => (
                   <textarea
                     id={id}
                     class="input textarea mono"
@@ -442,6 +458,7 @@ function SettingsCard({
                     spellcheck={false}
                     value={form.logoutUris}
                     aria-describedby={describedBy}
+                    aria-invalid={invalid}
                     onInput={(e) => set('logoutUris', e.currentTarget.value)}
                   />
                 )}
@@ -449,9 +466,9 @@ function SettingsCard({
             </>
           )}
         </fieldset>
-        {save.error && (
+        {refused.unplaced && (
           <Alert tone="error" title="The changes were not saved">
-            {save.error.message}
+            {refused.unplaced.message}
           </Alert>
         )}
         {saved && !dirty && <Alert tone="success">Changes saved.</Alert>}

@@ -16,6 +16,7 @@ import {
   Spinner,
   TableHead,
   TableWrap,
+  usePlacedError,
 } from '../components/ui';
 import { useConsole } from '../context';
 import { clientType, splitLines, splitList } from '../format';
@@ -182,6 +183,9 @@ const APP_TYPES: { value: AppType; label: string; detail: string }[] = [
   },
 ];
 
+/** The admin API's names of the create dialog's inputs, where a refusal of one is shown. */
+const NEW_CLIENT_FIELDS = ['name', 'description', 'redirect_uris', 'post_logout_redirect_uris', 'scope', 'access_token_ttl'];
+
 export function CreateClientDialog({
   onClose,
   onCreated,
@@ -224,6 +228,8 @@ export function CreateClientDialog({
     const result = await api.createClient(input);
     onCreated(result.client, result.client_secret);
   });
+  const refused = usePlacedError(submit.error, NEW_CLIENT_FIELDS);
+  const advancedRefused = refused.of('scope') ?? refused.of('access_token_ttl');
 
   return (
     <FormDialog
@@ -247,7 +253,11 @@ export function CreateClientDialog({
         void submit.run();
       }}
     >
-      <Field label="Name" error={nameError} hint="Shown to administrators and, for apps that sign people in, on the consent page.">
+      <Field
+        label="Name"
+        error={nameError ?? refused.of('name')}
+        hint="Shown to administrators and, for apps that sign people in, on the consent page."
+      >
         {({ id, describedBy, invalid }) => (
           <input
             id={id}
@@ -263,8 +273,8 @@ export function CreateClientDialog({
           />
         )}
       </Field>
-      <Field label="Description" optional>
-        {({ id, describedBy }) => (
+      <Field label="Description" optional error={refused.of('description')}>
+        {({ id, describedBy, invalid }) => (
           <textarea
             id={id}
             class="input textarea"
@@ -272,6 +282,7 @@ export function CreateClientDialog({
             maxLength={2000}
             value={description}
             aria-describedby={describedBy}
+            aria-invalid={invalid}
             onInput={(event) => setDescription(event.currentTarget.value)}
           />
         )}
@@ -281,7 +292,7 @@ export function CreateClientDialog({
         <>
           <Field
             label="Redirect URIs"
-            error={redirectError}
+            error={redirectError ?? refused.of('redirect_uris')}
             hint="One per line. Matched exactly; http only for localhost and loopback addresses."
           >
             {({ id, describedBy, invalid }) => (
@@ -298,8 +309,13 @@ export function CreateClientDialog({
               />
             )}
           </Field>
-          <Field label="Post-logout redirect URIs" optional hint="One per line. Where the app may send people after they sign out.">
-            {({ id, describedBy }) => (
+          <Field
+            label="Post-logout redirect URIs"
+            optional
+            hint="One per line. Where the app may send people after they sign out."
+            error={refused.of('post_logout_redirect_uris')}
+          >
+            {({ id, describedBy, invalid }) => (
               <textarea
                 id={id}
                 class="input textarea mono"
@@ -307,6 +323,7 @@ export function CreateClientDialog({
                 value={logoutUris}
                 spellcheck={false}
                 aria-describedby={describedBy}
+                aria-invalid={invalid}
                 onInput={(event) => setLogoutUris(event.currentTarget.value)}
               />
             )}
@@ -325,11 +342,16 @@ export function CreateClientDialog({
           hint="The client may ask for the scopes of these roles."
         />
       )}
-      <details class="advanced">
+      <details class="advanced" open={advancedRefused !== undefined || undefined}>
         <summary>Advanced settings</summary>
         <div class="advanced-body">
-          <Field label="Additional scopes" optional hint="Separated by spaces. Granted to this client directly, on top of its roles.">
-            {({ id, describedBy }) => (
+          <Field
+            label="Additional scopes"
+            optional
+            hint="Separated by spaces. Granted to this client directly, on top of its roles."
+            error={refused.of('scope')}
+          >
+            {({ id, describedBy, invalid }) => (
               <input
                 id={id}
                 class="input mono"
@@ -338,6 +360,7 @@ export function CreateClientDialog({
                 autoComplete="off"
                 placeholder="invoices:read invoices:write"
                 aria-describedby={describedBy}
+                aria-invalid={invalid}
                 onInput={(event) => setScope(event.currentTarget.value)}
               />
             )}
@@ -345,7 +368,7 @@ export function CreateClientDialog({
           <Field
             label="Access token lifetime (seconds)"
             optional
-            error={ttlError}
+            error={ttlError ?? refused.of('access_token_ttl')}
             hint="How long each access token is valid. Shorter is safer."
           >
             {({ id, describedBy, invalid }) => (
@@ -364,9 +387,9 @@ export function CreateClientDialog({
           {type !== 'public' && <CheckOption {...INTROSPECTION_OPTION} checked={introspection} onChange={setIntrospection} />}
         </div>
       </details>
-      {submit.error && (
+      {refused.unplaced && (
         <Alert tone="error" title="The app client was not created">
-          {submit.error.message}
+          {refused.unplaced.message}
         </Alert>
       )}
     </FormDialog>

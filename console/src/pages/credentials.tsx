@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { Alert, CopyField, Dialog } from '../components/ui';
 import { useConsole } from '../context';
 import type { ClientView } from '../types';
+import { CodeBlock, curlSnippet } from './quickstart';
 
 /**
  * Shows a client's ID and — right after creation or rotation, and only then — its secret, with copy buttons and
@@ -47,10 +48,8 @@ export function CredentialsDialog({
             <p class="snippet-title" id="try-it">
               Try it
             </p>
-            {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a block that scrolls sideways must be reachable by keyboard (WCAG 2.1.1). */}
-            <pre class="code" tabIndex={0}>
-              <code>{`curl -u "$CLIENT_ID:$CLIENT_SECRET" \\\n  -d grant_type=client_credentials \\\n  ${tokenEndpoint}`}</code>
-            </pre>
+            {/* The secret stays a variable even here, where it is on screen: a snippet is pasted into shells and tickets. */}
+            <CodeBlock code={curlSnippet({ clientId: client.client_id, tokenEndpoint, scopes: [] })} label="Token request" />
           </div>
         )}
       </div>

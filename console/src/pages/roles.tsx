@@ -18,6 +18,7 @@ import {
   TableHead,
   TableWrap,
   TimeCell,
+  usePlacedError,
 } from '../components/ui';
 import { useConsole } from '../context';
 import { splitList } from '../format';
@@ -181,6 +182,7 @@ function CreateRoleDialog({ onClose, onCreated }: { onClose: () => void; onCreat
     });
     onCreated(role);
   });
+  const refused = usePlacedError(create.error, ['name', 'description', 'scopes']);
   return (
     <FormDialog
       title="Create role"
@@ -194,7 +196,7 @@ function CreateRoleDialog({ onClose, onCreated }: { onClose: () => void; onCreat
         if (name.trim()) void create.run();
       }}
     >
-      <Field label="Name" error={nameError} hint={'Letters, digits, ".", "_", ":" or "-", e.g. billing-reader.'}>
+      <Field label="Name" error={nameError ?? refused.of('name')} hint={'Letters, digits, ".", "_", ":" or "-", e.g. billing-reader.'}>
         {({ id, describedBy, invalid }) => (
           <input
             id={id}
@@ -210,13 +212,21 @@ function CreateRoleDialog({ onClose, onCreated }: { onClose: () => void; onCreat
           />
         )}
       </Field>
-      <Field label="Description" optional>
-        {({ id }) => (
-          <input id={id} class="input" value={description} maxLength={500} onInput={(e) => setDescription(e.currentTarget.value)} />
+      <Field label="Description" optional error={refused.of('description')}>
+        {({ id, describedBy, invalid }) => (
+          <input
+            id={id}
+            class="input"
+            value={description}
+            maxLength={500}
+            aria-describedby={describedBy}
+            aria-invalid={invalid}
+            onInput={(e) => setDescription(e.currentTarget.value)}
+          />
         )}
       </Field>
-      <Field label="Scopes" hint="Separated by spaces, e.g. invoices:read invoices:write.">
-        {({ id, describedBy }) => (
+      <Field label="Scopes" hint="Separated by spaces, e.g. invoices:read invoices:write." error={refused.of('scopes')}>
+        {({ id, describedBy, invalid }) => (
           <input
             id={id}
             class="input mono"
@@ -224,13 +234,14 @@ function CreateRoleDialog({ onClose, onCreated }: { onClose: () => void; onCreat
             spellcheck={false}
             autoComplete="off"
             aria-describedby={describedBy}
+            aria-invalid={invalid}
             onInput={(e) => setScopes(e.currentTarget.value)}
           />
         )}
       </Field>
-      {create.error && (
+      {refused.unplaced && (
         <Alert tone="error" title="The role was not created">
-          {create.error.message}
+          {refused.unplaced.message}
         </Alert>
       )}
     </FormDialog>
@@ -241,6 +252,7 @@ function EditScopesDialog({ role, onClose, onSaved }: { role: Role; onClose: () 
   const { api } = useConsole();
   const [scopes, setScopes] = useState(role.scopes.join(' '));
   const save = useAction(async () => onSaved(await api.updateRoleScopes(role.name, splitList(scopes))));
+  const refused = usePlacedError(save.error, ['scopes']);
   return (
     <FormDialog
       title={`Edit scopes of ${role.name}`}
@@ -250,8 +262,12 @@ function EditScopesDialog({ role, onClose, onSaved }: { role: Role; onClose: () 
       busyLabel="Saving…"
       onSubmit={() => void save.run()}
     >
-      <Field label="Scopes" hint="Separated by spaces. Clients and users with this role get exactly these from their next token on.">
-        {({ id, describedBy }) => (
+      <Field
+        label="Scopes"
+        hint="Separated by spaces. Clients and users with this role get exactly these from their next token on."
+        error={refused.of('scopes')}
+      >
+        {({ id, describedBy, invalid }) => (
           <textarea
             id={id}
             class="input textarea mono"
@@ -260,13 +276,14 @@ function EditScopesDialog({ role, onClose, onSaved }: { role: Role; onClose: () 
             autoFocus
             spellcheck={false}
             aria-describedby={describedBy}
+            aria-invalid={invalid}
             onInput={(e) => setScopes(e.currentTarget.value)}
           />
         )}
       </Field>
-      {save.error && (
+      {refused.unplaced && (
         <Alert tone="error" title="The scopes were not saved">
-          {save.error.message}
+          {refused.unplaced.message}
         </Alert>
       )}
     </FormDialog>

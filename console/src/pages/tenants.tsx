@@ -1,5 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
-import { ApiError } from '../api';
+import { useState } from 'preact/hooks';
 import { BuildingIcon, PlusIcon } from '../components/icons';
 import { ListPager, SearchBox, useSearchedPages } from '../components/paged-list';
 import {
@@ -20,6 +19,7 @@ import {
   TableHead,
   TableWrap,
   Time,
+  usePlacedError,
 } from '../components/ui';
 import { useConsole } from '../context';
 import { useAction, useTitle } from '../hooks';
@@ -225,20 +225,13 @@ function TenantRow({
 
 type TenantField = 'id' | 'name' | 'max_clients' | 'max_users';
 
-/**
- * The field an admin API error is about, from its description ("\"Acme\" is not a tenant id", "tenant \"acme\" exists
- * already", "maxClients must be …", "body/quotas/max_users must be …"); undefined for the dialog as a whole.
- */
-function fieldOf(error: Error): TenantField | undefined {
-  if (!(error instanceof ApiError)) return undefined;
-  const text = error.message;
-  // The id first: its messages quote the id typed, which may itself read "max_users".
-  if (/tenant id|reserved|exists already|\/id\b/.test(text)) return 'id';
-  if (/max_?clients/i.test(text)) return 'max_clients';
-  if (/max_?users/i.test(text)) return 'max_users';
-  if (/name/.test(text)) return 'name';
-  return undefined;
-}
+/** The admin API's names of the dialog's inputs, where a refusal of one is shown. */
+const TENANT_FIELDS: Record<TenantField, string> = {
+  id: 'id',
+  name: 'name',
+  max_clients: 'quotas/max_clients',
+  max_users: 'quotas/max_users',
+};
 
 /** A quota typed in the dialog: empty for none, else a whole number. */
 const quotaProblem = (text: string) =>
@@ -257,21 +250,18 @@ function CreateTenantDialog({ onClose, onCreated }: { onClose: () => void; onCre
     onCreated(await api.createTenant(input));
   });
   // The id's rule is the server's (TENANT_ID_RULE and its reserved words): its answer is shown beside the field.
-  const serverField = create.error ? fieldOf(create.error) : undefined;
+  const refused = usePlacedError(create.error, Object.values(TENANT_FIELDS));
+  const serverError = (field: TenantField) => refused.of(TENANT_FIELDS[field]);
   const errors: Record<TenantField, string | undefined> = {
-    id: touched && !values.id.trim() ? 'Enter an id for the tenant.' : serverField === 'id' ? create.error!.message : undefined,
-    name: touched && !values.name.trim() ? 'Enter a name for the tenant.' : serverField === 'name' ? create.error!.message : undefined,
-    max_clients: (touched && quotaProblem(values.max_clients)) || (serverField === 'max_clients' ? create.error!.message : undefined),
-    max_users: (touched && quotaProblem(values.max_users)) || (serverField === 'max_users' ? create.error!.message : undefined),
+    id: touched && !values.id.trim() ? 'Enter an id for the tenant.' : serverError('id'),
+    name: touched && !values.name.trim() ? 'Enter a name for the tenant.' : serverError('name'),
+    max_clients: (touched && quotaProblem(values.max_clients)) || serverError('max_clients'),
+    max_users: (touched && quotaProblem(values.max_users)) || serverError('max_users'),
   };
-  // The server's refusal moves focus to the field it is about, so a screen reader reads the field and its error.
-  useEffect(() => {
-    if (serverField) requestAnimationFrame(() => document.querySelector<HTMLElement>('dialog[open] [aria-invalid="true"]')?.focus());
-  }, [create.error]);
   const set = (field: TenantField) => (event: { currentTarget: HTMLInputElement }) => {
     setValues((current) => ({ ...current, [field]: event.currentTarget.value }));
     // The server's complaint was about the old value.
-    if (serverField === field) create.setError(undefined);
+    if (serverError(field)) create.setError(undefined);
   };
   const input =
     (field: TenantField, props: { mono?: boolean; narrow?: boolean; maxLength: number; numeric?: boolean }) =>
@@ -322,9 +312,9 @@ function CreateTenantDialog({ onClose, onCreated }: { onClose: () => void; onCre
           {input('max_users', { narrow: true, numeric: true, maxLength: 8 })}
         </Field>
       </div>
-      {create.error && !serverField && (
+      {refused.unplaced && (
         <Alert tone="error" title="The tenant was not created">
-          {create.error.message}
+          {refused.unplaced.message}
         </Alert>
       )}
     </FormDialog>

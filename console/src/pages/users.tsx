@@ -15,6 +15,7 @@ import {
   Spinner,
   TableHead,
   TableWrap,
+  usePlacedError,
 } from '../components/ui';
 import { useConsole } from '../context';
 import { useAction, useLoad, useTitle } from '../hooks';
@@ -128,6 +129,7 @@ function CreateUserDialog({ onClose, onCreated }: { onClose: () => void; onCreat
     if (selected.length) input.roles = selected;
     onCreated(await api.createUser(input));
   });
+  const refused = usePlacedError(create.error, ['username', 'name', 'email', 'password']);
   return (
     <FormDialog
       title="Create user"
@@ -146,7 +148,7 @@ function CreateUserDialog({ onClose, onCreated }: { onClose: () => void; onCreat
       }}
     >
       <div class="form-grid">
-        <Field label="Username" error={errors.username} hint="Lower-case letters, digits and . _ @ + -">
+        <Field label="Username" error={errors.username ?? refused.of('username')} hint="Lower-case letters, digits and . _ @ + -">
           {({ id, describedBy, invalid }) => (
             <input
               id={id}
@@ -163,12 +165,21 @@ function CreateUserDialog({ onClose, onCreated }: { onClose: () => void; onCreat
             />
           )}
         </Field>
-        <Field label="Full name" optional>
-          {({ id }) => (
-            <input id={id} class="input" value={name} maxLength={200} autoComplete="off" onInput={(e) => setName(e.currentTarget.value)} />
+        <Field label="Full name" optional error={refused.of('name')}>
+          {({ id, describedBy, invalid }) => (
+            <input
+              id={id}
+              class="input"
+              value={name}
+              maxLength={200}
+              autoComplete="off"
+              aria-describedby={describedBy}
+              aria-invalid={invalid}
+              onInput={(e) => setName(e.currentTarget.value)}
+            />
           )}
         </Field>
-        <Field label="Email" optional error={errors.email}>
+        <Field label="Email" optional error={errors.email ?? refused.of('email')}>
           {({ id, describedBy, invalid }) => (
             <input
               id={id}
@@ -185,7 +196,7 @@ function CreateUserDialog({ onClose, onCreated }: { onClose: () => void; onCreat
         </Field>
         <Field
           label="Password"
-          error={errors.password}
+          error={errors.password ?? refused.of('password')}
           hint={`At least ${MIN_PASSWORD} characters, not a common password nor the username. Share it with the user privately.`}
         >
           {({ id, describedBy, invalid }) => (
@@ -213,9 +224,9 @@ function CreateUserDialog({ onClose, onCreated }: { onClose: () => void; onCreat
           hint="The admin role gives access to this console."
         />
       )}
-      {create.error && (
+      {refused.unplaced && (
         <Alert tone="error" title="The user was not created">
-          {create.error.message}
+          {refused.unplaced.message}
         </Alert>
       )}
     </FormDialog>
