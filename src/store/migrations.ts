@@ -13,6 +13,7 @@ import * as m0012 from './migrations/0012_sign_in_delays.js';
 import * as m0013 from './migrations/0013_indexes_and_foreign_keys.js';
 import * as m0014 from './migrations/0014_tenants.js';
 import * as m0015 from './migrations/0015_signing_keys_by_tenant.js';
+import * as m0016 from './migrations/0016_api_scope_descriptions.js';
 import { isSqlite } from './migrations/dialect.js';
 
 /**
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '0013_indexes_and_foreign_keys': m0013,
   '0014_tenants': m0014,
   '0015_signing_keys_by_tenant': m0015,
+  '0016_api_scope_descriptions': m0016,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
