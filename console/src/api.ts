@@ -1,13 +1,16 @@
 import { TENANT_BASE } from './base';
 import type {
+  ApiChanges,
   ApiResource,
   AuditEvent,
   ClientChanges,
   ClientView,
   Consent,
+  DeletionImpact,
   NewClient,
   NewTenant,
   NewUser,
+  ProfileChanges,
   Role,
   Session,
   SigningKey,
@@ -115,6 +118,8 @@ export class AdminApi {
     this.post<{ client: ClientView; client_secret: string }>(`/admin/clients/${encodeURIComponent(id)}/rotate-secret`, {
       grace_seconds: graceSeconds,
     });
+  clientDependents = (id: string) => this.get<DeletionImpact>(`/admin/clients/${encodeURIComponent(id)}/dependents`);
+  deleteClient = (id: string) => this.request<DeletionImpact>('DELETE', `/admin/clients/${encodeURIComponent(id)}`);
   revokeClient = (id: string) => this.post<{ client: ClientView }>(`/admin/clients/${encodeURIComponent(id)}/revoke`).then((r) => r.client);
 
   // Roles and APIs
@@ -123,7 +128,14 @@ export class AdminApi {
     this.post<{ role: Role }>('/admin/roles', input).then((r) => r.role);
   updateRoleScopes = (name: string, scopes: string[]) =>
     this.request<{ role: Role }>('PATCH', `/admin/roles/${encodeURIComponent(name)}`, { scopes }).then((r) => r.role);
+  roleDependents = (name: string) => this.get<DeletionImpact>(`/admin/roles/${encodeURIComponent(name)}/dependents`);
+  deleteRole = (name: string) => this.request<DeletionImpact>('DELETE', `/admin/roles/${encodeURIComponent(name)}`);
   listApis = () => this.get<{ default: string; apis: ApiResource[] }>('/admin/apis');
+  createApi = (input: ApiChanges & { identifier: string }) => this.post<{ api: ApiResource }>('/admin/apis', input).then((r) => r.api);
+  updateApi = (identifier: string, changes: ApiChanges) =>
+    this.request<{ api: ApiResource }>('PATCH', `/admin/apis/${encodeURIComponent(identifier)}`, changes).then((r) => r.api);
+  apiDependents = (identifier: string) => this.get<DeletionImpact>(`/admin/apis/${encodeURIComponent(identifier)}/dependents`);
+  deleteApi = (identifier: string) => this.request<DeletionImpact>('DELETE', `/admin/apis/${encodeURIComponent(identifier)}`);
 
   // Users
   listUsers = () => this.get<{ users: UserView[] }>('/admin/users').then((r) => r.users);
@@ -131,6 +143,12 @@ export class AdminApi {
   createUser = (input: NewUser) => this.post<{ user: UserView }>('/admin/users', input).then((r) => r.user);
   setUserRoles = (id: string, roles: string[]) =>
     this.request<{ user: UserView }>('PATCH', `/admin/users/${encodeURIComponent(id)}`, { roles }).then((r) => r.user);
+  updateProfile = (id: string, changes: ProfileChanges) =>
+    this.request<{ user: UserView }>('PATCH', `/admin/users/${encodeURIComponent(id)}`, changes).then((r) => r.user);
+  setUserPassword = (id: string, password: string) =>
+    this.post<{ user: UserView }>(`/admin/users/${encodeURIComponent(id)}/password`, { password }).then((r) => r.user);
+  userDependents = (id: string) => this.get<DeletionImpact>(`/admin/users/${encodeURIComponent(id)}/dependents`);
+  deleteUser = (id: string) => this.request<DeletionImpact>('DELETE', `/admin/users/${encodeURIComponent(id)}`);
   disableUser = (id: string) => this.post<{ user: UserView }>(`/admin/users/${encodeURIComponent(id)}/disable`).then((r) => r.user);
   enableUser = (id: string) => this.post<{ user: UserView }>(`/admin/users/${encodeURIComponent(id)}/enable`).then((r) => r.user);
   listConsents = (id: string) =>

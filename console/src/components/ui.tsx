@@ -413,6 +413,7 @@ export function ConfirmDialog({
   confirmLabel,
   danger = true,
   typeToConfirm,
+  disabled,
   onConfirm,
   onClose,
 }: {
@@ -420,6 +421,8 @@ export function ConfirmDialog({
   children: ComponentChildren;
   confirmLabel: string;
   danger?: boolean;
+  /** Not possible yet (or at all): what it depends on is still loading, or was refused. */
+  disabled?: boolean;
   /** For what cannot be undone at all: the confirm button stays disabled until this text is typed. */
   typeToConfirm?: string;
   onConfirm: () => Promise<void>;
@@ -428,7 +431,7 @@ export function ConfirmDialog({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error>();
   const [typed, setTyped] = useState('');
-  const confirmed = typeToConfirm === undefined || typed === typeToConfirm;
+  const confirmed = !disabled && (typeToConfirm === undefined || typed === typeToConfirm);
   const confirm = async (event: Event) => {
     event.preventDefault();
     if (!confirmed) return;
