@@ -6,7 +6,7 @@ import { systemActor } from '../src/admin/audit-log.js';
 import { CHALLENGE } from './helpers/authorize.js';
 import { chromiumAvailable, launchChromium, SCREENSHOTS } from './helpers/chromium.js';
 import { authorizationUrl, REDIRECT_URI, webApp } from './helpers/code-flow.js';
-import { heading, nav, signIn, watchedPage } from './helpers/console-page.js';
+import { heading, nav, signIn, unlabelledControls, watchedPage } from './helpers/console-page.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const ADA = { username: 'ada', password: 'correct horse battery' };
@@ -52,6 +52,10 @@ if (chromiumAvailable()) {
       const row = page.getByRole('row').filter({ hasText: ORDERS });
       assert.match((await row.textContent()) ?? '', /orders:read\s*Read your orders/);
       await page.screenshot({ path: join(SCREENSHOTS, 'console-apis.png'), fullPage: true });
+      assert.deepEqual(await unlabelledControls(page), []);
+      await page.setViewportSize({ width: 420, height: 880 });
+      await page.screenshot({ path: join(SCREENSHOTS, 'console-apis-420.png'), fullPage: true });
+      await page.setViewportSize({ width: 1360, height: 880 });
       const stored = (await server.server.gatehouse.management.apis.listApis()).find((api) => api.identifier === ORDERS);
       assert.deepEqual(stored?.scopes, ['orders:read', 'orders:write']);
       assert.deepEqual(stored?.scope_descriptions, { 'orders:read': 'Read your orders' });

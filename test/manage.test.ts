@@ -214,6 +214,12 @@ for (const backend of backends()) {
       assert.deepEqual([user.name, user.email, user.email_verified], ['Alice Liddell', 'alice@wonderland.test', true]);
       const event = (await auditEvents(api)).find((e) => e.action === 'user.profile_changed' && e.target === user.id);
       assert.deepEqual(event?.details, { username: 'alice', changed: ['email_verified'] });
+      // Both at once, each with its event.
+      const both = await expectOk<{ name: string; roles: string[] }>(api('PATCH', path, { name: 'Alice', roles: ['query'] }), 200, 'user');
+      assert.deepEqual([both.name, both.roles], ['Alice', ['query']]);
+      const actions = (await auditEvents(api)).filter((e) => e.target === user.id).map((e) => e.action);
+      assert.deepEqual(actions.slice(0, 2).sort(), ['user.profile_changed', 'user.roles_changed']);
+      assert.equal((await api('PATCH', path, { roles: [] })).status, 200);
     });
 
     test("an administrator's password reset: judged by the policy, ends the user's sessions, audited", async () => {

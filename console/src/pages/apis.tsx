@@ -62,35 +62,35 @@ export function ApisPage() {
       ) : apis.error && !apis.data ? (
         <ErrorMessage error={apis.error} />
       ) : (
-        <TableWrap label="APIs">
+        <TableWrap label="APIs" stacked>
           <table class="table" aria-label="APIs">
             <TableHead columns={['API', 'Scopes']} actions />
             <tbody>
               <tr>
-                <td class="cell-primary">
+                <td class="cell-primary" data-label="API">
                   <span class="cell-title">Default API</span> <Badge tone="info">Default</Badge>
                   <div class="cell-secondary">
                     <code class="mono-small break">{apis.data?.default}</code>
                   </div>
                 </td>
-                <td>
+                <td data-label="Scopes">
                   <span class="muted">Any scope</span>
                 </td>
                 <td class="cell-actions" />
               </tr>
               {(apis.data?.apis ?? []).map((resource) => (
                 <tr key={resource.identifier}>
-                  <td class="cell-primary">
+                  <td class="cell-primary" data-label="API">
                     <span class="cell-title">{resource.name || resource.identifier}</span>
                     {resource.platform && <Badge tone="info">Platform</Badge>}
                     <div class="cell-secondary">
                       <code class="mono-small break">{resource.identifier}</code>
                     </div>
                   </td>
-                  <td>
+                  <td data-label="Scopes">
                     <ScopeList api={resource} />
                   </td>
-                  <td class="cell-actions">
+                  <td class="cell-actions" data-label="Actions">
                     {resource.platform ? (
                       <span class="muted small">The platform's: read-only</span>
                     ) : (
