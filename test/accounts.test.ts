@@ -281,5 +281,23 @@ for (const backend of backends()) {
       assert.deepEqual(((await other('GET', '/t/acme/admin/account')).body as { role: string }).role, 'admin');
       assertAdminError(await other('PATCH', '/t/acme/admin/account', { name: 'Mine' }), 403, 'forbidden');
     });
+
+    test("deleting a person takes them off every team, and is refused while they are an account's only owner", async () => {
+      assertAdminError(await operator('DELETE', `/admin/users/${ids.olivia}`), 409, 'conflict', /only owner of "acme-two"/);
+      assert.ok(
+        (await membersOf('acme-two')).some((m) => m.user_id === ids.olivia),
+        'nothing changed',
+      );
+      const { management } = server.server.gatehouse;
+      const wendy = await management.users.createUser({ username: 'wendy', password: PASSWORD });
+      const acme = (await server.server.gatehouse.tenants.open('acme'))!;
+      await acme.repositories.members.add(wendy.id, 'viewer');
+      const deleted = await operator('DELETE', `/admin/users/${wendy.id}`);
+      assert.equal(deleted.status, 200, deleted.text);
+      assert.equal(
+        (await membersOf('acme')).some((m) => m.user_id === wendy.id),
+        false,
+      );
+    });
   });
 }

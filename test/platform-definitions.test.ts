@@ -51,6 +51,7 @@ for (const backend of backends()) {
         identifier: CORPORA,
         name: 'Corpora',
         scopes: ['corpora:query', 'corpora:admin'],
+        scope_descriptions: {},
         platform: true,
         created_at: (api.body as { api: { created_at: number } }).api.created_at,
       });
@@ -109,6 +110,12 @@ for (const backend of backends()) {
       }
       assertAdminError(await admins.acme('PATCH', '/t/acme/admin/roles/query', { scopes: ['corpora:admin'] }), 404, 'not_found');
       assertAdminError(await admins.beta('PATCH', '/t/beta/admin/roles/query', { scopes: ['corpora:admin'] }), 404, 'not_found');
+      // Nor deletes them, nor changes the platform's API: to a tenant they are no role and no API of its own.
+      assertAdminError(await admins.acme('DELETE', '/t/acme/admin/roles/query'), 404, 'not_found');
+      assertAdminError(await admins.acme('GET', '/t/acme/admin/roles/query/dependents'), 404, 'not_found');
+      const corpora = `/t/acme/admin/apis/${encodeURIComponent(CORPORA)}`;
+      assertAdminError(await admins.acme('PATCH', corpora, { scope_descriptions: { 'corpora:query': 'Mine now' } }), 404, 'not_found');
+      assertAdminError(await admins.acme('DELETE', corpora), 404, 'not_found');
       assertAdminError(
         await admins.beta('POST', '/t/beta/admin/roles', { name: 'query', scopes: ['corpora:admin'] }),
         409,

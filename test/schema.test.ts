@@ -37,7 +37,7 @@ const EXPECTED: ExpectedSchema = {
     suspended_at: 'bigint | null',
   },
   roles: { tenant_id: 'text', name: 'text', description: 'text', scopes: 'text', created_at: 'bigint' },
-  apis: { tenant_id: 'text', identifier: 'text', name: 'text', scopes: 'text', created_at: 'bigint' },
+  apis: { tenant_id: 'text', identifier: 'text', name: 'text', scopes: 'text', scope_descriptions: 'text', created_at: 'bigint' },
   clients: {
     tenant_id: 'text',
     client_id: 'text',

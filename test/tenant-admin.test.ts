@@ -75,6 +75,7 @@ function naming(url: string, ids: Seeded): string {
     .replace('/members/:id', `/members/${encodeURIComponent(ids.teammate)}`)
     .replace('/invitations/:id', `/invitations/${encodeURIComponent(ids.invitation)}`)
     .replace('/roles/:name', `/roles/${encodeURIComponent(ids.role)}`)
+    .replace('/apis/:id', `/apis/${encodeURIComponent(ids.api)}`)
     .replace('/:clientId', `/${encodeURIComponent(ids.client)}`);
 }
 
@@ -90,17 +91,27 @@ const MATRIX: Record<string, { body?: unknown; ok?: number }> = {
   'POST /admin/clients/:id/rotate-secret': { body: { grace_seconds: 0 } },
   'POST /admin/clients/:id/test-token': {},
   'POST /admin/clients/:id/revoke': {},
+  'GET /admin/clients/:id/dependents': {},
+  'DELETE /admin/clients/:id': {},
   'GET /admin/roles': { ok: 200 },
   'POST /admin/roles': { body: { name: 'made-at-acme', scopes: ['acme:write'] }, ok: 201 },
   'PATCH /admin/roles/:name': { body: { scopes: ['stolen:write'] } },
+  'GET /admin/roles/:name/dependents': {},
+  'DELETE /admin/roles/:name': {},
   'GET /admin/apis': { ok: 200 },
   'POST /admin/apis': { body: { identifier: 'https://made.acme.test', scopes: ['made:read'] }, ok: 201 },
+  'PATCH /admin/apis/:id': { body: { name: 'stolen' } },
+  'GET /admin/apis/:id/dependents': {},
+  'DELETE /admin/apis/:id': {},
   'GET /admin/users': { ok: 200 },
   'POST /admin/users': { body: { username: 'made-at-acme', password: PASSWORD }, ok: 201 },
   'GET /admin/users/:id': {},
   'PATCH /admin/users/:id': { body: { roles: [] } },
   'POST /admin/users/:id/disable': {},
   'POST /admin/users/:id/enable': {},
+  'POST /admin/users/:id/password': { body: { password: PASSWORD } },
+  'GET /admin/users/:id/dependents': {},
+  'DELETE /admin/users/:id': {},
   'GET /admin/users/:id/consents': {},
   'DELETE /admin/users/:id/consents/:clientId': {},
   'GET /admin/users/:id/sessions': {},

@@ -2,16 +2,19 @@ import { apiBase } from './base';
 import type {
   AccountSettings,
   AccountView,
+  ApiChanges,
   ApiResource,
   AuditEvent,
   ClientChanges,
   ClientView,
   Consent,
+  DeletionImpact,
   Invitation,
   Member,
   NewClient,
   NewTenant,
   NewUser,
+  ProfileChanges,
   Role,
   Session,
   SigningKey,
@@ -178,6 +181,8 @@ export class AdminApi {
     });
   issueTestToken = (id: string, scope?: string) =>
     this.post<TestToken>(`/admin/clients/${encodeURIComponent(id)}/test-token`, scope === undefined ? {} : { scope });
+  clientDependents = (id: string) => this.get<DeletionImpact>(`/admin/clients/${encodeURIComponent(id)}/dependents`);
+  deleteClient = (id: string) => this.request<DeletionImpact>('DELETE', `/admin/clients/${encodeURIComponent(id)}`);
   revokeClient = (id: string) => this.post<{ client: ClientView }>(`/admin/clients/${encodeURIComponent(id)}/revoke`).then((r) => r.client);
 
   // Roles and APIs
@@ -198,6 +203,13 @@ export class AdminApi {
     );
     return { default: defaultApi, apis };
   };
+  roleDependents = (name: string) => this.get<DeletionImpact>(`/admin/roles/${encodeURIComponent(name)}/dependents`);
+  deleteRole = (name: string) => this.request<DeletionImpact>('DELETE', `/admin/roles/${encodeURIComponent(name)}`);
+  createApi = (input: ApiChanges & { identifier: string }) => this.post<{ api: ApiResource }>('/admin/apis', input).then((r) => r.api);
+  updateApi = (identifier: string, changes: ApiChanges) =>
+    this.request<{ api: ApiResource }>('PATCH', `/admin/apis/${encodeURIComponent(identifier)}`, changes).then((r) => r.api);
+  apiDependents = (identifier: string) => this.get<DeletionImpact>(`/admin/apis/${encodeURIComponent(identifier)}/dependents`);
+  deleteApi = (identifier: string) => this.request<DeletionImpact>('DELETE', `/admin/apis/${encodeURIComponent(identifier)}`);
 
   // Users
   pageUsers = (page: PageQuery) => this.get<{ users: UserView[]; next: string | null }>(`/admin/users?${queryOf(page)}`);
@@ -206,6 +218,12 @@ export class AdminApi {
   createUser = (input: NewUser) => this.post<{ user: UserView }>('/admin/users', input).then((r) => r.user);
   setUserRoles = (id: string, roles: string[]) =>
     this.request<{ user: UserView }>('PATCH', `/admin/users/${encodeURIComponent(id)}`, { roles }).then((r) => r.user);
+  updateProfile = (id: string, changes: ProfileChanges) =>
+    this.request<{ user: UserView }>('PATCH', `/admin/users/${encodeURIComponent(id)}`, changes).then((r) => r.user);
+  setUserPassword = (id: string, password: string) =>
+    this.post<{ user: UserView }>(`/admin/users/${encodeURIComponent(id)}/password`, { password }).then((r) => r.user);
+  userDependents = (id: string) => this.get<DeletionImpact>(`/admin/users/${encodeURIComponent(id)}/dependents`);
+  deleteUser = (id: string) => this.request<DeletionImpact>('DELETE', `/admin/users/${encodeURIComponent(id)}`);
   disableUser = (id: string) => this.post<{ user: UserView }>(`/admin/users/${encodeURIComponent(id)}/disable`).then((r) => r.user);
   enableUser = (id: string) => this.post<{ user: UserView }>(`/admin/users/${encodeURIComponent(id)}/enable`).then((r) => r.user);
   listConsents = (id: string) =>

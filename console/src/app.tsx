@@ -2,12 +2,24 @@ import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { AdminApi } from './api';
 import type { Auth, SignedIn } from './auth';
-import { AppsIcon, BuildingIcon, KeyIcon, ListIcon, LockIcon, Logo, ShieldIcon, SignOutIcon, UsersIcon } from './components/icons';
+import {
+  AppsIcon,
+  BuildingIcon,
+  KeyIcon,
+  ListIcon,
+  LockIcon,
+  Logo,
+  ServerIcon,
+  ShieldIcon,
+  SignOutIcon,
+  UsersIcon,
+} from './components/icons';
 import { ADMIN_SCOPE, MEMBER_SCOPE } from './config';
 import { Console, type ConsoleContext, type Endpoints } from './context';
 import { useLoad } from './hooks';
 import { AccountSettingsPage } from './pages/account-settings';
 import { AccountsPage } from './pages/accounts';
+import { ApisPage } from './pages/apis';
 import { AuditPage } from './pages/audit';
 import { ClientDetailPage } from './pages/client-detail';
 import { ClientsPage } from './pages/clients';
@@ -26,6 +38,7 @@ import type { AccountView } from './types';
 const NAVIGATION: { to: string; label: string; icon: (props: { size?: number }) => JSX.Element }[] = [
   { to: '/clients', label: 'API access', icon: AppsIcon },
   { to: '/roles', label: 'Roles & scopes', icon: ShieldIcon },
+  { to: '/apis', label: 'APIs', icon: ServerIcon },
   { to: '/users', label: 'Users', icon: UsersIcon },
   { to: '/keys', label: 'Signing keys', icon: KeyIcon },
   { to: '/audit', label: 'Audit log', icon: ListIcon },
@@ -43,6 +56,7 @@ function pageFor(path: string, platform: boolean, inAccount: boolean): JSX.Eleme
   const client = match('/clients/:id', path)?.id;
   if (client) return <ClientDetailPage key={client} clientId={client} />;
   if (path === '/roles') return <RolesPage />;
+  if (path === '/apis') return <ApisPage />;
   if (path === '/users') return <UsersPage />;
   const user = match('/users/:id', path)?.id;
   if (user) return <UserDetailPage key={user} userId={user} />;

@@ -2,7 +2,7 @@
 
 import type { ClientRequest } from '../../src/admin/views.js';
 
-export type { ApiView as ApiResource, ClientView, RoleView as Role, TenantView, UserView } from '../../src/admin/views.js';
+export type { ApiView as ApiResource, ClientView, DeletionImpact, RoleView as Role, TenantView, UserView } from '../../src/admin/views.js';
 
 export type NewClient = Omit<ClientRequest, 'id_token_signed_response_alg'> & { name: string };
 
@@ -19,6 +19,20 @@ export interface NewUser {
   email?: string;
   name?: string;
   roles?: string[];
+}
+
+/** POST and PATCH /admin/apis: identifier only at creation (it is the tokens' `aud`, never changed). */
+export interface ApiChanges {
+  name?: string;
+  scopes?: string[];
+  scope_descriptions?: Record<string, string>;
+}
+
+/** PATCH /admin/users/{id}: the profile claims; "" clears a name or email. */
+export interface ProfileChanges {
+  name?: string;
+  email?: string;
+  email_verified?: boolean;
 }
 
 /** POST /admin/tenants: the console sets the id, the name and two of the quotas. */

@@ -4,6 +4,7 @@ import type { ApiManagement } from '../management/apis.js';
 import type { RoleManagement } from '../management/roles.js';
 import { actorOf as actor, adminRoute as route } from './admin-scope.js';
 import * as schemas from './schemas.js';
+import type { DeletionImpact } from './views.js';
 
 /** Whose roles and APIs a set of routes changes, and what the routes say they are. */
 export interface Definitions {
@@ -14,6 +15,48 @@ export interface Definitions {
   defaultAudienceOf: (request: FastifyRequest) => string | undefined;
   /** "" for a tenant's own, "the platform's " for the platform's, in the routes' summaries. */
   whose: string;
+  /**
+   * Whether roles and APIs can be deleted here. A tenant's own can; the platform's templates cannot (yet): every
+   * tenant's clients and users may hold them, and a deletion is one tenant's transaction.
+   */
+  deletable: boolean;
+}
+
+/** What a deletion route does, for the request it answers. */
+interface Deletion {
+  /** What would go with it (GET …/dependents). */
+  dependents: () => Promise<DeletionImpact>;
+  /** Deletes it, with what goes with it, and says what went. */
+  remove: () => Promise<DeletionImpact>;
+  /** The id or name the request named, as the answer's `deleted`. */
+  name: string;
+}
+
+/**
+ * `GET {path}/dependents`, what deleting would take with it (for the confirmation that names it), and `DELETE {path}`,
+ * which deletes and answers what went.
+ */
+export function deletionRoutes(
+  fastify: FastifyInstance,
+  path: string,
+  what: string,
+  params: typeof schemas.idParam | typeof schemas.nameParam | typeof schemas.apiParam,
+  of: (request: FastifyRequest) => Deletion,
+): void {
+  const app = fastify.withTypeProvider<RequestSchemaTypes>();
+  app.get(
+    `${path}/dependents`,
+    route({ summary: `What deleting ${what} takes with it`, params, response: { 200: schemas.dependents } }),
+    async (request) => of(request).dependents(),
+  );
+  app.delete(
+    path,
+    route({ summary: `Delete ${what}, with what goes with it (GET …/dependents)`, params, response: { 200: schemas.deletion } }),
+    async (request) => {
+      const deletion = of(request);
+      return { deleted: deletion.name, ...(await deletion.remove()) };
+    },
+  );
 }
 
 /** The admin routes of roles and APIs, the same for a tenant's own and for the platform's templates. */
@@ -69,11 +112,40 @@ export function definitionRoutes(fastify: FastifyInstance, definitions: Definiti
     async (request, reply) => {
       const { body } = request;
       const api = await of(request).apis.createApi(
-        { identifier: body.identifier, name: body.name ?? '', scopes: body.scopes ?? [] },
+        { identifier: body.identifier, name: body.name ?? '', scopes: body.scopes ?? [], scopeDescriptions: body.scope_descriptions ?? {} },
         actor(request),
       );
       reply.code(201);
       return { api };
     },
   );
+  app.patch(
+    `${prefix}/apis/:id`,
+    route({
+      summary: `Change ${whose || 'an '}API's name, scopes or scope descriptions`,
+      params: schemas.apiParam,
+      body: schemas.apiChanges,
+      response: { 200: schemas.apiOne },
+    }),
+    async (request) => {
+      const { name, scopes, scope_descriptions: scopeDescriptions } = request.body;
+      const changes = {
+        ...(name === undefined ? {} : { name }),
+        ...(scopes ? { scopes } : {}),
+        ...(scopeDescriptions ? { scopeDescriptions } : {}),
+      };
+      return { api: await of(request).apis.updateApi(request.params.id, changes, actor(request)) };
+    },
+  );
+  if (!definitions.deletable) return;
+  deletionRoutes(app, `${prefix}/roles/:name`, `${whose || 'a '}role`, schemas.nameParam, (request) => {
+    const { roles } = of(request);
+    const { name } = request.params as { name: string };
+    return { dependents: () => roles.roleDependents(name), remove: () => roles.deleteRole(name, actor(request)), name };
+  });
+  deletionRoutes(app, `${prefix}/apis/:id`, `${whose || 'an '}API`, schemas.apiParam, (request) => {
+    const { apis } = of(request);
+    const { id } = request.params as { id: string };
+    return { dependents: () => apis.apiDependents(id), remove: () => apis.deleteApi(id, actor(request)), name: id };
+  });
 }

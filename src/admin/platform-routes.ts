@@ -24,6 +24,7 @@ export async function platformAdminRoutes(fastify: FastifyInstance, gatehouse: G
     of: () => gatehouse.platform,
     defaultAudienceOf: () => undefined,
     whose: "the platform's ",
+    deletable: false,
   });
 
   app.get(

@@ -6,7 +6,7 @@ import { SIGNING_ALGORITHMS } from '../keys/key-store.js';
 import { actorOf as actor, adminScope, adminRoute as route } from './admin-scope.js';
 import { auditExport, exportMediaType } from './audit-export.js';
 import { auditFilterOf } from './audit-query.js';
-import { definitionRoutes } from './definition-routes.js';
+import { definitionRoutes, deletionRoutes } from './definition-routes.js';
 import { memberRoutes } from './member-routes.js';
 import * as schemas from './schemas.js';
 import type { ClientRequest } from './views.js';
@@ -117,6 +117,19 @@ export async function adminRoutes(fastify: FastifyInstance, gatehouse: Gatehouse
     of: management,
     defaultAudienceOf: (request) => tenantOf(request).config.defaultAudience,
     whose: '',
+    deletable: true,
+  });
+
+  // Deleting a client or a user: GET …/dependents says what would go with it; DELETE says what went.
+  deletionRoutes(app, '/admin/clients/:id', 'an app client', schemas.idParam, (request) => {
+    const { clients } = management(request);
+    const { id } = request.params as { id: string };
+    return { dependents: () => clients.clientDependents(id), remove: () => clients.deleteClient(id, actor(request)), name: id };
+  });
+  deletionRoutes(app, '/admin/users/:id', 'a user', schemas.idParam, (request) => {
+    const { users } = management(request);
+    const { id } = request.params as { id: string };
+    return { dependents: () => users.userDependents(id), remove: () => users.deleteUser(id, actor(request)), name: id };
   });
 
   // The account's team and settings
@@ -149,9 +162,29 @@ export async function adminRoutes(fastify: FastifyInstance, gatehouse: Gatehouse
   );
   app.patch(
     '/admin/users/:id',
-    route({ summary: "Change a user's roles", params: schemas.idParam, body: schemas.userChanges, response: { 200: schemas.userOne } }),
+    route({
+      summary: "Change a user's roles or profile claims (name, email, email_verified)",
+      params: schemas.idParam,
+      body: schemas.userChanges,
+      response: { 200: schemas.userOne },
+    }),
+    async (request) => {
+      const { roles, name, email, email_verified: emailVerified } = request.body;
+      const changes = { roles, name, email, emailVerified };
+      const given = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+      return { user: await management(request).users.updateUser(request.params.id, given, actor(request)) };
+    },
+  );
+  app.post(
+    '/admin/users/:id/password',
+    route({
+      summary: "Set a user's password (ends their sessions)",
+      params: schemas.idParam,
+      body: schemas.newPassword,
+      response: { 200: schemas.userOne },
+    }),
     async (request) => ({
-      user: await management(request).users.setRoles(request.params.id, request.body.roles, actor(request)),
+      user: await management(request).users.setPassword(request.params.id, request.body.password, actor(request)),
     }),
   );
   for (const [path, summary] of [

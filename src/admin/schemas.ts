@@ -80,6 +80,10 @@ const client = {
     id_token_signed_response_alg: str,
     access_token_ttl: nullableInt,
     introspection: { type: 'boolean', description: INTROSPECTION_RIGHT },
+    builtin: {
+      type: 'boolean',
+      description: "One the server itself runs (the console's, the playground's): it cannot be revoked or deleted",
+    },
     status: { type: 'string', enum: ['active', 'revoked'] },
     created_at: int,
     updated_at: int,
@@ -191,6 +195,7 @@ const api = {
     identifier: str,
     name: str,
     scopes: strings,
+    scope_descriptions: { type: 'object', additionalProperties: str, description: 'What each scope lets an app do (the consent page)' },
     platform: { type: 'boolean', description: "One of the platform's APIs: every tenant has it, none changes it" },
     created_at: int,
   },
@@ -202,11 +207,32 @@ export const apiList = {
   required: ['apis', 'next'],
 } as const;
 export const apiOne = { type: 'object', properties: { api }, required: ['api'] } as const;
+const scopeDescriptions = {
+  type: 'object',
+  additionalProperties: { type: 'string', maxLength: 200 },
+  maxProperties: 200,
+  description: 'What each scope lets an app do, shown to the user on the consent page (at most 200 characters each)',
+} as const;
+const apiFields = { name: { type: 'string', maxLength: 200 }, scopes: scopeList, scope_descriptions: scopeDescriptions } as const;
 export const newApi = {
   type: 'object',
-  properties: { identifier: { type: 'string', maxLength: 2000 }, name: { type: 'string', maxLength: 200 }, scopes: scopeList },
+  properties: { identifier: { type: 'string', maxLength: 2000 }, ...apiFields },
   required: ['identifier'],
   additionalProperties: false,
+} as const;
+export const apiChanges = { type: 'object', properties: apiFields, additionalProperties: false, minProperties: 1 } as const;
+/** An API by its identifier (an absolute URI), percent-encoded as one path segment. */
+export const apiParam = { type: 'object', properties: { id: { type: 'string', maxLength: 2000 } }, required: ['id'] } as const;
+
+const impactFields = {
+  summary: { type: 'string', description: 'What goes with it, in words for a confirmation; "" when nothing does' },
+  counts: { type: 'object', additionalProperties: int, description: 'The same, counted by what goes' },
+} as const;
+export const dependents = { type: 'object', properties: impactFields, required: ['summary', 'counts'] } as const;
+export const deletion = {
+  type: 'object',
+  properties: { deleted: { type: 'string', description: 'What was deleted (its id or name)' }, ...impactFields },
+  required: ['deleted', 'summary', 'counts'],
 } as const;
 
 const user = {
@@ -239,8 +265,28 @@ export const userChanges = {
       maxItems: 50,
       description: 'Exactly these roles; the last active administrator keeps the admin role',
     },
+    name: { type: 'string', maxLength: 200, description: 'The name claim; "" clears it' },
+    email: {
+      type: 'string',
+      maxLength: 254,
+      description: 'The email claim; "" clears it. A new address is unverified unless email_verified says so',
+    },
+    email_verified: { type: 'boolean' },
   },
-  required: ['roles'],
+  minProperties: 1,
+  additionalProperties: false,
+} as const;
+export const newPassword = {
+  type: 'object',
+  properties: {
+    password: {
+      type: 'string',
+      maxLength: 1024,
+      writeOnly: true,
+      description: "Judged by the password policy as at creation; the user's sessions end",
+    },
+  },
+  required: ['password'],
   additionalProperties: false,
 } as const;
 export const newUser = {

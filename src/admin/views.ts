@@ -18,6 +18,8 @@ export interface ClientView {
   access_token_ttl: number | null;
   /** A resource server: it may introspect tokens issued to any client; otherwise only its own (RFC 7662 §4). */
   introspection: boolean;
+  /** One the server itself runs (the console's, the playground's): it cannot be revoked or deleted. */
+  builtin: boolean;
   status: 'active' | 'revoked';
   created_at: number;
   updated_at: number;
@@ -69,6 +71,8 @@ export interface ApiView {
   name: string;
   /** Empty: the API accepts any scope. */
   scopes: string[];
+  /** What a scope lets an app do, shown on the consent page; a scope without one is shown by its name. */
+  scope_descriptions: Record<string, string>;
   /** One of the platform's APIs: every tenant has it, none changes it. */
   platform: boolean;
   created_at: number;
@@ -96,4 +100,15 @@ export interface TenantView {
   created_at: number;
   updated_at: number;
   suspended_at: number | null;
+}
+
+/**
+ * What deleting a client, role, API or user takes with it: told before (GET …/dependents), for the confirmation that
+ * names it, and after (the DELETE's answer), as what went.
+ */
+export interface DeletionImpact {
+  /** In words, e.g. "2 app clients and 1 user lose corpora:query"; "" when nothing goes with it. */
+  summary: string;
+  /** The same, counted by what goes: clients, users, sessions, consents, grants (live ones, with their tokens). */
+  counts: Record<string, number>;
 }

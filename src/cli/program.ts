@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { cliActor } from '../admin/audit-log.js';
-import type { ClientView, TenantView, UserView } from '../admin/views.js';
+import type { ClientView, DeletionImpact, TenantView, UserView } from '../admin/views.js';
 import { type Config, loadConfig } from '../config.js';
 import { createGatehouse, type Gatehouse, type PurgeReport } from '../gatehouse.js';
 import { isSigningAlgorithm, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/key-store.js';
@@ -66,6 +66,29 @@ function integer(min: number, max: number) {
   };
 }
 
+/** `--describe scope=text`, repeatable: what each scope lets an app do (the consent page). */
+function describedScope(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const at = value.indexOf('=');
+  if (at < 1) throw new InvalidArgumentError('give a scope and its description as scope=text');
+  return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
+}
+
+function yesOrNo(value: string): boolean {
+  if (/^(true|yes)$/i.test(value)) return true;
+  if (/^(false|no)$/i.test(value)) return false;
+  throw new InvalidArgumentError('true or false');
+}
+
+/** A deletion's confirmation: what goes, and that it cannot be undone. */
+const deletionQuestion = (what: string, impact: DeletionImpact): string =>
+  `Delete ${what}?${impact.summary ? ` ${impact.summary.charAt(0).toUpperCase()}${impact.summary.slice(1)}.` : ''} This cannot be undone.`;
+
+/** What a deletion prints: as the admin API answers it ({deleted, summary, counts}), or a sentence. */
+const deletionResult = (deleted: string, what: string, impact: DeletionImpact): CommandResult => ({
+  json: { deleted, ...impact },
+  text: `Deleted ${what}${impact.summary ? `; ${impact.summary}` : ''}.`,
+});
+
 const date = (seconds: number | null) => (seconds === null ? '-' : new Date(seconds * 1000).toISOString());
 
 function describeClient(client: ClientView): string {
@@ -123,6 +146,14 @@ function describePurge({ deleted, sqlite }: PurgeReport): string {
     );
   }
   return lines.join('\n');
+}
+
+/** What `apis create` and `apis update` take, as commander parses them. */
+interface ApiOptions {
+  name?: string;
+  scopes?: string[];
+  describe?: Record<string, string>;
+  platform?: boolean;
 }
 
 interface NewUserOptions extends PasswordOptions {
@@ -404,6 +435,20 @@ export function buildProgram(io: Io): Command {
       }),
     );
   clients
+    .command('delete <id>')
+    .description('delete an app client, the consents users gave it and its grants (its tokens are refused)')
+    .addOption(yesOption())
+    .addOption(jsonOption())
+    .action(
+      withGatehouse(async (gatehouse, id: string, options: Confirmation) => {
+        const { clients } = gatehouse.management;
+        const target = await clients.getClient(id);
+        const what = `app client ${target.client_id} ("${target.name}")`;
+        await confirm(options, 'clients delete', deletionQuestion(what, await clients.clientDependents(id)));
+        return deletionResult(target.client_id, what, await clients.deleteClient(id, cliActor()));
+      }),
+    );
+  clients
     .command('rotate-secret <id>')
     .description('issue a new secret; the previous one keeps working for a grace period')
     .option(
@@ -465,6 +510,19 @@ export function buildProgram(io: Io): Command {
       }),
     );
 
+  roles
+    .command('delete <name>')
+    .description('delete a role; the clients and users holding it lose it (the admin role cannot be deleted)')
+    .addOption(yesOption())
+    .addOption(jsonOption())
+    .action(
+      withGatehouse(async (gatehouse, name: string, options: Confirmation) => {
+        const { roles } = gatehouse.management;
+        await confirm(options, 'roles delete', deletionQuestion(`role "${name}"`, await roles.roleDependents(name)));
+        return deletionResult(name, `role "${name}"`, await roles.deleteRole(name, cliActor()));
+      }),
+    );
+
   const apis = program.command('apis').description('APIs (resource servers) that tokens can be issued for');
   apis
     .command('create')
@@ -472,11 +530,17 @@ export function buildProgram(io: Io): Command {
     .requiredOption('--identifier <uri>', 'absolute URI; becomes the aud of its tokens')
     .option('--name <name>', 'display name')
     .option('--scopes <"a b">', 'scopes the API defines (tokens for it carry no others)', words)
+    .option('--describe <scope=text>', 'what a scope lets an app do, shown on the consent page (repeatable)', describedScope)
     .addOption(platformOption())
     .addOption(jsonOption())
     .action(
-      withGatehouse(async (gatehouse, options: { identifier: string; name?: string; scopes?: string[]; platform?: boolean }) => {
-        const input = { identifier: options.identifier, name: options.name ?? '', scopes: options.scopes ?? [] };
+      withGatehouse(async (gatehouse, options: ApiOptions & { identifier: string }) => {
+        const input = {
+          identifier: options.identifier,
+          name: options.name ?? '',
+          scopes: options.scopes ?? [],
+          scopeDescriptions: options.describe ?? {},
+        };
         const api = await definitionsOf(gatehouse, options).apis.createApi(input, cliActor());
         return { json: api, text: `Registered API ${api.identifier} ("${api.name}")` };
       }),
@@ -496,6 +560,39 @@ export function buildProgram(io: Io): Command {
         if (options.platform) return { json: { apis: all }, text: all.length ? table(headers, registered) : 'No platform APIs yet.' };
         const rows = [[gatehouse.config.defaultAudience, '(default API)', '', ''], ...registered];
         return { json: { default: gatehouse.config.defaultAudience, apis: all }, text: table(headers, rows) };
+      }),
+    );
+
+  apis
+    .command('update <identifier>')
+    .description("change an API's name, scopes or scope descriptions")
+    .option('--name <name>', 'display name')
+    .option('--scopes <"a b">', 'exactly these scopes (descriptions of scopes left out go)', words)
+    .option('--describe <scope=text>', 'what a scope lets an app do; replaces every description (repeatable)', describedScope)
+    .addOption(platformOption())
+    .addOption(jsonOption())
+    .action(
+      withGatehouse(async (gatehouse, identifier: string, options: ApiOptions) => {
+        const changes = {
+          ...(options.name === undefined ? {} : { name: options.name }),
+          ...(options.scopes ? { scopes: options.scopes } : {}),
+          ...(options.describe ? { scopeDescriptions: options.describe } : {}),
+        };
+        if (Object.keys(changes).length === 0) throw new ManagementError('nothing to change: give --name, --scopes or --describe');
+        const api = await definitionsOf(gatehouse, options).apis.updateApi(identifier, changes, cliActor());
+        return { json: api, text: `Updated API ${api.identifier} ("${api.name}")` };
+      }),
+    );
+  apis
+    .command('delete <identifier>')
+    .description('delete an API with the consents given for it and its grants (its tokens are refused)')
+    .addOption(yesOption())
+    .addOption(jsonOption())
+    .action(
+      withGatehouse(async (gatehouse, identifier: string, options: Confirmation) => {
+        const { apis } = gatehouse.management;
+        await confirm(options, 'apis delete', deletionQuestion(`API ${identifier}`, await apis.apiDependents(identifier)));
+        return deletionResult(identifier, `API ${identifier}`, await apis.deleteApi(identifier, cliActor()));
       }),
     );
 
@@ -566,13 +663,52 @@ export function buildProgram(io: Io): Command {
     );
   users
     .command('update <id-or-username>')
-    .description("change a user's roles (the last active administrator keeps the admin role)")
-    .requiredOption('--roles <r1,r2>', 'exactly these roles ("" for none)', (value) => list(value))
+    .description("change a user's roles or profile (the last active administrator keeps the admin role)")
+    .option('--roles <r1,r2>', 'exactly these roles ("" for none)', (value) => list(value))
+    .option('--name <name>', 'display name ("" for none)')
+    .option('--email <email>', 'email address ("" for none); a new one is unverified unless --email-verified true')
+    .option('--email-verified <true|false>', 'whether the email address is verified', yesOrNo)
     .addOption(jsonOption())
     .action(
-      withGatehouse(async (gatehouse, id: string, options: { roles: string[] }) => {
-        const user = await gatehouse.management.users.setRoles(id, options.roles, cliActor());
-        return { json: user, text: `Updated user "${user.username}"\n${describeUser(user)}` };
+      withGatehouse(
+        async (gatehouse, id: string, options: { roles?: string[]; name?: string; email?: string; emailVerified?: boolean }) => {
+          const { roles, name, email, emailVerified } = options;
+          const changes = Object.fromEntries(
+            Object.entries({ roles, name, email, emailVerified }).filter(([, value]) => value !== undefined),
+          );
+          if (Object.keys(changes).length === 0) {
+            throw new ManagementError('nothing to change: give --roles, --name, --email or --email-verified');
+          }
+          const user = await gatehouse.management.users.updateUser(id, changes, cliActor());
+          return { json: user, text: `Updated user "${user.username}"\n${describeUser(user)}` };
+        },
+      ),
+    );
+  users
+    .command('set-password <id-or-username>')
+    .description("set a user's password (judged by the password policy); ends their sessions")
+    .option('--password-stdin', 'read the password from stdin (without it, it is asked at the terminal)')
+    .addOption(jsonOption())
+    .action(
+      withGatehouse(async (gatehouse, id: string, options: PasswordOptions) => {
+        const { users } = gatehouse.management;
+        await users.getUser(id);
+        const user = await users.setPassword(id, await readNewPassword(options, io), cliActor());
+        return { json: user, text: `Set a new password for "${user.username}"; their sessions have ended` };
+      }),
+    );
+  users
+    .command('delete <id-or-username>')
+    .description('delete a user; their sessions end, their consents go and every token they gave is revoked')
+    .addOption(yesOption())
+    .addOption(jsonOption())
+    .action(
+      withGatehouse(async (gatehouse, id: string, options: Confirmation) => {
+        const { users } = gatehouse.management;
+        const target = await users.getUser(id);
+        const what = `user "${target.username}"`;
+        await confirm(options, 'users delete', deletionQuestion(what, await users.userDependents(target.id)));
+        return deletionResult(target.id, what, await users.deleteUser(target.id, cliActor()));
       }),
     );
   users

@@ -1,9 +1,11 @@
-import type { ApiView } from '../admin/views.js';
+import type { ApiView, DeletionImpact } from '../admin/views.js';
+import { isScopeToken } from '../oauth/scopes.js';
 import type { Api } from '../ports/apis.js';
 import type { Actor } from '../ports/audit.js';
 import type { TenantQuotas } from '../ports/tenants.js';
 import type { Repositories } from '../store/repositories.js';
 import { auditedTransaction } from './audit.js';
+import { deletionImpact } from './deletion.js';
 import { type ListQuery, type Page, pageInMemory } from './paging.js';
 import { checkQuota, checkScopes, ManagementError } from './validation.js';
 
@@ -11,6 +13,7 @@ const toApiView = (api: Api): ApiView => ({
   identifier: api.identifier,
   name: api.name,
   scopes: api.scopes,
+  scope_descriptions: { ...api.scopeDescriptions },
   platform: api.platform === true,
   created_at: api.createdAt,
 });
@@ -33,7 +36,10 @@ export class ApiManagement {
     private readonly owner: DefinitionsOwner = 'tenant',
   ) {}
 
-  async createApi(input: { identifier: string; name: string; scopes: string[] }, actor: Actor): Promise<ApiView> {
+  async createApi(
+    input: { identifier: string; name: string; scopes: string[]; scopeDescriptions?: Record<string, string> },
+    actor: Actor,
+  ): Promise<ApiView> {
     let url: URL;
     try {
       url = new URL(input.identifier);
@@ -45,6 +51,7 @@ export class ApiManagement {
     if (input.identifier === this.defaultAudience)
       throw new ManagementError('that identifier is the default API already', 'conflict', '/identifier');
     checkScopes(input.scopes, '/scopes');
+    const scopeDescriptions = checkDescriptions(input.scopeDescriptions ?? {}, input.scopes);
     return auditedTransaction(this.repositories, async (tx, audit) => {
       // A tenant's own API of a platform API's identifier would stand in for it at that tenant, with scopes of the
       // tenant's choosing in tokens the platform's API accepts: it is taken, whoever registered it first.
@@ -58,6 +65,7 @@ export class ApiManagement {
         identifier: input.identifier,
         name: input.name || input.identifier,
         scopes: [...new Set(input.scopes)],
+        scopeDescriptions,
       });
       await audit.record(actor, definitionEvent(this.owner, 'api.created'), api.identifier, { scopes: api.scopes });
       return toApiView(api);
@@ -75,4 +83,100 @@ export class ApiManagement {
       (api) => [api.identifier, api.name, ...api.scopes],
     );
   }
+
+  /**
+   * Changes an API's name, scopes or scope descriptions (what is absent stays). Descriptions of scopes it no longer
+   * defines go. The identifier never changes: it is the `aud` of the tokens issued for the API.
+   */
+  async updateApi(
+    identifier: string,
+    changes: { name?: string; scopes?: string[]; scopeDescriptions?: Record<string, string> },
+    actor: Actor,
+  ): Promise<ApiView> {
+    if (changes.scopes) checkScopes(changes.scopes, '/scopes');
+    return auditedTransaction(this.repositories, async (tx, audit) => {
+      const existing = await this.ownApi(tx, identifier);
+      const scopes = changes.scopes ? [...new Set(changes.scopes)] : existing.scopes;
+      const described = changes.scopeDescriptions ?? { ...existing.scopeDescriptions };
+      const scopeDescriptions = checkDescriptions(changes.scopeDescriptions ? described : keepDescribed(described, scopes), scopes);
+      const api = await tx.apis.update(identifier, { name: changes.name || existing.name, scopes, scopeDescriptions });
+      if (!api) throw new ManagementError(`no API "${identifier}"`, 'not_found');
+      await audit.record(actor, definitionEvent(this.owner, 'api.updated'), identifier, {
+        scopes: api.scopes,
+        scope_descriptions: api.scopeDescriptions,
+      });
+      return toApiView(api);
+    });
+  }
+
+  /** What deleting the API takes with it: the consents given for it and the live grants (and tokens) for it. */
+  async apiDependents(identifier: string): Promise<DeletionImpact> {
+    await this.ownApi(this.repositories, identifier);
+    return apiImpact(
+      await this.repositories.consents.countOf({ by: 'audience', id: identifier }),
+      await this.repositories.grants.countLive({ by: 'audience', id: identifier }),
+    );
+  }
+
+  /**
+   * Deletes the API, the consents given for it and every live grant for it (so its tokens are refused by
+   * introspection), in one transaction with its event: a new API of that identifier starts with no consent. Roles
+   * and clients keep their scopes: a scope is a name that other APIs, or one registered again, may define too.
+   */
+  async deleteApi(identifier: string, actor: Actor): Promise<DeletionImpact> {
+    return auditedTransaction(this.repositories, async (tx, audit) => {
+      await this.ownApi(tx, identifier);
+      const consents = await tx.consents.deleteAllOf({ by: 'audience', id: identifier });
+      const grants = await tx.grants.revokeEverythingOf({ by: 'audience', id: identifier });
+      await tx.apis.delete(identifier);
+      await audit.record(actor, definitionEvent(this.owner, 'api.deleted'), identifier, { consents, revoked_grants: grants });
+      return apiImpact(consents, grants);
+    });
+  }
+
+  /**
+   * What each scope lets an app do, for the consent page of a request for `audience`: that API's descriptions first,
+   * then those any other API of the tenant (or the platform) gives the scope — the default API has no registration
+   * of its own, and its scopes are those of the registered APIs.
+   */
+  async scopeDescriptionsFor(audience: string): Promise<Record<string, string>> {
+    const apis = await this.repositories.apis.list();
+    const target = apis.find((api) => api.identifier === audience);
+    return Object.assign({}, ...apis.filter((api) => api !== target).map((api) => api.scopeDescriptions), target?.scopeDescriptions);
+  }
+
+  /** The tenant's own API of this identifier: the platform's are not the tenant's to change. */
+  private async ownApi(repositories: Repositories, identifier: string): Promise<Api> {
+    const api = await repositories.apis.get(identifier);
+    if (!api || (api.platform === true && this.owner === 'tenant')) throw new ManagementError(`no API "${identifier}"`, 'not_found');
+    return api;
+  }
 }
+
+const MAX_DESCRIPTION = 200;
+
+/** The descriptions without blank ones, each of a scope the API defines (any scope, when it defines none). */
+function checkDescriptions(descriptions: Readonly<Record<string, string>>, scopes: readonly string[]): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [scope, text] of Object.entries(descriptions)) {
+    const description = text.trim();
+    if (description === '') continue;
+    if (scopes.length > 0 ? !scopes.includes(scope) : !isScopeToken(scope)) {
+      throw new ManagementError(
+        `scope_descriptions: "${scope}" is not one of the API's scopes; add it to scopes or remove its description`,
+      );
+    }
+    if (description.length > MAX_DESCRIPTION) {
+      throw new ManagementError(`scope_descriptions: the description of "${scope}" is longer than ${MAX_DESCRIPTION} characters`);
+    }
+    kept[scope] = description;
+  }
+  return kept;
+}
+
+/** The descriptions of the scopes still defined (all of them when the API now accepts any scope). */
+const keepDescribed = (descriptions: Record<string, string>, scopes: readonly string[]): Record<string, string> =>
+  scopes.length === 0 ? descriptions : Object.fromEntries(Object.entries(descriptions).filter(([scope]) => scopes.includes(scope)));
+
+const apiImpact = (consents: number, grants: number): DeletionImpact =>
+  deletionImpact({ consents, grants }, { consents: 'consent', grants: 'live grant' }, 'for this API go with it');

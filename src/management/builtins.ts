@@ -22,10 +22,16 @@ export const builtinClientId = (base: typeof CONSOLE_CLIENT_ID | typeof PLAYGROU
 /** The clients this server itself runs (ensureBuiltinClients), in any tenant. */
 const BUILTIN_CLIENT_ID = /^gatehouse-(?:console|playground)(?:\.[a-z0-9-]+)?$/;
 
-/** Refuses to revoke a built-in client, by any path (CLI, admin API, console): that would break the console or playground for good. */
-export function checkRevocable(clientId: string): void {
-  if (BUILTIN_CLIENT_ID.test(clientId)) {
-    throw new ManagementError(`"${clientId}" is a built-in client of this server and cannot be revoked`, 'conflict');
+/** Whether the client is one this server itself runs (the console's, the playground's). */
+export const isBuiltinClient = (clientId: string): boolean => BUILTIN_CLIENT_ID.test(clientId);
+
+/**
+ * Refuses to revoke or delete a built-in client, by any path (CLI, admin API, console): that would break the console
+ * or playground for good. (Rotating needs a secret, which the built-in clients, public ones, do not have.)
+ */
+export function checkRevocable(clientId: string, change: 'revoked' | 'deleted' = 'revoked'): void {
+  if (isBuiltinClient(clientId)) {
+    throw new ManagementError(`"${clientId}" is a built-in client of this server and cannot be ${change}`, 'conflict');
   }
 }
 

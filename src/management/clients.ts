@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { systemActor } from '../admin/audit-log.js';
-import type { ClientView } from '../admin/views.js';
+import type { ClientView, DeletionImpact } from '../admin/views.js';
 import type { Config } from '../config.js';
 import { ID_TOKEN_SIGNING_ALGORITHMS } from '../oidc/id-tokens.js';
 import type { Actor } from '../ports/audit.js';
@@ -20,10 +20,12 @@ import {
   checkRevocable,
   consoleLogoutRedirectUri,
   consoleRedirectUri,
+  isBuiltinClient,
   MEMBER_SCOPE,
   PLAYGROUND_CLIENT_ID,
   playgroundRedirectUri,
 } from './builtins.js';
+import { deletionImpact } from './deletion.js';
 import { decodeCursor, type ListQuery, type Page, pageOf, pageSize } from './paging.js';
 import type { RoleManagement } from './roles.js';
 import type { ScopeLimit } from './scope-limit.js';
@@ -57,6 +59,7 @@ export const toClientView = (client: Client): ClientView => ({
   id_token_signed_response_alg: client.idTokenSignedResponseAlg,
   access_token_ttl: client.accessTokenTtl,
   introspection: client.introspection,
+  builtin: isBuiltinClient(client.clientId),
   status: client.revokedAt === null ? 'active' : 'revoked',
   created_at: client.createdAt,
   updated_at: client.updatedAt,
@@ -405,4 +408,33 @@ export class ClientManagement {
       return toClientView(client);
     });
   }
+
+  /** What deleting the client takes with it: the consents users gave it and its live grants (with their tokens). */
+  async clientDependents(clientId: string): Promise<DeletionImpact> {
+    checkRevocable(clientId, 'deleted');
+    const { clients, consents, grants } = this.repositories;
+    if (!(await clients.get(clientId))) throw new ManagementError(`no client with id "${clientId}"`, 'not_found');
+    return clientImpact(await consents.countOf({ by: 'client', id: clientId }), await grants.countLive({ by: 'client', id: clientId }));
+  }
+
+  /**
+   * Deletes the client with the consents users gave it and every grant it holds (its refresh and access tokens are
+   * refused from then on; a token naming a client that is not there counts as revoked), in one transaction with its
+   * event. The built-in clients cannot be deleted.
+   */
+  async deleteClient(clientId: string, actor: Actor): Promise<DeletionImpact> {
+    checkRevocable(clientId, 'deleted');
+    return auditedTransaction(this.repositories, async (tx, audit) => {
+      const client = await tx.clients.get(clientId);
+      if (!client) throw new ManagementError(`no client with id "${clientId}"`, 'not_found');
+      const consents = await tx.consents.deleteAllOf({ by: 'client', id: clientId });
+      const grants = await tx.grants.revokeEverythingOf({ by: 'client', id: clientId });
+      await tx.clients.delete(clientId);
+      await audit.record(actor, 'client.deleted', clientId, { name: client.name, consents, revoked_grants: grants });
+      return clientImpact(consents, grants);
+    });
+  }
 }
+
+const clientImpact = (consents: number, grants: number): DeletionImpact =>
+  deletionImpact({ consents, grants }, { consents: 'consent', grants: 'live grant' }, 'go with it');

@@ -1,4 +1,4 @@
-import type { RoleView } from '../admin/views.js';
+import type { DeletionImpact, RoleView } from '../admin/views.js';
 import type { Actor } from '../ports/audit.js';
 import type { TenantQuotas } from '../ports/tenants.js';
 import type { Repositories } from '../store/repositories.js';
@@ -6,6 +6,7 @@ import type { Role } from '../store/roles.js';
 import { type DefinitionsOwner, definitionEvent } from './apis.js';
 import { auditedTransaction } from './audit.js';
 import { ADMIN_ROLE, ADMIN_SCOPE } from './builtins.js';
+import { deletionImpact, inWords } from './deletion.js';
 import { type ListQuery, type Page, pageInMemory } from './paging.js';
 import type { ScopeLimit } from './scope-limit.js';
 import { checkQuota, checkScopes, ManagementError } from './validation.js';
@@ -83,6 +84,39 @@ export class RoleManagement {
     );
   }
 
+  /** What deleting the role takes with it: the clients and users that hold it lose it (and its scopes). */
+  async roleDependents(name: string): Promise<DeletionImpact> {
+    const role = await this.deletableRole(this.repositories, name);
+    return roleImpact(role, await this.repositories.clients.holdersOf(name), await this.repositories.users.holdersOf(name));
+  }
+
+  /**
+   * Deletes the role and takes it from every client and user that holds it, in one transaction with its event: no
+   * record is left naming it, so a new role of that name gives nobody anything. Tokens already issued keep their
+   * scopes until they expire, as when a role's scopes change. The built-in admin role cannot be deleted.
+   */
+  async deleteRole(name: string, actor: Actor): Promise<DeletionImpact> {
+    return auditedTransaction(this.repositories, async (tx, audit) => {
+      const role = await this.deletableRole(tx, name);
+      const clients = await tx.clients.removeRole(name);
+      const users = await tx.users.removeRole(name);
+      await tx.roles.delete(name);
+      const impact = roleImpact(role, clients, users);
+      await audit.record(actor, definitionEvent(this.owner, 'role.deleted'), name, { scopes: role.scopes, clients, users });
+      return impact;
+    });
+  }
+
+  /** The tenant's own role of that name, unless it is the built-in admin role. */
+  private async deletableRole(repositories: Repositories, name: string): Promise<Role> {
+    if (name === ADMIN_ROLE) {
+      throw new ManagementError(`"${ADMIN_ROLE}" is the built-in role that administers this account and cannot be deleted`, 'conflict');
+    }
+    const role = await repositories.roles.get(name);
+    if (!role || (role.platform && this.owner === 'tenant')) throw new ManagementError(`no role "${name}"`, 'not_found');
+    return role;
+  }
+
   async updateRoleScopes(name: string, scopes: string[], actor: Actor): Promise<RoleView> {
     checkScopes(scopes, '/scopes');
     return auditedTransaction(this.repositories, async (tx, audit) => {
@@ -96,4 +130,10 @@ export class RoleManagement {
       return toRoleView(role);
     });
   }
+}
+
+/** "2 app clients and 1 user lose corpora:query": what holds the role loses its scopes. */
+function roleImpact(role: Role, clients: readonly string[], users: readonly string[]): DeletionImpact {
+  const what = role.scopes.length === 0 ? 'the role' : inWords(role.scopes);
+  return deletionImpact({ clients: clients.length, users: users.length }, { clients: 'app client', users: 'user' }, `lose ${what}`);
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { passwordProblem } from '../accounts/password-policy.js';
 import { hashPassword } from '../accounts/passwords.js';
 import { normalizeUsername } from '../accounts/usernames.js';
-import type { UserView } from '../admin/views.js';
+import type { DeletionImpact, UserView } from '../admin/views.js';
 import type { Actor } from '../ports/audit.js';
 import type { TenantQuotas } from '../ports/tenants.js';
 import type { User, UserRegistration } from '../ports/users.js';
@@ -11,6 +11,7 @@ import type { Repositories } from '../store/repositories.js';
 import { searchText } from '../store/search.js';
 import { auditedTransaction } from './audit.js';
 import { ADMIN_ROLE } from './builtins.js';
+import { deletionImpact } from './deletion.js';
 import { decodeCursor, type ListQuery, type Page, pageOf, pageSize } from './paging.js';
 import { checkQuota, knownRoles, ManagementError } from './validation.js';
 
@@ -80,11 +81,8 @@ export class UserManagement implements UserRegistration {
       throw new ManagementError('a username is 1-64 characters: letters, digits, and . _ @ + - (not first)', 'invalid', '/username');
     }
     const password = input.password ?? '';
-    const email = input.email?.trim() || null;
-    if (email !== null && (email.length > 254 || !EMAIL.test(email)))
-      throw new ManagementError('the email address is not valid', 'invalid', '/email');
-    const name = input.name?.trim() || null;
-    if (name !== null && name.length > 200) throw new ManagementError('a name is at most 200 characters', 'invalid', '/name');
+    const email = checkEmail(input.email);
+    const name = checkName(input.name);
     // Judged before the name is looked up, so that self sign-up answers a weak password alike for free and taken names.
     const problem = await passwordProblem(password, { username, email, name });
     if (problem !== undefined) throw new ManagementError(problem, 'invalid', '/password');
@@ -141,12 +139,7 @@ export class UserManagement implements UserRegistration {
   async disableUser(idOrUsername: string, actor: Actor): Promise<UserView> {
     return auditedTransaction(this.repositories, async (tx, audit) => {
       const user = await findUser(tx, idOrUsername);
-      if (!(await tx.users.disableKeepingAHolderOf(user.id, ADMIN_ROLE))) {
-        throw new ManagementError(
-          `"${user.username}" is the last active administrator; create another (gatehouse users create --admin) before disabling this one`,
-          'conflict',
-        );
-      }
+      if (!(await tx.users.disableKeepingAHolderOf(user.id, ADMIN_ROLE))) throw lastAdministrator(user, 'disabling');
       await tx.sessions.revokeAllForUser(user.id);
       await tx.grants.revokeAllGrantsOf(user.id);
       await audit.record(actor, 'user.disabled', user.id, { username: user.username });
@@ -172,6 +165,120 @@ export class UserManagement implements UserRegistration {
       await audit.record(actor, 'user.roles_changed', user.id, { username: user.username, roles: known, previous: user.roles });
       return toUserView(await findUser(tx, user.id));
     });
+  }
+
+  /** Changes the user's roles and profile claims (each only when given) in one transaction: all of it or none. */
+  async updateUser(
+    idOrUsername: string,
+    changes: { roles?: readonly string[]; name?: string; email?: string; emailVerified?: boolean },
+    actor: Actor,
+  ): Promise<UserView> {
+    const { roles, ...profile } = changes;
+    return this.repositories.transaction(async (tx) => {
+      const inTransaction = new UserManagement(tx, this.quotas);
+      let user = roles === undefined ? await inTransaction.getUser(idOrUsername) : await inTransaction.setRoles(idOrUsername, roles, actor);
+      if (Object.keys(profile).length > 0) user = await inTransaction.updateProfile(user.id, profile, actor);
+      return user;
+    });
+  }
+
+  /**
+   * Changes the user's profile claims (userinfo and ID tokens: name, email, email_verified); what is absent stays,
+   * "" clears a name or email. A new email is unverified unless `emailVerified` says otherwise: the old address's
+   * verification says nothing about the new one.
+   */
+  async updateProfile(
+    idOrUsername: string,
+    changes: { name?: string; email?: string; emailVerified?: boolean },
+    actor: Actor,
+  ): Promise<UserView> {
+    const name = changes.name === undefined ? undefined : checkName(changes.name);
+    const email = changes.email === undefined ? undefined : checkEmail(changes.email);
+    return auditedTransaction(this.repositories, async (tx, audit) => {
+      const user = await findUser(tx, idOrUsername);
+      const emailChanged = email !== undefined && email !== user.email;
+      const emailVerified = changes.emailVerified ?? (emailChanged ? false : undefined);
+      if (emailVerified === true && (email === undefined ? user.email : email) === null) {
+        throw new ManagementError('email_verified: the user has no email address to be verified');
+      }
+      await tx.users.setProfile(user.id, {
+        ...(name === undefined ? {} : { name }),
+        ...(email === undefined ? {} : { email }),
+        ...(emailVerified === undefined ? {} : { emailVerified }),
+      });
+      const updated = toUserView(await findUser(tx, user.id));
+      await audit.record(actor, 'user.profile_changed', user.id, {
+        username: user.username,
+        changed: Object.keys(changes).map((key) => (key === 'emailVerified' ? 'email_verified' : key)),
+      });
+      return updated;
+    });
+  }
+
+  /**
+   * Sets a new password chosen by an administrator, judged by the password policy as at creation, and ends the
+   * user's sessions (whoever knew the old password is signed out). Grants stay: the apps the user allowed keep working.
+   */
+  async setPassword(idOrUsername: string, password: string, actor: Actor): Promise<UserView> {
+    const user = await findUser(this.repositories, idOrUsername);
+    const problem = await passwordProblem(password, { username: user.username, email: user.email, name: user.name });
+    if (problem !== undefined) throw new ManagementError(problem);
+    // Hashed before the transaction: on SQLite an open write transaction holds every other writer.
+    const passwordHash = await hashPassword(password);
+    return auditedTransaction(this.repositories, async (tx, audit) => {
+      const current = await findUser(tx, user.id);
+      await tx.users.setPasswordHash(current.id, passwordHash);
+      await tx.sessions.revokeAllForUser(current.id);
+      await audit.record(actor, 'user.password_reset', current.id, { username: current.username });
+      return toUserView(await findUser(tx, current.id));
+    });
+  }
+
+  /** What deleting the user takes with them: their active sessions, the consents they gave, their live grants. */
+  async userDependents(idOrUsername: string): Promise<DeletionImpact> {
+    const { sessions, consents, grants } = this.repositories;
+    const user = await findUser(this.repositories, idOrUsername);
+    await this.checkNotLastAdministrator(this.repositories, user);
+    return userImpact(
+      (await sessions.listActiveForUser(user.id)).length,
+      await consents.countOf({ by: 'user', id: user.id }),
+      await grants.countLive({ by: 'user', id: user.id }),
+    );
+  }
+
+  /**
+   * Deletes the user: their sessions end, their consents go and every grant they gave is revoked (with its tokens),
+   * in one transaction with the event. The last active administrator cannot be deleted.
+   */
+  async deleteUser(idOrUsername: string, actor: Actor): Promise<DeletionImpact> {
+    return auditedTransaction(this.repositories, async (tx, audit) => {
+      const user = await findUser(tx, idOrUsername);
+      const sessions = (await tx.sessions.listActiveForUser(user.id)).length;
+      // A person of the platform leaves every account's team with their user, and no account without an owner.
+      const ownerless = await tx.accounts.soleOwnerships(user.id);
+      if (ownerless.length > 0) {
+        throw new ManagementError(
+          `${user.username} is the only owner of ${ownerless.map((id) => `"${id}"`).join(', ')}: make another member an owner first, or delete the account`,
+          'conflict',
+        );
+      }
+      if (!(await tx.users.deleteKeepingAHolderOf(user.id, ADMIN_ROLE))) throw lastAdministrator(user, 'deleting');
+      await tx.accounts.removeEverywhere(user.id);
+      await tx.sessions.revokeAllForUser(user.id);
+      const consents = await tx.consents.deleteAllOf({ by: 'user', id: user.id });
+      const grants = await tx.grants.revokeEverythingOf({ by: 'user', id: user.id });
+      await audit.record(actor, 'user.deleted', user.id, { username: user.username, sessions, consents, revoked_grants: grants });
+      return userImpact(sessions, consents, grants);
+    });
+  }
+
+  /** Refuses a change that would leave no active administrator, before it is asked (the console's confirmation). */
+  private async checkNotLastAdministrator(repositories: Repositories, user: User): Promise<void> {
+    if (user.disabledAt === null && user.roles.includes(ADMIN_ROLE)) {
+      const others = (await repositories.users.holdersOf(ADMIN_ROLE)).filter((id) => id !== user.id);
+      const active = await Promise.all(others.map(async (id) => (await repositories.users.get(id))?.disabledAt === null));
+      if (!active.includes(true)) throw lastAdministrator(user, 'deleting');
+    }
   }
 
   async enableUser(idOrUsername: string, actor: Actor): Promise<UserView> {
@@ -241,4 +348,29 @@ async function findUser(repositories: Repositories, idOrUsername: string): Promi
   const user = (await repositories.users.get(idOrUsername)) ?? (await repositories.users.findByUsername(idOrUsername));
   if (!user) throw new ManagementError(`no user "${idOrUsername}"`, 'not_found');
   return user;
+}
+
+/** The refusal of disabling or deleting the last active administrator: without one, nobody could manage the tenant. */
+const lastAdministrator = (user: User, change: 'disabling' | 'deleting'): ManagementError =>
+  new ManagementError(
+    `"${user.username}" is the last active administrator; create another (gatehouse users create --admin) before ${change} this one`,
+    'conflict',
+  );
+
+const userImpact = (sessions: number, consents: number, grants: number): DeletionImpact =>
+  deletionImpact({ sessions, consents, grants }, { sessions: 'active session', consents: 'consent', grants: 'live grant' }, 'go with them');
+
+/** An email address as given (trimmed), or null for none. */
+function checkEmail(given: string | undefined): string | null {
+  const email = given?.trim() || null;
+  if (email !== null && (email.length > 254 || !EMAIL.test(email)))
+    throw new ManagementError('the email address is not valid', 'invalid', '/email');
+  return email;
+}
+
+/** A name as given (trimmed), or null for none. */
+function checkName(given: string | undefined): string | null {
+  const name = given?.trim() || null;
+  if (name !== null && name.length > 200) throw new ManagementError('a name is at most 200 characters', 'invalid', '/name');
+  return name;
 }

@@ -10,8 +10,9 @@ const DESCRIPTIONS: Record<string, string> = {
 };
 const OFFLINE_DESCRIPTION = 'Keep access when you are not using it';
 
-export const describeScope = (scope: string): string =>
-  DESCRIPTIONS[scope] ?? (OFFLINE_SCOPES.has(scope) ? OFFLINE_DESCRIPTION : `Use the permission "${scope}"`);
+/** What a scope lets the app do, in words: the API's description of it (its administrators'), or the server's own. */
+export const describeScope = (scope: string, described: Readonly<Record<string, string>>): string =>
+  described[scope] ?? DESCRIPTIONS[scope] ?? (OFFLINE_SCOPES.has(scope) ? OFFLINE_DESCRIPTION : `Use the permission "${scope}"`);
 
 /** The consent page (DESIGN §2): names the client and each scope; buttons Allow and Deny. */
 export async function consentRoutes(app: FastifyInstance, all: Pages): Promise<void> {
@@ -37,11 +38,12 @@ export async function consentRoutes(app: FastifyInstance, all: Pages): Promise<v
     const pages = all.of(request);
     const { gatehouse } = pages;
     const { interaction, session } = found;
-    const [client, user, granted, apiName] = await Promise.all([
+    const [client, user, granted, apiName, described] = await Promise.all([
       gatehouse.directory.find(interaction.request.clientId),
       gatehouse.findUser(session.userId),
       gatehouse.authorization.scopesFor(interaction.request, session.userId),
       gatehouse.audiences.nameOf(interaction.request.audience),
+      gatehouse.management.apis.scopeDescriptionsFor(interaction.request.audience),
     ]);
     return sendPage(
       reply,
@@ -56,7 +58,7 @@ export async function consentRoutes(app: FastifyInstance, all: Pages): Promise<v
         // Offline access is one permission, however it was spelled.
         scopes: [...new Set(granted.map((s) => (OFFLINE_SCOPES.has(s) ? 'offline_access' : s)))].map((name) => ({
           name,
-          description: describeScope(name),
+          description: describeScope(name, described),
         })),
         csrf: await pages.csrfToken(request, reply, 'consent'),
         interaction: interaction.id,

@@ -3,6 +3,7 @@ import type { Client, ClientRecords, TokenEndpointAuthMethod } from '../ports/cl
 import { nowSeconds } from '../ports/clock.js';
 import type { Store } from './database.js';
 import { fromJsonList, toJsonList } from './json-list.js';
+import { holdersOf, removeRoleFromAll } from './role-holders.js';
 import type { ClientsTable } from './schema.js';
 import { containedInAny, sortsAfter } from './search.js';
 import { countOfTenant } from './tenant-rows.js';
@@ -193,6 +194,28 @@ export class ClientRepository implements ClientRecords {
       await this.store.announceChange();
     }
     return true;
+  }
+
+  /** Removes the client's record; false when there is none. Its grants and consents are the caller's to end first. */
+  async delete(clientId: string): Promise<boolean> {
+    const result = await this.store.db
+      .deleteFrom('clients')
+      .where('tenant_id', '=', this.tenant)
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+    if (result.numDeletedRows === 0n) return false;
+    await this.store.announceChange();
+    return true;
+  }
+
+  /** The ids of the clients holding `role`, revoked ones too. */
+  holdersOf(role: string): Promise<string[]> {
+    return holdersOf(this.store, 'clients', this.tenant, role);
+  }
+
+  /** Takes `role` from every client holding it (the role is being deleted); returns their ids. */
+  removeRole(role: string): Promise<string[]> {
+    return removeRoleFromAll(this.store, 'clients', this.tenant, role);
   }
 
   /** How many clients the tenant has besides those `except` (its quota counts them), revoked ones included. */

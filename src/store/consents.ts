@@ -3,6 +3,14 @@ import type { Consent, Consents } from '../ports/consents.js';
 import type { Store } from './database.js';
 import { fromJsonList, toJsonList } from './json-list.js';
 
+/** Whose consents: a user's, a client's, or those for an API (its identifier). */
+export interface ConsentOwner {
+  by: 'user' | 'client' | 'audience';
+  id: string;
+}
+
+const CONSENT_COLUMN = { user: 'user_id', client: 'client_id', audience: 'audience' } as const;
+
 /** How the default API is stored: by no identifier, so a changed GATEHOUSE_AUDIENCE keeps its consents. */
 const DEFAULT_API = '';
 
@@ -74,6 +82,27 @@ export class ConsentRepository implements Consents {
       .orderBy('audience')
       .execute();
     return rows.map(this.toConsent);
+  }
+
+  /** How many consents a user gave, were given to a client, or are for an API. */
+  async countOf(owner: ConsentOwner): Promise<number> {
+    const row = await this.store.db
+      .selectFrom('consents')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('tenant_id', '=', this.tenant)
+      .where(CONSENT_COLUMN[owner.by], '=', owner.by === 'audience' ? this.stored(owner.id) : owner.id)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Forgets every consent a user gave, given to a client, or for an API (which is being deleted); returns how many. */
+  async deleteAllOf(owner: ConsentOwner): Promise<number> {
+    const result = await this.store.db
+      .deleteFrom('consents')
+      .where('tenant_id', '=', this.tenant)
+      .where(CONSENT_COLUMN[owner.by], '=', owner.by === 'audience' ? this.stored(owner.id) : owner.id)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   /** Withdraws what the user agreed to for the client, at every API. */

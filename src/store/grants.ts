@@ -8,6 +8,14 @@ import { fromJsonList, toJsonList } from './json-list.js';
 import { EXPIRED_TOKEN_MARGIN_SECONDS, PURGE_BATCH_SIZE, purgeInBatches, yieldToEventLoop } from './purge.js';
 import type { AuthorizationCodesTable, Database, GrantsTable } from './schema.js';
 
+/** Whose grants: a user's, a client's, or those for an API (its identifier, the grants' audience). */
+export interface GrantOwner {
+  by: 'user' | 'client' | 'audience';
+  id: string;
+}
+
+const OWNER_COLUMN = { user: 'user_id', client: 'client_id', audience: 'audience' } as const;
+
 /** Rows removed by one purge, per table. */
 export interface GrantPurgeCounts {
   authorization_codes: number;
@@ -108,6 +116,42 @@ export class GrantRepository implements AuthorizationCodes, RefreshTokens, Grant
       .set({ revoked_at: nowSeconds() })
       .where('tenant_id', '=', this.tenant)
       .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    await this.store.announceChange();
+    return Number(result.numUpdatedRows);
+  }
+
+  /** How many live grants (each a refresh-token family with its access tokens) `owner` has: what deleting it revokes. */
+  async countLive(owner: GrantOwner): Promise<number> {
+    const row = await this.db
+      .selectFrom('grants')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('tenant_id', '=', this.tenant)
+      .where(OWNER_COLUMN[owner.by], '=', owner.id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /**
+   * Ends every live grant of `owner` (a user, a client, or the API they are for), and makes its unredeemed codes
+   * worthless so none turns into a grant afterwards: `owner` is being deleted. Returns how many grants were live.
+   */
+  async revokeEverythingOf(owner: GrantOwner): Promise<number> {
+    const column = OWNER_COLUMN[owner.by];
+    await this.db
+      .updateTable('authorization_codes')
+      .set({ used_at: nowSeconds() })
+      .where('tenant_id', '=', this.tenant)
+      .where(column, '=', owner.id)
+      .where('used_at', 'is', null)
+      .execute();
+    const result = await this.db
+      .updateTable('grants')
+      .set({ revoked_at: nowSeconds() })
+      .where('tenant_id', '=', this.tenant)
+      .where(column, '=', owner.id)
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
     await this.store.announceChange();

@@ -183,6 +183,37 @@ export class AccountRepository {
     }));
   }
 
+  /** The accounts whose only owner the person is (a person who leaves every account must leave none ownerless). */
+  async soleOwnerships(userId: string): Promise<string[]> {
+    const rows = await this.store.db
+      .selectFrom('members as mine')
+      .select('mine.tenant_id')
+      .where('mine.user_id', '=', userId)
+      .where('mine.role', '=', 'owner')
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('members as other')
+              .select('other.user_id')
+              .whereRef('other.tenant_id', '=', 'mine.tenant_id')
+              .where('other.role', '=', 'owner')
+              .where('other.user_id', '!=', userId),
+          ),
+        ),
+      )
+      .orderBy('mine.tenant_id')
+      .execute();
+    return rows.map((row) => row.tenant_id);
+  }
+
+  /** Takes the person off every account's team (their user is being deleted); how many memberships went. */
+  async removeEverywhere(userId: string): Promise<number> {
+    const result = await this.store.db.deleteFrom('members').where('user_id', '=', userId).executeTakeFirst();
+    await this.store.announceChange();
+    return Number(result.numDeletedRows);
+  }
+
   /** How many accounts the person owns (their limit on creating more counts them). */
   async ownedBy(userId: string): Promise<number> {
     const row = await this.store.db

@@ -15,6 +15,7 @@ import * as m0014 from './migrations/0014_tenants.js';
 import * as m0015 from './migrations/0015_signing_keys_by_tenant.js';
 import * as m0016 from './migrations/0016_members.js';
 import * as m0017 from './migrations/0017_setup_codes.js';
+import * as m0018 from './migrations/0018_api_scope_descriptions.js';
 import { isSqlite } from './migrations/dialect.js';
 
 /**
@@ -40,6 +41,7 @@ const migrations: Record<string, Migration> = {
   '0015_signing_keys_by_tenant': m0015,
   '0016_members': m0016,
   '0017_setup_codes': m0017,
+  '0018_api_scope_descriptions': m0018,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

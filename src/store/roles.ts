@@ -58,6 +58,14 @@ export class RoleRepository implements RoleScopes {
     return this.get(name);
   }
 
+  /** Removes the tenant's own role; false when it has none of that name (a platform template is not its own). */
+  async delete(name: string): Promise<boolean> {
+    const result = await this.store.db.deleteFrom('roles').where('tenant_id', '=', this.tenant).where('name', '=', name).executeTakeFirst();
+    if (result.numDeletedRows === 0n) return false;
+    await this.store.announceChange();
+    return true;
+  }
+
   async get(name: string): Promise<Role | undefined> {
     const rows = await this.store.db
       .selectFrom('roles')

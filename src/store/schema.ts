@@ -17,6 +17,8 @@ export interface ApisTable {
   identifier: string;
   name: string;
   scopes: string; // JSON string[]; empty means any scope
+  /** JSON object: scope → what it lets an app do, for the consent page (migration 0016). */
+  scope_descriptions: string;
   created_at: number;
 }
 

@@ -4,6 +4,7 @@ import { nowSeconds } from '../ports/clock.js';
 import type { NewUser, User, UserStore } from '../ports/users.js';
 import type { Store } from './database.js';
 import { fromJsonList, toJsonList } from './json-list.js';
+import { holdersOf, removeRoleFromAll } from './role-holders.js';
 import type { UsersTable } from './schema.js';
 import { containedInAny, sortsAfter } from './search.js';
 import { countOfTenant } from './tenant-rows.js';
@@ -20,6 +21,13 @@ const toUser = (row: Omit<Selectable<UsersTable>, 'tenant_id'>): User => ({
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
+
+/** The profile claims an administrator changes (userinfo's name, email, email_verified); undefined: unchanged. */
+export interface ProfileChanges {
+  name?: string | null;
+  email?: string | null;
+  emailVerified?: boolean;
+}
 
 export class UserRepository implements UserStore {
   constructor(
@@ -128,16 +136,27 @@ export class UserRepository implements UserStore {
     return this.keepingAHolderOf(id, role, { roles: toJsonList([...roles]) });
   }
 
+  /** Deletes the user's record unless that leaves no active user holding `role`; false when it would. */
+  deleteKeepingAHolderOf(id: string, role: string): Promise<boolean> {
+    return this.keepingAHolderOf(id, role, 'delete');
+  }
+
   /**
-   * Writes `change` to the user unless afterwards no active user holds `role` when the user was one. The count and
-   * the write are one transaction, and on PostgreSQL the holders' rows are locked (FOR UPDATE), so two administrators
-   * demoting or disabling each other at once cannot both succeed (SQLite serialises writers anyway, and has no FOR UPDATE).
+   * Writes `change` to the user (or deletes them) unless afterwards no active user holds `role` when the user was
+   * one. The count and the write are one transaction, and on PostgreSQL the holders' rows are locked (FOR UPDATE), so
+   * two administrators demoting, disabling or deleting each other at once cannot both succeed (SQLite serialises
+   * writers anyway, and has no FOR UPDATE).
    */
-  private async keepingAHolderOf(id: string, role: string, change: { disabled_at?: number; roles?: string }): Promise<boolean> {
+  private async keepingAHolderOf(id: string, role: string, change: { disabled_at?: number; roles?: string } | 'delete'): Promise<boolean> {
     const changed = await this.store.writeTransaction(async (db) => {
       const holders = await this.activeHoldersOf(db, role, true);
-      const stillHolds = change.disabled_at === undefined && change.roles !== undefined && fromJsonList(change.roles).includes(role);
+      const stillHolds =
+        change !== 'delete' && change.disabled_at === undefined && change.roles !== undefined && fromJsonList(change.roles).includes(role);
       if (!stillHolds && holders.length === 1 && holders[0] === id) return false;
+      if (change === 'delete') {
+        await db.deleteFrom('users').where('id', '=', id).where('tenant_id', '=', this.tenant).execute();
+        return true;
+      }
       await db
         .updateTable('users')
         .set({ ...change, updated_at: nowSeconds() })
@@ -149,6 +168,34 @@ export class UserRepository implements UserStore {
     // Cached user records (token issuing, userinfo, the admin API) must see the change at once.
     if (changed) await this.store.announceChange();
     return changed;
+  }
+
+  /** Changes the user's profile claims (absent ones stay as they are); false when there is no such user. */
+  async setProfile(id: string, profile: ProfileChanges): Promise<boolean> {
+    const result = await this.store.db
+      .updateTable('users')
+      .set({
+        ...(profile.name === undefined ? {} : { name: profile.name }),
+        ...(profile.email === undefined ? {} : { email: profile.email }),
+        ...(profile.emailVerified === undefined ? {} : { email_verified: profile.emailVerified ? 1 : 0 }),
+        updated_at: nowSeconds(),
+      })
+      .where('id', '=', id)
+      .where('tenant_id', '=', this.tenant)
+      .executeTakeFirst();
+    // Cached user records (userinfo, ID tokens, the admin API) must see the change at once.
+    await this.store.announceChange();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** The ids of the users holding `role`, disabled ones too. */
+  holdersOf(role: string): Promise<string[]> {
+    return holdersOf(this.store, 'users', this.tenant, role);
+  }
+
+  /** Takes `role` from every user holding it (the role is being deleted); returns their ids. */
+  removeRole(role: string): Promise<string[]> {
+    return removeRoleFromAll(this.store, 'users', this.tenant, role);
   }
 
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {

@@ -110,3 +110,10 @@ export function Logo({ size = 28 }: { size?: number }) {
     </svg>
   );
 }
+export const ServerIcon = icon(
+  <>
+    <rect x="2" y="2" width="20" height="8" rx="2" ry="2" />
+    <rect x="2" y="14" width="20" height="8" rx="2" ry="2" />
+    <path d="M6 6h.01M6 18h.01" />
+  </>,
+);

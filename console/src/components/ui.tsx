@@ -432,6 +432,7 @@ export function ConfirmDialog({
   confirmLabel,
   danger = true,
   typeToConfirm,
+  disabled,
   onConfirm,
   onClose,
 }: {
@@ -439,6 +440,8 @@ export function ConfirmDialog({
   children: ComponentChildren;
   confirmLabel: string;
   danger?: boolean;
+  /** Not possible yet (or at all): what it depends on is still loading, or was refused. */
+  disabled?: boolean;
   /** For what cannot be undone at all: the confirm button stays disabled until this text is typed. */
   typeToConfirm?: string;
   onConfirm: () => Promise<void>;
@@ -447,7 +450,7 @@ export function ConfirmDialog({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error>();
   const [typed, setTyped] = useState('');
-  const confirmed = typeToConfirm === undefined || typed === typeToConfirm;
+  const confirmed = !disabled && (typeToConfirm === undefined || typed === typeToConfirm);
   const confirm = async (event: Event) => {
     event.preventDefault();
     if (!confirmed) return;

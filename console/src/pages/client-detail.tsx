@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { DeleteDialog } from '../components/delete-dialog';
 import { RotateIcon } from '../components/icons';
 import {
   Alert,
@@ -22,6 +23,7 @@ import {
 import { useConsole } from '../context';
 import { clientType, formatDateTime, formatDuration, splitLines, splitList } from '../format';
 import { useAction, useLoad, useTitle } from '../hooks';
+import { navigate } from '../router';
 import type { ClientChanges, ClientView, Role } from '../types';
 import { INTROSPECTION_OPTION, isBuiltin } from './clients';
 import { CredentialsDialog } from './credentials';
@@ -31,7 +33,7 @@ export function ClientDetailPage({ clientId }: { clientId: string }) {
   const { api } = useConsole();
   const loaded = useLoad(() => Promise.all([api.getClient(clientId), api.listRoles()]), [clientId]);
   const [client, setClient] = useState<ClientView>();
-  const [dialog, setDialog] = useState<'rotate' | 'revoke'>();
+  const [dialog, setDialog] = useState<'rotate' | 'revoke' | 'delete'>();
   const [rotated, setRotated] = useState<{ client: ClientView; secret: string }>();
   useEffect(() => {
     if (loaded.data) setClient(loaded.data[0]);
@@ -161,6 +163,24 @@ export function ClientDetailPage({ clientId }: { clientId: string }) {
               </div>
             </Card>
           )}
+          <Card title="Delete app client" class="card-danger">
+            <div class="card-body">
+              <p class="small" id="delete-client-reason">
+                {builtin
+                  ? 'Gatehouse runs this client itself: it cannot be revoked or deleted.'
+                  : 'Deleting removes this client, the consents users gave it and its grants: its tokens are refused.'}
+              </p>
+              <button
+                type="button"
+                class="btn btn-danger-outline"
+                disabled={builtin}
+                aria-describedby="delete-client-reason"
+                onClick={() => setDialog('delete')}
+              >
+                Delete app client
+              </button>
+            </div>
+          </Card>
           {builtin && (
             <Alert tone="info" title="Built-in client">
               Gatehouse manages this client itself; its settings follow the server's configuration.
@@ -184,6 +204,18 @@ export function ClientDetailPage({ clientId }: { clientId: string }) {
           </p>
           <p>This cannot be undone: to restore access, create a new app client.</p>
         </ConfirmDialog>
+      )}
+      {dialog === 'delete' && (
+        <DeleteDialog
+          what="app client"
+          name={client.name}
+          dependents={() => api.clientDependents(client.client_id)}
+          onClose={() => setDialog(undefined)}
+          onDelete={async () => {
+            await api.deleteClient(client.client_id);
+            navigate('/clients');
+          }}
+        />
       )}
       {dialog === 'rotate' && (
         <RotateSecretDialog

@@ -27,7 +27,7 @@ import { CredentialsDialog } from './credentials';
 import { EndpointsCard } from './endpoints';
 
 /** The console's own clients: created by the server, not by people. */
-export const isBuiltin = (client: ClientView) => client.client_id.startsWith('gatehouse-');
+export const isBuiltin = (client: ClientView) => client.builtin;
 
 /** The resource-server right (RFC 7662 §4), worded once for the create dialog and the client page. */
 export const INTROSPECTION_OPTION = {

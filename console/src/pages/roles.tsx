@@ -1,12 +1,10 @@
 import { useState } from 'preact/hooks';
+import { DeleteDialog } from '../components/delete-dialog';
 import { PlusIcon, ShieldIcon } from '../components/icons';
 import { ListPager, SearchBox, useSearchedPages } from '../components/paged-list';
 import {
-  ActionCell,
   Alert,
   Badge,
-  Card,
-  CardStatus,
   Chips,
   EmptyState,
   ErrorMessage,
@@ -22,7 +20,7 @@ import {
 } from '../components/ui';
 import { useConsole } from '../context';
 import { splitList } from '../format';
-import { useAction, useLoad, useTitle } from '../hooks';
+import { useAction, useTitle } from '../hooks';
 import type { Role } from '../types';
 
 const ADMIN_ROLE = 'admin';
@@ -33,9 +31,9 @@ export function RolesPage() {
   const { api } = useConsole();
   const pages = useSearchedPages((page) => api.pageRoles(page));
   const { filter: search, page, loaded: roles } = pages;
-  const apis = useLoad(() => api.listApis(), []);
   const [creating, setCreating] = useState(false);
   const [editing, setEditing] = useState<Role>();
+  const [deleting, setDeleting] = useState<Role>();
   const [notice, setNotice] = useState<string>();
 
   const createButton = (
@@ -90,12 +88,31 @@ export function RolesPage() {
                       <Chips items={role.scopes} empty="No scopes" />
                     </td>
                     <TimeCell value={role.created_at} />
-                    {role.name !== ADMIN_ROLE ? (
-                      <ActionCell label={`Edit scopes of ${role.name}`} onClick={() => setEditing(role)}>
-                        Edit scopes
-                      </ActionCell>
+                    {role.name !== ADMIN_ROLE && !role.platform ? (
+                      <td class="cell-actions">
+                        <span class="button-row">
+                          <button
+                            type="button"
+                            class="btn btn-secondary btn-small"
+                            aria-label={`Edit scopes of ${role.name}`}
+                            onClick={() => setEditing(role)}
+                          >
+                            Edit scopes
+                          </button>
+                          <button
+                            type="button"
+                            class="btn btn-danger-outline btn-small"
+                            aria-label={`Delete role ${role.name}`}
+                            onClick={() => setDeleting(role)}
+                          >
+                            Delete
+                          </button>
+                        </span>
+                      </td>
                     ) : (
-                      <td class="cell-actions" />
+                      <td class="cell-actions">
+                        <span class="muted small">{role.platform ? "The platform's: read-only" : 'Built-in: cannot be deleted'}</span>
+                      </td>
                     )}
                   </tr>
                 ))}
@@ -106,48 +123,26 @@ export function RolesPage() {
         </>
       )}
 
-      <Card
-        class="section"
-        title="APIs"
-        description="The audiences tokens are issued for. A client names one with the resource parameter (RFC 8707); without it, tokens are for the default API."
-      >
-        {apis.error || !apis.data ? (
-          <CardStatus error={apis.error} label="Loading APIs…" />
-        ) : (
-          <table class="table table-flush" aria-label="APIs">
-            <TableHead columns={['Identifier', 'Name', 'Scopes']} />
-            <tbody>
-              <tr>
-                <td>
-                  <code class="mono-small">{apis.data.default}</code> <Badge tone="info">Default</Badge>
-                </td>
-                <td>Default API</td>
-                <td>
-                  <span class="muted">Any scope</span>
-                </td>
-              </tr>
-              {apis.data.apis.map((resource) => (
-                <tr key={resource.identifier}>
-                  <td>
-                    <code class="mono-small">{resource.identifier}</code>
-                  </td>
-                  <td>{resource.name || '—'}</td>
-                  <td>
-                    <Chips items={resource.scopes ?? []} empty="Any scope" />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </Card>
-
       {creating && (
         <CreateRoleDialog
           onClose={() => setCreating(false)}
           onCreated={(role) => {
             setCreating(false);
             setNotice(`Role "${role.name}" created.`);
+            roles.reload();
+          }}
+        />
+      )}
+      {deleting && (
+        <DeleteDialog
+          what="role"
+          name={deleting.name}
+          dependents={() => api.roleDependents(deleting.name)}
+          onClose={() => setDeleting(undefined)}
+          onDelete={async () => {
+            const { summary } = await api.deleteRole(deleting.name);
+            setDeleting(undefined);
+            setNotice(`Role "${deleting.name}" deleted${summary ? `; ${summary}` : ''}.`);
             roles.reload();
           }}
         />

@@ -1,4 +1,6 @@
 import { useState } from 'preact/hooks';
+import { ApiError } from '../api';
+import { DeleteDialog } from '../components/delete-dialog';
 import { AppsIcon, MonitorIcon } from '../components/icons';
 import {
   ActionCell,
@@ -7,10 +9,12 @@ import {
   Breadcrumb,
   Card,
   CardStatus,
+  CheckOption,
   Chips,
   ConfirmDialog,
   EmptyState,
   ErrorMessage,
+  Field,
   FormActions,
   LinkCell,
   PageHeader,
@@ -25,9 +29,10 @@ import {
 import { useConsole } from '../context';
 import { describeUserAgent } from '../format';
 import { useAction, useLoad, useTitle } from '../hooks';
+import { navigate } from '../router';
 import type { ApiResource, Consent, Session, UserView } from '../types';
 
-type Pending = { kind: 'disable' } | { kind: 'consent'; consent: Consent } | { kind: 'session'; session: Session };
+type Pending = { kind: 'disable' } | { kind: 'delete' } | { kind: 'consent'; consent: Consent } | { kind: 'session'; session: Session };
 
 export function UserDetailPage({ userId }: { userId: string }) {
   const { api, session: me } = useConsole();
@@ -39,6 +44,17 @@ export function UserDetailPage({ userId }: { userId: string }) {
   const [pending, setPending] = useState<Pending>();
   const [notice, setNotice] = useState<string>();
   const [enableError, setEnableError] = useState<Error>();
+  // The server refuses to disable or delete the last active administrator; asking what deleting would take tells it
+  // ahead (409 with the reason), so the buttons are off with that reason shown. Asked again after every change.
+  const guard = useLoad(
+    () =>
+      api.userDependents(userId).then(
+        () => undefined,
+        (error: unknown) => (error instanceof ApiError && error.status === 409 ? error.message : undefined),
+      ),
+    [userId, user.data?.updated_at],
+  );
+  const lastAdministrator = guard.data;
   useTitle(user.data?.username ?? 'User');
 
   const breadcrumb = <Breadcrumb to="/users" parent="Users" current={user.data?.username ?? 'User'} />;
@@ -75,8 +91,9 @@ export function UserDetailPage({ userId }: { userId: string }) {
               type="button"
               class="btn btn-danger-outline"
               onClick={() => setPending({ kind: 'disable' })}
-              disabled={isMe}
-              title={isMe ? 'You cannot disable yourself' : undefined}
+              disabled={isMe || lastAdministrator !== undefined}
+              title={isMe ? 'You cannot disable yourself' : lastAdministrator}
+              aria-describedby={lastAdministrator ? 'last-administrator' : undefined}
             >
               Disable user
             </button>
@@ -89,6 +106,11 @@ export function UserDetailPage({ userId }: { userId: string }) {
       />
       <PageNotice notice={notice} />
       {enableError && <ErrorMessage error={enableError} />}
+      {lastAdministrator && (
+        <Alert tone="info" title="The last active administrator" class="page-alert">
+          <span id="last-administrator">{lastAdministrator}</span>
+        </Alert>
+      )}
       {person.status === 'disabled' && (
         <Alert tone="warning" title="This user is disabled" class="page-alert">
           They cannot sign in, and their sessions have ended. Enable the account to let them back in.
@@ -172,37 +194,35 @@ export function UserDetailPage({ userId }: { userId: string }) {
           </Card>
         </div>
         <div class="detail-side">
-          <Card title="Profile">
-            <dl class="details">
-              <dt>Username</dt>
-              <dd>{person.username}</dd>
-              <dt>Name</dt>
-              <dd>{person.name ?? <span class="muted">—</span>}</dd>
-              <dt>Email</dt>
-              <dd>
-                {person.email ? (
-                  <>
-                    {person.email} {person.email_verified ? <Badge tone="success">Verified</Badge> : <Badge>Unverified</Badge>}
-                  </>
-                ) : (
-                  <span class="muted">—</span>
-                )}
-              </dd>
-              <dt>User ID</dt>
-              <dd>
-                <code class="mono-small break">{person.id}</code>
-              </dd>
-              <dt>Created</dt>
-              <dd>
-                <Time value={person.created_at} />
-              </dd>
-              <dt>Last changed</dt>
-              <dd>
-                <Time value={person.updated_at} />
-              </dd>
-            </dl>
-          </Card>
+          <ProfileCard person={person} onSaved={(saved) => user.setData(saved)} />
           <RolesCard person={person} isMe={isMe} onSaved={(saved) => user.setData(saved)} />
+          <PasswordCard
+            person={person}
+            onSaved={(saved) => {
+              user.setData(saved);
+              setNotice(`A new password is set for ${saved.username}; their sessions have ended.`);
+              sessions.reload();
+            }}
+          />
+          <Card title="Delete user" class="card-danger">
+            <div class="card-body">
+              <p class="small" id="delete-user-reason">
+                {lastAdministrator ??
+                  (isMe
+                    ? 'You cannot delete yourself.'
+                    : 'Deleting removes this user: their sessions end, their consents go and the tokens they gave apps are revoked.')}
+              </p>
+              <button
+                type="button"
+                class="btn btn-danger-outline"
+                disabled={isMe || lastAdministrator !== undefined}
+                aria-describedby="delete-user-reason"
+                onClick={() => setPending({ kind: 'delete' })}
+              >
+                Delete user
+              </button>
+            </div>
+          </Card>
         </div>
       </div>
 
@@ -222,6 +242,18 @@ export function UserDetailPage({ userId }: { userId: string }) {
             <strong>{person.username}</strong> will be signed out everywhere and cannot sign in until you enable the account again.
           </p>
         </ConfirmDialog>
+      )}
+      {pending?.kind === 'delete' && (
+        <DeleteDialog
+          what="user"
+          name={person.username}
+          dependents={() => api.userDependents(person.id)}
+          onClose={() => setPending(undefined)}
+          onDelete={async () => {
+            await api.deleteUser(person.id);
+            navigate('/users');
+          }}
+        />
       )}
       {pending?.kind === 'consent' && (
         <ConfirmDialog
@@ -329,6 +361,157 @@ function RolesCard({ person, isMe, onSaved }: { person: UserView; isMe: boolean;
           <FormActions dirty={dirty} busy={save.busy} onDiscard={() => setSelected(person.roles)} label="Save roles" />
         </form>
       )}
+    </Card>
+  );
+}
+
+/** The user's profile claims (userinfo, ID tokens), changed here; username and id are shown, never changed. */
+function ProfileCard({ person, onSaved }: { person: UserView; onSaved: (user: UserView) => void }) {
+  const { api } = useConsole();
+  const [name, setName] = useState(person.name ?? '');
+  const [email, setEmail] = useState(person.email ?? '');
+  const [verified, setVerified] = useState(person.email_verified);
+  const [saved, setSaved] = useState(false);
+  const emailChanged = email.trim() !== (person.email ?? '');
+  const dirty = name.trim() !== (person.name ?? '') || emailChanged || verified !== person.email_verified;
+  const discard = () => {
+    setName(person.name ?? '');
+    setEmail(person.email ?? '');
+    setVerified(person.email_verified);
+  };
+  const save = useAction(async () => {
+    const updated = await api.updateProfile(person.id, {
+      name: name.trim(),
+      email: email.trim(),
+      // Checked by hand or not, a new address is sent with what the box says: the server would otherwise mark it unverified.
+      email_verified: email.trim() ? verified : false,
+    });
+    onSaved(updated);
+    setName(updated.name ?? '');
+    setEmail(updated.email ?? '');
+    setVerified(updated.email_verified);
+    setSaved(true);
+  });
+  return (
+    <Card title="Profile" description="What apps read about this user (userinfo and ID tokens).">
+      <dl class="details">
+        <dt>Username</dt>
+        <dd>{person.username}</dd>
+        <dt>User ID</dt>
+        <dd>
+          <code class="mono-small break">{person.id}</code>
+        </dd>
+        <dt>Created</dt>
+        <dd>
+          <Time value={person.created_at} />
+        </dd>
+        <dt>Last changed</dt>
+        <dd>
+          <Time value={person.updated_at} />
+        </dd>
+      </dl>
+      <form
+        class="card-body"
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          setSaved(false);
+          void save.run();
+        }}
+      >
+        <Field label="Name" optional>
+          {({ id }) => (
+            <input id={id} class="input" value={name} maxLength={200} autoComplete="off" onInput={(e) => setName(e.currentTarget.value)} />
+          )}
+        </Field>
+        <Field
+          label="Email"
+          optional
+          hint={emailChanged && !verified ? 'A new address is unverified unless you check the box below.' : undefined}
+        >
+          {({ id, describedBy }) => (
+            <input
+              id={id}
+              class="input"
+              type="email"
+              value={email}
+              maxLength={254}
+              autoComplete="off"
+              spellcheck={false}
+              aria-describedby={describedBy}
+              onInput={(e) => setEmail(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <CheckOption
+          title="Email address verified"
+          detail={person.email_verified ? <Badge tone="success">Verified</Badge> : 'Apps see email_verified: false.'}
+          checked={verified && email.trim() !== ''}
+          onChange={setVerified}
+        />
+        {save.error && (
+          <Alert tone="error" title="The profile was not saved">
+            {save.error.message}
+          </Alert>
+        )}
+        {saved && !dirty && <Alert tone="success">Profile saved.</Alert>}
+        <FormActions dirty={dirty} busy={save.busy} onDiscard={discard} label="Save profile" />
+      </form>
+    </Card>
+  );
+}
+
+/** A new password set by an administrator: judged by the password policy; the user's sessions end. */
+function PasswordCard({ person, onSaved }: { person: UserView; onSaved: (user: UserView) => void }) {
+  const { api } = useConsole();
+  const [password, setPassword] = useState('');
+  const [touched, setTouched] = useState(false);
+  const save = useAction(async () => {
+    const updated = await api.setUserPassword(person.id, password);
+    setPassword('');
+    setTouched(false);
+    onSaved(updated);
+  });
+  const problem = touched && password === '' ? 'Enter the new password.' : save.error?.message;
+  return (
+    <Card title="Password" description="Set a new password when the user cannot. They are signed out everywhere.">
+      <form
+        class="card-body"
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          setTouched(true);
+          if (password !== '') void save.run();
+        }}
+      >
+        <Field
+          label="New password"
+          error={problem}
+          hint="At least 8 characters; not a common password, nor one easily guessed from the username, name or email."
+        >
+          {({ id, describedBy, invalid }) => (
+            <input
+              id={id}
+              class="input"
+              type="password"
+              value={password}
+              maxLength={1024}
+              autoComplete="new-password"
+              aria-describedby={describedBy}
+              aria-invalid={invalid}
+              onInput={(e) => {
+                save.setError(undefined);
+                setPassword(e.currentTarget.value);
+              }}
+            />
+          )}
+        </Field>
+        <div class="form-actions">
+          <button type="submit" class="btn btn-secondary" disabled={save.busy} aria-busy={save.busy}>
+            {save.busy ? 'Setting…' : 'Set password'}
+          </button>
+        </div>
+      </form>
     </Card>
   );
 }
