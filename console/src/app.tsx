@@ -16,6 +16,7 @@ import { UserDetailPage } from './pages/user-detail';
 import { UsersPage } from './pages/users';
 import { Link, match, navigate, useRoute } from './router';
 import { Busy, NoAccess } from './screens';
+import { useTableLabels } from './table-labels';
 
 const NAVIGATION: { to: string; label: string; icon: (props: { size?: number }) => JSX.Element }[] = [
   { to: '/clients', label: 'API access', icon: AppsIcon },
@@ -52,6 +53,7 @@ export function App({ auth, session, endpoints }: { auth: Auth; session: SignedI
   const { path } = useRoute();
   const main = useRef<HTMLElement>(null);
   const firstRender = useRef(true);
+  useTableLabels(main);
 
   const context = useMemo<ConsoleContext>(() => {
     let redirecting = false;

@@ -558,12 +558,12 @@ export function RoleChecklist({
 }
 
 /**
- * A table's frame. `stacked`: on narrow screens each row becomes a card of label–value lines (every cell then needs
- * a `data-label`), so the page never scrolls sideways.
+ * A table's frame. On a narrow screen each row becomes a card of label–value lines (styles.css, "Stacked tables"),
+ * so the page never scrolls sideways.
  */
-export function TableWrap({ label, stacked, children }: { label: string; stacked?: boolean; children: ComponentChildren }) {
+export function TableWrap({ label, children }: { label: string; children: ComponentChildren }) {
   return (
-    <div class={`table-wrap${stacked ? ' table-stacked' : ''}`} data-label={label}>
+    <div class="table-wrap" data-label={label}>
       {children}
     </div>
   );
