@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { systemActor } from '../src/admin/audit-log.js';
 import { chromiumAvailable, launchChromium, SCREENSHOTS } from './helpers/chromium.js';
 import { authorizationUrl, authorize, createAlice, REDIRECT_URI, webApp } from './helpers/code-flow.js';
-import { heading, nav, signIn, unlabelledControls, watchedPage } from './helpers/console-page.js';
+import { focusReaches, heading, nav, settled, signIn, unlabelledControls, watchedPage } from './helpers/console-page.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /**
@@ -83,6 +83,11 @@ async function assertUsable(page: Page, name: string): Promise<void> {
   assert.ok(scrollWidth <= innerWidth, `${where} does not scroll sideways (${scrollWidth} > ${innerWidth})`);
   assert.deepEqual(await clippedButtons(page), [], `no button is cut off on ${where}`);
 }
+
+const activeId = (page: Page) => () => page.evaluate('document.activeElement?.id ?? ""') as Promise<string>;
+/** The focused element's accessible name as these buttons give it: aria-label, or its text. */
+const focusedName = (page: Page): Promise<string> =>
+  page.evaluate(`(document.activeElement?.getAttribute('aria-label') || document.activeElement?.textContent || '').trim()`);
 
 async function shot(page: Page, scheme: Scheme, name: string, fullPage = true): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `a11y-${scheme}-${page.viewportSize()?.width}-${name}.png`), fullPage });
@@ -170,6 +175,43 @@ if (chromiumAvailable()) {
         });
       }
     }
+
+    test('by keyboard: the skip link leads to the page, Tab stays inside a dialog, Escape closes it and focus returns', async () => {
+      const { page } = admin;
+      await page.setViewportSize(WIDTHS[1]);
+      await page.emulateMedia({ colorScheme: 'light' });
+      // Loaded afresh: the console signs in again silently and lands on the same page; the first Tab is the skip link.
+      await page.goto(`${server.url}/console/users`);
+      await heading(page, 'Users').waitFor();
+      await page.keyboard.press('Tab');
+      const skip = page.getByRole('link', { name: 'Skip to main content' });
+      assert.equal(await focusedName(page), 'Skip to main content', 'the first Tab reaches the skip link');
+      const box = await skip.boundingBox();
+      assert.ok(box && box.y >= 0, `the focused skip link is in view: ${JSON.stringify(box)}`);
+      await shot(page, 'light', 'skip-link', false);
+      await page.keyboard.press('Enter');
+      assert.equal(await settled(activeId(page), (id) => id === 'main'), 'main', 'Enter moves focus to the main content');
+
+      await page.getByRole('button', { name: 'Create user' }).focus();
+      await page.keyboard.press('Enter');
+      const dialog = page.getByRole('dialog', { name: 'Create user' });
+      await dialog.waitFor();
+      // Round the dialog both ways: from its first control (Close) back to its last (the submit button) and on.
+      const names: string[] = [];
+      await dialog.getByRole('button', { name: 'Close' }).focus();
+      for (let step = 0; step < 2; step++) {
+        await page.keyboard.press('Shift+Tab');
+        names.push(await focusedName(page));
+      }
+      assert.deepEqual(names, ['Create user', 'Cancel'], 'Shift+Tab from Close goes to the last button, then back');
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Tab');
+      assert.equal(await focusedName(page), 'Close', 'Tab from the last button comes round to Close');
+      await shot(page, 'light', 'dialog-focus', false);
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+      assert.equal(await focusReaches(page, 'Create user'), 'Create user', 'focus returns to the button that opened it');
+    });
 
     for (const scheme of SCHEMES) {
       test(`the front page, sign-in and consent at 420 px, ${scheme}`, async () => {
