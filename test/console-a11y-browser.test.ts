@@ -136,6 +136,15 @@ if (chromiumAvailable()) {
             await heading(page, title).waitFor();
             await check(name);
           };
+          /** Opens a dialog from the page's button, checks it, and closes it with Escape. */
+          const openDialog = async (button: string, title: string, name: string) => {
+            await page.getByRole('button', { name: button }).first().click();
+            const dialog = page.getByRole('dialog', { name: title });
+            await dialog.waitFor();
+            await check(name, false);
+            await page.keyboard.press('Escape');
+            await dialog.waitFor({ state: 'detached' });
+          };
           const check = async (name: string, fullPage = true) => {
             await page.waitForLoadState('networkidle');
             await shot(page, scheme, name, fullPage);
@@ -162,15 +171,26 @@ if (chromiumAvailable()) {
           await page.keyboard.press('Escape');
           await rotate.waitFor({ state: 'detached' });
 
+          await page.getByRole('button', { name: 'Revoke app client' }).click();
+          const revoke = page.getByRole('alertdialog', { name: 'Revoke Billing service?' });
+          await revoke.waitFor();
+          await check('revoke-confirm', false);
+          await revoke.getByRole('button', { name: 'Cancel' }).click();
+          await revoke.waitFor({ state: 'detached' });
+
           await visit('Roles & scopes', 'Roles & scopes', 'roles');
+          await openDialog('Create role', 'Create role', 'create-role');
           await visit('Users', 'Users', 'users');
+          await openDialog('Create user', 'Create user', 'create-user');
           await page.getByRole('link', { name: 'alice' }).click();
           await heading(page, 'alice').waitFor();
           await page.getByRole('table', { name: 'Sessions' }).waitFor();
           await check('user');
           await visit('Signing keys', 'Signing keys', 'keys');
+          await openDialog('Rotate keys', 'Rotate signing keys', 'rotate-keys');
           await visit('Audit log', 'Audit log', 'audit');
           await visit('Tenants', 'Tenants', 'tenants');
+          await openDialog('Create tenant', 'Create tenant', 'create-tenant');
           assert.deepEqual(admin.problems, []);
         });
       }
@@ -211,6 +231,19 @@ if (chromiumAvailable()) {
       await page.keyboard.press('Escape');
       await dialog.waitFor({ state: 'detached' });
       assert.equal(await focusReaches(page, 'Create user'), 'Create user', 'focus returns to the button that opened it');
+    });
+
+    test("the console's signed-out screen at 420 px, light and dark", async () => {
+      const { page } = admin;
+      await page.setViewportSize(WIDTHS[0]);
+      await page.getByRole('link', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { name: 'You have signed out' }).waitFor();
+      for (const scheme of SCHEMES) {
+        await page.emulateMedia({ colorScheme: scheme });
+        await shot(page, scheme, 'signed-out');
+        await assertUsable(page, 'the signed-out screen');
+      }
+      assert.deepEqual(admin.problems, []);
     });
 
     for (const scheme of SCHEMES) {
