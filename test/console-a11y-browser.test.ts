@@ -21,7 +21,7 @@ import { startTestServer, type TestServer } from './helpers/server.js';
  */
 
 const ADMIN = { username: 'admin', password: 'Tq8#vLm2!pZr5wXe' };
-const BOB = { username: 'bob', password: 'bob the builder' };
+const BOB_PASSWORD = 'bob the builder';
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SCHEMES = ['light', 'dark'] as const;
 const WIDTHS = [
@@ -104,7 +104,9 @@ if (chromiumAvailable()) {
       server = await startTestServer({ name: 'sqlite' });
       const { management, platform } = server.server.gatehouse;
       await management.users.createUser({ ...ADMIN, name: 'Ada Admin', roles: [await management.roles.ensureAdminRole()] });
-      await management.users.createUser({ ...BOB, name: 'Bob Builder' });
+      // A person per scheme, each asked for consent afresh.
+      for (const scheme of SCHEMES)
+        await management.users.createUser({ username: `bob-${scheme}`, password: BOB_PASSWORD, name: 'Bob Builder' });
       await management.roles.createRole({ name: 'reader', scopes: ['demo:read'], description: 'Reads the demo API' }, systemActor());
       await server.createClient({ name: 'Billing service', description: 'Nightly invoicing run', roles: ['reader'] });
       notes = await webApp(server, 'Acme Notes', { description: 'Take notes anywhere.' });
@@ -247,7 +249,7 @@ if (chromiumAvailable()) {
     });
 
     for (const scheme of SCHEMES) {
-      test(`the front page, sign-in and consent at 420 px, ${scheme}`, async () => {
+      test(`the front page, sign-in, sign-up, consent and account pages at 420 px, ${scheme}`, async () => {
         const context = await browser.newContext({ viewport: WIDTHS[0], colorScheme: scheme });
         const page = await context.newPage();
         const problems: string[] = [];
@@ -274,17 +276,30 @@ if (chromiumAvailable()) {
           await page.getByRole('heading', { name: 'Sign in' }).waitFor();
           await shot(page, scheme, 'sign-in');
           await assertUsable(page, 'the sign-in page');
-          await page.getByLabel('Username').fill(BOB.username);
+          await page.getByRole('link', { name: 'Create an account' }).click();
+          await page.getByRole('heading', { level: 1 }).waitFor();
+          await shot(page, scheme, 'sign-up');
+          await assertUsable(page, 'the sign-up page');
+          await page.goBack();
+          await page.getByLabel('Username').fill(`bob-${scheme}`);
           await page.getByLabel('Password').fill('not his password');
           await page.getByRole('button', { name: 'Sign in' }).click();
           await page.getByRole('alert').waitFor();
           await shot(page, scheme, 'sign-in-error');
           await assertUsable(page, 'the sign-in page with its error');
-          await page.getByLabel('Password').fill(BOB.password);
+          await page.getByLabel('Password').fill(BOB_PASSWORD);
           await page.getByRole('button', { name: 'Sign in' }).click();
           await page.getByRole('heading', { name: 'Acme Notes wants to access your account' }).waitFor();
           await shot(page, scheme, 'consent');
           await assertUsable(page, 'the consent page');
+          // Allowed (the app's redirect URI has no server: the browser's error page is not checked), the account page
+          // lists the app with its Withdraw button.
+          await page.getByRole('button', { name: 'Allow' }).click();
+          await page.waitForURL((url) => url.protocol === 'chrome-error:' || url.port === '9999');
+          await page.goto(`${server.url}/account`);
+          await page.getByRole('button', { name: 'Withdraw access of Acme Notes' }).waitFor();
+          await shot(page, scheme, 'account');
+          await assertUsable(page, 'the account page');
           assert.deepEqual(problems, [], 'no CSP violation or other error in the console');
         } finally {
           await context.close();
