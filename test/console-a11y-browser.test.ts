@@ -74,14 +74,28 @@ const clippedButtons = (page: Page): Promise<string[]> =>
     })
     .map((button) => (button.getAttribute('aria-label') || button.textContent.trim()) + ' (' + button.outerHTML.slice(0, 80) + ')')`);
 
+/** The tables wider than their frame (a .table-wrap or the card they fill): they would scroll on their own. */
+const wideTables = (page: Page): Promise<string[]> =>
+  page.evaluate(`[...document.querySelectorAll('table')]
+    .filter((table) => table.parentElement.scrollWidth > table.parentElement.clientWidth + 1)
+    .map((table) => table.getAttribute('aria-label') + ': ' + table.scrollWidth + ' px in ' + table.parentElement.clientWidth)`);
+
+/** The page's background, as red, green and blue. */
+const background = async (page: Page): Promise<number[]> =>
+  ((await page.evaluate('getComputedStyle(document.documentElement).backgroundColor')) as string).match(/\d+/g)!.slice(0, 3).map(Number);
+
 /** The checks every page and dialog passes, in whatever width and scheme the page is in now. */
-async function assertUsable(page: Page, name: string): Promise<void> {
-  const where = `${name} at ${page.viewportSize()?.width} px`;
+async function assertUsable(page: Page, name: string, scheme: Scheme): Promise<void> {
+  const where = `${name} at ${page.viewportSize()?.width} px, ${scheme}`;
+  const [red, green, blue] = await background(page);
+  const light = Math.min(red!, green!, blue!) > 200;
+  assert.equal(light ? 'light' : Math.max(red!, green!, blue!) < 60 ? 'dark' : 'neither', scheme, `${where} is drawn in its scheme`);
   assert.deepEqual(await axeViolations(page), [], `axe-core finds nothing on ${where}`);
   const widths = await page.evaluate('[document.documentElement.scrollWidth, window.innerWidth]');
   const [scrollWidth, innerWidth] = widths as [number, number];
   assert.ok(scrollWidth <= innerWidth, `${where} does not scroll sideways (${scrollWidth} > ${innerWidth})`);
   assert.deepEqual(await clippedButtons(page), [], `no button is cut off on ${where}`);
+  assert.deepEqual(await wideTables(page), [], `no table scrolls sideways inside its frame on ${where}`);
 }
 
 const activeId = (page: Page) => () => page.evaluate('document.activeElement?.id ?? ""') as Promise<string>;
@@ -151,7 +165,7 @@ if (chromiumAvailable()) {
             await page.waitForLoadState('networkidle');
             await shot(page, scheme, name, fullPage);
             assert.deepEqual(await unlabelledControls(page), [], `every control on ${name} has an accessible name`);
-            await assertUsable(page, name);
+            await assertUsable(page, name, scheme);
           };
 
           await visit('API access', 'API access', 'clients');
@@ -243,7 +257,7 @@ if (chromiumAvailable()) {
       for (const scheme of SCHEMES) {
         await page.emulateMedia({ colorScheme: scheme });
         await shot(page, scheme, 'signed-out');
-        await assertUsable(page, 'the signed-out screen');
+        await assertUsable(page, 'the signed-out screen', scheme);
       }
       assert.deepEqual(admin.problems, []);
     });
@@ -260,7 +274,7 @@ if (chromiumAvailable()) {
           await page.goto(`${server.url}/`);
           await page.getByRole('link', { name: 'Console' }).waitFor();
           await shot(page, scheme, 'front-page');
-          await assertUsable(page, 'the front page');
+          await assertUsable(page, 'the front page', scheme);
 
           const verifier = client.randomPKCECodeVerifier();
           const params = {
@@ -275,23 +289,23 @@ if (chromiumAvailable()) {
           await page.goto(authorizationUrl(server, params).toString());
           await page.getByRole('heading', { name: 'Sign in' }).waitFor();
           await shot(page, scheme, 'sign-in');
-          await assertUsable(page, 'the sign-in page');
+          await assertUsable(page, 'the sign-in page', scheme);
           await page.getByRole('link', { name: 'Create an account' }).click();
           await page.getByRole('heading', { level: 1 }).waitFor();
           await shot(page, scheme, 'sign-up');
-          await assertUsable(page, 'the sign-up page');
+          await assertUsable(page, 'the sign-up page', scheme);
           await page.goBack();
           await page.getByLabel('Username').fill(`bob-${scheme}`);
           await page.getByLabel('Password').fill('not his password');
           await page.getByRole('button', { name: 'Sign in' }).click();
           await page.getByRole('alert').waitFor();
           await shot(page, scheme, 'sign-in-error');
-          await assertUsable(page, 'the sign-in page with its error');
+          await assertUsable(page, 'the sign-in page with its error', scheme);
           await page.getByLabel('Password').fill(BOB_PASSWORD);
           await page.getByRole('button', { name: 'Sign in' }).click();
           await page.getByRole('heading', { name: 'Acme Notes wants to access your account' }).waitFor();
           await shot(page, scheme, 'consent');
-          await assertUsable(page, 'the consent page');
+          await assertUsable(page, 'the consent page', scheme);
           // Allowed (the app's redirect URI has no server: the browser's error page is not checked), the account page
           // lists the app with its Withdraw button.
           await page.getByRole('button', { name: 'Allow' }).click();
@@ -299,7 +313,7 @@ if (chromiumAvailable()) {
           await page.goto(`${server.url}/account`);
           await page.getByRole('button', { name: 'Withdraw access of Acme Notes' }).waitFor();
           await shot(page, scheme, 'account');
-          await assertUsable(page, 'the account page');
+          await assertUsable(page, 'the account page', scheme);
           assert.deepEqual(problems, [], 'no CSP violation or other error in the console');
         } finally {
           await context.close();
