@@ -33,6 +33,7 @@ import { UserDetailPage } from './pages/user-detail';
 import { UsersPage } from './pages/users';
 import { href, Link, match, navigate, useRoute } from './router';
 import { Busy, NoAccess, NotAMember } from './screens';
+import { useTableLabels } from './table-labels';
 import type { AccountView } from './types';
 
 const NAVIGATION: { to: string; label: string; icon: (props: { size?: number }) => JSX.Element }[] = [
@@ -139,6 +140,8 @@ export function App({ auth, session }: { auth: Auth; session: SignedIn }) {
       },
     [api, auth, session, current, account],
   );
+
+  useTableLabels(main, [accountId, context === undefined, accounts.loading]);
 
   // "/" is API access for an administrator, and for a person with one account that account's; else their accounts.
   useEffect(() => {

@@ -364,6 +364,26 @@ export function CopyField({
   );
 }
 
+/** What Tab can reach inside a dialog. */
+const FOCUSABLE =
+  'a[href], button:not(:disabled), input:not(:disabled):not([type="hidden"]), select:not(:disabled), textarea:not(:disabled), summary, [tabindex]:not([tabindex="-1"])';
+
+/**
+ * Tab from a dialog's last control goes to its first, Shift+Tab from the first to the last. showModal makes the page
+ * behind inert, but Tab would still leave the dialog for the browser's own controls.
+ */
+function keepFocusInside(event: KeyboardEvent, dialog: HTMLElement): void {
+  if (event.key !== 'Tab') return;
+  const controls = [...dialog.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((control) => control.getClientRects().length > 0);
+  const first = controls[0];
+  const last = controls[controls.length - 1];
+  if (!first || !last) return;
+  const leaving = event.shiftKey ? document.activeElement === first : document.activeElement === last;
+  if (!leaving) return;
+  event.preventDefault();
+  (event.shiftKey ? last : first).focus();
+}
+
 /**
  * A modal dialog on the native <dialog> element: focus moves in and is trapped, Escape closes, and focus goes back
  * to where it was when the dialog closes.
@@ -406,6 +426,7 @@ export function Dialog({
         event.preventDefault();
         onClose();
       }}
+      onKeyDown={(event) => keepFocusInside(event, event.currentTarget)}
     >
       <div class="dialog-header">
         <h2 id={titleId} class="dialog-title">
@@ -580,12 +601,12 @@ export function RoleChecklist({
 }
 
 /**
- * A table's frame. `stacked`: on narrow screens each row becomes a card of label–value lines (every cell then needs
- * a `data-label`), so the page never scrolls sideways.
+ * A table's frame. On a narrow screen each row becomes a card of label–value lines (styles.css, "Stacked tables"),
+ * so the page never scrolls sideways.
  */
-export function TableWrap({ label, stacked, children }: { label: string; stacked?: boolean; children: ComponentChildren }) {
+export function TableWrap({ label, children }: { label: string; children: ComponentChildren }) {
   return (
-    <div class={`table-wrap${stacked ? ' table-stacked' : ''}`} data-label={label}>
+    <div class="table-wrap" data-label={label}>
       {children}
     </div>
   );

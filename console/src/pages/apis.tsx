@@ -62,7 +62,7 @@ export function ApisPage() {
       ) : apis.error && !apis.data ? (
         <ErrorMessage error={apis.error} />
       ) : (
-        <TableWrap label="APIs" stacked>
+        <TableWrap label="APIs">
           <table class="table" aria-label="APIs">
             <TableHead columns={['API', 'Scopes']} actions />
             <tbody>

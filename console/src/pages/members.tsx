@@ -99,7 +99,7 @@ export function MembersPage() {
       ) : members.error && !members.data ? (
         <ErrorMessage error={members.error} />
       ) : (
-        <TableWrap label="Members" stacked>
+        <TableWrap label="Members">
           <table class="table" aria-label="Members" aria-busy={members.loading}>
             <TableHead columns={MEMBER_COLUMNS} actions={owner} />
             <tbody>
@@ -161,7 +161,7 @@ export function MembersPage() {
               {owner ? 'Invite someone: you get a link to send them.' : 'Owners invite new members.'}
             </EmptyState>
           ) : (
-            <TableWrap label="Invitations" stacked>
+            <TableWrap label="Invitations">
               <table class="table" aria-label="Invitations">
                 <TableHead columns={INVITATION_COLUMNS} actions={owner} />
                 <tbody>

@@ -78,7 +78,7 @@ export function TenantsPage() {
         <>
           {tenants.error && <ErrorMessage error={tenants.error} />}
           <SearchBox label="Search tenants" placeholder="Search by id or name" list={pages} />
-          <TableWrap label="Tenants" stacked>
+          <TableWrap label="Tenants">
             <table class="table" aria-label="Tenants" aria-busy={tenants.loading}>
               <TableHead columns={COLUMNS} actions />
               <tbody>
@@ -175,26 +175,26 @@ function TenantRow({
   const platform = tenant.id === DEFAULT_TENANT;
   return (
     <tr>
-      <td class="cell-primary" data-label={COLUMNS[0]}>
+      <td class="cell-primary">
         <span class="cell-title">{tenant.name}</span>
         {platform && <Badge tone="info">Platform</Badge>}
         <div class="cell-secondary">
           <code class="mono-small">{tenant.id}</code>
         </div>
       </td>
-      <td data-label={COLUMNS[1]}>
+      <td>
         <StatusBadge status={tenant.status} />
       </td>
-      <td data-label={COLUMNS[2]}>
+      <td>
         <div class="cell-copy">
           <code class="mono-small cell-issuer">{tenant.issuer}</code>
           <CopyButton value={tenant.issuer} label={`Issuer of ${tenant.id}`} iconOnly />
         </div>
       </td>
-      <td class="nowrap" data-label={COLUMNS[3]}>
+      <td class="nowrap">
         <Time value={tenant.created_at} />
       </td>
-      <td class="cell-actions" data-label="Actions">
+      <td class="cell-actions">
         {/* The platform's own tenant: the server refuses to suspend or delete it, so nothing is offered. */}
         {!platform && (
           <div class="row-actions">
