@@ -277,6 +277,9 @@ for (const backend of backends()) {
       assert.equal(changed.status, 200, changed.text);
       const stored = await server.server.gatehouse.platform.tenants.get('acme');
       assert.deepEqual([stored.name, stored.settings.display_name], ['Acme Corporation', 'Acme']);
+      // A merge patch (RFC 7396): null takes the setting back to the deployment's.
+      assert.equal((await owner('PATCH', '/t/acme/admin/account', { settings: { display_name: null } })).status, 200);
+      assert.equal((await server.server.gatehouse.platform.tenants.get('acme')).settings.display_name, undefined);
       const other = owner === as.olivia ? as.dev : as.olivia;
       assert.deepEqual(((await other('GET', '/t/acme/admin/account')).body as { role: string }).role, 'admin');
       assertAdminError(await other('PATCH', '/t/acme/admin/account', { name: 'Mine' }), 403, 'forbidden');

@@ -115,9 +115,9 @@ if (chromiumAvailable()) {
     let notes: { clientId: string; clientSecret: string };
 
     before(async () => {
-      server = await startTestServer({ name: 'sqlite' });
+      server = await startTestServer({ name: 'sqlite' }, { GATEHOUSE_SIGNUP: 'on' });
       const { management, platform } = server.server.gatehouse;
-      await management.users.createUser({ ...ADMIN, name: 'Ada Admin', roles: [await management.roles.ensureAdminRole()] });
+      const ada = await management.users.createUser({ ...ADMIN, name: 'Ada Admin', roles: [await management.roles.ensureAdminRole()] });
       // A person per scheme, each asked for consent afresh.
       for (const scheme of SCHEMES)
         await management.users.createUser({ username: `bob-${scheme}`, password: BOB_PASSWORD, name: 'Bob Builder' });
@@ -128,6 +128,10 @@ if (chromiumAvailable()) {
       await createAlice(server);
       await authorize(server, { clientId: notes.clientId, scope: 'openid profile' });
       await platform.tenants.create({ id: 'northwind', name: 'Northwind Traders' }, systemActor());
+      // Ada is on Northwind's team too: its account pages (members, settings) and the account switcher.
+      const northwind = (await server.server.gatehouse.tenants.open('northwind'))!;
+      await northwind.repositories.members.add(ada.id, 'owner');
+      await northwind.management.members.invite({ email: 'sam@northwind.test', role: 'developer' }, systemActor());
       browser = await launchChromium();
       admin = await watchedPage(browser, server);
       await admin.page.setViewportSize(WIDTHS[1]);
@@ -207,6 +211,20 @@ if (chromiumAvailable()) {
           await visit('Audit log', 'Audit log', 'audit');
           await visit('Tenants', 'Tenants', 'tenants');
           await openDialog('Create tenant', 'Create tenant', 'create-tenant');
+          await visit('APIs', 'APIs', 'apis');
+
+          // An account's pages, by the account switcher.
+          await page.getByLabel('Account').selectOption('northwind');
+          await heading(page, 'API access').waitFor();
+          await visit('Members', 'Members', 'members');
+          await page.getByRole('table', { name: 'Invitations' }).waitFor();
+          await check('members');
+          await openDialog('Invite a member', 'Invite a member', 'invite');
+          await visit('Settings', 'Settings', 'account-settings');
+          await visit('Your accounts', 'Your accounts', 'your-accounts');
+          await nav(page, 'API access').click();
+          await heading(page, 'API access').waitFor();
+          assert.equal(new URL(page.url()).pathname, '/console/clients', "back on the platform's own pages");
           assert.deepEqual(admin.problems, []);
         });
       }

@@ -260,8 +260,10 @@ export class AdminApi {
     this.post<{ account: { id: string; name: string }; invitation: Invitation }>('/me/invitations/lookup', { token });
   acceptInvitation = (token: string) => this.post<{ account: AccountView }>('/me/invitations/accept', { token }).then((r) => r.account);
   getAccount = () => this.get<AccountSettings>('/admin/account');
-  updateAccount = (changes: { name?: string; settings?: AccountSettings['account']['settings'] }) =>
-    this.request<AccountSettings>('PATCH', '/admin/account', changes);
+  updateAccount = (changes: {
+    name?: string;
+    settings?: { [K in keyof AccountSettings['account']['settings']]?: AccountSettings['account']['settings'][K] | null };
+  }) => this.request<AccountSettings>('PATCH', '/admin/account', changes);
   listMembers = () => this.get<{ members: Member[] }>('/admin/members').then((r) => r.members);
   setMemberRole = (userId: string, role: string) =>
     this.request<{ member: Member }>('PATCH', `/admin/members/${encodeURIComponent(userId)}`, { role }).then((r) => r.member);

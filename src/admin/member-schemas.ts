@@ -1,6 +1,6 @@
 /** JSON schemas of an account's team (members, invitations, settings) and of a person's accounts (/me). */
 import { ACCOUNT_ROLES } from '../ports/members.js';
-import { tenantSettingsSchema } from './schemas.js';
+import { tenantSettingsPatch, tenantSettingsSchema } from './schemas.js';
 
 const str = { type: 'string' } as const;
 const int = { type: 'integer' } as const;
@@ -124,7 +124,7 @@ export const accountSettings = {
 } as const;
 export const accountChanges = {
   type: 'object',
-  properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, settings: tenantSettingsSchema },
+  properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, settings: tenantSettingsPatch },
   additionalProperties: false,
   minProperties: 1,
 } as const;

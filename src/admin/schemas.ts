@@ -517,9 +517,11 @@ export const newTenant = {
   required: ['id', 'name'],
   additionalProperties: false,
 } as const;
+/** A change of a tenant's settings, as a JSON merge patch (RFC 7396): null takes a setting back to the deployment's. */
+export const tenantSettingsPatch = mergePatchOf(tenantSettingsSchema);
 export const tenantChanges = {
   type: 'object',
-  properties: { ...tenantFields, settings: mergePatchOf(tenantSettingsSchema), quotas: mergePatchOf(tenantQuotas) },
+  properties: { ...tenantFields, settings: tenantSettingsPatch, quotas: mergePatchOf(tenantQuotas) },
   additionalProperties: false,
   minProperties: 1,
 } as const;

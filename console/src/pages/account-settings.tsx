@@ -27,13 +27,14 @@ export function AccountSettingsPage() {
   const canChange = loaded.data?.role === 'owner' || loaded.data?.role === 'administrator';
   const save = useAction(async () => {
     if (!form) return;
-    const text = (value: string) => (value.trim() === '' ? undefined : value.trim());
+    // A field emptied goes back to the default (null in the merge patch, RFC 7396).
+    const text = (value: string) => (value.trim() === '' ? null : value.trim());
     const updated = await api.updateAccount({
       name: form.name.trim(),
       settings: {
-        ...(text(form.displayName) ? { display_name: text(form.displayName)! } : {}),
-        ...(text(form.logoUrl) ? { logo_url: text(form.logoUrl)! } : {}),
-        ...(text(form.primaryColor) ? { primary_color: text(form.primaryColor)! } : {}),
+        display_name: text(form.displayName),
+        logo_url: text(form.logoUrl),
+        primary_color: text(form.primaryColor),
         signup_enabled: form.signup,
       },
     });

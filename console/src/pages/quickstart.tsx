@@ -240,7 +240,7 @@ export function resourceFor(scopes: string[], apis: ApiResource[]): string | und
  * machine client, and the playground (the default tenant's; other tenants have none) with the client picked.
  */
 export function ClientQuickstarts({ client, scopes }: { client: ClientView; scopes: string[] }) {
-  const { api, auth, endpoints } = useConsole();
+  const { api, auth, endpoints, account } = useConsole();
   const apis = useLoad(() => api.listApis(), []);
   if (client.status !== 'active' || client.client_id.startsWith('gatehouse-')) return null;
   const confidential = client.token_endpoint_auth_method !== 'none';
@@ -253,15 +253,16 @@ export function ClientQuickstarts({ client, scopes }: { client: ClientView; scop
     redirectUri: client.grant_types.includes('authorization_code') ? client.redirect_uris[0] : undefined,
     confidential,
   };
-  // The playground and the demo API are served for the default tenant only (its console is the platform's).
+  // The playground is the platform's own (the default tenant's), for its clients; the platform's demo API takes every
+  // account's tokens, so an account's pages in the platform console offer it too.
   const platform = auth.config.platform;
-  const playground = `${endpoints.issuer}/playground#client_id=${encodeURIComponent(client.client_id)}`;
+  const playground = account ? undefined : `${endpoints.issuer}/playground#client_id=${encodeURIComponent(client.client_id)}`;
   const machine = confidential && client.grant_types.includes('client_credentials');
   return (
     <>
       <QuickstartCard client={client} values={values} />
-      {machine && <TestTokenCard client={client} demoApi={platform ? `${endpoints.issuer}/api/demo` : undefined} />}
-      {platform && (
+      {machine && <TestTokenCard client={client} demoApi={platform ? `${auth.config.issuer}/api/demo` : undefined} />}
+      {platform && playground && (
         <p class="small">
           <a href={playground} target="_blank" rel="noopener">
             Open in playground
