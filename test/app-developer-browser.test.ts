@@ -5,7 +5,7 @@ import * as client from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
 import { systemActor } from '../src/admin/audit-log.js';
 import { chromiumAvailable, launchChromium, SCREENSHOTS } from './helpers/chromium.js';
-import { heading, signIn, textOf, watchedPage } from './helpers/console-page.js';
+import { describedText, heading, signIn, textOf, watchedPage } from './helpers/console-page.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const DEVELOPER = { username: 'tess', password: 'lighthouse quarry ninety' };
@@ -48,7 +48,15 @@ if (chromiumAvailable()) {
       const dialog = page.getByRole('dialog', { name: 'Create app client' });
       await dialog.getByLabel('Name', { exact: true }).fill('Storefront');
       await dialog.getByRole('radio', { name: /Web application/ }).check();
-      await dialog.getByLabel('Redirect URIs').fill(CALLBACK);
+      // Typed as a browser's address bar would take it: refused beside the field, with the fix.
+      const redirects = dialog.getByLabel('Redirect URIs', { exact: true });
+      await redirects.fill('localhost:3000');
+      await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+      await dialog.locator('.field-error').waitFor();
+      assert.equal(await redirects.getAttribute('aria-invalid'), 'true');
+      assert.match(await describedText(redirects), /Redirect URI "localhost:3000" has no scheme: did you mean "http:\/\/localhost:3000"\?/);
+      await shot(page, 'redirect-uri-refused');
+      await redirects.fill(CALLBACK);
       await dialog.getByRole('button', { name: 'Create', exact: true }).click();
       const created = page.getByRole('dialog', { name: 'App client created' });
       await created.waitFor();
