@@ -177,6 +177,14 @@ if (chromiumAvailable()) {
       await heading(page, 'Members').waitFor();
       await page.getByRole('row', { name: /Devon Dev/ }).waitFor();
       await shot(page, 'members');
+      // Made a viewer, the developer reads and no longer gets the button to create an app client.
+      await page.getByRole('combobox', { name: 'Role of Devon Dev' }).selectOption('viewer');
+      await page.getByText('Devon Dev is viewer now.').waitFor();
+      await dev.goto(`${server.url}/console/a/acme-corp/clients`);
+      await heading(dev, 'API access').waitFor();
+      await dev.getByText('Orders sync').first().waitFor();
+      assert.equal(await dev.getByRole('button', { name: 'Create app client' }).count(), 0);
+      assert.match(await textOf(dev.getByRole('banner')), /viewer/);
       assert.deepEqual([...owner.problems, ...developer.problems], []);
     });
   });

@@ -2,7 +2,7 @@ import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import type { AdminApi } from './api';
 import type { Auth, SignedIn } from './auth';
-import type { AccountRole, AccountView } from './types';
+import { ACCOUNT_ROLES, type AccountRole, type AccountView } from './types';
 
 export interface ConsoleContext {
   api: AdminApi;
@@ -33,4 +33,13 @@ export function useConsole(): ConsoleContext {
   const context = useContext(Console);
   if (!context) throw new Error('useConsole outside the console');
   return context;
+}
+
+/**
+ * Whether the signed-in person may do what needs `needed` here: always as the console's own administrator, else as far
+ * as their account role goes (the admin API checks it too; the console only leaves out what would be refused).
+ */
+export function useCan(needed: AccountRole): boolean {
+  const { role } = useConsole();
+  return role === 'administrator' || ACCOUNT_ROLES.indexOf(role) >= ACCOUNT_ROLES.indexOf(needed);
 }

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { DeleteDialog } from '../components/delete-dialog';
 import { PlusIcon, ServerIcon } from '../components/icons';
+import { ListPager, SearchBox, useSearchedPages } from '../components/paged-list';
 import {
   Alert,
   Badge,
@@ -15,8 +16,8 @@ import {
   TableHead,
   TableWrap,
 } from '../components/ui';
-import { useConsole } from '../context';
-import { useAction, useLoad, useTitle } from '../hooks';
+import { useCan, useConsole } from '../context';
+import { useAction, useTitle } from '../hooks';
 import type { ApiResource } from '../types';
 
 type Pending = { kind: 'create' } | { kind: 'edit'; api: ApiResource } | { kind: 'delete'; api: ApiResource };
@@ -29,7 +30,10 @@ type Pending = { kind: 'create' } | { kind: 'edit'; api: ApiResource } | { kind:
 export function ApisPage() {
   useTitle('APIs');
   const { api } = useConsole();
-  const apis = useLoad(() => api.listApis(), []);
+  const canAdmin = useCan('admin');
+  const pages = useSearchedPages((page) => api.pageApis(page));
+  const { filter: search, page, loaded: apis } = pages;
+  const list = apis.data?.apis ?? [];
   const [pending, setPending] = useState<Pending>();
   const [notice, setNotice] = useState<string>();
 
@@ -39,14 +43,10 @@ export function ApisPage() {
       <span>Register API</span>
     </button>
   );
-  const saved = (resource: ApiResource, message: string) => {
+  const saved = (_resource: ApiResource, message: string) => {
     setPending(undefined);
     setNotice(message);
-    const others = (apis.data?.apis ?? []).filter((existing) => existing.identifier !== resource.identifier);
-    apis.setData({
-      default: apis.data?.default ?? '',
-      apis: [...others, resource].sort((a, b) => a.identifier.localeCompare(b.identifier)),
-    });
+    apis.reload();
   };
 
   return (
@@ -54,7 +54,7 @@ export function ApisPage() {
       <PageHeader
         title="APIs"
         description="The APIs tokens are issued for. A client names one with the resource parameter (RFC 8707); without it, tokens are for the default API. Describe each scope: the consent page shows the user your words."
-        actions={createButton}
+        actions={canAdmin ? createButton : undefined}
       />
       <PageNotice notice={notice} />
       {apis.loading && !apis.data ? (
@@ -62,68 +62,81 @@ export function ApisPage() {
       ) : apis.error && !apis.data ? (
         <ErrorMessage error={apis.error} />
       ) : (
-        <TableWrap label="APIs">
-          <table class="table" aria-label="APIs">
-            <TableHead columns={['API', 'Scopes']} actions />
-            <tbody>
-              <tr>
-                <td class="cell-primary" data-label="API">
-                  <span class="cell-title">Default API</span> <Badge tone="info">Default</Badge>
-                  <div class="cell-secondary">
-                    <code class="mono-small break">{apis.data?.default}</code>
-                  </div>
-                </td>
-                <td data-label="Scopes">
-                  <span class="muted">Any scope</span>
-                </td>
-                <td class="cell-actions" />
-              </tr>
-              {(apis.data?.apis ?? []).map((resource) => (
-                <tr key={resource.identifier}>
-                  <td class="cell-primary" data-label="API">
-                    <span class="cell-title">{resource.name || resource.identifier}</span>
-                    {resource.platform && <Badge tone="info">Platform</Badge>}
-                    <div class="cell-secondary">
-                      <code class="mono-small break">{resource.identifier}</code>
-                    </div>
-                  </td>
-                  <td data-label="Scopes">
-                    <ScopeList api={resource} />
-                  </td>
-                  <td class="cell-actions" data-label="Actions">
-                    {resource.platform ? (
-                      <span class="muted small">The platform's: read-only</span>
-                    ) : (
-                      <span class="button-row">
-                        <button
-                          type="button"
-                          class="btn btn-secondary btn-small"
-                          aria-label={`Edit ${resource.name || resource.identifier}`}
-                          onClick={() => setPending({ kind: 'edit', api: resource })}
-                        >
-                          Edit
-                        </button>
-                        <button
-                          type="button"
-                          class="btn btn-danger-outline btn-small"
-                          aria-label={`Delete ${resource.name || resource.identifier}`}
-                          onClick={() => setPending({ kind: 'delete', api: resource })}
-                        >
-                          Delete
-                        </button>
-                      </span>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {apis.data?.apis.length === 0 && (
-            <EmptyState icon={ServerIcon} title="No APIs registered" action={createButton}>
-              Register your API with its identifier (e.g. <code>https://api.example.com</code>) and the scopes it defines.
-            </EmptyState>
-          )}
-        </TableWrap>
+        <>
+          <SearchBox label="Search APIs" placeholder="Search by identifier, name or scope" list={pages} />
+          <TableWrap label="APIs">
+            <table class="table" aria-label="APIs">
+              <TableHead columns={['API', 'Scopes']} actions />
+              <tbody>
+                {!search && page === 0 && (
+                  <tr>
+                    <td class="cell-primary" data-label="API">
+                      <span class="cell-title">Default API</span> <Badge tone="info">Default</Badge>
+                      <div class="cell-secondary">
+                        <code class="mono-small break">{apis.data?.default}</code>
+                      </div>
+                    </td>
+                    <td data-label="Scopes">
+                      <span class="muted">Any scope</span>
+                    </td>
+                    <td class="cell-actions" />
+                  </tr>
+                )}
+                {search && list.length === 0 && (
+                  <tr>
+                    <td colSpan={3} class="cell-empty">
+                      No API matches “{search}”.
+                    </td>
+                  </tr>
+                )}
+                {list.map((resource) => (
+                  <tr key={resource.identifier}>
+                    <td class="cell-primary" data-label="API">
+                      <span class="cell-title">{resource.name || resource.identifier}</span>
+                      {resource.platform && <Badge tone="info">Platform</Badge>}
+                      <div class="cell-secondary">
+                        <code class="mono-small break">{resource.identifier}</code>
+                      </div>
+                    </td>
+                    <td data-label="Scopes">
+                      <ScopeList api={resource} />
+                    </td>
+                    <td class="cell-actions" data-label="Actions">
+                      {resource.platform ? (
+                        <span class="muted small">The platform's: read-only</span>
+                      ) : (
+                        <span class="button-row">
+                          <button
+                            type="button"
+                            class="btn btn-secondary btn-small"
+                            aria-label={`Edit ${resource.name || resource.identifier}`}
+                            onClick={() => setPending({ kind: 'edit', api: resource })}
+                          >
+                            Edit
+                          </button>
+                          <button
+                            type="button"
+                            class="btn btn-danger-outline btn-small"
+                            aria-label={`Delete ${resource.name || resource.identifier}`}
+                            onClick={() => setPending({ kind: 'delete', api: resource })}
+                          >
+                            Delete
+                          </button>
+                        </span>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {!search && page === 0 && list.length === 0 && (
+              <EmptyState icon={ServerIcon} title="No APIs registered" action={canAdmin ? createButton : undefined}>
+                Register your API with its identifier (e.g. <code>https://api.example.com</code>) and the scopes it defines.
+              </EmptyState>
+            )}
+          </TableWrap>
+          <ListPager label="API pages" noun={['API', 'APIs']} count={list.length} list={pages} matching={search} />
+        </>
       )}
 
       {pending?.kind === 'create' && (

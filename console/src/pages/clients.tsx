@@ -18,7 +18,7 @@ import {
   TableWrap,
   usePlacedError,
 } from '../components/ui';
-import { useConsole } from '../context';
+import { useCan, useConsole } from '../context';
 import { clientType, splitLines, splitList } from '../format';
 import { useAction, useLoad, useTitle } from '../hooks';
 import { navigate } from '../router';
@@ -38,6 +38,7 @@ export const INTROSPECTION_OPTION = {
 export function ClientsPage() {
   useTitle('API access');
   const { api } = useConsole();
+  const canDeveloper = useCan('developer');
   const pages = useSearchedPages((page) => api.pageClients(page));
   const { filter: search, page, loaded: clients } = pages;
   const [creating, setCreating] = useState(false);
@@ -60,7 +61,7 @@ export function ClientsPage() {
       <PageHeader
         title="API access"
         description="App clients are the services and apps that call your APIs. Each gets a client ID and secret to trade for short-lived access tokens carrying the scopes of its roles."
-        actions={createButton}
+        actions={canDeveloper ? createButton : undefined}
       />
       {clients.loading && !clients.data ? (
         <Spinner label="Loading app clients…" />
@@ -70,7 +71,7 @@ export function ClientsPage() {
         <>
           {clients.error && <ErrorMessage error={clients.error} />}
           {none && !clients.loading ? (
-            <EmptyState icon={AppsIcon} title="No app clients yet" action={createButton}>
+            <EmptyState icon={AppsIcon} title="No app clients yet" action={canDeveloper ? createButton : undefined}>
               Create an app client for each service that needs an access token. You choose its roles; it gets a client ID and a secret.
             </EmptyState>
           ) : (

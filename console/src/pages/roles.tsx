@@ -18,7 +18,7 @@ import {
   TimeCell,
   usePlacedError,
 } from '../components/ui';
-import { useConsole } from '../context';
+import { useCan, useConsole } from '../context';
 import { splitList } from '../format';
 import { useAction, useTitle } from '../hooks';
 import type { Role } from '../types';
@@ -29,6 +29,7 @@ const ROLE_COLUMNS = ['Role', 'Scopes', 'Created'];
 export function RolesPage() {
   useTitle('Roles & scopes');
   const { api } = useConsole();
+  const canAdmin = useCan('admin');
   const pages = useSearchedPages((page) => api.pageRoles(page));
   const { filter: search, page, loaded: roles } = pages;
   const [creating, setCreating] = useState(false);
@@ -51,7 +52,7 @@ export function RolesPage() {
       <PageHeader
         title="Roles & scopes"
         description="A role is a named set of scopes. App clients and users get the scopes of their roles, and access tokens carry them to your APIs."
-        actions={createButton}
+        actions={canAdmin ? createButton : undefined}
       />
       <PageNotice notice={notice} />
       {roles.loading && !roles.data ? (
@@ -59,7 +60,7 @@ export function RolesPage() {
       ) : roles.error && !roles.data ? (
         <ErrorMessage error={roles.error} />
       ) : none && !roles.loading ? (
-        <EmptyState icon={ShieldIcon} title="No roles yet" action={createButton}>
+        <EmptyState icon={ShieldIcon} title="No roles yet" action={canAdmin ? createButton : undefined}>
           Create a role such as <code>reader</code> with the scope <code>demo:read</code>, then give it to app clients.
         </EmptyState>
       ) : (

@@ -17,7 +17,7 @@ import {
   TableWrap,
   usePlacedError,
 } from '../components/ui';
-import { useConsole } from '../context';
+import { useCan, useConsole } from '../context';
 import { useAction, useLoad, useTitle } from '../hooks';
 import { navigate } from '../router';
 import type { NewUser, UserView } from '../types';
@@ -27,6 +27,7 @@ const MIN_PASSWORD = 8;
 export function UsersPage() {
   useTitle('Users');
   const { api } = useConsole();
+  const canAdmin = useCan('admin');
   const pages = useSearchedPages((page) => api.pageUsers(page));
   const { filter: search, page, loaded: users } = pages;
   const [creating, setCreating] = useState(false);
@@ -44,14 +45,14 @@ export function UsersPage() {
       <PageHeader
         title="Users"
         description="People who sign in to your apps through Gatehouse. Disabling a user ends their sessions at once."
-        actions={createButton}
+        actions={canAdmin ? createButton : undefined}
       />
       {users.loading && !users.data ? (
         <Spinner label="Loading users…" />
       ) : users.error && !users.data ? (
         <ErrorMessage error={users.error} />
       ) : none && !users.loading ? (
-        <EmptyState icon={UsersIcon} title="No users yet" action={createButton}>
+        <EmptyState icon={UsersIcon} title="No users yet" action={canAdmin ? createButton : undefined}>
           Create users here, or let people sign up on the sign-in page.
         </EmptyState>
       ) : (
