@@ -286,7 +286,7 @@ for (const backend of backends()) {
     });
 
     test("deleting a person takes them off every team, and is refused while they are an account's only owner", async () => {
-      assertAdminError(await operator('DELETE', `/admin/users/${ids.olivia}`), 409, 'conflict', /only owner of "acme-two"/);
+      assertAdminError(await operator('DELETE', `/admin/users/${ids.olivia}`), 409, 'conflict', /only owner of (.*, )?"acme-two"/);
       assert.ok(
         (await membersOf('acme-two')).some((m) => m.user_id === ids.olivia),
         'nothing changed',

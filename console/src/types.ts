@@ -73,37 +73,9 @@ export interface AuditEvent {
   details: Record<string, unknown> | null;
 }
 
-/** An account's team (src/ports/members.ts): viewer < developer < admin < owner. */
-export type AccountRole = 'owner' | 'admin' | 'developer' | 'viewer';
-export const ACCOUNT_ROLES: readonly AccountRole[] = ['viewer', 'developer', 'admin', 'owner'];
-
-/** An account the signed-in person is a member of (GET /me/accounts). */
-export interface AccountView {
-  id: string;
-  name: string;
-  role: AccountRole;
-  issuer: string;
-  status: 'active' | 'suspended';
-}
-
-export interface Member {
-  user_id: string;
-  username: string;
-  name: string | null;
-  email: string | null;
-  role: AccountRole;
-  joined_at: number;
-}
-
-export interface Invitation {
-  id: string;
-  email: string;
-  role: AccountRole;
-  invited_by: string;
-  created_at: number;
-  expires_at: number;
-  expired: boolean;
-}
+export type { AccountView, InvitationView as Invitation, MemberView as Member } from '../../src/admin/views.js';
+export type { AccountRole } from '../../src/ports/members.js';
+export { ACCOUNT_ROLES } from '../../src/ports/members.js';
 
 /** GET /admin/account: the account, its page settings, and the caller's role in it. */
 export interface AccountSettings {
@@ -114,7 +86,7 @@ export interface AccountSettings {
     status: 'active' | 'suspended';
     settings: { display_name?: string; logo_url?: string; primary_color?: string; signup_enabled?: boolean };
   };
-  role: AccountRole | 'administrator';
+  role: import('../../src/ports/members.js').AccountRole | 'administrator';
 }
 
 /** POST /admin/clients/{id}/test-token: a token response (RFC 6749 §5.1) with the token's claims (RFC 9068). */

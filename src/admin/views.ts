@@ -1,7 +1,8 @@
 /**
- * The admin API's views of clients and users, as JSON. Kept free of imports so that the console (console/src) can
- * share them with the server: one definition of the contract.
+ * The admin API's views of clients and users, as JSON. Kept free of imports (but of types from modules as free) so
+ * that the console (console/src) can share them with the server: one definition of the contract.
  */
+import type { AccountRole } from '../ports/members.js';
 
 /** A client as shown to administrators: everything but secret hashes. */
 export interface ClientView {
@@ -111,4 +112,34 @@ export interface DeletionImpact {
   summary: string;
   /** The same, counted by what goes: clients, users, sessions, consents, grants (live ones, with their tokens). */
   counts: Record<string, number>;
+}
+
+/** An account's member, as its team sees them (GET /admin/members). */
+export interface MemberView {
+  user_id: string;
+  username: string;
+  name: string | null;
+  email: string | null;
+  role: AccountRole;
+  joined_at: number;
+}
+
+/** An invitation not yet accepted (GET /admin/invitations); its link is shown once, when it is made. */
+export interface InvitationView {
+  id: string;
+  email: string;
+  role: AccountRole;
+  invited_by: string;
+  created_at: number;
+  expires_at: number;
+  expired: boolean;
+}
+
+/** An account as the person who is a member of it sees it (GET /me/accounts). */
+export interface AccountView {
+  id: string;
+  name: string;
+  role: AccountRole;
+  issuer: string;
+  status: 'active' | 'suspended';
 }

@@ -1,25 +1,16 @@
 import { AuditLog } from '../admin/audit-log.js';
+import type { AccountView, InvitationView } from '../admin/views.js';
 import type { Actor } from '../ports/audit.js';
 import { nowSeconds } from '../ports/clock.js';
-import type { AccountRole } from '../ports/members.js';
 import { AuditRepository } from '../store/audit.js';
 import { MemberRepository } from '../store/members.js';
 import type { Repositories } from '../store/repositories.js';
 import type { TenantRouting } from '../tenants/routing.js';
 import { sha256Hex } from '../tokens/hash.js';
 import { isWellFormedOpaque, OPAQUE_PREFIXES } from '../tokens/opaque.js';
-import { type InvitationView, invitationView } from './members.js';
+import { invitationView } from './members.js';
 import { TenantManagement } from './tenants.js';
 import { ManagementError } from './validation.js';
-
-/** An account as the person who is a member of it sees it. */
-export interface AccountView {
-  id: string;
-  name: string;
-  role: AccountRole;
-  issuer: string;
-  status: 'active' | 'suspended';
-}
 
 /** What an invitation link offers, shown before it is accepted. */
 export interface InvitationOffer {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { InvitationView, MemberView } from '../admin/views.js';
 import type { Actor } from '../ports/audit.js';
 import { nowSeconds } from '../ports/clock.js';
 import { type AccountRole, type Invitation, isAccountRole, type MemberWithProfile } from '../ports/members.js';
@@ -13,26 +14,6 @@ import { ManagementError } from './validation.js';
 export const INVITATION_TTL_SECONDS = 7 * 86400;
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}\.[^\s@]{1,63}$/;
-
-/** A member as the admin API lists them. */
-export interface MemberView {
-  user_id: string;
-  username: string;
-  name: string | null;
-  email: string | null;
-  role: AccountRole;
-  joined_at: number;
-}
-
-export interface InvitationView {
-  id: string;
-  email: string;
-  role: AccountRole;
-  invited_by: string;
-  created_at: number;
-  expires_at: number;
-  expired: boolean;
-}
 
 const memberView = (member: MemberWithProfile): MemberView => ({
   user_id: member.userId,

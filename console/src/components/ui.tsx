@@ -780,10 +780,20 @@ export function LinkCell({ to, children, secondary }: { to: string; children: Co
 }
 
 /** A row's last cell: one small button, labelled in full for screen readers. */
-export function ActionCell({ label, children, onClick }: { label: string; children: ComponentChildren; onClick: () => void }) {
+export function ActionCell({
+  label,
+  children,
+  onClick,
+  disabled,
+}: {
+  label: string;
+  children: ComponentChildren;
+  onClick: () => void;
+  disabled?: boolean;
+}) {
   return (
     <td class="cell-actions">
-      <button type="button" class="btn btn-secondary btn-small" aria-label={label} onClick={onClick}>
+      <button type="button" class="btn btn-secondary btn-small" aria-label={label} disabled={disabled} onClick={onClick}>
         {children}
       </button>
     </td>

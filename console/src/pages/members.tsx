@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { PlusIcon, UsersIcon } from '../components/icons';
 import {
+  ActionCell,
   Badge,
   Card,
   ConfirmDialog,
@@ -135,16 +136,9 @@ export function MembersPage() {
                     <Time value={member.joined_at} />
                   </td>
                   {owner && (
-                    <td class="cell-actions" data-label="Actions">
-                      <button
-                        type="button"
-                        class="btn btn-secondary btn-small"
-                        aria-label={`Remove ${member.name ?? member.username}`}
-                        onClick={() => setRemoving(member)}
-                      >
-                        Remove
-                      </button>
-                    </td>
+                    <ActionCell label={`Remove ${member.name ?? member.username}`} onClick={() => setRemoving(member)}>
+                      Remove
+                    </ActionCell>
                   )}
                 </tr>
               ))}
@@ -176,17 +170,13 @@ export function MembersPage() {
                         <Time value={invitation.expires_at} />
                       </td>
                       {owner && (
-                        <td class="cell-actions" data-label="Actions">
-                          <button
-                            type="button"
-                            class="btn btn-secondary btn-small"
-                            aria-label={`Withdraw the invitation for ${invitation.email}`}
-                            disabled={withdraw.busy}
-                            onClick={() => void withdraw.run(invitation)}
-                          >
-                            Withdraw
-                          </button>
-                        </td>
+                        <ActionCell
+                          label={`Withdraw the invitation for ${invitation.email}`}
+                          disabled={withdraw.busy}
+                          onClick={() => void withdraw.run(invitation)}
+                        >
+                          Withdraw
+                        </ActionCell>
                       )}
                     </tr>
                   ))}
