@@ -171,7 +171,7 @@ for (const backend of backends()) {
       const event = (await auditEvents(api)).find((e) => e.action === 'role.deleted' && e.target === 'query');
       assert.deepEqual(event?.details, {
         scopes: ['corpora:query'],
-        clients: holders.map(({ client }) => client.client_id),
+        clients: holders.map(({ client }) => client.client_id).sort(),
         users: [bob.id],
       });
       assert.deepEqual(await betaRows(), before, "beta's role query and its holder are untouched");

@@ -8,7 +8,7 @@ const KEY = { users: 'id', clients: 'client_id' } as const;
 export type RoleHoldingTable = keyof typeof KEY;
 
 /**
- * The tenant's rows of `table` that hold `role`, disabled or revoked ones too, with their roles. The LIKE is a cheap
+ * The tenant's rows of `table` that hold `role`, disabled or revoked ones too, with their roles, by key. The LIKE is a cheap
  * filter on the JSON text; the list itself decides (a role's name may be part of another's).
  */
 async function rowsHolding(store: Store, table: RoleHoldingTable, tenant: string, role: string) {
@@ -17,6 +17,8 @@ async function rowsHolding(store: Store, table: RoleHoldingTable, tenant: string
     .select([`${KEY[table]} as key`, 'roles'])
     .where('tenant_id', '=', tenant)
     .where('roles', 'like', `%${JSON.stringify(role)}%`)
+    // One order on both databases, so the audit event and the answer list the holders alike every time.
+    .orderBy(KEY[table])
     .execute();
   return rows.map((row) => ({ key: String(row.key), roles: fromJsonList(row.roles) })).filter((row) => row.roles.includes(role));
 }
