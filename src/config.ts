@@ -33,6 +33,10 @@ export interface Config {
   signupEnabled: boolean;
   /** How many accounts (tenants) one person may own by creating them (GATEHOUSE_ACCOUNTS_PER_PERSON). */
   accountsPerPerson: number;
+  /** GATEHOUSE_SMTP_URL: where mail goes; undefined writes it to `{dataDir}/outbox/` instead. */
+  smtpUrl: string | undefined;
+  /** GATEHOUSE_MAIL_FROM: the From of the server's mail. */
+  mailFrom: string;
   /** The growing delays after failed sign-ins (README, "Security notes"). */
   signInDelays: SignInDelaySettings;
   /**
@@ -220,6 +224,8 @@ export function loadConfig(env: Env = process.env): Config {
     tenantHostDomain: tenantHostDomain(env),
     tenantCacheSize: positiveInteger(env, 'GATEHOUSE_TENANT_CACHE_SIZE', 2000, 1_000_000),
     accountsPerPerson: positiveInteger(env, 'GATEHOUSE_ACCOUNTS_PER_PERSON', 5, 1000),
+    smtpUrl: smtpUrl(env),
+    mailFrom: env.GATEHOUSE_MAIL_FROM || `Gatehouse <no-reply@${new URL(issuer).hostname}>`,
   };
 }
 
@@ -242,6 +248,22 @@ function tenantHostDomain(env: Env): string | undefined {
  * GATEHOUSE_SECRET and GATEHOUSE_PREVIOUS_SECRET. The strength of GATEHOUSE_SECRET is judged at start
  * (src/keys/secret-strength.ts), where the estimator is loaded only when a secret is set.
  */
+/** GATEHOUSE_SMTP_URL, checked at start: an SMTP URL or nothing (the outbox). */
+function smtpUrl(env: Env): string | undefined {
+  const value = env.GATEHOUSE_SMTP_URL;
+  if (!value) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('GATEHOUSE_SMTP_URL is not a URL: use smtp://host:port or smtps://user:password@host:port');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
+    throw new ConfigError(`GATEHOUSE_SMTP_URL must start with smtp:// or smtps:// (it starts with ${url.protocol}//)`);
+  }
+  return value;
+}
+
 function masterSecrets(env: Env): Pick<Config, 'masterSecret' | 'previousMasterSecret'> {
   const masterSecret = env.GATEHOUSE_SECRET || undefined;
   const previousMasterSecret = env.GATEHOUSE_PREVIOUS_SECRET || undefined;

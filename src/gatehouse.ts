@@ -8,6 +8,7 @@ import { loadMasterKey, masterKeyFromSecret } from './keys/master-key.js';
 import { resealUnderCurrentMasterKey } from './keys/master-key-rotation.js';
 import { PageKeys } from './keys/page-keys.js';
 import { assertStrongSecret } from './keys/secret-strength.js';
+import { createMailer } from './mail/mailer.js';
 import { PersonalAccounts } from './management/accounts.js';
 import { ApiManagement } from './management/apis.js';
 import { MEMBER_SCOPE } from './management/builtins.js';
@@ -31,6 +32,7 @@ import { EndSession } from './oidc/end-session.js';
 import { IdTokens } from './oidc/id-tokens.js';
 import { UserInfo } from './oidc/userinfo.js';
 import type { RecordCaches } from './ports/caches.js';
+import type { Mailer } from './ports/mail.js';
 import { DEFAULT_TENANT, PLATFORM_DEFINITIONS, type Tenant } from './ports/tenants.js';
 import type { User } from './ports/users.js';
 import type { ConsentRepository } from './store/consents.js';
@@ -159,6 +161,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       grants: [...GRANTS, ...(options.grants ?? [])],
       routing: new TenantRouting(config.issuer, config.tenantHostDomain),
       staleIfUnavailableMs,
+      mailer: createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir }),
     };
     const tenantRecords = new TenantRepository(store);
     const defaultTenant = await tenantRecords.get(DEFAULT_TENANT);
@@ -232,6 +235,7 @@ interface SharedParts {
   grants: readonly GrantModule[];
   routing: TenantRouting;
   staleIfUnavailableMs: number;
+  mailer: Mailer;
 }
 
 /**
@@ -351,6 +355,8 @@ function buildTenant(shared: SharedParts, tenant: Tenant): TenantGatehouse {
     tenantId: tenant.id,
     allowedScopes: tenant.allowedScopes,
     invitationLink: (token) => invitationLink(shared.routing, token),
+    mailer: shared.mailer,
+    tenantName: tenant.name,
   });
   return {
     tenant,

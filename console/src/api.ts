@@ -269,7 +269,8 @@ export class AdminApi {
     this.request<{ member: Member }>('PATCH', `/admin/members/${encodeURIComponent(userId)}`, { role }).then((r) => r.member);
   removeMember = (userId: string) => this.request<void>('DELETE', `/admin/members/${encodeURIComponent(userId)}`);
   listInvitations = () => this.get<{ invitations: Invitation[] }>('/admin/invitations').then((r) => r.invitations);
-  invite = (input: { email: string; role: string }) => this.post<{ invitation: Invitation; url: string }>('/admin/invitations', input);
+  invite = (input: { email: string; role: string }) =>
+    this.post<{ invitation: Invitation; url: string; emailed: boolean; email_error?: string }>('/admin/invitations', input);
   withdrawInvitation = (id: string) => this.request<void>('DELETE', `/admin/invitations/${encodeURIComponent(id)}`);
 
   // Audit log

@@ -60,9 +60,11 @@ export const invitationCreated = {
   type: 'object',
   properties: {
     invitation,
-    url: { type: 'string', description: 'The link that admits whoever opens it, shown once: send it to the person invited' },
+    url: { type: 'string', description: 'The link that admits whoever opens it, shown once; also mailed to the address invited' },
+    emailed: { type: 'boolean', description: 'Whether the link was mailed (or written to the outbox); if not, send it yourself' },
+    email_error: { type: 'string', description: 'Why the mail could not be sent' },
   },
-  required: ['invitation', 'url'],
+  required: ['invitation', 'url', 'emailed'],
 } as const;
 
 const account = {

@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import { join } from 'node:path';
 import type { Config } from '../config.js';
 import { createGatehouse } from '../gatehouse.js';
 import { LogDestination } from '../http/log-destination.js';
@@ -44,6 +45,11 @@ async function runServer(config: Config, stderr: (text: string) => void): Promis
   const running = server;
   running.app.log.info(`Gatehouse listening on ${running.url} (issuer ${config.issuer}, store ${describeStore(config)})`);
   running.app.log.info(`Console: ${config.issuer}/console/ (front page: ${config.issuer}/)`);
+  // Where invitations go: a developer without an SMTP server finds them here.
+  if (!cluster.isWorker)
+    running.app.log.info(
+      `Mail: ${config.smtpUrl ? `SMTP ${new URL(config.smtpUrl).host}` : `written to ${join(config.dataDir, 'outbox')}/`}`,
+    );
   // The first run: nobody can sign in to the console until an administrator exists, so say how to make one. A
   // cluster's primary does it once for all its workers.
   if (!cluster.isWorker) {

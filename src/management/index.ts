@@ -1,6 +1,7 @@
 import type { AuditLog } from '../admin/audit-log.js';
 import type { Config } from '../config.js';
 import type { KeyStore } from '../keys/key-store.js';
+import type { Mailer } from '../ports/mail.js';
 import type { TenantQuotas } from '../ports/tenants.js';
 import type { Repositories } from '../store/repositories.js';
 import { ApiManagement } from './apis.js';
@@ -38,6 +39,10 @@ export interface ManagementDependencies {
   allowedScopes: readonly string[] | null;
   /** The link of an invitation to join this tenant's team, at the platform's console. */
   invitationLink: (token: string) => string;
+  /** The deployment's mail (invitations). */
+  mailer: Mailer;
+  /** The tenant's name, as its mail calls it. */
+  tenantName: string;
 }
 
 export function createManagement(dependencies: ManagementDependencies): Management {
@@ -50,6 +55,12 @@ export function createManagement(dependencies: ManagementDependencies): Manageme
     apis: new ApiManagement(repositories, config.defaultAudience, quotas),
     users: new UserManagement(repositories, quotas),
     keys: new KeyManagement(keys, audit),
-    members: new MemberManagement(repositories, dependencies.tenantId, dependencies.invitationLink),
+    members: new MemberManagement(
+      repositories,
+      dependencies.tenantId,
+      dependencies.invitationLink,
+      dependencies.mailer,
+      dependencies.tenantName,
+    ),
   };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { InvitationView, MemberView } from '../admin/views.js';
 import type { Actor } from '../ports/audit.js';
 import { nowSeconds } from '../ports/clock.js';
+import type { Mailer } from '../ports/mail.js';
 import { type AccountRole, type Invitation, isAccountRole, type MemberWithProfile } from '../ports/members.js';
 import { DEFAULT_TENANT } from '../ports/tenants.js';
 import type { Repositories } from '../store/repositories.js';
@@ -49,6 +50,10 @@ export class MemberManagement {
     private readonly tenantId: string,
     /** The link that admits whoever opens it with `token` (the platform's console). */
     private readonly invitationLink: (token: string) => string,
+    /** Sends each invitation's link to the address it is for. */
+    private readonly mailer: Mailer,
+    /** The account's name, as the invitation's email calls it. */
+    private readonly accountName: string,
   ) {}
 
   async list(): Promise<MemberView[]> {
@@ -78,8 +83,14 @@ export class MemberManagement {
     });
   }
 
-  /** A new invitation and its link, shown once: only the token's hash is kept. */
-  async invite(input: { email: string; role: string }, actor: Actor): Promise<{ invitation: InvitationView; url: string }> {
+  /**
+   * A new invitation and its link, shown once (only the token's hash is kept), mailed to the address it is for. The
+   * invitation stands whether or not the mail goes out: the owner is told, and may send the link themselves.
+   */
+  async invite(
+    input: { email: string; role: string },
+    actor: Actor,
+  ): Promise<{ invitation: InvitationView; url: string; emailed: boolean; email_error?: string }> {
     this.refusePlatform();
     const email = input.email.trim().toLowerCase();
     if (!EMAIL.test(email)) throw new ManagementError(`"${input.email}" is not an email address (for example ada@example.com)`);
@@ -101,7 +112,23 @@ export class MemberManagement {
       await tx.members.createInvitation(invitation, sha256Hex(token));
       await audit.record(actor, 'member.invited', invitation.id, { email, role });
     });
-    return { invitation: invitationView(invitation, now), url: this.invitationLink(token) };
+    const url = this.invitationLink(token);
+    const created = { invitation: invitationView(invitation, now), url };
+    try {
+      await this.mailer.send({
+        to: email,
+        subject: `You are invited to join ${this.accountName}`,
+        text:
+          `You are invited to join ${this.accountName} as ${role}.\r\n\r\n` +
+          `Open this link, sign in (or create your account) and choose Join. It works once, until ` +
+          `${new Date(invitation.expiresAt * 1000).toUTCString()}:\r\n\r\n${url}\r\n\r\n` +
+          `If you did not expect this invitation, ignore this message: nothing happens without the link.\r\n`,
+      });
+      return { ...created, emailed: true };
+    } catch (error) {
+      // The reason in words for the owner (a refused connection, a bad address); the message itself, link and all, is never logged.
+      return { ...created, emailed: false, email_error: error instanceof Error ? error.message : String(error) };
+    }
   }
 
   async invitations(): Promise<InvitationView[]> {

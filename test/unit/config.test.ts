@@ -31,6 +31,15 @@ test('bad values are refused with a message naming the variable', () => {
   assert.throws(() => loadConfig({ GATEHOUSE_ISSUER: 'ftp://x' }), /GATEHOUSE_ISSUER/);
   assert.throws(() => loadConfig({ GATEHOUSE_ISSUER: 'https://x/?a=b' }), /query/);
   assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL/);
+  assert.throws(() => loadConfig({ GATEHOUSE_SMTP_URL: 'mail.example.com:25' }), /GATEHOUSE_SMTP_URL must start with smtp:\/\//);
+  assert.throws(() => loadConfig({ GATEHOUSE_SMTP_URL: 'not a url' }), /GATEHOUSE_SMTP_URL is not a URL/);
+});
+
+test('mail: the outbox unless GATEHOUSE_SMTP_URL names a server; From names the issuer host unless set', () => {
+  const outbox = loadConfig({ GATEHOUSE_ISSUER: 'https://auth.example.com' });
+  assert.deepEqual([outbox.smtpUrl, outbox.mailFrom], [undefined, 'Gatehouse <no-reply@auth.example.com>']);
+  const smtp = loadConfig({ GATEHOUSE_SMTP_URL: 'smtps://u:p@mail.example.com:465', GATEHOUSE_MAIL_FROM: 'Acme <id@acme.test>' });
+  assert.deepEqual([smtp.smtpUrl, smtp.mailFrom], ['smtps://u:p@mail.example.com:465', 'Acme <id@acme.test>']);
 });
 
 test('audit retention is in days (default 90) and the purge interval in seconds (default 600)', () => {

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { PlusIcon, UsersIcon } from '../components/icons';
 import {
   ActionCell,
+  Alert,
   Badge,
   Card,
   ConfirmDialog,
@@ -67,7 +68,7 @@ export function MembersPage() {
   const members = useLoad(() => api.listMembers(), []);
   const invitations = useLoad(() => (role === 'viewer' || role === 'developer' ? Promise.resolve([]) : api.listInvitations()), [role]);
   const [inviting, setInviting] = useState(false);
-  const [link, setLink] = useState<{ url: string; invitation: Invitation }>();
+  const [link, setLink] = useState<{ url: string; invitation: Invitation; emailed: boolean; email_error?: string }>();
   const [removing, setRemoving] = useState<Member>();
   const [notice, setNotice] = useState<string>();
   const change = useAction(async (member: Member, next: AccountRole) => {
@@ -197,12 +198,23 @@ export function MembersPage() {
         />
       )}
       {link && (
-        <Dialog title="Send this link" onClose={() => setLink(undefined)}>
+        <Dialog title={link.emailed ? 'Invitation sent' : 'Send this link'} onClose={() => setLink(undefined)}>
           <div class="dialog-body">
-            <p>
-              Send it to <strong>{link.invitation.email}</strong> yourself (chat or email). Whoever opens it and signs in joins as{' '}
-              <strong>{link.invitation.role}</strong>, once, within 7 days. It is shown only now.
-            </p>
+            {link.emailed ? (
+              <p>
+                The link went to <strong>{link.invitation.email}</strong>. Whoever opens it and signs in joins as{' '}
+                <strong>{link.invitation.role}</strong>, once, within 7 days. You can also send it yourself; it is shown only now.
+              </p>
+            ) : (
+              <>
+                <Alert tone="warning" title="The email could not be sent">
+                  {link.email_error ?? 'The mail server refused it.'} Send the link to {link.invitation.email} yourself.
+                </Alert>
+                <p>
+                  Whoever opens it and signs in joins as <strong>{link.invitation.role}</strong>, once, within 7 days. It is shown only now.
+                </p>
+              </>
+            )}
             <CopyField label="Invitation link" value={link.url} emphasis />
           </div>
           <div class="dialog-footer">
@@ -239,7 +251,7 @@ function InviteDialog({
   onInvited,
 }: {
   onClose: () => void;
-  onInvited: (created: { url: string; invitation: Invitation }) => void;
+  onInvited: (created: { url: string; invitation: Invitation; emailed: boolean; email_error?: string }) => void;
 }) {
   const { api } = useConsole();
   const [email, setEmail] = useState('');
