@@ -65,6 +65,13 @@ for (const backend of backends()) {
       assert.deepEqual(String(claims.scope).split(' ').sort(), ['openid', 'profile', MEMBER_SCOPE].sort());
     });
 
+    test('a deployment made before the accounts scope existed gets it on the console client at start', async () => {
+      const { repositories, management } = server.server.gatehouse;
+      await repositories.clients.update(CONSOLE_CLIENT_ID, { scopes: [] });
+      await management.clients.ensureBuiltinClients();
+      assert.deepEqual((await repositories.clients.get(CONSOLE_CLIENT_ID))?.scopes, [MEMBER_SCOPE]);
+    });
+
     test('a person creates an account and becomes its owner; the platform logs it and the account names its first member', async () => {
       const created = await as.olivia('POST', '/me/accounts', { id: 'acme', name: 'Acme Corp' });
       assert.equal(created.status, 201, created.text);
