@@ -45,8 +45,9 @@ import express from 'express';
 import { expressBearer, remoteJwks } from '@gatehouse/resource';
 const { ISSUER, PORT } = process.env;
 const keys = remoteJwks(ISSUER + '/.well-known/jwks.json');
+const cors = { origins: [ISSUER] };
 const app = express();
-app.use('/orders', expressBearer({ realm: 'orders', issuer: ISSUER, audience: ISSUER + '/api', keys, requiredScopes: ['orders:read'] }));
+app.use('/orders', expressBearer({ realm: 'orders', issuer: ISSUER, audience: ISSUER + '/api', keys, requiredScopes: ['orders:read'], cors }));
 app.get('/orders', (req, res) =>
   res.json({ framework: 'express', sub: req.auth.sub, scope: req.auth.scope, same: res.locals.auth === req.auth }));
 app.listen(Number(PORT), '127.0.0.1', () => console.log('listening'));
@@ -57,8 +58,9 @@ import { Hono } from 'hono';
 import { honoBearer, remoteJwks } from '@gatehouse/resource';
 const { ISSUER, PORT } = process.env;
 const keys = remoteJwks(ISSUER + '/.well-known/jwks.json');
+const cors = { origins: [ISSUER] };
 const app = new Hono();
-app.use('/orders', honoBearer({ realm: 'orders', issuer: ISSUER, audience: ISSUER + '/api', keys, requiredScopes: ['orders:read'] }));
+app.use('/orders', honoBearer({ realm: 'orders', issuer: ISSUER, audience: ISSUER + '/api', keys, requiredScopes: ['orders:read'], cors }));
 app.get('/orders', (c) => c.json({ framework: 'hono', sub: c.get('auth').sub, scope: c.get('auth').scope, same: true }));
 serve({ fetch: app.fetch, port: Number(PORT), hostname: '127.0.0.1' }, () => console.log('listening'));
 `;
@@ -196,6 +198,21 @@ describe('@gatehouse/server and @gatehouse/resource, packed and installed', () =
         const expected = `Bearer realm="orders", error="insufficient_scope", error_description="${description}", scope="orders:read"`;
         assert.equal(answer.challenge, expected);
         assert.deepEqual(answer.body, { error: 'insufficient_scope', error_description: description });
+      });
+
+      test('CORS for a page at the issuer’s origin: the preflight answered, the challenge exposed', async () => {
+        const preflight = await fetch(apps[framework]!, {
+          method: 'OPTIONS',
+          headers: { origin: issuer, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+        });
+        assert.equal(preflight.status, 204);
+        assert.equal(preflight.headers.get('access-control-allow-origin'), issuer);
+        assert.equal(preflight.headers.get('access-control-allow-headers'), 'Authorization, Content-Type, DPoP');
+        const refused = await fetch(apps[framework]!, { headers: { origin: issuer, authorization: `Bearer ${await token('demo:read')}` } });
+        assert.equal(refused.status, 403);
+        assert.equal(refused.headers.get('access-control-allow-origin'), issuer);
+        assert.equal(refused.headers.get('access-control-expose-headers'), 'WWW-Authenticate');
+        assert.match(refused.headers.get('www-authenticate') ?? '', /error="insufficient_scope"/);
       });
 
       test('no Authorization header: 401 with a bare challenge, no error code (RFC 6750 §3.1)', async () => {

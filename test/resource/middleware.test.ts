@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import {
   type AccessTokenClaims,
-  type BearerOptions,
+  type BearerMiddlewareOptions,
   expressBearer,
   fastifyBearer,
   honoBearer,
@@ -16,7 +16,7 @@ import { serve } from '@hono/node-server';
 import express from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { freePort, startTestServer, type TestServer } from '../helpers/server.js';
 import { type Credentials, resignedByForeignKey, tokenFor } from '../helpers/tokens.js';
 
 declare module 'fastify' {
@@ -26,6 +26,9 @@ declare module 'fastify' {
 }
 
 const RESOURCE = 'http://127.0.0.1/orders';
+/** The page allowed to call the apps from a browser (the playground's origin, say). */
+const PAGE = 'https://auth.example.com';
+const CORS_ANSWER = { 'access-control-allow-origin': PAGE, 'access-control-expose-headers': 'WWW-Authenticate', vary: 'Origin' };
 const METADATA = protectedResourceMetadataUrl(RESOURCE);
 const REALM = `Bearer realm="orders", resource_metadata="${METADATA}"`;
 
@@ -46,7 +49,7 @@ async function listening(server: Server): Promise<App> {
   };
 }
 
-const apps: Record<string, (options: BearerOptions) => Promise<App>> = {
+const apps: Record<string, (options: BearerMiddlewareOptions) => Promise<App>> = {
   async express(options) {
     const app = express();
     app.use('/orders', expressBearer(options));
@@ -90,11 +93,21 @@ describe('resource kit middleware for Express, Hono and Fastify, against real to
   for (const [framework, start] of Object.entries(apps)) {
     describe(framework, () => {
       let app: App;
-      const get = async (authorization?: string) => {
-        const response = await fetch(`${app.url}/orders`, authorization === undefined ? {} : { headers: { authorization } });
+      const request = async (url: string, init: RequestInit = {}) => {
+        const response = await fetch(url, init);
         const text = await response.text();
-        return { status: response.status, headers: response.headers, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+        // Express's default error handler answers in HTML.
+        const json = text !== '' && response.headers.get('content-type')?.startsWith('application/json');
+        return { status: response.status, headers: response.headers, body: json ? (JSON.parse(text) as unknown) : text || undefined };
       };
+      const get = (authorization?: string, headers: Record<string, string> = {}) =>
+        request(`${app.url}/orders`, { headers: authorization === undefined ? headers : { ...headers, authorization } });
+      /** The CORS headers of an answer, each absent one as null. */
+      const corsOf = (headers: Headers) => ({
+        'access-control-allow-origin': headers.get('access-control-allow-origin'),
+        'access-control-expose-headers': headers.get('access-control-expose-headers'),
+        vary: headers.get('vary'),
+      });
 
       before(async () => {
         app = await start({
@@ -104,6 +117,7 @@ describe('resource kit middleware for Express, Hono and Fastify, against real to
           audience: `${server.issuer}/api`,
           keys: remoteJwks(`${server.issuer}/.well-known/jwks.json`),
           requiredScopes: ['orders:read'],
+          cors: { origins: [PAGE], maxAge: 900 },
         });
       });
       after(() => app.close());
@@ -141,6 +155,77 @@ describe('resource kit middleware for Express, Hono and Fastify, against real to
           `${REALM}, error="insufficient_scope", error_description="${description}", scope="orders:read"`,
         );
         assert.deepEqual(answer.body, { error: 'insufficient_scope', error_description: description });
+      });
+
+      test('a preflight from the allowed page is answered 204 without a token: its origin, methods, bearer headers', async () => {
+        const answer = await request(`${app.url}/orders`, {
+          method: 'OPTIONS',
+          headers: { origin: PAGE, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+        });
+        assert.equal(answer.status, 204);
+        assert.equal(answer.body, undefined);
+        assert.equal(answer.headers.get('www-authenticate'), null);
+        assert.equal(answer.headers.get('access-control-allow-origin'), PAGE);
+        assert.equal(answer.headers.get('access-control-allow-methods'), 'GET, HEAD, POST, PUT, PATCH, DELETE');
+        assert.equal(answer.headers.get('access-control-allow-headers'), 'Authorization, Content-Type, DPoP');
+        assert.equal(answer.headers.get('access-control-max-age'), '900');
+        assert.equal(answer.headers.get('vary'), 'Origin');
+      });
+
+      test('a preflight from another page gets no CORS headers, so the browser stops there', async () => {
+        const answer = await request(`${app.url}/orders`, {
+          method: 'OPTIONS',
+          headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
+        });
+        assert.equal(answer.status, 204);
+        assert.deepEqual(corsOf(answer.headers), {
+          'access-control-allow-origin': null,
+          'access-control-expose-headers': null,
+          vary: 'Origin',
+        });
+        assert.equal(answer.headers.get('access-control-allow-methods'), null);
+      });
+
+      test('the allowed page gets the handler answer and every refusal with CORS headers, the challenge readable', async () => {
+        const ok = await get(`Bearer ${good}`, { origin: PAGE });
+        assert.equal(ok.status, 200);
+        assert.equal((ok.body as Whoami).sub, client.clientId);
+        assert.deepEqual(corsOf(ok.headers), CORS_ANSWER);
+
+        const refused = await get(`Bearer ${narrow}`, { origin: PAGE });
+        assert.equal(refused.status, 403);
+        assert.match(refused.headers.get('www-authenticate') ?? '', /error="insufficient_scope".*scope="orders:read"$/);
+        assert.deepEqual(corsOf(refused.headers), CORS_ANSWER);
+
+        const bare = await get(undefined, { origin: PAGE });
+        assert.equal(bare.status, 401);
+        assert.equal(bare.headers.get('www-authenticate'), REALM);
+        assert.deepEqual(corsOf(bare.headers), CORS_ANSWER);
+
+        const foreign = await get(`Bearer ${good}`, { origin: 'https://evil.example' });
+        assert.equal(foreign.status, 200, 'CORS refuses nothing by itself: the browser keeps the answer from the page');
+        assert.deepEqual(corsOf(foreign.headers), {
+          'access-control-allow-origin': null,
+          'access-control-expose-headers': null,
+          vary: 'Origin',
+        });
+      });
+
+      test('an error of the bearer check that is not the token (JWKS unreachable) is answered 500 with CORS headers', async () => {
+        const broken = await start({
+          realm: 'orders',
+          issuer: server.issuer,
+          audience: `${server.issuer}/api`,
+          keys: remoteJwks(`http://127.0.0.1:${await freePort()}/jwks.json`),
+          cors: { origins: [PAGE] },
+        });
+        try {
+          const answer = await request(`${broken.url}/orders`, { headers: { authorization: `Bearer ${good}`, origin: PAGE } });
+          assert.equal(answer.status, 500);
+          assert.deepEqual(corsOf(answer.headers), CORS_ANSWER);
+        } finally {
+          await broken.close();
+        }
       });
 
       test('another scheme: 400 invalid_request', async () => {

@@ -1,4 +1,5 @@
 import { type BearerChallenge, bearerChallenge, bearerTokenFrom } from './bearer.js';
+import type { CorsOptions } from './cors.js';
 import { type AccessTokenClaims, type VerifyAccessTokenOptions, verifyAccessToken } from './verify-access-token.js';
 
 /** What the middleware need: how to verify a token, plus how to word the RFC 6750 challenge. */
@@ -7,6 +8,15 @@ export interface BearerOptions extends VerifyAccessTokenOptions {
   realm: string;
   /** This resource's RFC 9728 metadata URL, sent as `resource_metadata` in every challenge (RFC 9728 §5.1). */
   resourceMetadata?: string | URL;
+}
+
+/** What the Express, Fastify and Hono middleware take: the bearer check, and the browser pages that may call the API. */
+export interface BearerMiddlewareOptions extends BearerOptions {
+  /**
+   * CORS for pages of other origins calling the API from a browser, e.g. the playground at the issuer's origin: the
+   * middleware answer their preflights and add the CORS headers to every answer, refusals included (see `corsPolicy`).
+   */
+  cors?: CorsOptions;
 }
 
 export type BearerOutcome = { claims: AccessTokenClaims; challenge?: undefined } | { claims?: undefined; challenge: BearerChallenge };

@@ -1,9 +1,11 @@
-import { authenticateBearer, type BearerOptions, challengeBody } from './authenticate.js';
+import { authenticateBearer, type BearerMiddlewareOptions, challengeBody } from './authenticate.js';
+import { type CorsRequestHeaders, nodeCors } from './cors.js';
 import type { AccessTokenClaims } from './verify-access-token.js';
 
 /** The part of an Express (or Node `http`) request the middleware reads and writes. */
 export interface ExpressLikeRequest {
-  headers: { authorization?: string | undefined };
+  method?: string | undefined;
+  headers: { authorization?: string | undefined } & CorsRequestHeaders;
   auth?: AccessTokenClaims;
 }
 
@@ -21,13 +23,18 @@ export type ExpressLikeMiddleware = (req: ExpressLikeRequest, res: ExpressLikeRe
 /**
  * Express (4 and 5) middleware: a good token's claims go to `req.auth` and `res.locals.auth`; otherwise the answer is
  * `bearerChallenge`'s status, `WWW-Authenticate` and JSON body. Other failures (a JWKS outage) go to `next(error)`.
+ * With `cors`, preflights are answered here (204) and the CORS headers are set before the token is looked at, so the
+ * handler's answer, a challenge and an error handler's answer all carry them.
  *
  * @example
- * app.use('/api', expressBearer({ realm: 'orders', issuer, audience: 'https://api.example.com', keys: remoteJwks(jwksUri) }));
+ * app.use('/api', expressBearer({ realm: 'orders', issuer, audience: 'https://api.example.com', keys: remoteJwks(jwksUri),
+ *   cors: { origins: ['https://auth.example.com'] } }));
  * app.get('/api/orders', (req, res) => res.json({ for: req.auth.sub }));
  */
-export function expressBearer(options: BearerOptions): ExpressLikeMiddleware {
+export function expressBearer(options: BearerMiddlewareOptions): ExpressLikeMiddleware {
+  const cors = options.cors && nodeCors(options.cors);
   return (req, res, next) => {
+    if (cors?.(req, res)) return;
     authenticateBearer(req.headers.authorization, options).then(({ claims, challenge }) => {
       if (claims) {
         req.auth = claims;
