@@ -13,6 +13,7 @@ import {
   signIn,
 } from './helpers/admin.js';
 import { backends } from './helpers/backends.js';
+import { gatehouseJson } from './helpers/cli.js';
 import { tokensFor } from './helpers/code-flow.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { createTenants } from './helpers/tenants.js';
@@ -290,6 +291,42 @@ for (const backend of backends()) {
       const other = owner === as.olivia ? as.dev : as.olivia;
       assert.deepEqual(((await other('GET', '/t/acme/admin/account')).body as { role: string }).role, 'admin');
       assertAdminError(await other('PATCH', '/t/acme/admin/account', { name: 'Mine' }), 403, 'forbidden');
+    });
+
+    test("the operators invite a tenant's first owner, by the platform's admin API and by the CLI", async () => {
+      await createTenants(server, 'gamma');
+      const invited = await operator('POST', '/admin/tenants/gamma/invitations', { email: 'boss@gamma.test', role: 'owner' });
+      assert.equal(invited.status, 201, invited.text);
+      const { url, emailed } = invited.body as { url: string; emailed: boolean };
+      assert.equal(emailed, true, 'written to the outbox');
+      assert.equal((await as.mallory('POST', '/me/invitations/accept', { token: url.split('#')[1] })).status, 200);
+      const members = await operator('GET', '/admin/tenants/gamma/members');
+      assert.deepEqual(
+        (members.body as { members: { username: string; role: string }[] }).members.map((m) => [m.username, m.role]),
+        [['mallory', 'owner']],
+      );
+      assertAdminError(await operator('POST', '/admin/tenants/nobody/invitations', { email: 'a@b.test', role: 'owner' }), 404, 'not_found');
+      assertAdminError(await operator('GET', '/admin/tenants/default/members'), 404, 'not_found', /platform has no members/);
+      assertBearerError(
+        await as.mallory('POST', '/admin/tenants/gamma/invitations', { email: 'a@b.test', role: 'owner' }),
+        403,
+        'insufficient_scope',
+      );
+      const cli = await gatehouseJson(
+        server.env,
+        'tenants',
+        'invite',
+        'gamma',
+        '--email',
+        'dev@gamma.test',
+        '--role',
+        'developer',
+        '--json',
+      );
+      assert.equal(cli.invitation.role, 'developer');
+      assert.match(cli.url, /\/console\/join#gate_inv_/);
+      const offered = await as.vera('POST', '/me/invitations/lookup', { token: cli.url.split('#')[1] });
+      assert.deepEqual((offered.body as { account: unknown }).account, { id: 'gamma', name: 'gamma Inc.' });
     });
 
     test("deleting a person takes them off every team, and is refused while they are an account's only owner", async () => {

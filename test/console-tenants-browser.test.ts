@@ -98,7 +98,7 @@ if (chromiumAvailable()) {
       const cells = await row.getByRole('cell').allTextContents();
       assert.deepEqual(cells.slice(0, 3), ['Customer 1tenant-001', 'Active', `${server.issuer}/t/tenant-001`]);
       assert.match(cells[3]!, /\d/, 'its creation time');
-      assert.equal(cells[4], 'SuspendDelete');
+      assert.equal(cells[4], 'InviteSuspendDelete');
       const platformRow = table.locator('tbody tr').filter({ has: page.locator('code', { hasText: /^default$/ }) });
       const platformCells = await platformRow.getByRole('cell').allTextContents();
       assert.deepEqual([...platformCells.slice(0, 3), platformCells[4]], ['DefaultPlatformdefault', 'Active', server.issuer, '']);
@@ -226,6 +226,22 @@ if (chromiumAvailable()) {
       await page.getByRole('searchbox', { name: 'Search tenants' }).fill('globex');
       assert.deepEqual(await showsIds(table, ['globex']), ['globex']);
       const row = table.locator('tbody tr').filter({ hasText: 'globex' });
+
+      // Its first owner is invited from here: the link is mailed (to the outbox here) and shown once.
+      await row.getByRole('button', { name: 'Invite someone to globex' }).click();
+      const invite = page.getByRole('dialog', { name: 'Invite to Globex Corporation' });
+      await invite.getByLabel('Email').fill('boss@globex.test');
+      assert.match(await invite.getByLabel('Role').inputValue(), /^owner$/);
+      await invite.getByRole('button', { name: 'Create invitation link' }).click();
+      const sent = page.getByRole('dialog', { name: 'Invitation sent' });
+      const link = await sent.getByRole('textbox', { name: 'Invitation link' }).inputValue();
+      assert.match(link, /\/console\/join#gate_inv_/);
+      const pending = await (await server.server.gatehouse.tenants.open('globex'))!.management.members.invitations();
+      assert.deepEqual(
+        pending.map((i) => [i.email, i.role]),
+        [['boss@globex.test', 'owner']],
+      );
+      await sent.getByRole('button', { name: 'Done' }).click();
 
       await row.getByRole('button', { name: 'Suspend globex' }).click();
       const suspend = page.getByRole('alertdialog', { name: 'Suspend Globex Corporation?' });

@@ -251,6 +251,11 @@ export class AdminApi {
     this.post<{ tenant: TenantView }>(`/admin/tenants/${encodeURIComponent(id)}/suspend`).then((r) => r.tenant);
   resumeTenant = (id: string) => this.post<{ tenant: TenantView }>(`/admin/tenants/${encodeURIComponent(id)}/resume`).then((r) => r.tenant);
   deleteTenant = (id: string) => this.request<void>('DELETE', `/admin/tenants/${encodeURIComponent(id)}`);
+  inviteToTenant = (id: string, input: { email: string; role: string }) =>
+    this.post<{ invitation: Invitation; url: string; emailed: boolean; email_error?: string }>(
+      `/admin/tenants/${encodeURIComponent(id)}/invitations`,
+      input,
+    );
 
   // Your accounts (the platform's console) and an account's team
   listMyAccounts = () => this.get<{ accounts: AccountView[] }>('/me/accounts').then((r) => r.accounts);

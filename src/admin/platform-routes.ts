@@ -2,8 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Gatehouse } from '../gatehouse.js';
 import type { RequestSchemaTypes } from '../http/type-provider.js';
 import { tenantFieldsOf } from '../management/tenants.js';
+import { ManagementError } from '../management/validation.js';
 import { actorOf, adminRoute, adminScope } from './admin-scope.js';
 import { definitionRoutes } from './definition-routes.js';
+import * as memberSchemas from './member-schemas.js';
 import * as schemas from './schemas.js';
 
 /**
@@ -72,6 +74,32 @@ export async function platformAdminRoutes(fastify: FastifyInstance, gatehouse: G
       async (request) => ({ tenant: await tenants[change](request.params.id, actorOf(request)) }),
     );
   }
+  // A tenant's team, for the operators: who is on it, and the invitation of its first owner (a tenant made by the
+  // operators has no member until someone is invited).
+  const teamOf = async (id: string) => {
+    const tenant = await gatehouse.tenants.open(id);
+    if (!tenant) throw new ManagementError(`no tenant "${id}"`, 'not_found');
+    return tenant.management.members;
+  };
+  app.get(
+    '/admin/tenants/:id/members',
+    adminRoute({ summary: "A tenant's members", params: schemas.idParam, response: { 200: memberSchemas.memberList } }),
+    async (request) => ({ members: await (await teamOf(request.params.id)).list() }),
+  );
+  app.post(
+    '/admin/tenants/:id/invitations',
+    adminRoute({
+      summary: "Invite someone to a tenant's team (its first owner, say): the answer holds the link, once",
+      params: schemas.idParam,
+      body: memberSchemas.newInvitation,
+      response: { 201: memberSchemas.invitationCreated },
+    }),
+    async (request, reply) => {
+      const created = await (await teamOf(request.params.id)).invite(request.body, actorOf(request));
+      reply.code(201);
+      return created;
+    },
+  );
   app.delete(
     '/admin/tenants/:id',
     adminRoute({ summary: 'Delete a tenant and everything stored for it', params: schemas.idParam, response: { 204: { type: 'null' } } }),

@@ -892,6 +892,24 @@ export function buildProgram(io: Io): Command {
       );
   }
   tenants
+    .command('invite <id>')
+    .description("invite someone to a tenant's team, its first owner say: mails them a link (or writes it to the outbox) and prints it")
+    .requiredOption('--email <address>', 'whom the link is for')
+    .option('--role <role>', 'their account role: owner, admin, developer or viewer', 'owner')
+    .addOption(jsonOption())
+    .action(
+      withGatehouse(async (gatehouse, id: string, options: { email: string; role: string }) => {
+        const tenant = await gatehouse.tenants.open(id);
+        if (!tenant) throw new ManagementError(`no tenant "${id}"`, 'not_found');
+        const created = await tenant.management.members.invite(options, cliActor());
+        const mailed = created.emailed
+          ? 'It was mailed to them; the link is shown only now:'
+          : `It could not be mailed (${created.email_error}); send them this link yourself, shown only now:`;
+        const text = `Invited ${created.invitation.email} to tenant "${id}" as ${created.invitation.role}, for 7 days. ${mailed}\n${created.url}`;
+        return { json: created, text };
+      }, true),
+    );
+  tenants
     .command('delete <id>')
     .description('delete a tenant and everything stored for it (clients, users, keys, grants, audit log)')
     .addOption(yesOption())

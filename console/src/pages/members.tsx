@@ -1,17 +1,13 @@
 import { useState } from 'preact/hooks';
 import { PlusIcon, UsersIcon } from '../components/icons';
+import { type InvitationCreated, InvitationSentDialog, InviteDialog } from '../components/invitations';
 import {
   ActionCell,
-  Alert,
   Badge,
   Card,
   ConfirmDialog,
-  CopyField,
-  Dialog,
   EmptyState,
   ErrorMessage,
-  Field,
-  FormDialog,
   PageHeader,
   PageNotice,
   Spinner,
@@ -23,42 +19,8 @@ import { useConsole } from '../context';
 import { useAction, useLoad, useTitle } from '../hooks';
 import { ACCOUNT_ROLES, type AccountRole, type Invitation, type Member } from '../types';
 
-const ROLE_WORDS: Record<AccountRole, string> = {
-  viewer: 'reads everything, changes nothing',
-  developer: 'also creates, changes, rotates and revokes app clients',
-  admin: 'also manages roles, APIs, users and signing keys',
-  owner: 'also invites and removes members and changes the account’s settings',
-};
 const MEMBER_COLUMNS = ['Member', 'Role', 'Joined'];
 const INVITATION_COLUMNS = ['Invited', 'Role', 'Expires'];
-
-function RoleSelect({
-  id,
-  value,
-  onChange,
-  describedBy,
-}: {
-  id: string;
-  value: AccountRole;
-  onChange: (role: AccountRole) => void;
-  describedBy?: string;
-}) {
-  return (
-    <select
-      id={id}
-      class="input"
-      value={value}
-      aria-describedby={describedBy}
-      onChange={(event) => onChange(event.currentTarget.value as AccountRole)}
-    >
-      {[...ACCOUNT_ROLES].reverse().map((role) => (
-        <option key={role} value={role}>
-          {role} — {ROLE_WORDS[role]}
-        </option>
-      ))}
-    </select>
-  );
-}
 
 /** The account's team: its members with their roles, and invitations. Owners change them; everyone sees them. */
 export function MembersPage() {
@@ -68,7 +30,7 @@ export function MembersPage() {
   const members = useLoad(() => api.listMembers(), []);
   const invitations = useLoad(() => (role === 'viewer' || role === 'developer' ? Promise.resolve([]) : api.listInvitations()), [role]);
   const [inviting, setInviting] = useState(false);
-  const [link, setLink] = useState<{ url: string; invitation: Invitation; emailed: boolean; email_error?: string }>();
+  const [link, setLink] = useState<InvitationCreated>();
   const [removing, setRemoving] = useState<Member>();
   const [notice, setNotice] = useState<string>();
   const change = useAction(async (member: Member, next: AccountRole) => {
@@ -189,6 +151,9 @@ export function MembersPage() {
       )}
       {inviting && (
         <InviteDialog
+          title="Invite a member"
+          initialRole="developer"
+          invite={api.invite}
           onClose={() => setInviting(false)}
           onInvited={(created) => {
             setInviting(false);
@@ -197,33 +162,7 @@ export function MembersPage() {
           }}
         />
       )}
-      {link && (
-        <Dialog title={link.emailed ? 'Invitation sent' : 'Send this link'} onClose={() => setLink(undefined)}>
-          <div class="dialog-body">
-            {link.emailed ? (
-              <p>
-                The link went to <strong>{link.invitation.email}</strong>. Whoever opens it and signs in joins as{' '}
-                <strong>{link.invitation.role}</strong>, once, within 7 days. You can also send it yourself; it is shown only now.
-              </p>
-            ) : (
-              <>
-                <Alert tone="warning" title="The email could not be sent">
-                  {link.email_error ?? 'The mail server refused it.'} Send the link to {link.invitation.email} yourself.
-                </Alert>
-                <p>
-                  Whoever opens it and signs in joins as <strong>{link.invitation.role}</strong>, once, within 7 days. It is shown only now.
-                </p>
-              </>
-            )}
-            <CopyField label="Invitation link" value={link.url} emphasis />
-          </div>
-          <div class="dialog-footer">
-            <button type="button" class="btn btn-primary" onClick={() => setLink(undefined)}>
-              Done
-            </button>
-          </div>
-        </Dialog>
-      )}
+      {link && <InvitationSentDialog created={link} onDone={() => setLink(undefined)} />}
       {removing && (
         <ConfirmDialog
           title={`Remove ${removing.name ?? removing.username}?`}
@@ -243,47 +182,5 @@ export function MembersPage() {
         </ConfirmDialog>
       )}
     </>
-  );
-}
-
-function InviteDialog({
-  onClose,
-  onInvited,
-}: {
-  onClose: () => void;
-  onInvited: (created: { url: string; invitation: Invitation; emailed: boolean; email_error?: string }) => void;
-}) {
-  const { api } = useConsole();
-  const [email, setEmail] = useState('');
-  const [role, setRole] = useState<AccountRole>('developer');
-  const invite = useAction(async () => onInvited(await api.invite({ email: email.trim(), role })));
-  return (
-    <FormDialog
-      title="Invite a member"
-      onClose={onClose}
-      onSubmit={() => void invite.run()}
-      busy={invite.busy}
-      submitLabel="Create invitation link"
-      busyLabel="Creating…"
-    >
-      <Field label="Email" hint="Whom the link is for; you send it to them.">
-        {({ id, describedBy }) => (
-          <input
-            id={id}
-            class="input"
-            type="email"
-            required
-            maxLength={320}
-            value={email}
-            aria-describedby={describedBy}
-            onInput={(event) => setEmail(event.currentTarget.value)}
-          />
-        )}
-      </Field>
-      <Field label="Role">
-        {({ id, describedBy }) => <RoleSelect id={id} value={role} onChange={setRole} {...(describedBy ? { describedBy } : {})} />}
-      </Field>
-      <ErrorMessage error={invite.error} />
-    </FormDialog>
   );
 }

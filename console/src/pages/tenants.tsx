@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { BuildingIcon, PlusIcon } from '../components/icons';
+import { type InvitationCreated, InvitationSentDialog, InviteDialog } from '../components/invitations';
 import { ListPager, SearchBox, useSearchedPages } from '../components/paged-list';
 import {
   Alert,
@@ -30,7 +31,7 @@ const DEFAULT_TENANT = 'default';
 const COLUMNS = ['Tenant', 'Status', 'Issuer', 'Created'];
 const ID_RULE = 'Lowercase letters, digits and inner hyphens, 1–32 characters (for example acme-corp). Part of its URLs; it cannot change.';
 
-type Pending = { kind: 'suspend' | 'delete'; tenant: TenantView };
+type Pending = { kind: 'suspend' | 'delete' | 'invite'; tenant: TenantView };
 
 export function TenantsPage() {
   useTitle('Tenants');
@@ -40,6 +41,8 @@ export function TenantsPage() {
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<TenantView>();
   const [pending, setPending] = useState<Pending>();
+  // A tenant the operators made has no team until someone is invited: its first owner, usually.
+  const [invited, setInvited] = useState<InvitationCreated>();
   const [notice, setNotice] = useState<string>();
   const resume = useAction(async (tenant: TenantView) => {
     await api.resumeTenant(tenant.id);
@@ -97,6 +100,7 @@ export function TenantsPage() {
                     onSuspend={() => setPending({ kind: 'suspend', tenant })}
                     onResume={() => void resume.run(tenant)}
                     onDelete={() => setPending({ kind: 'delete', tenant })}
+                    onInvite={() => setPending({ kind: 'invite', tenant })}
                   />
                 ))}
               </tbody>
@@ -117,6 +121,19 @@ export function TenantsPage() {
         />
       )}
       {created && <TenantCreatedDialog tenant={created} onDone={() => setCreated(undefined)} />}
+      {pending?.kind === 'invite' && (
+        <InviteDialog
+          title={`Invite to ${pending.tenant.name}`}
+          initialRole="owner"
+          invite={(input) => api.inviteToTenant(pending.tenant.id, input)}
+          onClose={() => setPending(undefined)}
+          onInvited={(made) => {
+            setPending(undefined);
+            setInvited(made);
+          }}
+        />
+      )}
+      {invited && <InvitationSentDialog created={invited} onDone={() => setInvited(undefined)} />}
       {pending?.kind === 'suspend' && (
         <ConfirmDialog
           title={`Suspend ${pending.tenant.name}?`}
@@ -165,12 +182,14 @@ function TenantRow({
   onSuspend,
   onResume,
   onDelete,
+  onInvite,
 }: {
   tenant: TenantView;
   busy: boolean;
   onSuspend: () => void;
   onResume: () => void;
   onDelete: () => void;
+  onInvite: () => void;
 }) {
   const platform = tenant.id === DEFAULT_TENANT;
   return (
@@ -198,6 +217,9 @@ function TenantRow({
         {/* The platform's own tenant: the server refuses to suspend or delete it, so nothing is offered. */}
         {!platform && (
           <div class="row-actions">
+            <button type="button" class="btn btn-secondary btn-small" aria-label={`Invite someone to ${tenant.id}`} onClick={onInvite}>
+              Invite
+            </button>
             {tenant.status === 'active' ? (
               <button type="button" class="btn btn-secondary btn-small" aria-label={`Suspend ${tenant.id}`} onClick={onSuspend}>
                 Suspend
