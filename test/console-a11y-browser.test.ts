@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { systemActor } from '../src/admin/audit-log.js';
 import { chromiumAvailable, launchChromium, SCREENSHOTS } from './helpers/chromium.js';
 import { authorizationUrl, authorize, createAlice, REDIRECT_URI, webApp } from './helpers/code-flow.js';
-import { focusReaches, heading, nav, settled, signIn, unlabelledControls, watchedPage } from './helpers/console-page.js';
+import { focusReaches, heading, nav, settled, signedInConsole, unlabelledControls, type watchedPage } from './helpers/console-page.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /**
@@ -133,11 +133,8 @@ if (chromiumAvailable()) {
       await northwind.repositories.members.add(ada.id, 'owner');
       await northwind.management.members.invite({ email: 'sam@northwind.test', role: 'developer' }, systemActor());
       browser = await launchChromium();
-      admin = await watchedPage(browser, server);
+      admin = await signedInConsole(browser, server, ADMIN);
       await admin.page.setViewportSize(WIDTHS[1]);
-      await admin.page.goto(`${server.url}/console`);
-      await signIn(admin.page, ADMIN);
-      await heading(admin.page, 'API access').waitFor();
     });
     after(async () => {
       await admin?.context.close();

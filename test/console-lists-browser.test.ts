@@ -6,7 +6,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { systemActor } from '../src/admin/audit-log.js';
 import type { AuditEvent } from '../src/store/audit.js';
 import { chromiumAvailable, launchChromium, SCREENSHOTS } from './helpers/chromium.js';
-import { heading, nav, settled, signIn, unlabelledControls, watchedPage } from './helpers/console-page.js';
+import { heading, nav, settled, signedInConsole, unlabelledControls, type watchedPage } from './helpers/console-page.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /**
@@ -57,10 +57,7 @@ if (chromiumAvailable()) {
         builtin: page.filter(builtin).length,
       }));
       browser = await launchChromium();
-      admin = await watchedPage(browser, server);
-      await admin.page.goto(`${server.url}/console`);
-      await signIn(admin.page, ADMIN);
-      await heading(admin.page, 'API access').waitFor();
+      admin = await signedInConsole(browser, server, ADMIN);
     });
     after(async () => {
       await admin?.context.close();

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { systemActor } from '../src/admin/audit-log.js';
 import { chromiumAvailable, launchChromium, SCREENSHOTS } from './helpers/chromium.js';
-import { describedText, heading, settled, signIn, textOf, unlabelledControls, watchedPage } from './helpers/console-page.js';
+import { describedText, heading, settled, signedInConsole, textOf, unlabelledControls, type watchedPage } from './helpers/console-page.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { getWith, postForm } from './helpers/tokens.js';
 
@@ -38,11 +38,7 @@ if (chromiumAvailable()) {
         redirectUris: ['http://localhost:3000/callback'],
       });
       browser = await launchChromium();
-      admin = await watchedPage(browser, server);
-      await admin.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(server.issuer).origin });
-      await admin.page.goto(`${server.url}/console`);
-      await signIn(admin.page, ADMIN);
-      await heading(admin.page, 'API access').waitFor();
+      admin = await signedInConsole(browser, server, ADMIN, { clipboard: true });
     });
     after(async () => {
       await admin?.context.close();

@@ -70,6 +70,23 @@ export async function signIn(page: Page, user: { username: string; password: str
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/** A watched page signed in to the console as `user`, on its first page; `clipboard` lets the copy buttons be read back. */
+export async function signedInConsole(
+  browser: Browser,
+  server: TestServer,
+  user: { username: string; password: string },
+  options: { clipboard?: boolean } = {},
+): Promise<Awaited<ReturnType<typeof watchedPage>>> {
+  const watched = await watchedPage(browser, server);
+  if (options.clipboard) {
+    await watched.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(server.issuer).origin });
+  }
+  await watched.page.goto(`${server.url}/console`);
+  await signIn(watched.page, user);
+  await heading(watched.page, 'API access').waitFor();
+  return watched;
+}
+
 export const heading = (page: Page, name: string) => page.getByRole('heading', { level: 1, name, exact: true });
 export const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true });
 

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { useAction } from '../hooks';
 import { ACCOUNT_ROLES, type AccountRole, type Invitation } from '../types';
-import { Alert, CopyField, Dialog, ErrorMessage, Field, FormDialog } from './ui';
+import { Alert, CopyField, Dialog, DoneFooter, ErrorMessage, Field, FormDialog } from './ui';
 
 /** What making an invitation answers: the link (shown once) and whether it was mailed. */
 export interface InvitationCreated {
@@ -119,11 +119,7 @@ export function InvitationSentDialog({ created: link, onDone }: { created: Invit
         )}
         <CopyField label="Invitation link" value={link.url} emphasis />
       </div>
-      <div class="dialog-footer">
-        <button type="button" class="btn btn-primary" onClick={onDone}>
-          Done
-        </button>
-      </div>
+      <DoneFooter onDone={onDone} />
     </Dialog>
   );
 }

@@ -626,6 +626,17 @@ export function FormActions({ dirty, busy, onDiscard, label }: { dirty: boolean;
   );
 }
 
+/** The one button of a dialog that only tells: Done. */
+export function DoneFooter({ onDone }: { onDone: () => void }) {
+  return (
+    <div class="dialog-footer">
+      <button type="button" class="btn btn-primary" onClick={onDone}>
+        Done
+      </button>
+    </div>
+  );
+}
+
 /** A dialog's Cancel and submit buttons; the submit button is disabled and relabelled while busy. */
 export function DialogFooter({
   onCancel,

@@ -9,6 +9,7 @@ import {
   CopyButton,
   CopyField,
   Dialog,
+  DoneFooter,
   EmptyState,
   ErrorMessage,
   Field,
@@ -354,11 +355,7 @@ function TenantCreatedDialog({ tenant, onDone }: { tenant: TenantView; onDone: (
         <CopyField label="Issuer" value={tenant.issuer} hint="Discovery is at {issuer}/.well-known/openid-configuration." />
         <CopyField label="Token endpoint" value={`${tenant.issuer}/oauth2/token`} />
       </div>
-      <div class="dialog-footer">
-        <button type="button" class="btn btn-primary" onClick={onDone}>
-          Done
-        </button>
-      </div>
+      <DoneFooter onDone={onDone} />
     </Dialog>
   );
 }
