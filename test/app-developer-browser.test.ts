@@ -93,7 +93,7 @@ if (chromiumAvailable()) {
         await route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Storefront</title><h1>Signed in</h1>' });
       });
       await person.goto(authorizationUrl.toString());
-      await person.getByRole('heading', { name: 'Sign in' }).waitFor();
+      await person.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
       assert.equal(new URL(person.url()).pathname, '/t/shop/login', "the shop's own sign-in page");
       await person.getByLabel('Username').fill(CUSTOMER.username);
       await person.getByLabel('Password').fill(CUSTOMER.password);

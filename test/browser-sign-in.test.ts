@@ -111,7 +111,7 @@ if (chromiumAvailable()) {
     test('sign in, consent, and land on the app signed in; the second time no page is shown', async () => {
       const page = await browser.newPage();
       await page.goto(await relyingParty.start());
-      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
       assert.match((await page.textContent('main')) ?? '', /to continue to Acme Notes/);
       await shot(page, '01-login');
 

@@ -302,7 +302,7 @@ if (chromiumAvailable()) {
             code_challenge_method: 'S256',
           };
           await page.goto(authorizationUrl(server, params).toString());
-          await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+          await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
           await shot(page, scheme, 'sign-in');
           await assertUsable(page, 'the sign-in page', scheme);
           await page.getByRole('link', { name: 'Create an account' }).click();

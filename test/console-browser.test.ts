@@ -368,7 +368,7 @@ if (chromiumAvailable()) {
       await page.getByRole('heading', { name: 'You have signed out' }).waitFor();
       await shot(page, 'signed-out');
       await page.getByRole('button', { name: 'Sign in again' }).click();
-      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
       assert.deepEqual(admin.problems, []);
     });
 

@@ -14,14 +14,14 @@ const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSH
 
 /** Signs a new person up from the sign-in page the console sent them to, then signs in with the new password. */
 async function signUpAndIn(page: Page, person: typeof OWNER): Promise<void> {
-  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
   await page.getByRole('link', { name: 'Create an account' }).click();
   await page.getByRole('heading', { name: 'Create your account' }).waitFor();
   await page.getByLabel('Username').fill(person.username);
   await page.getByLabel(/^Name/).fill(person.name);
   await page.getByLabel('Password').fill(person.password);
   await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
   assert.equal(await page.getByLabel('Username').inputValue(), person.username);
   await page.getByLabel('Password').fill(person.password);
   await page.getByRole('button', { name: 'Sign in' }).click();

@@ -47,7 +47,7 @@ if (chromiumAvailable()) {
         if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(message.text());
       });
       await page.goto(`${server.url}/t/acme/console`);
-      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
       assert.equal(new URL(page.url()).pathname, '/t/acme/login', "the sign-in page is acme's");
       await page.getByLabel('Username').fill(ADMIN.username);
       await page.getByLabel('Password').fill(ADMIN.password);
@@ -86,7 +86,7 @@ if (chromiumAvailable()) {
 
       // The default tenant's console in the same browser is another sign-in: acme's session is nobody there.
       await page.goto(`${server.url}/console/`);
-      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
       assert.equal(new URL(page.url()).pathname, '/login');
       assert.deepEqual(problems, []);
       await context.close();

@@ -64,7 +64,7 @@ export async function watchedPage(
 }
 
 export async function signIn(page: Page, user: { username: string; password: string }): Promise<void> {
-  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
   await page.getByLabel('Username').fill(user.username);
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
