@@ -48,7 +48,15 @@ for (const backend of backends()) {
     after(() => server.close());
 
     const betaRows = () => tenantRows(server.server.gatehouse.store, 'beta');
-    const ownRows = () => tenantRows(server.server.gatehouse.store, DEFAULT_TENANT);
+    // Less the sign-in counters, which the background purge may clear at any moment (a quiet counter goes).
+    const ownRows = async () => {
+      const {
+        sign_in_delays: _delays,
+        login_throttle: _throttle,
+        ...rows
+      } = await tenantRows(server.server.gatehouse.store, DEFAULT_TENANT);
+      return rows;
+    };
     /** alice's tokens for `app` from the code flow (sign-in and consent), for the API `resource` names. */
     const aliceTokens = async (app: Credentials, resource?: string, password?: string): Promise<Tokens> => {
       const scope = resource ? 'orders:read' : FULL_SCOPE;
