@@ -1,6 +1,7 @@
 import type { AuditLog } from '../admin/audit-log.js';
 import type { Config } from '../config.js';
 import type { KeyStore } from '../keys/key-store.js';
+import type { OutboundFetcher } from '../ports/outbound.js';
 import type { TenantQuotas } from '../ports/tenants.js';
 import type { Repositories } from '../store/repositories.js';
 import { ApiManagement } from './apis.js';
@@ -38,6 +39,8 @@ export interface ManagementDependencies {
   allowedScopes: readonly string[] | null;
   /** The link of an invitation to join this tenant's team, at the platform's console. */
   invitationLink: (token: string) => string;
+  /** The guarded outbound fetcher: APIs' OpenAPI documents are fetched from their URLs through it. */
+  fetcher: OutboundFetcher;
 }
 
 export function createManagement(dependencies: ManagementDependencies): Management {
@@ -47,7 +50,7 @@ export function createManagement(dependencies: ManagementDependencies): Manageme
   return {
     clients: new ClientManagement(repositories, roles, config, supportedGrantTypes, quotas, scopeLimit, dependencies.tenantId),
     roles,
-    apis: new ApiManagement(repositories, config.defaultAudience, quotas),
+    apis: new ApiManagement(repositories, config.defaultAudience, quotas, dependencies.fetcher),
     users: new UserManagement(repositories, quotas),
     keys: new KeyManagement(keys, audit),
     members: new MemberManagement(repositories, dependencies.tenantId, dependencies.invitationLink),
