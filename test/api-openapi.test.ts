@@ -247,6 +247,10 @@ for (const backend of backends()) {
         'api',
       );
       assert.equal(platformApi.openapi?.title, 'Corpora');
+      const atPlatform = await api('GET', path(platform, '/openapi').replace('/admin/', '/admin/platform/'));
+      assert.equal(atPlatform.status, 200, atPlatform.text);
+      assert.equal((atPlatform.body as { info: { title: string } }).info.title, 'Corpora');
+      assertAdminError(await api('POST', path(platform, '/openapi/refresh').replace('/admin/', '/admin/platform/')), 409, 'conflict');
       assert.equal(((await acmeApi('GET', `/t/acme${path(own, '/openapi')}`)).body as { info: { version: string } }).info.version, '3.0.0');
       assert.equal(
         ((await acmeApi('GET', `/t/acme${path(platform, '/openapi')}`)).body as { info: { title: string } }).info.title,
