@@ -8,10 +8,11 @@ import { after, before, describe, test } from 'node:test';
 import { systemActor } from '../src/admin/audit-log.js';
 import type { ApiView } from '../src/admin/views.js';
 import type { TenantGatehouse } from '../src/gatehouse.js';
+import { LOOPBACK_FETCH_WARNING } from '../src/serve.js';
 import { ADMIN_SCOPE, type AdminApi, adminApi, adminMachine, assertAdminError, auditEvents, expectOk } from './helpers/admin.js';
 import { backends } from './helpers/backends.js';
-import { gatehouse, gatehouseJson } from './helpers/cli.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { eventually, freshStoreEnv, gatehouse, gatehouseJson, type ServeProcess, spawnServe } from './helpers/cli.js';
+import { freePort, startTestServer, type TestServer } from './helpers/server.js';
 import { createTenants } from './helpers/tenants.js';
 import { postForm } from './helpers/tokens.js';
 
@@ -323,3 +324,28 @@ for (const backend of backends()) {
     });
   });
 }
+
+describe('GATEHOUSE_DEV_ALLOW_LOOPBACK_FETCH=on is warned about at every start', () => {
+  const cleanup: (() => Promise<void>)[] = [];
+  let serve: ServeProcess | undefined;
+  after(async () => {
+    await serve?.stop();
+    for (const step of cleanup.reverse()) await step();
+  });
+
+  test('gatehouse serve says it is for development only', async () => {
+    const env = {
+      ...(await freshStoreEnv({ name: 'sqlite' }, cleanup)),
+      PORT: String(await freePort()),
+      GATEHOUSE_DEV_ALLOW_LOOPBACK_FETCH: 'on',
+    };
+    serve = await spawnServe(env, `http://127.0.0.1:${env.PORT}`);
+    const running = serve;
+    const output = await eventually(
+      async () => running.output(),
+      (text) => text.includes('GATEHOUSE_DEV_ALLOW_LOOPBACK_FETCH'),
+    );
+    assert.ok(output.includes(LOOPBACK_FETCH_WARNING), output);
+    assert.match(output, /"level":40/, 'a warning');
+  });
+});
