@@ -46,6 +46,11 @@ export interface Config {
   trustProxy: TrustProxy;
   /** Serve /metrics to everyone, not only to loopback clients. */
   publicMetrics: boolean;
+  /**
+   * GATEHOUSE_DEV_ALLOW_LOOPBACK_FETCH=on, for development only: the outbound fetcher (src/http/outbound.ts) may reach
+   * loopback addresses, over http too. Warned about at start.
+   */
+  devAllowLoopbackFetch: boolean;
   logLevel: string;
   /** Seconds an audit event is kept (GATEHOUSE_AUDIT_RETENTION_DAYS, in days). */
   auditRetention: number;
@@ -201,6 +206,7 @@ export function loadConfig(env: Env = process.env): Config {
     signInDelays: signInDelays(env),
     trustProxy: trustProxy(env),
     publicMetrics: flag(env, 'GATEHOUSE_METRICS_PUBLIC', false),
+    devAllowLoopbackFetch: flag(env, 'GATEHOUSE_DEV_ALLOW_LOOPBACK_FETCH', false),
     logLevel: env.GATEHOUSE_LOG_LEVEL || 'info',
     auditRetention: positiveInteger(env, 'GATEHOUSE_AUDIT_RETENTION_DAYS', 90, 36500) * 86400,
     purgeInterval: positiveInteger(env, 'GATEHOUSE_PURGE_INTERVAL', 600, 86400),

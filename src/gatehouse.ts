@@ -3,6 +3,7 @@ import { SessionService } from './accounts/sessions.js';
 import { SelfSignup } from './accounts/signup.js';
 import { AuditLog } from './admin/audit-log.js';
 import type { Config } from './config.js';
+import { GuardedFetcher } from './http/outbound.js';
 import { KeyStore } from './keys/key-store.js';
 import { loadMasterKey, masterKeyFromSecret } from './keys/master-key.js';
 import { resealUnderCurrentMasterKey } from './keys/master-key-rotation.js';
@@ -33,6 +34,7 @@ import { IdTokens } from './oidc/id-tokens.js';
 import { UserInfo } from './oidc/userinfo.js';
 import type { RecordCaches } from './ports/caches.js';
 import type { Mailer } from './ports/mail.js';
+import type { OutboundFetcher } from './ports/outbound.js';
 import { DEFAULT_TENANT, PLATFORM_DEFINITIONS, type Tenant } from './ports/tenants.js';
 import type { User } from './ports/users.js';
 import type { ConsentRepository } from './store/consents.js';
@@ -162,6 +164,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       routing: new TenantRouting(config.issuer, config.tenantHostDomain),
       staleIfUnavailableMs,
       mailer: createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir }),
+      fetcher: new GuardedFetcher({ allowLoopback: config.devAllowLoopbackFetch }),
     };
     const tenantRecords = new TenantRepository(store);
     const defaultTenant = await tenantRecords.get(DEFAULT_TENANT);
@@ -178,7 +181,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       routing: shared.routing,
       platform: {
         tenants: new TenantManagement(services.repositories, shared.routing),
-        ...platformDefinitions(store, config),
+        ...platformDefinitions(store, config, shared.fetcher),
         accounts: new PersonalAccounts(services.repositories, shared.routing, {
           // The platform's sign-up switch as it is now (a PATCH of the default tenant's settings changes it at once).
           selfService: async () => (await tenants.open(DEFAULT_TENANT))?.config.signupEnabled ?? false,
@@ -236,6 +239,8 @@ interface SharedParts {
   routing: TenantRouting;
   staleIfUnavailableMs: number;
   mailer: Mailer;
+  /** The one guarded outbound fetcher (DESIGN §1). */
+  fetcher: OutboundFetcher;
 }
 
 /**
@@ -268,7 +273,7 @@ export function tenantConfig(config: Config, routing: TenantRouting, tenant: Ten
 const invitationLink = (routing: TenantRouting, token: string) => `${routing.issuerOf(DEFAULT_TENANT)}/console/join#${token}`;
 
 /** The platform's APIs and role templates: no quotas, no scope limit, audited where the operators read. */
-function platformDefinitions(store: Store, config: Config): { roles: RoleManagement; apis: ApiManagement } {
+function platformDefinitions(store: Store, config: Config, fetcher: OutboundFetcher): { roles: RoleManagement; apis: ApiManagement } {
   const repositories = new Repositories(store, {
     tenantId: PLATFORM_DEFINITIONS,
     auditTenantId: DEFAULT_TENANT,
@@ -278,7 +283,7 @@ function platformDefinitions(store: Store, config: Config): { roles: RoleManagem
   });
   return {
     roles: new RoleManagement(repositories, {}, new ScopeLimit(null), 'platform'),
-    apis: new ApiManagement(repositories, config.defaultAudience, {}, 'platform'),
+    apis: new ApiManagement(repositories, config.defaultAudience, {}, fetcher, 'platform'),
   };
 }
 
@@ -357,6 +362,7 @@ function buildTenant(shared: SharedParts, tenant: Tenant): TenantGatehouse {
     invitationLink: (token) => invitationLink(shared.routing, token),
     mailer: shared.mailer,
     tenantName: tenant.name,
+    fetcher: shared.fetcher,
   });
   return {
     tenant,

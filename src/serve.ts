@@ -5,6 +5,10 @@ import { buildHttpServer } from './http/server.js';
 import { resealedNotice } from './keys/master-key-rotation.js';
 import { schedulePurges } from './purge-schedule.js';
 
+/** Said at every start with GATEHOUSE_DEV_ALLOW_LOOPBACK_FETCH=on: it must never reach production. */
+export const LOOPBACK_FETCH_WARNING =
+  'GATEHOUSE_DEV_ALLOW_LOOPBACK_FETCH=on: the outbound fetcher may reach loopback addresses, over http too; for development only, never in production';
+
 export interface RunningServer {
   app: FastifyInstance;
   gatehouse: Gatehouse;
@@ -32,6 +36,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await gatehouse.management.clients.ensureBuiltinClients();
     app = await buildHttpServer(gatehouse, options);
     if (resealed > 0) app.log.warn(resealedNotice(resealed));
+    if (config.devAllowLoopbackFetch) app.log.warn(LOOPBACK_FETCH_WARNING);
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     await app?.close();

@@ -75,11 +75,11 @@ for (const backend of backends()) {
       const orders = ['--identifier', 'https://orders.example.com', '--name', 'Orders', '--scopes', 'orders:read orders:write'];
       await setUp('apis', 'create', ...orders);
       await setUp('apis', 'create', '--identifier', 'https://any.example.com', '--name', 'Open');
-      const apiRows = tableOf(await listed('apis', 'list'), ['IDENTIFIER', 'NAME', 'SCOPES', 'OWNER']);
-      assert.deepEqual(apiRows[0], ['http://localhost:4444/api', '(default API)', '-', '-']);
+      const apiRows = tableOf(await listed('apis', 'list'), ['IDENTIFIER', 'NAME', 'SCOPES', 'OWNER', 'OPENAPI']);
+      assert.deepEqual(apiRows[0], ['http://localhost:4444/api', '(default API)', '-', '-', '-']);
       assert.deepEqual(byFirstCell(apiRows.slice(1)), [
-        ['https://any.example.com', 'Open', '(any)', 'own'],
-        ['https://orders.example.com', 'Orders', 'orders:read orders:write', 'own'],
+        ['https://any.example.com', 'Open', '(any)', 'own', '-'],
+        ['https://orders.example.com', 'Orders', 'orders:read orders:write', 'own', '-'],
       ]);
 
       const args = (username: string, ...more: string[]) => ['users', 'create', '--username', username, ...more, '--password-stdin'];

@@ -54,6 +54,7 @@ for (const backend of backends()) {
         scope_descriptions: {},
         platform: true,
         created_at: (api.body as { api: { created_at: number } }).api.created_at,
+        openapi: null,
       });
       const role = await platform('POST', '/admin/platform/roles', {
         name: 'query',

@@ -102,6 +102,8 @@ const MATRIX: Record<string, { body?: unknown; ok?: number }> = {
   'POST /admin/apis': { body: { identifier: 'https://made.acme.test', scopes: ['made:read'] }, ok: 201 },
   'PATCH /admin/apis/:id': { body: { name: 'stolen' } },
   'GET /admin/apis/:id/dependents': {},
+  'GET /admin/apis/:id/openapi': {},
+  'POST /admin/apis/:id/openapi/refresh': {},
   'DELETE /admin/apis/:id': {},
   'GET /admin/users': { ok: 200 },
   'POST /admin/users': { body: { username: 'made-at-acme', password: PASSWORD }, ok: 201 },

@@ -210,6 +210,8 @@ export class AdminApi {
     this.request<{ api: ApiResource }>('PATCH', `/admin/apis/${encodeURIComponent(identifier)}`, changes).then((r) => r.api);
   apiDependents = (identifier: string) => this.get<DeletionImpact>(`/admin/apis/${encodeURIComponent(identifier)}/dependents`);
   deleteApi = (identifier: string) => this.request<DeletionImpact>('DELETE', `/admin/apis/${encodeURIComponent(identifier)}`);
+  refreshApiOpenApi = (identifier: string) =>
+    this.post<{ api: ApiResource }>(`/admin/apis/${encodeURIComponent(identifier)}/openapi/refresh`).then((r) => r.api);
 
   // Users
   pageUsers = (page: PageQuery) => this.get<{ users: UserView[]; next: string | null }>(`/admin/users?${queryOf(page)}`);

@@ -26,6 +26,10 @@ export interface ApiChanges {
   name?: string;
   scopes?: string[];
   scope_descriptions?: Record<string, string>;
+  /** Its OpenAPI document: as JSON, or its JSON or YAML text; null removes it (PATCH). */
+  openapi?: Record<string, unknown> | string | null;
+  /** An https URL the server fetches the OpenAPI document from. */
+  openapi_url?: string;
 }
 
 /** PATCH /admin/users/{id}: the profile claims; "" clears a name or email. */

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RequestSchemaTypes } from '../http/type-provider.js';
-import type { ApiManagement } from '../management/apis.js';
+import type { ApiManagement, OpenApiInput } from '../management/apis.js';
+import { MAX_OPENAPI_BYTES } from '../management/openapi-documents.js';
 import type { RoleManagement } from '../management/roles.js';
 import { actorOf as actor, adminRoute as route } from './admin-scope.js';
 import * as schemas from './schemas.js';
@@ -21,6 +22,18 @@ export interface Definitions {
    */
   deletable: boolean;
 }
+
+/**
+ * The body limit of the routes that take an OpenAPI document: a document at its limit, even as YAML text escaped
+ * into a JSON string, with the API's other fields (every other admin route keeps the server's 64 KiB).
+ */
+const OPENAPI_BODY_LIMIT = 2 * MAX_OPENAPI_BYTES;
+
+/** The OpenAPI document a request body gives, as the management layer takes it: what is absent is left out. */
+const openApiInput = (body: { openapi?: unknown; openapi_url?: string }): OpenApiInput => ({
+  ...(body.openapi === undefined ? {} : { openapi: body.openapi }),
+  ...(body.openapi_url === undefined ? {} : { openapiUrl: body.openapi_url }),
+});
 
 /** What a deletion route does, for the request it answers. */
 interface Deletion {
@@ -108,11 +121,24 @@ export function definitionRoutes(fastify: FastifyInstance, definitions: Definiti
   );
   app.post(
     `${prefix}/apis`,
-    route({ summary: `Register ${whose || 'an '}API`, body: schemas.newApi, response: { 201: schemas.apiOne } }),
+    {
+      ...route({
+        summary: `Register ${whose || 'an '}API, with its OpenAPI document`,
+        body: schemas.newApi,
+        response: { 201: schemas.apiOne },
+      }),
+      bodyLimit: OPENAPI_BODY_LIMIT,
+    },
     async (request, reply) => {
       const { body } = request;
       const api = await of(request).apis.createApi(
-        { identifier: body.identifier, name: body.name ?? '', scopes: body.scopes ?? [], scopeDescriptions: body.scope_descriptions ?? {} },
+        {
+          identifier: body.identifier,
+          name: body.name ?? '',
+          scopes: body.scopes ?? [],
+          scopeDescriptions: body.scope_descriptions ?? {},
+          ...openApiInput(body),
+        },
         actor(request),
       );
       reply.code(201);
@@ -121,21 +147,47 @@ export function definitionRoutes(fastify: FastifyInstance, definitions: Definiti
   );
   app.patch(
     `${prefix}/apis/:id`,
-    route({
-      summary: `Change ${whose || 'an '}API's name, scopes or scope descriptions`,
-      params: schemas.apiParam,
-      body: schemas.apiChanges,
-      response: { 200: schemas.apiOne },
-    }),
+    {
+      ...route({
+        summary: `Change ${whose || 'an '}API's name, scopes, scope descriptions or OpenAPI document`,
+        params: schemas.apiParam,
+        body: schemas.apiChanges,
+        response: { 200: schemas.apiOne },
+      }),
+      bodyLimit: OPENAPI_BODY_LIMIT,
+    },
     async (request) => {
       const { name, scopes, scope_descriptions: scopeDescriptions } = request.body;
       const changes = {
         ...(name === undefined ? {} : { name }),
         ...(scopes ? { scopes } : {}),
         ...(scopeDescriptions ? { scopeDescriptions } : {}),
+        ...openApiInput(request.body),
       };
       return { api: await of(request).apis.updateApi(request.params.id, changes, actor(request)) };
     },
+  );
+  app.get(
+    `${prefix}/apis/:id/openapi`,
+    route({
+      summary: `Get ${whose || 'an '}API's OpenAPI document`,
+      params: schemas.apiParam,
+      response: { 200: schemas.openapiDocumentAnswer },
+    }),
+    async (request, reply) => {
+      // Sent as stored: JSON text, checked when it was stored.
+      reply.type('application/json');
+      return of(request).apis.openApiDocument(request.params.id);
+    },
+  );
+  app.post(
+    `${prefix}/apis/:id/openapi/refresh`,
+    route({
+      summary: `Fetch ${whose || 'an '}API's OpenAPI document again from its URL`,
+      params: schemas.apiParam,
+      response: { 200: schemas.apiOne },
+    }),
+    async (request) => ({ api: await of(request).apis.refreshOpenApi(request.params.id, actor(request)) }),
   );
   if (!definitions.deletable) return;
   deletionRoutes(app, `${prefix}/roles/:name`, `${whose || 'a '}role`, schemas.nameParam, (request) => {

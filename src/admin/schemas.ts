@@ -198,6 +198,19 @@ const api = {
     scope_descriptions: { type: 'object', additionalProperties: str, description: 'What each scope lets an app do (the consent page)' },
     platform: { type: 'boolean', description: "One of the platform's APIs: every tenant has it, none changes it" },
     created_at: int,
+    openapi: {
+      type: ['object', 'null'],
+      description: 'What its OpenAPI document is (GET …/openapi gives the document); null without one',
+      properties: {
+        source: { type: 'string', enum: ['upload', 'url'], description: 'Uploaded (openapi), or fetched from url (openapi_url)' },
+        url: str,
+        fetched_at: { type: 'integer', description: 'When it was last fetched from its URL (epoch seconds)' },
+        title: str,
+        version: str,
+        operations: { type: 'integer', description: 'How many operations its paths have' },
+      },
+      required: ['source', 'title', 'version', 'operations'],
+    },
   },
   required: ['identifier'],
 } as const;
@@ -213,14 +226,39 @@ const scopeDescriptions = {
   maxProperties: 200,
   description: 'What each scope lets an app do, shown to the user on the consent page (at most 200 characters each)',
 } as const;
+/** An API's OpenAPI document as a request gives it: the document, or where to fetch it from (not both). */
+const openapiDocument = {
+  anyOf: [{ type: 'object' }, { type: 'string' }],
+  description: 'Its OpenAPI 3.0 or 3.1 document, as JSON or as its JSON or YAML text (at most 1 MiB); validated',
+} as const;
+const openapiUrl = {
+  type: 'string',
+  maxLength: 2000,
+  description: 'An https URL to fetch its OpenAPI document from, once now (POST …/openapi/refresh fetches it again)',
+} as const;
 const apiFields = { name: { type: 'string', maxLength: 200 }, scopes: scopeList, scope_descriptions: scopeDescriptions } as const;
 export const newApi = {
   type: 'object',
-  properties: { identifier: { type: 'string', maxLength: 2000 }, ...apiFields },
+  properties: { identifier: { type: 'string', maxLength: 2000 }, ...apiFields, openapi: openapiDocument, openapi_url: openapiUrl },
   required: ['identifier'],
   additionalProperties: false,
 } as const;
-export const apiChanges = { type: 'object', properties: apiFields, additionalProperties: false, minProperties: 1 } as const;
+export const apiChanges = {
+  type: 'object',
+  properties: {
+    ...apiFields,
+    openapi: {
+      // null first: Fastify's ajv coerces types, and a string branch before it would make null "".
+      anyOf: [{ type: 'null' }, ...openapiDocument.anyOf],
+      description: `${openapiDocument.description}; null removes it`,
+    },
+    openapi_url: openapiUrl,
+  },
+  additionalProperties: false,
+  minProperties: 1,
+} as const;
+/** An API's OpenAPI document as GET …/openapi answers it: the document as stored. */
+export const openapiDocumentAnswer = { type: 'object', description: 'The OpenAPI document, as JSON', additionalProperties: true } as const;
 /** An API by its identifier (an absolute URI), percent-encoded as one path segment. */
 export const apiParam = { type: 'object', properties: { id: { type: 'string', maxLength: 2000 } }, required: ['id'] } as const;
 

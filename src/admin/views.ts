@@ -77,6 +77,22 @@ export interface ApiView {
   /** One of the platform's APIs: every tenant has it, none changes it. */
   platform: boolean;
   created_at: number;
+  /** What its OpenAPI document is (GET …/openapi gives the document itself); null without one. */
+  openapi: ApiOpenApiView | null;
+}
+
+/** An API's OpenAPI document as its view tells of it. */
+export interface ApiOpenApiView {
+  /** Uploaded (the admin API's `openapi`), or fetched from `url` (`openapi_url`) and refreshed from it on demand. */
+  source: 'upload' | 'url';
+  url?: string;
+  /** When it was last fetched from its URL (epoch seconds). */
+  fetched_at?: number;
+  /** Its info.title and info.version. */
+  title: string;
+  version: string;
+  /** How many operations its paths have. */
+  operations: number;
 }
 
 /** A tenant as shown to platform operators. */

@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { cliActor } from '../admin/audit-log.js';
-import type { ClientView, DeletionImpact, TenantView, UserView } from '../admin/views.js';
+import type { ApiView, ClientView, DeletionImpact, TenantView, UserView } from '../admin/views.js';
 import { type Config, loadConfig } from '../config.js';
 import { createGatehouse, type Gatehouse, type PurgeReport } from '../gatehouse.js';
 import { isSigningAlgorithm, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/key-store.js';
+import type { OpenApiInput } from '../management/apis.js';
 import { checkRevocable } from '../management/builtins.js';
 import { everyPage, MAX_PAGE_SIZE } from '../management/paging.js';
 import { ManagementError } from '../management/validation.js';
@@ -154,7 +155,32 @@ interface ApiOptions {
   scopes?: string[];
   describe?: Record<string, string>;
   platform?: boolean;
+  /** A file's path or an http(s) URL; false (`--no-openapi`, update only): remove the document. */
+  openapi?: string | false;
 }
+
+/**
+ * `--openapi FILE|URL` as the management layer takes it: a URL to fetch the document from (the server's guarded
+ * fetcher decides whether it may), or the file's text (JSON or YAML, parsed and validated there).
+ */
+function openApiInput(source: string | false | undefined): OpenApiInput {
+  if (source === undefined) return {};
+  if (source === false) return { openapi: null };
+  if (/^https?:\/\//i.test(source)) return { openapiUrl: source };
+  try {
+    return { openapi: readFileSync(source, 'utf8') };
+  } catch (error) {
+    throw new ManagementError(
+      `--openapi: cannot read the file ${source} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
+}
+
+/** The OpenAPI document of an API, in a line of `apis create|update|list|refresh-openapi`. */
+const describeOpenApi = (api: ApiView): string =>
+  api.openapi
+    ? `${api.openapi.title} ${api.openapi.version}, ${api.openapi.operations} operations${api.openapi.url ? ` (from ${api.openapi.url})` : ''}`
+    : '';
 
 interface NewUserOptions extends PasswordOptions {
   username: string;
@@ -531,6 +557,7 @@ export function buildProgram(io: Io): Command {
     .option('--name <name>', 'display name')
     .option('--scopes <"a b">', 'scopes the API defines (tokens for it carry no others)', words)
     .option('--describe <scope=text>', 'what a scope lets an app do, shown on the consent page (repeatable)', describedScope)
+    .option('--openapi <file|url>', 'its OpenAPI 3.0/3.1 document: a JSON or YAML file, or an https URL fetched once now')
     .addOption(platformOption())
     .addOption(jsonOption())
     .action(
@@ -540,9 +567,11 @@ export function buildProgram(io: Io): Command {
           name: options.name ?? '',
           scopes: options.scopes ?? [],
           scopeDescriptions: options.describe ?? {},
+          ...openApiInput(options.openapi),
         };
         const api = await definitionsOf(gatehouse, options).apis.createApi(input, cliActor());
-        return { json: api, text: `Registered API ${api.identifier} ("${api.name}")` };
+        const document = api.openapi ? `, OpenAPI ${describeOpenApi(api)}` : '';
+        return { json: api, text: `Registered API ${api.identifier} ("${api.name}")${document}` };
       }),
     );
   apis
@@ -555,10 +584,16 @@ export function buildProgram(io: Io): Command {
         const { apis } = definitionsOf(gatehouse, options);
         const all = await everyPage((after) => apis.listApis({ after, limit: MAX_PAGE_SIZE }));
         // A registered API without scopes of its own accepts any scope (store/apis.ts).
-        const registered = all.map((a) => [a.identifier, a.name, a.scopes.join(' ') || '(any)', a.platform ? 'platform' : 'own']);
-        const headers = ['IDENTIFIER', 'NAME', 'SCOPES', 'OWNER'];
+        const registered = all.map((a) => [
+          a.identifier,
+          a.name,
+          a.scopes.join(' ') || '(any)',
+          a.platform ? 'platform' : 'own',
+          describeOpenApi(a) || '-',
+        ]);
+        const headers = ['IDENTIFIER', 'NAME', 'SCOPES', 'OWNER', 'OPENAPI'];
         if (options.platform) return { json: { apis: all }, text: all.length ? table(headers, registered) : 'No platform APIs yet.' };
-        const rows = [[gatehouse.config.defaultAudience, '(default API)', '', ''], ...registered];
+        const rows = [[gatehouse.config.defaultAudience, '(default API)', '', '', ''], ...registered];
         return { json: { default: gatehouse.config.defaultAudience, apis: all }, text: table(headers, rows) };
       }),
     );
@@ -569,6 +604,8 @@ export function buildProgram(io: Io): Command {
     .option('--name <name>', 'display name')
     .option('--scopes <"a b">', 'exactly these scopes (descriptions of scopes left out go)', words)
     .option('--describe <scope=text>', 'what a scope lets an app do; replaces every description (repeatable)', describedScope)
+    .option('--openapi <file|url>', 'replace its OpenAPI document: a JSON or YAML file, or an https URL fetched once now')
+    .option('--no-openapi', 'remove its OpenAPI document')
     .addOption(platformOption())
     .addOption(jsonOption())
     .action(
@@ -577,10 +614,25 @@ export function buildProgram(io: Io): Command {
           ...(options.name === undefined ? {} : { name: options.name }),
           ...(options.scopes ? { scopes: options.scopes } : {}),
           ...(options.describe ? { scopeDescriptions: options.describe } : {}),
+          ...openApiInput(options.openapi),
         };
-        if (Object.keys(changes).length === 0) throw new ManagementError('nothing to change: give --name, --scopes or --describe');
+        if (Object.keys(changes).length === 0) {
+          throw new ManagementError('nothing to change: give --name, --scopes, --describe, --openapi or --no-openapi');
+        }
         const api = await definitionsOf(gatehouse, options).apis.updateApi(identifier, changes, cliActor());
-        return { json: api, text: `Updated API ${api.identifier} ("${api.name}")` };
+        const document = api.openapi ? `, OpenAPI ${describeOpenApi(api)}` : '';
+        return { json: api, text: `Updated API ${api.identifier} ("${api.name}")${document}` };
+      }),
+    );
+  apis
+    .command('refresh-openapi <identifier>')
+    .description('fetch the OpenAPI document of an API again from the URL it was fetched from')
+    .addOption(platformOption())
+    .addOption(jsonOption())
+    .action(
+      withGatehouse(async (gatehouse, identifier: string, options: { platform?: boolean }) => {
+        const api = await definitionsOf(gatehouse, options).apis.refreshOpenApi(identifier, cliActor());
+        return { json: api, text: `Refreshed the OpenAPI document of ${api.identifier}: ${describeOpenApi(api)}` };
       }),
     );
   apis

@@ -2,6 +2,7 @@ import type { AuditLog } from '../admin/audit-log.js';
 import type { Config } from '../config.js';
 import type { KeyStore } from '../keys/key-store.js';
 import type { Mailer } from '../ports/mail.js';
+import type { OutboundFetcher } from '../ports/outbound.js';
 import type { TenantQuotas } from '../ports/tenants.js';
 import type { Repositories } from '../store/repositories.js';
 import { ApiManagement } from './apis.js';
@@ -43,6 +44,8 @@ export interface ManagementDependencies {
   mailer: Mailer;
   /** The tenant's name, as its mail calls it. */
   tenantName: string;
+  /** The guarded outbound fetcher: APIs' OpenAPI documents are fetched from their URLs through it. */
+  fetcher: OutboundFetcher;
 }
 
 export function createManagement(dependencies: ManagementDependencies): Management {
@@ -52,7 +55,7 @@ export function createManagement(dependencies: ManagementDependencies): Manageme
   return {
     clients: new ClientManagement(repositories, roles, config, supportedGrantTypes, quotas, scopeLimit, dependencies.tenantId),
     roles,
-    apis: new ApiManagement(repositories, config.defaultAudience, quotas),
+    apis: new ApiManagement(repositories, config.defaultAudience, quotas, dependencies.fetcher),
     users: new UserManagement(repositories, quotas),
     keys: new KeyManagement(keys, audit),
     members: new MemberManagement(

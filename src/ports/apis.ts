@@ -9,4 +9,21 @@ export interface Api {
   createdAt: number;
   /** One of the platform's APIs, which every tenant uses and none changes. */
   platform?: boolean;
+  /** What its OpenAPI document is, when it carries one (the document itself is read on its own: it can be large). */
+  openapi?: ApiDocument | null;
+}
+
+/** What an OpenAPI document says of itself: info.title, info.version, and how many operations its paths have. */
+export interface OpenApiSummary {
+  title: string;
+  version: string;
+  operations: number;
+}
+
+/** An API's OpenAPI document, as its registration tells of it. */
+export interface ApiDocument extends OpenApiSummary {
+  /** Fetched from this URL (and refreshed from it on demand); absent for one uploaded. */
+  url?: string;
+  /** When it was last fetched from its URL (epoch seconds). */
+  fetchedAt?: number;
 }

@@ -16,6 +16,7 @@ import * as m0015 from './migrations/0015_signing_keys_by_tenant.js';
 import * as m0016 from './migrations/0016_members.js';
 import * as m0017 from './migrations/0017_setup_codes.js';
 import * as m0018 from './migrations/0018_api_scope_descriptions.js';
+import * as m0019 from './migrations/0019_api_openapi.js';
 import { isSqlite } from './migrations/dialect.js';
 
 /**
@@ -42,6 +43,7 @@ const migrations: Record<string, Migration> = {
   '0016_members': m0016,
   '0017_setup_codes': m0017,
   '0018_api_scope_descriptions': m0018,
+  '0019_api_openapi': m0019,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -20,6 +20,13 @@ export interface ApisTable {
   /** JSON object: scope → what it lets an app do, for the consent page (migration 0016). */
   scope_descriptions: string;
   created_at: number;
+  /** Its OpenAPI document as JSON text, or null (migration 0019). */
+  openapi_document: string | null;
+  /** JSON {title, version, operations} of that document; null without one. */
+  openapi_summary: string | null;
+  /** Where the document was fetched from; null when uploaded, or without one. */
+  openapi_url: string | null;
+  openapi_fetched_at: number | null;
 }
 
 export interface ClientsTable {

@@ -221,3 +221,14 @@ test('sign-in delays: 3 free failures per account, 20 per address, then 1 s doub
   assert.throws(() => loadConfig({ GATEHOUSE_SIGN_IN_FREE_FAILURES: '0' }), /GATEHOUSE_SIGN_IN_FREE_FAILURES must be between 1 and 100/);
   assert.throws(() => loadConfig({ GATEHOUSE_SIGN_IN_MAX_DELAY: '1h' }), /GATEHOUSE_SIGN_IN_MAX_DELAY must be a whole number/);
 });
+
+test('GATEHOUSE_DEV_ALLOW_LOOPBACK_FETCH is off unless turned on, and takes only on or off', () => {
+  assert.equal(loadConfig({}).devAllowLoopbackFetch, false);
+  assert.equal(loadConfig({ GATEHOUSE_DEV_ALLOW_LOOPBACK_FETCH: 'on' }).devAllowLoopbackFetch, true);
+  assert.equal(loadConfig({ GATEHOUSE_DEV_ALLOW_LOOPBACK_FETCH: 'off' }).devAllowLoopbackFetch, false);
+  assert.throws(
+    () => loadConfig({ GATEHOUSE_DEV_ALLOW_LOOPBACK_FETCH: 'sometimes' }),
+    (error: unknown) =>
+      error instanceof ConfigError && /GATEHOUSE_DEV_ALLOW_LOOPBACK_FETCH must be on or off, got "sometimes"/.test(error.message),
+  );
+});

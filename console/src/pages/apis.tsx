@@ -12,13 +12,15 @@ import {
   FormDialog,
   PageHeader,
   PageNotice,
+  RadioCards,
   Spinner,
   TableHead,
   TableWrap,
+  usePlacedError,
 } from '../components/ui';
 import { useCan, useConsole } from '../context';
 import { useAction, useTitle } from '../hooks';
-import type { ApiResource } from '../types';
+import type { ApiChanges, ApiResource } from '../types';
 
 type Pending = { kind: 'create' } | { kind: 'edit'; api: ApiResource } | { kind: 'delete'; api: ApiResource };
 
@@ -48,6 +50,12 @@ export function ApisPage() {
     setNotice(message);
     apis.reload();
   };
+  const refresh = useAction(async (resource: ApiResource) => {
+    setNotice(undefined);
+    const updated = await api.refreshApiOpenApi(resource.identifier);
+    setNotice(`The OpenAPI document of "${resource.name || resource.identifier}" was fetched again: ${documentSummary(updated)}.`);
+    apis.reload();
+  });
 
   return (
     <>
@@ -57,6 +65,11 @@ export function ApisPage() {
         actions={canAdmin ? createButton : undefined}
       />
       <PageNotice notice={notice} />
+      {refresh.error && (
+        <Alert tone="error" title="The OpenAPI document was not fetched again">
+          {refresh.error.message}
+        </Alert>
+      )}
       {apis.loading && !apis.data ? (
         <Spinner label="Loading APIs…" />
       ) : apis.error && !apis.data ? (
@@ -66,7 +79,7 @@ export function ApisPage() {
           <SearchBox label="Search APIs" placeholder="Search by identifier, name or scope" list={pages} />
           <TableWrap label="APIs">
             <table class="table" aria-label="APIs">
-              <TableHead columns={['API', 'Scopes']} actions />
+              <TableHead columns={['API', 'Scopes', 'OpenAPI document']} actions />
               <tbody>
                 {!search && page === 0 && (
                   <tr>
@@ -79,12 +92,15 @@ export function ApisPage() {
                     <td data-label="Scopes">
                       <span class="muted">Any scope</span>
                     </td>
+                    <td data-label="OpenAPI document">
+                      <span class="muted">None</span>
+                    </td>
                     <td class="cell-actions" />
                   </tr>
                 )}
                 {search && list.length === 0 && (
                   <tr>
-                    <td colSpan={3} class="cell-empty">
+                    <td colSpan={4} class="cell-empty">
                       No API matches “{search}”.
                     </td>
                   </tr>
@@ -101,11 +117,25 @@ export function ApisPage() {
                     <td data-label="Scopes">
                       <ScopeList api={resource} />
                     </td>
+                    <td data-label="OpenAPI document">
+                      <OpenApiSummary api={resource} />
+                    </td>
                     <td class="cell-actions" data-label="Actions">
                       {resource.platform ? (
                         <span class="muted small">The platform's: read-only</span>
                       ) : (
                         <span class="button-row">
+                          {resource.openapi?.source === 'url' && (
+                            <button
+                              type="button"
+                              class="btn btn-secondary btn-small"
+                              aria-label={`Refresh the OpenAPI document of ${resource.name || resource.identifier}`}
+                              disabled={refresh.busy}
+                              onClick={() => void refresh.run(resource)}
+                            >
+                              Refresh
+                            </button>
+                          )}
                           <button
                             type="button"
                             class="btn btn-secondary btn-small"
@@ -182,6 +212,68 @@ function ScopeList({ api }: { api: ApiResource }) {
   );
 }
 
+/** What an API's OpenAPI document says of itself, in a few words: "Orders 1.2.0, 5 operations". */
+const documentSummary = (api: ApiResource): string => {
+  const document = api.openapi;
+  if (!document) return 'no document';
+  const operations = `${document.operations} ${document.operations === 1 ? 'operation' : 'operations'}`;
+  return `${document.title || 'Untitled'} ${document.version}, ${operations}`;
+};
+
+/** An API's OpenAPI document in its row: title, version, operations, and the URL it is fetched from. */
+function OpenApiSummary({ api }: { api: ApiResource }) {
+  const document = api.openapi;
+  if (!document) return <span class="muted">None</span>;
+  return (
+    <>
+      <span>{documentSummary(api)}</span>
+      <div class="cell-secondary">
+        {document.url ? (
+          <>
+            From <code class="mono-small break">{document.url}</code>
+          </>
+        ) : (
+          'Uploaded'
+        )}
+      </div>
+    </>
+  );
+}
+
+/** The most an OpenAPI document may be (src/management/openapi-documents.ts), checked before a file is sent. */
+const MAX_DOCUMENT_BYTES = 1024 * 1024;
+
+/** What the dialog does with the API's OpenAPI document. */
+type DocumentChoice = 'none' | 'keep' | 'file' | 'url' | 'remove';
+
+/** The document's part of the request: a JSON file as JSON, any other (YAML) as its text, which the server parses. */
+async function documentFields(
+  choice: DocumentChoice,
+  file: File | undefined,
+  url: string,
+): Promise<Pick<ApiChanges, 'openapi' | 'openapi_url'>> {
+  if (choice === 'url') return { openapi_url: url.trim() };
+  if (choice === 'remove') return { openapi: null };
+  if (choice !== 'file' || !file) return {};
+  const text = await file.text();
+  try {
+    return { openapi: JSON.parse(text) as Record<string, unknown> };
+  } catch {
+    return { openapi: text };
+  }
+}
+
+/** What is wrong with the document's inputs as given. */
+function documentProblem(choice: DocumentChoice, file: File | undefined, url: string): { file?: string; url?: string } {
+  if (choice === 'file') {
+    if (!file) return { file: 'Choose the OpenAPI document’s file (JSON or YAML).' };
+    if (file.size > MAX_DOCUMENT_BYTES)
+      return { file: `The file is ${Math.ceil(file.size / 1024)} KiB; a document may be at most 1024 KiB.` };
+  }
+  if (choice === 'url' && !/^https?:\/\/./i.test(url.trim())) return { url: 'Enter the https URL of the OpenAPI document.' };
+  return {};
+}
+
 interface ScopeRow {
   /** Which row this is while scopes are typed, added and removed (its key). */
   id: number;
@@ -223,20 +315,34 @@ function ApiDialog({ existing, onClose, onSaved }: { existing?: ApiResource; onC
       : [scopeRow()],
   );
   const [touched, setTouched] = useState(false);
+  const [documentChoice, setDocumentChoice] = useState<DocumentChoice>(existing?.openapi ? 'keep' : 'none');
+  const [file, setFile] = useState<File>();
+  const [documentUrl, setDocumentUrl] = useState(existing?.openapi?.url ?? '');
   const problems = problemsOf(identifier, rows);
+  const documentProblems = documentProblem(documentChoice, file, documentUrl);
   const shown = touched ? problems : { scopes: [] as (string | undefined)[] };
+  const shownDocument = touched ? documentProblems : {};
   const save = useAction(async () => {
     const given = rows.filter((row) => row.scope.trim());
     const scopes = given.map((row) => row.scope.trim());
     const scope_descriptions = Object.fromEntries(
       given.filter((row) => row.description.trim()).map((row) => [row.scope.trim(), row.description.trim()]),
     );
-    const fields = { name: name.trim(), scopes, scope_descriptions };
+    const fields = { name: name.trim(), scopes, scope_descriptions, ...(await documentFields(documentChoice, file, documentUrl)) };
     onSaved(
       existing ? await api.updateApi(existing.identifier, fields) : await api.createApi({ identifier: identifier.trim(), ...fields }),
     );
   });
   const change = (index: number, next: Partial<ScopeRow>) => setRows(rows.map((row, at) => (at === index ? { ...row, ...next } : row)));
+  const placed = usePlacedError(save.error, ['openapi', 'openapi_url']);
+  const documentOptions: { value: DocumentChoice; label: string; detail: string }[] = [
+    existing?.openapi
+      ? { value: 'keep', label: 'Keep it', detail: documentSummary(existing) }
+      : { value: 'none', label: 'None', detail: 'The playground does not list this API' },
+    { value: 'file', label: 'Upload a file', detail: 'A JSON or YAML file, at most 1 MiB' },
+    { value: 'url', label: 'From a URL', detail: 'Fetched now; Refresh fetches it again' },
+    ...(existing?.openapi ? [{ value: 'remove' as const, label: 'Remove it', detail: 'The API keeps its scopes' }] : []),
+  ];
 
   return (
     <FormDialog
@@ -249,7 +355,8 @@ function ApiDialog({ existing, onClose, onSaved }: { existing?: ApiResource; onC
       busyLabel="Saving…"
       onSubmit={() => {
         setTouched(true);
-        if (!problems.identifier && problems.scopes.every((problem) => problem === undefined)) void save.run();
+        const documentOk = !documentProblems.file && !documentProblems.url;
+        if (!problems.identifier && problems.scopes.every((problem) => problem === undefined) && documentOk) void save.run();
       }}
     >
       <Field
@@ -341,9 +448,58 @@ function ApiDialog({ existing, onClose, onSaved }: { existing?: ApiResource; onC
           <span>Add scope</span>
         </button>
       </fieldset>
-      {save.error && (
+      <RadioCards
+        legend="OpenAPI document (OpenAPI 3.0 or 3.1)"
+        name="openapi-source"
+        options={documentOptions}
+        value={documentChoice}
+        onChange={setDocumentChoice}
+      />
+      {documentChoice === 'file' && (
+        <Field
+          label="OpenAPI document file"
+          error={shownDocument.file ?? placed.of('openapi')}
+          hint="Read in your browser and sent to the server, which checks it."
+        >
+          {({ id, describedBy, invalid }) => (
+            <input
+              id={id}
+              class="input"
+              type="file"
+              accept=".json,.yaml,.yml,application/json,application/yaml"
+              aria-describedby={describedBy}
+              aria-invalid={invalid}
+              onChange={(event) => setFile(event.currentTarget.files?.[0])}
+            />
+          )}
+        </Field>
+      )}
+      {documentChoice === 'url' && (
+        <Field
+          label="OpenAPI document URL"
+          error={shownDocument.url ?? placed.of('openapi_url')}
+          hint="An https URL on the public internet; the server fetches it now, and again when you press Refresh."
+        >
+          {({ id, describedBy, invalid }) => (
+            <input
+              id={id}
+              class="input mono"
+              type="url"
+              value={documentUrl}
+              maxLength={2000}
+              spellcheck={false}
+              autoComplete="off"
+              placeholder="https://api.example.com/openapi.json"
+              aria-describedby={describedBy}
+              aria-invalid={invalid}
+              onInput={(event) => setDocumentUrl(event.currentTarget.value)}
+            />
+          )}
+        </Field>
+      )}
+      {placed.unplaced && (
         <Alert tone="error" title={existing ? 'The API was not saved' : 'The API was not registered'}>
-          {save.error.message}
+          {placed.unplaced.message}
         </Alert>
       )}
     </FormDialog>
