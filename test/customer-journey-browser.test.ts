@@ -186,6 +186,14 @@ if (chromiumAvailable()) {
       await dev.getByText('Orders sync').first().waitFor();
       assert.equal(await dev.getByRole('button', { name: 'Create app client' }).count(), 0);
       assert.match(await textOf(dev.getByRole('banner')), /viewer/);
+      await dev
+        .getByRole('link', { name: /Orders sync/ })
+        .first()
+        .click();
+      await heading(dev, 'Orders sync').waitFor();
+      await dev.getByRole('heading', { name: 'Details', exact: true }).waitFor();
+      assert.equal(await dev.getByRole('button', { name: 'Delete app client' }).count(), 0, 'a viewer deletes nothing');
+      assert.equal(await dev.getByRole('button', { name: 'Save changes' }).count(), 0);
       assert.deepEqual([...owner.problems, ...developer.problems], []);
     });
   });

@@ -20,7 +20,7 @@ import {
   Time,
   usePlacedError,
 } from '../components/ui';
-import { useConsole } from '../context';
+import { useCan, useConsole } from '../context';
 import { clientType, formatDateTime, formatDuration, splitLines, splitList } from '../format';
 import { useAction, useLoad, useTitle } from '../hooks';
 import { navigate } from '../router';
@@ -31,6 +31,8 @@ import { ClientQuickstarts } from './quickstart';
 
 export function ClientDetailPage({ clientId }: { clientId: string }) {
   const { api } = useConsole();
+  // A viewer reads the client; changing, rotating, revoking and deleting are a developer's (the admin API checks too).
+  const canChange = useCan('developer');
   const loaded = useLoad(() => Promise.all([api.getClient(clientId), api.listRoles()]), [clientId]);
   const [client, setClient] = useState<ClientView>();
   const [dialog, setDialog] = useState<'rotate' | 'revoke' | 'delete'>();
@@ -90,7 +92,7 @@ export function ClientDetailPage({ clientId }: { clientId: string }) {
                       )}
                     </p>
                   </div>
-                  {active && (
+                  {active && canChange && (
                     <button type="button" class="btn btn-secondary" onClick={() => setDialog('rotate')}>
                       <RotateIcon size={16} />
                       <span>Rotate secret</span>
@@ -103,7 +105,7 @@ export function ClientDetailPage({ clientId }: { clientId: string }) {
             </div>
           </Card>
           <ClientQuickstarts client={client} scopes={effectiveScopes(client, roles)} />
-          <SettingsCard client={client} roles={roles} disabled={!active || builtin} onSaved={setClient} />
+          <SettingsCard client={client} roles={roles} disabled={!active || builtin || !canChange} onSaved={setClient} />
         </div>
         <div class="detail-side">
           <Card title="Details">
@@ -150,7 +152,7 @@ export function ClientDetailPage({ clientId }: { clientId: string }) {
               )}
             </dl>
           </Card>
-          {active && !builtin && (
+          {active && !builtin && canChange && (
             <Card title="Revoke app client" class="card-danger">
               <div class="card-body">
                 <p class="small">
@@ -163,24 +165,26 @@ export function ClientDetailPage({ clientId }: { clientId: string }) {
               </div>
             </Card>
           )}
-          <Card title="Delete app client" class="card-danger">
-            <div class="card-body">
-              <p class="small" id="delete-client-reason">
-                {builtin
-                  ? 'Gatehouse runs this client itself: it cannot be revoked or deleted.'
-                  : 'Deleting removes this client, the consents users gave it and its grants: its tokens are refused.'}
-              </p>
-              <button
-                type="button"
-                class="btn btn-danger-outline"
-                disabled={builtin}
-                aria-describedby="delete-client-reason"
-                onClick={() => setDialog('delete')}
-              >
-                Delete app client
-              </button>
-            </div>
-          </Card>
+          {canChange && (
+            <Card title="Delete app client" class="card-danger">
+              <div class="card-body">
+                <p class="small" id="delete-client-reason">
+                  {builtin
+                    ? 'Gatehouse runs this client itself: it cannot be revoked or deleted.'
+                    : 'Deleting removes this client, the consents users gave it and its grants: its tokens are refused.'}
+                </p>
+                <button
+                  type="button"
+                  class="btn btn-danger-outline"
+                  disabled={builtin}
+                  aria-describedby="delete-client-reason"
+                  onClick={() => setDialog('delete')}
+                >
+                  Delete app client
+                </button>
+              </div>
+            </Card>
+          )}
           {builtin && (
             <Alert tone="info" title="Built-in client">
               Gatehouse manages this client itself; its settings follow the server's configuration.

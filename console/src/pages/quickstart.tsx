@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { Alert, Card, CopyButton, CopyField, ErrorMessage, Tabs, Time } from '../components/ui';
-import { useConsole } from '../context';
+import { useCan, useConsole } from '../context';
 import { useAction, useLoad } from '../hooks';
 import type { ApiResource, ClientView, TestToken } from '../types';
 
@@ -241,6 +241,8 @@ export function resourceFor(scopes: string[], apis: ApiResource[]): string | und
  */
 export function ClientQuickstarts({ client, scopes }: { client: ClientView; scopes: string[] }) {
   const { api, auth, endpoints, account } = useConsole();
+  // A test token is issued as the client: a developer's to ask for.
+  const canIssue = useCan('developer');
   const apis = useLoad(() => api.listApis(), []);
   if (client.status !== 'active' || client.client_id.startsWith('gatehouse-')) return null;
   const confidential = client.token_endpoint_auth_method !== 'none';
@@ -261,7 +263,7 @@ export function ClientQuickstarts({ client, scopes }: { client: ClientView; scop
   return (
     <>
       <QuickstartCard client={client} values={values} />
-      {machine && <TestTokenCard client={client} demoApi={platform ? `${auth.config.issuer}/api/demo` : undefined} />}
+      {machine && canIssue && <TestTokenCard client={client} demoApi={platform ? `${auth.config.issuer}/api/demo` : undefined} />}
       {platform && playground && (
         <p class="small">
           <a href={playground} target="_blank" rel="noopener">
