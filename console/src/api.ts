@@ -1,3 +1,4 @@
+import { everyPage, MAX_PAGE_SIZE } from '../../src/management/every-page.js';
 import { apiBase } from './base';
 import type {
   AccountSettings,
@@ -22,9 +23,6 @@ import type {
   TestToken,
   UserView,
 } from './types';
-
-/** The most a page of the admin API's lists holds (src/management/paging.ts). */
-const MAX_PAGE = 200;
 
 /** A page of one of the admin API's lists: those matching `search`, after the cursor `after` (a page's `next`). */
 export interface PageQuery {
@@ -147,18 +145,6 @@ export class AdminApi {
     throw new ApiError(response.status, code, message, error?.field);
   }
 
-  /** Every item of a paged list, a page of the most the admin API gives at a time (a picker needs them all). */
-  private async everyPage<T>(pageAfter: (after: string | undefined) => Promise<{ items: T[]; next: string | null }>): Promise<T[]> {
-    const all: T[] = [];
-    let after: string | undefined;
-    do {
-      const page = await pageAfter(after);
-      all.push(...page.items);
-      after = page.next ?? undefined;
-    } while (after !== undefined);
-    return all;
-  }
-
   private get<T>(path: string) {
     return this.request<T>('GET', path);
   }
@@ -170,7 +156,7 @@ export class AdminApi {
   // App clients
   pageClients = (page: PageQuery) => this.get<{ clients: ClientView[]; next: string | null }>(`/admin/clients?${queryOf(page)}`);
   listClients = () =>
-    this.everyPage((after) => this.pageClients({ after, limit: MAX_PAGE }).then((r) => ({ items: r.clients, next: r.next })));
+    everyPage((after) => this.pageClients({ after, limit: MAX_PAGE_SIZE }).then((r) => ({ items: r.clients, next: r.next })));
   getClient = (id: string) => this.get<{ client: ClientView }>(`/admin/clients/${encodeURIComponent(id)}`).then((r) => r.client);
   createClient = (input: NewClient) => this.post<{ client: ClientView; client_secret?: string }>('/admin/clients', input);
   updateClient = (id: string, changes: ClientChanges) =>
@@ -187,7 +173,7 @@ export class AdminApi {
 
   // Roles and APIs
   pageRoles = (page: PageQuery) => this.get<{ roles: Role[]; next: string | null }>(`/admin/roles?${queryOf(page)}`);
-  listRoles = () => this.everyPage((after) => this.pageRoles({ after, limit: MAX_PAGE }).then((r) => ({ items: r.roles, next: r.next })));
+  listRoles = () => everyPage((after) => this.pageRoles({ after, limit: MAX_PAGE_SIZE }).then((r) => ({ items: r.roles, next: r.next })));
   createRole = (input: { name: string; description?: string; scopes: string[] }) =>
     this.post<{ role: Role }>('/admin/roles', input).then((r) => r.role);
   updateRoleScopes = (name: string, scopes: string[]) =>
@@ -195,8 +181,8 @@ export class AdminApi {
   pageApis = (page: PageQuery) => this.get<{ default: string; apis: ApiResource[]; next: string | null }>(`/admin/apis?${queryOf(page)}`);
   listApis = async () => {
     let defaultApi = '';
-    const apis = await this.everyPage((after) =>
-      this.pageApis({ after, limit: MAX_PAGE }).then((r) => {
+    const apis = await everyPage((after) =>
+      this.pageApis({ after, limit: MAX_PAGE_SIZE }).then((r) => {
         defaultApi = r.default;
         return { items: r.apis, next: r.next };
       }),
@@ -215,7 +201,7 @@ export class AdminApi {
 
   // Users
   pageUsers = (page: PageQuery) => this.get<{ users: UserView[]; next: string | null }>(`/admin/users?${queryOf(page)}`);
-  listUsers = () => this.everyPage((after) => this.pageUsers({ after, limit: MAX_PAGE }).then((r) => ({ items: r.users, next: r.next })));
+  listUsers = () => everyPage((after) => this.pageUsers({ after, limit: MAX_PAGE_SIZE }).then((r) => ({ items: r.users, next: r.next })));
   getUser = (id: string) => this.get<{ user: UserView }>(`/admin/users/${encodeURIComponent(id)}`).then((r) => r.user);
   createUser = (input: NewUser) => this.post<{ user: UserView }>('/admin/users', input).then((r) => r.user);
   setUserRoles = (id: string, roles: string[]) =>

@@ -1,6 +1,7 @@
 import { type AccessTokenClaims, bearerTokenFrom, verifyAccessToken } from '@gatehouse/resource';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
+import { decodeJwt } from 'jose';
 import type { TenantGatehouse } from '../gatehouse.js';
 import { answerErrors } from './errors.js';
 
@@ -64,6 +65,18 @@ export function accessTokenAuthentication(
       requiredScopes: [...scopes, ...(request.routeOptions.config.requiredScopes ?? [])],
       isRevoked: (claims) => accessTokens.isRevoked(claims),
     });
+}
+
+/**
+ * The `iss` a JWT claims, unverified: only which issuer's keys and rules to check it by, never a verdict. Undefined for
+ * an opaque token or no JWT at all, which the checks that follow then refuse.
+ */
+export function unverifiedIssuer(token: string): string | undefined {
+  try {
+    return decodeJwt(token).iss;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -1,4 +1,3 @@
-import { AuditLog } from '../admin/audit-log.js';
 import type { AccountView, InvitationView } from '../admin/views.js';
 import type { Actor } from '../ports/audit.js';
 import { nowSeconds } from '../ports/clock.js';
@@ -8,6 +7,7 @@ import type { Repositories } from '../store/repositories.js';
 import type { TenantRouting } from '../tenants/routing.js';
 import { sha256Hex } from '../tokens/hash.js';
 import { isWellFormedOpaque, OPAQUE_PREFIXES } from '../tokens/opaque.js';
+import { auditLogIn } from './audit.js';
 import { invitationView } from './members.js';
 import { TenantManagement } from './tenants.js';
 import { ManagementError } from './validation.js';
@@ -109,11 +109,7 @@ export class PersonalAccounts {
   }
 
   /** The account's own audit log, written in the transaction `tx`. */
-  private auditOf(tx: Repositories, tenantId: string): AuditLog {
-    const events = new AuditRepository(tx.store, tenantId);
-    return new AuditLog({
-      append: (event) => tx.store.writeTransaction(() => events.append(event)),
-      page: (limit, before) => events.page(limit, before),
-    });
+  private auditOf(tx: Repositories, tenantId: string) {
+    return auditLogIn(tx, new AuditRepository(tx.store, tenantId));
   }
 }

@@ -1,4 +1,5 @@
 import { AuditLog } from '../admin/audit-log.js';
+import type { AuditRepository } from '../store/audit.js';
 import type { Repositories } from '../store/repositories.js';
 
 /**
@@ -7,13 +8,16 @@ import type { Repositories } from '../store/repositories.js';
  * own: one that cannot be written is reported (AuditLog) and does not undo the change, as everywhere else.
  */
 export function auditedTransaction<T>(repositories: Repositories, work: (tx: Repositories, audit: AuditLog) => Promise<T>): Promise<T> {
-  return repositories.transaction((tx) =>
-    work(
-      tx,
-      new AuditLog({
-        append: (event) => tx.store.writeTransaction(() => tx.auditEvents.append(event)),
-        page: (limit, before, filter) => tx.auditEvents.page(limit, before, filter),
-      }),
-    ),
-  );
+  return repositories.transaction((tx) => work(tx, auditLogIn(tx)));
+}
+
+/**
+ * The audit log `events` (the transaction's own tenant's unless told) written inside the transaction `tx`, each event
+ * in a savepoint of its own.
+ */
+export function auditLogIn(tx: Repositories, events: AuditRepository = tx.auditEvents): AuditLog {
+  return new AuditLog({
+    append: (event) => tx.store.writeTransaction(() => events.append(event)),
+    page: (limit, before, filter) => events.page(limit, before, filter),
+  });
 }

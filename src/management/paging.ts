@@ -1,5 +1,8 @@
 import { searchText } from '../store/search.js';
+import { MAX_PAGE_SIZE, type Page } from './every-page.js';
 import { ManagementError } from './validation.js';
+
+export { everyPage, MAX_PAGE_SIZE, type Page } from './every-page.js';
 
 /** What a list is asked for: a search, the cursor of the page before (its `next`) and how many to give. */
 export interface ListQuery {
@@ -8,14 +11,7 @@ export interface ListQuery {
   limit?: number;
 }
 
-/** One page of a list; `next` is the `after` of the page that follows, null on the last. */
-export interface Page<T> {
-  items: T[];
-  next: string | null;
-}
-
 export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 200;
 
 /** How many a page holds: DEFAULT_PAGE_SIZE unless told, refused outside 1..MAX_PAGE_SIZE. */
 export function pageSize(limit: number | undefined): number {
@@ -74,16 +70,4 @@ export function pageInMemory<T>(
   const rest = start < 0 ? [] : all.slice(start);
   const found = search ? rest.filter((item) => searchedText(item).some((text) => text?.toLowerCase().includes(search))) : rest;
   return pageOf(found, limit, (item) => [nameOf(item)]);
-}
-
-/** Every item of a paged list, page after page (the CLI prints whole lists). */
-export async function everyPage<T>(pageAfter: (after: string | undefined) => Promise<Page<T>>): Promise<T[]> {
-  const all: T[] = [];
-  let after: string | undefined;
-  do {
-    const page = await pageAfter(after);
-    all.push(...page.items);
-    after = page.next ?? undefined;
-  } while (after !== undefined);
-  return all;
 }
