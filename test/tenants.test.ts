@@ -403,7 +403,7 @@ for (const backend of backends()) {
           .end();
       });
 
-    test("a tenant's host is its issuer, its pages and console are at its root, and the default tenant's playground is not served on it", async () => {
+    test("a tenant's host is its issuer, its pages, console and playground are at its root", async () => {
       const port = new URL(server.issuer).port;
       const discovered: any = await (await get('/.well-known/openid-configuration', `acme.auth.test:${port}`)).json();
       assert.equal(discovered.issuer, `http://acme.auth.test:${port}`);
@@ -414,7 +414,8 @@ for (const backend of backends()) {
       const console = await (await get('/console/config.json', `acme.auth.test:${port}`)).json();
       assert.equal(console.issuer, `http://acme.auth.test:${port}`);
       assert.equal(console.clientId, 'gatehouse-console.acme');
-      assert.equal((await get('/playground/', `acme.auth.test:${port}`)).status, 404);
+      const playground = await (await get('/playground/config.json', `acme.auth.test:${port}`)).json();
+      assert.deepEqual([playground.issuer, playground.client_id], [`http://acme.auth.test:${port}`, 'gatehouse-playground.acme']);
       const login = await get('/login', `acme.auth.test:${port}`);
       assert.equal(login.status, 200);
       assert.match(login.body, /action="\/login"/, "acme's sign-in form posts to acme's host root");
