@@ -62,6 +62,13 @@ for (const backend of backends()) {
       return redeemed.body as { access_token: string; refresh_token: string; id_token: string };
     };
 
+    const apiOf = (tenant: TenantName) => `https://api.${tenant}.example`;
+    const documentOf = (tenant: TenantName) => ({
+      openapi: '3.1.0',
+      info: { title: `${tenant} API`, version: '1.0.0' },
+      paths: { '/things': { get: { responses: { '200': { description: 'OK' } } } } },
+    });
+
     before(async () => {
       server = await startTestServer(backend, { GATEHOUSE_SIGNUP: 'on' });
       const { gatehouse } = server.server;
@@ -89,6 +96,11 @@ for (const backend of backends()) {
           systemActor(),
         );
         apps[tenant] = { clientId: created.client_id, clientSecret: clientSecret! };
+        // An API of its own with an OpenAPI document, which its playground offers and no other's does.
+        await services[tenant].management.apis.createApi(
+          { identifier: apiOf(tenant), name: `${tenant} API`, scopes: [`${tenant}:read`], openapi: documentOf(tenant) },
+          systemActor(),
+        );
       }
     });
     after(() => server.close());
@@ -384,6 +396,32 @@ for (const backend of backends()) {
           "only the default tenant's is the platform's console",
         );
       },
+      // The playground offers the tenant's own APIs and the platform's: acme's is not among another tenant's, whose page
+      // may not connect to it and which has no document of it.
+      'GET /playground/apis.json': async (other) => {
+        const { apis } = (await (await fetch(`${issuers[other]}/playground/apis.json`)).json()) as { apis: { id: string }[] };
+        assert.deepEqual(
+          apis.map((api) => api.id),
+          ['gatehouse', 'demo', apiOf(other)],
+        );
+      },
+      'GET /playground/openapi.json': async (other) => {
+        const response = await fetch(`${issuers[other]}/playground/openapi.json?api=${encodeURIComponent(apiOf('acme'))}`);
+        assert.equal(response.status, 404);
+        const own = await fetch(`${issuers[other]}/playground/openapi.json?api=${encodeURIComponent(apiOf(other))}`);
+        assert.equal(((await own.json()) as { info: { title: string } }).info.title, `${other} API`);
+      },
+      'GET /playground/': async (other) => {
+        const response = await fetch(`${issuers[other]}/playground/?api=${encodeURIComponent(apiOf('acme'))}`);
+        assert.doesNotMatch(response.headers.get('content-security-policy') ?? '', /api\.acme\.example/);
+        const own = await fetch(`${issuers[other]}/playground/?api=${encodeURIComponent(apiOf(other))}`);
+        assert.match(own.headers.get('content-security-policy') ?? '', new RegExp(`connect-src [^;]* https://api\\.${other}\\.example`));
+      },
+      'GET /playground/config.json': async (other) => {
+        const settings = (await (await fetch(`${issuers[other]}/playground/config.json`)).json()) as { issuer: string; client_id: string };
+        assert.equal(settings.issuer, issuers[other]);
+        assert.equal(settings.client_id, other === 'default' ? 'gatehouse-playground' : `gatehouse-playground.${other}`);
+      },
     };
     /** Routes that take no credential at all: public metadata, assets, CORS preflights, and the 405s of wrong methods. */
     const NO_CREDENTIAL = [
@@ -397,6 +435,8 @@ for (const backend of backends()) {
       'GET /',
       'GET /console',
       'GET /console*',
+      'GET /playground',
+      'GET /playground/callback',
       ...['/oauth2/token', '/oauth2/revoke', '/oauth2/userinfo'].map((path) => `OPTIONS ${path}`),
       ...['/oauth2/token', '/oauth2/revoke', '/oauth2/introspect'].flatMap((path) =>
         ['GET', 'PUT', 'PATCH', 'DELETE'].map((m) => `${m} ${path}`),
