@@ -103,6 +103,12 @@ if (chromiumAvailable()) {
         0,
         'an uploaded document has nothing to refresh from',
       );
+      // A documented API opens in the playground with it picked; one without a document has no such link.
+      assert.equal(
+        await ordersRow.getByRole('link', { name: 'Try Orders in the playground' }).getAttribute('href'),
+        `${server.issuer}/playground/?api=${encodeURIComponent(ORDERS)}`,
+      );
+      assert.equal(await page.getByRole('row').filter({ hasText: CATALOG }).getByRole('link', { name: /playground/ }).count(), 0);
 
       // Catalog's document, from its URL.
       const url = `http://127.0.0.1:${(documents.address() as AddressInfo).port}/openapi.json`;
@@ -130,6 +136,7 @@ if (chromiumAvailable()) {
       await again.getByLabel('Remove it').check();
       await again.getByRole('button', { name: 'Save API' }).click();
       await page.getByText('API "Orders" saved.').waitFor();
+      assert.equal(await ordersRow.getByRole('link', { name: /playground/ }).count(), 0);
       assert.equal((await apis.listApis()).items.find((entry) => entry.identifier === ORDERS)?.openapi, null);
       await page.setViewportSize({ width: 420, height: 880 });
       await page.screenshot({ path: join(SCREENSHOTS, 'console-apis-openapi-420.png'), fullPage: true });

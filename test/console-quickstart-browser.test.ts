@@ -108,17 +108,18 @@ if (chromiumAvailable()) {
       assert.equal(demoCall, `curl -H "Authorization: Bearer ${accessToken}" \\ ${server.issuer}/api/demo/items`);
       await shot(page, 'test-token');
 
-      const playground = page.getByRole('link', { name: 'Open in playground' });
-      assert.equal(await playground.getAttribute('href'), `${server.issuer}/playground#client_id=${machine.clientId}`);
+      const playground = page.getByRole('link', { name: 'Try the demo API in the playground' });
+      const link = `${server.issuer}/playground/?api=demo#client_id=${machine.clientId}&scope=demo%3Aread`;
+      assert.equal(await playground.getAttribute('href'), link);
       const tab = await admin.context.newPage();
-      const opened = await tab.goto(`${server.issuer}/playground#client_id=${machine.clientId}`);
-      await tab.screenshot({ path: join(SCREENSHOTS, 'quickstart-playground.png') });
+      const opened = await tab.goto(link);
       assert.equal(opened?.status(), 200, `${tab.url()}`);
-      await tab.locator('.auth-wrapper .authorize').click();
-      const id = tab.locator('#client_id_clientCredentials');
+      const id = tab.getByLabel('Client ID', { exact: true });
       await id.waitFor();
+      await tab.screenshot({ path: join(SCREENSHOTS, 'quickstart-playground.png') });
       assert.equal(await id.inputValue(), machine.clientId, 'the playground has the client filled in');
-      assert.equal(await tab.locator('#client_secret_clientCredentials').inputValue(), '');
+      assert.equal(await tab.getByLabel('Client secret', { exact: true }).inputValue(), '');
+      assert.equal(await tab.getByRole('checkbox', { name: /demo:read/ }).isChecked(), true, 'and the scope it may have ticked');
       await tab.close();
     });
 

@@ -20,6 +20,7 @@ import {
 } from '../components/ui';
 import { useCan, useConsole } from '../context';
 import { useAction, useTitle } from '../hooks';
+import { playgroundLink } from '../playground-link';
 import type { ApiChanges, ApiResource } from '../types';
 
 type Pending = { kind: 'create' } | { kind: 'edit'; api: ApiResource } | { kind: 'delete'; api: ApiResource };
@@ -31,7 +32,7 @@ type Pending = { kind: 'create' } | { kind: 'edit'; api: ApiResource } | { kind:
  */
 export function ApisPage() {
   useTitle('APIs');
-  const { api } = useConsole();
+  const { api, endpoints } = useConsole();
   const canAdmin = useCan('admin');
   const pages = useSearchedPages((page) => api.pageApis(page));
   const { filter: search, page, loaded: apis } = pages;
@@ -121,6 +122,17 @@ export function ApisPage() {
                       <OpenApiSummary api={resource} />
                     </td>
                     <td class="cell-actions" data-label="Actions">
+                      {resource.openapi && (
+                        <a
+                          class="btn btn-secondary btn-small"
+                          href={playgroundLink(endpoints.issuer, resource.identifier)}
+                          target="_blank"
+                          rel="noopener"
+                          aria-label={`Try ${resource.name || resource.identifier} in the playground`}
+                        >
+                          Try
+                        </a>
+                      )}
                       {resource.platform ? (
                         <span class="muted small">The platform's: read-only</span>
                       ) : (
@@ -455,6 +467,10 @@ function ApiDialog({ existing, onClose, onSaved }: { existing?: ApiResource; onC
         value={documentChoice}
         onChange={setDocumentChoice}
       />
+      <p class="small muted">
+        The API playground lists every API with a document, and anyone who opens it can read the document: give the one your API's
+        developers may see.
+      </p>
       {documentChoice === 'file' && (
         <Field
           label="OpenAPI document file"

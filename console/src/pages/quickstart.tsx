@@ -2,6 +2,11 @@ import { useState } from 'preact/hooks';
 import { Alert, Card, CopyButton, CopyField, ErrorMessage, Tabs, Time } from '../components/ui';
 import { useCan, useConsole } from '../context';
 import { useAction, useLoad } from '../hooks';
+import { playgroundLink } from '../playground-link';
+
+/** The demo API's scope (src/management/builtins.ts). */
+const DEMO_READ_SCOPE = 'demo:read';
+
 import type { ApiResource, ClientView, TestToken } from '../types';
 
 /** A snippet with its copy button; the block scrolls sideways, so it takes focus (WCAG 2.1.1). */
@@ -237,10 +242,10 @@ export function resourceFor(scopes: string[], apis: ApiResource[]): string | und
 
 /**
  * What the client page offers to get going: the quickstarts filled with the client's values, a test token for a
- * machine client, and the playground (the default tenant's; other tenants have none) with the client picked.
+ * machine client, and the playground with the client and its APIs picked.
  */
 export function ClientQuickstarts({ client, scopes }: { client: ClientView; scopes: string[] }) {
-  const { api, auth, endpoints, account } = useConsole();
+  const { api, auth, endpoints } = useConsole();
   // A test token is issued as the client: a developer's to ask for.
   const canIssue = useCan('developer');
   const apis = useLoad(() => api.listApis(), []);
@@ -255,23 +260,44 @@ export function ClientQuickstarts({ client, scopes }: { client: ClientView; scop
     redirectUri: client.grant_types.includes('authorization_code') ? client.redirect_uris[0] : undefined,
     confidential,
   };
-  // The playground is the platform's own (the default tenant's), for its clients; the platform's demo API takes every
-  // account's tokens, so an account's pages in the platform console offer it too.
+  // The playground offers the documented APIs this client has scopes of, each with the scopes it may have there; a
+  // client with none of them tries the demo API, which takes every account's tokens.
   const platform = auth.config.platform;
-  const playground = account ? undefined : `${endpoints.issuer}/playground#client_id=${encodeURIComponent(client.client_id)}`;
+  const documented = (apis.data?.apis ?? []).filter(
+    (candidate) => candidate.openapi && candidate.scopes.some((scope) => scopes.includes(scope)),
+  );
+  const playgrounds = documented.length
+    ? documented.map((candidate) => ({
+        name: candidate.name || candidate.identifier,
+        href: playgroundLink(endpoints.issuer, candidate.identifier, {
+          clientId: client.client_id,
+          scopes: candidate.scopes.filter((scope) => scopes.includes(scope)),
+        }),
+      }))
+    : [
+        {
+          name: 'the demo API',
+          href: playgroundLink(endpoints.issuer, 'demo', {
+            clientId: client.client_id,
+            scopes: scopes.filter((scope) => scope === DEMO_READ_SCOPE),
+          }),
+        },
+      ];
   const machine = confidential && client.grant_types.includes('client_credentials');
   return (
     <>
       <QuickstartCard client={client} values={values} />
       {machine && canIssue && <TestTokenCard client={client} demoApi={platform ? `${auth.config.issuer}/api/demo` : undefined} />}
-      {platform && playground && (
-        <p class="small">
-          <a href={playground} target="_blank" rel="noopener">
-            Open in playground
-          </a>{' '}
-          <span class="muted">— try the APIs with this client in the browser (its ID is filled in; paste the secret).</span>
-        </p>
-      )}
+      <ul class="plain-list small">
+        {playgrounds.map((playground) => (
+          <li key={playground.href}>
+            <a href={playground.href} target="_blank" rel="noopener">
+              Try {playground.name} in the playground
+            </a>{' '}
+            <span class="muted">— this client's ID is filled in; paste its secret there.</span>
+          </li>
+        ))}
+      </ul>
     </>
   );
 }
