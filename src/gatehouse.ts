@@ -14,6 +14,7 @@ import { PersonalAccounts } from './management/accounts.js';
 import { ApiManagement } from './management/apis.js';
 import { MEMBER_SCOPE } from './management/builtins.js';
 import { createManagement, type Management } from './management/index.js';
+import { playgroundScopes } from './management/playground-scopes.js';
 import { RoleManagement } from './management/roles.js';
 import { ScopeLimit } from './management/scope-limit.js';
 import { TenantManagement } from './management/tenants.js';
@@ -309,7 +310,7 @@ function buildTenant(shared: SharedParts, tenant: Tenant): TenantGatehouse {
   });
   const { clients, roles, apis, users, consents, grants, interactions, revocations, signInDelays, signInDevices } = repositories;
   const { sessions: sessionRepository, loginThrottle: throttle, auditEvents } = repositories;
-  const directory = new ClientDirectory(clients, roles, caches);
+  const directory = new ClientDirectory(clients, roles, caches, playgroundScopes(tenant.id, apis, new ScopeLimit(tenant.allowedScopes)));
   const apiCache = caches((identifier) => apis.get(identifier), { maxAgeMs: 30_000, maxEntries: 1000 });
   const audiences = new AudienceResolver(config.defaultAudience, (identifier) => apiCache.get(identifier));
   // Users change rarely and every change that matters here (disabling) announces itself.

@@ -39,12 +39,12 @@ for (const backend of backends()) {
       assert.doesNotMatch(await page('/'), /no administrator yet/);
     });
 
-    test("a tenant's front page links its own console, discovery and account page, and names --tenant", async () => {
+    test("a tenant's front page links its own console, playground, discovery and account page, and names --tenant", async () => {
       const acme = await page('/t/acme/');
-      for (const href of ['/t/acme/console/', '/t/acme/.well-known/openid-configuration', '/t/acme/account']) {
+      for (const href of ['/t/acme/console/', '/t/acme/playground/', '/t/acme/.well-known/openid-configuration', '/t/acme/account']) {
         assert.ok(acme.includes(`href="${href}"`), href);
       }
-      assert.doesNotMatch(acme, /playground|openapi\.json/, "the playground serves the default tenant's tokens only");
+      assert.doesNotMatch(acme, /href="\/playground|openapi\.json/, "the platform's document and playground are the root's");
       assert.match(acme, /<strong>http:\/\/127\.0\.0\.1:\d+\/t\/acme<\/strong>/);
       assert.match(acme, /--admin --tenant acme<\/code>/);
       assert.equal((await fetch(`${server.url}/t/nobody/`)).status, 404);

@@ -1,12 +1,10 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { tenantBasePath, tenantOf } from '../http/tenant-scope.js';
 import type { RequestSchemaTypes } from '../http/type-provider.js';
 import { builtinClientId, CONSOLE_CLIENT_ID, consoleLogoutRedirectUri, consoleRedirectUri, MEMBER_SCOPE } from '../management/builtins.js';
-import { packageRoot } from '../pages/package-root.js';
 import { DEFAULT_TENANT } from '../ports/tenants.js';
+import { type BuiltBundle, sendNotBuilt } from './bundle.js';
 
 /** What the console asks for when it signs in with its built-in client (first party: no consent page). */
 export const CONSOLE_SCOPE = 'openid profile gatehouse:admin';
@@ -20,40 +18,6 @@ export const CONSOLE_CSP =
   "frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
 
 const wildcardParam = { type: 'object', properties: { '*': { type: 'string' } }, required: ['*'] } as const;
-
-/** What the built console consists of: index.html in memory, and the set of files that may be served. */
-interface Bundle {
-  index: Buffer;
-  files: Set<string>;
-  builtAt: number;
-}
-
-function listFiles(dir: string, root = dir, into = new Set<string>()): Set<string> {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) listFiles(path, root, into);
-    else into.add(relative(root, path).split(sep).join('/'));
-  }
-  return into;
-}
-
-const indexMtime = (dir: string): number | undefined => {
-  try {
-    return statSync(join(dir, 'index.html')).mtimeMs;
-  } catch {
-    return undefined;
-  }
-};
-
-function loadBundle(dir: string): Bundle | undefined {
-  const builtAt = indexMtime(dir);
-  if (builtAt === undefined) return undefined;
-  try {
-    return { index: readFileSync(join(dir, 'index.html')), files: listFiles(dir), builtAt };
-  } catch {
-    return undefined; // being rebuilt right now
-  }
-}
 
 /** What the console of the request's tenant signs in with: the tenant's issuer and built-in console client. */
 function settingsOf(request: FastifyRequest) {
@@ -77,35 +41,25 @@ function settingsOf(request: FastifyRequest) {
  * at /console/config.json, and index.html for every other path under /console/ so that client-side routes (including
  * the OAuth callback) load the app. Only files that exist in the build are served; nothing outside it can be named.
  */
-export async function consoleRoutes(app: FastifyInstance): Promise<void> {
-  const root = join(packageRoot(), 'dist', 'console');
+export async function consoleRoutes(app: FastifyInstance, options: { bundle: BuiltBundle }): Promise<void> {
+  const { bundle } = options;
   // Encapsulated in this plugin: reply.sendFile, without serving anything by itself.
-  await app.register(fastifyStatic, { root, serve: false, suppressWarning: true, cacheControl: false, etag: true, lastModified: true });
-
-  let bundle = loadBundle(root);
-  if (!bundle) app.log.warn(`the console is not built (no ${join(root, 'index.html')}): run npm run build`);
-  // Built or rebuilt after the server started (npm run build in another terminal): pick it up on the next request.
-  const currentBundle = () => {
-    const builtAt = indexMtime(root);
-    if (builtAt !== bundle?.builtAt) bundle = builtAt === undefined ? undefined : loadBundle(root);
-    return bundle;
-  };
+  await app.register(fastifyStatic, {
+    root: bundle.root,
+    serve: false,
+    suppressWarning: true,
+    cacheControl: false,
+    etag: true,
+    lastModified: true,
+  });
 
   const secure = (reply: FastifyReply) => reply.header('content-security-policy', CONSOLE_CSP);
 
   const sendIndex = (reply: FastifyReply) => {
-    const built = currentBundle();
+    const index = bundle.page('index.html');
     secure(reply).header('cache-control', 'no-cache');
-    if (!built) {
-      return reply
-        .code(503)
-        .type('text/plain; charset=utf-8')
-        .header('retry-after', '30')
-        .send(
-          'The Gatehouse console has not been built. Run "npm run build" (or "npx vite build --config console/vite.config.ts") and reload this page.\n',
-        );
-    }
-    return reply.type('text/html; charset=utf-8').send(built.index);
+    if (!index) return sendNotBuilt(reply);
+    return reply.type('text/html; charset=utf-8').send(index);
   };
 
   app.get('/console', { schema: { hide: true } }, async (request, reply) =>
@@ -119,8 +73,7 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
   const typed = app.withTypeProvider<RequestSchemaTypes>();
   typed.get('/console/*', { schema: { hide: true, params: wildcardParam } }, async (request, reply) => {
     const path = request.params['*'];
-    const built = currentBundle();
-    if (built && path !== 'index.html' && built.files.has(path)) {
+    if (bundle.current()?.files.has(path)) {
       secure(reply);
       // Vite puts a content hash in every name under assets/: those never change.
       reply.header('cache-control', path.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'public, max-age=3600');

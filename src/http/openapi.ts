@@ -1,11 +1,10 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import type { Gatehouse } from '../gatehouse.js';
-import { ADMIN_SCOPE, MEMBER_SCOPE } from '../management/builtins.js';
+import { ADMIN_SCOPE, DEMO_READ_SCOPE, MEMBER_SCOPE } from '../management/builtins.js';
 import { OIDC_SCOPES } from '../oauth/authorization-request.js';
 import { ENDPOINT_PATHS } from '../oauth/discovery.js';
 import { TenantRouting } from '../tenants/routing.js';
-import { DEMO_READ_SCOPE } from './routes/demo-api.js';
 
 type SecurityRequirement = { readonly [scheme: string]: readonly string[] };
 
@@ -38,7 +37,7 @@ export function documentedScopes(): { machine: Record<string, string>; user: Rec
 
 /**
  * Every bearer token this server's APIs accept comes from this server, so an operation that takes a bearer token
- * also takes one obtained through the `oauth2` scheme (the playground's Authorize dialog). Routes may say so
+ * also takes one obtained through the `oauth2` scheme (its flows, as the playground runs them). Routes may say so
  * themselves; for those that list only `bearer`, the alternative is added to the document here.
  */
 export function withOAuth2Alternative(security: readonly SecurityRequirement[]): SecurityRequirement[] {
@@ -60,9 +59,10 @@ export async function registerOpenApi(app: FastifyInstance, gatehouse: Gatehouse
         description:
           'OAuth 2.1 / OpenID Connect authorization server: token, revocation, introspection and UserInfo endpoints, ' +
           'discovery, the admin API and a demo protected API.\n\n' +
-          'To call a protected API, get a token with **Authorize**: *clientCredentials* with the ID and secret of an ' +
-          'app client (create one in the console or with `gatehouse clients create`), or *authorizationCode* to sign ' +
-          'in as a person with the built-in public client `gatehouse-playground` (PKCE, no secret).',
+          'To call a protected API, get a token: by client credentials with the ID and secret of an app client ' +
+          '(create one in the console or with `gatehouse clients create`), or by authorization code to sign in as a ' +
+          'person with the built-in public client `gatehouse-playground` (PKCE, no secret). The API playground at ' +
+          '`/playground/` does either in the browser.',
       },
       servers: [{ url: issuer }],
       tags: [

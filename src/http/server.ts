@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { accountRoutes } from '../admin/account-routes.js';
 import { platformAdminRoutes } from '../admin/platform-routes.js';
 import { adminRoutes } from '../admin/routes.js';
+import { BuiltBundle, consoleBuildRoot } from '../console/bundle.js';
 import { consoleRoutes } from '../console/routes.js';
 import type { Gatehouse } from '../gatehouse.js';
 import { pagesPlugin } from '../pages/plugin.js';
@@ -61,14 +62,17 @@ export async function buildHttpServer(gatehouse: Gatehouse, options: HttpServerO
   confineTenantHosts(app, gatehouse.routing);
 
   await registerOpenApi(app, gatehouse);
-  // Every tenant's protocol endpoints, pages, admin API and console; the playground and demo API serve the default tenant.
+  const bundle = new BuiltBundle(consoleBuildRoot());
+  if (!bundle.current()) app.log.warn(`the console is not built (no ${bundle.root}/index.html): run npm run build`);
+  // Every tenant's protocol endpoints, pages, admin API, console and playground; the demo API is the platform's.
   await registerPerTenant(app, gatehouse, async (scope) => {
     await scope.register(oauthEndpoints, gatehouse);
     await scope.register(wellKnownRoutes);
     await scope.register(userInfoRoutes);
     await scope.register(pagesPlugin);
     await scope.register(adminRoutes, gatehouse);
-    await scope.register(consoleRoutes);
+    await scope.register(consoleRoutes, { bundle });
+    await scope.register(playgroundRoutes, { gatehouse, bundle });
   });
   await app.register(healthRoutes, gatehouse);
   await app.register(metricsRoutes, gatehouse);
@@ -77,7 +81,6 @@ export async function buildHttpServer(gatehouse: Gatehouse, options: HttpServerO
   await app.register(platformAdminRoutes, gatehouse);
   // People's own accounts (/me), at the root: people are the platform's users.
   await app.register(accountRoutes, gatehouse);
-  await app.register(playgroundRoutes, gatehouse);
   await app.ready();
   return app;
 }

@@ -10,6 +10,8 @@ export const ADMIN_SCOPE = 'gatehouse:admin';
  * at every request.
  */
 export const MEMBER_SCOPE = 'gatehouse:accounts';
+/** The scope of the platform's demo API (src/http/routes/demo-api.ts) that its sample data needs. */
+export const DEMO_READ_SCOPE = 'demo:read';
 export const CONSOLE_CLIENT_ID = 'gatehouse-console';
 export const PLAYGROUND_CLIENT_ID = 'gatehouse-playground';
 /**
@@ -35,7 +37,7 @@ export function checkRevocable(clientId: string, change: 'revoked' | 'deleted' =
   }
 }
 
-/** Where the built-in clients' responses go: the console's callback route and Swagger UI's redirect page. */
+/** Where the built-in clients' responses go: the console's callback route and the playground's (src/playground). */
 export const consoleRedirectUri = (issuer: string): string => `${issuer}/console/callback`;
 export const consoleLogoutRedirectUri = (issuer: string): string => `${issuer}/console/`;
-export const playgroundRedirectUri = (issuer: string): string => `${issuer}/playground/oauth2-redirect.html`;
+export const playgroundRedirectUri = (issuer: string): string => `${issuer}/playground/callback`;

@@ -20,6 +20,7 @@ import {
   checkRevocable,
   consoleLogoutRedirectUri,
   consoleRedirectUri,
+  DEMO_READ_SCOPE,
   isBuiltinClient,
   MEMBER_SCOPE,
   PLAYGROUND_CLIENT_ID,
@@ -173,8 +174,9 @@ export class ClientManagement {
   ) {}
 
   /**
-   * This tenant's built-in clients (ensureBuiltinClients): every tenant has its console's (`builtinClientId`); the
-   * playground tries the demo API, which takes the default tenant's tokens only, so only the default tenant has it.
+   * This tenant's built-in clients (ensureBuiltinClients): every tenant has its console's and its playground's
+   * (`builtinClientId`). The playground's may also ask for the scopes of every API the tenant sees (the directory's
+   * playground-scopes.ts), which change as APIs do and so are not stored with it.
    */
   private builtins() {
     const issuer = this.config.issuer;
@@ -188,14 +190,14 @@ export class ClientManagement {
       scopes: this.tenantId === DEFAULT_TENANT ? [MEMBER_SCOPE] : [],
     };
     const playground = {
-      clientId: PLAYGROUND_CLIENT_ID,
+      clientId: builtinClientId(PLAYGROUND_CLIENT_ID, this.tenantId),
       name: 'Gatehouse API playground',
       description: 'Tries the APIs from the browser.',
       redirectUris: [playgroundRedirectUri(issuer)],
       postLogoutRedirectUris: [],
-      scopes: ['demo:read'],
+      scopes: [DEMO_READ_SCOPE],
     };
-    return this.tenantId === DEFAULT_TENANT ? [console, playground] : [console];
+    return [console, playground];
   }
 
   async createClient(input: NewClientInput, actor: Actor): Promise<{ client: ClientView; clientSecret?: string }> {

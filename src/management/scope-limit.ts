@@ -1,3 +1,4 @@
+import type { Api } from '../ports/apis.js';
 import type { Repositories } from '../store/repositories.js';
 import { ADMIN_SCOPE } from './builtins.js';
 import { ManagementError } from './validation.js';
@@ -17,9 +18,7 @@ export class ScopeLimit {
     const permitted = new Set([...this.allowed, ADMIN_SCOPE]);
     const outside = scopes.filter((scope) => !permitted.has(scope));
     if (outside.length === 0) return;
-    const apis = await tx.apis.list();
-    const platformScopes = new Set(apis.filter((api) => api.platform).flatMap((api) => api.scopes));
-    const own = new Set(apis.filter((api) => !api.platform).flatMap((api) => api.scopes.filter((scope) => !platformScopes.has(scope))));
+    const own = ownApiScopes(await tx.apis.list());
     const refused = outside.filter((scope) => !own.has(scope));
     if (refused.length === 0) return;
     const allowed = this.allowed.length ? this.allowed.join(', ') : 'none';
@@ -27,4 +26,19 @@ export class ScopeLimit {
       `this account may not use ${refused.length === 1 ? 'the scope' : 'the scopes'} ${refused.join(', ')}: the platform allows it ${allowed}, and the scopes of its own APIs`,
     );
   }
+
+  /** Of the scopes `apis` (those the tenant sees) define, the ones within the limit. */
+  usableScopes(apis: readonly Api[]): string[] {
+    const defined = new Set(apis.flatMap((api) => api.scopes));
+    if (this.allowed === null) return [...defined];
+    const own = ownApiScopes(apis);
+    const permitted = new Set(this.allowed);
+    return [...defined].filter((scope) => permitted.has(scope) || own.has(scope));
+  }
+}
+
+/** The scopes of the tenant's own APIs that no platform API defines too. */
+function ownApiScopes(apis: readonly Api[]): Set<string> {
+  const platformScopes = new Set(apis.filter((api) => api.platform).flatMap((api) => api.scopes));
+  return new Set(apis.filter((api) => !api.platform).flatMap((api) => api.scopes.filter((scope) => !platformScopes.has(scope))));
 }

@@ -1,9 +1,17 @@
 import type { RecordCache, RecordCaches } from '../ports/caches.js';
-import type { ClientRecords, ClientResolver, ResolvedClient } from '../ports/clients.js';
+import type { Client, ClientRecords, ClientResolver, ResolvedClient } from '../ports/clients.js';
 import type { RoleScopes } from '../ports/roles.js';
 
 /** Unknown client_ids remembered at most; a flood of made-up ones empties the set and is read from the store again. */
 export const UNKNOWN_CLIENTS_REMEMBERED = 10_000;
+
+/**
+ * Scopes a client may be given beyond its roles' and its own, decided as it is looked up (the playground's built-in
+ * client may ask for the scopes of every API its tenant sees, which change as the APIs do).
+ */
+export type ExtraScopes = (client: Client) => Promise<Iterable<string>>;
+
+const noExtraScopes: ExtraScopes = async () => [];
 
 /**
  * Client lookups for the protocol core, cached so that the token endpoint's hot path does not touch the store. While
@@ -13,7 +21,7 @@ export const UNKNOWN_CLIENTS_REMEMBERED = 10_000;
 export class ClientDirectory implements ClientResolver {
   private readonly cache: RecordCache<ResolvedClient>;
 
-  constructor(clients: ClientRecords, roles: RoleScopes, caches: RecordCaches) {
+  constructor(clients: ClientRecords, roles: RoleScopes, caches: RecordCaches, extraScopes: ExtraScopes = noExtraScopes) {
     this.cache = caches(
       async (clientId) => {
         const client = await clients.get(clientId);
@@ -21,6 +29,7 @@ export class ClientDirectory implements ClientResolver {
         const roleScopes = await roles.scopesOf(client.roles);
         const allowed = new Set(client.scopes);
         for (const scopes of roleScopes.values()) for (const scope of scopes) allowed.add(scope);
+        for (const scope of await extraScopes(client)) allowed.add(scope);
         return { client, allowedScopes: allowed };
       },
       // Unknown client_ids are cached too: otherwise each costs a store read that a known one does not, and the

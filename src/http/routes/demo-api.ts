@@ -1,9 +1,8 @@
 import { InvalidTokenError } from '@gatehouse/resource';
 import type { FastifyInstance } from 'fastify';
 import type { Gatehouse } from '../../gatehouse.js';
+import { DEMO_READ_SCOPE } from '../../management/builtins.js';
 import { type Authenticate, accessTokenAuthentication, bearerAuth, principalOf, unverifiedIssuer } from '../bearer-auth.js';
-
-export const DEMO_READ_SCOPE = 'demo:read';
 
 const claimsSchema = {
   type: 'object',
