@@ -1,34 +1,41 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Locator, Page, Request } from 'playwright-core';
+import type { Browser, Locator, Page, Request } from 'playwright-core';
 import { systemActor } from '../src/admin/audit-log.js';
+import { CATALOG_SCOPES, type CatalogApi, catalogOpenApi, startCatalogApi } from './helpers/catalog-api.js';
 import { chromiumAvailable, launchChromium, SCREENSHOTS } from './helpers/chromium.js';
+import { unlabelledControls } from './helpers/console-page.js';
+import { assertUsable } from './helpers/page-checks.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { createTenants } from './helpers/tenants.js';
+import { type Credentials, tokenFor } from './helpers/tokens.js';
 
-const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `playground-${name}.png`), fullPage: false });
+const shot = (page: Page, name: string, fullPage = true) =>
+  page.screenshot({ path: join(SCREENSHOTS, `playground-${name}.png`), fullPage });
 
-/** One operation of the Swagger UI page, e.g. GET /api/demo/items. */
-const operation = (page: Page, method: string, path: string): Locator =>
-  page.locator(`.opblock.opblock-${method.toLowerCase()}`).filter({ has: page.locator(`.opblock-summary-path[data-path="${path}"]`) });
-
-/** One section of the Authorize dialog, by the name Swagger UI gives it ("oauth2 (OAuth2, clientCredentials)"). */
-const authSection = (page: Page, heading: RegExp): Locator =>
-  page.locator('.modal-ux .auth-container').filter({ has: page.locator('h4', { hasText: heading }) });
+const USER = { username: 'ada', password: 'correct horse battery' };
+const ORDERS = 'https://orders.acme.test/api';
+const REFERENCE = 'https://reference.example.test';
+const smallDocument = (title: string, operationId: string) => ({
+  openapi: '3.1.0',
+  info: { title, version: '1.0.0' },
+  paths: { '/items': { get: { operationId, responses: { '200': { description: 'OK' } } } } },
+});
 
 /**
  * A fresh browser context that records every request any of its pages makes (the playground and its sign-in
- * popup), and every console message that reports a Content-Security-Policy violation or an error.
+ * popup), every answer of 400 or more, every console error or Content-Security-Policy report, and every page error.
  */
-async function recordingContext(browser: Browser): Promise<{ context: BrowserContext; requests: string[]; problems: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const requests: string[] = [];
+async function recordingContext(browser: Browser, viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ viewport });
+  const requests: Request[] = [];
   const problems: string[] = [];
   // The request event sees redirects; routing sees a popup's first navigation, which the event may miss.
-  context.on('request', (request) => requests.push(request.url()));
-  await context.route('**/*', async (route) => {
-    requests.push(route.request().url());
-    await route.continue();
+  context.on('request', (request) => requests.push(request));
+  await context.route('**/*', (route) => {
+    requests.push(route.request());
+    return route.continue();
   });
   context.on('response', (response) => {
     if (response.status() >= 400) problems.push(`${response.status()} ${response.request().method()} ${response.url()}`);
@@ -41,256 +48,386 @@ async function recordingContext(browser: Browser): Promise<{ context: BrowserCon
         problems.push(`${page.url()}: ${message.text()}`);
     });
     page.on('pageerror', (error) => problems.push(`${page.url()}: ${error.message}`));
+    // A Basic challenge would make the browser open its own sign-in prompt: Playwright reports it as a dialog.
+    page.on('dialog', (dialog) => {
+      problems.push(`dialog: ${dialog.message()}`);
+      void dialog.dismiss();
+    });
   });
   return { context, requests, problems };
 }
 
-/** Opens an operation, makes sure "Try it out" is on, executes it, and returns its live response. */
-async function execute(page: Page, method: string, path: string): Promise<{ status: string; body: string }> {
-  const block = operation(page, method, path);
-  await block.locator('.opblock-summary').first().click();
-  const tryItOut = block.getByRole('button', { name: 'Try it out' });
-  if (await tryItOut.isVisible()) await tryItOut.click();
-  await block.getByRole('button', { name: 'Execute' }).click();
-  const live = block.locator('.live-responses-table .response').first();
-  await live.waitFor();
-  await block.scrollIntoViewIfNeeded();
+/** The value of a name in one of the page's name–value lists (the token's claims, a challenge, the headers). */
+const listed = (scope: Page | Locator, name: string): Locator =>
+  scope.locator(`xpath=.//div[contains(@class, "pg-claim")][dt[normalize-space() = "${name}"]]/dd`);
+
+/** Opens the operation (its disclosure), sends it with the token in use, and returns the answer as shown. */
+async function send(page: Page, operationId: string, fill: Record<string, string> = {}) {
+  const operation = page.locator('details.pg-operation').filter({ hasText: operationId });
+  if ((await operation.getAttribute('open')) === null) await operation.locator('summary').click();
+  for (const [label, value] of Object.entries(fill)) await operation.getByLabel(label).fill(value);
+  const answered = page.waitForResponse((response) => response.request().method() !== 'OPTIONS' && /\/catalog\//.test(response.url()));
+  await operation.getByRole('button', { name: 'Send API Request' }).click();
+  await answered;
+  const response = operation.locator('.pg-response');
+  await response.waitFor();
   return {
-    status: (await live.locator('.response-col_status').innerText()).trim(),
-    body: await live.locator('.response-col_description pre').first().innerText(),
+    operation,
+    status: (await response.locator('.pg-status').innerText()).trim(),
+    body: await response.locator('pre').innerText(),
   };
 }
 
-/**
- * The client credentials token request as the playground sends it: ID and secret in the form body
- * (client_secret_post, RFC 6749 §2.3.1) and no Authorization header, whose failure would bring a Basic challenge.
- */
-function assertSecretInBody(request: Request, clientId: string, clientSecret: string): void {
-  assert.equal(request.method(), 'POST');
-  assert.equal(request.headers().authorization, undefined, 'no HTTP Basic');
-  assert.equal(request.headers()['content-type'], 'application/x-www-form-urlencoded');
-  const form = new URLSearchParams(request.postData() ?? '');
-  assert.deepEqual(Object.fromEntries(form), { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret });
+/** The decoded claims as the page lists them. */
+async function claims(page: Page): Promise<Record<string, string>> {
+  const rows = page.locator('.pg-token-parts .pg-claim');
+  await rows.first().waitFor();
+  const entries: [string, string][] = [];
+  for (const row of await rows.all()) entries.push([await row.locator('dt').innerText(), await row.locator('dd').innerText()]);
+  return Object.fromEntries(entries);
 }
 
 if (chromiumAvailable()) {
-  describe('API playground in a real browser (Chromium)', () => {
+  describe('the API playground page in a real browser (Chromium), with the Catalog API on its own port', () => {
     let server: TestServer;
     let browser: Browser;
+    let catalog: CatalogApi;
     let origin: string;
+    let reader: Credentials;
+    /** The playground's address for the Catalog API. */
+    let catalogPage: string;
 
     before(async () => {
       server = await startTestServer({ name: 'sqlite' });
       origin = new URL(server.url).origin;
+      catalog = await startCatalogApi({ issuer: server.issuer, origins: [origin] });
+      const { management, platform } = server.server.gatehouse;
+      await management.apis.createApi(
+        {
+          identifier: catalog.identifier,
+          name: 'Catalog API',
+          scopes: [CATALOG_SCOPES.read, CATALOG_SCOPES.write],
+          scopeDescriptions: { [CATALOG_SCOPES.read]: 'List and read corpora', [CATALOG_SCOPES.write]: 'Create corpora' },
+          openapi: catalogOpenApi(catalog.identifier, server.issuer),
+        },
+        systemActor(),
+      );
+      await server.createRole('catalog-reader', [CATALOG_SCOPES.read]);
+      reader = await server.createClient({ name: 'Catalog reader', roles: ['catalog-reader'] });
+      await management.users.createUser({ ...USER, name: 'Ada Reader', roles: ['catalog-reader'] });
+      await platform.apis.createApi(
+        { identifier: REFERENCE, name: 'Reference', scopes: ['reference:read'], openapi: smallDocument('Reference API', 'ListReferences') },
+        systemActor(),
+      );
+      const [acme] = await createTenants(server, 'acme');
+      await acme!.management.apis.createApi(
+        { identifier: ORDERS, name: 'Orders', scopes: ['orders:read'], openapi: smallDocument('Orders API', 'ListOrders') },
+        systemActor(),
+      );
+      catalogPage = `${server.url}/playground/?api=${encodeURIComponent(catalog.identifier)}`;
       browser = await launchChromium();
     });
     after(async () => {
       await browser?.close();
+      await catalog?.close();
       await server?.close();
     });
 
-    const assertLocalOnly = (requests: string[], problems: string[]) => {
+    /** Every request went to this server or the Catalog API; nothing failed but the answers the test expected. */
+    const assertContained = (requests: Request[], problems: string[], expected: RegExp[] = []) => {
       assert.ok(requests.length > 0);
-      const elsewhere = requests.filter((url) => new URL(url).origin !== origin && !url.startsWith('data:'));
-      assert.deepEqual(elsewhere, [], 'the playground loads nothing from anywhere but this server');
-      assert.deepEqual(problems, [], 'no errors and no Content-Security-Policy violations in the console');
+      const allowed = new Set([origin, new URL(catalog.identifier).origin]);
+      const elsewhere = requests.map((request) => request.url()).filter((url) => !allowed.has(new URL(url).origin));
+      assert.deepEqual(elsewhere, [], 'the pages reached no origin but the server and the selected API');
+      assert.deepEqual(
+        problems.filter((problem) => !expected.some((pattern) => pattern.test(problem))),
+        [],
+        'no errors, CSP violations or browser prompts',
+      );
     };
 
-    test('the playground page is locked down: its own CSP, still never framed', async () => {
-      const response = await fetch(`${server.url}/playground`);
-      assert.equal(response.status, 200);
-      const csp = response.headers.get('content-security-policy') ?? '';
-      assert.match(csp, /frame-ancestors 'none'/);
-      assert.match(csp, /script-src 'self'(;|$)/);
-      assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|https:|\*/);
-      assert.equal(response.headers.get('x-frame-options'), 'DENY');
-      const redirect = await fetch(`${server.url}/playground/oauth2-redirect.html`);
-      assert.equal(redirect.status, 200);
-      assert.match(redirect.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
-      assert.match(await redirect.text(), /<script src="static\/oauth2-redirect\.js">/);
-      // Swagger UI's script for that page is served, under the playground's CSP.
-      const script = await fetch(`${server.url}/playground/static/oauth2-redirect.js`);
-      assert.equal(script.status, 200);
-      assert.equal(script.headers.get('content-security-policy'), csp);
-    });
-
-    test('client credentials from the Authorize dialog, then GET /api/demo/items: 200 with the items', async () => {
-      const { management } = server.server.gatehouse;
-      await management.roles.createRole({ name: 'reader', scopes: ['demo:read'] }, systemActor());
-      const { client, clientSecret } = await management.clients.createClient(
-        { name: 'Playground tester', roles: ['reader'] },
-        systemActor(),
-      );
+    test('client credentials with the app client the console link names: aud is the API, the secret only in the body; ListCorpora 200', async () => {
       const { context, requests, problems } = await recordingContext(browser);
       const page = await context.newPage();
+      await page.goto(`${catalogPage}#client_id=${encodeURIComponent(reader.clientId)}&scope=${encodeURIComponent(CATALOG_SCOPES.read)}`);
+      await page.getByRole('heading', { level: 1, name: 'API playground' }).waitFor();
+      assert.equal(await page.getByRole('combobox', { name: 'API', exact: true }).inputValue(), catalog.identifier);
+      assert.equal(await page.getByRole('tab', { name: 'App client' }).getAttribute('aria-selected'), 'true');
+      assert.equal(await page.getByLabel('Client ID').inputValue(), reader.clientId, 'the fragment fills the client ID');
+      assert.equal(await page.getByRole('checkbox', { name: /corpora:read/ }).isChecked(), true, 'and ticks its scopes');
+      assert.equal(await page.getByRole('checkbox', { name: /corpora:write/ }).isChecked(), false);
+      await page.locator('details.pg-operation').first().waitFor();
+      await shot(page, '01-app-client');
 
-      await page.goto(`${server.url}/playground`);
-      await operation(page, 'GET', '/api/demo/items').waitFor();
-      assert.equal(await page.title(), 'Gatehouse API playground');
-      for (const path of ['/oauth2/token', '/oauth2/revoke', '/oauth2/introspect', '/oauth2/userinfo', '/api/demo/whoami', '/health']) {
-        assert.ok(await page.locator(`.opblock-summary-path[data-path="${path}"]`).count(), `${path} is listed`);
-      }
-      await shot(page, '01-overview');
-
-      await page.locator('.auth-wrapper .authorize').click();
-      const section = authSection(page, /clientCredentials/);
-      await section.waitFor();
-      // The client credentials flow starts empty: the built-in client and its scopes are for the code flow.
-      assert.equal(await section.locator('#client_id_clientCredentials').inputValue(), '');
-      assert.equal(
-        await authSection(page, /authorizationCode/)
-          .locator('#client_id_authorizationCode')
-          .inputValue(),
-        'gatehouse-playground',
+      await page.getByLabel('Client secret').fill(reader.clientSecret);
+      const tokenAnswer = page.waitForResponse(`${server.issuer}/oauth2/token`);
+      await page.getByRole('button', { name: 'Get token' }).click();
+      const answer = await tokenAnswer;
+      assert.equal(answer.status(), 200);
+      const request = answer.request();
+      assert.equal(request.headers().authorization, undefined, 'no HTTP Basic: its failure would bring a browser prompt');
+      assert.equal(request.headers()['content-type'], 'application/x-www-form-urlencoded');
+      assert.deepEqual(Object.fromEntries(new URLSearchParams(request.postData() ?? '')), {
+        grant_type: 'client_credentials',
+        client_id: reader.clientId,
+        client_secret: reader.clientSecret,
+        scope: CATALOG_SCOPES.read,
+        resource: catalog.identifier,
+      });
+      const { access_token } = (await answer.json()) as { access_token: string };
+      assert.equal(await page.getByLabel('Bearer Token', { exact: true }).inputValue(), access_token, 'the token is the one in use');
+      const decoded = await claims(page);
+      assert.equal(decoded.aud, catalog.identifier);
+      assert.equal(decoded.scope, CATALOG_SCOPES.read);
+      assert.equal(decoded.client_id, reader.clientId);
+      assert.match(decoded.exp!, /^\d+ \(/, 'exp, with its date');
+      assert.match(await page.locator('.pg-expiry').innerText(), /^Expires in (29:5\d|30:00)$/);
+      assert.match(
+        await page.getByText(/Tokens are secrets/).innerText(),
+        /do not paste them into public places \(issues, chats, screenshots\)/,
       );
-      await section.locator('#client_id_clientCredentials').fill(client.client_id);
-      await section.locator('#client_secret_clientCredentials').fill(clientSecret!);
-      await section.scrollIntoViewIfNeeded();
-      await shot(page, '02-authorize-client-credentials');
+      assert.equal(await page.getByRole('button', { name: 'Copy token' }).count(), 1);
+      await shot(page, '02-token');
 
-      const token = page.waitForResponse((response) => response.url() === `${server.issuer}/oauth2/token`);
-      await section.locator('button.authorize', { hasText: 'Authorize' }).click();
-      assert.equal((await token).status(), 200);
-      assertSecretInBody((await token).request(), client.client_id, clientSecret!);
-      await section.locator('button.authorize', { hasText: 'Logout' }).waitFor();
-      assert.match(await section.innerText(), /Authorized/);
-      await shot(page, '03-authorized-client-credentials');
-      await section.locator('button.btn-done').click();
-      await page.locator('.modal-ux').waitFor({ state: 'detached' });
-
-      const items = await execute(page, 'GET', '/api/demo/items');
-      assert.equal(items.status, '200');
-      assert.deepEqual(JSON.parse(items.body), {
-        items: [
-          { id: 1, name: 'Gate key' },
-          { id: 2, name: 'Visitor badge' },
-          { id: 3, name: 'Lantern' },
+      const list = await send(page, 'ListCorpora');
+      assert.equal(list.status, '200');
+      assert.deepEqual(JSON.parse(list.body), {
+        corpora: [
+          { id: 'news-en', name: 'News articles', language: 'en' },
+          { id: 'court-de', name: 'Court rulings', language: 'de' },
         ],
       });
-      await shot(page, '04-demo-items-200');
+      assert.match(await listed(list.operation, 'content-type').innerText(), /^application\/json/);
+      const call = requests.find((sent) => sent.url() === `${catalog.identifier}/corpora` && sent.method() === 'GET')!;
+      assert.equal(call.headers().authorization, `Bearer ${access_token}`);
+      assert.equal(call.headers().cookie, undefined);
+      await list.operation.scrollIntoViewIfNeeded();
+      await shot(page, '03-list-corpora-200', false);
 
-      const whoami = await execute(page, 'GET', '/api/demo/whoami');
-      assert.equal(whoami.status, '200');
-      assert.deepEqual(JSON.parse(whoami.body), {
-        sub: client.client_id,
-        client_id: client.client_id,
-        scope: 'demo:read',
-        tenant: 'default',
-      });
-
-      assertLocalOnly(requests, problems);
-      await context.close();
-    });
-
-    test('a wrong client secret: the error shows in the dialog, and nothing asks the browser for Basic credentials', async () => {
-      const { client } = await server.server.gatehouse.management.clients.createClient({ name: 'Mistyped secret' }, systemActor());
-      const { context, requests, problems } = await recordingContext(browser);
-      const page = await context.newPage();
-      // A Basic challenge would make a browser open its own sign-in prompt; Chromium run by playwright reports it.
-      const prompts: string[] = [];
-      page.on('dialog', (dialog) => {
-        prompts.push(dialog.message());
-        void dialog.dismiss();
-      });
-
-      await page.goto(`${server.url}/playground`);
-      await page.locator('.auth-wrapper .authorize').click();
-      const section = authSection(page, /clientCredentials/);
-      await section.locator('#client_id_clientCredentials').fill(client.client_id);
-      await section.locator('#client_secret_clientCredentials').fill('gate_cs_not-the-secret');
-      const token = page.waitForResponse((response) => response.url() === `${server.issuer}/oauth2/token`);
-      await section.locator('button.authorize', { hasText: 'Authorize' }).click();
-      const answer = await token;
-      assertSecretInBody(answer.request(), client.client_id, 'gate_cs_not-the-secret');
-      assert.equal(answer.status(), 401);
-      assert.equal(await answer.headerValue('www-authenticate'), null, 'no challenge for credentials sent in the body (RFC 6749 §5.2)');
-      assert.deepEqual(await answer.json(), { error: 'invalid_client', error_description: 'client authentication failed' });
-
-      const error = section.locator('.errors');
-      await error.waitFor();
-      assert.match(await error.innerText(), /auth error[\s\S]*Unauthorized, error: invalid_client/i);
-      assert.match(await error.innerText(), /description: client authentication failed/);
-      assert.equal(await section.locator('button.authorize', { hasText: 'Authorize' }).count(), 1, 'still not authorized');
-      await section.scrollIntoViewIfNeeded();
-      await shot(page, '03b-wrong-client-secret');
-      assert.deepEqual(prompts, []);
-      // The one 401 is the token answer itself; nothing else failed.
-      const tokenAnswer401 = (problem: string) =>
-        problem.startsWith(`401 POST ${server.issuer}/oauth2/token`) || /status of 401/.test(problem);
+      // The tokens live in memory: nothing in the page's storage, no cookie of the playground's.
+      assert.deepEqual(await page.evaluate('[localStorage.length, sessionStorage.length]'), [0, 0]);
       assert.deepEqual(
-        problems.filter((problem) => !tokenAnswer401(problem)),
+        (await context.cookies()).filter((cookie) => cookie.value.includes(access_token)),
         [],
       );
-      assertLocalOnly(requests, []);
+      assertContained(requests, problems);
       await context.close();
     });
 
-    test('authorization code + PKCE through the sign-in popup, then UserInfo and the admin API: 200', async () => {
-      const { management } = server.server.gatehouse;
-      const adminRole = await management.roles.ensureAdminRole();
-      await management.users.createUser({
-        username: 'ada',
-        password: 'correct horse battery',
-        name: 'Ada Admin',
-        email: 'ada@example.com',
-        roles: [adminRole],
-      });
+    test('a wrong client secret: the refusal in words in the page, no prompt, no token', async () => {
       const { context, requests, problems } = await recordingContext(browser);
       const page = await context.newPage();
+      await page.goto(`${catalogPage}#client_id=${encodeURIComponent(reader.clientId)}`);
+      await page.getByLabel('Client secret').fill('gate_cs_not-the-secret');
+      const tokenAnswer = page.waitForResponse(`${server.issuer}/oauth2/token`);
+      await page.getByRole('button', { name: 'Get token' }).click();
+      const answer = await tokenAnswer;
+      assert.equal(answer.status(), 401);
+      assert.equal(await answer.headerValue('www-authenticate'), null, 'no Basic challenge for credentials in the body');
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      assert.match(
+        await alert.innerText(),
+        /The client ID or secret is wrong, or the client was revoked\.\s+The server said: client authentication failed/,
+      );
+      assert.equal(await page.getByLabel('Bearer Token', { exact: true }).inputValue(), '');
+      assert.equal(await page.locator('.pg-token-parts').count(), 0, 'no token shown');
+      assert.equal(await page.getByRole('button', { name: 'Get token' }).isEnabled(), true, 'ready for another try');
+      await shot(page, '04-wrong-secret');
+      assertContained(requests, problems, [/401 POST .*\/oauth2\/token$/, /status of 401/]);
+      await context.close();
+    });
 
-      await page.goto(`${server.url}/playground`);
-      await page.locator('.auth-wrapper .authorize').click();
-      const section = authSection(page, /authorizationCode/);
-      await section.waitFor();
-      // openid profile email demo:read are ticked by default; the admin API needs gatehouse:admin too.
-      const admin = section.locator('[id="gatehouse:admin-authorizationCode-checkbox-oauth2"]');
-      assert.equal(await admin.isChecked(), false);
-      await section.locator('label[for="gatehouse:admin-authorizationCode-checkbox-oauth2"]').click();
-      assert.equal(await admin.isChecked(), true);
-      await section.scrollIntoViewIfNeeded();
-      await shot(page, '05-authorize-code-flow');
-
+    test('sign in: authorization code + PKCE in the popup, the token in Bearer Token, then GetCorpus and ListCorpora 200', async () => {
+      const { context, requests, problems } = await recordingContext(browser);
+      const page = await context.newPage();
+      await page.goto(catalogPage);
+      await page.getByRole('tab', { name: 'App client' }).focus();
+      // The tabs work by keyboard: the right arrow selects the next one.
+      await page.keyboard.press('ArrowRight');
+      assert.equal(await page.getByRole('tab', { name: 'Sign in' }).getAttribute('aria-selected'), 'true');
+      await page.getByRole('checkbox', { name: /corpora:write/ }).uncheck();
       const popupOpened = page.waitForEvent('popup');
-      await section.locator('button.authorize', { hasText: 'Authorize' }).click();
+      await page.getByRole('button', { name: 'Sign in and get a token' }).click();
       const popup = await popupOpened;
       await popup.getByLabel('Username').waitFor();
-      const authorizeUrl = new URL(popup.url());
-      assert.equal(authorizeUrl.origin, origin);
-      await popup.getByLabel('Username').fill('ada');
-      await popup.getByLabel('Password').fill('correct horse battery');
-      await shot(popup, '06-sign-in-popup');
-      const popupClosed = popup.waitForEvent('close');
-      const token = page.waitForResponse((response) => response.url() === `${server.issuer}/oauth2/token`);
-      await popup.getByRole('button', { name: 'Sign in' }).click();
-      // Signed in: the built-in client skips consent, the popup lands on oauth2-redirect.html, hands the code to
-      // the playground and closes; the playground redeems the code with its PKCE verifier.
-      await popupClosed;
-      const tokenResponse = await token;
-      assert.equal(tokenResponse.status(), 200);
-      const tokens = (await tokenResponse.json()) as { scope: string; id_token?: string };
-      assert.deepEqual(tokens.scope.split(' ').sort(), ['demo:read', 'email', 'gatehouse:admin', 'openid', 'profile']);
-      await section.locator('button.authorize', { hasText: 'Logout' }).waitFor();
-      await shot(page, '07-authorized-code-flow');
-      await section.locator('button.btn-done').click();
-      await page.locator('.modal-ux').waitFor({ state: 'detached' });
-
-      const userinfo = await execute(page, 'GET', '/oauth2/userinfo');
-      assert.equal(userinfo.status, '200');
-      const claims = JSON.parse(userinfo.body) as Record<string, unknown>;
-      assert.equal(claims.name, 'Ada Admin');
-      assert.equal(claims.email, 'ada@example.com');
-      await shot(page, '08-userinfo-200');
-
-      const users = await execute(page, 'GET', '/admin/users');
-      assert.equal(users.status, '200');
-      assert.ok((JSON.parse(users.body) as { users: Array<{ username: string }> }).users.some((user) => user.username === 'ada'));
-      await shot(page, '09-admin-users-200');
-
-      assert.ok(
-        requests.some((url) => url.startsWith(`${server.issuer}/playground/oauth2-redirect.html?`)),
-        'the code came back to the registered redirect page',
+      const authorize = new URL(popup.url());
+      const sent = requests.map((request) => new URL(request.url())).find((url) => url.pathname === '/oauth2/authorize')!;
+      assert.equal(authorize.origin, origin);
+      assert.deepEqual(
+        {
+          response_type: sent.searchParams.get('response_type'),
+          client_id: sent.searchParams.get('client_id'),
+          redirect_uri: sent.searchParams.get('redirect_uri'),
+          scope: sent.searchParams.get('scope'),
+          resource: sent.searchParams.get('resource'),
+          method: sent.searchParams.get('code_challenge_method'),
+        },
+        {
+          response_type: 'code',
+          client_id: 'gatehouse-playground',
+          redirect_uri: `${server.issuer}/playground/callback`,
+          scope: `openid ${CATALOG_SCOPES.read}`,
+          resource: catalog.identifier,
+          method: 'S256',
+        },
       );
-      assertLocalOnly(requests, problems);
+      assert.match(sent.searchParams.get('code_challenge') ?? '', /^[A-Za-z0-9_-]{43}$/);
+      await popup.getByLabel('Username').fill(USER.username);
+      await popup.getByLabel('Password').fill(USER.password);
+      await shot(popup, '05-sign-in-popup');
+      const closed = popup.waitForEvent('close');
+      const tokenAnswer = page.waitForResponse(`${server.issuer}/oauth2/token`);
+      await popup.getByRole('button', { name: 'Sign in' }).click();
+      await closed;
+      const answer = await tokenAnswer;
+      assert.equal(answer.status(), 200);
+      const form = Object.fromEntries(new URLSearchParams(answer.request().postData() ?? ''));
+      assert.equal(answer.request().headers().authorization, undefined);
+      assert.deepEqual(Object.keys(form).sort(), ['client_id', 'code', 'code_verifier', 'grant_type', 'redirect_uri', 'resource']);
+      assert.deepEqual(
+        [form.grant_type, form.client_id, form.resource],
+        ['authorization_code', 'gatehouse-playground', catalog.identifier],
+      );
+      const { access_token } = (await answer.json()) as { access_token: string };
+      assert.equal(await page.getByLabel('Bearer Token', { exact: true }).inputValue(), access_token);
+      const decoded = await claims(page);
+      assert.equal(decoded.aud, catalog.identifier);
+      assert.equal(decoded.client_id, 'gatehouse-playground');
+      // openid was asked for (the sign-in itself); the access token for the API carries the API's scopes.
+      assert.equal(decoded.scope, CATALOG_SCOPES.read);
+      assert.ok(
+        requests.some((request) => request.url().startsWith(`${server.issuer}/playground/callback?code=`)),
+        'the code came back to the callback page',
+      );
+
+      const one = await send(page, 'GetCorpus', { id: 'news-en' });
+      assert.equal(one.status, '200');
+      assert.deepEqual(JSON.parse(one.body), { id: 'news-en', name: 'News articles', language: 'en' });
+      assert.match(await one.operation.innerText(), new RegExp(`Sent GET ${catalog.identifier}/corpora/news-en with the token`));
+      const list = await send(page, 'ListCorpora');
+      assert.equal(list.status, '200');
+      await shot(page, '06-signed-in-get-corpus');
+      assertContained(requests, problems);
+      await context.close();
+    });
+
+    test('a pasted token: it is the one sent, decoded the same; ListCorpora 200', async () => {
+      const token = await tokenFor(server, reader, { resource: catalog.identifier });
+      const { context, requests, problems } = await recordingContext(browser);
+      const page = await context.newPage();
+      await page.goto(catalogPage);
+      await page.getByRole('tab', { name: 'Paste a token' }).click();
+      await page.getByLabel('Bearer Token', { exact: true }).fill(token);
+      assert.equal((await claims(page)).aud, catalog.identifier);
+      const list = await send(page, 'ListCorpora');
+      assert.equal(list.status, '200');
+      assert.equal(JSON.parse(list.body).corpora.length, 2);
+      // An opaque token is used as it is, only not decoded.
+      await page.getByLabel('Bearer Token', { exact: true }).fill('gate_at_not-a-jwt');
+      await page.getByText(/not a JWT \(an opaque token\)/).waitFor();
+      assertContained(requests, problems);
+      await context.close();
+    });
+
+    test('a token without corpora:write: CreateCorpus is 403 and its challenge is shown decoded, in words', async () => {
+      const token = await tokenFor(server, reader, { resource: catalog.identifier, scope: CATALOG_SCOPES.read });
+      const { context, requests, problems } = await recordingContext(browser);
+      const page = await context.newPage();
+      await page.goto(catalogPage);
+      await page.getByLabel('Bearer Token', { exact: true }).fill(token);
+      const operation = page.locator('details.pg-operation').filter({ hasText: 'CreateCorpus' });
+      await operation.locator('summary').click();
+      assert.match(await operation.innerText(), /Token scopes it asks for:\s*corpora:write/);
+      const body = operation.getByLabel(/Request body/);
+      assert.deepEqual(JSON.parse(await body.inputValue()), { name: 'string', language: 'string' }, 'a skeleton of NewCorpus');
+      await body.fill(JSON.stringify({ name: 'Poetry', language: 'fr' }));
+      const created = await send(page, 'CreateCorpus');
+      assert.equal(created.status, '403');
+      const challenge = created.operation.locator('.pg-challenge');
+      assert.equal(
+        await challenge.locator('.pg-challenge-words').innerText(),
+        'The token lacks the scope corpora:write that this operation needs.',
+      );
+      assert.equal(await listed(challenge, 'scheme').innerText(), 'Bearer');
+      assert.equal(await listed(challenge, 'realm').innerText(), 'catalog');
+      assert.equal(await listed(challenge, 'error').innerText(), 'insufficient_scope');
+      assert.equal(await listed(challenge, 'scope').innerText(), CATALOG_SCOPES.write);
+      assert.equal(await listed(challenge, 'resource_metadata').innerText(), catalog.metadataUrl);
+      assert.ok((await listed(challenge, 'error_description').innerText()).length > 0);
+      await created.operation.scrollIntoViewIfNeeded();
+      await shot(page, '07-create-corpus-403', false);
+      assertContained(requests, problems, [/^403 POST .*\/catalog\/corpora$/, /status of 403/]);
+      await context.close();
+    });
+
+    test("a tenant's playground lists its own API and the platform's, not the default tenant's", async () => {
+      const { context, requests, problems } = await recordingContext(browser);
+      const page = await context.newPage();
+      await page.goto(`${server.url}/t/acme/playground/`);
+      const picker = page.getByRole('combobox', { name: 'API', exact: true });
+      await picker.waitFor();
+      const groups = await picker.evaluate((select) =>
+        [...select.querySelectorAll('optgroup')].map((group) => [
+          group.label,
+          [...group.querySelectorAll('option')].map((option) => option.value),
+        ]),
+      );
+      assert.deepEqual(groups, [
+        ['Gatehouse', ['gatehouse', 'demo']],
+        ["This account's APIs", [ORDERS]],
+        ['Platform APIs', [REFERENCE]],
+      ]);
+      assert.equal(await page.getByRole('option', { name: /Catalog API/ }).count(), 0);
+      // Its own endpoints, under its base.
+      await page.locator('details.pg-operation').first().waitFor();
+      assert.match(await page.locator('.pg-details').innerText(), new RegExp(`${server.issuer}/t/acme`));
+      // Choosing another API loads the page for it.
+      const loaded = page.waitForURL(`${server.url}/t/acme/playground/?api=${encodeURIComponent(ORDERS)}`);
+      await picker.selectOption(ORDERS);
+      await loaded;
+      await page.locator('details.pg-operation').filter({ hasText: 'ListOrders' }).waitFor();
+      assert.equal(await page.getByRole('combobox', { name: 'API', exact: true }).inputValue(), ORDERS);
+      await shot(page, '08-tenant-orders');
+      assertContained(requests, problems);
+      await context.close();
+    });
+
+    test('usable by everyone: axe-core clean at 420 and 1280 px, light and dark, nothing scrolls sideways, all labelled', async () => {
+      const token = await tokenFor(server, reader, { resource: catalog.identifier, scope: CATALOG_SCOPES.read });
+      const { context, requests, problems } = await recordingContext(browser, { width: 420, height: 900 });
+      const page = await context.newPage();
+      await page.goto(catalogPage);
+      await page.getByLabel('Bearer Token', { exact: true }).fill(token);
+      await send(page, 'ListCorpora');
+      const refused = await send(page, 'CreateCorpus');
+      assert.equal(refused.status, '403');
+      await page.locator('details.pg-operation').filter({ hasText: 'GetCorpus' }).locator('summary').click();
+      for (const scheme of ['light', 'dark'] as const) {
+        for (const size of [
+          { width: 420, height: 900 },
+          { width: 1280, height: 900 },
+        ]) {
+          await page.setViewportSize(size);
+          await page.emulateMedia({ colorScheme: scheme });
+          // The buttons' colours change with a short transition: axe-core reads them once it has run.
+          await page.evaluate('Promise.all(document.getAnimations().map((animation) => animation.finished))');
+          await assertUsable(page, 'the playground', scheme);
+          assert.deepEqual(await unlabelledControls(page), []);
+          await shot(page, `09-${scheme}-${size.width}`);
+        }
+      }
+      // The sign-in tab and the gatehouse entry's form-encoded token operation pass too.
+      await page.getByRole('tab', { name: 'Sign in' }).click();
+      await page.goto(`${server.url}/playground/`);
+      const tokenOperation = page.locator('details.pg-operation').filter({ hasText: '/oauth2/token' }).first();
+      await tokenOperation.locator('summary').click();
+      await tokenOperation.getByLabel(/^grant_type/).waitFor();
+      await page.setViewportSize({ width: 420, height: 900 });
+      await tokenOperation.scrollIntoViewIfNeeded();
+      await shot(page, '10-gatehouse-entry-dark-420', false);
+      await assertUsable(page, "the playground's Gatehouse entry", 'dark');
+      assertContained(requests, problems, [/^403 POST .*\/catalog\/corpora$/, /status of 403/]);
       await context.close();
     });
   });

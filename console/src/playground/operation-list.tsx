@@ -33,7 +33,14 @@ export function OperationList({
             {group.description && <p class="muted small">{group.description}</p>}
             <div class="pg-operations">
               {group.operations.map((operation) => (
-                <OperationPanel key={operation.key} operation={operation} document={document} server={server} token={token} />
+                <OperationPanel
+                  key={operation.key}
+                  operation={operation}
+                  document={document}
+                  server={server}
+                  token={token}
+                  headingLevel={group.tag ? 4 : 3}
+                />
               ))}
             </div>
           </div>

@@ -90,11 +90,14 @@ export function OperationPanel({
   document,
   server,
   token,
+  headingLevel,
 }: {
   operation: Operation;
   document: Record<string, unknown>;
   server: string;
   token: string;
+  /** Of the answer's heading: below its tag's heading (h3) when it has one, else below the card's (h2). */
+  headingLevel: 3 | 4;
 }) {
   const [input, setInput] = useState<RequestInput>(() => ({
     parameters: initialParameters(operation),
@@ -106,6 +109,8 @@ export function OperationPanel({
   const [failure, setFailure] = useState<Error>();
   const [sent, setSent] = useState<{ method: string; url: string; withToken: boolean }>();
   const bodyId = useId();
+  // The form is built when the operation is first opened (an API may have a hundred), then kept with what was typed.
+  const [opened, setOpened] = useState(false);
   const body = operation.body;
 
   const send = async () => {
@@ -124,114 +129,121 @@ export function OperationPanel({
   };
 
   return (
-    <details class="pg-operation">
+    <details
+      class="pg-operation"
+      onToggle={(event) => {
+        if (event.currentTarget.open) setOpened(true);
+      }}
+    >
       <summary class="pg-operation-summary">
         <span class={`pg-method pg-method-${operation.method}`}>{operation.method.toUpperCase()}</span>
         <span class="mono pg-wrap pg-path">{operation.path}</span>
         {operation.operationId && <span class="pg-operation-id">{operation.operationId}</span>}
         {operation.summary && <span class="muted small pg-operation-text">{operation.summary}</span>}
       </summary>
-      <form
-        class="pg-operation-body pg-stack"
-        onSubmit={(event) => {
-          event.preventDefault();
-          send();
-        }}
-      >
-        {operation.deprecated && <Alert tone="warning">This operation is deprecated.</Alert>}
-        {operation.description && <p class="small pg-description">{operation.description}</p>}
-        <div class="pg-needs small">
-          {operation.bearer ? (
-            <>
-              <span class="muted">Token scopes it asks for:</span> <Chips items={operation.scopes} empty="any token of this API" />
-            </>
-          ) : (
-            <span class="muted">It takes no bearer token: none is sent.</span>
-          )}
-        </div>
-        {operation.parameters.length > 0 && (
-          <fieldset class="plain-fieldset">
-            <legend class="field-label">Parameters</legend>
-            <div class="form-grid">
-              {operation.parameters.map((parameter) => {
-                const key = parameterKey(parameter);
-                return (
-                  <InputField
-                    key={key}
-                    label={parameter.name}
-                    detail={typeName(parameter)}
-                    required={parameter.required}
-                    description={parameter.description}
-                    value={input.parameters[key] ?? ''}
-                    onInput={(value) => setInput({ ...input, parameters: { ...input.parameters, [key]: value } })}
-                  />
-                );
-              })}
-            </div>
-          </fieldset>
-        )}
-        {body?.fields && (
-          <fieldset class="plain-fieldset">
-            <legend class="field-label">
-              Request body <span class="pg-param-kind">({body.mediaType})</span>
-            </legend>
-            <div class="form-grid">
-              {body.fields.map((field) => (
-                <InputField
-                  key={field.name}
-                  label={field.name}
-                  detail="form field"
-                  required={field.required}
-                  description={field.description}
-                  choices={field.choices}
-                  value={input.form[field.name] ?? ''}
-                  onInput={(value) => setInput({ ...input, form: { ...input.form, [field.name]: value } })}
-                />
-              ))}
-            </div>
-          </fieldset>
-        )}
-        {body && !body.fields && (
-          <div class="field">
-            <label for={bodyId} class="field-label">
-              Request body <span class="pg-param-kind">({body.mediaType})</span>
-              {body.required && <span class="pg-required"> (required)</span>}
-            </label>
-            <textarea
-              id={bodyId}
-              class="input mono pg-body-input"
-              rows={Math.min(12, Math.max(4, input.body.split('\n').length + 1))}
-              spellcheck={false}
-              required={body.required}
-              value={input.body}
-              onInput={(event) => setInput({ ...input, body: event.currentTarget.value })}
-            />
+      {opened && (
+        <form
+          class="pg-operation-body pg-stack"
+          onSubmit={(event) => {
+            event.preventDefault();
+            send();
+          }}
+        >
+          {operation.deprecated && <Alert tone="warning">This operation is deprecated.</Alert>}
+          {operation.description && <p class="small pg-description">{operation.description}</p>}
+          <div class="pg-needs small">
+            {operation.bearer ? (
+              <>
+                <span class="muted">Token scopes it asks for:</span> <Chips items={operation.scopes} empty="any token of this API" />
+              </>
+            ) : (
+              <span class="muted">It takes no bearer token: none is sent.</span>
+            )}
           </div>
-        )}
-        {operation.bearer && token === '' && (
-          <p class="small muted">There is no token yet: the request goes without one (expect 401). Get one above.</p>
-        )}
-        <div>
-          <button type="submit" class="btn btn-primary" disabled={busy || server === ''} aria-busy={busy}>
-            {busy ? 'Sending…' : 'Send API Request'}
-          </button>
-        </div>
-        {sent && (
-          <p class="small pg-wrap">
-            <span class="muted">Sent </span>
-            <span class="mono">
-              {sent.method} {sent.url}
-            </span>
-            <span class="muted">{sent.withToken ? ' with the token.' : ' without a token.'}</span>
+          {operation.parameters.length > 0 && (
+            <fieldset class="plain-fieldset">
+              <legend class="field-label">Parameters</legend>
+              <div class="form-grid">
+                {operation.parameters.map((parameter) => {
+                  const key = parameterKey(parameter);
+                  return (
+                    <InputField
+                      key={key}
+                      label={parameter.name}
+                      detail={typeName(parameter)}
+                      required={parameter.required}
+                      description={parameter.description}
+                      value={input.parameters[key] ?? ''}
+                      onInput={(value) => setInput({ ...input, parameters: { ...input.parameters, [key]: value } })}
+                    />
+                  );
+                })}
+              </div>
+            </fieldset>
+          )}
+          {body?.fields && (
+            <fieldset class="plain-fieldset">
+              <legend class="field-label">
+                Request body <span class="pg-param-kind">({body.mediaType})</span>
+              </legend>
+              <div class="form-grid">
+                {body.fields.map((field) => (
+                  <InputField
+                    key={field.name}
+                    label={field.name}
+                    detail="form field"
+                    required={field.required}
+                    description={field.description}
+                    choices={field.choices}
+                    value={input.form[field.name] ?? ''}
+                    onInput={(value) => setInput({ ...input, form: { ...input.form, [field.name]: value } })}
+                  />
+                ))}
+              </div>
+            </fieldset>
+          )}
+          {body && !body.fields && (
+            <div class="field">
+              <label for={bodyId} class="field-label">
+                Request body <span class="pg-param-kind">({body.mediaType})</span>
+                {body.required && <span class="pg-required"> (required)</span>}
+              </label>
+              <textarea
+                id={bodyId}
+                class="input mono pg-body-input"
+                rows={Math.min(12, Math.max(4, input.body.split('\n').length + 1))}
+                spellcheck={false}
+                required={body.required}
+                value={input.body}
+                onInput={(event) => setInput({ ...input, body: event.currentTarget.value })}
+              />
+            </div>
+          )}
+          {operation.bearer && token === '' && (
+            <p class="small muted">There is no token yet: the request goes without one (expect 401). Get one above.</p>
+          )}
+          <div>
+            <button type="submit" class="btn btn-primary" disabled={busy || server === ''} aria-busy={busy}>
+              {busy ? 'Sending…' : 'Send API Request'}
+            </button>
+          </div>
+          {sent && (
+            <p class="small pg-wrap">
+              <span class="muted">Sent </span>
+              <span class="mono">
+                {sent.method} {sent.url}
+              </span>
+              <span class="muted">{sent.withToken ? ' with the token.' : ' without a token.'}</span>
+            </p>
+          )}
+          {/* Present before the answer comes, so that screen readers announce it when it does. */}
+          <p class="sr-only" role="status">
+            {response ? `Response ${response.status} ${response.statusText} in ${response.milliseconds} ms.` : ''}
           </p>
-        )}
-        {/* Present before the answer comes, so that screen readers announce it when it does. */}
-        <p class="sr-only" role="status">
-          {response ? `Response ${response.status} ${response.statusText} in ${response.milliseconds} ms.` : ''}
-        </p>
-        {failure && <Alert tone="error">{failure.message}</Alert>}
-        {response && <ResponseView response={response} />}
-      </form>
+          {failure && <Alert tone="error">{failure.message}</Alert>}
+          {response && <ResponseView response={response} level={headingLevel} />}
+        </form>
+      )}
     </details>
   );
 }

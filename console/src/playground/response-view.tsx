@@ -60,17 +60,19 @@ function ChallengeView({ header }: { header: string }) {
 }
 
 /** The API's answer: status and time, the challenge of a refusal decoded, headers and body. */
-export function ResponseView({ response }: { response: ApiResponse }) {
+export function ResponseView({ response, level }: { response: ApiResponse; level: 3 | 4 }) {
+  const Heading = level === 3 ? 'h3' : 'h4';
+  const Subheading = level === 3 ? 'h4' : 'h5';
   const headingId = useId();
   const challenge = response.headers.find(([name]) => name === 'www-authenticate')?.[1];
   const refused = response.status === 401 || response.status === 403;
   const ok = response.status >= 200 && response.status < 300;
   return (
     <section class="pg-response" aria-labelledby={headingId}>
-      <h4 id={headingId} class="pg-subtitle">
+      <Heading id={headingId} class="pg-subtitle">
         Response: <span class={`pg-status ${ok ? 'pg-status-ok' : 'pg-status-error'}`}>{response.status}</span> {response.statusText}{' '}
         <span class="muted">in {response.milliseconds} ms</span>
-      </h4>
+      </Heading>
       {refused &&
         (challenge ? (
           <ChallengeView header={challenge} />
@@ -79,7 +81,7 @@ export function ResponseView({ response }: { response: ApiResponse }) {
             The API sent no WWW-Authenticate challenge that this page may read (its CORS answer must expose the header).
           </p>
         ))}
-      <h5 class="pg-label">Headers</h5>
+      <Subheading class="pg-label">Headers</Subheading>
       <dl class="pg-claims">
         {response.headers.map(([name, value]) => (
           <div key={name} class="pg-claim">
@@ -88,7 +90,7 @@ export function ResponseView({ response }: { response: ApiResponse }) {
           </div>
         ))}
       </dl>
-      <h5 class="pg-label">Body</h5>
+      <Subheading class="pg-label">Body</Subheading>
       {response.body === '' ? (
         <p class="small muted">No body.</p>
       ) : (
