@@ -234,7 +234,20 @@ if (chromiumAvailable()) {
       assert.equal(await page.locator('.pg-token-parts').count(), 0, 'no token shown');
       assert.equal(await page.getByRole('button', { name: 'Get token' }).isEnabled(), true, 'ready for another try');
       await shot(page, '04-wrong-secret');
-      assertContained(requests, problems, [/401 POST .*\/oauth2\/token$/, /status of 401/]);
+
+      // The right secret, and a scope its roles do not give it: that refusal in words too.
+      await page.getByLabel('Client secret').fill(reader.clientSecret);
+      await page.getByRole('checkbox', { name: /corpora:write/ }).check();
+      const scopeAnswer = page.waitForResponse(`${server.issuer}/oauth2/token`);
+      await page.getByRole('button', { name: 'Get token' }).click();
+      assert.equal((await scopeAnswer).status(), 400);
+      await page.getByRole('alert').filter({ hasText: 'may not have' }).waitFor();
+      assert.match(
+        await page.getByRole('alert').innerText(),
+        /^The client may not have the scope corpora:write: its roles do not allow it/,
+      );
+      assert.equal(await page.getByLabel('Bearer Token', { exact: true }).inputValue(), '');
+      assertContained(requests, problems, [/40[01] POST .*\/oauth2\/token$/, /status of 40[01]/]);
       await context.close();
     });
 
@@ -382,9 +395,11 @@ if (chromiumAvailable()) {
       // Its own endpoints, under its base.
       await page.locator('details.pg-operation').first().waitFor();
       assert.match(await page.locator('.pg-details').innerText(), new RegExp(`${server.issuer}/t/acme`));
-      // Choosing another API loads the page for it.
-      const loaded = page.waitForURL(`${server.url}/t/acme/playground/?api=${encodeURIComponent(ORDERS)}`);
+      // Choosing another API does not reload the page under the keyboard; its button opens it.
       await picker.selectOption(ORDERS);
+      assert.equal(page.url(), `${server.url}/t/acme/playground/`);
+      const loaded = page.waitForURL(`${server.url}/t/acme/playground/?api=${encodeURIComponent(ORDERS)}`);
+      await page.getByRole('button', { name: 'Open this API' }).click();
       await loaded;
       await page.locator('details.pg-operation').filter({ hasText: 'ListOrders' }).waitFor();
       assert.equal(await page.getByRole('combobox', { name: 'API', exact: true }).inputValue(), ORDERS);

@@ -1,3 +1,4 @@
+import { useState } from 'preact/hooks';
 import { Card, Field } from '../components/ui';
 import { type ApiEntry, type ApiKind, playgroundUrl } from './setup';
 
@@ -27,18 +28,27 @@ export function ApiPicker({
   /** Kept across the switch (it is no secret); the scopes are the other API's, so they are not. */
   clientId: string;
 }) {
+  // Choosing is not yet opening: arrow keys on a select change its value, and the page must not reload under them
+  // (WCAG 3.2.2). The button opens the chosen API.
+  const [chosen, setChosen] = useState(entry.id);
   return (
     <Card title="API">
-      <div class="card-body pg-stack">
+      <form
+        class="card-body pg-stack"
+        onSubmit={(event) => {
+          event.preventDefault();
+          location.assign(playgroundUrl(chosen, clientId || undefined));
+        }}
+      >
         <div class="form-grid">
-          <Field label="API" hint="Choosing another API reloads the page and drops the token: a token is for one API (its audience).">
+          <Field label="API" hint="Opening another API reloads the page and drops the token: a token is for one API (its audience).">
             {({ id, describedBy }) => (
               <select
                 id={id}
                 class="input"
                 aria-describedby={describedBy}
-                value={entry.id}
-                onChange={(event) => location.assign(playgroundUrl(event.currentTarget.value, clientId || undefined))}
+                value={chosen}
+                onChange={(event) => setChosen(event.currentTarget.value)}
               >
                 {GROUPS.map((group) => {
                   const members = apis.filter((api) => group.kinds.includes(api.kind));
@@ -57,6 +67,13 @@ export function ApiPicker({
               </select>
             )}
           </Field>
+          {chosen !== entry.id && (
+            <div class="pg-picker-action">
+              <button type="submit" class="btn btn-primary">
+                Open this API
+              </button>
+            </div>
+          )}
           {entry.servers.length > 1 && (
             <Field label="Server">
               {({ id }) => (
@@ -92,7 +109,7 @@ export function ApiPicker({
             {entry.resource === null ? "This account's default API (no resource parameter is sent)" : <code>{entry.resource}</code>}
           </dd>
         </dl>
-      </div>
+      </form>
     </Card>
   );
 }
