@@ -119,6 +119,8 @@ export interface CallbackMessage {
 const WINDOW_FEATURES = 'popup,width=520,height=720';
 /** Longer than any sign-in takes; a window left open does not leave the page waiting for ever. */
 const SIGN_IN_TIMEOUT_MS = 10 * 60_000;
+/** How long a closed sign-in window's answer may take to arrive. */
+const CLOSED_GRACE_MS = 2_000;
 
 /**
  * A token by authorization code with PKCE S256 (RFC 7636) through the tenant's built-in public client, signed in in a
@@ -186,14 +188,21 @@ function waitForCallback(popup: Window, state: string): Promise<CallbackMessage>
       // Another sign-in's answer (another tab of the playground) is not this one's.
       if (event.data?.state !== state) return;
       finish();
+      popup.close();
       resolve(event.data);
     };
+    let timeout: ReturnType<typeof setTimeout>;
     const watch = setInterval(() => {
       if (!popup.closed) return;
-      finish();
-      reject(new TokenRequestError('The sign-in window was closed before signing in finished.'));
+      // The callback page posts its message, then closes: the message may still be on its way. Wait for it a moment.
+      clearInterval(watch);
+      clearTimeout(timeout);
+      timeout = setTimeout(() => {
+        finish();
+        reject(new TokenRequestError('The sign-in window was closed before signing in finished.'));
+      }, CLOSED_GRACE_MS);
     }, 500);
-    const timeout = setTimeout(() => {
+    timeout = setTimeout(() => {
       finish();
       popup.close();
       reject(new TokenRequestError('Signing in took more than 10 minutes; try again.'));
