@@ -9,7 +9,7 @@ import { unlabelledControls } from './helpers/console-page.js';
 import { assertUsable } from './helpers/page-checks.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { createTenants } from './helpers/tenants.js';
-import { type Credentials, tokenFor } from './helpers/tokens.js';
+import { type Credentials, claimsFor, signWithServerKey, tokenFor } from './helpers/tokens.js';
 
 const shot = (page: Page, name: string, fullPage = true) =>
   page.screenshot({ path: join(SCREENSHOTS, `playground-${name}.png`), fullPage });
@@ -92,6 +92,8 @@ if (chromiumAvailable()) {
     let server: TestServer;
     let browser: Browser;
     let catalog: CatalogApi;
+    /** The same service, allowing only another origin by CORS: its answers are kept from the page. */
+    let closed: CatalogApi;
     let origin: string;
     let reader: Credentials;
     /** The playground's address for the Catalog API. */
@@ -124,19 +126,30 @@ if (chromiumAvailable()) {
         { identifier: ORDERS, name: 'Orders', scopes: ['orders:read'], openapi: smallDocument('Orders API', 'ListOrders') },
         systemActor(),
       );
+      closed = await startCatalogApi({ issuer: server.issuer, origins: ['https://elsewhere.example'] });
+      await management.apis.createApi(
+        {
+          identifier: closed.identifier,
+          name: 'Closed catalog',
+          scopes: ['closed:read'],
+          openapi: { ...catalogOpenApi(closed.identifier, server.issuer), info: { title: 'Closed catalog', version: '1.0.0' } },
+        },
+        systemActor(),
+      );
       catalogPage = `${server.url}/playground/?api=${encodeURIComponent(catalog.identifier)}`;
       browser = await launchChromium();
     });
     after(async () => {
       await browser?.close();
       await catalog?.close();
+      await closed?.close();
       await server?.close();
     });
 
     /** Every request went to this server or the Catalog API; nothing failed but the answers the test expected. */
     const assertContained = (requests: Request[], problems: string[], expected: RegExp[] = []) => {
       assert.ok(requests.length > 0);
-      const allowed = new Set([origin, new URL(catalog.identifier).origin]);
+      const allowed = new Set([origin, new URL(catalog.identifier).origin, new URL(closed.identifier).origin]);
       const elsewhere = requests.map((request) => request.url()).filter((url) => !allowed.has(new URL(url).origin));
       assert.deepEqual(elsewhere, [], 'the pages reached no origin but the server and the selected API');
       assert.deepEqual(
@@ -339,7 +352,43 @@ if (chromiumAvailable()) {
       // An opaque token is used as it is, only not decoded.
       await page.getByLabel('Bearer Token', { exact: true }).fill('gate_at_not-a-jwt');
       await page.getByText(/not a JWT \(an opaque token\)/).waitFor();
-      assertContained(requests, problems);
+
+      // The countdown reaches "Expired", which (alone) is announced.
+      const claimsOf = (exp: number) => claimsFor(server, reader.clientId, { aud: catalog.identifier, scope: CATALOG_SCOPES.read, exp });
+      const now = Math.floor(Date.now() / 1000);
+      await page.getByLabel('Bearer Token', { exact: true }).fill(await signWithServerKey(server, claimsOf(now + 2)));
+      assert.match(await page.locator('.pg-expiry').innerText(), /^Expires in 0:0[0-2]$/);
+      assert.equal(await page.locator('[aria-live="polite"]', { hasText: 'expired' }).count(), 0);
+      await page.locator('.pg-expiry', { hasText: /^Expired$/ }).waitFor({ timeout: 5000 });
+      assert.equal(await page.locator('[aria-live="polite"]', { hasText: 'The token has expired.' }).count(), 1);
+      assert.equal(await page.locator('.pg-expiry').getAttribute('aria-live'), null, 'the ticking itself is not announced');
+      // Expired beyond the API's leeway: 401, and the challenge says why.
+      await page.getByLabel('Bearer Token', { exact: true }).fill(await signWithServerKey(server, claimsOf(now - 60)));
+      const refused = await send(page, 'ListCorpora');
+      assert.equal(refused.status, '401');
+      assert.match(await refused.operation.locator('.pg-challenge-words').innerText(), /^The API refused the token: it is expired/);
+      assert.equal(await listed(refused.operation.locator('.pg-challenge'), 'error').innerText(), 'invalid_token');
+      assertContained(requests, problems, [/^401 GET .*\/catalog\/corpora$/, /status of 401/]);
+      await context.close();
+    });
+
+    test('an API that does not allow the playground by CORS: the page says it could not reach it, and why', async () => {
+      const token = await tokenFor(server, reader, { resource: catalog.identifier });
+      const { context, requests, problems } = await recordingContext(browser);
+      const page = await context.newPage();
+      await page.goto(`${server.url}/playground/?api=${encodeURIComponent(closed.identifier)}`);
+      await page.getByLabel('Bearer Token', { exact: true }).fill(token);
+      const operation = page.locator('details.pg-operation').filter({ hasText: 'ListCorpora' });
+      await operation.locator('summary').click();
+      await operation.getByRole('button', { name: 'Send API Request' }).click();
+      const alert = operation.getByRole('alert');
+      await alert.waitFor();
+      assert.equal(
+        await alert.innerText(),
+        `Could not reach ${new URL(closed.identifier).origin}: the API is not running there, or it does not allow this page's origin (${origin}) by CORS.`,
+      );
+      assert.equal(await operation.getByRole('button', { name: 'Send API Request' }).isEnabled(), true);
+      assertContained(requests, problems, [/blocked by CORS policy/, /Failed to load resource: net::ERR_FAILED/]);
       await context.close();
     });
 
