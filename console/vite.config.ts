@@ -15,6 +15,13 @@ export default defineConfig({
   plugins: [preact({ prerender: { enabled: false } })],
   build: {
     outDir: fileURLToPath(new URL('../dist/console', import.meta.url)),
+    // Two pages, one set of assets: the console, and the API playground (served at {tenant}/playground/).
+    rollupOptions: {
+      input: {
+        console: fileURLToPath(new URL('./index.html', import.meta.url)),
+        playground: fileURLToPath(new URL('./playground.html', import.meta.url)),
+      },
+    },
     emptyOutDir: true,
     target: 'es2022',
     // Every supported browser has modulepreload; the polyfill would only add code.

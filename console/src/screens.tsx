@@ -2,10 +2,23 @@ import type { ComponentChildren } from 'preact';
 import { useEffect } from 'preact/hooks';
 import { Logo } from './components/icons';
 
+const CONSOLE = { tag: 'Console', name: 'console' };
+
 /** A centred card for the moments outside the console proper: signing in, signed out, no access, errors. */
-export function Screen({ title, children, busy }: { title: string; children?: ComponentChildren; busy?: boolean }) {
+export function Screen({
+  title,
+  children,
+  busy,
+  product = CONSOLE,
+}: {
+  title: string;
+  children?: ComponentChildren;
+  busy?: boolean;
+  /** Which of Gatehouse's apps this is: the console, or the API playground (same look). */
+  product?: { tag: string; name: string };
+}) {
   useEffect(() => {
-    document.title = `${title} · Gatehouse console`;
+    document.title = `${title} · Gatehouse ${product.name}`;
   }, [title]);
   return (
     <div class="screen">
@@ -13,7 +26,7 @@ export function Screen({ title, children, busy }: { title: string; children?: Co
         <div class="screen-brand">
           <Logo size={28} />
           <span>Gatehouse</span>
-          <span class="brand-tag">Console</span>
+          <span class="brand-tag">{product.tag}</span>
         </div>
         <h1 id="screen-title" class="screen-title">
           {busy && <span class="spinner" aria-hidden="true" />}
