@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { systemActor } from '../src/admin/audit-log.js';
 import type { TenantGatehouse } from '../src/gatehouse.js';
-import type { PlaygroundEntry } from '../src/playground/catalog.js';
+import type { PlaygroundEntry } from '../src/playground/views.js';
 import { catalogOpenApi } from './helpers/catalog-api.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { createTenants } from './helpers/tenants.js';
@@ -22,6 +22,8 @@ const ordersDocument = {
   ],
   paths: { '/orders': { get: { operationId: 'ListOrders', responses: { '200': { description: 'OK' } } } } },
 };
+
+const directives = (csp: string | null) => Object.fromEntries((csp ?? '').split('; ').map((part) => [part.split(' ')[0], part]));
 
 describe('API playground: its APIs, documents, client and page policy per tenant', () => {
   let server: TestServer;
@@ -141,6 +143,35 @@ describe('API playground: its APIs, documents, client and page policy per tenant
     const missing = await fetch(`${server.url}/playground/openapi.json`);
     assert.equal(missing.status, 400);
     assert.equal(((await missing.json()) as { error: string }).error, 'invalid_request');
+  });
+
+  test('the page may connect to this server and the selected API’s servers only', async () => {
+    const page = async (path: string) => {
+      const response = await fetch(server.url + path);
+      assert.equal(response.status, 200, path);
+      assert.match(response.headers.get('content-type') ?? '', /^text\/html/);
+      assert.match(await response.text(), /<title>[^<]*playground/i);
+      return directives(response.headers.get('content-security-policy'));
+    };
+    const origin = new URL(server.issuer).origin;
+    const policy = await page(`/t/acme/playground/?api=${encodeURIComponent(ORDERS)}`);
+    assert.equal(policy['connect-src'], `connect-src 'self' ${origin} https://orders.acme.test https://eu.orders.acme.test`);
+    assert.equal(policy['script-src'], "script-src 'self'");
+    assert.equal(policy['default-src'], "default-src 'none'");
+    assert.equal(policy['frame-ancestors'], "frame-ancestors 'none'");
+    assert.equal(policy['form-action'], "form-action 'none'");
+    assert.equal((await page('/playground/'))['connect-src'], `connect-src 'self' ${origin}`);
+    // Another tenant's API, or one made up, adds no origin.
+    assert.equal((await page(`/t/beta/playground/?api=${encodeURIComponent(ORDERS)}`))['connect-src'], `connect-src 'self' ${origin}`);
+    assert.equal(
+      (await page(`/playground/?api=${encodeURIComponent(CATALOG)}`))['connect-src'],
+      `connect-src 'self' ${origin} https://catalog.example.test`,
+    );
+    assert.equal((await page('/t/acme/playground/callback?code=x&state=y'))['connect-src'], `connect-src 'self' ${origin}`);
+    const bare = await fetch(`${server.url}/t/acme/playground`, { redirect: 'manual' });
+    assert.equal(bare.status, 301);
+    assert.equal(bare.headers.get('location'), '/t/acme/playground/');
+    assert.equal((await fetch(`${server.url}/t/nobody/playground/`)).status, 404);
   });
 
   test('config.json names the tenant’s built-in public client, which may ask for the scopes of the APIs the tenant sees', async () => {

@@ -5,27 +5,11 @@ import { ADMIN_SCOPE, DEMO_READ_SCOPE } from '../management/builtins.js';
 import { DEFAULT_TENANT } from '../ports/tenants.js';
 import { demoDocument, gatehouseDocument, type OpenApiDocument } from './builtin-documents.js';
 import { documentServers } from './servers.js';
+import type { PlaygroundEntry } from './views.js';
 
 /** The built-in entries' ids; every other entry's id is its API's identifier (an absolute URI, RFC 8707). */
 export const GATEHOUSE_ENTRY = 'gatehouse';
 export const DEMO_ENTRY = 'demo';
-
-/** One API the playground offers, as its page (console/src/playground) reads it from apis.json. */
-export interface PlaygroundEntry {
-  id: string;
-  name: string;
-  /** Gatehouse's own endpoints, the demo API, or an API registered by the tenant or by the platform. */
-  kind: 'gatehouse' | 'demo' | 'tenant' | 'platform';
-  /** The `resource` of its token requests (RFC 8707); null: none, so the token is for the tenant's default audience. */
-  resource: string | null;
-  title: string;
-  version: string;
-  /** Where its operations are called: absolute base URLs, the first the default. */
-  servers: string[];
-  scopes: { name: string; description: string }[];
-  /** Where the page reads the document, with `servers` made absolute. */
-  document: string;
-}
 
 /** An entry with its document, as openapi.json serves it and the page's Content-Security-Policy is built from. */
 export interface DocumentedEntry {

@@ -9,6 +9,7 @@ import { TenantRouting } from '../tenants/routing.js';
 import type { OpenApiDocument } from './builtin-documents.js';
 import { GATEHOUSE_ENTRY, PlaygroundCatalog, type ServerDocument } from './catalog.js';
 import { serverOrigins } from './servers.js';
+import type { PlaygroundConfig } from './views.js';
 
 /**
  * The page runs from this server only (scripts, styles, images), is never framed, cannot be the base of other URLs
@@ -75,14 +76,15 @@ export async function playgroundRoutes(app: FastifyInstance, options: { gatehous
 
   app.get('/playground/config.json', { schema: { hide: true } }, async (request, reply) => {
     const { config, tenant } = tenantOf(request);
-    return reply.header('cache-control', 'no-store').send({
+    const settings: PlaygroundConfig = {
       issuer: config.issuer,
       client_id: builtinClientId(PLAYGROUND_CLIENT_ID, tenant.id),
       redirect_uri: playgroundRedirectUri(config.issuer),
       authorization_endpoint: config.issuer + ENDPOINT_PATHS.authorization,
       token_endpoint: config.issuer + ENDPOINT_PATHS.token,
       console: `${config.issuer}/console/`,
-    });
+    };
+    return reply.header('cache-control', 'no-store').send(settings);
   });
 
   app.get('/playground/apis.json', { schema: { hide: true } }, async (request, reply) =>

@@ -1,35 +1,8 @@
 /** Where this playground is, and what its server says: the settings (config.json), the APIs (apis.json), a document. */
 
-/** GET {base}/playground/config.json. */
-export interface PlaygroundConfig {
-  issuer: string;
-  /** The tenant's built-in public client, for signing in (authorization code + PKCE). */
-  client_id: string;
-  redirect_uri: string;
-  authorization_endpoint: string;
-  token_endpoint: string;
-  /** The tenant's console, "{issuer}/console/". */
-  console: string;
-}
+import type { PlaygroundEntry as ApiEntry, PlaygroundKind as ApiKind, PlaygroundConfig } from '../../../src/playground/views.js';
 
-export type ApiKind = 'gatehouse' | 'demo' | 'tenant' | 'platform';
-
-/** One API the playground offers (GET {base}/playground/apis.json). */
-export interface ApiEntry {
-  /** "gatehouse", "demo" or the API's identifier. */
-  id: string;
-  name: string;
-  kind: ApiKind;
-  /** RFC 8707 `resource` for its tokens; null: none is sent (the tenant's default audience). */
-  resource: string | null;
-  title: string;
-  version: string;
-  /** Absolute base URLs of its operations, the first the default. */
-  servers: string[];
-  scopes: { name: string; description: string }[];
-  /** Where its OpenAPI document is. */
-  document: string;
-}
+export type { ApiEntry, ApiKind, PlaygroundConfig };
 
 /** What the start-up screens call this app (screens.tsx). */
 export const PLAYGROUND = { tag: 'API playground', name: 'API playground' };
