@@ -111,7 +111,8 @@ export class FirstRunSetup {
       const evaluation = await claimEvaluation(this.repositories.signInDelays, this.schedules, CODE_KEY, addressKey(ip));
       if (evaluation.refused) return { outcome: 'throttled', retryAfter: evaluation.refused.retryAfter };
       const stored = await this.repositories.setupCodes.current();
-      if (!stored) return { outcome: 'expired' };
+      // None left may also mean a concurrent attempt has just used it up making the administrator: the page is closed.
+      if (!stored) return { outcome: (await this.needed()) ? 'expired' : 'closed' };
       // Compared as hashes in constant time: how long the answer takes tells nothing of how much of a guess was right.
       if (!secretMatchesHash(normalizeCode(proof.code), stored.codeHash)) return { outcome: 'wrong_code' };
       codeHash = stored.codeHash;

@@ -288,7 +288,7 @@ export function ClientQuickstarts({ client, scopes }: { client: ClientView; scop
     <>
       <QuickstartCard client={client} values={values} />
       {machine && canIssue && <TestTokenCard client={client} demoApi={platform ? `${auth.config.issuer}/api/demo` : undefined} />}
-      <ul class="plain-list small">
+      <ul class="plain-list small text-links">
         {playgrounds.map((playground) => (
           <li key={playground.href}>
             <a href={playground.href} target="_blank" rel="noopener">
