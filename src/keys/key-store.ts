@@ -64,7 +64,11 @@ async function generate(alg: SigningAlgorithm): Promise<{ publicJwk: JsonWebKey;
  */
 export class KeyStore {
   private loaded: LoadedKeys | undefined;
-  private loading: Promise<LoadedKeys> | undefined;
+  /**
+   * The read under way and the generation it began at. Only requests at that same generation share it: a request
+   * after a change was announced (a rotation by another instance) must not get rows read before that change.
+   */
+  private loading: { generation: number; keys: Promise<LoadedKeys> } | undefined;
   /** Private keys never change under a kid, so each is unsealed once per process. */
   private readonly unsealed = new Map<string, KeyObject>();
 
@@ -153,12 +157,14 @@ export class KeyStore {
     const loaded = this.loaded;
     if (loaded && loaded.generation === generation && nowSeconds() < loaded.nextExpiry) return loaded;
     // Concurrent requests share one reload instead of each querying the store.
-    this.loading ??= this.load(generation)
+    if (this.loading?.generation === generation) return this.loading.keys;
+    const keys: Promise<LoadedKeys> = this.load(generation)
       .catch((error: unknown) => this.stale(loaded, error))
       .finally(() => {
-        this.loading = undefined;
+        if (this.loading?.keys === keys) this.loading = undefined;
       });
-    return this.loading;
+    this.loading = { generation, keys };
+    return keys;
   }
 
   private async load(generation: number): Promise<LoadedKeys> {
