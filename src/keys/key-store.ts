@@ -48,6 +48,13 @@ interface LoadedKeys {
 const generatePair = promisify(generateKeyPair);
 
 /**
+ * How long the loaded set is trusted without any change announced: a backstop, as the record caches have, for a
+ * notification that never came (an instance whose listening connection died unnoticed would otherwise never verify
+ * the tokens of a key another instance rotated to).
+ */
+export const KEYS_MAX_AGE_MS = 60_000;
+
+/**
  * A new key pair, generated on the thread pool. Not generateKeyPairSync: on Node 20.20 a process making EC keys with it
  * (and exporting them as JWKs) hangs for good after a few thousand, when a garbage collection comes at the wrong
  * moment; the asynchronous form does not, and an RSA key's ~100 ms no longer blocks every other request either.
@@ -81,6 +88,7 @@ export class KeyStore {
     private readonly maxSignedLifetime: () => Promise<number>,
     /** While the store is unavailable, keys read at most this long ago keep signing and stay published. */
     private readonly staleIfUnavailableMs: number,
+    private readonly maxAgeMs = KEYS_MAX_AGE_MS,
   ) {}
 
   /**
@@ -155,7 +163,8 @@ export class KeyStore {
   private async current(): Promise<LoadedKeys> {
     const generation = this.changes.generation();
     const loaded = this.loaded;
-    if (loaded && loaded.generation === generation && nowSeconds() < loaded.nextExpiry) return loaded;
+    if (loaded && loaded.generation === generation && nowSeconds() < loaded.nextExpiry && Date.now() - loaded.loadedAt < this.maxAgeMs)
+      return loaded;
     // Concurrent requests share one reload instead of each querying the store.
     if (this.loading?.generation === generation) return this.loading.keys;
     const keys: Promise<LoadedKeys> = this.load(generation)

@@ -122,6 +122,22 @@ test('a change announced while the set is being read again is not answered from 
   assert.equal((await keys.signingKey('ES256')).kid, rotated?.kid);
 });
 
+test('with no change announced at all, the set is read again once it is older than its maximum age', async () => {
+  const repository = new MemorySigningKeys();
+  const masterKey = randomBytes(32);
+  const changes = { generation: () => 0 };
+  const maxAgeMs = 500;
+  const keys = new KeyStore(repository, changes, masterKey, async () => MAX_SIGNED_LIFETIME, STALE_MS, maxAgeMs);
+  await keys.ensureKeys();
+  // Another instance rotates and its notification never arrives (its listening connection died unnoticed).
+  const other = new KeyStore(repository, changes, masterKey, async () => MAX_SIGNED_LIFETIME, STALE_MS);
+  const [rotated] = await other.rotate(['ES256']);
+  assert.equal(await keys.verificationKey(rotated!.kid), undefined, 'within the maximum age the set is not read again');
+  await new Promise((resolve) => setTimeout(resolve, maxAgeMs + 10));
+  assert.ok(await keys.verificationKey(rotated!.kid), 'after it, a token of the new key verifies');
+  assert.equal((await keys.signingKey('ES256')).kid, rotated?.kid);
+});
+
 test('an active key sealed under another master key refuses the start', async () => {
   const { keys, repository } = keyStore();
   await keys.ensureKeys();
