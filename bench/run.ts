@@ -9,6 +9,8 @@
  *   startup             idle RSS and spawn-to-first-token of `gatehouse serve`             per Gatehouse target
  *   tenants             10,000 tenants: creation time, idle RSS, client_credentials spread     per Gatehouse target
  *                       over 1,000 of them vs the default tenant, paging GET /admin/tenants
+ *   instances           two `gatehouse serve` on one PostgreSQL: client_credentials and refresh  gatehouse-postgres
+ *                       through A + B vs A alone; revocation, key rotation, refresh reuse seen across
  *
  * Each server runs in its own child process, one at a time, started afresh for every scenario: start, wait for its
  * ready line, check the scenario is answered correctly (so a run never measures errors), warm up, measure, check
@@ -46,6 +48,7 @@ import { measureStartup, type StartupResult } from './lib/startup.js';
 import { formatTable, median } from './lib/stats.js';
 import { clientCredentials } from './scenarios/client-credentials.js';
 import { codeFlow } from './scenarios/code-flow.js';
+import { type InstancesReport, runInstances } from './scenarios/instances.js';
 import { introspection } from './scenarios/introspection.js';
 import { refreshRotation } from './scenarios/refresh.js';
 import type { Scenario, ScenarioOptions, ServerKind } from './scenarios/scenario.js';
@@ -186,6 +189,7 @@ const BASELINE = 'oidc-provider';
 const FLOOR = 'floor';
 const STARTUP = 'startup';
 const TENANTS = 'tenants';
+const INSTANCES = 'instances';
 const SCENARIOS: Scenario[] = [clientCredentials, introspection, codeFlow, refreshRotation];
 /** DESIGN.md §3 and the benchmark issue. */
 const GOALS = {
@@ -219,7 +223,7 @@ function parseOptions(argv: string[]): Options {
     },
     strict: true,
   });
-  const known = [...SCENARIOS.map((s) => s.name), STARTUP, TENANTS];
+  const known = [...SCENARIOS.map((s) => s.name), STARTUP, TENANTS, INSTANCES];
   if (values.help) {
     process.stdout.write(
       'usage: node dist/bench/run.js [--scenario a,b] [--duration S] [--connections N] [--flow-loops N] [--refresh-loops N] [--warmup S]\n' +
@@ -792,6 +796,10 @@ async function main(): Promise<void> {
   const reports: ScenarioReport[] = [];
   for (const scenario of scenarios) reports.push(await runScenario(scenario, selected, options, profileDir));
   const tenants = options.scenarios.includes(TENANTS) ? await runTenants(selected, options) : [];
+  const instances: InstancesReport[] =
+    options.scenarios.includes(INSTANCES) && (!options.only || options.only.includes('gatehouse-postgres'))
+      ? [await runInstances({ ...options, env: process.env, postgresServer: postgresUrl() }, NOISE_THRESHOLD, log)]
+      : [];
 
   const out = process.stdout;
   const problems: string[] = [];
@@ -857,10 +865,17 @@ async function main(): Promise<void> {
     }
   }
 
+  for (const r of instances) {
+    out.write(r.text);
+    problems.push(...r.problems);
+    noisy.push(...r.noisyRounds);
+  }
+
   const verdicts = [
     ...reports.flatMap((r) => r.verdicts),
     ...startup.flatMap((r) => (r.verdict ? [r.verdict] : [])),
     ...tenants.flatMap((r) => r.verdicts),
+    ...instances.flatMap((r) => r.verdicts),
   ];
   if (verdicts.length) out.write(`\ngoals:\n${verdicts.map((v) => `  ${v}\n`).join('')}`);
   for (const target of selected.filter((t) => t.skip)) out.write(`skipped ${target.name}: ${target.skip}\n`);
@@ -878,6 +893,7 @@ async function main(): Promise<void> {
     scenarios: reports,
     startup,
     tenants,
+    instances: instances.map(({ text: _text, ...report }) => report),
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     machine: { ...machine, loadAverageAtEnd: loadavg() },

@@ -48,6 +48,13 @@ interface LoadedKeys {
 const generatePair = promisify(generateKeyPair);
 
 /**
+ * How long the loaded set is trusted without any change announced: a backstop, as the record caches have, for a
+ * notification that never came (an instance whose listening connection died unnoticed would otherwise never verify
+ * the tokens of a key another instance rotated to).
+ */
+export const KEYS_MAX_AGE_MS = 60_000;
+
+/**
  * A new key pair, generated on the thread pool. Not generateKeyPairSync: on Node 20.20 a process making EC keys with it
  * (and exporting them as JWKs) hangs for good after a few thousand, when a garbage collection comes at the wrong
  * moment; the asynchronous form does not, and an RSA key's ~100 ms no longer blocks every other request either.
@@ -64,7 +71,11 @@ async function generate(alg: SigningAlgorithm): Promise<{ publicJwk: JsonWebKey;
  */
 export class KeyStore {
   private loaded: LoadedKeys | undefined;
-  private loading: Promise<LoadedKeys> | undefined;
+  /**
+   * The read under way and the generation it began at. Only requests at that same generation share it: a request
+   * after a change was announced (a rotation by another instance) must not get rows read before that change.
+   */
+  private loading: { generation: number; keys: Promise<LoadedKeys> } | undefined;
   /** Private keys never change under a kid, so each is unsealed once per process. */
   private readonly unsealed = new Map<string, KeyObject>();
 
@@ -77,6 +88,7 @@ export class KeyStore {
     private readonly maxSignedLifetime: () => Promise<number>,
     /** While the store is unavailable, keys read at most this long ago keep signing and stay published. */
     private readonly staleIfUnavailableMs: number,
+    private readonly maxAgeMs = KEYS_MAX_AGE_MS,
   ) {}
 
   /**
@@ -151,14 +163,17 @@ export class KeyStore {
   private async current(): Promise<LoadedKeys> {
     const generation = this.changes.generation();
     const loaded = this.loaded;
-    if (loaded && loaded.generation === generation && nowSeconds() < loaded.nextExpiry) return loaded;
+    if (loaded && loaded.generation === generation && nowSeconds() < loaded.nextExpiry && Date.now() - loaded.loadedAt < this.maxAgeMs)
+      return loaded;
     // Concurrent requests share one reload instead of each querying the store.
-    this.loading ??= this.load(generation)
+    if (this.loading?.generation === generation) return this.loading.keys;
+    const keys: Promise<LoadedKeys> = this.load(generation)
       .catch((error: unknown) => this.stale(loaded, error))
       .finally(() => {
-        this.loading = undefined;
+        if (this.loading?.keys === keys) this.loading = undefined;
       });
-    return this.loading;
+    this.loading = { generation, keys };
+    return keys;
   }
 
   private async load(generation: number): Promise<LoadedKeys> {

@@ -180,6 +180,23 @@ export async function openPostgres(databaseUrl: string, timeouts: PostgresTimeou
 
   // The first connection doubles as the start-up check: an unreachable server is named at once, not after a hang.
   await connectListener();
+  /**
+   * A listening connection can die without a word (a NAT or firewall that forgets an idle flow, a partition): it
+   * stays "connected", no 'error' comes, and no other instance's change is heard again, while the pool's busy
+   * connections keep working. So it is asked to answer every connect timeout; one that does not (its query_timeout
+   * is the connect timeout) is treated as lost: the store is unavailable until the probe has listened anew, and
+   * every cache reloads then.
+   */
+  const heartbeat = setInterval(() => {
+    const client = listener;
+    if (!client || closed) return;
+    client.query('select 1').catch(() => {
+      if (listener !== client) return;
+      dropListener(client);
+      availability.markUnavailable('the change listener stopped answering');
+    });
+  }, timeouts.connectMs);
+  heartbeat.unref();
 
   return {
     db,
@@ -219,6 +236,7 @@ export async function openPostgres(databaseUrl: string, timeouts: PostgresTimeou
     },
     close: async () => {
       closed = true;
+      clearInterval(heartbeat);
       availability.close();
       // Awaited, so that nothing of the store is still connected when close() resolves (a database dropped or
       // stopped right after must find no session of ours to terminate).

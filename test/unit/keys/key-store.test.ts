@@ -95,6 +95,49 @@ test('the set is read again only when the change counter moves', async () => {
   assert.equal((await keys.signingKey('ES256')).kid, rotated?.kid);
 });
 
+test('a change announced while the set is being read again is not answered from that read', async () => {
+  const { keys, repository, changes, masterKey } = keyStore();
+  await keys.ensureKeys();
+  // Some other change moves the counter; the next request reads the set again, and that read answers late (a busy
+  // database) with the rows as they were when it ran.
+  changes.current++;
+  let answer!: () => void;
+  const late = new Promise<void>((resolve) => (answer = resolve));
+  const listPublishable = repository.listPublishable.bind(repository);
+  repository.listPublishable = async (now) => {
+    const rows = await listPublishable(now);
+    await late;
+    return rows;
+  };
+  const during = keys.jwks();
+  // Meanwhile another process rotates, and its change is announced here before that read has answered.
+  const other = new KeyStore(repository, changes, masterKey, async () => MAX_SIGNED_LIFETIME, STALE_MS);
+  const [rotated] = await other.rotate(['ES256']);
+  changes.current++;
+  const after = keys.verificationKey(rotated!.kid);
+  answer();
+  await during;
+  // The request made after the announcement has the rotated key (a token it signed verifies), not the older read.
+  assert.ok(await after, 'the key rotated to elsewhere verifies once its change was announced');
+  assert.equal((await keys.signingKey('ES256')).kid, rotated?.kid);
+});
+
+test('with no change announced at all, the set is read again once it is older than its maximum age', async () => {
+  const repository = new MemorySigningKeys();
+  const masterKey = randomBytes(32);
+  const changes = { generation: () => 0 };
+  const maxAgeMs = 500;
+  const keys = new KeyStore(repository, changes, masterKey, async () => MAX_SIGNED_LIFETIME, STALE_MS, maxAgeMs);
+  await keys.ensureKeys();
+  // Another instance rotates and its notification never arrives (its listening connection died unnoticed).
+  const other = new KeyStore(repository, changes, masterKey, async () => MAX_SIGNED_LIFETIME, STALE_MS);
+  const [rotated] = await other.rotate(['ES256']);
+  assert.equal(await keys.verificationKey(rotated!.kid), undefined, 'within the maximum age the set is not read again');
+  await new Promise((resolve) => setTimeout(resolve, maxAgeMs + 10));
+  assert.ok(await keys.verificationKey(rotated!.kid), 'after it, a token of the new key verifies');
+  assert.equal((await keys.signingKey('ES256')).kid, rotated?.kid);
+});
+
 test('an active key sealed under another master key refuses the start', async () => {
   const { keys, repository } = keyStore();
   await keys.ensureKeys();
