@@ -46,15 +46,25 @@ export function tokenAnswer(step: string, answer: HttpAnswer): UserTokens {
   return body;
 }
 
+/** The authorization response of one flow: the code, the PKCE verifier it is bound to, and what the browser saw. */
+export interface AuthorizationResult {
+  code: string;
+  verifier: string;
+  /** Each request, as "METHOD /path status". */
+  steps: string[];
+  sawLogin: boolean;
+  sawConsent: boolean;
+}
+
 /**
- * One authorization code flow as a browser with no session and the client app run it: the authorization request
- * (PKCE S256, state, nonce), then whatever the server asks — a page with a password field is the sign-in form
- * (username and password filled in), any other form is the consent form (decision=allow) — following redirects on
- * the server's origin until one goes to the redirect URI with a code, then the token request with HTTP Basic.
- * Every step must answer 2xx or 3xx; anything else throws a StepError. A fresh cookie jar each time, so the user
- * signs in (argon2id) and consents every time.
+ * The front channel of one authorization code flow, as a browser runs it: the authorization request (PKCE S256,
+ * state, nonce), then whatever the server asks — a page with a password field is the sign-in form (username and
+ * password filled in), any other form is the consent form (decision=allow) — following redirects on the server's
+ * origin until one goes to the redirect URI with a code. Every step must answer 2xx or 3xx; anything else throws a
+ * StepError. The browser's cookie jar is the caller's: a fresh one signs in and consents, a kept one comes back with
+ * its session.
  */
-export async function runCodeFlow(server: ReadyLine, setup: CodeFlowSetup, agent: Agent): Promise<CodeFlowResult> {
+export async function authorizeInBrowser(setup: CodeFlowSetup, browser: Browser): Promise<AuthorizationResult> {
   const verifier = randomBytes(32).toString('base64url');
   const state = randomBytes(16).toString('base64url');
   const authorize = new URL(setup.authorizationEndpoint);
@@ -72,7 +82,6 @@ export async function runCodeFlow(server: ReadyLine, setup: CodeFlowSetup, agent
   for (const [name, value] of Object.entries(params)) authorize.searchParams.set(name, value);
   const origin = authorize.origin;
   const redirect = new URL(setup.redirectUri);
-  const browser = new Browser(agent);
   const steps: string[] = [];
   let sawLogin = false;
   let sawConsent = false;
@@ -125,16 +134,34 @@ export async function runCodeFlow(server: ReadyLine, setup: CodeFlowSetup, agent
     steps.push(`${step} ${answer.status}`);
   }
   if (code === undefined) throw new StepError(step, answer.status, `no code after ${MAX_STEPS} steps`);
+  return { code, verifier, steps, sawLogin, sawConsent };
+}
 
-  const tokenUrl = new URL(server.tokenEndpoint);
-  step = stepName('POST', tokenUrl);
-  const tokenResponse = await postBasic(
-    tokenUrl,
+/** The code redemption (RFC 6749 §4.1.3) with HTTP Basic and the PKCE verifier (RFC 7636 §4.5), as the client app does it. */
+export function redeemCode(server: ReadyLine, setup: CodeFlowSetup, code: string, verifier: string, agent: Agent): Promise<HttpAnswer> {
+  return postBasic(
+    new URL(server.tokenEndpoint),
     setup.clientId,
     setup.clientSecret,
     { grant_type: 'authorization_code', code, redirect_uri: setup.redirectUri, code_verifier: verifier },
     agent,
   );
+}
+
+/**
+ * One whole authorization code flow: the browser's part (see authorizeInBrowser), then the token request with HTTP
+ * Basic. Without a browser of the caller's, a fresh cookie jar each time, so the user signs in (argon2id) and
+ * consents every time.
+ */
+export async function runCodeFlow(
+  server: ReadyLine,
+  setup: CodeFlowSetup,
+  agent: Agent,
+  browser = new Browser(agent),
+): Promise<CodeFlowResult> {
+  const { code, verifier, steps, sawLogin, sawConsent } = await authorizeInBrowser(setup, browser);
+  const step = stepName('POST', new URL(server.tokenEndpoint));
+  const tokenResponse = await redeemCode(server, setup, code, verifier, agent);
   steps.push(`${step} ${tokenResponse.status}`);
   const tokens = tokenAnswer(step, tokenResponse);
   return { tokens, requests: steps.length, steps, sawLogin, sawConsent };

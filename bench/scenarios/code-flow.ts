@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { runClosedLoop } from '../lib/closed-loop.js';
 import { type CodeFlowResult, runCodeFlow } from '../lib/code-flow.js';
-import { keepAliveAgent, StepError } from '../lib/http.js';
+import { type Browser, keepAliveAgent, StepError } from '../lib/http.js';
 import type { CodeFlowSetup, ReadyLine } from '../lib/protocol.js';
 import type { Scenario } from './scenario.js';
 
@@ -12,8 +12,9 @@ export async function completeFlow(
   server: ReadyLine,
   setup: CodeFlowSetup,
   agent: ReturnType<typeof keepAliveAgent>,
+  browser?: Browser,
 ): Promise<CodeFlowResult> {
-  const flow = await runCodeFlow(server, setup, agent);
+  const flow = await runCodeFlow(server, setup, agent, browser);
   if (!flow.sawLogin || !flow.sawConsent)
     throw new StepError('flow', 200, `the flow skipped ${flow.sawLogin ? 'consent' : 'sign-in'}: ${flow.steps.join(', ')}`);
   if (typeof flow.tokens.refresh_token !== 'string' || typeof flow.tokens.id_token !== 'string') {
@@ -43,7 +44,7 @@ export async function checkUserTokens(server: ReadyLine, setup: CodeFlowSetup, t
   });
   if (id.sub !== payload.sub) throw new Error('the ID token and the access token name different users');
   const scope = payload.scope === undefined ? 'no scope claim' : `scope "${String(payload.scope)}"`;
-  return `ES256 at+jwt access token (${scope}), ${String(idHeader.alg)} id_token, refresh token`;
+  return `ES256 at+jwt access token (${scope}), ${String(idHeader.alg)} id_token${tokens.refresh_token ? ', refresh token' : ''}`;
 }
 
 /** The whole authorization code flow, per second: authorize, sign in (argon2id), consent, token (PKCE S256). */

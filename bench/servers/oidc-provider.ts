@@ -14,6 +14,9 @@
  *   required, the access token is the same ES256 JWT for the default resource, the ID token RS256 (Gatehouse's
  *   default), and a refresh token is issued for offline_access (which oidc-provider grants only with prompt=consent).
  * - refresh: rotateRefreshToken: true.
+ * - a returning user (code_flow_returning): the login and consent above once, then the session cookie and the grant
+ *   it saved (session.grantIdFor the client) let the next authorization request through without a page, as with
+ *   consent remembered in production; asked without prompt=consent, for openid alone.
  *
  * Everything oidc-provider stores goes to its default in-memory adapter (an LRU of 1000 entries per process).
  * Served by a plain node:http listener that hands everything but /interaction/* to provider.callback().

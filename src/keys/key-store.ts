@@ -78,6 +78,8 @@ export class KeyStore {
   private loading: { generation: number; keys: Promise<LoadedKeys> } | undefined;
   /** Private keys never change under a kid, so each is unsealed once per process. */
   private readonly unsealed = new Map<string, KeyObject>();
+  /** Nor do public ones (a kid is the key's thumbprint): a reload after a change elsewhere imports none again. */
+  private readonly publicKeys = new Map<string, KeyObject>();
 
   constructor(
     private readonly repository: SigningKeyStore,
@@ -176,10 +178,19 @@ export class KeyStore {
     return keys;
   }
 
+  /**
+   * Reads the keys again. On SQLite every commit anywhere (a code issued) moves the generation, so this runs often:
+   * the private parts of keys whose publication ended are destroyed only when one can have ended since the last
+   * load — the first load, a retired key's publication over, or another set of keys (a rotation elsewhere).
+   */
   private async load(generation: number): Promise<LoadedKeys> {
     const now = nowSeconds();
-    await this.repository.destroyExpiredPrivateParts(now);
-    const loaded = this.assemble(generation, Date.now(), await this.repository.listPublishable(now));
+    const previous = this.loaded;
+    const rows = await this.repository.listPublishable(now);
+    const kids = (set: readonly SigningKeyRecord[]) => set.map((row) => `${row.kid}/${row.status}`).join(' ');
+    if (!previous || now >= previous.nextExpiry || kids(previous.rows) !== kids(rows))
+      await this.repository.destroyExpiredPrivateParts(now);
+    const loaded = this.assemble(generation, Date.now(), rows);
     this.loaded = loaded;
     return loaded;
   }
@@ -205,12 +216,21 @@ export class KeyStore {
     for (const row of rows) {
       if (!isSigningAlgorithm(row.alg)) continue;
       const publicJwk = JSON.parse(row.publicJwk) as JsonWebKey;
-      verification.set(row.kid, { kid: row.kid, alg: row.alg, publicKey: createPublicKey({ key: publicJwk, format: 'jwk' }) });
+      verification.set(row.kid, { kid: row.kid, alg: row.alg, publicKey: this.publicKey(row.kid, publicJwk) });
       keys.push({ ...(publicJwk as JWK), kid: row.kid, alg: row.alg, use: 'sig' });
       if (row.status === 'active') signing.set(row.alg, { kid: row.kid, alg: row.alg, privateKey: this.privateKey(row) });
       if (row.publishUntil !== null) nextExpiry = Math.min(nextExpiry, row.publishUntil);
     }
     return { generation, loadedAt, rows, signing, verification, jwks: { keys }, nextExpiry };
+  }
+
+  private publicKey(kid: string, jwk: JsonWebKey): KeyObject {
+    let key = this.publicKeys.get(kid);
+    if (!key) {
+      key = createPublicKey({ key: jwk, format: 'jwk' });
+      this.publicKeys.set(kid, key);
+    }
+    return key;
   }
 
   private privateKey(row: SigningKeyRecord): KeyObject {

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import { Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, sql } from 'kysely';
 import { measure, type Store } from './database.js';
@@ -54,6 +55,21 @@ export async function openSqlite(dataDir: string, options: SqliteOptions): Promi
     }
     return version;
   };
+  // data_version moves at every commit of another connection, the writer thread's own included, so following it
+  // alone would empty every cache at every write (a code issued, a session touched). Caches follow announced changes
+  // instead, as on PostgreSQL: announceChange adds one to user_version (the header field SQLite leaves to the
+  // application), which is read again only when data_version says some connection committed.
+  const userVersion = connection.prepare('pragma user_version').pluck();
+  let announced = 0;
+  let announcedAtVersion = Number.NaN;
+  const currentAnnounced = () => {
+    const seen = currentDataVersion();
+    if (seen !== announcedAtVersion) {
+      announced = userVersion.get() as number;
+      announcedAtVersion = seen;
+    }
+    return announced;
+  };
   const immediate = <T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T> =>
     db.connection().execute(async (conn) => {
       await sql`begin immediate`.execute(conn);
@@ -75,11 +91,16 @@ export async function openSqlite(dataDir: string, options: SqliteOptions): Promi
     // Kysely runs SQLite migrations outside a transaction and without a lock; inside one IMMEDIATE transaction a
     // second process waits and then finds the schema current.
     migrate: () => immediate(migrateToLatest),
-    // data_version moves when another connection commits, the writer thread's included; our own writes also bump
-    // `local`, so that the change is seen at once rather than within the millisecond data_version is cached.
-    generation: () => currentDataVersion() * 1_000_000 + local,
+    // Another process's announcement is seen within the millisecond data_version is cached; our own also bumps
+    // `local`, so that it is seen here at once.
+    generation: () => currentAnnounced() * 1_000_000 + local,
     announceChange: async () => {
       local += 1;
+      // Caches only compare generations for equality, so any new value will do: a random one needs no read under the
+      // write lock, as an increment would (one in 2^31 that it repeats the last, missed until the 30 s backstop).
+      let next = randomInt(1, 2 ** 31);
+      if (next === announced) next = (next % (2 ** 31 - 1)) + 1;
+      await writer.exec(`pragma user_version = ${next}`);
     },
     health: () => measure('sqlite', db),
     exec: (text) => writer.exec(text),

@@ -144,6 +144,52 @@ describe('AccessTokens.inspect: what this server accepts of its own tokens', () 
     assert.equal(await tokens.inspect(token), undefined);
     assert.equal(revocationLookups.length, 2);
   });
+  test('a verified token is remembered until the store announces a change, its expiry and revocation still checked', async (t) => {
+    const published = [es256];
+    const keyLookups: string[] = [];
+    const { caches, announceChange } = changeFollowingCaches();
+    const revokedJtis = new Set<string>();
+    const tokens = new AccessTokens(
+      { issuer: ISSUER, tenant: 'default' },
+      fake<Dependencies[1]>({
+        signingKey: keyStoreOf(es256).signingKey,
+        verificationKey: async (kid) => {
+          keyLookups.push(kid);
+          return keyStoreOf(...published).verificationKey(kid);
+        },
+      }),
+      fake<Dependencies[2]>({ isRevoked: async (jti) => revokedJtis.has(jti) }),
+      fake<Dependencies[3]>({ find: clientLookup(resolvedClient()) }),
+      caches,
+    );
+    const { token, claims } = await tokens.issue(request({ ttl: 60 }));
+    assert.deepEqual(await tokens.inspect(token), claims);
+    assert.deepEqual(await tokens.inspect(token), claims);
+    assert.deepEqual(keyLookups, [es256.kid], 'the second look verifies no signature');
+    // Revocation is its own cache's business: announced, it counts at once for a remembered token too.
+    revokedJtis.add(claims.jti);
+    announceChange();
+    assert.equal(await tokens.inspect(token), undefined);
+    revokedJtis.clear();
+    announceChange();
+    assert.deepEqual(await tokens.inspect(token), claims);
+    // A key taken out of the key set (a change the store announces) takes its tokens with it.
+    published.length = 0;
+    announceChange();
+    assert.equal(await tokens.inspect(token), undefined);
+    published.push(es256);
+    announceChange();
+    assert.deepEqual(await tokens.inspect(token), claims);
+    const lookups = keyLookups.length;
+    // A remembered token expires when its exp says, with no new verification.
+    t.mock.method(Date, 'now', () => claims.exp * 1000);
+    assert.equal(await tokens.inspect(token), undefined);
+    assert.equal(keyLookups.length, lookups);
+    // What is remembered is the exact token: the same signature over other claims is refused.
+    const [header, , signature] = token.split('.');
+    const forged = [header, Buffer.from(JSON.stringify({ ...claims, exp: claims.exp + 60 })).toString('base64url'), signature].join('.');
+    assert.equal(await tokens.inspect(forged), undefined);
+  });
 });
 
 test('revoke records the jti with its client until the token would expire anyway', async () => {
