@@ -51,10 +51,16 @@ export function tokenAnswer(step: string, answer: HttpAnswer): UserTokens {
  * (PKCE S256, state, nonce), then whatever the server asks — a page with a password field is the sign-in form
  * (username and password filled in), any other form is the consent form (decision=allow) — following redirects on
  * the server's origin until one goes to the redirect URI with a code, then the token request with HTTP Basic.
- * Every step must answer 2xx or 3xx; anything else throws a StepError. A fresh cookie jar each time, so the user
- * signs in (argon2id) and consents every time.
+ * Every step must answer 2xx or 3xx; anything else throws a StepError. A fresh cookie jar each time unless a
+ * `browser` is passed, so the user signs in (argon2id) and consents every time; a browser that signed in before
+ * keeps its session and only consents.
  */
-export async function runCodeFlow(server: ReadyLine, setup: CodeFlowSetup, agent: Agent): Promise<CodeFlowResult> {
+export async function runCodeFlow(
+  server: ReadyLine,
+  setup: CodeFlowSetup,
+  agent: Agent,
+  browser = new Browser(agent),
+): Promise<CodeFlowResult> {
   const verifier = randomBytes(32).toString('base64url');
   const state = randomBytes(16).toString('base64url');
   const authorize = new URL(setup.authorizationEndpoint);
@@ -72,7 +78,6 @@ export async function runCodeFlow(server: ReadyLine, setup: CodeFlowSetup, agent
   for (const [name, value] of Object.entries(params)) authorize.searchParams.set(name, value);
   const origin = authorize.origin;
   const redirect = new URL(setup.redirectUri);
-  const browser = new Browser(agent);
   const steps: string[] = [];
   let sawLogin = false;
   let sawConsent = false;
