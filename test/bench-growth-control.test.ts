@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type Census, startGrowthControl, type TimedPurge } from '../bench/lib/growth-control.js';
+import { type Census, type EventLoopDelay, startGrowthControl, type TimedPurge } from '../bench/lib/growth-control.js';
 import { nowSeconds } from '../src/ports/clock.js';
 import { backends } from './helpers/backends.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -74,6 +74,8 @@ for (const backend of backends()) {
       assert.equal(afterPurge.tables.revoked_tokens.rows, 1);
       assert.equal(afterPurge.tables.revoked_tokens.old, 0);
       assert.deepEqual(await call('POST', '/vacuum'), { vacuumed: backend.name === 'postgres' });
+      const idle = await call<EventLoopDelay>('POST', '/delay?ms=50');
+      assert.ok(idle.max >= idle.p99 && idle.p99 >= idle.p50 && idle.p50 > 0, JSON.stringify(idle));
     });
 
     test('an unknown route or a bad number of days is refused', async () => {

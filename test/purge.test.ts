@@ -371,7 +371,7 @@ for (const backend of backends()) {
       );
     });
 
-    test('expired setup codes are deleted in every tenant; a code still valid stays', async () => {
+    test('setup codes a day past expiry are deleted in every tenant; a valid one and one expired lately stay', async () => {
       const { db } = server.server.gatehouse.store;
       const now = nowSeconds();
       await db.deleteFrom('setup_codes').execute();
@@ -379,14 +379,17 @@ for (const backend of backends()) {
         .insertInto('setup_codes')
         .values([
           { tenant_id: 'default', code_hash: 'live', created_at: now - 60, expires_at: now + 3540 },
-          { tenant_id: 'acme', code_hash: 'expired', created_at: now - 7200, expires_at: now - 3600 },
-          { tenant_id: 'globex', code_hash: 'expired-too', created_at: now - 7200, expires_at: now - 1 },
+          // Kept for a day after expiry: the setup page then says the code expired, not that it is wrong.
+          { tenant_id: 'acme', code_hash: 'expired-lately', created_at: now - 7200, expires_at: now - 3600 },
+          { tenant_id: 'globex', code_hash: 'expired-2d', created_at: now - 3 * DAY, expires_at: now - 2 * DAY },
+          { tenant_id: 'initech', code_hash: 'expired-1d', created_at: now - 2 * DAY, expires_at: now - DAY - 1 },
         ])
         .execute();
       const { deleted, complete } = await purge();
       assert.equal(deleted.setup_codes, 2);
       assert.equal(complete, true);
-      assert.deepEqual(await db.selectFrom('setup_codes').select(['tenant_id', 'code_hash']).execute(), [
+      assert.deepEqual(await db.selectFrom('setup_codes').select(['tenant_id', 'code_hash']).orderBy('tenant_id').execute(), [
+        { tenant_id: 'acme', code_hash: 'expired-lately' },
         { tenant_id: 'default', code_hash: 'live' },
       ]);
     });

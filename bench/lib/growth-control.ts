@@ -7,6 +7,7 @@
  *   POST /age?days=N    moves every stored time of the expiring tables N days into the past
  *   POST /purge         one run of the purge the server schedules (gatehouse.purgeExpired), timed
  *   POST /vacuum        PostgreSQL: VACUUM (what autovacuum does: the space of deleted rows becomes reusable)
+ *   POST /delay?ms=N    the server's event-loop delay over N ms (to compare with the delay during a purge)
  *
  * Ageing the rows stands in for a clock moved forward: Gatehouse takes its time from the system clock and has no
  * clock a benchmark could set, and waiting out a refresh token's 30 days is not possible in a run. Moving the stored
@@ -94,7 +95,7 @@ export interface TimedPurge {
   report: PurgeReport;
   ms: number;
   /** The server's event-loop delay while it purged (1 ms resolution): how long a request could wait for the loop. */
-  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  eventLoopDelayMs: EventLoopDelay;
 }
 
 async function census(gatehouse: Gatehouse, days: number): Promise<Census> {
@@ -164,18 +165,29 @@ async function age(gatehouse: Gatehouse, days: number): Promise<Record<string, n
   return moved;
 }
 
-async function timedPurge(gatehouse: Gatehouse): Promise<TimedPurge> {
+export interface EventLoopDelay {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** The event-loop delay (1 ms resolution) while `work` runs, in milliseconds. */
+async function delayDuring<T>(work: () => Promise<T>): Promise<{ result: T; eventLoopDelayMs: EventLoopDelay }> {
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
-  const started = performance.now();
   try {
-    const report = await gatehouse.purgeExpired();
-    const ms = performance.now() - started;
+    const result = await work();
     const inMs = (nanoseconds: number) => Math.round(nanoseconds / 1e4) / 100;
-    return { report, ms, eventLoopDelayMs: { p50: inMs(delay.percentile(50)), p99: inMs(delay.percentile(99)), max: inMs(delay.max) } };
+    return { result, eventLoopDelayMs: { p50: inMs(delay.percentile(50)), p99: inMs(delay.percentile(99)), max: inMs(delay.max) } };
   } finally {
     delay.disable();
   }
+}
+
+async function timedPurge(gatehouse: Gatehouse): Promise<TimedPurge> {
+  const started = performance.now();
+  const { result: report, eventLoopDelayMs } = await delayDuring(() => gatehouse.purgeExpired());
+  return { report, ms: performance.now() - started, eventLoopDelayMs };
 }
 
 async function vacuum(gatehouse: Gatehouse): Promise<void> {
@@ -197,6 +209,11 @@ async function route(gatehouse: Gatehouse, req: IncomingMessage): Promise<unknow
     return age(gatehouse, days);
   }
   if (key === 'POST /purge') return timedPurge(gatehouse);
+  if (key === 'POST /delay') {
+    const ms = Number(url.searchParams.get('ms'));
+    if (!Number.isInteger(ms) || ms < 1) throw new Error('ms must be a whole number of at least 1');
+    return (await delayDuring(() => new Promise((resolve) => setTimeout(resolve, ms)))).eventLoopDelayMs;
+  }
   if (key === 'POST /vacuum') return vacuum(gatehouse).then(() => ({ vacuumed: gatehouse.store.dialect === 'postgres' }));
   throw new Error(`no such control route: ${key}`);
 }

@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { ServerProcess } from '../lib/child.js';
 import { runClosedLoop } from '../lib/closed-loop.js';
 import { refreshOnce, runCodeFlow, tokenAnswer } from '../lib/code-flow.js';
-import type { Census, TimedPurge } from '../lib/growth-control.js';
+import type { Census, EventLoopDelay, TimedPurge } from '../lib/growth-control.js';
 import { STORE_TABLES } from '../lib/growth-control.js';
 import { Browser, keepAliveAgent, postBasic, StepError, send } from '../lib/http.js';
 import type { LoadResult } from '../lib/load.js';
@@ -80,7 +80,7 @@ export interface GrowthCycle {
   before: Census;
   purges: TimedPurge[];
   after: Census;
-  latency: { withoutPurge: Latency; duringPurge: Latency; purgeSeconds: number };
+  latency: { withoutPurge: Latency; duringPurge: Latency; purgeSeconds: number; eventLoopDelayWithoutPurgeMs: EventLoopDelay };
   /** Tables where rows the clock moved past (and nothing wrote since) outlived the purge. */
   unbounded: string[];
   /** Tables where the purge deleted more rows than were old: valid ones. */
@@ -285,7 +285,11 @@ async function runCycle(traffic: Traffic, options: GrowthOptions, cycle: number,
   badAnswers(liveFlows, 'code-flow traffic after the clock moved');
 
   log(`  cycle ${cycle}: token endpoint latency without a purge (${options.duration} s)`);
-  const withoutPurge = await (await tokenEndpointLoad(traffic)).run(options.duration);
+  const quiet = await tokenEndpointLoad(traffic);
+  const [withoutPurge, eventLoopDelayWithoutPurgeMs] = await Promise.all([
+    quiet.run(options.duration),
+    control<EventLoopDelay>(server, 'POST', `/delay?ms=${options.duration * 1000}`, agent),
+  ]);
   const load = await tokenEndpointLoad(traffic);
   const before = await control<Census>(server, 'GET', CENSUS, agent);
   log(`  cycle ${cycle}: purging, the token endpoint under the same load`);
@@ -322,7 +326,7 @@ async function runCycle(traffic: Traffic, options: GrowthOptions, cycle: number,
     before,
     purges,
     after,
-    latency: { withoutPurge, duringPurge, purgeSeconds },
+    latency: { withoutPurge, duringPurge, purgeSeconds, eventLoopDelayWithoutPurgeMs },
     unbounded,
     validDeleted,
   };
@@ -378,8 +382,10 @@ export function renderGrowth(result: GrowthResult): string {
     parts.push(
       `${result.name}, cycle ${cycle.cycle}: ${t.tokens} client_credentials tokens, ${t.flows} code flows (${t.signIns} with a password), ` +
         `${t.refreshes} refreshes, ${t.revokedAccessTokens} access tokens and ${t.revokedGrants} refresh tokens revoked, in ${cycle.trafficSeconds.toFixed(0)} s; ` +
-        `purge ${cycle.latency.purgeSeconds.toFixed(1)} s in ${cycle.purges.length} run(s), the server's event-loop delay meanwhile ` +
-        cycle.purges.map(({ eventLoopDelayMs: d }) => `p99 ${d.p99} ms, max ${d.max} ms`).join('; '),
+        `purge ${cycle.latency.purgeSeconds.toFixed(1)} s in ${cycle.purges.length} run(s); the server's event-loop delay p99/max ` +
+        `${cycle.latency.eventLoopDelayWithoutPurgeMs.p99}/${cycle.latency.eventLoopDelayWithoutPurgeMs.max} ms under the same load without a purge, ` +
+        cycle.purges.map(({ eventLoopDelayMs: d }) => `${d.p99}/${d.max} ms`).join(', ') +
+        ' during it',
     );
     const changed = STORE_TABLES.filter(
       (table) =>

@@ -2,6 +2,9 @@ import { nowSeconds } from '../ports/clock.js';
 import type { Store } from './database.js';
 import { type PurgePace, purgeInBatches, unpaced } from './purge.js';
 
+/** How long an expired code is kept, to be told apart from a wrong one. */
+const EXPIRED_CODE_KEPT_SECONDS = 86400;
+
 /** A tenant's setup code as stored: its SHA-256 (hex) and when it stops being accepted (epoch seconds). */
 export interface StoredSetupCode {
   codeHash: string;
@@ -55,10 +58,12 @@ export class SetupCodeRepository {
   }
 
   /**
-   * Deletes the codes that have expired, in every tenant (the purge runs once for the deployment). A tenant has one
-   * row at most, so the table is as big as the tenants that never got an administrator; no index is needed on it.
+   * Deletes the codes that expired more than a day ago, in every tenant (the purge runs once for the deployment). Until
+   * then an expired code is still recognised, so the setup page can say it expired and what to do rather than that it
+   * is wrong. A tenant has one row at most, so the table is as big as the tenants that never got an administrator; no
+   * index is needed on it.
    */
   async purgeExpired(now = nowSeconds(), pace: PurgePace = unpaced()): Promise<number> {
-    return purgeInBatches(this.store, 'setup_codes', 'tenant_id', (eb) => eb('expires_at', '<', now), pace);
+    return purgeInBatches(this.store, 'setup_codes', 'tenant_id', (eb) => eb('expires_at', '<', now - EXPIRED_CODE_KEPT_SECONDS), pace);
   }
 }
