@@ -50,6 +50,7 @@ import { formatTable, median } from './lib/stats.js';
 import { clientCredentials } from './scenarios/client-credentials.js';
 import { codeFlow } from './scenarios/code-flow.js';
 import { codeFlowReturning } from './scenarios/code-flow-returning.js';
+import { GROWTH, type GrowthResult, growthVerdicts, measureGrowth, renderGrowth } from './scenarios/growth.js';
 import { type InstancesReport, runInstances } from './scenarios/instances.js';
 import { introspection } from './scenarios/introspection.js';
 import { refreshRotation } from './scenarios/refresh.js';
@@ -82,6 +83,8 @@ interface Options {
   /** The tenants scenario: tenants created, and how many of them get a client and take the load (issue 11 item 7). */
   tenants: number;
   activeTenants: number;
+  /** The growth scenario's traffic per cycle (issue 14 item 5). */
+  growth: { tokens: number; flows: number; refreshes: number; cycles: number };
 }
 
 interface Target {
@@ -223,16 +226,21 @@ function parseOptions(argv: string[]): Options {
       workers: { type: 'string', default: '1' },
       tenants: { type: 'string', default: '10000' },
       'active-tenants': { type: 'string', default: '1000' },
+      'growth-tokens': { type: 'string', default: '300000' },
+      'growth-flows': { type: 'string', default: '20000' },
+      'growth-refreshes': { type: 'string', default: '40000' },
+      'growth-cycles': { type: 'string', default: '2' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   });
-  const known = [...SCENARIOS.map((s) => s.name), STARTUP, TENANTS, INSTANCES];
+  const known = [...SCENARIOS.map((s) => s.name), STARTUP, TENANTS, INSTANCES, GROWTH];
   if (values.help) {
     process.stdout.write(
       'usage: node dist/bench/run.js [--scenario a,b] [--duration S] [--connections N] [--flow-loops N] [--refresh-loops N] [--warmup S]\n' +
         '                              [--rounds N] [--only t1,t2] [--cpu-prof] [--perf] [--wait-quiet S] [--workers N]\n' +
         '                              [--tenants N] [--active-tenants N]\n' +
+        '                              [--growth-tokens N] [--growth-flows N] [--growth-refreshes N] [--growth-cycles N]\n' +
         `scenarios: ${known.join(', ')} (default: all)\n`,
     );
     process.exit(0);
@@ -269,6 +277,12 @@ function parseOptions(argv: string[]): Options {
     workers: integer('workers', values.workers, 1, 64),
     tenants: integer('tenants', values.tenants, 2, 100_000),
     activeTenants: integer('active-tenants', values['active-tenants'], 2, 10_000),
+    growth: {
+      tokens: integer('growth-tokens', values['growth-tokens'], 10, 10_000_000),
+      flows: integer('growth-flows', values['growth-flows'], 10, 1_000_000),
+      refreshes: integer('growth-refreshes', values['growth-refreshes'], 0, 10_000_000),
+      cycles: integer('growth-cycles', values['growth-cycles'], 1, 10),
+    },
   };
 }
 
@@ -764,6 +778,23 @@ async function runTenants(all: Target[], options: Options): Promise<TenantsRepor
   return reports;
 }
 
+/** The growth scenario on each Gatehouse target, one after the other (bench/scenarios/growth.ts). */
+async function runGrowth(all: Target[], options: Options): Promise<GrowthResult[]> {
+  const results: GrowthResult[] = [];
+  for (const target of all.filter((t) => t.server === 'gatehouse' && !t.skip)) {
+    log(`bench: ${GROWTH}: ${target.name}`);
+    const growthOptions = { ...options.growth, tokenLoops: options.refreshLoops, flowLoops: options.flowLoops, duration: options.duration };
+    try {
+      results.push(await measureGrowth({ name: target.name, env: serverEnv(target, 1) }, growthOptions));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      log(`  ${target.name}: FAILED: ${message}`);
+      results.push({ name: target.name, status: 'failed', reason: message, cycles: [] });
+    }
+  }
+  return results;
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const all = targets();
@@ -808,6 +839,7 @@ async function main(): Promise<void> {
     options.scenarios.includes(INSTANCES) && (!options.only || options.only.includes('gatehouse-postgres'))
       ? [await runInstances({ ...options, env: process.env, postgresServer: postgresUrl() }, NOISE_THRESHOLD, log)]
       : [];
+  const growth = options.scenarios.includes(GROWTH) ? await runGrowth(selected, options) : [];
 
   const out = process.stdout;
   const problems: string[] = [];
@@ -879,11 +911,21 @@ async function main(): Promise<void> {
     noisy.push(...r.noisyRounds);
   }
 
+  for (const r of growth) {
+    out.write(r.status === 'ok' ? `\n${GROWTH}:\n${renderGrowth(r)}\n` : '');
+    if (r.status === 'failed') problems.push(`${GROWTH} ${r.name} failed: ${r.reason}`);
+    for (const cycle of r.cycles) {
+      if (cycle.unbounded.length) problems.push(`${GROWTH} ${r.name}: expired rows left in ${cycle.unbounded.join(', ')}`);
+      if (cycle.validDeleted.length) problems.push(`${GROWTH} ${r.name}: valid rows purged in ${cycle.validDeleted.join(', ')}`);
+    }
+  }
+
   const verdicts = [
     ...reports.flatMap((r) => r.verdicts),
     ...startup.flatMap((r) => (r.verdict ? [r.verdict] : [])),
     ...tenants.flatMap((r) => r.verdicts),
     ...instances.flatMap((r) => r.verdicts),
+    ...growth.flatMap(growthVerdicts),
   ];
   if (verdicts.length) out.write(`\ngoals:\n${verdicts.map((v) => `  ${v}\n`).join('')}`);
   for (const target of selected.filter((t) => t.skip)) out.write(`skipped ${target.name}: ${target.skip}\n`);
@@ -902,6 +944,7 @@ async function main(): Promise<void> {
     startup,
     tenants,
     instances: instances.map(({ text: _text, ...report }) => report),
+    growth,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     machine: { ...machine, loadAverageAtEnd: loadavg() },

@@ -34,6 +34,7 @@ import { EndSession } from './oidc/end-session.js';
 import { IdTokens } from './oidc/id-tokens.js';
 import { UserInfo } from './oidc/userinfo.js';
 import type { RecordCaches } from './ports/caches.js';
+import { nowSeconds } from './ports/clock.js';
 import type { Mailer } from './ports/mail.js';
 import type { OutboundFetcher } from './ports/outbound.js';
 import { DEFAULT_TENANT, PLATFORM_DEFINITIONS, type Tenant } from './ports/tenants.js';
@@ -43,6 +44,7 @@ import { openStore, type Store, storeOptionsOf } from './store/database.js';
 import { GenerationCache } from './store/generation-cache.js';
 import type { GrantPurgeCounts } from './store/grants.js';
 import { PageKeyRepository } from './store/page-keys.js';
+import { PURGE_BATCH_PAUSE_MS, PURGE_TIME_LIMIT_MS, PurgePace } from './store/purge.js';
 import { Repositories } from './store/repositories.js';
 import { SealedKeyRepository } from './store/sealed-keys.js';
 import { SigningKeyRepository } from './store/signing-keys.js';
@@ -64,7 +66,13 @@ export interface PurgeReport {
     sign_in_devices: number;
     audit_events: number;
     invitations: number;
+    setup_codes: number;
   };
+  /**
+   * false when the run stopped at its time limit with expired rows left (a backlog bigger than one run may take):
+   * the next run goes on with them.
+   */
+  complete: boolean;
   /** SQLite only: the file's pages before and after giving the free ones back. */
   sqlite?: SpaceReclaimed;
 }
@@ -131,12 +139,13 @@ export interface Gatehouse extends TenantGatehouse {
   prepareKeys(): Promise<{ resealed: number }>;
   /**
    * Deletes, in bounded batches, what has expired (revocations, codes, token records, answered interactions, sessions,
-   * sign-up and sign-in counters, device cookies, invitations a month past expiry), grants nothing refers to any more and audit events past retention,
-   * then gives SQLite's free pages back, for every tenant at once. Run periodically; `onDemand` (`gatehouse purge`) also
-   * converts an SQLite file made without incremental auto-vacuum (a full VACUUM) and empties the WAL. Safe to run in
-   * several processes at once.
+   * sign-up and sign-in counters, device cookies, invitations a month past expiry, setup codes), grants nothing refers
+   * to any more and audit events past retention, then gives SQLite's free pages back, for every tenant at once. Batches
+   * are PURGE_BATCH_PAUSE_MS apart, and no batch starts after `timeLimitMs` (PURGE_TIME_LIMIT_MS; unlimited `onDemand`).
+   * Run periodically; `onDemand` (`gatehouse purge`) also converts an SQLite file made without incremental auto-vacuum
+   * (a full VACUUM) and empties the WAL. Safe to run in several processes at once.
    */
-  purgeExpired(options?: { onDemand?: boolean }): Promise<PurgeReport>;
+  purgeExpired(options?: { onDemand?: boolean; timeLimitMs?: number }): Promise<PurgeReport>;
   close(): Promise<void>;
 }
 
@@ -201,24 +210,39 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
         if (!startedBefore) await pageKeys.ensure();
         return { resealed };
       },
-      purgeExpired: async ({ onDemand = false } = {}) => {
+      purgeExpired: async ({ onDemand = false, timeLimitMs = onDemand ? Number.POSITIVE_INFINITY : PURGE_TIME_LIMIT_MS } = {}) => {
         // The purges are deployment-wide: the default tenant's repositories remove what has expired in every tenant.
-        const { revocations, grants, interactions, sessions, loginThrottle, signInDelays, signInDevices, auditEvents, accounts } =
-          repositories;
+        const {
+          revocations,
+          grants,
+          interactions,
+          sessions,
+          loginThrottle,
+          signInDelays,
+          signInDevices,
+          auditEvents,
+          accounts,
+          setupCodes,
+        } = repositories;
+        // One moment and one pace for the whole run: every table is judged at the same time, and the deadline is shared.
+        const now = nowSeconds();
+        const pace = new PurgePace(PURGE_BATCH_PAUSE_MS, timeLimitMs);
         const deleted = {
-          revoked_tokens: await revocations.purgeExpired(),
-          ...(await grants.purgeExpired()),
-          interactions: await interactions.purgeExpired(),
-          sessions: await sessions.purgeExpired(),
-          login_throttle: await loginThrottle.purgeOlderThan(86400),
-          sign_in_delays: await signInDelays.purgeQuiet(),
-          sign_in_devices: await signInDevices.purgeExpired(),
-          audit_events: await auditEvents.purgeOlderThan(config.auditRetention),
+          revoked_tokens: await revocations.purgeExpired(now, pace),
+          ...(await grants.purgeExpired(now, pace)),
+          interactions: await interactions.purgeExpired(now, pace),
+          sessions: await sessions.purgeExpired(now, pace),
+          login_throttle: await loginThrottle.purgeOlderThan(86400, now, pace),
+          sign_in_delays: await signInDelays.purgeQuiet(now * 1000, pace),
+          sign_in_devices: await signInDevices.purgeExpired(now, pace),
+          audit_events: await auditEvents.purgeOlderThan(config.auditRetention, now, pace),
           // A month after they expired: long enough for an owner to see which invitations lapsed.
-          invitations: await accounts.purgeExpired(30 * 86400),
+          invitations: await accounts.purgeExpired(30 * 86400, now, pace),
+          setup_codes: await setupCodes.purgeExpired(now, pace),
         };
-        if (store.dialect !== 'sqlite') return { deleted };
-        return { deleted, sqlite: await reclaimSqliteSpace(store, { convert: onDemand, truncateWal: onDemand }) };
+        const complete = !pace.exhausted;
+        if (store.dialect !== 'sqlite') return { deleted, complete };
+        return { deleted, complete, sqlite: await reclaimSqliteSpace(store, { convert: onDemand, truncateWal: onDemand }) };
       },
       close: () => store.close(),
     };

@@ -103,8 +103,10 @@ async function remaining(db: Kysely<Database>, prefix: string): Promise<Record<P
 }
 
 const total = (counts: object): number => (Object.values(counts) as number[]).reduce((sum, n) => sum + n, 0);
-const none = Object.fromEntries(TABLES.map((table) => [table, 0]));
-const each = (n: number) => Object.fromEntries(TABLES.map((table) => [table, n]));
+// A purge's counts: `n` in every seeded table; setup codes are one per tenant at most, so they are seeded on their own.
+const inTables = (n: number) => Object.fromEntries(TABLES.map((table) => [table, n]));
+const each = (n: number) => ({ ...inTables(n), setup_codes: 0 });
+const none = each(0);
 
 /** Opens the store named by a CLI environment (for seeding what a separate process will purge). */
 const storeOf = (env: Record<string, string>): Promise<Store> => openStore(storeOptionsOf(loadConfig(env)));
@@ -369,12 +371,54 @@ for (const backend of backends()) {
       );
     });
 
+    test('setup codes a day past expiry are deleted in every tenant; a valid one and one expired lately stay', async () => {
+      const { db } = server.server.gatehouse.store;
+      const now = nowSeconds();
+      await db.deleteFrom('setup_codes').execute();
+      await db
+        .insertInto('setup_codes')
+        .values([
+          { tenant_id: 'default', code_hash: 'live', created_at: now - 60, expires_at: now + 3540 },
+          // Kept for a day after expiry: the setup page then says the code expired, not that it is wrong.
+          { tenant_id: 'acme', code_hash: 'expired-lately', created_at: now - 7200, expires_at: now - 3600 },
+          { tenant_id: 'globex', code_hash: 'expired-2d', created_at: now - 3 * DAY, expires_at: now - 2 * DAY },
+          { tenant_id: 'initech', code_hash: 'expired-1d', created_at: now - 2 * DAY, expires_at: now - DAY - 1 },
+        ])
+        .execute();
+      const { deleted, complete } = await purge();
+      assert.equal(deleted.setup_codes, 2);
+      assert.equal(complete, true);
+      assert.deepEqual(await db.selectFrom('setup_codes').select(['tenant_id', 'code_hash']).orderBy('tenant_id').execute(), [
+        { tenant_id: 'acme', code_hash: 'expired-lately' },
+        { tenant_id: 'default', code_hash: 'live' },
+      ]);
+    });
+
+    test('a purge stops at its time limit and says so, leaving the rest; the next run removes it', async () => {
+      const { db } = server.server.gatehouse.store;
+      const perTable = 2 * PURGE_BATCH_SIZE + 5;
+      await seedDeadRows(db, 'limited-', perTable);
+      // One batch starts before the 1 ms deadline; the pause after it (PURGE_BATCH_PAUSE_MS) outlasts the deadline.
+      const limited = await server.server.gatehouse.purgeExpired({ timeLimitMs: 1 });
+      assert.equal(limited.complete, false);
+      assert.equal(total(limited.deleted), PURGE_BATCH_SIZE, JSON.stringify(limited.deleted));
+      assert.equal(limited.deleted.revoked_tokens, PURGE_BATCH_SIZE, 'the first table purged got its first batch');
+      const left = await remaining(db, 'limited-');
+      assert.equal(total(left), TABLES.length * perTable - PURGE_BATCH_SIZE);
+      assert.equal(left.revoked_tokens, perTable - PURGE_BATCH_SIZE);
+
+      const rest = await purge();
+      assert.equal(rest.complete, true);
+      assert.deepEqual(await remaining(db, 'limited-'), inTables(0));
+      assert.equal(total(rest.deleted), TABLES.length * perTable - PURGE_BATCH_SIZE);
+    });
+
     test('a backlog of many batches in every table is removed completely, the event loop turning between batches', async (t) => {
       const { db } = server.server.gatehouse.store;
       // About 150k rows in all, eight batches and a bit in each table.
       const perTable = Math.ceil(150_000 / TABLES.length);
       await seedDeadRows(db, 'backlog-', perTable);
-      assert.deepEqual(await remaining(db, 'backlog-'), each(perTable));
+      assert.deepEqual(await remaining(db, 'backlog-'), inTables(perTable));
 
       const delay = monitorEventLoopDelay({ resolution: 1 });
       delay.enable();
@@ -397,7 +441,7 @@ for (const backend of backends()) {
         `${backend.name}: purged ${total(report.deleted)} rows in ${Math.round(elapsed)} ms; event loop delay max ${(delay.max / 1e6).toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms; ${turnsDuringPurge} turns`,
       );
 
-      assert.deepEqual(await remaining(db, 'backlog-'), none);
+      assert.deepEqual(await remaining(db, 'backlog-'), inTables(0));
       assert.deepEqual(report.deleted, each(perTable));
       const batchesPerTable = Math.floor(perTable / PURGE_BATCH_SIZE);
       assert.ok(
@@ -442,12 +486,13 @@ for (const backend of backends()) {
       const result = await gatehouse(env, 'purge');
       assert.equal(result.code, 0, result.stderr);
       for (const table of TABLES) assert.match(result.stdout, new RegExp(`^${table} +3 deleted$`, 'm'));
+      assert.match(result.stdout, /^setup_codes +0 deleted$/m);
       assert.equal(
         /SQLite file: [\d.]+ MiB \(\d+ % free\) -> [\d.]+ MiB \(0 % free\)/.test(result.stdout),
         backend.name === 'sqlite',
         result.stdout,
       );
-      assert.deepEqual(await remaining(store.db, 'cli-text-'), none);
+      assert.deepEqual(await remaining(store.db, 'cli-text-'), inTables(0));
       const audited = await store.db
         .selectFrom('audit_events')
         .select(['actor_type', 'details'])
@@ -477,8 +522,8 @@ for (const backend of backends()) {
       await seedDeadRows(store.db, 'cli-twice-', perTable);
       const [first, second] = await Promise.all([gatehouseJson<PurgeReport>(env, 'purge'), gatehouseJson<PurgeReport>(env, 'purge')]);
       const sum = Object.fromEntries(TABLES.map((table) => [table, first.deleted[table] + second.deleted[table]]));
-      assert.deepEqual(sum, each(perTable));
-      assert.deepEqual(await remaining(store.db, 'cli-twice-'), none);
+      assert.deepEqual(sum, inTables(perTable));
+      assert.deepEqual(await remaining(store.db, 'cli-twice-'), inTables(0));
     });
   });
 

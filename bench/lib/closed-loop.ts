@@ -7,6 +7,8 @@ export interface ClosedLoopOptions {
   loops: number;
   /** Seconds; no iteration starts after that, and the ones under way are waited for. */
   duration: number;
+  /** Also ends the load (checked before each iteration): after a number of iterations, or when other work is done. */
+  until?: () => boolean;
 }
 
 /**
@@ -41,7 +43,7 @@ export async function runClosedLoop(iteration: Iteration, options: ClosedLoopOpt
   };
 
   const loop = async (index: number) => {
-    while (performance.now() < deadline) {
+    while (performance.now() < deadline && !options.until?.()) {
       const began = performance.now();
       try {
         // Not `httpRequests += await …`: that reads the sum before the await and loses the other loops' additions.

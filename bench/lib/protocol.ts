@@ -25,6 +25,8 @@ export interface ReadyLine {
   introspection?: IntrospectionSetup;
   /** The authorization code flow, for servers that take part in the code-flow and refresh scenarios. */
   codeFlow?: CodeFlowSetup;
+  /** The growth scenario's control port (bench/lib/growth-control.ts), when BENCH_GROWTH_CONTROL=on. */
+  control?: string;
 }
 
 export interface IntrospectionSetup {

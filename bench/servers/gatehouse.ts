@@ -15,6 +15,7 @@ import { systemActor } from '../../src/admin/audit-log.js';
 import { loadConfig } from '../../src/config.js';
 import { ENDPOINT_PATHS } from '../../src/oauth/discovery.js';
 import { type RunningServer, startServer } from '../../src/serve.js';
+import { startGrowthControl } from '../lib/growth-control.js';
 import { freePort } from '../lib/net.js';
 import { GATEHOUSE_NODE_FLAGS } from '../lib/node-flags.js';
 import { createFreshDatabase, type FreshDatabase } from '../lib/postgres.js';
@@ -46,7 +47,9 @@ async function main(): Promise<void> {
   let database: FreshDatabase | undefined;
   let server: RunningServer | undefined;
   let cluster: ChildProcess | undefined;
+  let control: Awaited<ReturnType<typeof startGrowthControl>> | undefined;
   const cleanup = async () => {
+    await control?.close();
     if (cluster && cluster.exitCode === null) {
       const exited = new Promise((resolve) => cluster!.once('exit', resolve));
       cluster.kill('SIGTERM');
@@ -77,7 +80,10 @@ async function main(): Promise<void> {
       ...(database ? { DATABASE_URL: database.url } : {}),
     };
     const config = loadConfig(env);
-    server = await startServer(config, { logging: false });
+    // The growth scenario purges when it asks (its control port), never on the server's own schedule.
+    const growth = process.env.BENCH_GROWTH_CONTROL === 'on';
+    server = await startServer(config, { logging: false, ...(growth ? { purges: false } : {}) });
+    if (growth) control = await startGrowthControl(server.gatehouse);
     const { management } = server.gatehouse;
     const { clientId, clientSecret } = await createBenchClient(management);
     await management.users.createUser({ username: BENCH_USER.username, password: BENCH_USER.password, name: 'Alice' });
@@ -119,6 +125,7 @@ async function main(): Promise<void> {
         password: BENCH_USER.password,
         audience: config.defaultAudience,
       },
+      ...(control ? { control: control.url } : {}),
     });
   } catch (error) {
     await cleanup().catch(() => {});

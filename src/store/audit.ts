@@ -3,7 +3,7 @@ import type { CompiledQuery } from 'kysely';
 import type { ActorType } from '../ports/audit.js';
 import { nowSeconds } from '../ports/clock.js';
 import type { Store } from './database.js';
-import { purgeInBatches } from './purge.js';
+import { type PurgePace, purgeInBatches, unpaced } from './purge.js';
 import { hasPrefix, isWordOf } from './search.js';
 
 export interface AuditEvent {
@@ -94,7 +94,7 @@ export class AuditRepository {
   }
 
   /** Deletes events older than the retention period (GATEHOUSE_AUDIT_RETENTION_DAYS), in every tenant; returns how many. */
-  async purgeOlderThan(retentionSeconds: number, now = nowSeconds()): Promise<number> {
-    return purgeInBatches(this.store, 'audit_events', 'id', (eb) => eb('at', '<', now - retentionSeconds));
+  async purgeOlderThan(retentionSeconds: number, now = nowSeconds(), pace: PurgePace = unpaced()): Promise<number> {
+    return purgeInBatches(this.store, 'audit_events', 'id', (eb) => eb('at', '<', now - retentionSeconds), pace);
   }
 }

@@ -5,7 +5,7 @@ import type { GrantContext, GrantRevocation, IssuedTokens, NewGrant } from '../p
 import type { RefreshFamily, RefreshToken, RefreshTokens, RotationDecision } from '../ports/refresh-tokens.js';
 import type { Store } from './database.js';
 import { fromJsonList, toJsonList } from './json-list.js';
-import { EXPIRED_TOKEN_MARGIN_SECONDS, PURGE_BATCH_SIZE, purgeInBatches, yieldToEventLoop } from './purge.js';
+import { EXPIRED_TOKEN_MARGIN_SECONDS, PURGE_BATCH_SIZE, type PurgePace, purgeInBatches, unpaced } from './purge.js';
 import type { AuthorizationCodesTable, Database, GrantsTable } from './schema.js';
 
 /** Whose grants: a user's, a client's, or those for an API (its identifier, the grants' audience). */
@@ -352,23 +352,35 @@ export class GrantRepository implements AuthorizationCodes, RefreshTokens, Grant
   }
 
   /** Deletes expired codes and tokens, then the grants nothing refers to any more; counts per table. */
-  async purgeExpired(now = nowSeconds()): Promise<GrantPurgeCounts> {
+  async purgeExpired(now = nowSeconds(), pace: PurgePace = unpaced()): Promise<GrantPurgeCounts> {
     return {
-      authorization_codes: await this.purgeExpiredCodes(now),
-      grant_access_tokens: await this.purgeExpiredAccessTokenRecords(now),
-      refresh_tokens: await this.purgeExpiredRefreshTokens(now),
+      authorization_codes: await this.purgeExpiredCodes(now, pace),
+      grant_access_tokens: await this.purgeExpiredAccessTokenRecords(now, pace),
+      refresh_tokens: await this.purgeExpiredRefreshTokens(now, pace),
       // Last: the rows above are what keeps a grant.
-      grants: await this.purgeUnreferencedGrants(now),
+      grants: await this.purgeUnreferencedGrants(now, pace),
     };
   }
 
-  async purgeExpiredCodes(now = nowSeconds()): Promise<number> {
-    return purgeInBatches(this.store, 'authorization_codes', 'code_hash', (eb) => eb('expires_at', '<', now - CODE_RETENTION_SECONDS));
+  async purgeExpiredCodes(now = nowSeconds(), pace: PurgePace = unpaced()): Promise<number> {
+    return purgeInBatches(
+      this.store,
+      'authorization_codes',
+      'code_hash',
+      (eb) => eb('expires_at', '<', now - CODE_RETENTION_SECONDS),
+      pace,
+    );
   }
 
   /** An access token's record goes only after no verifier would accept the token any more, revoked or not. */
-  async purgeExpiredAccessTokenRecords(now = nowSeconds()): Promise<number> {
-    return purgeInBatches(this.store, 'grant_access_tokens', 'jti', (eb) => eb('expires_at', '<', now - EXPIRED_TOKEN_MARGIN_SECONDS));
+  async purgeExpiredAccessTokenRecords(now = nowSeconds(), pace: PurgePace = unpaced()): Promise<number> {
+    return purgeInBatches(
+      this.store,
+      'grant_access_tokens',
+      'jti',
+      (eb) => eb('expires_at', '<', now - EXPIRED_TOKEN_MARGIN_SECONDS),
+      pace,
+    );
   }
 
   /**
@@ -379,8 +391,8 @@ export class GrantRepository implements AuthorizationCodes, RefreshTokens, Grant
    * family's rows go by its end at the latest; one issued before that cap existed stays to its own expiry, refused
    * meanwhile by the family's end (oauth/refresh-lifetime.ts), and only delays its grant's purge.
    */
-  async purgeExpiredRefreshTokens(now = nowSeconds()): Promise<number> {
-    return purgeInBatches(this.store, 'refresh_tokens', 'token_hash', (eb) => eb('expires_at', '<', now));
+  async purgeExpiredRefreshTokens(now = nowSeconds(), pace: PurgePace = unpaced()): Promise<number> {
+    return purgeInBatches(this.store, 'refresh_tokens', 'token_hash', (eb) => eb('expires_at', '<', now), pace);
   }
 
   /**
@@ -394,9 +406,10 @@ export class GrantRepository implements AuthorizationCodes, RefreshTokens, Grant
    * Young grants stay (see GRANT_MIN_AGE_SECONDS). The check is part of the DELETE itself, so a token recorded
    * between finding a candidate and deleting it keeps its grant.
    */
-  async purgeUnreferencedGrants(now = nowSeconds()): Promise<number> {
+  async purgeUnreferencedGrants(now = nowSeconds(), pace: PurgePace = unpaced()): Promise<number> {
     const { db } = this.store;
     let deleted = 0;
+    if (!pace.mayStart()) return deleted;
     // Walks the grants by primary key, a batch at a time, instead of one statement over the whole table.
     for (let after = ''; ; ) {
       const batch = await db.selectFrom('grants').select('id').where('id', '>', after).orderBy('id').limit(PURGE_BATCH_SIZE).execute();
@@ -433,8 +446,7 @@ export class GrantRepository implements AuthorizationCodes, RefreshTokens, Grant
         )
         .executeTakeFirst();
       deleted += Number(result.numDeletedRows);
-      if (batch.length < PURGE_BATCH_SIZE) return deleted;
-      await yieldToEventLoop();
+      if (batch.length < PURGE_BATCH_SIZE || !(await pace.next())) return deleted;
     }
   }
 }

@@ -1,7 +1,7 @@
 import { nowSeconds } from '../ports/clock.js';
 import type { AnsweredInteractions } from '../ports/interactions.js';
 import type { Store } from './database.js';
-import { purgeInBatches } from './purge.js';
+import { type PurgePace, purgeInBatches, unpaced } from './purge.js';
 
 /**
  * The ids of finished interactions (a code issued or the request denied), so that each is answered once. Pending
@@ -37,7 +37,7 @@ export class InteractionRepository implements AnsweredInteractions {
   }
 
   /** Returns how many were deleted, in every tenant (the purge runs once for the deployment). */
-  async purgeExpired(now = nowSeconds()): Promise<number> {
-    return purgeInBatches(this.store, 'interactions', 'id', (eb) => eb('expires_at', '<', now));
+  async purgeExpired(now = nowSeconds(), pace: PurgePace = unpaced()): Promise<number> {
+    return purgeInBatches(this.store, 'interactions', 'id', (eb) => eb('expires_at', '<', now), pace);
   }
 }

@@ -1,7 +1,7 @@
 import { nowSeconds } from '../ports/clock.js';
 import type { AttemptCounter, ThrottleCount } from '../ports/sign-in.js';
 import type { Store } from './database.js';
-import { purgeInBatches } from './purge.js';
+import { type PurgePace, purgeInBatches, unpaced } from './purge.js';
 
 /**
  * Attempt counters in fixed windows, kept in the store so that every server process sees the same count: self
@@ -46,7 +46,7 @@ export class LoginThrottleRepository implements AttemptCounter {
   }
 
   /** Forgets counters whose window closed long ago, in every tenant; returns how many. */
-  async purgeOlderThan(windowSeconds: number, now = nowSeconds()): Promise<number> {
-    return purgeInBatches(this.store, 'login_throttle', 'key', (eb) => eb('window_start', '<', now - windowSeconds));
+  async purgeOlderThan(windowSeconds: number, now = nowSeconds(), pace: PurgePace = unpaced()): Promise<number> {
+    return purgeInBatches(this.store, 'login_throttle', 'key', (eb) => eb('window_start', '<', now - windowSeconds), pace);
   }
 }

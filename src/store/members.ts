@@ -3,7 +3,7 @@ import { nowSeconds } from '../ports/clock.js';
 import type { AccountRole, Invitation, Member, Membership, MemberWithProfile } from '../ports/members.js';
 import { DEFAULT_TENANT } from '../ports/tenants.js';
 import type { Store } from './database.js';
-import { purgeInBatches } from './purge.js';
+import { type PurgePace, purgeInBatches, unpaced } from './purge.js';
 import type { InvitationsTable, MembersTable } from './schema.js';
 
 const toMember = (row: Selectable<MembersTable>): Member => ({
@@ -238,8 +238,8 @@ export class AccountRepository {
    * Deletes, in batches, every tenant's invitations that expired more than `keepSeconds` ago, accepted or not: the link
    * admits nobody by then, and who joined is in the account's audit log.
    */
-  async purgeExpired(keepSeconds: number, now = nowSeconds()): Promise<number> {
-    return purgeInBatches(this.store, 'invitations', 'id', (eb) => eb('expires_at', '<', now - keepSeconds));
+  async purgeExpired(keepSeconds: number, now = nowSeconds(), pace: PurgePace = unpaced()): Promise<number> {
+    return purgeInBatches(this.store, 'invitations', 'id', (eb) => eb('expires_at', '<', now - keepSeconds), pace);
   }
 
   /** Marks the invitation accepted by `userId`, once: false when it was accepted (or revoked) meanwhile. */

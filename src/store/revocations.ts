@@ -1,7 +1,7 @@
 import { nowSeconds } from '../ports/clock.js';
 import type { AccessTokenRevocations } from '../ports/revocations.js';
 import type { Store } from './database.js';
-import { EXPIRED_TOKEN_MARGIN_SECONDS, purgeInBatches } from './purge.js';
+import { EXPIRED_TOKEN_MARGIN_SECONDS, type PurgePace, purgeInBatches, unpaced } from './purge.js';
 
 /**
  * Revoked JWT access tokens, by `jti`. A row is kept only until the token would have expired anyway; after that
@@ -44,7 +44,7 @@ export class RevocationRepository implements AccessTokenRevocations {
   }
 
   /** Forgets revocations of tokens expired for longer than any verifier's clock leeway, in every tenant. */
-  async purgeExpired(now = nowSeconds()): Promise<number> {
-    return purgeInBatches(this.store, 'revoked_tokens', 'jti', (eb) => eb('expires_at', '<', now - EXPIRED_TOKEN_MARGIN_SECONDS));
+  async purgeExpired(now = nowSeconds(), pace: PurgePace = unpaced()): Promise<number> {
+    return purgeInBatches(this.store, 'revoked_tokens', 'jti', (eb) => eb('expires_at', '<', now - EXPIRED_TOKEN_MARGIN_SECONDS), pace);
   }
 }

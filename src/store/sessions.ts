@@ -3,7 +3,7 @@ import { nowSeconds } from '../ports/clock.js';
 import type { SessionStore } from '../ports/session-store.js';
 import type { Session } from '../ports/sessions.js';
 import type { Store } from './database.js';
-import { purgeInBatches } from './purge.js';
+import { type PurgePace, purgeInBatches, unpaced } from './purge.js';
 import type { SessionsTable } from './schema.js';
 
 const toSession = (row: Selectable<SessionsTable>): Session => ({
@@ -125,10 +125,14 @@ export class SessionRepository implements SessionStore {
   }
 
   /** Forgets sessions that ended (expired, went idle or signed out) more than a day ago; returns how many. */
-  async purgeExpired(now = nowSeconds()): Promise<number> {
+  async purgeExpired(now = nowSeconds(), pace: PurgePace = unpaced()): Promise<number> {
     const dayAgo = now - 86400;
-    return purgeInBatches(this.store, 'sessions', 'id', (eb) =>
-      eb.or([eb('expires_at', '<', dayAgo), eb('last_seen_at', '<', dayAgo - this.idleTimeout), eb('revoked_at', '<', dayAgo)]),
+    return purgeInBatches(
+      this.store,
+      'sessions',
+      'id',
+      (eb) => eb.or([eb('expires_at', '<', dayAgo), eb('last_seen_at', '<', dayAgo - this.idleTimeout), eb('revoked_at', '<', dayAgo)]),
+      pace,
     );
   }
 }

@@ -1,5 +1,9 @@
 import { nowSeconds } from '../ports/clock.js';
 import type { Store } from './database.js';
+import { type PurgePace, purgeInBatches, unpaced } from './purge.js';
+
+/** How long an expired code is kept, to be told apart from a wrong one. */
+const EXPIRED_CODE_KEPT_SECONDS = 86400;
 
 /** A tenant's setup code as stored: its SHA-256 (hex) and when it stops being accepted (epoch seconds). */
 export interface StoredSetupCode {
@@ -51,5 +55,15 @@ export class SetupCodeRepository {
   /** Voids the code (an administrator exists: the setup page is closed). */
   async remove(): Promise<void> {
     await this.store.db.deleteFrom('setup_codes').where('tenant_id', '=', this.tenant).execute();
+  }
+
+  /**
+   * Deletes the codes that expired more than a day ago, in every tenant (the purge runs once for the deployment). Until
+   * then an expired code is still recognised, so the setup page can say it expired and what to do rather than that it
+   * is wrong. A tenant has one row at most, so the table is as big as the tenants that never got an administrator; no
+   * index is needed on it.
+   */
+  async purgeExpired(now = nowSeconds(), pace: PurgePace = unpaced()): Promise<number> {
+    return purgeInBatches(this.store, 'setup_codes', 'tenant_id', (eb) => eb('expires_at', '<', now - EXPIRED_CODE_KEPT_SECONDS), pace);
   }
 }

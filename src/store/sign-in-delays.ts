@@ -3,7 +3,7 @@ import { type RawBuilder, sql } from 'kysely';
 import { delayAfter } from '../accounts/sign-in-delay.js';
 import type { DelayClaim, DelaySchedule, SignInDelayStore } from '../ports/sign-in.js';
 import type { Store } from './database.js';
-import { purgeInBatches } from './purge.js';
+import { type PurgePace, purgeInBatches, unpaced } from './purge.js';
 import type { SignInDelaysTable } from './schema.js';
 
 /**
@@ -91,7 +91,7 @@ export class SignInDelayRepository implements SignInDelayStore {
   }
 
   /** Forgets counters quiet for longer than the quiet period (they would start again anyway), in every tenant. */
-  async purgeQuiet(now = Date.now()): Promise<number> {
-    return purgeInBatches(this.store, 'sign_in_delays', 'key', (eb) => eb('last_failure_ms', '<', now - this.quietPeriodMs));
+  async purgeQuiet(now = Date.now(), pace: PurgePace = unpaced()): Promise<number> {
+    return purgeInBatches(this.store, 'sign_in_delays', 'key', (eb) => eb('last_failure_ms', '<', now - this.quietPeriodMs), pace);
   }
 }

@@ -1,7 +1,7 @@
 import { nowSeconds } from '../ports/clock.js';
 import type { SignInDeviceStore } from '../ports/sign-in.js';
 import type { Store } from './database.js';
-import { purgeInBatches } from './purge.js';
+import { type PurgePace, purgeInBatches, unpaced } from './purge.js';
 
 /**
  * Browsers that signed in to an account before, by the SHA-256 of their device cookie (a random 256-bit id, so a
@@ -56,7 +56,7 @@ export class SignInDeviceRepository implements SignInDeviceStore {
   }
 
   /** Forgets devices whose cookie has expired, in every tenant; returns how many. */
-  async purgeExpired(now = nowSeconds()): Promise<number> {
-    return purgeInBatches(this.store, 'sign_in_devices', 'token_hash', (eb) => eb('expires_at', '<', now));
+  async purgeExpired(now = nowSeconds(), pace: PurgePace = unpaced()): Promise<number> {
+    return purgeInBatches(this.store, 'sign_in_devices', 'token_hash', (eb) => eb('expires_at', '<', now), pace);
   }
 }
