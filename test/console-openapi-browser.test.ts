@@ -108,7 +108,14 @@ if (chromiumAvailable()) {
         await ordersRow.getByRole('link', { name: 'Try Orders in the playground' }).getAttribute('href'),
         `${server.issuer}/playground/?api=${encodeURIComponent(ORDERS)}`,
       );
-      assert.equal(await page.getByRole('row').filter({ hasText: CATALOG }).getByRole('link', { name: /playground/ }).count(), 0);
+      assert.equal(
+        await page
+          .getByRole('row')
+          .filter({ hasText: CATALOG })
+          .getByRole('link', { name: /playground/ })
+          .count(),
+        0,
+      );
 
       // Catalog's document, from its URL.
       const url = `http://127.0.0.1:${(documents.address() as AddressInfo).port}/openapi.json`;
