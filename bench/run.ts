@@ -579,11 +579,24 @@ function verdictsFor(scenario: Scenario, reports: TargetReport[], ratios: Scenar
         const verdict = least === undefined ? '' : ` (goal >= ${least}x: ${judge(pair.rate, least, bad(r.name) + bad(against) > 0)})`;
         return `${formatRatio(pair.rate)} ${against}${verdict}`;
       });
+      for (const missing of goal?.ratios.filter((candidate) => !pairs.some(([against]) => against === candidate.against)) ?? []) {
+        const least = goalFor(missing, r.name);
+        if (least !== undefined) rates.push(`${missing.against} not run (goal >= ${least}x: not measured)`);
+      }
       if (goal?.zeroErrors) rates.push(`${bad(r.name)} bad answers/errors (goal 0: ${bad(r.name) === 0 ? 'met' : 'not met'})`);
-      const statements = r.median?.databaseStatementsPerUnit;
+      const {
+        serverCpuMicrosPerUnit: server,
+        databaseCpuMicrosPerUnit: database,
+        databaseStatementsPerUnit: statements,
+        peakRssBytes,
+      } = r.median!;
+      const cpu = (micros: number | undefined) =>
+        micros === undefined ? '-' : scenario.unit === 'flow' ? `${(micros / 1000).toFixed(1)} ms` : `${micros.toFixed(0)} us`;
+      const cpuRatios = pairs.map(([against, pair]) => `${formatRatio(pair.cpuPerUnit)} ${against}'s`).join(', ');
       const costs = [
-        `CPU per ${unit} ${pairs.map(([against, pair]) => `${formatRatio(pair.cpuPerUnit)} ${against}'s`).join(', ')}`,
+        `CPU per ${unit} ${cpu(server)}${database === undefined ? '' : ` + PostgreSQL ${cpu(database)}`}${cpuRatios ? ` (${cpuRatios})` : ''}`,
         ...(statements === undefined ? [] : [`${statements.toFixed(2)} database statements per ${unit}`]),
+        `peak RSS ${peakRssBytes === undefined ? '-' : (peakRssBytes / 1048576).toFixed(0)} MB`,
       ];
       let bound = '';
       if (scenario.name === 'code_flow' && argon2VerifyCpuMs) {
@@ -595,7 +608,8 @@ function verdictsFor(scenario: Scenario, reports: TargetReport[], ratios: Scenar
             `nothing else would be at most ${(baselineCpuMs / argon2VerifyCpuMs).toFixed(2)}x cheaper than ${BASELINE}'s ${baselineCpuMs.toFixed(1)} ms; ` +
             `${r.name} spends ${Math.max(0, ownCpuMs - argon2VerifyCpuMs).toFixed(1)} ms per flow besides it, ${BASELINE} ${Math.max(0, baselineCpuMs - argon2VerifyCpuMs).toFixed(1)} ms`;
       }
-      return `${scenario.name} ${r.name}: ${rates.join(', ')}${goal ? '' : ' (no goal set)'}; ${costs.join('; ')}${bound}`;
+      const judged = [...rates, ...(goal ? [] : ['no goal set'])].join(', ');
+      return `${scenario.name} ${r.name}: ${judged ? `${judged}; ` : ''}${costs.join('; ')}${bound}`;
     });
 }
 
