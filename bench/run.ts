@@ -594,7 +594,7 @@ function verdictsFor(scenario: Scenario, reports: TargetReport[], ratios: Scenar
         micros === undefined ? '-' : scenario.unit === 'flow' ? `${(micros / 1000).toFixed(1)} ms` : `${micros.toFixed(0)} us`;
       const cpuRatios = pairs.map(([against, pair]) => `${formatRatio(pair.cpuPerUnit)} ${against}'s`).join(', ');
       const costs = [
-        `CPU per ${unit} ${cpu(server)}${database === undefined ? '' : ` + PostgreSQL ${cpu(database)}`}${cpuRatios ? ` (${cpuRatios})` : ''}`,
+        `CPU per ${unit} ${cpu(server)}${database === undefined ? '' : ` + PostgreSQL ${cpu(database)}`}${cpuRatios ? `, ${cpuRatios}` : ''}`,
         ...(statements === undefined ? [] : [`${statements.toFixed(2)} database statements per ${unit}`]),
         `peak RSS ${peakRssBytes === undefined ? '-' : (peakRssBytes / 1048576).toFixed(0)} MB`,
       ];
