@@ -15,17 +15,22 @@
  *
  * Each server runs in its own child process, one at a time, started afresh for every scenario: start, wait for its
  * ready line, check the scenario is answered correctly (so a run never measures errors), warm up, measure, check
- * again, stop. With --rounds N the targets alternate (A B C, A B C, …) within each scenario and the median round is
- * reported. The load generator shares the CPU with the server, so absolute numbers say little; the ratios between
- * servers in one run are the result.
+ * again, stop. The targets alternate for --rounds N (default 5) within each scenario (A B C, A B C, …). The load
+ * generator shares the CPU with the server, so absolute numbers say little (each is reported as its median over the
+ * rounds); the result is the ratio between servers, taken round by round: each round's run of a Gatehouse target over
+ * that same round's run of oidc-provider (or of the floor), reported as the median of those per-round ratios with
+ * their range. A pair whose per-round ratios spread wider than MAX_SPREAD (lib/ratios.ts) is "too noisy to judge"
+ * rather than given a verdict against its goal (lib/goals.ts).
  *
  *   node dist/bench/run.js [--scenario a,b] [--duration 10] [--connections 32] [--flow-loops 8] [--refresh-loops 16]
- *                          [--warmup 2] [--rounds 1] [--only t1,t2] [--cpu-prof] [--perf] [--wait-quiet S]
+ *                          [--warmup 2] [--rounds 5] [--only t1,t2] [--cpu-prof] [--perf] [--wait-quiet S]
  *                          [--tenants 10000] [--active-tenants 1000]
  *
  * Besides the rate and latency it reports each server's CPU time per unit of work (steadier than the rate when the
  * machine is shared; for gatehouse-postgres also PostgreSQL's, found by the port of TEST_DATABASE_URL) and the CPU
- * everything else used meanwhile ("other CPU %"), so a noisy run shows itself. --wait-quiet S waits up to S seconds before each target for the
+ * everything else used meanwhile ("other CPU %"), so a noisy run shows itself, and for Gatehouse the statements its
+ * store sent to the database per unit (gatehouse_database_statements_total on /metrics, read before and after the
+ * measured run; on PostgreSQL each is a round trip). --wait-quiet S waits up to S seconds before each target for the
  * machine to be idle. --cpu-prof writes a V8 CPU profile of each server to bench/results/profiles-<timestamp>/
  * (summarise one with `node dist/bench/profile-top.js FILE`); it samples the JavaScript thread by wall clock. --perf
  * records each server with Linux perf during the measured run instead: on-CPU time of every thread (thread pool and
@@ -40,11 +45,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import argon2 from 'argon2';
 import { ServerProcess, stopAll } from './lib/child.js';
+import { goalFor, SCENARIO_GOALS } from './lib/goals.js';
 import type { LoadResult } from './lib/load.js';
 import { GATEHOUSE_NODE_FLAGS } from './lib/node-flags.js';
 import { PERF_NODE_ARGS, PerfRecording, perfAvailable, removePerfMap } from './lib/perf.js';
 import { ProcessMonitor, readMachineBusySeconds, readPostgresCpuSeconds, waitForQuiet } from './lib/proc.js';
 import { ARGON2ID_OPTIONS } from './lib/protocol.js';
+import { formatRatio, judge, MAX_SPREAD, MIN_ROUNDS_FOR_VERDICT, pairedRatios, type RatioSummary } from './lib/ratios.js';
+import { readStatementCount } from './lib/server-metrics.js';
 import { measureStartup, type StartupResult } from './lib/startup.js';
 import { formatTable, median } from './lib/stats.js';
 import { clientCredentials } from './scenarios/client-credentials.js';
@@ -120,6 +128,11 @@ interface RoundResult {
   databaseCpuPercent: number | undefined;
   /** Its CPU time per unit of work, in microseconds: work an in-process store (SQLite, oidc-provider's memory) does in the server. */
   databaseCpuMicrosPerUnit: number | undefined;
+  /**
+   * Statements Gatehouse's store sent to the database per unit of work (its /metrics counter, before and after the
+   * measured run); on PostgreSQL each is a round trip. Undefined for the other servers and with --workers > 1.
+   */
+  databaseStatementsPerUnit: number | undefined;
   /** CPU the runner (the load generator) used during the measured run, as % of one core; near 100 means it was the limit. */
   loadGeneratorCpuPercent: number;
   /**
@@ -150,6 +163,7 @@ interface TargetReport {
     serverCpuPercent: number | undefined;
     serverCpuMicrosPerUnit: number | undefined;
     databaseCpuMicrosPerUnit: number | undefined;
+    databaseStatementsPerUnit: number | undefined;
     /** Server + PostgreSQL CPU per unit: what the ratios of CPU per unit compare. */
     totalCpuMicrosPerUnit: number | undefined;
     loadGeneratorCpuPercent: number;
@@ -166,9 +180,16 @@ interface ScenarioReport {
   description: string;
   unit: Scenario['unit'];
   targets: TargetReport[];
-  ratios: Record<string, Record<string, number | null>>;
+  /** Per Gatehouse target, per target it is compared with (oidc-provider, floor): the per-round ratios and their spread. */
+  ratios: Record<string, Record<string, PairRatios>>;
   table: string;
   verdicts: string[];
+}
+
+/** One pair's per-round ratios: of the rate (higher is better), and of CPU per unit, server + PostgreSQL (lower is better). */
+interface PairRatios {
+  rate: RatioSummary;
+  cpuPerUnit: RatioSummary;
 }
 
 interface StartupReport {
@@ -196,12 +217,9 @@ const STARTUP = 'startup';
 const TENANTS = 'tenants';
 const INSTANCES = 'instances';
 const SCENARIOS: Scenario[] = [clientCredentials, introspection, codeFlow, codeFlowReturning, refreshRotation];
-/** DESIGN.md §3 and the benchmark issue. */
+/** Issue 14 (the scenarios' ratio goals: lib/goals.ts) and issue 11 (tenants). */
 const GOALS = {
-  client_credentials: { vsOidcProvider: 3, vsFloor: 0.9, errors: 0 },
-  code_flow: { vsOidcProvider: 2 },
-  code_flow_returning: { vsOidcProvider: 2 },
-  introspection: { vsOidcProvider: 1.5 },
+  scenarios: SCENARIO_GOALS,
   startup: { idleRssMb: 100, firstTokenMs: 1000 },
   tenants: TENANT_GOALS,
 } as const;
@@ -218,7 +236,7 @@ function parseOptions(argv: string[]): Options {
       'flow-loops': { type: 'string', default: '8' },
       'refresh-loops': { type: 'string', default: '16' },
       warmup: { type: 'string', default: '2' },
-      rounds: { type: 'string', default: '1' },
+      rounds: { type: 'string', default: '5' },
       only: { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
       perf: { type: 'boolean', default: false },
@@ -357,6 +375,9 @@ async function runRound(
       perf = PerfRecording.start(server.pid, `${profileDir}/${scenario.name}-${target.name}-round${round}.perf.data`);
     }
     const postgresPort = target.env.DATABASE_URL ? Number(new URL(target.env.DATABASE_URL).port || 5432) : undefined;
+    // With --workers N, /metrics answers from whichever worker takes the connection: no count of the whole server.
+    const countsStatements = target.server === 'gatehouse' && options.workers === 1;
+    const statementsBefore = countsStatements ? await readStatementCount(server.ready.url) : undefined;
     const databaseBefore = postgresPort === undefined ? undefined : readPostgresCpuSeconds(postgresPort);
     const cpuBefore = monitor.cpuSeconds();
     const machineBefore = readMachineBusySeconds();
@@ -373,6 +394,7 @@ async function runRound(
     const loadGeneratorCpu = (ownCpu.user + ownCpu.system) / 1e6;
     const machineCpu = machineBefore !== undefined && machineAfter !== undefined ? machineAfter - machineBefore : undefined;
     const peakRssBytes = monitor.stop();
+    const statements = statementsBefore === undefined ? undefined : (await readStatementCount(server.ready.url)) - statementsBefore;
     if (perf)
       log(
         `  ${target.name}: perf: ${(await perf.stop())
@@ -398,6 +420,7 @@ async function runRound(
       serverCpuMicrosPerUnit: serverCpu === undefined || result.ok === 0 ? undefined : (1e6 * serverCpu) / result.ok,
       databaseCpuPercent: databaseCpu === undefined ? undefined : (100 * databaseCpu) / wallSeconds,
       databaseCpuMicrosPerUnit: databaseCpu === undefined || result.ok === 0 ? undefined : (1e6 * databaseCpu) / result.ok,
+      databaseStatementsPerUnit: statements === undefined || result.ok === 0 ? undefined : statements / result.ok,
       loadGeneratorCpuPercent: (100 * loadGeneratorCpu) / wallSeconds,
       otherCpuPercent:
         machineCpu === undefined || serverCpu === undefined
@@ -448,13 +471,8 @@ function summarise(
       serverCpuPercent: median(defined(rounds.map((r) => r.serverCpuPercent))),
       serverCpuMicrosPerUnit: median(defined(rounds.map((r) => r.serverCpuMicrosPerUnit))),
       databaseCpuMicrosPerUnit: median(defined(rounds.map((r) => r.databaseCpuMicrosPerUnit))),
-      totalCpuMicrosPerUnit: median(
-        defined(
-          rounds.map((r) =>
-            r.serverCpuMicrosPerUnit === undefined ? undefined : r.serverCpuMicrosPerUnit + (r.databaseCpuMicrosPerUnit ?? 0),
-          ),
-        ),
-      ),
+      databaseStatementsPerUnit: median(defined(rounds.map((r) => r.databaseStatementsPerUnit))),
+      totalCpuMicrosPerUnit: median(defined(rounds.map(totalCpuMicrosPerUnit))),
       loadGeneratorCpuPercent: median(rounds.map((r) => r.loadGeneratorCpuPercent))!,
       otherCpuPercent: median(defined(rounds.map((r) => r.otherCpuPercent))),
     };
@@ -463,16 +481,28 @@ function summarise(
   return report;
 }
 
-function ratio(
-  reports: TargetReport[],
-  name: string,
-  against: string,
-  metric: 'perSecond' | 'totalCpuMicrosPerUnit' = 'perSecond',
-): number | undefined {
-  const subject = reports.find((r) => r.name === name)?.median?.[metric];
-  const base = reports.find((r) => r.name === against)?.median?.[metric];
-  return subject !== undefined && base !== undefined && base > 0 ? subject / base : undefined;
+/** Server + PostgreSQL CPU time per unit of one round. */
+const totalCpuMicrosPerUnit = (round: RoundResult) =>
+  round.serverCpuMicrosPerUnit === undefined ? undefined : round.serverCpuMicrosPerUnit + (round.databaseCpuMicrosPerUnit ?? 0);
+
+/** The per-round ratios of `name` to `against`, each round's run over the same round's; undefined unless both ran. */
+function pairRatios(reports: TargetReport[], name: string, against: string): PairRatios | undefined {
+  const subject = reports.find((r) => r.name === name);
+  const base = reports.find((r) => r.name === against);
+  if (!subject?.rounds.length || !base?.rounds.length) return undefined;
+  const figures = (report: TargetReport, pick: (round: RoundResult) => number | undefined) =>
+    report.rounds.map((round) => ({ round: round.round, value: pick(round) }));
+  return {
+    rate: pairedRatios(
+      figures(subject, (round) => round.perSecond),
+      figures(base, (round) => round.perSecond),
+    ),
+    cpuPerUnit: pairedRatios(figures(subject, totalCpuMicrosPerUnit), figures(base, totalCpuMicrosPerUnit)),
+  };
 }
+
+/** The targets a scenario's Gatehouse targets are compared with. */
+const comparedWith = (scenario: Scenario) => [BASELINE, ...(scenario.servers.includes('floor') ? [FLOOR] : [])];
 
 const LEGEND = [
   'req/s (flows/s for code_flow): mean over the measured run; p50/p99: latency of one request (of a whole flow for code_flow).',
@@ -481,17 +511,22 @@ const LEGEND = [
   'server CPU %: user+system of the server process, all threads (GC and argon2 threads included), as % of one core.',
   'CPU us/req (ms/flow): server CPU time per unit of work - steadier than the rate when the machine is shared.',
   "+ PG: CPU time PostgreSQL spent per unit (gatehouse-postgres; SQLite and oidc-provider's memory store work in-process);",
-  'the CPU-per-unit ratios below compare server + PostgreSQL.',
+  'the CPU-per-unit ratios below compare server + PostgreSQL. DB stmts/req (/flow): statements Gatehouse sent to its database per unit',
+  '(gatehouse_database_statements_total on /metrics); on PostgreSQL each is one round trip, BEGIN and COMMIT included.',
   'loadgen CPU %: the load generator (this process). other CPU %: everything else on the machine (PostgreSQL excluded) during the run; high',
-  'values mean a noisy run. vs columns: ratio of the rate to that target.',
+  'values mean a noisy run. The absolute figures are medians over the rounds. vs columns: the median of the per-round ratios of the',
+  "rate (each round's run over that round's run of the other target) and their range (min-max); goals are judged on that median, and",
+  `not at all when max/min > ${MAX_SPREAD} (too noisy to judge) or with fewer than ${MIN_ROUNDS_FOR_VERDICT} rounds.`,
 ].join('\n');
 
-function render(scenario: Scenario, reports: TargetReport[], options: Options): string {
+function render(scenario: Scenario, reports: TargetReport[], ratios: ScenarioReport['ratios'], options: Options): string {
   const number = (value: number | undefined, digits = 0) => (value === undefined ? '-' : value.toFixed(digits));
-  const times = (value: number | undefined) => (value === undefined ? '-' : `${value.toFixed(2)}x`);
+  const versus = (name: string, against: string) =>
+    name === against ? '' : formatRatio((ratios[name]?.[against] ?? pairRatios(reports, name, against))?.rate);
   const flows = scenario.unit === 'flow';
   const withFloor = scenario.servers.includes('floor');
   const withDatabase = reports.some((r) => r.median?.databaseCpuMicrosPerUnit !== undefined);
+  const withStatements = reports.some((r) => r.median?.databaseStatementsPerUnit !== undefined);
   const perUnit = (micros: number | undefined) => (flows ? number(micros === undefined ? undefined : micros / 1000, 1) : number(micros));
   const header = [
     'target',
@@ -505,6 +540,7 @@ function render(scenario: Scenario, reports: TargetReport[], options: Options): 
     'server CPU %',
     flows ? 'CPU ms/flow' : 'CPU us/req',
     ...(withDatabase ? [flows ? '+ PG ms/flow' : '+ PG us/req'] : []),
+    ...(withStatements ? [flows ? 'DB stmts/flow' : 'DB stmts/req'] : []),
     'loadgen CPU %',
     'other CPU %',
     `vs ${BASELINE}`,
@@ -526,10 +562,11 @@ function render(scenario: Scenario, reports: TargetReport[], options: Options): 
       number(m?.serverCpuPercent),
       perUnit(m?.serverCpuMicrosPerUnit),
       ...(withDatabase ? [perUnit(m?.databaseCpuMicrosPerUnit)] : []),
+      ...(withStatements ? [number(m?.databaseStatementsPerUnit, 2)] : []),
       number(m?.loadGeneratorCpuPercent),
       number(m?.otherCpuPercent),
-      report.name === BASELINE ? '' : times(ratio(reports, report.name, BASELINE)),
-      ...(withFloor ? [report.name === FLOOR ? '' : times(ratio(reports, report.name, FLOOR))] : []),
+      versus(report.name, BASELINE),
+      ...(withFloor ? [versus(report.name, FLOOR)] : []),
     ];
     if (options.rounds > 1) {
       const values = report.rounds.map((r) => r.perSecond);
@@ -540,55 +577,59 @@ function render(scenario: Scenario, reports: TargetReport[], options: Options): 
   return formatTable(header, rows);
 }
 
-const isNoisy = (reports: TargetReport[], name: string) =>
-  reports.find((t) => t.name === name)?.rounds.some((round) => (round.otherCpuPercent ?? 0) > NOISE_THRESHOLD) ?? false;
-
-/** The goal verdicts of one scenario, one line per Gatehouse target. */
-function verdictsFor(scenario: Scenario, reports: TargetReport[], argon2VerifyCpuMs?: number): string[] {
+/**
+ * The goal verdicts of one scenario, one line per Gatehouse target: each ratio as the median of its per-round ratios
+ * with their range, judged against the scenario's goal (lib/goals.ts) unless errors, too few rounds or too wide a
+ * spread forbid it; then the cost per unit: CPU (server + PostgreSQL) against the others', and database statements.
+ */
+function verdictsFor(scenario: Scenario, reports: TargetReport[], ratios: ScenarioReport['ratios'], argon2VerifyCpuMs?: number): string[] {
+  const goal = SCENARIO_GOALS[scenario.name];
+  const unit = scenario.unit === 'flow' ? 'flow' : 'request';
+  const bad = (name: string) => {
+    const report = reports.find((t) => t.name === name);
+    return report ? report.totals.non2xx + report.totals.errors : 0;
+  };
   return reports
     .filter((r) => r.name.startsWith(GATEHOUSE_PREFIX) && r.median)
     .map((r) => {
-      const vsBaseline = ratio(reports, r.name, BASELINE);
-      const vsFloor = ratio(reports, r.name, FLOOR);
-      const noisy = (against: string) => (isNoisy(reports, r.name) || isNoisy(reports, against) ? ', noisy run: unreliable' : '');
-      const invalid = (against: string) => {
-        const other = reports.find((t) => t.name === against);
-        return r.totals.non2xx + r.totals.errors > 0 || (other !== undefined && other.totals.non2xx + other.totals.errors > 0)
-          ? ', errors: invalid'
-          : '';
-      };
-      const verdict = (value: number | undefined, goal: number, against: string) =>
-        value === undefined ? 'not measured' : `${value >= goal ? 'met' : 'MISSED'}${noisy(against)}${invalid(against)}`;
-      const cpu = (against: string) => ratio(reports, r.name, against, 'totalCpuMicrosPerUnit')?.toFixed(2) ?? '-';
-      const unit = scenario.unit === 'flow' ? 'flow' : 'request';
-      const cpuLine = `CPU per ${unit} ${cpu(BASELINE)}x ${BASELINE}'s`;
-      const times = (value: number | undefined) => `${value?.toFixed(2) ?? '-'}x`;
-      if (scenario.name === 'client_credentials') {
-        const goal = GOALS.client_credentials;
-        const bad = r.totals.non2xx + r.totals.errors;
-        return (
-          `${scenario.name} ${r.name}: ${times(vsBaseline)} ${BASELINE} (goal >= ${goal.vsOidcProvider}x: ${verdict(vsBaseline, goal.vsOidcProvider, BASELINE)}), ` +
-          `${times(vsFloor)} ${FLOOR} (goal >= ${goal.vsFloor}x: ${verdict(vsFloor, goal.vsFloor, FLOOR)}), ` +
-          `${bad} bad answers/errors (goal ${goal.errors}: ${bad === 0 ? 'met' : 'MISSED'}); ${cpuLine}, ${cpu(FLOOR)}x ${FLOOR}'s`
-        );
+      const pairs = Object.entries(ratios[r.name] ?? {});
+      const rates = pairs.map(([against, pair]) => {
+        const ratioGoal = goal?.ratios.find((candidate) => candidate.against === against);
+        const least = ratioGoal === undefined ? undefined : goalFor(ratioGoal, r.name);
+        const verdict = least === undefined ? '' : ` (goal >= ${least}x: ${judge(pair.rate, least, bad(r.name) + bad(against) > 0)})`;
+        return `${formatRatio(pair.rate)} ${against}${verdict}`;
+      });
+      for (const missing of goal?.ratios.filter((candidate) => !pairs.some(([against]) => against === candidate.against)) ?? []) {
+        const least = goalFor(missing, r.name);
+        if (least !== undefined) rates.push(`${missing.against} not run (goal >= ${least}x: not measured)`);
       }
-      if (scenario.name === 'code_flow') {
-        const goal = GOALS.code_flow;
+      if (goal?.zeroErrors) rates.push(`${bad(r.name)} bad answers/errors (goal 0: ${bad(r.name) === 0 ? 'met' : 'not met'})`);
+      const {
+        serverCpuMicrosPerUnit: server,
+        databaseCpuMicrosPerUnit: database,
+        databaseStatementsPerUnit: statements,
+        peakRssBytes,
+      } = r.median!;
+      const cpu = (micros: number | undefined) =>
+        micros === undefined ? '-' : scenario.unit === 'flow' ? `${(micros / 1000).toFixed(1)} ms` : `${micros.toFixed(0)} us`;
+      const cpuRatios = pairs.map(([against, pair]) => `${formatRatio(pair.cpuPerUnit)} ${against}'s`).join(', ');
+      const costs = [
+        `CPU per ${unit} ${cpu(server)}${database === undefined ? '' : ` + PostgreSQL ${cpu(database)}`}${cpuRatios ? `, ${cpuRatios}` : ''}`,
+        ...(statements === undefined ? [] : [`${statements.toFixed(2)} database statements per ${unit}`]),
+        `peak RSS ${peakRssBytes === undefined ? '-' : (peakRssBytes / 1048576).toFixed(0)} MB`,
+      ];
+      let bound = '';
+      if (scenario.name === 'code_flow' && argon2VerifyCpuMs) {
         const baselineCpuMs = (reports.find((t) => t.name === BASELINE)?.median?.totalCpuMicrosPerUnit ?? 0) / 1000;
         const ownCpuMs = (r.median?.totalCpuMicrosPerUnit ?? 0) / 1000;
-        const bound =
-          argon2VerifyCpuMs && baselineCpuMs
-            ? `; one argon2id verification costs ${argon2VerifyCpuMs.toFixed(1)} ms CPU here, so with the same password hashing even a flow that did ` +
-              `nothing else would be at most ${(baselineCpuMs / argon2VerifyCpuMs).toFixed(2)}x cheaper than ${BASELINE}'s ${baselineCpuMs.toFixed(1)} ms; ` +
-              `${r.name} spends ${Math.max(0, ownCpuMs - argon2VerifyCpuMs).toFixed(1)} ms per flow besides it, ${BASELINE} ${Math.max(0, baselineCpuMs - argon2VerifyCpuMs).toFixed(1)} ms`
-            : '';
-        return `${scenario.name} ${r.name}: ${times(vsBaseline)} ${BASELINE} (goal >= ${goal.vsOidcProvider}x: ${verdict(vsBaseline, goal.vsOidcProvider, BASELINE)}); ${cpuLine}${bound}`;
+        if (baselineCpuMs)
+          bound =
+            `; one argon2id verification costs ${argon2VerifyCpuMs.toFixed(1)} ms CPU here, so with the same password hashing even a flow that did ` +
+            `nothing else would be at most ${(baselineCpuMs / argon2VerifyCpuMs).toFixed(2)}x cheaper than ${BASELINE}'s ${baselineCpuMs.toFixed(1)} ms; ` +
+            `${r.name} spends ${Math.max(0, ownCpuMs - argon2VerifyCpuMs).toFixed(1)} ms per flow besides it, ${BASELINE} ${Math.max(0, baselineCpuMs - argon2VerifyCpuMs).toFixed(1)} ms`;
       }
-      if (scenario.name === 'code_flow_returning' || scenario.name === 'introspection') {
-        const goal = GOALS[scenario.name].vsOidcProvider;
-        return `${scenario.name} ${r.name}: ${times(vsBaseline)} ${BASELINE} (goal >= ${goal}x: ${verdict(vsBaseline, goal, BASELINE)}); ${cpuLine}`;
-      }
-      return `${scenario.name} ${r.name}: ${times(vsBaseline)} ${BASELINE} (no goal set${noisy(BASELINE)}${invalid(BASELINE)}); ${cpuLine}`;
+      const judged = [...rates, ...(goal ? [] : ['no goal set'])].join(', ');
+      return `${scenario.name} ${r.name}: ${judged ? `${judged}; ` : ''}${costs.join('; ')}${bound}`;
     });
 }
 
@@ -645,21 +686,17 @@ async function runScenario(scenario: Scenario, all: Target[], options: Options, 
     }
   }
   const reports = selected.map((t) => summarise(t, rounds.get(t.name) ?? [], failures.get(t.name) ?? [], extras.get(t.name) ?? {}));
-  const ratios = Object.fromEntries(
+  const ratios: ScenarioReport['ratios'] = Object.fromEntries(
     reports
       .filter((r) => r.name.startsWith(GATEHOUSE_PREFIX) && r.median)
       .map((r) => [
         r.name,
-        {
-          vsOidcProvider: ratio(reports, r.name, BASELINE) ?? null,
-          cpuPerUnitVsOidcProvider: ratio(reports, r.name, BASELINE, 'totalCpuMicrosPerUnit') ?? null,
-          ...(scenario.servers.includes('floor')
-            ? {
-                vsFloor: ratio(reports, r.name, FLOOR) ?? null,
-                cpuPerUnitVsFloor: ratio(reports, r.name, FLOOR, 'totalCpuMicrosPerUnit') ?? null,
-              }
-            : {}),
-        },
+        Object.fromEntries(
+          comparedWith(scenario).flatMap((against) => {
+            const pair = pairRatios(reports, r.name, against);
+            return pair ? [[against, pair]] : [];
+          }),
+        ),
       ]),
   );
   return {
@@ -668,8 +705,8 @@ async function runScenario(scenario: Scenario, all: Target[], options: Options, 
     unit: scenario.unit,
     targets: reports,
     ratios,
-    table: render(scenario, reports, options),
-    verdicts: verdictsFor(scenario, reports, argon2VerifyCpuMs),
+    table: render(scenario, reports, ratios, options),
+    verdicts: verdictsFor(scenario, reports, ratios, argon2VerifyCpuMs),
     ...(argon2VerifyCpuMs === undefined ? {} : { argon2VerifyCpuMs }),
   };
 }
@@ -712,8 +749,8 @@ async function runStartup(all: Target[], options: Options): Promise<StartupRepor
       const idleMb = idle === undefined ? undefined : idle / 1048576;
       const noisy = rounds.some((r) => (r.otherCpuPercent ?? 0) > NOISE_THRESHOLD) ? ', noisy: unreliable' : '';
       report.verdict =
-        `${STARTUP} ${target.name}: idle RSS ${idleMb?.toFixed(1) ?? '-'} MB (goal < ${goal.idleRssMb} MB: ${idleMb === undefined ? 'not measured' : idleMb < goal.idleRssMb ? 'met' : 'MISSED'}), ` +
-        `first token ${first.toFixed(0)} ms after spawn (goal < ${goal.firstTokenMs} ms: ${first < goal.firstTokenMs ? 'met' : 'MISSED'}${noisy})`;
+        `${STARTUP} ${target.name}: idle RSS ${idleMb?.toFixed(1) ?? '-'} MB (goal < ${goal.idleRssMb} MB: ${idleMb === undefined ? 'not measured' : idleMb < goal.idleRssMb ? 'met' : 'not met'}), ` +
+        `first token ${first.toFixed(0)} ms after spawn (goal < ${goal.firstTokenMs} ms: ${first < goal.firstTokenMs ? 'met' : 'not met'}${noisy})`;
     }
     reports.push(report);
   }
@@ -847,7 +884,7 @@ async function main(): Promise<void> {
   for (const report of reports) {
     const concurrency = report.targets.find((t) => t.concurrency)?.concurrency ?? '';
     out.write(
-      `\n${report.name}: ${report.description}\nmedian of ${options.rounds} round(s), ${options.duration} s each, ${concurrency} (node ${machine.node}, ${machine.cpus} CPUs)\n\n`,
+      `\n${report.name}: ${report.description}\n${options.rounds} interleaved round(s), ${options.duration} s each (figures: medians over the rounds; ratios: medians of per-round ratios), ${concurrency} (node ${machine.node}, ${machine.cpus} CPUs)\n\n`,
     );
     out.write(`${report.table}\n`);
     for (const target of report.targets.filter((t) => t.note)) out.write(`  ${target.name}: ${target.note}\n`);
@@ -865,16 +902,17 @@ async function main(): Promise<void> {
   }
   if (reports.length) out.write(`\n${LEGEND}\n`);
 
-  // Gatehouse / oidc-provider, every scenario at a glance.
+  // Gatehouse / oidc-provider, every scenario at a glance: medians of per-round ratios, with their ranges.
   const gatehouseNames = selected.filter((t) => t.server === 'gatehouse' && !t.skip).map((t) => t.name);
   if (reports.length && gatehouseNames.length) {
-    const header = ['Gatehouse / oidc-provider', ...reports.map((r) => r.name)];
+    const header = ['Gatehouse / oidc-provider (median of rounds, min-max)', ...reports.map((r) => r.name)];
     const rows = gatehouseNames.map((name) => [
       name,
       ...reports.map((r) => {
-        const value = r.ratios[name]?.vsOidcProvider;
-        const cpu = r.ratios[name]?.cpuPerUnitVsOidcProvider;
-        return value == null ? '-' : `${value.toFixed(2)}x (CPU/unit ${cpu == null ? '-' : cpu.toFixed(2)}x)`;
+        const pair = r.ratios[name]?.[BASELINE];
+        return pair?.rate.median === undefined
+          ? '-'
+          : `${formatRatio(pair.rate)}${pair.rate.tooNoisy ? ' NOISY' : ''}, CPU/unit ${formatRatio(pair.cpuPerUnit)}`;
       }),
     ]);
     out.write(`\n${formatTable(header, rows)}\n`);
@@ -932,7 +970,8 @@ async function main(): Promise<void> {
   if (noisy.length > 0) {
     out.write(
       `WARNING: other processes used more than ${NOISE_THRESHOLD}% of a core during: ${noisy.join(', ')}. ` +
-        'Those rates are depressed; trust CPU per unit more, or rerun on a quiet machine with --rounds 3 or more.\n',
+        'Those rates are depressed; a ratio pairs runs of the same round, which shared that moment of the machine, but trust CPU per unit more, ' +
+        'or rerun on a quieter machine (--wait-quiet S, more --rounds).\n',
     );
   }
   for (const problem of problems) out.write(`ERROR: ${problem}\n`);
@@ -950,6 +989,8 @@ async function main(): Promise<void> {
     machine: { ...machine, loadAverageAtEnd: loadavg() },
     options,
     goals: GOALS,
+    /** How the ratios were judged (lib/ratios.ts). */
+    noiseRule: { maxSpread: MAX_SPREAD, minRoundsForVerdict: MIN_ROUNDS_FOR_VERDICT },
     verdicts,
     problems,
     noisyRounds: noisy,

@@ -157,7 +157,8 @@ export interface GatehouseOptions {
 }
 
 export async function createGatehouse(config: Config, options: GatehouseOptions = {}): Promise<Gatehouse> {
-  const store = await openStore(storeOptionsOf(config, options.migrate ?? true));
+  const metrics = new Metrics();
+  const store = await openStore({ ...storeOptionsOf(config, options.migrate ?? true), countStatements: metrics.statementsSent });
   const staleIfUnavailableMs = config.outageMaxStaleness * 1000;
   try {
     // Every cache follows the store's announced changes and outlasts an outage by GATEHOUSE_OUTAGE_MAX_STALENESS.
@@ -169,7 +170,7 @@ export async function createGatehouse(config: Config, options: GatehouseOptions 
       caches,
       masterKey,
       pageKeys: new PageKeys(new PageKeyRepository(store), masterKey),
-      metrics: new Metrics(),
+      metrics,
       grants: [...GRANTS, ...(options.grants ?? [])],
       routing: new TenantRouting(config.issuer, config.tenantHostDomain),
       staleIfUnavailableMs,

@@ -4,7 +4,7 @@ import { OAuthError } from './oauth/errors.js';
 /**
  * Prometheus metrics: the process's own (CPU, memory, event-loop lag, GC) plus what an operator of an
  * authorization server watches — tokens issued by grant, OAuth errors by endpoint and code, and every error
- * response by route and status. Counters only:
+ * response by route and status, and the statements sent to the database. Counters only:
  * an increment costs nanoseconds on the token endpoint's hot path.
  */
 export class Metrics {
@@ -34,6 +34,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly databaseStatements = new Counter({
+    name: 'gatehouse_database_statements_total',
+    help: 'Statements sent to the database: on PostgreSQL each is one round trip (BEGIN and COMMIT included); on SQLite each is one statement the engine runs',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'gatehouse_' });
   }
@@ -41,6 +47,11 @@ export class Metrics {
   tokenIssued(grantType: string): void {
     this.tokens.inc({ grant_type: grantType });
   }
+
+  /** Given to the store (StoreOptions.countStatements), so round trips per operation can be read off /metrics. */
+  readonly statementsSent = (count: number): void => {
+    this.databaseStatements.inc(count);
+  };
 
   logWriteFailed(code: string): void {
     this.logWriteFailures.inc({ code });

@@ -21,6 +21,7 @@ import { keepAliveAgent, postBasic, send } from '../lib/http.js';
 import { type HttpRequest, runLoad } from '../lib/load.js';
 import { ProcessMonitor, readMachineBusySeconds, readPostgresCpuSeconds, readRss } from '../lib/proc.js';
 import { BENCH_SCOPE } from '../lib/protocol.js';
+import { formatRatio, judge, pairedRatios, type RatioSummary } from '../lib/ratios.js';
 import { runSeed, sleep, throwawayStore } from '../lib/startup.js';
 import { formatTable, median } from '../lib/stats.js';
 import type { SeededTenants } from '../servers/gatehouse-tenants-seed.js';
@@ -90,7 +91,7 @@ export interface TenantsResult {
    * Medians of the per-round ratios to the default tenant's: of req/s, and of CPU per token (server + PostgreSQL),
    * which a busy machine disturbs less than the rate.
    */
-  ratios: { spreadVsSingle: number | undefined; oneVsSingle: number | undefined; spreadCpuVsSingle: number | undefined };
+  ratios: { spreadVsSingle: RatioSummary; oneVsSingle: RatioSummary; spreadCpuVsSingle: RatioSummary };
   paging: PagingRun[];
 }
 
@@ -129,16 +130,10 @@ export async function measureTenants(options: TenantsOptions): Promise<TenantsRe
       const paging = await pageTenants(issuer, seeded, agent);
       const cpuPerToken = (run: ModeRun) =>
         run.serverCpuMicrosPerRequest === undefined ? undefined : run.serverCpuMicrosPerRequest + (run.databaseCpuMicrosPerRequest ?? 0);
+      const figures = (mode: LoadMode, metric: (run: ModeRun) => number | undefined) =>
+        runs.filter((run) => run.mode === mode).map((run) => ({ round: run.round, value: metric(run) }));
       const perRound = (mode: LoadMode, metric: (run: ModeRun) => number | undefined = (run) => run.perSecond) =>
-        median(
-          runs
-            .filter((run) => run.mode === mode)
-            .flatMap((run) => {
-              const single = runs.find((other) => other.round === run.round && other.mode === 'default tenant');
-              const [value, base] = [metric(run), single && metric(single)];
-              return value !== undefined && base ? [value / base] : [];
-            }),
-        );
+        pairedRatios(figures(mode, metric), figures('default tenant', metric));
       return {
         tenants: seeded.tenants,
         activeTenants: seeded.active.length,
@@ -431,7 +426,7 @@ export function renderTenants(name: string, result: TenantsResult): string {
         number(runs.map((run) => run.serverCpuMicrosPerRequest)),
         ...(withDatabase ? [number(runs.map((run) => run.databaseCpuMicrosPerRequest))] : []),
         number(runs.map((run) => run.otherCpuPercent)),
-        ratio === undefined ? '' : `${ratio.toFixed(2)}x`,
+        ratio === undefined ? '' : formatRatio(ratio),
         rates.length ? `${Math.min(...rates).toFixed(0)}-${Math.max(...rates).toFixed(0)}` : '-',
       ];
     }),
@@ -450,7 +445,7 @@ export function renderTenants(name: string, result: TenantsResult): string {
   return `${summary}\n\n${throughput}\n\n${paging}`;
 }
 
-/** One line per goal of issue 11 item 7, met or MISSED. */
+/** One line per goal of issue 11 item 7, met or MISSED; the ratio is judged as the other scenarios' are (lib/ratios.ts). */
 export function tenantVerdicts(name: string, result: TenantsResult, noiseThreshold: number): string[] {
   const goal = TENANT_GOALS;
   const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
@@ -458,12 +453,13 @@ export function tenantVerdicts(name: string, result: TenantsResult, noiseThresho
   const noisy = result.runs.some((run) => (run.otherCpuPercent ?? 0) > noiseThreshold) ? ', noisy run: unreliable' : '';
   const idleMb = result.idleRssBytes === undefined ? undefined : result.idleRssBytes / 1048576;
   const spread = result.ratios.spreadVsSingle;
+  const spreadVerdict = judge(spread, goal.spreadVsSingle, bad > 0);
   const slowest = Math.max(...result.paging.map((run) => run.maxMs));
   const pages = result.paging.reduce((sum, run) => sum + run.pages, 0);
   return [
     `tenants ${name}: ${result.tenants} tenants created in ${result.createSeconds.toFixed(1)} s (goal < ${goal.createSeconds} s: ${met(result.createSeconds < goal.createSeconds)})`,
     `tenants ${name}: idle RSS with ${result.tenants} tenants ${idleMb?.toFixed(1) ?? '-'} MB (goal < ${goal.idleRssMb} MB: ${idleMb === undefined ? 'not measured' : met(idleMb < goal.idleRssMb)}); ${mb(result.rssAfterLoadBytes)} MB after the load over ${result.activeTenants}`,
-    `tenants ${name}: client_credentials spread over ${result.activeTenants} tenants ${spread?.toFixed(2) ?? '-'}x the default tenant's req/s (goal >= ${goal.spreadVsSingle}x: ${spread === undefined ? 'not measured' : met(spread >= goal.spreadVsSingle)}${noisy}${bad ? ', errors: invalid' : ''}); CPU per token ${result.ratios.spreadCpuVsSingle?.toFixed(2) ?? '-'}x the default tenant's`,
+    `tenants ${name}: client_credentials spread over ${result.activeTenants} tenants ${formatRatio(spread)} the default tenant's req/s (goal >= ${goal.spreadVsSingle}x: ${spreadVerdict === 'met' || spreadVerdict === 'not met' ? `${spreadVerdict}${noisy}` : spreadVerdict}); CPU per token ${formatRatio(result.ratios.spreadCpuVsSingle)} the default tenant's`,
     `tenants ${name}: slowest of ${pages} pages of GET /admin/tenants ${slowest.toFixed(1)} ms (goal < ${goal.pageMs} ms: ${met(slowest < goal.pageMs)}); the console's Tenants page reads these same pages`,
   ];
 }

@@ -67,6 +67,12 @@ export interface StoreOptions {
   /** SQLite only: see Config.dbWriteTimeoutMs. */
   writeTimeoutMs: number;
   postgres: PostgresTimeouts;
+  /**
+   * Told of every statement sent to the database, for the metrics (round trips per operation): on PostgreSQL each
+   * call is one round trip, BEGIN and COMMIT included; on SQLite each is one statement the engine runs, on the event
+   * loop's reader or the writer thread (transaction control travels with the statements there, so it is not counted).
+   */
+  countStatements?: (count: number) => void;
 }
 
 /** The store's settings in a configuration. */
@@ -88,8 +94,11 @@ export function storeOptionsOf(config: Config, migrate = true): StoreOptions {
 export async function openStore(options: StoreOptions): Promise<Store> {
   // Only the driver in use is loaded: each costs start-up time and memory.
   const store = options.databaseUrl
-    ? await (await import('./postgres.js')).openPostgres(options.databaseUrl, options.postgres)
-    : await (await import('./sqlite.js')).openSqlite(options.dataDir, { writeTimeoutMs: options.writeTimeoutMs });
+    ? await (await import('./postgres.js')).openPostgres(options.databaseUrl, options.postgres, options.countStatements)
+    : await (await import('./sqlite.js')).openSqlite(options.dataDir, {
+        writeTimeoutMs: options.writeTimeoutMs,
+        ...(options.countStatements ? { countStatements: options.countStatements } : {}),
+      });
   if (options.migrate !== false) {
     try {
       await store.migrate();

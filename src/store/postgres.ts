@@ -44,7 +44,11 @@ function connectFailure(error: unknown, where: string, elapsedMs: number, timeou
   return new Error(`PostgreSQL at ${where} refused the connection: ${(error as Error)?.message ?? String(error)}`, { cause: error });
 }
 
-export async function openPostgres(databaseUrl: string, timeouts: PostgresTimeouts): Promise<Store> {
+export async function openPostgres(
+  databaseUrl: string,
+  timeouts: PostgresTimeouts,
+  countStatements?: (count: number) => void,
+): Promise<Store> {
   const { default: pg } = await import('pg');
   const types = {
     getTypeParser: (oid: number, format?: 'text' | 'binary') =>
@@ -135,6 +139,7 @@ export async function openPostgres(databaseUrl: string, timeouts: PostgresTimeou
   const guard = (client: PoolClient): PostgresPoolClient => {
     let broken: Error | undefined;
     const query = async (text: string, parameters: ReadonlyArray<unknown>) => {
+      countStatements?.(1);
       try {
         return await client.query(text, parameters as unknown[]);
       } catch (error) {

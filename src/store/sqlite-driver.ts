@@ -18,6 +18,8 @@ export class SplitSqliteDriver implements Driver {
   constructor(
     private readonly reader: BetterSqlite3.Database,
     private readonly writer: SqliteWriter,
+    /** Told of every statement run (see StoreOptions.countStatements). */
+    readonly countStatements: (count: number) => void,
   ) {}
 
   async init(): Promise<void> {}
@@ -98,6 +100,7 @@ class SqliteSession implements DatabaseConnection {
       this.rollback();
       return { rows: [] };
     }
+    this.driver.countStatements(1);
     if (this.transaction) return (await this.transaction.run(sql, parameters)) as QueryResult<R>;
     let statement: BetterSqlite3.Statement;
     try {

@@ -15,6 +15,8 @@ const READ_BUSY_TIMEOUT_MS = 250;
 export interface SqliteOptions {
   /** How long a write (or a whole write transaction) may take, queueing included, before its caller gets a 503. */
   writeTimeoutMs: number;
+  /** See StoreOptions.countStatements. */
+  countStatements?: (count: number) => void;
 }
 
 /**
@@ -33,10 +35,11 @@ export async function openSqlite(dataDir: string, options: SqliteOptions): Promi
   connection.pragma('journal_mode = WAL');
   connection.pragma(`busy_timeout = ${READ_BUSY_TIMEOUT_MS}`);
   const writer = new SqliteWriter(file, options.writeTimeoutMs);
+  const countStatements = options.countStatements ?? (() => {});
   const db = new Kysely<Database>({
     dialect: {
       createAdapter: () => new SqliteAdapter(),
-      createDriver: () => new SplitSqliteDriver(connection, writer),
+      createDriver: () => new SplitSqliteDriver(connection, writer, countStatements),
       createIntrospector: (kysely) => new SqliteIntrospector(kysely),
       createQueryCompiler: () => new SqliteQueryCompiler(),
     },
@@ -51,6 +54,7 @@ export async function openSqlite(dataDir: string, options: SqliteOptions): Promi
     const now = performance.now();
     if (now - versionReadAt >= 1) {
       version = dataVersion.get() as number;
+      countStatements(1);
       versionReadAt = now;
     }
     return version;
@@ -103,10 +107,14 @@ export async function openSqlite(dataDir: string, options: SqliteOptions): Promi
       await writer.exec(`pragma user_version = ${next}`);
     },
     health: () => measure('sqlite', db),
-    exec: (text) => writer.exec(text),
+    exec: (text) => {
+      countStatements(1);
+      return writer.exec(text);
+    },
     compareAndWrite: async (guard, writes, signal) => {
       // Once posted, the transaction is the thread's to finish in microseconds; a caller already gone is not asked for.
       signal?.throwIfAborted();
+      countStatements(1 + writes.length);
       return writer.compareAndWrite(guard, writes);
     },
     close: () => db.destroy(),
