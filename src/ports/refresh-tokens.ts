@@ -40,8 +40,8 @@ export interface RefreshTokens {
   /**
    * Rotates the family as `decide` says, given the family as it stands: a rotation or retry replaces the live token
    * with `issued` and records its access token, in one transaction, decided anew when another request changed the
-   * family in between; reuse revokes the family. A failure, or `signal` aborted before the commit, leaves everything
-   * as it was, except that a revocation for reuse is committed regardless.
+   * family in between; reuse revokes the family. A failure, or `signal` aborted before the rotation is handed to the
+   * store, leaves everything as it was, except that a revocation for reuse is committed regardless.
    */
   rotate(
     presented: RefreshToken,

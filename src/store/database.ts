@@ -31,6 +31,14 @@ export interface Store {
    * Rolled back instead of committed when `signal` is aborted by then.
    */
   compareAndWrite(guard: CompiledQuery, writes: readonly CompiledQuery[], signal?: AbortSignal): Promise<boolean>;
+  /**
+   * Marks `query` as a hot statement to keep prepared on the server, and returns it to execute: on PostgreSQL it
+   * then runs as a named statement, parsed and planned once per connection rather than on every call; SQLite's
+   * connections keep every statement they prepare anyway. Its text must not vary from call to call (no lists of
+   * varying length), so that the names stay as few as the call sites, and it must name the columns it returns: a
+   * `*` would fail a prepared statement once a migration by a newer process adds a column.
+   */
+  prepared<R>(query: CompiledQuery<R>): CompiledQuery<R>;
   /** Brings the schema up to date; safe when several processes start at once. */
   migrate(): Promise<string[]>;
   /** Call after a write that caches depend on; tells this process and every other one. */

@@ -1,4 +1,4 @@
-import type { CompiledQuery, Kysely, Selectable } from 'kysely';
+import { type CompiledQuery, type Kysely, type Selectable, sql } from 'kysely';
 import type { AuthorizationCode, AuthorizationCodes } from '../ports/authorization-codes.js';
 import { nowSeconds } from '../ports/clock.js';
 import type { GrantContext, GrantRevocation, IssuedTokens, NewGrant } from '../ports/grants.js';
@@ -30,7 +30,31 @@ const CODE_RETENTION_SECONDS = 3600;
 // middle of being issued, not abandoned. An hour also covers clock differences between server processes.
 const GRANT_MIN_AGE_SECONDS = 3600;
 
-const context = (row: Selectable<AuthorizationCodesTable> | Selectable<GrantsTable>): GrantContext => ({
+type ContextColumns = 'client_id' | 'user_id' | 'session_id' | 'scopes' | 'audience' | 'auth_time' | 'requested_at';
+type FamilyColumns = 'id' | 'created_at' | 'revoked_at' | 'refresh_token_hash' | 'rotated_token_hash' | 'rotated_at';
+
+/**
+ * What a refresh needs of the grant, named column by column: the lookup is a prepared statement (Store.prepared),
+ * which a `grants.*` would break once a migration adds a column.
+ */
+const REFRESH_GRANT_COLUMNS = [
+  'grants.id',
+  'grants.client_id',
+  'grants.user_id',
+  'grants.session_id',
+  'grants.scopes',
+  'grants.audience',
+  'grants.auth_time',
+  'grants.requested_at',
+  'grants.created_at',
+  'grants.revoked_at',
+  'grants.refresh_token_hash',
+  'grants.refresh_token_issued_at',
+  'grants.rotated_token_hash',
+  'grants.rotated_at',
+] as const;
+
+const context = (row: Pick<Selectable<AuthorizationCodesTable> | Selectable<GrantsTable>, ContextColumns>): GrantContext => ({
   clientId: row.client_id,
   userId: row.user_id,
   sessionId: row.session_id,
@@ -40,7 +64,7 @@ const context = (row: Selectable<AuthorizationCodesTable> | Selectable<GrantsTab
   requestedAt: row.requested_at,
 });
 
-const family = (row: Selectable<GrantsTable>): RefreshFamily => ({
+const family = (row: Pick<Selectable<GrantsTable>, FamilyColumns>): RefreshFamily => ({
   grantId: row.id,
   startedAt: row.created_at,
   revoked: row.revoked_at !== null,
@@ -277,17 +301,17 @@ export class GrantRepository implements AuthorizationCodes, RefreshTokens, Grant
     ];
   }
 
-  /** The refresh token with what its grant stands for and where its family stands, in one query. */
+  /** The refresh token with what its grant stands for and where its family stands, in one prepared query. */
   async findRefreshToken(tokenHash: string): Promise<RefreshToken | undefined> {
-    const row = await this.db
+    const query = this.db
       .selectFrom('refresh_tokens')
       .innerJoin('grants', 'grants.id', 'refresh_tokens.grant_id')
-      .selectAll('grants')
+      .select(REFRESH_GRANT_COLUMNS)
       .select('refresh_tokens.expires_at as token_expires_at')
       .where('token_hash', '=', hashBytes(tokenHash))
       .where('refresh_tokens.tenant_id', '=', this.tenant)
-      .where('grants.tenant_id', '=', this.tenant)
-      .executeTakeFirst();
+      .where('grants.tenant_id', '=', this.tenant);
+    const [row] = (await this.db.executeQuery(this.store.prepared(query.compile()))).rows;
     return (
       row && {
         tokenHash,
@@ -313,12 +337,12 @@ export class GrantRepository implements AuthorizationCodes, RefreshTokens, Grant
   /**
    * Rotates the family: `decide` says whether the presented token is rotated, a rotation is retried, or reuse
    * revokes the family. Rotation and retry are one compare-and-set on the family as it was seen, with the records of
-   * the issued tokens, in one transaction (Store.compareAndWrite); when another request changed the family in
-   * between, it is read again and decided anew, so concurrent presentations are decided one after the other. A retry
-   * keeps the time of the first rotation, so repeating it cannot stretch the window. A failure anywhere leaves
-   * everything as it was, and so does a client gone away (`signal`) before tokens meant for it are committed; a
-   * revocation for reuse is committed regardless. Reuse cannot be undone by a concurrent change (the presented token
-   * was neither live nor a timely retry, and a family never turns back), so it needs no compare-and-set.
+   * the issued tokens, in one transaction (swapFamily); when another request changed the family in between, it is
+   * read again and decided anew, so concurrent presentations are decided one after the other. A retry keeps the time
+   * of the first rotation, so repeating it cannot stretch the window. A failure anywhere leaves everything as it
+   * was, and so does a client gone away (`signal`) before the swap is handed to the store (swapFamily); a revocation
+   * for reuse is committed regardless. Reuse cannot be undone by a concurrent change (the presented token was neither live nor
+   * a timely retry, and a family never turns back), so it needs no compare-and-set.
    */
   async rotate(
     presented: RefreshToken,
@@ -333,22 +357,90 @@ export class GrantRepository implements AuthorizationCodes, RefreshTokens, Grant
         await this.revokeGrant(seen.grantId);
         return decision;
       }
-      const swap = this.db
-        .updateTable('grants')
-        .set({
-          refresh_token_hash: issued.refreshToken?.tokenHash ?? null,
-          refresh_token_issued_at: issued.refreshToken?.issuedAt ?? null,
-          ...(decision === 'rotate' ? { rotated_token_hash: presented.tokenHash, rotated_at: nowSeconds() } : {}),
-        })
-        .where('tenant_id', '=', this.tenant)
-        .where('id', '=', seen.grantId)
-        .where('revoked_at', 'is', null)
-        .where('refresh_token_hash', seen.liveTokenHash === null ? 'is' : '=', seen.liveTokenHash)
-        .where('rotated_token_hash', seen.rotatedTokenHash === null ? 'is' : '=', seen.rotatedTokenHash);
-      const records = this.recordsOfIssued(seen.grantId, presented.grant.clientId, issued);
-      if (await this.store.compareAndWrite(swap.compile(), records, signal)) return decision;
+      const rotated = decision === 'rotate' ? presented.tokenHash : undefined;
+      if (await this.swapFamily(seen, presented.grant.clientId, rotated, issued, signal)) return decision;
     }
     return 'invalid';
+  }
+
+  /**
+   * The compare-and-set of one rotation (`rotated` names the token it retires) or retry (undefined: the first
+   * rotation's record stands), with the records of what it issued: true when the family was still as `seen` and
+   * everything is committed, false when nothing was written.
+   *
+   * On PostgreSQL it is one prepared statement, so one round trip and one transaction by itself: the UPDATE of the
+   * family in a CTE, and the inserts select from what it returned, so they happen exactly when the swap did (a
+   * concurrent swap of the same family waits for the row lock and then finds the family changed, RFC 9700 §4.14.2).
+   * Once sent it commits, as SQLite's transaction does once posted to the writer thread, so a client gone away only
+   * while it runs finds its rotation made: its retry within the reuse window gets a fresh pair, the case the window
+   * is for. On SQLite it is Store.compareAndWrite: the same statements, one transaction, one trip to the writer
+   * thread, each statement prepared once.
+   */
+  private async swapFamily(
+    seen: RefreshFamily,
+    clientId: string,
+    rotated: string | undefined,
+    issued: IssuedTokens,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    const swap = this.db
+      .updateTable('grants')
+      .set({
+        refresh_token_hash: issued.refreshToken?.tokenHash ?? null,
+        refresh_token_issued_at: issued.refreshToken?.issuedAt ?? null,
+        ...(rotated === undefined ? {} : { rotated_token_hash: rotated, rotated_at: nowSeconds() }),
+      })
+      .where('tenant_id', '=', this.tenant)
+      .where('id', '=', seen.grantId)
+      .where('revoked_at', 'is', null)
+      // One text whether the hashes are null or not, for the prepared statement.
+      .where('refresh_token_hash', 'is not distinct from', seen.liveTokenHash)
+      .where('rotated_token_hash', 'is not distinct from', seen.rotatedTokenHash);
+    if (this.store.dialect !== 'postgres')
+      return this.store.compareAndWrite(swap.compile(), this.recordsOfIssued(seen.grantId, clientId, issued), signal);
+
+    signal?.throwIfAborted();
+    const { accessToken, refreshToken } = issued;
+    // The parameters are cast: in INSERT … SELECT PostgreSQL does not take their types from the target columns. The
+    // refresh token's insert is there (and finds nothing to insert) when none was issued, so the text stays one.
+    const statement = this.db
+      .with('swapped', () => swap.returning('id'))
+      .with('access_token', (db) =>
+        db
+          .insertInto('grant_access_tokens')
+          .columns(['tenant_id', 'jti', 'grant_id', 'client_id', 'expires_at'])
+          .expression(
+            db
+              .selectFrom('swapped')
+              .select([
+                sql<string>`${this.tenant}::text`.as('tenant_id'),
+                sql<string>`${accessToken.jti}::text`.as('jti'),
+                'swapped.id',
+                sql<string>`${clientId}::text`.as('client_id'),
+                sql<number>`${accessToken.expiresAt}::bigint`.as('expires_at'),
+              ]),
+          ),
+      )
+      .with('refresh_token', (db) =>
+        db
+          .insertInto('refresh_tokens')
+          .columns(['tenant_id', 'token_hash', 'grant_id', 'expires_at'])
+          .expression(
+            db
+              .selectFrom('swapped')
+              .select([
+                sql<string>`${this.tenant}::text`.as('tenant_id'),
+                sql<Buffer>`${refreshToken ? hashBytes(refreshToken.tokenHash) : null}::bytea`.as('token_hash'),
+                'swapped.id',
+                sql<number>`${refreshToken?.expiresAt ?? null}::bigint`.as('expires_at'),
+              ])
+              .where(sql<boolean>`${refreshToken !== undefined}::boolean`),
+          ),
+      )
+      .selectFrom('swapped')
+      .select((eb) => eb.fn.countAll<number>().as('swapped'));
+    const { rows } = await this.db.executeQuery(this.store.prepared(statement.compile()));
+    return Number(rows[0]?.swapped) === 1;
   }
 
   /** Deletes expired codes and tokens, then the grants nothing refers to any more; counts per table. */

@@ -11,6 +11,10 @@ const CHANNEL = 'gatehouse_changes';
 
 const int8AsNumber = (value: string) => Number(value);
 
+// Store.prepared is for a handful of hot statements; a bound keeps a mistaken caller (a text that varies) from
+// growing every connection's prepared statements without end: past it, statements simply run unnamed.
+const MAX_PREPARED_STATEMENTS = 32;
+
 /**
  * The client-side guard on a statement fires this long after the server's own statement_timeout should have: on a
  * live server the server cancels first (57014, the transaction rolled back), and the guard only ends the waits that
@@ -130,6 +134,9 @@ export async function openPostgres(
   // An idle client that errors is removed by the pool; the next checkout connects anew (or fails and marks us down).
   pool.on('error', () => {});
 
+  /** Store.prepared: the text of each hot statement and the name it is prepared under on every connection. */
+  const preparedNames = new Map<string, string>();
+
   /**
    * One pool client as Kysely uses it. A connection-level failure marks the database unavailable and discards the
    * connection when it is released, so a statement that the client-side guard gave up on can never be followed by
@@ -140,8 +147,11 @@ export async function openPostgres(
     let broken: Error | undefined;
     const query = async (text: string, parameters: ReadonlyArray<unknown>) => {
       countStatements?.(1);
+      // pg parses a named statement on a connection the first time it is used there, and then only binds it.
+      const name = preparedNames.get(text);
       try {
-        return await client.query(text, parameters as unknown[]);
+        const values = parameters as unknown[];
+        return await (name === undefined ? client.query(text, values) : client.query({ name, text, values }));
       } catch (error) {
         if (isConnectionFailure(error)) {
           broken = error as Error;
@@ -214,6 +224,11 @@ export async function openPostgres(
         signal?.throwIfAborted();
         return true;
       }),
+    prepared: (query) => {
+      if (!preparedNames.has(query.sql) && preparedNames.size < MAX_PREPARED_STATEMENTS)
+        preparedNames.set(query.sql, `gatehouse_${preparedNames.size + 1}`);
+      return query;
+    },
     // Migrations may legitimately run longer than a request's statement timeout (an index on a big table, or
     // waiting for another process's migration lock), so they get a connection of their own without one. Kysely's
     // migrator takes an advisory lock on PostgreSQL.

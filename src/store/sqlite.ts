@@ -117,6 +117,8 @@ export async function openSqlite(dataDir: string, options: SqliteOptions): Promi
       countStatements(1 + writes.length);
       return writer.compareAndWrite(guard, writes);
     },
+    // Both connections cache their prepared statements by text already (sqlite-driver.ts, sqlite-writer-worker.ts).
+    prepared: (query) => query,
     close: () => db.destroy(),
   };
 }

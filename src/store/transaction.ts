@@ -58,6 +58,7 @@ function transactionStore(outer: Store, db: Kysely<Database>, noteChange: () => 
         signal?.throwIfAborted();
         return true;
       }),
+    prepared: (query) => outer.prepared(query),
     announceChange: async () => noteChange(),
     health: () => outer.health(),
     migrate: outsideTransaction('migrations'),
