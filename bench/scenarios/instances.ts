@@ -31,7 +31,7 @@ import { freePort } from '../lib/net.js';
 import { ProcessMonitor, readMachineBusySeconds, readPostgresCpuSeconds } from '../lib/proc.js';
 import { BENCH_REDIRECT_URI, BENCH_SCOPE, BENCH_USER, type CodeFlowSetup, type ReadyLine } from '../lib/protocol.js';
 import { runSeed, sleep, throwawayStore } from '../lib/startup.js';
-import { formatTable, median } from '../lib/stats.js';
+import { formatTable, type LoadRunFigures, loadRunCells, median, medianCell, rateRange, runCpuFigures } from '../lib/stats.js';
 import type { SeededInstances } from '../servers/gatehouse-instances-seed.js';
 import { tokenRequest } from './client-credentials.js';
 
@@ -56,23 +56,11 @@ export interface InstancesOptions {
   rounds: number;
 }
 
-export interface LayoutRun {
-  round: number;
+export interface LayoutRun extends LoadRunFigures {
   workload: Workload;
   layout: Layout;
-  /** Requests per second through all instances of the layout. */
-  perSecond: number;
-  /** Of which each instance answered (refresh: rotations each one made). */
+  /** Of the requests, each instance's (refresh: rotations each one made). */
   perInstance: number[];
-  p50Ms: number;
-  p99Ms: number;
-  /** Answers other than 2xx and connection errors, warm-up included: must be 0. */
-  bad: number;
-  /** CPU of both Gatehouse processes and of PostgreSQL per request, in microseconds. */
-  serverCpuMicrosPerRequest: number | undefined;
-  databaseCpuMicrosPerRequest: number | undefined;
-  /** CPU everything else (not the servers, PostgreSQL or this runner) used meanwhile, as % of one core. */
-  otherCpuPercent: number | undefined;
 }
 
 export interface ProbeTimes {
@@ -429,13 +417,13 @@ async function measureLayout(
   const databaseAfter = readPostgresCpuSeconds(postgresPort);
   const machineAfter = readMachineBusySeconds();
   for (const monitor of monitors) monitor.stop();
-  const serverCpu = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;
-  const databaseCpu = databaseBefore !== undefined && databaseAfter !== undefined ? databaseAfter - databaseBefore : undefined;
-  const other =
-    serverCpu !== undefined && machineBefore !== undefined && machineAfter !== undefined
-      ? Math.max(0, (100 * (machineAfter - machineBefore - serverCpu - (databaseCpu ?? 0) - (own.user + own.system) / 1e6)) / wallSeconds)
-      : undefined;
-  const perRequest = (seconds: number | undefined) => (seconds === undefined || result.ok === 0 ? undefined : (1e6 * seconds) / result.ok);
+  const cpuFigures = runCpuFigures(
+    { server: cpuBefore, database: databaseBefore, machine: machineBefore },
+    { server: cpuAfter, database: databaseAfter, machine: machineAfter },
+    own,
+    wallSeconds,
+    result.ok,
+  );
   return {
     ...what,
     perSecond: result.requestsPerSecond,
@@ -443,9 +431,7 @@ async function measureLayout(
     p50Ms: result.latencyMs.p50,
     p99Ms: result.latencyMs.p99,
     bad: result.non2xx + result.errors + (warm ? warm.result.non2xx + warm.result.errors : 0),
-    serverCpuMicrosPerRequest: perRequest(serverCpu),
-    databaseCpuMicrosPerRequest: perRequest(databaseCpu),
-    otherCpuPercent: other,
+    ...cpuFigures,
   };
 }
 
@@ -600,10 +586,6 @@ async function probeRefreshReuse(clients: Clients, at: Instance, other: Instance
 
 /** The throughput of each layout (median over rounds) and what the probes found. */
 export function renderInstances(result: InstancesResult): string {
-  const number = (values: (number | undefined)[], digits = 0) => {
-    const m = median(values.filter((v): v is number => v !== undefined));
-    return m === undefined ? '-' : m.toFixed(digits);
-  };
   const throughput = formatTable(
     [
       'gatehouse-postgres',
@@ -627,22 +609,11 @@ export function renderInstances(result: InstancesResult): string {
         return [
           workload,
           layout,
-          number(rates),
-          runs[0]?.perInstance.map((_, i) => number(runs.map((run) => run.perInstance[i]))).join(' / ') ?? '-',
-          number(
-            runs.map((run) => run.p50Ms),
-            1,
-          ),
-          number(
-            runs.map((run) => run.p99Ms),
-            1,
-          ),
-          String(runs.reduce((sum, run) => sum + run.bad, 0)),
-          number(runs.map((run) => run.serverCpuMicrosPerRequest)),
-          number(runs.map((run) => run.databaseCpuMicrosPerRequest)),
-          number(runs.map((run) => run.otherCpuPercent)),
+          medianCell(rates),
+          runs[0]?.perInstance.map((_, i) => medianCell(runs.map((run) => run.perInstance[i]))).join(' / ') ?? '-',
+          ...loadRunCells(runs, true),
           ratio === undefined ? '' : `${ratio.toFixed(2)}x`,
-          rates.length ? `${Math.min(...rates).toFixed(0)}-${Math.max(...rates).toFixed(0)}` : '-',
+          rateRange(rates),
         ];
       }),
     ),

@@ -23,7 +23,7 @@ import { ProcessMonitor, readMachineBusySeconds, readPostgresCpuSeconds, readRss
 import { BENCH_SCOPE } from '../lib/protocol.js';
 import { formatRatio, judge, pairedRatios, type RatioSummary } from '../lib/ratios.js';
 import { runSeed, sleep, throwawayStore } from '../lib/startup.js';
-import { formatTable, median } from '../lib/stats.js';
+import { formatTable, type LoadRunFigures, loadRunCells, median, medianCell, rateRange, runCpuFigures } from '../lib/stats.js';
 import type { SeededTenants } from '../servers/gatehouse-tenants-seed.js';
 import { tokenRequest } from './client-credentials.js';
 
@@ -51,19 +51,8 @@ export interface TenantsOptions {
   rounds: number;
 }
 
-export interface ModeRun {
-  round: number;
+export interface ModeRun extends LoadRunFigures {
   mode: LoadMode;
-  perSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  /** Answers other than 2xx, and connection errors, warm-up included: must be 0. */
-  bad: number;
-  serverCpuMicrosPerRequest: number | undefined;
-  /** PostgreSQL's CPU time per request (on PostgreSQL, found by its port as the other scenarios do). */
-  databaseCpuMicrosPerRequest: number | undefined;
-  /** CPU everything but the server, PostgreSQL and this runner used meanwhile, as % of one core. */
-  otherCpuPercent: number | undefined;
 }
 
 export interface PagingRun {
@@ -211,13 +200,13 @@ async function measureMode(
   const databaseAfter = postgresPort === undefined ? undefined : readPostgresCpuSeconds(postgresPort);
   const machineAfter = readMachineBusySeconds();
   monitor.stop();
-  const serverCpu = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;
-  const databaseCpu = databaseBefore !== undefined && databaseAfter !== undefined ? databaseAfter - databaseBefore : undefined;
-  const other =
-    serverCpu !== undefined && machineBefore !== undefined && machineAfter !== undefined
-      ? Math.max(0, (100 * (machineAfter - machineBefore - serverCpu - (databaseCpu ?? 0) - (own.user + own.system) / 1e6)) / wallSeconds)
-      : undefined;
-  const perRequest = (seconds: number | undefined) => (seconds === undefined || result.ok === 0 ? undefined : (1e6 * seconds) / result.ok);
+  const cpuFigures = runCpuFigures(
+    { server: cpuBefore, database: databaseBefore, machine: machineBefore },
+    { server: cpuAfter, database: databaseAfter, machine: machineAfter },
+    own,
+    wallSeconds,
+    result.ok,
+  );
   return {
     round,
     mode,
@@ -225,9 +214,7 @@ async function measureMode(
     p50Ms: result.latencyMs.p50,
     p99Ms: result.latencyMs.p99,
     bad: result.non2xx + result.errors + (warm ? warm.non2xx + warm.errors : 0),
-    serverCpuMicrosPerRequest: perRequest(serverCpu),
-    databaseCpuMicrosPerRequest: perRequest(databaseCpu),
-    otherCpuPercent: other,
+    ...cpuFigures,
   };
 }
 
@@ -385,10 +372,6 @@ export function renderTenants(name: string, result: TenantsResult): string {
       ],
     ],
   );
-  const number = (values: (number | undefined)[], digits = 0) => {
-    const m = median(values.filter((v): v is number => v !== undefined));
-    return m === undefined ? '-' : m.toFixed(digits);
-  };
   const withDatabase = result.runs.some((run) => run.databaseCpuMicrosPerRequest !== undefined);
   const throughput = formatTable(
     [
@@ -413,21 +396,10 @@ export function renderTenants(name: string, result: TenantsResult): string {
           : mode === 'one tenant'
             ? 'one tenant at /t/{id}'
             : 'default tenant',
-        number(rates),
-        number(
-          runs.map((run) => run.p50Ms),
-          1,
-        ),
-        number(
-          runs.map((run) => run.p99Ms),
-          1,
-        ),
-        String(runs.reduce((sum, run) => sum + run.bad, 0)),
-        number(runs.map((run) => run.serverCpuMicrosPerRequest)),
-        ...(withDatabase ? [number(runs.map((run) => run.databaseCpuMicrosPerRequest))] : []),
-        number(runs.map((run) => run.otherCpuPercent)),
+        medianCell(rates),
+        ...loadRunCells(runs, withDatabase),
         ratio === undefined ? '' : formatRatio(ratio),
-        rates.length ? `${Math.min(...rates).toFixed(0)}-${Math.max(...rates).toFixed(0)}` : '-',
+        rateRange(rates),
       ];
     }),
   );

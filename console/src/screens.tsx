@@ -70,9 +70,18 @@ export function SignInProblem({ message, onRetry }: { message: string; onRetry: 
   );
 }
 
-export function Unavailable({ message }: { message: string }) {
+/** The app could not load what it needs from the server; reloading is the way on. */
+export function Unavailable({
+  message,
+  title = 'The console cannot start',
+  product,
+}: {
+  message: string;
+  title?: string;
+  product?: { tag: string; name: string };
+}) {
   return (
-    <Screen title="The console cannot start">
+    <Screen title={title} {...(product ? { product } : {})}>
       <p class="screen-text" role="alert">
         {message}
       </p>

@@ -1,5 +1,5 @@
 import { render } from 'preact';
-import { Screen } from '../screens';
+import { Screen, Unavailable } from '../screens';
 import { relayCallback } from './callback';
 import { Playground } from './playground';
 import { isCallbackPage, loadApis, loadConfig, PLAYGROUND } from './setup';
@@ -20,17 +20,6 @@ async function start(): Promise<void> {
 }
 
 start().catch((error: unknown) => {
-  render(
-    <Screen title="The API playground cannot start" product={PLAYGROUND}>
-      <p class="screen-text" role="alert">
-        {error instanceof Error ? error.message : String(error)} Check that the Gatehouse server is running, then reload.
-      </p>
-      <div class="screen-actions">
-        <button type="button" class="btn btn-primary" onClick={() => location.reload()}>
-          Reload
-        </button>
-      </div>
-    </Screen>,
-    root,
-  );
+  const message = `${error instanceof Error ? error.message : String(error)} Check that the Gatehouse server is running, then reload.`;
+  render(<Unavailable title="The API playground cannot start" product={PLAYGROUND} message={message} />, root);
 });
