@@ -543,6 +543,73 @@ export function CheckOption({
   );
 }
 
+/** One choice of a Checklist: its name (what `selected` holds) and a line about it. */
+export interface ChecklistItem {
+  name: string;
+  detail?: string;
+}
+
+/** Checkboxes in a fieldset, each a name with a line about it; `selected` holds the ticked names. */
+export function Checklist({
+  items,
+  selected,
+  onChange,
+  legend,
+  hint,
+  empty,
+  disabled,
+  listClass = '',
+  titleClass = '',
+}: {
+  items: ChecklistItem[];
+  selected: string[];
+  onChange: (selected: string[]) => void;
+  legend: string;
+  hint?: ComponentChildren;
+  /** Said instead of the list when there is nothing to choose. */
+  empty: ComponentChildren;
+  disabled?: boolean;
+  listClass?: string;
+  titleClass?: string;
+}) {
+  const hintId = useId();
+  return (
+    <fieldset class="fieldset" aria-describedby={hint ? hintId : undefined} disabled={disabled}>
+      <legend class="field-label">{legend}</legend>
+      {hint && (
+        <p class="field-hint fieldset-hint" id={hintId}>
+          {hint}
+        </p>
+      )}
+      {items.length === 0 ? (
+        <p class="muted small">{empty}</p>
+      ) : (
+        <div class={`check-list ${listClass}`.trim()}>
+          {items.map((item) => {
+            const checked = selected.includes(item.name);
+            return (
+              <label key={item.name} class={`check-row${checked ? ' checked' : ''}`}>
+                <input
+                  type="checkbox"
+                  checked={checked}
+                  onChange={(event) => {
+                    const on = event.currentTarget.checked;
+                    onChange(on ? [...selected, item.name] : selected.filter((name) => name !== item.name));
+                  }}
+                />
+                <span class="check-text">
+                  <span class={`check-title ${titleClass}`.trim()}>{item.name}</span>
+                  {item.detail && <span class="check-detail">{item.detail}</span>}
+                </span>
+              </label>
+            );
+          })}
+        </div>
+      )}
+    </fieldset>
+  );
+}
+
 /** Checkboxes for roles, each with the scopes it grants. */
 export function RoleChecklist({
   roles,
@@ -559,44 +626,19 @@ export function RoleChecklist({
   hint?: ComponentChildren;
   disabled?: boolean;
 }) {
-  const hintId = useId();
   return (
-    <fieldset class="fieldset" aria-describedby={hint ? hintId : undefined} disabled={disabled}>
-      <legend class="field-label">{legend}</legend>
-      {hint && (
-        <p class="field-hint fieldset-hint" id={hintId}>
-          {hint}
-        </p>
-      )}
-      {roles.length === 0 ? (
-        <p class="muted small">There are no roles yet. Create one under Roles &amp; scopes.</p>
-      ) : (
-        <div class="check-list">
-          {roles.map((role) => {
-            const checked = selected.includes(role.name);
-            return (
-              <label key={role.name} class={`check-row${checked ? ' checked' : ''}`}>
-                <input
-                  type="checkbox"
-                  checked={checked}
-                  onChange={(event) => {
-                    const on = event.currentTarget.checked;
-                    onChange(on ? [...selected, role.name] : selected.filter((name) => name !== role.name));
-                  }}
-                />
-                <span class="check-text">
-                  <span class="check-title">{role.name}</span>
-                  <span class="check-detail">
-                    {role.scopes.length ? role.scopes.join(' ') : 'no scopes'}
-                    {role.description ? ` · ${role.description}` : ''}
-                  </span>
-                </span>
-              </label>
-            );
-          })}
-        </div>
-      )}
-    </fieldset>
+    <Checklist
+      items={roles.map((role) => ({
+        name: role.name,
+        detail: `${role.scopes.length ? role.scopes.join(' ') : 'no scopes'}${role.description ? ` · ${role.description}` : ''}`,
+      }))}
+      selected={selected}
+      onChange={onChange}
+      legend={legend}
+      hint={hint}
+      empty={<>There are no roles yet. Create one under Roles &amp; scopes.</>}
+      disabled={disabled}
+    />
   );
 }
 
