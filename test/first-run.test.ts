@@ -181,7 +181,9 @@ for (const backend of backends()) {
       const { code } = (await firstRun().issueCode())!;
       const before = (await refusals()).length;
       for (let attempt = 1; attempt <= 3; attempt++) {
-        const answer = await submit(new TestBrowser(server.url), { setup_code: `${code.slice(0, -1)}X`, password: PASSWORD });
+        // The last character changed for another: a code ending in X would otherwise be the right one.
+        const wrong = `${code.slice(0, -1)}${code.endsWith('X') ? 'Y' : 'X'}`;
+        const answer = await submit(new TestBrowser(server.url), { setup_code: wrong, password: PASSWORD });
         assert.equal(answer.status, 401, `attempt ${attempt}`);
         assert.ok((await answer.text()).includes(WRONG_CODE));
       }
